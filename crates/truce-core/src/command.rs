@@ -1,0 +1,176 @@
+//! Commands: what a signed request asks to happen.
+//!
+//! A `Command` is exactly the JSON object the author signs (see the ledger crate for the
+//! bytes). The signature itself, and the server's acceptance time, travel beside it in a
+//! `Context`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    geometry::Polygon,
+    ids::{
+        AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, Nonce, PartyId, PublicKeyText, ZoneId,
+    },
+    model::{PartyKind, Role, Terms, ZoneKind},
+    text::{Code, Name, Reason},
+    time::Timestamp,
+};
+
+/// The signed object: who speaks, for which party, when, and what they ask.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Command {
+    /// The party the author speaks for; `None` for operator-only accounts.
+    pub party: Option<PartyId>,
+    pub author: AccountId,
+    pub issued_at: Timestamp,
+    pub nonce: Nonce,
+    pub body: CommandBody,
+}
+
+/// What the server knows about a command besides its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The sequence number the entry will have (its leaf index).
+    pub seq: u64,
+    pub accepted_at: Timestamp,
+    /// The key that signed the command; its signature was verified before `decide`.
+    pub signer: PublicKeyText,
+}
+
+/// The first entry of every log: it registers the operator account and its key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    pub operator_account_id: AccountId,
+    pub operator_name: Name,
+    pub operator_public_key: PublicKeyText,
+    /// The checkpoint origin of this log.
+    pub log_origin: Name,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CommandBody {
+    Genesis(Genesis),
+    RegisterParty {
+        party_id: PartyId,
+        code: Code,
+        name: Name,
+        kind: PartyKind,
+    },
+    RegisterAccount {
+        account_id: AccountId,
+        /// `None` for an operator-only account.
+        party_id: Option<PartyId>,
+        name: Name,
+        roles: Vec<Role>,
+        public_key: PublicKeyText,
+    },
+    AddAccountKey {
+        account_id: AccountId,
+        public_key: PublicKeyText,
+    },
+    RegisterForce {
+        force_id: ForceId,
+        code: Code,
+        name: Name,
+        /// Parties that answer for this force.
+        party_ids: Vec<PartyId>,
+    },
+    DefineZone {
+        zone_id: ZoneId,
+        code: Code,
+        name: Name,
+        kind: ZoneKind,
+        boundary: Polygon,
+        #[serde(default)]
+        illustrative: bool,
+    },
+    RedrawZone {
+        zone_id: ZoneId,
+        boundary: Polygon,
+        effective_at: Timestamp,
+    },
+    RecordZoneControl {
+        zone_id: ZoneId,
+        force_id: ForceId,
+        since: Timestamp,
+    },
+    ProposeAgreement {
+        agreement_id: AgreementId,
+        title: Name,
+        terms: Terms,
+        #[serde(default)]
+        note: Option<Reason>,
+    },
+    ProposeVersion {
+        agreement_id: AgreementId,
+        /// The number of the latest version, which the new one supersedes.
+        supersedes: u32,
+        terms: Terms,
+        #[serde(default)]
+        note: Option<Reason>,
+    },
+    Endorse {
+        agreement_id: AgreementId,
+        version: u32,
+    },
+    Reject {
+        agreement_id: AgreementId,
+        version: u32,
+        reason: Reason,
+    },
+    Withdraw {
+        agreement_id: AgreementId,
+        version: u32,
+        #[serde(default)]
+        reason: Option<Reason>,
+    },
+    Suspend {
+        agreement_id: AgreementId,
+        reason: Reason,
+    },
+    Resume {
+        agreement_id: AgreementId,
+        #[serde(default)]
+        reason: Option<Reason>,
+    },
+    RecordConsent {
+        consent_id: ConsentId,
+        force_id: ForceId,
+        corridor_id: CorridorId,
+        #[serde(default)]
+        note: Option<Reason>,
+    },
+    ReportFulfilled {
+        commitment_id: CommitmentId,
+        #[serde(default)]
+        note: Option<Reason>,
+    },
+}
+
+impl CommandBody {
+    /// The `type` tag, for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CommandBody::Genesis(_) => "genesis",
+            CommandBody::RegisterParty { .. } => "register_party",
+            CommandBody::RegisterAccount { .. } => "register_account",
+            CommandBody::AddAccountKey { .. } => "add_account_key",
+            CommandBody::RegisterForce { .. } => "register_force",
+            CommandBody::DefineZone { .. } => "define_zone",
+            CommandBody::RedrawZone { .. } => "redraw_zone",
+            CommandBody::RecordZoneControl { .. } => "record_zone_control",
+            CommandBody::ProposeAgreement { .. } => "propose_agreement",
+            CommandBody::ProposeVersion { .. } => "propose_version",
+            CommandBody::Endorse { .. } => "endorse",
+            CommandBody::Reject { .. } => "reject",
+            CommandBody::Withdraw { .. } => "withdraw",
+            CommandBody::Suspend { .. } => "suspend",
+            CommandBody::Resume { .. } => "resume",
+            CommandBody::RecordConsent { .. } => "record_consent",
+            CommandBody::ReportFulfilled { .. } => "report_fulfilled",
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The one error type of the domain: why a command was refused.
+//!
+//! Every variant carries data, not prose, so the HTTP edge can map it to a stable problem
+//! type and name the field at fault (`DomainError::field`).
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum DomainError {
+    // Parsing of values.
+    #[error("{field} is empty")]
+    Empty { field: &'static str },
+    #[error("{field} has {len} characters, at most {len_max} allowed")]
+    TooLong { field: &'static str, len: usize, len_max: usize },
+    #[error("{field} has {len} characters, at least {len_min} required")]
+    TooShort { field: &'static str, len: usize, len_min: usize },
+    #[error("{field} has {len} items, at most {len_max} allowed")]
+    TooMany { field: &'static str, len: usize, len_max: usize },
+    #[error("code {code:?} may hold only letters, digits, '-', '_' and '.'")]
+    CodeCharacters { code: String },
+    #[error("{field} {value:?} is not a UUIDv7")]
+    NotUuidV7 { field: &'static str, value: String },
+    #[error("{value:?} is not an RFC 3339 UTC timestamp")]
+    Timestamp { value: String },
+    #[error("window ends at {end} which is not after its start {start}")]
+    WindowNotAfterStart { start: String, end: String },
+    #[error("coordinate is not a finite longitude/latitude pair in range: [{lon}, {lat}]")]
+    Coordinate { lon: f64, lat: f64 },
+    #[error("a LineString needs at least 2 positions, got {count}")]
+    LineStringTooShort { count: usize },
+    #[error("the route has zero length")]
+    ZeroLength,
+    #[error("a polygon ring needs at least 4 positions, got {count}")]
+    RingTooShort { count: usize },
+    #[error("a polygon ring must end where it starts")]
+    RingNotClosed,
+    #[error("a polygon needs an outer ring")]
+    PolygonEmpty,
+    #[error("geometry has {count} vertices, at most {count_max} allowed")]
+    TooManyVertices { count: usize, count_max: usize },
+    #[error("geometry type {found:?} where {expected} was expected")]
+    GeometryType { expected: &'static str, found: String },
+    #[error("half_width_m is {value}, expected a finite number above 0 and at most {max}")]
+    HalfWidth { value: f64, max: f64 },
+    #[error("public key is not 32 bytes of standard base64")]
+    PublicKey,
+    #[error("{field} lists {value} twice")]
+    Duplicate { field: &'static str, value: String },
+
+    // Who may do what.
+    #[error("the log already has its genesis entry")]
+    GenesisAgain,
+    #[error("the log must start with a genesis command")]
+    GenesisMissing,
+    #[error("the genesis command must be signed by the operator key it registers")]
+    GenesisSigner,
+    #[error("account {account} does not exist")]
+    UnknownAccount { account: String },
+    #[error("the signing key is not registered to account {account}")]
+    KeyNotRegistered { account: String },
+    #[error("account {account} speaks for {actual}, not for {claimed}")]
+    PartyMismatch { account: String, claimed: String, actual: String },
+    #[error("nonce {nonce:?} was already used by this key")]
+    NonceReplayed { nonce: String },
+    #[error("issued_at {issued_at} is more than {skew_s_max} s from the server time {accepted_at}")]
+    IssuedAtSkew { issued_at: String, accepted_at: String, skew_s_max: i64 },
+    #[error("{action} needs the {role} role")]
+    Forbidden { action: &'static str, role: &'static str },
+    #[error("{action} must be done by a party, not an operator-only account")]
+    NeedsParty { action: &'static str },
+
+    // References and uniqueness.
+    #[error("{kind} {id} does not exist")]
+    Unknown { kind: &'static str, id: String },
+    #[error("{kind} {id} already exists")]
+    AlreadyExists { kind: &'static str, id: String },
+    #[error("{kind} code {code:?} is already used by {id}")]
+    DuplicateCode { kind: &'static str, code: String, id: String },
+    #[error("public key is already registered to account {account}")]
+    KeyInUse { account: String },
+
+    // Agreements.
+    #[error("version {version} of agreement {agreement} does not exist")]
+    UnknownVersion { agreement: String, version: u32 },
+    #[error("version {version} is superseded by version {latest}")]
+    Superseded { version: u32, latest: u32 },
+    #[error("a new version must supersede the latest version {latest}, not {supersedes}")]
+    NotLatest { supersedes: u32, latest: u32 },
+    #[error("party {party} is not a required signatory of version {version}")]
+    NotSignatory { party: String, version: u32 },
+    #[error("party {party} has already endorsed version {version}")]
+    AlreadyEndorsed { party: String, version: u32 },
+    #[error("party {party} has no endorsement of version {version} to withdraw")]
+    NoEndorsement { party: String, version: u32 },
+    #[error("agreement {agreement} is not in force")]
+    NotInForce { agreement: String },
+    #[error("agreement {agreement} is already suspended")]
+    AlreadySuspended { agreement: String },
+    #[error("agreement {agreement} is not suspended")]
+    NotSuspended { agreement: String },
+    #[error("corridor {corridor} belongs to agreement {agreement}")]
+    CorridorOfOtherAgreement { corridor: String, agreement: String },
+    #[error("commitment {commitment} belongs to agreement {agreement}")]
+    CommitmentOfOtherAgreement { commitment: String, agreement: String },
+    #[error("commitment {commitment} cannot be conditional on itself")]
+    SelfCondition { commitment: String },
+    #[error("commitment {commitment} of kind {kind} needs at least one force in force_ids")]
+    CommitmentNeedsForce { commitment: String, kind: &'static str },
+    #[error("a secure_consent commitment must have a corridor as its scope")]
+    ConsentScope,
+    #[error("party {party} neither answers for force {force} nor has a secure_consent commitment naming it on corridor {corridor}")]
+    ConsentNotAnswerable { party: String, force: String, corridor: String },
+    #[error("consent of force {force} to corridor {corridor} is already recorded")]
+    ConsentAgain { force: String, corridor: String },
+    #[error("commitment {commitment} is assigned to {owner}, not to {party}")]
+    NotCommitmentOwner { commitment: String, owner: String, party: String },
+    #[error("commitment {commitment} is already fulfilled")]
+    AlreadyFulfilled { commitment: String },
+}
+
+impl DomainError {
+    /// A stable, kebab-case name for the kind of error, used as the problem type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DomainError::Empty { .. }
+            | DomainError::TooLong { .. }
+            | DomainError::TooShort { .. }
+            | DomainError::TooMany { .. }
+            | DomainError::CodeCharacters { .. }
+            | DomainError::NotUuidV7 { .. }
+            | DomainError::Timestamp { .. }
+            | DomainError::Coordinate { .. }
+            | DomainError::LineStringTooShort { .. }
+            | DomainError::RingTooShort { .. }
+            | DomainError::RingNotClosed
+            | DomainError::PolygonEmpty
+            | DomainError::TooManyVertices { .. }
+            | DomainError::GeometryType { .. }
+            | DomainError::HalfWidth { .. }
+            | DomainError::PublicKey
+            | DomainError::Duplicate { .. } => "invalid-input",
+            DomainError::WindowNotAfterStart { .. } => "window-not-after-start",
+            DomainError::ZeroLength => "zero-length-route",
+            DomainError::GenesisAgain | DomainError::GenesisMissing | DomainError::GenesisSigner => "genesis",
+            DomainError::UnknownAccount { .. } | DomainError::KeyNotRegistered { .. } => "key-not-registered",
+            DomainError::PartyMismatch { .. } => "party-mismatch",
+            DomainError::NonceReplayed { .. } => "nonce-replayed",
+            DomainError::IssuedAtSkew { .. } => "issued-at-skew",
+            DomainError::Forbidden { .. } | DomainError::NeedsParty { .. } => "forbidden",
+            DomainError::Unknown { .. } | DomainError::UnknownVersion { .. } => "unknown-reference",
+            DomainError::AlreadyExists { .. } | DomainError::DuplicateCode { .. } | DomainError::KeyInUse { .. } => {
+                "duplicate"
+            }
+            DomainError::Superseded { .. } => "version-superseded",
+            DomainError::NotLatest { .. } => "version-not-latest",
+            DomainError::NotSignatory { .. } => "not-a-signatory",
+            DomainError::AlreadyEndorsed { .. } => "already-endorsed",
+            DomainError::NoEndorsement { .. } => "no-endorsement",
+            DomainError::NotInForce { .. }
+            | DomainError::AlreadySuspended { .. }
+            | DomainError::NotSuspended { .. } => "agreement-state",
+            DomainError::CorridorOfOtherAgreement { .. }
+            | DomainError::CommitmentOfOtherAgreement { .. }
+            | DomainError::SelfCondition { .. }
+            | DomainError::CommitmentNeedsForce { .. }
+            | DomainError::ConsentScope => "invalid-terms",
+            DomainError::ConsentNotAnswerable { .. }
+            | DomainError::ConsentAgain { .. }
+            | DomainError::NotCommitmentOwner { .. }
+            | DomainError::AlreadyFulfilled { .. } => "consent-or-fulfilment",
+        }
+    }
+
+    /// True when the command was well-formed but the signer may not issue it.
+    pub fn is_authorization(&self) -> bool {
+        matches!(
+            self,
+            DomainError::UnknownAccount { .. }
+                | DomainError::KeyNotRegistered { .. }
+                | DomainError::PartyMismatch { .. }
+                | DomainError::Forbidden { .. }
+                | DomainError::NeedsParty { .. }
+                | DomainError::GenesisSigner
+        )
+    }
+}

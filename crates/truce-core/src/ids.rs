@@ -1,0 +1,155 @@
+//! Typed identifiers. Ids are UUIDv7 strings chosen by the client that creates the thing,
+//! so that a command is complete before it is signed.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::DomainError,
+    limits::{NONCE_LEN_MAX, NONCE_LEN_MIN},
+};
+
+macro_rules! uuid_id {
+    ($name:ident, $field:literal) => {
+        /// Invariant: a UUIDv7 in lowercase hyphenated form.
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// # Errors
+            /// `NotUuidV7` for anything but a version 7 UUID.
+            pub fn parse(raw: &str) -> Result<$name, DomainError> {
+                match uuid::Uuid::try_parse(raw) {
+                    Ok(id) if id.get_version_num() == 7 => Ok($name(id.hyphenated().to_string())),
+                    _ => Err(DomainError::NotUuidV7 { field: $field, value: raw.chars().take(64).collect() }),
+                }
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(raw: String) -> Result<$name, DomainError> {
+                $name::parse(&raw)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+uuid_id!(PartyId, "party_id");
+uuid_id!(AccountId, "account_id");
+uuid_id!(ForceId, "force_id");
+uuid_id!(ZoneId, "zone_id");
+uuid_id!(CorridorId, "corridor_id");
+uuid_id!(AgreementId, "agreement_id");
+uuid_id!(CommitmentId, "commitment_id");
+uuid_id!(ConsentId, "consent_id");
+
+/// A command's nonce: the same nonce from the same key is accepted once.
+///
+/// Invariant: NONCE_LEN_MIN..=NONCE_LEN_MAX printable ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Nonce(String);
+
+impl Nonce {
+    /// # Errors
+    /// Too short, too long, or not printable ASCII.
+    pub fn parse(raw: &str) -> Result<Nonce, DomainError> {
+        let len = raw.chars().count();
+        if len < NONCE_LEN_MIN {
+            return Err(DomainError::TooShort { field: "nonce", len, len_min: NONCE_LEN_MIN });
+        }
+        if len > NONCE_LEN_MAX {
+            return Err(DomainError::TooLong { field: "nonce", len, len_max: NONCE_LEN_MAX });
+        }
+        if !raw.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(DomainError::CodeCharacters { code: raw.to_owned() });
+        }
+        Ok(Nonce(raw.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Nonce {
+    type Error = DomainError;
+    fn try_from(raw: String) -> Result<Nonce, DomainError> {
+        Nonce::parse(&raw)
+    }
+}
+
+impl From<Nonce> for String {
+    fn from(value: Nonce) -> String {
+        value.0
+    }
+}
+
+/// An Ed25519 public key as standard base64 of its 32 bytes.
+///
+/// Core only checks the shape; the ledger crate does the cryptography.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PublicKeyText(String);
+
+impl PublicKeyText {
+    /// # Errors
+    /// `PublicKey` unless the text is 44 characters of standard base64 ending in one `=`
+    /// (which is exactly what 32 bytes encode to).
+    pub fn parse(raw: &str) -> Result<PublicKeyText, DomainError> {
+        let bytes = raw.as_bytes();
+        let shape_ok = bytes.len() == 44
+            && bytes[43] == b'='
+            && bytes[..43].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/');
+        // The last data character carries 2 padding bits that must be zero for the text to
+        // be the one canonical encoding of the key.
+        let last_ok = shape_ok && {
+            let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let value = alphabet.iter().position(|c| *c == bytes[42]).unwrap_or(1);
+            value & 0b11 == 0
+        };
+        if !last_ok {
+            return Err(DomainError::PublicKey);
+        }
+        Ok(PublicKeyText(raw.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PublicKeyText {
+    type Error = DomainError;
+    fn try_from(raw: String) -> Result<PublicKeyText, DomainError> {
+        PublicKeyText::parse(&raw)
+    }
+}
+
+impl From<PublicKeyText> for String {
+    fn from(value: PublicKeyText) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for PublicKeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

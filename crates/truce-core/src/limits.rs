@@ -1,0 +1,34 @@
+//! Every bound on what a command may carry, as named constants.
+//!
+//! The HTTP edge has its own byte limits; these are the domain's.
+
+/// Characters in a name (party, force, zone, corridor, agreement title).
+pub const NAME_LEN_MAX: usize = 200;
+/// Characters in a reason or free text (rejections, withdrawals, notes).
+pub const REASON_LEN_MAX: usize = 4_000;
+/// Characters in a short human code such as `EA-1`.
+pub const CODE_LEN_MAX: usize = 24;
+/// Characters in a nonce.
+pub const NONCE_LEN_MIN: usize = 16;
+/// Characters in a nonce.
+pub const NONCE_LEN_MAX: usize = 128;
+/// Vertices in one geometry (all rings of a polygon together).
+pub const VERTICES_MAX: usize = 10_000;
+/// Rings in one polygon (the outer ring and its holes).
+pub const RINGS_MAX: usize = 64;
+/// Corridors in one agreement version.
+pub const CORRIDORS_PER_VERSION_MAX: usize = 100;
+/// Commitments in one agreement version.
+pub const COMMITMENTS_PER_VERSION_MAX: usize = 200;
+/// Required signatories of one agreement version.
+pub const SIGNATORIES_MAX: usize = 50;
+/// Opening windows of one corridor.
+pub const WINDOWS_PER_CORRIDOR_MAX: usize = 100;
+/// Items in any other list (forces answered for, groups, conditions, roles).
+pub const LIST_LEN_MAX: usize = 50;
+/// Versions in one agreement thread.
+pub const VERSIONS_PER_AGREEMENT_MAX: u32 = 1_000;
+/// Largest corridor half-width, metres.
+pub const HALF_WIDTH_M_MAX: f64 = 50_000.0;
+/// How far `issued_at` may be from the server's acceptance time, seconds.
+pub const ISSUED_AT_SKEW_S_MAX: i64 = 600;

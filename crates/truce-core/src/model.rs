@@ -1,0 +1,205 @@
+//! The terms parties agree on: corridors, truces and commitments, and the small enums
+//! that classify parties, accounts and groups of people.
+//!
+//! These are values carried by commands and events. The state that accumulates them
+//! (who endorsed what, when) lives in `state`; what they mean at an instant lives in
+//! `status`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    geometry::LineString,
+    ids::{CommitmentId, CorridorId, ForceId, PartyId, ZoneId},
+    text::{Code, Name, Reason},
+    time::{Timestamp, Window},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    State,
+    ArmedGroup,
+    Alliance,
+    InternationalOrganisation,
+    HumanitarianOrganisation,
+    Monitor,
+    MediaOrganisation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Coordinator,
+    Monitor,
+    Analyst,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Coordinator => "coordinator",
+            Role::Monitor => "monitor",
+            Role::Analyst => "analyst",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneKind {
+    BesiegedArea,
+    Neighbourhood,
+    City,
+    Other,
+}
+
+/// Who may use a corridor, or a window of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Civilians,
+    Fighters,
+    Wounded,
+    HumanitarianConvoys,
+}
+
+/// One opening of a corridor: `[start, end)`, optionally only for some of its groups
+/// (so that the wounded can go first and fighters last).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorridorWindow {
+    #[serde(flatten)]
+    pub window: Window,
+    /// Empty means every group the corridor admits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
+}
+
+/// Where a corridor leads: a known zone, or a named place outside any zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_id: Option<ZoneId>,
+    pub name: Name,
+}
+
+/// A corridor as a version of an agreement defines it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorridorSpec {
+    pub corridor_id: CorridorId,
+    pub code: Code,
+    pub name: Name,
+    pub route: LineString,
+    pub half_width_m: f64,
+    pub origin_zone_id: ZoneId,
+    pub destination: Destination,
+    pub groups: Vec<Group>,
+    pub windows: Vec<CorridorWindow>,
+    /// True when the geometry is approximate and only illustrates the plan.
+    #[serde(default)]
+    pub illustrative: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitmentKind {
+    /// Forces the party answers for will not attack the scope.
+    NoAttack,
+    /// The party obtains the named forces' consent to use the corridor.
+    SecureConsent,
+    /// No fire in the zone.
+    CeaseFire,
+    /// Humanitarian access to the scope.
+    AllowAccess,
+    /// Buses, ambulances and the like.
+    ProvideTransport,
+}
+
+impl CommitmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitmentKind::NoAttack => "no_attack",
+            CommitmentKind::SecureConsent => "secure_consent",
+            CommitmentKind::CeaseFire => "cease_fire",
+            CommitmentKind::AllowAccess => "allow_access",
+            CommitmentKind::ProvideTransport => "provide_transport",
+        }
+    }
+}
+
+/// What a commitment is about: one corridor or one zone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Scope {
+    Corridor(CorridorId),
+    Zone(ZoneId),
+}
+
+/// What one party undertakes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentSpec {
+    pub commitment_id: CommitmentId,
+    pub party_id: PartyId,
+    pub kind: CommitmentKind,
+    pub scope: Scope,
+    /// `None`: for as long as the agreement is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+    /// For `no_attack` and `cease_fire`, the forces bound; for `secure_consent`, the forces
+    /// whose consent is to be obtained.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub force_ids: Vec<ForceId>,
+    /// Commitments, in this agreement or another, that must hold for this one to apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<CommitmentId>,
+    pub text: Reason,
+}
+
+/// When a truce starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TruceStart {
+    /// As soon as the version is agreed, without prior coordination.
+    Immediately,
+    /// At a set time, once agreed.
+    At { at: Timestamp },
+    /// Once every named commitment is fulfilled.
+    WhenFulfilled { commitment_ids: Vec<CommitmentId> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Truce {
+    pub zone_id: ZoneId,
+    pub start: TruceStart,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Timestamp>,
+}
+
+/// The content of one version of an agreement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terms {
+    #[serde(default)]
+    pub corridors: Vec<CorridorSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truce: Option<Truce>,
+    #[serde(default)]
+    pub commitments: Vec<CommitmentSpec>,
+    /// Parties whose endorsement makes the version agreed.
+    pub signatories: Vec<PartyId>,
+}
+
+/// A party's position on one version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "stance", rename_all = "snake_case")]
+pub enum Stance {
+    Endorsed,
+    Rejected { reason: Reason },
+    Withdrawn { reason: Option<Reason> },
+}

@@ -1,0 +1,1 @@
+//! Scenarios: a list of commands to submit, in order, each as one named account.

@@ -1,0 +1,421 @@
+//! The projection: everything the ledger's events have established so far, with the time
+//! each fact became true, so that status can be asked "as of" any instant.
+//!
+//! `State` is changed only by `State::apply` (one entry) and `State::evolve` (one event),
+//! and both are total: an event that `decide` produced always applies.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::{
+    command::{Command, Context, Genesis},
+    event::Event,
+    geometry::Polygon,
+    ids::{
+        AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, Nonce, PartyId, PublicKeyText, ZoneId,
+    },
+    model::{CommitmentSpec, CorridorSpec, PartyKind, Role, Stance, Terms, ZoneKind},
+    text::{Code, Name, Reason},
+    time::Timestamp,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Party {
+    pub party_id: PartyId,
+    pub code: Code,
+    pub name: Name,
+    pub kind: PartyKind,
+    pub registered_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Account {
+    pub account_id: AccountId,
+    pub party_id: Option<PartyId>,
+    pub name: Name,
+    pub roles: Vec<Role>,
+    pub public_keys: Vec<PublicKeyText>,
+    pub registered_at: Timestamp,
+}
+
+impl Account {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Force {
+    pub force_id: ForceId,
+    pub code: Code,
+    pub name: Name,
+    /// Parties that answer for the force.
+    pub party_ids: Vec<PartyId>,
+    pub registered_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneBoundary {
+    pub effective_at: Timestamp,
+    pub boundary: Polygon,
+    pub recorded_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneControl {
+    pub force_id: ForceId,
+    pub since: Timestamp,
+    pub recorded_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Zone {
+    pub zone_id: ZoneId,
+    pub code: Code,
+    pub name: Name,
+    pub kind: ZoneKind,
+    pub illustrative: bool,
+    /// Every boundary ever recorded, in ledger order; none is ever removed.
+    pub boundaries: Vec<ZoneBoundary>,
+    /// Every control record, in ledger order.
+    pub control: Vec<ZoneControl>,
+}
+
+impl Zone {
+    /// The boundary in effect at `at`: the one with the latest `effective_at <= at` among
+    /// those recorded by `at` (ties go to the later record). Before the first, the first.
+    pub fn boundary_at(&self, at: Timestamp) -> &Polygon {
+        let mut best: Option<&ZoneBoundary> = None;
+        for record in self.boundaries.iter().filter(|b| b.recorded_at <= at && b.effective_at <= at) {
+            if best.is_none_or(|b| record.effective_at >= b.effective_at) {
+                best = Some(record);
+            }
+        }
+        &best.unwrap_or(&self.boundaries[0]).boundary
+    }
+
+    /// The force in control at `at`, if any was recorded by then.
+    pub fn controlled_by_at(&self, at: Timestamp) -> Option<&ForceId> {
+        let mut best: Option<&ZoneControl> = None;
+        for record in self.control.iter().filter(|c| c.recorded_at <= at && c.since <= at) {
+            if best.is_none_or(|c| record.since >= c.since) {
+                best = Some(record);
+            }
+        }
+        best.map(|c| &c.force_id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StanceRecord {
+    pub party_id: PartyId,
+    pub author: AccountId,
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub stance: Stance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionRecord {
+    pub version: u32,
+    pub proposed_by: PartyId,
+    pub proposed_at: Timestamp,
+    pub terms: Terms,
+    pub note: Option<Reason>,
+    /// Every stance taken on this version, in ledger order.
+    pub stances: Vec<StanceRecord>,
+}
+
+impl VersionRecord {
+    /// Each party's latest stance taken by `at`.
+    pub fn stance_at(&self, party_id: &PartyId, at: Timestamp) -> Option<&StanceRecord> {
+        self.stances.iter().rev().find(|s| &s.party_id == party_id && s.at <= at)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuspensionRecord {
+    pub at: Timestamp,
+    pub suspended: bool,
+    pub party_id: PartyId,
+    pub reason: Option<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgreementRecord {
+    pub agreement_id: AgreementId,
+    pub title: Name,
+    pub proposed_by: PartyId,
+    pub proposed_at: Timestamp,
+    /// Version `n` is at index `n - 1`.
+    pub versions: Vec<VersionRecord>,
+    pub suspensions: Vec<SuspensionRecord>,
+}
+
+impl AgreementRecord {
+    pub fn latest(&self) -> &VersionRecord {
+        self.versions.last().expect("an agreement is created with its first version")
+    }
+
+    pub fn version(&self, version: u32) -> Option<&VersionRecord> {
+        let idx = usize::try_from(version).ok()?.checked_sub(1)?;
+        self.versions.get(idx)
+    }
+
+    pub fn suspended_at(&self, at: Timestamp) -> bool {
+        self.suspensions.iter().rev().find(|s| s.at <= at).is_some_and(|s| s.suspended)
+    }
+}
+
+/// A corridor's place in the agreements: which agreement owns it and its latest definition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorridorRecord {
+    pub agreement_id: AgreementId,
+    pub spec: CorridorSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsentRecord {
+    pub consent_id: ConsentId,
+    pub force_id: ForceId,
+    pub corridor_id: CorridorId,
+    pub recorded_by: PartyId,
+    pub recorded_at: Timestamp,
+    pub note: Option<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FulfilmentRecord {
+    pub commitment_id: CommitmentId,
+    pub party_id: PartyId,
+    pub at: Timestamp,
+    pub note: Option<Reason>,
+}
+
+/// Everything known, folded from the ledger.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    pub genesis: Option<Genesis>,
+    pub entries_count: u64,
+    pub parties: BTreeMap<PartyId, Party>,
+    pub accounts: BTreeMap<AccountId, Account>,
+    pub forces: BTreeMap<ForceId, Force>,
+    pub zones: BTreeMap<ZoneId, Zone>,
+    pub agreements: BTreeMap<AgreementId, AgreementRecord>,
+    pub corridors: BTreeMap<CorridorId, CorridorRecord>,
+    /// Which agreement each commitment belongs to.
+    pub commitment_agreements: HashMap<CommitmentId, AgreementId>,
+    pub consents: BTreeMap<ConsentId, ConsentRecord>,
+    pub fulfilments: BTreeMap<CommitmentId, FulfilmentRecord>,
+    pub(crate) keys: HashMap<PublicKeyText, AccountId>,
+    pub(crate) codes: HashMap<(&'static str, Code), String>,
+    pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
+}
+
+impl State {
+    /// Folds one ledger entry: records the nonce and applies its events in order.
+    pub fn apply(&mut self, context: &Context, command: &Command, events: &[Event]) {
+        assert!(context.seq == self.entries_count, "entries are applied in sequence");
+        self.nonces.insert((context.signer.clone(), command.nonce.clone()));
+        for event in events {
+            self.evolve(context.accepted_at, event);
+        }
+        self.entries_count += 1;
+    }
+
+    /// The account a public key is registered to.
+    pub fn account_of_key(&self, key: &PublicKeyText) -> Option<&Account> {
+        self.keys.get(key).and_then(|id| self.accounts.get(id))
+    }
+
+    pub fn nonce_used(&self, key: &PublicKeyText, nonce: &Nonce) -> bool {
+        self.nonces.contains(&(key.clone(), nonce.clone()))
+    }
+
+    /// Who holds a code of a kind (`"party"`, `"force"`, `"zone"`, `"corridor"`).
+    pub fn code_holder(&self, kind: &'static str, code: &Code) -> Option<&str> {
+        self.codes.get(&(kind, code.clone())).map(String::as_str)
+    }
+
+    /// The version of `agreement_id` that holds the commitment, latest first.
+    pub fn commitment_spec(&self, commitment_id: &CommitmentId) -> Option<(&AgreementRecord, &CommitmentSpec)> {
+        let agreement = self.agreements.get(self.commitment_agreements.get(commitment_id)?)?;
+        agreement.versions.iter().rev().find_map(|version| {
+            version.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id).map(|c| (agreement, c))
+        })
+    }
+
+    /// Folds one event. Total: events come from `decide`, which checked everything.
+    pub fn evolve(&mut self, at: Timestamp, event: &Event) {
+        match event {
+            Event::LogStarted(genesis) => {
+                self.genesis = Some(genesis.clone());
+                self.insert_account(Account {
+                    account_id: genesis.operator_account_id.clone(),
+                    party_id: None,
+                    name: genesis.operator_name.clone(),
+                    roles: vec![Role::Operator],
+                    public_keys: vec![genesis.operator_public_key.clone()],
+                    registered_at: at,
+                });
+            }
+            Event::PartyRegistered { party_id, code, name, kind } => {
+                self.codes.insert(("party", code.clone()), party_id.to_string());
+                let party = Party {
+                    party_id: party_id.clone(),
+                    code: code.clone(),
+                    name: name.clone(),
+                    kind: *kind,
+                    registered_at: at,
+                };
+                self.parties.insert(party_id.clone(), party);
+            }
+            Event::AccountRegistered { account_id, party_id, name, roles, public_key } => {
+                self.insert_account(Account {
+                    account_id: account_id.clone(),
+                    party_id: party_id.clone(),
+                    name: name.clone(),
+                    roles: roles.clone(),
+                    public_keys: vec![public_key.clone()],
+                    registered_at: at,
+                });
+            }
+            Event::AccountKeyAdded { account_id, public_key } => {
+                self.keys.insert(public_key.clone(), account_id.clone());
+                if let Some(account) = self.accounts.get_mut(account_id) {
+                    account.public_keys.push(public_key.clone());
+                }
+            }
+            Event::ForceRegistered { force_id, code, name, party_ids } => {
+                self.codes.insert(("force", code.clone()), force_id.to_string());
+                let force = Force {
+                    force_id: force_id.clone(),
+                    code: code.clone(),
+                    name: name.clone(),
+                    party_ids: party_ids.clone(),
+                    registered_at: at,
+                };
+                self.forces.insert(force_id.clone(), force);
+            }
+            Event::ZoneDefined { zone_id, code, name, kind, boundary, illustrative } => {
+                self.codes.insert(("zone", code.clone()), zone_id.to_string());
+                let zone = Zone {
+                    zone_id: zone_id.clone(),
+                    code: code.clone(),
+                    name: name.clone(),
+                    kind: *kind,
+                    illustrative: *illustrative,
+                    boundaries: vec![ZoneBoundary { effective_at: at, boundary: boundary.clone(), recorded_at: at }],
+                    control: Vec::new(),
+                };
+                self.zones.insert(zone_id.clone(), zone);
+            }
+            Event::ZoneRedrawn { zone_id, boundary, effective_at } => {
+                if let Some(zone) = self.zones.get_mut(zone_id) {
+                    let record =
+                        ZoneBoundary { effective_at: *effective_at, boundary: boundary.clone(), recorded_at: at };
+                    zone.boundaries.push(record);
+                }
+            }
+            Event::ZoneControlRecorded { zone_id, force_id, since } => {
+                if let Some(zone) = self.zones.get_mut(zone_id) {
+                    zone.control.push(ZoneControl { force_id: force_id.clone(), since: *since, recorded_at: at });
+                }
+            }
+            Event::AgreementProposed { agreement_id, title, proposed_by } => {
+                let agreement = AgreementRecord {
+                    agreement_id: agreement_id.clone(),
+                    title: title.clone(),
+                    proposed_by: proposed_by.clone(),
+                    proposed_at: at,
+                    versions: Vec::new(),
+                    suspensions: Vec::new(),
+                };
+                self.agreements.insert(agreement_id.clone(), agreement);
+            }
+            Event::VersionProposed { agreement_id, version, proposed_by, terms, note } => {
+                self.index_terms(agreement_id, terms);
+                if let Some(agreement) = self.agreements.get_mut(agreement_id) {
+                    assert!(agreement.versions.len() + 1 == *version as usize, "versions are numbered in order");
+                    agreement.versions.push(VersionRecord {
+                        version: *version,
+                        proposed_by: proposed_by.clone(),
+                        proposed_at: at,
+                        terms: terms.clone(),
+                        note: note.clone(),
+                        stances: Vec::new(),
+                    });
+                }
+            }
+            Event::StanceTaken { agreement_id, version, party_id, author, stance } => {
+                let record =
+                    StanceRecord { party_id: party_id.clone(), author: author.clone(), at, stance: stance.clone() };
+                let target = self.agreements.get_mut(agreement_id).and_then(|agreement| {
+                    let idx = usize::try_from(*version).ok()?.checked_sub(1)?;
+                    agreement.versions.get_mut(idx)
+                });
+                if let Some(version) = target {
+                    version.stances.push(record);
+                }
+            }
+            Event::AgreementSuspended { agreement_id, party_id, reason } => {
+                self.push_suspension(agreement_id, at, true, party_id, Some(reason.clone()));
+            }
+            Event::AgreementResumed { agreement_id, party_id, reason } => {
+                self.push_suspension(agreement_id, at, false, party_id, reason.clone());
+            }
+            Event::ConsentRecorded { consent_id, force_id, corridor_id, recorded_by, note } => {
+                let consent = ConsentRecord {
+                    consent_id: consent_id.clone(),
+                    force_id: force_id.clone(),
+                    corridor_id: corridor_id.clone(),
+                    recorded_by: recorded_by.clone(),
+                    recorded_at: at,
+                    note: note.clone(),
+                };
+                self.consents.insert(consent_id.clone(), consent);
+            }
+            Event::FulfilmentReported { commitment_id, party_id, note } => {
+                let record = FulfilmentRecord {
+                    commitment_id: commitment_id.clone(),
+                    party_id: party_id.clone(),
+                    at,
+                    note: note.clone(),
+                };
+                self.fulfilments.insert(commitment_id.clone(), record);
+            }
+        }
+    }
+
+    fn insert_account(&mut self, account: Account) {
+        for key in &account.public_keys {
+            self.keys.insert(key.clone(), account.account_id.clone());
+        }
+        self.accounts.insert(account.account_id.clone(), account);
+    }
+
+    fn index_terms(&mut self, agreement_id: &AgreementId, terms: &Terms) {
+        for corridor in &terms.corridors {
+            self.codes.insert(("corridor", corridor.code.clone()), corridor.corridor_id.to_string());
+            let record = CorridorRecord { agreement_id: agreement_id.clone(), spec: corridor.clone() };
+            self.corridors.insert(corridor.corridor_id.clone(), record);
+        }
+        for commitment in &terms.commitments {
+            self.commitment_agreements.insert(commitment.commitment_id.clone(), agreement_id.clone());
+        }
+    }
+
+    fn push_suspension(
+        &mut self,
+        agreement_id: &AgreementId,
+        at: Timestamp,
+        suspended: bool,
+        party_id: &PartyId,
+        reason: Option<Reason>,
+    ) {
+        if let Some(agreement) = self.agreements.get_mut(agreement_id) {
+            agreement.suspensions.push(SuspensionRecord { at, suspended, party_id: party_id.clone(), reason });
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Instants and half-open intervals, always UTC, always RFC 3339 on the wire.
+//!
+//! Core never reads the clock: every `Timestamp` here came in with a command or its context.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// An instant in UTC. Serialised as RFC 3339 with a `Z` suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// Parses RFC 3339; an offset other than `Z` is converted to UTC.
+    pub fn parse(raw: &str) -> Result<Timestamp, DomainError> {
+        match DateTime::parse_from_rfc3339(raw) {
+            Ok(at) => Ok(Timestamp(at.with_timezone(&Utc))),
+            Err(_) => Err(DomainError::Timestamp { value: raw.chars().take(64).collect() }),
+        }
+    }
+
+    pub fn from_datetime(at: DateTime<Utc>) -> Timestamp {
+        Timestamp(at)
+    }
+
+    pub fn as_datetime(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    pub fn unix_ms(&self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
+    /// Whole seconds from `self` to `later` (negative when `later` is earlier).
+    pub fn seconds_until(&self, later: Timestamp) -> i64 {
+        (later.0 - self.0).num_seconds()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl TryFrom<String> for Timestamp {
+    type Error = DomainError;
+    fn try_from(raw: String) -> Result<Timestamp, DomainError> {
+        Timestamp::parse(&raw)
+    }
+}
+
+impl From<Timestamp> for String {
+    fn from(at: Timestamp) -> String {
+        at.to_string()
+    }
+}
+
+/// A half-open interval `[start, end)`.
+///
+/// Invariant: `start < end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawWindow")]
+pub struct Window {
+    start: Timestamp,
+    end: Timestamp,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWindow {
+    start: Timestamp,
+    end: Timestamp,
+}
+
+impl TryFrom<RawWindow> for Window {
+    type Error = DomainError;
+    fn try_from(raw: RawWindow) -> Result<Window, DomainError> {
+        Window::new(raw.start, raw.end)
+    }
+}
+
+impl Window {
+    /// # Errors
+    /// `WindowNotAfterStart` unless `start < end` (an empty window opens nothing).
+    pub fn new(start: Timestamp, end: Timestamp) -> Result<Window, DomainError> {
+        if start >= end {
+            return Err(DomainError::WindowNotAfterStart { start: start.to_string(), end: end.to_string() });
+        }
+        Ok(Window { start, end })
+    }
+
+    pub fn start(&self) -> Timestamp {
+        self.start
+    }
+
+    pub fn end(&self) -> Timestamp {
+        self.end
+    }
+
+    /// `start <= at < end`.
+    pub fn contains(&self, at: Timestamp) -> bool {
+        self.start <= at && at < self.end
+    }
+
+    /// Whether two half-open intervals share at least one instant.
+    pub fn overlaps(&self, other: &Window) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
