@@ -39,8 +39,10 @@ pub struct Context {
 }
 
 /// The first entry of every log: it registers the operator account and its key.
+///
+/// Not `deny_unknown_fields`: serde cannot combine that with the internally tagged
+/// newtype variant `CommandBody::Genesis` (the `type` tag would count as unknown).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Genesis {
     pub operator_account_id: AccountId,
     pub operator_name: Name,

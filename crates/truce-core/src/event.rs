@@ -77,7 +77,6 @@ pub enum Event {
         version: u32,
         party_id: PartyId,
         author: AccountId,
-        #[serde(flatten)]
         stance: Stance,
     },
     AgreementSuspended {

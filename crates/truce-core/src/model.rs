@@ -68,13 +68,35 @@ pub enum Group {
 /// One opening of a corridor: `[start, end)`, optionally only for some of its groups
 /// (so that the wounded can go first and fighters last).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawCorridorWindow", into = "RawCorridorWindow")]
 pub struct CorridorWindow {
-    #[serde(flatten)]
     pub window: Window,
     /// Empty means every group the corridor admits.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<Group>,
+}
+
+// A corridor window on the wire is flat (`{start, end, groups}`); serde's `flatten`
+// cannot be combined with `deny_unknown_fields`, hence this intermediate form.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCorridorWindow {
+    start: Timestamp,
+    end: Timestamp,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<Group>,
+}
+
+impl TryFrom<RawCorridorWindow> for CorridorWindow {
+    type Error = crate::error::DomainError;
+    fn try_from(raw: RawCorridorWindow) -> Result<CorridorWindow, Self::Error> {
+        Ok(CorridorWindow { window: Window::new(raw.start, raw.end)?, groups: raw.groups })
+    }
+}
+
+impl From<CorridorWindow> for RawCorridorWindow {
+    fn from(value: CorridorWindow) -> RawCorridorWindow {
+        RawCorridorWindow { start: value.window.start(), end: value.window.end(), groups: value.groups }
+    }
 }
 
 /// Where a corridor leads: a known zone, or a named place outside any zone.

@@ -1,1 +1,27 @@
-//! truce-store.
+//! Durable storage of the ledger and the single writer that appends to it.
+//!
+//! `SqliteLog` is the embedded default: one SQLite file in WAL mode with
+//! `synchronous=FULL`, holding entries, their leaf hashes and signed checkpoints.
+//! `Node` owns one log: a dedicated writer thread decides commands against the projection,
+//! batches the accepted ones into one durable transaction (group commit) and replies only
+//! after that transaction is on disk. `verify_log` checks a log offline, entry by entry.
+//!
+//! This crate knows nothing about HTTP; it speaks core commands and ledger entries.
+
+mod error;
+mod node;
+mod sqlite;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+
+pub use crate::{
+    error::StoreError,
+    node::{
+        decode_entry, AcceptedEntry, Clock, Node, NodeConfig, Receipt, Submission, SubmissionError, SubmitError,
+        SystemClock, BATCH_ENTRIES_MAX, QUEUE_DEPTH_MAX,
+    },
+    sqlite::{SqliteLog, StoredEntry},
+    verify::{verify_log, VerifyFailure, VerifyReport},
+};

@@ -1,0 +1,304 @@
+//! Ed25519 keys and signatures, their base64 text forms, the secret key file,
+//! and the signing and checking of commands.
+//!
+//! A command is signed over `COMMAND_CONTEXT || JCS(command)`; the context
+//! prefix keeps a command signature from ever being valid for any other kind
+//! of message signed by the same key. Verification uses `verify_strict`,
+//! which refuses small-order keys and non-canonical signature encodings, so
+//! nobody without the secret key can turn one valid signature into another.
+//! This module does not decide who may sign what, and does not track nonces.
+
+use std::{cmp, fmt, hash};
+
+use base64::{engine::general_purpose::STANDARD, Engine as _};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{canonical_json, LedgerError};
+
+#[cfg(test)]
+mod tests;
+
+/// Prefix of every signed command message; the trailing newline ends it
+/// unambiguously because canonical JSON never starts with a newline.
+pub const COMMAND_CONTEXT: &[u8] = b"truce/command/v1\n";
+
+/// The `kind` of a secret key file.
+pub const KEY_FILE_KIND: &str = "truce-ed25519-secret-key";
+
+/// An Ed25519 public key.
+///
+/// Invariant: a valid curve point of full order. Its text form is the
+/// padded standard base64 of its 32 bytes, also in serde.
+#[derive(Clone, Copy)]
+pub struct PublicKey {
+    bytes: [u8; 32],
+    // Decompressed once here rather than on every verification.
+    key: VerifyingKey,
+}
+
+/// An Ed25519 signature: 64 bytes, as padded standard base64 in text and serde.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature([u8; 64]);
+
+/// An Ed25519 secret key. `Debug` shows only the public key.
+#[derive(Clone)]
+pub struct SecretKey(SigningKey);
+
+/// The JSON form of a secret key file; fields in canonical order.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    kind: String,
+    public_key: String,
+    secret_key: String,
+}
+
+/// The bytes a command signature covers: `COMMAND_CONTEXT || JCS(command)`.
+///
+/// # Errors
+///
+/// Any error of [`canonical_json`].
+pub fn command_signing_bytes(command: &serde_json::Value) -> Result<Vec<u8>, LedgerError> {
+    let canonical = canonical_json(command)?;
+    let mut message = Vec::with_capacity(COMMAND_CONTEXT.len() + canonical.len());
+    message.extend_from_slice(COMMAND_CONTEXT);
+    message.extend_from_slice(canonical.as_bytes());
+    Ok(message)
+}
+
+/// Signs `command` with `secret`.
+///
+/// # Errors
+///
+/// Any error of [`canonical_json`].
+pub fn sign_command(secret: &SecretKey, command: &serde_json::Value) -> Result<Signature, LedgerError> {
+    Ok(secret.sign(&command_signing_bytes(command)?))
+}
+
+/// Checks that `signature` is `public`'s signature of `command`.
+///
+/// # Errors
+///
+/// [`LedgerError::BadSignature`] if it is not, and any error of
+/// [`canonical_json`].
+pub fn verify_command(
+    public: &PublicKey,
+    command: &serde_json::Value,
+    signature: &Signature,
+) -> Result<(), LedgerError> {
+    public.verify(&command_signing_bytes(command)?, signature)
+}
+
+impl PublicKey {
+    /// # Errors
+    ///
+    /// [`LedgerError::InvalidPublicKey`] if the bytes are not a curve point
+    /// and [`LedgerError::WeakPublicKey`] if the point has small order.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, LedgerError> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| LedgerError::InvalidPublicKey)?;
+        if key.is_weak() {
+            return Err(LedgerError::WeakPublicKey);
+        }
+        Ok(PublicKey { bytes: *bytes, key })
+    }
+
+    /// # Errors
+    ///
+    /// [`LedgerError::InvalidBase64`], [`LedgerError::WrongLength`] and the
+    /// errors of [`PublicKey::from_bytes`].
+    pub fn parse_base64(text: &str) -> Result<PublicKey, LedgerError> {
+        PublicKey::from_bytes(&decode_base64_array("public key", text)?)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.bytes)
+    }
+
+    /// Checks a raw Ed25519 signature of `message` with `verify_strict`.
+    pub(crate) fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), LedgerError> {
+        let signature = ed25519_dalek::Signature::from_bytes(&signature.0);
+        self.key.verify_strict(message, &signature).map_err(|_| LedgerError::BadSignature)
+    }
+
+    fn from_verifying_key(key: VerifyingKey) -> PublicKey {
+        // A key derived from a secret scalar is never of small order, so the
+        // checks of `from_bytes` would always pass.
+        PublicKey { bytes: key.to_bytes(), key }
+    }
+}
+
+impl Signature {
+    pub fn from_bytes(bytes: [u8; 64]) -> Signature {
+        Signature(bytes)
+    }
+
+    /// # Errors
+    ///
+    /// [`LedgerError::InvalidBase64`] and [`LedgerError::WrongLength`].
+    pub fn parse_base64(text: &str) -> Result<Signature, LedgerError> {
+        decode_base64_array("signature", text).map(Signature)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.0)
+    }
+}
+
+impl SecretKey {
+    /// A fresh key from `rng`.
+    pub fn generate(rng: &mut (impl CryptoRng + RngCore)) -> SecretKey {
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        SecretKey::from_seed(&seed)
+    }
+
+    /// The key for a 32-byte RFC 8032 seed (what RFC 8032 calls the private key).
+    pub fn from_seed(seed: &[u8; 32]) -> SecretKey {
+        SecretKey(SigningKey::from_bytes(seed))
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_verifying_key(self.0.verifying_key())
+    }
+
+    /// The key file text: canonical JSON of `kind`, `public_key` and
+    /// `secret_key` (the base64 seed), and a final newline.
+    pub fn to_file_text(&self) -> String {
+        let file = KeyFile {
+            kind: KEY_FILE_KIND.to_owned(),
+            public_key: self.public_key().to_base64(),
+            secret_key: STANDARD.encode(self.0.to_bytes()),
+        };
+        let mut text = serde_json::to_string(&file).expect("a struct of strings serialises");
+        text.push('\n');
+        text
+    }
+
+    /// Reads a key file written by [`SecretKey::to_file_text`]. Whitespace
+    /// around and inside the JSON is allowed; other keys are not.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::KeyFileMalformed`], [`LedgerError::KeyFileKind`], the
+    /// base64 and length errors of either key, and
+    /// [`LedgerError::KeyFileMismatch`] if the public key is not the secret
+    /// key's.
+    pub fn parse_file_text(text: &str) -> Result<SecretKey, LedgerError> {
+        let file: KeyFile = serde_json::from_str(text).map_err(LedgerError::KeyFileMalformed)?;
+        if file.kind != KEY_FILE_KIND {
+            return Err(LedgerError::KeyFileKind { kind: file.kind, expected: KEY_FILE_KIND });
+        }
+        let seed = decode_base64_array::<32>("secret key", &file.secret_key)?;
+        let public = PublicKey::parse_base64(&file.public_key)?;
+        let secret = SecretKey::from_seed(&seed);
+        if secret.public_key() != public {
+            return Err(LedgerError::KeyFileMismatch);
+        }
+        Ok(secret)
+    }
+
+    /// A raw Ed25519 signature of `message`; callers add domain separation.
+    pub(crate) fn sign(&self, message: &[u8]) -> Signature {
+        Signature(self.0.sign(message).to_bytes())
+    }
+}
+
+fn decode_base64_array<const N: usize>(what: &'static str, text: &str) -> Result<[u8; N], LedgerError> {
+    // The STANDARD engine insists on canonical padding and zero trailing
+    // bits, so every byte string has exactly one accepted text form.
+    let bytes = STANDARD.decode(text).map_err(|source| LedgerError::InvalidBase64 { what, source })?;
+    let len = bytes.len();
+    bytes.try_into().map_err(|_| LedgerError::WrongLength { what, len, expected: N })
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &PublicKey) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl hash::Hash for PublicKey {
+    fn hash<H: hash::Hasher>(&self, state: &mut H) {
+        self.bytes.hash(state);
+    }
+}
+
+impl PartialOrd for PublicKey {
+    fn partial_cmp(&self, other: &PublicKey) -> Option<cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PublicKey {
+    fn cmp(&self, other: &PublicKey) -> cmp::Ordering {
+        self.bytes.cmp(&other.bytes)
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.to_base64())
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_base64())
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({})", self.to_base64())
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_base64())
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretKey").field("public_key", &self.public_key()).finish_non_exhaustive()
+    }
+}
+
+impl Serialize for PublicKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_base64())
+    }
+}
+
+impl<'de> Deserialize<'de> for PublicKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PublicKey, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        PublicKey::parse_base64(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Signature {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_base64())
+    }
+}
+
+impl<'de> Deserialize<'de> for Signature {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Signature, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Signature::parse_base64(&text).map_err(serde::de::Error::custom)
+    }
+}

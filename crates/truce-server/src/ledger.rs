@@ -1,0 +1,156 @@
+//! The ledger as any RFC 9162 verifier reads it: checkpoint, verifier key, entries (the
+//! exact hashed bytes) and inclusion and consistency proofs, hashes in lowercase hex.
+
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
+
+fn text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+pub async fn checkpoint(State(state): State<AppState>) -> Response {
+    text(state.node.checkpoint())
+}
+
+pub async fn key(State(state): State<AppState>) -> Response {
+    text(format!("{}\n", state.node.verifier_key()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntriesQuery {
+    #[serde(default)]
+    from: u64,
+    limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LedgerEntry {
+    pub seq: u64,
+    pub leaf_hash: String,
+    /// The canonical JSON text of the entry: exactly the bytes that were hashed.
+    pub entry: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntriesPage {
+    pub entries: Vec<LedgerEntry>,
+    pub tree_size: u64,
+    /// `from` for the next page, absent at the end of the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_from: Option<u64>,
+}
+
+pub async fn entries(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<EntriesQuery>,
+) -> Result<Json<EntriesPage>, ApiError> {
+    let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
+    if limit == 0 || limit > PAGE_SIZE_MAX {
+        return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
+    }
+    let tree_size = state.node.read_tree(|tree| tree.len());
+    let node = state.node.clone();
+    let stored = tokio::task::spawn_blocking(move || node.entries(query.from, limit))
+        .await
+        .map_err(|err| ApiError::Internal(err.to_string()))?
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    // Entries written after `tree_size` was read are left for the next page, so a page
+    // never runs ahead of the tree its caller will ask proofs for.
+    let entries: Vec<LedgerEntry> = stored
+        .into_iter()
+        .filter(|e| e.seq < tree_size)
+        .map(|e| LedgerEntry { seq: e.seq, leaf_hash: hex::encode(e.leaf_hash), entry: e.text })
+        .collect();
+    let next_from = entries.last().map(|e| e.seq + 1).filter(|next| *next < tree_size);
+    Ok(Json(EntriesPage { entries, tree_size, next_from }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionQuery {
+    seq: u64,
+    size: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InclusionProof {
+    pub seq: u64,
+    pub tree_size: u64,
+    pub leaf_hash: String,
+    pub root_hash: String,
+    pub proof: Vec<String>,
+}
+
+pub async fn inclusion_proof(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<InclusionQuery>,
+) -> Result<Json<InclusionProof>, ApiError> {
+    state.node.read_tree(|tree| {
+        let size = query.size.unwrap_or(tree.len());
+        if size > tree.len() {
+            return Err(ApiError::bad_request("size", format!("size {size} is past the tree size {}", tree.len())));
+        }
+        if query.seq >= size {
+            return Err(ApiError::bad_request("seq", format!("seq {} is not below the tree size {size}", query.seq)));
+        }
+        let proof = tree.inclusion_proof(query.seq, size).map_err(|err| ApiError::Internal(err.to_string()))?;
+        let root = tree.root_at(size).map_err(|err| ApiError::Internal(err.to_string()))?;
+        let leaf = tree.leaf_hash(query.seq).ok_or_else(|| ApiError::Internal("leaf missing".to_owned()))?;
+        Ok(Json(InclusionProof {
+            seq: query.seq,
+            tree_size: size,
+            leaf_hash: hex::encode(leaf),
+            root_hash: hex::encode(root),
+            proof: proof.iter().map(hex::encode).collect(),
+        }))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    from: u64,
+    to: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub from_root_hash: String,
+    pub to_root_hash: String,
+    pub proof: Vec<String>,
+}
+
+pub async fn consistency_proof(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ConsistencyQuery>,
+) -> Result<Json<ConsistencyProof>, ApiError> {
+    state.node.read_tree(|tree| {
+        let to = query.to.unwrap_or(tree.len());
+        if to > tree.len() {
+            return Err(ApiError::bad_request("to", format!("to {to} is past the tree size {}", tree.len())));
+        }
+        if query.from == 0 || query.from > to {
+            return Err(ApiError::bad_request("from", format!("from must be between 1 and to ({to})")));
+        }
+        let proof = tree.consistency_proof(query.from, to).map_err(|err| ApiError::Internal(err.to_string()))?;
+        let from_root = tree.root_at(query.from).map_err(|err| ApiError::Internal(err.to_string()))?;
+        let to_root = tree.root_at(to).map_err(|err| ApiError::Internal(err.to_string()))?;
+        Ok(Json(ConsistencyProof {
+            from: query.from,
+            to,
+            from_root_hash: hex::encode(from_root),
+            to_root_hash: hex::encode(to_root),
+            proof: proof.iter().map(hex::encode).collect(),
+        }))
+    })
+}

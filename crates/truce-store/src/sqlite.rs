@@ -1,0 +1,191 @@
+//! The embedded log: one SQLite file, WAL mode, `synchronous=FULL`.
+//!
+//! Entries are stored as the exact canonical text that was hashed, beside the leaf hash
+//! (stored so that the tree can be rebuilt without rehashing, and checked against a rehash
+//! on every start). The `(signer, nonce)` pair is unique in the schema as well as in the
+//! domain, so a replay can never be written twice even by a buggy writer. Rows are never
+//! updated or deleted.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use truce_ledger::Hash;
+
+use crate::error::StoreError;
+
+/// One row of the `entries` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub seq: u64,
+    pub leaf_hash: Hash,
+    pub signer: String,
+    pub nonce: String,
+    /// The canonical JSON text of the entry, exactly the bytes that were hashed.
+    pub text: String,
+}
+
+pub struct SqliteLog {
+    connection: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    leaf_hash BLOB NOT NULL,
+    signer TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    text TEXT NOT NULL,
+    CONSTRAINT entries_signer_nonce_unique UNIQUE (signer, nonce)
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    tree_size INTEGER PRIMARY KEY,
+    note TEXT NOT NULL
+);
+";
+
+impl SqliteLog {
+    /// Opens (creating if needed) the log at `path` for reading and writing.
+    ///
+    /// # Errors
+    /// The file cannot be opened or is not a truce log.
+    pub fn open(path: &Path) -> Result<SqliteLog, StoreError> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(SqliteLog { connection })
+    }
+
+    /// Opens an existing log read-only (for verification and backups): never creates it.
+    ///
+    /// # Errors
+    /// The file does not exist or cannot be read.
+    pub fn open_read_only(path: &Path) -> Result<SqliteLog, StoreError> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags)?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(SqliteLog { connection })
+    }
+
+    pub fn entries_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = self.connection.query_row("SELECT COUNT(*) FROM entries", [], |row| row.get(0))?;
+        Ok(count as u64)
+    }
+
+    /// Appends a batch in one transaction: all of it is durable when this returns, or none.
+    ///
+    /// # Errors
+    /// Any database error; the transaction is then rolled back.
+    pub fn append(&mut self, entries: &[StoredEntry], checkpoint: Option<(u64, &str)>) -> Result<(), StoreError> {
+        let transaction = self.connection.transaction()?;
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO entries (seq, leaf_hash, signer, nonce, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for entry in entries {
+                insert.execute(params![
+                    entry.seq as i64,
+                    &entry.leaf_hash[..],
+                    entry.signer,
+                    entry.nonce,
+                    entry.text
+                ])?;
+            }
+            if let Some((tree_size, note)) = checkpoint {
+                transaction.execute(
+                    "INSERT OR REPLACE INTO checkpoints (tree_size, note) VALUES (?1, ?2)",
+                    params![tree_size as i64, note],
+                )?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Calls `visit` on every entry from `from_seq` on, in order.
+    ///
+    /// # Errors
+    /// Database errors, a row that is not a valid entry row, or `visit`'s own error.
+    pub fn for_each_entry(
+        &self,
+        from_seq: u64,
+        mut visit: impl FnMut(StoredEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut select = self
+            .connection
+            .prepare("SELECT seq, leaf_hash, signer, nonce, text FROM entries WHERE seq >= ?1 ORDER BY seq")?;
+        let mut rows = select.query(params![from_seq as i64])?;
+        while let Some(row) = rows.next()? {
+            visit(read_row(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` entries from `from_seq` on.
+    ///
+    /// # Errors
+    /// Database errors or a malformed row.
+    pub fn entries(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut select = self.connection.prepare_cached(
+            "SELECT seq, leaf_hash, signer, nonce, text FROM entries WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let mut rows = select.query(params![from_seq as i64, limit])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            entries.push(read_row(row)?);
+        }
+        Ok(entries)
+    }
+
+    /// The checkpoint note with the largest tree size, if any.
+    pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
+        let found = self
+            .connection
+            .query_row("SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1", [], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
+            })
+            .optional()?;
+        Ok(found)
+    }
+
+    /// SQLite's own structural check of the file; `Ok(())` when it reports "ok".
+    pub fn integrity_check(&self) -> Result<Result<(), String>, StoreError> {
+        let report: String = self.connection.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        Ok(if report == "ok" { Ok(()) } else { Err(report) })
+    }
+
+    /// Moves the WAL's content into the main file, so the file alone is the whole log.
+    pub fn checkpoint_wal(&self) -> Result<(), StoreError> {
+        self.connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> Result<StoredEntry, StoreError> {
+    let seq = row.get::<_, i64>(0)?;
+    let seq = u64::try_from(seq).map_err(|_| StoreError::Corrupt { seq: 0, problem: format!("negative seq {seq}") })?;
+    let hash_bytes: Vec<u8> = row.get(1)?;
+    let leaf_hash: Hash = hash_bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt { seq, problem: "stored leaf hash is not 32 bytes".to_owned() })?;
+    // Text is read as bytes so that a corrupted, non-UTF-8 entry is reported, not fatal.
+    let text_bytes: Vec<u8> = match row.get_ref(4)? {
+        rusqlite::types::ValueRef::Text(bytes) | rusqlite::types::ValueRef::Blob(bytes) => bytes.to_vec(),
+        _ => return Err(StoreError::Corrupt { seq, problem: "entry text is missing".to_owned() }),
+    };
+    let text = String::from_utf8(text_bytes)
+        .map_err(|_| StoreError::Corrupt { seq, problem: "entry text is not UTF-8".to_owned() })?;
+    let signer = read_text(row, 2, seq)?;
+    let nonce = read_text(row, 3, seq)?;
+    Ok(StoredEntry { seq, leaf_hash, signer, nonce, text })
+}
+
+fn read_text(row: &rusqlite::Row<'_>, idx: usize, seq: u64) -> Result<String, StoreError> {
+    match row.get_ref(idx)? {
+        rusqlite::types::ValueRef::Text(bytes) => String::from_utf8(bytes.to_vec())
+            .map_err(|_| StoreError::Corrupt { seq, problem: format!("column {idx} is not UTF-8") }),
+        _ => Err(StoreError::Corrupt { seq, problem: format!("column {idx} is not text") }),
+    }
+}
