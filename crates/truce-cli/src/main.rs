@@ -1,1 +1,251 @@
-fn main() {}
+//! `truce`: initialise a data directory, serve it, run the demo, make keys, sign and
+//! submit commands, and verify a log offline.
+
+mod client;
+mod datadir;
+mod demo;
+mod serve;
+
+use std::{
+    fs,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::Arc,
+};
+
+use anyhow::{anyhow, bail, Context as _};
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+use truce_core::{AccountId, Command, CommandBody, Genesis, Name, Nonce, PartyId, PublicKeyText, Timestamp};
+use truce_ledger::{sign_command, SecretKey, Verifier};
+use truce_store::{verify_log, Clock, Submission, SystemClock};
+
+use crate::{client::Signer, datadir::DataDir};
+
+#[derive(Parser)]
+#[command(name = "truce", version, about = "Signed, verifiable coordination of ceasefires and safe-passage corridors")]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// Create a data directory: the log, its signing key and an operator key.
+    Init {
+        /// The directory to create.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The checkpoint origin (a name unique to this log, e.g. `truce.example.org/aleppo`).
+        #[arg(long, default_value = "truce.local/log")]
+        origin: String,
+    },
+    /// Serve the API on a data directory.
+    Serve {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
+    Demo {
+        /// A new directory for the demo (default: a fresh one under the system temp dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load the scenario, print the summary and exit instead of serving.
+        #[arg(long)]
+        load_only: bool,
+    },
+    /// Manage Ed25519 keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Sign a command with a key and send it to a server.
+    Submit {
+        /// A JSON file holding a command body (with its `type`), or a whole command.
+        file: PathBuf,
+        /// The secret key file to sign with.
+        #[arg(long)]
+        key: PathBuf,
+        /// The account the key is registered to.
+        #[arg(long)]
+        author: String,
+        /// The party the account speaks for (omit for operator-only accounts).
+        #[arg(long)]
+        party: Option<String>,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
+    /// Verify a log offline: every signature, hash, event and checkpoint.
+    Verify {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// An older checkpoint (a signed note file) the log must be consistent with.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's verifier key (`name+hash+base64`); default: the data directory's log.pub.
+        #[arg(long)]
+        log_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Generate a key pair, write the secret key file and print the public key.
+    New {
+        /// Where to write the secret key (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRUCE_LOG").unwrap_or_else(|_| "truce=info,warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {}", sentence(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes as one plain sentence.
+fn sentence(err: &anyhow::Error) -> String {
+    let parts: Vec<String> = err.chain().map(|cause| cause.to_string()).collect();
+    parts.join(": ")
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Commands::Init { data, origin } => {
+            let data_dir = init(&data, &origin, Arc::new(SystemClock))?;
+            println!("initialised {} (origin {})", data.display(), data_dir.config.origin);
+            println!("operator account: {}", data_dir.config.operator_account_id);
+            println!("operator key:     {}", data.join(datadir::OPERATOR_KEY_FILE).display());
+            println!("log verifier key: {}", fs::read_to_string(data.join(datadir::LOG_VERIFIER_FILE))?.trim());
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Serve { data, listen } => {
+            let data_dir = DataDir::open(&data)?;
+            let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+            runtime()?.block_on(async {
+                let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
+                let (address, serving) = serve::bind(node, clock, listen).await?;
+                println!("truce serving {} on http://{address}", data.display());
+                serving.await.context("serving")
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Demo { data, listen, load_only } => {
+            demo::run(data, listen, load_only)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Keys { command: KeysCommand::New { out } } => {
+            let key = SecretKey::generate(&mut rand::rngs::OsRng);
+            datadir::write_secret_key(&out, &key)?;
+            println!("{}", key.public_key().to_base64());
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Submit { file, key, author, party, server } => {
+            submit(&file, &key, &author, party.as_deref(), &server)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Verify { data, checkpoint, log_key } => verify(&data, checkpoint.as_deref(), log_key.as_deref()),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Creates the data directory and writes its genesis entry, offline.
+pub fn init(path: &Path, origin: &str, clock: Arc<dyn Clock>) -> anyhow::Result<DataDir> {
+    let data_dir = datadir::create(path, origin)?;
+    let operator_key = data_dir.operator_key()?;
+    let now = clock.now();
+    let public_key = PublicKeyText::parse(&operator_key.public_key().to_base64()).expect("a public key is 32 bytes");
+    let genesis = Command {
+        party: None,
+        author: data_dir.config.operator_account_id.clone(),
+        issued_at: now,
+        nonce: Nonce::parse(&client::new_nonce()).expect("a hex nonce of 32 characters"),
+        body: CommandBody::Genesis(Genesis {
+            operator_account_id: data_dir.config.operator_account_id.clone(),
+            operator_name: Name::parse("Operator").expect("a valid name"),
+            operator_public_key: public_key,
+            log_origin: Name::parse(origin).map_err(|err| anyhow!("origin: {err}"))?,
+        }),
+    };
+    let value = serde_json::to_value(&genesis)?;
+    let signature = sign_command(&operator_key, &value).map_err(|err| anyhow!("signing the genesis: {err}"))?;
+    let submission = Submission::verify(value, operator_key.public_key(), signature)
+        .map_err(|err| anyhow!("the genesis does not verify: {err}"))?;
+    let node = serve::open_node(&data_dir, clock)?;
+    let receipt = runtime()?
+        .block_on(node.submit(submission))
+        .map_err(|_| anyhow!("the writer stopped"))?
+        .map_err(|err| anyhow!("the genesis was refused: {err}"))?;
+    tracing::info!(seq = receipt.seq, "genesis written");
+    Ok(data_dir)
+}
+
+fn submit(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &str) -> anyhow::Result<()> {
+    let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let signer = Signer {
+        key: datadir::read_secret_key(key)?,
+        author: AccountId::parse(author).map_err(|err| anyhow!("--author: {err}"))?,
+        party: party.map(PartyId::parse).transpose().map_err(|err| anyhow!("--party: {err}"))?,
+    };
+    let command = match value.get("body") {
+        // A whole command: sign it as it is.
+        Some(_) => value,
+        None if value.get("type").is_some() => {
+            client::command(&signer, value, Timestamp::from_datetime(chrono::Utc::now()))
+        }
+        None => bail!("{} holds neither a command body (with a \"type\") nor a whole command", file.display()),
+    };
+    let signed = client::sign(&signer, command)?;
+    let receipt = client::Client::new(server)?.submit(&signed)?;
+    println!("{}", serde_json::to_string_pretty(&receipt)?);
+    Ok(())
+}
+
+fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyhow::Result<ExitCode> {
+    let verifier_text = match log_key {
+        Some(text) => text.to_owned(),
+        None => {
+            let path = data.join(datadir::LOG_VERIFIER_FILE);
+            fs::read_to_string(&path).with_context(|| format!("reading the log verifier key {}", path.display()))?
+        }
+    };
+    let verifier =
+        Verifier::parse(verifier_text.trim()).map_err(|err| anyhow!("the log verifier key is not valid: {err}"))?;
+    let older = match checkpoint {
+        Some(path) => Some(fs::read_to_string(path).with_context(|| format!("reading checkpoint {}", path.display()))?),
+        None => None,
+    };
+    match verify_log(&data.join(datadir::DB_FILE), &verifier, older.as_deref()) {
+        Ok(report) => {
+            println!("ok: {} entries verified, root {}", report.entries_count, hex::encode(report.root));
+            if let Some(size) = report.stored_checkpoint_size {
+                println!("ok: the stored checkpoint (tree size {size}) is signed by the log key and consistent");
+            }
+            if let Some(size) = report.older_checkpoint_size {
+                println!("ok: consistent with the given checkpoint (tree size {size})");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => {
+            eprintln!("verification failed: {failure}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

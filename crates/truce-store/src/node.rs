@@ -169,7 +169,7 @@ impl Node {
             return Err(StoreError::Config(format!("checkpoint origin {:?}: {err}", config.origin)));
         }
         let log = SqliteLog::open(&config.path)?;
-        let (state, tree) = replay(&log)?;
+        let (state, tree, last_accepted_at) = replay(&log)?;
         let reader = SqliteLog::open(&config.path)?;
         let (accepted, _) = broadcast::channel(BROADCAST_DEPTH_MAX);
         let checkpoint = sign_checkpoint(&config.log_key, &config.origin, &tree);
@@ -183,7 +183,7 @@ impl Node {
             accepted,
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
-        let writer = Writer { shared: Arc::clone(&shared), log, clock: config.clock, last_accepted_at: None };
+        let writer = Writer { shared: Arc::clone(&shared), log, clock: config.clock, last_accepted_at };
         thread::Builder::new()
             .name("truce-writer".to_owned())
             .spawn(move || writer.run(receiver))
@@ -245,9 +245,10 @@ impl Node {
 }
 
 /// Rebuilds the projection and the tree, checking every stored leaf hash against its text.
-fn replay(log: &SqliteLog) -> Result<(State, MerkleTree), StoreError> {
+fn replay(log: &SqliteLog) -> Result<(State, MerkleTree, Option<Timestamp>), StoreError> {
     let mut state = State::default();
     let mut tree = MerkleTree::new();
+    let mut last_accepted_at = None;
     log.for_each_entry(0, |stored| {
         let seq = stored.seq;
         let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
@@ -261,9 +262,10 @@ fn replay(log: &SqliteLog) -> Result<(State, MerkleTree), StoreError> {
         let (context, command, events) = decode_entry(&entry).map_err(corrupt)?;
         state.apply(&context, &command, &events);
         tree.push(stored.leaf_hash);
+        last_accepted_at = Some(context.accepted_at);
         Ok(())
     })?;
-    Ok((state, tree))
+    Ok((state, tree, last_accepted_at))
 }
 
 /// The typed content of an entry, as the projection needs it.

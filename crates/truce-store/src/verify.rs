@@ -9,7 +9,9 @@
 use std::{fmt, path::Path};
 
 use truce_core::{decide, State};
-use truce_ledger::{leaf_hash_of, open_checkpoint, verify_consistency, Entry, Hash, MerkleTree, Verifier};
+use truce_ledger::{
+    canonical_json, leaf_hash_of, open_checkpoint, verify_consistency, Entry, Hash, MerkleTree, Verifier,
+};
 
 use crate::{error::StoreError, node::decode_entry, sqlite::SqliteLog};
 
@@ -80,8 +82,12 @@ pub fn verify_log(
         let (context, command, events) = decode_entry(&entry).map_err(bad)?;
         let decided = decide(&state, &context, &command)
             .map_err(|err| bad(format!("the command would have been refused: {err}")))?;
+        // Compared as canonical text: JSON values differ in number representation
+        // (`300.0` decided, `300` read back) where the canonical bytes do not.
         let decided_value = serde_json::to_value(&decided).map_err(|err| bad(err.to_string()))?;
-        if &decided_value != entry.events() {
+        let decided_text = canonical_json(&decided_value).map_err(|err| bad(err.to_string()))?;
+        let recorded_text = canonical_json(entry.events()).map_err(|err| bad(err.to_string()))?;
+        if decided_text != recorded_text {
             return Err(bad("its events are not what the command produces".to_owned()));
         }
         state.apply(&context, &command, &events);

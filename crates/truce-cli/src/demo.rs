@@ -1,0 +1,126 @@
+//! `truce demo`: a fresh data directory, the Aleppo 2016 scenario submitted through the
+//! HTTP API (each party signing with its own key), and the server left running.
+//!
+//! The demo runs on a scenario clock: it starts at the scenario's first step and is set to
+//! each step's time as the step is submitted, then runs on in real time from the last step.
+//! Acceptance times in the demo's ledger are therefore in December 2016, as the story is;
+//! `truce serve` always uses the system clock.
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::Arc,
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::{anyhow, Context as _};
+use parking_lot::Mutex;
+use truce_core::{scenario::Scenario, Nonce, PublicKeyText, Timestamp};
+use truce_ledger::SecretKey;
+use truce_store::Clock;
+
+use crate::{
+    client::{self, Client, Signer},
+    datadir::DataDir,
+    serve,
+};
+
+/// The scenario built from the seed article, shipped inside the binary.
+pub const SCENARIO_TEXT: &str = include_str!("../../../scenarios/aleppo-2016-12-12.json");
+/// The checkpoint origin of demo logs.
+pub const DEMO_ORIGIN: &str = "truce.local/demo-aleppo-2016";
+
+/// A clock that reads a settable scenario time plus the real time elapsed since it was set.
+pub struct ScenarioClock {
+    base: Mutex<(Timestamp, Instant)>,
+}
+
+impl ScenarioClock {
+    pub fn new(at: Timestamp) -> ScenarioClock {
+        ScenarioClock { base: Mutex::new((at, Instant::now())) }
+    }
+
+    pub fn set(&self, at: Timestamp) {
+        *self.base.lock() = (at, Instant::now());
+    }
+}
+
+impl Clock for ScenarioClock {
+    fn now(&self) -> Timestamp {
+        let (at, since) = *self.base.lock();
+        let elapsed = chrono::Duration::from_std(since.elapsed()).unwrap_or_default();
+        Timestamp::from_datetime(at.as_datetime() + elapsed)
+    }
+}
+
+pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow::Result<()> {
+    let scenario = Scenario::parse(SCENARIO_TEXT).map_err(|err| anyhow!("the bundled scenario is invalid: {err}"))?;
+    let data = data.unwrap_or_else(|| {
+        let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+        std::env::temp_dir().join(format!("truce-demo-{stamp}"))
+    });
+    let first_at = scenario.steps.first().map(|s| s.at).ok_or_else(|| anyhow!("the scenario has no steps"))?;
+    let clock = Arc::new(ScenarioClock::new(first_at));
+    let data_dir = crate::init(&data, DEMO_ORIGIN, clock.clone())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let node = serve::open_node(&data_dir, clock.clone())?;
+        let (address, serving) = serve::bind(node, clock.clone(), listen).await?;
+        let server = tokio::spawn(serving);
+        let base_url = format!("http://{address}");
+        let loader_url = base_url.clone();
+        let loader_clock = Arc::clone(&clock);
+        let loaded = tokio::task::spawn_blocking(move || load(&scenario, &data_dir, &loader_url, &loader_clock))
+            .await
+            .context("the scenario loader stopped")??;
+        println!(
+            "truce demo: {loaded} commands of the Aleppo, 12 December 2016 scenario loaded into {}",
+            data.display()
+        );
+        println!("scenario clock: {} (runs on from the last step)", clock.now());
+        println!("serving on {base_url}");
+        println!("  agreements:  {base_url}/api/v1/agreements");
+        println!("  corridors:   {base_url}/api/v1/corridors.geojson");
+        println!("  checkpoint:  {base_url}/api/v1/ledger/checkpoint");
+        println!("  verify:      truce verify --data {}", data.display());
+        if load_only {
+            server.abort();
+            return Ok(());
+        }
+        server.await.context("the server task failed")?.context("serving")
+    })
+}
+
+/// Submits every step, as its account, at its time. Returns the number of commands.
+fn load(scenario: &Scenario, data_dir: &DataDir, base_url: &str, clock: &ScenarioClock) -> anyhow::Result<usize> {
+    let client = Client::new(base_url)?;
+    let mut signers: BTreeMap<String, Signer> = BTreeMap::new();
+    let operator = data_dir.config.operator_account_id.clone();
+    signers
+        .insert("operator".to_owned(), Signer { key: data_dir.operator_key()?, author: operator.clone(), party: None });
+    for account in &scenario.accounts {
+        let key = SecretKey::generate(&mut rand::rngs::OsRng);
+        let signer = Signer { key, author: account.account_id.clone(), party: account.party_id.clone() };
+        signers.insert(account.handle.clone(), signer);
+    }
+    let keys: BTreeMap<String, PublicKeyText> = signers
+        .iter()
+        .map(|(handle, signer)| {
+            let key = PublicKeyText::parse(&signer.key.public_key().to_base64()).expect("a public key is 32 bytes");
+            (handle.clone(), key)
+        })
+        .collect();
+    let steps = scenario
+        .commands(&operator, &keys, || Nonce::parse(&client::new_nonce()).expect("a hex nonce of 32 characters"))
+        .map_err(|err| anyhow!("the bundled scenario is invalid: {err}"))?;
+    for (idx, step) in steps.iter().enumerate() {
+        let signer = signers.get(&step.handle).ok_or_else(|| anyhow!("step {idx}: no account {:?}", step.handle))?;
+        clock.set(step.at);
+        let signed = client::sign(signer, serde_json::to_value(&step.command)?)?;
+        client.submit(&signed).with_context(|| format!("scenario step {idx} ({})", step.command.body.kind()))?;
+    }
+    let checkpoint = client.get_text("/api/v1/ledger/checkpoint")?;
+    tracing::info!(checkpoint = checkpoint.lines().nth(1).unwrap_or_default(), "scenario loaded");
+    Ok(steps.len())
+}

@@ -1,0 +1,30 @@
+//! Running the server: open the node on a data directory and serve the router.
+
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc};
+
+use anyhow::Context as _;
+use truce_server::{router, AppState};
+use truce_store::{Clock, Node, NodeConfig};
+
+use crate::datadir::DataDir;
+
+pub fn open_node(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<Node> {
+    let config =
+        NodeConfig { path: data.db_path(), log_key: data.log_key()?, origin: data.config.origin.clone(), clock };
+    Node::open(config).with_context(|| format!("opening the log in {}", data.path.display()))
+}
+
+/// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
+pub async fn bind(
+    node: Node,
+    clock: Arc<dyn Clock>,
+    listen: SocketAddr,
+) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    let app = router(AppState { node, clock });
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    Ok((address, serve.into_future()))
+}
