@@ -63,6 +63,7 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     let first_at = scenario.steps.first().map(|s| s.at).ok_or_else(|| anyhow!("the scenario has no steps"))?;
     let clock = Arc::new(ScenarioClock::new(first_at));
     let data_dir = crate::init(&data, DEMO_ORIGIN, clock.clone())?;
+    let data_dir_for_wal = DataDir::open(&data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let node = serve::open_node(&data_dir, clock.clone())?;
@@ -86,10 +87,12 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
         println!("  verify:      truce verify --data {}", data.display());
         if load_only {
             server.abort();
-            return Ok(());
+            return Ok::<(), anyhow::Error>(());
         }
         server.await.context("the server task failed")?.context("serving")
-    })
+    })?;
+    serve::fold_wal(&data_dir_for_wal);
+    Ok(())
 }
 
 /// Submits every step, as its account, at its time. Returns the number of commands.

@@ -141,6 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("truce serving {} on http://{address}", data.display());
                 serving.await.context("serving")
             })?;
+            serve::fold_wal(&data_dir);
             Ok(ExitCode::SUCCESS)
         }
         Commands::Demo { data, listen, load_only } => {

@@ -19,6 +19,7 @@ use crate::{
 /// The signed object: who speaks, for which party, when, and what they ask.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Command {
     /// The party the author speaks for; `None` for operator-only accounts.
     pub party: Option<PartyId>,
@@ -43,6 +44,7 @@ pub struct Context {
 /// Not `deny_unknown_fields`: serde cannot combine that with the internally tagged
 /// newtype variant `CommandBody::Genesis` (the `type` tag would count as unknown).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Genesis {
     pub operator_account_id: AccountId,
     pub operator_name: Name,
@@ -53,6 +55,7 @@ pub struct Genesis {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum CommandBody {
     Genesis(Genesis),
     RegisterParty {

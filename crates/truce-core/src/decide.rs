@@ -225,7 +225,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             let force = state.forces.get(force_id).ok_or_else(|| unknown("force", force_id))?;
             require_known(state.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
             let answers = force.party_ids.contains(party_id);
-            if !answers && !secures_consent(state, party_id, force_id, corridor_id) {
+            if !answers && !secures_consent(state, party_id, force_id, corridor_id, context.accepted_at) {
                 return Err(DomainError::ConsentNotAnswerable {
                     party: party_id.to_string(),
                     force: force_id.to_string(),
@@ -378,14 +378,23 @@ fn require_signatory(signatories: &[PartyId], party_id: &PartyId, version: u32) 
     Ok(())
 }
 
-/// Whether `party_id` undertook, in any version, to secure `force_id`'s consent to the corridor.
+/// Whether `party_id` undertook, in the version of the corridor's own agreement that is
+/// agreed at `at`, to secure `force_id`'s consent to the corridor. A commitment in a mere
+/// proposal, or in another agreement, does not let a party speak for a force.
 fn secures_consent(
     state: &State,
     party_id: &PartyId,
     force_id: &crate::ids::ForceId,
     corridor_id: &CorridorId,
+    at: crate::time::Timestamp,
 ) -> bool {
-    state.agreements.values().flat_map(|a| &a.versions).flat_map(|v| &v.terms.commitments).any(|c| {
+    let Some(agreement) = state.corridors.get(corridor_id).and_then(|c| state.agreements.get(&c.agreement_id)) else {
+        return false;
+    };
+    let Some(version) = state.effective_version(agreement, at) else {
+        return false;
+    };
+    version.terms.commitments.iter().any(|c| {
         c.kind == CommitmentKind::SecureConsent
             && &c.party_id == party_id
             && c.force_ids.contains(force_id)
@@ -413,7 +422,10 @@ fn check_terms(state: &State, agreement_id: &AgreementId, terms: &Terms) -> Resu
             }
         }
         require_code_free(state, "corridor", &corridor.code, corridor.corridor_id.as_str())?;
-        if !(corridor.half_width_m.is_finite() && corridor.half_width_m > 0.0 && corridor.half_width_m <= HALF_WIDTH_M_MAX) {
+        if !(corridor.half_width_m.is_finite()
+            && corridor.half_width_m > 0.0
+            && corridor.half_width_m <= HALF_WIDTH_M_MAX)
+        {
             return Err(DomainError::HalfWidth { value: corridor.half_width_m, max: HALF_WIDTH_M_MAX });
         }
         require_known(state.zones.contains_key(&corridor.origin_zone_id), "zone", &corridor.origin_zone_id)?;

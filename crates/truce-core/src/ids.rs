@@ -15,6 +15,8 @@ macro_rules! uuid_id {
         /// Invariant: a UUIDv7 in lowercase hyphenated form.
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[cfg_attr(feature = "schema", schemars(extend("format" = "uuid", "pattern" = "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")))]
         pub struct $name(String);
 
         impl $name {
@@ -72,6 +74,8 @@ uuid_id!(ConsentId, "consent_id");
 /// Invariant: NONCE_LEN_MIN..=NONCE_LEN_MAX printable ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(extend("minLength" = NONCE_LEN_MIN, "maxLength" = NONCE_LEN_MAX, "pattern" = "^[!-~]+$")))]
 pub struct Nonce(String);
 
 impl Nonce {
@@ -113,6 +117,8 @@ impl From<Nonce> for String {
 /// Core only checks the shape; the ledger crate does the cryptography.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(extend("pattern" = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")))]
 pub struct PublicKeyText(String);
 
 impl PublicKeyText {

@@ -14,8 +14,10 @@ mod geometry;
 mod ids;
 mod limits;
 mod model;
-mod state;
 pub mod scenario;
+#[cfg(feature = "schema")]
+mod schema;
+mod state;
 mod status;
 mod text;
 mod time;
@@ -34,8 +36,13 @@ pub use crate::{
     },
     limits::*,
     model::*,
-    state::{Account, AgreementRecord, CorridorRecord, Force, Party, State, Zone, ZoneBoundary, ZoneControl},
-    status::{AgreementStatus, CommitmentStatus, CorridorStatus, VersionStatus},
+    state::{
+        Account, AgreementRecord, ConsentRecord, CorridorRecord, Force, FulfilmentRecord, Party, StanceRecord, State,
+        SuspensionRecord, VersionRecord, Zone, ZoneBoundary, ZoneControl,
+    },
+    status::{
+        AgreementStatus, CommitmentStatus, CommitmentStatusKind, CorridorStatus, CorridorStatusKind, VersionStatus,
+    },
     text::{Code, Name, Reason},
     time::{Timestamp, Window},
 };

@@ -16,6 +16,7 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PartyKind {
     State,
     ArmedGroup,
@@ -28,6 +29,7 @@ pub enum PartyKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Role {
     Operator,
     Coordinator,
@@ -48,6 +50,7 @@ impl Role {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ZoneKind {
     BesiegedArea,
     Neighbourhood,
@@ -58,6 +61,7 @@ pub enum ZoneKind {
 /// Who may use a corridor, or a window of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Group {
     Civilians,
     Fighters,
@@ -69,6 +73,7 @@ pub enum Group {
 /// (so that the wounded can go first and fighters last).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawCorridorWindow", into = "RawCorridorWindow")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CorridorWindow {
     pub window: Window,
     /// Empty means every group the corridor admits.
@@ -79,6 +84,7 @@ pub struct CorridorWindow {
 // cannot be combined with `deny_unknown_fields`, hence this intermediate form.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct RawCorridorWindow {
     start: Timestamp,
     end: Timestamp,
@@ -102,6 +108,7 @@ impl From<CorridorWindow> for RawCorridorWindow {
 /// Where a corridor leads: a known zone, or a named place outside any zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Destination {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<ZoneId>,
@@ -111,6 +118,7 @@ pub struct Destination {
 /// A corridor as a version of an agreement defines it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CorridorSpec {
     pub corridor_id: CorridorId,
     pub code: Code,
@@ -128,6 +136,7 @@ pub struct CorridorSpec {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum CommitmentKind {
     /// Forces the party answers for will not attack the scope.
     NoAttack,
@@ -156,6 +165,7 @@ impl CommitmentKind {
 /// What a commitment is about: one corridor or one zone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Scope {
     Corridor(CorridorId),
     Zone(ZoneId),
@@ -164,6 +174,7 @@ pub enum Scope {
 /// What one party undertakes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CommitmentSpec {
     pub commitment_id: CommitmentId,
     pub party_id: PartyId,
@@ -185,6 +196,7 @@ pub struct CommitmentSpec {
 /// When a truce starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TruceStart {
     /// As soon as the version is agreed, without prior coordination.
     Immediately,
@@ -196,6 +208,7 @@ pub enum TruceStart {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Truce {
     pub zone_id: ZoneId,
     pub start: TruceStart,
@@ -206,6 +219,7 @@ pub struct Truce {
 /// The content of one version of an agreement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Terms {
     #[serde(default)]
     pub corridors: Vec<CorridorSpec>,
@@ -220,6 +234,7 @@ pub struct Terms {
 /// A party's position on one version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "stance", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Stance {
     Endorsed,
     Rejected { reason: Reason },

@@ -21,6 +21,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Party {
     pub party_id: PartyId,
     pub code: Code,
@@ -30,6 +31,7 @@ pub struct Party {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Account {
     pub account_id: AccountId,
     pub party_id: Option<PartyId>,
@@ -46,6 +48,7 @@ impl Account {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Force {
     pub force_id: ForceId,
     pub code: Code,
@@ -56,6 +59,7 @@ pub struct Force {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ZoneBoundary {
     pub effective_at: Timestamp,
     pub boundary: Polygon,
@@ -63,6 +67,7 @@ pub struct ZoneBoundary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ZoneControl {
     pub force_id: ForceId,
     pub since: Timestamp,
@@ -70,6 +75,7 @@ pub struct ZoneControl {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Zone {
     pub zone_id: ZoneId,
     pub code: Code,
@@ -108,6 +114,7 @@ impl Zone {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StanceRecord {
     pub party_id: PartyId,
     pub author: AccountId,
@@ -117,6 +124,7 @@ pub struct StanceRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VersionRecord {
     pub version: u32,
     pub proposed_by: PartyId,
@@ -135,6 +143,7 @@ impl VersionRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SuspensionRecord {
     pub at: Timestamp,
     pub suspended: bool,
@@ -143,6 +152,7 @@ pub struct SuspensionRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgreementRecord {
     pub agreement_id: AgreementId,
     pub title: Name,
@@ -170,12 +180,14 @@ impl AgreementRecord {
 
 /// A corridor's place in the agreements: which agreement owns it and its latest definition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CorridorRecord {
     pub agreement_id: AgreementId,
     pub spec: CorridorSpec,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsentRecord {
     pub consent_id: ConsentId,
     pub force_id: ForceId,
@@ -186,6 +198,7 @@ pub struct ConsentRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FulfilmentRecord {
     pub commitment_id: CommitmentId,
     pub party_id: PartyId,

@@ -16,6 +16,7 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum VersionStatus {
     /// Awaiting endorsements.
     Proposed,
@@ -34,6 +35,7 @@ pub enum VersionStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgreementStatus {
     pub agreement_id: AgreementId,
     pub at: Timestamp,
@@ -47,6 +49,7 @@ pub struct AgreementStatus {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum CorridorStatusKind {
     Proposed,
     Agreed,
@@ -56,6 +59,7 @@ pub enum CorridorStatusKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CorridorStatus {
     pub corridor_id: CorridorId,
     pub at: Timestamp,
@@ -68,6 +72,7 @@ pub struct CorridorStatus {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum CommitmentStatusKind {
     Pending,
     Active,
@@ -75,6 +80,7 @@ pub enum CommitmentStatusKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CommitmentStatus {
     pub commitment_id: CommitmentId,
     pub at: Timestamp,

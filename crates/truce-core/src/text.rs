@@ -28,6 +28,8 @@ macro_rules! bounded_text {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[cfg_attr(feature = "schema", schemars(extend("minLength" = 1, "maxLength" = $len_max, "pattern" = "\\S")))]
         pub struct $name(String);
 
         impl $name {
@@ -80,6 +82,8 @@ bounded_text!(
 /// Invariant: 1..=CODE_LEN_MAX characters of `[A-Za-z0-9._-]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(extend("pattern" = format!("^[A-Za-z0-9._-]{{1,{CODE_LEN_MAX}}}$"))))]
 pub struct Code(String);
 
 impl Code {

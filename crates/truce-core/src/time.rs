@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
@@ -12,14 +12,21 @@ use crate::error::DomainError;
 /// An instant in UTC. Serialised as RFC 3339 with a `Z` suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
     /// Parses RFC 3339; an offset other than `Z` is converted to UTC.
+    ///
+    /// # Errors
+    /// `Timestamp` for anything but RFC 3339, and for an instant whose UTC year is outside
+    /// 0000..=9999: RFC 3339 years have four digits, so such an instant would be written as
+    /// text that does not parse back (`0000-01-01T00:00:00+01:00` is in year -1 in UTC).
     pub fn parse(raw: &str) -> Result<Timestamp, DomainError> {
         match DateTime::parse_from_rfc3339(raw) {
-            Ok(at) => Ok(Timestamp(at.with_timezone(&Utc))),
-            Err(_) => Err(DomainError::Timestamp { value: raw.chars().take(64).collect() }),
+            Ok(at) if (0..=9999).contains(&at.with_timezone(&Utc).year()) => Ok(Timestamp(at.with_timezone(&Utc))),
+            _ => Err(DomainError::Timestamp { value: raw.chars().take(64).collect() }),
         }
     }
 
@@ -65,6 +72,7 @@ impl From<Timestamp> for String {
 /// Invariant: `start < end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RawWindow")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Window {
     start: Timestamp,
     end: Timestamp,
@@ -72,6 +80,7 @@ pub struct Window {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct RawWindow {
     start: Timestamp,
     end: Timestamp,

@@ -1,0 +1,321 @@
+//! Values parsed at the edge of the domain: windows, positions, routes, polygons, keys,
+//! codes and the JSON of a command. A bad value never becomes a command.
+
+use std::fmt;
+
+use expect_test::{expect, Expect};
+use serde_json::json;
+
+use super::fixture::*;
+use crate::{
+    Code, Command, DomainError, LineString, Name, Nonce, PartyId, Polygon, Position, PublicKeyText, Timestamp, Window,
+};
+
+/// Renders a parse outcome as `ok <value>` or `err <message>`.
+#[track_caller]
+fn check<T: fmt::Debug, E: fmt::Display>(result: Result<T, E>, expect: Expect) {
+    let actual = match result {
+        Ok(value) => format!("ok {value:?}"),
+        Err(err) => format!("err {err}"),
+    };
+    expect.assert_eq(&actual);
+}
+
+/// A proposal by party 1 with one corridor, whose fields the test then breaks.
+fn proposal_json() -> serde_json::Value {
+    json!({
+        "party": party_id(RU).as_str(),
+        "author": account_id(2).as_str(),
+        "issued_at": "2016-12-12T09:00:00Z",
+        "nonce": "nonce-00000000001",
+        "body": {
+            "type": "propose_agreement",
+            "agreement_id": agreement_id(1).as_str(),
+            "title": "Corridors for leaving East Aleppo",
+            "terms": {
+                "corridors": [{
+                    "corridor_id": corridor_id(1).as_str(),
+                    "code": "EA-1",
+                    "name": "Ramouseh road",
+                    "route": {"type": "LineString", "coordinates": [[37.150, 36.178], [37.133, 36.166]]},
+                    "half_width_m": 300.0,
+                    "origin_zone_id": zone_id(EAST_ALEPPO).as_str(),
+                    "destination": {"name": "Western countryside"},
+                    "groups": ["civilians", "wounded"],
+                    "windows": [{"start": "2016-12-13T06:00:00Z", "end": "2016-12-13T12:00:00Z", "groups": ["wounded"]}]
+                }],
+                "signatories": [party_id(RU).as_str(), party_id(US).as_str()]
+            }
+        }
+    })
+}
+
+fn parse_command(value: serde_json::Value) -> Result<Command, serde_json::Error> {
+    serde_json::from_value::<Command>(value)
+}
+
+#[test]
+fn the_unbroken_proposal_parses() {
+    let command = parse_command(proposal_json()).expect("the proposal is well-formed");
+    assert_eq!(command.body.kind(), "propose_agreement");
+}
+
+#[test]
+fn a_window_that_ends_at_its_start_is_refused() {
+    check(
+        Window::new(ts("2016-12-13T06:00:00Z"), ts("2016-12-13T06:00:00Z")),
+        expect!["err window ends at 2016-12-13T06:00:00Z which is not after its start 2016-12-13T06:00:00Z"],
+    );
+    check(
+        Window::new(ts("2016-12-13T06:00:00Z"), ts("2016-12-13T05:59:59Z")),
+        expect!["err window ends at 2016-12-13T05:59:59Z which is not after its start 2016-12-13T06:00:00Z"],
+    );
+    check(
+        Window::new(ts("2016-12-13T06:00:00Z"), ts("2016-12-13T06:00:01Z")).map(|w| (w.start(), w.end())),
+        expect!["ok (Timestamp(2016-12-13T06:00:00Z), Timestamp(2016-12-13T06:00:01Z))"],
+    );
+}
+
+#[test]
+fn a_command_with_a_window_that_ends_at_its_start_does_not_deserialise() {
+    let mut value = proposal_json();
+    value["body"]["terms"]["corridors"][0]["windows"][0]["end"] = json!("2016-12-13T06:00:00Z");
+    check(
+        parse_command(value),
+        expect!["err window ends at 2016-12-13T06:00:00Z which is not after its start 2016-12-13T06:00:00Z"],
+    );
+    let mut value = proposal_json();
+    value["body"]["terms"]["corridors"][0]["windows"][0]["end"] = json!("2016-12-12T06:00:00Z");
+    check(
+        parse_command(value),
+        expect!["err window ends at 2016-12-12T06:00:00Z which is not after its start 2016-12-13T06:00:00Z"],
+    );
+}
+
+#[test]
+fn a_commitment_window_that_ends_before_its_start_does_not_deserialise() {
+    let mut value = proposal_json();
+    value["body"]["terms"]["commitments"] = json!([{
+        "commitment_id": commitment_id(1).as_str(),
+        "party_id": party_id(RU).as_str(),
+        "kind": "no_attack",
+        "scope": {"corridor": corridor_id(1).as_str()},
+        "window": {"start": "2016-12-14T00:00:00Z", "end": "2016-12-13T00:00:00Z"},
+        "force_ids": [force_id(SAF).as_str()],
+        "text": "no attack"
+    }]);
+    check(
+        parse_command(value),
+        expect!["err window ends at 2016-12-13T00:00:00Z which is not after its start 2016-12-14T00:00:00Z"],
+    );
+}
+
+#[test]
+fn a_corridor_window_with_an_unknown_field_does_not_deserialise() {
+    let mut value = proposal_json();
+    value["body"]["terms"]["corridors"][0]["windows"][0]["until"] = json!("2016-12-14T00:00:00Z");
+    check(
+        parse_command(value).map(|_| ()),
+        expect!["err unknown field `until`, expected one of `start`, `end`, `groups`"],
+    );
+}
+
+#[test]
+fn a_route_of_two_identical_positions_has_zero_length() {
+    let here = position(37.150, 36.178);
+    check(LineString::new(vec![here, here]), expect!["err the route has zero length"]);
+    check(LineString::new(vec![here, here, here]), expect!["err the route has zero length"]);
+    let mut value = proposal_json();
+    value["body"]["terms"]["corridors"][0]["route"]["coordinates"] = json!([[37.15, 36.178], [37.15, 36.178]]);
+    check(parse_command(value), expect!["err the route has zero length"]);
+}
+
+#[test]
+fn a_route_needs_two_positions() {
+    check(
+        LineString::new(vec![position(37.15, 36.178)]),
+        expect!["err a LineString needs at least 2 positions, got 1"],
+    );
+    check(LineString::new(Vec::new()), expect!["err a LineString needs at least 2 positions, got 0"]);
+}
+
+#[test]
+fn a_non_finite_coordinate_is_refused() {
+    check(
+        Position::new(f64::NAN, 36.2),
+        expect!["err coordinate is not a finite longitude/latitude pair in range: [NaN, 36.2]"],
+    );
+    check(
+        Position::new(37.1, f64::NAN),
+        expect!["err coordinate is not a finite longitude/latitude pair in range: [37.1, NaN]"],
+    );
+    check(
+        Position::new(f64::INFINITY, 36.2),
+        expect!["err coordinate is not a finite longitude/latitude pair in range: [inf, 36.2]"],
+    );
+    check(
+        Position::new(37.1, f64::NEG_INFINITY),
+        expect!["err coordinate is not a finite longitude/latitude pair in range: [37.1, -inf]"],
+    );
+}
+
+#[test]
+fn the_edges_of_the_coordinate_ranges_are_accepted() {
+    check(Position::new(-180.0, -90.0), expect!["ok Position { lon: -180.0, lat: -90.0 }"]);
+    check(Position::new(180.0, 90.0), expect!["ok Position { lon: 180.0, lat: 90.0 }"]);
+}
+
+#[test]
+fn an_out_of_range_coordinate_does_not_deserialise() {
+    check(
+        serde_json::from_str::<Position>("[180.5, 36.2]"),
+        expect!["err coordinate is not a finite longitude/latitude pair in range: [180.5, 36.2]"],
+    );
+    check(
+        serde_json::from_str::<Position>("[37.1, -90.01]"),
+        expect!["err coordinate is not a finite longitude/latitude pair in range: [37.1, -90.01]"],
+    );
+    check(serde_json::from_str::<Position>("[37.1, 1e400]"), expect!["err number out of range at line 1 column 12"]);
+    let mut value = proposal_json();
+    value["body"]["terms"]["corridors"][0]["route"]["coordinates"][1] = json!([37.133, 91.0]);
+    check(
+        parse_command(value),
+        expect!["err coordinate is not a finite longitude/latitude pair in range: [37.133, 91]"],
+    );
+    // A position is exactly two numbers: `[lon, lat]`, no altitude.
+    check(
+        serde_json::from_str::<Position>("[37.1, 36.2, 400.0]").map(|_| ()),
+        expect!["err trailing characters at line 1 column 14"],
+    );
+}
+
+#[test]
+fn geometry_of_the_wrong_type_does_not_deserialise() {
+    check(
+        serde_json::from_str::<LineString>(r#"{"type": "Polygon", "coordinates": [[0, 0], [1, 1]]}"#),
+        expect![[r#"err geometry type "Polygon" where LineString was expected"#]],
+    );
+}
+
+#[test]
+fn polygon_rings_must_be_closed_and_long_enough() {
+    let a = position(37.14, 36.17);
+    let b = position(37.15, 36.17);
+    let c = position(37.15, 36.18);
+    check(Polygon::new(vec![vec![a, b, c, b]]), expect!["err a polygon ring must end where it starts"]);
+    check(Polygon::new(vec![vec![a, b, a]]), expect!["err a polygon ring needs at least 4 positions, got 3"]);
+    check(Polygon::new(Vec::new()), expect!["err a polygon needs an outer ring"]);
+    check(Polygon::new(vec![vec![a, b, c, a]]).map(|p| p.exterior().len()), expect!["ok 4"]);
+}
+
+#[test]
+fn ids_must_be_uuid_v7() {
+    check(
+        PartyId::parse("01590000-0000-7000-8000-000000000001"),
+        expect![[r#"ok PartyId("01590000-0000-7000-8000-000000000001")"#]],
+    );
+    check(
+        PartyId::parse("01590000-0000-4000-8000-000000000001"),
+        expect![[r#"err party_id "01590000-0000-4000-8000-000000000001" is not a UUIDv7"#]],
+    );
+    check(PartyId::parse("RU"), expect![[r#"err party_id "RU" is not a UUIDv7"#]]);
+    // Upper case and braces are normalised to the lowercase hyphenated form.
+    check(
+        PartyId::parse("0159ABCD-0000-7000-8000-00000000000A"),
+        expect![[r#"ok PartyId("0159abcd-0000-7000-8000-00000000000a")"#]],
+    );
+}
+
+#[test]
+fn public_keys_must_be_the_canonical_base64_of_32_bytes() {
+    check(
+        PublicKeyText::parse("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="),
+        expect![[r#"ok PublicKeyText("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")"#]],
+    );
+    // The last data character carries two bits that must be zero.
+    check(
+        PublicKeyText::parse("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURp="),
+        expect!["err public key is not 32 bytes of standard base64"],
+    );
+    check(
+        PublicKeyText::parse("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo="),
+        expect!["err public key is not 32 bytes of standard base64"],
+    );
+    check(
+        PublicKeyText::parse("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo"),
+        expect!["err public key is not 32 bytes of standard base64"],
+    );
+    check(PublicKeyText::parse(""), expect!["err public key is not 32 bytes of standard base64"]);
+}
+
+#[test]
+fn codes_names_and_nonces_are_bounded() {
+    check(Code::parse(" EA-1 "), expect![[r#"ok Code("EA-1")"#]]);
+    check(Code::parse("EA 1"), expect![[r#"err code "EA 1" may hold only letters, digits, '-', '_' and '.'"#]]);
+    check(Code::parse("   "), expect!["err code is empty"]);
+    check(Code::parse(&"X".repeat(25)), expect!["err code has 25 characters, at most 24 allowed"]);
+    check(Name::parse(&"é".repeat(201)), expect!["err name has 201 characters, at most 200 allowed"]);
+    check(Nonce::parse("short"), expect!["err nonce has 5 characters, at least 16 required"]);
+    check(Nonce::parse(&"n".repeat(129)), expect!["err nonce has 129 characters, at most 128 allowed"]);
+    // FIXME: a nonce with a space is refused with the message meant for codes.
+    check(
+        Nonce::parse("nonce with spaces!"),
+        expect![[r#"err code "nonce with spaces!" may hold only letters, digits, '-', '_' and '.'"#]],
+    );
+}
+
+#[test]
+fn timestamps_are_rfc3339_and_kept_in_utc() {
+    check(
+        Timestamp::parse("2016-12-12T12:00:00+03:00").map(|t| t.to_string()),
+        expect![[r#"ok "2016-12-12T09:00:00Z""#]],
+    );
+    check(
+        Timestamp::parse("2016-12-12 12:00"),
+        expect![[r#"err "2016-12-12 12:00" is not an RFC 3339 UTC timestamp"#]],
+    );
+    check(
+        Timestamp::parse("2016-12-12T12:00:00.250Z").map(|t| t.to_string()),
+        expect![[r#"ok "2016-12-12T12:00:00.250Z""#]],
+    );
+}
+
+#[test]
+fn a_command_with_an_unknown_field_does_not_deserialise() {
+    let mut value = proposal_json();
+    value["signature"] = json!("abc");
+    check(
+        parse_command(value).map(|_| ()),
+        expect!["err unknown field `signature`, expected one of `party`, `author`, `issued_at`, `nonce`, `body`"],
+    );
+    let mut value = proposal_json();
+    value["body"]["type"] = json!("declare_victory");
+    check(parse_command(value).map(|_| ()), expect!["err unknown variant `declare_victory`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `record_consent`, `report_fulfilled`"]);
+}
+
+#[test]
+fn errors_at_deserialisation_keep_their_domain_kind() {
+    // The HTTP edge maps a refused window to its own problem type; the message is what
+    // survives deserialisation, so it must stay recognisable.
+    let err = DomainError::WindowNotAfterStart { start: "a".into(), end: "b".into() };
+    check(
+        Err::<(), _>(format!("{}: {err}", err.kind())),
+        expect!["err window-not-after-start: window ends at b which is not after its start a"],
+    );
+}
+
+#[test]
+fn a_timestamp_whose_utc_year_has_not_four_digits_is_refused() {
+    // Each of these would print as text that does not parse back, and so poison the ledger.
+    check(
+        Timestamp::parse("0000-01-01T00:00:00+01:00"),
+        expect![[r#"err "0000-01-01T00:00:00+01:00" is not an RFC 3339 UTC timestamp"#]],
+    );
+    check(
+        Timestamp::parse("9999-12-31T23:59:59-01:00"),
+        expect![[r#"err "9999-12-31T23:59:59-01:00" is not an RFC 3339 UTC timestamp"#]],
+    );
+    check(Timestamp::parse("0000-01-01T00:00:00Z").map(|t| t.to_string()), expect![[r#"ok "0000-01-01T00:00:00Z""#]]);
+    check(Timestamp::parse("9999-12-31T23:59:59Z").map(|t| t.to_string()), expect![[r#"ok "9999-12-31T23:59:59Z""#]]);
+    check(Timestamp::parse("2016-12-31T23:59:60Z").map(|t| t.to_string()), expect![[r#"ok "2016-12-31T23:59:60Z""#]]);
+}
