@@ -67,7 +67,7 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let node = serve::open_node(&data_dir, clock.clone())?;
-        let (address, serving) = serve::bind(node, clock.clone(), listen).await?;
+        let (address, serving) = serve::bind(node, clock.clone(), listen, &data_dir.path).await?;
         let server = tokio::spawn(serving);
         let base_url = format!("http://{address}");
         let loader_url = base_url.clone();
@@ -79,10 +79,15 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
             "truce demo: {loaded} commands of the Aleppo, 12 December 2016 scenario loaded into {}",
             data.display()
         );
+        println!("(the steps dated 13 December are an illustrative second phase, not in the article)");
         println!("scenario clock: {} (runs on from the last step)", clock.now());
         println!("serving on {base_url}");
         println!("  agreements:  {base_url}/api/v1/agreements");
         println!("  corridors:   {base_url}/api/v1/corridors.geojson");
+        println!("  incidents:   {base_url}/api/v1/incidents");
+        println!("  violations:  {base_url}/api/v1/violations");
+        println!("  alerts:      {base_url}/api/v1/alerts  (CAP: /api/v1/alerts/<id>.cap, Atom: /api/v1/alerts.atom)");
+        println!("  live:        {base_url}/api/v1/stream");
         println!("  checkpoint:  {base_url}/api/v1/ledger/checkpoint");
         println!("  verify:      truce verify --data {}", data.display());
         if load_only {

@@ -1,6 +1,7 @@
 //! `truce`: initialise a data directory, serve it, run the demo, make keys, sign and
 //! submit commands, and verify a log offline.
 
+mod batch_match;
 mod client;
 mod datadir;
 mod demo;
@@ -91,6 +92,19 @@ enum Commands {
         #[arg(long)]
         log_key: Option<String>,
     },
+    /// Match a CSV file of incidents against a GeoJSON file of scopes, offline.
+    Match {
+        /// A GeoJSON FeatureCollection: LineString corridors (`id`, `half_width_m`, `windows`)
+        /// and Polygon zones (`id`, `windows`).
+        #[arg(long)]
+        scopes: PathBuf,
+        /// A CSV file with the header `id,lon,lat,uncertainty_m,start,end`.
+        #[arg(long)]
+        incidents: PathBuf,
+        /// Where to write the sorted `incident_id,scope_id` pairs.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,7 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
-                let (address, serving) = serve::bind(node, clock, listen).await?;
+                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path).await?;
                 println!("truce serving {} on http://{address}", data.display());
                 serving.await.context("serving")
             })?;
@@ -159,6 +173,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Commands::Verify { data, checkpoint, log_key } => verify(&data, checkpoint.as_deref(), log_key.as_deref()),
+        Commands::Match { scopes, incidents, out } => {
+            batch_match::run(&scopes, &incidents, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

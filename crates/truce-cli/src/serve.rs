@@ -1,9 +1,13 @@
 //! Running the server: open the node on a data directory and serve the router.
 
-use std::{future::IntoFuture, net::SocketAddr, sync::Arc};
+use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::Context as _;
-use truce_server::{router, AppState};
+use truce_server::{
+    router,
+    webhooks::{self, Dispatcher, RetryPolicy},
+    AppState,
+};
 use truce_store::{Clock, Node, NodeConfig};
 
 use crate::datadir::DataDir;
@@ -15,14 +19,22 @@ pub fn open_node(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<Node> 
 }
 
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
+/// Starts delivering alerts to webhooks when `data_path` holds a `webhooks.json`.
 pub async fn bind(
     node: Node,
     clock: Arc<dyn Clock>,
     listen: SocketAddr,
+    data_path: &Path,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
-    let app = router(AppState { node, clock });
+    let mut state = AppState::new(node.clone(), Arc::clone(&clock));
+    if let Some(subscriptions) = webhooks::load_subscriptions(data_path)? {
+        let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock);
+        dispatcher.start(node);
+        state = state.with_webhooks(dispatcher);
+    }
+    let app = router(state);
     let serve = axum::serve(listener, app).with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     });

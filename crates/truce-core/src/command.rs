@@ -9,9 +9,14 @@ use serde::{Deserialize, Serialize};
 use crate::{
     geometry::Polygon,
     ids::{
-        AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, Nonce, PartyId, PublicKeyText, ZoneId,
+        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
+        IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
     },
-    model::{PartyKind, Role, Terms, ZoneKind},
+    model::{Group, PartyKind, Role, Terms, ZoneKind},
+    monitor::{
+        AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
+        SourceReport, TotalScope, When,
+    },
     text::{Code, Name, Reason},
     time::Timestamp,
 };
@@ -153,6 +158,109 @@ pub enum CommandBody {
         #[serde(default)]
         note: Option<Reason>,
     },
+    ReportIncident {
+        incident_id: IncidentId,
+        kind: IncidentKind,
+        location: Location,
+        when: When,
+        description: Reason,
+        source: SourceReport,
+    },
+    AddSource {
+        incident_id: IncidentId,
+        source: SourceReport,
+    },
+    /// Corrects location, time or kind; the earlier values stay in history.
+    CorrectIncident {
+        incident_id: IncidentId,
+        #[serde(default)]
+        kind: Option<IncidentKind>,
+        #[serde(default)]
+        location: Option<Location>,
+        #[serde(default)]
+        when: Option<When>,
+        reason: Reason,
+    },
+    /// An analyst's grade, overriding the derived one.
+    GradeIncident {
+        incident_id: IncidentId,
+        grade: Grade,
+        reason: Reason,
+    },
+    MarkDuplicate {
+        incident_id: IncidentId,
+        duplicate_of: IncidentId,
+        reason: Reason,
+    },
+    DismissViolation {
+        incident_id: IncidentId,
+        #[serde(default)]
+        commitment_id: Option<CommitmentId>,
+        #[serde(default)]
+        notification_id: Option<NotificationId>,
+        reason: Reason,
+    },
+    MakeStatement {
+        statement_id: StatementId,
+        text: Reason,
+        /// Incidents the statement is about without taking a stance on them.
+        #[serde(default)]
+        incident_ids: Vec<IncidentId>,
+        #[serde(default)]
+        stances: Vec<IncidentStance>,
+        #[serde(default)]
+        agreements: Vec<AgreementRef>,
+    },
+    EstimatePopulation {
+        estimate_id: EstimateId,
+        zone_id: ZoneId,
+        kind: EstimateKind,
+        min: u32,
+        max: u32,
+        as_of: Timestamp,
+        source: Name,
+    },
+    RecordPassage {
+        passage_id: PassageId,
+        corridor_id: CorridorId,
+        group: Group,
+        direction: Direction,
+        people: u32,
+        vehicles: u32,
+        observed: When,
+    },
+    ReportTotal {
+        total_id: TotalId,
+        scope: TotalScope,
+        evacuated: u32,
+        as_of: Timestamp,
+        source: Name,
+    },
+    ScheduleConvoy {
+        convoy_id: ConvoyId,
+        corridor_id: CorridorId,
+        buses: u32,
+        ambulances: u32,
+        departs_at: Timestamp,
+    },
+    UpdateConvoy {
+        convoy_id: ConvoyId,
+        status: ConvoyStatus,
+        #[serde(default)]
+        note: Option<Reason>,
+    },
+    NotifyHumanitarian {
+        notification_id: NotificationId,
+        notified: Notified,
+        party_ids: Vec<PartyId>,
+        deadline: Timestamp,
+    },
+    AcknowledgeNotification {
+        notification_id: NotificationId,
+    },
+    AcknowledgeAlert {
+        alert_id: AlertId,
+    },
 }
 
 impl CommandBody {
@@ -176,6 +284,21 @@ impl CommandBody {
             CommandBody::Resume { .. } => "resume",
             CommandBody::RecordConsent { .. } => "record_consent",
             CommandBody::ReportFulfilled { .. } => "report_fulfilled",
+            CommandBody::ReportIncident { .. } => "report_incident",
+            CommandBody::AddSource { .. } => "add_source",
+            CommandBody::CorrectIncident { .. } => "correct_incident",
+            CommandBody::GradeIncident { .. } => "grade_incident",
+            CommandBody::MarkDuplicate { .. } => "mark_duplicate",
+            CommandBody::DismissViolation { .. } => "dismiss_violation",
+            CommandBody::MakeStatement { .. } => "make_statement",
+            CommandBody::EstimatePopulation { .. } => "estimate_population",
+            CommandBody::RecordPassage { .. } => "record_passage",
+            CommandBody::ReportTotal { .. } => "report_total",
+            CommandBody::ScheduleConvoy { .. } => "schedule_convoy",
+            CommandBody::UpdateConvoy { .. } => "update_convoy",
+            CommandBody::NotifyHumanitarian { .. } => "notify_humanitarian",
+            CommandBody::AcknowledgeNotification { .. } => "acknowledge_notification",
+            CommandBody::AcknowledgeAlert { .. } => "acknowledge_alert",
         }
     }
 }

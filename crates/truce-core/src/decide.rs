@@ -265,12 +265,13 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 note: note.clone(),
             }])
         }
+        body => crate::decide_monitor::decide_monitoring(state, context, &actor, body),
     }
 }
 
-struct Actor<'a> {
-    account: &'a Account,
-    party: Option<&'a PartyId>,
+pub(crate) struct Actor<'a> {
+    pub(crate) account: &'a Account,
+    pub(crate) party: Option<&'a PartyId>,
 }
 
 impl<'a> Actor<'a> {
@@ -278,7 +279,7 @@ impl<'a> Actor<'a> {
         self.require_any(&[role], action)
     }
 
-    fn require_any(&self, roles: &[Role], action: &'static str) -> Result<(), DomainError> {
+    pub(crate) fn require_any(&self, roles: &[Role], action: &'static str) -> Result<(), DomainError> {
         if roles.iter().any(|role| self.account.has_role(*role)) {
             return Ok(());
         }
@@ -498,18 +499,18 @@ fn check_terms(state: &State, agreement_id: &AgreementId, terms: &Terms) -> Resu
     Ok(())
 }
 
-fn unknown(kind: &'static str, id: &impl fmt::Display) -> DomainError {
+pub(crate) fn unknown(kind: &'static str, id: &impl fmt::Display) -> DomainError {
     DomainError::Unknown { kind, id: id.to_string() }
 }
 
-fn require_known(known: bool, kind: &'static str, id: &impl fmt::Display) -> Result<(), DomainError> {
+pub(crate) fn require_known(known: bool, kind: &'static str, id: &impl fmt::Display) -> Result<(), DomainError> {
     if !known {
         return Err(unknown(kind, id));
     }
     Ok(())
 }
 
-fn require_new(exists: bool, kind: &'static str, id: &impl fmt::Display) -> Result<(), DomainError> {
+pub(crate) fn require_new(exists: bool, kind: &'static str, id: &impl fmt::Display) -> Result<(), DomainError> {
     if exists {
         return Err(DomainError::AlreadyExists { kind, id: id.to_string() });
     }
@@ -535,7 +536,7 @@ fn require_len(field: &'static str, len: usize, len_min: usize, len_max: usize) 
     Ok(())
 }
 
-fn require_list<T: Eq + Hash + fmt::Debug>(
+pub(crate) fn require_list<T: Eq + Hash + fmt::Debug>(
     field: &'static str,
     items: &[T],
     len_min: usize,

@@ -116,6 +116,26 @@ pub enum DomainError {
     NotCommitmentOwner { commitment: String, owner: String, party: String },
     #[error("commitment {commitment} is already fulfilled")]
     AlreadyFulfilled { commitment: String },
+
+    // Monitoring.
+    #[error("{field} has min {min} above max {max}")]
+    RangeInverted { field: &'static str, min: u64, max: u64 },
+    #[error("{field} is {value}, expected a finite number from 0 to {max}")]
+    OutOfRange { field: &'static str, value: f64, max: f64 },
+    #[error("the incident ends at {end}, before it starts at {start}")]
+    WhenInverted { start: String, end: String },
+    #[error("source {source_id} already reports on an incident")]
+    SourceAgain { source_id: String },
+    #[error("incident {incident} cannot be a duplicate of itself or of a duplicate")]
+    DuplicateChain { incident: String },
+    #[error("incident {incident} has no violation of {target}")]
+    NoSuchViolation { incident: String, target: String },
+    #[error("a dismissal names exactly one of commitment_id and notification_id")]
+    DismissalTarget,
+    #[error("party {party} is not one the notification is addressed to")]
+    NotNotified { party: String },
+    #[error("party {party} has already acknowledged this")]
+    AlreadyAcknowledged { party: String },
 }
 
 impl DomainError {
@@ -168,6 +188,13 @@ impl DomainError {
             | DomainError::ConsentAgain { .. }
             | DomainError::NotCommitmentOwner { .. }
             | DomainError::AlreadyFulfilled { .. } => "consent-or-fulfilment",
+            DomainError::RangeInverted { .. }
+            | DomainError::OutOfRange { .. }
+            | DomainError::WhenInverted { .. }
+            | DomainError::DismissalTarget => "invalid-input",
+            DomainError::SourceAgain { .. } | DomainError::AlreadyAcknowledged { .. } => "duplicate",
+            DomainError::DuplicateChain { .. } | DomainError::NoSuchViolation { .. } => "invalid-reference",
+            DomainError::NotNotified { .. } => "forbidden",
         }
     }
 

@@ -68,6 +68,14 @@ uuid_id!(CorridorId, "corridor_id");
 uuid_id!(AgreementId, "agreement_id");
 uuid_id!(CommitmentId, "commitment_id");
 uuid_id!(ConsentId, "consent_id");
+uuid_id!(IncidentId, "incident_id");
+uuid_id!(SourceId, "source_id");
+uuid_id!(StatementId, "statement_id");
+uuid_id!(EstimateId, "estimate_id");
+uuid_id!(PassageId, "passage_id");
+uuid_id!(TotalId, "total_id");
+uuid_id!(ConvoyId, "convoy_id");
+uuid_id!(NotificationId, "notification_id");
 
 /// A command's nonce: the same nonce from the same key is accepted once.
 ///
@@ -161,6 +169,58 @@ impl From<PublicKeyText> for String {
 }
 
 impl fmt::Display for PublicKeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An alert's id: `<seq>.<n>`, the entry that raised it and its place among that entry's
+/// alerts, so that every node derives the same ids from the same log.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(extend("pattern" = "^[0-9]{1,16}\\.[0-9]{1,6}$")))]
+#[serde(try_from = "String", into = "String")]
+pub struct AlertId(String);
+
+impl AlertId {
+    pub fn new(seq: u64, n: u32) -> AlertId {
+        AlertId(format!("{seq}.{n}"))
+    }
+
+    /// # Errors
+    /// `InvalidAlertId` unless the text is `<seq>.<n>` in decimal.
+    pub fn parse(raw: &str) -> Result<AlertId, DomainError> {
+        let valid = raw.split_once('.').is_some_and(|(seq, n)| {
+            (1..=16).contains(&seq.len())
+                && (1..=6).contains(&n.len())
+                && seq.bytes().all(|b| b.is_ascii_digit())
+                && n.bytes().all(|b| b.is_ascii_digit())
+        });
+        if !valid {
+            return Err(DomainError::NotUuidV7 { field: "alert_id", value: raw.chars().take(64).collect() });
+        }
+        Ok(AlertId(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AlertId {
+    type Error = DomainError;
+    fn try_from(raw: String) -> Result<AlertId, DomainError> {
+        AlertId::parse(&raw)
+    }
+}
+
+impl From<AlertId> for String {
+    fn from(value: AlertId) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for AlertId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }

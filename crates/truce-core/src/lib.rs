@@ -6,14 +6,19 @@
 //! the command and its `Context`. Nothing here knows about SQL, HTTP or signatures; the
 //! signer's public key is an opaque, already-verified string by the time it gets here.
 
+mod alerts;
 mod command;
 mod decide;
+mod decide_monitor;
 mod error;
 mod event;
 mod geometry;
 mod ids;
 mod limits;
+pub mod matcher;
 mod model;
+mod monitor;
+mod monitor_state;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
@@ -21,21 +26,26 @@ mod state;
 mod status;
 mod text;
 mod time;
+mod verification;
 
 #[cfg(test)]
 mod tests;
 
 pub use crate::{
+    alerts::{Alert, AlertKind},
     command::{Command, CommandBody, Context, Genesis},
     decide::decide,
     error::DomainError,
     event::Event,
     geometry::{geodesic_distance_m, LineString, Polygon, Position},
     ids::{
-        AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, Nonce, PartyId, PublicKeyText, ZoneId,
+        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
+        IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, SourceId, StatementId, TotalId, ZoneId,
     },
     limits::*,
     model::*,
+    monitor::*,
+    monitor_state::*,
     state::{
         Account, AgreementRecord, ConsentRecord, CorridorRecord, Force, FulfilmentRecord, Party, StanceRecord, State,
         SuspensionRecord, VersionRecord, Zone, ZoneBoundary, ZoneControl,
@@ -45,4 +55,5 @@ pub use crate::{
     },
     text::{Code, Name, Reason},
     time::{Timestamp, Window},
+    verification::Figure,
 };

@@ -32,3 +32,5 @@ pub const VERSIONS_PER_AGREEMENT_MAX: u32 = 1_000;
 pub const HALF_WIDTH_M_MAX: f64 = 50_000.0;
 /// How far `issued_at` may be from the server's acceptance time, seconds.
 pub const ISSUED_AT_SKEW_S_MAX: i64 = 600;
+/// Largest uncertainty radius of an incident's location, metres.
+pub const UNCERTAINTY_M_MAX: f64 = 100_000.0;

@@ -124,6 +124,7 @@ pub struct CorridorSpec {
     pub code: Code,
     pub name: Name,
     pub route: LineString,
+    #[cfg_attr(feature = "schema", schemars(extend("exclusiveMinimum" = 0.0, "maximum" = crate::limits::HALF_WIDTH_M_MAX)))]
     pub half_width_m: f64,
     pub origin_zone_id: ZoneId,
     pub destination: Destination,

@@ -115,7 +115,7 @@ pub enum StepBody {
     /// `accounts`, with the key supplied for its handle.
     RegisterAccount { handle: String },
     /// Any other command body, as signed.
-    Command(CommandBody),
+    Command(Box<CommandBody>),
 }
 
 /// One command of the scenario, ready to be signed by the account `handle` and submitted.
@@ -211,7 +211,7 @@ impl Scenario {
                 None => return Err(ScenarioError::UnknownHandle { step_idx, handle: step.as_handle.clone() }),
             };
             let body = match &step.body {
-                StepBody::Command(body) => body.clone(),
+                StepBody::Command(body) => (**body).clone(),
                 StepBody::RegisterAccount { handle } => {
                     let unknown = || ScenarioError::UnknownHandle { step_idx, handle: handle.clone() };
                     let account = accounts.get(handle.as_str()).ok_or_else(unknown)?;
@@ -272,7 +272,9 @@ impl Scenario {
                 }
             }
             match &step.body {
-                StepBody::Command(CommandBody::Genesis(_)) => return Err(ScenarioError::Genesis { step_idx }),
+                StepBody::Command(body) if matches!(**body, CommandBody::Genesis(_)) => {
+                    return Err(ScenarioError::Genesis { step_idx })
+                }
                 StepBody::Command(_) => {}
                 StepBody::RegisterAccount { handle } => match registered.get_mut(handle.as_str()) {
                     None => return Err(ScenarioError::UnknownHandle { step_idx, handle: handle.clone() }),
@@ -349,7 +351,9 @@ fn step_body(value: serde_json::Value) -> Result<StepBody, String> {
         })?;
         return Ok(StepBody::RegisterAccount { handle: raw.handle });
     }
-    serde_json::from_value::<CommandBody>(value).map(StepBody::Command).map_err(|err| err.to_string())
+    serde_json::from_value::<CommandBody>(value)
+        .map(|body| StepBody::Command(Box::new(body)))
+        .map_err(|err| err.to_string())
 }
 
 impl Serialize for StepBody {

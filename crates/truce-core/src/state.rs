@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::{
+    alerts::Alert,
     command::{Command, Context, Genesis},
     event::Event,
     geometry::Polygon,
@@ -16,6 +17,7 @@ use crate::{
         AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, Nonce, PartyId, PublicKeyText, ZoneId,
     },
     model::{CommitmentSpec, CorridorSpec, PartyKind, Role, Stance, Terms, ZoneKind},
+    monitor_state::Monitoring,
     text::{Code, Name, Reason},
     time::Timestamp,
 };
@@ -221,6 +223,10 @@ pub struct State {
     pub commitment_agreements: HashMap<CommitmentId, AgreementId>,
     pub consents: BTreeMap<ConsentId, ConsentRecord>,
     pub fulfilments: BTreeMap<CommitmentId, FulfilmentRecord>,
+    pub monitoring: Monitoring,
+    /// Every alert raised so far, in ledger order.
+    pub alerts: Vec<Alert>,
+    pub(crate) alerted_violations: BTreeMap<crate::alerts::ViolationKey, crate::monitor::ViolationStatus>,
     pub(crate) keys: HashMap<PublicKeyText, AccountId>,
     pub(crate) codes: HashMap<(&'static str, Code), String>,
     pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
@@ -234,6 +240,7 @@ impl State {
         for event in events {
             self.evolve(context.accepted_at, event);
         }
+        self.raise_alerts(context, events);
         self.entries_count += 1;
     }
 
@@ -261,6 +268,9 @@ impl State {
 
     /// Folds one event. Total: events come from `decide`, which checked everything.
     pub fn evolve(&mut self, at: Timestamp, event: &Event) {
+        if self.monitoring.evolve(at, event) {
+            return;
+        }
         match event {
             Event::LogStarted(genesis) => {
                 self.genesis = Some(genesis.clone());
@@ -389,6 +399,21 @@ impl State {
                 };
                 self.consents.insert(consent_id.clone(), consent);
             }
+            Event::IncidentReported { .. }
+            | Event::SourceAdded { .. }
+            | Event::IncidentCorrected { .. }
+            | Event::IncidentGraded { .. }
+            | Event::DuplicateMarked { .. }
+            | Event::ViolationDismissed { .. }
+            | Event::StatementMade { .. }
+            | Event::PopulationEstimated { .. }
+            | Event::PassageRecorded { .. }
+            | Event::TotalReported { .. }
+            | Event::ConvoyScheduled { .. }
+            | Event::ConvoyUpdated { .. }
+            | Event::HumanitarianNotified { .. }
+            | Event::NotificationAcknowledged { .. }
+            | Event::AlertAcknowledged { .. } => unreachable!("folded by Monitoring::evolve"),
             Event::FulfilmentReported { commitment_id, party_id, note } => {
                 let record = FulfilmentRecord {
                     commitment_id: commitment_id.clone(),

@@ -3,6 +3,7 @@
 //! world they run in.
 
 pub(crate) mod fixture;
+mod monitoring;
 mod properties;
 mod refusals;
 mod statuses;

@@ -1,36 +1,126 @@
-//! Submitting a signed command.
+//! Submitting a signed command, and the small schema-only types the DTOs share.
+
+use std::borrow::Cow;
 
 use axum::{extract::State, http::StatusCode, Json};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use truce_core::{Command, Event, Polygon, PublicKeyText, Terms, Timestamp};
 use truce_ledger::{PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
-use crate::{extract::ApiJson, problem::ApiError, AppState};
+use crate::{
+    extract::{field_of, ApiJson},
+    problem::{parse_error_kind, ApiError},
+    AppState,
+};
 
 /// The body of `POST /api/v1/commands`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignedCommand {
     /// The command object, exactly as signed.
+    #[schemars(with = "Command")]
     pub command: Value,
     /// The author's Ed25519 public key, standard base64.
+    #[schemars(with = "PublicKeyText")]
     pub signer: String,
-    /// Ed25519 signature over `"truce/command/v1\n" || JCS(command)`, standard base64.
+    /// Ed25519 signature over `"truce/command/v1\n" || JCS(command)` (RFC 8785), standard
+    /// base64.
+    #[schemars(with = "SignatureText")]
     pub signature: String,
 }
 
 /// The reply to an accepted command: its place in the log and the proof of it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CommandReceipt {
+    /// The entry's sequence number, which is its leaf index in the Merkle tree.
     pub seq: u64,
+    /// `SHA-256(0x00 || entry)`, where `entry` is the canonical text of the entry.
+    #[schemars(with = "HashHex")]
     pub leaf_hash: String,
-    pub accepted_at: String,
-    pub events: Value,
+    /// The server's acceptance time, part of the entry.
+    pub accepted_at: Timestamp,
+    /// What the command caused, as written into the entry.
+    pub events: Vec<Event>,
+    /// The size of the tree that `root_hash` and `inclusion_proof` refer to.
     pub tree_size: u64,
+    /// The root of the tree of `tree_size` leaves.
+    #[schemars(with = "HashHex")]
     pub root_hash: String,
+    /// The RFC 9162 inclusion proof of `leaf_hash` at `seq` in the tree of `tree_size`.
+    #[schemars(with = "Vec<HashHex>")]
     pub inclusion_proof: Vec<String>,
+    /// The signed checkpoint (C2SP `tlog-checkpoint` note) of the tree of `tree_size`.
     pub checkpoint: String,
+}
+
+/// A SHA-256 hash in lowercase hex; a schema only.
+pub struct HashHex;
+
+impl JsonSchema for HashHex {
+    fn schema_name() -> Cow<'static, str> {
+        "Hash".into()
+    }
+
+    fn json_schema(_generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A SHA-256 hash (RFC 9162 leaf, node or root hash), 64 lowercase hex digits.",
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+        })
+    }
+}
+
+/// An Ed25519 signature in standard base64; a schema only.
+pub struct SignatureText;
+
+impl JsonSchema for SignatureText {
+    fn schema_name() -> Cow<'static, str> {
+        "Signature".into()
+    }
+
+    fn json_schema(_generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "An Ed25519 signature: 64 bytes in standard base64 with padding.",
+            "type": "string",
+            "pattern": "^[A-Za-z0-9+/]{85}[AQgw]==$"
+        })
+    }
+}
+
+/// Where in the command a parse error is, when serde could not say.
+///
+/// `CommandBody` is an internally tagged enum, which serde parses from a buffer, so an error
+/// anywhere inside `body` is reported at `body`. The compound fields of a body are parsed
+/// again on their own, with their paths kept; the one that fails with the same message is
+/// where the error is (`body.terms.corridors[0].windows[1]`).
+fn refine_body_path(command: &Value, path: &str, message: &str) -> Option<String> {
+    if path != "body" && !path.starts_with("body.") {
+        return None;
+    }
+    let body = command.get("body")?.as_object()?;
+    body.iter().find_map(|(key, value)| {
+        let (inner_path, inner_message) = match key.as_str() {
+            "terms" => error_path::<Terms>(value)?,
+            "boundary" => error_path::<Polygon>(value)?,
+            _ => return None,
+        };
+        if inner_message != message {
+            return None;
+        }
+        match inner_path.as_str() {
+            "." => Some(format!("body.{key}")),
+            inner => Some(format!("body.{key}.{inner}")),
+        }
+    })
+}
+
+/// The path and message of the error that parsing `value` as a `T` gives, if any.
+fn error_path<T: serde::de::DeserializeOwned>(value: &Value) -> Option<(String, String)> {
+    let err = serde_path_to_error::deserialize::<_, T>(value).err()?;
+    Some((err.path().to_string(), err.into_inner().to_string()))
 }
 
 pub async fn submit_command(
@@ -41,22 +131,28 @@ pub async fn submit_command(
         .map_err(|err| ApiError::bad_request("signer", format!("signer is not an Ed25519 public key: {err}")))?;
     let signature = Signature::parse_base64(&signed.signature)
         .map_err(|err| ApiError::bad_request("signature", format!("signature is not an Ed25519 signature: {err}")))?;
+    // Kept to find where a parse error is, should there be one.
+    let command_value = signed.command.clone();
     let submission = Submission::verify(signed.command, signer, signature).map_err(|err| match err {
         SubmissionError::BadSignature => ApiError::BadSignature,
         SubmissionError::Invalid { path, message } => {
-            ApiError::Invalid { field: format!("command.{path}"), detail: message }
+            let path = refine_body_path(&command_value, &path, &message).unwrap_or(path);
+            let field = match field_of(&path, &message) {
+                Some(field) => format!("command.{field}"),
+                None => "command".to_owned(),
+            };
+            ApiError::Invalid { kind: parse_error_kind(&message), field, detail: message }
         }
     })?;
     let receipt =
         state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;
-    let events = serde_json::to_value(&receipt.events).map_err(|err| ApiError::Internal(err.to_string()))?;
     Ok((
         StatusCode::CREATED,
         Json(CommandReceipt {
             seq: receipt.seq,
             leaf_hash: hex::encode(receipt.leaf_hash),
-            accepted_at: receipt.accepted_at.to_string(),
-            events,
+            accepted_at: receipt.accepted_at,
+            events: receipt.events,
             tree_size: receipt.tree_size,
             root_hash: hex::encode(receipt.root),
             inclusion_proof: receipt.inclusion_proof.iter().map(hex::encode).collect(),

@@ -7,9 +7,10 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
+use crate::{api::HashHex, extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 
 fn text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
@@ -23,25 +24,36 @@ pub async fn key(State(state): State<AppState>) -> Response {
     text(format!("{}\n", state.node.verifier_key()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntriesQuery {
+    /// The first sequence number of the page.
     #[serde(default)]
     from: u64,
+    /// Entries in the page at the most.
+    #[serde(default)]
+    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
     limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+/// One ledger entry as it was hashed.
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct LedgerEntry {
     pub seq: u64,
+    /// `SHA-256(0x00 || entry)`.
+    #[schemars(with = "HashHex")]
     pub leaf_hash: String,
-    /// The canonical JSON text of the entry: exactly the bytes that were hashed.
+    /// The canonical JSON text (RFC 8785) of the entry
+    /// `{seq, accepted_at, command, signer, signature, events}`: exactly the bytes that were
+    /// hashed.
     pub entry: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A page of ledger entries, in sequence order.
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct EntriesPage {
     pub entries: Vec<LedgerEntry>,
+    /// The tree size when the page was read; the page holds no entry at or past it.
     pub tree_size: u64,
     /// `from` for the next page, absent at the end of the log.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,19 +85,28 @@ pub async fn entries(
     Ok(Json(EntriesPage { entries, tree_size, next_from }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionQuery {
+    /// The sequence number (leaf index) of the entry.
     seq: u64,
+    /// The size of the tree to prove inclusion in; the current size when absent.
+    #[serde(default)]
+    #[schemars(with = "u64", range(min = 1))]
     size: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+/// An RFC 9162 inclusion proof (section 2.1.3) of one entry in a tree of `tree_size`.
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct InclusionProof {
     pub seq: u64,
     pub tree_size: u64,
+    #[schemars(with = "HashHex")]
     pub leaf_hash: String,
+    #[schemars(with = "HashHex")]
     pub root_hash: String,
+    /// The audit path, from the leaf's sibling up.
+    #[schemars(with = "Vec<HashHex>")]
     pub proof: Vec<String>,
 }
 
@@ -114,19 +135,29 @@ pub async fn inclusion_proof(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyQuery {
+    /// The size of the earlier tree, at least 1.
+    #[schemars(range(min = 1))]
     from: u64,
+    /// The size of the later tree; the current size when absent.
+    #[serde(default)]
+    #[schemars(with = "u64", range(min = 1))]
     to: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+/// An RFC 9162 consistency proof (section 2.1.4) that the tree of `from` leaves is a prefix
+/// of the tree of `to` leaves.
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ConsistencyProof {
     pub from: u64,
     pub to: u64,
+    #[schemars(with = "HashHex")]
     pub from_root_hash: String,
+    #[schemars(with = "HashHex")]
     pub to_root_hash: String,
+    #[schemars(with = "Vec<HashHex>")]
     pub proof: Vec<String>,
 }
 

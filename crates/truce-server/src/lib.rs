@@ -7,27 +7,35 @@
 //! through `Node::submit`. It does not bind sockets: `router(state)` is served by the
 //! `truce` binary, and tested with `oneshot`.
 
+mod alerts;
 mod api;
 mod extract;
 mod ledger;
+mod monitoring;
 mod openapi;
 mod problem;
 mod read;
+mod stream;
+pub mod webhooks;
 
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
 
-use axum::{
-    extract::DefaultBodyLimit,
-    routing::{get, post},
-    Router,
-};
+use axum::{extract::DefaultBodyLimit, middleware, Router};
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 use truce_store::{Clock, Node};
 
-pub use crate::problem::{ApiError, Problem};
+pub use crate::{
+    problem::{ApiError, Problem},
+    stream::{StreamSlots, STREAMS_MAX},
+};
+
+/// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    openapi::build_document()
+}
 
 /// Largest request body accepted, in bytes.
 pub const REQUEST_BODY_BYTES_MAX: usize = 1024 * 1024;
@@ -41,36 +49,40 @@ pub const PAGE_SIZE_DEFAULT: u32 = 100;
 pub struct AppState {
     pub node: Node,
     pub clock: Arc<dyn Clock>,
+    /// The slots for live event streams, shared by every clone.
+    pub streams: StreamSlots,
+    /// Delivers alerts to `webhooks.json` subscribers, when there are any.
+    pub webhooks: Option<Arc<webhooks::Dispatcher>>,
 }
 
-/// Every route of the API. The OpenAPI document lists the same table (`openapi::ROUTES`).
+impl AppState {
+    /// A state with `STREAMS_MAX` stream slots and no webhooks.
+    pub fn new(node: Node, clock: Arc<dyn Clock>) -> AppState {
+        AppState { node, clock, streams: StreamSlots::default(), webhooks: None }
+    }
+
+    /// Adds a webhook dispatcher (already started, or to be started by the caller).
+    pub fn with_webhooks(mut self, dispatcher: Arc<webhooks::Dispatcher>) -> AppState {
+        self.webhooks = Some(dispatcher);
+        self
+    }
+}
+
+/// Every route of the API: exactly the routes of the table the OpenAPI document is made
+/// from (`openapi::routes`), so that no route goes undocumented and no documented route is
+/// missing. Anything else is a 404 or 405 problem.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/commands", post(api::submit_command))
-        .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))
-        .route("/api/v1/ledger/key", get(ledger::key))
-        .route("/api/v1/ledger/entries", get(ledger::entries))
-        .route("/api/v1/ledger/proof/inclusion", get(ledger::inclusion_proof))
-        .route("/api/v1/ledger/proof/consistency", get(ledger::consistency_proof))
-        .route("/api/v1/parties", get(read::parties))
-        .route("/api/v1/parties/{id}", get(read::party))
-        .route("/api/v1/accounts", get(read::accounts))
-        .route("/api/v1/forces", get(read::forces))
-        .route("/api/v1/zones", get(read::zones))
-        .route("/api/v1/zones.geojson", get(read::zones_geojson))
-        .route("/api/v1/zones/{id}", get(read::zone))
-        .route("/api/v1/corridors", get(read::corridors))
-        .route("/api/v1/corridors.geojson", get(read::corridors_geojson))
-        .route("/api/v1/corridors/{id}", get(read::corridor))
-        .route("/api/v1/agreements", get(read::agreements))
-        .route("/api/v1/agreements/{id}", get(read::agreement))
-        .route("/api/v1/commitments", get(read::commitments))
-        .route("/api/v1/consents", get(read::consents))
-        .route("/api/v1/status", get(read::status))
-        .route("/api/v1/openapi.json", get(openapi::document))
+    let mut router = Router::new();
+    for route in openapi::routes() {
+        router = router.route(route.mount, route.handler);
+    }
+    router
+        // After the routes: it applies to the method routers already added.
+        .method_not_allowed_fallback(problem::method_not_allowed)
         .fallback(problem::not_found_route)
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(CatchPanicLayer::custom(problem::panic_to_problem))
+        .layer(middleware::from_fn(problem::fill_instance))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,8 +1,671 @@
-//! The OpenAPI 3.1 document of the API.
+//! The route table and the OpenAPI 3.1 document made from it.
+//!
+//! `routes()` is the one list of routes: `router()` mounts exactly these handlers, and
+//! `build_document()` describes exactly these operations, so neither can have a route the other
+//! lacks. Each route states its path and handler once; its parameters and bodies come from
+//! the same Rust types the handlers parse and return (query structs, DTOs and, through the
+//! `schema` feature of truce-core, the command and projection types), rendered by schemars
+//! as JSON Schema 2020-12, which OpenAPI 3.1 uses as it is. What is written by hand here is
+//! prose: summaries, descriptions and which error responses an operation can give.
 
-use axum::Json;
-use serde_json::{json, Value};
+use std::sync::OnceLock;
 
-pub async fn document() -> Json<Value> {
-    Json(json!({"openapi": "3.1.0", "info": {"title": "truce", "version": "0.0.0"}, "paths": {}}))
+use axum::{
+    handler::Handler,
+    http::{header, Method},
+    response::{IntoResponse, Response},
+    routing::{self, MethodRouter},
+};
+use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
+use serde_json::{json, Map, Value};
+use truce_core::{Account, ConsentRecord, Force, LineString, Party, Polygon};
+
+use crate::{
+    alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
+    api::{self, CommandReceipt, SignedCommand},
+    ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
+    monitoring::{
+        self, AtOnlyQuery, ConvoyView, IncidentView, MovementView, Page as MonitoringPage, PageQuery, PassageView,
+        PassagesQuery, PopulationView, RecordsQuery, StatementView, ViolationView, ViolationsQuery,
+    },
+    problem::{Problem, PROBLEM_CONTENT_TYPE},
+    read::{
+        self, AgreementView, AtQuery, CommitmentView, CorridorProperties, CorridorView, FeatureCollection, ListQuery,
+        Page, PartyDetail, StatusView, ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
+    },
+    stream,
+    webhooks::{self, DeliveriesView},
+    AppState,
+};
+
+/// Renders the schema of a type into the generator's components, returning a `$ref` to it
+/// (or the schema itself, for types schemars inlines).
+pub(crate) type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// A query struct's own object schema, whose properties become the query parameters.
+fn object_schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    T::json_schema(generator)
+}
+
+/// One route: where, which handler, and what the document says about it.
+pub(crate) struct Route {
+    pub method: Method,
+    /// The path as documented.
+    pub path: &'static str,
+    /// The path as the router matches it: the documented path, except where the router
+    /// cannot match a parameter followed by a suffix (`{id}.cap`), which the handler checks.
+    pub mount: &'static str,
+    pub handler: MethodRouter<AppState>,
+    pub doc: Doc,
+}
+
+/// What the OpenAPI document says about one operation.
+pub(crate) struct Doc {
+    pub operation_id: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    /// The `{name}` segments of the path, each with its description.
+    pub path_params: Vec<(&'static str, &'static str)>,
+    /// Request headers the operation reads, each with its description.
+    pub headers: Vec<(&'static str, &'static str)>,
+    pub query: Option<SchemaFn>,
+    pub body: Option<SchemaFn>,
+    pub ok_status: u16,
+    pub ok_description: &'static str,
+    pub ok_body: Body,
+    /// Error statuses beyond those `error_statuses` derives from the request's parts.
+    pub extra_errors: Vec<u16>,
+}
+
+/// What a successful response carries.
+pub(crate) enum Body {
+    Json(SchemaFn),
+    GeoJson(SchemaFn),
+    /// `text/plain`, with what the text is.
+    Text(&'static str),
+    /// A non-JSON document: its media type and what it is.
+    Document(&'static str, &'static str),
+}
+
+impl Route {
+    fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
+        Route { method: Method::GET, path, mount: path, handler: routing::get(handler), doc }
+    }
+
+    fn mounted_at(mut self, mount: &'static str) -> Route {
+        self.mount = mount;
+        self
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
+        Route { method: Method::POST, path, mount: path, handler: routing::post(handler), doc }
+    }
+}
+
+impl Doc {
+    fn new(operation_id: &'static str, tag: &'static str, summary: &'static str) -> Doc {
+        Doc {
+            operation_id,
+            tag,
+            summary,
+            description: "",
+            path_params: Vec::new(),
+            headers: Vec::new(),
+            query: None,
+            body: None,
+            ok_status: 200,
+            ok_description: "",
+            ok_body: Body::Text(""),
+            extra_errors: Vec::new(),
+        }
+    }
+
+    fn describe(mut self, description: &'static str) -> Doc {
+        self.description = description;
+        self
+    }
+
+    fn path_param(mut self, name: &'static str, description: &'static str) -> Doc {
+        self.path_params.push((name, description));
+        self
+    }
+
+    fn header(mut self, name: &'static str, description: &'static str) -> Doc {
+        self.headers.push((name, description));
+        self
+    }
+
+    fn error(mut self, status: u16) -> Doc {
+        self.extra_errors.push(status);
+        self
+    }
+
+    fn document(mut self, media_type: &'static str, description: &'static str, what: &'static str) -> Doc {
+        (self.ok_description, self.ok_body) = (description, Body::Document(media_type, what));
+        self
+    }
+
+    fn query<Q: JsonSchema>(mut self) -> Doc {
+        self.query = Some(object_schema_of::<Q>);
+        self
+    }
+
+    fn body<B: JsonSchema>(mut self) -> Doc {
+        self.body = Some(schema_of::<B>);
+        self
+    }
+
+    fn json<R: JsonSchema>(mut self, status: u16, description: &'static str) -> Doc {
+        (self.ok_status, self.ok_description, self.ok_body) = (status, description, Body::Json(schema_of::<R>));
+        self
+    }
+
+    fn geojson<R: JsonSchema>(mut self, description: &'static str) -> Doc {
+        (self.ok_description, self.ok_body) = (description, Body::GeoJson(schema_of::<R>));
+        self
+    }
+
+    fn text(mut self, description: &'static str, what: &'static str) -> Doc {
+        (self.ok_description, self.ok_body) = (description, Body::Text(what));
+        self
+    }
+
+    /// The error responses this operation can give, by status, each a shared component.
+    fn error_statuses(&self) -> Vec<u16> {
+        let mut statuses = Vec::new();
+        if self.query.is_some() || !self.path_params.is_empty() || self.body.is_some() || !self.headers.is_empty() {
+            statuses.push(400);
+        }
+        if self.body.is_some() {
+            statuses.extend([401, 403, 409, 413, 422, 503]);
+        }
+        if !self.path_params.is_empty() {
+            statuses.push(404);
+        }
+        statuses.push(500);
+        statuses.extend(&self.extra_errors);
+        statuses.sort_unstable();
+        statuses.dedup();
+        statuses
+    }
+}
+
+const ID_OR_CODE: &str = "The id (UUIDv7) or the short code (`EA-1`) of the thing.";
+
+/// Every route of the API, in the order the document lists them.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::post(
+            "/api/v1/commands",
+            api::submit_command,
+            Doc::new("submitCommand", "commands", "Submit a signed command")
+                .describe(
+                    "Verifies the Ed25519 signature over `\"truce/command/v1\\n\" || JCS(command)`, parses the \
+                     command, decides it against the log and appends it. Replies only once the entry is durable, \
+                     with its sequence number and an RFC 9162 inclusion proof against the checkpoint that \
+                     includes it. A refused command changes nothing.",
+                )
+                .body::<SignedCommand>()
+                .json::<CommandReceipt>(201, "The command was accepted; the entry is durable."),
+        ),
+        Route::get(
+            "/api/v1/ledger/checkpoint",
+            ledger::checkpoint,
+            Doc::new("getCheckpoint", "ledger", "The latest signed checkpoint").text(
+                "The latest checkpoint.",
+                "A C2SP signed note (`tlog-checkpoint`): origin line, tree size, base64 root hash, a blank line \
+                 and the log key's signature line.",
+            ),
+        ),
+        Route::get(
+            "/api/v1/ledger/key",
+            ledger::key,
+            Doc::new("getLogKey", "ledger", "The log's verifier key")
+                .text("The verifier key.", "The C2SP verifier key of the checkpoint signer: `name+hash+base64`."),
+        ),
+        Route::get(
+            "/api/v1/ledger/entries",
+            ledger::entries,
+            Doc::new("listEntries", "ledger", "Ledger entries, as hashed")
+                .describe("Each entry's canonical text `e` satisfies `leaf_hash = SHA-256(0x00 || e)`.")
+                .query::<EntriesQuery>()
+                .json::<EntriesPage>(200, "A page of entries."),
+        ),
+        Route::get(
+            "/api/v1/ledger/proof/inclusion",
+            ledger::inclusion_proof,
+            Doc::new("getInclusionProof", "ledger", "Proof that an entry is in the log")
+                .query::<InclusionQuery>()
+                .json::<InclusionProof>(200, "The inclusion proof."),
+        ),
+        Route::get(
+            "/api/v1/ledger/proof/consistency",
+            ledger::consistency_proof,
+            Doc::new("getConsistencyProof", "ledger", "Proof that an earlier tree is a prefix of a later one")
+                .query::<ConsistencyQuery>()
+                .json::<ConsistencyProof>(200, "The consistency proof."),
+        ),
+        Route::get(
+            "/api/v1/parties",
+            read::parties,
+            Doc::new("listParties", "projection", "Parties registered by `at`")
+                .query::<ListQuery>()
+                .json::<Page<Party>>(200, "A page of parties."),
+        ),
+        Route::get(
+            "/api/v1/parties/{id}",
+            read::party,
+            Doc::new("getParty", "projection", "A party and the forces it answers for")
+                .path_param("id", ID_OR_CODE)
+                .query::<AtQuery>()
+                .json::<PartyDetail>(200, "The party."),
+        ),
+        Route::get(
+            "/api/v1/accounts",
+            read::accounts,
+            Doc::new("listAccounts", "projection", "Accounts registered by `at`")
+                .query::<ListQuery>()
+                .json::<Page<Account>>(200, "A page of accounts."),
+        ),
+        Route::get(
+            "/api/v1/forces",
+            read::forces,
+            Doc::new("listForces", "projection", "Forces registered by `at`")
+                .query::<ListQuery>()
+                .json::<Page<Force>>(200, "A page of forces."),
+        ),
+        Route::get(
+            "/api/v1/zones",
+            read::zones,
+            Doc::new("listZones", "projection", "Zones as of `at`, with the boundary in effect then")
+                .query::<ListQuery>()
+                .json::<Page<ZoneView>>(200, "A page of zones."),
+        ),
+        Route::get(
+            "/api/v1/zones.geojson",
+            read::zones_geojson,
+            Doc::new("getZonesGeoJson", "geojson", "Zones as of `at`, as a GeoJSON FeatureCollection")
+                .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
+                .query::<AtQuery>()
+                .geojson::<FeatureCollection<Polygon, ZoneProperties>>("Every zone defined by `at`."),
+        ),
+        Route::get(
+            "/api/v1/zones/{id}",
+            read::zone,
+            Doc::new("getZone", "projection", "A zone as of `at`, with its boundary and control history")
+                .path_param("id", ID_OR_CODE)
+                .query::<AtQuery>()
+                .json::<ZoneDetail>(200, "The zone."),
+        ),
+        Route::get(
+            "/api/v1/corridors",
+            read::corridors,
+            Doc::new("listCorridors", "projection", "Corridors as of `at`, with their status then")
+                .describe(
+                    "A corridor is proposed, agreed, open (in a window of an agreement in force), closed or suspended.",
+                )
+                .query::<ListQuery>()
+                .json::<Page<CorridorView>>(200, "A page of corridors."),
+        ),
+        Route::get(
+            "/api/v1/corridors.geojson",
+            read::corridors_geojson,
+            Doc::new("getCorridorsGeoJson", "geojson", "Corridors as of `at`, as a GeoJSON FeatureCollection")
+                .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
+                .query::<AtQuery>()
+                .geojson::<FeatureCollection<LineString, CorridorProperties>>("Every corridor proposed by `at`."),
+        ),
+        Route::get(
+            "/api/v1/corridors/{id}",
+            read::corridor,
+            Doc::new("getCorridor", "projection", "A corridor as of `at`, with its status then")
+                .path_param("id", ID_OR_CODE)
+                .query::<AtQuery>()
+                .json::<CorridorView>(200, "The corridor."),
+        ),
+        Route::get(
+            "/api/v1/agreements",
+            read::agreements,
+            Doc::new("listAgreements", "projection", "Agreement threads as of `at`").query::<ListQuery>().json::<Page<
+                AgreementView,
+            >>(
+                200,
+                "A page of agreements.",
+            ),
+        ),
+        Route::get(
+            "/api/v1/agreements/{id}",
+            read::agreement,
+            Doc::new("getAgreement", "projection", "An agreement thread as of `at`: versions, stances, status")
+                .path_param("id", "The agreement id (UUIDv7).")
+                .query::<AtQuery>()
+                .json::<AgreementView>(200, "The agreement."),
+        ),
+        Route::get(
+            "/api/v1/commitments",
+            read::commitments,
+            Doc::new("listCommitments", "projection", "Commitments as of `at`, with their status then")
+                .query::<ListQuery>()
+                .json::<Page<CommitmentView>>(200, "A page of commitments."),
+        ),
+        Route::get(
+            "/api/v1/consents",
+            read::consents,
+            Doc::new("listConsents", "projection", "Consents recorded by `at`")
+                .query::<ListQuery>()
+                .json::<Page<ConsentRecord>>(200, "A page of consents."),
+        ),
+        Route::get(
+            "/api/v1/incidents",
+            monitoring::incidents,
+            Doc::new("listIncidents", "monitoring", "Incidents, with sources, grade, figures and violations")
+                .describe(
+                    "Derived from the whole record as it stands: the grade (derived, or an analyst's override with \
+                     its history), figures per casualty field with whether the sources agree, accused and \
+                     attributed forces, duplicates, statements and violations of commitments. Violations of \
+                     confidential humanitarian notifications are never shown.",
+                )
+                .query::<PageQuery>()
+                .json::<MonitoringPage<IncidentView>>(200, "A page of incidents."),
+        ),
+        Route::get(
+            "/api/v1/incidents/{id}",
+            monitoring::incident,
+            Doc::new("getIncident", "monitoring", "An incident with every revision, source, grade and violation")
+                .path_param("id", "The incident id (UUIDv7).")
+                .json::<IncidentView>(200, "The incident."),
+        ),
+        Route::get(
+            "/api/v1/violations",
+            monitoring::violations,
+            Doc::new("listViolations", "monitoring", "Violations of commitments, by incident")
+                .describe(
+                    "Alleged while the incident is single-source, substantiated once corroborated or verified, \
+                     dismissed by an analyst. Violations of confidential humanitarian notifications are never shown.",
+                )
+                .query::<ViolationsQuery>()
+                .json::<MonitoringPage<ViolationView>>(200, "A page of violations."),
+        ),
+        Route::get(
+            "/api/v1/statements",
+            monitoring::statements,
+            Doc::new("listStatements", "monitoring", "Parties' statements made by `at`")
+                .query::<RecordsQuery>()
+                .json::<MonitoringPage<StatementView>>(200, "A page of statements."),
+        ),
+        Route::get(
+            "/api/v1/zones/{id}/population",
+            monitoring::population,
+            Doc::new("getZonePopulation", "monitoring", "Every population estimate of a zone, side by side")
+                .describe("Each source's latest estimate beside every estimate recorded by `at`; never averaged.")
+                .path_param("id", ID_OR_CODE)
+                .query::<AtOnlyQuery>()
+                .json::<PopulationView>(200, "The estimates."),
+        ),
+        Route::get(
+            "/api/v1/corridors/{id}/movement",
+            monitoring::movement,
+            Doc::new("getCorridorMovement", "monitoring", "Observed passages beside sources' reported totals")
+                .describe(
+                    "The sum of passages observed by group and direction, beside each source's latest reported \
+                     total with its `as_of`; none of them is picked as the truth.",
+                )
+                .path_param("id", ID_OR_CODE)
+                .query::<AtOnlyQuery>()
+                .json::<MovementView>(200, "The movement."),
+        ),
+        Route::get(
+            "/api/v1/passages",
+            monitoring::passages,
+            Doc::new("listPassages", "monitoring", "Passages observed, recorded by `at`")
+                .query::<PassagesQuery>()
+                .json::<MonitoringPage<PassageView>>(200, "A page of passages."),
+        ),
+        Route::get(
+            "/api/v1/convoys",
+            monitoring::convoys,
+            Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`")
+                .query::<RecordsQuery>()
+                .json::<MonitoringPage<ConvoyView>>(200, "A page of convoys."),
+        ),
+        Route::get(
+            "/api/v1/alerts",
+            alerts::alerts,
+            Doc::new("listAlerts", "alerts", "Public alerts, oldest first")
+                .describe("Alerts about confidential humanitarian notifications are never shown.")
+                .query::<AlertsQuery>()
+                .json::<MonitoringPage<AlertView>>(200, "A page of alerts."),
+        ),
+        Route::get(
+            "/api/v1/alerts.atom",
+            alerts::alerts_atom,
+            Doc::new("getAlertsAtom", "alerts", "The most recent public alerts as an Atom feed").document(
+                ATOM_CONTENT_TYPE,
+                "The feed.",
+                "An Atom feed (RFC 4287), newest first; each entry links to its CAP 1.2 message.",
+            ),
+        ),
+        Route::get(
+            "/api/v1/alerts/{id}.cap",
+            alerts::alert_cap,
+            Doc::new("getAlertCap", "alerts", "One public alert as an OASIS CAP 1.2 message")
+                .path_param("id", "The alert id, `<seq>.<n>`.")
+                .document(CAP_CONTENT_TYPE, "The CAP message.", "An OASIS CAP 1.2 `alert`."),
+        )
+        .mounted_at("/api/v1/alerts/{id}"),
+        Route::get(
+            "/api/v1/stream",
+            stream::stream,
+            Doc::new("streamAlerts", "alerts", "Public alerts, live, as server-sent events")
+                .describe(
+                    "One event per public alert: `event` is the alert kind, `id` the alert id, `data` the alert as \
+                     JSON. Reconnect with `Last-Event-ID` to get the alerts missed, then the live ones. A consumer \
+                     too slow to keep up is disconnected. Comments keep an idle stream open.",
+                )
+                .header("Last-Event-ID", "The id of the last alert received; the alerts after it are sent first.")
+                .error(503)
+                .document("text/event-stream", "The event stream.", "Server-sent events (HTML Living Standard)."),
+        ),
+        Route::get(
+            "/api/v1/webhooks/deliveries",
+            webhooks::deliveries,
+            Doc::new("listWebhookDeliveries", "alerts", "The log of webhook deliveries, oldest first")
+                .describe("In memory and bounded. No secrets, no URL query strings, and nothing confidential.")
+                .json::<DeliveriesView>(200, "The log."),
+        ),
+        Route::get(
+            "/api/v1/status",
+            read::status,
+            Doc::new("getStatus", "meta", "The node at a glance").json::<StatusView>(200, "The status."),
+        ),
+        Route::get(
+            "/api/v1/openapi.json",
+            openapi_json,
+            Doc::new("getOpenApi", "meta", "This document")
+                .json::<OpenApiDocument>(200, "The OpenAPI 3.1 document of the API."),
+        ),
+    ]
+}
+
+/// The OpenAPI document as a JSON object; a schema only.
+struct OpenApiDocument;
+
+impl JsonSchema for OpenApiDocument {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OpenApiDocument".into()
+    }
+
+    fn json_schema(_generator: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "description": "An OpenAPI 3.1 document.",
+            "type": "object",
+            "required": ["openapi", "info", "paths"]
+        })
+    }
+}
+
+/// The shared error responses: status, component name, and the problem types each can carry.
+const ERROR_RESPONSES: [(u16, &str, &str); 10] = [
+    (400, "InvalidRequest", "The request is malformed: `invalid-request` (body not JSON or not of the right shape, a bad query parameter, a bad signer or signature encoding)."),
+    (401, "BadSignature", "`bad-signature`: the signature does not verify for this command and signer key."),
+    (403, "Forbidden", "The signer may not do this: `key-not-registered`, `party-mismatch`, `forbidden`, `genesis`."),
+    (404, "NotFound", "`not-found`: nothing has this id or code as of `at`."),
+    (405, "MethodNotAllowed", "`method-not-allowed`: the path exists, but not with this method."),
+    (409, "Conflict", "The command clashes with the log as it stands: `nonce-replayed`, `duplicate`, `version-superseded`, `version-not-latest`, `already-endorsed`, `agreement-state`."),
+    (413, "BodyTooLarge", "`body-too-large`: the body is over the size limit."),
+    (422, "Unprocessable", "The command is well-formed JSON but not acceptable: `invalid-input` (a field does not parse or is out of bounds), `unknown-reference`, `invalid-reference`, `not-a-signatory`, `no-endorsement`, `issued-at-skew`, `invalid-terms`, `consent-or-fulfilment`, `window-not-after-start`, `zero-length-route`."),
+    (500, "Internal", "`internal`: an internal error; details are logged, never shown."),
+    (503, "Busy", "`busy`: the writer queue is full; retry with the same nonce. `too-many-streams`: the most live event streams allowed are open; retry later."),
+];
+
+fn error_response_name(status: u16) -> &'static str {
+    ERROR_RESPONSES
+        .iter()
+        .find(|(s, _, _)| *s == status)
+        .map(|(_, name, _)| *name)
+        .expect("every error status a route lists has a shared response")
+}
+
+/// Builds the document from `routes()`.
+pub(crate) fn build_document() -> Value {
+    let settings = SchemaSettings::draft2020_12().with(|settings| {
+        settings.definitions_path = "/components/schemas".into();
+        settings.meta_schema = None;
+    });
+    let mut generator = settings.into_generator();
+    let mut paths = Map::new();
+    for route in routes() {
+        let operation = operation(&route.doc, &mut generator);
+        let item = paths.entry(route.path).or_insert_with(|| json!({}));
+        item[route.method.as_str().to_ascii_lowercase()] = operation;
+    }
+    let problem = generator.subschema_for::<Problem>();
+    let mut responses = Map::new();
+    for (_, name, description) in ERROR_RESPONSES {
+        responses.insert(
+            name.to_owned(),
+            json!({ "description": description, "content": { PROBLEM_CONTENT_TYPE: { "schema": problem } } }),
+        );
+    }
+    let schemas = generator.take_definitions(true);
+    json!({
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "truce",
+            "version": env!("CARGO_PKG_VERSION"),
+            "summary": "Ceasefire coordination: signed commands in an append-only RFC 9162 Merkle log.",
+            "description": "Every write is a command signed with Ed25519 and appended to a transparency log; \
+                every read is the projection of that log, as of any instant (`?at=`). Errors are RFC 9457 \
+                problem details (`application/problem+json`) with a stable `type` per kind of problem.",
+            "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
+        },
+        "tags": [
+            { "name": "commands", "description": "Writing: signed commands." },
+            { "name": "ledger", "description": "The log as any RFC 9162 verifier reads it." },
+            { "name": "projection", "description": "What the log has established, as of any instant." },
+            { "name": "geojson", "description": "Map layers, RFC 7946." },
+            { "name": "monitoring", "description": "Incidents, violations, statements, population and movement." },
+            { "name": "alerts", "description": "Public alerts: JSON, OASIS CAP 1.2, Atom, server-sent events, webhooks." },
+            { "name": "meta", "description": "About the node and the API." }
+        ],
+        "paths": paths,
+        "components": { "schemas": schemas, "responses": responses }
+    })
+}
+
+fn operation(doc: &Doc, generator: &mut SchemaGenerator) -> Value {
+    let mut parameters: Vec<Value> = doc
+        .path_params
+        .iter()
+        .map(|(name, description)| {
+            json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+        })
+        .collect();
+    parameters.extend(doc.headers.iter().map(|(name, description)| {
+        json!({ "name": name, "in": "header", "required": false, "description": description, "schema": { "type": "string" } })
+    }));
+    if let Some(query) = doc.query {
+        parameters.extend(query_parameters(query(generator)));
+    }
+    let ok_content = match &doc.ok_body {
+        Body::Json(schema) => json!({ "application/json": { "schema": schema(generator) } }),
+        Body::GeoJson(schema) => json!({ GEOJSON_CONTENT_TYPE: { "schema": schema(generator) } }),
+        Body::Text(what) => json!({ "text/plain": { "schema": { "type": "string", "description": what } } }),
+        Body::Document(media_type, what) => {
+            json!({ *media_type: { "schema": { "type": "string", "description": what } } })
+        }
+    };
+    let mut responses = Map::new();
+    responses.insert(doc.ok_status.to_string(), json!({ "description": doc.ok_description, "content": ok_content }));
+    for status in doc.error_statuses() {
+        responses.insert(
+            status.to_string(),
+            json!({ "$ref": format!("#/components/responses/{}", error_response_name(status)) }),
+        );
+    }
+    let mut operation = json!({
+        "operationId": doc.operation_id,
+        "tags": [doc.tag],
+        "summary": doc.summary,
+        "responses": responses,
+    });
+    if !doc.description.is_empty() {
+        operation["description"] = json!(doc.description);
+    }
+    if !parameters.is_empty() {
+        operation["parameters"] = Value::Array(parameters);
+    }
+    if let Some(body) = doc.body {
+        operation["requestBody"] =
+            json!({ "required": true, "content": { "application/json": { "schema": body(generator) } } });
+    }
+    operation
+}
+
+/// One query parameter per property of the query struct's object schema.
+fn query_parameters(schema: Schema) -> Vec<Value> {
+    let object = schema.to_value();
+    let required: Vec<&str> =
+        object["required"].as_array().map(|names| names.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let Some(properties) = object["properties"].as_object() else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let mut schema = property.clone();
+            let description = schema.as_object_mut().and_then(|s| s.remove("description"));
+            // An absent optional parameter is absent, not null.
+            if schema.get("default").is_some_and(Value::is_null) {
+                schema.as_object_mut().map(|s| s.remove("default"));
+            }
+            let mut parameter = json!({
+                "name": name,
+                "in": "query",
+                "required": required.contains(&name.as_str()),
+                "schema": schema,
+            });
+            if let Some(description) = description {
+                parameter["description"] = description;
+            }
+            parameter
+        })
+        .collect()
+}
+
+static DOCUMENT: OnceLock<String> = OnceLock::new();
+
+/// The document as served, rendered once.
+pub(crate) fn document_text() -> &'static str {
+    DOCUMENT.get_or_init(|| serde_json::to_string_pretty(&build_document()).expect("a JSON value always serialises"))
+}
+
+pub async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], document_text()).into_response()
 }

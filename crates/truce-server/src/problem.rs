@@ -1,28 +1,48 @@
 //! RFC 9457 problem details: the one place where errors become HTTP responses.
 //!
 //! Each kind of problem has a stable `type` URI (`/problems/<kind>`, listed in
-//! `docs/problems.md`), a status, a title, a `detail` sentence and, where it is known, the
-//! `field` at fault.
+//! `docs/problems.md`), a status, a title, a `detail` sentence, the request path as
+//! `instance` (filled in by `fill_instance` for every problem, whoever made it) and, where it
+//! is known, the `field` at fault.
 
 use std::any::Any;
 
 use axum::{
+    body::Body,
+    extract::Request,
     http::{header, HeaderValue, StatusCode, Uri},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
+use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::DomainError;
 use truce_store::SubmitError;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// The media type of every error response.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An RFC 9457 problem details object.
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Problem {
+    /// A stable URI reference naming the kind of problem, `/problems/<kind>`; every kind is
+    /// listed in `docs/problems.md`.
     #[serde(rename = "type")]
+    #[schemars(extend("pattern" = "^/problems/[a-z][a-z-]*$"))]
     pub kind: String,
+    /// A short summary of the kind of problem, the same for every occurrence.
     pub title: String,
+    /// The HTTP status code, repeated.
+    #[schemars(range(min = 400, max = 599))]
     pub status: u16,
+    /// What went wrong this time, in one sentence.
     pub detail: String,
+    /// The path of the request that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// The request field at fault, where there is one: a query parameter (`limit`), a body
+    /// field (`signature`), or a path into the signed command (`command.body.terms`), or the
+    /// name of the command field a refusal is about (`version`, `code`, `end`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -55,7 +75,9 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        // Kept beside the body so that `fill_instance` can add the request path.
+        response.extensions_mut().insert(self);
         response
     }
 }
@@ -65,16 +87,21 @@ impl IntoResponse for Problem {
 pub enum ApiError {
     #[error("{detail}")]
     BadRequest { detail: String, field: Option<String> },
+    #[error("the request body is larger than {bytes_max} bytes")]
+    BodyTooLarge { bytes_max: usize },
     #[error("the signature does not verify")]
     BadSignature,
+    /// A field of the signed command does not parse; `kind` is the problem type.
     #[error("{field}: {detail}")]
-    Invalid { field: String, detail: String },
+    Invalid { kind: &'static str, field: String, detail: String },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("{kind} {id} does not exist")]
     NotFound { kind: &'static str, id: String },
     #[error("the writer is busy")]
     Busy,
+    #[error("{streams_max} event streams are open, the most allowed")]
+    TooManyStreams { streams_max: usize },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -93,6 +120,12 @@ impl ApiError {
                     None => problem,
                 }
             }
+            ApiError::BodyTooLarge { bytes_max } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "Body too large",
+                format!("the request body is larger than {bytes_max} bytes"),
+            ),
             ApiError::BadSignature => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "bad-signature",
@@ -100,13 +133,9 @@ impl ApiError {
                 "the signature does not verify for this command and signer key",
             )
             .field("signature"),
-            ApiError::Invalid { field, detail } => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-input",
-                "Invalid input",
-                format!("{field}: {detail}"),
-            )
-            .field(field.clone()),
+            ApiError::Invalid { kind, field, detail } => {
+                Problem::new(domain_status(kind), kind, &title_of(kind), detail).field(field.clone())
+            }
             ApiError::Domain(err) => domain_problem(err),
             ApiError::NotFound { kind, id } => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{kind} {id} does not exist"))
@@ -116,6 +145,12 @@ impl ApiError {
                 "busy",
                 "Busy",
                 "the writer queue is full; retry with the same nonce shortly",
+            ),
+            ApiError::TooManyStreams { streams_max } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too-many-streams",
+                "Too many streams",
+                format!("{streams_max} event streams are open, the most allowed; retry later"),
             ),
             // Logged where it happens; never shown in detail to clients.
             ApiError::Internal(_) => Problem::new(
@@ -148,23 +183,61 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn domain_problem(err: &DomainError) -> Problem {
-    let kind = err.kind();
-    let status = match kind {
+/// The problem type of a domain error raised while the command was being parsed.
+///
+/// serde keeps only an error's text, so the few parse-time errors with a kind of their own
+/// are recognised by their text, as core's own `Display` writes it (with holes where the
+/// values go); every other parse error is `invalid-input`.
+pub(crate) fn parse_error_kind(message: &str) -> &'static str {
+    const HOLE: &str = "\u{1}";
+    let samples =
+        [DomainError::ZeroLength, DomainError::WindowNotAfterStart { start: HOLE.to_owned(), end: HOLE.to_owned() }];
+    for sample in samples {
+        let template = sample.to_string();
+        let mut rest = message;
+        let mut matched = true;
+        for (idx, part) in template.split(HOLE).enumerate() {
+            let found = match idx {
+                0 => rest.strip_prefix(part),
+                _ => rest.find(part).map(|at| &rest[at + part.len()..]),
+            };
+            match found {
+                Some(after) => rest = after,
+                None => {
+                    matched = false;
+                    break;
+                }
+            }
+        }
+        if matched && (rest.is_empty() || template.ends_with(HOLE)) {
+            return sample.kind();
+        }
+    }
+    "invalid-input"
+}
+
+/// The HTTP status of each kind of domain refusal: who may not (403), what clashes with the
+/// log as it stands (409), and what is wrong with the command itself (422).
+pub(crate) fn domain_status(kind: &str) -> StatusCode {
+    match kind {
         "key-not-registered" | "party-mismatch" | "forbidden" | "genesis" => StatusCode::FORBIDDEN,
         "nonce-replayed" | "duplicate" | "version-superseded" | "version-not-latest" | "already-endorsed"
         | "agreement-state" => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
+    }
+}
+
+fn domain_problem(err: &DomainError) -> Problem {
+    let kind = err.kind();
     let title = title_of(kind);
-    let problem = Problem::new(status, kind, &title, err.to_string());
+    let problem = Problem::new(domain_status(kind), kind, &title, err.to_string());
     match domain_field(err) {
         Some(field) => problem.field(field),
         None => problem,
     }
 }
 
-fn title_of(kind: &str) -> String {
+pub(crate) fn title_of(kind: &str) -> String {
     let mut title = kind.replace('-', " ");
     if let Some(first) = title.get_mut(0..1) {
         first.make_ascii_uppercase();
@@ -180,11 +253,14 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::TooShort { field, .. }
         | DomainError::TooMany { field, .. }
         | DomainError::NotUuidV7 { field, .. }
-        | DomainError::Duplicate { field, .. } => field,
+        | DomainError::Duplicate { field, .. }
+        | DomainError::RangeInverted { field, .. }
+        | DomainError::OutOfRange { field, .. } => field,
         DomainError::NonceReplayed { .. } => "nonce",
         DomainError::IssuedAtSkew { .. } => "issued_at",
-        DomainError::UnknownAccount { .. } | DomainError::KeyNotRegistered { .. } => "signer",
-        DomainError::PartyMismatch { .. } => "party",
+        DomainError::UnknownAccount { .. } => "author",
+        DomainError::KeyNotRegistered { .. } => "signer",
+        DomainError::PartyMismatch { .. } | DomainError::NeedsParty { .. } => "party",
         DomainError::Unknown { kind, .. } => return Some(format!("{kind}_id")),
         DomainError::DuplicateCode { .. } => "code",
         DomainError::UnknownVersion { .. }
@@ -195,6 +271,9 @@ fn domain_field(err: &DomainError) -> Option<String> {
         DomainError::NotLatest { .. } => "supersedes",
         DomainError::WindowNotAfterStart { .. } => "end",
         DomainError::HalfWidth { .. } => "half_width_m",
+        DomainError::KeyInUse { .. } | DomainError::PublicKey => "public_key",
+        DomainError::Coordinate { .. } => "coordinates",
+        DomainError::CodeCharacters { .. } => "code",
         _ => return None,
     };
     Some(field.to_owned())
@@ -202,10 +281,35 @@ fn domain_field(err: &DomainError) -> Option<String> {
 
 pub async fn not_found_route(uri: Uri) -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "no-such-route", "No such route", format!("there is no route {}", uri.path()))
-        .instance(uri.path().to_owned())
+}
+
+pub async fn method_not_allowed(request: Request) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+    )
 }
 
 pub fn panic_to_problem(_panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
     ApiError::Internal("panic".to_owned()).into_response()
+}
+
+/// Middleware: sets `instance` to the request path on every problem response that has none.
+pub async fn fill_instance(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let Some(problem) = response.extensions_mut().remove::<Problem>() else {
+        return response;
+    };
+    if problem.instance.is_some() {
+        return response;
+    }
+    let problem = problem.instance(path);
+    let (mut parts, _) = response.into_parts();
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
 }

@@ -1,337 +1,623 @@
 //! Reading the projection: every noun as JSON, zones and corridors also as GeoJSON, and
-//! every status "as of" `?at=` (default: now, by the server's clock).
+//! everything "as of" `?at=` (default: now, by the server's clock).
+//!
+//! As of an instant means: only what had been recorded by then exists (a party registered
+//! later is not listed, a version proposed later is not shown, a stance taken later is
+//! left out), and every status is the one derived at that instant.
 //!
 //! Lists are pages in id order with an opaque `cursor` (the last id of the previous page).
-//! Handlers only read `State`; they never touch the ledger.
+//! Handlers only read `State`; they never touch the ledger. The response types here are the
+//! API's DTOs: core types appear inside them, but the shapes of the views are the server's.
 
 use std::collections::BTreeMap;
 
 use axum::{
-    extract::{Path, State as AxumState},
+    extract::State as AxumState,
+    http::header,
+    response::{IntoResponse, Response},
     Json,
 };
-use serde::Deserialize;
-use serde_json::{json, Value};
-use truce_core::{AgreementRecord, Scope, State, Timestamp, Zone};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use truce_core::{
+    Account, AgreementId, AgreementRecord, AgreementStatus, Code, CommitmentId, CommitmentKind, CommitmentSpec,
+    ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind, CorridorWindow, Destination, Force,
+    ForceId, Group, LineString, Name, Party, PartyId, Polygon, Reason, Scope, StanceRecord, State, SuspensionRecord,
+    Terms, Timestamp, VersionStatus, Window, Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
+};
 
-use crate::{extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
+use crate::{
+    extract::{ApiPath, ApiQuery},
+    problem::ApiError,
+    AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
+};
 
-#[derive(Debug, Deserialize)]
+/// The media type of GeoJSON (RFC 7946 section 12).
+pub const GEOJSON_CONTENT_TYPE: &str = "application/geo+json";
+
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// The instant to answer as of, RFC 3339; now when absent.
+    #[serde(default)]
+    #[schemars(with = "Timestamp")]
     at: Option<String>,
+    /// The `next_cursor` of the previous page; the first page when absent.
+    #[serde(default)]
+    #[schemars(with = "String")]
     cursor: Option<String>,
+    /// Items in the page at the most.
+    #[serde(default)]
+    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
     limit: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
+    /// The instant to answer as of, RFC 3339; now when absent.
+    #[serde(default)]
+    #[schemars(with = "Timestamp")]
     at: Option<String>,
 }
 
-fn parse_at(app: &AppState, raw: Option<&str>) -> Result<Timestamp, ApiError> {
+/// One page of a list, in id order.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "{T}Page")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A party with the forces it answers for.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PartyDetail {
+    #[serde(flatten)]
+    pub party: Party,
+    pub answers_for: Vec<ForceSummary>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ForceSummary {
+    pub force_id: ForceId,
+    pub code: Code,
+    pub name: Name,
+}
+
+/// A zone as of `at`, without its geometry (the properties of its GeoJSON feature).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ZoneProperties {
+    pub zone_id: ZoneId,
+    pub code: Code,
+    pub name: Name,
+    pub kind: ZoneKind,
+    pub illustrative: bool,
+    pub at: Timestamp,
+    /// The force in control as of `at`, if any was recorded by then.
+    pub controlled_by: Option<ForceId>,
+    /// Boundaries recorded by `at`.
+    pub boundaries_count: u64,
+}
+
+/// A zone as of `at`, with the boundary in effect then.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ZoneView {
+    #[serde(flatten)]
+    pub properties: ZoneProperties,
+    pub boundary: Polygon,
+}
+
+/// A zone as of `at`, with every boundary and control record made by then.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ZoneDetail {
+    #[serde(flatten)]
+    pub zone: ZoneView,
+    pub boundary_history: Vec<ZoneBoundary>,
+    pub control_history: Vec<ZoneControl>,
+}
+
+/// A corridor as the version that applies at `at` defines it, and its status then, without
+/// its route (the properties of its GeoJSON feature).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CorridorProperties {
+    pub corridor_id: CorridorId,
+    pub code: Code,
+    pub name: Name,
+    pub half_width_m: f64,
+    pub origin_zone_id: ZoneId,
+    pub destination: Destination,
+    pub groups: Vec<Group>,
+    pub windows: Vec<CorridorWindow>,
+    pub illustrative: bool,
+    pub agreement_id: AgreementId,
+    pub status: CorridorStatusKind,
+    /// Groups that may pass at `at` (only when open).
+    pub open_for: Vec<Group>,
+    /// The agreement version whose definition applies.
+    pub version: u32,
+    pub at: Timestamp,
+}
+
+/// A corridor as of `at`, with its route.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CorridorView {
+    #[serde(flatten)]
+    pub properties: CorridorProperties,
+    pub route: LineString,
+}
+
+/// An agreement thread as of `at`: the versions proposed by then, with their stances.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AgreementView {
+    pub agreement_id: AgreementId,
+    pub title: Name,
+    pub proposed_by: PartyId,
+    pub proposed_at: Timestamp,
+    pub at: Timestamp,
+    pub status: AgreementStatus,
+    pub versions: Vec<VersionView>,
+    pub suspensions: Vec<SuspensionRecord>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VersionView {
+    pub version: u32,
+    pub proposed_by: PartyId,
+    pub proposed_at: Timestamp,
+    pub note: Option<Reason>,
+    pub status: VersionStatus,
+    /// When every required signatory had endorsed it, if that holds at `at`.
+    pub agreed_since: Option<Timestamp>,
+    pub terms: Terms,
+    /// Every stance taken on this version by `at`, in ledger order.
+    pub stances: Vec<StanceRecord>,
+}
+
+/// A commitment as the latest version holding it by `at` defines it, and its status then.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CommitmentView {
+    pub commitment_id: CommitmentId,
+    pub party_id: PartyId,
+    pub kind: CommitmentKind,
+    pub scope: Scope,
+    pub scope_kind: ScopeKind,
+    pub window: Option<Window>,
+    pub force_ids: Vec<ForceId>,
+    pub conditions: Vec<CommitmentId>,
+    pub text: Reason,
+    pub agreement_id: AgreementId,
+    pub status: truce_core::CommitmentStatusKind,
+    /// The agreement version the status is derived from.
+    pub version: u32,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    Corridor,
+    Zone,
+}
+
+/// The node at a glance.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StatusView {
+    /// The server's clock.
+    pub now: Timestamp,
+    pub entries_count: u64,
+    pub tree_size: u64,
+    pub parties_count: u64,
+    pub agreements_count: u64,
+    /// The checkpoint origin of the log.
+    pub origin: String,
+}
+
+/// A GeoJSON Feature (RFC 7946 section 3.2).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "{P}Feature")]
+pub struct Feature<G, P> {
+    #[serde(rename = "type")]
+    pub kind: FeatureTag,
+    /// The id of the zone or corridor.
+    pub id: String,
+    pub geometry: G,
+    pub properties: P,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub enum FeatureTag {
+    Feature,
+}
+
+/// A GeoJSON FeatureCollection (RFC 7946 section 3.3).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "{P}Collection")]
+pub struct FeatureCollection<G, P> {
+    #[serde(rename = "type")]
+    pub kind: FeatureCollectionTag,
+    pub features: Vec<Feature<G, P>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub enum FeatureCollectionTag {
+    FeatureCollection,
+}
+
+pub(crate) fn parse_at(app: &AppState, raw: Option<&str>) -> Result<Timestamp, ApiError> {
     match raw {
         None => Ok(app.clock.now()),
         Some(raw) => Timestamp::parse(raw).map_err(|err| ApiError::bad_request("at", err.to_string())),
     }
 }
 
-/// One page of `map` after `cursor`, each item rendered by `render`.
-fn page<K: AsRef<str> + Ord, V>(
+/// One page of `map` after `cursor`: the items `render` keeps, in key order.
+fn page<K: AsRef<str> + Ord, V, T>(
     map: &BTreeMap<K, V>,
     query: &ListQuery,
-    mut render: impl FnMut(&V) -> Value,
-) -> Result<Value, ApiError> {
+    mut render: impl FnMut(&V) -> Option<T>,
+) -> Result<Page<T>, ApiError> {
     let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
     if limit == 0 || limit > PAGE_SIZE_MAX {
         return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
     }
+    let limit = limit as usize;
     let after = query.cursor.as_deref().unwrap_or("");
     let mut items = Vec::new();
+    let mut last_key: Option<&str> = None;
     let mut next_cursor = None;
     for (key, value) in map.iter().filter(|(key, _)| key.as_ref() > after) {
-        if items.len() == limit as usize {
+        let Some(item) = render(value) else {
+            continue;
+        };
+        // An item past a full page proves there is a next page; it is not rendered twice.
+        if items.len() == limit {
+            next_cursor = last_key.map(str::to_owned);
             break;
         }
-        items.push(render(value));
-        next_cursor = Some(key.as_ref().to_owned());
+        items.push(item);
+        last_key = Some(key.as_ref());
     }
-    if items.len() < limit as usize {
-        next_cursor = None;
-    }
-    Ok(json!({ "items": items, "next_cursor": next_cursor }))
+    Ok(Page { items, next_cursor })
 }
 
-fn to_value(value: &impl serde::Serialize) -> Value {
-    serde_json::to_value(value).expect("projection types serialise to JSON")
+fn geojson(value: impl Serialize) -> Response {
+    ([(header::CONTENT_TYPE, GEOJSON_CONTENT_TYPE)], Json(value)).into_response()
 }
 
 pub async fn parties(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    app.node.read_state(|state| page(&state.parties, &query, to_value)).map(Json)
+) -> Result<Json<Page<Party>>, ApiError> {
+    let at = parse_at(&app, query.at.as_deref())?;
+    let page = app
+        .node
+        .read_state(|state| page(&state.parties, &query, |party| (party.registered_at <= at).then(|| party.clone())))?;
+    Ok(Json(page))
 }
 
-pub async fn party(AxumState(app): AxumState<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn party(
+    AxumState(app): AxumState<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
+) -> Result<Json<PartyDetail>, ApiError> {
+    let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
         let party = state.parties.values().find(|p| p.party_id.as_str() == id || p.code.as_str() == id);
-        let party = party.ok_or(ApiError::NotFound { kind: "party", id: id.clone() })?;
-        let forces: Vec<Value> = state
+        let party =
+            party.filter(|p| p.registered_at <= at).ok_or(ApiError::NotFound { kind: "party", id: id.clone() })?;
+        let answers_for = state
             .forces
             .values()
-            .filter(|f| f.party_ids.contains(&party.party_id))
-            .map(|f| json!({"force_id": f.force_id, "code": f.code, "name": f.name}))
+            .filter(|f| f.registered_at <= at && f.party_ids.contains(&party.party_id))
+            .map(|f| ForceSummary { force_id: f.force_id.clone(), code: f.code.clone(), name: f.name.clone() })
             .collect();
-        let mut value = to_value(party);
-        value["answers_for"] = Value::Array(forces);
-        Ok(Json(value))
+        Ok(Json(PartyDetail { party: party.clone(), answers_for }))
     })
 }
 
 pub async fn accounts(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    app.node.read_state(|state| page(&state.accounts, &query, to_value)).map(Json)
+) -> Result<Json<Page<Account>>, ApiError> {
+    let at = parse_at(&app, query.at.as_deref())?;
+    let page = app.node.read_state(|state| {
+        page(&state.accounts, &query, |account| (account.registered_at <= at).then(|| account.clone()))
+    })?;
+    Ok(Json(page))
 }
 
 pub async fn forces(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    app.node.read_state(|state| page(&state.forces, &query, to_value)).map(Json)
+) -> Result<Json<Page<Force>>, ApiError> {
+    let at = parse_at(&app, query.at.as_deref())?;
+    let page = app
+        .node
+        .read_state(|state| page(&state.forces, &query, |force| (force.registered_at <= at).then(|| force.clone())))?;
+    Ok(Json(page))
 }
 
-fn zone_at(zone: &Zone, at: Timestamp) -> Value {
-    json!({
-        "zone_id": zone.zone_id,
-        "code": zone.code,
-        "name": zone.name,
-        "kind": zone.kind,
-        "illustrative": zone.illustrative,
-        "at": at,
-        "boundary": zone.boundary_at(at),
-        "controlled_by": zone.controlled_by_at(at),
-        "boundaries_count": zone.boundaries.len(),
+/// When a zone was defined: its first boundary is recorded with it.
+fn zone_defined_at(zone: &Zone) -> Option<Timestamp> {
+    zone.boundaries.first().map(|b| b.recorded_at)
+}
+
+fn zone_at(zone: &Zone, at: Timestamp) -> Option<ZoneView> {
+    if zone_defined_at(zone)? > at {
+        return None;
+    }
+    let boundaries_count = zone.boundaries.iter().filter(|b| b.recorded_at <= at).count();
+    Some(ZoneView {
+        properties: ZoneProperties {
+            zone_id: zone.zone_id.clone(),
+            code: zone.code.clone(),
+            name: zone.name.clone(),
+            kind: zone.kind,
+            illustrative: zone.illustrative,
+            at,
+            controlled_by: zone.controlled_by_at(at).cloned(),
+            boundaries_count: boundaries_count as u64,
+        },
+        boundary: zone.boundary_at(at).clone(),
     })
 }
 
 pub async fn zones(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<ZoneView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    app.node.read_state(|state| page(&state.zones, &query, |zone| zone_at(zone, at))).map(Json)
+    let page = app.node.read_state(|state| page(&state.zones, &query, |zone| zone_at(zone, at)))?;
+    Ok(Json(page))
 }
 
 pub async fn zone(
     AxumState(app): AxumState<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ZoneDetail>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
         let zone = state.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
-        let zone = zone.ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;
-        let mut value = zone_at(zone, at);
-        value["boundary_history"] = to_value(&zone.boundaries);
-        value["control_history"] = to_value(&zone.control);
-        Ok(Json(value))
+        let (zone, view) = zone
+            .and_then(|zone| Some((zone, zone_at(zone, at)?)))
+            .ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;
+        Ok(Json(ZoneDetail {
+            zone: view,
+            boundary_history: zone.boundaries.iter().filter(|b| b.recorded_at <= at).cloned().collect(),
+            control_history: zone.control.iter().filter(|c| c.recorded_at <= at).cloned().collect(),
+        }))
     })
 }
 
 pub async fn zones_geojson(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    let features: Vec<Value> = app.node.read_state(|state| {
+    let features = app.node.read_state(|state| {
         state
             .zones
             .values()
-            .map(|zone| {
-                let mut properties = zone_at(zone, at);
-                let geometry = properties["boundary"].take();
-                if let Some(object) = properties.as_object_mut() {
-                    object.remove("boundary");
-                }
-                json!({"type": "Feature", "id": zone.zone_id, "geometry": geometry, "properties": properties})
+            .filter_map(|zone| zone_at(zone, at))
+            .map(|view| Feature {
+                kind: FeatureTag::Feature,
+                id: view.properties.zone_id.to_string(),
+                geometry: view.boundary,
+                properties: view.properties,
             })
             .collect()
     });
-    Ok(Json(json!({"type": "FeatureCollection", "features": features})))
+    Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }
 
 /// A corridor with the definition of the version that applies at `at`, and its status.
-fn corridor_at(state: &State, record: &truce_core::CorridorRecord, at: Timestamp) -> Option<Value> {
+fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<CorridorView> {
     let status = state.corridor_status(&record.spec.corridor_id, at)?;
     let agreement = state.agreements.get(&record.agreement_id)?;
     let spec = agreement
         .version(status.version)
         .and_then(|v| v.terms.corridors.iter().find(|c| c.corridor_id == record.spec.corridor_id))
         .unwrap_or(&record.spec);
-    let mut value = to_value(spec);
-    value["agreement_id"] = to_value(&record.agreement_id);
-    value["status"] = to_value(&status.status);
-    value["open_for"] = to_value(&status.open_for);
-    value["version"] = json!(status.version);
-    value["at"] = to_value(&at);
-    Some(value)
+    // Destructured in full so that a new field of `CorridorSpec` cannot be left out unseen.
+    let CorridorSpec {
+        corridor_id,
+        code,
+        name,
+        route,
+        half_width_m,
+        origin_zone_id,
+        destination,
+        groups,
+        windows,
+        illustrative,
+    } = spec.clone();
+    Some(CorridorView {
+        properties: CorridorProperties {
+            corridor_id,
+            code,
+            name,
+            half_width_m,
+            origin_zone_id,
+            destination,
+            groups,
+            windows,
+            illustrative,
+            agreement_id: record.agreement_id.clone(),
+            status: status.status,
+            open_for: status.open_for,
+            version: status.version,
+            at,
+        },
+        route,
+    })
 }
 
 pub async fn corridors(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<CorridorView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    app.node
-        .read_state(|state| {
-            page(&state.corridors, &query, |record| corridor_at(state, record, at).unwrap_or(Value::Null))
-        })
-        .map(|mut value| {
-            if let Some(items) = value["items"].as_array_mut() {
-                items.retain(|item| !item.is_null());
-            }
-            Json(value)
-        })
+    let page = app.node.read_state(|state| page(&state.corridors, &query, |record| corridor_at(state, record, at)))?;
+    Ok(Json(page))
 }
 
 pub async fn corridor(
     AxumState(app): AxumState<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CorridorView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
         let record = state.corridors.values().find(|c| c.spec.corridor_id.as_str() == id || c.spec.code.as_str() == id);
-        let record = record.ok_or(ApiError::NotFound { kind: "corridor", id: id.clone() })?;
-        corridor_at(state, record, at).map(Json).ok_or(ApiError::NotFound { kind: "corridor (as of that time)", id })
+        record
+            .and_then(|record| corridor_at(state, record, at))
+            .map(Json)
+            .ok_or(ApiError::NotFound { kind: "corridor", id })
     })
 }
 
 pub async fn corridors_geojson(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    let features: Vec<Value> = app.node.read_state(|state| {
+    let features = app.node.read_state(|state| {
         state
             .corridors
             .values()
             .filter_map(|record| corridor_at(state, record, at))
-            .map(|mut properties| {
-                let geometry = properties["route"].take();
-                let id = properties["corridor_id"].clone();
-                if let Some(object) = properties.as_object_mut() {
-                    object.remove("route");
-                }
-                json!({"type": "Feature", "id": id, "geometry": geometry, "properties": properties})
+            .map(|view| Feature {
+                kind: FeatureTag::Feature,
+                id: view.properties.corridor_id.to_string(),
+                geometry: view.route,
+                properties: view.properties,
             })
             .collect()
     });
-    Ok(Json(json!({"type": "FeatureCollection", "features": features})))
+    Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }
 
-/// An agreement thread: every version with its terms, status and stances, as of `at`.
-fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Value {
-    let versions: Vec<Value> = agreement
+/// An agreement thread as of `at`; `None` when it was not yet proposed then.
+fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Option<AgreementView> {
+    let status = state.agreement_status(&agreement.agreement_id, at)?;
+    let versions = agreement
         .versions
         .iter()
-        .map(|version| {
-            let stances: Vec<Value> = version.stances.iter().filter(|s| s.at <= at).map(to_value).collect();
-            json!({
-                "version": version.version,
-                "proposed_by": version.proposed_by,
-                "proposed_at": version.proposed_at,
-                "note": version.note,
-                "status": if version.proposed_at <= at { to_value(&state.version_status(agreement, version, at)) } else { json!("not_yet_proposed") },
-                "agreed_since": state.agreed_since(version, at),
-                "terms": version.terms,
-                "stances": stances,
-            })
+        .filter(|version| version.proposed_at <= at)
+        .map(|version| VersionView {
+            version: version.version,
+            proposed_by: version.proposed_by.clone(),
+            proposed_at: version.proposed_at,
+            note: version.note.clone(),
+            status: state.version_status(agreement, version, at),
+            agreed_since: state.agreed_since(version, at),
+            terms: version.terms.clone(),
+            stances: version.stances.iter().filter(|s| s.at <= at).cloned().collect(),
         })
         .collect();
-    json!({
-        "agreement_id": agreement.agreement_id,
-        "title": agreement.title,
-        "proposed_by": agreement.proposed_by,
-        "proposed_at": agreement.proposed_at,
-        "at": at,
-        "status": state.agreement_status(&agreement.agreement_id, at),
-        "versions": versions,
-        "suspensions": agreement.suspensions,
+    Some(AgreementView {
+        agreement_id: agreement.agreement_id.clone(),
+        title: agreement.title.clone(),
+        proposed_by: agreement.proposed_by.clone(),
+        proposed_at: agreement.proposed_at,
+        at,
+        status,
+        versions,
+        suspensions: agreement.suspensions.iter().filter(|s| s.at <= at).cloned().collect(),
     })
 }
 
 pub async fn agreements(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<AgreementView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    app.node
-        .read_state(|state| page(&state.agreements, &query, |agreement| agreement_at(state, agreement, at)))
-        .map(Json)
+    let page =
+        app.node.read_state(|state| page(&state.agreements, &query, |agreement| agreement_at(state, agreement, at)))?;
+    Ok(Json(page))
 }
 
 pub async fn agreement(
     AxumState(app): AxumState<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AgreementView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
         let agreement = state.agreements.values().find(|a| a.agreement_id.as_str() == id);
-        let agreement = agreement.ok_or(ApiError::NotFound { kind: "agreement", id: id.clone() })?;
-        Ok(Json(agreement_at(state, agreement, at)))
+        agreement
+            .and_then(|agreement| agreement_at(state, agreement, at))
+            .map(Json)
+            .ok_or(ApiError::NotFound { kind: "agreement", id })
+    })
+}
+
+fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> Option<CommitmentView> {
+    let status = state.commitment_status(commitment_id, at)?;
+    let agreement = state.agreements.get(state.commitment_agreements.get(commitment_id)?)?;
+    let spec = agreement
+        .version(status.version)
+        .and_then(|v| v.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id))?;
+    // Destructured in full so that a new field of `CommitmentSpec` cannot be left out unseen.
+    let CommitmentSpec { commitment_id, party_id, kind, scope, window, force_ids, conditions, text } = spec.clone();
+    let scope_kind = match scope {
+        Scope::Corridor(_) => ScopeKind::Corridor,
+        Scope::Zone(_) => ScopeKind::Zone,
+    };
+    Some(CommitmentView {
+        commitment_id,
+        party_id,
+        kind,
+        scope,
+        scope_kind,
+        window,
+        force_ids,
+        conditions,
+        text,
+        agreement_id: agreement.agreement_id.clone(),
+        status: status.status,
+        version: status.version,
+        at,
     })
 }
 
 pub async fn commitments(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<CommitmentView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    app.node
-        .read_state(|state| {
-            let ids: BTreeMap<String, &truce_core::CommitmentId> =
-                state.commitment_agreements.keys().map(|id| (id.to_string(), id)).collect();
-            page(&ids, &query, |id| {
-                let Some((agreement, spec)) = state.commitment_spec(id) else {
-                    return Value::Null;
-                };
-                let mut value = to_value(spec);
-                value["agreement_id"] = to_value(&agreement.agreement_id);
-                value["status"] = to_value(&state.commitment_status(id, at).map(|s| s.status));
-                value["scope_kind"] = json!(match spec.scope {
-                    Scope::Corridor(_) => "corridor",
-                    Scope::Zone(_) => "zone",
-                });
-                value["at"] = to_value(&at);
-                value
-            })
-        })
-        .map(Json)
+    let page = app.node.read_state(|state| {
+        // Commitments are indexed in a hash map; pages need a stable order.
+        let ids: BTreeMap<String, &CommitmentId> =
+            state.commitment_agreements.keys().map(|id| (id.to_string(), id)).collect();
+        page(&ids, &query, |id| commitment_at(state, id, at))
+    })?;
+    Ok(Json(page))
 }
 
 pub async fn consents(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    app.node.read_state(|state| page(&state.consents, &query, to_value)).map(Json)
+) -> Result<Json<Page<ConsentRecord>>, ApiError> {
+    let at = parse_at(&app, query.at.as_deref())?;
+    let page = app.node.read_state(|state| {
+        page(&state.consents, &query, |consent| (consent.recorded_at <= at).then(|| consent.clone()))
+    })?;
+    Ok(Json(page))
 }
 
-pub async fn status(AxumState(app): AxumState<AppState>) -> Json<Value> {
+pub async fn status(AxumState(app): AxumState<AppState>) -> Json<StatusView> {
     let (entries_count, parties_count, agreements_count) =
         app.node.read_state(|state| (state.entries_count, state.parties.len(), state.agreements.len()));
     let tree_size = app.node.read_tree(|tree| tree.len());
-    Json(json!({
-        "now": app.clock.now(),
-        "entries_count": entries_count,
-        "tree_size": tree_size,
-        "parties_count": parties_count,
-        "agreements_count": agreements_count,
-        "origin": app.node.origin(),
-    }))
+    Json(StatusView {
+        now: app.clock.now(),
+        entries_count,
+        tree_size,
+        parties_count: parties_count as u64,
+        agreements_count: agreements_count as u64,
+        origin: app.node.origin().to_owned(),
+    })
 }

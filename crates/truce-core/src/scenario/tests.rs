@@ -1,6 +1,7 @@
 //! The demo scenario tells its story through `decide`, and malformed scenarios are refused
 //! with errors that point at the step.
 
+use crate::{AlertKind, Grade, IncidentKind, ViolationStatus};
 use std::collections::BTreeMap;
 
 use expect_test::{expect, Expect};
@@ -63,7 +64,7 @@ fn the_demo_scenario_parses_and_every_step_is_accepted_in_order() {
     let scenario = aleppo();
     let state = load(&scenario);
     assert_eq!(state.entries_count as usize, scenario.steps.len() + 1);
-    expect!["parties: EA-OPP EFE RU SY UN US US-ALLIES; forces: EA-AOG SAF; zones: EA SUK; accounts: 8"].assert_eq(
+    expect!["parties: EA-OPP EFE RU SY UN US US-ALLIES; forces: EA-AOG SAF; zones: EA SUK; accounts: 10"].assert_eq(
         &format!(
             "parties: {}; forces: {}; zones: {}; accounts: {}",
             sorted(state.parties.values().map(|p| p.code.to_string())),
@@ -85,7 +86,7 @@ fn the_demo_scenario_tells_the_story_of_the_article() {
     let state = load(&aleppo());
     assert_eq!(state.agreements.len(), 1);
     let agreement = state.agreements.values().next().expect("one agreement");
-    assert_eq!(agreement.versions.len(), 2);
+    assert_eq!(agreement.versions.len(), 3, "two in the article, a third in the illustrative phase");
     let code = |party_id: &crate::PartyId| state.parties[party_id].code.to_string();
 
     let v1: Vec<(String, &Stance)> =
@@ -120,6 +121,68 @@ fn the_demo_scenario_tells_the_story_of_the_article() {
         let at_end = state.corridor_status(corridor_id, end).expect("proposed by the end");
         assert_eq!(at_end.status, CorridorStatusKind::Closed, "v2 has no corridors");
     }
+}
+
+#[test]
+fn the_demo_scenario_records_the_monitoring_facts_of_the_article() {
+    let state = load(&aleppo());
+    let estimate = state.monitoring.estimates.values().next().expect("the trapped-population estimate");
+    assert_eq!((estimate.min, estimate.max, state.zones[&estimate.zone_id].code.as_str()), (100_000, 100_000, "EA"));
+    let kinds: Vec<(IncidentKind, Grade)> = state
+        .monitoring
+        .incidents
+        .values()
+        .filter(|i| i.reported_at < ts("2016-12-13T00:00:00Z"))
+        .map(|i| (i.current().kind, state.grade(i)))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (IncidentKind::Shelling, Grade::SingleSource),
+            (IncidentKind::Displacement, Grade::SingleSource),
+            (IncidentKind::Casualties, Grade::SingleSource),
+            (IncidentKind::FrontLineChange, Grade::SingleSource),
+            (IncidentKind::Atrocity, Grade::SingleSource),
+        ]
+    );
+    let casualties = state.monitoring.incidents.values().find(|i| i.current().kind == IncidentKind::Casualties);
+    assert_eq!(state.figures(casualties.expect("reported")), Vec::new(), "the count is unknown, not zero");
+    let statement = state.monitoring.statements.values().next().expect("the Secretary-General's statement");
+    assert!(statement.text.as_str().contains("not able to independently verify"));
+    assert_eq!(statement.stances, Vec::new());
+    let sukkari = state.zones.values().find(|z| z.code.as_str() == "SUK").expect("al-Sukkari");
+    let controller = sukkari.controlled_by_at(ts("2016-12-12T12:00:00Z")).expect("recorded");
+    assert_eq!(state.forces[controller].code.as_str(), "SAF");
+}
+
+#[test]
+fn in_the_illustrative_phase_a_shelling_in_an_open_corridor_is_alleged_then_substantiated() {
+    let state = load(&aleppo());
+    let incident = state
+        .monitoring
+        .incidents
+        .values()
+        .find(|i| i.reported_at >= ts("2016-12-13T00:00:00Z"))
+        .expect("the illustrative incident");
+    let violations = state.violations_of(&incident.incident_id);
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].status, ViolationStatus::Substantiated);
+    let alerts: Vec<(AlertKind, Option<ViolationStatus>)> = state
+        .alerts
+        .iter()
+        .filter(|a| a.incident_id.as_ref() == Some(&incident.incident_id))
+        .map(|a| (a.kind, a.violation_status))
+        .collect();
+    assert_eq!(
+        alerts,
+        vec![
+            (AlertKind::ViolationNew, Some(ViolationStatus::Alleged)),
+            (AlertKind::ViolationChanged, Some(ViolationStatus::Substantiated)),
+        ]
+    );
+    let corridor = state.corridors.values().find(|c| c.spec.code.as_str() == "EA-1").expect("EA-1");
+    let status = state.corridor_status(&corridor.spec.corridor_id, ts("2016-12-13T08:45:00Z")).expect("defined");
+    assert_eq!((status.status, status.open_for.clone()), (CorridorStatusKind::Open, vec![crate::Group::Wounded]));
 }
 
 #[track_caller]
@@ -190,11 +253,11 @@ fn the_demo_scenario_marks_its_invented_geometry_as_illustrative() {
 }
 
 #[test]
-fn the_demo_scenario_ids_are_uuid_v7_of_the_day() {
+fn the_demo_scenario_ids_are_uuid_v7_of_its_two_days() {
     // Every id-shaped string in the file: version 7, RFC 4122 variant, and a timestamp on
-    // Monday 12 December 2016.
+    // Monday 12 December 2016 or, for the illustrative second phase, the day after.
     let day_start_ms = ts("2016-12-12T00:00:00Z").unix_ms();
-    let day_end_ms = ts("2016-12-13T00:00:00Z").unix_ms();
+    let day_end_ms = ts("2016-12-14T00:00:00Z").unix_ms();
     let mut ids_count = 0;
     for word in ALEPPO_2016_12_12_JSON.split('"').filter(|w| w.len() == 36 && w.matches('-').count() == 4) {
         let id = uuid::Uuid::try_parse(word).expect("id-shaped strings are UUIDs");
@@ -202,7 +265,7 @@ fn the_demo_scenario_ids_are_uuid_v7_of_the_day() {
         assert_eq!(id.get_variant(), uuid::Variant::RFC4122, "{word}");
         let (seconds, nanos) = id.get_timestamp().expect("a v7 UUID has a timestamp").to_unix();
         let ms = i64::try_from(seconds).expect("2016 fits") * 1000 + i64::from(nanos / 1_000_000);
-        assert!((day_start_ms..day_end_ms).contains(&ms), "{word} is not of 12 December 2016");
+        assert!((day_start_ms..day_end_ms).contains(&ms), "{word} is not of 12 or 13 December 2016");
         ids_count += 1;
     }
     assert!(ids_count > 30, "found only {ids_count} ids");
@@ -231,7 +294,10 @@ fn register_account_steps_take_the_account_and_the_supplied_key() {
     assert_eq!(endorsement.command.party, scenario.accounts[0].party_id);
     assert_eq!(endorsement.command.author, scenario.accounts[0].account_id);
     assert_eq!(endorsement.command.issued_at, endorsement.at);
-    assert_eq!(scenario.handles_to_register(), ["ru", "us", "allies", "sy", "opp", "un", "efe"]);
+    assert_eq!(
+        scenario.handles_to_register(),
+        ["ru", "us", "allies", "sy", "opp", "un", "efe", "un-analyst", "media2"]
+    );
 }
 
 /// A scenario of one account, `ru`, with the given steps (JSON array text).

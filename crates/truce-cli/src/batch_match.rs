@@ -1,0 +1,265 @@
+//! `truce match`: matches a CSV file of incidents against a GeoJSON file of scopes, offline
+//! and in bulk, with the core's matcher (the same test the server applies to each incident).
+//!
+//! Scopes are a FeatureCollection: LineString corridors with properties `id`,
+//! `half_width_m` and `windows` (a list of `[start, end]` RFC 3339 pairs, half-open), and
+//! Polygon zones with `id` and `windows`. Incidents are a CSV file with the header
+//! `id,lon,lat,uncertainty_m,start,end` (in any order; other columns are ignored), where
+//! `start == end` is an instant. The output is a CSV file of `incident_id,scope_id` pairs,
+//! sorted.
+//!
+//! Every input is checked before anything is written: the first bad feature or row stops
+//! the run with an error naming it (`features[i]`, or the CSV line number), and no output
+//! file is created. Deliberately not here: deciding which scopes are active (the file says
+//! so) and attributing matches to parties.
+
+use std::{
+    collections::HashMap,
+    fs::{self, File},
+    io::{self, BufReader, BufWriter, IsTerminal},
+    path::Path,
+};
+
+use anyhow::{anyhow, bail, Context as _};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+use truce_core::{
+    matcher::{IncidentProbe, Matcher, Scope},
+    LineString, Polygon, Position, Timestamp, Window,
+};
+
+/// Incidents matched between two updates of the matching progress bar.
+const MATCH_CHUNK_INCIDENTS: usize = 1 << 16;
+
+/// Reads the scopes and the incidents, matches every incident, writes the sorted pairs.
+///
+/// # Errors
+/// Unreadable files, a scope file that is not a FeatureCollection of valid corridors and
+/// zones with unique ids, an incident row that is missing a field or holds a bad value (the
+/// error names its line), a duplicated incident id, or an unwritable output.
+pub fn run(scopes: &Path, incidents: &Path, out: &Path) -> anyhow::Result<()> {
+    let scopes_list = read_scopes(scopes)?;
+    let scopes_count = scopes_list.len();
+    let matcher = Matcher::new(scopes_list);
+    let matched = match_incidents(&matcher, incidents)?;
+    write_matches(out, &matcher, &matched)?;
+    println!(
+        "{} incidents against {} scopes: {} matches written to {}",
+        matched.incident_ids.len(),
+        scopes_count,
+        matched.pairs.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Incident ids in file order, and `(incident, scope)` index pairs.
+struct Matched {
+    incident_ids: Vec<String>,
+    pairs: Vec<(usize, usize)>,
+}
+
+/// Where each needed column is in the incidents file.
+struct Columns {
+    id: usize,
+    lon: usize,
+    lat: usize,
+    uncertainty_m: usize,
+    start: usize,
+    end: usize,
+}
+
+fn read_scopes(path: &Path) -> anyhow::Result<Vec<Scope>> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading scopes {}", path.display()))?;
+    let collection: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    if collection.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        bail!("{}: expected a GeoJSON FeatureCollection", path.display());
+    }
+    let features = collection
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("{}: the FeatureCollection has no \"features\" list", path.display()))?;
+    let mut scopes = Vec::with_capacity(features.len());
+    let mut first_feature_by_id: HashMap<String, usize> = HashMap::new();
+    for (feature_idx, feature) in features.iter().enumerate() {
+        let scope = parse_feature(feature).with_context(|| format!("{}: features[{feature_idx}]", path.display()))?;
+        if let Some(first_idx) = first_feature_by_id.insert(scope.id().to_owned(), feature_idx) {
+            bail!(
+                "{}: features[{feature_idx}]: id {:?} is already used by features[{first_idx}]",
+                path.display(),
+                scope.id()
+            );
+        }
+        scopes.push(scope);
+    }
+    Ok(scopes)
+}
+
+fn parse_feature(feature: &Value) -> anyhow::Result<Scope> {
+    let geometry = feature.get("geometry").filter(|value| !value.is_null()).ok_or_else(|| anyhow!("no geometry"))?;
+    let properties = feature.get("properties").and_then(Value::as_object).ok_or_else(|| anyhow!("no properties"))?;
+    let id = match properties.get("id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
+        Some(_) => bail!("id: expected a non-empty string"),
+        None => bail!("no id"),
+    };
+    let windows = parse_windows(properties.get("windows")).context("windows")?;
+    match geometry.get("type").and_then(Value::as_str) {
+        Some("LineString") => {
+            let route: LineString = serde_json::from_value(geometry.clone()).context("geometry")?;
+            let half_width_m = match properties.get("half_width_m") {
+                Some(value) => value.as_f64().ok_or_else(|| anyhow!("half_width_m: expected a number of metres"))?,
+                None => bail!("no half_width_m (a corridor needs one)"),
+            };
+            Ok(Scope::corridor(id, route, half_width_m, windows)?)
+        }
+        Some("Polygon") => {
+            let boundary: Polygon = serde_json::from_value(geometry.clone()).context("geometry")?;
+            Ok(Scope::zone(id, boundary, windows)?)
+        }
+        Some(other) => bail!("geometry type {other:?}: expected LineString (a corridor) or Polygon (a zone)"),
+        None => bail!("geometry: no type"),
+    }
+}
+
+fn parse_windows(value: Option<&Value>) -> anyhow::Result<Vec<Window>> {
+    let list = match value {
+        Some(Value::Array(list)) => list,
+        Some(_) => bail!("expected a list of [start, end] pairs"),
+        None => bail!("missing (a list of [start, end] pairs)"),
+    };
+    let mut windows = Vec::with_capacity(list.len());
+    for (window_idx, pair) in list.iter().enumerate() {
+        let (start, end) = match pair.as_array().map(Vec::as_slice) {
+            Some([Value::String(start), Value::String(end)]) => (start, end),
+            _ => bail!("[{window_idx}]: expected a pair of RFC 3339 strings [start, end]"),
+        };
+        let start = Timestamp::parse(start).with_context(|| format!("[{window_idx}] start"))?;
+        let end = Timestamp::parse(end).with_context(|| format!("[{window_idx}] end"))?;
+        windows.push(Window::new(start, end).with_context(|| format!("[{window_idx}]"))?);
+    }
+    Ok(windows)
+}
+
+fn match_incidents(matcher: &Matcher, path: &Path) -> anyhow::Result<Matched> {
+    let (incident_ids, probes) = read_incidents(path)?;
+    let progress = progress_bar(probes.len() as u64, "matching {wide_bar} {pos}/{len} incidents ({eta})");
+    let mut pairs = Vec::new();
+    // In chunks, for the progress bar; each is still large enough for `matches_batch` to
+    // find locality in.
+    for (chunk_idx, chunk) in probes.chunks(MATCH_CHUNK_INCIDENTS).enumerate() {
+        let offset = chunk_idx * MATCH_CHUNK_INCIDENTS;
+        matcher.matches_batch(chunk, &mut |probe_idx, scope_idxs| {
+            pairs.extend(scope_idxs.iter().map(|scope_idx| (offset + probe_idx, *scope_idx)));
+        });
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    Ok(Matched { incident_ids, pairs })
+}
+
+/// Reads and checks every row: incident ids in file order and their probes.
+fn read_incidents(path: &Path) -> anyhow::Result<(Vec<String>, Vec<IncidentProbe>)> {
+    let file = File::open(path).with_context(|| format!("reading incidents {}", path.display()))?;
+    let bytes_total = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(file));
+    let headers = reader.headers().with_context(|| format!("{}: line 1", path.display()))?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|header| header == name).ok_or_else(|| {
+            anyhow!(
+                "{}: line 1: the header has no column {name:?} (expected id,lon,lat,uncertainty_m,start,end)",
+                path.display()
+            )
+        })
+    };
+    let columns = Columns {
+        id: column("id")?,
+        lon: column("lon")?,
+        lat: column("lat")?,
+        uncertainty_m: column("uncertainty_m")?,
+        start: column("start")?,
+        end: column("end")?,
+    };
+    let progress = progress_bar(bytes_total, "reading {wide_bar} {bytes}/{total_bytes} ({eta})");
+    let mut incident_ids = Vec::new();
+    let mut probes = Vec::new();
+    let mut first_line_by_id: HashMap<String, u64> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => match (err.kind(), err.position()) {
+                (csv::ErrorKind::UnequalLengths { expected_len, len, .. }, Some(position)) => {
+                    bail!(
+                        "{}: line {}: {len} fields where the header has {expected_len}",
+                        path.display(),
+                        position.line()
+                    )
+                }
+                (_, Some(position)) => bail!("{}: line {}: {err}", path.display(), position.line()),
+                (_, None) => return Err(err).with_context(|| format!("reading incidents {}", path.display())),
+            },
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let (id, probe) =
+            parse_incident(&record, &columns).with_context(|| format!("{}: line {line}", path.display()))?;
+        if let Some(first_line) = first_line_by_id.insert(id.clone(), line) {
+            bail!("{}: line {line}: incident id {id:?} is already on line {first_line}", path.display());
+        }
+        incident_ids.push(id);
+        probes.push(probe);
+        // Cheap: indicatif stores the position and redraws at most 20 times a second.
+        progress.set_position(reader.position().byte());
+    }
+    progress.finish_and_clear();
+    Ok((incident_ids, probes))
+}
+
+fn parse_incident(record: &csv::StringRecord, columns: &Columns) -> anyhow::Result<(String, IncidentProbe)> {
+    let field = |column_idx: usize, name: &str| match record.get(column_idx) {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(anyhow!("missing {name}")),
+    };
+    let number = |column_idx: usize, name: &str| -> anyhow::Result<f64> {
+        let raw = field(column_idx, name)?;
+        raw.parse().map_err(|_| anyhow!("{name} {raw:?} is not a number"))
+    };
+    let id = field(columns.id, "id")?.to_owned();
+    let position = Position::new(number(columns.lon, "lon")?, number(columns.lat, "lat")?)?;
+    let uncertainty_m = number(columns.uncertainty_m, "uncertainty_m")?;
+    let start = Timestamp::parse(field(columns.start, "start")?).context("start")?;
+    let end = Timestamp::parse(field(columns.end, "end")?).context("end")?;
+    let probe = IncidentProbe::new(position, uncertainty_m, start, end)?;
+    Ok((id, probe))
+}
+
+fn write_matches(path: &Path, matcher: &Matcher, matched: &Matched) -> anyhow::Result<()> {
+    let mut pairs = matched.pairs.clone();
+    pairs.sort_unstable_by(|left, right| {
+        let left_key = (&matched.incident_ids[left.0], matcher.scope(left.1).id());
+        let right_key = (&matched.incident_ids[right.0], matcher.scope(right.1).id());
+        left_key.cmp(&right_key)
+    });
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+    let written = (|| -> Result<(), csv::Error> {
+        writer.write_record(["incident_id", "scope_id"])?;
+        for (incident_idx, scope_idx) in pairs {
+            writer.write_record([matched.incident_ids[incident_idx].as_str(), matcher.scope(scope_idx).id()])?;
+        }
+        writer.flush()?;
+        Ok(())
+    })();
+    written.with_context(|| format!("writing {}", path.display()))
+}
+
+/// A bar drawn only when stderr is a terminal.
+fn progress_bar(length: u64, template: &str) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let progress = ProgressBar::new(length);
+    progress.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    progress
+}

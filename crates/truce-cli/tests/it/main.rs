@@ -1,0 +1,2 @@
+mod batch_match;
+mod crash;

@@ -1,0 +1,613 @@
+//! Matcher tests: distances against references computed independently (a densified search
+//! along the geodesic, using geographiclib's Direct and Inverse as black boxes), the bounds
+//! the fast tier relies on, zones, window boundaries, and the R-tree matcher against a
+//! brute-force scan, near the antimeridian and the poles as well as in mid-latitudes.
+
+use chrono::{TimeZone, Utc};
+use geographiclib_rs::{DirectGeodesic, InverseGeodesic};
+use proptest::{
+    prelude::*,
+    test_runner::{Config, RngAlgorithm, RngSeed},
+};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+use super::*;
+use crate::geometry::geodesic_distance_m;
+
+const SEED: u64 = 0x6d61_7463_6865_7221;
+
+/// Centres of the regions the random cases are drawn around, `[lon, lat]`: mid-latitudes
+/// (Aleppo), the equator, the antimeridian, high latitudes and both poles.
+const REGIONS: [[f64; 2]; 7] =
+    [[37.16, 36.2], [0.0, 0.0], [180.0, 10.0], [-179.99, -45.0], [25.0, 70.0], [0.0, 89.95], [120.0, -89.9]];
+
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        failure_persistence: None,
+        rng_algorithm: RngAlgorithm::ChaCha,
+        rng_seed: RngSeed::Fixed(SEED),
+        ..Config::default()
+    }
+}
+
+fn pos(lon: f64, lat: f64) -> Position {
+    Position::new(lon, lat).expect("a test position is in range")
+}
+
+/// The point `distance_m` from `from` at `azimuth_deg`.
+fn travel(from: Position, azimuth_deg: f64, distance_m: f64) -> Position {
+    let (lat, lon): (f64, f64) = wgs84().direct(from.lat(), from.lon(), azimuth_deg, distance_m);
+    pos(lon, lat)
+}
+
+/// The reference point-to-segment distance: the least Inverse distance over points 1/2000
+/// of the segment apart, then over points 1/500 of that apart around the best. It uses no
+/// azimuths, no derivatives and no iteration; it overestimates by at most the sagitta of
+/// half a fine step (under 0.1 m for a 200 km segment).
+fn reference_segment_distance_m(p: Position, a: Position, b: Position) -> f64 {
+    let geod = wgs84();
+    let (length_m, azimuth_deg, _, _): (f64, f64, f64, f64) = geod.inverse(a.lat(), a.lon(), b.lat(), b.lon());
+    let at = |along_m: f64| {
+        let (lat, lon): (f64, f64) = geod.direct(a.lat(), a.lon(), azimuth_deg, along_m.clamp(0.0, length_m));
+        let distance_m: f64 = geod.inverse(lat, lon, p.lat(), p.lon());
+        distance_m
+    };
+    let coarse_step_m = length_m / 2000.0;
+    let mut best_along_m = 0.0;
+    let mut best_m = f64::INFINITY;
+    for step_idx in 0..=2000 {
+        let along_m = coarse_step_m * f64::from(step_idx);
+        let distance_m = at(along_m);
+        if distance_m < best_m {
+            best_m = distance_m;
+            best_along_m = along_m;
+        }
+    }
+    let fine_step_m = coarse_step_m / 500.0;
+    for step_idx in -500..=500 {
+        best_m = best_m.min(at(best_along_m + fine_step_m * f64::from(step_idx)));
+    }
+    best_m
+}
+
+fn reference_route_distance_m(p: Position, route: &LineString) -> f64 {
+    route
+        .positions()
+        .windows(2)
+        .map(|pair| reference_segment_distance_m(p, pair[0], pair[1]))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// DESIGN.md section 5: 0.5 % or 5 m, whichever is larger.
+fn tolerance_m(distance_m: f64) -> f64 {
+    (0.005 * distance_m).max(5.0)
+}
+
+/// A random segment of up to `length_m_max` in a region, and a point up to 60 km from a
+/// point at a random fraction in -0.2..1.2 along it, roughly across it.
+#[derive(Debug, Clone)]
+struct SegmentCase {
+    p: Position,
+    a: Position,
+    b: Position,
+}
+
+fn segment_case(length_m_max: f64) -> impl Strategy<Value = SegmentCase> {
+    (
+        0..REGIONS.len(),
+        0.0..360.0f64,
+        0.0..30_000.0f64,
+        0.0..360.0f64,
+        0.0..1.0f64,
+        -0.2..1.2f64,
+        -120.0..120.0f64,
+        0.0..1.0f64,
+    )
+        .prop_map(move |(region_idx, azi_c, off_c, azi_ab, length, fraction, turn, offset)| {
+            let [lon, lat] = REGIONS[region_idx];
+            let a = travel(pos(lon, lat), azi_c, off_c);
+            // Lengths spread over 1 m .. length_m_max on a log scale.
+            let length_m = length_m_max.powf(length);
+            let b = travel(a, azi_ab, length_m);
+            let (along_lat, along_lon, along_azi): (f64, f64, f64) =
+                wgs84().direct(a.lat(), a.lon(), azi_ab, fraction * length_m);
+            // Offsets spread over 0.1 m .. 60 km.
+            let p = travel(pos(along_lon, along_lat), along_azi + 90.0 + turn, 0.1 * 600_000.0f64.powf(offset));
+            SegmentCase { p, a, b }
+        })
+}
+
+#[test]
+fn wgs84_eccentricity_is_the_square_root_of_e2() {
+    assert!((WGS84_E - WGS84_E2.sqrt()).abs() < 1e-16);
+}
+
+#[test]
+fn conformal_scale_and_its_slope_stay_within_the_bounds_used() {
+    let step_deg = 0.01;
+    let mut previous: Option<SpherePoint> = None;
+    for step_idx in 0..=18_000 {
+        let lat = -90.0 + step_deg * f64::from(step_idx);
+        let point = SpherePoint::new(pos(33.0, lat));
+        assert!(point.k * WGS84_A_M >= 1.0 - 1e-12, "k too small at {lat}");
+        assert!(point.k < K_MAX, "k too large at {lat}");
+        assert!((norm(point.v) - 1.0).abs() < 1e-15);
+        if let Some(before) = previous {
+            // The slope of ln k per radian of conformal latitude (the angle on the sphere).
+            let conformal_step = chord_angle(norm(sub(point.v, before.v)));
+            let slope = (point.k / before.k).ln().abs() / conformal_step;
+            assert!(slope < 0.0034, "slope {slope} at {lat}");
+        }
+        previous = Some(point);
+    }
+}
+
+#[test]
+fn series_agree_with_the_library_functions() {
+    for step_idx in 0..=1000 {
+        let z = WGS84_E * (f64::from(step_idx) / 500.0 - 1.0);
+        let library = (WGS84_E * z.atanh()).sinh();
+        assert!((sinh_e_atanh(z) - library).abs() <= 1e-17, "at {z}");
+        let angle = 0.01 * f64::from(step_idx) / 1000.0;
+        let cap = CapAngle::new(angle);
+        // Within rounding, far below the boxes' margin of BOX_EPS.
+        assert!((cap.sin - angle.sin()).abs() <= 1e-17, "at {angle}");
+        assert!((cap.one_minus_cos - (1.0 - angle.cos())).abs() <= 1e-16, "at {angle}");
+    }
+}
+
+#[test]
+fn spatial_order_sorts_every_probe_once_along_a_z_curve() {
+    assert_eq!(z_order(0b101, 0b011), 0b01_10_11);
+    assert_eq!(z_order(0xfff, 0), 0x55_5555);
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let probes: Vec<IncidentProbe> = (0..2_000)
+        .map(|_| {
+            let position = pos(rng.gen_range(-180.0..=180.0), rng.gen_range(-90.0..=90.0));
+            IncidentProbe::new(position, 0.0, at(1), at(1)).expect("a probe")
+        })
+        .collect();
+    let (mut order, mut scratch) = (Vec::new(), Vec::new());
+    spatial_order(&probes, &mut order, &mut scratch);
+    assert!(order.windows(2).all(|pair| pair[0] >> 32 <= pair[1] >> 32));
+    let mut probe_idxs: Vec<u64> = order.iter().map(|key| key & 0xffff_ffff).collect();
+    probe_idxs.sort_unstable();
+    assert!(probe_idxs.iter().copied().eq(0..2_000));
+}
+
+#[test]
+fn both_ends_of_the_antimeridian_are_the_same_point() {
+    let east = SpherePoint::new(pos(180.0, 12.5)).v;
+    let west = SpherePoint::new(pos(-180.0, 12.5)).v;
+    assert!(norm(sub(east, west)) < 1e-15);
+}
+
+/// Angle from the unit vector `v` to the great-circle arc from `a` to `b`, radians,
+/// computed in 3-D (the matcher itself works in a projection).
+fn angle_to_arc(v: V3, a: V3, b: V3) -> f64 {
+    let normal = cross(a, b);
+    let normal_norm = norm(normal);
+    let ends = chord_angle(norm(sub(v, a)).min(norm(sub(v, b))));
+    if normal_norm == 0.0 {
+        return ends;
+    }
+    let n = scale(normal, 1.0 / normal_norm);
+    if dot(v, cross(n, a)) > 0.0 && dot(v, cross(b, n)) > 0.0 {
+        return dot(v, n).abs().min(1.0).asin();
+    }
+    ends
+}
+
+/// A shape store holding one route of one segment, for the fast tier's own tests.
+fn one_segment(a: Position, b: Position) -> Shapes {
+    let route = LineString::new(vec![a, b]).expect("a route");
+    let mut shapes = Shapes::default();
+    shapes.push(&ScopeGeometry::Corridor { route, half_width_m: 0.0 }, ScopeWindows::Spilled { start: 0, end: 0 });
+    shapes
+}
+
+proptest! {
+    #![proptest_config(config(400))]
+
+    /// The measured departure must stay below half the bound used, for every segment the
+    /// fast tier handles (up to FAST_ANGLE_MAX, about 640 km). For the shortest segments the
+    /// unit vectors' rounding dominates, which `ANGLE_EPS` covers.
+    #[test]
+    fn ellipsoidal_geodesics_stay_within_half_the_deviation_bound(case in segment_case(640_000.0)) {
+        let arc = Arc::new(SpherePoint::new(case.a).v, SpherePoint::new(case.b).v);
+        prop_assume!(arc.fast());
+        let geod = wgs84();
+        let (length_m, azimuth_deg, _, _): (f64, f64, f64, f64) =
+            geod.inverse(case.a.lat(), case.a.lon(), case.b.lat(), case.b.lon());
+        let mut departure_max: f64 = 0.0;
+        for step_idx in 1..100 {
+            let along_m = length_m * f64::from(step_idx) / 100.0;
+            let (lat, lon): (f64, f64) = geod.direct(case.a.lat(), case.a.lon(), azimuth_deg, along_m);
+            departure_max = departure_max.max(angle_to_arc(SpherePoint::new(pos(lon, lat)).v, arc.a, arc.b));
+        }
+        // For segments of a metre or so, the cross product of two nearly parallel unit
+        // vectors in `angle_to_arc` loses about 1e-16 / angle of relative precision (seen:
+        // 1.2e-10 rad for a 1 m segment), so the rounding allowance is half of ANGLE_EPS:
+        // still a factor of two inside the margin the fast tier adds (deviation + ANGLE_EPS).
+        prop_assert!(departure_max <= arc.deviation() / 2.0 + ANGLE_EPS / 2.0,
+            "departure {departure_max} for an angle of {}", arc.angle);
+    }
+
+    #[test]
+    fn exact_segment_distance_agrees_with_the_densified_reference(case in segment_case(200_000.0)) {
+        let exact_m = segment_distance_exact_m(case.p, case.a, case.b);
+        let reference_m = reference_segment_distance_m(case.p, case.a, case.b);
+        // The reference is a distance to a real point of the segment, so it is never below
+        // the true distance; the exact one may not undercut it by more than rounding.
+        prop_assert!(exact_m <= reference_m + 1e-6, "exact {exact_m} reference {reference_m}");
+        prop_assert!(reference_m - exact_m <= 0.1, "exact {exact_m} reference {reference_m}");
+        prop_assert!((reference_m - exact_m).abs() <= tolerance_m(reference_m));
+    }
+
+    /// Whatever the fast tier decides, the exact distance agrees; and it decides unless the
+    /// threshold is within a small band about the distance.
+    #[test]
+    fn fast_tier_decides_only_when_the_exact_distance_agrees(case in segment_case(200_000.0)) {
+        let shapes = one_segment(case.a, case.b);
+        let header = &shapes.headers[0];
+        let point = SpherePoint::new(case.p);
+        let exact_m = segment_distance_exact_m(case.p, case.a, case.b);
+        let slack_m = 2.0 * header.deviation / point.k + 0.01;
+        for factor in [0.9, 0.995, 0.999_9, 1.0, 1.000_1, 1.005, 1.1] {
+            for shift_m in [-10.0, -0.01, 0.0, 0.01, 10.0] {
+                let threshold_m = (exact_m * factor + shift_m).max(0.0);
+                let bounds = Bounds::new(header, &point, threshold_m).expect("the fast tier applies");
+                match bounds.classify(shapes.plane[0], shapes.plane[1]) {
+                    Decision::Inside => prop_assert!(exact_m <= threshold_m),
+                    Decision::Outside => prop_assert!(exact_m > threshold_m),
+                    Decision::Unsure => prop_assert!(
+                        (exact_m - threshold_m).abs() <= 1e-3 * threshold_m.max(exact_m) + slack_m,
+                        "unsure with exact {exact_m} and threshold {threshold_m}"
+                    ),
+                }
+                prop_assert_eq!(
+                    shapes.within(header, case.p, &point, threshold_m),
+                    exact_m <= threshold_m
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn distance_to_a_point_north_of_an_equatorial_segment_is_the_meridian_arc() {
+    // The equator is a geodesic and, by symmetry, the closest point is straight south.
+    let route = LineString::new(vec![pos(-1.0, 0.0), pos(1.0, 0.0)]).expect("a route");
+    for lat in [0.000_01, 0.01, 0.1, 0.5] {
+        let expected_m = geodesic_distance_m(pos(0.3, 0.0), pos(0.3, lat));
+        let actual_m = distance_to_route_m(pos(0.3, lat), &route);
+        assert!((actual_m - expected_m).abs() < 1e-6, "{actual_m} vs {expected_m}");
+    }
+}
+
+#[test]
+fn distance_past_the_end_of_a_route_is_the_distance_to_its_end() {
+    let route = LineString::new(vec![pos(37.0, 36.0), pos(37.1, 36.0), pos(37.1, 36.1)]).expect("a route");
+    let beyond = pos(37.1, 36.2);
+    let expected_m = geodesic_distance_m(beyond, pos(37.1, 36.1));
+    assert!((distance_to_route_m(beyond, &route) - expected_m).abs() < 1e-6);
+    let before = pos(36.9, 36.0);
+    let expected_m = geodesic_distance_m(before, pos(37.0, 36.0));
+    assert!((distance_to_route_m(before, &route) - expected_m).abs() < 1e-6);
+}
+
+#[test]
+fn a_route_across_the_antimeridian_is_near_points_on_both_sides() {
+    let route = LineString::new(vec![pos(179.9, 10.0), pos(-179.9, 10.0)]).expect("a route");
+    for probe in [pos(180.0, 10.001), pos(-179.95, 9.999), pos(179.95, 10.0005)] {
+        let actual_m = distance_to_route_m(probe, &route);
+        let reference_m = reference_route_distance_m(probe, &route);
+        assert!(actual_m < 150.0, "{actual_m}");
+        assert!((actual_m - reference_m).abs() < 0.01, "{actual_m} vs {reference_m}");
+    }
+}
+
+#[test]
+fn a_route_over_the_pole_is_near_points_around_the_pole() {
+    // From 0°E to 180°E at 89.9°N: the geodesic runs over the North Pole.
+    let route = LineString::new(vec![pos(0.0, 89.9), pos(180.0, 89.9)]).expect("a route");
+    let cases = [(pos(90.0, 89.95), 5_580.0), (pos(-90.0, 89.99), 1_120.0), (pos(45.0, 90.0), 0.0)];
+    for (probe, about_m) in cases {
+        let actual_m = distance_to_route_m(probe, &route);
+        let reference_m = reference_route_distance_m(probe, &route);
+        assert!((actual_m - reference_m).abs() < 0.01, "{actual_m} vs {reference_m}");
+        assert!((actual_m - about_m).abs() < 20.0, "{actual_m} vs about {about_m}");
+    }
+}
+
+fn square(center: Position, half_side_m: f64) -> Vec<Position> {
+    let corners: Vec<Position> =
+        [45.0, 135.0, 225.0, 315.0].iter().map(|azi| travel(center, *azi, half_side_m * 2f64.sqrt())).collect();
+    vec![corners[0], corners[1], corners[2], corners[3], corners[0]]
+}
+
+#[test]
+fn zone_distance_is_zero_inside_and_to_the_boundary_outside() {
+    let center = pos(37.16, 36.2);
+    let zone = Polygon::new(vec![square(center, 2_000.0), square(center, 500.0)]).expect("a polygon with a hole");
+    let check = |probe: Position, expected: &str| {
+        let distance_m = distance_to_zone_m(probe, &zone);
+        let reference_m = match distance_m {
+            0.0 => 0.0,
+            _ => zone
+                .rings()
+                .iter()
+                .flat_map(|ring| ring.windows(2))
+                .map(|pair| reference_segment_distance_m(probe, pair[0], pair[1]))
+                .fold(f64::INFINITY, f64::min),
+        };
+        assert!((distance_m - reference_m).abs() < 0.01, "{distance_m} vs {reference_m}");
+        assert_eq!(format!("{distance_m:.0}"), expected, "at {probe:?}");
+    };
+    check(travel(center, 0.0, 1_000.0), "0");
+    check(travel(center, 90.0, 1_990.0), "0");
+    check(travel(center, 90.0, 2_010.0), "10");
+    check(travel(center, 90.0, 3_000.0), "1000");
+    // In the hole, 100 m from its edge.
+    check(travel(center, 270.0, 400.0), "100");
+    check(center, "500");
+}
+
+#[test]
+fn a_zone_around_the_north_pole_holds_the_pole() {
+    let ring: Vec<Position> = [0.0, 90.0, 180.0, -90.0, 0.0].iter().map(|lon| pos(*lon, 89.9)).collect();
+    let zone = Polygon::new(vec![ring]).expect("a polygon");
+    assert_eq!(distance_to_zone_m(pos(0.0, 90.0), &zone), 0.0);
+    assert_eq!(distance_to_zone_m(pos(137.0, 89.95), &zone), 0.0);
+    let outside_m = distance_to_zone_m(pos(45.0, 89.8), &zone);
+    assert!((outside_m - reference_route_distance_m(pos(45.0, 89.8), &line(&zone))).abs() < 0.01);
+    assert!(outside_m > 1_000.0);
+}
+
+#[test]
+fn a_zone_across_the_antimeridian_holds_points_on_both_sides() {
+    let ring = vec![pos(179.9, -17.0), pos(-179.9, -17.0), pos(-179.9, -16.9), pos(179.9, -16.9), pos(179.9, -17.0)];
+    let zone = Polygon::new(vec![ring]).expect("a polygon");
+    assert_eq!(distance_to_zone_m(pos(180.0, -16.95), &zone), 0.0);
+    assert_eq!(distance_to_zone_m(pos(-179.95, -16.95), &zone), 0.0);
+    assert_eq!(distance_to_zone_m(pos(179.95, -16.95), &zone), 0.0);
+    let outside_m = distance_to_zone_m(pos(179.8, -16.95), &zone);
+    assert!((outside_m - geodesic_distance_m(pos(179.8, -16.95), pos(179.9, -16.95))).abs() < 1.0);
+}
+
+/// The exterior ring as a route, for reference distances to it.
+fn line(zone: &Polygon) -> LineString {
+    LineString::new(zone.exterior().to_vec()).expect("a ring is a route")
+}
+
+fn at(hour: u32) -> Timestamp {
+    Timestamp::from_datetime(Utc.with_ymd_and_hms(2016, 12, 12, hour, 0, 0).single().expect("a valid time"))
+}
+
+fn window(start_h: u32, end_h: u32) -> Window {
+    Window::new(at(start_h), at(end_h)).expect("a valid window")
+}
+
+#[test]
+fn windows_include_their_start_and_exclude_their_end() {
+    let route = LineString::new(vec![pos(37.0, 36.0), pos(37.1, 36.0)]).expect("a route");
+    let scope = Scope::corridor("c".to_owned(), route, 500.0, vec![window(8, 12), window(14, 16)]).expect("a scope");
+    let matcher = Matcher::new(vec![scope]);
+    let check = |start_h: u32, end_h: u32| {
+        let probe = IncidentProbe::new(pos(37.05, 36.0), 0.0, at(start_h), at(end_h)).expect("a probe");
+        let mut out = Vec::new();
+        matcher.matches(&probe, &mut out);
+        !out.is_empty()
+    };
+    // Instants.
+    assert!(!check(7, 7));
+    assert!(check(8, 8), "an instant at the start is inside");
+    assert!(check(11, 11));
+    assert!(!check(12, 12), "an instant at the end is outside");
+    assert!(!check(13, 13));
+    assert!(check(14, 14));
+    assert!(!check(16, 16));
+    // Intervals.
+    assert!(!check(6, 8), "an interval ending at the start shares no instant");
+    assert!(check(6, 9));
+    assert!(!check(12, 14), "an interval from one end to the next start shares no instant");
+    assert!(check(12, 15));
+    assert!(check(9, 10));
+    assert!(check(0, 23));
+    assert!(!check(16, 20));
+}
+
+#[test]
+fn probes_and_scopes_refuse_bad_values() {
+    let here = pos(37.0, 36.0);
+    let check = |result: Result<IncidentProbe, MatcherError>, expected: &str| {
+        assert_eq!(result.map(|_| "ok".to_owned()).unwrap_or_else(|err| err.to_string()), expected);
+    };
+    check(IncidentProbe::new(here, -1.0, at(1), at(2)), "uncertainty_m is -1, expected a finite number of at least 0");
+    check(
+        IncidentProbe::new(here, f64::NAN, at(1), at(2)),
+        "uncertainty_m is NaN, expected a finite number of at least 0",
+    );
+    check(
+        IncidentProbe::new(here, 0.0, at(2), at(1)),
+        "the incident ends at 2016-12-12T01:00:00Z, before it starts at 2016-12-12T02:00:00Z",
+    );
+    check(IncidentProbe::new(here, 0.0, at(2), at(2)), "ok");
+    let route = LineString::new(vec![pos(37.0, 36.0), pos(37.1, 36.0)]).expect("a route");
+    let scope = Scope::corridor("c".to_owned(), route.clone(), f64::INFINITY, vec![]);
+    assert_eq!(
+        scope.map(|_| ()).unwrap_err().to_string(),
+        "half_width_m is inf, expected a finite number from 0 to 50000"
+    );
+    let windows = vec![window(1, 2); WINDOWS_PER_SCOPE_MAX + 1];
+    let scope = Scope::corridor("c".to_owned(), route, 10.0, windows);
+    assert_eq!(scope.map(|_| ()).unwrap_err().to_string(), "101 windows, at most 100 allowed");
+}
+
+/// A random set of scopes around `center` and probes among them, some of them placed just
+/// inside or outside a scope's threshold so that the exact tier is exercised.
+struct MatcherCase {
+    scopes: Vec<Scope>,
+    probes: Vec<IncidentProbe>,
+}
+
+fn random_route(rng: &mut StdRng, start: Position) -> LineString {
+    let vertices_count = rng.gen_range(2..=10);
+    let mut positions = vec![start];
+    let mut azimuth_deg: f64 = rng.gen_range(0.0..360.0);
+    for _ in 1..vertices_count {
+        azimuth_deg += rng.gen_range(-60.0..60.0);
+        let last = *positions.last().expect("a route has a start");
+        positions.push(travel(last, azimuth_deg, rng.gen_range(200.0..5_000.0)));
+    }
+    LineString::new(positions).expect("a random route")
+}
+
+fn random_zone(rng: &mut StdRng, center: Position) -> Polygon {
+    let vertices_count = rng.gen_range(3..=8);
+    let radius_m: f64 = rng.gen_range(300.0..3_000.0);
+    // A star-shaped ring around the centre: increasing azimuths keep it simple.
+    let ring_at = |rng: &mut StdRng, factor: f64| {
+        let mut ring: Vec<Position> = (0..vertices_count)
+            .map(|vertex_idx| {
+                let azimuth_deg = 360.0 * f64::from(vertex_idx) / f64::from(vertices_count) + rng.gen_range(0.0..20.0);
+                travel(center, azimuth_deg, factor * radius_m * rng.gen_range(0.7..1.0))
+            })
+            .collect();
+        ring.push(ring[0]);
+        ring
+    };
+    let mut rings = vec![ring_at(rng, 1.0)];
+    if rng.gen_bool(0.3) {
+        let mut hole = ring_at(rng, 0.3);
+        hole.reverse();
+        rings.push(hole);
+    }
+    Polygon::new(rings).expect("a random zone")
+}
+
+fn random_windows(rng: &mut StdRng) -> Vec<Window> {
+    (0..rng.gen_range(0..=3))
+        .map(|_| {
+            let start_h = rng.gen_range(0..20);
+            window(start_h, rng.gen_range(start_h + 1..=23))
+        })
+        .collect()
+}
+
+fn matcher_case(rng: &mut StdRng, center: Position) -> MatcherCase {
+    let mut scopes = Vec::new();
+    for scope_idx in 0..60 {
+        let start = travel(center, rng.gen_range(0.0..360.0), rng.gen_range(0.0..25_000.0));
+        let id = format!("s{scope_idx}");
+        let scope = if rng.gen_bool(0.6) {
+            let half_width_m = rng.gen_range(100.0..2_000.0);
+            Scope::corridor(id, random_route(rng, start), half_width_m, random_windows(rng))
+        } else {
+            Scope::zone(id, random_zone(rng, start), random_windows(rng))
+        };
+        scopes.push(scope.expect("a random scope"));
+    }
+    let mut probes = Vec::new();
+    for _ in 0..150 {
+        let start_h = rng.gen_range(0..23);
+        let end_h = if rng.gen_bool(0.5) { start_h } else { rng.gen_range(start_h..=23) };
+        let uncertainty_m = if rng.gen_bool(0.2) { 0.0 } else { rng.gen_range(0.0..5_000.0) };
+        let position = if rng.gen_bool(0.5) {
+            travel(center, rng.gen_range(0.0..360.0), rng.gen_range(0.0..30_000.0))
+        } else {
+            let scope_idx = rng.gen_range(0..scopes.len());
+            near_threshold(rng, &scopes[scope_idx], uncertainty_m)
+        };
+        probes.push(IncidentProbe::new(position, uncertainty_m, at(start_h), at(end_h)).expect("a random probe"));
+    }
+    MatcherCase { scopes, probes }
+}
+
+/// A point about the threshold away from a vertex of the scope, give or take a little, at a
+/// right angle to the edge there.
+fn near_threshold(rng: &mut StdRng, scope: &Scope, uncertainty_m: f64) -> Position {
+    let (positions, threshold_m) = match scope.geometry() {
+        ScopeGeometry::Corridor { route, half_width_m } => (route.positions(), half_width_m + uncertainty_m),
+        ScopeGeometry::Zone { boundary } => (boundary.exterior(), uncertainty_m),
+    };
+    let vertex_idx = rng.gen_range(0..positions.len() - 1);
+    let (_, azimuth_deg, _, _): (f64, f64, f64, f64) = wgs84().inverse(
+        positions[vertex_idx].lat(),
+        positions[vertex_idx].lon(),
+        positions[vertex_idx + 1].lat(),
+        positions[vertex_idx + 1].lon(),
+    );
+    let side = if rng.gen_bool(0.5) { 90.0 } else { -90.0 };
+    let jitter_m = rng.gen_range(-0.05..0.05) + threshold_m * rng.gen_range(-1e-4..1e-4);
+    travel(positions[vertex_idx], azimuth_deg + side, (threshold_m + jitter_m).max(0.0))
+}
+
+/// The scopes `probe` matches, by checking every one; and how many of them had a distance
+/// within 0.1 m of their threshold, where the fast tier cannot decide.
+fn brute_force(scopes: &[Scope], probe: &IncidentProbe) -> (Vec<usize>, usize) {
+    let mut matched = Vec::new();
+    let mut close_calls_count = 0;
+    for (scope_idx, scope) in scopes.iter().enumerate() {
+        if !scope.windows().iter().any(|window| probe.overlaps(window)) {
+            continue;
+        }
+        let (distance_m, threshold_m) = match scope.geometry() {
+            ScopeGeometry::Corridor { route, half_width_m } => {
+                (distance_to_route_m(probe.position(), route), half_width_m + probe.uncertainty_m())
+            }
+            ScopeGeometry::Zone { boundary } => (distance_to_zone_m(probe.position(), boundary), probe.uncertainty_m()),
+        };
+        if (distance_m - threshold_m).abs() < 0.1 {
+            close_calls_count += 1;
+        }
+        if distance_m <= threshold_m {
+            matched.push(scope_idx);
+        }
+    }
+    (matched, close_calls_count)
+}
+
+#[test]
+fn matcher_returns_the_same_scopes_as_a_brute_force_scan_everywhere() {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut matches_count = 0;
+    let mut close_calls_count = 0;
+    for [lon, lat] in REGIONS {
+        let case = matcher_case(&mut rng, pos(lon, lat));
+        let matcher = Matcher::new(case.scopes.clone());
+        let mut batch = vec![None; case.probes.len()];
+        matcher.matches_batch(&case.probes, &mut |probe_idx, scope_idxs| {
+            assert!(batch[probe_idx].is_none(), "probe {probe_idx} visited twice");
+            batch[probe_idx] = Some(scope_idxs.to_vec());
+        });
+        let mut out = Vec::new();
+        for (probe, batch_out) in case.probes.iter().zip(batch) {
+            matcher.matches(probe, &mut out);
+            let (expected, close_calls) = brute_force(&case.scopes, probe);
+            assert_eq!(out, expected, "region [{lon}, {lat}], probe {probe:?}");
+            assert_eq!(batch_out, Some(expected), "matches_batch, region [{lon}, {lat}], probe {probe:?}");
+            matches_count += out.len();
+            close_calls_count += close_calls;
+        }
+    }
+    // The cases must not be vacuous, and must reach the exact tier.
+    assert!(matches_count > 300, "{matches_count} matches only");
+    assert!(close_calls_count > 50, "{close_calls_count} close calls only");
+}
+
+#[test]
+fn matcher_finds_nothing_without_scopes_and_reports_scopes_by_index() {
+    let probe = IncidentProbe::new(pos(0.0, 0.0), 100.0, at(1), at(1)).expect("a probe");
+    let mut out = vec![7];
+    Matcher::new(Vec::new()).matches(&probe, &mut out);
+    assert!(out.is_empty());
+    let route = LineString::new(vec![pos(-0.01, 0.0), pos(0.01, 0.0)]).expect("a route");
+    let scope = Scope::corridor("c-1".to_owned(), route, 10.0, vec![window(0, 2)]).expect("a scope");
+    let matcher = Matcher::new(vec![scope.clone(), scope]);
+    matcher.matches(&probe, &mut out);
+    assert_eq!(out, vec![0, 1]);
+    assert_eq!(matcher.scope(1).id(), "c-1");
+    assert_eq!(matcher.len(), 2);
+}

@@ -1,0 +1,383 @@
+//! What monitors, analysts and parties have recorded about the ground: incidents with
+//! every source and correction, statements, estimates, passages, totals, convoys,
+//! humanitarian notifications and acknowledgements. Nothing is overwritten: corrections,
+//! grades and dismissals are appended, and the latest one read.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::{
+    event::Event,
+    ids::{
+        AccountId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId,
+        PassageId, SourceId, StatementId, TotalId, ZoneId,
+    },
+    model::Group,
+    monitor::{
+        AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
+        SourceReport, TotalScope, When,
+    },
+    text::{Name, Reason},
+    time::Timestamp,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentRevision {
+    pub at: Timestamp,
+    pub kind: IncidentKind,
+    pub location: Location,
+    pub when: When,
+    /// Why it was corrected; absent for the original report.
+    pub reason: Option<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceRecord {
+    pub at: Timestamp,
+    pub added_by: AccountId,
+    #[serde(flatten)]
+    pub source: SourceReport,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GradeOverride {
+    pub at: Timestamp,
+    pub grade: Grade,
+    pub reason: Reason,
+    pub analyst: AccountId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DuplicateRecord {
+    pub at: Timestamp,
+    pub duplicate_of: IncidentId,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentRecord {
+    pub incident_id: IncidentId,
+    pub description: Reason,
+    pub reported_by: AccountId,
+    pub reported_at: Timestamp,
+    /// The original report first, then every correction.
+    pub revisions: Vec<IncidentRevision>,
+    pub sources: Vec<SourceRecord>,
+    pub grade_overrides: Vec<GradeOverride>,
+    pub duplicate_of: Option<DuplicateRecord>,
+}
+
+impl IncidentRecord {
+    pub fn current(&self) -> &IncidentRevision {
+        self.revisions.last().expect("an incident is created with its first revision")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatementRecord {
+    pub statement_id: StatementId,
+    pub party_id: Option<PartyId>,
+    pub author: AccountId,
+    pub at: Timestamp,
+    pub text: Reason,
+    pub incident_ids: Vec<IncidentId>,
+    pub stances: Vec<IncidentStance>,
+    pub agreements: Vec<AgreementRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DismissalRecord {
+    pub incident_id: IncidentId,
+    pub commitment_id: Option<CommitmentId>,
+    pub notification_id: Option<NotificationId>,
+    pub reason: Reason,
+    pub analyst: AccountId,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EstimateRecord {
+    pub estimate_id: EstimateId,
+    pub zone_id: ZoneId,
+    pub kind: EstimateKind,
+    pub min: u32,
+    pub max: u32,
+    pub as_of: Timestamp,
+    pub source: Name,
+    pub recorded_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PassageRecord {
+    pub passage_id: PassageId,
+    pub corridor_id: CorridorId,
+    pub group: Group,
+    pub direction: Direction,
+    pub people: u32,
+    pub vehicles: u32,
+    pub observed: When,
+    pub observer: AccountId,
+    pub recorded_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TotalRecord {
+    pub total_id: TotalId,
+    pub scope: TotalScope,
+    pub evacuated: u32,
+    pub as_of: Timestamp,
+    pub source: Name,
+    pub recorded_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConvoyUpdate {
+    pub at: Timestamp,
+    pub status: ConvoyStatus,
+    pub note: Option<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConvoyRecord {
+    pub convoy_id: ConvoyId,
+    pub corridor_id: CorridorId,
+    pub buses: u32,
+    pub ambulances: u32,
+    pub departs_at: Timestamp,
+    pub updates: Vec<ConvoyUpdate>,
+}
+
+impl ConvoyRecord {
+    pub fn status(&self) -> ConvoyStatus {
+        self.updates.last().map_or(ConvoyStatus::Scheduled, |u| u.status)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Acknowledgement {
+    pub party_id: PartyId,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotificationRecord {
+    pub notification_id: NotificationId,
+    pub notified: Notified,
+    pub party_ids: Vec<PartyId>,
+    pub deadline: Timestamp,
+    pub notified_by: Option<PartyId>,
+    pub notified_at: Timestamp,
+    pub acknowledgements: Vec<Acknowledgement>,
+}
+
+impl NotificationRecord {
+    /// Parties that had not acknowledged by the deadline, once it has passed at `at`.
+    pub fn overdue_parties(&self, at: Timestamp) -> Vec<&PartyId> {
+        if at < self.deadline {
+            return Vec::new();
+        }
+        self.party_ids
+            .iter()
+            .filter(|party| !self.acknowledgements.iter().any(|a| &a.party_id == *party && a.at <= self.deadline))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertAckRecord {
+    pub alert_id: AlertId,
+    pub party_id: Option<PartyId>,
+    pub author: AccountId,
+    pub at: Timestamp,
+}
+
+/// Everything monitoring has recorded, folded from the ledger.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Monitoring {
+    pub incidents: BTreeMap<IncidentId, IncidentRecord>,
+    pub source_ids: HashSet<SourceId>,
+    /// For each incident, the incidents marked as its duplicates.
+    pub duplicates: HashMap<IncidentId, Vec<IncidentId>>,
+    pub statements: BTreeMap<StatementId, StatementRecord>,
+    pub dismissals: Vec<DismissalRecord>,
+    pub estimates: BTreeMap<EstimateId, EstimateRecord>,
+    pub passages: BTreeMap<PassageId, PassageRecord>,
+    pub totals: BTreeMap<TotalId, TotalRecord>,
+    pub convoys: BTreeMap<ConvoyId, ConvoyRecord>,
+    pub notifications: BTreeMap<NotificationId, NotificationRecord>,
+    pub alert_acks: Vec<AlertAckRecord>,
+}
+
+impl Monitoring {
+    /// Folds a monitoring event; returns false for events that are not about monitoring.
+    pub(crate) fn evolve(&mut self, at: Timestamp, event: &Event) -> bool {
+        match event {
+            Event::IncidentReported { incident_id, kind, location, when, description, source, reported_by } => {
+                self.source_ids.insert(source.source_id.clone());
+                let record = IncidentRecord {
+                    incident_id: incident_id.clone(),
+                    description: description.clone(),
+                    reported_by: reported_by.clone(),
+                    reported_at: at,
+                    revisions: vec![IncidentRevision {
+                        at,
+                        kind: *kind,
+                        location: *location,
+                        when: *when,
+                        reason: None,
+                    }],
+                    sources: vec![SourceRecord { at, added_by: reported_by.clone(), source: source.clone() }],
+                    grade_overrides: Vec::new(),
+                    duplicate_of: None,
+                };
+                self.incidents.insert(incident_id.clone(), record);
+            }
+            Event::SourceAdded { incident_id, source, added_by } => {
+                self.source_ids.insert(source.source_id.clone());
+                if let Some(incident) = self.incidents.get_mut(incident_id) {
+                    incident.sources.push(SourceRecord { at, added_by: added_by.clone(), source: source.clone() });
+                }
+            }
+            Event::IncidentCorrected { incident_id, kind, location, when, reason } => {
+                if let Some(incident) = self.incidents.get_mut(incident_id) {
+                    let current = incident.current().clone();
+                    incident.revisions.push(IncidentRevision {
+                        at,
+                        kind: kind.unwrap_or(current.kind),
+                        location: location.unwrap_or(current.location),
+                        when: when.unwrap_or(current.when),
+                        reason: Some(reason.clone()),
+                    });
+                }
+            }
+            Event::IncidentGraded { incident_id, grade, reason, analyst } => {
+                if let Some(incident) = self.incidents.get_mut(incident_id) {
+                    let record = GradeOverride { at, grade: *grade, reason: reason.clone(), analyst: analyst.clone() };
+                    incident.grade_overrides.push(record);
+                }
+            }
+            Event::DuplicateMarked { incident_id, duplicate_of, reason } => {
+                if let Some(incident) = self.incidents.get_mut(incident_id) {
+                    let record = DuplicateRecord { at, duplicate_of: duplicate_of.clone(), reason: reason.clone() };
+                    incident.duplicate_of = Some(record);
+                }
+                self.duplicates.entry(duplicate_of.clone()).or_default().push(incident_id.clone());
+            }
+            Event::ViolationDismissed { incident_id, commitment_id, notification_id, reason, analyst } => {
+                self.dismissals.push(DismissalRecord {
+                    incident_id: incident_id.clone(),
+                    commitment_id: commitment_id.clone(),
+                    notification_id: notification_id.clone(),
+                    reason: reason.clone(),
+                    analyst: analyst.clone(),
+                    at,
+                });
+            }
+            Event::StatementMade { statement_id, party_id, author, text, incident_ids, stances, agreements } => {
+                let record = StatementRecord {
+                    statement_id: statement_id.clone(),
+                    party_id: party_id.clone(),
+                    author: author.clone(),
+                    at,
+                    text: text.clone(),
+                    incident_ids: incident_ids.clone(),
+                    stances: stances.clone(),
+                    agreements: agreements.clone(),
+                };
+                self.statements.insert(statement_id.clone(), record);
+            }
+            Event::PopulationEstimated { estimate_id, zone_id, kind, min, max, as_of, source } => {
+                let record = EstimateRecord {
+                    estimate_id: estimate_id.clone(),
+                    zone_id: zone_id.clone(),
+                    kind: *kind,
+                    min: *min,
+                    max: *max,
+                    as_of: *as_of,
+                    source: source.clone(),
+                    recorded_at: at,
+                };
+                self.estimates.insert(estimate_id.clone(), record);
+            }
+            Event::PassageRecorded {
+                passage_id,
+                corridor_id,
+                group,
+                direction,
+                people,
+                vehicles,
+                observed,
+                observer,
+            } => {
+                let record = PassageRecord {
+                    passage_id: passage_id.clone(),
+                    corridor_id: corridor_id.clone(),
+                    group: *group,
+                    direction: *direction,
+                    people: *people,
+                    vehicles: *vehicles,
+                    observed: *observed,
+                    observer: observer.clone(),
+                    recorded_at: at,
+                };
+                self.passages.insert(passage_id.clone(), record);
+            }
+            Event::TotalReported { total_id, scope, evacuated, as_of, source } => {
+                let record = TotalRecord {
+                    total_id: total_id.clone(),
+                    scope: scope.clone(),
+                    evacuated: *evacuated,
+                    as_of: *as_of,
+                    source: source.clone(),
+                    recorded_at: at,
+                };
+                self.totals.insert(total_id.clone(), record);
+            }
+            Event::ConvoyScheduled { convoy_id, corridor_id, buses, ambulances, departs_at } => {
+                let record = ConvoyRecord {
+                    convoy_id: convoy_id.clone(),
+                    corridor_id: corridor_id.clone(),
+                    buses: *buses,
+                    ambulances: *ambulances,
+                    departs_at: *departs_at,
+                    updates: Vec::new(),
+                };
+                self.convoys.insert(convoy_id.clone(), record);
+            }
+            Event::ConvoyUpdated { convoy_id, status, note } => {
+                if let Some(convoy) = self.convoys.get_mut(convoy_id) {
+                    convoy.updates.push(ConvoyUpdate { at, status: *status, note: note.clone() });
+                }
+            }
+            Event::HumanitarianNotified { notification_id, notified, party_ids, deadline, notified_by } => {
+                let record = NotificationRecord {
+                    notification_id: notification_id.clone(),
+                    notified: notified.clone(),
+                    party_ids: party_ids.clone(),
+                    deadline: *deadline,
+                    notified_by: notified_by.clone(),
+                    notified_at: at,
+                    acknowledgements: Vec::new(),
+                };
+                self.notifications.insert(notification_id.clone(), record);
+            }
+            Event::NotificationAcknowledged { notification_id, party_id } => {
+                if let Some(notification) = self.notifications.get_mut(notification_id) {
+                    notification.acknowledgements.push(Acknowledgement { party_id: party_id.clone(), at });
+                }
+            }
+            Event::AlertAcknowledged { alert_id, party_id, author } => {
+                let record = AlertAckRecord {
+                    alert_id: alert_id.clone(),
+                    party_id: party_id.clone(),
+                    author: author.clone(),
+                    at,
+                };
+                self.alert_acks.push(record);
+            }
+            _ => return false,
+        }
+        true
+    }
+}

@@ -1,0 +1,263 @@
+//! What the monitoring record means: an incident's grade, its figures and attribution
+//! derived from its sources' claims and the parties' statements, and its violations of
+//! active commitments and of humanitarian notifications.
+//!
+//! Derived on demand from the record, like every status; nothing here is stored. The
+//! geometric test is the matcher's (`matcher::distance_to_route_m`,
+//! `matcher::distance_to_zone_m`); `truce match` runs the same test in bulk with its
+//! R-tree. Commitments are checked at the incident's start.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::{
+    geometry::geodesic_distance_m,
+    ids::{ForceId, IncidentId, PartyId},
+    matcher::{distance_to_route_m, distance_to_zone_m},
+    model::{CommitmentKind, Scope},
+    monitor::{CountRange, Grade, IncidentKind, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
+    monitor_state::{IncidentRecord, SourceRecord},
+    state::State,
+    status::CommitmentStatusKind,
+};
+
+/// One casualty figure across the sources that give it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub field: &'static str,
+    /// The lowest minimum and highest maximum claimed.
+    pub range: CountRange,
+    pub sources_count: usize,
+    /// False when two sources' ranges do not overlap: both stand.
+    pub sources_agree: bool,
+}
+
+impl State {
+    /// The incident's sources together with those of the incidents marked its duplicates.
+    pub fn incident_sources<'a>(&'a self, incident: &'a IncidentRecord) -> Vec<&'a SourceRecord> {
+        let mut sources: Vec<&SourceRecord> = incident.sources.iter().collect();
+        if let Some(duplicates) = self.monitoring.duplicates.get(&incident.incident_id) {
+            for id in duplicates {
+                if let Some(duplicate) = self.monitoring.incidents.get(id) {
+                    sources.extend(duplicate.sources.iter());
+                }
+            }
+        }
+        sources
+    }
+
+    /// Forces said to be responsible, by sources' claims and by statements' accusations.
+    pub fn accused_forces(&self, incident: &IncidentRecord) -> BTreeSet<ForceId> {
+        let mut forces: BTreeSet<ForceId> =
+            self.incident_sources(incident).iter().filter_map(|s| s.source.responsible_force_id.clone()).collect();
+        for statement in self.monitoring.statements.values() {
+            for stance in &statement.stances {
+                if let IncidentStance::Accuses { incident_id, force_id } = stance {
+                    if incident_id == &incident.incident_id {
+                        forces.insert(force_id.clone());
+                    }
+                }
+            }
+        }
+        forces
+    }
+
+    /// The one force held responsible, when every claim and accusation names the same.
+    pub fn attributed_force(&self, incident: &IncidentRecord) -> Option<ForceId> {
+        let forces = self.accused_forces(incident);
+        if forces.len() != 1 {
+            return None;
+        }
+        forces.into_iter().next()
+    }
+
+    /// The grade derived from sources and statements, unless an analyst overrode it.
+    pub fn grade(&self, incident: &IncidentRecord) -> Grade {
+        if let Some(grade_override) = incident.grade_overrides.last() {
+            return grade_override.grade;
+        }
+        let sources = self.incident_sources(incident);
+        let accused = self.accused_forces(incident);
+        let on_site = sources.iter().any(|s| s.source.kind == SourceKind::MonitorOnSite);
+        let accused_confirms = self.monitoring.statements.values().any(|statement| {
+            let Some(party_id) = &statement.party_id else {
+                return false;
+            };
+            let confirms = statement
+                .stances
+                .iter()
+                .any(|s| matches!(s, IncidentStance::Confirms { incident_id } if incident_id == &incident.incident_id));
+            confirms && accused.iter().any(|force| self.answers_for(party_id, force))
+        });
+        if on_site || accused_confirms {
+            return Grade::Verified;
+        }
+        if accused.len() > 1 {
+            return Grade::Contested;
+        }
+        let independent: BTreeSet<&str> = sources.iter().map(|s| s.source.independence_key()).collect();
+        if independent.len() >= 2 {
+            return Grade::Corroborated;
+        }
+        Grade::SingleSource
+    }
+
+    pub fn answers_for(&self, party_id: &PartyId, force_id: &ForceId) -> bool {
+        self.forces.get(force_id).is_some_and(|force| force.party_ids.contains(party_id))
+    }
+
+    /// Casualty figures across sources; unknown figures are absent, never zero.
+    pub fn figures(&self, incident: &IncidentRecord) -> Vec<Figure> {
+        let sources = self.incident_sources(incident);
+        let mut figures = Vec::new();
+        for idx in 0..4 {
+            let ranges: Vec<CountRange> = sources.iter().filter_map(|s| s.source.casualties.ranges()[idx].1).collect();
+            let Some(first) = ranges.first() else {
+                continue;
+            };
+            let field = first_field(idx);
+            let min = ranges.iter().map(|r| r.min).min().unwrap_or(first.min);
+            let max = ranges.iter().map(|r| r.max).max().unwrap_or(first.max);
+            let highest_min = ranges.iter().map(|r| r.min).max().unwrap_or(first.min);
+            let lowest_max = ranges.iter().map(|r| r.max).min().unwrap_or(first.max);
+            figures.push(Figure {
+                field,
+                range: CountRange { min, max },
+                sources_count: ranges.len(),
+                sources_agree: highest_min <= lowest_max,
+            });
+        }
+        figures
+    }
+
+    /// Every violation the incident constitutes, against commitments and notifications.
+    pub fn violations_of(&self, incident_id: &IncidentId) -> Vec<Violation> {
+        let Some(incident) = self.monitoring.incidents.get(incident_id) else {
+            return Vec::new();
+        };
+        if incident.duplicate_of.is_some() {
+            return Vec::new();
+        }
+        let grade = self.grade(incident);
+        let revision = incident.current();
+        let at = revision.when.start;
+        let perpetrators: Vec<PartyId> = self
+            .attributed_force(incident)
+            .and_then(|force| self.forces.get(&force))
+            .map(|force| force.party_ids.clone())
+            .unwrap_or_default();
+        let mut violations = Vec::new();
+        for commitment_id in self.commitment_agreements.keys() {
+            let Some(status) = self.commitment_status(commitment_id, at) else {
+                continue;
+            };
+            if status.status != CommitmentStatusKind::Active {
+                continue;
+            }
+            let Some((agreement, spec)) = self.commitment_spec(commitment_id) else {
+                continue;
+            };
+            let forbidden = match spec.kind {
+                CommitmentKind::NoAttack | CommitmentKind::CeaseFire => revision.kind.is_attack(),
+                CommitmentKind::AllowAccess => {
+                    matches!(revision.kind, IncidentKind::Obstruction | IncidentKind::AttackOnConvoy)
+                }
+                CommitmentKind::SecureConsent | CommitmentKind::ProvideTransport => false,
+            };
+            if !forbidden {
+                continue;
+            }
+            let position = revision.location.position;
+            let uncertainty_m = revision.location.uncertainty_m;
+            let inside = match &spec.scope {
+                Scope::Corridor(corridor_id) => {
+                    let version = agreement.version(status.version);
+                    let corridor = version
+                        .and_then(|v| v.terms.corridors.iter().find(|c| &c.corridor_id == corridor_id))
+                        .or_else(|| self.corridors.get(corridor_id).map(|record| &record.spec));
+                    corridor.is_some_and(|c| distance_to_route_m(position, &c.route) <= c.half_width_m + uncertainty_m)
+                }
+                Scope::Zone(zone_id) => self
+                    .zones
+                    .get(zone_id)
+                    .is_some_and(|zone| distance_to_zone_m(position, zone.boundary_at(at)) <= uncertainty_m),
+            };
+            if !inside {
+                continue;
+            }
+            let mut parties = vec![spec.party_id.clone()];
+            parties.extend(perpetrators.iter().filter(|p| **p != spec.party_id).cloned());
+            let dismissal = self
+                .monitoring
+                .dismissals
+                .iter()
+                .rev()
+                .find(|d| &d.incident_id == incident_id && d.commitment_id.as_ref() == Some(commitment_id));
+            violations.push(Violation {
+                incident_id: incident_id.clone(),
+                commitment_id: Some(commitment_id.clone()),
+                notification_id: None,
+                agreement_id: Some(agreement.agreement_id.clone()),
+                status: violation_status(grade, dismissal.is_some()),
+                parties,
+                grade,
+                dismissed_reason: dismissal.map(|d| d.reason.clone()),
+            });
+        }
+        for notification in self.monitoring.notifications.values() {
+            let position = revision.location.position;
+            let uncertainty_m = revision.location.uncertainty_m;
+            let hit = revision.kind.is_attack()
+                && match &notification.notified {
+                    Notified::Site { position: site, radius_m, .. } => {
+                        geodesic_distance_m(position, *site) <= radius_m + uncertainty_m
+                    }
+                    Notified::Movement { route, half_width_m, window, .. } => {
+                        revision.when.overlaps(window)
+                            && distance_to_route_m(position, route) <= half_width_m + uncertainty_m
+                    }
+                };
+            if !hit {
+                continue;
+            }
+            let mut parties = notification.party_ids.clone();
+            parties.extend(notification.notified_by.iter().cloned());
+            parties.sort();
+            parties.dedup();
+            let dismissal = self.monitoring.dismissals.iter().rev().find(|d| {
+                &d.incident_id == incident_id && d.notification_id.as_ref() == Some(&notification.notification_id)
+            });
+            violations.push(Violation {
+                incident_id: incident_id.clone(),
+                commitment_id: None,
+                notification_id: Some(notification.notification_id.clone()),
+                agreement_id: None,
+                status: violation_status(grade, dismissal.is_some()),
+                parties,
+                grade,
+                dismissed_reason: dismissal.map(|d| d.reason.clone()),
+            });
+        }
+        violations
+    }
+
+    /// Every violation of every incident.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.monitoring.incidents.keys().flat_map(|id| self.violations_of(id)).collect()
+    }
+}
+
+fn first_field(idx: usize) -> &'static str {
+    ["killed", "injured", "civilians_killed", "children_killed"][idx]
+}
+
+fn violation_status(grade: Grade, dismissed: bool) -> ViolationStatus {
+    if dismissed || grade == Grade::Discounted {
+        return ViolationStatus::Dismissed;
+    }
+    match grade {
+        Grade::Corroborated | Grade::Verified => ViolationStatus::Substantiated,
+        _ => ViolationStatus::Alleged,
+    }
+}

@@ -1,0 +1,343 @@
+//! `truce-load`: the write bar of DESIGN.md section 9, measured end to end.
+//!
+//! It starts a `truce serve` on a fresh data directory (or uses one already running),
+//! signs N `register_party` commands before any timing, sends them over HTTP, and reports
+//! accepted commands per second and acknowledgement latencies. In the same run it times
+//! single-thread Ed25519 `verify_strict` as the yardstick, since these machines are noisy
+//! and only a ratio taken side by side means much.
+//!
+//! It measures; it asserts no bar. It exits non-zero only when the run itself went wrong
+//! (a failed request, or a log that did not grow by the number of acknowledgements).
+
+mod commands;
+mod cpu;
+mod drive;
+mod server;
+mod yardstick;
+
+use std::{
+    path::PathBuf,
+    process::ExitCode,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context as _};
+use bytes::Bytes;
+use clap::Parser;
+
+use crate::{
+    commands::{presign, Operator},
+    cpu::CpuUse,
+    drive::Outcome,
+    server::SpawnedServer,
+    yardstick::VerifyRates,
+};
+
+/// The write bar: accepted signed commands per second on 2 cores.
+const WRITES_PER_S_GOAL: f64 = 10_000.0;
+/// The latency bar at half that rate: p99 acknowledgement, in milliseconds.
+const LATENCY_MS_P99_GOAL: f64 = 20.0;
+/// Commands are signed before the run with one `issued_at`, which the server accepts for
+/// 600 s (`ISSUED_AT_SKEW_S_MAX`); a run stops well before that.
+const RUN_S_MAX: u64 = 480;
+/// The cores the bar is set on.
+const SERVER_CORES: f64 = 2.0;
+
+#[derive(Parser)]
+#[command(name = "truce-load", about = "Measure signed writes per second and acknowledgement latency of truce serve")]
+struct Args {
+    /// Commands to send, each signed before the timing starts.
+    #[arg(long, default_value_t = 50_000)]
+    requests: usize,
+    /// Connections: each sends back to back (closed loop), or at most this many are open
+    /// (open loop).
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Stop sending after this many seconds, whatever is left.
+    #[arg(long, default_value_t = 120)]
+    seconds: u64,
+    /// Open loop instead: send this many commands per second, whatever the server does,
+    /// and report latencies from when each was due.
+    #[arg(long)]
+    rate: Option<u32>,
+    /// Use this running server instead of starting one (with --data).
+    #[arg(long, requires = "data")]
+    server: Option<String>,
+    /// The data directory of --server: its operator key signs the commands.
+    #[arg(long, requires = "server")]
+    data: Option<PathBuf>,
+    /// The `truce` binary to start (default: the one next to this executable).
+    #[arg(long, env = "TRUCE_BIN")]
+    truce: Option<PathBuf>,
+    /// Signatures to verify for the single-thread yardstick.
+    #[arg(long, default_value_t = 20_000)]
+    verify_count: usize,
+    /// Worker threads of the load client's runtime; 1 leaves the most CPU to the server.
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// Write every acknowledgement as `sent_ms,latency_ms` to this CSV file, to see when
+    /// the slow ones happened.
+    #[arg(long)]
+    latency_csv: Option<PathBuf>,
+}
+
+/// Where the commands go.
+enum Target {
+    Spawned { server: SpawnedServer, truce: PathBuf },
+    External { base_url: String, data: PathBuf },
+}
+
+impl Target {
+    fn base_url(&self) -> &str {
+        match self {
+            Target::Spawned { server, .. } => &server.base_url,
+            Target::External { base_url, .. } => base_url,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(code) => code,
+        Err(err) => {
+            let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
+            eprintln!("error: {}", causes.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.seconds > RUN_S_MAX {
+        bail!("--seconds must be at most {RUN_S_MAX}: the commands are signed up front and expire after 600 s");
+    }
+    if args.requests == 0 || args.concurrency == 0 || args.client_threads == 0 || args.rate == Some(0) {
+        bail!("--requests, --concurrency, --client-threads and --rate must be positive");
+    }
+    let target = match (args.server.clone(), args.data.clone()) {
+        (Some(base_url), Some(data)) => Target::External { base_url: base_url.trim_end_matches('/').to_owned(), data },
+        _ => {
+            let truce = server::find_truce_binary(args.truce.clone())?;
+            eprintln!("starting {} serve on a fresh data directory", truce.display());
+            Target::Spawned { server: SpawnedServer::start(&truce)?, truce }
+        }
+    };
+    let data = match &target {
+        Target::Spawned { server, .. } => server.data.clone(),
+        Target::External { data, .. } => data.clone(),
+    };
+    let operator = Operator::read(&data)?;
+
+    eprintln!("signing {} commands", args.requests);
+    let signing_start = Instant::now();
+    let presigned = presign(&operator, args.requests, args.verify_count)?;
+    let signing = signing_start.elapsed();
+
+    let tree_size_before = server::tree_size(target.base_url())?;
+    let pid = match &target {
+        Target::Spawned { server, .. } => Some(server.pid().to_string()),
+        Target::External { .. } => None,
+    };
+    let server_cpu_before = pid.as_deref().and_then(cpu::sample);
+    let client_cpu_before = cpu::sample("self");
+    let machine_busy_before = cpu::machine_busy_ticks();
+    eprintln!("sending to {}", target.base_url());
+    let outcome = send_all(&args, target.base_url(), presigned.bodies)?;
+    let server_cpu = server_cpu_before.zip(pid.as_deref().and_then(cpu::sample)).map(|(a, b)| a.until(&b));
+    let client_cpu = client_cpu_before.zip(cpu::sample("self")).map(|(a, b)| a.until(&b));
+    let machine_busy_s = machine_busy_before
+        .zip(cpu::machine_busy_ticks())
+        .map(|(before, after)| cpu::ticks_to_s(after.saturating_sub(before)));
+    let tree_size_after = server::tree_size(target.base_url())?;
+
+    let description = match &target {
+        Target::Spawned { truce, server } => {
+            format!("spawned {} at {} (log: {})", truce.display(), server.base_url, server.log_path.display())
+        }
+        Target::External { base_url, .. } => format!("existing server at {base_url}"),
+    };
+    // The yardstick runs with the server stopped, so the two do not share the cores.
+    drop(target);
+    eprintln!("timing single-thread signature verification");
+    let verify = yardstick::measure(&operator.key.public_key(), &presigned.samples)?;
+
+    let report = Report {
+        args: &args,
+        description,
+        signing,
+        outcome: &outcome,
+        log_growth: tree_size_after.saturating_sub(tree_size_before),
+        server_cpu,
+        client_cpu,
+        machine_busy_s,
+        verify,
+    };
+    report.print();
+    if let Some(path) = &args.latency_csv {
+        write_latency_csv(path, &outcome)?;
+        println!("latencies written to {}", path.display());
+    }
+    let log_matches = report.log_growth == outcome.accepted_count() || args.server.is_some();
+    if outcome.errors_count() > 0 || outcome.not_sent_count > 0 || !log_matches {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn send_all(args: &Args, base_url: &str, bodies: Vec<Vec<u8>>) -> anyhow::Result<Outcome> {
+    let runtime = match args.client_threads {
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        threads => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
+    }
+    .context("starting the client runtime")?;
+    let endpoint = drive::Endpoint::parse(base_url, "/api/v1/commands")?;
+    let bodies: Arc<Vec<Bytes>> = Arc::new(bodies.into_iter().map(Bytes::from).collect());
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let outcome = match args.rate {
+        Some(rate) => runtime.block_on(drive::open_loop(endpoint, bodies, rate, args.concurrency, deadline)),
+        None => runtime.block_on(drive::closed_loop(endpoint, bodies, args.concurrency, deadline)),
+    };
+    Ok(outcome)
+}
+
+struct Report<'a> {
+    args: &'a Args,
+    description: String,
+    signing: Duration,
+    outcome: &'a Outcome,
+    log_growth: u64,
+    server_cpu: Option<CpuUse>,
+    client_cpu: Option<CpuUse>,
+    /// CPU seconds the whole machine spent during the run, all processes.
+    machine_busy_s: Option<f64>,
+    verify: VerifyRates,
+}
+
+impl Report<'_> {
+    fn print(&self) {
+        let outcome = self.outcome;
+        let wall_s = outcome.wall().as_secs_f64();
+        let accepted = outcome.accepted_count();
+        let accepted_per_s = if wall_s > 0.0 { accepted as f64 / wall_s } else { 0.0 };
+        let mode = match self.args.rate {
+            Some(rate) => format!(
+                "open loop at {rate} commands/s over at most {} connections (latency from when each was due)",
+                self.args.concurrency
+            ),
+            None => format!("closed loop, {} connections", self.args.concurrency),
+        };
+        let p99_ms = outcome.latency_ms(0.99);
+        println!();
+        println!("==================== truce-load summary ====================");
+        println!("server                 {}", self.description);
+        println!("mode                   {mode}; client runtime threads: {}", self.args.client_threads);
+        println!(
+            "commands               {} signed before timing ({:.1} s), {} sent",
+            self.args.requests,
+            self.signing.as_secs_f64(),
+            outcome.sent_count
+        );
+        println!("accepted (201)         {accepted}; the log grew by {} entries", self.log_growth);
+        println!("errors                 {}{}", outcome.errors_count(), error_list(outcome));
+        println!("connections opened     {}", outcome.connections_opened_count);
+        if outcome.not_sent_count > 0 {
+            println!("not sent               {} (client in-flight cap reached)", outcome.not_sent_count);
+        }
+        println!("wall clock             {wall_s:.3} s from first send to last acknowledgement");
+        println!("accepted per second    {accepted_per_s:.0}");
+        println!(
+            "latency ms             p50 {:.2}  p99 {p99_ms:.2}  max {:.2}",
+            outcome.latency_ms(0.5),
+            outcome.latency_ms(1.0)
+        );
+        if let Some(cpu) = &self.server_cpu {
+            print_cpu("server CPU", cpu, wall_s, accepted);
+        }
+        if let Some(cpu) = &self.client_cpu {
+            print_cpu("load client CPU", cpu, wall_s, accepted);
+        }
+        if let Some(machine_s) = self.machine_busy_s {
+            let ours_s = self.server_cpu.as_ref().map_or(0.0, |cpu| cpu.total_s)
+                + self.client_cpu.as_ref().map_or(0.0, |cpu| cpu.total_s);
+            let others_s = (machine_s - ours_s).max(0.0);
+            // Other work on the machine takes cores from the server: a noisy run, not a slow server.
+            println!(
+                "other processes CPU    {others_s:.2} s = {:.2} cores{}",
+                others_s / wall_s,
+                if others_s / wall_s > 0.1 { " (the machine was busy: take these figures with care)" } else { "" }
+            );
+        }
+        if let Some(cpu) = self.server_cpu.as_ref().filter(|cpu| cpu.total_s > 0.0) {
+            // Derived, not measured: what the server's CPU cost per command would allow if
+            // the load client did not share the cores with it.
+            println!(
+                "server alone, derived  {:.0} commands/s on {SERVER_CORES} cores at this CPU cost per command",
+                SERVER_CORES * accepted as f64 / cpu.total_s
+            );
+        }
+        println!(
+            "yardstick, 1 thread    verify_strict {:.0}/s ({:.1} us each); verify_command (JCS + verify) {:.0}/s; \
+             over {} signatures",
+            self.verify.strict_per_s,
+            1e6 / self.verify.strict_per_s,
+            self.verify.command_per_s,
+            self.verify.signatures_count
+        );
+        println!(
+            "ratio                  accepted/s : verify_strict/s = {:.3} (the 10k/s goal is {:.3} here)",
+            accepted_per_s / self.verify.strict_per_s,
+            WRITES_PER_S_GOAL / self.verify.strict_per_s
+        );
+        match self.args.rate {
+            None => println!(
+                "goal                   >= {WRITES_PER_S_GOAL:.0} accepted/s on 2 cores: {}",
+                verdict(accepted_per_s >= WRITES_PER_S_GOAL)
+            ),
+            Some(rate) => println!(
+                "goal                   p99 < {LATENCY_MS_P99_GOAL:.0} ms at {rate}/s (the bar is at 5000/s): {}",
+                verdict(p99_ms < LATENCY_MS_P99_GOAL)
+            ),
+        }
+        println!("=============================================================");
+    }
+}
+
+fn write_latency_csv(path: &std::path::Path, outcome: &Outcome) -> anyhow::Result<()> {
+    let mut rows: Vec<(u64, u64)> =
+        outcome.sent_offsets_us.iter().copied().zip(outcome.latencies_us.iter().copied()).collect();
+    rows.sort_unstable();
+    let mut text = String::from("sent_ms,latency_ms\n");
+    for (sent_us, latency_us) in rows {
+        text.push_str(&format!("{:.3},{:.3}\n", sent_us as f64 / 1000.0, latency_us as f64 / 1000.0));
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+fn print_cpu(label: &str, cpu: &CpuUse, wall_s: f64, accepted: u64) {
+    let per_command_us = if accepted > 0 { cpu.total_s * 1e6 / accepted as f64 } else { f64::NAN };
+    let cores = if wall_s > 0.0 { cpu.total_s / wall_s } else { f64::NAN };
+    let threads: Vec<String> =
+        cpu.by_thread_name.iter().map(|(name, seconds)| format!("{name} {seconds:.2} s")).collect();
+    println!(
+        "{label:<22} {:.2} s = {cores:.2} cores, {per_command_us:.0} us per accepted command ({})",
+        cpu.total_s,
+        threads.join(", ")
+    );
+}
+
+fn error_list(outcome: &Outcome) -> String {
+    if outcome.errors.is_empty() {
+        return String::new();
+    }
+    let kinds: Vec<String> = outcome.errors.iter().map(|(kind, count)| format!("{kind}: {count}")).collect();
+    format!(" ({})", kinds.join(", "))
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "NOT met"
+    }
+}

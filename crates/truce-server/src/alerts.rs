@@ -1,0 +1,388 @@
+//! Public alerts: as JSON pages, as OASIS CAP 1.2 messages, and as an Atom feed of them.
+//!
+//! Alerts are raised by core as entries are applied (`State::alerts`); this module only
+//! renders them. Alerts about humanitarian notifications are confidential and are left out
+//! of everything here: `is_public` is the one test, shared with the stream and webhooks.
+//! XML is written with quick-xml's writer, which escapes text and attribute values.
+
+use std::io;
+
+use axum::{
+    extract::State as AxumState,
+    http::header,
+    response::{IntoResponse, Response},
+    Json,
+};
+use quick_xml::{events::BytesDecl, events::BytesText, Writer};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use truce_core::{
+    AgreementId, Alert, AlertId, AlertKind, CommitmentId, IncidentId, PartyId, State, Timestamp, ViolationStatus,
+};
+
+use crate::{
+    extract::{ApiPath, ApiQuery},
+    monitoring::Page,
+    problem::ApiError,
+    AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
+};
+
+/// The media type of a CAP message.
+pub const CAP_CONTENT_TYPE: &str = "application/cap+xml";
+/// The media type of an Atom feed (RFC 4287).
+pub const ATOM_CONTENT_TYPE: &str = "application/atom+xml";
+/// The CAP 1.2 namespace.
+pub const CAP_NAMESPACE: &str = "urn:oasis:names:tc:emergency:cap:1.2";
+/// The Atom namespace.
+pub const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";
+/// Entries in the Atom feed: the most recent public alerts.
+pub const ATOM_ENTRIES_MAX: usize = 50;
+
+/// An alert as the public sees it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AlertView {
+    /// `<seq>.<n>`: the entry that raised it and its place among that entry's alerts.
+    pub alert_id: AlertId,
+    pub seq: u64,
+    pub raised_at: Timestamp,
+    pub kind: AlertKindView,
+    /// The parties it is addressed to.
+    pub parties: Vec<PartyId>,
+    pub headline: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<IncidentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitment_id: Option<CommitmentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement_id: Option<AgreementId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation_status: Option<ViolationStatus>,
+    /// Where the alert is as an OASIS CAP 1.2 message.
+    pub cap_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKindView {
+    ViolationNew,
+    ViolationChanged,
+    AgreementChanged,
+}
+
+impl AlertKindView {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKindView::ViolationNew => "violation_new",
+            AlertKindView::ViolationChanged => "violation_changed",
+            AlertKindView::AgreementChanged => "agreement_changed",
+        }
+    }
+}
+
+impl From<AlertKind> for AlertKindView {
+    fn from(kind: AlertKind) -> AlertKindView {
+        match kind {
+            AlertKind::ViolationNew => AlertKindView::ViolationNew,
+            AlertKind::ViolationChanged => AlertKindView::ViolationChanged,
+            AlertKind::AgreementChanged => AlertKindView::AgreementChanged,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsQuery {
+    /// The `next_cursor` of the previous page (an alert id); the first page when absent.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    cursor: Option<String>,
+    /// Items in the page at the most.
+    #[serde(default)]
+    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
+    limit: Option<u32>,
+}
+
+/// Whether an alert may be shown to anyone: not one about a confidential notification.
+pub fn is_public(alert: &Alert) -> bool {
+    alert.notification_id.is_none()
+}
+
+/// The order of alerts: by entry, then by place in the entry.
+pub(crate) fn alert_key(alert_id: &str) -> Option<(u64, u32)> {
+    let (seq, n) = alert_id.split_once('.')?;
+    let valid =
+        |part: &str, len_max: usize| (1..=len_max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+    if !valid(seq, 16) || !valid(n, 6) {
+        return None;
+    }
+    Some((seq.parse().ok()?, n.parse().ok()?))
+}
+
+pub fn alert_view(alert: &Alert) -> AlertView {
+    AlertView {
+        alert_id: alert.alert_id.clone(),
+        seq: alert.seq,
+        raised_at: alert.raised_at,
+        kind: alert.kind.into(),
+        parties: alert.parties.clone(),
+        headline: alert.headline.clone(),
+        incident_id: alert.incident_id.clone(),
+        commitment_id: alert.commitment_id.clone(),
+        agreement_id: alert.agreement_id.clone(),
+        violation_status: alert.violation_status,
+        cap_url: format!("/api/v1/alerts/{}.cap", alert.alert_id),
+    }
+}
+
+/// The public alerts after `after` (every one when `None`), oldest first.
+pub(crate) fn public_alerts_after(state: &State, after: Option<(u64, u32)>) -> impl Iterator<Item = &Alert> {
+    // Alerts are appended in entry order, so the first one after the key is found by bisection.
+    let start = match after {
+        None => 0,
+        Some(key) => state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k <= key)),
+    };
+    state.alerts[start..].iter().filter(|a| is_public(a))
+}
+
+pub async fn alerts(
+    AxumState(app): AxumState<AppState>,
+    ApiQuery(query): ApiQuery<AlertsQuery>,
+) -> Result<Json<Page<AlertView>>, ApiError> {
+    let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
+    if limit == 0 || limit > PAGE_SIZE_MAX {
+        return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
+    }
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(cursor) => Some(
+            alert_key(cursor)
+                .ok_or_else(|| ApiError::bad_request("cursor", "cursor must be an alert id, `<seq>.<n>`"))?,
+        ),
+    };
+    let page = app.node.read_state(|state| {
+        let mut items: Vec<AlertView> =
+            public_alerts_after(state, after).take(limit as usize + 1).map(alert_view).collect();
+        let next_cursor = match items.len() > limit as usize {
+            true => {
+                items.truncate(limit as usize);
+                items.last().map(|a| a.alert_id.to_string())
+            }
+            false => None,
+        };
+        Page { items, next_cursor }
+    });
+    Ok(Json(page))
+}
+
+/// `{id}.cap`: one public alert as a CAP 1.2 message.
+pub async fn alert_cap(
+    AxumState(app): AxumState<AppState>,
+    ApiPath(file): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::NotFound { kind: "alert", id: file.clone() };
+    let id = file.strip_suffix(".cap").ok_or_else(not_found)?;
+    let key = alert_key(id).ok_or_else(not_found)?;
+    let origin = app.node.origin().to_owned();
+    let xml = app.node.read_state(|state| {
+        // Confidential alerts are as absent as alerts that never were.
+        let idx = state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k < key));
+        let alert =
+            state.alerts.get(idx).filter(|a| a.alert_id.as_str() == id && is_public(a)).ok_or_else(not_found)?;
+        cap_message(state, &origin, alert).map_err(|err| ApiError::Internal(format!("writing CAP: {err}")))
+    })?;
+    Ok(([(header::CONTENT_TYPE, CAP_CONTENT_TYPE)], xml).into_response())
+}
+
+/// The Atom feed of the most recent public alerts, newest first, each linking to its CAP.
+pub async fn alerts_atom(AxumState(app): AxumState<AppState>) -> Result<Response, ApiError> {
+    let origin = app.node.origin().to_owned();
+    let now = app.clock.now();
+    let xml = app
+        .node
+        .read_state(|state| atom_feed(state, &origin, now))
+        .map_err(|err| ApiError::Internal(format!("writing Atom: {err}")))?;
+    Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], xml).into_response())
+}
+
+/// CAP's `dateTime`: RFC 3339 with a numeric offset and no fractional seconds.
+pub fn cap_time(at: Timestamp) -> String {
+    at.as_datetime().format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+}
+
+/// A CAP identifier or sender: no spaces, commas, `<` or `&`.
+fn cap_token(text: &str) -> String {
+    text.chars().map(|c| if c.is_whitespace() || matches!(c, ',' | '<' | '&') { '-' } else { c }).collect()
+}
+
+fn cap_identifier(origin: &str, alert_id: &AlertId) -> String {
+    cap_token(&format!("{origin}/alerts/{alert_id}"))
+}
+
+fn element(writer: &mut Writer<Vec<u8>>, name: &str, text: &str) -> io::Result<()> {
+    writer.create_element(name).write_text_content(BytesText::new(text))?;
+    Ok(())
+}
+
+/// The earlier public alert about the same violation, which an update refers to.
+fn previous_alert<'a>(state: &'a State, alert: &Alert) -> Option<&'a Alert> {
+    alert.incident_id.as_ref()?;
+    let idx = state.alerts.iter().position(|a| a.alert_id == alert.alert_id)?;
+    state.alerts[..idx].iter().filter(|a| is_public(a)).rev().find(|a| {
+        a.incident_id == alert.incident_id
+            && a.commitment_id == alert.commitment_id
+            && a.agreement_id == alert.agreement_id
+    })
+}
+
+/// Urgency, severity and certainty, in CAP's words.
+fn cap_grading(alert: &Alert) -> (&'static str, &'static str, &'static str) {
+    match alert.violation_status {
+        Some(ViolationStatus::Alleged) => ("Immediate", "Moderate", "Possible"),
+        Some(ViolationStatus::Substantiated) => ("Immediate", "Severe", "Likely"),
+        Some(ViolationStatus::Dismissed) => ("Past", "Minor", "Unlikely"),
+        None => ("Unknown", "Unknown", "Observed"),
+    }
+}
+
+fn cap_description(state: &State, alert: &Alert) -> String {
+    let mut lines = vec![format!("{}.", capitalise(&alert.headline))];
+    if let Some(incident) = alert.incident_id.as_ref().and_then(|id| state.monitoring.incidents.get(id)) {
+        let current = incident.current();
+        let kind = serde_json::to_value(current.kind).ok().and_then(|v| v.as_str().map(str::to_owned));
+        lines.push(format!(
+            "Incident {} ({}) at {}: {}",
+            incident.incident_id,
+            kind.unwrap_or_default().replace('_', " "),
+            cap_time(current.when.start),
+            incident.description
+        ));
+    }
+    let names: Vec<String> = alert
+        .parties
+        .iter()
+        .map(|id| state.parties.get(id).map_or_else(|| id.to_string(), |p| p.name.to_string()))
+        .collect();
+    if !names.is_empty() {
+        lines.push(format!("Addressed to: {}.", names.join(", ")));
+    }
+    lines.join("\n")
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// One alert as a CAP 1.2 message, its elements in the order the schema requires.
+pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<String> {
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    writer.write_event(quick_xml::events::Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let sender = cap_token(origin);
+    let previous = match alert.kind {
+        AlertKind::ViolationChanged => previous_alert(state, alert),
+        _ => None,
+    };
+    let (urgency, severity, certainty) = cap_grading(alert);
+    writer.create_element("alert").with_attribute(("xmlns", CAP_NAMESPACE)).write_inner_content(|w| {
+        element(w, "identifier", &cap_identifier(origin, &alert.alert_id))?;
+        element(w, "sender", &sender)?;
+        element(w, "sent", &cap_time(alert.raised_at))?;
+        element(w, "status", "Actual")?;
+        element(w, "msgType", if previous.is_some() { "Update" } else { "Alert" })?;
+        element(w, "scope", "Public")?;
+        if let Some(previous) = previous {
+            let reference =
+                format!("{sender},{},{}", cap_identifier(origin, &previous.alert_id), cap_time(previous.raised_at));
+            element(w, "references", &reference)?;
+        }
+        w.create_element("info").write_inner_content(|w| {
+            element(w, "language", "en")?;
+            element(w, "category", "Safety")?;
+            let event = match alert.kind {
+                AlertKind::AgreementChanged => "Agreement change",
+                _ => "Ceasefire violation",
+            };
+            element(w, "event", event)?;
+            element(w, "urgency", urgency)?;
+            element(w, "severity", severity)?;
+            element(w, "certainty", certainty)?;
+            element(w, "senderName", "truce")?;
+            element(w, "headline", &capitalise(&alert.headline))?;
+            element(w, "description", &cap_description(state, alert))?;
+            let parameters = [
+                ("alert_kind", Some(AlertKindView::from(alert.kind).as_str().to_owned())),
+                ("incident_id", alert.incident_id.as_ref().map(|id| id.to_string())),
+                ("commitment_id", alert.commitment_id.as_ref().map(|id| id.to_string())),
+                ("agreement_id", alert.agreement_id.as_ref().map(|id| id.to_string())),
+            ];
+            for (name, value) in parameters {
+                let Some(value) = value else {
+                    continue;
+                };
+                w.create_element("parameter").write_inner_content(|w| {
+                    element(w, "valueName", name)?;
+                    element(w, "value", &value)
+                })?;
+            }
+            let incident = alert.incident_id.as_ref().and_then(|id| state.monitoring.incidents.get(id));
+            if let Some(incident) = incident {
+                let location = incident.current().location;
+                let (lat, lon) = (location.position.lat(), location.position.lon());
+                // CAP radii are in kilometres; a point report still gets a small circle.
+                let radius_km = location.uncertainty_m.max(1.0) / 1000.0;
+                w.create_element("area").write_inner_content(|w| {
+                    let description = format!(
+                        "Within {} m of {lat:.5}, {lon:.5} (incident {})",
+                        location.uncertainty_m, incident.incident_id
+                    );
+                    element(w, "areaDesc", &description)?;
+                    element(w, "circle", &format!("{lat:.6},{lon:.6} {radius_km:.3}"))
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    })?;
+    String::from_utf8(writer.into_inner()).map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))
+}
+
+/// The Atom feed (RFC 4287) of the most recent public alerts.
+pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<String> {
+    let recent: Vec<&Alert> = state.alerts.iter().rev().filter(|a| is_public(a)).take(ATOM_ENTRIES_MAX).collect();
+    let updated = recent.first().map_or(now, |a| a.raised_at);
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    writer.write_event(quick_xml::events::Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let feed_id = format!("urn:truce:{}:alerts", cap_token(origin).replace(':', "-"));
+    writer.create_element("feed").with_attribute(("xmlns", ATOM_NAMESPACE)).write_inner_content(|w| {
+        element(w, "id", &feed_id)?;
+        element(w, "title", &format!("truce alerts: {origin}"))?;
+        element(w, "updated", &cap_time(updated))?;
+        w.create_element("author").write_inner_content(|w| element(w, "name", "truce"))?;
+        w.create_element("link")
+            .with_attribute(("rel", "self"))
+            .with_attribute(("type", ATOM_CONTENT_TYPE))
+            .with_attribute(("href", "/api/v1/alerts.atom"))
+            .write_empty()?;
+        for alert in &recent {
+            w.create_element("entry").write_inner_content(|w| {
+                element(w, "id", &format!("{feed_id}:{}", alert.alert_id))?;
+                element(w, "title", &capitalise(&alert.headline))?;
+                element(w, "updated", &cap_time(alert.raised_at))?;
+                w.create_element("link")
+                    .with_attribute(("rel", "alternate"))
+                    .with_attribute(("type", CAP_CONTENT_TYPE))
+                    .with_attribute(("href", format!("/api/v1/alerts/{}.cap", alert.alert_id).as_str()))
+                    .write_empty()?;
+                w.create_element("category")
+                    .with_attribute(("term", AlertKindView::from(alert.kind).as_str()))
+                    .write_empty()?;
+                element(w, "summary", &cap_description(state, alert))
+            })?;
+        }
+        Ok(())
+    })?;
+    String::from_utf8(writer.into_inner()).map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))
+}

@@ -1,0 +1,727 @@
+//! Monitoring over HTTP: incidents, violations and alerts (JSON, CAP 1.2, Atom, the live
+//! stream and webhooks), population and movement, and the confidentiality of humanitarian
+//! notifications.
+//!
+//! CAP is checked structurally with an XML parser (the elements CAP 1.2 requires, in its
+//! order, with its value formats); the official XSD is not in the repository, so these
+//! tests do not validate against it.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    body::Body,
+    http::{header, HeaderMap, Request, StatusCode},
+};
+use expect_test::expect;
+use http_body_util::BodyExt;
+use parking_lot::Mutex;
+use quick_xml::{events::Event as XmlEvent, Reader};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use truce_ledger::SecretKey;
+
+use super::{id, Fixture, Signer, World, EAST_ALEPPO, OPP, RU, SAA, UN};
+use crate::{
+    router,
+    webhooks::{Dispatcher, RetryPolicy, Subscription},
+};
+
+const PLAN: u32 = 400;
+const EA_1: u32 = 500;
+const NO_ATTACK: u32 = 600;
+const INCIDENT: u32 = 900;
+const SITE_INCIDENT: u32 = 901;
+const NOTIFICATION: u32 = 950;
+
+/// The world with the plan in force: EA-1 open all day, RU's no_attack active, and a monitor.
+async fn world_in_force() -> (World, Signer) {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    let mut terms = super::terms(EA_1, "EA-1", NO_ATTACK);
+    terms["corridors"][0]["windows"] = json!([{"start": "2016-12-12T08:00:00Z", "end": "2016-12-13T08:00:00Z"}]);
+    terms["truce"] = json!({"zone_id": id(EAST_ALEPPO), "start": {"kind": "immediately"}});
+    fixture
+        .accept(
+            &world.ru,
+            json!({"type": "propose_agreement", "agreement_id": id(PLAN), "title": "Evacuation", "terms": terms}),
+        )
+        .await;
+    fixture.accept(&world.ru, json!({"type": "endorse", "agreement_id": id(PLAN), "version": 1})).await;
+    fixture.accept(&world.opp, json!({"type": "endorse", "agreement_id": id(PLAN), "version": 1})).await;
+    let monitor = Signer { key: SecretKey::from_seed(&[21; 32]), account: id(120), party: Some(id(UN)) };
+    fixture
+        .accept(
+            &fixture.operator,
+            json!({"type": "register_account", "account_id": monitor.account, "party_id": id(UN), "name": "UN monitor",
+                   "roles": ["monitor"], "public_key": monitor.public_key()}),
+        )
+        .await;
+    fixture.clock.set("2016-12-12T10:00:00Z");
+    (world, monitor)
+}
+
+fn source(n: u32, organisation: &str) -> Value {
+    json!({"source_id": id(n), "organisation": organisation, "kind": "media",
+           "casualties": {"civilians_killed": {"min": 2 * n, "max": 3 * n}}, "responsible_force_id": id(SAA)})
+}
+
+/// Shelling on EA-1's first vertex, reported by the monitor with one media source.
+async fn report_shelling(world: &World, monitor: &Signer) {
+    world
+        .fixture
+        .accept(
+            monitor,
+            json!({"type": "report_incident", "incident_id": id(INCIDENT), "kind": "shelling",
+                   "location": {"position": [37.17, 36.20], "uncertainty_m": 50.0},
+                   "when": {"start": "2016-12-12T09:30:00Z"}, "description": "Shelling <near> the corridor & checkpoint",
+                   "source": source(1, "EFE")}),
+        )
+        .await;
+}
+
+async fn read(fixture: &Fixture, uri: &str) -> Value {
+    let reply = fixture.get(uri).await;
+    assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.text);
+    reply.json()
+}
+
+fn alert_lines(page: &Value) -> String {
+    let items = page["items"].as_array().expect("items");
+    let lines: Vec<String> = items
+        .iter()
+        .map(|a| format!("{} {} {}", a["alert_id"].as_str().unwrap_or(""), a["kind"], a["headline"]))
+        .collect();
+    lines.join("\n")
+}
+
+/// The CAP message's elements as `path=text` lines, in document order.
+fn cap_outline(xml: &str) -> Vec<String> {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().trim_text(true);
+    let mut path: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    loop {
+        match reader.read_event().expect("the CAP message is well-formed XML") {
+            XmlEvent::Start(start) => {
+                let name = String::from_utf8(start.name().as_ref().to_vec()).expect("UTF-8");
+                if path.is_empty() {
+                    let xmlns = start.try_get_attribute("xmlns").expect("attributes parse").expect("a namespace");
+                    lines.push(format!("xmlns={}", xmlns.unescape_value().expect("a value")));
+                }
+                path.push(name);
+                lines.push(path.join("/"));
+            }
+            XmlEvent::Text(text) => {
+                let last = lines.pop().expect("text is inside an element");
+                lines.push(format!("{last}={}", text.unescape().expect("text unescapes")));
+            }
+            XmlEvent::End(_) => {
+                path.pop();
+            }
+            XmlEvent::Eof => break,
+            _ => {}
+        }
+    }
+    lines
+}
+
+/// Checks what CAP 1.2 requires of the message and returns its outline.
+fn check_cap(xml: &str) -> Vec<String> {
+    let lines = cap_outline(xml);
+    assert_eq!(lines[0], "xmlns=urn:oasis:names:tc:emergency:cap:1.2");
+    let names: Vec<&str> = lines[1..].iter().map(|l| l.split('=').next().unwrap_or("")).collect();
+    let top: Vec<&str> = names.iter().filter(|n| n.matches('/').count() == 1).copied().collect();
+    // The order of `alert`'s children in the CAP 1.2 schema (a sequence).
+    let order = ["identifier", "sender", "sent", "status", "msgType", "scope", "references", "info"];
+    let positions: Vec<usize> = top
+        .iter()
+        .map(|n| order.iter().position(|o| n == &format!("alert/{o}")).unwrap_or_else(|| panic!("{n}")))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "alert children out of order: {top:?}");
+    for required in ["identifier", "sender", "sent", "status", "msgType", "scope"] {
+        assert!(top.contains(&format!("alert/{required}").as_str()), "{required} missing");
+    }
+    let info_order = [
+        "language",
+        "category",
+        "event",
+        "urgency",
+        "severity",
+        "certainty",
+        "senderName",
+        "headline",
+        "description",
+        "parameter",
+        "area",
+    ];
+    let info: Vec<&str> =
+        names.iter().filter_map(|n| n.strip_prefix("alert/info/")).filter(|n| !n.contains('/')).collect();
+    let positions: Vec<usize> =
+        info.iter().map(|n| info_order.iter().position(|o| o == n).unwrap_or_else(|| panic!("{n}"))).collect();
+    assert!(positions.windows(2).all(|w| w[0] <= w[1]), "info children out of order: {info:?}");
+    let value = |name: &str| {
+        lines.iter().find_map(|l| l.strip_prefix(&format!("{name}="))).unwrap_or_else(|| panic!("{name}")).to_owned()
+    };
+    let sent = value("alert/sent");
+    let sent_format = sent.len() == 25
+        && sent.as_bytes()[10] == b'T'
+        && sent.ends_with("+00:00")
+        && chrono::DateTime::parse_from_rfc3339(&sent).is_ok();
+    assert!(sent_format, "sent {sent} is not CAP's dateTime");
+    for (name, allowed) in [
+        ("alert/status", &["Actual", "Exercise", "System", "Test", "Draft"][..]),
+        ("alert/msgType", &["Alert", "Update", "Cancel", "Ack", "Error"]),
+        ("alert/scope", &["Public", "Restricted", "Private"]),
+        ("alert/info/category", &["Safety", "Security", "Other"]),
+        ("alert/info/urgency", &["Immediate", "Expected", "Future", "Past", "Unknown"]),
+        ("alert/info/severity", &["Extreme", "Severe", "Moderate", "Minor", "Unknown"]),
+        ("alert/info/certainty", &["Observed", "Likely", "Possible", "Unlikely", "Unknown"]),
+    ] {
+        assert!(allowed.contains(&value(name).as_str()), "{name} = {}", value(name));
+    }
+    for name in ["alert/identifier", "alert/sender"] {
+        let text = value(name);
+        assert!(!text.contains([' ', ',', '<', '&']), "{name} {text}");
+    }
+    lines
+}
+
+#[tokio::test]
+async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_source_substantiates_it() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    report_shelling(&world, &monitor).await;
+
+    let incident = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
+    assert_eq!(
+        incident["grade"],
+        json!({"grade": "single_source", "overridden": false, "derived": "single_source", "overrides": []})
+    );
+    assert_eq!(incident["violations"][0]["status"], json!("alleged"));
+    assert_eq!(incident["accused_forces"], json!([id(SAA)]));
+    assert_eq!(incident["attributed_force"], json!(id(SAA)));
+    let listed = read(fixture, "/api/v1/incidents").await;
+    assert_eq!(listed["items"][0]["incident_id"], json!(id(INCIDENT)));
+    let violations = read(fixture, "/api/v1/violations?status=alleged").await;
+    assert_eq!(violations["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(violations["items"][0]["commitment_id"], json!(id(NO_ATTACK)));
+    assert_eq!(violations["items"][0]["parties"], json!([id(RU)]));
+
+    let alerts = read(fixture, "/api/v1/alerts").await;
+    expect![[r#"
+        11.0 "agreement_changed" "Evacuation: version 1 of an agreement was proposed"
+        12.0 "agreement_changed" "Evacuation: Party RU endorsed version 1"
+        13.0 "agreement_changed" "Evacuation: Party OPP endorsed version 1"
+        15.0 "violation_new" "alleged violation of a commitment""#]]
+    .assert_eq(&alert_lines(&alerts));
+    let reply = fixture.get("/api/v1/alerts/15.0.cap").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type, "application/cap+xml");
+    let outline = check_cap(&reply.text);
+    expect![[r#"
+        xmlns=urn:oasis:names:tc:emergency:cap:1.2
+        alert
+        alert/identifier=truce.test/log/alerts/15.0
+        alert/sender=truce.test/log
+        alert/sent=2016-12-12T10:00:00+00:00
+        alert/status=Actual
+        alert/msgType=Alert
+        alert/scope=Public
+        alert/info
+        alert/info/language=en
+        alert/info/category=Safety
+        alert/info/event=Ceasefire violation
+        alert/info/urgency=Immediate
+        alert/info/severity=Moderate
+        alert/info/certainty=Possible
+        alert/info/senderName=truce
+        alert/info/headline=Alleged violation of a commitment
+        alert/info/description=Alleged violation of a commitment.
+        Incident 01900000-0000-7000-8000-000000000384 (shelling) at 2016-12-12T09:30:00+00:00: Shelling <near> the corridor & checkpoint
+        Addressed to: Party RU.
+        alert/info/parameter
+        alert/info/parameter/valueName=alert_kind
+        alert/info/parameter/value=violation_new
+        alert/info/parameter
+        alert/info/parameter/valueName=incident_id
+        alert/info/parameter/value=01900000-0000-7000-8000-000000000384
+        alert/info/parameter
+        alert/info/parameter/valueName=commitment_id
+        alert/info/parameter/value=01900000-0000-7000-8000-000000000258
+        alert/info/parameter
+        alert/info/parameter/valueName=agreement_id
+        alert/info/parameter/value=01900000-0000-7000-8000-000000000190
+        alert/info/area
+        alert/info/area/areaDesc=Within 50 m of 36.20000, 37.17000 (incident 01900000-0000-7000-8000-000000000384)
+        alert/info/area/circle=36.200000,37.170000 0.050"#]]
+    .assert_eq(&outline.join("\n"));
+    assert!(reply.text.contains("Shelling &lt;near&gt; the corridor &amp; checkpoint"), "{}", reply.text);
+
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "add_source", "incident_id": id(INCIDENT), "source": source(2, "Anadolu Agency")}),
+        )
+        .await;
+    let incident = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
+    assert_eq!(incident["grade"]["grade"], json!("corroborated"));
+    assert_eq!(incident["sources"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        incident["figures"],
+        json!([{"field": "civilians_killed", "min": 2, "max": 6, "sources_count": 2, "sources_agree": false}])
+    );
+    let violations = read(fixture, "/api/v1/violations?status=substantiated").await;
+    assert_eq!(violations["items"][0]["status"], json!("substantiated"));
+    assert_eq!(read(fixture, "/api/v1/violations?status=alleged").await["items"], json!([]));
+    let alerts = read(fixture, "/api/v1/alerts?cursor=15.0").await;
+    expect![[r#"16.0 "violation_changed" "substantiated violation of a commitment""#]].assert_eq(&alert_lines(&alerts));
+    let outline = check_cap(&fixture.get("/api/v1/alerts/16.0.cap").await.text);
+    let picked: Vec<&String> = outline
+        .iter()
+        .filter(|l| l.starts_with("alert/msgType") || l.starts_with("alert/references") || l.contains("certainty"))
+        .collect();
+    expect![[r#"
+        [
+            "alert/msgType=Update",
+            "alert/references=truce.test/log,truce.test/log/alerts/15.0,2016-12-12T10:00:00+00:00",
+            "alert/info/certainty=Likely",
+        ]
+    "#]]
+    .assert_debug_eq(&picked);
+
+    let atom = fixture.get("/api/v1/alerts.atom").await;
+    assert_eq!(atom.content_type, "application/atom+xml");
+    let outline = cap_outline(&atom.text);
+    assert_eq!(outline[0], "xmlns=http://www.w3.org/2005/Atom");
+    for required in ["feed/id", "feed/title", "feed/updated", "feed/author/name", "feed/entry/id", "feed/entry/updated"]
+    {
+        assert!(outline.iter().any(|l| l.starts_with(required)), "{required} missing: {outline:?}");
+    }
+    assert!(atom.text.contains(r#"href="/api/v1/alerts/16.0.cap""#), "{}", atom.text);
+    let first_entry = atom.text.find("<entry>").expect("an entry");
+    assert!(atom.text[first_entry..].find("16.0.cap") < atom.text[first_entry..].find("15.0.cap"), "newest first");
+}
+
+#[tokio::test]
+async fn bad_monitoring_reads_are_404_or_400_problems() {
+    let (world, _) = world_in_force().await;
+    let fixture = &world.fixture;
+    let problem = |uri: &'static str| async move { fixture.get(uri).await.problem() };
+    expect![[r#"
+        404
+        {
+          "detail": "incident nope does not exist",
+          "instance": "/api/v1/incidents/nope",
+          "status": 404,
+          "title": "Not found",
+          "type": "/problems/not-found"
+        }"#]]
+    .assert_eq(&problem("/api/v1/incidents/nope").await);
+    let reply = problem("/api/v1/violations?status=proven").await;
+    assert!(reply.starts_with("400"), "{reply}");
+    assert!(reply.contains(r#""field": "status""#), "{reply}");
+    assert!(problem("/api/v1/alerts/99.0.cap").await.starts_with("404"));
+    assert!(problem("/api/v1/alerts/12.0").await.starts_with("404"));
+    assert!(problem("/api/v1/zones/XX/population").await.starts_with("404"));
+    assert!(problem("/api/v1/corridors/XX/movement").await.starts_with("404"));
+    assert!(problem("/api/v1/alerts?cursor=x").await.contains(r#""field": "cursor""#));
+}
+
+/// Reads SSE events (`id event data` lines) until `count` arrive; panics after 5 s.
+async fn read_events(body: &mut Body, count: usize) -> Vec<String> {
+    let mut events = Vec::new();
+    let mut buffer = String::new();
+    while events.len() < count {
+        let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+            .await
+            .unwrap_or_else(|_| panic!("timed out with {events:?}"))
+            .expect("the stream is open")
+            .expect("a frame reads");
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        buffer.push_str(std::str::from_utf8(&data).expect("UTF-8"));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).map(|v| v.trim().to_owned())
+            };
+            if let Some(id) = field("id") {
+                let data: Value = serde_json::from_str(&field("data").unwrap_or_default()).expect("JSON data");
+                events.push(format!("{id} {} {}", field("event").unwrap_or_default(), data["alert_id"]));
+            }
+        }
+    }
+    events
+}
+
+async fn open_stream(fixture: &Fixture, last_event_id: Option<&str>) -> Body {
+    let mut request = Request::get("/api/v1/stream");
+    if let Some(last) = last_event_id {
+        request = request.header("Last-Event-ID", last);
+    }
+    let request = request.body(Body::empty()).expect("a valid request");
+    let response = router(fixture.state.clone()).oneshot(request).await.expect("the router is infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/event-stream");
+    response.into_body()
+}
+
+#[tokio::test]
+async fn the_stream_replays_the_alerts_after_last_event_id_then_continues_live_without_repeats() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    report_shelling(&world, &monitor).await;
+    let mut body = open_stream(fixture, Some("12.0")).await;
+    expect![[r#"
+        [
+            "13.0 agreement_changed \"13.0\"",
+            "15.0 violation_new \"15.0\"",
+        ]
+    "#]]
+    .assert_debug_eq(&read_events(&mut body, 2).await);
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "add_source", "incident_id": id(INCIDENT), "source": source(2, "Anadolu Agency")}),
+        )
+        .await;
+    expect![[r#"
+        [
+            "16.0 violation_changed \"16.0\"",
+        ]
+    "#]]
+    .assert_debug_eq(&read_events(&mut body, 1).await);
+    drop(body);
+
+    // Through the documented operation too: the stream is listed, with its header.
+    let reply = fixture.send(Request::get("/api/v1/stream").body(Body::empty()).expect("a request")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let mut headers = HeaderMap::new();
+    headers.insert("last-event-id", "nonsense".parse().expect("a header value"));
+    let mut request = Request::get("/api/v1/stream").body(Body::empty()).expect("a request");
+    *request.headers_mut() = headers;
+    let reply = fixture.send(request).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["field"], json!("Last-Event-ID"));
+}
+
+#[tokio::test]
+async fn streams_beyond_the_limit_are_refused_with_a_503_problem() {
+    let (world, _) = world_in_force().await;
+    let mut fixture_state = world.fixture.state.clone();
+    fixture_state.streams = crate::StreamSlots::new(1);
+    let first = router(fixture_state.clone())
+        .oneshot(Request::get("/api/v1/stream").body(Body::empty()).expect("a request"))
+        .await
+        .expect("infallible");
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = router(fixture_state.clone())
+        .oneshot(Request::get("/api/v1/stream").body(Body::empty()).expect("a request"))
+        .await
+        .expect("infallible");
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let bytes = second.into_body().collect().await.expect("a body").to_bytes();
+    let problem: Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(problem["type"], json!("/problems/too-many-streams"));
+    drop(first);
+    let third = router(fixture_state)
+        .oneshot(Request::get("/api/v1/stream").body(Body::empty()).expect("a request"))
+        .await
+        .expect("infallible");
+    assert_eq!(third.status(), StatusCode::OK, "a closed stream frees its slot");
+}
+
+#[tokio::test]
+async fn a_violation_of_a_humanitarian_notification_never_appears_publicly() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    let mut live = open_stream(fixture, Some("14.0")).await;
+    fixture
+        .accept(
+            &world.ru,
+            json!({"type": "notify_humanitarian", "notification_id": id(NOTIFICATION),
+                   "notified": {"kind": "site", "name": "Field hospital", "site_kind": "hospital",
+                                "position": [37.19, 36.22], "radius_m": 100.0},
+                   "party_ids": [id(RU), id(OPP)], "deadline": "2016-12-12T12:00:00Z"}),
+        )
+        .await;
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "report_incident", "incident_id": id(SITE_INCIDENT), "kind": "airstrike",
+                   "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
+                   "when": {"start": "2016-12-12T09:45:00Z"}, "description": "Airstrike on the field hospital",
+                   "source": source(3, "SAMS")}),
+        )
+        .await;
+    let confidential = fixture.state.node.read_state(|state| {
+        state.alerts.iter().filter(|a| a.notification_id.is_some()).map(|a| a.alert_id.to_string()).collect::<Vec<_>>()
+    });
+    assert!(!confidential.is_empty(), "core raised the notification's alert");
+    // The incident is public; its violation of the notification is not.
+    let incident = read(fixture, &format!("/api/v1/incidents/{}", id(SITE_INCIDENT))).await;
+    assert_eq!(incident["violations"], json!([]));
+    for uri in [
+        "/api/v1/violations",
+        "/api/v1/alerts",
+        "/api/v1/alerts.atom",
+        "/api/v1/incidents",
+        "/api/v1/webhooks/deliveries",
+    ] {
+        let text = fixture.get(uri).await.text;
+        assert!(!text.contains(&id(NOTIFICATION)), "{uri} shows the notification");
+        assert!(!text.contains("notification"), "{uri}: {text}");
+        for alert_id in &confidential {
+            assert!(!text.contains(&format!("\"{alert_id}\"")), "{uri} shows alert {alert_id}");
+        }
+    }
+    for alert_id in &confidential {
+        assert_eq!(fixture.get(&format!("/api/v1/alerts/{alert_id}.cap")).await.status, StatusCode::NOT_FOUND);
+    }
+    // The stream skips it: the next event it sends is the next public alert.
+    report_shelling(&world, &monitor).await;
+    let events = read_events(&mut live, 1).await;
+    let public_id =
+        read(fixture, "/api/v1/alerts").await["items"].as_array().and_then(|a| a.last().cloned()).expect("an alert");
+    assert_eq!(events, vec![format!("{0} violation_new \"{0}\"", public_id["alert_id"].as_str().unwrap_or(""))]);
+}
+
+#[tokio::test]
+async fn population_and_movement_show_every_source_side_by_side() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    for (n, source, min, max, as_of) in [
+        (700, "UN OCHA", 100_000, 100_000, "2016-12-11T00:00:00Z"),
+        (701, "Russian MoD", 40_000, 50_000, "2016-12-11T12:00:00Z"),
+        (702, "UN OCHA", 80_000, 90_000, "2016-12-12T06:00:00Z"),
+    ] {
+        fixture
+            .accept(
+                &monitor,
+                json!({"type": "estimate_population", "estimate_id": id(n), "zone_id": id(EAST_ALEPPO), "kind": "trapped",
+                       "min": min, "max": max, "as_of": as_of, "source": source}),
+            )
+            .await;
+    }
+    let population = read(fixture, "/api/v1/zones/EA/population").await;
+    let lines = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}..{} as of {}",
+                    e["source"].as_str().unwrap_or(""),
+                    e["min"],
+                    e["max"],
+                    e["as_of"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    expect![[r#"
+        [
+            "Russian MoD 40000..50000 as of 2016-12-11T12:00:00Z",
+            "UN OCHA 80000..90000 as of 2016-12-12T06:00:00Z",
+        ]
+    "#]]
+    .assert_debug_eq(&lines(&population["latest_by_source"]));
+    assert_eq!(population["estimates"].as_array().map(Vec::len), Some(3));
+
+    for (n, group, people) in [(710, "civilians", 120), (711, "civilians", 80), (712, "wounded", 15)] {
+        fixture
+            .accept(
+                &monitor,
+                json!({"type": "record_passage", "passage_id": id(n), "corridor_id": id(EA_1), "group": group,
+                       "direction": "outbound", "people": people, "vehicles": 2, "observed": {"start": "2016-12-12T09:00:00Z"}}),
+            )
+            .await;
+    }
+    for (n, source, evacuated) in [(720, "Russian MoD", 5_000), (721, "ICRC", 3_000), (722, "Russian MoD", 6_000)] {
+        fixture
+            .accept(
+                &world.ru,
+                json!({"type": "report_total", "total_id": id(n), "scope": {"corridor_id": id(EA_1)},
+                       "evacuated": evacuated, "as_of": format!("2016-12-12T09:{}:00Z", n - 700), "source": source}),
+            )
+            .await;
+    }
+    let movement = read(fixture, "/api/v1/corridors/EA-1/movement").await;
+    let observed: Vec<String> = movement["observed"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|o| {
+            format!("{} {} {} people in {} passages", o["group"], o["direction"], o["people"], o["passages_count"])
+        })
+        .collect();
+    let totals: Vec<String> = movement["reported_totals"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| format!("{} {} as of {}", t["source"], t["evacuated"], t["as_of"]))
+        .collect();
+    expect![[r#"
+        [
+            "\"civilians\" \"outbound\" 200 people in 2 passages",
+            "\"wounded\" \"outbound\" 15 people in 1 passages",
+        ]
+        [
+            "\"ICRC\" 3000 as of \"2016-12-12T09:21:00Z\"",
+            "\"Russian MoD\" 6000 as of \"2016-12-12T09:22:00Z\"",
+        ]
+    "#]]
+    .assert_eq(&format!("{observed:#?}\n{totals:#?}\n"));
+    let passages = read(fixture, &format!("/api/v1/passages?corridor_id={}&limit=2", id(EA_1))).await;
+    assert_eq!(passages["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(passages["next_cursor"], json!(id(711)));
+    // As of before any passage was recorded, nothing was observed.
+    let before = read(fixture, "/api/v1/corridors/EA-1/movement?at=2016-12-12T09:59:00Z").await;
+    assert_eq!(before["observed"], json!([]));
+}
+
+#[tokio::test]
+async fn statements_and_convoys_are_listed() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    report_shelling(&world, &monitor).await;
+    fixture
+        .accept(
+            &world.ru,
+            json!({"type": "make_statement", "statement_id": id(800), "text": "Our forces did not fire",
+                   "stances": [{"stance": "denies", "incident_id": id(INCIDENT)}]}),
+        )
+        .await;
+    fixture
+        .accept(
+            &world.ru,
+            json!({"type": "schedule_convoy", "convoy_id": id(810), "corridor_id": id(EA_1), "buses": 20,
+                   "ambulances": 5, "departs_at": "2016-12-12T11:00:00Z"}),
+        )
+        .await;
+    fixture.clock.set("2016-12-12T11:05:00Z");
+    fixture.accept(&world.ru, json!({"type": "update_convoy", "convoy_id": id(810), "status": "moving"})).await;
+    let statements = read(fixture, "/api/v1/statements").await;
+    assert_eq!(statements["items"][0]["stances"], json!([{"stance": "denies", "incident_id": id(INCIDENT)}]));
+    let incident = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
+    assert_eq!(incident["statements"][0]["statement_id"], json!(id(800)));
+    let convoys = read(fixture, "/api/v1/convoys").await;
+    assert_eq!(convoys["items"][0]["status"], json!("moving"));
+    let earlier = read(fixture, "/api/v1/convoys?at=2016-12-12T11:00:00Z").await;
+    assert_eq!(earlier["items"][0]["status"], json!("scheduled"));
+}
+
+/// What a test subscriber received: the headers that matter and the body.
+#[derive(Debug, Clone)]
+struct Received {
+    signature: String,
+    alert_id: String,
+    body: Vec<u8>,
+}
+
+/// A subscriber on 127.0.0.1 that fails its first `failures` requests with a 500.
+async fn subscriber(failures: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
+    let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+    let log = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let log = Arc::clone(&log);
+            async move {
+                let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                let mut log = log.lock();
+                log.push(Received {
+                    signature: text("x-truce-signature"),
+                    alert_id: text("x-truce-alert-id"),
+                    body: body.to_vec(),
+                });
+                match log.len() <= failures {
+                    true => StatusCode::INTERNAL_SERVER_ERROR,
+                    false => StatusCode::NO_CONTENT,
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a local port");
+    let address = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/hook?token=hidden"), received)
+}
+
+fn hmac_hex(secret: &str, body: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[test]
+fn the_webhook_signature_is_hmac_sha256_as_rfc_4231_computes_it() {
+    // RFC 4231, test case 2.
+    assert_eq!(
+        crate::webhooks::signature("Jefe", b"what do ya want for nothing?"),
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_gets_each_alert_signed_and_a_failing_one_is_retried_and_logged() {
+    let (world, monitor) = world_in_force().await;
+    let (url, received) = subscriber(2).await;
+    let subscription = Subscription { url, secret: "s3cret".to_owned(), party_ids: None };
+    let policy =
+        RetryPolicy { attempts_max: 4, first_delay: Duration::from_millis(20), timeout: Duration::from_secs(5) };
+    let dispatcher = Dispatcher::new(vec![subscription], policy, world.fixture.clock.clone());
+    let _task = dispatcher.start(world.fixture.state.node.clone());
+    let mut state = world.fixture.state.clone();
+    state = state.with_webhooks(dispatcher);
+    report_shelling(&world, &monitor).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let log = loop {
+        let reply = router(state.clone())
+            .oneshot(Request::get("/api/v1/webhooks/deliveries").body(Body::empty()).expect("a request"))
+            .await
+            .expect("infallible");
+        let bytes = reply.into_body().collect().await.expect("a body").to_bytes();
+        let log: Value = serde_json::from_slice(&bytes).expect("JSON");
+        if log["items"].as_array().is_some_and(|items| items.iter().any(|i| i["outcome"] == json!("delivered"))) {
+            break log;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no delivery in time: {log}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let lines: Vec<String> = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| format!("{} {} attempt {} {} {}", i["alert_id"], i["url"], i["attempt"], i["outcome"], i["status"]))
+        .collect();
+    expect![[r#"
+        [
+            "\"15.0\" \"http://127.0.0.1:PORT/hook\" attempt 1 \"retrying\" 500",
+            "\"15.0\" \"http://127.0.0.1:PORT/hook\" attempt 2 \"retrying\" 500",
+            "\"15.0\" \"http://127.0.0.1:PORT/hook\" attempt 3 \"delivered\" 204",
+        ]
+    "#]]
+    .assert_debug_eq(&lines.iter().map(|l| redact_port(l)).collect::<Vec<_>>());
+    assert!(!log.to_string().contains("hidden") && !log.to_string().contains("s3cret"), "{log}");
+    let received = received.lock().clone();
+    assert_eq!(received.len(), 3);
+    for delivery in &received {
+        assert_eq!(delivery.alert_id, "15.0");
+        assert_eq!(delivery.signature, format!("sha256={}", hmac_hex("s3cret", &delivery.body)));
+        let alert: Value = serde_json::from_slice(&delivery.body).expect("a JSON body");
+        assert_eq!(alert["kind"], json!("violation_new"));
+    }
+}
+
+fn redact_port(line: &str) -> String {
+    let Some(start) = line.find("127.0.0.1:") else {
+        return line.to_owned();
+    };
+    let rest = &line[start + 10..];
+    let end = rest.find('/').unwrap_or(rest.len());
+    format!("{}127.0.0.1:PORT{}", &line[..start], &rest[end..])
+}

@@ -1,0 +1,400 @@
+//! The OpenAPI document: served, structurally valid OpenAPI 3.1, in step with the router,
+//! and its schemas say what the parsers say.
+
+use std::collections::BTreeSet;
+
+use axum::{
+    body::Body,
+    http::{header, Method, Request, StatusCode},
+};
+use expect_test::expect;
+use serde_json::{json, Value};
+
+use super::{pointer_escape, Fixture, World};
+
+fn document() -> Value {
+    crate::openapi_document()
+}
+
+/// Every `(method, path template)` the document lists.
+fn operations(document: &Value) -> Vec<(Method, String)> {
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("a path item").keys() {
+            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("an HTTP method");
+            operations.push((method, path.clone()));
+        }
+    }
+    operations
+}
+
+/// Every `$ref` in `value`, with where it was found.
+fn references(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object {
+                if key == "$ref" {
+                    found.push((at.to_owned(), child.as_str().expect("a $ref is a string").to_owned()));
+                }
+                references(child, &format!("{at}/{}", pointer_escape(key)), found);
+            }
+        }
+        Value::Array(items) => {
+            for (idx, child) in items.iter().enumerate() {
+                references(child, &format!("{at}/{idx}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Compiles the schema at `pointer` in the document, which checks it against the JSON
+/// Schema 2020-12 meta-schema.
+fn compile(document: &Value, pointer: &str) -> Result<(boon::Schemas, boon::SchemaIndex), String> {
+    let mut compiler = boon::Compiler::new();
+    compiler.set_default_draft(boon::Draft::V2020_12);
+    compiler.enable_format_assertions();
+    compiler.add_resource("http://truce.test/openapi.json", document.clone()).map_err(|err| err.to_string())?;
+    let mut schemas = boon::Schemas::new();
+    let index = compiler
+        .compile(&format!("http://truce.test/openapi.json#{pointer}"), &mut schemas)
+        .map_err(|err| format!("{err:#}"))?;
+    Ok((schemas, index))
+}
+
+/// Validates `instance` against the schema at `pointer` in the document.
+fn validate(document: &Value, pointer: &str, instance: &Value) -> Result<(), String> {
+    let (schemas, index) = compile(document, pointer)?;
+    schemas.validate(instance, index).map_err(|err| format!("{err:#}"))
+}
+
+#[tokio::test]
+async fn the_document_is_served_as_json_at_its_documented_path() {
+    let fixture = Fixture::new().await;
+    let reply = fixture.get("/api/v1/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type, "application/json");
+    assert_eq!(reply.json(), document());
+}
+
+#[test]
+fn the_operations_are_these() {
+    let document = document();
+    let lines: Vec<String> = operations(&document)
+        .iter()
+        .map(|(method, path)| {
+            let operation = &document["paths"][path][method.as_str().to_ascii_lowercase()];
+            let statuses: Vec<&String> = operation["responses"].as_object().expect("responses").keys().collect();
+            let parameters: Vec<&str> = operation["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            format!(
+                "{method} {path} {} ({}) {:?}",
+                operation["operationId"].as_str().expect("an id"),
+                parameters.join(", "),
+                statuses
+            )
+        })
+        .collect();
+    expect![[r#"
+        GET /api/v1/accounts listAccounts (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/agreements listAgreements (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/agreements/{id} getAgreement (id, at) ["200", "400", "404", "500"]
+        GET /api/v1/alerts listAlerts (cursor, limit) ["200", "400", "500"]
+        GET /api/v1/alerts.atom getAlertsAtom () ["200", "500"]
+        GET /api/v1/alerts/{id}.cap getAlertCap (id) ["200", "400", "404", "500"]
+        POST /api/v1/commands submitCommand () ["201", "400", "401", "403", "409", "413", "422", "500", "503"]
+        GET /api/v1/commitments listCommitments (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/consents listConsents (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/convoys listConvoys (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/corridors listCorridors (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/corridors.geojson getCorridorsGeoJson (at) ["200", "400", "500"]
+        GET /api/v1/corridors/{id} getCorridor (id, at) ["200", "400", "404", "500"]
+        GET /api/v1/corridors/{id}/movement getCorridorMovement (id, at) ["200", "400", "404", "500"]
+        GET /api/v1/forces listForces (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/incidents listIncidents (cursor, limit) ["200", "400", "500"]
+        GET /api/v1/incidents/{id} getIncident (id) ["200", "400", "404", "500"]
+        GET /api/v1/ledger/checkpoint getCheckpoint () ["200", "500"]
+        GET /api/v1/ledger/entries listEntries (from, limit) ["200", "400", "500"]
+        GET /api/v1/ledger/key getLogKey () ["200", "500"]
+        GET /api/v1/ledger/proof/consistency getConsistencyProof (from, to) ["200", "400", "500"]
+        GET /api/v1/ledger/proof/inclusion getInclusionProof (seq, size) ["200", "400", "500"]
+        GET /api/v1/openapi.json getOpenApi () ["200", "500"]
+        GET /api/v1/parties listParties (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/parties/{id} getParty (id, at) ["200", "400", "404", "500"]
+        GET /api/v1/passages listPassages (at, corridor_id, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/statements listStatements (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/status getStatus () ["200", "500"]
+        GET /api/v1/stream streamAlerts (Last-Event-ID) ["200", "400", "500", "503"]
+        GET /api/v1/violations listViolations (cursor, limit, status) ["200", "400", "500"]
+        GET /api/v1/webhooks/deliveries listWebhookDeliveries () ["200", "500"]
+        GET /api/v1/zones listZones (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/zones.geojson getZonesGeoJson (at) ["200", "400", "500"]
+        GET /api/v1/zones/{id} getZone (id, at) ["200", "400", "404", "500"]
+        GET /api/v1/zones/{id}/population getZonePopulation (id, at) ["200", "400", "404", "500"]"#]]
+    .assert_eq(&lines.join("\n"));
+}
+
+#[test]
+fn the_document_is_structurally_openapi_3_1() {
+    let document = document();
+    assert_eq!(document["openapi"], json!("3.1.0"));
+    assert!(document["info"]["title"].is_string());
+    assert!(document["info"]["version"].is_string());
+    let mut operation_ids = BTreeSet::new();
+    for (method, path) in operations(&document) {
+        assert!(path.starts_with("/api/v1/"), "{path}");
+        let operation = &document["paths"][&path][method.as_str().to_ascii_lowercase()];
+        let operation_id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no id"));
+        assert!(operation_ids.insert(operation_id.to_owned()), "operationId {operation_id} is used twice");
+        assert!(operation["summary"].is_string(), "{operation_id} has no summary");
+        let responses = operation["responses"].as_object().expect("responses");
+        assert!(responses.keys().any(|status| status.starts_with('2')), "{operation_id} has no success response");
+        for (status, response) in responses {
+            assert!(status.len() == 3 && status.parse::<u16>().is_ok(), "{operation_id}: status {status}");
+            let response = match response["$ref"].as_str() {
+                Some(reference) => document.pointer(reference.trim_start_matches('#')).expect("resolves"),
+                None => response,
+            };
+            assert!(response["description"].is_string(), "{operation_id} {status} has no description");
+            let content = response["content"].as_object().expect("every response has content");
+            for (media_type, media) in content {
+                assert!(media["schema"].is_object(), "{operation_id} {status} {media_type} has no schema");
+            }
+        }
+
+        // Path parameters and `{name}` segments match one to one.
+        let in_path: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.split_once('}')).map(|(name, _)| name))
+            .collect();
+        let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+        let declared: BTreeSet<&str> =
+            parameters.iter().filter(|p| p["in"] == json!("path")).filter_map(|p| p["name"].as_str()).collect();
+        assert_eq!(in_path, declared, "{operation_id}: path parameters");
+        let mut names = BTreeSet::new();
+        for parameter in &parameters {
+            let name = parameter["name"].as_str().expect("a parameter name");
+            assert!(names.insert((name, parameter["in"].as_str())), "{operation_id}: {name} twice");
+            assert!(
+                ["path", "query", "header"].contains(&parameter["in"].as_str().unwrap_or("")),
+                "{operation_id}: {name}"
+            );
+            assert!(parameter["schema"].is_object(), "{operation_id}: {name} has no schema");
+            if parameter["in"] == json!("path") {
+                assert_eq!(parameter["required"], json!(true), "{operation_id}: path parameter {name}");
+            }
+        }
+        if method == Method::POST {
+            assert!(operation["requestBody"]["content"]["application/json"]["schema"].is_object(), "{operation_id}");
+        }
+    }
+    for name in document["components"]["schemas"].as_object().expect("schemas").keys() {
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        assert!(valid, "component name {name:?} is not allowed by OpenAPI");
+    }
+}
+
+#[test]
+fn every_reference_in_the_document_resolves() {
+    let document = document();
+    let mut found = Vec::new();
+    references(&document, "", &mut found);
+    assert!(found.len() > 50, "only {} references", found.len());
+    for (at, reference) in found {
+        let pointer = reference.strip_prefix('#').unwrap_or_else(|| panic!("{at}: {reference} is not local"));
+        assert!(document.pointer(pointer).is_some(), "{at}: {reference} does not resolve");
+    }
+}
+
+#[test]
+fn every_schema_is_valid_json_schema_2020_12() {
+    let document = document();
+    let schemas = document["components"]["schemas"].as_object().expect("schemas");
+    for name in schemas.keys() {
+        compile(&document, &format!("/components/schemas/{name}")).unwrap_or_else(|err| panic!("{name}: {err}"));
+    }
+}
+
+/// A request that reaches the handler of a documented operation.
+fn request_for(method: &Method, path: &str) -> Request<Body> {
+    let uri = path.replace("{id}", "no-such-thing");
+    let builder = Request::builder().method(method.clone()).uri(uri);
+    match *method {
+        Method::POST => builder.header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")),
+        _ => builder.body(Body::empty()),
+    }
+    .expect("a valid request")
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let fixture = Fixture::new().await;
+    for (method, path) in operations(&document()) {
+        let reply = fixture.send(request_for(&method, &path)).await;
+        let kind = serde_json::from_str::<Value>(&reply.text).ok().and_then(|v| v["type"].as_str().map(str::to_owned));
+        assert_ne!(kind.as_deref(), Some("/problems/no-such-route"), "{method} {path} is documented but not routed");
+        assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is documented but not routed");
+    }
+}
+
+#[tokio::test]
+async fn every_undocumented_method_on_a_documented_path_is_a_405_problem() {
+    // With `every_documented_operation_is_routed`, this pins the router to the table: a
+    // method routed on a path without a documented operation would not answer 405.
+    let fixture = Fixture::new().await;
+    let document = document();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for method in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            if item.get(method.as_str().to_ascii_lowercase()).is_some() {
+                continue;
+            }
+            let reply = fixture.send(request_for(&method, path)).await;
+            assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {}", reply.text);
+            assert_eq!(reply.json()["type"], json!("/problems/method-not-allowed"), "{method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_405_problem_says_which_method_and_path() {
+    let fixture = Fixture::new().await;
+    let reply = fixture.send(request_for(&Method::DELETE, "/api/v1/commands")).await;
+    expect![[r#"
+        405
+        {
+          "detail": "DELETE is not allowed on /api/v1/commands",
+          "instance": "/api/v1/commands",
+          "status": 405,
+          "title": "Method not allowed",
+          "type": "/problems/method-not-allowed"
+        }"#]]
+    .assert_eq(&reply.problem());
+}
+
+fn command_schema() -> &'static str {
+    "/components/schemas/Command"
+}
+
+#[tokio::test]
+async fn the_command_schema_accepts_what_the_server_accepts() {
+    // Every entry of a world built through the API holds a command the server accepted.
+    let world = World::new().await;
+    let document = document();
+    let entries = world.fixture.get("/api/v1/ledger/entries").await.json();
+    for entry in entries["entries"].as_array().expect("entries") {
+        let entry: Value = serde_json::from_str(entry["entry"].as_str().expect("text")).expect("JSON");
+        validate(&document, command_schema(), &entry["command"]).unwrap_or_else(|err| panic!("{err}\n{entry}"));
+        for event in entry["events"].as_array().expect("events") {
+            validate(&document, "/components/schemas/Event", event).unwrap_or_else(|err| panic!("{err}\n{event}"));
+        }
+    }
+}
+
+#[test]
+fn the_geometry_schemas_say_longitude_first_and_in_range() {
+    let document = document();
+    let position = "/components/schemas/Position";
+    assert!(validate(&document, position, &json!([37.17, 36.2])).is_ok());
+    assert!(validate(&document, position, &json!([-180, 90])).is_ok());
+    assert!(validate(&document, position, &json!([200, 36.2])).is_err(), "longitude past 180");
+    assert!(validate(&document, position, &json!([37.17, 91])).is_err(), "latitude past 90");
+    assert!(validate(&document, position, &json!([37.17])).is_err(), "one number");
+    assert!(validate(&document, position, &json!([37.17, 36.2, 400])).is_err(), "three numbers");
+    let line = "/components/schemas/LineString";
+    assert!(
+        validate(&document, line, &json!({"type": "LineString", "coordinates": [[37.1, 36.2], [37.2, 36.2]]})).is_ok()
+    );
+    assert!(validate(&document, line, &json!({"type": "LineString", "coordinates": [[37.1, 36.2]]})).is_err());
+    assert!(
+        validate(&document, line, &json!({"type": "Polygon", "coordinates": [[37.1, 36.2], [37.2, 36.2]]})).is_err()
+    );
+    let polygon = "/components/schemas/Polygon";
+    let ring = json!([[37.1, 36.1], [37.2, 36.1], [37.2, 36.2], [37.1, 36.1]]);
+    assert!(validate(&document, polygon, &json!({"type": "Polygon", "coordinates": [ring]})).is_ok());
+    assert!(validate(&document, polygon, &json!({"type": "Polygon", "coordinates": []})).is_err());
+    assert!(validate(&document, polygon, &json!({"type": "Polygon", "coordinates": [[[37.1, 36.1]]]})).is_err());
+}
+
+#[test]
+fn the_schemas_of_ids_names_and_times_carry_their_bounds() {
+    let document = document();
+    let schema = |name: &str| document["components"]["schemas"][name].clone();
+    assert_eq!(schema("PartyId")["format"], json!("uuid"));
+    assert_eq!(schema("Timestamp")["format"], json!("date-time"));
+    assert_eq!(schema("Name")["maxLength"], json!(truce_core::NAME_LEN_MAX));
+    assert_eq!(schema("Nonce")["minLength"], json!(truce_core::NONCE_LEN_MIN));
+    assert!(validate(&document, "/components/schemas/Code", &json!("EA-1")).is_ok());
+    assert!(validate(&document, "/components/schemas/Code", &json!("EA 1")).is_err());
+    assert!(
+        validate(&document, "/components/schemas/PartyId", &json!("01900000-0000-4000-8000-000000000001")).is_err(),
+        "a UUIDv4"
+    );
+    let command = json!({
+        "author": super::id(1), "issued_at": "2016-12-12T08:00:00Z", "nonce": "n", "body": {"type": "endorse"}
+    });
+    assert!(validate(&document, command_schema(), &command).is_err(), "a short nonce and a body without fields");
+}
+
+#[test]
+fn an_independent_openapi_3_1_parser_reads_the_document_and_resolves_every_reference() {
+    let text = crate::openapi::document_text();
+    let spec = oas3::from_json(text).unwrap_or_else(|err| panic!("oas3 cannot read the document: {err}"));
+    assert_eq!(spec.openapi, "3.1.0");
+    let operations: Vec<_> = spec.operations().collect();
+    assert_eq!(operations.len(), crate::openapi::routes().len());
+    for (path, method, operation) in operations {
+        let context = format!("{method} {path}");
+        operation.parameters(&spec).unwrap_or_else(|err| panic!("{context}: parameters: {err}"));
+        operation.request_body(&spec).unwrap_or_else(|err| panic!("{context}: request body: {err}"));
+        let declared = operation.responses.as_ref().map_or(0, |r| r.len());
+        let resolved = operation.responses(&spec);
+        assert_eq!(resolved.len(), declared, "{context}: a response does not resolve");
+        for (status, response) in resolved {
+            for (media_type, media) in &response.content {
+                let schema = media.schema.as_ref().unwrap_or_else(|| panic!("{context} {status} {media_type}"));
+                schema.resolve(&spec).unwrap_or_else(|err| panic!("{context} {status} {media_type}: {err}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn any_query_string_on_any_read_is_answered_as_documented_and_never_with_a_5xx() {
+    use proptest::{
+        collection,
+        test_runner::{Config, RngAlgorithm, TestRng, TestRunner},
+    };
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let world = runtime.block_on(World::new());
+    let reads: Vec<String> = operations(&document())
+        .into_iter()
+        .filter(|(method, _)| method == Method::GET)
+        .map(|(_, path)| path.replace("{id}", "EA"))
+        .collect();
+    let names = ["at", "cursor", "limit", "from", "seq", "size", "to", "x"];
+    let config = Config { cases: 256, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let strategy = (0..reads.len(), collection::vec((0..names.len(), "[0-9a-zA-Z:+.TZ-]{0,24}|\\PC{0,8}"), 0..4));
+    runner
+        .run(&strategy, |(read, parameters)| {
+            let query: Vec<String> = parameters
+                .iter()
+                .map(|(name, value)| {
+                    format!(
+                        "{}={}",
+                        names[*name],
+                        form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+                    )
+                })
+                .collect();
+            let uri = format!("{}?{}", reads[read], query.join("&"));
+            // `send` panics on a response the document does not describe.
+            let reply = runtime.block_on(world.fixture.get(&uri));
+            assert!(reply.status.as_u16() < 500, "{uri}: {}", reply.text);
+            Ok(())
+        })
+        .unwrap_or_else(|err| panic!("{err}"));
+}

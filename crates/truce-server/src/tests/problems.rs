@@ -1,0 +1,208 @@
+//! `docs/problems.md` lists every problem type the server can emit, with its status.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use truce_core::DomainError;
+
+use crate::problem::{method_not_allowed, not_found_route, parse_error_kind, ApiError, Problem};
+
+/// Every problem the server can make, one per kind of error, by type and status.
+async fn every_problem() -> BTreeMap<String, u16> {
+    let mut problems: Vec<Problem> = vec![
+        ApiError::bad_request("limit", "x").to_problem(),
+        ApiError::BodyTooLarge { bytes_max: 1 }.to_problem(),
+        ApiError::BadSignature.to_problem(),
+        ApiError::NotFound { kind: "zone", id: "x".to_owned() }.to_problem(),
+        ApiError::Busy.to_problem(),
+        ApiError::TooManyStreams { streams_max: 1 }.to_problem(),
+        ApiError::Internal("x".to_owned()).to_problem(),
+        not_found_route("/x".parse().expect("a URI")).await,
+        method_not_allowed(axum::extract::Request::new(axum::body::Body::empty())).await,
+    ];
+    for err in every_domain_error() {
+        problems.push(ApiError::Domain(err.clone()).to_problem());
+        // The same error met while the command is parsed, as serde reports it.
+        let kind = parse_error_kind(&err.to_string());
+        problems.push(ApiError::Invalid { kind, field: "x".to_owned(), detail: err.to_string() }.to_problem());
+    }
+    let mut by_type = BTreeMap::new();
+    for problem in problems {
+        let previous = by_type.insert(problem.kind.clone(), problem.status);
+        assert!(previous.is_none_or(|s| s == problem.status), "{} has two statuses", problem.kind);
+    }
+    by_type
+}
+
+/// The `| `/problems/x` | status | meaning |` rows of docs/problems.md.
+fn documented() -> BTreeMap<String, u16> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/problems.md");
+    let text = std::fs::read_to_string(path).expect("docs/problems.md exists");
+    let mut rows = BTreeMap::new();
+    for line in text.lines().filter(|l| l.starts_with("| `/problems/")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let kind = cells[1].trim_matches('`').to_owned();
+        let status: u16 = cells[2].parse().unwrap_or_else(|_| panic!("a status in {line}"));
+        assert!(StatusCode::from_u16(status).is_ok(), "{line}");
+        assert!(!cells[3].is_empty(), "{kind} has no meaning");
+        assert!(rows.insert(kind, status).is_none(), "{line} is listed twice");
+    }
+    rows
+}
+
+#[tokio::test]
+async fn docs_problems_md_lists_every_problem_type_the_server_can_emit_with_its_status() {
+    assert_eq!(documented(), every_problem().await);
+}
+
+#[test]
+fn every_variant_of_domain_error_is_sampled() {
+    let mut seen = vec![false; VARIANTS_COUNT];
+    for err in every_domain_error() {
+        seen[variant_idx(&err)] = true;
+    }
+    assert!(seen.iter().all(|s| *s), "{seen:?}");
+}
+
+#[test]
+fn a_parse_time_error_keeps_its_own_problem_type() {
+    let window =
+        DomainError::WindowNotAfterStart { start: "2016-12-12T10:00:00Z".into(), end: "2016-12-12T09:00:00Z".into() };
+    assert_eq!(parse_error_kind(&window.to_string()), "window-not-after-start");
+    assert_eq!(parse_error_kind(&DomainError::ZeroLength.to_string()), "zero-length-route");
+    assert_eq!(parse_error_kind("invalid type: string \"x\", expected f64"), "invalid-input");
+    assert_eq!(parse_error_kind("the route has zero length, and more"), "invalid-input");
+}
+
+fn every_domain_error() -> Vec<DomainError> {
+    vec![
+        DomainError::Empty { field: "x" },
+        DomainError::TooLong { field: "x", len: 1, len_max: 1 },
+        DomainError::TooShort { field: "x", len: 1, len_min: 1 },
+        DomainError::TooMany { field: "x", len: 1, len_max: 1 },
+        DomainError::CodeCharacters { code: "x".to_owned() },
+        DomainError::NotUuidV7 { field: "x", value: "x".to_owned() },
+        DomainError::Timestamp { value: "x".to_owned() },
+        DomainError::WindowNotAfterStart { start: "x".to_owned(), end: "x".to_owned() },
+        DomainError::Coordinate { lon: 1.0, lat: 1.0 },
+        DomainError::LineStringTooShort { count: 1 },
+        DomainError::ZeroLength,
+        DomainError::RingTooShort { count: 1 },
+        DomainError::RingNotClosed,
+        DomainError::PolygonEmpty,
+        DomainError::TooManyVertices { count: 1, count_max: 1 },
+        DomainError::GeometryType { expected: "x", found: "x".to_owned() },
+        DomainError::HalfWidth { value: 1.0, max: 1.0 },
+        DomainError::PublicKey,
+        DomainError::Duplicate { field: "x", value: "x".to_owned() },
+        DomainError::GenesisAgain,
+        DomainError::GenesisMissing,
+        DomainError::GenesisSigner,
+        DomainError::UnknownAccount { account: "x".to_owned() },
+        DomainError::KeyNotRegistered { account: "x".to_owned() },
+        DomainError::PartyMismatch { account: "x".to_owned(), claimed: "x".to_owned(), actual: "x".to_owned() },
+        DomainError::NonceReplayed { nonce: "x".to_owned() },
+        DomainError::IssuedAtSkew { issued_at: "x".to_owned(), accepted_at: "x".to_owned(), skew_s_max: 1 },
+        DomainError::Forbidden { action: "x", role: "x" },
+        DomainError::NeedsParty { action: "x" },
+        DomainError::Unknown { kind: "x", id: "x".to_owned() },
+        DomainError::AlreadyExists { kind: "x", id: "x".to_owned() },
+        DomainError::DuplicateCode { kind: "x", code: "x".to_owned(), id: "x".to_owned() },
+        DomainError::KeyInUse { account: "x".to_owned() },
+        DomainError::UnknownVersion { agreement: "x".to_owned(), version: 1 },
+        DomainError::Superseded { version: 1, latest: 1 },
+        DomainError::NotLatest { supersedes: 1, latest: 1 },
+        DomainError::NotSignatory { party: "x".to_owned(), version: 1 },
+        DomainError::AlreadyEndorsed { party: "x".to_owned(), version: 1 },
+        DomainError::NoEndorsement { party: "x".to_owned(), version: 1 },
+        DomainError::NotInForce { agreement: "x".to_owned() },
+        DomainError::AlreadySuspended { agreement: "x".to_owned() },
+        DomainError::NotSuspended { agreement: "x".to_owned() },
+        DomainError::CorridorOfOtherAgreement { corridor: "x".to_owned(), agreement: "x".to_owned() },
+        DomainError::CommitmentOfOtherAgreement { commitment: "x".to_owned(), agreement: "x".to_owned() },
+        DomainError::SelfCondition { commitment: "x".to_owned() },
+        DomainError::CommitmentNeedsForce { commitment: "x".to_owned(), kind: "x" },
+        DomainError::ConsentScope,
+        DomainError::ConsentNotAnswerable { party: "x".to_owned(), force: "x".to_owned(), corridor: "x".to_owned() },
+        DomainError::ConsentAgain { force: "x".to_owned(), corridor: "x".to_owned() },
+        DomainError::NotCommitmentOwner { commitment: "x".to_owned(), owner: "x".to_owned(), party: "x".to_owned() },
+        DomainError::AlreadyFulfilled { commitment: "x".to_owned() },
+        DomainError::RangeInverted { field: "x", min: 1, max: 1 },
+        DomainError::OutOfRange { field: "x", value: 1.0, max: 1.0 },
+        DomainError::WhenInverted { start: "x".to_owned(), end: "x".to_owned() },
+        DomainError::SourceAgain { source_id: "x".to_owned() },
+        DomainError::DuplicateChain { incident: "x".to_owned() },
+        DomainError::NoSuchViolation { incident: "x".to_owned(), target: "x".to_owned() },
+        DomainError::DismissalTarget,
+        DomainError::NotNotified { party: "x".to_owned() },
+        DomainError::AlreadyAcknowledged { party: "x".to_owned() },
+    ]
+}
+
+/// No wildcard: a new variant of `DomainError` does not compile until it is sampled above.
+fn variant_idx(err: &DomainError) -> usize {
+    match err {
+        DomainError::Empty { .. } => 0,
+        DomainError::TooLong { .. } => 1,
+        DomainError::TooShort { .. } => 2,
+        DomainError::TooMany { .. } => 3,
+        DomainError::CodeCharacters { .. } => 4,
+        DomainError::NotUuidV7 { .. } => 5,
+        DomainError::Timestamp { .. } => 6,
+        DomainError::WindowNotAfterStart { .. } => 7,
+        DomainError::Coordinate { .. } => 8,
+        DomainError::LineStringTooShort { .. } => 9,
+        DomainError::ZeroLength => 10,
+        DomainError::RingTooShort { .. } => 11,
+        DomainError::RingNotClosed => 12,
+        DomainError::PolygonEmpty => 13,
+        DomainError::TooManyVertices { .. } => 14,
+        DomainError::GeometryType { .. } => 15,
+        DomainError::HalfWidth { .. } => 16,
+        DomainError::PublicKey => 17,
+        DomainError::Duplicate { .. } => 18,
+        DomainError::GenesisAgain => 19,
+        DomainError::GenesisMissing => 20,
+        DomainError::GenesisSigner => 21,
+        DomainError::UnknownAccount { .. } => 22,
+        DomainError::KeyNotRegistered { .. } => 23,
+        DomainError::PartyMismatch { .. } => 24,
+        DomainError::NonceReplayed { .. } => 25,
+        DomainError::IssuedAtSkew { .. } => 26,
+        DomainError::Forbidden { .. } => 27,
+        DomainError::NeedsParty { .. } => 28,
+        DomainError::Unknown { .. } => 29,
+        DomainError::AlreadyExists { .. } => 30,
+        DomainError::DuplicateCode { .. } => 31,
+        DomainError::KeyInUse { .. } => 32,
+        DomainError::UnknownVersion { .. } => 33,
+        DomainError::Superseded { .. } => 34,
+        DomainError::NotLatest { .. } => 35,
+        DomainError::NotSignatory { .. } => 36,
+        DomainError::AlreadyEndorsed { .. } => 37,
+        DomainError::NoEndorsement { .. } => 38,
+        DomainError::NotInForce { .. } => 39,
+        DomainError::AlreadySuspended { .. } => 40,
+        DomainError::NotSuspended { .. } => 41,
+        DomainError::CorridorOfOtherAgreement { .. } => 42,
+        DomainError::CommitmentOfOtherAgreement { .. } => 43,
+        DomainError::SelfCondition { .. } => 44,
+        DomainError::CommitmentNeedsForce { .. } => 45,
+        DomainError::ConsentScope => 46,
+        DomainError::ConsentNotAnswerable { .. } => 47,
+        DomainError::ConsentAgain { .. } => 48,
+        DomainError::NotCommitmentOwner { .. } => 49,
+        DomainError::AlreadyFulfilled { .. } => 50,
+        DomainError::RangeInverted { .. } => 51,
+        DomainError::OutOfRange { .. } => 52,
+        DomainError::WhenInverted { .. } => 53,
+        DomainError::SourceAgain { .. } => 54,
+        DomainError::DuplicateChain { .. } => 55,
+        DomainError::NoSuchViolation { .. } => 56,
+        DomainError::DismissalTarget => 57,
+        DomainError::NotNotified { .. } => 58,
+        DomainError::AlreadyAcknowledged { .. } => 59,
+    }
+}
+
+const VARIANTS_COUNT: usize = 60;
