@@ -23,7 +23,7 @@ use truce_core::{
 use crate::{
     extract::{ApiPath, ApiQuery},
     problem::ApiError,
-    read::parse_at,
+    read::{parse_at, ListQuery},
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
 };
 
@@ -47,24 +47,6 @@ pub struct ViolationsQuery {
     /// Only violations with this status.
     #[serde(default)]
     status: Option<ViolationStatus>,
-    /// The `next_cursor` of the previous page; the first page when absent.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    cursor: Option<String>,
-    /// Items in the page at the most.
-    #[serde(default)]
-    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
-    limit: Option<u32>,
-}
-
-/// A page query for records, as of `at`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecordsQuery {
-    /// The instant to answer as of, RFC 3339; now when absent.
-    #[serde(default)]
-    #[schemars(with = "Timestamp")]
-    at: Option<String>,
     /// The `next_cursor` of the previous page; the first page when absent.
     #[serde(default)]
     #[schemars(with = "String")]
@@ -521,7 +503,7 @@ pub async fn violations(
 
 pub async fn statements(
     AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<RecordsQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<StatementView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     let page = app.node.read_state(|state| {
@@ -686,7 +668,7 @@ pub async fn passages(
 
 pub async fn convoys(
     AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<RecordsQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<ConvoyView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     let page = app.node.read_state(|state| {

@@ -26,7 +26,7 @@ use crate::{
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
         self, AtOnlyQuery, ConvoyView, IncidentView, MovementView, Page as MonitoringPage, PageQuery, PassageView,
-        PassagesQuery, PopulationView, RecordsQuery, StatementView, ViolationView, ViolationsQuery,
+        PassagesQuery, PopulationView, StatementView, ViolationView, ViolationsQuery,
     },
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
@@ -395,7 +395,7 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/statements",
             monitoring::statements,
             Doc::new("listStatements", "monitoring", "Parties' statements made by `at`")
-                .query::<RecordsQuery>()
+                .query::<ListQuery>()
                 .json::<MonitoringPage<StatementView>>(200, "A page of statements."),
         ),
         Route::get(
@@ -430,7 +430,7 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/convoys",
             monitoring::convoys,
             Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`")
-                .query::<RecordsQuery>()
+                .query::<ListQuery>()
                 .json::<MonitoringPage<ConvoyView>>(200, "A page of convoys."),
         ),
         Route::get(

@@ -41,15 +41,15 @@ pub struct ListQuery {
     /// The instant to answer as of, RFC 3339; now when absent.
     #[serde(default)]
     #[schemars(with = "Timestamp")]
-    at: Option<String>,
+    pub(crate) at: Option<String>,
     /// The `next_cursor` of the previous page; the first page when absent.
     #[serde(default)]
     #[schemars(with = "String")]
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// Items in the page at the most.
     #[serde(default)]
     #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
-    limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
