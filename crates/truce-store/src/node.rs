@@ -347,13 +347,14 @@ impl Writer {
         if pending.is_empty() {
             return;
         }
-        let (checkpoint, tree_size, root) = {
-            let mut tree = self.shared.tree.write();
-            for item in &pending {
-                tree.push(item.stored.leaf_hash);
-            }
-            (sign_checkpoint(&self.shared.log_key, &self.shared.origin, &tree), tree.len(), tree.root())
-        };
+        // The tree stays write-locked until the batch is durable, so that no reader is ever
+        // shown a tree size or root (in a proof) that a crash could still take back.
+        let mut tree = self.shared.tree.write();
+        for item in &pending {
+            tree.push(item.stored.leaf_hash);
+        }
+        let checkpoint = sign_checkpoint(&self.shared.log_key, &self.shared.origin, &tree);
+        let (tree_size, root) = (tree.len(), tree.root());
         let stored: Vec<StoredEntry> = pending.iter().map(|p| p.stored.clone()).collect();
         if let Err(err) = self.log.append(&stored, Some((tree_size, &checkpoint))) {
             // The projection and the tree already hold this batch, the disk does not: the
@@ -361,6 +362,7 @@ impl Writer {
             tracing::error!(%err, "writing a batch failed; stopping so that a restart rebuilds from the log");
             std::process::exit(70);
         }
+        drop(tree);
         *self.shared.checkpoint.write() = checkpoint.clone();
         let tree = self.shared.tree.read();
         for item in pending {
