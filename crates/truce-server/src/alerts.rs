@@ -22,8 +22,8 @@ use truce_core::{
 
 use crate::{
     extract::{ApiPath, ApiQuery},
-    monitoring::Page,
     problem::ApiError,
+    read::{page_limit, Page},
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
 };
 
@@ -148,10 +148,7 @@ pub async fn alerts(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<AlertsQuery>,
 ) -> Result<Json<Page<AlertView>>, ApiError> {
-    let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
-    if limit == 0 || limit > PAGE_SIZE_MAX {
-        return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
-    }
+    let limit = page_limit(query.limit)?;
     let after = match query.cursor.as_deref() {
         None => None,
         Some(cursor) => Some(
@@ -160,11 +157,10 @@ pub async fn alerts(
         ),
     };
     let page = app.node.read_state(|state| {
-        let mut items: Vec<AlertView> =
-            public_alerts_after(state, after).take(limit as usize + 1).map(alert_view).collect();
-        let next_cursor = match items.len() > limit as usize {
+        let mut items: Vec<AlertView> = public_alerts_after(state, after).take(limit + 1).map(alert_view).collect();
+        let next_cursor = match items.len() > limit {
             true => {
-                items.truncate(limit as usize);
+                items.truncate(limit);
                 items.last().map(|a| a.alert_id.to_string())
             }
             false => None,

@@ -23,7 +23,7 @@ use truce_core::{
 use crate::{
     extract::{ApiPath, ApiQuery},
     problem::ApiError,
-    read::{parse_at, ListQuery},
+    read::{page_limit, parse_at, AtQuery, ListQuery, Page},
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
 };
 
@@ -76,15 +76,6 @@ pub struct PassagesQuery {
     #[serde(default)]
     #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
     limit: Option<u32>,
-}
-
-/// One page of a monitoring list.
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(rename = "{T}Page")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// An incident: what it is now, every revision and source, and what they mean.
@@ -298,16 +289,13 @@ pub(crate) fn page_of<T>(
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<T>, ApiError> {
-    let limit = limit.unwrap_or(PAGE_SIZE_DEFAULT);
-    if limit == 0 || limit > PAGE_SIZE_MAX {
-        return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
-    }
+    let limit = page_limit(limit)?;
     let after = cursor.unwrap_or("");
     let mut page = Vec::new();
     let mut next_cursor = None;
     let mut last_key = None;
     for (key, item) in items.into_iter().filter(|(key, _)| key.as_str() > after) {
-        if page.len() == limit as usize {
+        if page.len() == limit {
             next_cursor = last_key;
             break;
         }
@@ -518,19 +506,10 @@ pub async fn statements(
     Ok(Json(page))
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AtOnlyQuery {
-    /// The instant to answer as of, RFC 3339; now when absent.
-    #[serde(default)]
-    #[schemars(with = "Timestamp")]
-    at: Option<String>,
-}
-
 pub async fn population(
     AxumState(app): AxumState<AppState>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtOnlyQuery>,
+    ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<PopulationView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
@@ -571,7 +550,7 @@ pub async fn population(
 pub async fn movement(
     AxumState(app): AxumState<AppState>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtOnlyQuery>,
+    ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<MovementView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {

@@ -25,8 +25,8 @@ use crate::{
     api::{self, CommandReceipt, SignedCommand},
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
-        self, AtOnlyQuery, ConvoyView, IncidentView, MovementView, Page as MonitoringPage, PageQuery, PassageView,
-        PassagesQuery, PopulationView, StatementView, ViolationView, ViolationsQuery,
+        self, ConvoyView, IncidentView, MovementView, PageQuery, PassageView, PassagesQuery, PopulationView,
+        StatementView, ViolationView, ViolationsQuery,
     },
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
@@ -371,7 +371,7 @@ pub(crate) fn routes() -> Vec<Route> {
                      confidential humanitarian notifications are never shown.",
                 )
                 .query::<PageQuery>()
-                .json::<MonitoringPage<IncidentView>>(200, "A page of incidents."),
+                .json::<Page<IncidentView>>(200, "A page of incidents."),
         ),
         Route::get(
             "/api/v1/incidents/{id}",
@@ -389,14 +389,14 @@ pub(crate) fn routes() -> Vec<Route> {
                      dismissed by an analyst. Violations of confidential humanitarian notifications are never shown.",
                 )
                 .query::<ViolationsQuery>()
-                .json::<MonitoringPage<ViolationView>>(200, "A page of violations."),
+                .json::<Page<ViolationView>>(200, "A page of violations."),
         ),
         Route::get(
             "/api/v1/statements",
             monitoring::statements,
             Doc::new("listStatements", "monitoring", "Parties' statements made by `at`")
                 .query::<ListQuery>()
-                .json::<MonitoringPage<StatementView>>(200, "A page of statements."),
+                .json::<Page<StatementView>>(200, "A page of statements."),
         ),
         Route::get(
             "/api/v1/zones/{id}/population",
@@ -404,7 +404,7 @@ pub(crate) fn routes() -> Vec<Route> {
             Doc::new("getZonePopulation", "monitoring", "Every population estimate of a zone, side by side")
                 .describe("Each source's latest estimate beside every estimate recorded by `at`; never averaged.")
                 .path_param("id", ID_OR_CODE)
-                .query::<AtOnlyQuery>()
+                .query::<AtQuery>()
                 .json::<PopulationView>(200, "The estimates."),
         ),
         Route::get(
@@ -416,7 +416,7 @@ pub(crate) fn routes() -> Vec<Route> {
                      total with its `as_of`; none of them is picked as the truth.",
                 )
                 .path_param("id", ID_OR_CODE)
-                .query::<AtOnlyQuery>()
+                .query::<AtQuery>()
                 .json::<MovementView>(200, "The movement."),
         ),
         Route::get(
@@ -424,14 +424,14 @@ pub(crate) fn routes() -> Vec<Route> {
             monitoring::passages,
             Doc::new("listPassages", "monitoring", "Passages observed, recorded by `at`")
                 .query::<PassagesQuery>()
-                .json::<MonitoringPage<PassageView>>(200, "A page of passages."),
+                .json::<Page<PassageView>>(200, "A page of passages."),
         ),
         Route::get(
             "/api/v1/convoys",
             monitoring::convoys,
             Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`")
                 .query::<ListQuery>()
-                .json::<MonitoringPage<ConvoyView>>(200, "A page of convoys."),
+                .json::<Page<ConvoyView>>(200, "A page of convoys."),
         ),
         Route::get(
             "/api/v1/alerts",
@@ -439,7 +439,7 @@ pub(crate) fn routes() -> Vec<Route> {
             Doc::new("listAlerts", "alerts", "Public alerts, oldest first")
                 .describe("Alerts about confidential humanitarian notifications are never shown.")
                 .query::<AlertsQuery>()
-                .json::<MonitoringPage<AlertView>>(200, "A page of alerts."),
+                .json::<Page<AlertView>>(200, "A page of alerts."),
         ),
         Route::get(
             "/api/v1/alerts.atom",

@@ -58,7 +58,7 @@ pub struct AtQuery {
     /// The instant to answer as of, RFC 3339; now when absent.
     #[serde(default)]
     #[schemars(with = "Timestamp")]
-    at: Option<String>,
+    pub(crate) at: Option<String>,
 }
 
 /// One page of a list, in id order.
@@ -251,17 +251,22 @@ pub(crate) fn parse_at(app: &AppState, raw: Option<&str>) -> Result<Timestamp, A
     }
 }
 
+/// The page size asked for, or the default; 400 naming `limit` outside 1..=PAGE_SIZE_MAX.
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    let limit = limit.unwrap_or(PAGE_SIZE_DEFAULT);
+    if limit == 0 || limit > PAGE_SIZE_MAX {
+        return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
+    }
+    Ok(limit as usize)
+}
+
 /// One page of `map` after `cursor`: the items `render` keeps, in key order.
 fn page<K: AsRef<str> + Ord, V, T>(
     map: &BTreeMap<K, V>,
     query: &ListQuery,
     mut render: impl FnMut(&V) -> Option<T>,
 ) -> Result<Page<T>, ApiError> {
-    let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
-    if limit == 0 || limit > PAGE_SIZE_MAX {
-        return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
-    }
-    let limit = limit as usize;
+    let limit = page_limit(query.limit)?;
     let after = query.cursor.as_deref().unwrap_or("");
     let mut items = Vec::new();
     let mut last_key: Option<&str> = None;
