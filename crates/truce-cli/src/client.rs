@@ -77,6 +77,13 @@ impl Client {
         Ok(body)
     }
 
+    /// The server's own clock, from `/api/v1/status`.
+    pub fn server_now(&self) -> anyhow::Result<Timestamp> {
+        let status: Value = serde_json::from_str(&self.get_text("/api/v1/status")?)?;
+        let now = status["now"].as_str().ok_or_else(|| anyhow!("the server's status has no `now`"))?;
+        Timestamp::parse(now).map_err(|err| anyhow!("the server's `now` is not a time: {err}"))
+    }
+
     pub fn get_text(&self, path: &str) -> anyhow::Result<String> {
         let url = format!("{}{path}", self.base_url);
         let response =

@@ -18,7 +18,7 @@ use std::{
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
-use truce_core::{AccountId, Command, CommandBody, Genesis, Name, Nonce, PartyId, PublicKeyText, Timestamp};
+use truce_core::{AccountId, Command, CommandBody, Genesis, Name, Nonce, PartyId, PublicKeyText};
 use truce_ledger::{sign_command, SecretKey, Verifier};
 use truce_store::{verify_log, Clock, Submission, SystemClock};
 
@@ -227,7 +227,10 @@ fn submit(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &s
         // A whole command: sign it as it is.
         Some(_) => value,
         None if value.get("type").is_some() => {
-            client::command(&signer, value, Timestamp::from_datetime(chrono::Utc::now()))
+            // `issued_at` must be close to the server's clock, which for a demo server is
+            // its scenario's clock, so it is read from the server rather than this machine.
+            let issued_at = client::Client::new(server)?.server_now()?;
+            client::command(&signer, value, issued_at)
         }
         None => bail!("{} holds neither a command body (with a \"type\") nor a whole command", file.display()),
     };
