@@ -28,6 +28,7 @@ pub struct Config {
     pub operator_account_id: AccountId,
 }
 
+#[derive(Clone)]
 pub struct DataDir {
     pub path: PathBuf,
     pub config: Config,

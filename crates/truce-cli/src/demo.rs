@@ -67,14 +67,19 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let node = serve::open_node(&data_dir, clock.clone())?;
-        let (address, serving) = serve::bind(node, clock.clone(), listen, &data_dir.path).await?;
+        let (address, serving) = serve::bind(node.clone(), clock.clone(), listen, &data_dir.path).await?;
         let server = tokio::spawn(serving);
         let base_url = format!("http://{address}");
         let loader_url = base_url.clone();
         let loader_clock = Arc::clone(&clock);
-        let loaded = tokio::task::spawn_blocking(move || load(&scenario, &data_dir, &loader_url, &loader_clock))
-            .await
-            .context("the scenario loader stopped")??;
+        let loaded = tokio::task::spawn_blocking({
+            let data_dir = data_dir.clone();
+            move || load(&scenario, &data_dir, &loader_url, &loader_clock)
+        })
+        .await
+        .context("the scenario loader stopped")??;
+        // Started only now, so that the scenario's own entries keep their places in the log.
+        serve::start_timekeeper(node, clock.clone(), &data_dir)?;
         println!(
             "truce demo: {loaded} commands of the Aleppo, 12 December 2016 scenario loaded into {}",
             data.display()

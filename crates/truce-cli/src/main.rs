@@ -151,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
+                serve::start_timekeeper(node.clone(), Arc::clone(&clock), &data_dir)?;
                 let (address, serving) = serve::bind(node, clock, listen, &data_dir.path).await?;
                 println!("truce serving {} on http://{address}", data.display());
                 serving.await.context("serving")

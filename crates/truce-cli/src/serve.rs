@@ -5,6 +5,7 @@ use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc};
 use anyhow::Context as _;
 use truce_server::{
     router,
+    timekeeper::{self, Operator},
     webhooks::{self, Dispatcher, RetryPolicy},
     AppState,
 };
@@ -16,6 +17,13 @@ pub fn open_node(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<Node> 
     let config =
         NodeConfig { path: data.db_path(), log_key: data.log_key()?, origin: data.config.origin.clone(), clock };
     Node::open(config).with_context(|| format!("opening the log in {}", data.path.display()))
+}
+
+/// Starts the timekeeper, signing its `mark_time` entries with the operator's key.
+pub fn start_timekeeper(node: Node, clock: Arc<dyn Clock>, data: &DataDir) -> anyhow::Result<()> {
+    let operator = Operator { account_id: data.config.operator_account_id.clone(), key: data.operator_key()? };
+    timekeeper::spawn(node, clock, operator);
+    Ok(())
 }
 
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.

@@ -3,9 +3,14 @@
 //! An alert is derived deterministically from the log (its id is `<seq>.<n>`), so every
 //! node that replays the same entries raises the same alerts; delivery (stream, webhooks,
 //! CAP) is the shell's job. Raised here: new and changed violations (of commitments and of
-//! humanitarian notifications) and agreement changes. Alerts that depend on the passing of
-//! time alone (a corridor opening, a notification becoming overdue) are not entries'
-//! consequences and are derived by readers at the time asked about.
+//! humanitarian notifications), agreement changes, corridors opening and closing, and
+//! notifications becoming overdue.
+//!
+//! What time alone makes happen (a window opening, a deadline passing) is alerted by the
+//! first entry accepted at or after the instant, with `effective_at` saying when it
+//! happened: each entry brings the log's time up to its acceptance time. When nothing else
+//! is written, the server's timekeeper writes a `mark_time` entry at each scheduled
+//! instant, so these alerts still go out on time; the core itself never reads a clock.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,10 +19,11 @@ use serde::Serialize;
 use crate::{
     command::Context,
     event::Event,
-    ids::{AgreementId, AlertId, CommitmentId, IncidentId, NotificationId, PartyId},
-    model::Stance,
+    ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
+    model::{Group, Stance},
     monitor::{Violation, ViolationStatus},
     state::State,
+    status::CorridorStatusKind,
     time::Timestamp,
 };
 
@@ -27,6 +33,14 @@ pub enum AlertKind {
     ViolationNew,
     ViolationChanged,
     AgreementChanged,
+    /// A corridor opened (it was closed): `open_for` says for whom.
+    CorridorOpened,
+    /// A corridor closed (it was open).
+    CorridorClosed,
+    /// An open corridor's groups changed.
+    CorridorChanged,
+    /// A notification's deadline passed without every party's acknowledgement.
+    NotificationOverdue,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,6 +62,15 @@ pub struct Alert {
     pub agreement_id: Option<AgreementId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub violation_status: Option<ViolationStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corridor_id: Option<CorridorId>,
+    /// The groups a corridor is open for after the change (corridor alerts only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub open_for: Vec<Group>,
+    /// When what is alerted happened, where that is earlier than `raised_at` (a window
+    /// that opened, a deadline that passed, before the entry that raised the alert).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_at: Option<Timestamp>,
 }
 
 /// The key of a violation in the index of those already alerted.
@@ -65,7 +88,15 @@ fn key_of(violation: &Violation) -> ViolationKey {
 impl State {
     /// Raises the alerts of one applied entry and records them.
     pub(crate) fn raise_alerts(&mut self, context: &Context, events: &[Event]) {
+        let now = context.accepted_at;
+        let after = self.time_checked_until.unwrap_or(now);
+        let due: Vec<Timestamp> = self.due_between(after, now).collect();
+        // What fell due before this entry comes first, in time order.
         let mut drafts: Vec<Alert> = Vec::new();
+        for at in due.iter().copied().filter(|at| *at < now) {
+            drafts.extend(self.time_alerts(at));
+        }
+        let mut corridors_may_change = due.last() == Some(&now);
         let mut affected: BTreeSet<IncidentId> = BTreeSet::new();
         let mut all_incidents = false;
         for event in events {
@@ -86,11 +117,13 @@ impl State {
                 }
                 Event::VersionProposed { agreement_id, version, .. } => {
                     all_incidents = true;
+                    corridors_may_change = true;
                     let headline = format!("version {version} of an agreement was proposed");
                     drafts.push(self.agreement_alert(agreement_id, headline));
                 }
                 Event::StanceTaken { agreement_id, version, party_id, stance, .. } => {
                     all_incidents = true;
+                    corridors_may_change = true;
                     let party = self.parties.get(party_id).map_or(party_id.to_string(), |p| p.name.to_string());
                     let verb = match stance {
                         Stance::Endorsed => "endorsed",
@@ -101,15 +134,20 @@ impl State {
                 }
                 Event::AgreementSuspended { agreement_id, .. } => {
                     all_incidents = true;
+                    corridors_may_change = true;
                     drafts.push(self.agreement_alert(agreement_id, "the agreement was suspended".to_owned()));
                 }
                 Event::AgreementResumed { agreement_id, .. } => {
                     all_incidents = true;
+                    corridors_may_change = true;
                     drafts.push(self.agreement_alert(agreement_id, "the agreement was resumed".to_owned()));
                 }
-                Event::ConsentRecorded { .. }
-                | Event::FulfilmentReported { .. }
-                | Event::HumanitarianNotified { .. } => {
+                Event::ConsentRecorded { .. } | Event::FulfilmentReported { .. } => {
+                    // A fulfilment can start a truce (`when_fulfilled`), opening corridors.
+                    all_incidents = true;
+                    corridors_may_change = true;
+                }
+                Event::HumanitarianNotified { .. } => {
                     all_incidents = true;
                 }
                 _ => {}
@@ -121,10 +159,15 @@ impl State {
         for incident_id in &affected {
             drafts.extend(self.violation_alerts(incident_id));
         }
+        if corridors_may_change {
+            drafts.extend(self.time_alerts(now));
+        }
+        self.time_checked_until = Some(now);
         for (n, mut alert) in drafts.into_iter().enumerate() {
             alert.alert_id = AlertId::new(context.seq, u32::try_from(n).unwrap_or(u32::MAX));
             alert.seq = context.seq;
-            alert.raised_at = context.accepted_at;
+            alert.raised_at = now;
+            alert.effective_at = alert.effective_at.filter(|at| *at < now);
             self.alerts.push(alert);
         }
     }
@@ -153,6 +196,9 @@ impl State {
             notification_id: None,
             agreement_id: Some(agreement_id.clone()),
             violation_status: None,
+            corridor_id: None,
+            open_for: Vec::new(),
+            effective_at: None,
         }
     }
 
@@ -192,10 +238,83 @@ impl State {
                 notification_id: violation.notification_id.clone(),
                 agreement_id: violation.agreement_id.clone(),
                 violation_status: Some(violation.status),
+                corridor_id: None,
+                open_for: Vec::new(),
+                effective_at: None,
             });
         }
         self.alerted_violations.retain(|key, _| &key.0 != incident_id);
         self.alerted_violations.extend(seen);
+        alerts
+    }
+
+    /// Alerts for what is so at `at` and was not so when last alerted: corridors that
+    /// opened, closed or changed groups, and notifications whose deadline is `at` and that
+    /// some party had not acknowledged by then. Updates the index of alerted corridors.
+    fn time_alerts(&mut self, at: Timestamp) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        let corridor_ids: Vec<CorridorId> = self.corridors.keys().cloned().collect();
+        for corridor_id in corridor_ids {
+            let open_for = match self.corridor_status(&corridor_id, at) {
+                Some(status) if status.status == CorridorStatusKind::Open => status.open_for,
+                _ => Vec::new(),
+            };
+            let before = self.alerted_corridors.get(&corridor_id).cloned().unwrap_or_default();
+            if before == open_for {
+                continue;
+            }
+            let record = &self.corridors[&corridor_id];
+            let corridor = format!("corridor {} ({})", record.spec.code, record.spec.name);
+            let groups = |groups: &[Group]| groups.iter().map(|g| g.label()).collect::<Vec<_>>().join(", ");
+            let (kind, headline) = match (before.is_empty(), open_for.is_empty()) {
+                (true, _) => (AlertKind::CorridorOpened, format!("{corridor} opened for {}", groups(&open_for))),
+                (false, true) => (AlertKind::CorridorClosed, format!("{corridor} closed")),
+                (false, false) => {
+                    (AlertKind::CorridorChanged, format!("{corridor} now open for {}", groups(&open_for)))
+                }
+            };
+            let mut alert = self.agreement_alert(&record.agreement_id.clone(), headline);
+            alert.kind = kind;
+            alert.corridor_id = Some(corridor_id.clone());
+            alert.open_for.clone_from(&open_for);
+            alert.effective_at = Some(at);
+            alerts.push(alert);
+            if open_for.is_empty() {
+                self.alerted_corridors.remove(&corridor_id);
+            } else {
+                self.alerted_corridors.insert(corridor_id, open_for);
+            }
+        }
+        for notification in self.monitoring.notifications.values().filter(|n| n.deadline == at) {
+            let overdue: Vec<PartyId> = notification.overdue_parties(at).into_iter().cloned().collect();
+            if overdue.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = overdue
+                .iter()
+                .map(|id| self.parties.get(id).map_or_else(|| id.to_string(), |p| p.name.to_string()))
+                .collect();
+            let mut parties = overdue.clone();
+            parties.extend(notification.notified_by.iter().cloned());
+            parties.sort();
+            parties.dedup();
+            alerts.push(Alert {
+                alert_id: AlertId::new(0, 0),
+                seq: 0,
+                raised_at: at,
+                kind: AlertKind::NotificationOverdue,
+                parties,
+                headline: format!("humanitarian notification not acknowledged by its deadline: {}", names.join(", ")),
+                incident_id: None,
+                commitment_id: None,
+                notification_id: Some(notification.notification_id.clone()),
+                agreement_id: None,
+                violation_status: None,
+                corridor_id: None,
+                open_for: Vec::new(),
+                effective_at: Some(at),
+            });
+        }
         alerts
     }
 }

@@ -261,6 +261,11 @@ pub enum CommandBody {
     AcknowledgeAlert {
         alert_id: AlertId,
     },
+    /// Brings the log up to the acceptance time, so that what the passing of time alone
+    /// makes happen (a corridor opening or closing, a notification becoming overdue) is
+    /// alerted even when nothing else is written. Submitted by the server's timekeeper,
+    /// signed by the operator; refused when nothing is due.
+    MarkTime {},
 }
 
 impl CommandBody {
@@ -299,6 +304,7 @@ impl CommandBody {
             CommandBody::NotifyHumanitarian { .. } => "notify_humanitarian",
             CommandBody::AcknowledgeNotification { .. } => "acknowledge_notification",
             CommandBody::AcknowledgeAlert { .. } => "acknowledge_alert",
+            CommandBody::MarkTime {} => "mark_time",
         }
     }
 }

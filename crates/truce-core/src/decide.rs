@@ -265,6 +265,17 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 note: note.clone(),
             }])
         }
+        CommandBody::MarkTime {} => {
+            actor.require(Role::Operator, "marking time")?;
+            let after = state.time_checked_until.unwrap_or(context.accepted_at);
+            if state.due_between(after, context.accepted_at).next().is_none() {
+                return Err(DomainError::NothingDue {
+                    after: after.to_string(),
+                    until: context.accepted_at.to_string(),
+                });
+            }
+            Ok(vec![Event::TimeMarked {}])
+        }
         body => crate::decide_monitor::decide_monitoring(state, context, &actor, body),
     }
 }

@@ -136,6 +136,10 @@ pub enum DomainError {
     NotNotified { party: String },
     #[error("party {party} has already acknowledged this")]
     AlreadyAcknowledged { party: String },
+
+    // Time.
+    #[error("nothing falls due between {after} and {until}")]
+    NothingDue { after: String, until: String },
 }
 
 impl DomainError {
@@ -195,6 +199,7 @@ impl DomainError {
             DomainError::SourceAgain { .. } | DomainError::AlreadyAcknowledged { .. } => "duplicate",
             DomainError::DuplicateChain { .. } | DomainError::NoSuchViolation { .. } => "invalid-reference",
             DomainError::NotNotified { .. } => "forbidden",
+            DomainError::NothingDue { .. } => "nothing-due",
         }
     }
 

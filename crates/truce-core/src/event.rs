@@ -211,4 +211,6 @@ pub enum Event {
         party_id: Option<PartyId>,
         author: AccountId,
     },
+    /// The log was brought up to the entry's acceptance time (`mark_time`).
+    TimeMarked {},
 }

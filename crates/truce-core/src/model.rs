@@ -69,6 +69,18 @@ pub enum Group {
     HumanitarianConvoys,
 }
 
+impl Group {
+    /// The group in words, for headlines.
+    pub fn label(self) -> &'static str {
+        match self {
+            Group::Civilians => "civilians",
+            Group::Fighters => "fighters",
+            Group::Wounded => "the wounded",
+            Group::HumanitarianConvoys => "humanitarian convoys",
+        }
+    }
+}
+
 /// One opening of a corridor: `[start, end)`, optionally only for some of its groups
 /// (so that the wounded can go first and fighters last).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,10 @@
 //! `State` is changed only by `State::apply` (one entry) and `State::evolve` (one event),
 //! and both are total: an event that `decide` produced always applies.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    ops::Bound,
+};
 
 use serde::Serialize;
 
@@ -16,7 +19,7 @@ use crate::{
     ids::{
         AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, Nonce, PartyId, PublicKeyText, ZoneId,
     },
-    model::{CommitmentSpec, CorridorSpec, PartyKind, Role, Stance, Terms, ZoneKind},
+    model::{CommitmentSpec, CorridorSpec, Group, PartyKind, Role, Stance, Terms, TruceStart, ZoneKind},
     monitor_state::Monitoring,
     text::{Code, Name, Reason},
     time::Timestamp,
@@ -227,6 +230,14 @@ pub struct State {
     /// Every alert raised so far, in ledger order.
     pub alerts: Vec<Alert>,
     pub(crate) alerted_violations: BTreeMap<crate::alerts::ViolationKey, crate::monitor::ViolationStatus>,
+    /// The groups each corridor was last alerted as open for (absent: closed).
+    pub(crate) alerted_corridors: BTreeMap<CorridorId, Vec<Group>>,
+    /// Instants at which the passing of time alone may change what is alerted: corridor
+    /// windows, truce starts and ends, notification deadlines. Only grows; an instant that
+    /// turns out to change nothing costs one status evaluation.
+    pub(crate) schedule: BTreeSet<Timestamp>,
+    /// The acceptance time of the latest entry: what fell due up to it has been alerted.
+    pub time_checked_until: Option<Timestamp>,
     pub(crate) keys: HashMap<PublicKeyText, AccountId>,
     pub(crate) codes: HashMap<(&'static str, Code), String>,
     pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
@@ -238,10 +249,47 @@ impl State {
         assert!(context.seq == self.entries_count, "entries are applied in sequence");
         self.nonces.insert((context.signer.clone(), command.nonce.clone()));
         for event in events {
+            self.schedule_instants_of(event);
             self.evolve(context.accepted_at, event);
         }
         self.raise_alerts(context, events);
         self.entries_count += 1;
+    }
+
+    /// Adds the instants at which the event's facts may change something by time alone.
+    fn schedule_instants_of(&mut self, event: &Event) {
+        match event {
+            Event::VersionProposed { terms, .. } => {
+                for corridor in &terms.corridors {
+                    for opening in &corridor.windows {
+                        self.schedule.extend([opening.window.start(), opening.window.end()]);
+                    }
+                }
+                if let Some(truce) = &terms.truce {
+                    if let TruceStart::At { at } = truce.start {
+                        self.schedule.insert(at);
+                    }
+                    self.schedule.extend(truce.end);
+                }
+            }
+            Event::HumanitarianNotified { deadline, .. } => {
+                self.schedule.insert(*deadline);
+            }
+            _ => {}
+        }
+    }
+
+    /// The first scheduled instant after the log's time, if any: when a `mark_time` will
+    /// next have something to do.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        let after = self.time_checked_until?;
+        self.schedule.range((Bound::Excluded(after), Bound::Unbounded)).next().copied()
+    }
+
+    /// The scheduled instants in `(after, until]`, in order.
+    pub(crate) fn due_between(&self, after: Timestamp, until: Timestamp) -> impl Iterator<Item = Timestamp> + '_ {
+        let range = (after < until).then(|| self.schedule.range((Bound::Excluded(after), Bound::Included(until))));
+        range.into_iter().flatten().copied()
     }
 
     /// The account a public key is registered to.
@@ -414,6 +462,8 @@ impl State {
             | Event::HumanitarianNotified { .. }
             | Event::NotificationAcknowledged { .. }
             | Event::AlertAcknowledged { .. } => unreachable!("folded by Monitoring::evolve"),
+            // Its effect, the log's time moving on, is `raise_alerts`'s, as for every entry.
+            Event::TimeMarked {} => {}
             Event::FulfilmentReported { commitment_id, party_id, note } => {
                 let record = FulfilmentRecord {
                     commitment_id: commitment_id.clone(),

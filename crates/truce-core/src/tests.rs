@@ -1,5 +1,5 @@
 //! Unit tests of the domain, by area: values parsed at the edge, refusals by `decide`,
-//! derived statuses, the wire format, and properties of random logs. `fixture` builds the
+//! derived statuses, alerts raised by time passing, the wire format, and properties of random logs. `fixture` builds the
 //! world they run in.
 
 pub(crate) mod fixture;
@@ -7,5 +7,6 @@ mod monitoring;
 mod properties;
 mod refusals;
 mod statuses;
+mod time_alerts;
 mod values;
 mod wire;

@@ -17,7 +17,8 @@ use quick_xml::{events::BytesDecl, events::BytesText, Writer};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    AgreementId, Alert, AlertId, AlertKind, CommitmentId, IncidentId, PartyId, State, Timestamp, ViolationStatus,
+    AgreementId, Alert, AlertId, AlertKind, CommitmentId, CorridorId, Group, IncidentId, PartyId, State, Timestamp,
+    ViolationStatus,
 };
 
 use crate::{
@@ -57,6 +58,14 @@ pub struct AlertView {
     pub agreement_id: Option<AgreementId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub violation_status: Option<ViolationStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corridor_id: Option<CorridorId>,
+    /// The groups a corridor is open for after the change (corridor alerts only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_for: Vec<Group>,
+    /// When what is alerted happened, where that is earlier than `raised_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_at: Option<Timestamp>,
     /// Where the alert is as an OASIS CAP 1.2 message.
     pub cap_url: String,
 }
@@ -67,6 +76,10 @@ pub enum AlertKindView {
     ViolationNew,
     ViolationChanged,
     AgreementChanged,
+    CorridorOpened,
+    CorridorClosed,
+    CorridorChanged,
+    NotificationOverdue,
 }
 
 impl AlertKindView {
@@ -75,6 +88,10 @@ impl AlertKindView {
             AlertKindView::ViolationNew => "violation_new",
             AlertKindView::ViolationChanged => "violation_changed",
             AlertKindView::AgreementChanged => "agreement_changed",
+            AlertKindView::CorridorOpened => "corridor_opened",
+            AlertKindView::CorridorClosed => "corridor_closed",
+            AlertKindView::CorridorChanged => "corridor_changed",
+            AlertKindView::NotificationOverdue => "notification_overdue",
         }
     }
 }
@@ -85,6 +102,10 @@ impl From<AlertKind> for AlertKindView {
             AlertKind::ViolationNew => AlertKindView::ViolationNew,
             AlertKind::ViolationChanged => AlertKindView::ViolationChanged,
             AlertKind::AgreementChanged => AlertKindView::AgreementChanged,
+            AlertKind::CorridorOpened => AlertKindView::CorridorOpened,
+            AlertKind::CorridorClosed => AlertKindView::CorridorClosed,
+            AlertKind::CorridorChanged => AlertKindView::CorridorChanged,
+            AlertKind::NotificationOverdue => AlertKindView::NotificationOverdue,
         }
     }
 }
@@ -130,6 +151,9 @@ pub fn alert_view(alert: &Alert) -> AlertView {
         commitment_id: alert.commitment_id.clone(),
         agreement_id: alert.agreement_id.clone(),
         violation_status: alert.violation_status,
+        corridor_id: alert.corridor_id.clone(),
+        open_for: alert.open_for.clone(),
+        effective_at: alert.effective_at,
         cap_url: format!("/api/v1/alerts/{}.cap", alert.alert_id),
     }
 }
@@ -236,7 +260,13 @@ fn cap_grading(alert: &Alert) -> (&'static str, &'static str, &'static str) {
         Some(ViolationStatus::Alleged) => ("Immediate", "Moderate", "Possible"),
         Some(ViolationStatus::Substantiated) => ("Immediate", "Severe", "Likely"),
         Some(ViolationStatus::Dismissed) => ("Past", "Minor", "Unlikely"),
-        None => ("Unknown", "Unknown", "Observed"),
+        None => match alert.kind {
+            AlertKind::CorridorOpened | AlertKind::CorridorClosed | AlertKind::CorridorChanged => {
+                ("Immediate", "Minor", "Observed")
+            }
+            AlertKind::NotificationOverdue => ("Immediate", "Moderate", "Observed"),
+            _ => ("Unknown", "Unknown", "Observed"),
+        },
     }
 }
 
@@ -298,13 +328,20 @@ pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<Str
             element(w, "language", "en")?;
             element(w, "category", "Safety")?;
             let event = match alert.kind {
+                AlertKind::ViolationNew | AlertKind::ViolationChanged => "Ceasefire violation",
                 AlertKind::AgreementChanged => "Agreement change",
-                _ => "Ceasefire violation",
+                AlertKind::CorridorOpened | AlertKind::CorridorClosed | AlertKind::CorridorChanged => {
+                    "Safe-passage corridor change"
+                }
+                AlertKind::NotificationOverdue => "Humanitarian notification overdue",
             };
             element(w, "event", event)?;
             element(w, "urgency", urgency)?;
             element(w, "severity", severity)?;
             element(w, "certainty", certainty)?;
+            if let Some(at) = alert.effective_at {
+                element(w, "effective", &cap_time(at))?;
+            }
             element(w, "senderName", "truce")?;
             element(w, "headline", &capitalise(&alert.headline))?;
             element(w, "description", &cap_description(state, alert))?;
@@ -313,6 +350,7 @@ pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<Str
                 ("incident_id", alert.incident_id.as_ref().map(|id| id.to_string())),
                 ("commitment_id", alert.commitment_id.as_ref().map(|id| id.to_string())),
                 ("agreement_id", alert.agreement_id.as_ref().map(|id| id.to_string())),
+                ("corridor_id", alert.corridor_id.as_ref().map(|id| id.to_string())),
             ];
             for (name, value) in parameters {
                 let Some(value) = value else {

@@ -16,6 +16,7 @@ mod openapi;
 mod problem;
 mod read;
 mod stream;
+pub mod timekeeper;
 pub mod webhooks;
 
 #[cfg(test)]

@@ -222,7 +222,7 @@ pub(crate) fn domain_status(kind: &str) -> StatusCode {
     match kind {
         "key-not-registered" | "party-mismatch" | "forbidden" | "genesis" => StatusCode::FORBIDDEN,
         "nonce-replayed" | "duplicate" | "version-superseded" | "version-not-latest" | "already-endorsed"
-        | "agreement-state" => StatusCode::CONFLICT,
+        | "agreement-state" | "nothing-due" => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

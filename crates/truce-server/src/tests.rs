@@ -12,6 +12,7 @@ mod monitoring;
 mod openapi;
 mod problems;
 mod reads;
+mod time;
 
 use std::{
     cell::RefCell,

@@ -185,6 +185,20 @@ fn in_the_illustrative_phase_a_shelling_in_an_open_corridor_is_alleged_then_subs
     assert_eq!((status.status, status.open_for.clone()), (CorridorStatusKind::Open, vec![crate::Group::Wounded]));
 }
 
+#[test]
+fn in_the_illustrative_phase_the_timekeeper_alerts_the_corridors_opening_at_06_00() {
+    let state = load(&aleppo());
+    let openings: Vec<String> = state
+        .alerts
+        .iter()
+        .filter(|a| a.corridor_id.is_some())
+        .map(|a| format!("{:?} {} at {:?}: {}", a.kind, a.raised_at, a.effective_at.map(|t| t.to_string()), a.headline))
+        .collect();
+    expect![[r#"
+        CorridorOpened 2016-12-13T06:00:02Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-2 (Bustan al-Qasr crossing to government-held West Aleppo) opened for the wounded
+        CorridorOpened 2016-12-13T06:00:02Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-1 (al-Sukkari to Ramouseh and the western countryside) opened for the wounded"#]].assert_eq(&openings.join("\n"));
+}
+
 #[track_caller]
 fn check_summary(state: &State, at: &str, expect: Expect) {
     expect.assert_eq(&summary(state, ts(at)));

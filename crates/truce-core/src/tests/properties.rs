@@ -147,6 +147,10 @@ enum Step {
     Advance {
         minutes: u16,
     },
+    /// `mark_time`, mostly by the operator.
+    MarkTime {
+        who: Who,
+    },
 }
 
 fn who() -> impl Strategy<Value = Who> {
@@ -220,6 +224,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<u16>().prop_map(|entry| Step::Replay { entry }),
         1 => (who(), agreement()).prop_map(|(who, agreement)| Step::WrongKey { who, agreement }),
         2 => (1u16..=24 * 60).prop_map(|minutes| Step::Advance { minutes }),
+        2 => prop_oneof![4 => Just(0u8), 1 => 1u8..=2].prop_map(|who| Step::MarkTime { who }),
     ]
 }
 
@@ -413,6 +418,7 @@ fn prepare(world: &mut World, step: &Step) -> Option<(crate::Context, Command)> 
         }
         Step::Suspend { who, agreement } => (*who, suspend(u64::from(*agreement), "violations reported")),
         Step::Resume { who, agreement } => (*who, resume(u64::from(*agreement))),
+        Step::MarkTime { who } => (*who, CommandBody::MarkTime {}),
         Step::RecordConsent { who, consent, force, corridor } => {
             (*who, record_consent(u64::from(*consent), u64::from(*force), u64::from(*corridor)))
         }
@@ -464,6 +470,21 @@ fn check_invariants(state: &State, at: Timestamp) {
         assert_eq!(status.in_force, state.in_force_version(agreement, at).is_some());
         if status.in_force || status.suspended {
             assert!(status.effective_version.is_some(), "only an agreed version is in force or suspended");
+        }
+    }
+    // The latest alert about each corridor says what is so at the log's time: no opening
+    // or closing is missed, none is alerted twice.
+    if let Some(checked) = state.time_checked_until {
+        for corridor_id in state.corridors.keys() {
+            let open_for = match state.corridor_status(corridor_id, checked) {
+                Some(status) if status.status == CorridorStatusKind::Open => status.open_for,
+                _ => Vec::new(),
+            };
+            let alerts = state.alerts.iter().filter(|a| a.corridor_id.as_ref() == Some(corridor_id));
+            let alerted = alerts.clone().next_back().map(|a| a.open_for.clone()).unwrap_or_default();
+            assert_eq!(alerted, open_for, "corridor alerts follow the corridor's status");
+            let changes: Vec<&Vec<Group>> = alerts.map(|a| &a.open_for).collect();
+            assert!(changes.windows(2).all(|w| w[0] != w[1]), "each corridor alert is a change");
         }
     }
     for (corridor_id, record) in &state.corridors {
@@ -566,6 +587,7 @@ fn replaying_the_accepted_entries_of_a_random_log_gives_an_equal_state() {
     expect![[r#"
         accepted define_zone
         accepted endorse
+        accepted mark_time
         accepted propose_agreement
         accepted propose_version
         accepted record_consent
@@ -589,6 +611,7 @@ fn replaying_the_accepted_entries_of_a_random_log_gives_an_equal_state() {
         refused no-endorsement
         refused nonce-replayed
         refused not-a-signatory
+        refused nothing-due
         refused unknown-reference
         refused version-superseded"#]]
     .assert_eq(&seen.join("\n"));

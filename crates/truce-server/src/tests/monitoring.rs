@@ -212,6 +212,7 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
         11.0 "agreement_changed" "Evacuation: version 1 of an agreement was proposed"
         12.0 "agreement_changed" "Evacuation: Party RU endorsed version 1"
         13.0 "agreement_changed" "Evacuation: Party OPP endorsed version 1"
+        13.1 "corridor_opened" "Evacuation: corridor EA-1 (Corridor EA-1) opened for civilians, fighters, the wounded"
         15.0 "violation_new" "alleged violation of a commitment""#]]
     .assert_eq(&alert_lines(&alerts));
     let reply = fixture.get("/api/v1/alerts/15.0.cap").await;
@@ -328,7 +329,7 @@ async fn bad_monitoring_reads_are_404_or_400_problems() {
 }
 
 /// Reads SSE events (`id event data` lines) until `count` arrive; panics after 5 s.
-async fn read_events(body: &mut Body, count: usize) -> Vec<String> {
+pub(super) async fn read_events(body: &mut Body, count: usize) -> Vec<String> {
     let mut events = Vec::new();
     let mut buffer = String::new();
     while events.len() < count {
@@ -355,7 +356,7 @@ async fn read_events(body: &mut Body, count: usize) -> Vec<String> {
     events
 }
 
-async fn open_stream(fixture: &Fixture, last_event_id: Option<&str>) -> Body {
+pub(super) async fn open_stream(fixture: &Fixture, last_event_id: Option<&str>) -> Body {
     let mut request = Request::get("/api/v1/stream");
     if let Some(last) = last_event_id {
         request = request.header("Last-Event-ID", last);
@@ -376,10 +377,11 @@ async fn the_stream_replays_the_alerts_after_last_event_id_then_continues_live_w
     expect![[r#"
         [
             "13.0 agreement_changed \"13.0\"",
+            "13.1 corridor_opened \"13.1\"",
             "15.0 violation_new \"15.0\"",
         ]
     "#]]
-    .assert_debug_eq(&read_events(&mut body, 2).await);
+    .assert_debug_eq(&read_events(&mut body, 3).await);
     fixture
         .accept(
             &monitor,

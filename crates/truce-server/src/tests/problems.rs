@@ -136,6 +136,7 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::DismissalTarget,
         DomainError::NotNotified { party: "x".to_owned() },
         DomainError::AlreadyAcknowledged { party: "x".to_owned() },
+        DomainError::NothingDue { after: "x".to_owned(), until: "x".to_owned() },
     ]
 }
 
@@ -202,7 +203,8 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::DismissalTarget => 57,
         DomainError::NotNotified { .. } => 58,
         DomainError::AlreadyAcknowledged { .. } => 59,
+        DomainError::NothingDue { .. } => 60,
     }
 }
 
-const VARIANTS_COUNT: usize = 60;
+const VARIANTS_COUNT: usize = 61;
