@@ -12,6 +12,7 @@
 mod commands;
 mod cpu;
 mod drive;
+mod fanout;
 mod server;
 mod yardstick;
 
@@ -80,6 +81,13 @@ struct Args {
     /// the slow ones happened.
     #[arg(long)]
     latency_csv: Option<PathBuf>,
+    /// Measure the live bar instead: open this many event streams and time how long each
+    /// of `--rounds` alerts takes to reach all of them.
+    #[arg(long)]
+    streams: Option<usize>,
+    /// Alerts to time with --streams, one after another.
+    #[arg(long, default_value_t = 20)]
+    rounds: usize,
 }
 
 /// Where the commands go.
@@ -128,6 +136,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Target::External { data, .. } => data.clone(),
     };
     let operator = Operator::read(&data)?;
+    if let Some(streams) = args.streams {
+        return fan_out(&args, &target, &operator, streams);
+    }
 
     eprintln!("signing {} commands", args.requests);
     let signing_start = Instant::now();
@@ -183,6 +194,21 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The live bar: alerts to `streams` subscribers.
+fn fan_out(args: &Args, target: &Target, operator: &Operator, streams: usize) -> anyhow::Result<ExitCode> {
+    if streams == 0 || args.rounds == 0 {
+        bail!("--streams and --rounds must be positive");
+    }
+    let runtime = match args.client_threads {
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        threads => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
+    }
+    .context("starting the client runtime")?;
+    let report = runtime.block_on(fanout::run(target.base_url(), operator, streams, args.rounds))?;
+    report.print();
+    Ok(if report.missed_rounds == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 fn send_all(args: &Args, base_url: &str, bodies: Vec<Vec<u8>>) -> anyhow::Result<Outcome> {

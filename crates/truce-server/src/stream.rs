@@ -2,11 +2,16 @@
 //!
 //! A client that reconnects with `Last-Event-ID` gets the alerts it missed from
 //! `State::alerts`, then the live ones, with no gap and no repeat: the stream subscribes to
-//! the node's broadcast *before* it reads the backlog, and skips whatever it already sent.
+//! the hub's broadcast *before* it reads the backlog, and skips whatever it already sent.
 //! It never slows the writer: a consumer so slow that the broadcast laps it is cut off (it
 //! can reconnect with the last id it got). Streams are bounded by `STREAMS_MAX`.
 
-use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration};
+use std::{
+    collections::VecDeque,
+    convert::Infallible,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use axum::{
     extract::State as AxumState,
@@ -17,6 +22,7 @@ use axum::{
     },
 };
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
+use truce_core::State;
 use truce_store::{AcceptedEntry, Node};
 
 use crate::{
@@ -25,20 +31,74 @@ use crate::{
     AppState,
 };
 
-/// Concurrent event streams at the most; one more is refused with a 503 problem.
-pub const STREAMS_MAX: usize = 1024;
+/// Concurrent event streams at the most; one more is refused with a 503 problem. Each
+/// stream holds a socket, so the process's open-file limit must be above this.
+pub const STREAMS_MAX: usize = 16_384;
 /// How often an idle stream sends a comment, so that proxies keep it open.
 pub const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(15);
 /// The header a reconnecting client names the last alert it got with.
 pub const LAST_EVENT_ID: &str = "last-event-id";
+/// Batches of alerts the hub keeps for streams that are behind; a stream further behind
+/// is cut off (it can reconnect with its last id).
+pub const HUB_DEPTH_MAX: usize = 1024;
 
-/// The slots for streams, shared by every clone of the state.
+/// One public alert, rendered once for every stream.
+#[derive(Debug)]
+pub struct Published {
+    key: (u64, u32),
+    id: String,
+    kind: &'static str,
+    data: String,
+}
+
+impl Published {
+    fn of(alert: &AlertView) -> Option<Published> {
+        Some(Published {
+            key: alert_key(alert.alert_id.as_str())?,
+            id: alert.alert_id.as_str().to_owned(),
+            kind: alert.kind.as_str(),
+            // An `AlertView` is plain data and always serialises.
+            data: serde_json::to_string(alert).unwrap_or_default(),
+        })
+    }
+
+    fn event(&self) -> SseEvent {
+        SseEvent::default().event(self.kind).id(&self.id).data(&self.data)
+    }
+}
+
+type Batch = Arc<[Published]>;
+
+/// The slots for streams and the hub they listen to, shared by every clone of the state.
+///
+/// The hub is one task: woken by each new entry, it reads the public alerts raised since
+/// the last it published, renders each once and broadcasts them, so that a new entry costs
+/// a stream nothing unless it raised an alert, and an alert is serialised once however
+/// many streams there are. It starts with the first stream.
 #[derive(Clone)]
-pub struct StreamSlots(Arc<Semaphore>);
+pub struct StreamSlots {
+    slots: Arc<Semaphore>,
+    hub: Arc<OnceLock<broadcast::Sender<Batch>>>,
+}
 
 impl StreamSlots {
     pub fn new(streams_max: usize) -> StreamSlots {
-        StreamSlots(Arc::new(Semaphore::new(streams_max)))
+        StreamSlots { slots: Arc::new(Semaphore::new(streams_max)), hub: Arc::new(OnceLock::new()) }
+    }
+
+    /// Subscribes to the hub, starting it on first use. Call from within the runtime.
+    fn subscribe(&self, node: &Node) -> broadcast::Receiver<Batch> {
+        self.hub
+            .get_or_init(|| {
+                // Both taken here, before any stream reads its backlog, so that no alert
+                // falls between what a stream reads and what the hub publishes.
+                let entries = node.subscribe();
+                let published = node.read_state(latest_key);
+                let (sender, _) = broadcast::channel(HUB_DEPTH_MAX);
+                tokio::spawn(run_hub(node.clone(), entries, published, sender.clone()));
+                sender
+            })
+            .subscribe()
     }
 }
 
@@ -48,12 +108,43 @@ impl Default for StreamSlots {
     }
 }
 
+/// The key of the latest alert in the state, public or not.
+fn latest_key(state: &State) -> Option<(u64, u32)> {
+    state.alerts.last().and_then(|a| alert_key(a.alert_id.as_str()))
+}
+
+async fn run_hub(
+    node: Node,
+    mut entries: broadcast::Receiver<Arc<AcceptedEntry>>,
+    mut published: Option<(u64, u32)>,
+    sender: broadcast::Sender<Batch>,
+) {
+    loop {
+        match entries.recv().await {
+            // Behind on entries loses nothing: the alerts are read from the state.
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+        let batch: Vec<Published> = node.read_state(|state| {
+            let fresh: Vec<Published> =
+                public_alerts_after(state, published).filter_map(|a| Published::of(&alert_view(a))).collect();
+            published = latest_key(state).max(published);
+            fresh
+        });
+        if !batch.is_empty() {
+            // No stream listening is not an error.
+            let _ = sender.send(Batch::from(batch));
+        }
+    }
+}
+
 /// One open stream: what is still to send from the backlog, and the live feed.
 struct Live {
-    node: Node,
-    receiver: broadcast::Receiver<Arc<AcceptedEntry>>,
-    pending: VecDeque<AlertView>,
-    /// The key of the last alert sent (or the client's `Last-Event-ID`).
+    receiver: broadcast::Receiver<Batch>,
+    backlog: VecDeque<AlertView>,
+    live: VecDeque<SseEvent>,
+    /// The key of the last alert sent (or the client's `Last-Event-ID`, or the latest
+    /// alert when the stream opened without one).
     sent: Option<(u64, u32)>,
     /// Held for as long as the stream lives.
     _permit: OwnedSemaphorePermit,
@@ -62,24 +153,23 @@ struct Live {
 impl Live {
     async fn next(&mut self) -> Option<SseEvent> {
         loop {
-            if let Some(alert) = self.pending.pop_front() {
+            if let Some(alert) = self.backlog.pop_front() {
                 self.sent = alert_key(alert.alert_id.as_str());
                 return Some(sse_event(&alert));
             }
-            let entry = match self.receiver.recv().await {
-                Ok(entry) => entry,
+            if let Some(event) = self.live.pop_front() {
+                return Some(event);
+            }
+            let batch = match self.receiver.recv().await {
+                Ok(batch) => batch,
                 // Lagged: this consumer is too slow; it ends, and may resume by its last id.
                 Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return None,
             };
-            let seq = entry.seq;
-            let before_entry = seq.checked_sub(1).map(|previous| (previous, u32::MAX));
-            let after = match (self.sent, before_entry) {
-                (Some(sent), Some(before)) => Some(sent.max(before)),
-                (sent, before) => sent.or(before),
-            };
-            self.pending = self.node.read_state(|state| {
-                public_alerts_after(state, after).take_while(|a| a.seq == seq).map(alert_view).collect()
-            });
+            let after = self.sent;
+            for published in batch.iter().filter(|p| Some(p.key) > after) {
+                self.sent = Some(published.key);
+                self.live.push_back(published.event());
+            }
         }
     }
 }
@@ -98,15 +188,19 @@ pub async fn stream(AxumState(app): AxumState<AppState>, headers: HeaderMap) -> 
                 ApiError::bad_request("Last-Event-ID", "Last-Event-ID must be an alert id, `<seq>.<n>`")
             })?),
         };
-    let permit =
-        app.streams.0.clone().try_acquire_owned().map_err(|_| ApiError::TooManyStreams { streams_max: STREAMS_MAX })?;
+    let permit = app
+        .streams
+        .slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::TooManyStreams { streams_max: STREAMS_MAX })?;
     // Subscribed before the backlog is read, so that nothing raised in between is missed.
-    let receiver = app.node.subscribe();
-    let pending: VecDeque<AlertView> = match last {
-        None => VecDeque::new(),
-        Some(key) => app.node.read_state(|state| public_alerts_after(state, Some(key)).map(alert_view).collect()),
-    };
-    let live = Live { node: app.node.clone(), receiver, pending, sent: last, _permit: permit };
+    let receiver = app.streams.subscribe(&app.node);
+    let (backlog, sent) = app.node.read_state(|state| match last {
+        None => (VecDeque::new(), latest_key(state)),
+        Some(key) => (public_alerts_after(state, Some(key)).map(alert_view).collect(), Some(key)),
+    });
+    let live = Live { receiver, backlog, live: VecDeque::new(), sent, _permit: permit };
     let events = futures_util::stream::unfold(live, |mut live| async move {
         let event = live.next().await?;
         Some((Ok::<_, Infallible>(event), live))

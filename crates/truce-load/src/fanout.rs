@@ -1,0 +1,264 @@
+//! The live bar of DESIGN.md section 9: with N concurrent event-stream subscribers, how
+//! long an alert takes to reach all of them.
+//!
+//! It opens N `GET /api/v1/stream` connections (plain HTTP/1.1 over TCP, one task each),
+//! registers a party and a coordinator for it, then, round by round, has the coordinator
+//! propose an agreement (each proposal raises exactly one public alert) and times how long
+//! until every subscriber has read that alert: from just before the command is sent (so
+//! the durable commit is included), and from its acknowledgement. Rounds are sequential
+//! and bounded in number and time; a round in which some subscriber never gets its alert
+//! counts as missed, and the run exits non-zero.
+
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail, Context as _};
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+    sync::Semaphore,
+};
+use truce_core::Timestamp;
+use truce_ledger::{sign_command, SecretKey};
+
+use crate::commands::Operator;
+
+/// Connections being opened at once, below the server's listen backlog.
+const CONNECTS_AT_ONCE: usize = 256;
+/// How long one round may wait for every subscriber.
+const ROUND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause between rounds, so that each alert goes out on a quiet server.
+const ROUND_GAP: Duration = Duration::from_millis(200);
+
+/// What the subscribers have seen, shared with the rounds.
+struct Seen {
+    subscribers: usize,
+    /// The round whose alert subscribers are counting now.
+    round: AtomicUsize,
+    /// For each round: subscribers that read its alert, and when the last one did.
+    received: Vec<AtomicUsize>,
+    last_at: Vec<Mutex<Option<Instant>>>,
+}
+
+pub struct FanoutReport {
+    pub subscribers: usize,
+    pub connect: Duration,
+    /// Per completed round: (from send, from acknowledgement) until the last subscriber.
+    pub rounds: Vec<(Duration, Duration)>,
+    pub missed_rounds: usize,
+}
+
+impl FanoutReport {
+    fn quantile_ms(values: &mut [f64], q: f64) -> f64 {
+        if values.is_empty() {
+            return f64::NAN;
+        }
+        values.sort_by(f64::total_cmp);
+        let idx = ((values.len() as f64 - 1.0) * q).round() as usize;
+        values[idx]
+    }
+
+    pub fn print(&self) {
+        let mut from_send: Vec<f64> = self.rounds.iter().map(|r| r.0.as_secs_f64() * 1000.0).collect();
+        let mut from_ack: Vec<f64> = self.rounds.iter().map(|r| r.1.as_secs_f64() * 1000.0).collect();
+        println!("subscribers:           {}", self.subscribers);
+        println!("connected in:          {:.1} s", self.connect.as_secs_f64());
+        println!("rounds completed:      {} ({} missed)", self.rounds.len(), self.missed_rounds);
+        for (label, values) in [("from send", &mut from_send), ("from acknowledgement", &mut from_ack)] {
+            println!(
+                "alert to all, {label:<21} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+                Self::quantile_ms(values, 0.5),
+                Self::quantile_ms(values, 0.99),
+                Self::quantile_ms(values, 1.0),
+            );
+        }
+        println!("bar: every subscriber within 200 ms (DESIGN.md section 9)");
+    }
+}
+
+/// Runs the measurement against the server at `base_url` whose operator is `operator`.
+///
+/// # Errors
+/// A connection cannot be opened, or a setup command is refused.
+pub async fn run(
+    base_url: &str,
+    operator: &Operator,
+    subscribers: usize,
+    rounds: usize,
+) -> anyhow::Result<FanoutReport> {
+    let address = base_url.strip_prefix("http://").ok_or_else(|| anyhow!("{base_url} is not an http:// URL"))?;
+    let address = address.trim_end_matches('/').to_owned();
+    let http = reqwest::Client::new();
+    let coordinator = register_coordinator(&http, base_url, operator).await?;
+
+    let seen = Arc::new(Seen {
+        subscribers,
+        round: AtomicUsize::new(usize::MAX),
+        received: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
+        last_at: (0..rounds).map(|_| Mutex::new(None)).collect(),
+    });
+    eprintln!("opening {subscribers} event streams");
+    let connect_start = Instant::now();
+    let opening = Arc::new(Semaphore::new(CONNECTS_AT_ONCE));
+    let mut opened = Vec::with_capacity(subscribers);
+    for _ in 0..subscribers {
+        let permit = Arc::clone(&opening).acquire_owned().await.context("the connect limiter closed")?;
+        let address = address.clone();
+        let seen = Arc::clone(&seen);
+        opened.push(tokio::spawn(async move {
+            let stream = open_stream(&address).await;
+            drop(permit);
+            let stream = stream?;
+            Ok::<_, anyhow::Error>(tokio::spawn(subscribe(stream, seen)))
+        }));
+    }
+    let mut readers = Vec::with_capacity(subscribers);
+    for task in opened {
+        readers.push(task.await.context("a connecting task failed")??);
+    }
+    let connect = connect_start.elapsed();
+
+    let mut report = FanoutReport { subscribers, connect, rounds: Vec::new(), missed_rounds: 0 };
+    for round in 0..rounds {
+        tokio::time::sleep(ROUND_GAP).await;
+        seen.round.store(round, Ordering::SeqCst);
+        let body = coordinator.proposal(round)?;
+        let sent = Instant::now();
+        let reply = http.post(format!("{base_url}/api/v1/commands")).json(&body).send().await?;
+        let acknowledged = Instant::now();
+        if !reply.status().is_success() {
+            bail!("round {round}: the proposal was refused: {}", reply.text().await.unwrap_or_default());
+        }
+        let deadline = sent + ROUND_TIMEOUT;
+        while seen.received[round].load(Ordering::SeqCst) < subscribers && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        match *seen.last_at[round].lock() {
+            Some(last) if seen.received[round].load(Ordering::SeqCst) == subscribers => {
+                report.rounds.push((last - sent, last.saturating_duration_since(acknowledged)));
+            }
+            _ => report.missed_rounds += 1,
+        }
+    }
+    for reader in readers {
+        reader.abort();
+    }
+    Ok(report)
+}
+
+/// Opens one event stream and reads past the response head.
+async fn open_stream(address: &str) -> anyhow::Result<TcpStream> {
+    let mut stream = TcpStream::connect(address).await.with_context(|| format!("connecting to {address}"))?;
+    let request = format!("GET /api/v1/stream HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).await? == 0 {
+            bail!("the server closed a stream before answering");
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    if !head.starts_with("HTTP/1.1 200") {
+        bail!("the stream was refused: {}", head.lines().next().unwrap_or_default());
+    }
+    Ok(stream)
+}
+
+/// Reads events until aborted, counting each `id:` line towards the current round.
+async fn subscribe(mut stream: TcpStream, seen: Arc<Seen>) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let n = match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        // An alert's event carries one `id:` line; chunk framing is ignored, and an id line
+        // split across two reads is counted by neither, so the round shows as missed.
+        let ids = buffer[..n].windows(4).filter(|w| w == b"\nid:").count();
+        if ids == 0 {
+            continue;
+        }
+        let round = seen.round.load(Ordering::SeqCst);
+        let Some(received) = seen.received.get(round) else {
+            continue;
+        };
+        let now = Instant::now();
+        // The subscriber that completes the round sets its time.
+        if received.fetch_add(ids, Ordering::SeqCst) + ids == seen.subscribers {
+            *seen.last_at[round].lock() = Some(now);
+        }
+    }
+}
+
+/// The coordinator that proposes, with its party.
+struct Coordinator {
+    account_id: String,
+    party_id: String,
+    key: SecretKey,
+    run_tag: String,
+}
+
+impl Coordinator {
+    fn proposal(&self, round: usize) -> anyhow::Result<Value> {
+        let body = json!({
+            "type": "propose_agreement",
+            "agreement_id": uuid::Uuid::now_v7().to_string(),
+            "title": format!("Fan-out round {round}"),
+            "terms": {"signatories": [self.party_id]},
+        });
+        signed(&self.key, &self.account_id, Some(&self.party_id), body, &format!("fanout-{}-{round}", self.run_tag))
+    }
+}
+
+fn signed(key: &SecretKey, author: &str, party: Option<&str>, body: Value, nonce: &str) -> anyhow::Result<Value> {
+    let command = json!({
+        "party": party,
+        "author": author,
+        "issued_at": Timestamp::from_datetime(chrono::Utc::now()).to_string(),
+        "nonce": nonce,
+        "body": body,
+    });
+    let signature = sign_command(key, &command).map_err(|err| anyhow!("signing: {err}"))?;
+    Ok(json!({"command": command, "signer": key.public_key().to_base64(), "signature": signature.to_base64()}))
+}
+
+async fn register_coordinator(
+    http: &reqwest::Client,
+    base_url: &str,
+    operator: &Operator,
+) -> anyhow::Result<Coordinator> {
+    let run_tag = uuid::Uuid::now_v7().simple().to_string()[20..].to_owned();
+    let key = SecretKey::generate(&mut rand::rngs::OsRng);
+    let coordinator = Coordinator {
+        account_id: uuid::Uuid::now_v7().to_string(),
+        party_id: uuid::Uuid::now_v7().to_string(),
+        key,
+        run_tag,
+    };
+    let register_party = json!({
+        "type": "register_party", "party_id": coordinator.party_id, "code": format!("F{}", coordinator.run_tag),
+        "name": "Fan-out test party", "kind": "state",
+    });
+    let register_account = json!({
+        "type": "register_account", "account_id": coordinator.account_id, "party_id": coordinator.party_id,
+        "name": "Fan-out coordinator", "roles": ["coordinator"], "public_key": coordinator.key.public_key().to_base64(),
+    });
+    for (idx, body) in [register_party, register_account].into_iter().enumerate() {
+        let nonce = format!("fanout-setup-{}-{idx}", coordinator.run_tag);
+        let command = signed(&operator.key, &operator.account_id, None, body, &nonce)?;
+        let reply = http.post(format!("{base_url}/api/v1/commands")).json(&command).send().await?;
+        if !reply.status().is_success() {
+            bail!("setting up the coordinator was refused: {}", reply.text().await.unwrap_or_default());
+        }
+    }
+    Ok(coordinator)
+}
