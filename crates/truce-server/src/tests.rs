@@ -6,12 +6,14 @@
 //! type one that status lists, and the body must validate against its schema. So each test
 //! is also a conformance test of the document.
 
+mod cap;
 mod commands;
 mod ledger;
 mod monitoring;
 mod openapi;
 mod problems;
 mod reads;
+mod webhooks;
 
 use std::{
     cell::RefCell,
