@@ -5,7 +5,7 @@
 //! of everything here: `is_public` is the one test, shared with the stream and webhooks.
 //! XML is written with quick-xml's writer, which escapes text and attribute values.
 
-use std::io;
+use std::{borrow::Cow, io};
 
 use axum::{
     extract::State as AxumState,
@@ -17,8 +17,8 @@ use quick_xml::{events::BytesDecl, events::BytesText, Writer};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    AgreementId, Alert, AlertId, AlertKind, CommitmentId, CorridorId, Group, IncidentId, PartyId, State, Timestamp,
-    ViolationStatus,
+    geodesic_distance_m, AgreementId, Alert, AlertId, AlertKind, CommitmentId, CorridorId, Group, IncidentId, PartyId,
+    State, Timestamp, ViolationStatus,
 };
 
 use crate::{
@@ -224,9 +224,10 @@ pub async fn alerts_atom(AxumState(app): AxumState<AppState>) -> Result<Response
     Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], xml).into_response())
 }
 
-/// CAP's `dateTime`: RFC 3339 with a numeric offset and no fractional seconds.
+/// CAP's `dateTime`: whole seconds and a numeric offset. CAP 1.2 (section 3.3.2) forbids
+/// alphabetic designators such as `Z` and writes UTC as `-00:00`.
 pub fn cap_time(at: Timestamp) -> String {
-    at.as_datetime().format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    at.as_datetime().format("%Y-%m-%dT%H:%M:%S-00:00").to_string()
 }
 
 /// A CAP identifier or sender: no spaces, commas, `<` or `&`.
@@ -238,9 +239,135 @@ fn cap_identifier(origin: &str, alert_id: &AlertId) -> String {
     cap_token(&format!("{origin}/alerts/{alert_id}"))
 }
 
+/// Text as XML 1.0 can hold it. Its `Char` production leaves out the C0 controls other than
+/// tab, line feed and carriage return, and U+FFFE and U+FFFF; not even a character reference
+/// can carry them, so each becomes U+FFFD. Descriptions, names and titles are bounded text
+/// from commands and may hold any of them. Escaping `<` and `&` is the writer's job.
+fn xml_chars(text: &str) -> Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+    match text.chars().all(allowed) {
+        true => Cow::Borrowed(text),
+        false => Cow::Owned(text.chars().map(|c| if allowed(c) { c } else { char::REPLACEMENT_CHARACTER }).collect()),
+    }
+}
+
 fn element(writer: &mut Writer<Vec<u8>>, name: &str, text: &str) -> io::Result<()> {
-    writer.create_element(name).write_text_content(BytesText::new(text))?;
+    writer.create_element(name).write_text_content(BytesText::new(&xml_chars(text)))?;
     Ok(())
+}
+
+/// What one alert says in CAP's vocabulary (CAP 1.2, section 3.2).
+struct CapInfo<'a> {
+    /// `info/event`: what the alert is about, in words.
+    event: &'static str,
+    category: &'static str,
+    urgency: &'static str,
+    severity: &'static str,
+    certainty: &'static str,
+    /// The earlier message this one updates: `msgType` is then `Update`, with `references`.
+    updates: Option<&'a Alert>,
+    /// `info/area`, when the alert is about a place.
+    area: Option<CapArea>,
+}
+
+struct CapArea {
+    description: String,
+    /// `lat,lon radius`, WGS 84 degrees and kilometres.
+    circle: String,
+}
+
+/// How each kind of alert is said in CAP. One arm per kind and no catch-all, so that a new
+/// kind does not compile until someone decides what it means in CAP.
+fn cap_info<'a>(state: &'a State, alert: &Alert) -> CapInfo<'a> {
+    match alert.kind {
+        AlertKind::ViolationNew => violation_info(state, alert, None),
+        AlertKind::ViolationChanged => violation_info(state, alert, previous_alert(state, alert)),
+        AlertKind::AgreementChanged => CapInfo {
+            event: "Ceasefire agreement change",
+            category: "Security",
+            urgency: "Unknown",
+            severity: "Unknown",
+            // The change is recorded in the ledger: it happened.
+            certainty: "Observed",
+            updates: None,
+            area: None,
+        },
+        AlertKind::CorridorOpened | AlertKind::CorridorClosed | AlertKind::CorridorChanged => CapInfo {
+            event: "Safe-passage corridor change",
+            category: "Security",
+            // People on either side act on an opening or a closing at once.
+            urgency: "Immediate",
+            severity: "Moderate",
+            // Derived from the agreed terms and the clock: it is so.
+            certainty: "Observed",
+            updates: None,
+            area: corridor_area(state, alert),
+        },
+        AlertKind::NotificationOverdue => CapInfo {
+            event: "Humanitarian notification overdue",
+            category: "Security",
+            urgency: "Immediate",
+            severity: "Moderate",
+            certainty: "Observed",
+            updates: None,
+            // Confidential: never rendered publicly (`is_public`), so no place is given.
+            area: None,
+        },
+    }
+}
+
+/// A circle around the alert's corridor: centred on its middle vertex, reaching its
+/// farthest vertex plus its half-width.
+fn corridor_area(state: &State, alert: &Alert) -> Option<CapArea> {
+    let record = state.corridors.get(alert.corridor_id.as_ref()?)?;
+    let positions = record.spec.route.positions();
+    let centre = *positions.get(positions.len() / 2)?;
+    let reach_m = positions.iter().map(|p| geodesic_distance_m(centre, *p)).fold(0.0, f64::max);
+    let radius_km = (reach_m + record.spec.half_width_m).max(1.0) / 1000.0;
+    let (lat, lon) = (centre.lat(), centre.lon());
+    Some(CapArea {
+        description: format!(
+            "Corridor {} ({}), with its {} m half-width",
+            record.spec.code, record.spec.name, record.spec.half_width_m
+        ),
+        circle: format!("{lat:.6},{lon:.6} {radius_km:.3}"),
+    })
+}
+
+/// A violation: urgency, severity and certainty follow its status.
+fn violation_info<'a>(state: &State, alert: &Alert, updates: Option<&'a Alert>) -> CapInfo<'a> {
+    let (urgency, severity, certainty) = match alert.violation_status {
+        Some(ViolationStatus::Alleged) => ("Immediate", "Moderate", "Possible"),
+        Some(ViolationStatus::Substantiated) => ("Immediate", "Severe", "Likely"),
+        Some(ViolationStatus::Dismissed) => ("Past", "Minor", "Unlikely"),
+        None => ("Unknown", "Unknown", "Unknown"),
+    };
+    // Military action against the terms of a ceasefire is CAP's "Security" (3.2.2).
+    CapInfo {
+        event: "Ceasefire violation",
+        category: "Security",
+        urgency,
+        severity,
+        certainty,
+        updates,
+        area: incident_area(state, alert),
+    }
+}
+
+/// The circle around the reported position of the alert's incident.
+fn incident_area(state: &State, alert: &Alert) -> Option<CapArea> {
+    let incident = state.monitoring.incidents.get(alert.incident_id.as_ref()?)?;
+    let location = incident.current().location;
+    let (lat, lon) = (location.position.lat(), location.position.lon());
+    // CAP radii are in kilometres; a point report still gets a small circle.
+    let radius_km = location.uncertainty_m.max(1.0) / 1000.0;
+    Some(CapArea {
+        description: format!(
+            "Within {} m of {lat:.5}, {lon:.5} (incident {})",
+            location.uncertainty_m, incident.incident_id
+        ),
+        circle: format!("{lat:.6},{lon:.6} {radius_km:.3}"),
+    })
 }
 
 /// The earlier public alert about the same violation, which an update refers to.
@@ -252,22 +379,6 @@ fn previous_alert<'a>(state: &'a State, alert: &Alert) -> Option<&'a Alert> {
             && a.commitment_id == alert.commitment_id
             && a.agreement_id == alert.agreement_id
     })
-}
-
-/// Urgency, severity and certainty, in CAP's words.
-fn cap_grading(alert: &Alert) -> (&'static str, &'static str, &'static str) {
-    match alert.violation_status {
-        Some(ViolationStatus::Alleged) => ("Immediate", "Moderate", "Possible"),
-        Some(ViolationStatus::Substantiated) => ("Immediate", "Severe", "Likely"),
-        Some(ViolationStatus::Dismissed) => ("Past", "Minor", "Unlikely"),
-        None => match alert.kind {
-            AlertKind::CorridorOpened | AlertKind::CorridorClosed | AlertKind::CorridorChanged => {
-                ("Immediate", "Minor", "Observed")
-            }
-            AlertKind::NotificationOverdue => ("Immediate", "Moderate", "Observed"),
-            _ => ("Unknown", "Unknown", "Observed"),
-        },
-    }
 }
 
 fn cap_description(state: &State, alert: &Alert) -> String {
@@ -304,41 +415,30 @@ fn capitalise(text: &str) -> String {
 
 /// One alert as a CAP 1.2 message, its elements in the order the schema requires.
 pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<String> {
+    let info = cap_info(state, alert);
+    let sender = cap_token(origin);
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     writer.write_event(quick_xml::events::Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let sender = cap_token(origin);
-    let previous = match alert.kind {
-        AlertKind::ViolationChanged => previous_alert(state, alert),
-        _ => None,
-    };
-    let (urgency, severity, certainty) = cap_grading(alert);
     writer.create_element("alert").with_attribute(("xmlns", CAP_NAMESPACE)).write_inner_content(|w| {
         element(w, "identifier", &cap_identifier(origin, &alert.alert_id))?;
         element(w, "sender", &sender)?;
         element(w, "sent", &cap_time(alert.raised_at))?;
         element(w, "status", "Actual")?;
-        element(w, "msgType", if previous.is_some() { "Update" } else { "Alert" })?;
+        element(w, "msgType", if info.updates.is_some() { "Update" } else { "Alert" })?;
         element(w, "scope", "Public")?;
-        if let Some(previous) = previous {
+        if let Some(previous) = info.updates {
+            // `sender,identifier,sent` of the message updated (CAP 1.2, 3.2.1).
             let reference =
                 format!("{sender},{},{}", cap_identifier(origin, &previous.alert_id), cap_time(previous.raised_at));
             element(w, "references", &reference)?;
         }
         w.create_element("info").write_inner_content(|w| {
             element(w, "language", "en")?;
-            element(w, "category", "Safety")?;
-            let event = match alert.kind {
-                AlertKind::ViolationNew | AlertKind::ViolationChanged => "Ceasefire violation",
-                AlertKind::AgreementChanged => "Agreement change",
-                AlertKind::CorridorOpened | AlertKind::CorridorClosed | AlertKind::CorridorChanged => {
-                    "Safe-passage corridor change"
-                }
-                AlertKind::NotificationOverdue => "Humanitarian notification overdue",
-            };
-            element(w, "event", event)?;
-            element(w, "urgency", urgency)?;
-            element(w, "severity", severity)?;
-            element(w, "certainty", certainty)?;
+            element(w, "category", info.category)?;
+            element(w, "event", info.event)?;
+            element(w, "urgency", info.urgency)?;
+            element(w, "severity", info.severity)?;
+            element(w, "certainty", info.certainty)?;
             if let Some(at) = alert.effective_at {
                 element(w, "effective", &cap_time(at))?;
             }
@@ -361,19 +461,10 @@ pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<Str
                     element(w, "value", &value)
                 })?;
             }
-            let incident = alert.incident_id.as_ref().and_then(|id| state.monitoring.incidents.get(id));
-            if let Some(incident) = incident {
-                let location = incident.current().location;
-                let (lat, lon) = (location.position.lat(), location.position.lon());
-                // CAP radii are in kilometres; a point report still gets a small circle.
-                let radius_km = location.uncertainty_m.max(1.0) / 1000.0;
+            if let Some(area) = &info.area {
                 w.create_element("area").write_inner_content(|w| {
-                    let description = format!(
-                        "Within {} m of {lat:.5}, {lon:.5} (incident {})",
-                        location.uncertainty_m, incident.incident_id
-                    );
-                    element(w, "areaDesc", &description)?;
-                    element(w, "circle", &format!("{lat:.6},{lon:.6} {radius_km:.3}"))
+                    element(w, "areaDesc", &area.description)?;
+                    element(w, "circle", &area.circle)
                 })?;
             }
             Ok(())
@@ -383,17 +474,31 @@ pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<Str
     String::from_utf8(writer.into_inner()).map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))
 }
 
+/// An IRI path segment: what RFC 3986 allows in a segment (unreserved, sub-delims, `@`)
+/// plus `/`, every other byte percent-encoded. A log origin is free text.
+fn iri_segment(text: &str) -> String {
+    let mut segment = String::new();
+    for byte in text.bytes() {
+        match byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&byte) {
+            true => segment.push(char::from(byte)),
+            false => segment.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    segment
+}
+
 /// The Atom feed (RFC 4287) of the most recent public alerts.
 pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<String> {
     let recent: Vec<&Alert> = state.alerts.iter().rev().filter(|a| is_public(a)).take(ATOM_ENTRIES_MAX).collect();
     let updated = recent.first().map_or(now, |a| a.raised_at);
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     writer.write_event(quick_xml::events::Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let feed_id = format!("urn:truce:{}:alerts", cap_token(origin).replace(':', "-"));
+    let feed_id = format!("urn:truce:{}:alerts", iri_segment(origin));
     writer.create_element("feed").with_attribute(("xmlns", ATOM_NAMESPACE)).write_inner_content(|w| {
         element(w, "id", &feed_id)?;
         element(w, "title", &format!("truce alerts: {origin}"))?;
-        element(w, "updated", &cap_time(updated))?;
+        // Atom's dates are RFC 3339, where `-00:00` would mean an unknown local offset.
+        element(w, "updated", &updated.to_string())?;
         w.create_element("author").write_inner_content(|w| element(w, "name", "truce"))?;
         w.create_element("link")
             .with_attribute(("rel", "self"))
@@ -404,7 +509,7 @@ pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<Stri
             w.create_element("entry").write_inner_content(|w| {
                 element(w, "id", &format!("{feed_id}:{}", alert.alert_id))?;
                 element(w, "title", &capitalise(&alert.headline))?;
-                element(w, "updated", &cap_time(alert.raised_at))?;
+                element(w, "updated", &alert.raised_at.to_string())?;
                 w.create_element("link")
                     .with_attribute(("rel", "alternate"))
                     .with_attribute(("type", CAP_CONTENT_TYPE))

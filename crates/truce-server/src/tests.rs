@@ -6,6 +6,7 @@
 //! type one that status lists, and the body must validate against its schema. So each test
 //! is also a conformance test of the document.
 
+mod cap;
 mod commands;
 mod ledger;
 mod monitoring;
@@ -13,6 +14,7 @@ mod openapi;
 mod problems;
 mod reads;
 mod time;
+mod webhooks;
 
 use std::{
     cell::RefCell,

@@ -4,10 +4,10 @@
 //! Subscriptions come from `webhooks.json` in the data directory, read once when serving
 //! starts. Alerts about confidential humanitarian notifications go only to subscriptions
 //! whose `party_ids` include a party the alert is addressed to, and their deliveries are
-//! kept out of the public delivery log. The log is in memory and bounded; it holds no
-//! secrets and no URL query strings or credentials. Delivery never blocks the writer: the
-//! dispatcher reads the node's broadcast, and a dispatcher that falls behind it logs the
-//! alerts it skipped rather than waiting.
+//! kept out of the public delivery log. Redirects are not followed. The log is in memory
+//! and bounded; it holds no secrets and no URL query strings or credentials. Delivery never
+//! blocks the writer: the dispatcher reads the node's broadcast, and a dispatcher that falls
+//! behind it logs the alerts it skipped rather than waiting.
 
 use std::{collections::VecDeque, path::Path, sync::Arc, time::Duration};
 
@@ -27,7 +27,7 @@ use crate::{alerts::is_public, AppState};
 pub const WEBHOOKS_FILE: &str = "webhooks.json";
 /// Subscriptions at the most.
 pub const SUBSCRIPTIONS_MAX: usize = 100;
-/// Records the delivery log keeps; the oldest go first.
+/// Records the delivery log keeps, public and confidential each; the oldest go first.
 pub const DELIVERIES_LOG_MAX: usize = 1000;
 /// The header carrying `sha256=<hex HMAC of the body>`.
 pub const SIGNATURE_HEADER: &str = "X-Truce-Signature";
@@ -117,7 +117,16 @@ pub struct Dispatcher {
     policy: RetryPolicy,
     clock: Arc<dyn Clock>,
     client: reqwest::Client,
-    log: Mutex<VecDeque<DeliveryRecord>>,
+    log: Mutex<DeliveryLog>,
+}
+
+/// Public and confidential records are bounded apart, so that confidential deliveries never
+/// push public records out early: how fast the public log turns over would tell how many
+/// confidential alerts there were.
+#[derive(Default)]
+struct DeliveryLog {
+    public: VecDeque<DeliveryRecord>,
+    confidential: VecDeque<DeliveryRecord>,
 }
 
 /// Reads `webhooks.json` from `data_dir`; `Ok(None)` when there is none.
@@ -171,8 +180,13 @@ impl Dispatcher {
             subscriptions,
             policy,
             clock,
-            client: reqwest::Client::new(),
-            log: Mutex::new(VecDeque::new()),
+            // Redirects are not followed: a 3xx is a failed attempt. Following one would send
+            // the body (a confidential alert, perhaps) to a URL nobody subscribed.
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client without TLS builds"),
+            log: Mutex::new(DeliveryLog::default()),
         })
     }
 
@@ -199,8 +213,11 @@ impl Dispatcher {
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 };
-                let alerts: Vec<Alert> =
-                    node.read_state(|state| state.alerts.iter().filter(|a| a.seq == entry.seq).cloned().collect());
+                // Alerts are in entry order: the entry's own are found by bisection, not a scan.
+                let alerts: Vec<Alert> = node.read_state(|state| {
+                    let start = state.alerts.partition_point(|a| a.seq < entry.seq);
+                    state.alerts[start..].iter().take_while(|a| a.seq == entry.seq).cloned().collect()
+                });
                 for alert in alerts {
                     dispatcher.dispatch(&alert);
                 }
@@ -276,15 +293,27 @@ impl Dispatcher {
 
     fn record(&self, record: DeliveryRecord) {
         let mut log = self.log.lock();
-        if log.len() == DELIVERIES_LOG_MAX {
-            log.pop_front();
+        let records = match record.confidential {
+            true => &mut log.confidential,
+            false => &mut log.public,
+        };
+        if records.len() == DELIVERIES_LOG_MAX {
+            records.pop_front();
         }
-        log.push_back(record);
+        records.push_back(record);
     }
 
     /// The public part of the delivery log, oldest first.
     pub fn public_log(&self) -> Vec<DeliveryRecord> {
-        self.log.lock().iter().filter(|r| !r.confidential).cloned().collect()
+        self.log.lock().public.iter().cloned().collect()
+    }
+
+    /// The whole delivery log, confidential records too: for tests of what the public part
+    /// leaves out.
+    #[cfg(test)]
+    pub(crate) fn full_log(&self) -> Vec<DeliveryRecord> {
+        let log = self.log.lock();
+        log.public.iter().chain(&log.confidential).cloned().collect()
     }
 }
 

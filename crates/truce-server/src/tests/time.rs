@@ -90,7 +90,7 @@ async fn the_timekeeper_alerts_each_corridor_opening_and_closing_live_with_its_i
     let opened_id = opened[0].split(' ').next().expect("an id");
     let cap = fixture.get(&format!("/api/v1/alerts/{opened_id}.cap")).await;
     assert_eq!(cap.status, StatusCode::OK);
-    assert!(cap.text.contains("<effective>2016-12-12T10:00:00+00:00</effective>"), "{}", cap.text);
+    assert!(cap.text.contains("<effective>2016-12-12T10:00:00-00:00</effective>"), "{}", cap.text);
     assert!(cap.text.contains("<event>Safe-passage corridor change</event>"), "{}", cap.text);
 }
 

@@ -1,0 +1,465 @@
+//! CAP 1.2 and Atom as independent implementations read them, and what the public sees of
+//! confidential alerts.
+//!
+//! Every CAP message the server serves for the alerts of a world that raises every kind of
+//! alert is validated by xmllint (libxml2) against the official OASIS CAP 1.2 schema,
+//! vendored beside this file (`cap/CAP-v1.2.xsd`; `cap/README.md` says where it comes from).
+//! The Atom feed is parsed by xmllint and checked for what RFC 4287 requires of a feed and
+//! its entries. xmllint is a program, not a crate: `.ci/run` installs it (Debian's
+//! `libxml2-utils`), and without it these tests fail rather than skip.
+
+use std::{collections::BTreeSet, path::PathBuf, process::Command};
+
+use axum::http::StatusCode;
+use quick_xml::{events::Event as XmlEvent, Reader};
+use serde_json::{json, Value};
+use truce_core::{Alert, AlertKind};
+use truce_ledger::SecretKey;
+
+use super::{
+    id,
+    monitoring::{
+        open_stream, read, read_events, report_shelling, source, strike_notified_site, world_in_force, EA_1, INCIDENT,
+        NOTIFICATION, NO_ATTACK, PLAN,
+    },
+    Signer, World, EAST_ALEPPO, UN,
+};
+use crate::alerts::{is_public, ATOM_ENTRIES_MAX, ATOM_NAMESPACE, CAP_CONTENT_TYPE};
+
+/// The official OASIS CAP 1.2 schema.
+const CAP_SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/tests/cap/CAP-v1.2.xsd");
+
+const ANALYST: u32 = 130;
+const GUNFIRE: u32 = 902;
+
+/// Every kind of alert. The match makes a new kind fail to compile here until it is listed,
+/// and the CAP test then fails until `world_with_every_alert` raises it.
+fn every_kind() -> Vec<AlertKind> {
+    let every = [
+        AlertKind::ViolationNew,
+        AlertKind::ViolationChanged,
+        AlertKind::AgreementChanged,
+        AlertKind::CorridorOpened,
+        AlertKind::CorridorClosed,
+        AlertKind::CorridorChanged,
+        AlertKind::NotificationOverdue,
+    ];
+    for kind in every {
+        match kind {
+            AlertKind::ViolationNew
+            | AlertKind::ViolationChanged
+            | AlertKind::AgreementChanged
+            | AlertKind::CorridorOpened
+            | AlertKind::CorridorClosed
+            | AlertKind::CorridorChanged
+            | AlertKind::NotificationOverdue => {}
+        }
+    }
+    every.to_vec()
+}
+
+/// Kinds only ever about confidential humanitarian notifications, never served publicly.
+const CONFIDENTIAL_KINDS: [AlertKind; 1] = [AlertKind::NotificationOverdue];
+
+/// A world whose log raises every kind of alert: agreement changes; a new violation, its
+/// substantiation and its dismissal (updates of it); a violation whose incident description
+/// holds characters XML cannot carry; and the confidential alert of a struck humanitarian
+/// site. Returns the world and its monitor.
+async fn world_with_every_alert() -> (World, Signer) {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    report_shelling(&world, &monitor).await;
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "add_source", "incident_id": id(INCIDENT), "source": source(2, "Anadolu Agency")}),
+        )
+        .await;
+    let analyst = Signer { key: SecretKey::from_seed(&[22; 32]), account: id(ANALYST), party: Some(id(UN)) };
+    fixture
+        .accept(
+            &fixture.operator,
+            json!({"type": "register_account", "account_id": analyst.account, "party_id": id(UN), "name": "UN analyst",
+                   "roles": ["analyst"], "public_key": analyst.public_key()}),
+        )
+        .await;
+    fixture.clock.set("2016-12-12T10:30:00Z");
+    fixture
+        .accept(
+            &analyst,
+            json!({"type": "dismiss_violation", "incident_id": id(INCIDENT), "commitment_id": id(NO_ATTACK),
+                   "reason": "The shells fell outside the corridor"}),
+        )
+        .await;
+    strike_notified_site(&world, &monitor).await;
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "report_incident", "incident_id": id(GUNFIRE), "kind": "gunfire",
+                   "location": {"position": [37.14, 36.21], "uncertainty_m": 0.0},
+                   "when": {"start": "2016-12-12T10:20:00Z"},
+                   "description": "Gunfire\u{1} at the \u{FFFF} checkpoint \"B\" > 'C'", "source": source(4, "SOHR")}),
+        )
+        .await;
+    // Version 2 opens EA-1 to civilians only (a corridor change), then the day passes: the
+    // corridor closes, and the notification's deadline passes unacknowledged.
+    let mut terms = super::terms(EA_1, "EA-1", NO_ATTACK);
+    terms["corridors"][0]["windows"] =
+        json!([{"start": "2016-12-12T08:00:00Z", "end": "2016-12-13T08:00:00Z", "groups": ["civilians"]}]);
+    terms["truce"] = json!({"zone_id": id(EAST_ALEPPO), "start": {"kind": "immediately"}});
+    fixture
+        .accept(
+            &world.ru,
+            json!({"type": "propose_version", "agreement_id": id(PLAN), "supersedes": 1, "terms": terms}),
+        )
+        .await;
+    for signer in [&world.ru, &world.opp] {
+        fixture.accept(signer, json!({"type": "endorse", "agreement_id": id(PLAN), "version": 2})).await;
+    }
+    fixture.clock.set("2016-12-13T09:00:00Z");
+    fixture.accept(&fixture.operator, json!({"type": "mark_time"})).await;
+    (world, monitor)
+}
+
+fn all_alerts(world: &World) -> Vec<Alert> {
+    world.fixture.state.node.read_state(|state| state.alerts.clone())
+}
+
+/// Runs `xmllint --noout` on `files`, against `schema` when given; `Err` holds its report.
+///
+/// # Panics
+/// When xmllint is not installed: a test that needs it must not pass without it.
+fn xmllint(schema: Option<&str>, files: &[PathBuf]) -> Result<(), String> {
+    let mut command = Command::new("xmllint");
+    command.arg("--noout");
+    if let Some(schema) = schema {
+        command.args(["--schema", schema]);
+    }
+    command.args(files);
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
+            "xmllint is not installed; these tests validate CAP against the OASIS schema with it \
+             (Debian: apt-get install libxml2-utils; .ci/run installs it)"
+        ),
+        Err(err) => panic!("running xmllint: {err}"),
+    };
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))),
+    }
+}
+
+#[tokio::test]
+async fn every_public_alert_is_a_cap_message_the_oasis_schema_validates_and_no_confidential_one_is() {
+    let (world, _) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    let alerts = all_alerts(&world);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut files = Vec::new();
+    let mut kinds = Vec::new();
+    let mut msg_types = BTreeSet::new();
+    for alert in &alerts {
+        let reply = fixture.get(&format!("/api/v1/alerts/{}.cap", alert.alert_id)).await;
+        if !is_public(alert) {
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "confidential alert {} is served", alert.alert_id);
+            continue;
+        }
+        assert_eq!(reply.status, StatusCode::OK, "{}: {}", alert.alert_id, reply.text);
+        assert_eq!(reply.content_type, CAP_CONTENT_TYPE);
+        kinds.push(alert.kind);
+        for msg_type in ["Alert", "Update"] {
+            if reply.text.contains(&format!("<msgType>{msg_type}</msgType>")) {
+                msg_types.insert(msg_type);
+            }
+        }
+        let path = dir.path().join(format!("alert-{}.xml", alert.alert_id));
+        std::fs::write(&path, &reply.text).expect("the CAP message is written");
+        files.push(path);
+    }
+    for kind in every_kind() {
+        if CONFIDENTIAL_KINDS.contains(&kind) {
+            assert!(
+                alerts.iter().any(|a| a.kind == kind && !is_public(a)),
+                "world_with_every_alert raises no confidential {kind:?} alert"
+            );
+        } else {
+            assert!(kinds.contains(&kind), "world_with_every_alert raises no public {kind:?} alert");
+        }
+    }
+    assert_eq!(msg_types, BTreeSet::from(["Alert", "Update"]));
+    assert!(alerts.iter().any(|a| !is_public(a)), "the world raises a confidential alert too");
+    if let Err(report) = xmllint(Some(CAP_SCHEMA), &files) {
+        let documents: Vec<String> =
+            files.iter().map(|f| std::fs::read_to_string(f).expect("the message reads back")).collect();
+        panic!("the CAP 1.2 schema rejects our CAP:\n{report}\n{}", documents.join("\n"));
+    }
+
+    // The validator does reject what CAP forbids, so the pass above means something: a `Z`
+    // time zone, and the elements of `alert` out of order.
+    let valid = std::fs::read_to_string(&files[0]).expect("the message reads back");
+    let zulu = valid.replacen("-00:00</sent>", "Z</sent>", 1);
+    let identifier_line = valid.lines().find(|l| l.contains("<identifier>")).expect("an identifier");
+    let reordered = valid.replacen(&format!("{identifier_line}\n"), "", 1).replacen(
+        "</sender>\n",
+        &format!("</sender>\n{identifier_line}\n"),
+        1,
+    );
+    for (name, text) in [("zulu", zulu), ("reordered", reordered)] {
+        assert_ne!(text, valid, "{name} changes the message");
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, text).expect("the broken message is written");
+        assert!(xmllint(Some(CAP_SCHEMA), &[path]).is_err(), "the schema accepts the {name} message");
+    }
+}
+
+#[tokio::test]
+async fn cap_updates_reference_the_message_they_update_and_unwritable_characters_are_replaced() {
+    let (world, _) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    let mut lines = Vec::new();
+    for alert in all_alerts(&world).iter().filter(|a| is_public(a)) {
+        let text = fixture.get(&format!("/api/v1/alerts/{}.cap", alert.alert_id)).await.text;
+        let elements = xml_elements(&text);
+        let value = |name: &str| {
+            let path = format!("alert/{name}");
+            elements.iter().find(|e| e.path == path).map_or("-", |e| e.text.as_str()).to_owned()
+        };
+        lines.push(format!(
+            "{} {} {} {} {}/{}/{} refs={}",
+            alert.alert_id,
+            value("msgType"),
+            value("info/category"),
+            value("info/event"),
+            value("info/urgency"),
+            value("info/severity"),
+            value("info/certainty"),
+            value("references")
+        ));
+        if alert.incident_id.as_ref().is_some_and(|i| i.to_string() == id(GUNFIRE)) {
+            let description = value("info/description");
+            assert!(description.contains("Gunfire\u{FFFD} at the \u{FFFD} checkpoint \"B\" > 'C'"), "{text}");
+            assert_eq!(value("info/area/circle"), "36.210000,37.140000 0.001");
+        }
+    }
+    expect_test::expect![[r#"
+        11.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        12.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        13.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        13.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-
+        15.0 Alert Security Ceasefire violation Immediate/Moderate/Possible refs=-
+        16.0 Update Security Ceasefire violation Immediate/Severe/Likely refs=truce.test/log,truce.test/log/alerts/15.0,2016-12-12T10:00:00-00:00
+        18.0 Update Security Ceasefire violation Past/Minor/Unlikely refs=truce.test/log,truce.test/log/alerts/16.0,2016-12-12T10:00:00-00:00
+        21.0 Alert Security Ceasefire violation Immediate/Moderate/Possible refs=-
+        22.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        23.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        24.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        24.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-
+        25.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-"#]]
+    .assert_eq(&lines.join("\n"));
+}
+
+/// One element of an XML document: its path from the root, attributes and text.
+#[derive(Debug)]
+struct XmlElement {
+    path: String,
+    attributes: Vec<(String, String)>,
+    text: String,
+}
+
+impl XmlElement {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+fn xml_elements(xml: &str) -> Vec<XmlElement> {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().trim_text(true);
+    let mut path: Vec<String> = Vec::new();
+    let mut elements = Vec::new();
+    loop {
+        let event = reader.read_event().expect("the document is well-formed XML");
+        let (start, empty) = match &event {
+            XmlEvent::Start(start) => (start, false),
+            XmlEvent::Empty(start) => (start, true),
+            XmlEvent::Text(text) => {
+                let element: &mut XmlElement = elements.last_mut().expect("text is inside an element");
+                element.text = text.unescape().expect("text unescapes").into_owned();
+                continue;
+            }
+            XmlEvent::End(_) => {
+                path.pop();
+                continue;
+            }
+            XmlEvent::Eof => break,
+            _ => continue,
+        };
+        path.push(String::from_utf8(start.name().as_ref().to_vec()).expect("UTF-8"));
+        let attributes = start
+            .attributes()
+            .map(|attribute| {
+                let attribute = attribute.expect("attributes parse");
+                let name = String::from_utf8(attribute.key.as_ref().to_vec()).expect("UTF-8");
+                (name, attribute.unescape_value().expect("a value").into_owned())
+            })
+            .collect();
+        elements.push(XmlElement { path: path.join("/"), attributes, text: String::new() });
+        if empty {
+            path.pop();
+        }
+    }
+    elements
+}
+
+fn is_rfc3339(text: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(text).is_ok()
+}
+
+#[tokio::test]
+async fn the_atom_feed_has_what_rfc_4287_requires_and_links_each_public_alert_to_its_cap() {
+    let (world, _) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    let reply = fixture.get("/api/v1/alerts.atom").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type, "application/atom+xml");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("alerts.atom");
+    std::fs::write(&path, &reply.text).expect("the feed is written");
+    if let Err(report) = xmllint(None, &[path]) {
+        panic!("the Atom feed is not well-formed XML:\n{report}\n{}", reply.text);
+    }
+
+    let elements = xml_elements(&reply.text);
+    assert_eq!(elements[0].path, "feed");
+    assert_eq!(elements[0].attribute("xmlns"), Some(ATOM_NAMESPACE));
+    let only = |path: &str| -> &XmlElement {
+        let found: Vec<&XmlElement> = elements.iter().filter(|e| e.path == path).collect();
+        assert_eq!(found.len(), 1, "{path} appears {} times", found.len());
+        found[0]
+    };
+    // RFC 4287 4.1.1: a feed has exactly one id, title and updated, and an author unless
+    // every entry has one.
+    let feed_id = only("feed/id").text.clone();
+    assert!(feed_id.starts_with("urn:truce:"), "{feed_id}");
+    assert!(!only("feed/title").text.is_empty());
+    assert!(is_rfc3339(&only("feed/updated").text), "{}", only("feed/updated").text);
+    assert!(!only("feed/author/name").text.is_empty());
+    let self_link = only("feed/link");
+    assert_eq!(self_link.attribute("rel"), Some("self"));
+
+    // RFC 4287 4.1.2: each entry has exactly one id, title and updated, and an alternate link
+    // when it has no content; here, the link to its CAP message.
+    let mut entries: Vec<Vec<&XmlElement>> = Vec::new();
+    for element in &elements {
+        match element.path.as_str() {
+            "feed/entry" => entries.push(Vec::new()),
+            path if path.starts_with("feed/entry/") => {
+                entries.last_mut().expect("inside an entry").push(element);
+            }
+            _ => {}
+        }
+    }
+    let mut entry_ids = BTreeSet::new();
+    let mut hrefs = Vec::new();
+    for entry in &entries {
+        let child = |name: &str| -> &XmlElement {
+            let found: Vec<&&XmlElement> = entry.iter().filter(|e| e.path == format!("feed/entry/{name}")).collect();
+            assert_eq!(found.len(), 1, "entry has {} {name}: {entry:?}", found.len());
+            found[0]
+        };
+        assert!(entry_ids.insert(child("id").text.clone()), "entry ids are unique");
+        assert!(child("id").text.starts_with(&format!("{feed_id}:")));
+        assert!(!child("title").text.is_empty());
+        assert!(is_rfc3339(&child("updated").text), "{}", child("updated").text);
+        let link = child("link");
+        assert_eq!(link.attribute("rel"), Some("alternate"));
+        assert_eq!(link.attribute("type"), Some(CAP_CONTENT_TYPE));
+        hrefs.push(link.attribute("href").expect("an href").to_owned());
+    }
+    // Newest first: the most recent public alerts, each linking to a CAP message that is served.
+    let expected: Vec<String> = all_alerts(&world)
+        .iter()
+        .rev()
+        .filter(|a| is_public(a))
+        .take(ATOM_ENTRIES_MAX)
+        .map(|a| format!("/api/v1/alerts/{}.cap", a.alert_id))
+        .collect();
+    assert_eq!(hrefs, expected);
+    for href in &hrefs {
+        assert_eq!(fixture.get(href).await.status, StatusCode::OK, "{href}");
+    }
+}
+
+#[tokio::test]
+async fn no_public_response_carries_a_confidential_alert() {
+    let (world, monitor) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    let alerts = all_alerts(&world);
+    let public: Vec<String> = alerts.iter().filter(|a| is_public(a)).map(|a| a.alert_id.to_string()).collect();
+    let confidential: Vec<String> = alerts.iter().filter(|a| !is_public(a)).map(|a| a.alert_id.to_string()).collect();
+    assert!(!confidential.is_empty());
+
+    // The JSON list, page by page: exactly the public alerts, in order.
+    let mut listed = Vec::new();
+    let mut uri = "/api/v1/alerts?limit=2".to_owned();
+    loop {
+        let page = read(fixture, &uri).await;
+        let text = page.to_string();
+        assert!(!text.contains(&id(NOTIFICATION)) && !text.contains("notification"), "{uri}: {text}");
+        listed.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|a| a["alert_id"].as_str().unwrap_or(""))
+                .map(str::to_owned),
+        );
+        match &page["next_cursor"] {
+            Value::String(cursor) => uri = format!("/api/v1/alerts?limit=2&cursor={cursor}"),
+            _ => break,
+        }
+    }
+    assert_eq!(listed, public);
+
+    // The Atom feed and the CAP messages.
+    let atom = fixture.get("/api/v1/alerts.atom").await.text;
+    assert!(!atom.contains(&id(NOTIFICATION)) && !atom.contains("notification"), "{atom}");
+    for alert_id in &confidential {
+        assert!(!atom.contains(&format!("/alerts/{alert_id}.cap")), "the feed links alert {alert_id}");
+        assert_eq!(fixture.get(&format!("/api/v1/alerts/{alert_id}.cap")).await.status, StatusCode::NOT_FOUND);
+    }
+
+    // The stream, replaying from before the first alert: exactly the public ones, in order.
+    let mut stream = open_stream(fixture, Some("0.0")).await;
+    let events = read_events(&mut stream, public.len()).await;
+    let streamed: Vec<&str> = events.iter().map(|e| e.split(' ').next().unwrap_or("")).collect();
+    assert_eq!(streamed, public);
+    // And live: after a second strike on the site (a confidential alert) and gunfire on the
+    // corridor (a public one), the next event is the gunfire's.
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "report_incident", "incident_id": id(903), "kind": "airstrike",
+                   "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
+                   "when": {"start": "2016-12-12T10:40:00Z"}, "description": "A second airstrike on the field hospital",
+                   "source": source(5, "SAMS")}),
+        )
+        .await;
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "report_incident", "incident_id": id(904), "kind": "gunfire",
+                   "location": {"position": [37.17, 36.20], "uncertainty_m": 10.0},
+                   "when": {"start": "2016-12-12T10:41:00Z"}, "description": "Gunfire at the corridor",
+                   "source": source(6, "EFE")}),
+        )
+        .await;
+    let alerts = all_alerts(&world);
+    let strike = alerts.iter().find(|a| a.incident_id.as_ref().is_some_and(|i| i.to_string() == id(903)));
+    assert!(strike.is_some_and(|a| !is_public(a)), "the second strike raised a confidential alert");
+    let gunfire = alerts.iter().find(|a| a.incident_id.as_ref().is_some_and(|i| i.to_string() == id(904)));
+    let gunfire_id = gunfire.map(|a| a.alert_id.to_string()).expect("the gunfire raised an alert");
+    let next = read_events(&mut stream, 1).await;
+    assert_eq!(next[0].split(' ').next(), Some(gunfire_id.as_str()));
+}

@@ -1,0 +1,228 @@
+//! Webhooks against real HTTP subscribers on 127.0.0.1: who gets a confidential alert, what
+//! the public delivery log shows of it, retries with backoff, and redirects.
+//!
+//! Signatures are checked with the `openssl` command over the raw body each subscriber
+//! received, an HMAC implementation independent of the one that signs.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use truce_core::Alert;
+
+use super::{
+    id,
+    monitoring::{
+        openssl_hmac_sha256, redact_port, report_shelling, strike_notified_site, subscriber, world_in_force, Received,
+        NOTIFICATION,
+    },
+    World, OPP, RU, UN,
+};
+use crate::{
+    alerts::is_public,
+    router,
+    webhooks::{Dispatcher, RetryPolicy, Subscription},
+    AppState,
+};
+
+/// How long a test waits for deliveries before it fails.
+const DELIVERY_WAIT: Duration = Duration::from_secs(10);
+
+/// A subscription as `webhooks.json` spells it.
+fn subscription(url: &str, secret: &str, party_ids: Option<Vec<String>>) -> Subscription {
+    let mut value = json!({"url": url, "secret": secret});
+    if let Some(party_ids) = party_ids {
+        value["party_ids"] = json!(party_ids);
+    }
+    serde_json::from_value(value).expect("a valid subscription")
+}
+
+/// The fixture's state with a started dispatcher for `subscriptions`.
+fn with_dispatcher(
+    world: &World,
+    subscriptions: Vec<Subscription>,
+    policy: RetryPolicy,
+) -> (AppState, Arc<Dispatcher>) {
+    let dispatcher = Dispatcher::new(subscriptions, policy, world.fixture.clock.clone());
+    // The task ends when the node's broadcast closes, with the test.
+    drop(dispatcher.start(world.fixture.state.node.clone()));
+    (world.fixture.state.clone().with_webhooks(Arc::clone(&dispatcher)), dispatcher)
+}
+
+/// `GET /api/v1/webhooks/deliveries`.
+async fn public_log(state: &AppState) -> Value {
+    let reply = router(state.clone())
+        .oneshot(Request::get("/api/v1/webhooks/deliveries").body(Body::empty()).expect("a request"))
+        .await
+        .expect("the router is infallible");
+    assert_eq!(reply.status(), StatusCode::OK);
+    let bytes = reply.into_body().collect().await.expect("a body").to_bytes();
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
+/// Waits until `done` holds; fails the test after `DELIVERY_WAIT`.
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + DELIVERY_WAIT;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn received_ids(received: &Mutex<Vec<Received>>) -> Vec<String> {
+    let mut ids: Vec<String> = received.lock().iter().map(|r| r.alert_id.clone()).collect();
+    ids.sort();
+    ids
+}
+
+fn log_lines(log: &Value) -> Vec<String> {
+    log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            redact_port(&format!(
+                "{} {} attempt {} {} {}",
+                i["alert_id"], i["url"], i["attempt"], i["outcome"], i["status"]
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_notification_alert_goes_only_to_the_addressed_partys_subscription_and_never_into_the_public_log() {
+    let (world, monitor) = world_in_force().await;
+    let (public_url, public_received) = subscriber(0).await;
+    let (ru_url, ru_received) = subscriber(0).await;
+    let (un_url, un_received) = subscriber(0).await;
+    let secrets = ["public-secret", "ru-secret", "un-secret"];
+    let subscriptions = vec![
+        subscription(&public_url, secrets[0], None),
+        subscription(&ru_url, secrets[1], Some(vec![id(RU)])),
+        subscription(&un_url, secrets[2], Some(vec![id(UN)])),
+    ];
+    let policy =
+        RetryPolicy { attempts_max: 1, first_delay: Duration::from_millis(10), timeout: Duration::from_secs(5) };
+    let (state, dispatcher) = with_dispatcher(&world, subscriptions, policy);
+    let alerts_before = world.fixture.state.node.read_state(|state| state.alerts.len());
+    strike_notified_site(&world, &monitor).await;
+    // A public alert after the confidential one: every subscriber gets it.
+    report_shelling(&world, &monitor).await;
+
+    let raised: Vec<Alert> = world.fixture.state.node.read_state(|state| state.alerts[alerts_before..].to_vec());
+    let ids = |public_only: bool| -> Vec<String> {
+        let mut ids: Vec<String> =
+            raised.iter().filter(|a| !public_only || is_public(a)).map(|a| a.alert_id.to_string()).collect();
+        ids.sort();
+        ids
+    };
+    let confidential: Vec<&Alert> = raised.iter().filter(|a| !is_public(a)).collect();
+    assert_eq!(confidential.len(), 1, "the strike raised one confidential alert: {raised:?}");
+    let confidential = confidential[0];
+    let parties: Vec<String> = confidential.parties.iter().map(|p| p.to_string()).collect();
+    assert_eq!(parties, vec![id(RU), id(OPP)], "addressed to the notified parties");
+    assert!(ids(true).len() == 1, "the shelling raised one public alert: {raised:?}");
+
+    // RU's subscription gets both; the public one and UN's only the public alert. Alerts are
+    // dispatched in log order and an unaddressed subscription gets no delivery task at all,
+    // so once the later public alert has arrived, the confidential one never will.
+    let public_id = ids(true)[0].clone();
+    wait_until("the public alert at every subscriber, and the confidential one at RU's", || {
+        received_ids(&ru_received) == ids(false)
+            && received_ids(&public_received).contains(&public_id)
+            && received_ids(&un_received).contains(&public_id)
+    })
+    .await;
+    assert_eq!(received_ids(&public_received), ids(true), "the public subscription");
+    assert_eq!(received_ids(&un_received), ids(true), "UN's subscription");
+    let ru_deliveries = ru_received.lock().clone();
+    let delivered = ru_deliveries.iter().find(|r| r.alert_id == confidential.alert_id.as_str()).expect("delivered");
+    let body: Value = serde_json::from_slice(&delivered.body).expect("a JSON body");
+    assert_eq!(body["notification_id"], json!(id(NOTIFICATION)));
+    assert_eq!(body["parties"], json!([id(RU), id(OPP)]));
+
+    // Every delivery is signed with its subscription's secret, as openssl computes it.
+    for (received, secret) in [(&public_received, secrets[0]), (&ru_received, secrets[1]), (&un_received, secrets[2])] {
+        for delivery in received.lock().iter() {
+            let expected = format!("sha256={}", openssl_hmac_sha256(secret, &delivery.body));
+            assert_eq!(delivery.signature, expected, "alert {}", delivery.alert_id);
+        }
+    }
+
+    // The public log shows the public deliveries, and nothing of the confidential one, once
+    // the dispatcher has recorded all four.
+    wait_until("every delivery recorded", || dispatcher.full_log().len() == 4).await;
+    let log = public_log(&state).await;
+    let text = log.to_string();
+    assert!(!text.contains(&format!("\"{}\"", confidential.alert_id)), "{text}");
+    assert!(!text.contains("notification"), "{text}");
+    let mut lines = log_lines(&log);
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            format!("\"{public_id}\" \"http://127.0.0.1:PORT/hook\" attempt 1 \"delivered\" 204"),
+            format!("\"{public_id}\" \"http://127.0.0.1:PORT/hook\" attempt 1 \"delivered\" 204"),
+            format!("\"{public_id}\" \"http://127.0.0.1:PORT/hook\" attempt 1 \"delivered\" 204"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_subscriber_that_keeps_failing_gets_every_attempt_with_doubling_waits_then_the_delivery_fails() {
+    let (world, monitor) = world_in_force().await;
+    let (url, received) = subscriber(usize::MAX).await;
+    let policy =
+        RetryPolicy { attempts_max: 3, first_delay: Duration::from_millis(30), timeout: Duration::from_secs(5) };
+    let (state, dispatcher) = with_dispatcher(&world, vec![subscription(&url, "s3cret", None)], policy);
+    report_shelling(&world, &monitor).await;
+    wait_until("three attempts recorded", || dispatcher.full_log().len() == 3).await;
+    expect_test::expect![[r#"
+        [
+            "\"15.0\" \"http://127.0.0.1:PORT/hook\" attempt 1 \"retrying\" 500",
+            "\"15.0\" \"http://127.0.0.1:PORT/hook\" attempt 2 \"retrying\" 500",
+            "\"15.0\" \"http://127.0.0.1:PORT/hook\" attempt 3 \"failed\" 500",
+        ]
+    "#]]
+    .assert_debug_eq(&log_lines(&public_log(&state).await));
+    let received = received.lock().clone();
+    assert_eq!(received.len(), 3, "no attempt after the last");
+    let gaps: Vec<Duration> = received.windows(2).map(|pair| pair[1].at - pair[0].at).collect();
+    assert!(gaps[0] >= Duration::from_millis(30), "{gaps:?}");
+    assert!(gaps[1] >= Duration::from_millis(60), "{gaps:?}");
+}
+
+#[tokio::test]
+async fn a_redirect_is_a_failed_attempt_and_the_body_is_not_sent_where_it_points() {
+    let (world, monitor) = world_in_force().await;
+    let (elsewhere, elsewhere_received) = subscriber(0).await;
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let location = elsewhere.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a local port");
+    let address = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let policy =
+        RetryPolicy { attempts_max: 1, first_delay: Duration::from_millis(10), timeout: Duration::from_secs(5) };
+    let url = format!("http://{address}/hook");
+    let (state, dispatcher) = with_dispatcher(&world, vec![subscription(&url, "s3cret", None)], policy);
+    report_shelling(&world, &monitor).await;
+    wait_until("the attempt recorded", || dispatcher.full_log().len() == 1).await;
+    expect_test::expect![[r#"
+        [
+            "\"15.0\" \"http://127.0.0.1:PORT/hook\" attempt 1 \"failed\" 307",
+        ]
+    "#]]
+    .assert_debug_eq(&log_lines(&public_log(&state).await));
+    assert!(elsewhere_received.lock().is_empty(), "the redirect was followed");
+}
