@@ -1,6 +1,6 @@
 //! Unit tests of the domain, by area: values parsed at the edge, refusals by `decide`,
-//! derived statuses, the wire format, and properties of random logs. `fixture` builds the
-//! world they run in.
+//! derived statuses, violations of commitments, the wire format, and properties of random
+//! logs. `fixture` builds the world they run in.
 
 pub(crate) mod fixture;
 mod monitoring;
@@ -8,4 +8,5 @@ mod properties;
 mod refusals;
 mod statuses;
 mod values;
+mod violations;
 mod wire;

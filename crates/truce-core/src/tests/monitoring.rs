@@ -10,10 +10,10 @@ use crate::{
     TruceStart, ViolationStatus, When,
 };
 
-fn incident_id(n: u64) -> IncidentId {
+pub(super) fn incident_id(n: u64) -> IncidentId {
     IncidentId::parse(&format!("00000009-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
-fn source_id(n: u64) -> SourceId {
+pub(super) fn source_id(n: u64) -> SourceId {
     SourceId::parse(&format!("0000000a-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
 fn statement_id(n: u64) -> StatementId {
@@ -27,7 +27,7 @@ fn analyst() -> Signer {
     Signer { account: account_id(11), party: Some(party_id(UN)), key: key("analyst") }
 }
 
-fn source(n: u64, organisation: &str, kind: SourceKind, force: Option<u64>) -> SourceReport {
+pub(super) fn source(n: u64, organisation: &str, kind: SourceKind, force: Option<u64>) -> SourceReport {
     SourceReport {
         source_id: source_id(n),
         organisation: name(organisation),
