@@ -147,7 +147,8 @@ impl State {
                     all_incidents = true;
                     corridors_may_change = true;
                 }
-                Event::HumanitarianNotified { .. } => {
+                // A redraw can take effect in the past, changing earlier incidents' violations.
+                Event::HumanitarianNotified { .. } | Event::ZoneRedrawn { .. } => {
                     all_incidents = true;
                 }
                 _ => {}

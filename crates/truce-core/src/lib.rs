@@ -6,6 +6,7 @@
 //! the command and its `Context`. Nothing here knows about SQL, HTTP or signatures; the
 //! signer's public key is an opaque, already-verified string by the time it gets here.
 
+mod active_scopes;
 mod alerts;
 mod command;
 mod decide;

@@ -51,7 +51,7 @@
 #[cfg(test)]
 mod tests;
 
-use std::{f64::consts::PI, ops::ControlFlow, sync::OnceLock};
+use std::{f64::consts::PI, fmt, ops::ControlFlow, sync::OnceLock};
 
 use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 use rstar::{Envelope, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams, AABB};
@@ -259,6 +259,11 @@ impl Matcher {
         self.scopes.len()
     }
 
+    /// The scopes, as given to `new`.
+    pub fn scopes(&self) -> &[Scope] {
+        &self.scopes
+    }
+
     pub fn is_empty(&self) -> bool {
         self.scopes.is_empty()
     }
@@ -363,6 +368,28 @@ impl Matcher {
             ScopeWindows::Spilled { start, end } => &self.windows[*start..*end],
         };
         windows.iter().any(|window| probe.overlaps(window))
+    }
+}
+
+/// An index over no scopes: it matches nothing.
+impl Default for Matcher {
+    fn default() -> Matcher {
+        Matcher::new(Vec::new())
+    }
+}
+
+/// Two matchers are equal when built from equal scopes in the same order: the index is a
+/// function of them.
+impl PartialEq for Matcher {
+    fn eq(&self, other: &Matcher) -> bool {
+        self.scopes == other.scopes
+    }
+}
+
+/// The scopes only; the index is derived from them.
+impl fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Matcher").field("scopes", &self.scopes).finish_non_exhaustive()
     }
 }
 

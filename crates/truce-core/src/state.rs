@@ -12,6 +12,7 @@ use std::{
 use serde::Serialize;
 
 use crate::{
+    active_scopes::{changes_active_scopes, ActiveScopes},
     alerts::Alert,
     command::{Command, Context, Genesis},
     event::Event,
@@ -22,7 +23,7 @@ use crate::{
     model::{CommitmentSpec, CorridorSpec, Group, PartyKind, Role, Stance, Terms, TruceStart, ZoneKind},
     monitor_state::Monitoring,
     text::{Code, Name, Reason},
-    time::Timestamp,
+    time::{Timestamp, Window},
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -97,13 +98,51 @@ impl Zone {
     /// The boundary in effect at `at`: the one with the latest `effective_at <= at` among
     /// those recorded by `at` (ties go to the later record). Before the first, the first.
     pub fn boundary_at(&self, at: Timestamp) -> &Polygon {
-        let mut best: Option<&ZoneBoundary> = None;
-        for record in self.boundaries.iter().filter(|b| b.recorded_at <= at && b.effective_at <= at) {
-            if best.is_none_or(|b| record.effective_at >= b.effective_at) {
-                best = Some(record);
+        &self.boundaries[self.boundary_idx_at(at)].boundary
+    }
+
+    /// The index in `boundaries` of the boundary in effect at `at` (see `boundary_at`).
+    pub fn boundary_idx_at(&self, at: Timestamp) -> usize {
+        let mut best: Option<(usize, &ZoneBoundary)> = None;
+        for (idx, record) in self.boundaries.iter().enumerate() {
+            if !(record.recorded_at <= at && record.effective_at <= at) {
+                continue;
+            }
+            if best.is_none_or(|(_, b)| record.effective_at >= b.effective_at) {
+                best = Some((idx, record));
             }
         }
-        &best.unwrap_or(&self.boundaries[0]).boundary
+        best.map_or(0, |(idx, _)| idx)
+    }
+
+    /// `window` cut where the boundary in effect changes: each piece with the index of its
+    /// boundary in `boundaries`, in order, adjacent pieces with different boundaries.
+    ///
+    /// The boundary in effect changes only when a record becomes eligible, at the later of
+    /// its recording and its `effective_at`.
+    pub fn boundary_periods(&self, window: Window) -> Vec<(usize, Window)> {
+        let mut cuts: Vec<Timestamp> = self
+            .boundaries
+            .iter()
+            .map(|record| record.recorded_at.max(record.effective_at))
+            .filter(|at| window.start() < *at && *at < window.end())
+            .collect();
+        cuts.sort();
+        cuts.dedup();
+        let mut periods: Vec<(usize, Window)> = Vec::new();
+        let mut start = window.start();
+        let mut boundary_idx = self.boundary_idx_at(start);
+        // The cuts are distinct and inside the window, so each piece starts before it ends.
+        for cut in cuts {
+            let next_idx = self.boundary_idx_at(cut);
+            if next_idx == boundary_idx {
+                continue;
+            }
+            periods.push((boundary_idx, Window::new(start, cut).expect("the cuts increase")));
+            (start, boundary_idx) = (cut, next_idx);
+        }
+        periods.push((boundary_idx, Window::new(start, window.end()).expect("the cuts are inside the window")));
+        periods
     }
 
     /// The force in control at `at`, if any was recorded by then.
@@ -241,6 +280,9 @@ pub struct State {
     pub(crate) keys: HashMap<PublicKeyText, AccountId>,
     pub(crate) codes: HashMap<(&'static str, Code), String>,
     pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
+    /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
+    /// the fields above and rebuilt when an event can change it.
+    pub(crate) active_scopes: ActiveScopes,
 }
 
 impl State {
@@ -250,7 +292,11 @@ impl State {
         self.nonces.insert((context.signer.clone(), command.nonce.clone()));
         for event in events {
             self.schedule_instants_of(event);
-            self.evolve(context.accepted_at, event);
+            self.fold(context.accepted_at, event);
+        }
+        // Once per entry, before its alerts ask for violations.
+        if events.iter().any(changes_active_scopes) {
+            self.active_scopes = ActiveScopes::build(self);
         }
         self.raise_alerts(context, events);
         self.entries_count += 1;
@@ -316,6 +362,15 @@ impl State {
 
     /// Folds one event. Total: events come from `decide`, which checked everything.
     pub fn evolve(&mut self, at: Timestamp, event: &Event) {
+        self.schedule_instants_of(event);
+        self.fold(at, event);
+        if changes_active_scopes(event) {
+            self.active_scopes = ActiveScopes::build(self);
+        }
+    }
+
+    /// Folds one event into the record, leaving the derived `active_scopes` to the caller.
+    fn fold(&mut self, at: Timestamp, event: &Event) {
         if self.monitoring.evolve(at, event) {
             return;
         }

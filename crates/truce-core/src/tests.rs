@@ -1,6 +1,6 @@
 //! Unit tests of the domain, by area: values parsed at the edge, refusals by `decide`,
-//! derived statuses, alerts raised by time passing, the wire format, and properties of random logs. `fixture` builds the
-//! world they run in.
+//! derived statuses, violations of commitments, alerts raised by time passing, the wire
+//! format, and properties of random logs. `fixture` builds the world they run in.
 
 pub(crate) mod fixture;
 mod monitoring;
@@ -9,4 +9,5 @@ mod refusals;
 mod statuses;
 mod time_alerts;
 mod values;
+mod violations;
 mod wire;

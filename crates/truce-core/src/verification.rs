@@ -2,10 +2,11 @@
 //! derived from its sources' claims and the parties' statements, and its violations of
 //! active commitments and of humanitarian notifications.
 //!
-//! Derived on demand from the record, like every status; nothing here is stored. The
-//! geometric test is the matcher's (`matcher::distance_to_route_m`,
-//! `matcher::distance_to_zone_m`); `truce match` runs the same test in bulk with its
-//! R-tree. Commitments are checked at the incident's start.
+//! Derived on demand from the record, like every status; nothing here is stored. An
+//! incident violates a commitment when its time (an interval, or an instant) overlaps a
+//! period in which the commitment is active and its point is within the scope that applied
+//! then: the R-tree of `State`'s `ActiveScopes` answers both. Notifications are few and are
+//! checked one by one with the matcher's geodesic distances.
 
 use std::collections::BTreeSet;
 
@@ -14,12 +15,10 @@ use serde::Serialize;
 use crate::{
     geometry::geodesic_distance_m,
     ids::{ForceId, IncidentId, PartyId},
-    matcher::{distance_to_route_m, distance_to_zone_m},
-    model::{CommitmentKind, Scope},
-    monitor::{CountRange, Grade, IncidentKind, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
+    matcher::{distance_to_route_m, IncidentProbe},
+    monitor::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
     monitor_state::{IncidentRecord, SourceRecord},
     state::State,
-    status::CommitmentStatusKind,
 };
 
 /// One casualty figure across the sources that give it.
@@ -141,51 +140,26 @@ impl State {
         }
         let grade = self.grade(incident);
         let revision = incident.current();
-        let at = revision.when.start;
         let perpetrators: Vec<PartyId> = self
             .attributed_force(incident)
             .and_then(|force| self.forces.get(&force))
             .map(|force| force.party_ids.clone())
             .unwrap_or_default();
+        let position = revision.location.position;
+        let uncertainty_m = revision.location.uncertainty_m;
+        // An instant is a probe that starts and ends at it.
+        let end = revision.when.end.unwrap_or(revision.when.start);
+        // `decide` checked the uncertainty and that the end is after the start, so the probe
+        // is always built.
+        let commitment_ids = match IncidentProbe::new(position, uncertainty_m, revision.when.start, end) {
+            Ok(probe) => self.active_scopes.commitments_violated(&probe, revision.kind),
+            Err(_) => Vec::new(),
+        };
         let mut violations = Vec::new();
-        for commitment_id in self.commitment_agreements.keys() {
-            let Some(status) = self.commitment_status(commitment_id, at) else {
-                continue;
-            };
-            if status.status != CommitmentStatusKind::Active {
-                continue;
-            }
+        for commitment_id in commitment_ids {
             let Some((agreement, spec)) = self.commitment_spec(commitment_id) else {
                 continue;
             };
-            let forbidden = match spec.kind {
-                CommitmentKind::NoAttack | CommitmentKind::CeaseFire => revision.kind.is_attack(),
-                CommitmentKind::AllowAccess => {
-                    matches!(revision.kind, IncidentKind::Obstruction | IncidentKind::AttackOnConvoy)
-                }
-                CommitmentKind::SecureConsent | CommitmentKind::ProvideTransport => false,
-            };
-            if !forbidden {
-                continue;
-            }
-            let position = revision.location.position;
-            let uncertainty_m = revision.location.uncertainty_m;
-            let inside = match &spec.scope {
-                Scope::Corridor(corridor_id) => {
-                    let version = agreement.version(status.version);
-                    let corridor = version
-                        .and_then(|v| v.terms.corridors.iter().find(|c| &c.corridor_id == corridor_id))
-                        .or_else(|| self.corridors.get(corridor_id).map(|record| &record.spec));
-                    corridor.is_some_and(|c| distance_to_route_m(position, &c.route) <= c.half_width_m + uncertainty_m)
-                }
-                Scope::Zone(zone_id) => self
-                    .zones
-                    .get(zone_id)
-                    .is_some_and(|zone| distance_to_zone_m(position, zone.boundary_at(at)) <= uncertainty_m),
-            };
-            if !inside {
-                continue;
-            }
             let mut parties = vec![spec.party_id.clone()];
             parties.extend(perpetrators.iter().filter(|p| **p != spec.party_id).cloned());
             let dismissal = self
@@ -206,12 +180,16 @@ impl State {
             });
         }
         for notification in self.monitoring.notifications.values() {
-            let position = revision.location.position;
-            let uncertainty_m = revision.location.uncertainty_m;
             let hit = revision.kind.is_attack()
                 && match &notification.notified {
+                    // A site is protected from when it was notified: the incident must
+                    // reach `[notified_at, ...)`.
                     Notified::Site { position: site, radius_m, .. } => {
-                        geodesic_distance_m(position, *site) <= radius_m + uncertainty_m
+                        let after_notice = match revision.when.end {
+                            Some(end) => end > notification.notified_at,
+                            None => revision.when.start >= notification.notified_at,
+                        };
+                        after_notice && geodesic_distance_m(position, *site) <= radius_m + uncertainty_m
                     }
                     Notified::Movement { route, half_width_m, window, .. } => {
                         revision.when.overlaps(window)

@@ -7,13 +7,13 @@ use super::fixture::*;
 use crate::{
     AlertKind, Casualties, CommandBody, CountRange, DomainError, Grade, IncidentId, IncidentKind, IncidentStance,
     Location, NotificationId, Notified, PartyId, Role, SiteKind, SourceId, SourceKind, SourceReport, StatementId,
-    TruceStart, ViolationStatus, When,
+    Timestamp, TruceStart, ViolationStatus, When,
 };
 
-fn incident_id(n: u64) -> IncidentId {
+pub(super) fn incident_id(n: u64) -> IncidentId {
     IncidentId::parse(&format!("00000009-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
-fn source_id(n: u64) -> SourceId {
+pub(super) fn source_id(n: u64) -> SourceId {
     SourceId::parse(&format!("0000000a-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
 fn statement_id(n: u64) -> StatementId {
@@ -27,7 +27,7 @@ fn analyst() -> Signer {
     Signer { account: account_id(11), party: Some(party_id(UN)), key: key("analyst") }
 }
 
-fn source(n: u64, organisation: &str, kind: SourceKind, force: Option<u64>) -> SourceReport {
+pub(super) fn source(n: u64, organisation: &str, kind: SourceKind, force: Option<u64>) -> SourceReport {
     SourceReport {
         source_id: source_id(n),
         organisation: name(organisation),
@@ -271,6 +271,25 @@ fn an_attack_on_a_notified_site_violates_the_notification_and_overdue_parties_ar
     let found = world.state.violations_of(&incident_id(1));
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].notification_id, Some(notification_id(1)));
+
+    // A strike on the same spot before the site was notified violates no notification; one
+    // that lasted into the notice does.
+    let notified_at = world.state.monitoring.notifications[&notification_id(1)].notified_at;
+    let before = Timestamp::from_datetime(notified_at.as_datetime() - chrono::Duration::hours(2));
+    let into = Timestamp::from_datetime(notified_at.as_datetime() + chrono::Duration::minutes(1));
+    for (n, end) in [(2, None), (3, Some(notified_at)), (4, Some(into))] {
+        let mut earlier = report(n, &before.to_string(), source(n + 1, "MSF", SourceKind::Witness, None));
+        if let CommandBody::ReportIncident { location, kind, when, .. } = &mut earlier {
+            location.position = position(37.1605, 36.2002);
+            *kind = IncidentKind::Airstrike;
+            when.end = end;
+        }
+        world.accept(&Signer::monitor(), earlier);
+    }
+    let notified: Vec<usize> = (2..=4)
+        .map(|n| world.state.violations_of(&incident_id(n)).iter().filter(|v| v.notification_id.is_some()).count())
+        .collect();
+    assert_eq!(notified, vec![0, 0, 1], "instant before, interval ending at the notice, interval into it");
 }
 
 #[track_caller]

@@ -17,9 +17,9 @@ use crate::{
     TruceStart, ZoneKind,
 };
 
-const SEED: u64 = 0x7275_6365_2016_1212;
+pub(super) const SEED: u64 = 0x7275_6365_2016_1212;
 
-fn config(cases: u32) -> Config {
+pub(super) fn config(cases: u32) -> Config {
     Config {
         cases,
         failure_persistence: None,
@@ -56,7 +56,7 @@ struct CommitmentPick {
 }
 
 #[derive(Debug, Clone)]
-struct TermsPick {
+pub(super) struct TermsPick {
     corridors: Vec<CorridorPick>,
     commitments: Vec<CommitmentPick>,
     /// 0: no truce; 1: immediately; 2: at a time; 3: when commitments are fulfilled.
@@ -68,7 +68,7 @@ struct TermsPick {
 /// One step of a random log, drawn from a small menu. Ids come from small ranges so that
 /// steps refer to each other (and sometimes to what does not exist).
 #[derive(Debug, Clone)]
-enum Step {
+pub(super) enum Step {
     RegisterParty {
         party: u8,
         code: u8,
@@ -201,7 +201,7 @@ fn terms_pick() -> impl Strategy<Value = TermsPick> {
         })
 }
 
-fn step() -> impl Strategy<Value = Step> {
+pub(super) fn step() -> impl Strategy<Value = Step> {
     let agreement = || prop_oneof![3 => Just(1u8), 1 => 2u8..=3];
     let behind = || prop_oneof![6 => Just(0u8), 1 => 1u8..3];
     prop_oneof![
@@ -343,7 +343,7 @@ fn version_behind(state: &State, agreement: u8, behind: u8) -> u32 {
 }
 
 /// Turns a step into the command and context the server would see now.
-fn prepare(world: &mut World, step: &Step) -> Option<(crate::Context, Command)> {
+pub(super) fn prepare(world: &mut World, step: &Step) -> Option<(crate::Context, Command)> {
     let (who, body) = match step {
         Step::Advance { minutes } => {
             world.now =

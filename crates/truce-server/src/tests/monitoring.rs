@@ -101,7 +101,7 @@ pub(super) async fn strike_notified_site(world: &World, monitor: &Signer) {
             monitor,
             json!({"type": "report_incident", "incident_id": id(SITE_INCIDENT), "kind": "airstrike",
                    "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
-                   "when": {"start": "2016-12-12T09:45:00Z"}, "description": "Airstrike on the field hospital",
+                   "when": {"start": "2016-12-12T10:00:00Z"}, "description": "Airstrike on the field hospital",
                    "source": source(3, "SAMS")}),
         )
         .await;
@@ -481,7 +481,7 @@ async fn a_violation_of_a_humanitarian_notification_never_appears_publicly() {
             &monitor,
             json!({"type": "report_incident", "incident_id": id(SITE_INCIDENT), "kind": "airstrike",
                    "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
-                   "when": {"start": "2016-12-12T09:45:00Z"}, "description": "Airstrike on the field hospital",
+                   "when": {"start": "2016-12-12T10:00:00Z"}, "description": "Airstrike on the field hospital",
                    "source": source(3, "SAMS")}),
         )
         .await;
