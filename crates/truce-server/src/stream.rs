@@ -14,12 +14,10 @@ use std::{
 };
 
 use axum::{
+    body::{Body, Bytes},
     extract::State as AxumState,
-    http::HeaderMap,
-    response::{
-        sse::{Event as SseEvent, KeepAlive, Sse},
-        IntoResponse, Response,
-    },
+    http::{header, HeaderMap},
+    response::Response,
 };
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use truce_core::State;
@@ -42,30 +40,29 @@ pub const LAST_EVENT_ID: &str = "last-event-id";
 /// is cut off (it can reconnect with its last id).
 pub const HUB_DEPTH_MAX: usize = 1024;
 
-/// One public alert, rendered once for every stream.
+/// One public alert as the bytes of its server-sent event, rendered once for every stream.
 #[derive(Debug)]
 pub struct Published {
     key: (u64, u32),
-    id: String,
-    kind: &'static str,
-    data: String,
+    frame: Bytes,
 }
 
 impl Published {
     fn of(alert: &AlertView) -> Option<Published> {
-        Some(Published {
-            key: alert_key(alert.alert_id.as_str())?,
-            id: alert.alert_id.as_str().to_owned(),
-            kind: alert.kind.as_str(),
-            // An `AlertView` is plain data and always serialises.
-            data: serde_json::to_string(alert).unwrap_or_default(),
-        })
-    }
-
-    fn event(&self) -> SseEvent {
-        SseEvent::default().event(self.kind).id(&self.id).data(&self.data)
+        Some(Published { key: alert_key(alert.alert_id.as_str())?, frame: frame(alert) })
     }
 }
+
+/// The event of one alert: its kind as the event type, its id, and its JSON on one `data`
+/// line (JSON as serde_json writes it holds no line break).
+fn frame(alert: &AlertView) -> Bytes {
+    // An `AlertView` is plain data and always serialises.
+    let data = serde_json::to_string(alert).unwrap_or_default();
+    Bytes::from(format!("event: {}\nid: {}\ndata: {data}\n\n", alert.kind.as_str(), alert.alert_id))
+}
+
+/// What an idle stream sends every `KEEP_ALIVE_INTERVAL`: a comment.
+const KEEP_ALIVE_FRAME: &[u8] = b":\n\n";
 
 type Batch = Arc<[Published]>;
 
@@ -142,7 +139,7 @@ async fn run_hub(
 struct Live {
     receiver: broadcast::Receiver<Batch>,
     backlog: VecDeque<AlertView>,
-    live: VecDeque<SseEvent>,
+    live: VecDeque<Bytes>,
     /// The key of the last alert sent (or the client's `Last-Event-ID`, or the latest
     /// alert when the stream opened without one).
     sent: Option<(u64, u32)>,
@@ -151,11 +148,11 @@ struct Live {
 }
 
 impl Live {
-    async fn next(&mut self) -> Option<SseEvent> {
+    async fn next(&mut self) -> Option<Bytes> {
         loop {
             if let Some(alert) = self.backlog.pop_front() {
                 self.sent = alert_key(alert.alert_id.as_str());
-                return Some(sse_event(&alert));
+                return Some(frame(&alert));
             }
             if let Some(event) = self.live.pop_front() {
                 return Some(event);
@@ -168,16 +165,10 @@ impl Live {
             let after = self.sent;
             for published in batch.iter().filter(|p| Some(p.key) > after) {
                 self.sent = Some(published.key);
-                self.live.push_back(published.event());
+                self.live.push_back(published.frame.clone());
             }
         }
     }
-}
-
-fn sse_event(alert: &AlertView) -> SseEvent {
-    // An `AlertView` is plain data and always serialises.
-    let data = serde_json::to_string(alert).unwrap_or_default();
-    SseEvent::default().event(alert.kind.as_str()).id(alert.alert_id.as_str()).data(data)
 }
 
 pub async fn stream(AxumState(app): AxumState<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -201,9 +192,17 @@ pub async fn stream(AxumState(app): AxumState<AppState>, headers: HeaderMap) -> 
         Some(key) => (public_alerts_after(state, Some(key)).map(alert_view).collect(), Some(key)),
     });
     let live = Live { receiver, backlog, live: VecDeque::new(), sent, _permit: permit };
-    let events = futures_util::stream::unfold(live, |mut live| async move {
-        let event = live.next().await?;
-        Some((Ok::<_, Infallible>(event), live))
+    let frames = futures_util::stream::unfold(live, |mut live| async move {
+        let frame = match tokio::time::timeout(KEEP_ALIVE_INTERVAL, live.next()).await {
+            Ok(frame) => frame?,
+            Err(_) => Bytes::from_static(KEEP_ALIVE_FRAME),
+        };
+        Some((Ok::<_, Infallible>(frame), live))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE_INTERVAL)).into_response())
+    let response = Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(frames))
+        .map_err(|err| ApiError::Internal(format!("building the stream response: {err}")))?;
+    Ok(response)
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use truce_core::DomainError;
 use truce_ledger::SecretKey;
@@ -112,4 +113,19 @@ async fn mark_time_is_refused_when_nothing_is_due_and_from_a_coordinator() {
         .expect("the window's opening is due");
     let status = fixture.get("/api/v1/status").await.json();
     assert_eq!(status["entries_count"], json!(seq + 1), "{status}");
+}
+
+#[tokio::test]
+async fn an_idle_stream_sends_a_keep_alive_comment_every_interval() {
+    let world = world_agreed().await;
+    let mut stream = open_stream(&world.fixture, None).await;
+    tokio::time::pause();
+    // Time is paused: the runtime moves it to the stream's next timer once all is idle.
+    let started = tokio::time::Instant::now();
+    let frame = stream.frame().await.expect("the stream is open").expect("a frame reads");
+    let data = frame.into_data().expect("a data frame");
+    assert_eq!(&data[..], b":\n\n");
+    let waited = started.elapsed();
+    let interval = crate::stream::KEEP_ALIVE_INTERVAL;
+    assert!(waited >= interval && waited < interval + std::time::Duration::from_secs(1), "{waited:?}");
 }
