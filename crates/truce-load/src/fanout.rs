@@ -44,6 +44,7 @@ struct Seen {
     round: AtomicUsize,
     /// For each round: subscribers that read its alert, and when the last one did.
     received: Vec<AtomicUsize>,
+    first_at: Vec<Mutex<Option<Instant>>>,
     last_at: Vec<Mutex<Option<Instant>>>,
 }
 
@@ -52,6 +53,8 @@ pub struct FanoutReport {
     pub connect: Duration,
     /// Per completed round: (from send, from acknowledgement) until the last subscriber.
     pub rounds: Vec<(Duration, Duration)>,
+    /// Per completed round: from send until the first subscriber.
+    pub firsts: Vec<Duration>,
     pub missed_rounds: usize,
 }
 
@@ -68,12 +71,18 @@ impl FanoutReport {
     pub fn print(&self) {
         let mut from_send: Vec<f64> = self.rounds.iter().map(|r| r.0.as_secs_f64() * 1000.0).collect();
         let mut from_ack: Vec<f64> = self.rounds.iter().map(|r| r.1.as_secs_f64() * 1000.0).collect();
+        let mut first: Vec<f64> = self.firsts.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
         println!("subscribers:           {}", self.subscribers);
         println!("connected in:          {:.1} s", self.connect.as_secs_f64());
         println!("rounds completed:      {} ({} missed)", self.rounds.len(), self.missed_rounds);
-        for (label, values) in [("from send", &mut from_send), ("from acknowledgement", &mut from_ack)] {
+        let lines = [
+            ("to the first, from send", &mut first),
+            ("to all, from send", &mut from_send),
+            ("to all, from acknowledgement", &mut from_ack),
+        ];
+        for (label, values) in lines {
             println!(
-                "alert to all, {label:<21} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+                "alert {label:<29} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
                 Self::quantile_ms(values, 0.5),
                 Self::quantile_ms(values, 0.99),
                 Self::quantile_ms(values, 1.0),
@@ -102,6 +111,7 @@ pub async fn run(
         subscribers,
         round: AtomicUsize::new(usize::MAX),
         received: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
+        first_at: (0..rounds).map(|_| Mutex::new(None)).collect(),
         last_at: (0..rounds).map(|_| Mutex::new(None)).collect(),
     });
     eprintln!("opening {subscribers} event streams");
@@ -125,7 +135,7 @@ pub async fn run(
     }
     let connect = connect_start.elapsed();
 
-    let mut report = FanoutReport { subscribers, connect, rounds: Vec::new(), missed_rounds: 0 };
+    let mut report = FanoutReport { subscribers, connect, rounds: Vec::new(), firsts: Vec::new(), missed_rounds: 0 };
     for round in 0..rounds {
         tokio::time::sleep(ROUND_GAP).await;
         seen.round.store(round, Ordering::SeqCst);
@@ -143,6 +153,8 @@ pub async fn run(
         match *seen.last_at[round].lock() {
             Some(last) if seen.received[round].load(Ordering::SeqCst) == subscribers => {
                 report.rounds.push((last - sent, last.saturating_duration_since(acknowledged)));
+                let first = seen.first_at[round].lock().unwrap_or(last);
+                report.firsts.push(first.saturating_duration_since(sent));
             }
             _ => report.missed_rounds += 1,
         }
@@ -192,8 +204,12 @@ async fn subscribe(mut stream: TcpStream, seen: Arc<Seen>) {
             continue;
         };
         let now = Instant::now();
-        // The subscriber that completes the round sets its time.
-        if received.fetch_add(ids, Ordering::SeqCst) + ids == seen.subscribers {
+        // The subscribers that open and complete the round set its times.
+        let before = received.fetch_add(ids, Ordering::SeqCst);
+        if before == 0 {
+            *seen.first_at[round].lock() = Some(now);
+        }
+        if before + ids == seen.subscribers {
             *seen.last_at[round].lock() = Some(now);
         }
     }
