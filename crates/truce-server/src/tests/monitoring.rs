@@ -467,24 +467,7 @@ async fn a_violation_of_a_humanitarian_notification_never_appears_publicly() {
     let (world, monitor) = world_in_force().await;
     let fixture = &world.fixture;
     let mut live = open_stream(fixture, Some("14.0")).await;
-    fixture
-        .accept(
-            &world.ru,
-            json!({"type": "notify_humanitarian", "notification_id": id(NOTIFICATION),
-                   "notified": {"kind": "site", "name": "Field hospital", "site_kind": "hospital",
-                                "position": [37.19, 36.22], "radius_m": 100.0},
-                   "party_ids": [id(RU), id(OPP)], "deadline": "2016-12-12T12:00:00Z"}),
-        )
-        .await;
-    fixture
-        .accept(
-            &monitor,
-            json!({"type": "report_incident", "incident_id": id(SITE_INCIDENT), "kind": "airstrike",
-                   "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
-                   "when": {"start": "2016-12-12T10:00:00Z"}, "description": "Airstrike on the field hospital",
-                   "source": source(3, "SAMS")}),
-        )
-        .await;
+    strike_notified_site(&world, &monitor).await;
     let confidential = fixture.state.node.read_state(|state| {
         state.alerts.iter().filter(|a| a.notification_id.is_some()).map(|a| a.alert_id.to_string()).collect::<Vec<_>>()
     });
