@@ -146,6 +146,7 @@ pub struct ConvoyRecord {
     pub ambulances: u32,
     pub departs_at: Timestamp,
     pub updates: Vec<ConvoyUpdate>,
+    pub scheduled_at: Timestamp,
 }
 
 impl ConvoyRecord {
@@ -210,6 +211,67 @@ pub struct Monitoring {
 }
 
 impl Monitoring {
+    /// The record as it stood at `at`: only what had been recorded by then (reports,
+    /// sources, corrections, grades, duplicates, dismissals, statements, figures, convoy
+    /// updates, notifications and acknowledgements), each incident with its revisions up
+    /// to `at`.
+    pub fn as_of(&self, at: Timestamp) -> Monitoring {
+        let incidents: BTreeMap<IncidentId, IncidentRecord> = self
+            .incidents
+            .iter()
+            .filter(|(_, incident)| incident.reported_at <= at)
+            .map(|(id, incident)| {
+                let record = IncidentRecord {
+                    revisions: incident.revisions.iter().filter(|r| r.at <= at).cloned().collect(),
+                    sources: incident.sources.iter().filter(|s| s.at <= at).cloned().collect(),
+                    grade_overrides: incident.grade_overrides.iter().filter(|g| g.at <= at).cloned().collect(),
+                    duplicate_of: incident.duplicate_of.clone().filter(|d| d.at <= at),
+                    ..incident.clone()
+                };
+                (id.clone(), record)
+            })
+            .collect();
+        let mut duplicates: HashMap<IncidentId, Vec<IncidentId>> = HashMap::new();
+        for incident in incidents.values() {
+            if let Some(record) = &incident.duplicate_of {
+                duplicates.entry(record.duplicate_of.clone()).or_default().push(incident.incident_id.clone());
+            }
+        }
+        let source_ids =
+            incidents.values().flat_map(|i| i.sources.iter().map(|s| s.source.source_id.clone())).collect();
+        let recorded = |recorded_at: Timestamp| recorded_at <= at;
+        Monitoring {
+            incidents,
+            source_ids,
+            duplicates,
+            statements: self.statements.iter().filter(|(_, s)| recorded(s.at)).map(clone_entry).collect(),
+            dismissals: self.dismissals.iter().filter(|d| recorded(d.at)).cloned().collect(),
+            estimates: self.estimates.iter().filter(|(_, e)| recorded(e.recorded_at)).map(clone_entry).collect(),
+            passages: self.passages.iter().filter(|(_, p)| recorded(p.recorded_at)).map(clone_entry).collect(),
+            totals: self.totals.iter().filter(|(_, t)| recorded(t.recorded_at)).map(clone_entry).collect(),
+            convoys: self
+                .convoys
+                .iter()
+                .filter(|(_, c)| recorded(c.scheduled_at))
+                .map(|(id, convoy)| {
+                    let updates = convoy.updates.iter().filter(|u| recorded(u.at)).cloned().collect();
+                    (id.clone(), ConvoyRecord { updates, ..convoy.clone() })
+                })
+                .collect(),
+            notifications: self
+                .notifications
+                .iter()
+                .filter(|(_, n)| recorded(n.notified_at))
+                .map(|(id, notification)| {
+                    let acknowledgements =
+                        notification.acknowledgements.iter().filter(|a| recorded(a.at)).cloned().collect();
+                    (id.clone(), NotificationRecord { acknowledgements, ..notification.clone() })
+                })
+                .collect(),
+            alert_acks: self.alert_acks.iter().filter(|a| recorded(a.at)).cloned().collect(),
+        }
+    }
+
     /// Folds a monitoring event; returns false for events that are not about monitoring.
     pub(crate) fn evolve(&mut self, at: Timestamp, event: &Event) -> bool {
         match event {
@@ -342,6 +404,7 @@ impl Monitoring {
                     ambulances: *ambulances,
                     departs_at: *departs_at,
                     updates: Vec::new(),
+                    scheduled_at: at,
                 };
                 self.convoys.insert(convoy_id.clone(), record);
             }
@@ -380,4 +443,8 @@ impl Monitoring {
         }
         true
     }
+}
+
+fn clone_entry<K: Clone, V: Clone>((key, value): (&K, &V)) -> (K, V) {
+    (key.clone(), value.clone())
 }

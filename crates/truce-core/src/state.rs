@@ -286,6 +286,33 @@ pub struct State {
 }
 
 impl State {
+    /// A view for answering monitoring questions as of `at`: the monitoring record as it
+    /// stood then (`Monitoring::as_of`) beside the agreements, zones and forces as they
+    /// are. Statuses at an instant already count only facts recorded by that instant, so
+    /// the violations of incidents before `at` are what they were at `at`; for an incident
+    /// reported as lasting past `at`, agreement facts recorded after `at` still shape the
+    /// part after it. Not a state to apply entries to: it has no nonces, keys or alerts.
+    pub fn as_of(&self, at: Timestamp) -> State {
+        State {
+            genesis: self.genesis.clone(),
+            entries_count: self.entries_count,
+            parties: self.parties.clone(),
+            accounts: self.accounts.clone(),
+            forces: self.forces.clone(),
+            zones: self.zones.clone(),
+            agreements: self.agreements.clone(),
+            corridors: self.corridors.clone(),
+            commitment_agreements: self.commitment_agreements.clone(),
+            consents: self.consents.clone(),
+            fulfilments: self.fulfilments.clone(),
+            monitoring: self.monitoring.as_of(at),
+            time_checked_until: self.time_checked_until,
+            codes: self.codes.clone(),
+            active_scopes: self.active_scopes.clone(),
+            ..State::default()
+        }
+    }
+
     /// Folds one ledger entry: records the nonce and applies its events in order.
     pub fn apply(&mut self, context: &Context, command: &Command, events: &[Event]) {
         assert!(context.seq == self.entries_count, "entries are applied in sequence");

@@ -27,26 +27,17 @@ use crate::{
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
 };
 
-/// A page query for lists derived from the projection as it stands.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// The `next_cursor` of the previous page; the first page when absent.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    cursor: Option<String>,
-    /// Items in the page at the most.
-    #[serde(default)]
-    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
-    limit: Option<u32>,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ViolationsQuery {
     /// Only violations with this status.
     #[serde(default)]
     status: Option<ViolationStatus>,
+    /// The instant to answer as of, RFC 3339: the monitoring record as it stood then; now
+    /// when absent.
+    #[serde(default)]
+    #[schemars(with = "Timestamp")]
+    at: Option<String>,
     /// The `next_cursor` of the previous page; the first page when absent.
     #[serde(default)]
     #[schemars(with = "String")]
@@ -437,11 +428,24 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
     }
 }
 
+/// Reads the state as it stands, or, with `?at=`, the monitoring record as it stood then
+/// (`State::as_of`).
+fn read_as_of<T>(app: &AppState, at: Option<&str>, read: impl FnOnce(&State) -> T) -> Result<T, ApiError> {
+    match at {
+        None => Ok(app.node.read_state(read)),
+        Some(_) => {
+            let at = parse_at(app, at)?;
+            let past = app.node.read_state(|state| state.as_of(at));
+            Ok(read(&past))
+        }
+    }
+}
+
 pub async fn incidents(
     AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<IncidentView>>, ApiError> {
-    let page = app.node.read_state(|state| {
+    let page = read_as_of(&app, query.at.as_deref(), |state| {
         // Only the page is rendered: the cursor filter runs on the keys first.
         let after = query.cursor.clone().unwrap_or_default();
         let keys = state.monitoring.incidents.iter().filter(|(id, _)| id.as_str() > after.as_str());
@@ -452,25 +456,26 @@ pub async fn incidents(
             items: page.items.into_iter().map(|incident| incident_view(state, incident)).collect(),
             next_cursor: page.next_cursor,
         })
-    })?;
+    })??;
     Ok(Json(page))
 }
 
 pub async fn incident(
     AxumState(app): AxumState<AppState>,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<IncidentView>, ApiError> {
-    app.node.read_state(|state| {
+    read_as_of(&app, query.at.as_deref(), |state| {
         let incident = state.monitoring.incidents.values().find(|i| i.incident_id.as_str() == id);
         incident.map(|incident| Json(incident_view(state, incident))).ok_or(ApiError::NotFound { kind: "incident", id })
-    })
+    })?
 }
 
 pub async fn violations(
     AxumState(app): AxumState<AppState>,
     ApiQuery(query): ApiQuery<ViolationsQuery>,
 ) -> Result<Json<Page<ViolationView>>, ApiError> {
-    let page = app.node.read_state(|state| {
+    let page = read_as_of(&app, query.at.as_deref(), |state| {
         let after = query.cursor.clone().unwrap_or_default();
         // Keyed `<incident>/<commitment>`: the incident id sorts first, so whole incidents
         // before the cursor's are skipped without deriving their violations.
@@ -485,7 +490,7 @@ pub async fn violations(
             .filter(|v| query.status.is_none_or(|status| v.status == status))
             .map(|v| (format!("{}/{}", v.incident_id, v.commitment_id), v));
         page_of(items, query.cursor.as_deref(), query.limit)
-    })?;
+    })??;
     Ok(Json(page))
 }
 
@@ -651,9 +656,9 @@ pub async fn convoys(
 ) -> Result<Json<Page<ConvoyView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     let page = app.node.read_state(|state| {
-        // The projection keeps no time of scheduling, so every convoy is listed; its updates
-        // and status are those recorded by `at`.
-        let items = state.monitoring.convoys.iter().map(|(id, convoy)| {
+        // Convoys scheduled by `at`, with the updates and status recorded by then.
+        let convoys = state.monitoring.convoys.iter().filter(|(_, convoy)| convoy.scheduled_at <= at);
+        let items = convoys.map(|(id, convoy)| {
             let updates: Vec<ConvoyUpdateView> = convoy
                 .updates
                 .iter()

@@ -25,8 +25,8 @@ use crate::{
     api::{self, CommandReceipt, SignedCommand},
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
-        self, ConvoyView, IncidentView, MovementView, PageQuery, PassageView, PassagesQuery, PopulationView,
-        StatementView, ViolationView, ViolationsQuery,
+        self, ConvoyView, IncidentView, MovementView, PassageView, PassagesQuery, PopulationView, StatementView,
+        ViolationView, ViolationsQuery,
     },
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
@@ -365,12 +365,13 @@ pub(crate) fn routes() -> Vec<Route> {
             monitoring::incidents,
             Doc::new("listIncidents", "monitoring", "Incidents, with sources, grade, figures and violations")
                 .describe(
-                    "Derived from the whole record as it stands: the grade (derived, or an analyst's override with \
-                     its history), figures per casualty field with whether the sources agree, accused and \
-                     attributed forces, duplicates, statements and violations of commitments. Violations of \
-                     confidential humanitarian notifications are never shown.",
+                    "Derived from the record as it stands, or as it stood at `at` (only the reports, sources, \
+                     corrections, grades, duplicates and dismissals recorded by then): the grade (derived, or an \
+                     analyst's override with its history), figures per casualty field with whether the sources \
+                     agree, accused and attributed forces, duplicates, statements and violations of commitments. \
+                     Violations of confidential humanitarian notifications are never shown.",
                 )
-                .query::<PageQuery>()
+                .query::<ListQuery>()
                 .json::<Page<IncidentView>>(200, "A page of incidents."),
         ),
         Route::get(
@@ -378,7 +379,8 @@ pub(crate) fn routes() -> Vec<Route> {
             monitoring::incident,
             Doc::new("getIncident", "monitoring", "An incident with every revision, source, grade and violation")
                 .path_param("id", "The incident id (UUIDv7).")
-                .json::<IncidentView>(200, "The incident."),
+                .query::<AtQuery>()
+                .json::<IncidentView>(200, "The incident (as recorded by `at`, when given)."),
         ),
         Route::get(
             "/api/v1/violations",
@@ -386,7 +388,8 @@ pub(crate) fn routes() -> Vec<Route> {
             Doc::new("listViolations", "monitoring", "Violations of commitments, by incident")
                 .describe(
                     "Alleged while the incident is single-source, substantiated once corroborated or verified, \
-                     dismissed by an analyst. Violations of confidential humanitarian notifications are never shown.",
+                     dismissed by an analyst; as the record stands, or as it stood at `at`. Violations of \
+                     confidential humanitarian notifications are never shown.",
                 )
                 .query::<ViolationsQuery>()
                 .json::<Page<ViolationView>>(200, "A page of violations."),

@@ -190,6 +190,22 @@ fn an_analyst_grade_and_a_dismissal_stay_in_history_with_their_reasons() {
         violation.dismissed_reason.as_ref().map(|r| r.as_str()),
         Some("The shells fell outside the corridor's buffer")
     );
+
+    // As the record stood before each step: what was known then, nothing later.
+    let times: Vec<_> = world.log[world.log.len() - 3..].iter().map(|e| e.context.accepted_at).collect();
+    let just_before =
+        |at: crate::Timestamp| crate::Timestamp::from_datetime(at.as_datetime() - chrono::Duration::seconds(1));
+    let as_of = |at| {
+        let past = world.state.as_of(at);
+        let known = past.monitoring.incidents.get(&incident_id(1)).map(|i| past.grade(i));
+        (known, past.violations_of(&incident_id(1)).iter().map(|v| v.status).collect::<Vec<_>>())
+    };
+    assert_eq!(as_of(just_before(times[0])), (None, vec![]));
+    assert_eq!(as_of(times[0]), (Some(Grade::SingleSource), vec![ViolationStatus::Alleged]));
+    assert_eq!(as_of(times[1]), (Some(Grade::Verified), vec![ViolationStatus::Substantiated]));
+    assert_eq!(as_of(times[2]), (Some(Grade::Verified), vec![ViolationStatus::Dismissed]));
+    assert_eq!(world.state.as_of(times[1]).monitoring.incidents[&incident_id(1)].grade_overrides.len(), 1);
+    assert_eq!(world.state.as_of(just_before(times[1])).monitoring.incidents[&incident_id(1)].grade_overrides.len(), 0);
 }
 
 #[test]

@@ -763,3 +763,57 @@ pub(super) fn redact_port(line: &str) -> String {
     let end = rest.find('/').unwrap_or(rest.len());
     format!("{}127.0.0.1:PORT{}", &line[..start], &rest[end..])
 }
+
+#[tokio::test]
+async fn incidents_and_violations_are_answered_as_the_record_stood_at_any_instant() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    report_shelling(&world, &monitor).await;
+    fixture.clock.set("2016-12-12T10:30:00Z");
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "add_source", "incident_id": id(INCIDENT), "source": source(2, "Anadolu Agency")}),
+        )
+        .await;
+    fixture.clock.set("2016-12-12T11:00:00Z");
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "correct_incident", "incident_id": id(INCIDENT), "reason": "Geolocated from video",
+                   "location": {"position": [37.30, 36.30], "uncertainty_m": 50.0}}),
+        )
+        .await;
+
+    let statuses = |page: Value| -> Vec<String> {
+        page["items"].as_array().expect("items").iter().map(|v| v["status"].as_str().unwrap_or("").to_owned()).collect()
+    };
+    // Now the incident lies far from the corridor: no violation.
+    assert_eq!(statuses(read(fixture, "/api/v1/violations").await), Vec::<String>::new());
+    // Before the correction it was substantiated; before the second source, alleged.
+    let at = |t: &str| format!("/api/v1/violations?at=2016-12-12T{t}Z");
+    assert_eq!(statuses(read(fixture, &at("10:45:00")).await), vec!["substantiated"]);
+    assert_eq!(statuses(read(fixture, &at("10:15:00")).await), vec!["alleged"]);
+    assert_eq!(statuses(read(fixture, &at("09:59:00")).await), Vec::<String>::new());
+
+    let incident = |t: &str| format!("/api/v1/incidents/{}?at=2016-12-12T{t}Z", id(INCIDENT));
+    let early = read(fixture, &incident("10:15:00")).await;
+    assert_eq!(
+        (early["grade"]["grade"].clone(), early["sources"].as_array().map(Vec::len)),
+        (json!("single_source"), Some(1))
+    );
+    assert_eq!(early["revisions"].as_array().map(Vec::len), Some(1));
+    let late = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
+    assert_eq!(
+        (late["grade"]["grade"].clone(), late["revisions"].as_array().map(Vec::len)),
+        (json!("corroborated"), Some(2))
+    );
+    // Not yet reported: not found, and not listed.
+    assert_eq!(fixture.get(&incident("09:59:00")).await.status, StatusCode::NOT_FOUND);
+    let listed = read(fixture, "/api/v1/incidents?at=2016-12-12T09:59:00Z").await;
+    assert_eq!(listed["items"], json!([]));
+    // A bad instant is a problem naming `at`.
+    let reply = fixture.get("/api/v1/violations?at=yesterday").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["field"], json!("at"));
+}
