@@ -28,7 +28,7 @@ use tokio::{
 use truce_core::Timestamp;
 use truce_ledger::{sign_command, SecretKey};
 
-use crate::commands::Operator;
+use crate::{commands::Operator, cpu};
 
 /// Connections being opened at once, below the server's listen backlog.
 const CONNECTS_AT_ONCE: usize = 256;
@@ -55,6 +55,9 @@ pub struct FanoutReport {
     pub rounds: Vec<(Duration, Duration)>,
     /// Per completed round: from send until the first subscriber.
     pub firsts: Vec<Duration>,
+    /// CPU seconds the server and this client used over all the rounds.
+    pub server_cpu_s: Option<f64>,
+    pub client_cpu_s: Option<f64>,
     pub missed_rounds: usize,
 }
 
@@ -88,6 +91,15 @@ impl FanoutReport {
                 Self::quantile_ms(values, 1.0),
             );
         }
+        let per_round = |cpu_s: Option<f64>| match cpu_s {
+            Some(s) => format!("{:.1} ms", s * 1000.0 / (self.rounds.len() + self.missed_rounds).max(1) as f64),
+            None => "unknown".to_owned(),
+        };
+        println!(
+            "CPU per alert:         server {}, this client {} (sums over all cores)",
+            per_round(self.server_cpu_s),
+            per_round(self.client_cpu_s)
+        );
         println!("bar: every subscriber within 200 ms (DESIGN.md section 9)");
     }
 }
@@ -101,6 +113,7 @@ pub async fn run(
     operator: &Operator,
     subscribers: usize,
     rounds: usize,
+    server_pid: Option<&str>,
 ) -> anyhow::Result<FanoutReport> {
     let address = base_url.strip_prefix("http://").ok_or_else(|| anyhow!("{base_url} is not an http:// URL"))?;
     let address = address.trim_end_matches('/').to_owned();
@@ -135,7 +148,17 @@ pub async fn run(
     }
     let connect = connect_start.elapsed();
 
-    let mut report = FanoutReport { subscribers, connect, rounds: Vec::new(), firsts: Vec::new(), missed_rounds: 0 };
+    let mut report = FanoutReport {
+        subscribers,
+        connect,
+        rounds: Vec::new(),
+        firsts: Vec::new(),
+        missed_rounds: 0,
+        server_cpu_s: None,
+        client_cpu_s: None,
+    };
+    let server_before = server_pid.and_then(cpu::sample);
+    let client_before = cpu::sample("self");
     for round in 0..rounds {
         tokio::time::sleep(ROUND_GAP).await;
         seen.round.store(round, Ordering::SeqCst);
@@ -159,6 +182,8 @@ pub async fn run(
             _ => report.missed_rounds += 1,
         }
     }
+    report.server_cpu_s = server_before.zip(server_pid.and_then(cpu::sample)).map(|(a, b)| a.until(&b).total_s);
+    report.client_cpu_s = client_before.zip(cpu::sample("self")).map(|(a, b)| a.until(&b).total_s);
     for reader in readers {
         reader.abort();
     }

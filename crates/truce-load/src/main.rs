@@ -206,7 +206,11 @@ fn fan_out(args: &Args, target: &Target, operator: &Operator, streams: usize) ->
         threads => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
     }
     .context("starting the client runtime")?;
-    let report = runtime.block_on(fanout::run(target.base_url(), operator, streams, args.rounds))?;
+    let pid = match target {
+        Target::Spawned { server, .. } => Some(server.pid().to_string()),
+        Target::External { .. } => None,
+    };
+    let report = runtime.block_on(fanout::run(target.base_url(), operator, streams, args.rounds, pid.as_deref()))?;
     report.print();
     Ok(if report.missed_rounds == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
