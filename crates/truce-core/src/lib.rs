@@ -25,6 +25,8 @@ pub mod scenario;
 mod schema;
 mod state;
 mod status;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 mod text;
 mod time;
 mod verification;
