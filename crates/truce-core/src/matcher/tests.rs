@@ -611,3 +611,327 @@ fn matcher_finds_nothing_without_scopes_and_reports_scopes_by_index() {
     assert_eq!(matcher.scope(1).id(), "c-1");
     assert_eq!(matcher.len(), 2);
 }
+
+// The packed R-tree, the windows in whole seconds, the fast tier's edges tested together,
+// and the groups of `matches_batch`: each against a plain computation of the same thing.
+
+/// A box centred in -1..1 on every axis, with sides up to `side_max`.
+fn random_box(rng: &mut StdRng, side_max: f32) -> QueryBox {
+    let center: [f32; 3] = [0, 1, 2].map(|_| rng.gen_range(-1.0..1.0));
+    let half: [f32; 3] = [0, 1, 2].map(|_| rng.gen_range(0.0..side_max) / 2.0);
+    QueryBox {
+        lower: [0, 1, 2].map(|axis| center[axis] - half[axis]),
+        upper: [0, 1, 2].map(|axis| center[axis] + half[axis]),
+    }
+}
+
+fn boxes_meet(a: &QueryBox, b: &QueryBox) -> bool {
+    (0..3).all(|axis| a.lower[axis] <= b.upper[axis] && b.lower[axis] <= a.upper[axis])
+}
+
+#[test]
+fn packed_tree_finds_each_entry_whose_box_meets_the_query_once() {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut gathered = Gathered::default();
+    let mut overflows_count = 0;
+    for entries_count in [0, 1, 7, 8, 9, 63, 64, 65, 511, 512, 513, 4_000] {
+        let boxes: Vec<QueryBox> = (0..entries_count).map(|_| random_box(&mut rng, 0.2)).collect();
+        let (tree, order) = PackedTree::new(&boxes);
+        let mut entry_idxs = order.clone();
+        entry_idxs.sort_unstable();
+        assert!(entry_idxs.into_iter().eq(0..entries_count), "the leaf order is a permutation");
+        for query_idx in 0..40 {
+            // Some large enough to find more than a group may hold.
+            let query = random_box(&mut rng, if query_idx % 4 == 0 { 2.0 } else { 0.6 });
+            // Shape `shape_idx` is entry `order[shape_idx]`.
+            let expected: Vec<u32> = (0..entries_count)
+                .filter(|&shape_idx| boxes_meet(&boxes[order[shape_idx]], &query))
+                .map(|i| i as u32)
+                .collect();
+            let mut found = Vec::new();
+            tree.walk(&query, |_, mut hits, first| {
+                while hits != 0 {
+                    found.push(first + hits.trailing_zeros());
+                    hits &= hits - 1;
+                }
+            });
+            found.sort_unstable();
+            assert_eq!(found, expected, "{entries_count} entries");
+            match tree.gather(&query, &mut gathered) {
+                true => {
+                    let mut gathered_found = Vec::new();
+                    for (node, shape_idxs) in gathered.nodes.iter().zip(gathered.shape_idxs.chunks_exact(TREE_LANES)) {
+                        let hits = node.hits(&query);
+                        gathered_found
+                            .extend((0..TREE_LANES).filter(|lane| hits >> lane & 1 == 1).map(|lane| shape_idxs[lane]));
+                    }
+                    gathered_found.sort_unstable();
+                    assert_eq!(gathered_found, expected, "{entries_count} entries, gathered");
+                }
+                false => {
+                    assert!(expected.len() >= GROUP_ENTRIES_MAX);
+                    overflows_count += 1;
+                }
+            }
+        }
+    }
+    assert!(overflows_count > 0, "the cases must reach the limit of a group");
+}
+
+/// Instants within 12 seconds, on whole seconds half the time: windows and probes that
+/// start, end and touch at the same instants, or within the same second, often.
+fn instant() -> impl Strategy<Value = Timestamp> {
+    (0..12i64, prop_oneof![Just(0u32), 0..1_000_000_000u32]).prop_map(|(seconds, nanos)| {
+        let base = at(10).as_datetime();
+        Timestamp::from_datetime(
+            base + chrono::Duration::seconds(seconds) + chrono::Duration::nanoseconds(i64::from(nanos)),
+        )
+    })
+}
+
+fn windows_strategy() -> impl Strategy<Value = Vec<Window>> {
+    prop::collection::vec((instant(), instant()), 1..6)
+        .prop_map(|pairs| pairs.into_iter().filter_map(|(a, b)| Window::new(a.min(b), a.max(b)).ok()).collect())
+}
+
+/// Whether a probe with these times, on a corridor's route, matches the corridor open in
+/// `windows`: the geometry always matches, so this is the matcher's test in time.
+fn matches_in_time(windows: &[Window], start: Timestamp, end: Timestamp) -> bool {
+    let route = LineString::new(vec![pos(-0.01, 0.0), pos(0.01, 0.0)]).expect("a route");
+    let scope = Scope::corridor("c".to_owned(), route, 100.0, windows.to_vec()).expect("a scope");
+    let matcher = Matcher::new(vec![scope]);
+    let probe = IncidentProbe::new(pos(0.0, 0.0), 0.0, start, end).expect("a probe");
+    let mut out = Vec::new();
+    matcher.matches(&probe, &mut out);
+    let mut batch = None;
+    matcher.matches_batch(&[probe], &mut |_, scope_idxs| batch = Some(scope_idxs.to_vec()));
+    assert_eq!(batch.as_ref(), Some(&out), "matches_batch agrees");
+    !out.is_empty()
+}
+
+proptest! {
+    #![proptest_config(config(1_000))]
+
+    /// Windows merged, stored in whole seconds (or, with fractions, as they are) and compared
+    /// with the probe's time rounded as `ProbeTime` says: the same answer as
+    /// `IncidentProbe::overlaps` on the windows given.
+    #[test]
+    fn windows_in_whole_seconds_overlap_a_probe_exactly_when_the_given_windows_do(
+        windows in windows_strategy(),
+        a in instant(),
+        b in instant(),
+        instant_probe in any::<bool>(),
+    ) {
+        let (start, end) = match instant_probe {
+            true => (a, a),
+            false => (a.min(b), a.max(b)),
+        };
+        let probe = IncidentProbe::new(pos(0.0, 0.0), 0.0, start, end).expect("a probe");
+        let expected = windows.iter().any(|window| probe.overlaps(window));
+        prop_assert_eq!(matches_in_time(&windows, start, end), expected);
+    }
+}
+
+#[test]
+fn merged_windows_keep_the_instants_of_those_given() {
+    let merged = merged_windows(&[window(8, 10), window(14, 16), window(9, 12), window(12, 13), window(1, 2)]);
+    assert_eq!(merged, vec![window(1, 2), window(8, 13), window(14, 16)]);
+    assert_eq!(merged_windows(&[window(3, 9), window(4, 5)]), vec![window(3, 9)]);
+}
+
+#[test]
+fn a_leap_second_falls_after_its_whole_second_and_before_the_next_day() {
+    let leap = |nanos: u32| {
+        let naive = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|date| date.and_hms_nano_opt(23, 59, 59, nanos))
+            .expect("a leap second");
+        Timestamp::from_datetime(Utc.from_utc_datetime(&naive))
+    };
+    let next_day = Timestamp::from_datetime(Utc.with_ymd_and_hms(2017, 1, 1, 0, 0, 0).single().expect("a time"));
+    let before = leap(0);
+    let during = leap(1_500_000_000);
+    let later = Timestamp::from_datetime(next_day.as_datetime() + chrono::Duration::hours(1));
+    let cases = [
+        (Window::new(before, next_day), during, during, true),
+        (Window::new(next_day, later), during, during, false),
+        (Window::new(before, during), during, during, false),
+        (Window::new(during, next_day), during, during, true),
+        (Window::new(next_day, later), during, next_day, false),
+        (Window::new(next_day, later), before, later, true),
+        (Window::new(before, during), leap(1_200_000_000), next_day, true),
+    ];
+    for (window, start, end, expected) in cases {
+        let window = window.expect("a window");
+        let probe = IncidentProbe::new(pos(0.0, 0.0), 0.0, start, end).expect("a probe");
+        assert_eq!(probe.overlaps(&window), expected, "{window:?} {start} {end}");
+        assert_eq!(matches_in_time(&[window], start, end), expected, "{window:?} {start} {end}");
+    }
+}
+
+/// A route of `vertices_count` vertices from `start`, edges of 200 m to 20 km.
+fn route_of(rng: &mut StdRng, start: Position, vertices_count: usize) -> LineString {
+    let mut positions = vec![start];
+    let mut azimuth_deg: f64 = rng.gen_range(0.0..360.0);
+    for _ in 1..vertices_count {
+        azimuth_deg += rng.gen_range(-90.0..90.0);
+        let last = *positions.last().expect("a route has a start");
+        positions.push(travel(last, azimuth_deg, rng.gen_range(200.0..20_000.0)));
+    }
+    LineString::new(positions).expect("a random route")
+}
+
+/// A route (2 to 14 vertices: inline in the shape's header up to `PLANE_INLINE_MAX`, in the
+/// shared list past it) or a zone (with a hole, sometimes: two parts, so in the shared list)
+/// in one of the regions, and a point up to 60 km across one of its edges.
+#[derive(Debug, Clone)]
+struct ShapeCase {
+    geometry: ScopeGeometry,
+    p: Position,
+}
+
+fn shape_case() -> impl Strategy<Value = ShapeCase> {
+    (0..REGIONS.len(), any::<u64>(), any::<bool>(), 2usize..=14, -0.2..1.2f64, -60.0..60.0f64, 0.0..1.0f64).prop_map(
+        |(region_idx, seed, is_zone, vertices_count, fraction, turn, offset)| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let [lon, lat] = REGIONS[region_idx];
+            let start = travel(pos(lon, lat), rng.gen_range(0.0..360.0), rng.gen_range(0.0..20_000.0));
+            let (geometry, edges): (ScopeGeometry, Vec<Position>) = match is_zone {
+                true => {
+                    let boundary = random_zone(&mut rng, start);
+                    let ring = boundary.rings()[rng.gen_range(0..boundary.rings().len())].clone();
+                    (ScopeGeometry::Zone { boundary }, ring)
+                }
+                false => {
+                    let route = route_of(&mut rng, start, vertices_count);
+                    let positions = route.positions().to_vec();
+                    (ScopeGeometry::Corridor { route, half_width_m: 0.0 }, positions)
+                }
+            };
+            let edge_idx = rng.gen_range(0..edges.len() - 1);
+            let (a, b) = (edges[edge_idx], edges[edge_idx + 1]);
+            let (length_m, azimuth_deg, _, _): (f64, f64, f64, f64) =
+                wgs84().inverse(a.lat(), a.lon(), b.lat(), b.lon());
+            let (along_lat, along_lon, along_azi): (f64, f64, f64) =
+                wgs84().direct(a.lat(), a.lon(), azimuth_deg, fraction * length_m);
+            // Offsets spread over 0.1 m .. 60 km.
+            let p = travel(pos(along_lon, along_lat), along_azi + 90.0 + turn, 0.1 * 600_000.0f64.powf(offset));
+            ShapeCase { geometry, p }
+        },
+    )
+}
+
+/// The exact distance to the shape's edges (for a zone, its boundary), by the exact tier.
+fn edges_distance_exact_m(geometry: &ScopeGeometry, p: Position) -> f64 {
+    let parts: Vec<&[Position]> = match geometry {
+        ScopeGeometry::Corridor { route, .. } => vec![route.positions()],
+        ScopeGeometry::Zone { boundary } => boundary.rings().iter().map(Vec::as_slice).collect(),
+    };
+    parts
+        .iter()
+        .flat_map(|part| part.windows(2))
+        .map(|pair| segment_distance_exact_m(p, pair[0], pair[1]))
+        .fold(f64::INFINITY, f64::min)
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// The fast tier's decision over all of a shape's edges at once (two at a time, by the
+    /// least distance, from the header or the shared list): never `Inside` when the exact
+    /// distance is beyond the threshold, never `Outside` when it is within, so that the
+    /// pre-filter drops no match; and `within` agrees with the exact distance (or, for a
+    /// zone, with `distance_to_zone_m`). Thresholds are taken close about the distance.
+    #[test]
+    fn fast_tier_over_many_edges_decides_only_when_the_exact_distance_agrees(case in shape_case()) {
+        let mut shapes = Shapes::default();
+        shapes.push(&case.geometry, ScopeWindows::Spilled { start: 0, end: 0 });
+        let header = &shapes.headers[0];
+        let point = SpherePoint::new(case.p);
+        let exact_m = edges_distance_exact_m(&case.geometry, case.p);
+        let within_m = match &case.geometry {
+            ScopeGeometry::Corridor { .. } => exact_m,
+            ScopeGeometry::Zone { boundary } => distance_to_zone_m(case.p, boundary),
+        };
+        for factor in [0.9, 0.999, 0.999_99, 1.0, 1.000_01, 1.001, 1.1] {
+            for shift_m in [-1.0, -0.001, 0.0, 0.001, 1.0] {
+                let threshold_m = (exact_m * factor + shift_m).max(0.0);
+                let bounds = Bounds::new(header, &point, threshold_m).expect("the fast tier applies");
+                let decisions: Vec<Decision> = match header.plane_inline_len {
+                    0 => shapes.part_ranges(header).iter().map(|&(start, end)| bounds.classify_part(&shapes.plane[start..end])).collect(),
+                    len => vec![bounds.classify_inline(header, usize::from(len))],
+                };
+                if decisions.contains(&Decision::Inside) {
+                    prop_assert!(exact_m <= threshold_m, "inside with exact {} and threshold {}", exact_m, threshold_m);
+                }
+                if decisions.iter().all(|decision| *decision == Decision::Outside) {
+                    prop_assert!(exact_m > threshold_m, "outside with exact {} and threshold {}", exact_m, threshold_m);
+                }
+                prop_assert_eq!(shapes.within(header, case.p, &point, threshold_m), within_m <= threshold_m);
+            }
+        }
+    }
+
+    /// The clamped distance of the fast tier's hot path against the three cases of
+    /// `plane_segment_distance_sq`: equal to rounding, also for segments of no length.
+    #[test]
+    fn clamped_plane_distance_agrees_with_the_three_cases(
+        p in prop::array::uniform2(-0.01..0.01f64),
+        a in prop::array::uniform2(-0.01..0.01f64),
+        b in prop::array::uniform2(-0.01..0.01f64),
+        same in prop::bool::weighted(0.1),
+    ) {
+        let b = if same { a } else { b };
+        let (numerator, denominator) = plane_segment_distance_sq(p, a, b);
+        let expected = (numerator / denominator).sqrt();
+        let clamped = plane_segment_distance_sq_clamped(p, a, b, inverse_length_sq(a, b)).sqrt();
+        prop_assert!((clamped - expected).abs() <= 1e-17, "clamped {} expected {}", clamped, expected);
+    }
+}
+
+/// Many scopes within 3 km and probes among them with uncertainties of kilometres, where a
+/// group's walk finds more than `GROUP_ENTRIES_MAX` entries and its probes walk the tree one
+/// by one, and probes far apart, each a group of its own.
+#[test]
+fn matches_batch_agrees_with_matches_where_groups_overflow_and_where_they_do_not() {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let center = pos(37.16, 36.2);
+    let scopes: Vec<Scope> = (0..700)
+        .map(|scope_idx| {
+            let start = travel(center, rng.gen_range(0.0..360.0), rng.gen_range(0.0..3_000.0));
+            let windows = vec![window(0, 23)];
+            let scope = match rng.gen_bool(0.5) {
+                true => Scope::corridor(format!("c{scope_idx}"), route_of(&mut rng, start, 3), 100.0, windows),
+                false => Scope::zone(format!("z{scope_idx}"), random_zone(&mut rng, start), windows),
+            };
+            scope.expect("a scope")
+        })
+        .collect();
+    let probes: Vec<IncidentProbe> = (0..240)
+        .map(|probe_idx| {
+            let distance_m =
+                if probe_idx % 4 == 0 { rng.gen_range(20_000.0..200_000.0) } else { rng.gen_range(0.0..4_000.0) };
+            let position = travel(center, rng.gen_range(0.0..360.0), distance_m);
+            IncidentProbe::new(position, rng.gen_range(0.0..4_000.0), at(5), at(5)).expect("a probe")
+        })
+        .collect();
+    let matcher = Matcher::new(scopes.clone());
+    // The dense probes overflow a group.
+    let union = ProbeQuery::new(&probes[1]).query_box.union(&ProbeQuery::new(&probes[2]).query_box);
+    assert!(!matcher.tree.gather(&union, &mut Gathered::default()), "a group overflows");
+    let mut batch = vec![None; probes.len()];
+    matcher.matches_batch(&probes, &mut |probe_idx, scope_idxs| {
+        assert!(batch[probe_idx].is_none(), "probe {probe_idx} visited twice");
+        batch[probe_idx] = Some(scope_idxs.to_vec());
+    });
+    let mut out = Vec::new();
+    let mut matches_count = 0;
+    for (probe_idx, (probe, batch_out)) in probes.iter().zip(batch).enumerate() {
+        matcher.matches(probe, &mut out);
+        assert_eq!(batch_out.as_ref(), Some(&out), "probe {probe_idx}");
+        if probe_idx < 40 {
+            assert_eq!(out, brute_force(&scopes, probe).0, "probe {probe_idx} against a brute-force scan");
+        }
+        matches_count += out.len();
+    }
+    assert!(matches_count > 1_000, "{matches_count} matches only");
+}
