@@ -29,6 +29,7 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum AlertKind {
     ViolationNew,
     ViolationChanged,
@@ -44,6 +45,7 @@ pub enum AlertKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Alert {
     pub alert_id: AlertId,
     pub seq: u64,
@@ -65,12 +67,27 @@ pub struct Alert {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corridor_id: Option<CorridorId>,
     /// The groups a corridor is open for after the change (corridor alerts only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub open_for: Vec<Group>,
     /// When what is alerted happened, where that is earlier than `raised_at` (a window
     /// that opened, a deadline that passed, before the entry that raised the alert).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_at: Option<Timestamp>,
+}
+
+impl AlertKind {
+    /// The kind as it is serialised, for event names and CAP parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::ViolationNew => "violation_new",
+            AlertKind::ViolationChanged => "violation_changed",
+            AlertKind::AgreementChanged => "agreement_changed",
+            AlertKind::CorridorOpened => "corridor_opened",
+            AlertKind::CorridorClosed => "corridor_closed",
+            AlertKind::CorridorChanged => "corridor_changed",
+            AlertKind::NotificationOverdue => "notification_overdue",
+        }
+    }
 }
 
 /// The key of a violation in the index of those already alerted.

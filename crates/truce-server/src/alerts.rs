@@ -16,10 +16,7 @@ use axum::{
 use quick_xml::{events::BytesDecl, events::BytesText, Writer};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use truce_core::{
-    geodesic_distance_m, AgreementId, Alert, AlertId, AlertKind, CommitmentId, CorridorId, Group, IncidentId, PartyId,
-    State, Timestamp, ViolationStatus,
-};
+use truce_core::{geodesic_distance_m, Alert, AlertId, AlertKind, State, Timestamp, ViolationStatus};
 
 use crate::{
     extract::{ApiPath, ApiQuery},
@@ -39,75 +36,14 @@ pub const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";
 /// Entries in the Atom feed: the most recent public alerts.
 pub const ATOM_ENTRIES_MAX: usize = 50;
 
-/// An alert as the public sees it.
+/// An alert as the public sees it: the alert (a public one carries no `notification_id`)
+/// and where it is as CAP.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AlertView {
-    /// `<seq>.<n>`: the entry that raised it and its place among that entry's alerts.
-    pub alert_id: AlertId,
-    pub seq: u64,
-    pub raised_at: Timestamp,
-    pub kind: AlertKindView,
-    /// The parties it is addressed to.
-    pub parties: Vec<PartyId>,
-    pub headline: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incident_id: Option<IncidentId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commitment_id: Option<CommitmentId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agreement_id: Option<AgreementId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub violation_status: Option<ViolationStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub corridor_id: Option<CorridorId>,
-    /// The groups a corridor is open for after the change (corridor alerts only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub open_for: Vec<Group>,
-    /// When what is alerted happened, where that is earlier than `raised_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub effective_at: Option<Timestamp>,
+    #[serde(flatten)]
+    pub alert: Alert,
     /// Where the alert is as an OASIS CAP 1.2 message.
     pub cap_url: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertKindView {
-    ViolationNew,
-    ViolationChanged,
-    AgreementChanged,
-    CorridorOpened,
-    CorridorClosed,
-    CorridorChanged,
-    NotificationOverdue,
-}
-
-impl AlertKindView {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKindView::ViolationNew => "violation_new",
-            AlertKindView::ViolationChanged => "violation_changed",
-            AlertKindView::AgreementChanged => "agreement_changed",
-            AlertKindView::CorridorOpened => "corridor_opened",
-            AlertKindView::CorridorClosed => "corridor_closed",
-            AlertKindView::CorridorChanged => "corridor_changed",
-            AlertKindView::NotificationOverdue => "notification_overdue",
-        }
-    }
-}
-
-impl From<AlertKind> for AlertKindView {
-    fn from(kind: AlertKind) -> AlertKindView {
-        match kind {
-            AlertKind::ViolationNew => AlertKindView::ViolationNew,
-            AlertKind::ViolationChanged => AlertKindView::ViolationChanged,
-            AlertKind::AgreementChanged => AlertKindView::AgreementChanged,
-            AlertKind::CorridorOpened => AlertKindView::CorridorOpened,
-            AlertKind::CorridorClosed => AlertKindView::CorridorClosed,
-            AlertKind::CorridorChanged => AlertKindView::CorridorChanged,
-            AlertKind::NotificationOverdue => AlertKindView::NotificationOverdue,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -140,22 +76,7 @@ pub(crate) fn alert_key(alert_id: &str) -> Option<(u64, u32)> {
 }
 
 pub fn alert_view(alert: &Alert) -> AlertView {
-    AlertView {
-        alert_id: alert.alert_id.clone(),
-        seq: alert.seq,
-        raised_at: alert.raised_at,
-        kind: alert.kind.into(),
-        parties: alert.parties.clone(),
-        headline: alert.headline.clone(),
-        incident_id: alert.incident_id.clone(),
-        commitment_id: alert.commitment_id.clone(),
-        agreement_id: alert.agreement_id.clone(),
-        violation_status: alert.violation_status,
-        corridor_id: alert.corridor_id.clone(),
-        open_for: alert.open_for.clone(),
-        effective_at: alert.effective_at,
-        cap_url: format!("/api/v1/alerts/{}.cap", alert.alert_id),
-    }
+    AlertView { alert: alert.clone(), cap_url: format!("/api/v1/alerts/{}.cap", alert.alert_id) }
 }
 
 /// The public alerts after `after` (every one when `None`), oldest first.
@@ -185,7 +106,7 @@ pub async fn alerts(
         let next_cursor = match items.len() > limit {
             true => {
                 items.truncate(limit);
-                items.last().map(|a| a.alert_id.to_string())
+                items.last().map(|a| a.alert.alert_id.to_string())
             }
             false => None,
         };
@@ -446,7 +367,7 @@ pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<Str
             element(w, "headline", &capitalise(&alert.headline))?;
             element(w, "description", &cap_description(state, alert))?;
             let parameters = [
-                ("alert_kind", Some(AlertKindView::from(alert.kind).as_str().to_owned())),
+                ("alert_kind", Some(alert.kind.as_str().to_owned())),
                 ("incident_id", alert.incident_id.as_ref().map(|id| id.to_string())),
                 ("commitment_id", alert.commitment_id.as_ref().map(|id| id.to_string())),
                 ("agreement_id", alert.agreement_id.as_ref().map(|id| id.to_string())),
@@ -515,9 +436,7 @@ pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<Stri
                     .with_attribute(("type", CAP_CONTENT_TYPE))
                     .with_attribute(("href", format!("/api/v1/alerts/{}.cap", alert.alert_id).as_str()))
                     .write_empty()?;
-                w.create_element("category")
-                    .with_attribute(("term", AlertKindView::from(alert.kind).as_str()))
-                    .write_empty()?;
+                w.create_element("category").with_attribute(("term", alert.kind.as_str())).write_empty()?;
                 element(w, "summary", &cap_description(state, alert))
             })?;
         }

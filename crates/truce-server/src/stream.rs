@@ -49,7 +49,7 @@ pub struct Published {
 
 impl Published {
     fn of(alert: &AlertView) -> Option<Published> {
-        Some(Published { key: alert_key(alert.alert_id.as_str())?, frame: frame(alert) })
+        Some(Published { key: alert_key(alert.alert.alert_id.as_str())?, frame: frame(alert) })
     }
 }
 
@@ -58,7 +58,7 @@ impl Published {
 fn frame(alert: &AlertView) -> Bytes {
     // An `AlertView` is plain data and always serialises.
     let data = serde_json::to_string(alert).unwrap_or_default();
-    Bytes::from(format!("event: {}\nid: {}\ndata: {data}\n\n", alert.kind.as_str(), alert.alert_id))
+    Bytes::from(format!("event: {}\nid: {}\ndata: {data}\n\n", alert.alert.kind.as_str(), alert.alert.alert_id))
 }
 
 /// What an idle stream sends every `KEEP_ALIVE_INTERVAL`: a comment.
@@ -151,7 +151,7 @@ impl Live {
     async fn next(&mut self) -> Option<Bytes> {
         loop {
             if let Some(alert) = self.backlog.pop_front() {
-                self.sent = alert_key(alert.alert_id.as_str());
+                self.sent = alert_key(alert.alert.alert_id.as_str());
                 return Some(frame(&alert));
             }
             if let Some(event) = self.live.pop_front() {
