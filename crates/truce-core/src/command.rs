@@ -7,18 +7,19 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    geometry::Polygon,
-    ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
-    },
-    model::{Group, PartyKind, Role, Terms, ZoneKind},
-    monitor::{
+    access::Role,
+    coordination::model::{Group, PartyKind, Terms, ZoneKind},
+    monitoring::model::{
         AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
         SourceReport, TotalScope, When,
     },
-    text::{Code, Name, Reason},
-    time::Timestamp,
+    vocab::geometry::Polygon,
+    vocab::ids::{
+        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
+        IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
+    },
+    vocab::text::{Code, Name, Reason},
+    vocab::time::Timestamp,
 };
 
 /// The signed object: who speaks, for which party, when, and what they ask.

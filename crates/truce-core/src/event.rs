@@ -7,19 +7,20 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    access::Role,
     command::Genesis,
-    geometry::Polygon,
-    ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
-    },
-    model::{Group, PartyKind, Role, Stance, Terms, ZoneKind},
-    monitor::{
+    coordination::model::{Group, PartyKind, Stance, Terms, ZoneKind},
+    monitoring::model::{
         AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
         SourceReport, TotalScope, When,
     },
-    text::{Code, Name, Reason},
-    time::Timestamp,
+    vocab::geometry::Polygon,
+    vocab::ids::{
+        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
+        IncidentId, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
+    },
+    vocab::text::{Code, Name, Reason},
+    vocab::time::Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,57 +6,53 @@
 //! the command and its `Context`. Nothing here knows about SQL, HTTP or signatures; the
 //! signer's public key is an opaque, already-verified string by the time it gets here.
 
-mod active_scopes;
-mod alerts;
+mod access;
 mod command;
+mod coordination;
 mod decide;
-mod decide_monitor;
-mod error;
 mod event;
-mod geometry;
-mod ids;
-mod limits;
 pub mod matcher;
-mod model;
-mod monitor;
-mod monitor_state;
+mod monitoring;
+mod projection;
 pub mod scenario;
-#[cfg(feature = "schema")]
-mod schema;
-mod state;
-mod status;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
-mod text;
-mod time;
-mod verification;
+mod vocab;
 
 #[cfg(test)]
 mod tests;
 
 pub use crate::{
-    alerts::{Alert, AlertKind},
+    access::{Account, Role},
     command::{Command, CommandBody, Context, Genesis},
+    coordination::{
+        model::*,
+        record::{
+            AgreementRecord, ConsentRecord, Coordination, CorridorRecord, Force, FulfilmentRecord, Party, StanceRecord,
+            SuspensionRecord, VersionRecord, Zone, ZoneBoundary, ZoneControl,
+        },
+        status::{
+            AgreementStatus, CommitmentStatus, CommitmentStatusKind, CorridorStatus, CorridorStatusKind, VersionStatus,
+        },
+    },
     decide::decide,
-    error::DomainError,
     event::Event,
-    geometry::{geodesic_distance_m, LineString, Polygon, Position},
-    ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, SourceId, StatementId, TotalId, ZoneId,
+    monitoring::{model::*, record::*},
+    projection::{
+        alert::{Alert, AlertKind},
+        state::State,
+        verification::Figure,
     },
-    limits::*,
-    model::*,
-    monitor::*,
-    monitor_state::*,
-    state::{
-        Account, AgreementRecord, ConsentRecord, CorridorRecord, Force, FulfilmentRecord, Party, StanceRecord, State,
-        SuspensionRecord, VersionRecord, Zone, ZoneBoundary, ZoneControl,
+    vocab::{
+        error::DomainError,
+        geometry::{geodesic_distance_m, LineString, Polygon, Position},
+        ids::{
+            AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
+            IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, SourceId, StatementId, TotalId,
+            ZoneId,
+        },
+        limits::*,
+        text::{Code, Name, Reason},
+        time::{Timestamp, Window},
     },
-    status::{
-        AgreementStatus, CommitmentStatus, CommitmentStatusKind, CorridorStatus, CorridorStatusKind, VersionStatus,
-    },
-    text::{Code, Name, Reason},
-    time::{Timestamp, Window},
-    verification::Figure,
 };

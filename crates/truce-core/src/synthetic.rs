@@ -21,9 +21,9 @@ use geographiclib_rs::{DirectGeodesic, Geodesic};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 use crate::{
-    geometry::{LineString, Polygon, Position},
     matcher::{IncidentProbe, Scope},
-    time::{Timestamp, Window},
+    vocab::geometry::{LineString, Polygon, Position},
+    vocab::time::{Timestamp, Window},
 };
 
 /// The scopes of DESIGN.md's matcher bar.

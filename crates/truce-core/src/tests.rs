@@ -3,6 +3,7 @@
 //! format, and properties of random logs. `fixture` builds the world they run in.
 
 pub(crate) mod fixture;
+mod layers;
 mod monitoring;
 mod properties;
 mod refusals;

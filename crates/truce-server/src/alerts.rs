@@ -240,7 +240,7 @@ fn cap_info<'a>(state: &'a State, alert: &Alert) -> CapInfo<'a> {
 /// A circle around the alert's corridor: centred on its middle vertex, reaching its
 /// farthest vertex plus its half-width.
 fn corridor_area(state: &State, alert: &Alert) -> Option<CapArea> {
-    let record = state.corridors.get(alert.corridor_id.as_ref()?)?;
+    let record = state.coordination.corridors.get(alert.corridor_id.as_ref()?)?;
     let positions = record.spec.route.positions();
     let centre = *positions.get(positions.len() / 2)?;
     let reach_m = positions.iter().map(|p| geodesic_distance_m(centre, *p)).fold(0.0, f64::max);
@@ -318,7 +318,7 @@ fn cap_description(state: &State, alert: &Alert) -> String {
     let names: Vec<String> = alert
         .parties
         .iter()
-        .map(|id| state.parties.get(id).map_or_else(|| id.to_string(), |p| p.name.to_string()))
+        .map(|id| state.coordination.parties.get(id).map_or_else(|| id.to_string(), |p| p.name.to_string()))
         .collect();
     if !names.is_empty() {
         lines.push(format!("Addressed to: {}.", names.join(", ")));

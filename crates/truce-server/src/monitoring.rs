@@ -518,7 +518,7 @@ pub async fn population(
 ) -> Result<Json<PopulationView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
-        let zone = state.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
+        let zone = state.coordination.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
         let zone = zone
             .filter(|z| z.boundaries.first().is_some_and(|b| b.recorded_at <= at))
             .ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;
@@ -559,9 +559,13 @@ pub async fn movement(
 ) -> Result<Json<MovementView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
-        let record = state.corridors.values().find(|c| c.spec.corridor_id.as_str() == id || c.spec.code.as_str() == id);
+        let record = state
+            .coordination
+            .corridors
+            .values()
+            .find(|c| c.spec.corridor_id.as_str() == id || c.spec.code.as_str() == id);
         let record = record
-            .filter(|record| state.corridor_status(&record.spec.corridor_id, at).is_some())
+            .filter(|record| state.coordination.corridor_status(&record.spec.corridor_id, at).is_some())
             .ok_or(ApiError::NotFound { kind: "corridor", id: id.clone() })?;
         let corridor_id = &record.spec.corridor_id;
         let mut observed: BTreeMap<(String, String), ObservedMovement> = BTreeMap::new();

@@ -295,9 +295,9 @@ pub async fn parties(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Party>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    let page = app
-        .node
-        .read_state(|state| page(&state.parties, &query, |party| (party.registered_at <= at).then(|| party.clone())))?;
+    let page = app.node.read_state(|state| {
+        page(&state.coordination.parties, &query, |party| (party.registered_at <= at).then(|| party.clone()))
+    })?;
     Ok(Json(page))
 }
 
@@ -308,10 +308,11 @@ pub async fn party(
 ) -> Result<Json<PartyDetail>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
-        let party = state.parties.values().find(|p| p.party_id.as_str() == id || p.code.as_str() == id);
+        let party = state.coordination.parties.values().find(|p| p.party_id.as_str() == id || p.code.as_str() == id);
         let party =
             party.filter(|p| p.registered_at <= at).ok_or(ApiError::NotFound { kind: "party", id: id.clone() })?;
         let answers_for = state
+            .coordination
             .forces
             .values()
             .filter(|f| f.registered_at <= at && f.party_ids.contains(&party.party_id))
@@ -337,9 +338,9 @@ pub async fn forces(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Force>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    let page = app
-        .node
-        .read_state(|state| page(&state.forces, &query, |force| (force.registered_at <= at).then(|| force.clone())))?;
+    let page = app.node.read_state(|state| {
+        page(&state.coordination.forces, &query, |force| (force.registered_at <= at).then(|| force.clone()))
+    })?;
     Ok(Json(page))
 }
 
@@ -373,7 +374,7 @@ pub async fn zones(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<ZoneView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| page(&state.zones, &query, |zone| zone_at(zone, at)))?;
+    let page = app.node.read_state(|state| page(&state.coordination.zones, &query, |zone| zone_at(zone, at)))?;
     Ok(Json(page))
 }
 
@@ -384,7 +385,7 @@ pub async fn zone(
 ) -> Result<Json<ZoneDetail>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
-        let zone = state.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
+        let zone = state.coordination.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
         let (zone, view) = zone
             .and_then(|zone| Some((zone, zone_at(zone, at)?)))
             .ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;
@@ -403,6 +404,7 @@ pub async fn zones_geojson(
     let at = parse_at(&app, query.at.as_deref())?;
     let features = app.node.read_state(|state| {
         state
+            .coordination
             .zones
             .values()
             .filter_map(|zone| zone_at(zone, at))
@@ -419,8 +421,8 @@ pub async fn zones_geojson(
 
 /// A corridor with the definition of the version that applies at `at`, and its status.
 fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<CorridorView> {
-    let status = state.corridor_status(&record.spec.corridor_id, at)?;
-    let agreement = state.agreements.get(&record.agreement_id)?;
+    let status = state.coordination.corridor_status(&record.spec.corridor_id, at)?;
+    let agreement = state.coordination.agreements.get(&record.agreement_id)?;
     let spec = agreement
         .version(status.version)
         .and_then(|v| v.terms.corridors.iter().find(|c| c.corridor_id == record.spec.corridor_id))
@@ -464,7 +466,9 @@ pub async fn corridors(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<CorridorView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| page(&state.corridors, &query, |record| corridor_at(state, record, at)))?;
+    let page = app
+        .node
+        .read_state(|state| page(&state.coordination.corridors, &query, |record| corridor_at(state, record, at)))?;
     Ok(Json(page))
 }
 
@@ -475,7 +479,11 @@ pub async fn corridor(
 ) -> Result<Json<CorridorView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
-        let record = state.corridors.values().find(|c| c.spec.corridor_id.as_str() == id || c.spec.code.as_str() == id);
+        let record = state
+            .coordination
+            .corridors
+            .values()
+            .find(|c| c.spec.corridor_id.as_str() == id || c.spec.code.as_str() == id);
         record
             .and_then(|record| corridor_at(state, record, at))
             .map(Json)
@@ -490,6 +498,7 @@ pub async fn corridors_geojson(
     let at = parse_at(&app, query.at.as_deref())?;
     let features = app.node.read_state(|state| {
         state
+            .coordination
             .corridors
             .values()
             .filter_map(|record| corridor_at(state, record, at))
@@ -506,7 +515,7 @@ pub async fn corridors_geojson(
 
 /// An agreement thread as of `at`; `None` when it was not yet proposed then.
 fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Option<AgreementView> {
-    let status = state.agreement_status(&agreement.agreement_id, at)?;
+    let status = state.coordination.agreement_status(&agreement.agreement_id, at)?;
     let versions = agreement
         .versions
         .iter()
@@ -516,8 +525,8 @@ fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Op
             proposed_by: version.proposed_by.clone(),
             proposed_at: version.proposed_at,
             note: version.note.clone(),
-            status: state.version_status(agreement, version, at),
-            agreed_since: state.agreed_since(version, at),
+            status: state.coordination.version_status(agreement, version, at),
+            agreed_since: state.coordination.agreed_since(version, at),
             terms: version.terms.clone(),
             stances: version.stances.iter().filter(|s| s.at <= at).cloned().collect(),
         })
@@ -539,8 +548,9 @@ pub async fn agreements(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<AgreementView>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
-    let page =
-        app.node.read_state(|state| page(&state.agreements, &query, |agreement| agreement_at(state, agreement, at)))?;
+    let page = app.node.read_state(|state| {
+        page(&state.coordination.agreements, &query, |agreement| agreement_at(state, agreement, at))
+    })?;
     Ok(Json(page))
 }
 
@@ -551,7 +561,7 @@ pub async fn agreement(
 ) -> Result<Json<AgreementView>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     app.node.read_state(|state| {
-        let agreement = state.agreements.values().find(|a| a.agreement_id.as_str() == id);
+        let agreement = state.coordination.agreements.values().find(|a| a.agreement_id.as_str() == id);
         agreement
             .and_then(|agreement| agreement_at(state, agreement, at))
             .map(Json)
@@ -560,8 +570,8 @@ pub async fn agreement(
 }
 
 fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> Option<CommitmentView> {
-    let status = state.commitment_status(commitment_id, at)?;
-    let agreement = state.agreements.get(state.commitment_agreements.get(commitment_id)?)?;
+    let status = state.coordination.commitment_status(commitment_id, at)?;
+    let agreement = state.coordination.agreements.get(state.coordination.commitment_agreements.get(commitment_id)?)?;
     let spec = agreement
         .version(status.version)
         .and_then(|v| v.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id))?;
@@ -596,7 +606,7 @@ pub async fn commitments(
     let page = app.node.read_state(|state| {
         // Commitments are indexed in a hash map; pages need a stable order.
         let ids: BTreeMap<String, &CommitmentId> =
-            state.commitment_agreements.keys().map(|id| (id.to_string(), id)).collect();
+            state.coordination.commitment_agreements.keys().map(|id| (id.to_string(), id)).collect();
         page(&ids, &query, |id| commitment_at(state, id, at))
     })?;
     Ok(Json(page))
@@ -608,14 +618,15 @@ pub async fn consents(
 ) -> Result<Json<Page<ConsentRecord>>, ApiError> {
     let at = parse_at(&app, query.at.as_deref())?;
     let page = app.node.read_state(|state| {
-        page(&state.consents, &query, |consent| (consent.recorded_at <= at).then(|| consent.clone()))
+        page(&state.coordination.consents, &query, |consent| (consent.recorded_at <= at).then(|| consent.clone()))
     })?;
     Ok(Json(page))
 }
 
 pub async fn status(AxumState(app): AxumState<AppState>) -> Json<StatusView> {
-    let (entries_count, parties_count, agreements_count) =
-        app.node.read_state(|state| (state.entries_count, state.parties.len(), state.agreements.len()));
+    let (entries_count, parties_count, agreements_count) = app.node.read_state(|state| {
+        (state.entries_count, state.coordination.parties.len(), state.coordination.agreements.len())
+    });
     let tree_size = app.node.read_tree(|tree| tree.len());
     Json(StatusView {
         now: app.clock.now(),

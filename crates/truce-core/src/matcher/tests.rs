@@ -12,7 +12,7 @@ use proptest::{
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 use super::*;
-use crate::geometry::geodesic_distance_m;
+use crate::vocab::geometry::geodesic_distance_m;
 
 const SEED: u64 = 0x6d61_7463_6865_7221;
 

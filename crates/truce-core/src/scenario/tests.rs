@@ -67,9 +67,9 @@ fn the_demo_scenario_parses_and_every_step_is_accepted_in_order() {
     expect!["parties: EA-OPP EFE RU SY UN US US-ALLIES; forces: EA-AOG SAF; zones: EA SUK; accounts: 10"].assert_eq(
         &format!(
             "parties: {}; forces: {}; zones: {}; accounts: {}",
-            sorted(state.parties.values().map(|p| p.code.to_string())),
-            state.forces.values().map(|f| f.code.to_string()).collect::<Vec<_>>().join(" "),
-            state.zones.values().map(|z| z.code.to_string()).collect::<Vec<_>>().join(" "),
+            sorted(state.coordination.parties.values().map(|p| p.code.to_string())),
+            state.coordination.forces.values().map(|f| f.code.to_string()).collect::<Vec<_>>().join(" "),
+            state.coordination.zones.values().map(|z| z.code.to_string()).collect::<Vec<_>>().join(" "),
             state.accounts.len(),
         ),
     );
@@ -84,10 +84,10 @@ fn sorted(items: impl Iterator<Item = String>) -> String {
 #[test]
 fn the_demo_scenario_tells_the_story_of_the_article() {
     let state = load(&aleppo());
-    assert_eq!(state.agreements.len(), 1);
-    let agreement = state.agreements.values().next().expect("one agreement");
+    assert_eq!(state.coordination.agreements.len(), 1);
+    let agreement = state.coordination.agreements.values().next().expect("one agreement");
     assert_eq!(agreement.versions.len(), 3, "two in the article, a third in the illustrative phase");
-    let code = |party_id: &crate::PartyId| state.parties[party_id].code.to_string();
+    let code = |party_id: &crate::PartyId| state.coordination.parties[party_id].code.to_string();
 
     let v1: Vec<(String, &Stance)> =
         agreement.versions[0].stances.iter().map(|s| (code(&s.party_id), &s.stance)).collect();
@@ -113,12 +113,13 @@ fn the_demo_scenario_tells_the_story_of_the_article() {
     );
 
     let end = ts("2016-12-12T23:59:59Z");
-    let status = state.agreement_status(&agreement.agreement_id, end).expect("the agreement exists");
+    let status = state.coordination.agreement_status(&agreement.agreement_id, end).expect("the agreement exists");
     assert_eq!((status.effective_version, status.in_force), (None, false));
-    for corridor_id in state.corridors.keys() {
-        let at_noon = state.corridor_status(corridor_id, ts("2016-12-12T12:00:00Z")).expect("proposed by noon");
+    for corridor_id in state.coordination.corridors.keys() {
+        let at_noon =
+            state.coordination.corridor_status(corridor_id, ts("2016-12-12T12:00:00Z")).expect("proposed by noon");
         assert_eq!(at_noon.status, CorridorStatusKind::Proposed);
-        let at_end = state.corridor_status(corridor_id, end).expect("proposed by the end");
+        let at_end = state.coordination.corridor_status(corridor_id, end).expect("proposed by the end");
         assert_eq!(at_end.status, CorridorStatusKind::Closed, "v2 has no corridors");
     }
 }
@@ -127,7 +128,10 @@ fn the_demo_scenario_tells_the_story_of_the_article() {
 fn the_demo_scenario_records_the_monitoring_facts_of_the_article() {
     let state = load(&aleppo());
     let estimate = state.monitoring.estimates.values().next().expect("the trapped-population estimate");
-    assert_eq!((estimate.min, estimate.max, state.zones[&estimate.zone_id].code.as_str()), (100_000, 100_000, "EA"));
+    assert_eq!(
+        (estimate.min, estimate.max, state.coordination.zones[&estimate.zone_id].code.as_str()),
+        (100_000, 100_000, "EA")
+    );
     let kinds: Vec<(IncidentKind, Grade)> = state
         .monitoring
         .incidents
@@ -150,9 +154,9 @@ fn the_demo_scenario_records_the_monitoring_facts_of_the_article() {
     let statement = state.monitoring.statements.values().next().expect("the Secretary-General's statement");
     assert!(statement.text.as_str().contains("not able to independently verify"));
     assert_eq!(statement.stances, Vec::new());
-    let sukkari = state.zones.values().find(|z| z.code.as_str() == "SUK").expect("al-Sukkari");
+    let sukkari = state.coordination.zones.values().find(|z| z.code.as_str() == "SUK").expect("al-Sukkari");
     let controller = sukkari.controlled_by_at(ts("2016-12-12T12:00:00Z")).expect("recorded");
-    assert_eq!(state.forces[controller].code.as_str(), "SAF");
+    assert_eq!(state.coordination.forces[controller].code.as_str(), "SAF");
 }
 
 #[test]
@@ -180,8 +184,9 @@ fn in_the_illustrative_phase_a_shelling_in_an_open_corridor_is_alleged_then_subs
             (AlertKind::ViolationChanged, Some(ViolationStatus::Substantiated)),
         ]
     );
-    let corridor = state.corridors.values().find(|c| c.spec.code.as_str() == "EA-1").expect("EA-1");
-    let status = state.corridor_status(&corridor.spec.corridor_id, ts("2016-12-13T08:45:00Z")).expect("defined");
+    let corridor = state.coordination.corridors.values().find(|c| c.spec.code.as_str() == "EA-1").expect("EA-1");
+    let status =
+        state.coordination.corridor_status(&corridor.spec.corridor_id, ts("2016-12-13T08:45:00Z")).expect("defined");
     assert_eq!((status.status, status.open_for.clone()), (CorridorStatusKind::Open, vec![crate::Group::Wounded]));
 }
 
@@ -261,8 +266,8 @@ fn the_summary_as_of_earlier_instants_gives_the_earlier_story() {
 #[test]
 fn the_demo_scenario_marks_its_invented_geometry_as_illustrative() {
     let state = load(&aleppo());
-    assert!(state.zones.values().all(|z| z.illustrative));
-    assert!(state.corridors.values().all(|c| c.spec.illustrative));
+    assert!(state.coordination.zones.values().all(|z| z.illustrative));
+    assert!(state.coordination.corridors.values().all(|c| c.spec.illustrative));
     assert!(aleppo().description.as_str().contains("illustrative"));
 }
 

@@ -338,7 +338,8 @@ fn plan(agreement: u8, start: u8) -> Terms {
 
 /// The latest version of an agreement minus `behind`, or 1 when it does not exist.
 fn version_behind(state: &State, agreement: u8, behind: u8) -> u32 {
-    let latest = state.agreements.get(&agreement_id(u64::from(agreement))).map_or(1, |a| a.latest().version);
+    let latest =
+        state.coordination.agreements.get(&agreement_id(u64::from(agreement))).map_or(1, |a| a.latest().version);
     latest.saturating_sub(u32::from(behind)).max(1)
 }
 
@@ -423,8 +424,11 @@ pub(super) fn prepare(world: &mut World, step: &Step) -> Option<(crate::Context,
             (*who, record_consent(u64::from(*consent), u64::from(*force), u64::from(*corridor)))
         }
         Step::ReportFulfilled { commitment } => {
-            let owner =
-                world.state.commitment_spec(&commitment_id(u64::from(*commitment))).map(|(_, spec)| &spec.party_id);
+            let owner = world
+                .state
+                .coordination
+                .commitment_spec(&commitment_id(u64::from(*commitment)))
+                .map(|(_, spec)| &spec.party_id);
             let who = (1u8..=8).find(|n| owner == Some(&party_id(u64::from(*n)))).unwrap_or(1);
             (who, report_fulfilled(u64::from(*commitment)))
         }
@@ -442,23 +446,23 @@ fn check_invariants(state: &State, at: Timestamp) {
             assert_eq!(state.account_of_key(key).map(|a| &a.account_id), Some(account_id), "keys map back");
         }
         if let Some(party_id) = &account.party_id {
-            assert!(state.parties.contains_key(party_id), "an account's party exists");
+            assert!(state.coordination.parties.contains_key(party_id), "an account's party exists");
         }
     }
-    for (party_id, party) in &state.parties {
-        assert_eq!(state.code_holder("party", &party.code), Some(party_id.as_str()));
+    for (party_id, party) in &state.coordination.parties {
+        assert_eq!(state.coordination.code_holder("party", &party.code), Some(party_id.as_str()));
     }
-    for (zone_id, zone) in &state.zones {
-        assert_eq!(state.code_holder("zone", &zone.code), Some(zone_id.as_str()));
+    for (zone_id, zone) in &state.coordination.zones {
+        assert_eq!(state.coordination.code_holder("zone", &zone.code), Some(zone_id.as_str()));
         assert!(!zone.boundaries.is_empty(), "a zone has a boundary");
     }
-    for (force_id, force) in &state.forces {
-        assert_eq!(state.code_holder("force", &force.code), Some(force_id.as_str()));
+    for (force_id, force) in &state.coordination.forces {
+        assert_eq!(state.coordination.code_holder("force", &force.code), Some(force_id.as_str()));
         for party_id in &force.party_ids {
-            assert!(state.parties.contains_key(party_id), "a force's parties exist");
+            assert!(state.coordination.parties.contains_key(party_id), "a force's parties exist");
         }
     }
-    for (agreement_id, agreement) in &state.agreements {
+    for (agreement_id, agreement) in &state.coordination.agreements {
         assert!(!agreement.versions.is_empty(), "an agreement has its first version");
         for (idx, version) in agreement.versions.iter().enumerate() {
             assert_eq!(version.version as usize, idx + 1, "versions are numbered from 1");
@@ -466,8 +470,8 @@ fn check_invariants(state: &State, at: Timestamp) {
                 assert!(version.terms.signatories.contains(&stance.party_id), "only signatories take stances");
             }
         }
-        let status = state.agreement_status(agreement_id, at).expect("the agreement was proposed by now");
-        assert_eq!(status.in_force, state.in_force_version(agreement, at).is_some());
+        let status = state.coordination.agreement_status(agreement_id, at).expect("the agreement was proposed by now");
+        assert_eq!(status.in_force, state.coordination.in_force_version(agreement, at).is_some());
         if status.in_force || status.suspended {
             assert!(status.effective_version.is_some(), "only an agreed version is in force or suspended");
         }
@@ -475,8 +479,8 @@ fn check_invariants(state: &State, at: Timestamp) {
     // The latest alert about each corridor says what is so at the log's time: no opening
     // or closing is missed, none is alerted twice.
     if let Some(checked) = state.time_checked_until {
-        for corridor_id in state.corridors.keys() {
-            let open_for = match state.corridor_status(corridor_id, checked) {
+        for corridor_id in state.coordination.corridors.keys() {
+            let open_for = match state.coordination.corridor_status(corridor_id, checked) {
                 Some(status) if status.status == CorridorStatusKind::Open => status.open_for,
                 _ => Vec::new(),
             };
@@ -487,8 +491,8 @@ fn check_invariants(state: &State, at: Timestamp) {
             assert!(changes.windows(2).all(|w| w[0] != w[1]), "each corridor alert is a change");
         }
     }
-    for (corridor_id, record) in &state.corridors {
-        let agreement = &state.agreements[&record.agreement_id];
+    for (corridor_id, record) in &state.coordination.corridors {
+        let agreement = &state.coordination.agreements[&record.agreement_id];
         let latest_definition = agreement
             .versions
             .iter()
@@ -496,24 +500,31 @@ fn check_invariants(state: &State, at: Timestamp) {
             .find_map(|v| v.terms.corridors.iter().find(|c| &c.corridor_id == corridor_id))
             .expect("a corridor is defined by a version of its agreement");
         assert_eq!(latest_definition, &record.spec, "the record holds the latest definition");
-        assert_eq!(state.code_holder("corridor", &record.spec.code), Some(corridor_id.as_str()));
-        let status = state.corridor_status(corridor_id, at).expect("the corridor was proposed by now");
+        assert_eq!(state.coordination.code_holder("corridor", &record.spec.code), Some(corridor_id.as_str()));
+        let status = state.coordination.corridor_status(corridor_id, at).expect("the corridor was proposed by now");
         assert_eq!(
             (status.status == CorridorStatusKind::Open),
             !status.open_for.is_empty(),
             "open means open for some group"
         );
         if status.status == CorridorStatusKind::Open {
-            assert!(state.in_force_version(agreement, at).is_some(), "an open corridor's agreement is in force");
+            assert!(
+                state.coordination.in_force_version(agreement, at).is_some(),
+                "an open corridor's agreement is in force"
+            );
         }
     }
-    for (commitment_id, agreement_id) in &state.commitment_agreements {
-        let (agreement, _) = state.commitment_spec(commitment_id).expect("an indexed commitment has a definition");
+    for (commitment_id, agreement_id) in &state.coordination.commitment_agreements {
+        let (agreement, _) =
+            state.coordination.commitment_spec(commitment_id).expect("an indexed commitment has a definition");
         assert_eq!(&agreement.agreement_id, agreement_id);
-        state.commitment_status(commitment_id, at).expect("the commitment was proposed by now");
+        state.coordination.commitment_status(commitment_id, at).expect("the commitment was proposed by now");
     }
-    for consent in state.consents.values() {
-        assert!(state.forces.contains_key(&consent.force_id) && state.corridors.contains_key(&consent.corridor_id));
+    for consent in state.coordination.consents.values() {
+        assert!(
+            state.coordination.forces.contains_key(&consent.force_id)
+                && state.coordination.corridors.contains_key(&consent.corridor_id)
+        );
     }
 }
 

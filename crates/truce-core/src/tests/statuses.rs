@@ -28,8 +28,8 @@ fn snake(value: impl Serialize) -> String {
 /// commitment, in id order.
 pub(crate) fn describe(state: &State, at: Timestamp) -> String {
     let mut out = String::new();
-    for (agreement_id, agreement) in &state.agreements {
-        let Some(status) = state.agreement_status(agreement_id, at) else {
+    for (agreement_id, agreement) in &state.coordination.agreements {
+        let Some(status) = state.coordination.agreement_status(agreement_id, at) else {
             writeln!(out, "agreement {}: not yet proposed", short(agreement_id.as_str())).expect("writing to a String");
             continue;
         };
@@ -45,12 +45,12 @@ pub(crate) fn describe(state: &State, at: Timestamp) -> String {
         )
         .expect("writing to a String");
         for version in agreement.versions.iter().filter(|v| v.proposed_at <= at) {
-            let version_status = state.version_status(agreement, version, at);
+            let version_status = state.coordination.version_status(agreement, version, at);
             writeln!(out, "  v{}: {}", version.version, snake(version_status)).expect("writing to a String");
         }
     }
-    for (corridor_id, record) in &state.corridors {
-        let Some(status) = state.corridor_status(corridor_id, at) else {
+    for (corridor_id, record) in &state.coordination.corridors {
+        let Some(status) = state.coordination.corridor_status(corridor_id, at) else {
             continue;
         };
         let open_for: Vec<String> = status.open_for.iter().map(snake).collect();
@@ -58,10 +58,10 @@ pub(crate) fn describe(state: &State, at: Timestamp) -> String {
         writeln!(out, "corridor {}: {}{open_for} (v{})", record.spec.code, snake(status.status), status.version)
             .expect("writing to a String");
     }
-    let mut commitment_ids: Vec<_> = state.commitment_agreements.keys().collect();
+    let mut commitment_ids: Vec<_> = state.coordination.commitment_agreements.keys().collect();
     commitment_ids.sort();
     for commitment_id in commitment_ids {
-        let Some(status) = state.commitment_status(commitment_id, at) else {
+        let Some(status) = state.coordination.commitment_status(commitment_id, at) else {
             continue;
         };
         writeln!(out, "commitment {}: {} (v{})", short(commitment_id.as_str()), snake(status.status), status.version)
@@ -138,9 +138,9 @@ fn a_version_is_agreed_once_every_signatory_endorses_and_not_after_a_withdrawal(
             commitment 2: pending (v1)
         "#]],
     );
-    let version = world.state.agreements[&agreement_id(1)].latest();
-    assert_eq!(world.state.agreed_since(version, us_endorsed), Some(us_endorsed));
-    assert_eq!(world.state.agreed_since(version, us_withdrew), None);
+    let version = world.state.coordination.agreements[&agreement_id(1)].latest();
+    assert_eq!(world.state.coordination.agreed_since(version, us_endorsed), Some(us_endorsed));
+    assert_eq!(world.state.coordination.agreed_since(version, us_withdrew), None);
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn the_effective_version_is_the_latest_agreed_one() {
             commitment 2: pending (v2)
         "#]],
     );
-    let corridor = &world.state.corridors[&corridor_id(1)];
+    let corridor = &world.state.coordination.corridors[&corridor_id(1)];
     assert_eq!(corridor.spec.half_width_m, 500.0, "the corridor record holds the latest definition");
 }
 
@@ -377,7 +377,8 @@ fn a_corridor_opens_inside_its_windows_for_the_groups_of_each_window() {
     world.accept(&Signer::coordinator(RU), endorse(1, 1));
     let agreed = world.accept(&Signer::coordinator(US), endorse(1, 1));
     let corridor_at = |raw: &str| {
-        let status = world.state.corridor_status(&corridor_id(1), ts(raw)).expect("the corridor is proposed");
+        let status =
+            world.state.coordination.corridor_status(&corridor_id(1), ts(raw)).expect("the corridor is proposed");
         let open_for: Vec<String> = status.open_for.iter().map(snake).collect();
         format!("{raw} {} {}", snake(status.status), open_for.join(","))
     };
@@ -493,7 +494,8 @@ fn a_commitment_applies_only_inside_its_window() {
     world.accept(&Signer::coordinator(RU), endorse(1, 1));
     world.accept(&Signer::coordinator(US), endorse(1, 1));
     let commitment_at = |raw: &str| {
-        let status = world.state.commitment_status(&commitment_id(1), ts(raw)).expect("the commitment is proposed");
+        let status =
+            world.state.coordination.commitment_status(&commitment_id(1), ts(raw)).expect("the commitment is proposed");
         format!("{raw} {}", snake(status.status))
     };
     let lines = [
@@ -612,9 +614,9 @@ fn as_of_an_instant_before_a_fact_the_older_answer_is_given() {
         agreement 1: not yet proposed
     "#]],
     );
-    assert_eq!(world.state.agreement_status(&agreement_id(1), before), None);
-    assert_eq!(world.state.corridor_status(&corridor_id(1), before), None);
-    assert_eq!(world.state.commitment_status(&commitment_id(1), before), None);
+    assert_eq!(world.state.coordination.agreement_status(&agreement_id(1), before), None);
+    assert_eq!(world.state.coordination.corridor_status(&corridor_id(1), before), None);
+    assert_eq!(world.state.coordination.commitment_status(&commitment_id(1), before), None);
     check(
         &world,
         ts("2016-12-12T08:02:30Z"),
@@ -627,7 +629,7 @@ fn as_of_an_instant_before_a_fact_the_older_answer_is_given() {
         "#]],
     );
     // Every stance is kept, including the withdrawn endorsement.
-    let stances: Vec<String> = world.state.agreements[&agreement_id(1)].versions[0]
+    let stances: Vec<String> = world.state.coordination.agreements[&agreement_id(1)].versions[0]
         .stances
         .iter()
         .map(|s| {
@@ -649,7 +651,7 @@ fn as_of_an_instant_before_a_fact_the_older_answer_is_given() {
 #[test]
 fn a_redrawn_zone_answers_earlier_instants_with_its_earlier_boundary() {
     let mut world = World::new();
-    let defined_at = world.state.zones[&zone_id(EAST_ALEPPO)].boundaries[0].recorded_at;
+    let defined_at = world.state.coordination.zones[&zone_id(EAST_ALEPPO)].boundaries[0].recorded_at;
     let shrunk = polygon(&[(37.140, 36.172), (37.160, 36.165), (37.175, 36.180), (37.150, 36.190)]);
     world.set_now("2016-12-12T12:00:00Z");
     let redrawn_at = world.accept(
@@ -667,7 +669,7 @@ fn a_redrawn_zone_answers_earlier_instants_with_its_earlier_boundary() {
             effective_at: ts("2016-12-12T10:00:00Z"),
         },
     );
-    let zone = &world.state.zones[&zone_id(EAST_ALEPPO)];
+    let zone = &world.state.coordination.zones[&zone_id(EAST_ALEPPO)];
     assert_eq!(zone.boundary_at(defined_at), &east_aleppo_boundary());
     assert_eq!(zone.boundary_at(ts("2016-12-12T11:59:59Z")), &east_aleppo_boundary());
     assert_eq!(zone.boundary_at(redrawn_at), &shrunk);
@@ -695,7 +697,7 @@ fn zone_control_is_answered_as_of_an_instant() {
         since: ts("2016-12-12T16:00:00Z"),
     };
     let second = world.accept(&Signer::monitor(), body);
-    let zone = &world.state.zones[&zone_id(SUKKARI)];
+    let zone = &world.state.coordination.zones[&zone_id(SUKKARI)];
     assert_eq!(zone.controlled_by_at(ts("2016-12-12T11:00:00Z")), None, "nothing was recorded yet");
     assert_eq!(zone.controlled_by_at(first), Some(&force_id(AOG)));
     assert_eq!(zone.controlled_by_at(ts("2016-12-12T17:00:00Z")), Some(&force_id(AOG)), "not yet recorded");

@@ -22,8 +22,8 @@ use super::{
     properties::{config, prepare, step, Step, SEED},
 };
 use crate::{
-    active_scopes::ActiveScopes,
     matcher::{distance_to_route_m, distance_to_zone_m},
+    projection::active_scopes::ActiveScopes,
     AlertKind, CommandBody, CommitmentId, CommitmentKind, CommitmentStatusKind, IncidentKind, IncidentRevision,
     Location, Polygon, Scope, SourceKind, State, Timestamp, TruceStart, When,
 };
@@ -71,7 +71,7 @@ fn shelling(n: u64, position: crate::Position, start: &str, end: Option<&str>) -
 #[track_caller]
 fn check_periods(world: &World, commitment: u64, expect: Expect) {
     let mut actual = String::new();
-    for period in world.state.active_periods(&commitment_id(commitment)) {
+    for period in world.state.coordination.active_periods(&commitment_id(commitment)) {
         let end = period.window.end();
         let end = if end.as_datetime() == chrono::DateTime::<chrono::Utc>::MAX_UTC {
             "end of time".to_owned()
@@ -369,11 +369,11 @@ fn an_ongoing_incident_becomes_a_violation_when_the_agreement_enters_into_force_
 fn a_state_keeps_the_index_of_its_active_scopes_up_to_date_and_clones_share_it() {
     let mut world = World::new();
     agree(&mut world, corridor_plan(TruceStart::Immediately));
-    assert_eq!(world.state.active_scopes, ActiveScopes::build(&world.state));
+    assert_eq!(world.state.active_scopes, ActiveScopes::build(&world.state.coordination));
     let copy = world.state.clone();
     assert_eq!(copy, world.state);
     world.accept(&Signer::coordinator(RU), suspend(1, "shelling continues"));
-    assert_eq!(world.state.active_scopes, ActiveScopes::build(&world.state));
+    assert_eq!(world.state.active_scopes, ActiveScopes::build(&world.state.coordination));
     assert_ne!(copy.active_scopes, world.state.active_scopes, "the suspension ended the open period");
 }
 
@@ -582,6 +582,7 @@ fn reference_violations(state: &State, instants: &BTreeSet<Timestamp>, revision:
         at_instants.extend(instants.range((Excluded(start), Unbounded)).take_while(|at| **at < end));
     }
     let mut violated: Vec<String> = state
+        .coordination
         .commitment_agreements
         .keys()
         .filter(|commitment_id| at_instants.iter().any(|at| violated_at(state, commitment_id, revision, *at)))
@@ -592,13 +593,13 @@ fn reference_violations(state: &State, instants: &BTreeSet<Timestamp>, revision:
 }
 
 fn violated_at(state: &State, commitment_id: &CommitmentId, revision: &IncidentRevision, at: Timestamp) -> bool {
-    let Some(status) = state.commitment_status(commitment_id, at) else {
+    let Some(status) = state.coordination.commitment_status(commitment_id, at) else {
         return false;
     };
     if status.status != CommitmentStatusKind::Active {
         return false;
     }
-    let agreement = &state.agreements[&state.commitment_agreements[commitment_id]];
+    let agreement = &state.coordination.agreements[&state.coordination.commitment_agreements[commitment_id]];
     let version = agreement.version(status.version).expect("the version in force exists");
     let spec = version.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id).expect("it holds it");
     let forbidden = match spec.kind {
@@ -620,10 +621,11 @@ fn violated_at(state: &State, commitment_id: &CommitmentId, revision: &IncidentR
                 .corridors
                 .iter()
                 .find(|c| &c.corridor_id == corridor_id)
-                .or_else(|| state.corridors.get(corridor_id).map(|record| &record.spec));
+                .or_else(|| state.coordination.corridors.get(corridor_id).map(|record| &record.spec));
             corridor.is_some_and(|c| distance_to_route_m(position, &c.route) <= c.half_width_m + uncertainty_m)
         }
         Scope::Zone(zone_id) => state
+            .coordination
             .zones
             .get(zone_id)
             .is_some_and(|zone| distance_to_zone_m(position, zone.boundary_at(at)) <= uncertainty_m),
@@ -669,7 +671,7 @@ fn compare_all(world: &World, seen: &mut Seen) -> Result<(), TestCaseError> {
 }
 
 fn state_scope_is_zone(state: &State, commitment_id: &CommitmentId) -> bool {
-    state.commitment_spec(commitment_id).is_some_and(|(_, spec)| matches!(spec.scope, Scope::Zone(_)))
+    state.coordination.commitment_spec(commitment_id).is_some_and(|(_, spec)| matches!(spec.scope, Scope::Zone(_)))
 }
 
 /// Plays the moves; after every entry the kept index equals one built afresh, and at every
@@ -690,7 +692,12 @@ fn play(moves: &[Move], seen: &mut Seen) -> Result<(), TestCaseError> {
                 Some((world.context(&Signer::coordinator(RU)), command))
             }
             Move::Reroute { route, respecify } => {
-                let latest = world.state.agreements.get(&agreement_id(1)).map(|agreement| agreement.latest().clone());
+                let latest = world
+                    .state
+                    .coordination
+                    .agreements
+                    .get(&agreement_id(1))
+                    .map(|agreement| agreement.latest().clone());
                 latest.map(|latest| {
                     let mut terms = latest.terms;
                     reroute(&mut terms, *route);
@@ -755,7 +762,7 @@ fn play(moves: &[Move], seen: &mut Seen) -> Result<(), TestCaseError> {
         let must_accept = matches!(a_move, Move::Agree { .. } | Move::Redraw { .. } | Move::Report { .. });
         let accepted = world.submit_prepared(context, command).is_ok();
         prop_assert!(accepted || !must_accept, "reports and redrawings are accepted");
-        prop_assert_eq!(&world.state.active_scopes, &ActiveScopes::build(&world.state));
+        prop_assert_eq!(&world.state.active_scopes, &ActiveScopes::build(&world.state.coordination));
     }
     compare_all(&world, seen)
 }

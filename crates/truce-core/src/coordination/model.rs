@@ -8,10 +8,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    geometry::LineString,
-    ids::{CommitmentId, CorridorId, ForceId, PartyId, ZoneId},
-    text::{Code, Name, Reason},
-    time::{Timestamp, Window},
+    vocab::geometry::LineString,
+    vocab::ids::{CommitmentId, CorridorId, ForceId, PartyId, ZoneId},
+    vocab::text::{Code, Name, Reason},
+    vocab::time::{Timestamp, Window},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,27 +25,6 @@ pub enum PartyKind {
     HumanitarianOrganisation,
     Monitor,
     MediaOrganisation,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub enum Role {
-    Operator,
-    Coordinator,
-    Monitor,
-    Analyst,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::Coordinator => "coordinator",
-            Role::Monitor => "monitor",
-            Role::Analyst => "analyst",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -105,7 +84,7 @@ struct RawCorridorWindow {
 }
 
 impl TryFrom<RawCorridorWindow> for CorridorWindow {
-    type Error = crate::error::DomainError;
+    type Error = crate::vocab::error::DomainError;
     fn try_from(raw: RawCorridorWindow) -> Result<CorridorWindow, Self::Error> {
         Ok(CorridorWindow { window: Window::new(raw.start, raw.end)?, groups: raw.groups })
     }
@@ -136,7 +115,7 @@ pub struct CorridorSpec {
     pub code: Code,
     pub name: Name,
     pub route: LineString,
-    #[cfg_attr(feature = "schema", schemars(extend("exclusiveMinimum" = 0.0, "maximum" = crate::limits::HALF_WIDTH_M_MAX)))]
+    #[cfg_attr(feature = "schema", schemars(extend("exclusiveMinimum" = 0.0, "maximum" = crate::vocab::limits::HALF_WIDTH_M_MAX)))]
     pub half_width_m: f64,
     pub origin_zone_id: ZoneId,
     pub destination: Destination,

@@ -13,12 +13,12 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::{
-    geometry::geodesic_distance_m,
-    ids::{ForceId, IncidentId, PartyId},
     matcher::{distance_to_route_m, IncidentProbe},
-    monitor::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
-    monitor_state::{IncidentRecord, SourceRecord},
-    state::State,
+    monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
+    monitoring::record::{IncidentRecord, SourceRecord},
+    projection::state::State,
+    vocab::geometry::geodesic_distance_m,
+    vocab::ids::{ForceId, IncidentId, PartyId},
 };
 
 /// One casualty figure across the sources that give it.
@@ -103,7 +103,7 @@ impl State {
     }
 
     pub fn answers_for(&self, party_id: &PartyId, force_id: &ForceId) -> bool {
-        self.forces.get(force_id).is_some_and(|force| force.party_ids.contains(party_id))
+        self.coordination.forces.get(force_id).is_some_and(|force| force.party_ids.contains(party_id))
     }
 
     /// Casualty figures across sources; unknown figures are absent, never zero.
@@ -142,7 +142,7 @@ impl State {
         let revision = incident.current();
         let perpetrators: Vec<PartyId> = self
             .attributed_force(incident)
-            .and_then(|force| self.forces.get(&force))
+            .and_then(|force| self.coordination.forces.get(&force))
             .map(|force| force.party_ids.clone())
             .unwrap_or_default();
         let position = revision.location.position;
@@ -157,7 +157,7 @@ impl State {
         };
         let mut violations = Vec::new();
         for commitment_id in commitment_ids {
-            let Some((agreement, spec)) = self.commitment_spec(commitment_id) else {
+            let Some((agreement, spec)) = self.coordination.commitment_spec(commitment_id) else {
                 continue;
             };
             let mut parties = vec![spec.party_id.clone()];

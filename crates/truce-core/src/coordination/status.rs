@@ -8,10 +8,10 @@
 use serde::Serialize;
 
 use crate::{
-    ids::{AgreementId, CommitmentId, CorridorId},
-    model::{CommitmentKind, CommitmentSpec, Group, Scope, Stance, TruceStart},
-    state::{AgreementRecord, State, VersionRecord},
-    time::Timestamp,
+    coordination::model::{CommitmentKind, CommitmentSpec, Group, Scope, Stance, TruceStart},
+    coordination::record::{AgreementRecord, Coordination, VersionRecord},
+    vocab::ids::{AgreementId, CommitmentId, CorridorId},
+    vocab::time::Timestamp,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,7 +88,7 @@ pub struct CommitmentStatus {
     pub version: u32,
 }
 
-impl State {
+impl Coordination {
     /// When `version` became agreed, if it is agreed at `at`: every required signatory's
     /// latest stance by `at` is an endorsement. The answer is the latest of those.
     pub fn agreed_since(&self, version: &VersionRecord, at: Timestamp) -> Option<Timestamp> {
@@ -155,7 +155,7 @@ impl State {
     pub fn in_force_version<'a>(&self, agreement: &'a AgreementRecord, at: Timestamp) -> Option<&'a VersionRecord> {
         let version = self.effective_version(agreement, at)?;
         let in_force =
-            !agreement.suspended_at(at) && self.truce_started(version, at) && !State::truce_ended(version, at);
+            !agreement.suspended_at(at) && self.truce_started(version, at) && !Coordination::truce_ended(version, at);
         in_force.then_some(version)
     }
 
@@ -165,7 +165,7 @@ impl State {
             if agreement.suspended_at(at) {
                 return VersionStatus::Suspended;
             }
-            if State::truce_ended(version, at) {
+            if Coordination::truce_ended(version, at) {
                 return VersionStatus::Ended;
             }
             if self.truce_started(version, at) {

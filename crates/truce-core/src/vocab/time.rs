@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::DomainError;
+use crate::vocab::error::DomainError;
 
 /// An instant in UTC. Serialised as RFC 3339 with a `Z` suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -1,29 +1,23 @@
-//! The projection: everything the ledger's events have established so far, with the time
-//! each fact became true, so that status can be asked "as of" any instant.
+//! What the ledger has established about coordination: parties, forces, zones (with every
+//! boundary and control record), agreements with their versions, stances and suspensions,
+//! corridors, consents and fulfilments, each with the time it became true.
 //!
-//! `State` is changed only by `State::apply` (one entry) and `State::evolve` (one event),
-//! and both are total: an event that `decide` produced always applies.
+//! `Coordination` is changed only by `Coordination::evolve`, one event at a time; nothing is
+//! overwritten. What the facts mean at an instant is `status`'s.
 
-use std::{
-    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    ops::Bound,
-};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::{
-    active_scopes::{changes_active_scopes, ActiveScopes},
-    alerts::Alert,
-    command::{Command, Context, Genesis},
+    coordination::model::{CommitmentSpec, CorridorSpec, PartyKind, Stance, Terms, ZoneKind},
     event::Event,
-    geometry::Polygon,
-    ids::{
-        AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, Nonce, PartyId, PublicKeyText, ZoneId,
+    vocab::{
+        geometry::Polygon,
+        ids::{AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, PartyId, ZoneId},
+        text::{Code, Name, Reason},
+        time::{Timestamp, Window},
     },
-    model::{CommitmentSpec, CorridorSpec, Group, PartyKind, Role, Stance, Terms, TruceStart, ZoneKind},
-    monitor_state::Monitoring,
-    text::{Code, Name, Reason},
-    time::{Timestamp, Window},
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,23 +28,6 @@ pub struct Party {
     pub name: Name,
     pub kind: PartyKind,
     pub registered_at: Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Account {
-    pub account_id: AccountId,
-    pub party_id: Option<PartyId>,
-    pub name: Name,
-    pub roles: Vec<Role>,
-    pub public_keys: Vec<PublicKeyText>,
-    pub registered_at: Timestamp,
-}
-
-impl Account {
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,13 +227,10 @@ pub struct FulfilmentRecord {
     pub note: Option<Reason>,
 }
 
-/// Everything known, folded from the ledger.
+/// The coordination half of the projection.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct State {
-    pub genesis: Option<Genesis>,
-    pub entries_count: u64,
+pub struct Coordination {
     pub parties: BTreeMap<PartyId, Party>,
-    pub accounts: BTreeMap<AccountId, Account>,
     pub forces: BTreeMap<ForceId, Force>,
     pub zones: BTreeMap<ZoneId, Zone>,
     pub agreements: BTreeMap<AgreementId, AgreementRecord>,
@@ -265,115 +239,10 @@ pub struct State {
     pub commitment_agreements: HashMap<CommitmentId, AgreementId>,
     pub consents: BTreeMap<ConsentId, ConsentRecord>,
     pub fulfilments: BTreeMap<CommitmentId, FulfilmentRecord>,
-    pub monitoring: Monitoring,
-    /// Every alert raised so far, in ledger order.
-    pub alerts: Vec<Alert>,
-    pub(crate) alerted_violations: BTreeMap<crate::alerts::ViolationKey, crate::monitor::ViolationStatus>,
-    /// The groups each corridor was last alerted as open for (absent: closed).
-    pub(crate) alerted_corridors: BTreeMap<CorridorId, Vec<Group>>,
-    /// Instants at which the passing of time alone may change what is alerted: corridor
-    /// windows, truce starts and ends, notification deadlines. Only grows; an instant that
-    /// turns out to change nothing costs one status evaluation.
-    pub(crate) schedule: BTreeSet<Timestamp>,
-    /// The acceptance time of the latest entry: what fell due up to it has been alerted.
-    pub time_checked_until: Option<Timestamp>,
-    pub(crate) keys: HashMap<PublicKeyText, AccountId>,
     pub(crate) codes: HashMap<(&'static str, Code), String>,
-    pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
-    /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
-    /// the fields above and rebuilt when an event can change it.
-    pub(crate) active_scopes: ActiveScopes,
 }
 
-impl State {
-    /// A view for answering monitoring questions as of `at`: the monitoring record as it
-    /// stood then (`Monitoring::as_of`) beside the agreements, zones and forces as they
-    /// are. Statuses at an instant already count only facts recorded by that instant, so
-    /// the violations of incidents before `at` are what they were at `at`; for an incident
-    /// reported as lasting past `at`, agreement facts recorded after `at` still shape the
-    /// part after it. Not a state to apply entries to: it has no nonces, keys or alerts.
-    pub fn as_of(&self, at: Timestamp) -> State {
-        State {
-            genesis: self.genesis.clone(),
-            entries_count: self.entries_count,
-            parties: self.parties.clone(),
-            accounts: self.accounts.clone(),
-            forces: self.forces.clone(),
-            zones: self.zones.clone(),
-            agreements: self.agreements.clone(),
-            corridors: self.corridors.clone(),
-            commitment_agreements: self.commitment_agreements.clone(),
-            consents: self.consents.clone(),
-            fulfilments: self.fulfilments.clone(),
-            monitoring: self.monitoring.as_of(at),
-            time_checked_until: self.time_checked_until,
-            codes: self.codes.clone(),
-            active_scopes: self.active_scopes.clone(),
-            ..State::default()
-        }
-    }
-
-    /// Folds one ledger entry: records the nonce and applies its events in order.
-    pub fn apply(&mut self, context: &Context, command: &Command, events: &[Event]) {
-        assert!(context.seq == self.entries_count, "entries are applied in sequence");
-        self.nonces.insert((context.signer.clone(), command.nonce.clone()));
-        for event in events {
-            self.schedule_instants_of(event);
-            self.fold(context.accepted_at, event);
-        }
-        // Once per entry, before its alerts ask for violations.
-        if events.iter().any(changes_active_scopes) {
-            self.active_scopes = ActiveScopes::build(self);
-        }
-        self.raise_alerts(context, events);
-        self.entries_count += 1;
-    }
-
-    /// Adds the instants at which the event's facts may change something by time alone.
-    fn schedule_instants_of(&mut self, event: &Event) {
-        match event {
-            Event::VersionProposed { terms, .. } => {
-                for corridor in &terms.corridors {
-                    for opening in &corridor.windows {
-                        self.schedule.extend([opening.window.start(), opening.window.end()]);
-                    }
-                }
-                if let Some(truce) = &terms.truce {
-                    if let TruceStart::At { at } = truce.start {
-                        self.schedule.insert(at);
-                    }
-                    self.schedule.extend(truce.end);
-                }
-            }
-            Event::HumanitarianNotified { deadline, .. } => {
-                self.schedule.insert(*deadline);
-            }
-            _ => {}
-        }
-    }
-
-    /// The first scheduled instant after the log's time, if any: when a `mark_time` will
-    /// next have something to do.
-    pub fn next_due(&self) -> Option<Timestamp> {
-        let after = self.time_checked_until?;
-        self.schedule.range((Bound::Excluded(after), Bound::Unbounded)).next().copied()
-    }
-
-    /// The scheduled instants in `(after, until]`, in order.
-    pub(crate) fn due_between(&self, after: Timestamp, until: Timestamp) -> impl Iterator<Item = Timestamp> + '_ {
-        let range = (after < until).then(|| self.schedule.range((Bound::Excluded(after), Bound::Included(until))));
-        range.into_iter().flatten().copied()
-    }
-
-    /// The account a public key is registered to.
-    pub fn account_of_key(&self, key: &PublicKeyText) -> Option<&Account> {
-        self.keys.get(key).and_then(|id| self.accounts.get(id))
-    }
-
-    pub fn nonce_used(&self, key: &PublicKeyText, nonce: &Nonce) -> bool {
-        self.nonces.contains(&(key.clone(), nonce.clone()))
-    }
-
+impl Coordination {
     /// Who holds a code of a kind (`"party"`, `"force"`, `"zone"`, `"corridor"`).
     pub fn code_holder(&self, kind: &'static str, code: &Code) -> Option<&str> {
         self.codes.get(&(kind, code.clone())).map(String::as_str)
@@ -387,32 +256,13 @@ impl State {
         })
     }
 
-    /// Folds one event. Total: events come from `decide`, which checked everything.
-    pub fn evolve(&mut self, at: Timestamp, event: &Event) {
-        self.schedule_instants_of(event);
-        self.fold(at, event);
-        if changes_active_scopes(event) {
-            self.active_scopes = ActiveScopes::build(self);
-        }
-    }
-
-    /// Folds one event into the record, leaving the derived `active_scopes` to the caller.
-    fn fold(&mut self, at: Timestamp, event: &Event) {
-        if self.monitoring.evolve(at, event) {
-            return;
-        }
+    /// Folds a coordination event; returns false, changing nothing, for any other event.
+    ///
+    /// # Panics
+    /// When the event names a record that does not exist: `decide` checked it, so the log
+    /// and the projection disagree, and going on would hide it.
+    pub(crate) fn evolve(&mut self, at: Timestamp, event: &Event) -> bool {
         match event {
-            Event::LogStarted(genesis) => {
-                self.genesis = Some(genesis.clone());
-                self.insert_account(Account {
-                    account_id: genesis.operator_account_id.clone(),
-                    party_id: None,
-                    name: genesis.operator_name.clone(),
-                    roles: vec![Role::Operator],
-                    public_keys: vec![genesis.operator_public_key.clone()],
-                    registered_at: at,
-                });
-            }
             Event::PartyRegistered { party_id, code, name, kind } => {
                 self.codes.insert(("party", code.clone()), party_id.to_string());
                 let party = Party {
@@ -423,22 +273,6 @@ impl State {
                     registered_at: at,
                 };
                 self.parties.insert(party_id.clone(), party);
-            }
-            Event::AccountRegistered { account_id, party_id, name, roles, public_key } => {
-                self.insert_account(Account {
-                    account_id: account_id.clone(),
-                    party_id: party_id.clone(),
-                    name: name.clone(),
-                    roles: roles.clone(),
-                    public_keys: vec![public_key.clone()],
-                    registered_at: at,
-                });
-            }
-            Event::AccountKeyAdded { account_id, public_key } => {
-                self.keys.insert(public_key.clone(), account_id.clone());
-                if let Some(account) = self.accounts.get_mut(account_id) {
-                    account.public_keys.push(public_key.clone());
-                }
             }
             Event::ForceRegistered { force_id, code, name, party_ids } => {
                 self.codes.insert(("force", code.clone()), force_id.to_string());
@@ -465,16 +299,13 @@ impl State {
                 self.zones.insert(zone_id.clone(), zone);
             }
             Event::ZoneRedrawn { zone_id, boundary, effective_at } => {
-                if let Some(zone) = self.zones.get_mut(zone_id) {
-                    let record =
-                        ZoneBoundary { effective_at: *effective_at, boundary: boundary.clone(), recorded_at: at };
-                    zone.boundaries.push(record);
-                }
+                let zone = self.zones.get_mut(zone_id).expect("decide checked that the zone exists");
+                let record = ZoneBoundary { effective_at: *effective_at, boundary: boundary.clone(), recorded_at: at };
+                zone.boundaries.push(record);
             }
             Event::ZoneControlRecorded { zone_id, force_id, since } => {
-                if let Some(zone) = self.zones.get_mut(zone_id) {
-                    zone.control.push(ZoneControl { force_id: force_id.clone(), since: *since, recorded_at: at });
-                }
+                let zone = self.zones.get_mut(zone_id).expect("decide checked that the zone exists");
+                zone.control.push(ZoneControl { force_id: force_id.clone(), since: *since, recorded_at: at });
             }
             Event::AgreementProposed { agreement_id, title, proposed_by } => {
                 let agreement = AgreementRecord {
@@ -489,28 +320,26 @@ impl State {
             }
             Event::VersionProposed { agreement_id, version, proposed_by, terms, note } => {
                 self.index_terms(agreement_id, terms);
-                if let Some(agreement) = self.agreements.get_mut(agreement_id) {
-                    assert!(agreement.versions.len() + 1 == *version as usize, "versions are numbered in order");
-                    agreement.versions.push(VersionRecord {
-                        version: *version,
-                        proposed_by: proposed_by.clone(),
-                        proposed_at: at,
-                        terms: terms.clone(),
-                        note: note.clone(),
-                        stances: Vec::new(),
-                    });
-                }
+                let agreement =
+                    self.agreements.get_mut(agreement_id).expect("decide checked that the agreement exists");
+                assert!(agreement.versions.len() + 1 == *version as usize, "versions are numbered in order");
+                agreement.versions.push(VersionRecord {
+                    version: *version,
+                    proposed_by: proposed_by.clone(),
+                    proposed_at: at,
+                    terms: terms.clone(),
+                    note: note.clone(),
+                    stances: Vec::new(),
+                });
             }
             Event::StanceTaken { agreement_id, version, party_id, author, stance } => {
                 let record =
                     StanceRecord { party_id: party_id.clone(), author: author.clone(), at, stance: stance.clone() };
-                let target = self.agreements.get_mut(agreement_id).and_then(|agreement| {
-                    let idx = usize::try_from(*version).ok()?.checked_sub(1)?;
-                    agreement.versions.get_mut(idx)
-                });
-                if let Some(version) = target {
-                    version.stances.push(record);
-                }
+                let agreement =
+                    self.agreements.get_mut(agreement_id).expect("decide checked that the agreement exists");
+                let idx = usize::try_from(*version).ok().and_then(|v| v.checked_sub(1));
+                let target = idx.and_then(|idx| agreement.versions.get_mut(idx));
+                target.expect("decide checked that the version exists").stances.push(record);
             }
             Event::AgreementSuspended { agreement_id, party_id, reason } => {
                 self.push_suspension(agreement_id, at, true, party_id, Some(reason.clone()));
@@ -529,7 +358,21 @@ impl State {
                 };
                 self.consents.insert(consent_id.clone(), consent);
             }
-            Event::IncidentReported { .. }
+            Event::FulfilmentReported { commitment_id, party_id, note } => {
+                let record = FulfilmentRecord {
+                    commitment_id: commitment_id.clone(),
+                    party_id: party_id.clone(),
+                    at,
+                    note: note.clone(),
+                };
+                self.fulfilments.insert(commitment_id.clone(), record);
+            }
+            // Not coordination: the log's own, the accounts' and monitoring's events.
+            Event::LogStarted(_)
+            | Event::AccountRegistered { .. }
+            | Event::AccountKeyAdded { .. }
+            | Event::TimeMarked {}
+            | Event::IncidentReported { .. }
             | Event::SourceAdded { .. }
             | Event::IncidentCorrected { .. }
             | Event::IncidentGraded { .. }
@@ -543,26 +386,9 @@ impl State {
             | Event::ConvoyUpdated { .. }
             | Event::HumanitarianNotified { .. }
             | Event::NotificationAcknowledged { .. }
-            | Event::AlertAcknowledged { .. } => unreachable!("folded by Monitoring::evolve"),
-            // Its effect, the log's time moving on, is `raise_alerts`'s, as for every entry.
-            Event::TimeMarked {} => {}
-            Event::FulfilmentReported { commitment_id, party_id, note } => {
-                let record = FulfilmentRecord {
-                    commitment_id: commitment_id.clone(),
-                    party_id: party_id.clone(),
-                    at,
-                    note: note.clone(),
-                };
-                self.fulfilments.insert(commitment_id.clone(), record);
-            }
+            | Event::AlertAcknowledged { .. } => return false,
         }
-    }
-
-    fn insert_account(&mut self, account: Account) {
-        for key in &account.public_keys {
-            self.keys.insert(key.clone(), account.account_id.clone());
-        }
-        self.accounts.insert(account.account_id.clone(), account);
+        true
     }
 
     fn index_terms(&mut self, agreement_id: &AgreementId, terms: &Terms) {
@@ -584,8 +410,7 @@ impl State {
         party_id: &PartyId,
         reason: Option<Reason>,
     ) {
-        if let Some(agreement) = self.agreements.get_mut(agreement_id) {
-            agreement.suspensions.push(SuspensionRecord { at, suspended, party_id: party_id.clone(), reason });
-        }
+        let agreement = self.agreements.get_mut(agreement_id).expect("decide checked that the agreement exists");
+        agreement.suspensions.push(SuspensionRecord { at, suspended, party_id: party_id.clone(), reason });
     }
 }

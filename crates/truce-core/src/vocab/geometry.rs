@@ -9,8 +9,8 @@ use geographiclib_rs::{Geodesic, InverseGeodesic};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    error::DomainError,
-    limits::{RINGS_MAX, VERTICES_MAX},
+    vocab::error::DomainError,
+    vocab::limits::{RINGS_MAX, VERTICES_MAX},
 };
 
 /// A `[lon, lat]` pair in degrees.

@@ -50,17 +50,18 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::{
+    access::Role,
     command::{Command, CommandBody},
-    ids::{AccountId, AgreementId, Nonce, PartyId, PublicKeyText},
-    model::{Role, Stance, TruceStart},
-    state::State,
-    status::VersionStatus,
-    text::{Name, Reason},
-    time::Timestamp,
+    coordination::model::{Stance, TruceStart},
+    coordination::status::VersionStatus,
+    projection::state::State,
+    vocab::ids::{AccountId, AgreementId, Nonce, PartyId, PublicKeyText},
+    vocab::text::{Name, Reason},
+    vocab::time::Timestamp,
 };
 
 /// The story of the demo: Aleppo, Monday 12 December 2016.
-pub const ALEPPO_2016_12_12_JSON: &str = include_str!("../../../scenarios/aleppo-2016-12-12.json");
+pub const ALEPPO_2016_12_12_JSON: &str = include_str!("../../../../scenarios/aleppo-2016-12-12.json");
 
 /// The handle of the operator account created by `truce init`.
 pub const OPERATOR_HANDLE: &str = "operator";
@@ -378,24 +379,32 @@ impl Serialize for StepBody {
 /// Parties, zones and corridors are named by their codes.
 pub fn summary(state: &State, at: Timestamp) -> String {
     let mut out = String::new();
-    for agreement_id in state.agreements.keys() {
+    for agreement_id in state.coordination.agreements.keys() {
         summarise_agreement(state, agreement_id, at, &mut out);
     }
     out
 }
 
 fn summarise_agreement(state: &State, agreement_id: &AgreementId, at: Timestamp, out: &mut String) {
-    let agreement = &state.agreements[agreement_id];
-    let Some(status) = state.agreement_status(agreement_id, at) else {
+    let agreement = &state.coordination.agreements[agreement_id];
+    let Some(status) = state.coordination.agreement_status(agreement_id, at) else {
         return;
     };
-    let party = |id: &PartyId| state.parties.get(id).map_or_else(|| id.to_string(), |p| p.code.to_string());
-    let zone = |id| state.zones.get(id).map_or_else(|| "?".to_owned(), |z: &crate::state::Zone| z.code.to_string());
+    let party =
+        |id: &PartyId| state.coordination.parties.get(id).map_or_else(|| id.to_string(), |p| p.code.to_string());
+    let zone = |id| {
+        state
+            .coordination
+            .zones
+            .get(id)
+            .map_or_else(|| "?".to_owned(), |z: &crate::coordination::record::Zone| z.code.to_string())
+    };
     let corridor = |id| {
         state
+            .coordination
             .corridors
             .get(id)
-            .map_or_else(|| "?".to_owned(), |c: &crate::state::CorridorRecord| c.spec.code.to_string())
+            .map_or_else(|| "?".to_owned(), |c: &crate::coordination::record::CorridorRecord| c.spec.code.to_string())
     };
     let line = |out: &mut String, text: String| writeln!(out, "{text}").expect("writing to a String cannot fail");
 
@@ -423,8 +432,8 @@ fn summarise_agreement(state: &State, agreement_id: &AgreementId, at: Timestamp,
         let mut kinds: Vec<String> = Vec::new();
         for commitment in &terms.commitments {
             let scope = match &commitment.scope {
-                crate::model::Scope::Corridor(id) => corridor(id),
-                crate::model::Scope::Zone(id) => zone(id),
+                crate::coordination::model::Scope::Corridor(id) => corridor(id),
+                crate::coordination::model::Scope::Zone(id) => zone(id),
             };
             kinds.push(format!("{} {} on {scope}", party(&commitment.party_id), commitment.kind.as_str()));
         }
@@ -445,14 +454,17 @@ fn summarise_agreement(state: &State, agreement_id: &AgreementId, at: Timestamp,
             };
             line(out, format!("    {} {} {what}", stance.at, party(&stance.party_id)));
         }
-        line(out, format!("    status: {}", version_status_text(state.version_status(agreement, version, at))));
+        line(
+            out,
+            format!("    status: {}", version_status_text(state.coordination.version_status(agreement, version, at))),
+        );
     }
     let effective = status.effective_version.map_or_else(|| "no version agreed".to_owned(), |v| format!("v{v} agreed"));
     let in_force = if status.in_force { "in force" } else { "not in force" };
     line(out, format!("  as of {at}: {}, {effective}, {in_force}", version_status_text(status.status)));
     let mut corridor_lines: Vec<String> = Vec::new();
-    for (corridor_id, record) in state.corridors.iter().filter(|(_, r)| &r.agreement_id == agreement_id) {
-        if let Some(corridor_status) = state.corridor_status(corridor_id, at) {
+    for (corridor_id, record) in state.coordination.corridors.iter().filter(|(_, r)| &r.agreement_id == agreement_id) {
+        if let Some(corridor_status) = state.coordination.corridor_status(corridor_id, at) {
             let kind = serde_json::to_value(corridor_status.status).ok();
             let kind = kind.as_ref().and_then(serde_json::Value::as_str).unwrap_or("?").to_owned();
             corridor_lines.push(format!("{} {kind}", record.spec.code));

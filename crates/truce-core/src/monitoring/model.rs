@@ -2,18 +2,18 @@
 //! statements and their stances, population estimates, passages, reported totals, convoys
 //! and humanitarian notifications.
 //!
-//! Values only. What is recorded lives in `monitor_state`; what it means (grades,
+//! Values only. What is recorded lives in `record`; what it means (grades,
 //! violations) is derived in `verification`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    error::DomainError,
-    geometry::{LineString, Position},
-    ids::{AgreementId, CommitmentId, ConvoyId, CorridorId, ForceId, IncidentId, PartyId, SourceId},
-    model::Group,
-    text::{Name, Reason},
-    time::{Timestamp, Window},
+    coordination::model::Group,
+    vocab::error::DomainError,
+    vocab::geometry::{LineString, Position},
+    vocab::ids::{AgreementId, CommitmentId, ConvoyId, CorridorId, ForceId, IncidentId, PartyId, SourceId},
+    vocab::text::{Name, Reason},
+    vocab::time::{Timestamp, Window},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -288,7 +288,7 @@ pub struct TotalScope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corridor_id: Option<CorridorId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<crate::ids::ZoneId>,
+    pub zone_id: Option<crate::vocab::ids::ZoneId>,
 }
 
 /// Who a violation is attributed to, and how sure we are.
@@ -310,7 +310,7 @@ pub struct Violation {
     pub commitment_id: Option<CommitmentId>,
     /// the humanitarian notification violated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notification_id: Option<crate::ids::NotificationId>,
+    pub notification_id: Option<crate::vocab::ids::NotificationId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agreement_id: Option<AgreementId>,
     pub status: ViolationStatus,

@@ -6,8 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    error::DomainError,
-    limits::{NONCE_LEN_MAX, NONCE_LEN_MIN},
+    vocab::error::DomainError,
+    vocab::limits::{NONCE_LEN_MAX, NONCE_LEN_MIN},
 };
 
 macro_rules! uuid_id {

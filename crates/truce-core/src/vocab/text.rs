@@ -7,8 +7,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    error::DomainError,
-    limits::{CODE_LEN_MAX, NAME_LEN_MAX, REASON_LEN_MAX},
+    vocab::error::DomainError,
+    vocab::limits::{CODE_LEN_MAX, NAME_LEN_MAX, REASON_LEN_MAX},
 };
 
 fn bounded(field: &'static str, raw: &str, len_max: usize) -> Result<String, DomainError> {

@@ -4,7 +4,7 @@
 //! applies then (the corridor as the version in force defines it, the zone's boundary in
 //! effect), in a `matcher::Matcher`.
 //!
-//! The periods come from `State::commitment_status` itself, evaluated at every instant at
+//! The periods come from `Coordination::commitment_status` itself, evaluated at every instant at
 //! which it can change: statuses are piecewise constant between the instants recorded in the
 //! state, and every comparison they make is `recorded <= at` or `start <= at < end`, so a
 //! status evaluated at an instant holds until the next one.
@@ -22,14 +22,14 @@ use std::{collections::BTreeMap, sync::Arc};
 use chrono::{DateTime, Utc};
 
 use crate::{
+    coordination::model::{CommitmentKind, Scope, TruceStart},
+    coordination::record::{AgreementRecord, Coordination},
+    coordination::status::CommitmentStatusKind,
     event::Event,
-    ids::{CommitmentId, CorridorId, ZoneId},
     matcher::{self, IncidentProbe, Matcher, ScopeGeometry, WINDOWS_PER_SCOPE_MAX},
-    model::{CommitmentKind, Scope, TruceStart},
-    monitor::IncidentKind,
-    state::{AgreementRecord, State},
-    status::CommitmentStatusKind,
-    time::{Timestamp, Window},
+    monitoring::model::IncidentKind,
+    vocab::ids::{CommitmentId, CorridorId, ZoneId},
+    vocab::time::{Timestamp, Window},
 };
 
 /// A maximal period during which a commitment is active under one version of its agreement.
@@ -99,21 +99,21 @@ impl Forbidden {
 impl ActiveScopes {
     /// Indexes the active scopes of every commitment of `state`, in commitment id order so
     /// that equal states give equal indexes.
-    pub(crate) fn build(state: &State) -> ActiveScopes {
-        let mut commitment_ids: Vec<&CommitmentId> = state.commitment_agreements.keys().collect();
+    pub(crate) fn build(coordination: &Coordination) -> ActiveScopes {
+        let mut commitment_ids: Vec<&CommitmentId> = coordination.commitment_agreements.keys().collect();
         commitment_ids.sort();
         let mut scopes = Vec::new();
         let mut owners = Vec::new();
         for commitment_id in commitment_ids {
-            let Some((agreement, _)) = state.commitment_spec(commitment_id) else {
+            let Some((agreement, _)) = coordination.commitment_spec(commitment_id) else {
                 continue;
             };
             let mut grouped: BTreeMap<(Forbidden, GeometryKey<'_>), Vec<Window>> = BTreeMap::new();
-            for (forbidden, key, window) in state.scope_pieces(commitment_id) {
+            for (forbidden, key, window) in coordination.scope_pieces(commitment_id) {
                 grouped.entry((forbidden, key)).or_default().push(window);
             }
             for ((forbidden, key), windows) in grouped {
-                let Some(geometry) = state.scope_geometry(agreement, key) else {
+                let Some(geometry) = coordination.scope_geometry(agreement, key) else {
                     continue;
                 };
                 for chunk in windows.chunks(WINDOWS_PER_SCOPE_MAX) {
@@ -180,7 +180,7 @@ fn end_of_time() -> Timestamp {
     Timestamp::from_datetime(DateTime::<Utc>::MAX_UTC)
 }
 
-impl State {
+impl Coordination {
     /// The maximal periods during which the commitment is active, each under one version of
     /// its agreement, in order; the last is open-ended (it ends at the end of time) when the
     /// commitment is active after every recorded instant.

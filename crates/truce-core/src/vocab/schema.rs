@@ -10,8 +10,8 @@ use std::borrow::Cow;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 
 use crate::{
-    geometry::{LineString, Polygon, Position},
-    limits::{RINGS_MAX, VERTICES_MAX},
+    vocab::geometry::{LineString, Polygon, Position},
+    vocab::limits::{RINGS_MAX, VERTICES_MAX},
 };
 
 impl JsonSchema for Position {

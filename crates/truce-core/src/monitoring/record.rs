@@ -8,18 +8,18 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::{
+    coordination::model::Group,
     event::Event,
-    ids::{
-        AccountId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId,
-        PassageId, SourceId, StatementId, TotalId, ZoneId,
-    },
-    model::Group,
-    monitor::{
+    monitoring::model::{
         AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
         SourceReport, TotalScope, When,
     },
-    text::{Name, Reason},
-    time::Timestamp,
+    vocab::ids::{
+        AccountId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId,
+        PassageId, SourceId, StatementId, TotalId, ZoneId,
+    },
+    vocab::text::{Name, Reason},
+    vocab::time::Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,8 +1,4 @@
-//! Alerts: messages to the parties concerned, raised by entries as they are applied.
-//!
-//! An alert is derived deterministically from the log (its id is `<seq>.<n>`), so every
-//! node that replays the same entries raises the same alerts; delivery (stream, webhooks,
-//! CAP) is the shell's job. Raised here: new and changed violations (of commitments and of
+//! Raising alerts as entries are applied (the types are in `alert`). Raised here: new and changed violations (of commitments and of
 //! humanitarian notifications), agreement changes, corridors opening and closing, and
 //! notifications becoming overdue.
 //!
@@ -14,84 +10,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use crate::{
     command::Context,
+    coordination::model::{Group, Stance},
+    coordination::status::CorridorStatusKind,
     event::Event,
-    ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
-    model::{Group, Stance},
-    monitor::{Violation, ViolationStatus},
-    state::State,
-    status::CorridorStatusKind,
-    time::Timestamp,
+    monitoring::model::{Violation, ViolationStatus},
+    projection::alert::{Alert, AlertKind, ViolationKey},
+    projection::state::State,
+    vocab::ids::{AgreementId, AlertId, CorridorId, IncidentId, PartyId},
+    vocab::time::Timestamp,
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub enum AlertKind {
-    ViolationNew,
-    ViolationChanged,
-    AgreementChanged,
-    /// A corridor opened (it was closed): `open_for` says for whom.
-    CorridorOpened,
-    /// A corridor closed (it was open).
-    CorridorClosed,
-    /// An open corridor's groups changed.
-    CorridorChanged,
-    /// A notification's deadline passed without every party's acknowledgement.
-    NotificationOverdue,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Alert {
-    pub alert_id: AlertId,
-    pub seq: u64,
-    pub raised_at: Timestamp,
-    pub kind: AlertKind,
-    /// The parties it is addressed to.
-    pub parties: Vec<PartyId>,
-    pub headline: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incident_id: Option<IncidentId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commitment_id: Option<CommitmentId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notification_id: Option<NotificationId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agreement_id: Option<AgreementId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub violation_status: Option<ViolationStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub corridor_id: Option<CorridorId>,
-    /// The groups a corridor is open for after the change (corridor alerts only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub open_for: Vec<Group>,
-    /// When what is alerted happened, where that is earlier than `raised_at` (a window
-    /// that opened, a deadline that passed, before the entry that raised the alert).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub effective_at: Option<Timestamp>,
-}
-
-impl AlertKind {
-    /// The kind as it is serialised, for event names and CAP parameters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::ViolationNew => "violation_new",
-            AlertKind::ViolationChanged => "violation_changed",
-            AlertKind::AgreementChanged => "agreement_changed",
-            AlertKind::CorridorOpened => "corridor_opened",
-            AlertKind::CorridorClosed => "corridor_closed",
-            AlertKind::CorridorChanged => "corridor_changed",
-            AlertKind::NotificationOverdue => "notification_overdue",
-        }
-    }
-}
-
-/// The key of a violation in the index of those already alerted.
-pub(crate) type ViolationKey = (IncidentId, String);
 
 fn key_of(violation: &Violation) -> ViolationKey {
     let target = match (&violation.commitment_id, &violation.notification_id) {
@@ -141,7 +70,8 @@ impl State {
                 Event::StanceTaken { agreement_id, version, party_id, stance, .. } => {
                     all_incidents = true;
                     corridors_may_change = true;
-                    let party = self.parties.get(party_id).map_or(party_id.to_string(), |p| p.name.to_string());
+                    let party =
+                        self.coordination.parties.get(party_id).map_or(party_id.to_string(), |p| p.name.to_string());
                     let verb = match stance {
                         Stance::Endorsed => "endorsed",
                         Stance::Rejected { .. } => "rejected",
@@ -192,7 +122,7 @@ impl State {
 
     fn agreement_alert(&self, agreement_id: &AgreementId, headline: String) -> Alert {
         let mut parties: Vec<PartyId> = Vec::new();
-        if let Some(agreement) = self.agreements.get(agreement_id) {
+        if let Some(agreement) = self.coordination.agreements.get(agreement_id) {
             parties.push(agreement.proposed_by.clone());
             for version in &agreement.versions {
                 parties.extend(version.terms.signatories.iter().cloned());
@@ -201,7 +131,8 @@ impl State {
         }
         parties.sort();
         parties.dedup();
-        let title = self.agreements.get(agreement_id).map_or_else(String::new, |a| format!("{}: ", a.title));
+        let title =
+            self.coordination.agreements.get(agreement_id).map_or_else(String::new, |a| format!("{}: ", a.title));
         Alert {
             alert_id: AlertId::new(0, 0),
             seq: 0,
@@ -271,9 +202,9 @@ impl State {
     /// some party had not acknowledged by then. Updates the index of alerted corridors.
     fn time_alerts(&mut self, at: Timestamp) -> Vec<Alert> {
         let mut alerts = Vec::new();
-        let corridor_ids: Vec<CorridorId> = self.corridors.keys().cloned().collect();
+        let corridor_ids: Vec<CorridorId> = self.coordination.corridors.keys().cloned().collect();
         for corridor_id in corridor_ids {
-            let open_for = match self.corridor_status(&corridor_id, at) {
+            let open_for = match self.coordination.corridor_status(&corridor_id, at) {
                 Some(status) if status.status == CorridorStatusKind::Open => status.open_for,
                 _ => Vec::new(),
             };
@@ -281,7 +212,7 @@ impl State {
             if before == open_for {
                 continue;
             }
-            let record = &self.corridors[&corridor_id];
+            let record = &self.coordination.corridors[&corridor_id];
             let corridor = format!("corridor {} ({})", record.spec.code, record.spec.name);
             let groups = |groups: &[Group]| groups.iter().map(|g| g.label()).collect::<Vec<_>>().join(", ");
             let (kind, headline) = match (before.is_empty(), open_for.is_empty()) {
@@ -310,7 +241,7 @@ impl State {
             }
             let names: Vec<String> = overdue
                 .iter()
-                .map(|id| self.parties.get(id).map_or_else(|| id.to_string(), |p| p.name.to_string()))
+                .map(|id| self.coordination.parties.get(id).map_or_else(|| id.to_string(), |p| p.name.to_string()))
                 .collect();
             let mut parties = overdue.clone();
             parties.extend(notification.notified_by.iter().cloned());

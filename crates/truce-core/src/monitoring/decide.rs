@@ -1,0 +1,403 @@
+//! `decide` for the monitoring commands: incidents, sources, grades, duplicates,
+//! dismissals, statements, estimates, passages, totals, convoys, notifications and
+//! acknowledgements.
+
+use crate::{
+    access::{Actor, Role},
+    coordination::model::Group,
+    coordination::record::Coordination,
+    event::Event,
+    monitoring::model::{
+        AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
+        SourceReport, TotalScope, When,
+    },
+    monitoring::record::Monitoring,
+    vocab::{
+        error::DomainError,
+        ids::{
+            ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId, PassageId, StatementId, TotalId,
+            ZoneId,
+        },
+        limits::{HALF_WIDTH_M_MAX, LIST_LEN_MAX, UNCERTAINTY_M_MAX},
+        require::{require_known, require_list, require_new, unknown},
+        text::{Name, Reason},
+        time::Timestamp,
+    },
+};
+
+const REPORTERS: &[Role] = &[Role::Monitor, Role::Coordinator, Role::Analyst];
+const ANALYSTS: &[Role] = &[Role::Analyst];
+const OBSERVERS: &[Role] = &[Role::Monitor, Role::Analyst];
+
+pub(crate) fn report_incident(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    incident_id: &IncidentId,
+    kind: &IncidentKind,
+    location: &Location,
+    when: &When,
+    description: &Reason,
+    source: &SourceReport,
+) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
+    actor.require_any(REPORTERS, "reporting an incident")?;
+    require_new(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
+    check_location(location)?;
+    check_when(when)?;
+    check_source(coordination, monitoring, source)?;
+    Ok(vec![Event::IncidentReported {
+        incident_id: incident_id.clone(),
+        kind: *kind,
+        location: *location,
+        when: *when,
+        description: description.clone(),
+        source: source.clone(),
+        reported_by: author,
+    }])
+}
+
+pub(crate) fn add_source(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    incident_id: &IncidentId,
+    source: &SourceReport,
+) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
+    actor.require_any(REPORTERS, "adding a source")?;
+    require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
+    check_source(coordination, monitoring, source)?;
+    Ok(vec![Event::SourceAdded { incident_id: incident_id.clone(), source: source.clone(), added_by: author }])
+}
+
+pub(crate) fn correct_incident(
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    incident_id: &IncidentId,
+    kind: &Option<IncidentKind>,
+    location: &Option<Location>,
+    when: &Option<When>,
+    reason: &Reason,
+) -> Result<Vec<Event>, DomainError> {
+    actor.require_any(REPORTERS, "correcting an incident")?;
+    require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
+    if let Some(location) = location {
+        check_location(location)?;
+    }
+    if let Some(when) = when {
+        check_when(when)?;
+    }
+    Ok(vec![Event::IncidentCorrected {
+        incident_id: incident_id.clone(),
+        kind: *kind,
+        location: *location,
+        when: *when,
+        reason: reason.clone(),
+    }])
+}
+
+pub(crate) fn grade_incident(
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    incident_id: &IncidentId,
+    grade: &Grade,
+    reason: &Reason,
+) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
+    actor.require_any(ANALYSTS, "grading an incident")?;
+    require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
+    Ok(vec![Event::IncidentGraded {
+        incident_id: incident_id.clone(),
+        grade: *grade,
+        reason: reason.clone(),
+        analyst: author,
+    }])
+}
+
+pub(crate) fn mark_duplicate(
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    incident_id: &IncidentId,
+    duplicate_of: &IncidentId,
+    reason: &Reason,
+) -> Result<Vec<Event>, DomainError> {
+    actor.require_any(ANALYSTS, "marking a duplicate")?;
+    let incident = monitoring.incidents.get(incident_id).ok_or_else(|| unknown("incident", incident_id))?;
+    let target = monitoring.incidents.get(duplicate_of).ok_or_else(|| unknown("incident", duplicate_of))?;
+    let chained = incident.duplicate_of.is_some()
+        || target.duplicate_of.is_some()
+        || incident_id == duplicate_of
+        || monitoring.duplicates.contains_key(incident_id);
+    if chained {
+        return Err(DomainError::DuplicateChain { incident: incident_id.to_string() });
+    }
+    Ok(vec![Event::DuplicateMarked {
+        incident_id: incident_id.clone(),
+        duplicate_of: duplicate_of.clone(),
+        reason: reason.clone(),
+    }])
+}
+
+pub(crate) fn make_statement(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    statement_id: &StatementId,
+    text: &Reason,
+    incident_ids: &[IncidentId],
+    stances: &[IncidentStance],
+    agreements: &[AgreementRef],
+) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
+    let Some(party_id) = actor.party else {
+        return Err(DomainError::NeedsParty { action: "making a statement" });
+    };
+    actor.require_any(&[Role::Coordinator, Role::Monitor], "making a statement")?;
+    require_new(monitoring.statements.contains_key(statement_id), "statement", statement_id)?;
+    require_list("incident_ids", incident_ids, 0, LIST_LEN_MAX)?;
+    for incident_id in incident_ids {
+        require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
+    }
+    require_list("stances", stances, 0, LIST_LEN_MAX)?;
+    require_list("agreements", agreements, 0, LIST_LEN_MAX)?;
+    for stance in stances {
+        require_known(monitoring.incidents.contains_key(stance.incident_id()), "incident", stance.incident_id())?;
+        if let crate::monitoring::model::IncidentStance::Accuses { force_id, .. } = stance {
+            require_known(coordination.forces.contains_key(force_id), "force", force_id)?;
+        }
+    }
+    for reference in agreements {
+        let agreement = coordination
+            .agreements
+            .get(&reference.agreement_id)
+            .ok_or_else(|| unknown("agreement", &reference.agreement_id))?;
+        if agreement.version(reference.version).is_none() {
+            return Err(DomainError::UnknownVersion {
+                agreement: reference.agreement_id.to_string(),
+                version: reference.version,
+            });
+        }
+    }
+    Ok(vec![Event::StatementMade {
+        statement_id: statement_id.clone(),
+        party_id: Some(party_id.clone()),
+        author,
+        text: text.clone(),
+        incident_ids: incident_ids.to_vec(),
+        stances: stances.to_vec(),
+        agreements: agreements.to_vec(),
+    }])
+}
+
+pub(crate) fn estimate_population(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    estimate_id: &EstimateId,
+    zone_id: &ZoneId,
+    kind: &EstimateKind,
+    min: &u32,
+    max: &u32,
+    as_of: &Timestamp,
+    source: &Name,
+) -> Result<Vec<Event>, DomainError> {
+    actor.require_any(OBSERVERS, "estimating a population")?;
+    require_new(monitoring.estimates.contains_key(estimate_id), "estimate", estimate_id)?;
+    require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
+    if min > max {
+        return Err(DomainError::RangeInverted { field: "min", min: u64::from(*min), max: u64::from(*max) });
+    }
+    Ok(vec![Event::PopulationEstimated {
+        estimate_id: estimate_id.clone(),
+        zone_id: zone_id.clone(),
+        kind: *kind,
+        min: *min,
+        max: *max,
+        as_of: *as_of,
+        source: source.clone(),
+    }])
+}
+
+pub(crate) fn record_passage(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    passage_id: &PassageId,
+    corridor_id: &CorridorId,
+    group: &Group,
+    direction: &Direction,
+    people: &u32,
+    vehicles: &u32,
+    observed: &When,
+) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
+    actor.require_any(OBSERVERS, "recording a passage")?;
+    require_new(monitoring.passages.contains_key(passage_id), "passage", passage_id)?;
+    require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
+    check_when(observed)?;
+    Ok(vec![Event::PassageRecorded {
+        passage_id: passage_id.clone(),
+        corridor_id: corridor_id.clone(),
+        group: *group,
+        direction: *direction,
+        people: *people,
+        vehicles: *vehicles,
+        observed: *observed,
+        observer: author,
+    }])
+}
+
+pub(crate) fn report_total(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    total_id: &TotalId,
+    scope: &TotalScope,
+    evacuated: &u32,
+    as_of: &Timestamp,
+    source: &Name,
+) -> Result<Vec<Event>, DomainError> {
+    actor.require_any(REPORTERS, "reporting a total")?;
+    require_new(monitoring.totals.contains_key(total_id), "total", total_id)?;
+    if scope.corridor_id.is_none() && scope.zone_id.is_none() {
+        return Err(DomainError::Empty { field: "scope" });
+    }
+    if let Some(corridor_id) = &scope.corridor_id {
+        require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
+    }
+    if let Some(zone_id) = &scope.zone_id {
+        require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
+    }
+    Ok(vec![Event::TotalReported {
+        total_id: total_id.clone(),
+        scope: scope.clone(),
+        evacuated: *evacuated,
+        as_of: *as_of,
+        source: source.clone(),
+    }])
+}
+
+pub(crate) fn schedule_convoy(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    convoy_id: &ConvoyId,
+    corridor_id: &CorridorId,
+    buses: &u32,
+    ambulances: &u32,
+    departs_at: &Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    actor.require_any(&[Role::Coordinator, Role::Monitor], "scheduling a convoy")?;
+    require_new(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
+    require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
+    Ok(vec![Event::ConvoyScheduled {
+        convoy_id: convoy_id.clone(),
+        corridor_id: corridor_id.clone(),
+        buses: *buses,
+        ambulances: *ambulances,
+        departs_at: *departs_at,
+    }])
+}
+
+pub(crate) fn update_convoy(
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    convoy_id: &ConvoyId,
+    status: &ConvoyStatus,
+    note: &Option<Reason>,
+) -> Result<Vec<Event>, DomainError> {
+    actor.require_any(&[Role::Coordinator, Role::Monitor], "updating a convoy")?;
+    require_known(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
+    Ok(vec![Event::ConvoyUpdated { convoy_id: convoy_id.clone(), status: *status, note: note.clone() }])
+}
+
+pub(crate) fn notify_humanitarian(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    notification_id: &NotificationId,
+    notified: &Notified,
+    party_ids: &[PartyId],
+    deadline: &Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    let Some(party_id) = actor.party else {
+        return Err(DomainError::NeedsParty { action: "notifying a humanitarian site or movement" });
+    };
+    actor.require_any(&[Role::Coordinator, Role::Monitor], "notifying a humanitarian site or movement")?;
+    require_new(monitoring.notifications.contains_key(notification_id), "notification", notification_id)?;
+    require_list("party_ids", party_ids, 1, LIST_LEN_MAX)?;
+    for id in party_ids {
+        require_known(coordination.parties.contains_key(id), "party", id)?;
+    }
+    match notified {
+        Notified::Site { radius_m, .. } => check_metres("radius_m", *radius_m, HALF_WIDTH_M_MAX)?,
+        Notified::Movement { half_width_m, convoy_id, .. } => {
+            check_metres("half_width_m", *half_width_m, HALF_WIDTH_M_MAX)?;
+            if let Some(convoy_id) = convoy_id {
+                require_known(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
+            }
+        }
+    }
+    Ok(vec![Event::HumanitarianNotified {
+        notification_id: notification_id.clone(),
+        notified: notified.clone(),
+        party_ids: party_ids.to_vec(),
+        deadline: *deadline,
+        notified_by: Some(party_id.clone()),
+    }])
+}
+
+pub(crate) fn acknowledge_notification(
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    notification_id: &NotificationId,
+) -> Result<Vec<Event>, DomainError> {
+    let Some(party_id) = actor.party else {
+        return Err(DomainError::NeedsParty { action: "acknowledging a notification" });
+    };
+    let notification =
+        monitoring.notifications.get(notification_id).ok_or_else(|| unknown("notification", notification_id))?;
+    if !notification.party_ids.contains(party_id) {
+        return Err(DomainError::NotNotified { party: party_id.to_string() });
+    }
+    if notification.acknowledgements.iter().any(|a| &a.party_id == party_id) {
+        return Err(DomainError::AlreadyAcknowledged { party: party_id.to_string() });
+    }
+    Ok(vec![Event::NotificationAcknowledged { notification_id: notification_id.clone(), party_id: party_id.clone() }])
+}
+
+fn check_metres(field: &'static str, value: f64, max: f64) -> Result<(), DomainError> {
+    if !(value.is_finite() && (0.0..=max).contains(&value)) {
+        return Err(DomainError::OutOfRange { field, value, max });
+    }
+    Ok(())
+}
+
+fn check_location(location: &Location) -> Result<(), DomainError> {
+    check_metres("uncertainty_m", location.uncertainty_m, UNCERTAINTY_M_MAX)
+}
+
+fn check_when(when: &When) -> Result<(), DomainError> {
+    if let Some(end) = when.end {
+        if end <= when.start {
+            return Err(DomainError::WhenInverted { start: when.start.to_string(), end: end.to_string() });
+        }
+    }
+    Ok(())
+}
+
+fn check_source(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    source: &SourceReport,
+) -> Result<(), DomainError> {
+    if monitoring.source_ids.contains(&source.source_id) {
+        return Err(DomainError::SourceAgain { source_id: source.source_id.to_string() });
+    }
+    source.casualties.check()?;
+    if let Some(force_id) = &source.responsible_force_id {
+        require_known(coordination.forces.contains_key(force_id), "force", force_id)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! Alerts: messages to the parties concerned. The types only; `raise` derives them as
+//! entries apply, and delivery (stream, webhooks, CAP) is the shell's job.
+//!
+//! An alert's id is `<seq>.<n>`: derived from the log alone, so every node that replays the
+//! same entries raises the same alerts.
+
+use serde::Serialize;
+
+use crate::{
+    coordination::model::Group,
+    monitoring::model::ViolationStatus,
+    vocab::{
+        ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
+        time::Timestamp,
+    },
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum AlertKind {
+    ViolationNew,
+    ViolationChanged,
+    AgreementChanged,
+    /// A corridor opened (it was closed): `open_for` says for whom.
+    CorridorOpened,
+    /// A corridor closed (it was open).
+    CorridorClosed,
+    /// An open corridor's groups changed.
+    CorridorChanged,
+    /// A notification's deadline passed without every party's acknowledgement.
+    NotificationOverdue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Alert {
+    pub alert_id: AlertId,
+    pub seq: u64,
+    pub raised_at: Timestamp,
+    pub kind: AlertKind,
+    /// The parties it is addressed to.
+    pub parties: Vec<PartyId>,
+    pub headline: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<IncidentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitment_id: Option<CommitmentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_id: Option<NotificationId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement_id: Option<AgreementId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation_status: Option<ViolationStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corridor_id: Option<CorridorId>,
+    /// The groups a corridor is open for after the change (corridor alerts only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_for: Vec<Group>,
+    /// When what is alerted happened, where that is earlier than `raised_at` (a window
+    /// that opened, a deadline that passed, before the entry that raised the alert).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_at: Option<Timestamp>,
+}
+
+impl AlertKind {
+    /// The kind as it is serialised, for event names and CAP parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::ViolationNew => "violation_new",
+            AlertKind::ViolationChanged => "violation_changed",
+            AlertKind::AgreementChanged => "agreement_changed",
+            AlertKind::CorridorOpened => "corridor_opened",
+            AlertKind::CorridorClosed => "corridor_closed",
+            AlertKind::CorridorChanged => "corridor_changed",
+            AlertKind::NotificationOverdue => "notification_overdue",
+        }
+    }
+}
+
+/// The key of a violation in the index of those already alerted.
+pub(crate) type ViolationKey = (IncidentId, String);

@@ -1,0 +1,66 @@
+//! Applying the ledger to the projection: fold an entry's events into `State`, rebuild the
+//! index of active scopes when they can have changed, then raise the entry's alerts. The one
+//! place that runs the layers of `projection` in order.
+
+use crate::{
+    command::{Command, Context},
+    coordination::model::TruceStart,
+    event::Event,
+    projection::{
+        active_scopes::{changes_active_scopes, ActiveScopes},
+        state::State,
+    },
+    vocab::time::Timestamp,
+};
+
+impl State {
+    /// Folds one ledger entry: records the nonce, applies its events in order, and raises
+    /// the alerts they cause.
+    pub fn apply(&mut self, context: &Context, command: &Command, events: &[Event]) {
+        assert!(context.seq == self.entries_count, "entries are applied in sequence");
+        self.nonces.insert((context.signer.clone(), command.nonce.clone()));
+        for event in events {
+            self.schedule_instants_of(event);
+            self.fold(context.accepted_at, event);
+        }
+        // Once per entry, before its alerts ask for violations.
+        if events.iter().any(changes_active_scopes) {
+            self.active_scopes = ActiveScopes::build(&self.coordination);
+        }
+        self.raise_alerts(context, events);
+        self.entries_count += 1;
+    }
+
+    /// Folds one event outside any entry (tests and tools). Total: events come from
+    /// `decide`, which checked everything.
+    pub fn evolve(&mut self, at: Timestamp, event: &Event) {
+        self.schedule_instants_of(event);
+        self.fold(at, event);
+        if changes_active_scopes(event) {
+            self.active_scopes = ActiveScopes::build(&self.coordination);
+        }
+    }
+
+    /// Adds the instants at which the event's facts may change something by time alone.
+    fn schedule_instants_of(&mut self, event: &Event) {
+        match event {
+            Event::VersionProposed { terms, .. } => {
+                for corridor in &terms.corridors {
+                    for opening in &corridor.windows {
+                        self.schedule.extend([opening.window.start(), opening.window.end()]);
+                    }
+                }
+                if let Some(truce) = &terms.truce {
+                    if let TruceStart::At { at } = truce.start {
+                        self.schedule.insert(at);
+                    }
+                    self.schedule.extend(truce.end);
+                }
+            }
+            Event::HumanitarianNotified { deadline, .. } => {
+                self.schedule.insert(*deadline);
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The projection: `State`, the fold of every entry of the ledger, and what is derived from
+//! it: the index of active commitments' scopes, grades and violations, and the alerts each
+//! entry raises.
+//!
+//! Layered so that nothing imports upward: `alert` and `active_scopes` know nothing of
+//! `State` (the index is built from the coordination record alone); `state` holds the facts
+//! and the places for what is derived; `verification` and `raise` read the state; `apply`
+//! is the one place that runs them in order after each entry.
+
+pub(crate) mod active_scopes;
+pub(crate) mod alert;
+mod apply;
+pub(crate) mod decide;
+mod raise;
+pub(crate) mod state;
+pub(crate) mod verification;

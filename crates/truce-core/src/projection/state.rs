@@ -1,0 +1,151 @@
+//! `State`: everything the ledger's events have established so far, with the time each fact
+//! became true, so that status can be asked "as of" any instant; and the places where what
+//! is derived from it is kept (the index of active scopes, the alerts raised).
+//!
+//! The facts are folded here (`State::fold`, one event); running the derivations after an
+//! entry is `apply`'s, one layer up, so that this file depends on nothing that reads it.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    ops::Bound,
+};
+
+use crate::{
+    access::{Account, Role},
+    command::Genesis,
+    coordination::{model::Group, record::Coordination},
+    event::Event,
+    monitoring::{model::ViolationStatus, record::Monitoring},
+    projection::{
+        active_scopes::ActiveScopes,
+        alert::{Alert, ViolationKey},
+    },
+    vocab::{
+        ids::{AccountId, CorridorId, Nonce, PublicKeyText},
+        time::Timestamp,
+    },
+};
+
+/// Everything known, folded from the ledger.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    pub genesis: Option<Genesis>,
+    pub entries_count: u64,
+    pub accounts: BTreeMap<AccountId, Account>,
+    pub coordination: Coordination,
+    pub monitoring: Monitoring,
+    /// Every alert raised so far, in ledger order.
+    pub alerts: Vec<Alert>,
+    pub(crate) alerted_violations: BTreeMap<ViolationKey, ViolationStatus>,
+    /// The groups each corridor was last alerted as open for (absent: closed).
+    pub(crate) alerted_corridors: BTreeMap<CorridorId, Vec<Group>>,
+    /// Instants at which the passing of time alone may change what is alerted: corridor
+    /// windows, truce starts and ends, notification deadlines. Only grows; an instant that
+    /// turns out to change nothing costs one status evaluation.
+    pub(crate) schedule: BTreeSet<Timestamp>,
+    /// The acceptance time of the latest entry: what fell due up to it has been alerted.
+    pub time_checked_until: Option<Timestamp>,
+    pub(crate) keys: HashMap<PublicKeyText, AccountId>,
+    pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
+    /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
+    /// the coordination record and rebuilt when an event can change it.
+    pub(crate) active_scopes: ActiveScopes,
+}
+
+impl State {
+    /// A view for answering monitoring questions as of `at`: the monitoring record as it
+    /// stood then (`Monitoring::as_of`) beside the agreements, zones and forces as they
+    /// are. Statuses at an instant already count only facts recorded by that instant, so
+    /// the violations of incidents before `at` are what they were at `at`; for an incident
+    /// reported as lasting past `at`, agreement facts recorded after `at` still shape the
+    /// part after it. Not a state to apply entries to: it has no nonces, keys or alerts.
+    pub fn as_of(&self, at: Timestamp) -> State {
+        State {
+            genesis: self.genesis.clone(),
+            entries_count: self.entries_count,
+            accounts: self.accounts.clone(),
+            coordination: self.coordination.clone(),
+            monitoring: self.monitoring.as_of(at),
+            time_checked_until: self.time_checked_until,
+            active_scopes: self.active_scopes.clone(),
+            ..State::default()
+        }
+    }
+
+    /// The first scheduled instant after the log's time, if any: when a `mark_time` will
+    /// next have something to do.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        let after = self.time_checked_until?;
+        self.schedule.range((Bound::Excluded(after), Bound::Unbounded)).next().copied()
+    }
+
+    /// The scheduled instants in `(after, until]`, in order.
+    pub(crate) fn due_between(&self, after: Timestamp, until: Timestamp) -> impl Iterator<Item = Timestamp> + '_ {
+        let range = (after < until).then(|| self.schedule.range((Bound::Excluded(after), Bound::Included(until))));
+        range.into_iter().flatten().copied()
+    }
+
+    /// The account a public key is registered to.
+    pub fn account_of_key(&self, key: &PublicKeyText) -> Option<&Account> {
+        self.keys.get(key).and_then(|id| self.accounts.get(id))
+    }
+
+    pub fn nonce_used(&self, key: &PublicKeyText, nonce: &Nonce) -> bool {
+        self.nonces.contains(&(key.clone(), nonce.clone()))
+    }
+
+    /// Folds one event into the record, leaving what is derived from it to the caller.
+    ///
+    /// # Panics
+    /// When no part of the projection takes the event, or the event names a record that
+    /// does not exist: `decide` made the event, so either is a bug, and going on would
+    /// silently diverge from the log.
+    pub(crate) fn fold(&mut self, at: Timestamp, event: &Event) {
+        let folded = match event {
+            Event::LogStarted(genesis) => {
+                self.genesis = Some(genesis.clone());
+                self.insert_account(Account {
+                    account_id: genesis.operator_account_id.clone(),
+                    party_id: None,
+                    name: genesis.operator_name.clone(),
+                    roles: vec![Role::Operator],
+                    public_keys: vec![genesis.operator_public_key.clone()],
+                    registered_at: at,
+                });
+                true
+            }
+            Event::AccountRegistered { account_id, party_id, name, roles, public_key } => {
+                self.insert_account(Account {
+                    account_id: account_id.clone(),
+                    party_id: party_id.clone(),
+                    name: name.clone(),
+                    roles: roles.clone(),
+                    public_keys: vec![public_key.clone()],
+                    registered_at: at,
+                });
+                true
+            }
+            Event::AccountKeyAdded { account_id, public_key } => {
+                self.keys.insert(public_key.clone(), account_id.clone());
+                let account = self.accounts.get_mut(account_id).expect("decide checked that the account exists");
+                account.public_keys.push(public_key.clone());
+                true
+            }
+            // Its effect, the log's time moving on, is the alerts', as for every entry.
+            Event::TimeMarked {} => true,
+            // Each part's `evolve` matches every event exhaustively and takes only its own.
+            coordination_or_monitoring => {
+                self.coordination.evolve(at, coordination_or_monitoring)
+                    || self.monitoring.evolve(at, coordination_or_monitoring)
+            }
+        };
+        assert!(folded, "every event belongs to one part of the projection");
+    }
+
+    fn insert_account(&mut self, account: Account) {
+        for key in &account.public_keys {
+            self.keys.insert(key.clone(), account.account_id.clone());
+        }
+        self.accounts.insert(account.account_id.clone(), account);
+    }
+}
