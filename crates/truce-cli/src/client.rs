@@ -1,12 +1,15 @@
 //! Signing commands and sending them to a truce server, as any client would.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail};
 use rand::RngCore;
 use serde_json::{json, Value};
 use truce_core::{AccountId, PartyId, Timestamp};
 use truce_ledger::{sign_command, SecretKey};
+use truce_store::Clock;
+
+use crate::ids::{fill_missing_ids, Filled};
 
 /// Seconds to wait for a reply before giving up.
 pub const REQUEST_TIMEOUT_S: u64 = 30;
@@ -36,6 +39,24 @@ pub fn command(signer: &Signer, body: Value, issued_at: Timestamp) -> Value {
     })
 }
 
+/// The command to sign for what a file holds: a whole command (with a `body`) as it is, or
+/// a command body (with a `type`) with the signer's author and party, `issued_at` from
+/// `clock` and a fresh nonce. Either way, the ids of records the body creates are filled in
+/// where missing (see `ids`); the ids filled in are returned.
+pub fn command_from(value: Value, signer: &Signer, clock: &dyn Clock) -> anyhow::Result<(Value, Vec<Filled>)> {
+    match value {
+        Value::Object(mut command) if command.contains_key("body") => {
+            let filled = command.get_mut("body").map(fill_missing_ids).unwrap_or_default();
+            Ok((Value::Object(command), filled))
+        }
+        mut body if body.get("type").is_some() => {
+            let filled = fill_missing_ids(&mut body);
+            Ok((command(signer, body, clock.now()), filled))
+        }
+        _ => bail!("neither a command body (with a \"type\") nor a whole command (with a \"body\")"),
+    }
+}
+
 /// The request body of `POST /api/v1/commands`.
 pub fn sign(signer: &Signer, command: Value) -> anyhow::Result<Value> {
     let signature =
@@ -58,7 +79,8 @@ impl Client {
         Ok(Client { base_url: base_url.trim_end_matches('/').to_owned(), http })
     }
 
-    /// Posts a signed command; a refusal becomes an error carrying the problem's detail.
+    /// Posts a signed command; a refusal becomes an error carrying the problem's title,
+    /// detail, type and field.
     pub fn submit(&self, signed: &Value) -> anyhow::Result<Value> {
         let url = format!("{}/api/v1/commands", self.base_url);
         let response = self
@@ -70,9 +92,7 @@ impl Client {
         let status = response.status();
         let body: Value = response.json().unwrap_or(Value::Null);
         if !status.is_success() {
-            let detail = body["detail"].as_str().unwrap_or("no detail given");
-            let kind = body["type"].as_str().unwrap_or("unknown problem");
-            bail!("the server refused the command ({status}, {kind}): {detail}");
+            bail!("the server refused the command: {}", refusal(status, &body));
         }
         Ok(body)
     }
@@ -92,5 +112,39 @@ impl Client {
             bail!("GET {path} answered {}", response.status());
         }
         Ok(response.text()?)
+    }
+}
+
+/// A problem+json reply in one line: `Title: detail (422, /problems/kind, field code)`.
+fn refusal(status: reqwest::StatusCode, problem: &Value) -> String {
+    let detail = problem["detail"].as_str().unwrap_or("no detail given");
+    let mut about = vec![status.as_u16().to_string(), problem["type"].as_str().unwrap_or("unknown problem").to_owned()];
+    if let Some(field) = problem["field"].as_str() {
+        about.push(format!("field {field}"));
+    }
+    match problem["title"].as_str() {
+        Some(title) => format!("{title}: {detail} ({})", about.join(", ")),
+        None => format!("{detail} ({})", about.join(", ")),
+    }
+}
+
+/// The server's clock, read once and run on from there in real time: `issued_at` must be
+/// within `ISSUED_AT_SKEW_S_MAX` of the server's clock, which need not be this machine's
+/// (a demo server runs on its scenario's clock).
+pub struct ServerClock {
+    at: Timestamp,
+    since: Instant,
+}
+
+impl ServerClock {
+    pub fn read(client: &Client) -> anyhow::Result<ServerClock> {
+        Ok(ServerClock { at: client.server_now()?, since: Instant::now() })
+    }
+}
+
+impl Clock for ServerClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = chrono::Duration::from_std(self.since.elapsed()).unwrap_or_default();
+        Timestamp::from_datetime(self.at.as_datetime() + elapsed)
     }
 }

@@ -5,6 +5,7 @@ mod batch_match;
 mod client;
 mod datadir;
 mod demo;
+mod ids;
 mod serve;
 
 use std::{
@@ -15,14 +16,18 @@ use std::{
     sync::Arc,
 };
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{anyhow, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{AccountId, Command, CommandBody, Genesis, Name, Nonce, PartyId, PublicKeyText};
 use truce_ledger::{sign_command, SecretKey, Verifier};
 use truce_store::{verify_log, Clock, Submission, SystemClock};
 
-use crate::{client::Signer, datadir::DataDir};
+use crate::{
+    client::{Client, ServerClock, Signer},
+    datadir::DataDir,
+    ids::Filled,
+};
 
 #[derive(Parser)]
 #[command(name = "truce", version, about = "Signed, verifiable coordination of ceasefires and safe-passage corridors")]
@@ -66,6 +71,10 @@ enum Commands {
         command: KeysCommand,
     },
     /// Sign a command with a key and send it to a server.
+    ///
+    /// Where the body leaves out the id of a record it creates (the `party_id` of a
+    /// `register_party`, the `corridor_id` of a corridor in proposed terms, ...), a fresh
+    /// UUIDv7 is filled in and printed to stderr as `filled <path> = <id>`.
     Submit {
         /// A JSON file holding a command body (with its `type`), or a whole command.
         file: PathBuf,
@@ -219,26 +228,26 @@ pub fn init(path: &Path, origin: &str, clock: Arc<dyn Clock>) -> anyhow::Result<
 fn submit(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &str) -> anyhow::Result<()> {
     let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let signer = Signer {
+    let signer = signer(key, author, party)?;
+    let client = Client::new(server)?;
+    let clock = ServerClock::read(&client)?;
+    let (command, filled) = client::command_from(value, &signer, &clock).with_context(|| file.display().to_string())?;
+    for Filled { path, id } in filled {
+        eprintln!("filled {path} = {id}");
+    }
+    let signed = client::sign(&signer, command)?;
+    let receipt = client.submit(&signed)?;
+    println!("{}", serde_json::to_string_pretty(&receipt)?);
+    Ok(())
+}
+
+/// The signer of `--key`, `--author` and `--party`.
+fn signer(key: &Path, author: &str, party: Option<&str>) -> anyhow::Result<Signer> {
+    Ok(Signer {
         key: datadir::read_secret_key(key)?,
         author: AccountId::parse(author).map_err(|err| anyhow!("--author: {err}"))?,
         party: party.map(PartyId::parse).transpose().map_err(|err| anyhow!("--party: {err}"))?,
-    };
-    let command = match value.get("body") {
-        // A whole command: sign it as it is.
-        Some(_) => value,
-        None if value.get("type").is_some() => {
-            // `issued_at` must be close to the server's clock, which for a demo server is
-            // its scenario's clock, so it is read from the server rather than this machine.
-            let issued_at = client::Client::new(server)?.server_now()?;
-            client::command(&signer, value, issued_at)
-        }
-        None => bail!("{} holds neither a command body (with a \"type\") nor a whole command", file.display()),
-    };
-    let signed = client::sign(&signer, command)?;
-    let receipt = client::Client::new(server)?.submit(&signed)?;
-    println!("{}", serde_json::to_string_pretty(&receipt)?);
-    Ok(())
+    })
 }
 
 fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyhow::Result<ExitCode> {

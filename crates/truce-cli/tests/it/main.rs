@@ -1,2 +1,4 @@
 mod batch_match;
 mod crash;
+mod submit;
+mod support;

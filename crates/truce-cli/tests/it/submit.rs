@@ -1,0 +1,167 @@
+//! `truce submit` against a real `truce serve`: ids filled in where a body leaves them out.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::Output,
+};
+
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use truce_core::{AgreementId, CommitmentId, CorridorId, PartyId, ZoneId};
+
+use crate::support::{get_text, http_client, path_str, run_truce, truce_output, Server};
+
+/// A fresh data directory served by `truce serve`, and its operator account.
+struct Log {
+    root: TempDir,
+    server: Server,
+    operator_id: String,
+}
+
+impl Log {
+    fn start() -> Log {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let data = root.path().join("data");
+        run_truce(&["init", "--data", path_str(&data), "--origin", "submit.test/log"]);
+        let config: Value =
+            serde_json::from_str(&fs::read_to_string(data.join("truce.json")).expect("truce.json")).expect("JSON");
+        let operator_id = config["operator_account_id"].as_str().expect("operator_account_id").to_owned();
+        let server = Server::start(&data, &root.path().join("server.log"));
+        Log { root, server, operator_id }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        fs::write(&path, text).expect("writing a test file");
+        path
+    }
+
+    /// Runs `truce <command> FILE` as `key` and `author` (and `party`), against this server.
+    fn run(&self, command: &str, file: &Path, key: &Path, author: &str, party: Option<&str>, extra: &[&str]) -> Output {
+        let mut args = vec![command, path_str(file), "--key", path_str(key), "--author", author];
+        args.extend(["--server", self.server.base_url.as_str()]);
+        if let Some(party) = party {
+            args.extend(["--party", party]);
+        }
+        args.extend(extra);
+        truce_output(&args)
+    }
+
+    fn as_operator(&self, command: &str, file: &Path, extra: &[&str]) -> Output {
+        let key = self.root.path().join("data/operator.key");
+        self.run(command, file, &key, &self.operator_id, None, extra)
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let text = get_text(&http_client(), &format!("{}{path}", self.server.base_url));
+        serde_json::from_str(&text).expect("a JSON reply")
+    }
+
+    /// The number of entries in the log, genesis included.
+    fn size(&self) -> u64 {
+        let note = get_text(&http_client(), &format!("{}/api/v1/ledger/checkpoint", self.server.base_url));
+        note.lines().nth(1).expect("a tree size line").parse().expect("a tree size")
+    }
+}
+
+fn succeeded(output: &Output) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "truce failed with {}:\n{stdout}\n{stderr}", output.status);
+    (stdout, stderr)
+}
+
+/// The ids `truce` reported filling in, from its `filled <path> = <id>` lines, in order.
+fn filled(stderr: &str) -> Vec<(String, String)> {
+    stderr
+        .lines()
+        .filter_map(|line| line.split_once("filled "))
+        .map(|(_, rest)| {
+            let (path, id) = rest.split_once(" = ").expect("filled <path> = <id>");
+            (path.to_owned(), id.trim().to_owned())
+        })
+        .collect()
+}
+
+fn names<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array().expect("a list").iter().map(|item| item[field].as_str().expect("a string")).collect()
+}
+
+#[test]
+fn submit_fills_in_the_ids_of_new_records_and_the_server_accepts_them() {
+    let log = Log::start();
+    let party =
+        log.write("party.json", r#"{"type": "register_party", "code": "RU", "name": "Russia", "kind": "state"}"#);
+    let (stdout, stderr) = succeeded(&log.as_operator("submit", &party, &[]));
+    let ids = filled(&stderr);
+    assert_eq!(ids.len(), 1, "{stderr}");
+    assert_eq!(ids[0].0, "party_id");
+    let party_id = PartyId::parse(&ids[0].1).expect("a UUIDv7").to_string();
+    let receipt: Value = serde_json::from_str(&stdout).expect("the receipt is JSON");
+    assert_eq!(receipt["seq"], 1);
+    let parties = log.get("/api/v1/parties");
+    assert_eq!(names(&parties["items"], "party_id"), [party_id.as_str()], "{parties}");
+
+    let zone = log.write(
+        "zone.json",
+        r#"{"type": "define_zone", "code": "EA", "name": "East Aleppo", "kind": "besieged_area",
+            "boundary": {"type": "Polygon", "coordinates":
+                [[[37.14, 36.17], [37.20, 36.17], [37.20, 36.22], [37.14, 36.22], [37.14, 36.17]]]}}"#,
+    );
+    let (_, stderr) = succeeded(&log.as_operator("submit", &zone, &[]));
+    let ids = filled(&stderr);
+    assert_eq!(ids.iter().map(|(path, _)| path.as_str()).collect::<Vec<_>>(), ["zone_id"]);
+    let zone_id = ZoneId::parse(&ids[0].1).expect("a UUIDv7").to_string();
+
+    // A coordinator for the party proposes terms with a corridor and a commitment, all new.
+    let ru_key = log.path("ru.key");
+    let public_key = run_truce(&["keys", "new", "--out", path_str(&ru_key)]).trim().to_owned();
+    let account = json!({"type": "register_account", "party_id": party_id, "name": "Russian liaison",
+                         "roles": ["coordinator"], "public_key": public_key});
+    let account = log.write("account.json", &account.to_string());
+    let (_, stderr) = succeeded(&log.as_operator("submit", &account, &[]));
+    let ids = filled(&stderr);
+    assert_eq!(ids.iter().map(|(path, _)| path.as_str()).collect::<Vec<_>>(), ["account_id"], "not the party_id");
+    let account_id = ids[0].1.clone();
+
+    let proposal = json!({
+        "type": "propose_agreement",
+        "title": "Corridors for leaving East Aleppo",
+        "terms": {
+            "corridors": [{
+                "code": "EA-1", "name": "al-Sukkari to Ramouseh",
+                "route": {"type": "LineString", "coordinates": [[37.15, 36.178], [37.11, 36.165]]},
+                "half_width_m": 400.0, "origin_zone_id": zone_id,
+                "destination": {"name": "Western countryside"}, "groups": ["civilians"], "windows": []
+            }],
+            "commitments": [{
+                "party_id": party_id, "kind": "no_attack", "scope": {"zone": zone_id},
+                "text": "No attack on East Aleppo."
+            }],
+            "signatories": [party_id],
+        },
+    });
+    let proposal = log.write("proposal.json", &proposal.to_string());
+    let (stdout, stderr) = succeeded(&log.run("submit", &proposal, &ru_key, &account_id, Some(&party_id), &[]));
+    let ids = filled(&stderr);
+    let paths: Vec<&str> = ids.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(paths, ["agreement_id", "terms.corridors[0].corridor_id", "terms.commitments[0].commitment_id"]);
+    let agreement_id = AgreementId::parse(&ids[0].1).expect("a UUIDv7").to_string();
+    let corridor_id = CorridorId::parse(&ids[1].1).expect("a UUIDv7").to_string();
+    let commitment_id = CommitmentId::parse(&ids[2].1).expect("a UUIDv7").to_string();
+    let receipt: Value = serde_json::from_str(&stdout).expect("the receipt is JSON");
+    assert_eq!(receipt["seq"], 4);
+
+    let agreements = log.get("/api/v1/agreements");
+    assert_eq!(names(&agreements["items"], "agreement_id"), [agreement_id.as_str()], "{agreements}");
+    let corridors = log.get("/api/v1/corridors");
+    assert_eq!(names(&corridors["items"], "corridor_id"), [corridor_id.as_str()], "{corridors}");
+    let commitments = log.get("/api/v1/commitments");
+    assert_eq!(names(&commitments["items"], "commitment_id"), [commitment_id.as_str()], "{commitments}");
+    assert_eq!(log.size(), 5);
+}
