@@ -53,7 +53,50 @@ pub fn command_from(value: Value, signer: &Signer, clock: &dyn Clock) -> anyhow:
             let filled = fill_missing_ids(&mut body);
             Ok((command(signer, body, clock.now()), filled))
         }
-        _ => bail!("neither a command body (with a \"type\") nor a whole command (with a \"body\")"),
+        _ => bail!(NOT_A_COMMAND),
+    }
+}
+
+/// Why a value is not something `command_from` takes.
+pub const NOT_A_COMMAND: &str = "neither a command body (with a \"type\") nor a whole command (with a \"body\")";
+
+/// Whether `command_from` takes `value`.
+pub fn holds_command(value: &Value) -> bool {
+    value.get("body").is_some() || value.get("type").is_some()
+}
+
+/// The commands of a file accepted so far: how many, and the seq of the last.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub accepted: usize,
+    pub last_seq: Option<u64>,
+}
+
+impl Tally {
+    pub fn add(&mut self, receipt: &Value) {
+        self.accepted += 1;
+        self.last_seq = receipt["seq"].as_u64().or(self.last_seq);
+    }
+
+    /// What was accepted before a refusal, for its message.
+    pub fn before_refusal(&self) -> String {
+        match (self.accepted, self.last_seq) {
+            (0, _) => "nothing before it was accepted".to_owned(),
+            (1, Some(seq)) => format!("1 command before it was accepted, as seq {seq}"),
+            (accepted, Some(seq)) => format!("{accepted} commands before it were accepted, the last as seq {seq}"),
+            (accepted, None) => format!("{accepted} commands before it were accepted"),
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.accepted == 1 { "" } else { "s" };
+        write!(f, "accepted {} command{plural}", self.accepted)?;
+        match self.last_seq {
+            Some(seq) => write!(f, ", last seq {seq}"),
+            None => Ok(()),
+        }
     }
 }
 

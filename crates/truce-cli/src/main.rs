@@ -6,6 +6,7 @@ mod client;
 mod datadir;
 mod demo;
 mod ids;
+mod lines;
 mod serve;
 
 use std::{
@@ -16,7 +17,7 @@ use std::{
     sync::Arc,
 };
 
-use anyhow::{anyhow, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{AccountId, Command, CommandBody, Genesis, Name, Nonce, PartyId, PublicKeyText};
@@ -27,6 +28,7 @@ use crate::{
     client::{Client, ServerClock, Signer},
     datadir::DataDir,
     ids::Filled,
+    lines::Progress,
 };
 
 #[derive(Parser)]
@@ -76,8 +78,13 @@ enum Commands {
     /// `register_party`, the `corridor_id` of a corridor in proposed terms, ...), a fresh
     /// UUIDv7 is filled in and printed to stderr as `filled <path> = <id>`.
     Submit {
-        /// A JSON file holding a command body (with its `type`), or a whole command.
+        /// A JSON file holding a command body (with its `type`), or a whole command; or, if
+        /// its name ends in `.jsonl` or with `--lines`, one of either per line, sent in order
+        /// until one is refused (blank lines and lines starting with `#` are skipped).
         file: PathBuf,
+        /// Read FILE as JSON lines, whatever its name.
+        #[arg(long)]
+        lines: bool,
         /// The secret key file to sign with.
         #[arg(long)]
         key: PathBuf,
@@ -178,8 +185,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", key.public_key().to_base64());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Submit { file, key, author, party, server } => {
-            submit(&file, &key, &author, party.as_deref(), &server)?;
+        Commands::Submit { file, lines, key, author, party, server } => {
+            if lines || file.extension().is_some_and(|ext| ext == "jsonl") {
+                submit_lines(&file, &key, &author, party.as_deref(), &server)?;
+            } else {
+                submit(&file, &key, &author, party.as_deref(), &server)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Commands::Verify { data, checkpoint, log_key } => verify(&data, checkpoint.as_deref(), log_key.as_deref()),
@@ -238,6 +249,25 @@ fn submit(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &s
     let signed = client::sign(&signer, command)?;
     let receipt = client.submit(&signed)?;
     println!("{}", serde_json::to_string_pretty(&receipt)?);
+    Ok(())
+}
+
+/// Submits each line of a JSON-lines file in order, stopping at the first refusal.
+fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &str) -> anyhow::Result<()> {
+    let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let commands = lines::parse(&text).with_context(|| file.display().to_string())?;
+    if commands.is_empty() {
+        bail!("{} holds no commands", file.display());
+    }
+    let signer = signer(key, author, party)?;
+    let client = Client::new(server)?;
+    let clock = ServerClock::read(&client)?;
+    let tally = lines::submit_all(commands, &client, &signer, &clock, |progress| match progress {
+        Progress::Filled { line, filled } => eprintln!("line {line}: filled {} = {}", filled.path, filled.id),
+        Progress::Accepted { line, receipt } => println!("line {line}: seq {}", receipt["seq"]),
+    })
+    .with_context(|| file.display().to_string())?;
+    println!("{tally}");
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! `truce submit` against a real `truce serve`: ids filled in where a body leaves them out.
+//! `truce submit` against a real `truce serve`: ids filled in where a body leaves them out,
+//! and files of commands as JSON lines.
 
 use std::{
     fs,
@@ -74,6 +75,13 @@ fn succeeded(output: &Output) -> (String, String) {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "truce failed with {}:\n{stdout}\n{stderr}", output.status);
     (stdout, stderr)
+}
+
+fn failed(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "truce succeeded where it should fail:\n{stdout}\n{stderr}");
+    stderr
 }
 
 /// The ids `truce` reported filling in, from its `filled <path> = <id>` lines, in order.
@@ -164,4 +172,70 @@ fn submit_fills_in_the_ids_of_new_records_and_the_server_accepts_them() {
     let commitments = log.get("/api/v1/commitments");
     assert_eq!(names(&commitments["items"], "commitment_id"), [commitment_id.as_str()], "{commitments}");
     assert_eq!(log.size(), 5);
+}
+
+fn party_line(code: &str) -> String {
+    json!({"type": "register_party", "code": code, "name": format!("Party {code}"), "kind": "state"}).to_string()
+}
+
+#[test]
+fn a_json_lines_file_with_a_line_that_is_not_json_is_named_and_nothing_is_sent() {
+    let log = Log::start();
+    let text =
+        format!("# parties\n{}\n{{\"type\": \"register_party\", \"code\": \n{}\n", party_line("A"), party_line("B"));
+    let file = log.write("parties.jsonl", &text);
+    let stderr = failed(&log.as_operator("submit", &file, &[]));
+    assert!(stderr.contains("parties.jsonl: line 3: not JSON: "), "{stderr}");
+    assert_eq!(log.size(), 1, "nothing is sent from a file with a bad line");
+}
+
+#[test]
+fn a_json_lines_file_is_sent_in_order_until_a_refusal_named_by_its_line() {
+    let log = Log::start();
+    let text = [
+        "# two parties, then one whose code is taken".to_owned(),
+        party_line("A"),
+        String::new(),
+        party_line("B"),
+        "  # comments and blank lines count as lines".to_owned(),
+        "   ".to_owned(),
+        party_line("A"),
+        party_line("C"),
+    ]
+    .join("\n");
+    let file = log.write("parties.jsonl", &text);
+    let output = log.as_operator("submit", &file, &[]);
+    let stderr = failed(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stderr.contains("parties.jsonl: line 7: the server refused the command: Duplicate: "), "{stderr}");
+    assert!(stderr.contains("2 commands before it were accepted, the last as seq 2"), "{stderr}");
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["line 2: seq 1", "line 4: seq 2"], "{stdout}");
+    let ids = filled(&stderr);
+    assert!(stderr.contains("line 2: filled party_id = "), "{stderr}");
+    assert_eq!(ids.len(), 3, "lines 2, 4 and 7 had ids filled in, line 8 was never reached: {stderr}");
+    let parties = log.get("/api/v1/parties");
+    let mut codes = names(&parties["items"], "code");
+    codes.sort_unstable();
+    assert_eq!(codes, ["A", "B"], "nothing after the refusal is sent");
+
+    // `--lines` reads any file as JSON lines; a whole command on a line is signed as it is,
+    // with the ids of its body filled in.
+    let whole = json!({
+        "party": null,
+        "author": log.operator_id,
+        "issued_at": truce_core::Timestamp::from_datetime(chrono::Utc::now()).to_string(),
+        "nonce": "0123456789abcdef0123456789abcdef",
+        "body": {"type": "register_party", "code": "D", "name": "Party D", "kind": "state"},
+    });
+    let file = log.write("more.txt", &format!("{}\n{whole}\n", party_line("C")));
+    let (stdout, stderr) = succeeded(&log.as_operator("submit", &file, &["--lines"]));
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        ["line 1: seq 3", "line 2: seq 4", "accepted 2 commands, last seq 4"]
+    );
+    let ids = filled(&stderr);
+    assert_eq!(ids.len(), 2, "{stderr}");
+    let parties = log.get("/api/v1/parties");
+    let party_d = parties["items"].as_array().expect("a list").iter().find(|p| p["code"] == "D").expect("party D");
+    assert_eq!(party_d["party_id"], ids[1].1.as_str());
 }
