@@ -7,6 +7,7 @@ mod datadir;
 mod demo;
 mod ids;
 mod lines;
+mod load;
 mod serve;
 
 use std::{
