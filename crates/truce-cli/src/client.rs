@@ -1,6 +1,9 @@
 //! Signing commands and sending them to a truce server, as any client would.
 
-use std::time::{Duration, Instant};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use anyhow::{anyhow, bail};
 use rand::RngCore;
@@ -9,7 +12,10 @@ use truce_core::{AccountId, PartyId, Timestamp};
 use truce_ledger::{sign_command, SecretKey};
 use truce_store::Clock;
 
-use crate::ids::{fill_missing_ids, Filled};
+use crate::{
+    datadir,
+    ids::{fill_missing_ids, Filled},
+};
 
 /// Seconds to wait for a reply before giving up.
 pub const REQUEST_TIMEOUT_S: u64 = 30;
@@ -20,6 +26,17 @@ pub struct Signer {
     pub key: SecretKey,
     pub author: AccountId,
     pub party: Option<PartyId>,
+}
+
+impl Signer {
+    /// The signer of `--key`, `--author` and `--party`.
+    pub fn read(key: &Path, author: &str, party: Option<&str>) -> anyhow::Result<Signer> {
+        Ok(Signer {
+            key: datadir::read_secret_key(key)?,
+            author: AccountId::parse(author).map_err(|err| anyhow!("--author: {err}"))?,
+            party: party.map(PartyId::parse).transpose().map_err(|err| anyhow!("--party: {err}"))?,
+        })
+    }
 }
 
 pub fn new_nonce() -> String {

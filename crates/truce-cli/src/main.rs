@@ -1,11 +1,12 @@
 //! `truce`: initialise a data directory, serve it, run the demo, make keys, sign and
-//! submit commands, and verify a log offline.
+//! submit commands, import files of them, verify a log offline, and match incidents offline.
 
 mod batch_match;
 mod client;
 mod datadir;
 mod demo;
 mod ids;
+mod import;
 mod lines;
 mod load;
 mod serve;
@@ -21,7 +22,7 @@ use std::{
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
-use truce_core::{AccountId, Command, CommandBody, Genesis, Name, Nonce, PartyId, PublicKeyText};
+use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
 use truce_ledger::{sign_command, SecretKey, Verifier};
 use truce_store::{verify_log, Clock, Submission, SystemClock};
 
@@ -97,6 +98,28 @@ enum Commands {
         party: Option<String>,
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         server: String,
+    },
+    /// Load a scenario file or a JSON-lines file of commands into a server, through its API.
+    Import {
+        /// A scenario (a JSON object with `steps`, like `scenarios/aleppo-2016-12-12.json`), or
+        /// commands as JSON lines, as `truce submit` takes them.
+        file: PathBuf,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The secret key file to sign with; for a scenario, the operator's, which signs its
+        /// steps `as` "operator".
+        #[arg(long)]
+        key: PathBuf,
+        /// The account the key is registered to.
+        #[arg(long)]
+        author: String,
+        /// The party the account speaks for (JSON lines only; omit for operator-only accounts).
+        #[arg(long)]
+        party: Option<String>,
+        /// For a scenario: a directory to write the new key of each of its accounts to, as
+        /// `<handle>.key` (otherwise they are not kept).
+        #[arg(long)]
+        keys_out: Option<PathBuf>,
     },
     /// Verify a log offline: every signature, hash, event and checkpoint.
     Verify {
@@ -194,6 +217,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Commands::Import { file, server, key, author, party, keys_out } => {
+            import::run(&import::Import { file, server, key, author, party, keys_out })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Commands::Verify { data, checkpoint, log_key } => verify(&data, checkpoint.as_deref(), log_key.as_deref()),
         Commands::Match { scopes, incidents, out } => {
             batch_match::run(&scopes, &incidents, &out)?;
@@ -240,7 +267,7 @@ pub fn init(path: &Path, origin: &str, clock: Arc<dyn Clock>) -> anyhow::Result<
 fn submit(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &str) -> anyhow::Result<()> {
     let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let signer = signer(key, author, party)?;
+    let signer = Signer::read(key, author, party)?;
     let client = Client::new(server)?;
     let clock = ServerClock::read(&client)?;
     let (command, filled) = client::command_from(value, &signer, &clock).with_context(|| file.display().to_string())?;
@@ -260,7 +287,7 @@ fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, serv
     if commands.is_empty() {
         bail!("{} holds no commands", file.display());
     }
-    let signer = signer(key, author, party)?;
+    let signer = Signer::read(key, author, party)?;
     let client = Client::new(server)?;
     let clock = ServerClock::read(&client)?;
     let tally = lines::submit_all(commands, &client, &signer, &clock, |progress| match progress {
@@ -270,15 +297,6 @@ fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, serv
     .with_context(|| file.display().to_string())?;
     println!("{tally}");
     Ok(())
-}
-
-/// The signer of `--key`, `--author` and `--party`.
-fn signer(key: &Path, author: &str, party: Option<&str>) -> anyhow::Result<Signer> {
-    Ok(Signer {
-        key: datadir::read_secret_key(key)?,
-        author: AccountId::parse(author).map_err(|err| anyhow!("--author: {err}"))?,
-        party: party.map(PartyId::parse).transpose().map_err(|err| anyhow!("--party: {err}"))?,
-    })
 }
 
 fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyhow::Result<ExitCode> {

@@ -1,104 +1,10 @@
 //! `truce submit` against a real `truce serve`: ids filled in where a body leaves them out,
 //! and files of commands as JSON lines.
 
-use std::{
-    fs,
-    path::{Path, PathBuf},
-    process::Output,
-};
-
 use serde_json::{json, Value};
-use tempfile::TempDir;
 use truce_core::{AgreementId, CommitmentId, CorridorId, PartyId, ZoneId};
 
-use crate::support::{get_text, http_client, path_str, run_truce, truce_output, Server};
-
-/// A fresh data directory served by `truce serve`, and its operator account.
-struct Log {
-    root: TempDir,
-    server: Server,
-    operator_id: String,
-}
-
-impl Log {
-    fn start() -> Log {
-        let root = tempfile::tempdir().expect("a temporary directory");
-        let data = root.path().join("data");
-        run_truce(&["init", "--data", path_str(&data), "--origin", "submit.test/log"]);
-        let config: Value =
-            serde_json::from_str(&fs::read_to_string(data.join("truce.json")).expect("truce.json")).expect("JSON");
-        let operator_id = config["operator_account_id"].as_str().expect("operator_account_id").to_owned();
-        let server = Server::start(&data, &root.path().join("server.log"));
-        Log { root, server, operator_id }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.root.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path(name);
-        fs::write(&path, text).expect("writing a test file");
-        path
-    }
-
-    /// Runs `truce <command> FILE` as `key` and `author` (and `party`), against this server.
-    fn run(&self, command: &str, file: &Path, key: &Path, author: &str, party: Option<&str>, extra: &[&str]) -> Output {
-        let mut args = vec![command, path_str(file), "--key", path_str(key), "--author", author];
-        args.extend(["--server", self.server.base_url.as_str()]);
-        if let Some(party) = party {
-            args.extend(["--party", party]);
-        }
-        args.extend(extra);
-        truce_output(&args)
-    }
-
-    fn as_operator(&self, command: &str, file: &Path, extra: &[&str]) -> Output {
-        let key = self.root.path().join("data/operator.key");
-        self.run(command, file, &key, &self.operator_id, None, extra)
-    }
-
-    fn get(&self, path: &str) -> Value {
-        let text = get_text(&http_client(), &format!("{}{path}", self.server.base_url));
-        serde_json::from_str(&text).expect("a JSON reply")
-    }
-
-    /// The number of entries in the log, genesis included.
-    fn size(&self) -> u64 {
-        let note = get_text(&http_client(), &format!("{}/api/v1/ledger/checkpoint", self.server.base_url));
-        note.lines().nth(1).expect("a tree size line").parse().expect("a tree size")
-    }
-}
-
-fn succeeded(output: &Output) -> (String, String) {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "truce failed with {}:\n{stdout}\n{stderr}", output.status);
-    (stdout, stderr)
-}
-
-fn failed(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success(), "truce succeeded where it should fail:\n{stdout}\n{stderr}");
-    stderr
-}
-
-/// The ids `truce` reported filling in, from its `filled <path> = <id>` lines, in order.
-fn filled(stderr: &str) -> Vec<(String, String)> {
-    stderr
-        .lines()
-        .filter_map(|line| line.split_once("filled "))
-        .map(|(_, rest)| {
-            let (path, id) = rest.split_once(" = ").expect("filled <path> = <id>");
-            (path.to_owned(), id.trim().to_owned())
-        })
-        .collect()
-}
-
-fn names<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
-    list.as_array().expect("a list").iter().map(|item| item[field].as_str().expect("a string")).collect()
-}
+use crate::support::{failed, filled, names, party_line, path_str, run_truce, succeeded, Log};
 
 #[test]
 fn submit_fills_in_the_ids_of_new_records_and_the_server_accepts_them() {
@@ -172,10 +78,6 @@ fn submit_fills_in_the_ids_of_new_records_and_the_server_accepts_them() {
     let commitments = log.get("/api/v1/commitments");
     assert_eq!(names(&commitments["items"], "commitment_id"), [commitment_id.as_str()], "{commitments}");
     assert_eq!(log.size(), 5);
-}
-
-fn party_line(code: &str) -> String {
-    json!({"type": "register_party", "code": code, "name": format!("Party {code}"), "kind": "state"}).to_string()
 }
 
 #[test]
