@@ -255,7 +255,7 @@ fn write_matches(path: &Path, matcher: &Matcher, matched: &Matched) -> anyhow::R
 }
 
 /// A bar drawn only when stderr is a terminal.
-fn progress_bar(length: u64, template: &str) -> ProgressBar {
+pub(crate) fn progress_bar(length: u64, template: &str) -> ProgressBar {
     if !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

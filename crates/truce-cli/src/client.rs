@@ -1,12 +1,21 @@
 //! Signing commands and sending them to a truce server, as any client would.
 
-use std::time::Duration;
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use anyhow::{anyhow, bail};
 use rand::RngCore;
 use serde_json::{json, Value};
 use truce_core::{AccountId, PartyId, Timestamp};
 use truce_ledger::{sign_command, SecretKey};
+use truce_store::Clock;
+
+use crate::{
+    datadir,
+    ids::{fill_missing_ids, Filled},
+};
 
 /// Seconds to wait for a reply before giving up.
 pub const REQUEST_TIMEOUT_S: u64 = 30;
@@ -17,6 +26,17 @@ pub struct Signer {
     pub key: SecretKey,
     pub author: AccountId,
     pub party: Option<PartyId>,
+}
+
+impl Signer {
+    /// The signer of `--key`, `--author` and `--party`.
+    pub fn read(key: &Path, author: &str, party: Option<&str>) -> anyhow::Result<Signer> {
+        Ok(Signer {
+            key: datadir::read_secret_key(key)?,
+            author: AccountId::parse(author).map_err(|err| anyhow!("--author: {err}"))?,
+            party: party.map(PartyId::parse).transpose().map_err(|err| anyhow!("--party: {err}"))?,
+        })
+    }
 }
 
 pub fn new_nonce() -> String {
@@ -34,6 +54,67 @@ pub fn command(signer: &Signer, body: Value, issued_at: Timestamp) -> Value {
         "nonce": new_nonce(),
         "body": body,
     })
+}
+
+/// The command to sign for what a file holds: a whole command (with a `body`) as it is, or
+/// a command body (with a `type`) with the signer's author and party, `issued_at` from
+/// `clock` and a fresh nonce. Either way, the ids of records the body creates are filled in
+/// where missing (see `ids`); the ids filled in are returned.
+pub fn command_from(value: Value, signer: &Signer, clock: &dyn Clock) -> anyhow::Result<(Value, Vec<Filled>)> {
+    match value {
+        Value::Object(mut command) if command.contains_key("body") => {
+            let filled = command.get_mut("body").map(fill_missing_ids).unwrap_or_default();
+            Ok((Value::Object(command), filled))
+        }
+        mut body if body.get("type").is_some() => {
+            let filled = fill_missing_ids(&mut body);
+            Ok((command(signer, body, clock.now()), filled))
+        }
+        _ => bail!(NOT_A_COMMAND),
+    }
+}
+
+/// Why a value is not something `command_from` takes.
+pub const NOT_A_COMMAND: &str = "neither a command body (with a \"type\") nor a whole command (with a \"body\")";
+
+/// Whether `command_from` takes `value`.
+pub fn holds_command(value: &Value) -> bool {
+    value.get("body").is_some() || value.get("type").is_some()
+}
+
+/// The commands of a file accepted so far: how many, and the seq of the last.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub accepted: usize,
+    pub last_seq: Option<u64>,
+}
+
+impl Tally {
+    pub fn add(&mut self, receipt: &Value) {
+        self.accepted += 1;
+        self.last_seq = receipt["seq"].as_u64().or(self.last_seq);
+    }
+
+    /// What was accepted before a refusal, for its message.
+    pub fn before_refusal(&self) -> String {
+        match (self.accepted, self.last_seq) {
+            (0, _) => "nothing before it was accepted".to_owned(),
+            (1, Some(seq)) => format!("1 command before it was accepted, as seq {seq}"),
+            (accepted, Some(seq)) => format!("{accepted} commands before it were accepted, the last as seq {seq}"),
+            (accepted, None) => format!("{accepted} commands before it were accepted"),
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.accepted == 1 { "" } else { "s" };
+        write!(f, "accepted {} command{plural}", self.accepted)?;
+        match self.last_seq {
+            Some(seq) => write!(f, ", last seq {seq}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The request body of `POST /api/v1/commands`.
@@ -58,7 +139,8 @@ impl Client {
         Ok(Client { base_url: base_url.trim_end_matches('/').to_owned(), http })
     }
 
-    /// Posts a signed command; a refusal becomes an error carrying the problem's detail.
+    /// Posts a signed command; a refusal becomes an error carrying the problem's title,
+    /// detail, type and field.
     pub fn submit(&self, signed: &Value) -> anyhow::Result<Value> {
         let url = format!("{}/api/v1/commands", self.base_url);
         let response = self
@@ -70,9 +152,7 @@ impl Client {
         let status = response.status();
         let body: Value = response.json().unwrap_or(Value::Null);
         if !status.is_success() {
-            let detail = body["detail"].as_str().unwrap_or("no detail given");
-            let kind = body["type"].as_str().unwrap_or("unknown problem");
-            bail!("the server refused the command ({status}, {kind}): {detail}");
+            bail!("the server refused the command: {}", refusal(status, &body));
         }
         Ok(body)
     }
@@ -92,5 +172,39 @@ impl Client {
             bail!("GET {path} answered {}", response.status());
         }
         Ok(response.text()?)
+    }
+}
+
+/// A problem+json reply in one line: `Title: detail (422, /problems/kind, field code)`.
+fn refusal(status: reqwest::StatusCode, problem: &Value) -> String {
+    let detail = problem["detail"].as_str().unwrap_or("no detail given");
+    let mut about = vec![status.as_u16().to_string(), problem["type"].as_str().unwrap_or("unknown problem").to_owned()];
+    if let Some(field) = problem["field"].as_str() {
+        about.push(format!("field {field}"));
+    }
+    match problem["title"].as_str() {
+        Some(title) => format!("{title}: {detail} ({})", about.join(", ")),
+        None => format!("{detail} ({})", about.join(", ")),
+    }
+}
+
+/// The server's clock, read once and run on from there in real time: `issued_at` must be
+/// within `ISSUED_AT_SKEW_S_MAX` of the server's clock, which need not be this machine's
+/// (a demo server runs on its scenario's clock).
+pub struct ServerClock {
+    at: Timestamp,
+    since: Instant,
+}
+
+impl ServerClock {
+    pub fn read(client: &Client) -> anyhow::Result<ServerClock> {
+        Ok(ServerClock { at: client.server_now()?, since: Instant::now() })
+    }
+}
+
+impl Clock for ServerClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = chrono::Duration::from_std(self.since.elapsed()).unwrap_or_default();
+        Timestamp::from_datetime(self.at.as_datetime() + elapsed)
     }
 }

@@ -7,7 +7,6 @@
 //! `truce serve` always uses the system clock.
 
 use std::{
-    collections::BTreeMap,
     net::SocketAddr,
     path::PathBuf,
     sync::Arc,
@@ -16,14 +15,13 @@ use std::{
 
 use anyhow::{anyhow, Context as _};
 use parking_lot::Mutex;
-use truce_core::{scenario::Scenario, Nonce, PublicKeyText, Timestamp};
-use truce_ledger::SecretKey;
+use truce_core::{scenario::Scenario, Timestamp};
 use truce_store::Clock;
 
 use crate::{
-    client::{self, Client, Signer},
+    client::{Client, Signer},
     datadir::DataDir,
-    serve,
+    load, serve,
 };
 
 /// The scenario built from the seed article, shipped inside the binary.
@@ -105,35 +103,16 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     Ok(())
 }
 
-/// Submits every step, as its account, at its time. Returns the number of commands.
+/// Submits every step, as its account, with the scenario clock set to the step's time.
+/// Returns the number of commands.
 fn load(scenario: &Scenario, data_dir: &DataDir, base_url: &str, clock: &ScenarioClock) -> anyhow::Result<usize> {
     let client = Client::new(base_url)?;
-    let mut signers: BTreeMap<String, Signer> = BTreeMap::new();
-    let operator = data_dir.config.operator_account_id.clone();
-    signers
-        .insert("operator".to_owned(), Signer { key: data_dir.operator_key()?, author: operator.clone(), party: None });
-    for account in &scenario.accounts {
-        let key = SecretKey::generate(&mut rand::rngs::OsRng);
-        let signer = Signer { key, author: account.account_id.clone(), party: account.party_id.clone() };
-        signers.insert(account.handle.clone(), signer);
-    }
-    let keys: BTreeMap<String, PublicKeyText> = signers
-        .iter()
-        .map(|(handle, signer)| {
-            let key = PublicKeyText::parse(&signer.key.public_key().to_base64()).expect("a public key is 32 bytes");
-            (handle.clone(), key)
-        })
-        .collect();
-    let steps = scenario
-        .commands(&operator, &keys, || Nonce::parse(&client::new_nonce()).expect("a hex nonce of 32 characters"))
-        .map_err(|err| anyhow!("the bundled scenario is invalid: {err}"))?;
-    for (idx, step) in steps.iter().enumerate() {
-        let signer = signers.get(&step.handle).ok_or_else(|| anyhow!("step {idx}: no account {:?}", step.handle))?;
-        clock.set(step.at);
-        let signed = client::sign(signer, serde_json::to_value(&step.command)?)?;
-        client.submit(&signed).with_context(|| format!("scenario step {idx} ({})", step.command.body.kind()))?;
-    }
+    let operator =
+        Signer { key: data_dir.operator_key()?, author: data_dir.config.operator_account_id.clone(), party: None };
+    let signers = load::signers(scenario, operator);
+    let tally = load::load(scenario, &signers, &client, clock, |step| clock.set(step.at), |_, _| {})
+        .context("the bundled scenario")?;
     let checkpoint = client.get_text("/api/v1/ledger/checkpoint")?;
     tracing::info!(checkpoint = checkpoint.lines().nth(1).unwrap_or_default(), "scenario loaded");
-    Ok(steps.len())
+    Ok(tally.accepted)
 }

@@ -1,10 +1,14 @@
 //! `truce`: initialise a data directory, serve it, run the demo, make keys, sign and
-//! submit commands, and verify a log offline.
+//! submit commands, import files of them, verify a log offline, and match incidents offline.
 
 mod batch_match;
 mod client;
 mod datadir;
 mod demo;
+mod ids;
+mod import;
+mod lines;
+mod load;
 mod serve;
 
 use std::{
@@ -18,11 +22,16 @@ use std::{
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
-use truce_core::{AccountId, Command, CommandBody, Genesis, Name, Nonce, PartyId, PublicKeyText};
+use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
 use truce_ledger::{sign_command, SecretKey, Verifier};
 use truce_store::{verify_log, Clock, Submission, SystemClock};
 
-use crate::{client::Signer, datadir::DataDir};
+use crate::{
+    client::{Client, ServerClock, Signer},
+    datadir::DataDir,
+    ids::Filled,
+    lines::Progress,
+};
 
 #[derive(Parser)]
 #[command(name = "truce", version, about = "Signed, verifiable coordination of ceasefires and safe-passage corridors")]
@@ -66,9 +75,18 @@ enum Commands {
         command: KeysCommand,
     },
     /// Sign a command with a key and send it to a server.
+    ///
+    /// Where the body leaves out the id of a record it creates (the `party_id` of a
+    /// `register_party`, the `corridor_id` of a corridor in proposed terms, ...), a fresh
+    /// UUIDv7 is filled in and printed to stderr as `filled <path> = <id>`.
     Submit {
-        /// A JSON file holding a command body (with its `type`), or a whole command.
+        /// A JSON file holding a command body (with its `type`), or a whole command; or, if
+        /// its name ends in `.jsonl` or with `--lines`, one of either per line, sent in order
+        /// until one is refused (blank lines and lines starting with `#` are skipped).
         file: PathBuf,
+        /// Read FILE as JSON lines, whatever its name.
+        #[arg(long)]
+        lines: bool,
         /// The secret key file to sign with.
         #[arg(long)]
         key: PathBuf,
@@ -80,6 +98,28 @@ enum Commands {
         party: Option<String>,
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         server: String,
+    },
+    /// Load a scenario file or a JSON-lines file of commands into a server, through its API.
+    Import {
+        /// A scenario (a JSON object with `steps`, like `scenarios/aleppo-2016-12-12.json`), or
+        /// commands as JSON lines, as `truce submit` takes them.
+        file: PathBuf,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The secret key file to sign with; for a scenario, the operator's, which signs its
+        /// steps `as` "operator".
+        #[arg(long)]
+        key: PathBuf,
+        /// The account the key is registered to.
+        #[arg(long)]
+        author: String,
+        /// The party the account speaks for (JSON lines only; omit for operator-only accounts).
+        #[arg(long)]
+        party: Option<String>,
+        /// For a scenario: a directory to write the new key of each of its accounts to, as
+        /// `<handle>.key` (otherwise they are not kept).
+        #[arg(long)]
+        keys_out: Option<PathBuf>,
     },
     /// Verify a log offline: every signature, hash, event and checkpoint.
     Verify {
@@ -169,8 +209,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", key.public_key().to_base64());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Submit { file, key, author, party, server } => {
-            submit(&file, &key, &author, party.as_deref(), &server)?;
+        Commands::Submit { file, lines, key, author, party, server } => {
+            if lines || file.extension().is_some_and(|ext| ext == "jsonl") {
+                submit_lines(&file, &key, &author, party.as_deref(), &server)?;
+            } else {
+                submit(&file, &key, &author, party.as_deref(), &server)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Import { file, server, key, author, party, keys_out } => {
+            import::run(&import::Import { file, server, key, author, party, keys_out })?;
             Ok(ExitCode::SUCCESS)
         }
         Commands::Verify { data, checkpoint, log_key } => verify(&data, checkpoint.as_deref(), log_key.as_deref()),
@@ -219,25 +267,35 @@ pub fn init(path: &Path, origin: &str, clock: Arc<dyn Clock>) -> anyhow::Result<
 fn submit(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &str) -> anyhow::Result<()> {
     let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let signer = Signer {
-        key: datadir::read_secret_key(key)?,
-        author: AccountId::parse(author).map_err(|err| anyhow!("--author: {err}"))?,
-        party: party.map(PartyId::parse).transpose().map_err(|err| anyhow!("--party: {err}"))?,
-    };
-    let command = match value.get("body") {
-        // A whole command: sign it as it is.
-        Some(_) => value,
-        None if value.get("type").is_some() => {
-            // `issued_at` must be close to the server's clock, which for a demo server is
-            // its scenario's clock, so it is read from the server rather than this machine.
-            let issued_at = client::Client::new(server)?.server_now()?;
-            client::command(&signer, value, issued_at)
-        }
-        None => bail!("{} holds neither a command body (with a \"type\") nor a whole command", file.display()),
-    };
+    let signer = Signer::read(key, author, party)?;
+    let client = Client::new(server)?;
+    let clock = ServerClock::read(&client)?;
+    let (command, filled) = client::command_from(value, &signer, &clock).with_context(|| file.display().to_string())?;
+    for Filled { path, id } in filled {
+        eprintln!("filled {path} = {id}");
+    }
     let signed = client::sign(&signer, command)?;
-    let receipt = client::Client::new(server)?.submit(&signed)?;
+    let receipt = client.submit(&signed)?;
     println!("{}", serde_json::to_string_pretty(&receipt)?);
+    Ok(())
+}
+
+/// Submits each line of a JSON-lines file in order, stopping at the first refusal.
+fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &str) -> anyhow::Result<()> {
+    let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let commands = lines::parse(&text).with_context(|| file.display().to_string())?;
+    if commands.is_empty() {
+        bail!("{} holds no commands", file.display());
+    }
+    let signer = Signer::read(key, author, party)?;
+    let client = Client::new(server)?;
+    let clock = ServerClock::read(&client)?;
+    let tally = lines::submit_all(commands, &client, &signer, &clock, |progress| match progress {
+        Progress::Filled { line, filled } => eprintln!("line {line}: filled {} = {}", filled.path, filled.id),
+        Progress::Accepted { line, receipt } => println!("line {line}: seq {}", receipt["seq"]),
+    })
+    .with_context(|| file.display().to_string())?;
+    println!("{tally}");
     Ok(())
 }
 

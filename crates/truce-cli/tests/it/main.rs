@@ -1,2 +1,5 @@
 mod batch_match;
 mod crash;
+mod import;
+mod submit;
+mod support;

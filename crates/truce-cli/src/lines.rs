@@ -1,0 +1,129 @@
+//! Files of commands as JSON lines, for `truce submit` and `truce import`: one command body
+//! (with its `type`) or whole command (with its `body`) per line, submitted in order; blank
+//! lines and lines starting with `#` are skipped. Line numbers count every line, from 1.
+//!
+//! The whole file is read and checked before anything is sent, so a line that is not JSON
+//! sends nothing. Sending stops at the first refusal, whose error names its line and says
+//! what was accepted before it.
+
+use anyhow::anyhow;
+use serde_json::Value;
+use truce_store::Clock;
+
+use crate::{
+    client::{self, Client, Signer, Tally},
+    ids::Filled,
+};
+
+/// A line holding a command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// From 1.
+    pub number: usize,
+    pub value: Value,
+}
+
+/// The command lines of `text`.
+///
+/// # Errors
+/// `line N: not JSON: ...` for the first line that does not parse, and `line N: neither a
+/// command body ...` for one that is JSON but not a command.
+pub fn parse(text: &str) -> anyhow::Result<Vec<Line>> {
+    let mut lines = Vec::new();
+    for (idx, raw) in text.lines().enumerate() {
+        let number = idx + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let value: Value =
+            serde_json::from_str(trimmed).map_err(|err| anyhow!("line {number}: not JSON: {}", json_error(&err)))?;
+        if !client::holds_command(&value) {
+            return Err(anyhow!("line {number}: {}", client::NOT_A_COMMAND));
+        }
+        lines.push(Line { number, value });
+    }
+    Ok(lines)
+}
+
+/// serde's message with the column, but not its line number: every line is parsed alone.
+fn json_error(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    match text.strip_suffix(&position) {
+        Some(message) => format!("{message} (column {})", err.column()),
+        None => text,
+    }
+}
+
+/// What happens as lines are sent, for the caller to show.
+pub enum Progress<'a> {
+    /// An id filled in on this line, before it is sent.
+    Filled { line: usize, filled: &'a Filled },
+    /// This line was accepted, with this receipt.
+    Accepted { line: usize, receipt: &'a Value },
+}
+
+/// Signs and submits each line in order, as `signer`, with `issued_at` from `clock` for
+/// bodies.
+///
+/// # Errors
+/// The first line that cannot be signed or is refused, as `line N: <why>; <what was
+/// accepted before it>`.
+pub fn submit_all(
+    lines: Vec<Line>,
+    client: &Client,
+    signer: &Signer,
+    clock: &dyn Clock,
+    mut progress: impl FnMut(Progress<'_>),
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::default();
+    for Line { number, value } in lines {
+        let sent = client::command_from(value, signer, clock).and_then(|(command, filled)| {
+            for filled in &filled {
+                progress(Progress::Filled { line: number, filled });
+            }
+            client.submit(&client::sign(signer, command)?)
+        });
+        match sent {
+            Ok(receipt) => {
+                tally.add(&receipt);
+                progress(Progress::Accepted { line: number, receipt: &receipt });
+            }
+            Err(err) => return Err(anyhow!("line {number}: {err:#}; {}", tally.before_refusal())),
+        }
+    }
+    Ok(tally)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn blank_lines_and_comments_are_skipped_and_lines_keep_their_numbers() {
+        let text = "# parties\n{\"type\": \"register_party\"}\n\n   \n  # indented comment\n{\"body\": {}}\n";
+        let lines = parse(text).expect("two commands");
+        assert_eq!(
+            lines,
+            [
+                Line { number: 2, value: json!({"type": "register_party"}) },
+                Line { number: 6, value: json!({"body": {}}) },
+            ]
+        );
+        assert_eq!(parse("").expect("no commands"), []);
+    }
+
+    #[test]
+    fn the_first_bad_line_is_named() {
+        let text = "{\"type\": \"a\"}\n\n{\"type\": \"b\"\n{oops}\n";
+        let err = parse(text).expect_err("line 3 is cut short").to_string();
+        assert_eq!(err, "line 3: not JSON: EOF while parsing an object (column 12)");
+        let err = parse("{\"type\": \"a\"}\n[1, 2]\n").expect_err("line 2 is an array").to_string();
+        assert!(err.starts_with("line 2: neither a command body"), "{err}");
+        let err = parse("{\"code\": \"RU\"}\n").expect_err("line 1 has no type").to_string();
+        assert!(err.starts_with("line 1: neither a command body"), "{err}");
+    }
+}

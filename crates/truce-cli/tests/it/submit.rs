@@ -1,0 +1,143 @@
+//! `truce submit` against a real `truce serve`: ids filled in where a body leaves them out,
+//! and files of commands as JSON lines.
+
+use serde_json::{json, Value};
+use truce_core::{AgreementId, CommitmentId, CorridorId, PartyId, ZoneId};
+
+use crate::support::{failed, filled, names, party_line, path_str, run_truce, succeeded, Log};
+
+#[test]
+fn submit_fills_in_the_ids_of_new_records_and_the_server_accepts_them() {
+    let log = Log::start();
+    let party =
+        log.write("party.json", r#"{"type": "register_party", "code": "RU", "name": "Russia", "kind": "state"}"#);
+    let (stdout, stderr) = succeeded(&log.as_operator("submit", &party, &[]));
+    let ids = filled(&stderr);
+    assert_eq!(ids.len(), 1, "{stderr}");
+    assert_eq!(ids[0].0, "party_id");
+    let party_id = PartyId::parse(&ids[0].1).expect("a UUIDv7").to_string();
+    let receipt: Value = serde_json::from_str(&stdout).expect("the receipt is JSON");
+    assert_eq!(receipt["seq"], 1);
+    let parties = log.get("/api/v1/parties");
+    assert_eq!(names(&parties["items"], "party_id"), [party_id.as_str()], "{parties}");
+
+    let zone = log.write(
+        "zone.json",
+        r#"{"type": "define_zone", "code": "EA", "name": "East Aleppo", "kind": "besieged_area",
+            "boundary": {"type": "Polygon", "coordinates":
+                [[[37.14, 36.17], [37.20, 36.17], [37.20, 36.22], [37.14, 36.22], [37.14, 36.17]]]}}"#,
+    );
+    let (_, stderr) = succeeded(&log.as_operator("submit", &zone, &[]));
+    let ids = filled(&stderr);
+    assert_eq!(ids.iter().map(|(path, _)| path.as_str()).collect::<Vec<_>>(), ["zone_id"]);
+    let zone_id = ZoneId::parse(&ids[0].1).expect("a UUIDv7").to_string();
+
+    // A coordinator for the party proposes terms with a corridor and a commitment, all new.
+    let ru_key = log.path("ru.key");
+    let public_key = run_truce(&["keys", "new", "--out", path_str(&ru_key)]).trim().to_owned();
+    let account = json!({"type": "register_account", "party_id": party_id, "name": "Russian liaison",
+                         "roles": ["coordinator"], "public_key": public_key});
+    let account = log.write("account.json", &account.to_string());
+    let (_, stderr) = succeeded(&log.as_operator("submit", &account, &[]));
+    let ids = filled(&stderr);
+    assert_eq!(ids.iter().map(|(path, _)| path.as_str()).collect::<Vec<_>>(), ["account_id"], "not the party_id");
+    let account_id = ids[0].1.clone();
+
+    let proposal = json!({
+        "type": "propose_agreement",
+        "title": "Corridors for leaving East Aleppo",
+        "terms": {
+            "corridors": [{
+                "code": "EA-1", "name": "al-Sukkari to Ramouseh",
+                "route": {"type": "LineString", "coordinates": [[37.15, 36.178], [37.11, 36.165]]},
+                "half_width_m": 400.0, "origin_zone_id": zone_id,
+                "destination": {"name": "Western countryside"}, "groups": ["civilians"], "windows": []
+            }],
+            "commitments": [{
+                "party_id": party_id, "kind": "no_attack", "scope": {"zone": zone_id},
+                "text": "No attack on East Aleppo."
+            }],
+            "signatories": [party_id],
+        },
+    });
+    let proposal = log.write("proposal.json", &proposal.to_string());
+    let (stdout, stderr) = succeeded(&log.run("submit", &proposal, &ru_key, &account_id, Some(&party_id), &[]));
+    let ids = filled(&stderr);
+    let paths: Vec<&str> = ids.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(paths, ["agreement_id", "terms.corridors[0].corridor_id", "terms.commitments[0].commitment_id"]);
+    let agreement_id = AgreementId::parse(&ids[0].1).expect("a UUIDv7").to_string();
+    let corridor_id = CorridorId::parse(&ids[1].1).expect("a UUIDv7").to_string();
+    let commitment_id = CommitmentId::parse(&ids[2].1).expect("a UUIDv7").to_string();
+    let receipt: Value = serde_json::from_str(&stdout).expect("the receipt is JSON");
+    assert_eq!(receipt["seq"], 4);
+
+    let agreements = log.get("/api/v1/agreements");
+    assert_eq!(names(&agreements["items"], "agreement_id"), [agreement_id.as_str()], "{agreements}");
+    let corridors = log.get("/api/v1/corridors");
+    assert_eq!(names(&corridors["items"], "corridor_id"), [corridor_id.as_str()], "{corridors}");
+    let commitments = log.get("/api/v1/commitments");
+    assert_eq!(names(&commitments["items"], "commitment_id"), [commitment_id.as_str()], "{commitments}");
+    assert_eq!(log.size(), 5);
+}
+
+#[test]
+fn a_json_lines_file_with_a_line_that_is_not_json_is_named_and_nothing_is_sent() {
+    let log = Log::start();
+    let text =
+        format!("# parties\n{}\n{{\"type\": \"register_party\", \"code\": \n{}\n", party_line("A"), party_line("B"));
+    let file = log.write("parties.jsonl", &text);
+    let stderr = failed(&log.as_operator("submit", &file, &[]));
+    assert!(stderr.contains("parties.jsonl: line 3: not JSON: "), "{stderr}");
+    assert_eq!(log.size(), 1, "nothing is sent from a file with a bad line");
+}
+
+#[test]
+fn a_json_lines_file_is_sent_in_order_until_a_refusal_named_by_its_line() {
+    let log = Log::start();
+    let text = [
+        "# two parties, then one whose code is taken".to_owned(),
+        party_line("A"),
+        String::new(),
+        party_line("B"),
+        "  # comments and blank lines count as lines".to_owned(),
+        "   ".to_owned(),
+        party_line("A"),
+        party_line("C"),
+    ]
+    .join("\n");
+    let file = log.write("parties.jsonl", &text);
+    let output = log.as_operator("submit", &file, &[]);
+    let stderr = failed(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stderr.contains("parties.jsonl: line 7: the server refused the command: Duplicate: "), "{stderr}");
+    assert!(stderr.contains("2 commands before it were accepted, the last as seq 2"), "{stderr}");
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["line 2: seq 1", "line 4: seq 2"], "{stdout}");
+    let ids = filled(&stderr);
+    assert!(stderr.contains("line 2: filled party_id = "), "{stderr}");
+    assert_eq!(ids.len(), 3, "lines 2, 4 and 7 had ids filled in, line 8 was never reached: {stderr}");
+    let parties = log.get("/api/v1/parties");
+    let mut codes = names(&parties["items"], "code");
+    codes.sort_unstable();
+    assert_eq!(codes, ["A", "B"], "nothing after the refusal is sent");
+
+    // `--lines` reads any file as JSON lines; a whole command on a line is signed as it is,
+    // with the ids of its body filled in.
+    let whole = json!({
+        "party": null,
+        "author": log.operator_id,
+        "issued_at": truce_core::Timestamp::from_datetime(chrono::Utc::now()).to_string(),
+        "nonce": "0123456789abcdef0123456789abcdef",
+        "body": {"type": "register_party", "code": "D", "name": "Party D", "kind": "state"},
+    });
+    let file = log.write("more.txt", &format!("{}\n{whole}\n", party_line("C")));
+    let (stdout, stderr) = succeeded(&log.as_operator("submit", &file, &["--lines"]));
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        ["line 1: seq 3", "line 2: seq 4", "accepted 2 commands, last seq 4"]
+    );
+    let ids = filled(&stderr);
+    assert_eq!(ids.len(), 2, "{stderr}");
+    let parties = log.get("/api/v1/parties");
+    let party_d = parties["items"].as_array().expect("a list").iter().find(|p| p["code"] == "D").expect("party D");
+    assert_eq!(party_d["party_id"], ids[1].1.as_str());
+}
