@@ -1,22 +1,22 @@
 //! `truce demo`: a fresh data directory, the Aleppo 2016 scenario submitted through the
 //! HTTP API (each party signing with its own key), and the server left running.
 //!
-//! The demo runs on a scenario clock: it starts at the scenario's first step and is set to
-//! each step's time as the step is submitted, then runs on in real time from the last step.
-//! Acceptance times in the demo's ledger are therefore in December 2016, as the story is;
-//! `truce serve` always uses the system clock.
+//! The demo runs on the system clock, like `truce serve`: every entry's record time is
+//! today. The story's times are valid times carried inside the commands: the parties' acts
+//! are reported acts with the `effective_at` the article gives, incidents carry their
+//! `when`, estimates their `as_of`. Ask `?at=2016-12-12T...` for the story as it stood, and
+//! `?known_at=` for what the log knew at a record time.
 
 use std::{
     net::SocketAddr,
     path::PathBuf,
     sync::Arc,
-    time::{Instant, SystemTime, UNIX_EPOCH},
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 use anyhow::{anyhow, Context as _};
-use parking_lot::Mutex;
-use truce_core::{scenario::Scenario, Timestamp};
-use truce_store::Clock;
+use truce_core::scenario::Scenario;
+use truce_store::{Clock, SystemClock};
 
 use crate::{
     client::{Client, Signer},
@@ -29,37 +29,13 @@ pub const SCENARIO_TEXT: &str = include_str!("../../../scenarios/aleppo-2016-12-
 /// The checkpoint origin of demo logs.
 pub const DEMO_ORIGIN: &str = "truce.local/demo-aleppo-2016";
 
-/// A clock that reads a settable scenario time plus the real time elapsed since it was set.
-pub struct ScenarioClock {
-    base: Mutex<(Timestamp, Instant)>,
-}
-
-impl ScenarioClock {
-    pub fn new(at: Timestamp) -> ScenarioClock {
-        ScenarioClock { base: Mutex::new((at, Instant::now())) }
-    }
-
-    pub fn set(&self, at: Timestamp) {
-        *self.base.lock() = (at, Instant::now());
-    }
-}
-
-impl Clock for ScenarioClock {
-    fn now(&self) -> Timestamp {
-        let (at, since) = *self.base.lock();
-        let elapsed = chrono::Duration::from_std(since.elapsed()).unwrap_or_default();
-        Timestamp::from_datetime(at.as_datetime() + elapsed)
-    }
-}
-
 pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow::Result<()> {
     let scenario = Scenario::parse(SCENARIO_TEXT).map_err(|err| anyhow!("the bundled scenario is invalid: {err}"))?;
     let data = data.unwrap_or_else(|| {
         let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
         std::env::temp_dir().join(format!("truce-demo-{stamp}"))
     });
-    let first_at = scenario.steps.first().map(|s| s.at).ok_or_else(|| anyhow!("the scenario has no steps"))?;
-    let clock = Arc::new(ScenarioClock::new(first_at));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let data_dir = crate::init(&data, DEMO_ORIGIN, clock.clone())?;
     let data_dir_for_wal = DataDir::open(&data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -83,7 +59,8 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
             data.display()
         );
         println!("(the steps dated 13 December are an illustrative second phase, not in the article)");
-        println!("scenario clock: {} (runs on from the last step)", clock.now());
+        println!("the story's times are valid times: ask ?at=2016-12-12T11:00:00Z for the world then, and");
+        println!("?known_at=<an instant before this load> to see that none of it was known yet");
         println!("serving on {base_url}");
         println!("  agreements:  {base_url}/api/v1/agreements");
         println!("  corridors:   {base_url}/api/v1/corridors.geojson");
@@ -103,15 +80,14 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     Ok(())
 }
 
-/// Submits every step, as its account, with the scenario clock set to the step's time.
-/// Returns the number of commands.
-fn load(scenario: &Scenario, data_dir: &DataDir, base_url: &str, clock: &ScenarioClock) -> anyhow::Result<usize> {
+/// Submits every step, as its account, on the system clock. Returns the number of commands.
+fn load(scenario: &Scenario, data_dir: &DataDir, base_url: &str, clock: &Arc<dyn Clock>) -> anyhow::Result<usize> {
     let client = Client::new(base_url)?;
     let operator =
         Signer { key: data_dir.operator_key()?, author: data_dir.config.operator_account_id.clone(), party: None };
     let signers = load::signers(scenario, operator);
-    let tally = load::load(scenario, &signers, &client, clock, |step| clock.set(step.at), |_, _| {})
-        .context("the bundled scenario")?;
+    let tally =
+        load::load(scenario, &signers, &client, clock.as_ref(), |_| {}, |_, _| {}).context("the bundled scenario")?;
     let checkpoint = client.get_text("/api/v1/ledger/checkpoint")?;
     tracing::info!(checkpoint = checkpoint.lines().nth(1).unwrap_or_default(), "scenario loaded");
     Ok(tally.accepted)

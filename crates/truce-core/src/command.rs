@@ -18,6 +18,7 @@ use crate::{
         AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
         IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
     },
+    vocab::source::ReportedAct,
     vocab::text::{Code, Name, Reason},
     vocab::time::Timestamp,
 };
@@ -97,6 +98,9 @@ pub enum CommandBody {
         boundary: Polygon,
         #[serde(default)]
         illustrative: bool,
+        /// When the boundary was first in effect in the world; absent, the command's `issued_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
     },
     RedrawZone {
         zone_id: ZoneId,
@@ -114,6 +118,13 @@ pub enum CommandBody {
         terms: Terms,
         #[serde(default)]
         note: Option<Reason>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     ProposeVersion {
         agreement_id: AgreementId,
@@ -122,30 +133,72 @@ pub enum CommandBody {
         terms: Terms,
         #[serde(default)]
         note: Option<Reason>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     Endorse {
         agreement_id: AgreementId,
         version: u32,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     Reject {
         agreement_id: AgreementId,
         version: u32,
         reason: Reason,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     Withdraw {
         agreement_id: AgreementId,
         version: u32,
         #[serde(default)]
         reason: Option<Reason>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     Suspend {
         agreement_id: AgreementId,
         reason: Reason,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     Resume {
         agreement_id: AgreementId,
         #[serde(default)]
         reason: Option<Reason>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     RecordConsent {
         consent_id: ConsentId,
@@ -153,11 +206,25 @@ pub enum CommandBody {
         corridor_id: CorridorId,
         #[serde(default)]
         note: Option<Reason>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     ReportFulfilled {
         commitment_id: CommitmentId,
         #[serde(default)]
         note: Option<Reason>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     ReportIncident {
         incident_id: IncidentId,
@@ -211,6 +278,13 @@ pub enum CommandBody {
         stances: Vec<IncidentStance>,
         #[serde(default)]
         agreements: Vec<AgreementRef>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
     },
     EstimatePopulation {
         estimate_id: EstimateId,
@@ -249,6 +323,9 @@ pub enum CommandBody {
         status: ConvoyStatus,
         #[serde(default)]
         note: Option<Reason>,
+        /// When the convoy's status changed; absent, the command's `issued_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
     },
     NotifyHumanitarian {
         notification_id: NotificationId,

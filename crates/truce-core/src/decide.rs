@@ -9,13 +9,14 @@
 //! its own function in `access`, `coordination`, `monitoring` or `projection`.
 
 use crate::{
-    access::{Account, Actor},
+    access::{check_not_after_record, Account, ActTimes, Actor, Role},
     command::{Command, CommandBody, Context, Genesis},
     coordination,
     event::Event,
     monitoring,
+    monitoring::model::SourceReport,
     projection::{self, state::State},
-    vocab::{error::DomainError, ids::PartyId, limits::ISSUED_AT_SKEW_S_MAX},
+    vocab::{error::DomainError, ids::PartyId, limits::ISSUED_AT_SKEW_S_MAX, time::Timestamp},
 };
 
 /// Decides a command against the state.
@@ -32,6 +33,23 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
     }
     let account = authenticate(state, context, command)?;
     let actor = Actor { account, party: command.party.as_ref() };
+    let times = ActTimes { issued_at: command.issued_at, accepted_at: context.accepted_at };
+    // An agreement act, attested by a coordinator of the acting party or reported by a
+    // monitor or analyst of another.
+    let act = |effective_at, reported, action| {
+        actor.act(times, effective_at, reported, &[Role::Coordinator], action, |party_id| {
+            state.coordination.party_label_known(party_id)
+        })
+    };
+    // A valid time a command may leave out: then it is the command's `issued_at`.
+    let valid_time = |field, at: Option<Timestamp>| {
+        let at = at.unwrap_or(command.issued_at);
+        check_not_after_record(field, at, context.accepted_at).map(|()| at)
+    };
+    let check_published = |source: &SourceReport| match source.published_at {
+        Some(published_at) => check_not_after_record("source.published_at", published_at, context.accepted_at),
+        None => Ok(()),
+    };
     match &command.body {
         CommandBody::Genesis(_) => Err(DomainError::GenesisAgain),
         CommandBody::RegisterParty { party_id, code, name, kind } => {
@@ -46,7 +64,8 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::RegisterForce { force_id, code, name, party_ids } => {
             coordination::decide::register_force(&state.coordination, &actor, force_id, code, name, party_ids)
         }
-        CommandBody::DefineZone { zone_id, code, name, kind, boundary, illustrative } => {
+        CommandBody::DefineZone { zone_id, code, name, kind, boundary, illustrative, effective_at } => {
+            let effective_at = valid_time("effective_at", *effective_at)?;
             coordination::decide::define_zone(
                 &state.coordination,
                 &actor,
@@ -56,6 +75,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 kind,
                 boundary,
                 illustrative,
+                effective_at,
             )
         }
         CommandBody::RedrawZone { zone_id, boundary, effective_at } => {
@@ -64,41 +84,46 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::RecordZoneControl { zone_id, force_id, since } => {
             coordination::decide::record_zone_control(&state.coordination, &actor, zone_id, force_id, since)
         }
-        CommandBody::ProposeAgreement { agreement_id, title, terms, note } => {
-            coordination::decide::propose_agreement(&state.coordination, &actor, agreement_id, title, terms, note)
+        CommandBody::ProposeAgreement { agreement_id, title, terms, note, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "proposing an agreement")?;
+            coordination::decide::propose_agreement(&state.coordination, act, agreement_id, title, terms, note)
         }
-        CommandBody::ProposeVersion { agreement_id, supersedes, terms, note } => {
-            coordination::decide::propose_version(&state.coordination, &actor, agreement_id, supersedes, terms, note)
+        CommandBody::ProposeVersion { agreement_id, supersedes, terms, note, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "proposing a version")?;
+            coordination::decide::propose_version(&state.coordination, act, agreement_id, supersedes, terms, note)
         }
-        CommandBody::Endorse { agreement_id, version } => {
-            coordination::decide::endorse(&state.coordination, &actor, agreement_id, version)
+        CommandBody::Endorse { agreement_id, version, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "endorsing")?;
+            coordination::decide::endorse(&state.coordination, act, agreement_id, version)
         }
-        CommandBody::Reject { agreement_id, version, reason } => {
-            coordination::decide::reject(&state.coordination, &actor, agreement_id, version, reason)
+        CommandBody::Reject { agreement_id, version, reason, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "rejecting")?;
+            coordination::decide::reject(&state.coordination, act, agreement_id, version, reason)
         }
-        CommandBody::Withdraw { agreement_id, version, reason } => {
-            coordination::decide::withdraw(&state.coordination, &actor, agreement_id, version, reason)
+        CommandBody::Withdraw { agreement_id, version, reason, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "withdrawing an endorsement")?;
+            coordination::decide::withdraw(&state.coordination, act, agreement_id, version, reason)
         }
-        CommandBody::Suspend { agreement_id, reason } => {
-            coordination::decide::suspend(&state.coordination, context, &actor, agreement_id, reason)
+        CommandBody::Suspend { agreement_id, reason, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "suspending an agreement")?;
+            coordination::decide::suspend(&state.coordination, act, agreement_id, reason)
         }
-        CommandBody::Resume { agreement_id, reason } => {
-            coordination::decide::resume(&state.coordination, context, &actor, agreement_id, reason)
+        CommandBody::Resume { agreement_id, reason, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "resuming an agreement")?;
+            coordination::decide::resume(&state.coordination, act, agreement_id, reason)
         }
-        CommandBody::RecordConsent { consent_id, force_id, corridor_id, note } => coordination::decide::record_consent(
-            &state.coordination,
-            context,
-            &actor,
-            consent_id,
-            force_id,
-            corridor_id,
-            note,
-        ),
-        CommandBody::ReportFulfilled { commitment_id, note } => {
-            coordination::decide::report_fulfilled(&state.coordination, context, &actor, commitment_id, note)
+        CommandBody::RecordConsent { consent_id, force_id, corridor_id, note, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "recording consent")?;
+            coordination::decide::record_consent(&state.coordination, act, consent_id, force_id, corridor_id, note)
+        }
+        CommandBody::ReportFulfilled { commitment_id, note, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "reporting a fulfilled commitment")?;
+            coordination::decide::report_fulfilled(&state.coordination, act, commitment_id, note)
         }
         CommandBody::MarkTime {} => projection::decide::mark_time(state, context, &actor),
         CommandBody::ReportIncident { incident_id, kind, location, when, description, source } => {
+            check_not_after_record("when.start", when.start, context.accepted_at)?;
+            check_published(source)?;
             monitoring::decide::report_incident(
                 &state.coordination,
                 &state.monitoring,
@@ -112,6 +137,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             )
         }
         CommandBody::AddSource { incident_id, source } => {
+            check_published(source)?;
             monitoring::decide::add_source(&state.coordination, &state.monitoring, &actor, incident_id, source)
         }
         CommandBody::CorrectIncident { incident_id, kind, location, when, reason } => {
@@ -126,11 +152,27 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::DismissViolation { incident_id, commitment_id, notification_id, reason } => {
             projection::decide::dismiss_violation(state, &actor, incident_id, commitment_id, notification_id, reason)
         }
-        CommandBody::MakeStatement { statement_id, text, incident_ids, stances, agreements } => {
+        CommandBody::MakeStatement {
+            statement_id,
+            text,
+            incident_ids,
+            stances,
+            agreements,
+            effective_at,
+            reported,
+        } => {
+            let act = actor.act(
+                times,
+                *effective_at,
+                reported.as_ref(),
+                &[Role::Coordinator, Role::Monitor],
+                "making a statement",
+                |party_id| state.coordination.party_label_known(party_id),
+            )?;
             monitoring::decide::make_statement(
                 &state.coordination,
                 &state.monitoring,
-                &actor,
+                act,
                 statement_id,
                 text,
                 incident_ids,
@@ -139,6 +181,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             )
         }
         CommandBody::EstimatePopulation { estimate_id, zone_id, kind, min, max, as_of, source } => {
+            check_not_after_record("as_of", *as_of, context.accepted_at)?;
             monitoring::decide::estimate_population(
                 &state.coordination,
                 &state.monitoring,
@@ -153,6 +196,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             )
         }
         CommandBody::RecordPassage { passage_id, corridor_id, group, direction, people, vehicles, observed } => {
+            check_not_after_record("observed.start", observed.start, context.accepted_at)?;
             monitoring::decide::record_passage(
                 &state.coordination,
                 &state.monitoring,
@@ -166,16 +210,19 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 observed,
             )
         }
-        CommandBody::ReportTotal { total_id, scope, evacuated, as_of, source } => monitoring::decide::report_total(
-            &state.coordination,
-            &state.monitoring,
-            &actor,
-            total_id,
-            scope,
-            evacuated,
-            as_of,
-            source,
-        ),
+        CommandBody::ReportTotal { total_id, scope, evacuated, as_of, source } => {
+            check_not_after_record("as_of", *as_of, context.accepted_at)?;
+            monitoring::decide::report_total(
+                &state.coordination,
+                &state.monitoring,
+                &actor,
+                total_id,
+                scope,
+                evacuated,
+                as_of,
+                source,
+            )
+        }
         CommandBody::ScheduleConvoy { convoy_id, corridor_id, buses, ambulances, departs_at } => {
             monitoring::decide::schedule_convoy(
                 &state.coordination,
@@ -188,8 +235,9 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 departs_at,
             )
         }
-        CommandBody::UpdateConvoy { convoy_id, status, note } => {
-            monitoring::decide::update_convoy(&state.monitoring, &actor, convoy_id, status, note)
+        CommandBody::UpdateConvoy { convoy_id, status, note, effective_at } => {
+            let effective_at = valid_time("effective_at", *effective_at)?;
+            monitoring::decide::update_convoy(&state.monitoring, &actor, convoy_id, status, note, effective_at)
         }
         CommandBody::NotifyHumanitarian { notification_id, notified, party_ids, deadline } => {
             monitoring::decide::notify_humanitarian(

@@ -19,6 +19,7 @@ use crate::{
         AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
         IncidentId, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
     },
+    vocab::source::Provenance,
     vocab::text::{Code, Name, Reason},
     vocab::time::Timestamp,
 };
@@ -58,6 +59,7 @@ pub enum Event {
         kind: ZoneKind,
         boundary: Polygon,
         illustrative: bool,
+        effective_at: Timestamp,
     },
     ZoneRedrawn {
         zone_id: ZoneId,
@@ -73,6 +75,9 @@ pub enum Event {
         agreement_id: AgreementId,
         title: Name,
         proposed_by: PartyId,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     VersionProposed {
         agreement_id: AgreementId,
@@ -80,23 +85,34 @@ pub enum Event {
         proposed_by: PartyId,
         terms: Terms,
         note: Option<Reason>,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     StanceTaken {
         agreement_id: AgreementId,
         version: u32,
         party_id: PartyId,
-        author: AccountId,
         stance: Stance,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     AgreementSuspended {
         agreement_id: AgreementId,
         party_id: PartyId,
         reason: Reason,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     AgreementResumed {
         agreement_id: AgreementId,
         party_id: PartyId,
         reason: Option<Reason>,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     ConsentRecorded {
         consent_id: ConsentId,
@@ -104,11 +120,17 @@ pub enum Event {
         corridor_id: CorridorId,
         recorded_by: PartyId,
         note: Option<Reason>,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     FulfilmentReported {
         commitment_id: CommitmentId,
         party_id: PartyId,
         note: Option<Reason>,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     IncidentReported {
         incident_id: IncidentId,
@@ -152,11 +174,13 @@ pub enum Event {
     StatementMade {
         statement_id: StatementId,
         party_id: Option<PartyId>,
-        author: AccountId,
         text: Reason,
         incident_ids: Vec<IncidentId>,
         stances: Vec<IncidentStance>,
         agreements: Vec<AgreementRef>,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
     },
     PopulationEstimated {
         estimate_id: EstimateId,
@@ -195,6 +219,7 @@ pub enum Event {
         convoy_id: ConvoyId,
         status: ConvoyStatus,
         note: Option<Reason>,
+        effective_at: Timestamp,
     },
     HumanitarianNotified {
         notification_id: NotificationId,

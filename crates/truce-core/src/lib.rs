@@ -28,8 +28,8 @@ pub use crate::{
     coordination::{
         model::*,
         record::{
-            AgreementRecord, ConsentRecord, Coordination, CorridorRecord, Force, FulfilmentRecord, Party, StanceRecord,
-            SuspensionRecord, VersionRecord, Zone, ZoneBoundary, ZoneControl,
+            AgreementRecord, ConsentRecord, Coordination, CorridorRecord, Corroboration, Force, FulfilmentRecord,
+            Party, StanceRecord, SuspensionRecord, VersionRecord, Zone, ZoneBoundary, ZoneControl,
         },
         status::{
             AgreementStatus, CommitmentStatus, CommitmentStatusKind, CorridorStatus, CorridorStatusKind, VersionStatus,
@@ -52,6 +52,7 @@ pub use crate::{
             ZoneId,
         },
         limits::*,
+        source::{Provenance, ReportedAct},
         text::{Code, Name, Reason},
         time::{Timestamp, Window},
     },

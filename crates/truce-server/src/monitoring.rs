@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use truce_core::{
     AccountId, AgreementId, AgreementRef, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Direction, EstimateId,
     EstimateKind, ForceId, Grade, Group, IncidentId, IncidentKind, IncidentRecord, IncidentStance, Location, Name,
-    PartyId, PassageId, Reason, SourceReport, State, StatementId, StatementRecord, Timestamp, TotalId, TotalScope,
-    Violation, ViolationStatus, When, ZoneId,
+    PartyId, PassageId, Provenance, Reason, SourceReport, State, StatementId, StatementRecord, Timestamp, TotalId,
+    TotalScope, Violation, ViolationStatus, When, ZoneId,
 };
 
 use crate::{
@@ -178,9 +178,13 @@ pub struct ViolationView {
 pub struct StatementView {
     pub statement_id: StatementId,
     pub party_id: Option<PartyId>,
-    pub author: AccountId,
-    /// When it was made.
+    /// When it was made (valid time).
     pub at: Timestamp,
+    /// When the ledger accepted the record of it.
+    pub recorded_at: Timestamp,
+    /// Attested by the party's own account, or reported by a monitor or analyst with sources.
+    #[serde(flatten)]
+    pub provenance: Provenance,
     pub text: Reason,
     pub incident_ids: Vec<IncidentId>,
     pub stances: Vec<IncidentStance>,
@@ -320,8 +324,9 @@ fn statement_view(statement: &StatementRecord) -> StatementView {
     StatementView {
         statement_id: statement.statement_id.clone(),
         party_id: statement.party_id.clone(),
-        author: statement.author.clone(),
         at: statement.at,
+        recorded_at: statement.recorded_at,
+        provenance: statement.provenance.clone(),
         text: statement.text.clone(),
         incident_ids: statement.incident_ids.clone(),
         stances: statement.stances.clone(),

@@ -21,9 +21,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
     Account, AgreementId, AgreementRecord, AgreementStatus, Code, CommitmentId, CommitmentKind, CommitmentSpec,
-    ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind, CorridorWindow, Destination, Force,
-    ForceId, Group, LineString, Name, Party, PartyId, Polygon, Reason, Scope, StanceRecord, State, SuspensionRecord,
-    Terms, Timestamp, VersionStatus, Window, Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
+    ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind, CorridorWindow, Corroboration,
+    Destination, Force, ForceId, Group, LineString, Name, Party, PartyId, Polygon, Provenance, Reason, Scope,
+    StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionStatus, Window, Zone, ZoneBoundary, ZoneControl,
+    ZoneId, ZoneKind,
 };
 
 use crate::{
@@ -164,14 +165,30 @@ pub struct AgreementView {
 pub struct VersionView {
     pub version: u32,
     pub proposed_by: PartyId,
+    /// When it was proposed in the world (valid time).
     pub proposed_at: Timestamp,
+    /// When the ledger accepted the record of it.
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     pub note: Option<Reason>,
     pub status: VersionStatus,
     /// When every required signatory had endorsed it, if that holds at `at`.
     pub agreed_since: Option<Timestamp>,
     pub terms: Terms,
-    /// Every stance taken on this version by `at`, in ledger order.
-    pub stances: Vec<StanceRecord>,
+    /// Every stance taken on this version by `at`, in ledger order, each attested or
+    /// reported.
+    pub stances: Vec<StanceView>,
+}
+
+/// A stance as recorded, and for a reported one, whether the party's own attested stance
+/// on the same version confirms or contradicts it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StanceView {
+    #[serde(flatten)]
+    pub record: StanceRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attested: Option<Corroboration>,
 }
 
 /// A commitment as the latest version holding it by `at` defines it, and its status then.
@@ -524,11 +541,18 @@ fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Op
             version: version.version,
             proposed_by: version.proposed_by.clone(),
             proposed_at: version.proposed_at,
+            recorded_at: version.recorded_at,
+            provenance: version.provenance.clone(),
             note: version.note.clone(),
             status: state.coordination.version_status(agreement, version, at),
             agreed_since: state.coordination.agreed_since(version, at),
             terms: version.terms.clone(),
-            stances: version.stances.iter().filter(|s| s.at <= at).cloned().collect(),
+            stances: version
+                .stances
+                .iter()
+                .filter(|s| s.at <= at)
+                .map(|s| StanceView { record: s.clone(), attested: version.corroboration_of(s) })
+                .collect(),
         })
         .collect();
     Some(AgreementView {

@@ -5,10 +5,9 @@
 //! Every refusal is a `DomainError` and changes nothing.
 
 use crate::{
-    access::{Actor, Role},
-    command::Context,
+    access::{Act, Actor, Role},
     coordination::model::{CommitmentKind, PartyKind, Scope, Stance, Terms, TruceStart, ZoneKind},
-    coordination::record::Coordination,
+    coordination::record::{Coordination, VersionRecord},
     event::Event,
     vocab::{
         error::DomainError,
@@ -29,7 +28,7 @@ pub(crate) fn register_party(
     name: &Name,
     kind: &PartyKind,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require(Role::Operator, "registering a party")?;
+    actor.require_any(&[Role::Operator, Role::Analyst], "registering a party")?;
     require_new(coordination.parties.contains_key(party_id), "party", party_id)?;
     require_code_free(coordination, "party", code, party_id.as_str())?;
     Ok(vec![Event::PartyRegistered { party_id: party_id.clone(), code: code.clone(), name: name.clone(), kind: *kind }])
@@ -43,7 +42,7 @@ pub(crate) fn register_force(
     name: &Name,
     party_ids: &[PartyId],
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require(Role::Operator, "registering a force")?;
+    actor.require_any(&[Role::Operator, Role::Analyst], "registering a force")?;
     require_new(coordination.forces.contains_key(force_id), "force", force_id)?;
     require_code_free(coordination, "force", code, force_id.as_str())?;
     require_list("party_ids", party_ids, 0, LIST_LEN_MAX)?;
@@ -67,6 +66,7 @@ pub(crate) fn define_zone(
     kind: &ZoneKind,
     boundary: &Polygon,
     illustrative: &bool,
+    effective_at: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
     actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor], "defining a zone")?;
     require_new(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
@@ -78,6 +78,7 @@ pub(crate) fn define_zone(
         kind: *kind,
         boundary: boundary.clone(),
         illustrative: *illustrative,
+        effective_at,
     }])
 }
 
@@ -108,247 +109,289 @@ pub(crate) fn record_zone_control(
 
 pub(crate) fn propose_agreement(
     coordination: &Coordination,
-    actor: &Actor<'_>,
+    act: Act,
     agreement_id: &AgreementId,
     title: &Name,
     terms: &Terms,
     note: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("proposing an agreement")?;
     require_new(coordination.agreements.contains_key(agreement_id), "agreement", agreement_id)?;
     check_terms(coordination, agreement_id, terms)?;
     Ok(vec![
         Event::AgreementProposed {
             agreement_id: agreement_id.clone(),
             title: title.clone(),
-            proposed_by: party_id.clone(),
+            proposed_by: act.party_id.clone(),
+            effective_at: act.effective_at,
+            provenance: act.provenance.clone(),
         },
         Event::VersionProposed {
             agreement_id: agreement_id.clone(),
             version: 1,
-            proposed_by: party_id.clone(),
+            proposed_by: act.party_id,
             terms: terms.clone(),
             note: note.clone(),
+            effective_at: act.effective_at,
+            provenance: act.provenance,
         },
     ])
 }
 
 pub(crate) fn propose_version(
     coordination: &Coordination,
-    actor: &Actor<'_>,
+    act: Act,
     agreement_id: &AgreementId,
     supersedes: &u32,
     terms: &Terms,
     note: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("proposing a version")?;
     let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
-    let latest = agreement.latest().version;
-    if *supersedes != latest {
-        return Err(DomainError::NotLatest { supersedes: *supersedes, latest });
+    let latest = agreement.latest();
+    if *supersedes != latest.version {
+        return Err(DomainError::NotLatest { supersedes: *supersedes, latest: latest.version });
     }
-    if latest >= VERSIONS_PER_AGREEMENT_MAX {
+    // Versions are numbered in the order they were proposed in the world.
+    if act.effective_at < latest.proposed_at {
+        return Err(DomainError::ActBeforeVersion {
+            effective_at: act.effective_at.to_string(),
+            version: latest.version,
+            proposed_at: latest.proposed_at.to_string(),
+        });
+    }
+    if latest.version >= VERSIONS_PER_AGREEMENT_MAX {
         return Err(DomainError::TooMany {
             field: "versions",
-            len: latest as usize + 1,
+            len: latest.version as usize + 1,
             len_max: VERSIONS_PER_AGREEMENT_MAX as usize,
         });
     }
     check_terms(coordination, agreement_id, terms)?;
     Ok(vec![Event::VersionProposed {
         agreement_id: agreement_id.clone(),
-        version: latest + 1,
-        proposed_by: party_id.clone(),
+        version: latest.version + 1,
+        proposed_by: act.party_id,
         terms: terms.clone(),
         note: note.clone(),
+        effective_at: act.effective_at,
+        provenance: act.provenance,
     }])
 }
 
 pub(crate) fn endorse(
     coordination: &Coordination,
-    actor: &Actor<'_>,
+    act: Act,
     agreement_id: &AgreementId,
     version: &u32,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("endorsing")?;
-    let record = latest_version_for_stance(coordination, agreement_id, *version)?;
-    require_signatory(&record.terms.signatories, party_id, *version)?;
-    let current = record.stances.iter().rev().find(|s| &s.party_id == party_id);
-    if current.is_some_and(|s| s.stance == Stance::Endorsed) {
-        return Err(DomainError::AlreadyEndorsed { party: party_id.to_string(), version: *version });
+    let record = version_for_stance(coordination, agreement_id, *version, act.effective_at)?;
+    require_signatory(coordination, &record.terms.signatories, &act.party_id, *version)?;
+    let current = record.stance_at(&act.party_id, act.effective_at);
+    let same_provenance = current.is_some_and(|s| s.provenance.is_attested() == act.provenance.is_attested());
+    if current.is_some_and(|s| s.stance == Stance::Endorsed) && same_provenance {
+        return Err(DomainError::AlreadyEndorsed { party: coordination.party_label(&act.party_id), version: *version });
     }
-    Ok(vec![stance(agreement_id, *version, party_id, actor, Stance::Endorsed)])
+    Ok(vec![stance(agreement_id, *version, act, Stance::Endorsed)])
 }
 
 pub(crate) fn reject(
     coordination: &Coordination,
-    actor: &Actor<'_>,
+    act: Act,
     agreement_id: &AgreementId,
     version: &u32,
     reason: &Reason,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("rejecting")?;
-    let record = latest_version_for_stance(coordination, agreement_id, *version)?;
-    require_signatory(&record.terms.signatories, party_id, *version)?;
-    Ok(vec![stance(agreement_id, *version, party_id, actor, Stance::Rejected { reason: reason.clone() })])
+    let record = version_for_stance(coordination, agreement_id, *version, act.effective_at)?;
+    require_signatory(coordination, &record.terms.signatories, &act.party_id, *version)?;
+    Ok(vec![stance(agreement_id, *version, act, Stance::Rejected { reason: reason.clone() })])
 }
 
 pub(crate) fn withdraw(
     coordination: &Coordination,
-    actor: &Actor<'_>,
+    act: Act,
     agreement_id: &AgreementId,
     version: &u32,
     reason: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("withdrawing an endorsement")?;
     let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
     let record = agreement
         .version(*version)
         .ok_or_else(|| DomainError::UnknownVersion { agreement: agreement_id.to_string(), version: *version })?;
-    let current = record.stances.iter().rev().find(|s| &s.party_id == party_id);
+    let current = record.stance_at(&act.party_id, act.effective_at);
     if !current.is_some_and(|s| s.stance == Stance::Endorsed) {
-        return Err(DomainError::NoEndorsement { party: party_id.to_string(), version: *version });
+        return Err(DomainError::NoEndorsement {
+            party: coordination.party_label(&act.party_id),
+            version: *version,
+            at: act.effective_at.to_string(),
+        });
     }
-    Ok(vec![stance(agreement_id, *version, party_id, actor, Stance::Withdrawn { reason: reason.clone() })])
+    Ok(vec![stance(agreement_id, *version, act, Stance::Withdrawn { reason: reason.clone() })])
 }
 
 pub(crate) fn suspend(
     coordination: &Coordination,
-    context: &Context,
-    actor: &Actor<'_>,
+    act: Act,
     agreement_id: &AgreementId,
     reason: &Reason,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("suspending an agreement")?;
     let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
-    let at = context.accepted_at;
+    let at = act.effective_at;
     let Some(version) = coordination.effective_version(agreement, at) else {
-        return Err(DomainError::NotInForce { agreement: agreement_id.to_string() });
+        return Err(DomainError::NotInForce { agreement: agreement_id.to_string(), at: at.to_string() });
     };
-    require_signatory(&version.terms.signatories, party_id, version.version)?;
+    require_signatory(coordination, &version.terms.signatories, &act.party_id, version.version)?;
     if agreement.suspended_at(at) {
         return Err(DomainError::AlreadySuspended { agreement: agreement_id.to_string() });
     }
     Ok(vec![Event::AgreementSuspended {
         agreement_id: agreement_id.clone(),
-        party_id: party_id.clone(),
+        party_id: act.party_id,
         reason: reason.clone(),
+        effective_at: act.effective_at,
+        provenance: act.provenance,
     }])
 }
 
 pub(crate) fn resume(
     coordination: &Coordination,
-    context: &Context,
-    actor: &Actor<'_>,
+    act: Act,
     agreement_id: &AgreementId,
     reason: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("resuming an agreement")?;
     let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
-    let at = context.accepted_at;
+    let at = act.effective_at;
     if !agreement.suspended_at(at) {
         return Err(DomainError::NotSuspended { agreement: agreement_id.to_string() });
     }
     let Some(version) = coordination.effective_version(agreement, at) else {
-        return Err(DomainError::NotInForce { agreement: agreement_id.to_string() });
+        return Err(DomainError::NotInForce { agreement: agreement_id.to_string(), at: at.to_string() });
     };
-    require_signatory(&version.terms.signatories, party_id, version.version)?;
+    require_signatory(coordination, &version.terms.signatories, &act.party_id, version.version)?;
     Ok(vec![Event::AgreementResumed {
         agreement_id: agreement_id.clone(),
-        party_id: party_id.clone(),
+        party_id: act.party_id,
         reason: reason.clone(),
+        effective_at: act.effective_at,
+        provenance: act.provenance,
     }])
 }
 
 pub(crate) fn record_consent(
     coordination: &Coordination,
-    context: &Context,
-    actor: &Actor<'_>,
+    act: Act,
     consent_id: &ConsentId,
     force_id: &ForceId,
     corridor_id: &CorridorId,
     note: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("recording consent")?;
     require_new(coordination.consents.contains_key(consent_id), "consent", consent_id)?;
     let force = coordination.forces.get(force_id).ok_or_else(|| unknown("force", force_id))?;
     require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
+    let party_id = &act.party_id;
     let answers = force.party_ids.contains(party_id);
-    if !answers && !secures_consent(coordination, party_id, force_id, corridor_id, context.accepted_at) {
+    if !answers && !secures_consent(coordination, party_id, force_id, corridor_id, act.effective_at) {
         return Err(DomainError::ConsentNotAnswerable {
-            party: party_id.to_string(),
+            party: coordination.party_label(party_id),
             force: force_id.to_string(),
             corridor: corridor_id.to_string(),
         });
     }
-    if coordination.consents.values().any(|c| &c.force_id == force_id && &c.corridor_id == corridor_id) {
+    // A second record of the same consent is refused, except an attested one confirming a
+    // report (or the other way round): both stand, and the view shows that they agree.
+    let again = coordination.consents.values().any(|c| {
+        &c.force_id == force_id
+            && &c.corridor_id == corridor_id
+            && c.provenance.is_attested() == act.provenance.is_attested()
+    });
+    if again {
         return Err(DomainError::ConsentAgain { force: force_id.to_string(), corridor: corridor_id.to_string() });
     }
     Ok(vec![Event::ConsentRecorded {
         consent_id: consent_id.clone(),
         force_id: force_id.clone(),
         corridor_id: corridor_id.clone(),
-        recorded_by: party_id.clone(),
+        recorded_by: act.party_id,
         note: note.clone(),
+        effective_at: act.effective_at,
+        provenance: act.provenance,
     }])
 }
 
 pub(crate) fn report_fulfilled(
     coordination: &Coordination,
-    context: &Context,
-    actor: &Actor<'_>,
+    act: Act,
     commitment_id: &CommitmentId,
     note: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
-    let party_id = actor.coordinator_party("reporting a fulfilled commitment")?;
     let (_, spec) = coordination.commitment_spec(commitment_id).ok_or_else(|| unknown("commitment", commitment_id))?;
-    if &spec.party_id != party_id {
+    if spec.party_id != act.party_id {
         return Err(DomainError::NotCommitmentOwner {
             commitment: commitment_id.to_string(),
-            owner: spec.party_id.to_string(),
-            party: party_id.to_string(),
+            owner: coordination.party_label(&spec.party_id),
+            party: coordination.party_label(&act.party_id),
         });
     }
-    if coordination.fulfilled_at(spec, context.accepted_at).is_some() {
+    let again = coordination
+        .fulfilments
+        .get(commitment_id)
+        .is_some_and(|records| records.iter().any(|r| r.provenance.is_attested() == act.provenance.is_attested()));
+    if again {
         return Err(DomainError::AlreadyFulfilled { commitment: commitment_id.to_string() });
     }
     Ok(vec![Event::FulfilmentReported {
         commitment_id: commitment_id.clone(),
-        party_id: party_id.clone(),
+        party_id: act.party_id,
         note: note.clone(),
+        effective_at: act.effective_at,
+        provenance: act.provenance,
     }])
 }
 
-fn stance(agreement_id: &AgreementId, version: u32, party_id: &PartyId, actor: &Actor<'_>, stance: Stance) -> Event {
+fn stance(agreement_id: &AgreementId, version: u32, act: Act, stance: Stance) -> Event {
     Event::StanceTaken {
         agreement_id: agreement_id.clone(),
         version,
-        party_id: party_id.clone(),
-        author: actor.account.account_id.clone(),
+        party_id: act.party_id,
         stance,
+        effective_at: act.effective_at,
+        provenance: act.provenance,
     }
 }
 
-/// The version to endorse or reject: it must exist and be the latest.
-fn latest_version_for_stance<'a>(
+/// The version a stance is taken on: it must exist, have been proposed by the stance's
+/// valid time, and be the latest version proposed by then (a report of an endorsement of
+/// version 1 dated before version 2 was proposed stands).
+fn version_for_stance<'a>(
     coordination: &'a Coordination,
     agreement_id: &AgreementId,
     version: u32,
-) -> Result<&'a crate::coordination::record::VersionRecord, DomainError> {
+    at: Timestamp,
+) -> Result<&'a VersionRecord, DomainError> {
     let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
     let record = agreement
         .version(version)
         .ok_or_else(|| DomainError::UnknownVersion { agreement: agreement_id.to_string(), version })?;
-    let latest = agreement.latest().version;
+    if at < record.proposed_at {
+        return Err(DomainError::ActBeforeVersion {
+            effective_at: at.to_string(),
+            version,
+            proposed_at: record.proposed_at.to_string(),
+        });
+    }
+    let latest = agreement.versions.iter().rev().find(|v| v.proposed_at <= at).map_or(version, |v| v.version);
     if version != latest {
         return Err(DomainError::Superseded { version, latest });
     }
     Ok(record)
 }
 
-fn require_signatory(signatories: &[PartyId], party_id: &PartyId, version: u32) -> Result<(), DomainError> {
+fn require_signatory(
+    coordination: &Coordination,
+    signatories: &[PartyId],
+    party_id: &PartyId,
+    version: u32,
+) -> Result<(), DomainError> {
     if !signatories.contains(party_id) {
-        return Err(DomainError::NotSignatory { party: party_id.to_string(), version });
+        return Err(DomainError::NotSignatory { party: coordination.party_label(party_id), version });
     }
     Ok(())
 }

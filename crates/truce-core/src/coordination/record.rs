@@ -13,8 +13,11 @@ use crate::{
     coordination::model::{CommitmentSpec, CorridorSpec, PartyKind, Stance, Terms, ZoneKind},
     event::Event,
     vocab::{
+        error::DomainError,
         geometry::Polygon,
-        ids::{AccountId, AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, PartyId, ZoneId},
+        ids::{AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, PartyId, ZoneId},
+        require::require_known,
+        source::Provenance,
         text::{Code, Name, Reason},
         time::{Timestamp, Window},
     },
@@ -82,7 +85,7 @@ impl Zone {
     pub fn boundary_idx_at(&self, at: Timestamp) -> usize {
         let mut best: Option<(usize, &ZoneBoundary)> = None;
         for (idx, record) in self.boundaries.iter().enumerate() {
-            if !(record.recorded_at <= at && record.effective_at <= at) {
+            if record.effective_at > at {
                 continue;
             }
             if best.is_none_or(|(_, b)| record.effective_at >= b.effective_at) {
@@ -101,7 +104,7 @@ impl Zone {
         let mut cuts: Vec<Timestamp> = self
             .boundaries
             .iter()
-            .map(|record| record.recorded_at.max(record.effective_at))
+            .map(|record| record.effective_at)
             .filter(|at| window.start() < *at && *at < window.end())
             .collect();
         cuts.sort();
@@ -125,7 +128,7 @@ impl Zone {
     /// The force in control at `at`, if any was recorded by then.
     pub fn controlled_by_at(&self, at: Timestamp) -> Option<&ForceId> {
         let mut best: Option<&ZoneControl> = None;
-        for record in self.control.iter().filter(|c| c.recorded_at <= at && c.since <= at) {
+        for record in self.control.iter().filter(|c| c.since <= at) {
             if best.is_none_or(|c| record.since >= c.since) {
                 best = Some(record);
             }
@@ -138,8 +141,12 @@ impl Zone {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StanceRecord {
     pub party_id: PartyId,
-    pub author: AccountId,
+    /// When the party took the stance in the world (valid time).
     pub at: Timestamp,
+    /// When the ledger accepted the record of it (record time).
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     #[serde(flatten)]
     pub stance: Stance,
 }
@@ -149,17 +156,51 @@ pub struct StanceRecord {
 pub struct VersionRecord {
     pub version: u32,
     pub proposed_by: PartyId,
+    /// When it was proposed in the world (valid time).
     pub proposed_at: Timestamp,
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     pub terms: Terms,
     pub note: Option<Reason>,
     /// Every stance taken on this version, in ledger order.
     pub stances: Vec<StanceRecord>,
 }
 
+/// What a party's own attested act says of a report of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum Corroboration {
+    /// The party attested the same stance on the same version.
+    Confirmed,
+    /// The party attested a different stance on the same version.
+    Contradicted,
+}
+
 impl VersionRecord {
+    /// For a reported stance, what the party's own attested stances on this version say of
+    /// it; `None` for an attested stance, or when the party attested nothing here.
+    pub fn corroboration_of(&self, reported: &StanceRecord) -> Option<Corroboration> {
+        if reported.provenance.is_attested() {
+            return None;
+        }
+        let attested = self.stances.iter().filter(|s| s.party_id == reported.party_id && s.provenance.is_attested());
+        let mut found = None;
+        for stance in attested {
+            if std::mem::discriminant(&stance.stance) == std::mem::discriminant(&reported.stance) {
+                return Some(Corroboration::Confirmed);
+            }
+            found = Some(Corroboration::Contradicted);
+        }
+        found
+    }
+
     /// Each party's latest stance taken by `at`.
+    ///
+    /// The latest by valid time; of two at the same instant, the later recorded.
     pub fn stance_at(&self, party_id: &PartyId, at: Timestamp) -> Option<&StanceRecord> {
-        self.stances.iter().rev().find(|s| &s.party_id == party_id && s.at <= at)
+        latest_by_valid_time(self.stances.iter().filter(|s| &s.party_id == party_id), |s| s.at, at)
     }
 }
 
@@ -167,6 +208,9 @@ impl VersionRecord {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SuspensionRecord {
     pub at: Timestamp,
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     pub suspended: bool,
     pub party_id: PartyId,
     pub reason: Option<Reason>,
@@ -179,6 +223,7 @@ pub struct AgreementRecord {
     pub title: Name,
     pub proposed_by: PartyId,
     pub proposed_at: Timestamp,
+    pub recorded_at: Timestamp,
     /// Version `n` is at index `n - 1`.
     pub versions: Vec<VersionRecord>,
     pub suspensions: Vec<SuspensionRecord>,
@@ -194,8 +239,9 @@ impl AgreementRecord {
         self.versions.get(idx)
     }
 
+    /// Whether the latest suspension or resumption by valid time `at` suspended it.
     pub fn suspended_at(&self, at: Timestamp) -> bool {
-        self.suspensions.iter().rev().find(|s| s.at <= at).is_some_and(|s| s.suspended)
+        latest_by_valid_time(self.suspensions.iter(), |s| s.at, at).is_some_and(|s| s.suspended)
     }
 }
 
@@ -214,7 +260,11 @@ pub struct ConsentRecord {
     pub force_id: ForceId,
     pub corridor_id: CorridorId,
     pub recorded_by: PartyId,
+    /// When the force consented in the world (valid time).
+    pub effective_at: Timestamp,
     pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     pub note: Option<Reason>,
 }
 
@@ -223,8 +273,32 @@ pub struct ConsentRecord {
 pub struct FulfilmentRecord {
     pub commitment_id: CommitmentId,
     pub party_id: PartyId,
+    /// When it was fulfilled in the world (valid time).
     pub at: Timestamp,
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     pub note: Option<Reason>,
+}
+
+/// Of records in ledger order, the one with the latest valid time at or before `at`; of
+/// several at that instant, the one recorded last. Records arrive out of valid-time order
+/// (an act reported days later), so ledger order alone does not say which is in effect.
+pub(crate) fn latest_by_valid_time<'r, R>(
+    records: impl Iterator<Item = &'r R>,
+    valid_time: impl Fn(&R) -> Timestamp,
+    at: Timestamp,
+) -> Option<&'r R>
+where
+    R: 'r,
+{
+    let mut best: Option<&R> = None;
+    for record in records.filter(|r| valid_time(r) <= at) {
+        if best.is_none_or(|b| valid_time(record) >= valid_time(b)) {
+            best = Some(record);
+        }
+    }
+    best
 }
 
 /// The coordination half of the projection.
@@ -238,11 +312,29 @@ pub struct Coordination {
     /// Which agreement each commitment belongs to.
     pub commitment_agreements: HashMap<CommitmentId, AgreementId>,
     pub consents: BTreeMap<ConsentId, ConsentRecord>,
-    pub fulfilments: BTreeMap<CommitmentId, FulfilmentRecord>,
+    /// Every report of each commitment's fulfilment, in ledger order.
+    pub fulfilments: BTreeMap<CommitmentId, Vec<FulfilmentRecord>>,
     pub(crate) codes: HashMap<(&'static str, Code), String>,
 }
 
 impl Coordination {
+    /// A party as refusals name it: its code and its id.
+    pub fn party_label(&self, party_id: &PartyId) -> String {
+        match self.parties.get(party_id) {
+            Some(party) => format!("{} ({party_id})", party.code),
+            None => party_id.to_string(),
+        }
+    }
+
+    /// `party_label`, for a party that must exist.
+    ///
+    /// # Errors
+    /// `Unknown` when it does not.
+    pub(crate) fn party_label_known(&self, party_id: &PartyId) -> Result<String, DomainError> {
+        require_known(self.parties.contains_key(party_id), "party", party_id)?;
+        Ok(self.party_label(party_id))
+    }
+
     /// Who holds a code of a kind (`"party"`, `"force"`, `"zone"`, `"corridor"`).
     pub fn code_holder(&self, kind: &'static str, code: &Code) -> Option<&str> {
         self.codes.get(&(kind, code.clone())).map(String::as_str)
@@ -285,7 +377,7 @@ impl Coordination {
                 };
                 self.forces.insert(force_id.clone(), force);
             }
-            Event::ZoneDefined { zone_id, code, name, kind, boundary, illustrative } => {
+            Event::ZoneDefined { zone_id, code, name, kind, boundary, illustrative, effective_at } => {
                 self.codes.insert(("zone", code.clone()), zone_id.to_string());
                 let zone = Zone {
                     zone_id: zone_id.clone(),
@@ -293,7 +385,11 @@ impl Coordination {
                     name: name.clone(),
                     kind: *kind,
                     illustrative: *illustrative,
-                    boundaries: vec![ZoneBoundary { effective_at: at, boundary: boundary.clone(), recorded_at: at }],
+                    boundaries: vec![ZoneBoundary {
+                        effective_at: *effective_at,
+                        boundary: boundary.clone(),
+                        recorded_at: at,
+                    }],
                     control: Vec::new(),
                 };
                 self.zones.insert(zone_id.clone(), zone);
@@ -307,18 +403,20 @@ impl Coordination {
                 let zone = self.zones.get_mut(zone_id).expect("decide checked that the zone exists");
                 zone.control.push(ZoneControl { force_id: force_id.clone(), since: *since, recorded_at: at });
             }
-            Event::AgreementProposed { agreement_id, title, proposed_by } => {
+            Event::AgreementProposed { agreement_id, title, proposed_by, effective_at, provenance: _ } => {
+                // The provenance is the first version's, which carries it too.
                 let agreement = AgreementRecord {
                     agreement_id: agreement_id.clone(),
                     title: title.clone(),
                     proposed_by: proposed_by.clone(),
-                    proposed_at: at,
+                    proposed_at: *effective_at,
+                    recorded_at: at,
                     versions: Vec::new(),
                     suspensions: Vec::new(),
                 };
                 self.agreements.insert(agreement_id.clone(), agreement);
             }
-            Event::VersionProposed { agreement_id, version, proposed_by, terms, note } => {
+            Event::VersionProposed { agreement_id, version, proposed_by, terms, note, effective_at, provenance } => {
                 self.index_terms(agreement_id, terms);
                 let agreement =
                     self.agreements.get_mut(agreement_id).expect("decide checked that the agreement exists");
@@ -326,46 +424,81 @@ impl Coordination {
                 agreement.versions.push(VersionRecord {
                     version: *version,
                     proposed_by: proposed_by.clone(),
-                    proposed_at: at,
+                    proposed_at: *effective_at,
+                    recorded_at: at,
+                    provenance: provenance.clone(),
                     terms: terms.clone(),
                     note: note.clone(),
                     stances: Vec::new(),
                 });
             }
-            Event::StanceTaken { agreement_id, version, party_id, author, stance } => {
-                let record =
-                    StanceRecord { party_id: party_id.clone(), author: author.clone(), at, stance: stance.clone() };
+            Event::StanceTaken { agreement_id, version, party_id, stance, effective_at, provenance } => {
+                let record = StanceRecord {
+                    party_id: party_id.clone(),
+                    at: *effective_at,
+                    recorded_at: at,
+                    provenance: provenance.clone(),
+                    stance: stance.clone(),
+                };
                 let agreement =
                     self.agreements.get_mut(agreement_id).expect("decide checked that the agreement exists");
                 let idx = usize::try_from(*version).ok().and_then(|v| v.checked_sub(1));
                 let target = idx.and_then(|idx| agreement.versions.get_mut(idx));
                 target.expect("decide checked that the version exists").stances.push(record);
             }
-            Event::AgreementSuspended { agreement_id, party_id, reason } => {
-                self.push_suspension(agreement_id, at, true, party_id, Some(reason.clone()));
+            Event::AgreementSuspended { agreement_id, party_id, reason, effective_at, provenance } => {
+                let record = SuspensionRecord {
+                    at: *effective_at,
+                    recorded_at: at,
+                    provenance: provenance.clone(),
+                    suspended: true,
+                    party_id: party_id.clone(),
+                    reason: Some(reason.clone()),
+                };
+                self.push_suspension(agreement_id, record);
             }
-            Event::AgreementResumed { agreement_id, party_id, reason } => {
-                self.push_suspension(agreement_id, at, false, party_id, reason.clone());
+            Event::AgreementResumed { agreement_id, party_id, reason, effective_at, provenance } => {
+                let record = SuspensionRecord {
+                    at: *effective_at,
+                    recorded_at: at,
+                    provenance: provenance.clone(),
+                    suspended: false,
+                    party_id: party_id.clone(),
+                    reason: reason.clone(),
+                };
+                self.push_suspension(agreement_id, record);
             }
-            Event::ConsentRecorded { consent_id, force_id, corridor_id, recorded_by, note } => {
+            Event::ConsentRecorded {
+                consent_id,
+                force_id,
+                corridor_id,
+                recorded_by,
+                note,
+                effective_at,
+                provenance,
+            } => {
                 let consent = ConsentRecord {
                     consent_id: consent_id.clone(),
                     force_id: force_id.clone(),
                     corridor_id: corridor_id.clone(),
                     recorded_by: recorded_by.clone(),
+                    effective_at: *effective_at,
                     recorded_at: at,
+                    provenance: provenance.clone(),
                     note: note.clone(),
                 };
                 self.consents.insert(consent_id.clone(), consent);
             }
-            Event::FulfilmentReported { commitment_id, party_id, note } => {
+            Event::FulfilmentReported { commitment_id, party_id, note, effective_at, provenance } => {
                 let record = FulfilmentRecord {
                     commitment_id: commitment_id.clone(),
                     party_id: party_id.clone(),
-                    at,
+                    at: *effective_at,
+                    recorded_at: at,
+                    provenance: provenance.clone(),
                     note: note.clone(),
                 };
-                self.fulfilments.insert(commitment_id.clone(), record);
+                self.fulfilments.entry(commitment_id.clone()).or_default().push(record);
             }
             // Not coordination: the log's own, the accounts' and monitoring's events.
             Event::LogStarted(_)
@@ -402,15 +535,8 @@ impl Coordination {
         }
     }
 
-    fn push_suspension(
-        &mut self,
-        agreement_id: &AgreementId,
-        at: Timestamp,
-        suspended: bool,
-        party_id: &PartyId,
-        reason: Option<Reason>,
-    ) {
+    fn push_suspension(&mut self, agreement_id: &AgreementId, record: SuspensionRecord) {
         let agreement = self.agreements.get_mut(agreement_id).expect("decide checked that the agreement exists");
-        agreement.suspensions.push(SuspensionRecord { at, suspended, party_id: party_id.clone(), reason });
+        agreement.suspensions.push(record);
     }
 }

@@ -110,10 +110,9 @@ impl Coordination {
 
     /// When a commitment was fulfilled, if it was by `at`.
     pub fn fulfilled_at(&self, commitment: &CommitmentSpec, at: Timestamp) -> Option<Timestamp> {
-        if let Some(record) = self.fulfilments.get(&commitment.commitment_id) {
-            if record.at <= at {
-                return Some(record.at);
-            }
+        let reported = self.fulfilments.get(&commitment.commitment_id).into_iter().flatten();
+        if let Some(first) = reported.map(|record| record.at).filter(|fulfilled| *fulfilled <= at).min() {
+            return Some(first);
         }
         if commitment.kind != CommitmentKind::SecureConsent || commitment.force_ids.is_empty() {
             return None;
@@ -126,8 +125,8 @@ impl Coordination {
             let consent = self
                 .consents
                 .values()
-                .filter(|c| &c.force_id == force_id && &c.corridor_id == corridor_id && c.recorded_at <= at)
-                .map(|c| c.recorded_at)
+                .filter(|c| &c.force_id == force_id && &c.corridor_id == corridor_id && c.effective_at <= at)
+                .map(|c| c.effective_at)
                 .min()?;
             latest = Some(latest.map_or(consent, |l| l.max(consent)));
         }

@@ -3,7 +3,7 @@
 //! acknowledgements.
 
 use crate::{
-    access::{Actor, Role},
+    access::{Act, Actor, Role},
     coordination::model::Group,
     coordination::record::Coordination,
     event::Event,
@@ -142,18 +142,13 @@ pub(crate) fn mark_duplicate(
 pub(crate) fn make_statement(
     coordination: &Coordination,
     monitoring: &Monitoring,
-    actor: &Actor<'_>,
+    act: Act,
     statement_id: &StatementId,
     text: &Reason,
     incident_ids: &[IncidentId],
     stances: &[IncidentStance],
     agreements: &[AgreementRef],
 ) -> Result<Vec<Event>, DomainError> {
-    let author = actor.account.account_id.clone();
-    let Some(party_id) = actor.party else {
-        return Err(DomainError::NeedsParty { action: "making a statement" });
-    };
-    actor.require_any(&[Role::Coordinator, Role::Monitor], "making a statement")?;
     require_new(monitoring.statements.contains_key(statement_id), "statement", statement_id)?;
     require_list("incident_ids", incident_ids, 0, LIST_LEN_MAX)?;
     for incident_id in incident_ids {
@@ -181,12 +176,13 @@ pub(crate) fn make_statement(
     }
     Ok(vec![Event::StatementMade {
         statement_id: statement_id.clone(),
-        party_id: Some(party_id.clone()),
-        author,
+        party_id: Some(act.party_id),
         text: text.clone(),
         incident_ids: incident_ids.to_vec(),
         stances: stances.to_vec(),
         agreements: agreements.to_vec(),
+        effective_at: act.effective_at,
+        provenance: act.provenance,
     }])
 }
 
@@ -306,10 +302,11 @@ pub(crate) fn update_convoy(
     convoy_id: &ConvoyId,
     status: &ConvoyStatus,
     note: &Option<Reason>,
+    effective_at: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
     actor.require_any(&[Role::Coordinator, Role::Monitor], "updating a convoy")?;
     require_known(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
-    Ok(vec![Event::ConvoyUpdated { convoy_id: convoy_id.clone(), status: *status, note: note.clone() }])
+    Ok(vec![Event::ConvoyUpdated { convoy_id: convoy_id.clone(), status: *status, note: note.clone(), effective_at }])
 }
 
 pub(crate) fn notify_humanitarian(

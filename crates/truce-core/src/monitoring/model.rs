@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     coordination::model::Group,
-    vocab::error::DomainError,
     vocab::geometry::{LineString, Position},
-    vocab::ids::{AgreementId, CommitmentId, ConvoyId, CorridorId, ForceId, IncidentId, PartyId, SourceId},
+    vocab::ids::{AgreementId, CommitmentId, ConvoyId, CorridorId, ForceId, IncidentId, PartyId},
     vocab::text::{Name, Reason},
     vocab::time::{Timestamp, Window},
 };
+
+pub use crate::vocab::source::{Casualties, CountRange, SourceKind, SourceReport};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -74,98 +75,6 @@ impl When {
             None => window.contains(self.start),
             Some(end) => self.start < window.end() && window.start() < end,
         }
-    }
-}
-
-/// A count that is known only within bounds. Absent means unknown, never zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct CountRange {
-    pub min: u32,
-    pub max: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Casualties {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub killed: Option<CountRange>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub injured: Option<CountRange>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub civilians_killed: Option<CountRange>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub children_killed: Option<CountRange>,
-}
-
-impl Casualties {
-    pub fn ranges(&self) -> [(&'static str, Option<CountRange>); 4] {
-        [
-            ("killed", self.killed),
-            ("injured", self.injured),
-            ("civilians_killed", self.civilians_killed),
-            ("children_killed", self.children_killed),
-        ]
-    }
-
-    /// # Errors
-    /// `RangeInverted` naming the first range whose min is above its max.
-    pub fn check(&self) -> Result<(), DomainError> {
-        for (field, range) in self.ranges() {
-            if let Some(range) = range {
-                if range.min > range.max {
-                    return Err(DomainError::RangeInverted {
-                        field,
-                        min: u64::from(range.min),
-                        max: u64::from(range.max),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    MonitorOnSite,
-    Media,
-    Party,
-    Witness,
-    SocialMedia,
-}
-
-/// What one source says about an incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SourceReport {
-    pub source_id: SourceId,
-    pub organisation: Name,
-    pub kind: SourceKind,
-    /// The organisation that decides independence (two reports of one outlet are one
-    /// source); the reporting organisation when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub independence: Option<Name>,
-    /// A link or document reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference: Option<Reason>,
-    #[serde(default)]
-    pub casualties: Casualties,
-    /// The force this source says is responsible, if it says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub responsible_force_id: Option<ForceId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<Reason>,
-}
-
-impl SourceReport {
-    pub fn independence_key(&self) -> &str {
-        self.independence.as_ref().unwrap_or(&self.organisation).as_str()
     }
 }
 

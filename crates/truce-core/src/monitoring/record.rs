@@ -18,6 +18,7 @@ use crate::{
         AccountId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId,
         PassageId, SourceId, StatementId, TotalId, ZoneId,
     },
+    vocab::source::Provenance,
     vocab::text::{Name, Reason},
     vocab::time::Timestamp,
 };
@@ -78,8 +79,11 @@ impl IncidentRecord {
 pub struct StatementRecord {
     pub statement_id: StatementId,
     pub party_id: Option<PartyId>,
-    pub author: AccountId,
+    /// When the statement was made (valid time).
     pub at: Timestamp,
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     pub text: Reason,
     pub incident_ids: Vec<IncidentId>,
     pub stances: Vec<IncidentStance>,
@@ -133,7 +137,9 @@ pub struct TotalRecord {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConvoyUpdate {
+    /// When the status changed (valid time).
     pub at: Timestamp,
+    pub recorded_at: Timestamp,
     pub status: ConvoyStatus,
     pub note: Option<Reason>,
 }
@@ -150,8 +156,11 @@ pub struct ConvoyRecord {
 }
 
 impl ConvoyRecord {
+    /// The status of the latest update by valid time (of two at one instant, the later
+    /// recorded): updates can be reported out of order.
     pub fn status(&self) -> ConvoyStatus {
-        self.updates.last().map_or(ConvoyStatus::Scheduled, |u| u.status)
+        let latest = self.updates.iter().reduce(|best, update| if update.at >= best.at { update } else { best });
+        latest.map_or(ConvoyStatus::Scheduled, |u| u.status)
     }
 }
 
@@ -211,21 +220,25 @@ pub struct Monitoring {
 }
 
 impl Monitoring {
-    /// The record as it stood at `at`: only what had been recorded by then (reports,
-    /// sources, corrections, grades, duplicates, dismissals, statements, figures, convoy
-    /// updates, notifications and acknowledgements), each incident with its revisions up
-    /// to `at`.
+    /// The record as the world stood at valid time `at`: incidents that had begun by then,
+    /// each with the sources that had spoken by then (a source without `published_at` speaks
+    /// from the incident's start), statements made by then, estimates, passages and totals
+    /// as of then, convoy updates by then, and the notifications and acknowledgements made
+    /// by then.
+    ///
+    /// What analysts concluded about the record (corrections, grades, duplicates,
+    /// dismissals) is knowledge, not an event in the world: it applies at every valid time.
+    /// When it was known is the record time's business (`known_at`, a prefix of the log).
     pub fn as_of(&self, at: Timestamp) -> Monitoring {
         let incidents: BTreeMap<IncidentId, IncidentRecord> = self
             .incidents
             .iter()
-            .filter(|(_, incident)| incident.reported_at <= at)
+            .filter(|(_, incident)| incident.current().when.start <= at)
             .map(|(id, incident)| {
+                let start = incident.current().when.start;
+                let spoken = |s: &&SourceRecord| s.source.published_at.unwrap_or(start) <= at;
                 let record = IncidentRecord {
-                    revisions: incident.revisions.iter().filter(|r| r.at <= at).cloned().collect(),
-                    sources: incident.sources.iter().filter(|s| s.at <= at).cloned().collect(),
-                    grade_overrides: incident.grade_overrides.iter().filter(|g| g.at <= at).cloned().collect(),
-                    duplicate_of: incident.duplicate_of.clone().filter(|d| d.at <= at),
+                    sources: incident.sources.iter().filter(spoken).cloned().collect(),
                     ..incident.clone()
                 };
                 (id.clone(), record)
@@ -239,36 +252,34 @@ impl Monitoring {
         }
         let source_ids =
             incidents.values().flat_map(|i| i.sources.iter().map(|s| s.source.source_id.clone())).collect();
-        let recorded = |recorded_at: Timestamp| recorded_at <= at;
+        let by = |valid_at: Timestamp| valid_at <= at;
         Monitoring {
             incidents,
             source_ids,
             duplicates,
-            statements: self.statements.iter().filter(|(_, s)| recorded(s.at)).map(clone_entry).collect(),
-            dismissals: self.dismissals.iter().filter(|d| recorded(d.at)).cloned().collect(),
-            estimates: self.estimates.iter().filter(|(_, e)| recorded(e.recorded_at)).map(clone_entry).collect(),
-            passages: self.passages.iter().filter(|(_, p)| recorded(p.recorded_at)).map(clone_entry).collect(),
-            totals: self.totals.iter().filter(|(_, t)| recorded(t.recorded_at)).map(clone_entry).collect(),
+            statements: self.statements.iter().filter(|(_, s)| by(s.at)).map(clone_entry).collect(),
+            dismissals: self.dismissals.clone(),
+            estimates: self.estimates.iter().filter(|(_, e)| by(e.as_of)).map(clone_entry).collect(),
+            passages: self.passages.iter().filter(|(_, p)| by(p.observed.start)).map(clone_entry).collect(),
+            totals: self.totals.iter().filter(|(_, t)| by(t.as_of)).map(clone_entry).collect(),
             convoys: self
                 .convoys
                 .iter()
-                .filter(|(_, c)| recorded(c.scheduled_at))
                 .map(|(id, convoy)| {
-                    let updates = convoy.updates.iter().filter(|u| recorded(u.at)).cloned().collect();
+                    let updates = convoy.updates.iter().filter(|u| by(u.at)).cloned().collect();
                     (id.clone(), ConvoyRecord { updates, ..convoy.clone() })
                 })
                 .collect(),
             notifications: self
                 .notifications
                 .iter()
-                .filter(|(_, n)| recorded(n.notified_at))
+                .filter(|(_, n)| by(n.notified_at))
                 .map(|(id, notification)| {
-                    let acknowledgements =
-                        notification.acknowledgements.iter().filter(|a| recorded(a.at)).cloned().collect();
+                    let acknowledgements = notification.acknowledgements.iter().filter(|a| by(a.at)).cloned().collect();
                     (id.clone(), NotificationRecord { acknowledgements, ..notification.clone() })
                 })
                 .collect(),
-            alert_acks: self.alert_acks.iter().filter(|a| recorded(a.at)).cloned().collect(),
+            alert_acks: self.alert_acks.iter().filter(|a| by(a.at)).cloned().collect(),
         }
     }
 
@@ -336,12 +347,22 @@ impl Monitoring {
                     at,
                 });
             }
-            Event::StatementMade { statement_id, party_id, author, text, incident_ids, stances, agreements } => {
+            Event::StatementMade {
+                statement_id,
+                party_id,
+                text,
+                incident_ids,
+                stances,
+                agreements,
+                effective_at,
+                provenance,
+            } => {
                 let record = StatementRecord {
                     statement_id: statement_id.clone(),
                     party_id: party_id.clone(),
-                    author: author.clone(),
-                    at,
+                    at: *effective_at,
+                    recorded_at: at,
+                    provenance: provenance.clone(),
                     text: text.clone(),
                     incident_ids: incident_ids.clone(),
                     stances: stances.clone(),
@@ -408,10 +429,10 @@ impl Monitoring {
                 };
                 self.convoys.insert(convoy_id.clone(), record);
             }
-            Event::ConvoyUpdated { convoy_id, status, note } => {
-                if let Some(convoy) = self.convoys.get_mut(convoy_id) {
-                    convoy.updates.push(ConvoyUpdate { at, status: *status, note: note.clone() });
-                }
+            Event::ConvoyUpdated { convoy_id, status, note, effective_at } => {
+                let convoy = self.convoys.get_mut(convoy_id).expect("decide checked that the convoy exists");
+                let update = ConvoyUpdate { at: *effective_at, recorded_at: at, status: *status, note: note.clone() };
+                convoy.updates.push(update);
             }
             Event::HumanitarianNotified { notification_id, notified, party_ids, deadline, notified_by } => {
                 let record = NotificationRecord {

@@ -252,8 +252,8 @@ impl Coordination {
         }
         // Fulfilments and consents decide conditions and truces that start when commitments
         // are fulfilled; there are few of them.
-        instants.extend(self.fulfilments.values().map(|fulfilment| fulfilment.at));
-        instants.extend(self.consents.values().map(|consent| consent.recorded_at));
+        instants.extend(self.fulfilments.values().flatten().map(|fulfilment| fulfilment.at));
+        instants.extend(self.consents.values().map(|consent| consent.effective_at));
         instants.sort();
         instants.dedup();
         instants

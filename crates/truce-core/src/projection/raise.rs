@@ -61,13 +61,13 @@ impl State {
                 Event::StatementMade { stances, .. } => {
                     affected.extend(stances.iter().map(|s| s.incident_id().clone()));
                 }
-                Event::VersionProposed { agreement_id, version, .. } => {
+                Event::VersionProposed { agreement_id, version, effective_at, .. } => {
                     all_incidents = true;
                     corridors_may_change = true;
                     let headline = format!("version {version} of an agreement was proposed");
-                    drafts.push(self.agreement_alert(agreement_id, headline));
+                    drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
-                Event::StanceTaken { agreement_id, version, party_id, stance, .. } => {
+                Event::StanceTaken { agreement_id, version, party_id, stance, effective_at, .. } => {
                     all_incidents = true;
                     corridors_may_change = true;
                     let party =
@@ -77,17 +77,20 @@ impl State {
                         Stance::Rejected { .. } => "rejected",
                         Stance::Withdrawn { .. } => "withdrew its endorsement of",
                     };
-                    drafts.push(self.agreement_alert(agreement_id, format!("{party} {verb} version {version}")));
+                    let headline = format!("{party} {verb} version {version}");
+                    drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
-                Event::AgreementSuspended { agreement_id, .. } => {
+                Event::AgreementSuspended { agreement_id, effective_at, .. } => {
                     all_incidents = true;
                     corridors_may_change = true;
-                    drafts.push(self.agreement_alert(agreement_id, "the agreement was suspended".to_owned()));
+                    let headline = "the agreement was suspended".to_owned();
+                    drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
-                Event::AgreementResumed { agreement_id, .. } => {
+                Event::AgreementResumed { agreement_id, effective_at, .. } => {
                     all_incidents = true;
                     corridors_may_change = true;
-                    drafts.push(self.agreement_alert(agreement_id, "the agreement was resumed".to_owned()));
+                    let headline = "the agreement was resumed".to_owned();
+                    drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
                 Event::ConsentRecorded { .. } | Event::FulfilmentReported { .. } => {
                     // A fulfilment can start a truce (`when_fulfilled`), opening corridors.
@@ -120,7 +123,9 @@ impl State {
         }
     }
 
-    fn agreement_alert(&self, agreement_id: &AgreementId, headline: String) -> Alert {
+    /// An agreement alert; `effective_at` is when the act happened in the world, kept when
+    /// it is before the entry (a reported act).
+    fn agreement_alert(&self, agreement_id: &AgreementId, headline: String, effective_at: Timestamp) -> Alert {
         let mut parties: Vec<PartyId> = Vec::new();
         if let Some(agreement) = self.coordination.agreements.get(agreement_id) {
             parties.push(agreement.proposed_by.clone());
@@ -147,7 +152,7 @@ impl State {
             violation_status: None,
             corridor_id: None,
             open_for: Vec::new(),
-            effective_at: None,
+            effective_at: Some(effective_at),
         }
     }
 
@@ -157,6 +162,9 @@ impl State {
         let current = self.violations_of(incident_id);
         let mut seen: BTreeMap<ViolationKey, ViolationStatus> = BTreeMap::new();
         let mut alerts = Vec::new();
+        // When the violation happened in the world: a late record of a past incident raises
+        // the alert now, saying when.
+        let happened_at = self.monitoring.incidents.get(incident_id).map(|incident| incident.current().when.start);
         for violation in current {
             let key = key_of(&violation);
             let previous = self.alerted_violations.get(&key).copied();
@@ -189,7 +197,7 @@ impl State {
                 violation_status: Some(violation.status),
                 corridor_id: None,
                 open_for: Vec::new(),
-                effective_at: None,
+                effective_at: happened_at,
             });
         }
         self.alerted_violations.retain(|key, _| &key.0 != incident_id);
@@ -222,11 +230,10 @@ impl State {
                     (AlertKind::CorridorChanged, format!("{corridor} now open for {}", groups(&open_for)))
                 }
             };
-            let mut alert = self.agreement_alert(&record.agreement_id.clone(), headline);
+            let mut alert = self.agreement_alert(&record.agreement_id.clone(), headline, at);
             alert.kind = kind;
             alert.corridor_id = Some(corridor_id.clone());
             alert.open_for.clone_from(&open_for);
-            alert.effective_at = Some(at);
             alerts.push(alert);
             if open_for.is_empty() {
                 self.alerted_corridors.remove(&corridor_id);

@@ -64,7 +64,7 @@ fn the_demo_scenario_parses_and_every_step_is_accepted_in_order() {
     let scenario = aleppo();
     let state = load(&scenario);
     assert_eq!(state.entries_count as usize, scenario.steps.len() + 1);
-    expect!["parties: EA-OPP EFE RU SY UN US US-ALLIES; forces: EA-AOG SAF; zones: EA SUK; accounts: 10"].assert_eq(
+    expect!["parties: EA-OPP EFE RU SY UN US US-ALLIES VC; forces: EA-AOG SAF; zones: EA SUK; accounts: 11"].assert_eq(
         &format!(
             "parties: {}; forces: {}; zones: {}; accounts: {}",
             sorted(state.coordination.parties.values().map(|p| p.code.to_string())),
@@ -191,7 +191,7 @@ fn in_the_illustrative_phase_a_shelling_in_an_open_corridor_is_alleged_then_subs
 }
 
 #[test]
-fn in_the_illustrative_phase_the_timekeeper_alerts_the_corridors_opening_at_06_00() {
+fn in_the_illustrative_phase_the_first_entry_after_06_00_alerts_the_corridors_opening_then() {
     let state = load(&aleppo());
     let openings: Vec<String> = state
         .alerts
@@ -200,8 +200,8 @@ fn in_the_illustrative_phase_the_timekeeper_alerts_the_corridors_opening_at_06_0
         .map(|a| format!("{:?} {} at {:?}: {}", a.kind, a.raised_at, a.effective_at.map(|t| t.to_string()), a.headline))
         .collect();
     expect![[r#"
-        CorridorOpened 2016-12-13T06:00:02Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-2 (Bustan al-Qasr crossing to government-held West Aleppo) opened for the wounded
-        CorridorOpened 2016-12-13T06:00:02Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-1 (al-Sukkari to Ramouseh and the western countryside) opened for the wounded"#]].assert_eq(&openings.join("\n"));
+        CorridorOpened 2016-12-13T09:00:00Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-2 (Bustan al-Qasr crossing to government-held West Aleppo) opened for the wounded
+        CorridorOpened 2016-12-13T09:00:00Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-1 (al-Sukkari to Ramouseh and the western countryside) opened for the wounded"#]].assert_eq(&openings.join("\n"));
 }
 
 #[track_caller]
@@ -309,13 +309,20 @@ fn register_account_steps_take_the_account_and_the_supplied_key() {
     expect![[r#"{"party":null,"author":"00000002-0000-7000-8000-000000000001","issued_at":"2016-12-12T07:10:00Z","nonce":"scenario-nonce-000008","body":{"type":"register_account","account_id":"0158f1dd-e140-76b6-9213-3f91fed0d093","party_id":"0158f1d4-b980-7cf0-83b7-4fed5435a974","name":"Russian liaison","roles":["coordinator"],"public_key":"scenarioruAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}}"#]]
     .assert_eq(&text);
     let endorsement = steps.iter().find(|s| s.command.body.kind() == "endorse").expect("someone endorses");
-    assert_eq!(endorsement.handle, "ru");
-    assert_eq!(endorsement.command.party, scenario.accounts[0].party_id);
-    assert_eq!(endorsement.command.author, scenario.accounts[0].account_id);
+    // The parties' acts are reported by the verification cell, on behalf of the party.
+    let cell = scenario.accounts.iter().find(|a| a.handle == "cell").expect("the cell's analyst");
+    assert_eq!(endorsement.handle, "cell");
+    assert_eq!(endorsement.command.party, cell.party_id);
+    assert_eq!(endorsement.command.author, cell.account_id);
+    let CommandBody::Endorse { reported: Some(reported), effective_at, .. } = &endorsement.command.body else {
+        panic!("the endorsement is reported: {:?}", endorsement.command.body);
+    };
+    assert_eq!(Some(&reported.party_id), scenario.accounts[0].party_id.as_ref(), "Russia endorsed");
+    assert_eq!(*effective_at, Some(endorsement.at), "at the time the article gives");
     assert_eq!(endorsement.command.issued_at, endorsement.at);
     assert_eq!(
         scenario.handles_to_register(),
-        ["ru", "us", "allies", "sy", "opp", "un", "efe", "un-analyst", "media2"]
+        ["ru", "us", "allies", "sy", "opp", "un", "efe", "un-analyst", "media2", "cell"]
     );
 }
 

@@ -201,6 +201,7 @@ impl World {
         ];
         for (n, zone_code, zone_name, kind, boundary) in zones {
             let body = CommandBody::DefineZone {
+                effective_at: None,
                 zone_id: zone_id(n),
                 code: code(zone_code),
                 name: name(zone_name),
@@ -270,6 +271,16 @@ impl World {
     }
 
     /// Moves the clock to `raw`, which must not be in the past.
+    /// The state as known at record time `known_at`: the fold of the log's entries accepted
+    /// by then, as the store answers `?known_at=`.
+    pub fn known_at(&self, known_at: Timestamp) -> State {
+        let mut state = State::default();
+        for entry in self.log.iter().take_while(|e| e.context.accepted_at <= known_at) {
+            state.apply(&entry.context, &entry.command, &entry.events);
+        }
+        state
+    }
+
     pub fn set_now(&mut self, raw: &str) {
         let at = ts(raw);
         assert!(at >= self.now, "the fixture's clock only moves forward");
@@ -363,6 +374,8 @@ pub(crate) fn truce(start: TruceStart) -> Option<Truce> {
 
 pub(crate) fn propose(agreement: u64, terms: Terms) -> CommandBody {
     CommandBody::ProposeAgreement {
+        effective_at: None,
+        reported: None,
         agreement_id: agreement_id(agreement),
         title: name(&format!("Agreement {agreement}")),
         terms,
@@ -371,31 +384,57 @@ pub(crate) fn propose(agreement: u64, terms: Terms) -> CommandBody {
 }
 
 pub(crate) fn propose_version(agreement: u64, supersedes: u32, terms: Terms) -> CommandBody {
-    CommandBody::ProposeVersion { agreement_id: agreement_id(agreement), supersedes, terms, note: None }
+    CommandBody::ProposeVersion {
+        effective_at: None,
+        reported: None,
+        agreement_id: agreement_id(agreement),
+        supersedes,
+        terms,
+        note: None,
+    }
 }
 
 pub(crate) fn endorse(agreement: u64, version: u32) -> CommandBody {
-    CommandBody::Endorse { agreement_id: agreement_id(agreement), version }
+    CommandBody::Endorse { effective_at: None, reported: None, agreement_id: agreement_id(agreement), version }
 }
 
 pub(crate) fn withdraw(agreement: u64, version: u32, why: Option<&str>) -> CommandBody {
-    CommandBody::Withdraw { agreement_id: agreement_id(agreement), version, reason: why.map(reason) }
+    CommandBody::Withdraw {
+        effective_at: None,
+        reported: None,
+        agreement_id: agreement_id(agreement),
+        version,
+        reason: why.map(reason),
+    }
 }
 
 pub(crate) fn reject(agreement: u64, version: u32, why: &str) -> CommandBody {
-    CommandBody::Reject { agreement_id: agreement_id(agreement), version, reason: reason(why) }
+    CommandBody::Reject {
+        effective_at: None,
+        reported: None,
+        agreement_id: agreement_id(agreement),
+        version,
+        reason: reason(why),
+    }
 }
 
 pub(crate) fn suspend(agreement: u64, why: &str) -> CommandBody {
-    CommandBody::Suspend { agreement_id: agreement_id(agreement), reason: reason(why) }
+    CommandBody::Suspend {
+        effective_at: None,
+        reported: None,
+        agreement_id: agreement_id(agreement),
+        reason: reason(why),
+    }
 }
 
 pub(crate) fn resume(agreement: u64) -> CommandBody {
-    CommandBody::Resume { agreement_id: agreement_id(agreement), reason: None }
+    CommandBody::Resume { effective_at: None, reported: None, agreement_id: agreement_id(agreement), reason: None }
 }
 
 pub(crate) fn record_consent(consent: u64, force: u64, corridor: u64) -> CommandBody {
     CommandBody::RecordConsent {
+        effective_at: None,
+        reported: None,
         consent_id: consent_id(consent),
         force_id: force_id(force),
         corridor_id: corridor_id(corridor),
@@ -404,7 +443,12 @@ pub(crate) fn record_consent(consent: u64, force: u64, corridor: u64) -> Command
 }
 
 pub(crate) fn report_fulfilled(commitment: u64) -> CommandBody {
-    CommandBody::ReportFulfilled { commitment_id: commitment_id(commitment), note: None }
+    CommandBody::ReportFulfilled {
+        effective_at: None,
+        reported: None,
+        commitment_id: commitment_id(commitment),
+        note: None,
+    }
 }
 
 /// The Russian plan in miniature: one corridor, Russia's `no_attack` for the Syrian armed

@@ -29,6 +29,7 @@ fn analyst() -> Signer {
 
 pub(super) fn source(n: u64, organisation: &str, kind: SourceKind, force: Option<u64>) -> SourceReport {
     SourceReport {
+        published_at: None,
         source_id: source_id(n),
         organisation: name(organisation),
         kind,
@@ -144,6 +145,8 @@ fn the_accused_partys_confirmation_verifies_and_its_accusation_of_another_force_
     world.accept(&Signer::monitor(), report(1, "2016-12-13T09:30:00Z", source(1, "EFE", SourceKind::Media, Some(SAF))));
     world.accept(&Signer::monitor(), report(2, "2016-12-13T09:35:00Z", source(2, "EFE", SourceKind::Media, Some(SAF))));
     let confirms = CommandBody::MakeStatement {
+        effective_at: None,
+        reported: None,
         statement_id: statement_id(1),
         text: reason("Our forces returned fire"),
         incident_ids: Vec::new(),
@@ -153,6 +156,8 @@ fn the_accused_partys_confirmation_verifies_and_its_accusation_of_another_force_
     world.accept(&Signer::coordinator(SY), confirms);
     assert_eq!(grade(&world, 1), Grade::Verified);
     let accuses = CommandBody::MakeStatement {
+        effective_at: None,
+        reported: None,
         statement_id: statement_id(2),
         text: reason("The militants shelled their own corridor"),
         incident_ids: Vec::new(),
@@ -196,7 +201,7 @@ fn an_analyst_grade_and_a_dismissal_stay_in_history_with_their_reasons() {
     let just_before =
         |at: crate::Timestamp| crate::Timestamp::from_datetime(at.as_datetime() - chrono::Duration::seconds(1));
     let as_of = |at| {
-        let past = world.state.as_of(at);
+        let past = world.known_at(at);
         let known = past.monitoring.incidents.get(&incident_id(1)).map(|i| past.grade(i));
         (known, past.violations_of(&incident_id(1)).iter().map(|v| v.status).collect::<Vec<_>>())
     };
@@ -204,14 +209,25 @@ fn an_analyst_grade_and_a_dismissal_stay_in_history_with_their_reasons() {
     assert_eq!(as_of(times[0]), (Some(Grade::SingleSource), vec![ViolationStatus::Alleged]));
     assert_eq!(as_of(times[1]), (Some(Grade::Verified), vec![ViolationStatus::Substantiated]));
     assert_eq!(as_of(times[2]), (Some(Grade::Verified), vec![ViolationStatus::Dismissed]));
-    assert_eq!(world.state.as_of(times[1]).monitoring.incidents[&incident_id(1)].grade_overrides.len(), 1);
-    assert_eq!(world.state.as_of(just_before(times[1])).monitoring.incidents[&incident_id(1)].grade_overrides.len(), 0);
+    assert_eq!(world.known_at(times[1]).monitoring.incidents[&incident_id(1)].grade_overrides.len(), 1);
+    assert_eq!(world.known_at(just_before(times[1])).monitoring.incidents[&incident_id(1)].grade_overrides.len(), 0);
+    // By valid time, an analyst's grade and dismissal are knowledge about the incident: they
+    // apply at every instant once recorded, unlike the incident itself, which begins at its
+    // start.
+    let incident_start = world.state.monitoring.incidents[&incident_id(1)].current().when.start;
+    let valid = world.state.as_of(incident_start);
+    assert_eq!(
+        valid.violations_of(&incident_id(1)).iter().map(|v| v.status).collect::<Vec<_>>(),
+        vec![ViolationStatus::Dismissed]
+    );
+    assert!(world.state.as_of(just_before(incident_start)).monitoring.incidents.is_empty());
 }
 
 #[test]
 fn an_incident_outside_the_corridor_or_before_the_plan_is_in_force_violates_nothing() {
     let mut world = World::new();
     world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    world.set_now("2016-12-12T07:30:00Z");
     world.accept(&Signer::monitor(), report(1, "2016-12-12T07:30:00Z", source(1, "EFE", SourceKind::Media, None)));
     assert_eq!(violations(&world, 1), Vec::new());
     let mut far = report(2, "2016-12-12T07:30:00Z", source(2, "EFE", SourceKind::Media, None));
@@ -278,6 +294,7 @@ fn an_attack_on_a_notified_site_violates_the_notification_and_overdue_parties_ar
     assert_eq!(notification.overdue_parties(ts("2016-12-13T11:00:00Z")), Vec::<&PartyId>::new());
     assert_eq!(notification.overdue_parties(ts("2016-12-13T12:00:00Z")), vec![&party_id(SY)]);
 
+    world.set_now("2016-12-13T13:00:00Z");
     let mut strike = report(1, "2016-12-13T13:00:00Z", source(1, "MSF", SourceKind::Witness, None));
     if let CommandBody::ReportIncident { location, kind, .. } = &mut strike {
         location.position = position(37.1605, 36.2002);

@@ -381,6 +381,7 @@ pub(super) fn prepare(world: &mut World, step: &Step) -> Option<(crate::Context,
         Step::DefineZone { zone, code: c } => (
             0,
             CommandBody::DefineZone {
+                effective_at: None,
                 zone_id: zone_id(u64::from(*zone)),
                 code: code(&format!("Z{c}")),
                 name: name(&format!("Zone {zone}")),

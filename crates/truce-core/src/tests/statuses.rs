@@ -660,8 +660,9 @@ fn a_redrawn_zone_answers_earlier_instants_with_its_earlier_boundary() {
     );
     // A late report: the front line had already moved at 10:00, recorded at 14:00.
     let late = polygon(&[(37.141, 36.172), (37.160, 36.165), (37.170, 36.180), (37.150, 36.188)]);
+    let known_before_the_late_report = world.state.clone();
     world.set_now("2016-12-12T14:00:00Z");
-    let late_recorded_at = world.accept(
+    world.accept(
         &Signer::monitor(),
         CommandBody::RedrawZone {
             zone_id: zone_id(EAST_ALEPPO),
@@ -671,12 +672,14 @@ fn a_redrawn_zone_answers_earlier_instants_with_its_earlier_boundary() {
     );
     let zone = &world.state.coordination.zones[&zone_id(EAST_ALEPPO)];
     assert_eq!(zone.boundary_at(defined_at), &east_aleppo_boundary());
-    assert_eq!(zone.boundary_at(ts("2016-12-12T11:59:59Z")), &east_aleppo_boundary());
+    // The late report answers for the time it gives, though recorded after the 12:00 redraw.
+    assert_eq!(zone.boundary_at(ts("2016-12-12T10:00:00Z")), &late);
+    assert_eq!(zone.boundary_at(ts("2016-12-12T11:59:59Z")), &late);
     assert_eq!(zone.boundary_at(redrawn_at), &shrunk);
-    // Until the late report was recorded, nobody knew of it.
-    assert_eq!(zone.boundary_at(ts("2016-12-12T13:59:59Z")), &shrunk);
-    // Once recorded, the redraw effective at 12:00 is still the latest in effect.
-    assert_eq!(zone.boundary_at(late_recorded_at), &shrunk);
+    assert_eq!(zone.boundary_at(ts("2016-12-12T15:00:00Z")), &shrunk, "the 12:00 redraw is the latest in effect");
+    // As known before the late report was recorded, 11:00 still had the first boundary.
+    let known = &known_before_the_late_report.coordination.zones[&zone_id(EAST_ALEPPO)];
+    assert_eq!(known.boundary_at(ts("2016-12-12T11:00:00Z")), &east_aleppo_boundary());
     assert_eq!(zone.boundaries.len(), 3, "no boundary is ever removed");
 }
 
@@ -698,8 +701,14 @@ fn zone_control_is_answered_as_of_an_instant() {
     };
     let second = world.accept(&Signer::monitor(), body);
     let zone = &world.state.coordination.zones[&zone_id(SUKKARI)];
-    assert_eq!(zone.controlled_by_at(ts("2016-12-12T11:00:00Z")), None, "nothing was recorded yet");
+    assert_eq!(zone.controlled_by_at(ts("2012-07-19T00:00:00Z")), None, "before any control recorded");
+    assert_eq!(zone.controlled_by_at(ts("2016-12-12T11:00:00Z")), Some(&force_id(AOG)), "since 2012, by valid time");
     assert_eq!(zone.controlled_by_at(first), Some(&force_id(AOG)));
-    assert_eq!(zone.controlled_by_at(ts("2016-12-12T17:00:00Z")), Some(&force_id(AOG)), "not yet recorded");
+    assert_eq!(zone.controlled_by_at(ts("2016-12-12T15:59:59Z")), Some(&force_id(AOG)));
+    assert_eq!(
+        zone.controlled_by_at(ts("2016-12-12T16:00:00Z")),
+        Some(&force_id(SAF)),
+        "recorded at 18:00, valid from 16:00"
+    );
     assert_eq!(zone.controlled_by_at(second), Some(&force_id(SAF)));
 }

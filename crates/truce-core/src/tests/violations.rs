@@ -340,7 +340,7 @@ fn a_zone_redrawn_is_matched_with_the_boundary_in_effect_at_the_time() {
             ("north, after", EAST_ALEPPO_NORTH, "2016-12-14T06:00:00Z", None),
         ],
         expect![[r#"
-            north, before the second redrawing was recorded: none
+            north, before the second redrawing was recorded: 3
             north, after: 3
         "#]],
     );
@@ -736,6 +736,8 @@ fn play(moves: &[Move], seen: &mut Seen) -> Result<(), TestCaseError> {
                 let n = world.state.monitoring.incidents.len() as u64 + 1;
                 let (lon, lat) = anchors[usize::from(*anchor) % anchors.len()];
                 let start = minutes_after(ts(START), *start_min);
+                // Nothing is reported before it happens: the clock moves on to the start.
+                world.now = world.now.max(start);
                 let body = CommandBody::ReportIncident {
                     incident_id: incident_id(n),
                     kind: INCIDENT_KINDS[usize::from(*kind)],

@@ -32,6 +32,8 @@ pub(super) fn representative_command() -> Command {
         issued_at: ts("2016-12-12T09:00:00Z"),
         nonce: Nonce::parse("r8Xq2mZpLw4TbN7c").expect("16 printable characters"),
         body: CommandBody::ProposeAgreement {
+            effective_at: None,
+            reported: None,
             agreement_id: agreement_id(1),
             title: name("Corridors for leaving East Aleppo"),
             terms: plan,
@@ -179,11 +181,12 @@ fn a_stance_event_serialises_flat() {
         agreement_id: agreement_id(1),
         version: 2,
         party_id: party_id(RU),
-        author: account_id(2),
         stance: crate::Stance::Rejected { reason: reason("We have already gone through this.") },
+        effective_at: crate::Timestamp::parse("2016-12-12T10:00:00Z").expect("a valid time"),
+        provenance: crate::Provenance::Attested { author: account_id(2) },
     };
     let text = serde_json::to_string(&event).expect("events serialise");
-    expect![[r#"{"type":"stance_taken","agreement_id":"00000006-0000-7000-8000-000000000001","version":2,"party_id":"00000001-0000-7000-8000-000000000001","author":"00000002-0000-7000-8000-000000000002","stance":{"stance":"rejected","reason":"We have already gone through this."}}"#]]
+    expect![[r#"{"type":"stance_taken","agreement_id":"00000006-0000-7000-8000-000000000001","version":2,"party_id":"00000001-0000-7000-8000-000000000001","stance":{"stance":"rejected","reason":"We have already gone through this."},"effective_at":"2016-12-12T10:00:00Z","provenance":{"provenance":"attested","author":"00000002-0000-7000-8000-000000000002"}}"#]]
     .assert_eq(&text);
     let back: Event = serde_json::from_str(&text).expect("a serialised event deserialises");
     assert_eq!(back, event);

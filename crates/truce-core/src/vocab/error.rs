@@ -69,6 +69,21 @@ pub enum DomainError {
     #[error("{action} must be done by a party, not an operator-only account")]
     NeedsParty { action: &'static str },
 
+    // Valid time and provenance.
+    #[error("{field} {value} is after the time the server accepts it, {accepted_at}, by more than {skew_s_max} s")]
+    ValidTimeInFuture { field: &'static str, value: String, accepted_at: String, skew_s_max: i64 },
+    #[error(
+        "effective_at {effective_at} differs from issued_at {issued_at}: an attested act happens when it is \
+         signed; to record an earlier act, report it (reported.party_id and reported.sources)"
+    )]
+    AttestedEffectiveAt { effective_at: String, issued_at: String },
+    #[error("a reported act needs effective_at, the time its sources give for it")]
+    ReportedNeedsEffectiveAt,
+    #[error("{party} is the reporting account's own party: its acts are attested by its coordinators, not reported")]
+    ReportedOwnParty { party: String },
+    #[error("reporting an act needs the monitor or analyst role")]
+    ReportForbidden,
+
     // References and uniqueness.
     #[error("{kind} {id} does not exist")]
     Unknown { kind: &'static str, id: String },
@@ -90,10 +105,12 @@ pub enum DomainError {
     NotSignatory { party: String, version: u32 },
     #[error("party {party} has already endorsed version {version}")]
     AlreadyEndorsed { party: String, version: u32 },
-    #[error("party {party} has no endorsement of version {version} to withdraw")]
-    NoEndorsement { party: String, version: u32 },
-    #[error("agreement {agreement} is not in force")]
-    NotInForce { agreement: String },
+    #[error("party {party} has no endorsement of version {version} to withdraw at {at}")]
+    NoEndorsement { party: String, version: u32, at: String },
+    #[error("agreement {agreement} is not in force at {at}")]
+    NotInForce { agreement: String, at: String },
+    #[error("effective_at {effective_at} is before version {version} was proposed, at {proposed_at}")]
+    ActBeforeVersion { effective_at: String, version: u32, proposed_at: String },
     #[error("agreement {agreement} is already suspended")]
     AlreadySuspended { agreement: String },
     #[error("agreement {agreement} is not suspended")]
@@ -180,6 +197,11 @@ impl DomainError {
             DomainError::NotSignatory { .. } => "not-a-signatory",
             DomainError::AlreadyEndorsed { .. } => "already-endorsed",
             DomainError::NoEndorsement { .. } => "no-endorsement",
+            DomainError::ActBeforeVersion { .. } => "act-before-version",
+            DomainError::ValidTimeInFuture { .. } => "valid-time-in-future",
+            DomainError::AttestedEffectiveAt { .. } | DomainError::ReportedNeedsEffectiveAt => "effective-at",
+            DomainError::ReportedOwnParty { .. } => "reported-own-party",
+            DomainError::ReportForbidden => "forbidden",
             DomainError::NotInForce { .. }
             | DomainError::AlreadySuspended { .. }
             | DomainError::NotSuspended { .. } => "agreement-state",
@@ -212,6 +234,7 @@ impl DomainError {
                 | DomainError::PartyMismatch { .. }
                 | DomainError::Forbidden { .. }
                 | DomainError::NeedsParty { .. }
+                | DomainError::ReportForbidden
                 | DomainError::GenesisSigner
         )
     }

@@ -11,5 +11,6 @@ pub(crate) mod limits;
 pub(crate) mod require;
 #[cfg(feature = "schema")]
 mod schema;
+pub(crate) mod source;
 pub(crate) mod text;
 pub(crate) mod time;

@@ -114,8 +114,19 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::NotLatest { supersedes: 1, latest: 1 },
         DomainError::NotSignatory { party: "x".to_owned(), version: 1 },
         DomainError::AlreadyEndorsed { party: "x".to_owned(), version: 1 },
-        DomainError::NoEndorsement { party: "x".to_owned(), version: 1 },
-        DomainError::NotInForce { agreement: "x".to_owned() },
+        DomainError::NoEndorsement { party: "x".to_owned(), version: 1, at: "x".to_owned() },
+        DomainError::NotInForce { agreement: "x".to_owned(), at: "x".to_owned() },
+        DomainError::ActBeforeVersion { effective_at: "x".to_owned(), version: 1, proposed_at: "x".to_owned() },
+        DomainError::ValidTimeInFuture {
+            field: "x",
+            value: "x".to_owned(),
+            accepted_at: "x".to_owned(),
+            skew_s_max: 1,
+        },
+        DomainError::AttestedEffectiveAt { effective_at: "x".to_owned(), issued_at: "x".to_owned() },
+        DomainError::ReportedNeedsEffectiveAt,
+        DomainError::ReportedOwnParty { party: "x".to_owned() },
+        DomainError::ReportForbidden,
         DomainError::AlreadySuspended { agreement: "x".to_owned() },
         DomainError::NotSuspended { agreement: "x".to_owned() },
         DomainError::CorridorOfOtherAgreement { corridor: "x".to_owned(), agreement: "x".to_owned() },
@@ -204,7 +215,13 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::NotNotified { .. } => 58,
         DomainError::AlreadyAcknowledged { .. } => 59,
         DomainError::NothingDue { .. } => 60,
+        DomainError::ActBeforeVersion { .. } => 61,
+        DomainError::ValidTimeInFuture { .. } => 62,
+        DomainError::AttestedEffectiveAt { .. } => 63,
+        DomainError::ReportedNeedsEffectiveAt => 64,
+        DomainError::ReportedOwnParty { .. } => 65,
+        DomainError::ReportForbidden => 66,
     }
 }
 
-const VARIANTS_COUNT: usize = 61;
+const VARIANTS_COUNT: usize = 67;

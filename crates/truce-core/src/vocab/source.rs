@@ -1,0 +1,156 @@
+//! Sources: who says so, what they claim, and whether a recorded act was attested by its
+//! own party or reported by someone else citing sources (`Provenance`).
+//!
+//! Shared by monitoring (an incident's sources and their claims) and coordination (the
+//! sources of a reported act), so it sits with the vocabulary beneath both.
+
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::{
+    error::DomainError,
+    ids::{AccountId, ForceId, PartyId, SourceId},
+    text::{Name, Reason},
+    time::Timestamp,
+};
+
+/// A count that is known only within bounds. Absent means unknown, never zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CountRange {
+    pub min: u32,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Casualties {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub killed: Option<CountRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injured: Option<CountRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub civilians_killed: Option<CountRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children_killed: Option<CountRange>,
+}
+
+impl Casualties {
+    pub fn ranges(&self) -> [(&'static str, Option<CountRange>); 4] {
+        [
+            ("killed", self.killed),
+            ("injured", self.injured),
+            ("civilians_killed", self.civilians_killed),
+            ("children_killed", self.children_killed),
+        ]
+    }
+
+    /// # Errors
+    /// `RangeInverted` naming the first range whose min is above its max.
+    pub fn check(&self) -> Result<(), DomainError> {
+        for (field, range) in self.ranges() {
+            if let Some(range) = range {
+                if range.min > range.max {
+                    return Err(DomainError::RangeInverted {
+                        field,
+                        min: u64::from(range.min),
+                        max: u64::from(range.max),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    MonitorOnSite,
+    Media,
+    Party,
+    Witness,
+    SocialMedia,
+}
+
+/// What one source says about an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SourceReport {
+    pub source_id: SourceId,
+    pub organisation: Name,
+    pub kind: SourceKind,
+    /// The organisation that decides independence (two reports of one outlet are one
+    /// source); the reporting organisation when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub independence: Option<Name>,
+    /// A link or document reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reason>,
+    #[serde(default)]
+    pub casualties: Casualties,
+    /// The force this source says is responsible, if it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible_force_id: Option<ForceId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<Reason>,
+    /// When the source said it: its valid time. Absent, the source speaks from the time of
+    /// what it reports (the incident's start, the act's `effective_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<Timestamp>,
+}
+
+impl SourceReport {
+    pub fn independence_key(&self) -> &str {
+        self.independence.as_ref().unwrap_or(&self.organisation).as_str()
+    }
+}
+
+/// How an act of a party reached the record: signed by an account of that party
+/// (`attested`), or recorded by a monitor or analyst of another party citing sources
+/// (`reported`), after the fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "provenance", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Provenance {
+    Attested {
+        /// The account of the acting party that signed it.
+        author: AccountId,
+    },
+    Reported {
+        /// The monitor's or analyst's account that recorded it.
+        author: AccountId,
+        /// The party of that account.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_by: Option<PartyId>,
+        sources: Vec<SourceReport>,
+    },
+}
+
+impl Provenance {
+    pub fn author(&self) -> &AccountId {
+        match self {
+            Provenance::Attested { author } | Provenance::Reported { author, .. } => author,
+        }
+    }
+
+    pub fn is_attested(&self) -> bool {
+        match self {
+            Provenance::Attested { .. } => true,
+            Provenance::Reported { .. } => false,
+        }
+    }
+}
+
+/// On an act's command: the act is reported, not attested. `party_id` is the party that
+/// acted; the command's `effective_at` is when, by the sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReportedAct {
+    pub party_id: PartyId,
+    pub sources: Vec<SourceReport>,
+}
