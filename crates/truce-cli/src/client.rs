@@ -190,7 +190,7 @@ fn refusal(status: reqwest::StatusCode, problem: &Value) -> String {
 
 /// The server's clock, read once and run on from there in real time: `issued_at` must be
 /// within `ISSUED_AT_SKEW_S_MAX` of the server's clock, which need not be this machine's
-/// (a demo server runs on its scenario's clock).
+/// (the server's clock decides what it accepts).
 pub struct ServerClock {
     at: Timestamp,
     since: Instant,

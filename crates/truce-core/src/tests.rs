@@ -6,6 +6,7 @@ pub(crate) mod fixture;
 mod layers;
 mod monitoring;
 mod properties;
+mod reported;
 mod refusals;
 mod statuses;
 mod time_alerts;

@@ -36,9 +36,11 @@
 //!   `register_account` takes only the `handle` of an account from `accounts`, whose id,
 //!   party, name, roles and supplied key fill the command; and `genesis` is not allowed,
 //!   since the log's genesis comes from `truce init`.
-//! - Steps are in ledger order and their `at` never goes back. Each command's `issued_at` is
-//!   its step's `at`, so the loader must have them accepted at that time (a demo clock):
-//!   `decide` refuses an `issued_at` more than `ISSUED_AT_SKEW_S_MAX` from acceptance.
+//! - Steps are in ledger order and their `at` never goes back. `at` is the step's time in
+//!   the story; `Scenario::commands` gives it as `issued_at`, and a loader on a real clock
+//!   signs each command when it sends it instead. The story's times that matter reach the
+//!   record as valid times inside the bodies: a reported act's `effective_at`, an
+//!   incident's `when`, a source's `published_at`, a zone's `effective_at`.
 //! - Errors name a step by its index in `steps`, from 0, as in `steps[3]`.
 
 #[cfg(test)]

@@ -176,6 +176,7 @@ fn check_cap(xml: &str) -> Vec<String> {
         "urgency",
         "severity",
         "certainty",
+        "effective",
         "senderName",
         "headline",
         "description",

@@ -1,0 +1,138 @@
+//! Attested and reported acts on the two time axes: a reported act counts from its valid
+//! time in every status, and only from its record time in what was known; attested acts
+//! happen when signed; the refusals name what is wrong.
+
+use expect_test::{expect, Expect};
+
+use super::{fixture::*, monitoring::source};
+use crate::{CommandBody, Corroboration, DomainError, Provenance, ReportedAct, SourceKind, Stance, TruceStart};
+
+/// `body` as reported by a monitor: `party` acted at `at`, by one media source.
+fn reported(mut body: CommandBody, party: u64, at: &str, source_n: u64) -> CommandBody {
+    let act = ReportedAct { party_id: party_id(party), sources: vec![source(source_n, "EFE", SourceKind::Media, None)] };
+    match &mut body {
+        CommandBody::Endorse { effective_at, reported, .. }
+        | CommandBody::Reject { effective_at, reported, .. }
+        | CommandBody::Withdraw { effective_at, reported, .. }
+        | CommandBody::ProposeAgreement { effective_at, reported, .. } => {
+            *effective_at = Some(ts(at));
+            *reported = Some(act);
+        }
+        other => panic!("the fixture reports no {}", other.kind()),
+    }
+    body
+}
+
+#[track_caller]
+fn check_refusal(world: &mut World, signer: &Signer, body: CommandBody, expect: Expect) {
+    let before = world.state.clone();
+    let err: DomainError = world.submit(signer, body).expect_err("refused");
+    expect.assert_eq(&format!("{}: {err}", err.kind()));
+    assert_eq!(world.state, before, "a refusal changes nothing");
+}
+
+#[test]
+fn a_reported_endorsement_counts_from_its_valid_time_once_recorded() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    world.set_now("2016-12-12T12:00:00Z");
+    let known_before = ts("2016-12-12T11:59:59Z");
+    // Recorded at 12:00 by the UN monitor: the United States endorsed at 10:00.
+    let recorded_at = world.accept(&Signer::monitor(), reported(endorse(1, 1), US, "2016-12-12T10:00:00Z", 1));
+
+    let version = &world.state.coordination.agreements[&agreement_id(1)].versions[0];
+    assert_eq!(version.stance_at(&party_id(US), ts("2016-12-12T09:59:59Z")), None);
+    let stance = version.stance_at(&party_id(US), ts("2016-12-12T10:00:00Z")).expect("endorsed from 10:00");
+    assert_eq!(stance.stance, Stance::Endorsed);
+    assert_eq!(stance.recorded_at, recorded_at);
+    match &stance.provenance {
+        Provenance::Reported { author, recorded_by, sources } => {
+            assert_eq!(author, &Signer::monitor().account);
+            assert_eq!(recorded_by.as_ref(), Some(&party_id(UN)));
+            assert_eq!(sources.len(), 1);
+        }
+        Provenance::Attested { .. } => panic!("the stance is reported"),
+    }
+    // As known before the report was recorded, nobody had endorsed at 10:00.
+    let known = world.known_at(known_before);
+    let known_version = &known.coordination.agreements[&agreement_id(1)].versions[0];
+    assert_eq!(known_version.stance_at(&party_id(US), ts("2016-12-12T10:00:00Z")), None);
+    let everything = world.known_at(recorded_at);
+    assert_eq!(everything.coordination, world.state.coordination, "known at the last record time: the whole log");
+}
+
+#[test]
+fn acts_reported_out_of_order_count_by_their_valid_time() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    world.set_now("2016-12-12T18:00:00Z");
+    // A rejection at 12:00 is recorded after the withdrawal at 14:00.
+    world.accept(&Signer::monitor(), reported(endorse(1, 1), US, "2016-12-12T10:00:00Z", 1));
+    world.accept(&Signer::monitor(), reported(withdraw(1, 1, Some("a truce now")), US, "2016-12-12T14:00:00Z", 2));
+    world.accept(&Signer::monitor(), reported(reject(1, 1, "not acceptable"), US, "2016-12-12T12:00:00Z", 3));
+    let version = &world.state.coordination.agreements[&agreement_id(1)].versions[0];
+    let stance_at = |at: &str| version.stance_at(&party_id(US), ts(at)).map(|s| s.stance.clone());
+    assert_eq!(stance_at("2016-12-12T11:00:00Z"), Some(Stance::Endorsed));
+    assert!(matches!(stance_at("2016-12-12T13:00:00Z"), Some(Stance::Rejected { .. })), "recorded last, valid at 12:00");
+    assert!(matches!(stance_at("2016-12-12T15:00:00Z"), Some(Stance::Withdrawn { .. })), "the 14:00 withdrawal holds");
+}
+
+#[test]
+fn a_partys_attested_stance_confirms_a_report_of_it() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    world.set_now("2016-12-12T09:00:00Z");
+    world.accept(&Signer::monitor(), reported(endorse(1, 1), US, "2016-12-12T08:30:00Z", 1));
+    let version = &world.state.coordination.agreements[&agreement_id(1)].versions[0];
+    assert_eq!(version.corroboration_of(&version.stances[0]), None, "nothing attested yet");
+    world.accept(&Signer::coordinator(US), endorse(1, 1));
+    let version = &world.state.coordination.agreements[&agreement_id(1)].versions[0];
+    assert_eq!(version.corroboration_of(&version.stances[0]), Some(Corroboration::Confirmed));
+    assert_eq!(version.corroboration_of(&version.stances[1]), None, "an attested stance is not a report");
+}
+
+#[test]
+fn an_attested_act_happens_when_it_is_signed() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    let mut body = endorse(1, 1);
+    if let CommandBody::Endorse { effective_at, .. } = &mut body {
+        *effective_at = Some(ts("2016-12-12T06:00:00Z"));
+    }
+    check_refusal(&mut world, &Signer::coordinator(US), body, expect!["effective-at: effective_at 2016-12-12T06:00:00Z differs from issued_at 2016-12-12T07:18:00Z: an attested act happens when it is signed; to record an earlier act, report it (reported.party_id and reported.sources)"]);
+}
+
+#[test]
+fn bad_reports_are_refused_and_change_nothing() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    let mut no_time = reported(endorse(1, 1), US, "2016-12-12T07:00:00Z", 1);
+    if let CommandBody::Endorse { effective_at, .. } = &mut no_time {
+        *effective_at = None;
+    }
+    check_refusal(&mut world, &Signer::monitor(), no_time, expect![[r#"effective-at: a reported act needs effective_at, the time its sources give for it"#]]);
+    check_refusal(
+        &mut world,
+        &Signer::monitor(),
+        reported(endorse(1, 1), US, "2016-12-13T07:00:00Z", 2),
+        expect!["valid-time-in-future: effective_at 2016-12-13T07:00:00Z is after the time the server accepts it, 2016-12-12T07:18:00Z, by more than 600 s"],
+    );
+    check_refusal(
+        &mut world,
+        &Signer::monitor(),
+        reported(endorse(1, 1), UN, "2016-12-12T07:00:00Z", 3),
+        expect![[r#"reported-own-party: UN (00000001-0000-7000-8000-000000000005) is the reporting account's own party: its acts are attested by its coordinators, not reported"#]],
+    );
+    check_refusal(
+        &mut world,
+        &Signer::coordinator(RU),
+        reported(endorse(1, 1), US, "2016-12-12T07:00:00Z", 4),
+        expect![[r#"forbidden: reporting an act needs the monitor or analyst role"#]],
+    );
+    check_refusal(
+        &mut world,
+        &Signer::monitor(),
+        reported(endorse(1, 1), US, "2016-12-12T06:00:00Z", 5),
+        expect!["act-before-version: effective_at 2016-12-12T06:00:00Z is before version 1 was proposed, at 2016-12-12T07:17:00Z"],
+    );
+}
