@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use truce_core::{geodesic_distance_m, Alert, AlertId, AlertKind, State, Timestamp, ViolationStatus};
 
 use crate::{
-    extract::{ApiPath, ApiQuery},
+    as_of::AsOf,
+    extract::ApiPath,
     problem::ApiError,
     read::{page_limit, Page},
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
@@ -46,6 +47,7 @@ pub struct AlertView {
     pub cap_url: String,
 }
 
+/// The parameters of the alert list, besides `at` and `known_at` (`AsOf`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
@@ -89,10 +91,16 @@ pub(crate) fn public_alerts_after(state: &State, after: Option<(u64, u32)>) -> i
     state.alerts[start..].iter().filter(|a| is_public(a))
 }
 
-pub async fn alerts(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<AlertsQuery>,
-) -> Result<Json<Page<AlertView>>, ApiError> {
+/// When an alert's news held in the world: when what it reports happened, if it says, or
+/// else when it was raised.
+fn happened_at(alert: &Alert) -> Timestamp {
+    alert.effective_at.unwrap_or(alert.raised_at)
+}
+
+/// The public alerts raised by the entries recorded by `known_at`, about what had happened by
+/// `at`, in the order they were raised.
+pub async fn alerts(as_of: AsOf<AlertsQuery>) -> Result<Json<Page<AlertView>>, ApiError> {
+    let query = &as_of.query;
     let limit = page_limit(query.limit)?;
     let after = match query.cursor.as_deref() {
         None => None,
@@ -101,8 +109,10 @@ pub async fn alerts(
                 .ok_or_else(|| ApiError::bad_request("cursor", "cursor must be an alert id, `<seq>.<n>`"))?,
         ),
     };
-    let page = app.node.read_state(|state| {
-        let mut items: Vec<AlertView> = public_alerts_after(state, after).take(limit + 1).map(alert_view).collect();
+    let at = as_of.at;
+    let page = as_of.read(|state| {
+        let happened = public_alerts_after(state, after).filter(|alert| happened_at(alert) <= at);
+        let mut items: Vec<AlertView> = happened.take(limit + 1).map(alert_view).collect();
         let next_cursor = match items.len() > limit {
             true => {
                 items.truncate(limit);
@@ -111,7 +121,7 @@ pub async fn alerts(
             false => None,
         };
         Page { items, next_cursor }
-    });
+    })?;
     Ok(Json(page))
 }
 

@@ -9,6 +9,7 @@
 
 mod alerts;
 mod api;
+mod as_of;
 mod extract;
 mod ledger;
 mod monitoring;

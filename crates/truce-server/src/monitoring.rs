@@ -4,13 +4,14 @@
 //!
 //! Humanitarian notifications are confidential: there is no authentication yet, so nothing
 //! here shows a notification, and a violation of one is left out of every list and detail.
-//! Incidents and violations are derived from the projection as it stands now (grades and
-//! violations are computed from the whole record), so they take no `?at=`; the plain records
-//! (estimates, movement, passages, convoys, statements) answer as of `?at=`.
+//! Every read is from what the log had recorded by `?known_at=` (`AsOf`). Incidents and
+//! violations are derived from that whole record, or, with `?at=`, from the monitoring record
+//! as it stood at `at` (`State::as_of`); the plain records (estimates, movement, passages,
+//! convoys, statements) answer as of `?at=`.
 
 use std::collections::BTreeMap;
 
-use axum::{extract::State as AxumState, Json};
+use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
@@ -21,10 +22,11 @@ use truce_core::{
 };
 
 use crate::{
-    extract::{ApiPath, ApiQuery},
+    as_of::AsOf,
+    extract::ApiPath,
     problem::ApiError,
-    read::{page_limit, parse_at, AtQuery, ListQuery, Page},
-    AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
+    read::{page_limit, ListQuery, Page},
+    PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -33,11 +35,6 @@ pub struct ViolationsQuery {
     /// Only violations with this status.
     #[serde(default)]
     status: Option<ViolationStatus>,
-    /// The instant to answer as of, RFC 3339: the monitoring record as it stood then; now
-    /// when absent.
-    #[serde(default)]
-    #[schemars(with = "Timestamp")]
-    at: Option<String>,
     /// The `next_cursor` of the previous page; the first page when absent.
     #[serde(default)]
     #[schemars(with = "String")]
@@ -55,10 +52,6 @@ pub struct PassagesQuery {
     #[serde(default)]
     #[schemars(with = "CorridorId")]
     corridor_id: Option<String>,
-    /// The instant to answer as of, RFC 3339; now when absent.
-    #[serde(default)]
-    #[schemars(with = "Timestamp")]
-    at: Option<String>,
     /// The `next_cursor` of the previous page; the first page when absent.
     #[serde(default)]
     #[schemars(with = "String")]
@@ -433,24 +426,18 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
     }
 }
 
-/// Reads the state as it stands, or, with `?at=`, the monitoring record as it stood then
-/// (`State::as_of`).
-fn read_as_of<T>(app: &AppState, at: Option<&str>, read: impl FnOnce(&State) -> T) -> Result<T, ApiError> {
-    match at {
-        None => Ok(app.node.read_state(read)),
-        Some(_) => {
-            let at = parse_at(app, at)?;
-            let past = app.node.read_state(|state| state.as_of(at));
-            Ok(read(&past))
-        }
-    }
+/// Runs `read` on the state as known at `known_at`: as it stands then, or, with `?at=`,
+/// with the monitoring record as it stood at `at` (`State::as_of`).
+fn read_monitoring<Q, T>(as_of: &AsOf<Q>, read: impl FnOnce(&State) -> T) -> Result<T, ApiError> {
+    as_of.read(|state| match as_of.asked_at() {
+        None => read(state),
+        Some(at) => read(&state.as_of(at)),
+    })
 }
 
-pub async fn incidents(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<IncidentView>>, ApiError> {
-    let page = read_as_of(&app, query.at.as_deref(), |state| {
+pub async fn incidents(as_of: AsOf<ListQuery>) -> Result<Json<Page<IncidentView>>, ApiError> {
+    let query = &as_of.query;
+    let page = read_monitoring(&as_of, |state| {
         // Only the page is rendered: the cursor filter runs on the keys first.
         let after = query.cursor.clone().unwrap_or_default();
         let keys = state.monitoring.incidents.iter().filter(|(id, _)| id.as_str() > after.as_str());
@@ -465,22 +452,16 @@ pub async fn incidents(
     Ok(Json(page))
 }
 
-pub async fn incident(
-    AxumState(app): AxumState<AppState>,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<IncidentView>, ApiError> {
-    read_as_of(&app, query.at.as_deref(), |state| {
+pub async fn incident(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<IncidentView>, ApiError> {
+    read_monitoring(&as_of, |state| {
         let incident = state.monitoring.incidents.values().find(|i| i.incident_id.as_str() == id);
         incident.map(|incident| Json(incident_view(state, incident))).ok_or(ApiError::NotFound { kind: "incident", id })
     })?
 }
 
-pub async fn violations(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ViolationsQuery>,
-) -> Result<Json<Page<ViolationView>>, ApiError> {
-    let page = read_as_of(&app, query.at.as_deref(), |state| {
+pub async fn violations(as_of: AsOf<ViolationsQuery>) -> Result<Json<Page<ViolationView>>, ApiError> {
+    let query = &as_of.query;
+    let page = read_monitoring(&as_of, |state| {
         let after = query.cursor.clone().unwrap_or_default();
         // Keyed `<incident>/<commitment>`: the incident id sorts first, so whole incidents
         // before the cursor's are skipped without deriving their violations.
@@ -499,12 +480,10 @@ pub async fn violations(
     Ok(Json(page))
 }
 
-pub async fn statements(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<StatementView>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
+pub async fn statements(as_of: AsOf<ListQuery>) -> Result<Json<Page<StatementView>>, ApiError> {
+    let query = &as_of.query;
+    let at = as_of.at;
+    let page = as_of.read(|state| {
         let items = state
             .monitoring
             .statements
@@ -512,17 +491,13 @@ pub async fn statements(
             .filter(|(_, s)| s.at <= at)
             .map(|(id, statement)| (id.to_string(), statement_view(statement)));
         page_of(items, query.cursor.as_deref(), query.limit)
-    })?;
+    })??;
     Ok(Json(page))
 }
 
-pub async fn population(
-    AxumState(app): AxumState<AppState>,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<PopulationView>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    app.node.read_state(|state| {
+pub async fn population(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<PopulationView>, ApiError> {
+    let at = as_of.at;
+    as_of.read(|state| {
         let zone = state.coordination.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
         let zone = zone
             .filter(|z| z.boundaries.first().is_some_and(|b| b.recorded_at <= at))
@@ -554,16 +529,12 @@ pub async fn population(
             latest_by_source: latest.into_values().collect(),
             estimates,
         }))
-    })
+    })?
 }
 
-pub async fn movement(
-    AxumState(app): AxumState<AppState>,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<MovementView>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    app.node.read_state(|state| {
+pub async fn movement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<MovementView>, ApiError> {
+    let at = as_of.at;
+    as_of.read(|state| {
         let record = state
             .coordination
             .corridors
@@ -625,15 +596,13 @@ pub async fn movement(
             observed: observed.into_values().collect(),
             reported_totals: latest.into_values().collect(),
         }))
-    })
+    })?
 }
 
-pub async fn passages(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<PassagesQuery>,
-) -> Result<Json<Page<PassageView>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
+pub async fn passages(as_of: AsOf<PassagesQuery>) -> Result<Json<Page<PassageView>>, ApiError> {
+    let query = &as_of.query;
+    let at = as_of.at;
+    let page = as_of.read(|state| {
         let items = state
             .monitoring
             .passages
@@ -655,16 +624,14 @@ pub async fn passages(
                 (id.to_string(), view)
             });
         page_of(items, query.cursor.as_deref(), query.limit)
-    })?;
+    })??;
     Ok(Json(page))
 }
 
-pub async fn convoys(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<ConvoyView>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
+pub async fn convoys(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConvoyView>>, ApiError> {
+    let query = &as_of.query;
+    let at = as_of.at;
+    let page = as_of.read(|state| {
         // Convoys scheduled by `at`, with the updates and status recorded by then.
         let convoys = state.monitoring.convoys.iter().filter(|(_, convoy)| convoy.scheduled_at <= at);
         let items = convoys.map(|(id, convoy)| {
@@ -688,6 +655,6 @@ pub async fn convoys(
             (id.to_string(), view)
         });
         page_of(items, query.cursor.as_deref(), query.limit)
-    })?;
+    })??;
     Ok(Json(page))
 }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use axum::{
     handler::Handler,
-    http::{header, Method},
+    http::{header, HeaderMap, Method},
     response::{IntoResponse, Response},
     routing::{self, MethodRouter},
 };
@@ -23,6 +23,8 @@ use truce_core::{Account, ConsentRecord, Force, LineString, Party, Polygon};
 use crate::{
     alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
     api::{self, CommandReceipt, SignedCommand},
+    as_of::{AsOf, AsOfParams},
+    extract::{ApiJson, ApiPath, ApiQuery},
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
         self, ConvoyView, IncidentView, MovementView, PassageView, PassagesQuery, PopulationView, StatementView,
@@ -30,8 +32,8 @@ use crate::{
     },
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
-        self, AgreementView, AtQuery, CommitmentView, CorridorProperties, CorridorView, FeatureCollection, ListQuery,
-        Page, PartyDetail, StatusView, ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
+        self, AgreementView, CommitmentView, CorridorProperties, CorridorView, FeatureCollection, ListQuery, Page,
+        PartyDetail, StatusView, ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
     },
     stream,
     webhooks::{self, DeliveriesView},
@@ -50,6 +52,45 @@ fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 fn object_schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     T::json_schema(generator)
 }
+
+/// Whether a handler takes `AsOf`, read off its type. axum implements `Handler<T, S>` for a
+/// function of extractors `T1, .., Tn` with `T = (M, T1, .., Tn)` (and `((),)` for none), so
+/// `Route::get` learns it from `T`; the document then gives the route `at` and `known_at`.
+/// A handler with an extractor not listed here does not compile until it is.
+pub(crate) trait HandlerArgs {
+    const TAKES_AS_OF: bool;
+}
+
+/// An extractor a handler may take; only `AsOf` reads the projection as of two times.
+pub(crate) trait HandlerArg {
+    const IS_AS_OF: bool = false;
+}
+
+impl<S> HandlerArg for axum::extract::State<S> {}
+impl<T> HandlerArg for ApiJson<T> {}
+impl<T> HandlerArg for ApiPath<T> {}
+impl<T> HandlerArg for ApiQuery<T> {}
+impl HandlerArg for HeaderMap {}
+impl<Q> HandlerArg for AsOf<Q> {
+    const IS_AS_OF: bool = true;
+}
+
+impl HandlerArgs for ((),) {
+    const TAKES_AS_OF: bool = false;
+}
+
+macro_rules! handler_args {
+    ($($arg:ident),+) => {
+        impl<M, $($arg: HandlerArg),+> HandlerArgs for (M, $($arg,)+) {
+            const TAKES_AS_OF: bool = false $(|| $arg::IS_AS_OF)+;
+        }
+    };
+}
+
+handler_args!(A);
+handler_args!(A, B);
+handler_args!(A, B, C);
+handler_args!(A, B, C, D);
 
 /// One route: where, which handler, and what the document says about it.
 pub(crate) struct Route {
@@ -73,6 +114,10 @@ pub(crate) struct Doc {
     pub path_params: Vec<(&'static str, &'static str)>,
     /// Request headers the operation reads, each with its description.
     pub headers: Vec<(&'static str, &'static str)>,
+    /// Whether the handler takes `AsOf`, so the operation takes `at` and `known_at`; set by
+    /// `Route::get` from the handler's type, never by hand.
+    pub as_of: bool,
+    /// The route's own query parameters, besides `at` and `known_at`.
     pub query: Option<SchemaFn>,
     pub body: Option<SchemaFn>,
     pub ok_status: u16,
@@ -93,7 +138,8 @@ pub(crate) enum Body {
 }
 
 impl Route {
-    fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
+    fn get<H: Handler<T, AppState>, T: HandlerArgs + 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
+        let doc = Doc { as_of: T::TAKES_AS_OF, ..doc };
         Route { method: Method::GET, path, mount: path, handler: routing::get(handler), doc }
     }
 
@@ -102,7 +148,8 @@ impl Route {
         self
     }
 
-    fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
+    fn post<H: Handler<T, AppState>, T: HandlerArgs + 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
+        let doc = Doc { as_of: T::TAKES_AS_OF, ..doc };
         Route { method: Method::POST, path, mount: path, handler: routing::post(handler), doc }
     }
 }
@@ -116,6 +163,7 @@ impl Doc {
             description: "",
             path_params: Vec::new(),
             headers: Vec::new(),
+            as_of: false,
             query: None,
             body: None,
             ok_status: 200,
@@ -178,7 +226,8 @@ impl Doc {
     /// The error responses this operation can give, by status, each a shared component.
     fn error_statuses(&self) -> Vec<u16> {
         let mut statuses = Vec::new();
-        if self.query.is_some() || !self.path_params.is_empty() || self.body.is_some() || !self.headers.is_empty() {
+        let parameters = self.as_of || self.query.is_some() || !self.path_params.is_empty() || !self.headers.is_empty();
+        if parameters || self.body.is_some() {
             statuses.push(400);
         }
         if self.body.is_some() {
@@ -262,7 +311,6 @@ pub(crate) fn routes() -> Vec<Route> {
             read::party,
             Doc::new("getParty", "projection", "A party and the forces it answers for")
                 .path_param("id", ID_OR_CODE)
-                .query::<AtQuery>()
                 .json::<PartyDetail>(200, "The party."),
         ),
         Route::get(
@@ -291,7 +339,6 @@ pub(crate) fn routes() -> Vec<Route> {
             read::zones_geojson,
             Doc::new("getZonesGeoJson", "geojson", "Zones as of `at`, as a GeoJSON FeatureCollection")
                 .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
-                .query::<AtQuery>()
                 .geojson::<FeatureCollection<Polygon, ZoneProperties>>("Every zone defined by `at`."),
         ),
         Route::get(
@@ -299,7 +346,6 @@ pub(crate) fn routes() -> Vec<Route> {
             read::zone,
             Doc::new("getZone", "projection", "A zone as of `at`, with its boundary and control history")
                 .path_param("id", ID_OR_CODE)
-                .query::<AtQuery>()
                 .json::<ZoneDetail>(200, "The zone."),
         ),
         Route::get(
@@ -317,7 +363,6 @@ pub(crate) fn routes() -> Vec<Route> {
             read::corridors_geojson,
             Doc::new("getCorridorsGeoJson", "geojson", "Corridors as of `at`, as a GeoJSON FeatureCollection")
                 .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
-                .query::<AtQuery>()
                 .geojson::<FeatureCollection<LineString, CorridorProperties>>("Every corridor proposed by `at`."),
         ),
         Route::get(
@@ -325,7 +370,6 @@ pub(crate) fn routes() -> Vec<Route> {
             read::corridor,
             Doc::new("getCorridor", "projection", "A corridor as of `at`, with its status then")
                 .path_param("id", ID_OR_CODE)
-                .query::<AtQuery>()
                 .json::<CorridorView>(200, "The corridor."),
         ),
         Route::get(
@@ -343,7 +387,6 @@ pub(crate) fn routes() -> Vec<Route> {
             read::agreement,
             Doc::new("getAgreement", "projection", "An agreement thread as of `at`: versions, stances, status")
                 .path_param("id", "The agreement id (UUIDv7).")
-                .query::<AtQuery>()
                 .json::<AgreementView>(200, "The agreement."),
         ),
         Route::get(
@@ -379,7 +422,6 @@ pub(crate) fn routes() -> Vec<Route> {
             monitoring::incident,
             Doc::new("getIncident", "monitoring", "An incident with every revision, source, grade and violation")
                 .path_param("id", "The incident id (UUIDv7).")
-                .query::<AtQuery>()
                 .json::<IncidentView>(200, "The incident (as recorded by `at`, when given)."),
         ),
         Route::get(
@@ -407,7 +449,6 @@ pub(crate) fn routes() -> Vec<Route> {
             Doc::new("getZonePopulation", "monitoring", "Every population estimate of a zone, side by side")
                 .describe("Each source's latest estimate beside every estimate recorded by `at`; never averaged.")
                 .path_param("id", ID_OR_CODE)
-                .query::<AtQuery>()
                 .json::<PopulationView>(200, "The estimates."),
         ),
         Route::get(
@@ -419,7 +460,6 @@ pub(crate) fn routes() -> Vec<Route> {
                      total with its `as_of`; none of them is picked as the truth.",
                 )
                 .path_param("id", ID_OR_CODE)
-                .query::<AtQuery>()
                 .json::<MovementView>(200, "The movement."),
         ),
         Route::get(
@@ -517,7 +557,7 @@ const ERROR_RESPONSES: [(u16, &str, &str); 10] = [
     (400, "InvalidRequest", "The request is malformed: `invalid-request` (body not JSON or not of the right shape, a bad query parameter, a bad signer or signature encoding)."),
     (401, "BadSignature", "`bad-signature`: the signature does not verify for this command and signer key."),
     (403, "Forbidden", "The signer may not do this: `key-not-registered`, `party-mismatch`, `forbidden`, `genesis`."),
-    (404, "NotFound", "`not-found`: nothing has this id or code as of `at`."),
+    (404, "NotFound", "`not-found`: nothing has this id or code as of `at`, as recorded by `known_at`."),
     (405, "MethodNotAllowed", "`method-not-allowed`: the path exists, but not with this method."),
     (409, "Conflict", "The command clashes with the log as it stands: `nonce-replayed`, `duplicate`, `version-superseded`, `version-not-latest`, `already-endorsed`, `agreement-state`."),
     (413, "BodyTooLarge", "`body-too-large`: the body is over the size limit."),
@@ -564,7 +604,8 @@ pub(crate) fn build_document() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "Ceasefire coordination: signed commands in an append-only RFC 9162 Merkle log.",
             "description": "Every write is a command signed with Ed25519 and appended to a transparency log; \
-                every read is the projection of that log, as of any instant (`?at=`). Errors are RFC 9457 \
+                every read is the projection of that log: the world as of any instant (`?at=`, valid time), \
+                as the log had recorded it by any instant (`?known_at=`, record time). Errors are RFC 9457 \
                 problem details (`application/problem+json`) with a stable `type` per kind of problem.",
             "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
         },
@@ -593,6 +634,9 @@ fn operation(doc: &Doc, generator: &mut SchemaGenerator) -> Value {
     parameters.extend(doc.headers.iter().map(|(name, description)| {
         json!({ "name": name, "in": "header", "required": false, "description": description, "schema": { "type": "string" } })
     }));
+    if doc.as_of {
+        parameters.extend(query_parameters(object_schema_of::<AsOfParams>(generator)));
+    }
     if let Some(query) = doc.query {
         parameters.extend(query_parameters(query(generator)));
     }

@@ -1,5 +1,7 @@
 //! Reading the projection: every noun as JSON, zones and corridors also as GeoJSON, and
-//! everything "as of" `?at=` (default: now, by the server's clock).
+//! everything "as of" `?at=` (default: now, by the server's clock), from what the log had
+//! recorded by `?known_at=` (default: everything recorded so far); both come in through
+//! `AsOf`.
 //!
 //! As of an instant means: only what had been recorded by then exists (a party registered
 //! later is not listed, a version proposed later is not shown, a stance taken later is
@@ -27,22 +29,15 @@ use truce_core::{
     ZoneId, ZoneKind,
 };
 
-use crate::{
-    extract::{ApiPath, ApiQuery},
-    problem::ApiError,
-    AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
-};
+use crate::{as_of::AsOf, extract::ApiPath, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 
 /// The media type of GeoJSON (RFC 7946 section 12).
 pub const GEOJSON_CONTENT_TYPE: &str = "application/geo+json";
 
+/// The parameters of a list, besides `at` and `known_at` (`AsOf`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// The instant to answer as of, RFC 3339; now when absent.
-    #[serde(default)]
-    #[schemars(with = "Timestamp")]
-    pub(crate) at: Option<String>,
     /// The `next_cursor` of the previous page; the first page when absent.
     #[serde(default)]
     #[schemars(with = "String")]
@@ -51,15 +46,6 @@ pub struct ListQuery {
     #[serde(default)]
     #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
     pub(crate) limit: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AtQuery {
-    /// The instant to answer as of, RFC 3339; now when absent.
-    #[serde(default)]
-    #[schemars(with = "Timestamp")]
-    pub(crate) at: Option<String>,
 }
 
 /// One page of a list, in id order.
@@ -261,13 +247,6 @@ pub enum FeatureCollectionTag {
     FeatureCollection,
 }
 
-pub(crate) fn parse_at(app: &AppState, raw: Option<&str>) -> Result<Timestamp, ApiError> {
-    match raw {
-        None => Ok(app.clock.now()),
-        Some(raw) => Timestamp::parse(raw).map_err(|err| ApiError::bad_request("at", err.to_string())),
-    }
-}
-
 /// The page size asked for, or the default; 400 naming `limit` outside 1..=PAGE_SIZE_MAX.
 pub(crate) fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
     let limit = limit.unwrap_or(PAGE_SIZE_DEFAULT);
@@ -307,24 +286,17 @@ fn geojson(value: impl Serialize) -> Response {
     ([(header::CONTENT_TYPE, GEOJSON_CONTENT_TYPE)], Json(value)).into_response()
 }
 
-pub async fn parties(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<Party>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
-        page(&state.coordination.parties, &query, |party| (party.registered_at <= at).then(|| party.clone()))
-    })?;
+pub async fn parties(as_of: AsOf<ListQuery>) -> Result<Json<Page<Party>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of.read(|state| {
+        page(&state.coordination.parties, &as_of.query, |party| (party.registered_at <= at).then(|| party.clone()))
+    })??;
     Ok(Json(page))
 }
 
-pub async fn party(
-    AxumState(app): AxumState<AppState>,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<PartyDetail>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    app.node.read_state(|state| {
+pub async fn party(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<PartyDetail>, ApiError> {
+    let at = as_of.at;
+    as_of.read(|state| {
         let party = state.coordination.parties.values().find(|p| p.party_id.as_str() == id || p.code.as_str() == id);
         let party =
             party.filter(|p| p.registered_at <= at).ok_or(ApiError::NotFound { kind: "party", id: id.clone() })?;
@@ -336,28 +308,22 @@ pub async fn party(
             .map(|f| ForceSummary { force_id: f.force_id.clone(), code: f.code.clone(), name: f.name.clone() })
             .collect();
         Ok(Json(PartyDetail { party: party.clone(), answers_for }))
-    })
+    })?
 }
 
-pub async fn accounts(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<Account>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
-        page(&state.accounts, &query, |account| (account.registered_at <= at).then(|| account.clone()))
-    })?;
+pub async fn accounts(as_of: AsOf<ListQuery>) -> Result<Json<Page<Account>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of.read(|state| {
+        page(&state.accounts, &as_of.query, |account| (account.registered_at <= at).then(|| account.clone()))
+    })??;
     Ok(Json(page))
 }
 
-pub async fn forces(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<Force>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
-        page(&state.coordination.forces, &query, |force| (force.registered_at <= at).then(|| force.clone()))
-    })?;
+pub async fn forces(as_of: AsOf<ListQuery>) -> Result<Json<Page<Force>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of.read(|state| {
+        page(&state.coordination.forces, &as_of.query, |force| (force.registered_at <= at).then(|| force.clone()))
+    })??;
     Ok(Json(page))
 }
 
@@ -386,22 +352,15 @@ fn zone_at(zone: &Zone, at: Timestamp) -> Option<ZoneView> {
     })
 }
 
-pub async fn zones(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<ZoneView>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| page(&state.coordination.zones, &query, |zone| zone_at(zone, at)))?;
+pub async fn zones(as_of: AsOf<ListQuery>) -> Result<Json<Page<ZoneView>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of.read(|state| page(&state.coordination.zones, &as_of.query, |zone| zone_at(zone, at)))??;
     Ok(Json(page))
 }
 
-pub async fn zone(
-    AxumState(app): AxumState<AppState>,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<ZoneDetail>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    app.node.read_state(|state| {
+pub async fn zone(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<ZoneDetail>, ApiError> {
+    let at = as_of.at;
+    as_of.read(|state| {
         let zone = state.coordination.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
         let (zone, view) = zone
             .and_then(|zone| Some((zone, zone_at(zone, at)?)))
@@ -411,15 +370,12 @@ pub async fn zone(
             boundary_history: zone.boundaries.iter().filter(|b| b.recorded_at <= at).cloned().collect(),
             control_history: zone.control.iter().filter(|c| c.recorded_at <= at).cloned().collect(),
         }))
-    })
+    })?
 }
 
-pub async fn zones_geojson(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Response, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let features = app.node.read_state(|state| {
+pub async fn zones_geojson(as_of: AsOf) -> Result<Response, ApiError> {
+    let at = as_of.at;
+    let features = as_of.read(|state| {
         state
             .coordination
             .zones
@@ -432,7 +388,7 @@ pub async fn zones_geojson(
                 properties: view.properties,
             })
             .collect()
-    });
+    })?;
     Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }
 
@@ -478,24 +434,16 @@ fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<
     })
 }
 
-pub async fn corridors(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<CorridorView>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app
-        .node
-        .read_state(|state| page(&state.coordination.corridors, &query, |record| corridor_at(state, record, at)))?;
+pub async fn corridors(as_of: AsOf<ListQuery>) -> Result<Json<Page<CorridorView>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of
+        .read(|state| page(&state.coordination.corridors, &as_of.query, |record| corridor_at(state, record, at)))??;
     Ok(Json(page))
 }
 
-pub async fn corridor(
-    AxumState(app): AxumState<AppState>,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<CorridorView>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    app.node.read_state(|state| {
+pub async fn corridor(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<CorridorView>, ApiError> {
+    let at = as_of.at;
+    as_of.read(|state| {
         let record = state
             .coordination
             .corridors
@@ -505,15 +453,12 @@ pub async fn corridor(
             .and_then(|record| corridor_at(state, record, at))
             .map(Json)
             .ok_or(ApiError::NotFound { kind: "corridor", id })
-    })
+    })?
 }
 
-pub async fn corridors_geojson(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Response, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let features = app.node.read_state(|state| {
+pub async fn corridors_geojson(as_of: AsOf) -> Result<Response, ApiError> {
+    let at = as_of.at;
+    let features = as_of.read(|state| {
         state
             .coordination
             .corridors
@@ -526,7 +471,7 @@ pub async fn corridors_geojson(
                 properties: view.properties,
             })
             .collect()
-    });
+    })?;
     Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }
 
@@ -567,30 +512,23 @@ fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Op
     })
 }
 
-pub async fn agreements(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<AgreementView>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
-        page(&state.coordination.agreements, &query, |agreement| agreement_at(state, agreement, at))
-    })?;
+pub async fn agreements(as_of: AsOf<ListQuery>) -> Result<Json<Page<AgreementView>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of.read(|state| {
+        page(&state.coordination.agreements, &as_of.query, |agreement| agreement_at(state, agreement, at))
+    })??;
     Ok(Json(page))
 }
 
-pub async fn agreement(
-    AxumState(app): AxumState<AppState>,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<AgreementView>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    app.node.read_state(|state| {
+pub async fn agreement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<AgreementView>, ApiError> {
+    let at = as_of.at;
+    as_of.read(|state| {
         let agreement = state.coordination.agreements.values().find(|a| a.agreement_id.as_str() == id);
         agreement
             .and_then(|agreement| agreement_at(state, agreement, at))
             .map(Json)
             .ok_or(ApiError::NotFound { kind: "agreement", id })
-    })
+    })?
 }
 
 fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> Option<CommitmentView> {
@@ -622,28 +560,22 @@ fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> 
     })
 }
 
-pub async fn commitments(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<CommitmentView>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
+pub async fn commitments(as_of: AsOf<ListQuery>) -> Result<Json<Page<CommitmentView>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of.read(|state| {
         // Commitments are indexed in a hash map; pages need a stable order.
         let ids: BTreeMap<String, &CommitmentId> =
             state.coordination.commitment_agreements.keys().map(|id| (id.to_string(), id)).collect();
-        page(&ids, &query, |id| commitment_at(state, id, at))
-    })?;
+        page(&ids, &as_of.query, |id| commitment_at(state, id, at))
+    })??;
     Ok(Json(page))
 }
 
-pub async fn consents(
-    AxumState(app): AxumState<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Page<ConsentRecord>>, ApiError> {
-    let at = parse_at(&app, query.at.as_deref())?;
-    let page = app.node.read_state(|state| {
-        page(&state.coordination.consents, &query, |consent| (consent.recorded_at <= at).then(|| consent.clone()))
-    })?;
+pub async fn consents(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConsentRecord>>, ApiError> {
+    let at = as_of.at;
+    let page = as_of.read(|state| {
+        page(&state.coordination.consents, &as_of.query, |consent| (consent.recorded_at <= at).then(|| consent.clone()))
+    })??;
     Ok(Json(page))
 }
 

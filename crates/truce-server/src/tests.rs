@@ -8,6 +8,7 @@
 
 mod cap;
 mod commands;
+mod known_at;
 mod ledger;
 mod monitoring;
 mod openapi;

@@ -19,8 +19,8 @@ mod tests;
 pub use crate::{
     error::StoreError,
     node::{
-        decode_entry, AcceptedEntry, Clock, Node, NodeConfig, Receipt, Submission, SubmissionError, SubmitError,
-        SystemClock, BATCH_ENTRIES_MAX, QUEUE_DEPTH_MAX,
+        decode_entry, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission, SubmissionError,
+        SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
     },
     sqlite::{SqliteLog, StoredEntry},
     verify::{verify_log, VerifyFailure, VerifyReport},

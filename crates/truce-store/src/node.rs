@@ -8,8 +8,16 @@
 //!
 //! Readers share the projection (`State`) and the Merkle tree behind read-write locks; they
 //! never touch the writer's connection.
+//!
+//! Reading as known at a record time (`Node::state_known_at`): acceptance times only move
+//! forward along the log, so what was recorded by an instant is a prefix of the log, and the
+//! state known then is the fold of that prefix. The acceptance time of every durable entry is
+//! kept in memory, in seq order, to find the prefix by bisection; a prefix that is not the
+//! whole log is folded again from the stored entries on a read connection of its own, outside
+//! every lock the writer takes, starting from the nearest shorter prefix in a small cache.
 
 use std::{
+    collections::VecDeque,
     path::PathBuf,
     sync::{
         mpsc::{self, Receiver, SyncSender, TrySendError},
@@ -35,6 +43,10 @@ pub const BATCH_ENTRIES_MAX: usize = 1024;
 pub const QUEUE_DEPTH_MAX: usize = 16_384;
 /// Accepted entries buffered for live subscribers; a slower one misses entries.
 pub const BROADCAST_DEPTH_MAX: usize = 4_096;
+/// States of past prefixes of the log kept for reads as known at a record time. Each is a
+/// whole `State`, so the bound is small; a read of a prefix not kept folds from the longest
+/// kept prefix shorter than it.
+pub const KNOWN_AT_STATES_CACHED_MAX: usize = 4;
 
 /// Where acceptance times come from. `decide` never reads a clock; the writer does.
 pub trait Clock: Send + Sync + 'static {
@@ -142,11 +154,34 @@ struct Request {
     reply: oneshot::Sender<Result<Receipt, SubmitError>>,
 }
 
+/// The projection the writer advances, with the acceptance time of the last entry in it.
+struct Live {
+    state: State,
+    last_accepted_at: Option<Timestamp>,
+}
+
+impl Live {
+    /// Whether nothing in the live state was recorded after `known_at`.
+    fn known_by(&self, known_at: Timestamp) -> bool {
+        self.last_accepted_at.is_none_or(|last| last <= known_at)
+    }
+}
+
 struct Shared {
-    state: RwLock<State>,
+    live: RwLock<Live>,
     tree: RwLock<MerkleTree>,
     checkpoint: RwLock<String>,
     reader: Mutex<SqliteLog>,
+    /// The acceptance time of every durable entry, indexed by seq. Held as `Timestamp`
+    /// rather than as milliseconds: acceptance times carry the clock's full precision, and
+    /// an instant rounded to the millisecond would misplace entries accepted within the
+    /// millisecond of `known_at`. Pushed only once an entry's batch has committed, so every
+    /// prefix it names can be read back from the file.
+    accepted_ats: RwLock<Vec<Timestamp>>,
+    /// The connection past prefixes are folded from; held for the whole fold, so concurrent
+    /// folds take turns (and the second finds the first one's result in the cache).
+    replayer: Mutex<SqliteLog>,
+    past_states: Mutex<PastStates>,
     log_key: LogKey,
     origin: String,
     accepted: broadcast::Sender<Arc<AcceptedEntry>>,
@@ -169,15 +204,20 @@ impl Node {
             return Err(StoreError::Config(format!("checkpoint origin {:?}: {err}", config.origin)));
         }
         let log = SqliteLog::open(&config.path)?;
-        let (state, tree, last_accepted_at) = replay(&log)?;
+        let (state, tree, accepted_ats) = replay(&log)?;
+        let last_accepted_at = accepted_ats.last().copied();
         let reader = SqliteLog::open(&config.path)?;
+        let replayer = SqliteLog::open(&config.path)?;
         let (accepted, _) = broadcast::channel(BROADCAST_DEPTH_MAX);
         let checkpoint = sign_checkpoint(&config.log_key, &config.origin, &tree);
         let shared = Arc::new(Shared {
-            state: RwLock::new(state),
+            live: RwLock::new(Live { state, last_accepted_at }),
             tree: RwLock::new(tree),
             checkpoint: RwLock::new(checkpoint),
             reader: Mutex::new(reader),
+            accepted_ats: RwLock::new(accepted_ats),
+            replayer: Mutex::new(replayer),
+            past_states: Mutex::new(PastStates::default()),
             log_key: config.log_key,
             origin: config.origin,
             accepted,
@@ -208,7 +248,78 @@ impl Node {
 
     /// Runs `read` with the projection locked for reading.
     pub fn read_state<T>(&self, read: impl FnOnce(&State) -> T) -> T {
-        read(&self.shared.state.read())
+        read(&self.shared.live.read().state)
+    }
+
+    /// Runs `read` on the projection as known at the record time `known_at`: the fold of
+    /// the entries accepted at or before it. That is the live projection (read under its
+    /// lock, not copied) when no entry in it was accepted after `known_at`; otherwise a
+    /// past state, folded from the log (see `state_known_at`).
+    ///
+    /// # Errors
+    /// The stored entries cannot be read back, or one is corrupt (named by its seq).
+    pub fn read_state_known_at<T>(&self, known_at: Timestamp, read: impl FnOnce(&State) -> T) -> Result<T, StoreError> {
+        {
+            let live = self.shared.live.read();
+            if live.known_by(known_at) {
+                return Ok(read(&live.state));
+            }
+        }
+        let past = self.past_state(known_at)?;
+        Ok(read(&past))
+    }
+
+    /// The projection as known at `known_at`, to be read later (`KnownState::read`). What
+    /// may take long, folding a past prefix of the log, is done here, so that a caller on
+    /// an async runtime can do it on a blocking thread and read without blocking.
+    ///
+    /// # Errors
+    /// The stored entries cannot be read back, or one is corrupt (named by its seq).
+    pub fn state_known_at(&self, known_at: Timestamp) -> Result<KnownState, StoreError> {
+        if self.shared.live.read().known_by(known_at) {
+            return Ok(KnownState { node: self.clone(), view: KnownView::LiveBy(known_at) });
+        }
+        Ok(KnownState { node: self.clone(), view: KnownView::Past(self.past_state(known_at)?) })
+    }
+
+    /// The projection with everything recorded so far, whenever it is read.
+    pub fn latest_state(&self) -> KnownState {
+        KnownState { node: self.clone(), view: KnownView::Latest }
+    }
+
+    /// The fold of the durable entries accepted at or before `known_at`; empty before the
+    /// first. From the cache when this prefix is kept, else folded on the replayer
+    /// connection from the longest kept prefix shorter than it. Takes no lock the writer
+    /// takes for longer than a bisection, so the writer never waits for a fold. An entry the
+    /// writer has applied but whose batch has not yet committed is not in it: it is not
+    /// recorded until it is durable.
+    fn past_state(&self, known_at: Timestamp) -> Result<Arc<State>, StoreError> {
+        let entries_count = self.shared.accepted_ats.read().partition_point(|at| *at <= known_at) as u64;
+        if entries_count == 0 {
+            return Ok(Arc::new(State::default()));
+        }
+        if let Some(state) = self.shared.past_states.lock().get(entries_count) {
+            return Ok(state);
+        }
+        let replayer = self.shared.replayer.lock();
+        // Another reader may have folded this prefix while this one waited for its turn.
+        let base = {
+            let mut past_states = self.shared.past_states.lock();
+            if let Some(state) = past_states.get(entries_count) {
+                return Ok(state);
+            }
+            past_states.longest_before(entries_count)
+        };
+        let mut state = base.map_or_else(State::default, |base| State::clone(&base));
+        fold_stored(&replayer, &mut state, entries_count, |_, _| {})?;
+        drop(replayer);
+        if state.entries_count != entries_count {
+            let problem = "an entry accepted as durable cannot be read back".to_owned();
+            return Err(StoreError::Corrupt { seq: state.entries_count, problem });
+        }
+        let state = Arc::new(state);
+        self.shared.past_states.lock().insert(entries_count, Arc::clone(&state));
+        Ok(state)
     }
 
     /// Runs `read` with the Merkle tree locked for reading.
@@ -244,16 +355,102 @@ impl Node {
     }
 }
 
-/// Rebuilds the projection and the tree, checking every stored leaf hash against its text.
-fn replay(log: &SqliteLog) -> Result<(State, MerkleTree, Option<Timestamp>), StoreError> {
+/// The projection as known at a record time, made by `Node::state_known_at` or
+/// `Node::latest_state`; cheap to clone and to keep.
+#[derive(Clone)]
+pub struct KnownState {
+    node: Node,
+    view: KnownView,
+}
+
+#[derive(Clone)]
+enum KnownView {
+    /// Everything recorded, as it stands when read.
+    Latest,
+    /// The live projection, which held nothing recorded after this instant when made.
+    LiveBy(Timestamp),
+    /// A past prefix of the log, folded.
+    Past(Arc<State>),
+}
+
+impl KnownState {
+    /// Runs `read` on the state. A live one is read under its lock; should the writer have
+    /// added, since this was made, an entry accepted after the instant asked about, the
+    /// past state is folded now instead (rare, and then this call can take long).
+    ///
+    /// # Errors
+    /// Only from that fold: see `Node::read_state_known_at`.
+    pub fn read<T>(&self, read: impl FnOnce(&State) -> T) -> Result<T, StoreError> {
+        match &self.view {
+            KnownView::Latest => Ok(self.node.read_state(read)),
+            KnownView::LiveBy(known_at) => self.node.read_state_known_at(*known_at, read),
+            KnownView::Past(state) => Ok(read(state)),
+        }
+    }
+}
+
+/// Folded prefixes of the log by entries count, least recently used first; at most
+/// `KNOWN_AT_STATES_CACHED_MAX`.
+#[derive(Default)]
+struct PastStates {
+    states: VecDeque<(u64, Arc<State>)>,
+}
+
+impl PastStates {
+    fn get(&mut self, entries_count: u64) -> Option<Arc<State>> {
+        let idx = self.states.iter().position(|(count, _)| *count == entries_count)?;
+        let found = self.states.remove(idx)?;
+        let state = Arc::clone(&found.1);
+        self.states.push_back(found);
+        Some(state)
+    }
+
+    /// The longest kept prefix shorter than `entries_count`, to fold on from.
+    fn longest_before(&self, entries_count: u64) -> Option<Arc<State>> {
+        let shorter = self.states.iter().filter(|(count, _)| *count < entries_count);
+        shorter.max_by_key(|(count, _)| *count).map(|(_, state)| Arc::clone(state))
+    }
+
+    fn insert(&mut self, entries_count: u64, state: Arc<State>) {
+        if self.states.iter().any(|(count, _)| *count == entries_count) {
+            return;
+        }
+        if self.states.len() == KNOWN_AT_STATES_CACHED_MAX {
+            self.states.pop_front();
+        }
+        self.states.push_back((entries_count, state));
+    }
+}
+
+/// Rebuilds the projection and the tree, checking every stored leaf hash against its text;
+/// with the acceptance time of every entry, by seq.
+fn replay(log: &SqliteLog) -> Result<(State, MerkleTree, Vec<Timestamp>), StoreError> {
     let mut state = State::default();
     let mut tree = MerkleTree::new();
-    let mut last_accepted_at = None;
-    log.for_each_entry(0, |stored| {
+    let mut accepted_ats = Vec::new();
+    fold_stored(log, &mut state, u64::MAX, |stored, accepted_at| {
+        tree.push(stored.leaf_hash);
+        accepted_ats.push(accepted_at);
+    })?;
+    Ok((state, tree, accepted_ats))
+}
+
+/// Folds the stored entries from `state.entries_count` up to, not including, `until_seq`
+/// (or the end of the log) into `state`, as the writer applied them: `State::apply` on the
+/// events stored with each command, never `decide` again. Checks that seqs follow on and
+/// that each stored leaf hash matches its text; `visit` sees each entry once applied, with
+/// its acceptance time.
+fn fold_stored(
+    log: &SqliteLog,
+    state: &mut State,
+    until_seq: u64,
+    mut visit: impl FnMut(&StoredEntry, Timestamp),
+) -> Result<(), StoreError> {
+    log.for_each_entry_before(state.entries_count, until_seq, |stored| {
         let seq = stored.seq;
         let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
-        if seq != tree.len() {
-            return Err(corrupt(format!("expected seq {}", tree.len())));
+        if seq != state.entries_count {
+            return Err(corrupt(format!("expected seq {}", state.entries_count)));
         }
         if leaf_hash_of(&stored.text) != stored.leaf_hash {
             return Err(corrupt("the stored leaf hash does not match the entry text".to_owned()));
@@ -261,11 +458,9 @@ fn replay(log: &SqliteLog) -> Result<(State, MerkleTree, Option<Timestamp>), Sto
         let entry = Entry::parse_canonical(&stored.text).map_err(|err| corrupt(err.to_string()))?;
         let (context, command, events) = decode_entry(&entry).map_err(corrupt)?;
         state.apply(&context, &command, &events);
-        tree.push(stored.leaf_hash);
-        last_accepted_at = Some(context.accepted_at);
+        visit(&stored, context.accepted_at);
         Ok(())
-    })?;
-    Ok((state, tree, last_accepted_at))
+    })
 }
 
 /// The typed content of an entry, as the projection needs it.
@@ -330,12 +525,13 @@ impl Writer {
         let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
         {
             let shared = Arc::clone(&self.shared);
-            let mut state = shared.state.write();
+            let mut live = shared.live.write();
             for request in batch {
                 let accepted_at = self.next_accepted_at();
-                match encode(&state, accepted_at, &request.submission) {
+                match encode(&live.state, accepted_at, &request.submission) {
                     Ok((stored, accepted, context)) => {
-                        state.apply(&context, &request.submission.command, &accepted.events);
+                        live.state.apply(&context, &request.submission.command, &accepted.events);
+                        live.last_accepted_at = Some(accepted_at);
                         pending.push(Pending { reply: request.reply, stored, accepted });
                     }
                     Err(err) => {
@@ -364,6 +560,8 @@ impl Writer {
         }
         drop(tree);
         *self.shared.checkpoint.write() = checkpoint.clone();
+        // Durable now: reads as known at a record time may fold up to these entries.
+        self.shared.accepted_ats.write().extend(pending.iter().map(|p| p.accepted.accepted_at));
         let tree = self.shared.tree.read();
         for item in pending {
             let proof =

@@ -111,12 +111,26 @@ impl SqliteLog {
     pub fn for_each_entry(
         &self,
         from_seq: u64,
+        visit: impl FnMut(StoredEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.for_each_entry_before(from_seq, u64::MAX, visit)
+    }
+
+    /// Calls `visit` on every entry from `from_seq` up to, not including, `until_seq`, in order.
+    ///
+    /// # Errors
+    /// Database errors, a row that is not a valid entry row, or `visit`'s own error.
+    pub fn for_each_entry_before(
+        &self,
+        from_seq: u64,
+        until_seq: u64,
         mut visit: impl FnMut(StoredEntry) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut select = self
-            .connection
-            .prepare("SELECT seq, leaf_hash, signer, nonce, text FROM entries WHERE seq >= ?1 ORDER BY seq")?;
-        let mut rows = select.query(params![from_seq as i64])?;
+        let mut select = self.connection.prepare(
+            "SELECT seq, leaf_hash, signer, nonce, text FROM entries WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+        )?;
+        let until = i64::try_from(until_seq).unwrap_or(i64::MAX);
+        let mut rows = select.query(params![from_seq as i64, until])?;
         while let Some(row) = rows.next()? {
             visit(read_row(row)?)?;
         }

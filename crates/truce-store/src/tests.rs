@@ -1,5 +1,7 @@
-//! Store tests: group commit through the real writer, and replay after a restart giving
-//! exactly the same projection, for random sequences of valid and invalid commands.
+//! Store tests: group commit through the real writer, replay after a restart giving
+//! exactly the same projection, for random sequences of valid and invalid commands, and the
+//! projection as known at any record time being the state right after the last entry
+//! accepted by then.
 
 use std::sync::{
     atomic::{AtomicI64, Ordering},
@@ -8,20 +10,33 @@ use std::sync::{
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use truce_core::Timestamp;
+use truce_core::{State, Timestamp};
 use truce_ledger::{sign_command, LogKey, SecretKey, Verifier};
 
-use crate::{verify_log, Clock, Node, NodeConfig, Submission, SubmitError};
+use crate::{verify_log, Clock, Node, NodeConfig, Receipt, Submission, SubmitError, KNOWN_AT_STATES_CACHED_MAX};
 
-/// A clock that advances one second per reading, from 12 December 2016.
-struct StepClock(AtomicI64);
+/// A clock that advances `step_ns` nanoseconds per reading, from 12 December 2016.
+struct StepClock {
+    readings: AtomicI64,
+    step_ns: i64,
+}
+
+impl StepClock {
+    fn new(step_ns: i64) -> StepClock {
+        StepClock { readings: AtomicI64::new(0), step_ns }
+    }
+}
 
 impl Clock for StepClock {
     fn now(&self) -> Timestamp {
-        let s = self.0.fetch_add(1, Ordering::SeqCst);
-        Timestamp::from_datetime(chrono::DateTime::from_timestamp(1_481_500_000 + s, 0).expect("in range"))
+        let elapsed = self.readings.fetch_add(1, Ordering::SeqCst) * self.step_ns;
+        let at = chrono::DateTime::from_timestamp(1_481_500_000, 0).expect("in range")
+            + chrono::Duration::nanoseconds(elapsed);
+        Timestamp::from_datetime(at)
     }
 }
+
+const SECOND_NS: i64 = 1_000_000_000;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -41,11 +56,16 @@ fn uuid7(n: u64) -> String {
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with_clock_step(SECOND_NS)
+    }
+
+    /// A fixture whose clock moves on by `step_ns` at every reading.
+    fn with_clock_step(step_ns: i64) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("truce.db");
         let log_secret = SecretKey::from_seed(&[7; 32]);
         let operator = SecretKey::from_seed(&[9; 32]);
-        let clock = Arc::new(StepClock(AtomicI64::new(0)));
+        let clock = Arc::new(StepClock::new(step_ns));
         let node = open(&path, &log_secret, &clock);
         let mut fixture =
             Fixture { _dir: dir, path, log_secret, operator, operator_id: uuid7(1), clock, node, nonce: 0 };
@@ -62,15 +82,23 @@ impl Fixture {
     }
 
     fn submit(&mut self, body: Value) -> Result<u64, SubmitError> {
+        self.submit_for_receipt(body).map(|receipt| receipt.seq)
+    }
+
+    fn submit_for_receipt(&mut self, body: Value) -> Result<Receipt, SubmitError> {
         let command = self.command(body);
-        self.submit_command(command)
+        self.submit_command_for_receipt(command)
     }
 
     fn submit_command(&self, command: Value) -> Result<u64, SubmitError> {
+        self.submit_command_for_receipt(command).map(|receipt| receipt.seq)
+    }
+
+    fn submit_command_for_receipt(&self, command: Value) -> Result<Receipt, SubmitError> {
         let signature = sign_command(&self.operator, &command).expect("signable");
         let submission = Submission::verify(command, self.operator.public_key(), signature).expect("verifies");
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-        runtime.block_on(self.node.submit(submission)).expect("writer replies").map(|receipt| receipt.seq)
+        runtime.block_on(self.node.submit(submission)).expect("writer replies")
     }
 }
 
@@ -209,4 +237,150 @@ fn a_flipped_byte_in_any_entry_is_named_by_verify() {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// The acceptance time of the stored entry `seq`, as its text says.
+fn accepted_at_of(node: &Node, seq: u64) -> Timestamp {
+    let stored = node.entries(seq, 1).expect("entries").pop().expect("the entry is stored");
+    let entry = truce_ledger::Entry::parse_canonical(&stored.text).expect("canonical");
+    Timestamp::parse(entry.accepted_at()).expect("an RFC 3339 acceptance time")
+}
+
+fn shifted(at: Timestamp, ns: i64) -> Timestamp {
+    Timestamp::from_datetime(at.as_datetime() + chrono::Duration::nanoseconds(ns))
+}
+
+/// The state known at `known_at`, copied out.
+fn known_at(node: &Node, known_at: Timestamp) -> State {
+    node.read_state_known_at(known_at, Clone::clone).expect("the log reads back")
+}
+
+/// Where the state a read is given lives: equal addresses are the same state, not a copy.
+fn address(state: &State) -> usize {
+    std::ptr::from_ref(state) as usize
+}
+
+/// Submits each step; for every entry accepted, its acceptance time and the live state
+/// right after it (the genesis first).
+fn history(fixture: &mut Fixture, steps: &[Step]) -> Vec<(Timestamp, State)> {
+    let mut history = vec![(accepted_at_of(&fixture.node, 0), fixture.node.read_state(Clone::clone))];
+    for step in steps {
+        match fixture.submit_for_receipt(body_of(step)) {
+            Ok(receipt) => history.push((receipt.accepted_at, fixture.node.read_state(Clone::clone))),
+            Err(SubmitError::Domain(_)) => {}
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    history
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_state_known_at_each_acceptance_time_is_the_state_right_after_that_entry(
+        steps in proptest::collection::vec(step_strategy(), 1..24),
+        order in Just(()).prop_perturb(|(), mut rng| rng.next_u64()),
+    ) {
+        let mut fixture = Fixture::new();
+        let history = history(&mut fixture, &steps);
+        // Asked in a shuffled order, so that folds start from cached prefixes, shorter and
+        // longer, and the cache overflows.
+        let mut asked: Vec<usize> = (0..history.len()).collect();
+        let mut seed = order;
+        for idx in (1..asked.len()).rev() {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            asked.swap(idx, (seed >> 33) as usize % (idx + 1));
+        }
+        for &idx in asked.iter().chain(&asked) {
+            let (accepted_at, after) = &history[idx];
+            prop_assert_eq!(&known_at(&fixture.node, *accepted_at), after, "known at entry {}", idx);
+            // The clock moved on a second at least between entries: half a second later,
+            // nothing more was recorded.
+            prop_assert_eq!(&known_at(&fixture.node, shifted(*accepted_at, SECOND_NS / 2)), after);
+        }
+        // A restarted node knows the same past.
+        let reopened = open(&fixture.path, &fixture.log_secret, &fixture.clock);
+        for (accepted_at, after) in history.iter().rev() {
+            prop_assert_eq!(&known_at(&reopened, *accepted_at), after);
+        }
+    }
+}
+
+#[test]
+fn before_the_first_entry_nothing_is_known_and_after_the_last_the_live_state_is_read() {
+    let mut fixture = Fixture::new();
+    let history = history(&mut fixture, &[Step::Party { n: 1 }, Step::Zone { n: 1, code: 1 }]);
+    assert_eq!(history.len(), 3);
+    let genesis_at = history[0].0;
+    assert_eq!(known_at(&fixture.node, shifted(genesis_at, -1)), State::default());
+    assert_eq!(known_at(&fixture.node, genesis_at), history[0].1);
+
+    let last_at = history[2].0;
+    let live = fixture.node.read_state(address);
+    for at in [last_at, shifted(last_at, 1), Timestamp::parse("9999-12-31T23:59:59Z").expect("a time")] {
+        assert_eq!(fixture.node.read_state_known_at(at, address).expect("reads"), live, "the live state, not a copy");
+    }
+    assert_eq!(known_at(&fixture.node, last_at), fixture.node.read_state(Clone::clone));
+}
+
+#[test]
+fn a_past_instant_asked_again_is_answered_from_the_cache_until_it_is_crowded_out() {
+    let mut fixture = Fixture::new();
+    let steps: Vec<Step> = (0..8).map(|n| Step::Party { n }).collect();
+    let history = history(&mut fixture, &steps);
+    assert!(history.len() > 2 + KNOWN_AT_STATES_CACHED_MAX, "enough entries to crowd the cache");
+    // Held, so that its state stays where it is and a fold made later lives elsewhere.
+    let first = fixture.node.state_known_at(history[1].0).expect("reads");
+    let first_address = first.read(address).expect("reads");
+    assert_ne!(first_address, fixture.node.read_state(address), "a past state is not the live one");
+    let again = |at: Timestamp| fixture.node.read_state_known_at(at, address).expect("reads");
+    assert_eq!(again(history[1].0), first_address, "the same state, from the cache");
+    assert_eq!(again(shifted(history[1].0, 1)), first_address, "between two entries, the same prefix");
+    for (at, _) in &history[2..2 + KNOWN_AT_STATES_CACHED_MAX] {
+        again(*at);
+    }
+    assert_ne!(again(history[1].0), first_address, "crowded out of the cache, so folded again");
+    assert_eq!(known_at(&fixture.node, history[1].0), history[1].1, "to the same state");
+}
+
+#[test]
+fn entries_accepted_within_one_millisecond_are_told_apart() {
+    // 100 microseconds per clock reading: several entries in the same millisecond.
+    let mut fixture = Fixture::with_clock_step(100_000);
+    let steps: Vec<Step> = (0..4).map(|n| Step::Party { n }).collect();
+    let history = history(&mut fixture, &steps);
+    assert_eq!(history.len(), 5);
+    assert_eq!(history[1].0.unix_ms(), history[2].0.unix_ms(), "two entries in the same millisecond");
+    for pair in history.windows(2) {
+        let (before, after) = (&pair[0], &pair[1]);
+        assert_eq!(known_at(&fixture.node, shifted(after.0, -1)), before.1, "a nanosecond before {}", after.0);
+        assert_eq!(known_at(&fixture.node, after.0), after.1, "at {}", after.0);
+    }
+}
+
+#[test]
+fn entries_accepted_at_the_same_instant_are_known_together() {
+    // A clock that never moves: every entry is accepted at the same instant.
+    let mut fixture = Fixture::with_clock_step(0);
+    let history = history(&mut fixture, &[Step::Party { n: 1 }, Step::Party { n: 2 }]);
+    assert_eq!(history.len(), 3);
+    let at = history[0].0;
+    assert!(history.iter().all(|(accepted_at, _)| *accepted_at == at));
+    assert_eq!(known_at(&fixture.node, at), history[2].1);
+    assert_eq!(known_at(&fixture.node, shifted(at, -1)), State::default());
+}
+
+#[test]
+fn a_known_state_taken_before_the_writer_moves_on_still_reads_as_known_then() {
+    let mut fixture = Fixture::new();
+    let history = history(&mut fixture, &[Step::Party { n: 1 }]);
+    let (last_at, last) = history.last().cloned().expect("entries");
+    let known = fixture.node.state_known_at(last_at).expect("reads");
+    let latest = fixture.node.latest_state();
+    fixture.submit(body_of(&Step::Party { n: 2 })).expect("accepted");
+    assert_eq!(known.read(Clone::clone).expect("reads"), last, "the entry accepted since is left out");
+    let now = fixture.node.read_state(Clone::clone);
+    assert_ne!(now, last);
+    assert_eq!(latest.read(Clone::clone).expect("reads"), now);
 }

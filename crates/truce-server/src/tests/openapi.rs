@@ -98,42 +98,90 @@ fn the_operations_are_these() {
         })
         .collect();
     expect![[r#"
-        GET /api/v1/accounts listAccounts (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/agreements listAgreements (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/agreements/{id} getAgreement (id, at) ["200", "400", "404", "500"]
-        GET /api/v1/alerts listAlerts (cursor, limit) ["200", "400", "500"]
+        GET /api/v1/accounts listAccounts (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/agreements listAgreements (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/agreements/{id} getAgreement (id, at, known_at) ["200", "400", "404", "500"]
+        GET /api/v1/alerts listAlerts (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/alerts.atom getAlertsAtom () ["200", "500"]
         GET /api/v1/alerts/{id}.cap getAlertCap (id) ["200", "400", "404", "500"]
         POST /api/v1/commands submitCommand () ["201", "400", "401", "403", "409", "413", "422", "500", "503"]
-        GET /api/v1/commitments listCommitments (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/consents listConsents (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/convoys listConvoys (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/corridors listCorridors (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/corridors.geojson getCorridorsGeoJson (at) ["200", "400", "500"]
-        GET /api/v1/corridors/{id} getCorridor (id, at) ["200", "400", "404", "500"]
-        GET /api/v1/corridors/{id}/movement getCorridorMovement (id, at) ["200", "400", "404", "500"]
-        GET /api/v1/forces listForces (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/incidents listIncidents (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/incidents/{id} getIncident (id, at) ["200", "400", "404", "500"]
+        GET /api/v1/commitments listCommitments (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/consents listConsents (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/convoys listConvoys (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/corridors listCorridors (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/corridors.geojson getCorridorsGeoJson (at, known_at) ["200", "400", "500"]
+        GET /api/v1/corridors/{id} getCorridor (id, at, known_at) ["200", "400", "404", "500"]
+        GET /api/v1/corridors/{id}/movement getCorridorMovement (id, at, known_at) ["200", "400", "404", "500"]
+        GET /api/v1/forces listForces (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/incidents listIncidents (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/incidents/{id} getIncident (id, at, known_at) ["200", "400", "404", "500"]
         GET /api/v1/ledger/checkpoint getCheckpoint () ["200", "500"]
         GET /api/v1/ledger/entries listEntries (from, limit) ["200", "400", "500"]
         GET /api/v1/ledger/key getLogKey () ["200", "500"]
         GET /api/v1/ledger/proof/consistency getConsistencyProof (from, to) ["200", "400", "500"]
         GET /api/v1/ledger/proof/inclusion getInclusionProof (seq, size) ["200", "400", "500"]
         GET /api/v1/openapi.json getOpenApi () ["200", "500"]
-        GET /api/v1/parties listParties (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/parties/{id} getParty (id, at) ["200", "400", "404", "500"]
-        GET /api/v1/passages listPassages (at, corridor_id, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/statements listStatements (at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/parties listParties (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/parties/{id} getParty (id, at, known_at) ["200", "400", "404", "500"]
+        GET /api/v1/passages listPassages (at, known_at, corridor_id, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/statements listStatements (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/status getStatus () ["200", "500"]
         GET /api/v1/stream streamAlerts (Last-Event-ID) ["200", "400", "500", "503"]
-        GET /api/v1/violations listViolations (at, cursor, limit, status) ["200", "400", "500"]
+        GET /api/v1/violations listViolations (at, known_at, cursor, limit, status) ["200", "400", "500"]
         GET /api/v1/webhooks/deliveries listWebhookDeliveries () ["200", "500"]
-        GET /api/v1/zones listZones (at, cursor, limit) ["200", "400", "500"]
-        GET /api/v1/zones.geojson getZonesGeoJson (at) ["200", "400", "500"]
-        GET /api/v1/zones/{id} getZone (id, at) ["200", "400", "404", "500"]
-        GET /api/v1/zones/{id}/population getZonePopulation (id, at) ["200", "400", "404", "500"]"#]]
+        GET /api/v1/zones listZones (at, known_at, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/zones.geojson getZonesGeoJson (at, known_at) ["200", "400", "500"]
+        GET /api/v1/zones/{id} getZone (id, at, known_at) ["200", "400", "404", "500"]
+        GET /api/v1/zones/{id}/population getZonePopulation (id, at, known_at) ["200", "400", "404", "500"]"#]]
     .assert_eq(&lines.join("\n"));
+}
+
+/// Whether axum would call `handler` with an `AsOf`, as `Route::get` reads it off the type.
+fn takes_as_of<T: crate::openapi::HandlerArgs, H: axum::handler::Handler<T, crate::AppState>>(_handler: H) -> bool {
+    T::TAKES_AS_OF
+}
+
+#[test]
+fn a_handler_takes_as_of_when_one_of_its_extractors_is_as_of() {
+    assert!(takes_as_of(crate::read::parties));
+    assert!(takes_as_of(crate::read::party), "after a path parameter");
+    assert!(takes_as_of(crate::read::zones_geojson), "alone");
+    assert!(takes_as_of(crate::alerts::alerts));
+    assert!(!takes_as_of(crate::ledger::entries));
+    assert!(!takes_as_of(crate::alerts::alert_cap));
+    assert!(!takes_as_of(crate::api::submit_command));
+    assert!(!takes_as_of(crate::openapi::openapi_json), "no extractor at all");
+}
+
+#[test]
+fn every_route_whose_handler_takes_as_of_documents_at_and_known_at_and_no_other_route_does() {
+    let document = document();
+    let mut taking = 0;
+    for route in crate::openapi::routes() {
+        let context = format!("{} {}", route.method, route.path);
+        let operation = &document["paths"][route.path][route.method.as_str().to_ascii_lowercase()];
+        let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+        let time =
+            |name: &str| parameters.iter().find(|p| p["name"] == json!(name) && p["in"] == json!("query")).cloned();
+        let (at, known_at) = (time("at"), time("known_at"));
+        if !route.doc.as_of {
+            assert_eq!((at, known_at), (None, None), "{context} does not take `AsOf`, yet documents its times");
+            continue;
+        }
+        taking += 1;
+        let (at, known_at) = match (at, known_at) {
+            (Some(at), Some(known_at)) => (at, known_at),
+            other => panic!("{context} takes `AsOf` but does not document both `at` and `known_at`: {other:?}"),
+        };
+        for (parameter, says) in [(&at, "valid time"), (&known_at, "record time")] {
+            assert_eq!(parameter["required"], json!(false), "{context}: {parameter}");
+            assert_eq!(parameter["schema"]["$ref"], json!("#/components/schemas/Timestamp"), "{context}: {parameter}");
+            let description = parameter["description"].as_str().unwrap_or_default();
+            assert!(description.contains(says), "{context}: {parameter}");
+        }
+        assert!(!operation["responses"]["400"].is_null(), "{context}: a bad time is a 400, undocumented");
+    }
+    assert!(taking > 20, "only {taking} routes take `AsOf`");
 }
 
 #[test]
@@ -374,7 +422,7 @@ fn any_query_string_on_any_read_is_answered_as_documented_and_never_with_a_5xx()
         .filter(|(method, _)| method == Method::GET)
         .map(|(_, path)| path.replace("{id}", "EA"))
         .collect();
-    let names = ["at", "cursor", "limit", "from", "seq", "size", "to", "x"];
+    let names = ["at", "known_at", "cursor", "limit", "from", "seq", "size", "to", "x"];
     let config = Config { cases: 256, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let strategy = (0..reads.len(), collection::vec((0..names.len(), "[0-9a-zA-Z:+.TZ-]{0,24}|\\PC{0,8}"), 0..4));
