@@ -9,7 +9,8 @@ use crate::{CommandBody, Corroboration, DomainError, Provenance, ReportedAct, So
 
 /// `body` as reported by a monitor: `party` acted at `at`, by one media source.
 fn reported(mut body: CommandBody, party: u64, at: &str, source_n: u64) -> CommandBody {
-    let act = ReportedAct { party_id: party_id(party), sources: vec![source(source_n, "EFE", SourceKind::Media, None)] };
+    let act =
+        ReportedAct { party_id: party_id(party), sources: vec![source(source_n, "EFE", SourceKind::Media, None)] };
     match &mut body {
         CommandBody::Endorse { effective_at, reported, .. }
         | CommandBody::Reject { effective_at, reported, .. }
@@ -73,7 +74,10 @@ fn acts_reported_out_of_order_count_by_their_valid_time() {
     let version = &world.state.coordination.agreements[&agreement_id(1)].versions[0];
     let stance_at = |at: &str| version.stance_at(&party_id(US), ts(at)).map(|s| s.stance.clone());
     assert_eq!(stance_at("2016-12-12T11:00:00Z"), Some(Stance::Endorsed));
-    assert!(matches!(stance_at("2016-12-12T13:00:00Z"), Some(Stance::Rejected { .. })), "recorded last, valid at 12:00");
+    assert!(
+        matches!(stance_at("2016-12-12T13:00:00Z"), Some(Stance::Rejected { .. })),
+        "recorded last, valid at 12:00"
+    );
     assert!(matches!(stance_at("2016-12-12T15:00:00Z"), Some(Stance::Withdrawn { .. })), "the 14:00 withdrawal holds");
 }
 
@@ -110,7 +114,12 @@ fn bad_reports_are_refused_and_change_nothing() {
     if let CommandBody::Endorse { effective_at, .. } = &mut no_time {
         *effective_at = None;
     }
-    check_refusal(&mut world, &Signer::monitor(), no_time, expect![[r#"effective-at: a reported act needs effective_at, the time its sources give for it"#]]);
+    check_refusal(
+        &mut world,
+        &Signer::monitor(),
+        no_time,
+        expect![[r#"effective-at: a reported act needs effective_at, the time its sources give for it"#]],
+    );
     check_refusal(
         &mut world,
         &Signer::monitor(),
@@ -121,7 +130,9 @@ fn bad_reports_are_refused_and_change_nothing() {
         &mut world,
         &Signer::monitor(),
         reported(endorse(1, 1), UN, "2016-12-12T07:00:00Z", 3),
-        expect![[r#"reported-own-party: UN (00000001-0000-7000-8000-000000000005) is the reporting account's own party: its acts are attested by its coordinators, not reported"#]],
+        expect![[
+            r#"reported-own-party: UN (00000001-0000-7000-8000-000000000005) is the reporting account's own party: its acts are attested by its coordinators, not reported"#
+        ]],
     );
     check_refusal(
         &mut world,

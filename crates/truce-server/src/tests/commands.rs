@@ -88,14 +88,24 @@ async fn a_valid_command_is_201_with_an_inclusion_proof_and_a_checkpoint_that_ve
         [
           {
             "agreement_id": "01900000-0000-7000-8000-000000000190",
+            "effective_at": "2016-12-12T08:00:00Z",
             "proposed_by": "01900000-0000-7000-8000-000000000064",
+            "provenance": {
+              "author": "01900000-0000-7000-8000-00000000006e",
+              "provenance": "attested"
+            },
             "title": "Evacuation of East Aleppo",
             "type": "agreement_proposed"
           },
           {
             "agreement_id": "01900000-0000-7000-8000-000000000190",
+            "effective_at": "2016-12-12T08:00:00Z",
             "note": null,
             "proposed_by": "01900000-0000-7000-8000-000000000064",
+            "provenance": {
+              "author": "01900000-0000-7000-8000-00000000006e",
+              "provenance": "attested"
+            },
             "terms": {
               "commitments": [
                 {
@@ -385,7 +395,7 @@ async fn a_non_signatory_endorsing_is_422_naming_version() {
         expect![[r#"
             422
             {
-              "detail": "party 01900000-0000-7000-8000-000000000066 is not a required signatory of version 1",
+              "detail": "party UN (01900000-0000-7000-8000-000000000066) is not a required signatory of version 1",
               "field": "version",
               "instance": "/api/v1/commands",
               "status": 422,
@@ -411,7 +421,7 @@ async fn withdrawing_an_endorsement_never_made_is_422_naming_version() {
         expect![[r#"
             422
             {
-              "detail": "party 01900000-0000-7000-8000-000000000065 has no endorsement of version 1 to withdraw",
+              "detail": "party OPP (01900000-0000-7000-8000-000000000065) has no endorsement of version 1 to withdraw at 2016-12-12T08:00:00Z",
               "field": "version",
               "instance": "/api/v1/commands",
               "status": 422,

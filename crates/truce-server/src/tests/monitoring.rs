@@ -264,6 +264,7 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
         alert/info/urgency=Immediate
         alert/info/severity=Moderate
         alert/info/certainty=Possible
+        alert/info/effective=2016-12-12T09:30:00-00:00
         alert/info/senderName=truce
         alert/info/headline=Alleged violation of a commitment
         alert/info/description=Alleged violation of a commitment.
@@ -791,13 +792,13 @@ async fn incidents_and_violations_are_answered_as_the_record_stood_at_any_instan
     };
     // Now the incident lies far from the corridor: no violation.
     assert_eq!(statuses(read(fixture, "/api/v1/violations").await), Vec::<String>::new());
-    // Before the correction it was substantiated; before the second source, alleged.
-    let at = |t: &str| format!("/api/v1/violations?at=2016-12-12T{t}Z");
+    // As known before the correction it was substantiated; before the second source, alleged.
+    let at = |t: &str| format!("/api/v1/violations?known_at=2016-12-12T{t}Z");
     assert_eq!(statuses(read(fixture, &at("10:45:00")).await), vec!["substantiated"]);
     assert_eq!(statuses(read(fixture, &at("10:15:00")).await), vec!["alleged"]);
     assert_eq!(statuses(read(fixture, &at("09:59:00")).await), Vec::<String>::new());
 
-    let incident = |t: &str| format!("/api/v1/incidents/{}?at=2016-12-12T{t}Z", id(INCIDENT));
+    let incident = |t: &str| format!("/api/v1/incidents/{}?known_at=2016-12-12T{t}Z", id(INCIDENT));
     let early = read(fixture, &incident("10:15:00")).await;
     assert_eq!(
         (early["grade"]["grade"].clone(), early["sources"].as_array().map(Vec::len)),
@@ -811,8 +812,13 @@ async fn incidents_and_violations_are_answered_as_the_record_stood_at_any_instan
     );
     // Not yet reported: not found, and not listed.
     assert_eq!(fixture.get(&incident("09:59:00")).await.status, StatusCode::NOT_FOUND);
-    let listed = read(fixture, "/api/v1/incidents?at=2016-12-12T09:59:00Z").await;
+    let listed = read(fixture, "/api/v1/incidents?known_at=2016-12-12T09:59:00Z").await;
     assert_eq!(listed["items"], json!([]));
+    // By valid time, the incident exists from its start at 09:30, once recorded.
+    let listed = read(fixture, "/api/v1/incidents?at=2016-12-12T09:29:00Z").await;
+    assert_eq!(listed["items"], json!([]));
+    let listed = read(fixture, "/api/v1/incidents?at=2016-12-12T09:30:00Z").await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
     // A bad instant is a problem naming `at`.
     let reply = fixture.get("/api/v1/violations?at=yesterday").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
