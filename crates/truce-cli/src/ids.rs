@@ -38,6 +38,18 @@ pub const NEW_RECORD_IDS: &[(&str, &str)] = &[
     ("report_total", "total_id"),
     ("schedule_convoy", "convoy_id"),
     ("notify_humanitarian", "notification_id"),
+    // The sources a reported act rests on (`reported.sources`), for every act that can be
+    // reported.
+    ("propose_agreement", "reported.sources[].source_id"),
+    ("propose_version", "reported.sources[].source_id"),
+    ("endorse", "reported.sources[].source_id"),
+    ("reject", "reported.sources[].source_id"),
+    ("withdraw", "reported.sources[].source_id"),
+    ("suspend", "reported.sources[].source_id"),
+    ("resume", "reported.sources[].source_id"),
+    ("record_consent", "reported.sources[].source_id"),
+    ("report_fulfilled", "reported.sources[].source_id"),
+    ("make_statement", "reported.sources[].source_id"),
 ];
 
 /// An id filled in: where (`terms.corridors[0].corridor_id`) and what.
@@ -197,6 +209,21 @@ mod tests {
                    "notified": {"kind": "site", "name": "Field hospital", "site_kind": "hospital",
                                 "position": [37.19, 36.22], "radius_m": 100.0},
                    "party_ids": [id(2)], "deadline": "2016-12-12T12:00:00Z"}),
+        ]);
+        let reported = |n: u32| {
+            json!({"party_id": id(2), "sources": [
+            {"source_id": id(n), "organisation": "EFE", "kind": "media"},
+            {"source_id": id(n + 1), "organisation": "SANA", "kind": "media"}]})
+        };
+        bodies.extend([
+            json!({"type": "suspend", "agreement_id": id(10), "reason": "shelling",
+                   "effective_at": "2016-12-14T09:00:00Z", "reported": reported(11)}),
+            json!({"type": "resume", "agreement_id": id(10),
+                   "effective_at": "2016-12-15T09:00:00Z", "reported": reported(13)}),
+            json!({"type": "record_consent", "consent_id": id(15), "force_id": id(4), "corridor_id": id(5),
+                   "effective_at": "2016-12-15T10:00:00Z", "reported": reported(16)}),
+            json!({"type": "report_fulfilled", "commitment_id": id(18),
+                   "effective_at": "2016-12-22T10:00:00Z", "reported": reported(19)}),
         ]);
         bodies
     }
