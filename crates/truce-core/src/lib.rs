@@ -41,7 +41,7 @@ pub use crate::{
     projection::{
         alert::{Alert, AlertKind},
         state::State,
-        verification::Figure,
+        verification::{Figure, GradeExplained, WeighedSource},
     },
     vocab::{
         error::DomainError,

@@ -18,7 +18,7 @@ use truce_core::{
     AccountId, AgreementId, AgreementRef, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Direction, EstimateId,
     EstimateKind, ForceId, Grade, Group, IncidentId, IncidentKind, IncidentRecord, IncidentStance, Location, Name,
     PartyId, PassageId, Provenance, Reason, SourceReport, State, StatementId, StatementRecord, Timestamp, TotalId,
-    TotalScope, Violation, ViolationStatus, When, ZoneId,
+    TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
 };
 
 use crate::{
@@ -118,6 +118,11 @@ pub struct SourceView {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct GradeView {
     pub grade: Grade,
+    /// Why: which sources counted as what (a source counts only as far as the account that
+    /// recorded it may vouch for it), which independence, which statement, which override.
+    pub reasons: Vec<String>,
+    /// Each source as recorded and as it counts.
+    pub sources: Vec<WeighedSource>,
     /// True when the latest analyst override sets it.
     pub overridden: bool,
     /// What the sources and statements alone give.
@@ -367,6 +372,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
     };
     let mut statements: Vec<&StatementRecord> = state.monitoring.statements.values().filter(refers_to).collect();
     statements.sort_by_key(|s| s.at);
+    let explained = state.grade_explained(incident);
     IncidentView {
         incident_id: incident.incident_id.clone(),
         description: incident.description.clone(),
@@ -388,7 +394,9 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
             .collect(),
         sources,
         grade: GradeView {
-            grade: state.grade(incident),
+            grade: explained.grade,
+            reasons: explained.reasons,
+            sources: explained.sources,
             overridden: !incident.grade_overrides.is_empty(),
             derived: derived_grade(state, incident),
             overrides: incident

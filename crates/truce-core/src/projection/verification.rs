@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::{
+    access::Role,
+    coordination::model::PartyKind,
     matcher::{distance_to_route_m, IncidentProbe},
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
     monitoring::record::{IncidentRecord, SourceRecord},
@@ -32,7 +34,76 @@ pub struct Figure {
     pub sources_agree: bool,
 }
 
+/// What a source counts as, once the recording account's standing is weighed, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WeighedSource {
+    pub source_id: crate::vocab::ids::SourceId,
+    pub organisation: String,
+    /// The kind the source was recorded with.
+    pub claimed: SourceKind,
+    /// The kind it counts as.
+    pub counts_as: SourceKind,
+    /// Why it counts as less than claimed; absent when it counts as claimed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+}
+
+/// A grade and the reasons for it, in words an analyst can check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GradeExplained {
+    pub grade: Grade,
+    pub reasons: Vec<String>,
+    pub sources: Vec<WeighedSource>,
+}
+
 impl State {
+    /// What a recorded source counts as. A source's kind counts only as far as the account
+    /// that recorded it may vouch for it:
+    ///
+    /// - recorded by an account of a party to the conflict (a state, an armed group, an
+    ///   alliance) or by a coordinator, it is that party's claim (`party`), whatever it says;
+    /// - `monitor_on_site` counts as such only when recorded by a monitor account of the
+    ///   organisation named (the party's name or code); otherwise it is a relayed report;
+    /// - anything else counts as recorded.
+    pub fn weigh_source(&self, record: &SourceRecord) -> WeighedSource {
+        let source = &record.source;
+        let account = self.accounts.get(&record.added_by);
+        let party = account.and_then(|a| a.party_id.as_ref()).and_then(|id| self.coordination.parties.get(id));
+        let belligerent =
+            party.is_some_and(|p| matches!(p.kind, PartyKind::State | PartyKind::ArmedGroup | PartyKind::Alliance));
+        let coordinator = account.is_some_and(|a| a.has_role(Role::Coordinator));
+        let (counts_as, because) = if (belligerent || coordinator) && source.kind != SourceKind::Party {
+            let who = party.map_or_else(|| "a party".to_owned(), |p| p.code.to_string());
+            (SourceKind::Party, Some(format!("recorded by an account of {who}, a party's claim")))
+        } else if source.kind == SourceKind::MonitorOnSite {
+            let monitor = account.is_some_and(|a| a.has_role(Role::Monitor));
+            let same_organisation = party.is_some_and(|p| {
+                p.name.as_str().eq_ignore_ascii_case(source.organisation.as_str())
+                    || p.code.as_str().eq_ignore_ascii_case(source.organisation.as_str())
+            });
+            if monitor && same_organisation {
+                (SourceKind::MonitorOnSite, None)
+            } else {
+                let because = format!(
+                    "recorded as a monitor on site of {} by an account that is not a monitor of it",
+                    source.organisation
+                );
+                (SourceKind::Relayed, Some(because))
+            }
+        } else {
+            (source.kind, None)
+        };
+        WeighedSource {
+            source_id: source.source_id.clone(),
+            organisation: source.organisation.to_string(),
+            claimed: source.kind,
+            counts_as,
+            because,
+        }
+    }
+
     /// The incident's sources together with those of the incidents marked its duplicates.
     pub fn incident_sources<'a>(&'a self, incident: &'a IncidentRecord) -> Vec<&'a SourceRecord> {
         let mut sources: Vec<&SourceRecord> = incident.sources.iter().collect();
@@ -73,12 +144,33 @@ impl State {
 
     /// The grade derived from sources and statements, unless an analyst overrode it.
     pub fn grade(&self, incident: &IncidentRecord) -> Grade {
+        self.grade_explained(incident).grade
+    }
+
+    /// The grade with its reasons: which sources counted as what, which independence,
+    /// which statement moved it, or the analyst's override.
+    pub fn grade_explained(&self, incident: &IncidentRecord) -> GradeExplained {
+        let records = self.incident_sources(incident);
+        let sources: Vec<WeighedSource> = records.iter().map(|r| self.weigh_source(r)).collect();
+        let mut reasons: Vec<String> =
+            sources.iter().filter_map(|s| s.because.as_ref().map(|b| format!("{}: {b}", s.organisation))).collect();
         if let Some(grade_override) = incident.grade_overrides.last() {
-            return grade_override.grade;
+            reasons.push(format!("set by an analyst: {}", grade_override.reason));
+            return GradeExplained { grade: grade_override.grade, reasons, sources };
         }
-        let sources = self.incident_sources(incident);
+        let (grade, why) = self.derive_grade(incident, &sources);
+        reasons.push(why);
+        GradeExplained { grade, reasons, sources }
+    }
+
+    fn derive_grade(&self, incident: &IncidentRecord, sources: &[WeighedSource]) -> (Grade, String) {
+        let records = self.incident_sources(incident);
         let accused = self.accused_forces(incident);
-        let on_site = sources.iter().any(|s| s.source.kind == SourceKind::MonitorOnSite);
+        let on_site: Vec<&str> = sources
+            .iter()
+            .filter(|s| s.counts_as == SourceKind::MonitorOnSite)
+            .map(|s| s.organisation.as_str())
+            .collect();
         let accused_confirms = self.monitoring.statements.values().any(|statement| {
             let Some(party_id) = &statement.party_id else {
                 return false;
@@ -89,17 +181,24 @@ impl State {
                 .any(|s| matches!(s, IncidentStance::Confirms { incident_id } if incident_id == &incident.incident_id));
             confirms && accused.iter().any(|force| self.answers_for(party_id, force))
         });
-        if on_site || accused_confirms {
-            return Grade::Verified;
+        if let Some(monitor) = on_site.first() {
+            return (Grade::Verified, format!("verified: a monitor of {monitor} on site"));
+        }
+        if accused_confirms {
+            return (Grade::Verified, "verified: the accused party confirms it".to_owned());
         }
         if accused.len() > 1 {
-            return Grade::Contested;
+            return (Grade::Contested, format!("contested: {} forces are named as responsible", accused.len()));
         }
-        let independent: BTreeSet<&str> = sources.iter().map(|s| s.source.independence_key()).collect();
+        let independent: BTreeSet<&str> = records.iter().map(|s| s.source.independence_key()).collect();
+        let names = independent.iter().copied().collect::<Vec<_>>().join(", ");
         if independent.len() >= 2 {
-            return Grade::Corroborated;
+            return (
+                Grade::Corroborated,
+                format!("corroborated: {} independent organisations ({names})", independent.len()),
+            );
         }
-        Grade::SingleSource
+        (Grade::SingleSource, format!("single source: {names}"))
     }
 
     pub fn answers_for(&self, party_id: &PartyId, force_id: &ForceId) -> bool {

@@ -126,9 +126,11 @@ fn a_monitor_on_site_verifies_and_competing_attributions_contest() {
     let mut world = world_in_force();
     world.accept(
         &Signer::monitor(),
-        report(1, "2016-12-13T09:30:00Z", source(1, "UNMO", SourceKind::MonitorOnSite, None)),
+        report(1, "2016-12-13T09:30:00Z", source(1, "UN", SourceKind::MonitorOnSite, None)),
     );
     assert_eq!(grade(&world, 1), Grade::Verified);
+    let explained = world.state.grade_explained(&world.state.monitoring.incidents[&incident_id(1)]);
+    assert_eq!(explained.reasons, ["verified: a monitor of UN on site"]);
 
     world.accept(&Signer::monitor(), report(2, "2016-12-13T09:40:00Z", source(2, "EFE", SourceKind::Media, Some(SAF))));
     let other = source(3, "Opposition media office", SourceKind::Media, Some(AOG));
@@ -402,4 +404,28 @@ fn a_missing_source_does_not_deserialise() {
     let err = serde_json::from_value::<CommandBody>(json).expect_err("no source");
     expect!["missing field `source`"].assert_eq(&err.to_string());
     let _ = DomainError::DismissalTarget;
+}
+
+#[test]
+fn a_source_counts_only_as_far_as_its_recording_account_may_vouch_for_it() {
+    let mut world = world_in_force();
+    // A party's coordinator files a report naming a UN office as a monitor on site, blaming
+    // its adversary: it is that party's claim, and verifies nothing.
+    world.accept(
+        &Signer::coordinator(RU),
+        report(1, "2016-12-13T09:30:00Z", source(1, "UN", SourceKind::MonitorOnSite, Some(AOG))),
+    );
+    let incident = &world.state.monitoring.incidents[&incident_id(1)];
+    let explained = world.state.grade_explained(incident);
+    assert_eq!(explained.grade, Grade::SingleSource);
+    assert_eq!(explained.sources[0].counts_as, SourceKind::Party);
+    assert_eq!(explained.reasons, ["UN: recorded by an account of RU, a party's claim", "single source: UN"],);
+    // The UN monitor relaying what another organisation saw does not verify either.
+    world.accept(
+        &Signer::monitor(),
+        report(2, "2016-12-13T09:30:00Z", source(2, "ICRC", SourceKind::MonitorOnSite, None)),
+    );
+    let explained = world.state.grade_explained(&world.state.monitoring.incidents[&incident_id(2)]);
+    assert_eq!(explained.grade, Grade::SingleSource);
+    assert_eq!(explained.sources[0].counts_as, SourceKind::Relayed);
 }

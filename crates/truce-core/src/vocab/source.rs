@@ -68,11 +68,16 @@ impl Casualties {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
+    /// A monitor who saw it on site.
     MonitorOnSite,
     Media,
+    /// A party to the conflict (or its liaison) speaking.
     Party,
     Witness,
     SocialMedia,
+    /// An organisation passing on reports it did not witness (a UN office relaying field
+    /// reports, a wire service quoting a local outlet). Never verifies by itself.
+    Relayed,
 }
 
 /// What one source says about an incident.

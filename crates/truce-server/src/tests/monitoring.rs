@@ -224,7 +224,9 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
     let incident = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
     assert_eq!(
         incident["grade"],
-        json!({"grade": "single_source", "overridden": false, "derived": "single_source", "overrides": []})
+        json!({"grade": "single_source", "overridden": false, "derived": "single_source", "overrides": [],
+               "reasons": ["single source: EFE"],
+               "sources": [{"source_id": id(1), "organisation": "EFE", "claimed": "media", "counts_as": "media"}]})
     );
     assert_eq!(incident["violations"][0]["status"], json!("alleged"));
     assert_eq!(incident["accused_forces"], json!([id(SAA)]));
