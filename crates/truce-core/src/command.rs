@@ -200,6 +200,31 @@ pub enum CommandBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reported: Option<ReportedAct>,
     },
+    /// A party declares the agreement broken: it is no longer in force from `effective_at`.
+    DeclareBroken {
+        agreement_id: AgreementId,
+        reason: Reason,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
+    },
+    /// A party declares the agreement completed: what it set out to do is done.
+    DeclareCompleted {
+        agreement_id: AgreementId,
+        #[serde(default)]
+        note: Option<Reason>,
+        /// When the act happened in the world. Attested acts leave it out (it is their
+        /// `issued_at`); reported acts give the time their sources give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Timestamp>,
+        /// Present when the act is reported by a monitor or analyst, not attested.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported: Option<ReportedAct>,
+    },
     RecordConsent {
         consent_id: ConsentId,
         force_id: ForceId,
@@ -365,6 +390,8 @@ impl CommandBody {
             CommandBody::Withdraw { .. } => "withdraw",
             CommandBody::Suspend { .. } => "suspend",
             CommandBody::Resume { .. } => "resume",
+            CommandBody::DeclareBroken { .. } => "declare_broken",
+            CommandBody::DeclareCompleted { .. } => "declare_completed",
             CommandBody::RecordConsent { .. } => "record_consent",
             CommandBody::ReportFulfilled { .. } => "report_fulfilled",
             CommandBody::ReportIncident { .. } => "report_incident",

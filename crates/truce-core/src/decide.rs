@@ -11,7 +11,7 @@
 use crate::{
     access::{check_not_after_record, Account, ActTimes, Actor, Role},
     command::{Command, CommandBody, Context, Genesis},
-    coordination,
+    coordination::{self, model::Ending},
     event::Event,
     monitoring,
     monitoring::model::SourceReport,
@@ -111,6 +111,16 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::Resume { agreement_id, reason, effective_at, reported } => {
             let act = act(*effective_at, reported.as_ref(), "resuming an agreement")?;
             coordination::decide::resume(&state.coordination, act, agreement_id, reason)
+        }
+        CommandBody::DeclareBroken { agreement_id, reason, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "declaring an agreement broken")?;
+            let ending = Ending::Broken { reason: reason.clone() };
+            coordination::decide::declare_ending(&state.coordination, act, agreement_id, ending)
+        }
+        CommandBody::DeclareCompleted { agreement_id, note, effective_at, reported } => {
+            let act = act(*effective_at, reported.as_ref(), "declaring an agreement completed")?;
+            let ending = Ending::Completed { note: note.clone() };
+            coordination::decide::declare_ending(&state.coordination, act, agreement_id, ending)
         }
         CommandBody::RecordConsent { consent_id, force_id, corridor_id, note, effective_at, reported } => {
             let act = act(*effective_at, reported.as_ref(), "recording consent")?;

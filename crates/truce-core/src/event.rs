@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     access::Role,
     command::Genesis,
-    coordination::model::{Group, PartyKind, Stance, Terms, ZoneKind},
+    coordination::model::{Ending, Group, PartyKind, Stance, Terms, ZoneKind},
     monitoring::model::{
         AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
         SourceReport, TotalScope, When,
@@ -110,6 +110,15 @@ pub enum Event {
         agreement_id: AgreementId,
         party_id: PartyId,
         reason: Option<Reason>,
+        /// When it happened in the world (valid time).
+        effective_at: Timestamp,
+        provenance: Provenance,
+    },
+    /// The agreement was declared broken or completed: not in force from `effective_at`.
+    AgreementEnded {
+        agreement_id: AgreementId,
+        party_id: PartyId,
+        ending: Ending,
         /// When it happened in the world (valid time).
         effective_at: Timestamp,
         provenance: Provenance,

@@ -6,7 +6,7 @@
 
 use crate::{
     access::{Act, Actor, Role},
-    coordination::model::{CommitmentKind, PartyKind, Scope, Stance, Terms, TruceStart, ZoneKind},
+    coordination::model::{CommitmentKind, Ending, PartyKind, Scope, Stance, Terms, TruceStart, ZoneKind},
     coordination::record::{Coordination, VersionRecord},
     event::Event,
     vocab::{
@@ -270,6 +270,36 @@ pub(crate) fn resume(
         agreement_id: agreement_id.clone(),
         party_id: act.party_id,
         reason: reason.clone(),
+        effective_at: act.effective_at,
+        provenance: act.provenance,
+    }])
+}
+
+/// Declares an agreement broken or completed. Only a signatory of the version agreed at the
+/// act's valid time may, once, and only while it has not ended.
+pub(crate) fn declare_ending(
+    coordination: &Coordination,
+    act: Act,
+    agreement_id: &AgreementId,
+    ending: Ending,
+) -> Result<Vec<Event>, DomainError> {
+    let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
+    let at = act.effective_at;
+    let Some(version) = coordination.effective_version(agreement, at) else {
+        return Err(DomainError::NotAgreed { agreement: agreement_id.to_string(), at: at.to_string() });
+    };
+    require_signatory(coordination, &version.terms.signatories, &act.party_id, version.version)?;
+    if let Some(ended) = agreement.ended_at(at) {
+        return Err(DomainError::AlreadyEnded {
+            agreement: agreement_id.to_string(),
+            at: ended.at.to_string(),
+            party: coordination.party_label(&ended.party_id),
+        });
+    }
+    Ok(vec![Event::AgreementEnded {
+        agreement_id: agreement_id.clone(),
+        party_id: act.party_id,
+        ending,
         effective_at: act.effective_at,
         provenance: act.provenance,
     }])

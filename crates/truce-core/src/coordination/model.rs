@@ -223,6 +223,17 @@ pub struct Terms {
     pub signatories: Vec<PartyId>,
 }
 
+/// How an agreement ended, as a party declared it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "ending", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum Ending {
+    /// Broken: a party says it no longer holds, and why.
+    Broken { reason: Reason },
+    /// Completed: what it set out to do is done.
+    Completed { note: Option<Reason> },
+}
+
 /// A party's position on one version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "stance", rename_all = "snake_case")]

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::{
-    coordination::model::{CommitmentSpec, CorridorSpec, PartyKind, Stance, Terms, ZoneKind},
+    coordination::model::{CommitmentSpec, CorridorSpec, Ending, PartyKind, Stance, Terms, ZoneKind},
     event::Event,
     vocab::{
         error::DomainError,
@@ -227,6 +227,23 @@ pub struct AgreementRecord {
     /// Version `n` is at index `n - 1`.
     pub versions: Vec<VersionRecord>,
     pub suspensions: Vec<SuspensionRecord>,
+    /// Every declaration that it was broken or completed, in ledger order.
+    pub endings: Vec<EndingRecord>,
+}
+
+/// A declaration that an agreement was broken or completed: who, when, why, and how it
+/// reached the record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EndingRecord {
+    pub party_id: PartyId,
+    /// When it was declared in the world (valid time).
+    pub at: Timestamp,
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub ending: Ending,
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
 impl AgreementRecord {
@@ -237,6 +254,11 @@ impl AgreementRecord {
     pub fn version(&self, version: u32) -> Option<&VersionRecord> {
         let idx = usize::try_from(version).ok()?.checked_sub(1)?;
         self.versions.get(idx)
+    }
+
+    /// The first declaration, by valid time, that it was broken or completed by `at`.
+    pub fn ended_at(&self, at: Timestamp) -> Option<&EndingRecord> {
+        self.endings.iter().filter(|e| e.at <= at).min_by_key(|e| e.at)
     }
 
     /// Whether the latest suspension or resumption by valid time `at` suspended it.
@@ -413,6 +435,7 @@ impl Coordination {
                     recorded_at: at,
                     versions: Vec::new(),
                     suspensions: Vec::new(),
+                    endings: Vec::new(),
                 };
                 self.agreements.insert(agreement_id.clone(), agreement);
             }
@@ -467,6 +490,17 @@ impl Coordination {
                     reason: reason.clone(),
                 };
                 self.push_suspension(agreement_id, record);
+            }
+            Event::AgreementEnded { agreement_id, party_id, ending, effective_at, provenance } => {
+                let agreement =
+                    self.agreements.get_mut(agreement_id).expect("decide checked that the agreement exists");
+                agreement.endings.push(EndingRecord {
+                    party_id: party_id.clone(),
+                    at: *effective_at,
+                    recorded_at: at,
+                    ending: ending.clone(),
+                    provenance: provenance.clone(),
+                });
             }
             Event::ConsentRecorded {
                 consent_id,

@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::{
-    coordination::model::{CommitmentKind, CommitmentSpec, Group, Scope, Stance, TruceStart},
-    coordination::record::{AgreementRecord, Coordination, VersionRecord},
+    coordination::model::{CommitmentKind, CommitmentSpec, Ending, Group, Scope, Stance, TruceStart},
+    coordination::record::{AgreementRecord, Coordination, EndingRecord, VersionRecord},
     vocab::ids::{AgreementId, CommitmentId, CorridorId},
     vocab::time::Timestamp,
 };
@@ -31,7 +31,11 @@ pub enum VersionStatus {
     /// Agreed, but suspended.
     Suspended,
     /// Agreed, and its truce end has passed.
-    Ended,
+    Expired,
+    /// A party declared it broken.
+    Broken,
+    /// A party declared it completed.
+    Completed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,6 +49,9 @@ pub struct AgreementStatus {
     pub status: VersionStatus,
     pub in_force: bool,
     pub suspended: bool,
+    /// Who declared it broken or completed, when and why, once that holds at `at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<EndingRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,19 +160,26 @@ impl Coordination {
     /// Whether the agreement is in force at `at`, and under which version.
     pub fn in_force_version<'a>(&self, agreement: &'a AgreementRecord, at: Timestamp) -> Option<&'a VersionRecord> {
         let version = self.effective_version(agreement, at)?;
-        let in_force =
-            !agreement.suspended_at(at) && self.truce_started(version, at) && !Coordination::truce_ended(version, at);
+        let in_force = agreement.ended_at(at).is_none()
+            && !agreement.suspended_at(at)
+            && self.truce_started(version, at)
+            && !Coordination::truce_ended(version, at);
         in_force.then_some(version)
     }
 
     pub fn version_status(&self, agreement: &AgreementRecord, version: &VersionRecord, at: Timestamp) -> VersionStatus {
         let effective = self.effective_version(agreement, at).map(|v| v.version);
         if effective == Some(version.version) {
+            match agreement.ended_at(at).map(|ending| &ending.ending) {
+                Some(Ending::Broken { .. }) => return VersionStatus::Broken,
+                Some(Ending::Completed { .. }) => return VersionStatus::Completed,
+                None => {}
+            }
             if agreement.suspended_at(at) {
                 return VersionStatus::Suspended;
             }
             if Coordination::truce_ended(version, at) {
-                return VersionStatus::Ended;
+                return VersionStatus::Expired;
             }
             if self.truce_started(version, at) {
                 return VersionStatus::InForce;
@@ -202,6 +216,7 @@ impl Coordination {
             status,
             in_force: status == VersionStatus::InForce,
             suspended: status == VersionStatus::Suspended,
+            ended: agreement.ended_at(at).cloned(),
         })
     }
 

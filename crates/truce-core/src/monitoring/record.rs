@@ -460,7 +460,24 @@ impl Monitoring {
                 };
                 self.alert_acks.push(record);
             }
-            _ => return false,
+            // Not monitoring: the log's own, the accounts' and coordination's events.
+            Event::LogStarted(_)
+            | Event::AccountRegistered { .. }
+            | Event::AccountKeyAdded { .. }
+            | Event::TimeMarked {}
+            | Event::PartyRegistered { .. }
+            | Event::ForceRegistered { .. }
+            | Event::ZoneDefined { .. }
+            | Event::ZoneRedrawn { .. }
+            | Event::ZoneControlRecorded { .. }
+            | Event::AgreementProposed { .. }
+            | Event::VersionProposed { .. }
+            | Event::StanceTaken { .. }
+            | Event::AgreementSuspended { .. }
+            | Event::AgreementResumed { .. }
+            | Event::AgreementEnded { .. }
+            | Event::ConsentRecorded { .. }
+            | Event::FulfilmentReported { .. } => return false,
         }
         true
     }

@@ -169,6 +169,7 @@ pub(crate) fn changes_active_scopes(event: &Event) -> bool {
             | Event::StanceTaken { .. }
             | Event::AgreementSuspended { .. }
             | Event::AgreementResumed { .. }
+            | Event::AgreementEnded { .. }
             | Event::ConsentRecorded { .. }
             | Event::FulfilmentReported { .. }
             | Event::ZoneRedrawn { .. }
@@ -236,6 +237,7 @@ impl Coordination {
         agreements.dedup_by(|a, b| a.agreement_id == b.agreement_id);
         for agreement in agreements {
             instants.extend(agreement.suspensions.iter().map(|suspension| suspension.at));
+            instants.extend(agreement.endings.iter().map(|ending| ending.at));
             for version in &agreement.versions {
                 instants.push(version.proposed_at);
                 instants.extend(version.stances.iter().map(|stance| stance.at));

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{
     command::Context,
-    coordination::model::{Group, Stance},
+    coordination::model::{Ending, Group, Stance},
     coordination::status::CorridorStatusKind,
     event::Event,
     monitoring::model::{Violation, ViolationStatus},
@@ -90,6 +90,16 @@ impl State {
                     all_incidents = true;
                     corridors_may_change = true;
                     let headline = "the agreement was resumed".to_owned();
+                    drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
+                }
+                Event::AgreementEnded { agreement_id, party_id, ending, effective_at, .. } => {
+                    all_incidents = true;
+                    corridors_may_change = true;
+                    let party = self.coordination.party_label(party_id);
+                    let headline = match ending {
+                        Ending::Broken { reason } => format!("{party} declared the agreement broken: {reason}"),
+                        Ending::Completed { .. } => format!("{party} declared the agreement completed"),
+                    };
                     drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
                 Event::ConsentRecorded { .. } | Event::FulfilmentReported { .. } => {

@@ -486,6 +486,8 @@ fn version_status_text(status: VersionStatus) -> &'static str {
         VersionStatus::Agreed => "agreed",
         VersionStatus::InForce => "in force",
         VersionStatus::Suspended => "suspended",
-        VersionStatus::Ended => "ended",
+        VersionStatus::Expired => "expired",
+        VersionStatus::Broken => "broken",
+        VersionStatus::Completed => "completed",
     }
 }

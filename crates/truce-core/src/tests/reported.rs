@@ -147,3 +147,47 @@ fn bad_reports_are_refused_and_change_nothing() {
         expect!["act-before-version: effective_at 2016-12-12T06:00:00Z is before version 1 was proposed, at 2016-12-12T07:17:00Z"],
     );
 }
+
+#[test]
+fn an_agreement_declared_broken_is_no_longer_in_force_from_then_and_cannot_end_twice() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    world.accept(&Signer::coordinator(RU), endorse(1, 1));
+    world.accept(&Signer::coordinator(US), endorse(1, 1));
+    world.set_now("2016-12-16T18:00:00Z");
+    let broken = CommandBody::DeclareBroken {
+        agreement_id: agreement_id(1),
+        reason: reason("the convoy was fired on"),
+        effective_at: Some(ts("2016-12-16T11:00:00Z")),
+        reported: Some(ReportedAct {
+            party_id: party_id(RU),
+            sources: vec![source(1, "EFE", SourceKind::Media, None)],
+        }),
+    };
+    world.accept(&Signer::monitor(), broken.clone());
+    let coordination = &world.state.coordination;
+    let status = |at: &str| coordination.agreement_status(&agreement_id(1), ts(at)).expect("proposed");
+    assert!(status("2016-12-16T10:59:59Z").in_force);
+    let after = status("2016-12-16T11:00:00Z");
+    assert_eq!(after.status, crate::VersionStatus::Broken);
+    assert!(!after.in_force);
+    let ended = after.ended.expect("who, when and why");
+    assert_eq!((ended.party_id, ended.at), (party_id(RU), ts("2016-12-16T11:00:00Z")));
+    let commitment = coordination.commitment_status(&commitment_id(1), ts("2016-12-16T12:00:00Z")).expect("held");
+    assert_eq!(commitment.status, crate::CommitmentStatusKind::Pending, "a broken agreement binds no one");
+    let alert = world.state.alerts.last().expect("an alert");
+    assert_eq!(alert.headline, "Corridors for leaving East Aleppo: RU (00000001-0000-7000-8000-000000000001) declared the agreement broken: the convoy was fired on".replace("Corridors for leaving East Aleppo", &world.state.coordination.agreements[&agreement_id(1)].title.to_string()));
+    assert_eq!(alert.effective_at, Some(ts("2016-12-16T11:00:00Z")));
+    let mut again = broken;
+    if let CommandBody::DeclareBroken { reported: Some(reported), .. } = &mut again {
+        reported.sources[0].source_id = super::monitoring::source_id(2);
+    }
+    check_refusal(
+        &mut world,
+        &Signer::monitor(),
+        again,
+        expect![[
+            r#"agreement-state: agreement 00000006-0000-7000-8000-000000000001 already ended at 2016-12-16T11:00:00Z, declared by RU (00000001-0000-7000-8000-000000000001)"#
+        ]],
+    );
+}

@@ -456,8 +456,8 @@ fn a_suspended_agreement_suspends_its_corridors_until_resumed() {
         &world,
         ts("2016-12-16T00:00:00Z"),
         expect![[r#"
-            agreement 1: ended (latest v1, effective v1)
-              v1: ended
+            agreement 1: expired (latest v1, effective v1)
+              v1: expired
             corridor EA-1: closed (v1)
             commitment 1: pending (v1)
             commitment 2: pending (v1)

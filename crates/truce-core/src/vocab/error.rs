@@ -111,6 +111,10 @@ pub enum DomainError {
     NotInForce { agreement: String, at: String },
     #[error("effective_at {effective_at} is before version {version} was proposed, at {proposed_at}")]
     ActBeforeVersion { effective_at: String, version: u32, proposed_at: String },
+    #[error("agreement {agreement} was not agreed at {at}")]
+    NotAgreed { agreement: String, at: String },
+    #[error("agreement {agreement} already ended at {at}, declared by {party}")]
+    AlreadyEnded { agreement: String, at: String, party: String },
     #[error("agreement {agreement} is already suspended")]
     AlreadySuspended { agreement: String },
     #[error("agreement {agreement} is not suspended")]
@@ -203,6 +207,8 @@ impl DomainError {
             DomainError::ReportedOwnParty { .. } => "reported-own-party",
             DomainError::ReportForbidden => "forbidden",
             DomainError::NotInForce { .. }
+            | DomainError::NotAgreed { .. }
+            | DomainError::AlreadyEnded { .. }
             | DomainError::AlreadySuspended { .. }
             | DomainError::NotSuspended { .. } => "agreement-state",
             DomainError::CorridorOfOtherAgreement { .. }

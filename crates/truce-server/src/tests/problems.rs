@@ -127,6 +127,8 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::ReportedNeedsEffectiveAt,
         DomainError::ReportedOwnParty { party: "x".to_owned() },
         DomainError::ReportForbidden,
+        DomainError::NotAgreed { agreement: "x".to_owned(), at: "x".to_owned() },
+        DomainError::AlreadyEnded { agreement: "x".to_owned(), at: "x".to_owned(), party: "x".to_owned() },
         DomainError::AlreadySuspended { agreement: "x".to_owned() },
         DomainError::NotSuspended { agreement: "x".to_owned() },
         DomainError::CorridorOfOtherAgreement { corridor: "x".to_owned(), agreement: "x".to_owned() },
@@ -221,7 +223,9 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::ReportedNeedsEffectiveAt => 64,
         DomainError::ReportedOwnParty { .. } => 65,
         DomainError::ReportForbidden => 66,
+        DomainError::NotAgreed { .. } => 67,
+        DomainError::AlreadyEnded { .. } => 68,
     }
 }
 
-const VARIANTS_COUNT: usize = 67;
+const VARIANTS_COUNT: usize = 69;
