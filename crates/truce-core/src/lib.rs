@@ -27,6 +27,7 @@ mod state;
 mod status;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+mod tagged;
 mod text;
 mod time;
 mod verification;

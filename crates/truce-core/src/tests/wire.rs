@@ -243,3 +243,38 @@ fn every_command_and_event_of_a_log_survives_a_json_round_trip() {
     expect![[r#"log_started party_registered account_registered force_registered zone_defined account_key_added zone_control_recorded zone_redrawn agreement_proposed version_proposed stance_taken agreement_suspended agreement_resumed consent_recorded fulfilment_reported"#]]
     .assert_eq(&kinds.join(" "));
 }
+
+#[test]
+fn a_body_parses_the_same_wherever_its_type_is() {
+    let command = representative_command();
+    let text = serde_json::to_string(&command).expect("commands serialise");
+    assert!(text.contains(r#""body":{"type":"propose_agreement","#), "the tag is written first: {text}");
+    // `type` last in the text: what comes before it is buffered, then parsed.
+    let mut body = serde_json::to_value(&command.body).expect("bodies serialise");
+    let tag = body.as_object_mut().and_then(|b| b.remove("type")).expect("a tag");
+    let fields = body.to_string();
+    let type_last = format!(r#"{}, "type": {tag}}}"#, fields.trim_end_matches('}'));
+    let parsed: CommandBody = serde_json::from_str(&type_last).expect("the tag may come last");
+    assert_eq!(parsed, command.body);
+    // From a JSON value, whose keys are sorted (`terms` before `type`).
+    let value = serde_json::to_value(&command).expect("commands serialise");
+    assert_eq!(serde_json::from_value::<Command>(value).expect("parses"), command);
+}
+
+#[test]
+fn a_body_without_fields_is_its_tag_alone() {
+    let body = CommandBody::MarkTime {};
+    expect![[r#"{"type":"mark_time"}"#]].assert_eq(&serde_json::to_string(&body).expect("serialises"));
+    assert_eq!(serde_json::from_str::<CommandBody>(r#"{"type":"mark_time"}"#).expect("parses"), body);
+    let err = serde_json::from_str::<CommandBody>(r#"{"type":"mark_time","at":1}"#).expect_err("no fields");
+    expect!["unknown field `at`, there are no fields at line 1 column 24"].assert_eq(&err.to_string());
+}
+
+#[test]
+fn every_body_of_a_log_is_written_with_its_type_first() {
+    for entry in &busy_world().log {
+        let text = serde_json::to_string(&entry.command.body).expect("bodies serialise");
+        let prefix = format!(r#"{{"type":"{}""#, entry.command.body.kind());
+        assert!(text.starts_with(&prefix), "{text}");
+    }
+}
