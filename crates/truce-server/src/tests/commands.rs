@@ -507,7 +507,7 @@ async fn a_coordinate_too_large_for_a_json_number_is_400_naming_it() {
         expect![[r#"
             400
             {
-              "detail": "the body is not valid: number out of range at line 1 column 799",
+              "detail": "the body is not valid at `command.body.terms.corridors[0].route.coordinates[1][0]`: number out of range at line 1 column 799",
               "field": "command.body.terms.corridors[0].route.coordinates[1][0]",
               "instance": "/api/v1/commands",
               "status": 400,
@@ -620,7 +620,7 @@ async fn a_body_that_is_not_json_is_400() {
         expect![[r#"
             400
             {
-              "detail": "the body is not valid: EOF while parsing a value at line 1 column 12",
+              "detail": "the body is not valid at `command`: EOF while parsing a value at line 1 column 12",
               "field": "command",
               "instance": "/api/v1/commands",
               "status": 400,
@@ -668,7 +668,7 @@ async fn an_unknown_field_beside_the_command_is_400_naming_it() {
         expect![[r#"
             400
             {
-              "detail": "the body is not valid: unknown field `priority`, expected one of `command`, `signer`, `signature` at line 1 column 1304",
+              "detail": "the body is not valid at `priority`: unknown field `priority`, expected one of `command`, `signer`, `signature` at line 1 column 1304",
               "field": "priority",
               "instance": "/api/v1/commands",
               "status": 400,
