@@ -20,6 +20,7 @@ pub mod matcher;
 mod model;
 mod monitor;
 mod monitor_state;
+mod parse;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
@@ -50,6 +51,7 @@ pub use crate::{
     model::*,
     monitor::*,
     monitor_state::*,
+    parse::{ParseError, ParseFault},
     state::{
         Account, AgreementRecord, ConsentRecord, CorridorRecord, Force, FulfilmentRecord, Party, StanceRecord, State,
         SuspensionRecord, VersionRecord, Zone, ZoneBoundary, ZoneControl,

@@ -13,7 +13,7 @@
 //!   the rest of the same object to the variant, as the externally tagged form would see
 //!   `{tag: rest}`. Whatever follows the tag is parsed straight from the caller's
 //!   deserializer, so paths are tracked; fields before the tag must be buffered (as JSON
-//!   values) and lose the path inside them.
+//!   values) and lose the path inside them, which `TagFirst` avoids by giving the tag first.
 //! - `Serialize` runs the externally tagged form through `TaggedSerializer`, which writes
 //!   what serde's internally tagged form writes: the tag first, then the fields, byte for byte.
 //!
@@ -23,8 +23,9 @@ use std::{fmt, marker::PhantomData};
 
 use serde::{
     de::{
-        self, value::MapAccessDeserializer, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess,
-        VariantAccess, Visitor,
+        self,
+        value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer},
+        DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, VariantAccess, Visitor,
     },
     forward_to_deserialize_any,
     ser::{self, Impossible, SerializeMap, SerializeStruct, SerializeStructVariant, Serializer},
@@ -191,6 +192,125 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Rest<A> {
 
     fn size_hint(&self) -> Option<usize> {
         self.map.size_hint().map(|len| len + self.before.len())
+    }
+}
+
+/// A JSON value to deserialize from that gives each object's `tag` key first, so that an
+/// internally tagged enum from `internally_tagged!` buffers nothing and every error inside
+/// it has its full path.
+#[derive(Clone, Copy)]
+pub(crate) struct TagFirst<'de> {
+    value: &'de Value,
+    tag: &'static str,
+}
+
+impl<'de> TagFirst<'de> {
+    pub(crate) fn new(value: &'de Value, tag: &'static str) -> TagFirst<'de> {
+        TagFirst { value, tag }
+    }
+
+    fn at(self, value: &'de Value) -> TagFirst<'de> {
+        TagFirst { value, tag: self.tag }
+    }
+}
+
+impl<'de> IntoDeserializer<'de, serde_json::Error> for TagFirst<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> TagFirst<'de> {
+    /// An object (tag first) or an array, of values that are `TagFirst` too.
+    fn deserialize_structure<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, serde_json::Error> {
+        match self.value {
+            Value::Object(object) => {
+                let tag = self.tag;
+                let first = object.get_key_value(tag);
+                let others = object.iter().filter(move |(key, _)| key.as_str() != tag);
+                let entries = first.into_iter().chain(others).map(|(key, value)| (key.as_str(), self.at(value)));
+                MapDeserializer::new(entries).deserialize_any(visitor)
+            }
+            Value::Array(items) => {
+                SeqDeserializer::new(items.iter().map(|item| self.at(item))).deserialize_any(visitor)
+            }
+            scalar => scalar.deserialize_any(visitor),
+        }
+    }
+}
+
+/// Objects and arrays through `deserialize_structure`; any other value exactly as
+/// serde_json's own `&Value` deserializer takes it (so `"type": 3` is not a variant index).
+macro_rules! structure_or_scalar {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, serde_json::Error> {
+            match self.value {
+                Value::Object(_) | Value::Array(_) => self.deserialize_structure(visitor),
+                scalar => scalar.$method($($arg,)* visitor),
+            }
+        })*
+    };
+}
+
+impl<'de> Deserializer<'de> for TagFirst<'de> {
+    type Error = serde_json::Error;
+
+    structure_or_scalar! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_identifier();
+        deserialize_ignored_any();
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, serde_json::Error> {
+        match self.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    /// Externally tagged enums (`{"corridor": "..."}`, `"city"`) as serde_json parses them.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        self.value.deserialize_enum(name, variants, visitor)
     }
 }
 

@@ -92,7 +92,7 @@ pub enum ApiError {
     #[error("the signature does not verify")]
     BadSignature,
     /// A field of the signed command does not parse; `kind` is the problem type.
-    #[error("{field}: {detail}")]
+    #[error("{detail}")]
     Invalid { kind: &'static str, field: String, detail: String },
     #[error(transparent)]
     Domain(#[from] DomainError),
@@ -181,39 +181,6 @@ impl IntoResponse for ApiError {
         }
         self.to_problem().into_response()
     }
-}
-
-/// The problem type of a domain error raised while the command was being parsed.
-///
-/// serde keeps only an error's text, so the few parse-time errors with a kind of their own
-/// are recognised by their text, as core's own `Display` writes it (with holes where the
-/// values go); every other parse error is `invalid-input`.
-pub(crate) fn parse_error_kind(message: &str) -> &'static str {
-    const HOLE: &str = "\u{1}";
-    let samples =
-        [DomainError::ZeroLength, DomainError::WindowNotAfterStart { start: HOLE.to_owned(), end: HOLE.to_owned() }];
-    for sample in samples {
-        let template = sample.to_string();
-        let mut rest = message;
-        let mut matched = true;
-        for (idx, part) in template.split(HOLE).enumerate() {
-            let found = match idx {
-                0 => rest.strip_prefix(part),
-                _ => rest.find(part).map(|at| &rest[at + part.len()..]),
-            };
-            match found {
-                Some(after) => rest = after,
-                None => {
-                    matched = false;
-                    break;
-                }
-            }
-        }
-        if matched && (rest.is_empty() || template.ends_with(HOLE)) {
-            return sample.kind();
-        }
-    }
-    "invalid-input"
 }
 
 /// The HTTP status of each kind of domain refusal: who may not (403), what clashes with the
