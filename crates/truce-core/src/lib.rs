@@ -40,7 +40,7 @@ pub use crate::{
     alerts::{Alert, AlertKind},
     command::{Command, CommandBody, Context, Genesis},
     decide::decide,
-    error::DomainError,
+    error::{DomainError, ErrorKind},
     event::Event,
     geometry::{geodesic_distance_m, LineString, Polygon, Position},
     ids::{

@@ -6,7 +6,7 @@ use axum::{extract::State, http::StatusCode, Json};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use truce_core::{Command, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
+use truce_core::{Command, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
 use truce_ledger::{PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
@@ -95,7 +95,7 @@ impl JsonSchema for SignatureText {
 fn invalid_command(err: ParseError) -> ApiError {
     let (kind, field, message) = match err.fault {
         ParseFault::Refused(refusal) => (refusal.kind(), path_field(&err.path), refusal.to_string()),
-        ParseFault::Malformed(message) => ("invalid-input", field_of(&err.path, &message), message),
+        ParseFault::Malformed(message) => (ErrorKind::InvalidInput, field_of(&err.path, &message), message),
     };
     let field = match field {
         Some(field) => format!("command.{field}"),
