@@ -60,9 +60,13 @@ pub struct Genesis {
     pub log_origin: Name,
 }
 
+// Internally tagged by `type` on the wire (`{"type": "endorse", ...}`) through
+// `internally_tagged!` below, so that an error inside a body is reported at its full path.
+// (A plain comment: a doc comment would become the schema's description.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(!remote, tag = "type"))]
 pub enum CommandBody {
     Genesis(Genesis),
     RegisterParty {
@@ -370,6 +374,8 @@ pub enum CommandBody {
     /// signed by the operator; refused when nothing is due.
     MarkTime {},
 }
+
+crate::tagged::internally_tagged!(CommandBody, "type");
 
 impl CommandBody {
     /// The `type` tag, for logs and metrics.

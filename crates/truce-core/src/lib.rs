@@ -13,10 +13,12 @@ mod decide;
 mod event;
 pub mod matcher;
 mod monitoring;
+mod parse;
 mod projection;
 pub mod scenario;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+mod tagged;
 mod vocab;
 
 #[cfg(test)]
@@ -38,13 +40,14 @@ pub use crate::{
     decide::decide,
     event::Event,
     monitoring::{model::*, record::*},
+    parse::{ParseError, ParseFault},
     projection::{
         alert::{Alert, AlertKind},
         state::State,
         verification::{Figure, GradeExplained, WeighedSource},
     },
     vocab::{
-        error::DomainError,
+        error::{DomainError, ErrorKind},
         geometry::{geodesic_distance_m, LineString, Polygon, Position},
         ids::{
             AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,

@@ -6,13 +6,13 @@ use axum::{extract::State, http::StatusCode, Json};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use truce_core::{Command, Event, Polygon, PublicKeyText, Terms, Timestamp};
+use truce_core::{Command, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
 use truce_ledger::{PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
 use crate::{
-    extract::{field_of, ApiJson},
-    problem::{parse_error_kind, ApiError},
+    extract::{field_of, invalid_detail, path_field, ApiJson},
+    problem::ApiError,
     AppState,
 };
 
@@ -90,37 +90,18 @@ impl JsonSchema for SignatureText {
     }
 }
 
-/// Where in the command a parse error is, when serde could not say.
-///
-/// `CommandBody` is an internally tagged enum, which serde parses from a buffer, so an error
-/// anywhere inside `body` is reported at `body`. The compound fields of a body are parsed
-/// again on their own, with their paths kept; the one that fails with the same message is
-/// where the error is (`body.terms.corridors[0].windows[1]`).
-fn refine_body_path(command: &Value, path: &str, message: &str) -> Option<String> {
-    if path != "body" && !path.starts_with("body.") {
-        return None;
-    }
-    let body = command.get("body")?.as_object()?;
-    body.iter().find_map(|(key, value)| {
-        let (inner_path, inner_message) = match key.as_str() {
-            "terms" => error_path::<Terms>(value)?,
-            "boundary" => error_path::<Polygon>(value)?,
-            _ => return None,
-        };
-        if inner_message != message {
-            return None;
-        }
-        match inner_path.as_str() {
-            "." => Some(format!("body.{key}")),
-            inner => Some(format!("body.{key}.{inner}")),
-        }
-    })
-}
-
-/// The path and message of the error that parsing `value` as a `T` gives, if any.
-fn error_path<T: serde::de::DeserializeOwned>(value: &Value) -> Option<(String, String)> {
-    let err = serde_path_to_error::deserialize::<_, T>(value).err()?;
-    Some((err.path().to_string(), err.into_inner().to_string()))
+/// The problem of a command that does not parse: its kind, and the path of the field at
+/// fault (`command.body.terms.corridors[0].windows[1].end`), in `field` and in the detail.
+fn invalid_command(err: ParseError) -> ApiError {
+    let (kind, field, message) = match err.fault {
+        ParseFault::Refused(refusal) => (refusal.kind(), path_field(&err.path), refusal.to_string()),
+        ParseFault::Malformed(message) => (ErrorKind::InvalidInput, field_of(&err.path, &message), message),
+    };
+    let field = match field {
+        Some(field) => format!("command.{field}"),
+        None => "command".to_owned(),
+    };
+    ApiError::Invalid { kind, detail: invalid_detail("the command", Some(&field), &message), field }
 }
 
 pub async fn submit_command(
@@ -131,18 +112,9 @@ pub async fn submit_command(
         .map_err(|err| ApiError::bad_request("signer", format!("signer is not an Ed25519 public key: {err}")))?;
     let signature = Signature::parse_base64(&signed.signature)
         .map_err(|err| ApiError::bad_request("signature", format!("signature is not an Ed25519 signature: {err}")))?;
-    // Kept to find where a parse error is, should there be one.
-    let command_value = signed.command.clone();
     let submission = Submission::verify(signed.command, signer, signature).map_err(|err| match err {
         SubmissionError::BadSignature => ApiError::BadSignature,
-        SubmissionError::Invalid { path, message } => {
-            let path = refine_body_path(&command_value, &path, &message).unwrap_or(path);
-            let field = match field_of(&path, &message) {
-                Some(field) => format!("command.{field}"),
-                None => "command".to_owned(),
-            };
-            ApiError::Invalid { kind: parse_error_kind(&message), field, detail: message }
-        }
+        SubmissionError::Invalid(err) => invalid_command(err),
     })?;
     let receipt =
         state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;

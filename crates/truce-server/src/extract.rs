@@ -32,11 +32,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })?;
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let (field, inner) = (err.path().to_string(), err.into_inner());
-            ApiError::BadRequest {
-                field: field_of(&field, &inner.to_string()),
-                detail: format!("the body is not valid: {inner}"),
-            }
+            let (path, message) = (err.path().to_string(), err.into_inner().to_string());
+            invalid("the body", field_of(&path, &message), &message)
         })?;
         deserializer
             .end()
@@ -63,9 +60,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         match serde_path_to_error::deserialize(deserializer) {
             Ok(value) => Ok(ApiQuery(value)),
             Err(err) => {
-                let (field, inner) = (err.path().to_string(), err.into_inner());
-                let field = field_of(&field, &inner.to_string());
-                Err(ApiError::BadRequest { field, detail: format!("the query string is not valid: {inner}") })
+                let (path, message) = (err.path().to_string(), err.into_inner().to_string());
+                Err(invalid("the query string", field_of(&path, &message), &message))
             }
         }
     }
@@ -85,21 +81,41 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
+/// A 400 naming the field at fault in its `field` and its detail.
+fn invalid(what: &str, field: Option<String>, message: &str) -> ApiError {
+    ApiError::BadRequest { detail: invalid_detail(what, field.as_deref(), message), field }
+}
+
+/// "`what` is not valid at `field`: message", the detail of every problem with bad input.
+pub(crate) fn invalid_detail(what: &str, field: Option<&str>, message: &str) -> String {
+    match field {
+        Some(field) => format!("{what} is not valid at `{field}`: {message}"),
+        None => format!("{what} is not valid: {message}"),
+    }
+}
+
+/// The field at a `serde_path_to_error` path; `None` for the whole input (`.`).
+pub(crate) fn path_field(path: &str) -> Option<String> {
+    (path != ".").then(|| path.to_owned())
+}
+
 /// The field a deserialisation error is about; `None` when it is about the whole input.
 ///
-/// serde reports an unknown or a missing field at the object that holds it, so its name is
-/// taken from the message (``unknown field `x`, expected ...``, ``missing field `x` ``, a
-/// wording serde keeps stable).
+/// serde reports an unknown, a missing or a repeated field at the object that holds it, and
+/// gives the field's name only to the error's message (``unknown field `x`, expected ...``,
+/// ``missing field `x` ``, ``duplicate field `x` ``, a wording serde keeps stable), so the
+/// name is taken from there. This names a field; it never decides a problem's type.
 pub(crate) fn field_of(path: &str, message: &str) -> Option<String> {
-    let unknown = ["unknown field `", "missing field `"]
+    let named = ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split_once('`'))
         .map(|(name, _)| name);
-    match (path, unknown) {
-        (".", None) => None,
-        (".", Some(name)) => Some(name.to_owned()),
-        (path, Some(name)) if path != name && !path.ends_with(&format!(".{name}")) => Some(format!("{path}.{name}")),
-        (path, _) => Some(path.to_owned()),
+    match (path_field(path), named) {
+        (None, named) => named.map(str::to_owned),
+        (Some(path), Some(name)) if path != name && !path.ends_with(&format!(".{name}")) => {
+            Some(format!("{path}.{name}"))
+        }
+        (Some(path), _) => Some(path),
     }
 }

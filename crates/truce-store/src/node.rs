@@ -29,7 +29,7 @@ use std::{
 use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
-use truce_core::{decide, Command, Context, DomainError, Event, PublicKeyText, State, Timestamp};
+use truce_core::{decide, Command, Context, DomainError, Event, ParseError, PublicKeyText, State, Timestamp};
 use truce_ledger::{leaf_hash_of, verify_command, Checkpoint, Entry, Hash, LogKey, MerkleTree, PublicKey, Signature};
 
 use crate::{
@@ -84,8 +84,9 @@ pub struct Submission {
 pub enum SubmissionError {
     #[error("the signature does not verify for this command and key")]
     BadSignature,
-    #[error("command field `{path}`: {message}")]
-    Invalid { path: String, message: String },
+    /// The command does not parse: the path of the first bad field, and why.
+    #[error("command field {0}")]
+    Invalid(ParseError),
 }
 
 impl Submission {
@@ -101,10 +102,7 @@ impl Submission {
         if verify_command(&signer, &command_value, &signature).is_err() {
             return Err(SubmissionError::BadSignature);
         }
-        let command: Command = serde_path_to_error::deserialize(&command_value).map_err(|err| {
-            let path = err.path().to_string();
-            SubmissionError::Invalid { path, message: err.into_inner().to_string() }
-        })?;
+        let command = Command::from_json(&command_value).map_err(SubmissionError::Invalid)?;
         Ok(Submission { command_value, command, signer, signature })
     }
 

@@ -86,7 +86,8 @@ struct RawCorridorWindow {
 impl TryFrom<RawCorridorWindow> for CorridorWindow {
     type Error = crate::vocab::error::DomainError;
     fn try_from(raw: RawCorridorWindow) -> Result<CorridorWindow, Self::Error> {
-        Ok(CorridorWindow { window: Window::new(raw.start, raw.end)?, groups: raw.groups })
+        let window = Window::new(raw.start, raw.end).map_err(crate::vocab::refusal::note)?;
+        Ok(CorridorWindow { window, groups: raw.groups })
     }
 }
 

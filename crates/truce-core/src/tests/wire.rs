@@ -2,9 +2,10 @@
 //! are written into the ledger, so their shape is pinned here by snapshots and round trips.
 
 use expect_test::{expect, Expect};
+use serde_json::json;
 
 use super::fixture::*;
-use crate::{Command, CommandBody, CommitmentKind, Event, Group, Nonce, Scope, TruceStart};
+use crate::{Command, CommandBody, CommitmentKind, Event, Group, Nonce, ParseFault, Scope, TruceStart};
 
 #[track_caller]
 fn check(command: &Command, expect: Expect) {
@@ -245,4 +246,135 @@ fn every_command_and_event_of_a_log_survives_a_json_round_trip() {
     }
     expect![[r#"log_started party_registered account_registered force_registered zone_defined account_key_added zone_control_recorded zone_redrawn agreement_proposed version_proposed stance_taken agreement_suspended agreement_resumed consent_recorded fulfilment_reported"#]]
     .assert_eq(&kinds.join(" "));
+}
+
+#[test]
+fn a_body_parses_the_same_wherever_its_type_is() {
+    let command = representative_command();
+    let text = serde_json::to_string(&command).expect("commands serialise");
+    assert!(text.contains(r#""body":{"type":"propose_agreement","#), "the tag is written first: {text}");
+    // `type` last in the text: what comes before it is buffered, then parsed.
+    let mut body = serde_json::to_value(&command.body).expect("bodies serialise");
+    let tag = body.as_object_mut().and_then(|b| b.remove("type")).expect("a tag");
+    let fields = body.to_string();
+    let type_last = format!(r#"{}, "type": {tag}}}"#, fields.trim_end_matches('}'));
+    let parsed: CommandBody = serde_json::from_str(&type_last).expect("the tag may come last");
+    assert_eq!(parsed, command.body);
+    // From a JSON value, whose keys are sorted (`terms` before `type`), both ways.
+    let value = serde_json::to_value(&command).expect("commands serialise");
+    assert_eq!(serde_json::from_value::<Command>(value.clone()).expect("parses"), command);
+    assert_eq!(Command::from_json(&value).expect("parses"), command);
+}
+
+#[test]
+fn a_body_without_fields_is_its_tag_alone() {
+    let body = CommandBody::MarkTime {};
+    expect![[r#"{"type":"mark_time"}"#]].assert_eq(&serde_json::to_string(&body).expect("serialises"));
+    assert_eq!(serde_json::from_str::<CommandBody>(r#"{"type":"mark_time"}"#).expect("parses"), body);
+    let err = serde_json::from_str::<CommandBody>(r#"{"type":"mark_time","at":1}"#).expect_err("no fields");
+    expect!["unknown field `at`, there are no fields at line 1 column 24"].assert_eq(&err.to_string());
+}
+
+#[test]
+fn every_body_of_a_log_is_written_with_its_type_first() {
+    for entry in &busy_world().log {
+        let text = serde_json::to_string(&entry.command.body).expect("bodies serialise");
+        let prefix = format!(r#"{{"type":"{}""#, entry.command.body.kind());
+        assert!(text.starts_with(&prefix), "{text}");
+    }
+}
+
+/// `Command::from_json` on `representative_command` with `value` at `pointer`: the path of
+/// the first bad field and why, with a refusal of the domain told apart from a malformed value.
+#[track_caller]
+fn parse_error(pointer: &str, value: serde_json::Value) -> String {
+    let mut command = serde_json::to_value(representative_command()).expect("commands serialise");
+    let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+    let parent = command.pointer_mut(parent).and_then(|p| p.as_object_mut());
+    parent.map(|p| p.insert(key.to_owned(), value)).expect("the parent is an object");
+    let err = Command::from_json(&command).expect_err("the command is bad");
+    match err.fault {
+        ParseFault::Refused(refusal) => format!("{} refused ({}): {refusal}", err.path, refusal.kind()),
+        ParseFault::Malformed(message) => format!("{} malformed: {message}", err.path),
+    }
+}
+
+#[test]
+fn a_command_that_does_not_parse_is_named_by_the_full_path_of_its_first_bad_field() {
+    let corridor = "/body/terms/corridors/0";
+    let errors = [
+        parse_error(&format!("{corridor}/windows/1/end"), json!(5)),
+        parse_error(&format!("{corridor}/windows/1/end"), json!("2016-12-13T11:00:00Z")),
+        parse_error(&format!("{corridor}/route/coordinates"), json!([[37.1, 36.1], [37.1, 36.1]])),
+        parse_error(&format!("{corridor}/route/coordinates"), json!([[37.1, 36.1], [37.2, 91.0]])),
+        parse_error("/body/terms/commitments/1/force_ids", json!(["x"])),
+        parse_error("/body/terms/truce/end", json!({})),
+        parse_error("/body/title", json!(" ")),
+        parse_error("/body/type", json!("surrender")),
+        parse_error("/body", json!({"agreement_id": 1})),
+        parse_error("/body", json!([])),
+        parse_error("/body/speed", json!(1)),
+        parse_error("/issued_at", json!("yesterday")),
+    ];
+    expect![[r#"
+        body.terms.corridors[0].windows[1].end malformed: invalid type: integer `5`, expected a string
+        body.terms.corridors[0].windows[1] refused (window-not-after-start): window ends at 2016-12-13T11:00:00Z which is not after its start 2016-12-13T12:00:00Z
+        body.terms.corridors[0].route refused (zero-length-route): the route has zero length
+        body.terms.corridors[0].route.coordinates[1] refused (invalid-input): coordinate is not a finite longitude/latitude pair in range: [37.2, 91]
+        body.terms.commitments[1].force_ids[0] refused (invalid-input): force_id "x" is not a UUIDv7
+        body.terms.truce.end malformed: invalid type: map, expected a string
+        body.title refused (invalid-input): name is empty
+        body.type malformed: unknown variant `surrender`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`
+        body malformed: missing field `type`
+        body malformed: invalid type: sequence, expected an object with a `type` field
+        body.speed malformed: unknown field `speed`, expected one of `agreement_id`, `title`, `terms`, `note`, `effective_at`, `reported`
+        issued_at refused (invalid-input): "yesterday" is not an RFC 3339 UTC timestamp"#]]
+    .assert_eq(&errors.join("\n"));
+}
+
+#[test]
+fn a_refusal_is_kept_typed_only_while_a_command_is_parsed() {
+    // Outside `from_json`, a failed conversion leaves nothing behind for the next parse.
+    assert!(serde_json::from_str::<crate::Timestamp>(r#""yesterday""#).is_err());
+    let mut value = serde_json::to_value(representative_command()).expect("commands serialise");
+    value["body"]["version"] = json!(1);
+    let err = Command::from_json(&value).expect_err("propose_agreement has no version");
+    assert!(matches!(err.fault, ParseFault::Malformed(_)), "{err:?}");
+    assert_eq!(err.path, "body.version");
+}
+#[test]
+fn from_json_accepts_and_refuses_what_serde_json_does() {
+    let endorse = json!({"type": "endorse", "agreement_id": "00000006-0000-7000-8000-000000000001", "version": 1});
+    let bodies = [
+        endorse.clone(),
+        json!({"type": 10, "agreement_id": "00000006-0000-7000-8000-000000000001", "version": 1}),
+        json!({"type": "endorse", "agreement_id": "00000006-0000-7000-8000-000000000001", "version": 1.0}),
+        json!({"type": "endorse", "agreement_id": "00000006-0000-7000-8000-000000000001", "version": "1"}),
+        json!({"type": "endorse", "agreement_id": "00000006-0000-7000-8000-000000000001", "version": -1}),
+        json!({"type": "withdraw", "agreement_id": "00000006-0000-7000-8000-000000000001", "version": 1, "reason": null}),
+        json!({"type": "withdraw", "agreement_id": "00000006-0000-7000-8000-000000000001", "version": 1, "reason": 5}),
+        json!({"type": "mark_time"}),
+        json!({"type": "mark_time", "x": null}),
+        json!({"type": ["endorse"]}),
+        json!({"type": null}),
+        json!("endorse"),
+        json!({"endorse": {"agreement_id": "00000006-0000-7000-8000-000000000001", "version": 1}}),
+    ];
+    let mut command = serde_json::to_value(representative_command()).expect("commands serialise");
+    let mut halfway = command.clone();
+    halfway["body"]["terms"]["corridors"][0]["half_width_m"] = json!(300);
+    halfway["body"]["terms"]["commitments"][0]["scope"] = json!({"corridor": 5});
+    let mut commands = vec![command.clone(), halfway];
+    for body in bodies {
+        command["body"] = body;
+        commands.push(command.clone());
+    }
+    for value in commands {
+        let ours = Command::from_json(&value).map_err(|err| match err.fault {
+            ParseFault::Refused(refusal) => refusal.to_string(),
+            ParseFault::Malformed(message) => message,
+        });
+        let theirs = serde_json::from_value::<Command>(value.clone()).map_err(|err| err.to_string());
+        assert_eq!(ours, theirs, "{value}");
+    }
 }

@@ -1,7 +1,9 @@
 //! The one error type of the domain: why a command was refused.
 //!
 //! Every variant carries data, not prose, so the HTTP edge can map it to a stable problem
-//! type and name the field at fault (`DomainError::field`).
+//! type (`DomainError::kind`) and name the field at fault.
+
+use std::fmt;
 
 use thiserror::Error;
 
@@ -164,8 +166,8 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    /// A stable, kebab-case name for the kind of error, used as the problem type.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of refusal; no wildcard, so a new variant does not compile until it has one.
+    pub fn kind(&self) -> ErrorKind {
         match self {
             DomainError::Empty { .. }
             | DomainError::TooLong { .. }
@@ -183,51 +185,51 @@ impl DomainError {
             | DomainError::GeometryType { .. }
             | DomainError::HalfWidth { .. }
             | DomainError::PublicKey
-            | DomainError::Duplicate { .. } => "invalid-input",
-            DomainError::WindowNotAfterStart { .. } => "window-not-after-start",
-            DomainError::ZeroLength => "zero-length-route",
-            DomainError::GenesisAgain | DomainError::GenesisMissing | DomainError::GenesisSigner => "genesis",
-            DomainError::UnknownAccount { .. } | DomainError::KeyNotRegistered { .. } => "key-not-registered",
-            DomainError::PartyMismatch { .. } => "party-mismatch",
-            DomainError::NonceReplayed { .. } => "nonce-replayed",
-            DomainError::IssuedAtSkew { .. } => "issued-at-skew",
-            DomainError::Forbidden { .. } | DomainError::NeedsParty { .. } => "forbidden",
-            DomainError::Unknown { .. } | DomainError::UnknownVersion { .. } => "unknown-reference",
+            | DomainError::Duplicate { .. } => ErrorKind::InvalidInput,
+            DomainError::WindowNotAfterStart { .. } => ErrorKind::WindowNotAfterStart,
+            DomainError::ZeroLength => ErrorKind::ZeroLengthRoute,
+            DomainError::GenesisAgain | DomainError::GenesisMissing | DomainError::GenesisSigner => ErrorKind::Genesis,
+            DomainError::UnknownAccount { .. } | DomainError::KeyNotRegistered { .. } => ErrorKind::KeyNotRegistered,
+            DomainError::PartyMismatch { .. } => ErrorKind::PartyMismatch,
+            DomainError::NonceReplayed { .. } => ErrorKind::NonceReplayed,
+            DomainError::IssuedAtSkew { .. } => ErrorKind::IssuedAtSkew,
+            DomainError::Forbidden { .. } | DomainError::NeedsParty { .. } => ErrorKind::Forbidden,
+            DomainError::Unknown { .. } | DomainError::UnknownVersion { .. } => ErrorKind::UnknownReference,
             DomainError::AlreadyExists { .. } | DomainError::DuplicateCode { .. } | DomainError::KeyInUse { .. } => {
-                "duplicate"
+                ErrorKind::Duplicate
             }
-            DomainError::Superseded { .. } => "version-superseded",
-            DomainError::NotLatest { .. } => "version-not-latest",
-            DomainError::NotSignatory { .. } => "not-a-signatory",
-            DomainError::AlreadyEndorsed { .. } => "already-endorsed",
-            DomainError::NoEndorsement { .. } => "no-endorsement",
-            DomainError::ActBeforeVersion { .. } => "act-before-version",
-            DomainError::ValidTimeInFuture { .. } => "valid-time-in-future",
-            DomainError::AttestedEffectiveAt { .. } | DomainError::ReportedNeedsEffectiveAt => "effective-at",
-            DomainError::ReportedOwnParty { .. } => "reported-own-party",
-            DomainError::ReportForbidden => "forbidden",
+            DomainError::Superseded { .. } => ErrorKind::VersionSuperseded,
+            DomainError::NotLatest { .. } => ErrorKind::VersionNotLatest,
+            DomainError::NotSignatory { .. } => ErrorKind::NotASignatory,
+            DomainError::AlreadyEndorsed { .. } => ErrorKind::AlreadyEndorsed,
+            DomainError::NoEndorsement { .. } => ErrorKind::NoEndorsement,
+            DomainError::ActBeforeVersion { .. } => ErrorKind::ActBeforeVersion,
+            DomainError::ValidTimeInFuture { .. } => ErrorKind::ValidTimeInFuture,
+            DomainError::AttestedEffectiveAt { .. } | DomainError::ReportedNeedsEffectiveAt => ErrorKind::EffectiveAt,
+            DomainError::ReportedOwnParty { .. } => ErrorKind::ReportedOwnParty,
+            DomainError::ReportForbidden => ErrorKind::Forbidden,
             DomainError::NotInForce { .. }
             | DomainError::NotAgreed { .. }
             | DomainError::AlreadyEnded { .. }
             | DomainError::AlreadySuspended { .. }
-            | DomainError::NotSuspended { .. } => "agreement-state",
+            | DomainError::NotSuspended { .. } => ErrorKind::AgreementState,
             DomainError::CorridorOfOtherAgreement { .. }
             | DomainError::CommitmentOfOtherAgreement { .. }
             | DomainError::SelfCondition { .. }
             | DomainError::CommitmentNeedsForce { .. }
-            | DomainError::ConsentScope => "invalid-terms",
+            | DomainError::ConsentScope => ErrorKind::InvalidTerms,
             DomainError::ConsentNotAnswerable { .. }
             | DomainError::ConsentAgain { .. }
             | DomainError::NotCommitmentOwner { .. }
-            | DomainError::AlreadyFulfilled { .. } => "consent-or-fulfilment",
+            | DomainError::AlreadyFulfilled { .. } => ErrorKind::ConsentOrFulfilment,
             DomainError::RangeInverted { .. }
             | DomainError::OutOfRange { .. }
             | DomainError::WhenInverted { .. }
-            | DomainError::DismissalTarget => "invalid-input",
-            DomainError::SourceAgain { .. } | DomainError::AlreadyAcknowledged { .. } => "duplicate",
-            DomainError::DuplicateChain { .. } | DomainError::NoSuchViolation { .. } => "invalid-reference",
-            DomainError::NotNotified { .. } => "forbidden",
-            DomainError::NothingDue { .. } => "nothing-due",
+            | DomainError::DismissalTarget => ErrorKind::InvalidInput,
+            DomainError::SourceAgain { .. } | DomainError::AlreadyAcknowledged { .. } => ErrorKind::Duplicate,
+            DomainError::DuplicateChain { .. } | DomainError::NoSuchViolation { .. } => ErrorKind::InvalidReference,
+            DomainError::NotNotified { .. } => ErrorKind::Forbidden,
+            DomainError::NothingDue { .. } => ErrorKind::NothingDue,
         }
     }
 
@@ -243,5 +245,76 @@ impl DomainError {
                 | DomainError::ReportForbidden
                 | DomainError::GenesisSigner
         )
+    }
+}
+
+/// The kinds of refusal: what a client can branch on. Each is a stable problem type at the
+/// HTTP edge (`/problems/<name>`, listed in `docs/problems.md`), where each has its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorKind {
+    /// A value does not parse or breaks a bound.
+    InvalidInput,
+    WindowNotAfterStart,
+    ZeroLengthRoute,
+    Genesis,
+    KeyNotRegistered,
+    PartyMismatch,
+    NonceReplayed,
+    IssuedAtSkew,
+    Forbidden,
+    UnknownReference,
+    Duplicate,
+    VersionSuperseded,
+    VersionNotLatest,
+    NotASignatory,
+    AlreadyEndorsed,
+    NoEndorsement,
+    ActBeforeVersion,
+    ValidTimeInFuture,
+    EffectiveAt,
+    ReportedOwnParty,
+    AgreementState,
+    InvalidTerms,
+    ConsentOrFulfilment,
+    InvalidReference,
+    NothingDue,
+}
+
+impl ErrorKind {
+    /// The stable, kebab-case name of the kind, used as the problem type.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::WindowNotAfterStart => "window-not-after-start",
+            ErrorKind::ZeroLengthRoute => "zero-length-route",
+            ErrorKind::Genesis => "genesis",
+            ErrorKind::KeyNotRegistered => "key-not-registered",
+            ErrorKind::PartyMismatch => "party-mismatch",
+            ErrorKind::NonceReplayed => "nonce-replayed",
+            ErrorKind::IssuedAtSkew => "issued-at-skew",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::UnknownReference => "unknown-reference",
+            ErrorKind::Duplicate => "duplicate",
+            ErrorKind::VersionSuperseded => "version-superseded",
+            ErrorKind::VersionNotLatest => "version-not-latest",
+            ErrorKind::NotASignatory => "not-a-signatory",
+            ErrorKind::AlreadyEndorsed => "already-endorsed",
+            ErrorKind::NoEndorsement => "no-endorsement",
+            ErrorKind::ActBeforeVersion => "act-before-version",
+            ErrorKind::ValidTimeInFuture => "valid-time-in-future",
+            ErrorKind::EffectiveAt => "effective-at",
+            ErrorKind::ReportedOwnParty => "reported-own-party",
+            ErrorKind::AgreementState => "agreement-state",
+            ErrorKind::InvalidTerms => "invalid-terms",
+            ErrorKind::ConsentOrFulfilment => "consent-or-fulfilment",
+            ErrorKind::InvalidReference => "invalid-reference",
+            ErrorKind::NothingDue => "nothing-due",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }

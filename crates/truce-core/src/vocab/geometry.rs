@@ -44,7 +44,7 @@ impl Position {
 impl TryFrom<[f64; 2]> for Position {
     type Error = DomainError;
     fn try_from(pair: [f64; 2]) -> Result<Position, DomainError> {
-        Position::new(pair[0], pair[1])
+        Position::new(pair[0], pair[1]).map_err(crate::vocab::refusal::note)
     }
 }
 
@@ -114,9 +114,12 @@ impl TryFrom<RawGeometry<Vec<Position>>> for LineString {
     type Error = DomainError;
     fn try_from(raw: RawGeometry<Vec<Position>>) -> Result<LineString, DomainError> {
         if raw.kind != "LineString" {
-            return Err(DomainError::GeometryType { expected: "LineString", found: raw.kind });
+            return Err(crate::vocab::refusal::note(DomainError::GeometryType {
+                expected: "LineString",
+                found: raw.kind,
+            }));
         }
-        LineString::new(raw.coordinates)
+        LineString::new(raw.coordinates).map_err(crate::vocab::refusal::note)
     }
 }
 
@@ -174,9 +177,12 @@ impl TryFrom<RawGeometry<Vec<Vec<Position>>>> for Polygon {
     type Error = DomainError;
     fn try_from(raw: RawGeometry<Vec<Vec<Position>>>) -> Result<Polygon, DomainError> {
         if raw.kind != "Polygon" {
-            return Err(DomainError::GeometryType { expected: "Polygon", found: raw.kind });
+            return Err(crate::vocab::refusal::note(DomainError::GeometryType {
+                expected: "Polygon",
+                found: raw.kind,
+            }));
         }
-        Polygon::new(raw.coordinates)
+        Polygon::new(raw.coordinates).map_err(crate::vocab::refusal::note)
     }
 }
 

@@ -36,7 +36,7 @@ macro_rules! uuid_id {
         impl TryFrom<String> for $name {
             type Error = DomainError;
             fn try_from(raw: String) -> Result<$name, DomainError> {
-                $name::parse(&raw)
+                $name::parse(&raw).map_err(crate::vocab::refusal::note)
             }
         }
 
@@ -110,7 +110,7 @@ impl Nonce {
 impl TryFrom<String> for Nonce {
     type Error = DomainError;
     fn try_from(raw: String) -> Result<Nonce, DomainError> {
-        Nonce::parse(&raw)
+        Nonce::parse(&raw).map_err(crate::vocab::refusal::note)
     }
 }
 
@@ -158,7 +158,7 @@ impl PublicKeyText {
 impl TryFrom<String> for PublicKeyText {
     type Error = DomainError;
     fn try_from(raw: String) -> Result<PublicKeyText, DomainError> {
-        PublicKeyText::parse(&raw)
+        PublicKeyText::parse(&raw).map_err(crate::vocab::refusal::note)
     }
 }
 
@@ -210,7 +210,7 @@ impl AlertId {
 impl TryFrom<String> for AlertId {
     type Error = DomainError;
     fn try_from(raw: String) -> Result<AlertId, DomainError> {
-        AlertId::parse(&raw)
+        AlertId::parse(&raw).map_err(crate::vocab::refusal::note)
     }
 }
 

@@ -46,7 +46,7 @@ macro_rules! bounded_text {
         impl TryFrom<String> for $name {
             type Error = DomainError;
             fn try_from(raw: String) -> Result<$name, DomainError> {
-                $name::parse(&raw)
+                $name::parse(&raw).map_err(crate::vocab::refusal::note)
             }
         }
 
@@ -104,7 +104,7 @@ impl Code {
 impl TryFrom<String> for Code {
     type Error = DomainError;
     fn try_from(raw: String) -> Result<Code, DomainError> {
-        Code::parse(&raw)
+        Code::parse(&raw).map_err(crate::vocab::refusal::note)
     }
 }
 

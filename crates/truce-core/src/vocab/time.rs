@@ -57,7 +57,7 @@ impl fmt::Display for Timestamp {
 impl TryFrom<String> for Timestamp {
     type Error = DomainError;
     fn try_from(raw: String) -> Result<Timestamp, DomainError> {
-        Timestamp::parse(&raw)
+        Timestamp::parse(&raw).map_err(crate::vocab::refusal::note)
     }
 }
 
@@ -89,7 +89,7 @@ struct RawWindow {
 impl TryFrom<RawWindow> for Window {
     type Error = DomainError;
     fn try_from(raw: RawWindow) -> Result<Window, DomainError> {
-        Window::new(raw.start, raw.end)
+        Window::new(raw.start, raw.end).map_err(crate::vocab::refusal::note)
     }
 }
 

@@ -444,7 +444,7 @@ async fn a_window_that_does_not_end_after_it_starts_is_422_naming_the_window() {
         expect![[r#"
             422
             {
-              "detail": "window ends at 2016-12-12T14:00:00Z which is not after its start 2016-12-12T14:00:00Z",
+              "detail": "the command is not valid at `command.body.terms.corridors[0].windows[1]`: window ends at 2016-12-12T14:00:00Z which is not after its start 2016-12-12T14:00:00Z",
               "field": "command.body.terms.corridors[0].windows[1]",
               "instance": "/api/v1/commands",
               "status": 422,
@@ -467,7 +467,7 @@ async fn a_corridor_of_zero_length_is_422_naming_the_route() {
         expect![[r#"
             422
             {
-              "detail": "the route has zero length",
+              "detail": "the command is not valid at `command.body.terms.corridors[0].route`: the route has zero length",
               "field": "command.body.terms.corridors[0].route",
               "instance": "/api/v1/commands",
               "status": 422,
@@ -490,7 +490,7 @@ async fn a_longitude_out_of_range_is_422_naming_the_position() {
         expect![[r#"
             422
             {
-              "detail": "coordinate is not a finite longitude/latitude pair in range: [200, 36.21]",
+              "detail": "the command is not valid at `command.body.terms.corridors[0].route.coordinates[1]`: coordinate is not a finite longitude/latitude pair in range: [200, 36.21]",
               "field": "command.body.terms.corridors[0].route.coordinates[1]",
               "instance": "/api/v1/commands",
               "status": 422,
@@ -517,7 +517,7 @@ async fn a_coordinate_too_large_for_a_json_number_is_400_naming_it() {
         expect![[r#"
             400
             {
-              "detail": "the body is not valid: number out of range at line 1 column 799",
+              "detail": "the body is not valid at `command.body.terms.corridors[0].route.coordinates[1][0]`: number out of range at line 1 column 799",
               "field": "command.body.terms.corridors[0].route.coordinates[1][0]",
               "instance": "/api/v1/commands",
               "status": 400,
@@ -630,7 +630,7 @@ async fn a_body_that_is_not_json_is_400() {
         expect![[r#"
             400
             {
-              "detail": "the body is not valid: EOF while parsing a value at line 1 column 12",
+              "detail": "the body is not valid at `command`: EOF while parsing a value at line 1 column 12",
               "field": "command",
               "instance": "/api/v1/commands",
               "status": 400,
@@ -678,7 +678,7 @@ async fn an_unknown_field_beside_the_command_is_400_naming_it() {
         expect![[r#"
             400
             {
-              "detail": "the body is not valid: unknown field `priority`, expected one of `command`, `signer`, `signature` at line 1 column 1304",
+              "detail": "the body is not valid at `priority`: unknown field `priority`, expected one of `command`, `signer`, `signature` at line 1 column 1304",
               "field": "priority",
               "instance": "/api/v1/commands",
               "status": 400,
@@ -701,8 +701,98 @@ async fn an_unknown_field_inside_the_signed_command_is_422_naming_it() {
         expect![[r#"
             422
             {
-              "detail": "unknown field `speed_limit_kmh`, expected one of `corridor_id`, `code`, `name`, `route`, `half_width_m`, `origin_zone_id`, `destination`, `groups`, `windows`, `illustrative`",
+              "detail": "the command is not valid at `command.body.terms.corridors[0].speed_limit_kmh`: unknown field `speed_limit_kmh`, expected one of `corridor_id`, `code`, `name`, `route`, `half_width_m`, `origin_zone_id`, `destination`, `groups`, `windows`, `illustrative`",
               "field": "command.body.terms.corridors[0].speed_limit_kmh",
+              "instance": "/api/v1/commands",
+              "status": 422,
+              "title": "Invalid input",
+              "type": "/problems/invalid-input"
+            }"#]],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_type_deep_in_the_terms_is_422_naming_its_full_path() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    let mut body = propose(400, 500, "EA-1", 600);
+    body["terms"]["corridors"][0]["windows"][0]["end"] = json!(5);
+    check(
+        fixture,
+        signed_request(fixture, &world.ru, body),
+        expect![[r#"
+            422
+            {
+              "detail": "the command is not valid at `command.body.terms.corridors[0].windows[0].end`: invalid type: integer `5`, expected a string",
+              "field": "command.body.terms.corridors[0].windows[0].end",
+              "instance": "/api/v1/commands",
+              "status": 422,
+              "title": "Invalid input",
+              "type": "/problems/invalid-input"
+            }"#]],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_bad_field_of_a_body_is_named_by_its_full_path_wherever_it_is() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    let boundary = json!({"type": "Polygon", "coordinates": [super::east_aleppo_ring()]});
+    let zone = json!({"type": "define_zone", "zone_id": id(399), "code": "EA2", "name": "Another", "kind": "city",
+                      "boundary": boundary});
+    let endorse = json!({"type": "endorse", "agreement_id": id(400), "version": 1});
+    let mut cases: Vec<(&Signer, Value, &str)> = Vec::new();
+    let mut body = propose(400, 500, "EA-1", 600);
+    body["terms"]["commitments"][0]["force_ids"][0] = json!({"id": 1});
+    cases.push((&world.ru, body, "command.body.terms.commitments[0].force_ids[0]"));
+    let mut body = propose(400, 500, "EA-1", 600);
+    body["terms"]["corridors"][0]["half_width_m"] = json!("wide");
+    cases.push((&world.ru, body, "command.body.terms.corridors[0].half_width_m"));
+    let mut body = propose(400, 500, "EA-1", 600);
+    body["terms"]["corridors"][0]["destination"]["zone_id"] = json!("not-a-uuid");
+    cases.push((&world.ru, body, "command.body.terms.corridors[0].destination.zone_id"));
+    let mut body = propose(400, 500, "EA-1", 600);
+    body["title"] = json!([]);
+    cases.push((&world.ru, body, "command.body.title"));
+    let mut body = zone.clone();
+    body["boundary"]["coordinates"][0][2] = json!(["37.1", 36.2]);
+    cases.push((&fixture.operator, body, "command.body.boundary.coordinates[0][2][0]"));
+    let mut body = endorse.clone();
+    body["version"] = json!("one");
+    cases.push((&world.ru, body, "command.body.version"));
+    let mut body = endorse.clone();
+    body["stance"] = json!("firm");
+    cases.push((&world.ru, body, "command.body.stance"));
+    let mut body = endorse.clone();
+    body.as_object_mut().expect("an object").remove("type");
+    cases.push((&world.ru, body, "command.body.type"));
+    for (signer, body, field) in cases {
+        let before = fixture.log_view().await;
+        let reply = fixture.send(signed_request(fixture, signer, body.clone())).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", reply.text);
+        let problem = reply.json();
+        assert_eq!(problem["type"], json!("/problems/invalid-input"), "{body}");
+        assert_eq!(problem["field"], json!(field), "{body}");
+        let detail = problem["detail"].as_str().expect("a detail");
+        assert!(detail.starts_with(&format!("the command is not valid at `{field}`: ")), "{detail}");
+        assert_eq!(fixture.log_view().await, before, "a refused command changed the log");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_command_type_is_422_listing_the_known_ones() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    check(
+        fixture,
+        signed_request(fixture, &world.ru, json!({"type": "surrender", "agreement_id": id(400), "version": 1})),
+        expect![[r#"
+            422
+            {
+              "detail": "the command is not valid at `command.body.type`: unknown variant `surrender`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`",
+              "field": "command.body.type",
               "instance": "/api/v1/commands",
               "status": 422,
               "title": "Invalid input",

@@ -201,7 +201,7 @@ async fn bad_proof_and_page_parameters_are_400_naming_the_parameter() {
         expect![[r#"
             400
             {
-              "detail": "the query string is not valid: invalid digit found in string",
+              "detail": "the query string is not valid at `seq`: invalid digit found in string",
               "field": "seq",
               "instance": "/api/v1/ledger/proof/inclusion",
               "status": 400,
@@ -216,7 +216,7 @@ async fn bad_proof_and_page_parameters_are_400_naming_the_parameter() {
         expect![[r#"
             400
             {
-              "detail": "the query string is not valid: missing field `seq`",
+              "detail": "the query string is not valid at `seq`: missing field `seq`",
               "field": "seq",
               "instance": "/api/v1/ledger/proof/inclusion",
               "status": 400,
@@ -306,7 +306,7 @@ async fn bad_proof_and_page_parameters_are_400_naming_the_parameter() {
         expect![[r#"
             400
             {
-              "detail": "the query string is not valid: unknown field `offset`, expected `from` or `limit`",
+              "detail": "the query string is not valid at `offset`: unknown field `offset`, expected `from` or `limit`",
               "field": "offset",
               "instance": "/api/v1/ledger/entries",
               "status": 400,

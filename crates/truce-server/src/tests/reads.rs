@@ -395,7 +395,12 @@ async fn a_limit_out_of_bounds_is_400_naming_limit() {
             }"#]],
     )
     .await;
-    for uri in ["/api/v1/corridors?limit=100000", "/api/v1/agreements?limit=-1", "/api/v1/consents?limit=ten"] {
+    for uri in [
+        "/api/v1/corridors?limit=100000",
+        "/api/v1/agreements?limit=-1",
+        "/api/v1/consents?limit=ten",
+        "/api/v1/parties?limit=1&limit=2",
+    ] {
         let problem = check(&fixture, uri).await.expect_err(uri);
         assert!(problem.contains("\"field\": \"limit\""), "{uri}: {problem}");
     }
@@ -410,7 +415,7 @@ async fn an_unknown_query_parameter_is_400_naming_it() {
         expect![[r#"
             400
             {
-              "detail": "the query string is not valid: unknown field `page`, expected `cursor` or `limit`",
+              "detail": "the query string is not valid at `page`: unknown field `page`, expected `cursor` or `limit`",
               "field": "page",
               "instance": "/api/v1/zones",
               "status": 400,
