@@ -43,6 +43,7 @@ pub use crate::{
     parse::{ParseError, ParseFault},
     projection::{
         alert::{Alert, AlertKind},
+        conditions::{Breach, ConditionOutcomes, Release},
         state::State,
         verification::{Figure, GradeExplained, WeighedSource},
     },

@@ -207,12 +207,43 @@ struct CapArea {
     circle: String,
 }
 
+/// How long after what it reports an alert still calls for action: past that, CAP's
+/// urgency is `Past` (a violation of 2016 recorded today is history, not an emergency).
+const CAP_PAST_AFTER_S: i64 = 24 * 60 * 60;
+
+fn urgency(alert: &Alert, urgency: &'static str) -> &'static str {
+    match alert.effective_at {
+        Some(at) if at.seconds_until(alert.raised_at) > CAP_PAST_AFTER_S => "Past",
+        _ => urgency,
+    }
+}
+
 /// How each kind of alert is said in CAP. One arm per kind and no catch-all, so that a new
 /// kind does not compile until someone decides what it means in CAP.
 fn cap_info<'a>(state: &'a State, alert: &Alert) -> CapInfo<'a> {
     match alert.kind {
         AlertKind::ViolationNew => violation_info(state, alert, None),
         AlertKind::ViolationChanged => violation_info(state, alert, previous_alert(state, alert)),
+        AlertKind::ViolationWithdrawn => CapInfo {
+            event: "Ceasefire violation withdrawn",
+            category: "Security",
+            urgency: "Past",
+            severity: "Minor",
+            certainty: "Unlikely",
+            updates: previous_alert(state, alert),
+            area: incident_area(state, alert),
+        },
+        AlertKind::ConditionFailed | AlertKind::ConditionRestored => CapInfo {
+            event: "Ceasefire commitment condition",
+            category: "Security",
+            // A commitment that no longer binds can put people in a corridor at risk.
+            urgency: "Immediate",
+            severity: "Moderate",
+            // Derived from a substantiated violation: likely, not observed.
+            certainty: "Likely",
+            updates: None,
+            area: None,
+        },
         AlertKind::AgreementChanged => CapInfo {
             event: "Ceasefire agreement change",
             category: "Security",
@@ -367,7 +398,7 @@ pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<Str
             element(w, "language", "en")?;
             element(w, "category", info.category)?;
             element(w, "event", info.event)?;
-            element(w, "urgency", info.urgency)?;
+            element(w, "urgency", urgency(alert, info.urgency))?;
             element(w, "severity", info.severity)?;
             element(w, "certainty", info.certainty)?;
             if let Some(at) = alert.effective_at {

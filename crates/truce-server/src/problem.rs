@@ -293,6 +293,7 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::CorridorOfOtherAgreement { .. }
         | DomainError::CommitmentOfOtherAgreement { .. }
         | DomainError::SelfCondition { .. }
+        | DomainError::ConditionCycle { .. }
         | DomainError::CommitmentNeedsForce { .. }
         | DomainError::ConsentScope
         | DomainError::ConsentNotAnswerable { .. }

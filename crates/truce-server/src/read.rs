@@ -22,11 +22,11 @@ use axum::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    Account, AgreementId, AgreementRecord, AgreementStatus, Code, CommitmentId, CommitmentKind, CommitmentSpec,
-    ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind, CorridorWindow, Corroboration,
-    Destination, Force, ForceId, Group, LineString, Name, Party, PartyId, Polygon, Provenance, Reason, Scope,
-    StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionStatus, Window, Zone, ZoneBoundary, ZoneControl,
-    ZoneId, ZoneKind,
+    Account, AgreementId, AgreementRecord, AgreementStatus, Breach, Code, CommitmentId, CommitmentKind, CommitmentSpec,
+    Condition, ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind, CorridorWindow,
+    Corroboration, Destination, Force, ForceId, FulfilmentRecord, Group, LineString, Name, Party, PartyId, Polygon,
+    Provenance, Reason, Release, Scope, StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionStatus, Window,
+    Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
 };
 
 use crate::{as_of::AsOf, extract::ApiPath, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
@@ -187,10 +187,19 @@ pub struct CommitmentView {
     pub scope_kind: ScopeKind,
     pub window: Option<Window>,
     pub force_ids: Vec<ForceId>,
-    pub conditions: Vec<CommitmentId>,
+    pub conditions: Vec<Condition>,
     pub text: Reason,
     pub agreement_id: AgreementId,
     pub status: truce_core::CommitmentStatusKind,
+    /// Its first substantiated violation, once that happened by `at` (counted where a
+    /// `not_breached` condition depends on it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breached: Option<Breach>,
+    /// When a `not_breached` condition of it failed, by `at`: from then it no longer binds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub released: Option<Release>,
+    /// Every report of its fulfilment, attested or reported, with its sources.
+    pub fulfilments: Vec<FulfilmentRecord>,
     /// The agreement version the status is derived from.
     pub version: u32,
     pub at: Timestamp,
@@ -543,6 +552,10 @@ fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> 
         Scope::Corridor(_) => ScopeKind::Corridor,
         Scope::Zone(_) => ScopeKind::Zone,
     };
+    let outcomes = state.condition_outcomes();
+    let breached = outcomes.breaches.get(&commitment_id).filter(|b| b.at <= at).cloned();
+    let released = outcomes.releases.get(&commitment_id).filter(|r| r.at <= at).cloned();
+    let fulfilments = state.coordination.fulfilments.get(&commitment_id).cloned().unwrap_or_default();
     Some(CommitmentView {
         commitment_id,
         party_id,
@@ -555,6 +568,9 @@ fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> 
         text,
         agreement_id: agreement.agreement_id.clone(),
         status: status.status,
+        breached,
+        released,
+        fulfilments,
         version: status.version,
         at,
     })

@@ -4,9 +4,11 @@
 //!
 //! Every refusal is a `DomainError` and changes nothing.
 
+use std::collections::HashSet;
+
 use crate::{
     access::{Act, Actor, Role},
-    coordination::model::{CommitmentKind, Ending, PartyKind, Scope, Stance, Terms, TruceStart, ZoneKind},
+    coordination::model::{CommitmentKind, Ending, PartyKind, Requirement, Scope, Stance, Terms, TruceStart, ZoneKind},
     coordination::record::{Coordination, VersionRecord},
     event::Event,
     vocab::{
@@ -529,12 +531,13 @@ fn check_terms(coordination: &Coordination, agreement_id: &AgreementId, terms: &
         }
         require_list("conditions", &commitment.conditions, 0, LIST_LEN_MAX)?;
         for condition in &commitment.conditions {
-            if condition == id {
+            if &condition.commitment_id == id {
                 return Err(DomainError::SelfCondition { commitment: id.to_string() });
             }
-            require_known(commitment_known(condition), "commitment", condition)?;
+            require_known(commitment_known(&condition.commitment_id), "commitment", &condition.commitment_id)?;
         }
     }
+    check_fulfilment_cycles(coordination, terms)?;
 
     if let Some(truce) = &terms.truce {
         require_known(coordination.zones.contains_key(&truce.zone_id), "zone", &truce.zone_id)?;
@@ -542,6 +545,36 @@ fn check_terms(coordination: &Coordination, agreement_id: &AgreementId, terms: &
             require_list("commitment_ids", commitment_ids, 1, LIST_LEN_MAX)?;
             for id in commitment_ids {
                 require_known(commitment_known(id), "commitment", id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses commitments whose `fulfilled` conditions, followed from one commitment to the
+/// next (these terms' and every other agreement's), come back to where they started: none of
+/// them could ever be fulfilled first. `holds` and `not_breached` conditions may be
+/// reciprocal (each side's evacuation conditional on the other's going on).
+fn check_fulfilment_cycles(coordination: &Coordination, terms: &Terms) -> Result<(), DomainError> {
+    let fulfilled_conditions = |id: &CommitmentId| -> Vec<CommitmentId> {
+        let spec = terms
+            .commitments
+            .iter()
+            .find(|c| &c.commitment_id == id)
+            .or_else(|| coordination.commitment_spec(id).map(|(_, spec)| spec));
+        let conditions = spec.map(|spec| spec.conditions.as_slice()).unwrap_or_default();
+        conditions.iter().filter(|c| c.requires == Requirement::Fulfilled).map(|c| c.commitment_id.clone()).collect()
+    };
+    for start in &terms.commitments {
+        // Depth-first, without recursion; every commitment is visited once per start.
+        let mut seen: HashSet<CommitmentId> = HashSet::new();
+        let mut stack = fulfilled_conditions(&start.commitment_id);
+        while let Some(next) = stack.pop() {
+            if next == start.commitment_id {
+                return Err(DomainError::ConditionCycle { commitment: start.commitment_id.to_string() });
+            }
+            if seen.insert(next.clone()) {
+                stack.extend(fulfilled_conditions(&next));
             }
         }
     }

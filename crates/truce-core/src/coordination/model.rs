@@ -180,10 +180,37 @@ pub struct CommitmentSpec {
     /// whose consent is to be obtained.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub force_ids: Vec<ForceId>,
-    /// Commitments, in this agreement or another, that must hold for this one to apply.
+    /// Commitments, in this agreement or another, on which this one depends.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<CommitmentId>,
+    pub conditions: Vec<Condition>,
     pub text: Reason,
+}
+
+/// One commitment's dependence on another: "evacuation from A proceeds only while the
+/// wounded leave B".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Condition {
+    pub commitment_id: CommitmentId,
+    #[serde(default)]
+    pub requires: Requirement,
+}
+
+/// What a condition asks of the commitment it names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum Requirement {
+    /// It is fulfilled, or it applies (its agreement in force, in its window).
+    #[default]
+    Holds,
+    /// It is fulfilled.
+    Fulfilled,
+    /// It has not been breached: no substantiated violation of it. From the moment it is,
+    /// the dependent commitment no longer binds (reciprocity: each side's commitment can
+    /// depend on the other's not being breached).
+    NotBreached,
 }
 
 /// When a truce starts.

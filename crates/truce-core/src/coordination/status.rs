@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::{
-    coordination::model::{CommitmentKind, CommitmentSpec, Ending, Group, Scope, Stance, TruceStart},
+    coordination::model::{CommitmentKind, CommitmentSpec, Ending, Group, Requirement, Scope, Stance, TruceStart},
     coordination::record::{AgreementRecord, Coordination, EndingRecord, VersionRecord},
     vocab::ids::{AgreementId, CommitmentId, CorridorId},
     vocab::time::Timestamp,
@@ -288,9 +288,16 @@ impl Coordination {
         let Some((version, spec)) = self.commitment_applies(commitment_id, at) else {
             return Some(result(CommitmentStatusKind::Pending, holding.0));
         };
-        let conditions_hold = spec.conditions.iter().all(|condition_id| {
+        // `not_breached` conditions need the monitoring record: they are the projection's
+        // (`State::commitment_standing`); here they hold.
+        let conditions_hold = spec.conditions.iter().all(|condition| {
+            let condition_id = &condition.commitment_id;
             let fulfilled = self.commitment_spec(condition_id).is_some_and(|(_, c)| self.fulfilled_at(c, at).is_some());
-            fulfilled || self.commitment_applies(condition_id, at).is_some()
+            match condition.requires {
+                Requirement::Holds => fulfilled || self.commitment_applies(condition_id, at).is_some(),
+                Requirement::Fulfilled => fulfilled,
+                Requirement::NotBreached => true,
+            }
         });
         let kind = if conditions_hold { CommitmentStatusKind::Active } else { CommitmentStatusKind::Pending };
         Some(result(kind, version))

@@ -227,7 +227,8 @@ impl Coordination {
             .iter()
             .flat_map(|version| &version.terms.commitments)
             .filter(|spec| &spec.commitment_id == commitment_id)
-            .flat_map(|spec| &spec.conditions);
+            .flat_map(|spec| &spec.conditions)
+            .map(|condition| &condition.commitment_id);
         for condition_id in conditions {
             if let Some((condition_agreement, _)) = self.commitment_spec(condition_id) {
                 agreements.push(condition_agreement);

@@ -21,6 +21,13 @@ use crate::{
 pub enum AlertKind {
     ViolationNew,
     ViolationChanged,
+    /// A violation alerted before no longer stands: a later record (a suspension dated
+    /// before the incident, a correction, a released commitment) took it away.
+    ViolationWithdrawn,
+    /// A commitment no longer binds: a `not_breached` condition of it failed.
+    ConditionFailed,
+    /// A commitment binds again: the breach that released it no longer stands.
+    ConditionRestored,
     AgreementChanged,
     /// A corridor opened (it was closed): `open_for` says for whom.
     CorridorOpened,
@@ -69,6 +76,9 @@ impl AlertKind {
         match self {
             AlertKind::ViolationNew => "violation_new",
             AlertKind::ViolationChanged => "violation_changed",
+            AlertKind::ViolationWithdrawn => "violation_withdrawn",
+            AlertKind::ConditionFailed => "condition_failed",
+            AlertKind::ConditionRestored => "condition_restored",
             AlertKind::AgreementChanged => "agreement_changed",
             AlertKind::CorridorOpened => "corridor_opened",
             AlertKind::CorridorClosed => "corridor_closed",

@@ -27,6 +27,7 @@ impl State {
         if events.iter().any(changes_active_scopes) {
             self.active_scopes = ActiveScopes::build(&self.coordination);
         }
+        self.condition_outcomes = self.sweep_condition_outcomes();
         self.raise_alerts(context, events);
         self.entries_count += 1;
     }
@@ -39,6 +40,7 @@ impl State {
         if changes_active_scopes(event) {
             self.active_scopes = ActiveScopes::build(&self.coordination);
         }
+        self.condition_outcomes = self.sweep_condition_outcomes();
     }
 
     /// Adds the instants at which the event's facts may change something by time alone.

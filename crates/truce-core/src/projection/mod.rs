@@ -10,6 +10,7 @@
 pub(crate) mod active_scopes;
 pub(crate) mod alert;
 mod apply;
+pub(crate) mod conditions;
 pub(crate) mod decide;
 mod raise;
 pub(crate) mod state;

@@ -18,7 +18,7 @@ use crate::{
     monitoring::model::{Violation, ViolationStatus},
     projection::alert::{Alert, AlertKind, ViolationKey},
     projection::state::State,
-    vocab::ids::{AgreementId, AlertId, CorridorId, IncidentId, PartyId},
+    vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
     vocab::time::Timestamp,
 };
 
@@ -114,7 +114,9 @@ impl State {
                 _ => {}
             }
         }
-        if all_incidents {
+        // A commitment released or bound again changes the violations of later incidents.
+        let releases_changed = !self.condition_outcomes.releases.keys().eq(self.alerted_releases.iter());
+        if all_incidents || releases_changed {
             affected.extend(self.monitoring.incidents.keys().cloned());
         }
         for incident_id in &affected {
@@ -123,6 +125,7 @@ impl State {
         if corridors_may_change {
             drafts.extend(self.time_alerts(now));
         }
+        drafts.extend(self.condition_alerts());
         self.time_checked_until = Some(now);
         for (n, mut alert) in drafts.into_iter().enumerate() {
             alert.alert_id = AlertId::new(context.seq, u32::try_from(n).unwrap_or(u32::MAX));
@@ -210,8 +213,87 @@ impl State {
                 effective_at: happened_at,
             });
         }
+        let withdrawn: Vec<(ViolationKey, ViolationStatus)> = self
+            .alerted_violations
+            .iter()
+            .filter(|(key, _)| &key.0 == incident_id && !seen.contains_key(*key))
+            .map(|(key, status)| (key.clone(), *status))
+            .collect();
+        for ((_, target), status) in withdrawn {
+            let commitment_id = target.strip_prefix("commitment:").and_then(|id| CommitmentId::parse(id).ok());
+            let notification_id = target.strip_prefix("notification:").and_then(|id| NotificationId::parse(id).ok());
+            let agreement_id =
+                commitment_id.as_ref().and_then(|id| self.coordination.commitment_agreements.get(id)).cloned();
+            let parties = self.alerts.iter().rev().find(|a| {
+                a.incident_id.as_ref() == Some(incident_id)
+                    && a.commitment_id == commitment_id
+                    && a.notification_id == notification_id
+            });
+            alerts.push(Alert {
+                alert_id: AlertId::new(0, 0),
+                seq: 0,
+                raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
+                kind: AlertKind::ViolationWithdrawn,
+                parties: parties.map(|a| a.parties.clone()).unwrap_or_default(),
+                headline: "a violation alerted before no longer stands on the record".to_owned(),
+                incident_id: Some(incident_id.clone()),
+                commitment_id,
+                notification_id,
+                agreement_id,
+                violation_status: Some(status),
+                corridor_id: None,
+                open_for: Vec::new(),
+                effective_at: happened_at,
+            });
+        }
         self.alerted_violations.retain(|key, _| &key.0 != incident_id);
         self.alerted_violations.extend(seen);
+        alerts
+    }
+
+    /// Alerts for commitments that a failed `not_breached` condition released, or that bind
+    /// again, since the last entry; updates the index of alerted releases.
+    fn condition_alerts(&mut self) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        let releases = self.condition_outcomes.releases.clone();
+        for (commitment_id, release) in &releases {
+            if !self.alerted_releases.insert(commitment_id.clone()) {
+                continue;
+            }
+            let Some((agreement, spec)) = self.coordination.commitment_spec(commitment_id) else {
+                continue;
+            };
+            let breached = self.coordination.commitment_spec(&release.because.commitment_id);
+            let breached_party = breached.map_or_else(String::new, |(_, b)| self.coordination.party_label(&b.party_id));
+            let headline = format!(
+                "{}'s {} commitment no longer binds: the commitment it depends on, {breached_party}'s, was breached",
+                self.coordination.party_label(&spec.party_id),
+                spec.kind.as_str(),
+            );
+            let mut alert = self.agreement_alert(&agreement.agreement_id.clone(), headline, release.at);
+            alert.kind = AlertKind::ConditionFailed;
+            alert.commitment_id = Some(commitment_id.clone());
+            alert.incident_id = Some(release.because.incident_id.clone());
+            alerts.push(alert);
+        }
+        let restored: Vec<CommitmentId> =
+            self.alerted_releases.iter().filter(|id| !releases.contains_key(*id)).cloned().collect();
+        for commitment_id in restored {
+            self.alerted_releases.remove(&commitment_id);
+            let Some((agreement, spec)) = self.coordination.commitment_spec(&commitment_id) else {
+                continue;
+            };
+            let headline = format!(
+                "{}'s {} commitment binds again: the breach that released it no longer stands",
+                self.coordination.party_label(&spec.party_id),
+                spec.kind.as_str(),
+            );
+            let at = self.time_checked_until.unwrap_or(agreement.proposed_at);
+            let mut alert = self.agreement_alert(&agreement.agreement_id.clone(), headline, at);
+            alert.kind = AlertKind::ConditionRestored;
+            alert.commitment_id = Some(commitment_id.clone());
+            alerts.push(alert);
+        }
         alerts
     }
 

@@ -19,9 +19,10 @@ use crate::{
     projection::{
         active_scopes::ActiveScopes,
         alert::{Alert, ViolationKey},
+        conditions::ConditionOutcomes,
     },
     vocab::{
-        ids::{AccountId, CorridorId, Nonce, PublicKeyText},
+        ids::{AccountId, CommitmentId, CorridorId, Nonce, PublicKeyText},
         time::Timestamp,
     },
 };
@@ -37,6 +38,8 @@ pub struct State {
     /// Every alert raised so far, in ledger order.
     pub alerts: Vec<Alert>,
     pub(crate) alerted_violations: BTreeMap<ViolationKey, ViolationStatus>,
+    /// The commitments last alerted as released by a failed condition.
+    pub(crate) alerted_releases: BTreeSet<CommitmentId>,
     /// The groups each corridor was last alerted as open for (absent: closed).
     pub(crate) alerted_corridors: BTreeMap<CorridorId, Vec<Group>>,
     /// Instants at which the passing of time alone may change what is alerted: corridor
@@ -50,6 +53,9 @@ pub struct State {
     /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
     /// the coordination record and rebuilt when an event can change it.
     pub(crate) active_scopes: ActiveScopes,
+    /// The breaches and releases that `not_breached` conditions cause, derived after every
+    /// entry (`conditions`).
+    pub(crate) condition_outcomes: ConditionOutcomes,
 }
 
 impl State {
@@ -60,7 +66,7 @@ impl State {
     /// reported as lasting past `at`, agreement facts recorded after `at` still shape the
     /// part after it. Not a state to apply entries to: it has no nonces, keys or alerts.
     pub fn as_of(&self, at: Timestamp) -> State {
-        State {
+        let mut view = State {
             genesis: self.genesis.clone(),
             entries_count: self.entries_count,
             accounts: self.accounts.clone(),
@@ -69,7 +75,9 @@ impl State {
             time_checked_until: self.time_checked_until,
             active_scopes: self.active_scopes.clone(),
             ..State::default()
-        }
+        };
+        view.condition_outcomes = view.sweep_condition_outcomes();
+        view
     }
 
     /// The first scheduled instant after the log's time, if any: when a `mark_time` will

@@ -231,6 +231,26 @@ impl State {
 
     /// Every violation the incident constitutes, against commitments and notifications.
     pub fn violations_of(&self, incident_id: &IncidentId) -> Vec<Violation> {
+        let mut violations = self.violations_binding(incident_id);
+        if violations.iter().all(|v| v.commitment_id.is_none()) {
+            return violations;
+        }
+        // A commitment released by a failed condition before the incident binds no longer.
+        let outcomes = &self.condition_outcomes;
+        if outcomes.releases.is_empty() {
+            return violations;
+        }
+        let start = self.monitoring.incidents.get(incident_id).map(|incident| incident.current().when.start);
+        violations.retain(|violation| {
+            let released = violation.commitment_id.as_ref().and_then(|id| outcomes.releases.get(id));
+            released.is_none_or(|release| start.is_none_or(|start| release.at >= start))
+        });
+        violations
+    }
+
+    /// The incident's violations of every commitment whose scope it falls in while the
+    /// commitment applies, before `not_breached` conditions release any (`conditions`).
+    pub(crate) fn violations_binding(&self, incident_id: &IncidentId) -> Vec<Violation> {
         let Some(incident) = self.monitoring.incidents.get(incident_id) else {
             return Vec::new();
         };

@@ -466,3 +466,8 @@ pub(crate) fn corridor_plan(start: TruceStart) -> Terms {
         &[RU, US],
     )
 }
+
+/// A condition that the commitment `id` holds (is fulfilled or applies).
+pub(crate) fn holds(id: CommitmentId) -> crate::Condition {
+    crate::Condition { commitment_id: id, requires: crate::Requirement::Holds }
+}

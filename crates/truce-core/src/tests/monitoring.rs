@@ -47,7 +47,7 @@ pub(super) fn source(n: u64, organisation: &str, kind: SourceKind, force: Option
 }
 
 /// Inside corridor EA-1 (its first vertex), at an instant.
-fn report(n: u64, at: &str, source: SourceReport) -> CommandBody {
+pub(super) fn report(n: u64, at: &str, source: SourceReport) -> CommandBody {
     CommandBody::ReportIncident {
         incident_id: incident_id(n),
         kind: IncidentKind::Shelling,

@@ -283,7 +283,7 @@ fn build_commitment(
     );
     spec.conditions = pick
         .condition
-        .map(|idx| commitment_id(u64::from(commitments.get(usize::from(idx)).map_or(idx + 1, |c| c.id))))
+        .map(|idx| holds(commitment_id(u64::from(commitments.get(usize::from(idx)).map_or(idx + 1, |c| c.id)))))
         .into_iter()
         .collect();
     spec.window = pick.window.map(|(start_h, len_h)| {

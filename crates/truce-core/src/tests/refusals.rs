@@ -276,7 +276,7 @@ fn unknown_commitment_is_refused() {
         expect!["unknown-reference: commitment 00000007-0000-7000-8000-000000000009 does not exist"],
     );
     let mut condition = commitment(3, RU, CommitmentKind::CeaseFire, Scope::Zone(zone_id(EAST_ALEPPO)), &[SAF]);
-    condition.conditions = vec![commitment_id(9)];
+    condition.conditions = vec![holds(commitment_id(9))];
     check_body(
         &mut world,
         &Signer::coordinator(RU),
@@ -415,7 +415,7 @@ fn a_commitment_of_another_agreement_is_refused() {
 fn a_commitment_conditional_on_itself_is_refused() {
     let mut world = World::new();
     let mut cease_fire = commitment(1, RU, CommitmentKind::CeaseFire, Scope::Zone(zone_id(EAST_ALEPPO)), &[SAF]);
-    cease_fire.conditions = vec![commitment_id(1)];
+    cease_fire.conditions = vec![holds(commitment_id(1))];
     check_body(
         &mut world,
         &Signer::coordinator(RU),

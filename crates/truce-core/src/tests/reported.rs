@@ -4,7 +4,10 @@
 
 use expect_test::{expect, Expect};
 
-use super::{fixture::*, monitoring::source};
+use super::{
+    fixture::*,
+    monitoring::{incident_id, source},
+};
 use crate::{CommandBody, Corroboration, DomainError, Provenance, ReportedAct, SourceKind, Stance, TruceStart};
 
 /// `body` as reported by a monitor: `party` acted at `at`, by one media source.
@@ -188,6 +191,83 @@ fn an_agreement_declared_broken_is_no_longer_in_force_from_then_and_cannot_end_t
         again,
         expect![[
             r#"agreement-state: agreement 00000006-0000-7000-8000-000000000001 already ended at 2016-12-16T11:00:00Z, declared by RU (00000001-0000-7000-8000-000000000001)"#
+        ]],
+    );
+}
+
+/// Two reciprocal evacuations: A's `no_attack` on corridor 1 and B's on corridor 2, each
+/// conditional on the other's not being breached.
+fn reciprocal_plan() -> crate::Terms {
+    let mut plan = terms(
+        vec![corridor(1, "EA-1"), corridor(2, "EA-2")],
+        vec![
+            commitment(1, RU, crate::CommitmentKind::NoAttack, crate::Scope::Corridor(corridor_id(1)), &[SAF]),
+            commitment(2, OPP, crate::CommitmentKind::NoAttack, crate::Scope::Corridor(corridor_id(2)), &[AOG]),
+        ],
+        truce(TruceStart::Immediately),
+        &[RU, OPP],
+    );
+    let not_breached =
+        |n| crate::Condition { commitment_id: commitment_id(n), requires: crate::Requirement::NotBreached };
+    plan.commitments[0].conditions = vec![not_breached(2)];
+    plan.commitments[1].conditions = vec![not_breached(1)];
+    // Corridor 2 leaves from another place, some 8 km away.
+    plan.corridors[1].route = line(&[(37.200, 36.230), (37.215, 36.240)]);
+    plan
+}
+
+#[test]
+fn a_reciprocal_condition_bites_when_the_other_side_is_breached() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, reciprocal_plan()));
+    world.accept(&Signer::coordinator(RU), endorse(1, 1));
+    world.accept(&Signer::coordinator(OPP), endorse(1, 1));
+    let starts: Vec<crate::Position> =
+        [1, 2].iter().map(|n| world.state.coordination.corridors[&corridor_id(*n)].spec.route.positions()[0]).collect();
+    // Incident `n` on corridor `n`, at its first vertex.
+    let on_corridor = |n: u64, at: &str| {
+        let mut body = super::monitoring::report(n, at, source(n, "EFE", SourceKind::Media, None));
+        if let CommandBody::ReportIncident { location, .. } = &mut body {
+            location.position = starts[usize::try_from(n - 1).expect("small")];
+        }
+        body
+    };
+    // Corridor 2 (OPP's commitment 2) is shelled at 09:00, and a second source corroborates.
+    world.set_now("2016-12-12T09:00:00Z");
+    let shelling = on_corridor(2, "2016-12-12T09:00:00Z");
+    world.accept(&Signer::monitor(), shelling);
+    assert!(world.state.condition_outcomes().releases.is_empty(), "a single source breaches nothing");
+    world.accept(
+        &Signer::monitor(),
+        CommandBody::AddSource { incident_id: incident_id(2), source: source(3, "Anadolu", SourceKind::Media, None) },
+    );
+    let outcomes = world.state.condition_outcomes().clone();
+    assert_eq!(outcomes.breaches[&commitment_id(2)].at, ts("2016-12-12T09:00:00Z"));
+    let release = &outcomes.releases[&commitment_id(1)];
+    assert_eq!((release.at, &release.because.commitment_id), (ts("2016-12-12T09:00:00Z"), &commitment_id(2)));
+    assert!(!outcomes.releases.contains_key(&commitment_id(2)), "the breached side is not released by its own breach");
+    let alert = world.state.alerts.iter().find(|a| a.kind == crate::AlertKind::ConditionFailed).expect("alerted");
+    assert_eq!(alert.commitment_id, Some(commitment_id(1)));
+    assert_eq!(alert.effective_at, Some(ts("2016-12-12T09:00:00Z")));
+    // RU's commitment no longer binds: a later shelling of corridor 1 violates nothing.
+    world.set_now("2016-12-12T10:00:00Z");
+    world.accept(&Signer::monitor(), on_corridor(1, "2016-12-12T10:00:00Z"));
+    assert_eq!(world.state.violations_of(&incident_id(1)), Vec::new());
+}
+
+#[test]
+fn fulfilled_conditions_that_lead_back_to_their_commitment_are_refused() {
+    let mut world = World::new();
+    let mut plan = reciprocal_plan();
+    let fulfilled = |n| crate::Condition { commitment_id: commitment_id(n), requires: crate::Requirement::Fulfilled };
+    plan.commitments[0].conditions = vec![fulfilled(2)];
+    plan.commitments[1].conditions = vec![fulfilled(1)];
+    check_refusal(
+        &mut world,
+        &Signer::coordinator(RU),
+        propose(1, plan),
+        expect![[
+            r#"invalid-terms: commitment 00000007-0000-7000-8000-000000000001's fulfilled conditions lead back to it: none of them could be fulfilled first"#
         ]],
     );
 }

@@ -516,7 +516,7 @@ fn a_conditional_commitment_is_pending_until_its_condition_holds() {
     // the opposition's cease_fire in al-Sukkari (another agreement) applies.
     let mut world = world_with_plan(TruceStart::Immediately);
     let mut plan = corridor_plan(TruceStart::Immediately);
-    plan.commitments[0].conditions = vec![commitment_id(3)];
+    plan.commitments[0].conditions = vec![holds(commitment_id(3))];
     let other = terms(
         Vec::new(),
         vec![commitment(3, OPP, CommitmentKind::CeaseFire, Scope::Zone(zone_id(SUKKARI)), &[AOG])],
@@ -566,7 +566,7 @@ fn a_condition_that_is_fulfilled_holds() {
     // Russia's no_attack holds once the United States has secured the armed groups'
     // consent (commitment 2), even outside the window in which commitment 2 applies.
     let mut plan = corridor_plan(TruceStart::Immediately);
-    plan.commitments[0].conditions = vec![commitment_id(2)];
+    plan.commitments[0].conditions = vec![holds(commitment_id(2))];
     plan.commitments[1].window = Some(window("2016-12-12T00:00:00Z", "2016-12-12T08:00:00Z"));
     let mut world = World::new();
     world.set_now("2016-12-12T09:00:00Z");

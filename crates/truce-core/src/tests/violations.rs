@@ -492,7 +492,7 @@ fn agreement_terms(a_move: &Move, now: Timestamp) -> crate::Terms {
         });
     }
     if *conditional {
-        access.conditions = vec![commitment_id(11)];
+        access.conditions = vec![holds(commitment_id(11))];
     }
     let commitments = vec![
         commitment(9, RU, CommitmentKind::NoAttack, Scope::Corridor(corridor_id(7)), &[SAF]),
@@ -517,7 +517,7 @@ fn second_agreement_terms(condition: u8) -> crate::Terms {
         commitment(14, SY, CommitmentKind::CeaseFire, Scope::Zone(zone_id(SUKKARI)), &[SAF]),
     ];
     for spec in &mut commitments {
-        spec.conditions = vec![commitment_id(u64::from(condition))];
+        spec.conditions = vec![holds(commitment_id(u64::from(condition)))];
     }
     terms(vec![second_corridor], commitments, truce(TruceStart::Immediately), &[RU, US])
 }

@@ -23,7 +23,7 @@ pub(super) fn representative_command() -> Command {
         corridor_window("2016-12-13T06:00:00Z", "2016-12-13T12:00:00Z", &[Group::Wounded]),
         corridor_window("2016-12-13T12:00:00Z", "2016-12-14T18:00:00Z", &[]),
     ];
-    plan.commitments[0].conditions = vec![commitment_id(2)];
+    plan.commitments[0].conditions = vec![holds(commitment_id(2))];
     plan.commitments[0].window = Some(window("2016-12-13T06:00:00Z", "2016-12-14T18:00:00Z"));
     plan.truce.as_mut().expect("the plan has a truce").end = Some(ts("2016-12-15T00:00:00Z"));
     let ru = Signer::coordinator(RU);
@@ -133,7 +133,10 @@ fn a_proposal_serialises_to_the_pinned_json() {
                         "00000003-0000-7000-8000-000000000001"
                       ],
                       "conditions": [
-                        "00000007-0000-7000-8000-000000000002"
+                        {
+                          "commitment_id": "00000007-0000-7000-8000-000000000002",
+                          "requires": "holds"
+                        }
                       ],
                       "text": "commitment 1: no_attack"
                     },

@@ -113,6 +113,8 @@ pub enum DomainError {
     NotInForce { agreement: String, at: String },
     #[error("effective_at {effective_at} is before version {version} was proposed, at {proposed_at}")]
     ActBeforeVersion { effective_at: String, version: u32, proposed_at: String },
+    #[error("commitment {commitment}'s fulfilled conditions lead back to it: none of them could be fulfilled first")]
+    ConditionCycle { commitment: String },
     #[error("agreement {agreement} was not agreed at {at}")]
     NotAgreed { agreement: String, at: String },
     #[error("agreement {agreement} already ended at {at}, declared by {party}")]
@@ -216,6 +218,7 @@ impl DomainError {
             DomainError::CorridorOfOtherAgreement { .. }
             | DomainError::CommitmentOfOtherAgreement { .. }
             | DomainError::SelfCondition { .. }
+            | DomainError::ConditionCycle { .. }
             | DomainError::CommitmentNeedsForce { .. }
             | DomainError::ConsentScope => ErrorKind::InvalidTerms,
             DomainError::ConsentNotAnswerable { .. }

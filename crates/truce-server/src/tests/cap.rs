@@ -31,6 +31,8 @@ const CAP_SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/tests/cap/CAP
 
 const ANALYST: u32 = 130;
 const GUNFIRE: u32 = 902;
+const SECOND_SHELLING: u32 = 920;
+const RECIPROCAL: u32 = 620;
 
 /// Every kind of alert. The match makes a new kind fail to compile here until it is listed,
 /// and the CAP test then fails until `world_with_every_alert` raises it.
@@ -38,6 +40,9 @@ fn every_kind() -> Vec<AlertKind> {
     let every = [
         AlertKind::ViolationNew,
         AlertKind::ViolationChanged,
+        AlertKind::ViolationWithdrawn,
+        AlertKind::ConditionFailed,
+        AlertKind::ConditionRestored,
         AlertKind::AgreementChanged,
         AlertKind::CorridorOpened,
         AlertKind::CorridorClosed,
@@ -48,6 +53,9 @@ fn every_kind() -> Vec<AlertKind> {
         match kind {
             AlertKind::ViolationNew
             | AlertKind::ViolationChanged
+            | AlertKind::ViolationWithdrawn
+            | AlertKind::ConditionFailed
+            | AlertKind::ConditionRestored
             | AlertKind::AgreementChanged
             | AlertKind::CorridorOpened
             | AlertKind::CorridorClosed
@@ -118,6 +126,53 @@ async fn world_with_every_alert() -> (World, Signer) {
     }
     fixture.clock.set("2016-12-13T09:00:00Z");
     fixture.accept(&fixture.operator, json!({"type": "mark_time"})).await;
+    // Version 3 adds OPP's cease-fire in East Aleppo, conditional on RU's not attacking EA-1
+    // not being breached; a corroborated shelling of EA-1 breaches it (the condition fails),
+    // and its dismissal restores it.
+    terms["commitments"].as_array_mut().expect("commitments").push(json!({
+        "commitment_id": id(RECIPROCAL), "party_id": id(super::OPP), "kind": "cease_fire",
+        "scope": {"zone": id(EAST_ALEPPO)}, "text": "No fire in East Aleppo while the corridor is respected.",
+        "conditions": [{"commitment_id": id(NO_ATTACK), "requires": "not_breached"}]}));
+    fixture
+        .accept(
+            &world.ru,
+            json!({"type": "propose_version", "agreement_id": id(PLAN), "supersedes": 2, "terms": terms}),
+        )
+        .await;
+    for signer in [&world.ru, &world.opp] {
+        fixture.accept(signer, json!({"type": "endorse", "agreement_id": id(PLAN), "version": 3})).await;
+    }
+    fixture.clock.set("2016-12-13T10:00:00Z");
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "report_incident", "incident_id": id(SECOND_SHELLING), "kind": "shelling",
+                   "location": {"position": [37.17, 36.20], "uncertainty_m": 50.0},
+                   "when": {"start": "2016-12-13T09:50:00Z"}, "description": "Shelling of the corridor again",
+                   "source": source(21, "EFE")}),
+        )
+        .await;
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "add_source", "incident_id": id(SECOND_SHELLING), "source": source(22, "Anadolu Agency")}),
+        )
+        .await;
+    fixture
+        .accept(
+            &analyst,
+            json!({"type": "dismiss_violation", "incident_id": id(SECOND_SHELLING), "commitment_id": id(NO_ATTACK),
+                   "reason": "Counter-battery fire, not an attack on the corridor"}),
+        )
+        .await;
+    // The first shelling, geolocated far away: its violation no longer stands.
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "correct_incident", "incident_id": id(INCIDENT), "reason": "Geolocated from video",
+                   "location": {"position": [37.30, 36.30], "uncertainty_m": 50.0}}),
+        )
+        .await;
     (world, monitor)
 }
 
@@ -255,7 +310,18 @@ async fn cap_updates_reference_the_message_they_update_and_unwritable_characters
         23.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
         24.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
         24.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-
-        25.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-"#]]
+        25.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-
+        26.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        27.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        28.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
+        29.0 Alert Security Ceasefire violation Immediate/Moderate/Possible refs=-
+        29.1 Alert Security Ceasefire violation Immediate/Moderate/Possible refs=-
+        30.0 Update Security Ceasefire violation Immediate/Severe/Likely refs=truce.test/log,truce.test/log/alerts/29.0,2016-12-13T10:00:00-00:00
+        30.1 Update Security Ceasefire violation Immediate/Severe/Likely refs=truce.test/log,truce.test/log/alerts/29.1,2016-12-13T10:00:00-00:00
+        30.2 Alert Security Ceasefire commitment condition Immediate/Moderate/Likely refs=-
+        31.0 Update Security Ceasefire violation Past/Minor/Unlikely refs=truce.test/log,truce.test/log/alerts/30.0,2016-12-13T10:00:00-00:00
+        31.1 Alert Security Ceasefire commitment condition Immediate/Moderate/Likely refs=-
+        32.0 Update Security Ceasefire violation withdrawn Past/Minor/Unlikely refs=truce.test/log,truce.test/log/alerts/18.0,2016-12-12T10:30:00-00:00"#]]
     .assert_eq(&lines.join("\n"));
 }
 

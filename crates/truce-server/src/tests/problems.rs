@@ -181,6 +181,7 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::ReportedNeedsEffectiveAt,
         DomainError::ReportedOwnParty { party: "x".to_owned() },
         DomainError::ReportForbidden,
+        DomainError::ConditionCycle { commitment: "x".to_owned() },
         DomainError::NotAgreed { agreement: "x".to_owned(), at: "x".to_owned() },
         DomainError::AlreadyEnded { agreement: "x".to_owned(), at: "x".to_owned(), party: "x".to_owned() },
         DomainError::AlreadySuspended { agreement: "x".to_owned() },
@@ -279,7 +280,8 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::ReportForbidden => 66,
         DomainError::NotAgreed { .. } => 67,
         DomainError::AlreadyEnded { .. } => 68,
+        DomainError::ConditionCycle { .. } => 69,
     }
 }
 
-const VARIANTS_COUNT: usize = 69;
+const VARIANTS_COUNT: usize = 70;

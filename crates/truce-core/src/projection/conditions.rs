@@ -1,0 +1,115 @@
+//! Conditions that bite: a commitment that depends on another's not being breached stops
+//! binding from the moment that other is breached (its first substantiated violation), and
+//! incidents after that are no longer violations of it.
+//!
+//! Breaches and releases feed each other (reciprocity: each side's evacuation conditional on
+//! the other's going on), so they are found by one sweep in valid-time order: the earliest
+//! substantiated violation of a commitment that still binds breaches it and releases every
+//! commitment that depends on its not being breached, after that instant. A violation of a
+//! commitment released before its incident's start does not count, so nothing a release
+//! removes can cause another; an incident at the very instant of a release still counts,
+//! so one incident that breaches both sides of a reciprocal deal breaches both. `holds` and `fulfilled` conditions are the coordination
+//! record's (`Coordination::commitment_status`).
+//!
+//! Derived from the record and never stored in the ledger: `State` keeps the outcome of the
+//! last sweep, refreshed after every entry (and for every valid-time view); only commitments
+//! named by a `not_breached` condition are swept, so logs without such conditions pay one
+//! scan of the commitments.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::{
+    coordination::model::Requirement,
+    monitoring::model::ViolationStatus,
+    projection::state::State,
+    vocab::{
+        ids::{CommitmentId, IncidentId},
+        time::Timestamp,
+    },
+};
+
+/// A commitment breached: its first substantiated violation that counted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Breach {
+    pub commitment_id: CommitmentId,
+    pub at: Timestamp,
+    pub incident_id: IncidentId,
+}
+
+/// A commitment released: a `not_breached` condition of it failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Release {
+    pub commitment_id: CommitmentId,
+    pub at: Timestamp,
+    /// The condition that failed: the commitment breached, and by which incident.
+    pub because: Breach,
+}
+
+/// Breaches and releases of the commitments that `not_breached` conditions involve.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ConditionOutcomes {
+    pub breaches: BTreeMap<CommitmentId, Breach>,
+    pub releases: BTreeMap<CommitmentId, Release>,
+}
+
+impl State {
+    /// Every breach and release that `not_breached` conditions cause, by valid time, as
+    /// kept since the last entry (`State::apply` refreshes it).
+    pub fn condition_outcomes(&self) -> &ConditionOutcomes {
+        &self.condition_outcomes
+    }
+
+    /// Sweeps the record for the breaches and releases. Scans every incident when any
+    /// `not_breached` condition exists, so `apply` runs it once per entry, not per read.
+    pub(crate) fn sweep_condition_outcomes(&self) -> ConditionOutcomes {
+        // Which commitments depend on which one's not being breached.
+        let mut dependents: BTreeMap<CommitmentId, Vec<CommitmentId>> = BTreeMap::new();
+        for commitment_id in self.coordination.commitment_agreements.keys() {
+            let Some((_, spec)) = self.coordination.commitment_spec(commitment_id) else {
+                continue;
+            };
+            for condition in spec.conditions.iter().filter(|c| c.requires == Requirement::NotBreached) {
+                dependents.entry(condition.commitment_id.clone()).or_default().push(commitment_id.clone());
+            }
+        }
+        let mut outcomes = ConditionOutcomes::default();
+        if dependents.is_empty() {
+            return outcomes;
+        }
+        let involved: BTreeSet<&CommitmentId> = dependents.keys().chain(dependents.values().flatten()).collect();
+        // Substantiated violations of the involved commitments, in valid-time order.
+        let mut candidates: Vec<(Timestamp, CommitmentId, IncidentId)> = Vec::new();
+        for (incident_id, incident) in &self.monitoring.incidents {
+            for violation in self.violations_binding(incident_id) {
+                let Some(commitment_id) = violation.commitment_id else {
+                    continue;
+                };
+                if violation.status == ViolationStatus::Substantiated && involved.contains(&commitment_id) {
+                    candidates.push((incident.current().when.start, commitment_id, incident_id.clone()));
+                }
+            }
+        }
+        candidates.sort();
+        for (at, commitment_id, incident_id) in candidates {
+            // Released strictly before: violations at the instant of the release still count,
+            // so one incident that breaches both sides of a reciprocal deal breaches both.
+            let released_before = outcomes.releases.get(&commitment_id).is_some_and(|r| r.at < at);
+            if released_before || outcomes.breaches.contains_key(&commitment_id) {
+                continue;
+            }
+            let breach = Breach { commitment_id: commitment_id.clone(), at, incident_id };
+            for dependent in dependents.get(&commitment_id).into_iter().flatten() {
+                if !outcomes.releases.contains_key(dependent) {
+                    let release = Release { commitment_id: dependent.clone(), at, because: breach.clone() };
+                    outcomes.releases.insert(dependent.clone(), release);
+                }
+            }
+            outcomes.breaches.insert(commitment_id, breach);
+        }
+        outcomes
+    }
+}
