@@ -180,7 +180,9 @@ pub struct StatementView {
     pub at: Timestamp,
     /// When the ledger accepted the record of it.
     pub recorded_at: Timestamp,
-    /// Attested by the party's own account, or reported by a monitor or analyst with sources.
+    // Attested by the party's own account, or reported by a monitor or analyst with sources.
+    // (A plain comment: a doc comment on a flattened field would become the view's schema
+    // description.)
     #[serde(flatten)]
     pub provenance: Provenance,
     pub text: Reason,

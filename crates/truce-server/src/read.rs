@@ -3,9 +3,11 @@
 //! recorded by `?known_at=` (default: everything recorded so far); both come in through
 //! `AsOf`.
 //!
-//! As of an instant means: only what had been recorded by then exists (a party registered
-//! later is not listed, a version proposed later is not shown, a stance taken later is
-//! left out), and every status is the one derived at that instant.
+//! `?at=` is valid time: a version proposed later in the world is not shown, a stance taken
+//! later is left out, a zone exists from the valid time of its first boundary, and every
+//! status is the one derived at that instant. Parties, forces and accounts have no valid
+//! time: they are listed once recorded (`?known_at=` decides), so a party registered today
+//! for a story of 2016 answers for 2016.
 //!
 //! Lists are pages in id order with an opaque `cursor` (the last id of the previous page).
 //! Handlers only read `State`; they never touch the ledger. The response types here are the
@@ -296,24 +298,19 @@ fn geojson(value: impl Serialize) -> Response {
 }
 
 pub async fn parties(as_of: AsOf<ListQuery>) -> Result<Json<Page<Party>>, ApiError> {
-    let at = as_of.at;
-    let page = as_of.read(|state| {
-        page(&state.coordination.parties, &as_of.query, |party| (party.registered_at <= at).then(|| party.clone()))
-    })??;
+    let page = as_of.read(|state| page(&state.coordination.parties, &as_of.query, |party| Some(party.clone())))??;
     Ok(Json(page))
 }
 
 pub async fn party(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<PartyDetail>, ApiError> {
-    let at = as_of.at;
     as_of.read(|state| {
         let party = state.coordination.parties.values().find(|p| p.party_id.as_str() == id || p.code.as_str() == id);
-        let party =
-            party.filter(|p| p.registered_at <= at).ok_or(ApiError::NotFound { kind: "party", id: id.clone() })?;
+        let party = party.ok_or(ApiError::NotFound { kind: "party", id: id.clone() })?;
         let answers_for = state
             .coordination
             .forces
             .values()
-            .filter(|f| f.registered_at <= at && f.party_ids.contains(&party.party_id))
+            .filter(|f| f.party_ids.contains(&party.party_id))
             .map(|f| ForceSummary { force_id: f.force_id.clone(), code: f.code.clone(), name: f.name.clone() })
             .collect();
         Ok(Json(PartyDetail { party: party.clone(), answers_for }))
@@ -321,31 +318,25 @@ pub async fn party(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<Par
 }
 
 pub async fn accounts(as_of: AsOf<ListQuery>) -> Result<Json<Page<Account>>, ApiError> {
-    let at = as_of.at;
-    let page = as_of.read(|state| {
-        page(&state.accounts, &as_of.query, |account| (account.registered_at <= at).then(|| account.clone()))
-    })??;
+    let page = as_of.read(|state| page(&state.accounts, &as_of.query, |account| Some(account.clone())))??;
     Ok(Json(page))
 }
 
 pub async fn forces(as_of: AsOf<ListQuery>) -> Result<Json<Page<Force>>, ApiError> {
-    let at = as_of.at;
-    let page = as_of.read(|state| {
-        page(&state.coordination.forces, &as_of.query, |force| (force.registered_at <= at).then(|| force.clone()))
-    })??;
+    let page = as_of.read(|state| page(&state.coordination.forces, &as_of.query, |force| Some(force.clone())))??;
     Ok(Json(page))
 }
 
-/// When a zone was defined: its first boundary is recorded with it.
+/// From when a zone exists in the world: the earliest valid time of its boundaries.
 fn zone_defined_at(zone: &Zone) -> Option<Timestamp> {
-    zone.boundaries.first().map(|b| b.recorded_at)
+    zone.boundaries.iter().map(|b| b.effective_at).min()
 }
 
 fn zone_at(zone: &Zone, at: Timestamp) -> Option<ZoneView> {
     if zone_defined_at(zone)? > at {
         return None;
     }
-    let boundaries_count = zone.boundaries.iter().filter(|b| b.recorded_at <= at).count();
+    let boundaries_count = zone.boundaries.iter().filter(|b| b.effective_at <= at).count();
     Some(ZoneView {
         properties: ZoneProperties {
             zone_id: zone.zone_id.clone(),
@@ -376,8 +367,8 @@ pub async fn zone(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<Zone
             .ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;
         Ok(Json(ZoneDetail {
             zone: view,
-            boundary_history: zone.boundaries.iter().filter(|b| b.recorded_at <= at).cloned().collect(),
-            control_history: zone.control.iter().filter(|c| c.recorded_at <= at).cloned().collect(),
+            boundary_history: zone.boundaries.iter().filter(|b| b.effective_at <= at).cloned().collect(),
+            control_history: zone.control.iter().filter(|c| c.since <= at).cloned().collect(),
         }))
     })?
 }
@@ -590,7 +581,9 @@ pub async fn commitments(as_of: AsOf<ListQuery>) -> Result<Json<Page<CommitmentV
 pub async fn consents(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConsentRecord>>, ApiError> {
     let at = as_of.at;
     let page = as_of.read(|state| {
-        page(&state.coordination.consents, &as_of.query, |consent| (consent.recorded_at <= at).then(|| consent.clone()))
+        page(&state.coordination.consents, &as_of.query, |consent| {
+            (consent.effective_at <= at).then(|| consent.clone())
+        })
     })??;
     Ok(Json(page))
 }

@@ -70,7 +70,7 @@ pub(crate) fn define_zone(
     illustrative: &bool,
     effective_at: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor], "defining a zone")?;
+    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor, Role::Analyst], "defining a zone")?;
     require_new(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     require_code_free(coordination, "zone", code, zone_id.as_str())?;
     Ok(vec![Event::ZoneDefined {
@@ -91,7 +91,7 @@ pub(crate) fn redraw_zone(
     boundary: &Polygon,
     effective_at: &Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor], "redrawing a zone")?;
+    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor, Role::Analyst], "redrawing a zone")?;
     require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     Ok(vec![Event::ZoneRedrawn { zone_id: zone_id.clone(), boundary: boundary.clone(), effective_at: *effective_at }])
 }
@@ -103,7 +103,7 @@ pub(crate) fn record_zone_control(
     force_id: &ForceId,
     since: &Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor], "recording zone control")?;
+    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor, Role::Analyst], "recording zone control")?;
     require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     require_known(coordination.forces.contains_key(force_id), "force", force_id)?;
     Ok(vec![Event::ZoneControlRecorded { zone_id: zone_id.clone(), force_id: force_id.clone(), since: *since }])
@@ -214,10 +214,8 @@ pub(crate) fn withdraw(
     version: &u32,
     reason: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
-    let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
-    let record = agreement
-        .version(*version)
-        .ok_or_else(|| DomainError::UnknownVersion { agreement: agreement_id.to_string(), version: *version })?;
+    // Like every stance, on the version that was the latest at the act's valid time.
+    let record = version_for_stance(coordination, agreement_id, *version, act.effective_at)?;
     let current = record.stance_at(&act.party_id, act.effective_at);
     if !current.is_some_and(|s| s.stance == Stance::Endorsed) {
         return Err(DomainError::NoEndorsement {

@@ -202,7 +202,7 @@ pub(crate) fn estimate_population(
     require_new(monitoring.estimates.contains_key(estimate_id), "estimate", estimate_id)?;
     require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     if min > max {
-        return Err(DomainError::RangeInverted { field: "min", min: u64::from(*min), max: u64::from(*max) });
+        return Err(DomainError::RangeInverted { field: "estimate", min: u64::from(*min), max: u64::from(*max) });
     }
     Ok(vec![Event::PopulationEstimated {
         estimate_id: estimate_id.clone(),
@@ -284,7 +284,7 @@ pub(crate) fn schedule_convoy(
     ambulances: &u32,
     departs_at: &Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Coordinator, Role::Monitor], "scheduling a convoy")?;
+    actor.require_any(&[Role::Coordinator, Role::Monitor, Role::Analyst], "scheduling a convoy")?;
     require_new(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
     require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
     Ok(vec![Event::ConvoyScheduled {
@@ -304,7 +304,7 @@ pub(crate) fn update_convoy(
     note: &Option<Reason>,
     effective_at: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Coordinator, Role::Monitor], "updating a convoy")?;
+    actor.require_any(&[Role::Coordinator, Role::Monitor, Role::Analyst], "updating a convoy")?;
     require_known(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
     Ok(vec![Event::ConvoyUpdated { convoy_id: convoy_id.clone(), status: *status, note: note.clone(), effective_at }])
 }

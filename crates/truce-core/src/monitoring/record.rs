@@ -220,9 +220,9 @@ pub struct Monitoring {
 }
 
 impl Monitoring {
-    /// The record as the world stood at valid time `at`: incidents that had begun by then,
-    /// each with the sources that had spoken by then (a source without `published_at` speaks
-    /// from the incident's start), statements made by then, estimates, passages and totals
+    /// The record as the world stood at valid time `at`: incidents that had begun by then and
+    /// of which some source had spoken by then, each with those sources (a source without
+    /// `published_at` speaks from the incident's start), statements made by then, estimates, passages and totals
     /// as of then, convoy updates by then, and the notifications and acknowledgements made
     /// by then.
     ///
@@ -234,14 +234,15 @@ impl Monitoring {
             .incidents
             .iter()
             .filter(|(_, incident)| incident.current().when.start <= at)
-            .map(|(id, incident)| {
+            .filter_map(|(id, incident)| {
                 let start = incident.current().when.start;
                 let spoken = |s: &&SourceRecord| s.source.published_at.unwrap_or(start) <= at;
-                let record = IncidentRecord {
-                    sources: incident.sources.iter().filter(spoken).cloned().collect(),
-                    ..incident.clone()
-                };
-                (id.clone(), record)
+                let sources: Vec<SourceRecord> = incident.sources.iter().filter(spoken).cloned().collect();
+                // Nobody had said so yet: at `at`, nothing is known of it to grade or match.
+                if sources.is_empty() {
+                    return None;
+                }
+                Some((id.clone(), IncidentRecord { sources, ..incident.clone() }))
             })
             .collect();
         let mut duplicates: HashMap<IncidentId, Vec<IncidentId>> = HashMap::new();

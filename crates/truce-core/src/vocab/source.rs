@@ -46,6 +46,11 @@ impl Casualties {
         ]
     }
 
+    /// Whether the source gives no casualty figure at all.
+    pub fn is_unknown(&self) -> bool {
+        self.ranges().iter().all(|(_, range)| range.is_none())
+    }
+
     /// # Errors
     /// `RangeInverted` naming the first range whose min is above its max.
     pub fn check(&self) -> Result<(), DomainError> {
@@ -95,7 +100,7 @@ pub struct SourceReport {
     /// A link or document reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reason>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Casualties::is_unknown")]
     pub casualties: Casualties,
     /// The force this source says is responsible, if it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -201,10 +201,13 @@ async fn zones_are_listed_and_drawn_as_of_the_instant_asked_about() {
     let after = read(fixture, &format!("/api/v1/zones/EA?at={}", at("09:46"))).await;
     assert_eq!(before["boundary"]["coordinates"][0], east_aleppo_ring());
     assert_eq!(after["boundary"]["coordinates"][0][0], json!([37.17, 36.19]));
-    assert_eq!(before["boundaries_count"], json!(2), "the redraw was recorded at 09:40");
-    assert_eq!(before["boundary_history"].as_array().map(Vec::len), Some(2));
-    let early = read(fixture, &format!("/api/v1/zones/EA?at={}", at("09:00"))).await;
-    assert_eq!(early["boundary_history"].as_array().map(Vec::len), Some(1), "the redraw was not recorded yet");
+    // By valid time: the redraw, recorded at 09:40, takes effect at 09:45.
+    assert_eq!(before["boundaries_count"], json!(1), "not yet in effect at 09:44");
+    assert_eq!(before["boundary_history"].as_array().map(Vec::len), Some(1));
+    assert_eq!(after["boundaries_count"], json!(2));
+    // By record time: as known at 09:39, the redraw did not exist even for 09:46.
+    let unknown = read(fixture, &format!("/api/v1/zones/EA?at={}&known_at={}", at("09:46"), at("09:39"))).await;
+    assert_eq!(unknown["boundary"]["coordinates"][0], east_aleppo_ring(), "the redraw was not recorded yet");
 
     let page = read(fixture, "/api/v1/zones").await;
     let codes: Vec<&str> = page["items"].as_array().expect("items").iter().filter_map(|z| z["code"].as_str()).collect();
