@@ -302,7 +302,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/parties",
             read::parties,
-            Doc::new("listParties", "projection", "Parties registered by `at`")
+            Doc::new("listParties", "projection", "Parties recorded by `known_at` (parties have no valid time)")
                 .query::<ListQuery>()
                 .json::<Page<Party>>(200, "A page of parties."),
         ),
@@ -316,14 +316,14 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/accounts",
             read::accounts,
-            Doc::new("listAccounts", "projection", "Accounts registered by `at`")
+            Doc::new("listAccounts", "projection", "Accounts recorded by `known_at`")
                 .query::<ListQuery>()
                 .json::<Page<Account>>(200, "A page of accounts."),
         ),
         Route::get(
             "/api/v1/forces",
             read::forces,
-            Doc::new("listForces", "projection", "Forces registered by `at`")
+            Doc::new("listForces", "projection", "Forces recorded by `known_at` (forces have no valid time)")
                 .query::<ListQuery>()
                 .json::<Page<Force>>(200, "A page of forces."),
         ),
@@ -339,7 +339,7 @@ pub(crate) fn routes() -> Vec<Route> {
             read::zones_geojson,
             Doc::new("getZonesGeoJson", "geojson", "Zones as of `at`, as a GeoJSON FeatureCollection")
                 .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
-                .geojson::<FeatureCollection<Polygon, ZoneProperties>>("Every zone defined by `at`."),
+                .geojson::<FeatureCollection<Polygon, ZoneProperties>>("Every zone in effect at `at` (from the valid time of its first boundary), as recorded by `known_at`."),
         ),
         Route::get(
             "/api/v1/zones/{id}",
@@ -363,7 +363,7 @@ pub(crate) fn routes() -> Vec<Route> {
             read::corridors_geojson,
             Doc::new("getCorridorsGeoJson", "geojson", "Corridors as of `at`, as a GeoJSON FeatureCollection")
                 .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
-                .geojson::<FeatureCollection<LineString, CorridorProperties>>("Every corridor proposed by `at`."),
+                .geojson::<FeatureCollection<LineString, CorridorProperties>>("Every corridor proposed by `at` (valid time), as recorded by `known_at`."),
         ),
         Route::get(
             "/api/v1/corridors/{id}",
@@ -399,7 +399,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/consents",
             read::consents,
-            Doc::new("listConsents", "projection", "Consents recorded by `at`")
+            Doc::new("listConsents", "projection", "Consents given by `at` (their `effective_at`), as recorded by `known_at`")
                 .query::<ListQuery>()
                 .json::<Page<ConsentRecord>>(200, "A page of consents."),
         ),
@@ -422,7 +422,7 @@ pub(crate) fn routes() -> Vec<Route> {
             monitoring::incident,
             Doc::new("getIncident", "monitoring", "An incident with every revision, source, grade and violation")
                 .path_param("id", "The incident id (UUIDv7).")
-                .json::<IncidentView>(200, "The incident (as recorded by `at`, when given)."),
+                .json::<IncidentView>(200, "The incident as the world stood at `at` (its sources that had spoken by then), as recorded by `known_at`."),
         ),
         Route::get(
             "/api/v1/violations",
@@ -439,7 +439,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/statements",
             monitoring::statements,
-            Doc::new("listStatements", "monitoring", "Parties' statements made by `at`")
+            Doc::new("listStatements", "monitoring", "Parties' statements made by `at` (valid time), as recorded by `known_at`")
                 .query::<ListQuery>()
                 .json::<Page<StatementView>>(200, "A page of statements."),
         ),

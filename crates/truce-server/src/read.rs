@@ -85,7 +85,7 @@ pub struct ZoneProperties {
     pub at: Timestamp,
     /// The force in control as of `at`, if any was recorded by then.
     pub controlled_by: Option<ForceId>,
-    /// Boundaries recorded by `at`.
+    /// Boundaries in effect by `at` (valid time).
     pub boundaries_count: u64,
 }
 
