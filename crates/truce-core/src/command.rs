@@ -373,6 +373,13 @@ pub enum CommandBody {
     /// alerted even when nothing else is written. Submitted by the server's timekeeper,
     /// signed by the operator; refused when nothing is due.
     MarkTime {},
+    /// Withdraws, as mistaken, what the entry `seq` recorded (a report, a source, a reported
+    /// act, a count, a redraw): appended, never deleted; what is derived follows from this
+    /// entry's record time on.
+    Retract {
+        seq: u64,
+        reason: Reason,
+    },
 }
 
 crate::tagged::internally_tagged!(CommandBody, "type");
@@ -416,6 +423,7 @@ impl CommandBody {
             CommandBody::AcknowledgeNotification { .. } => "acknowledge_notification",
             CommandBody::AcknowledgeAlert { .. } => "acknowledge_alert",
             CommandBody::MarkTime {} => "mark_time",
+            CommandBody::Retract { .. } => "retract",
         }
     }
 }

@@ -131,6 +131,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             coordination::decide::report_fulfilled(&state.coordination, act, commitment_id, note)
         }
         CommandBody::MarkTime {} => projection::decide::mark_time(state, context, &actor),
+        CommandBody::Retract { seq, reason } => projection::decide::retract(state, &actor, *seq, reason),
         CommandBody::ReportIncident { incident_id, kind, location, when, description, source } => {
             check_not_after_record("when.start", when.start, context.accepted_at)?;
             check_published(source)?;

@@ -248,4 +248,10 @@ pub enum Event {
     },
     /// The log was brought up to the entry's acceptance time (`mark_time`).
     TimeMarked {},
+    /// What entry `seq` recorded was retracted as mistaken.
+    Retracted {
+        seq: u64,
+        reason: Reason,
+        author: AccountId,
+    },
 }

@@ -44,6 +44,7 @@ pub use crate::{
     projection::{
         alert::{Alert, AlertKind},
         conditions::{Breach, ConditionOutcomes, Release},
+        retraction::RetractionRecord,
         state::State,
         verification::{Figure, GradeExplained, WeighedSource},
     },

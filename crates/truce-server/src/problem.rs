@@ -254,6 +254,9 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::ActBeforeVersion { .. } => "effective_at",
         DomainError::ReportedOwnParty { .. } => "reported.party_id",
         DomainError::ReportForbidden => "reported",
+        DomainError::NotRetractable { .. }
+        | DomainError::AlreadyRetracted { .. }
+        | DomainError::RetractForbidden { .. } => "seq",
         DomainError::NonceReplayed { .. } => "nonce",
         DomainError::IssuedAtSkew { .. } => "issued_at",
         DomainError::UnknownAccount { .. } => "author",

@@ -539,6 +539,7 @@ impl Coordination {
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
             | Event::TimeMarked {}
+            | Event::Retracted { .. }
             | Event::IncidentReported { .. }
             | Event::SourceAdded { .. }
             | Event::IncidentCorrected { .. }

@@ -466,6 +466,7 @@ impl Monitoring {
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
             | Event::TimeMarked {}
+            | Event::Retracted { .. }
             | Event::PartyRegistered { .. }
             | Event::ForceRegistered { .. }
             | Event::ZoneDefined { .. }

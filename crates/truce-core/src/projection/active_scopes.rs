@@ -170,6 +170,7 @@ pub(crate) fn changes_active_scopes(event: &Event) -> bool {
             | Event::AgreementSuspended { .. }
             | Event::AgreementResumed { .. }
             | Event::AgreementEnded { .. }
+            | Event::Retracted { .. }
             | Event::ConsentRecorded { .. }
             | Event::FulfilmentReported { .. }
             | Event::ZoneRedrawn { .. }

@@ -8,6 +8,7 @@ use crate::{
     event::Event,
     projection::{
         active_scopes::{changes_active_scopes, ActiveScopes},
+        retraction::Retractable,
         state::State,
     },
     vocab::time::Timestamp,
@@ -22,6 +23,10 @@ impl State {
         for event in events {
             self.schedule_instants_of(event);
             self.fold(context.accepted_at, event);
+            if let Some(target) = self.retractable_of(event) {
+                let retractable = Retractable { recorded_by: command.author.clone(), target };
+                self.retractable.insert(context.seq, retractable);
+            }
         }
         // Once per entry, before its alerts ask for violations.
         if events.iter().any(changes_active_scopes) {

@@ -122,3 +122,25 @@ pub(crate) fn add_account_key(
     }
     Ok(vec![Event::AccountKeyAdded { account_id: account_id.clone(), public_key: public_key.clone() }])
 }
+
+/// Retracts what entry `seq` recorded. An analyst may retract any retractable entry; any
+/// other account, what an account of its own party recorded.
+pub(crate) fn retract(state: &State, actor: &Actor<'_>, seq: u64, reason: &Reason) -> Result<Vec<Event>, DomainError> {
+    let Some(retractable) = state.retractable.get(&seq) else {
+        let what = if seq < state.entries_count { "not a retractable record" } else { "no such entry" };
+        return Err(DomainError::NotRetractable { seq, what });
+    };
+    if state.retractions.contains_key(&seq) {
+        return Err(DomainError::AlreadyRetracted { seq });
+    }
+    if !state.holds(&retractable.target) {
+        return Err(DomainError::NotRetractable { seq, what: "its record went with another retraction" });
+    }
+    let recorder_party = state.accounts.get(&retractable.recorded_by).and_then(|a| a.party_id.as_ref());
+    let own =
+        retractable.recorded_by == actor.account.account_id || (actor.party.is_some() && actor.party == recorder_party);
+    if !(own || actor.account.has_role(Role::Analyst)) {
+        return Err(DomainError::RetractForbidden { seq });
+    }
+    Ok(vec![Event::Retracted { seq, reason: reason.clone(), author: actor.account.account_id.clone() }])
+}

@@ -13,5 +13,6 @@ mod apply;
 pub(crate) mod conditions;
 pub(crate) mod decide;
 mod raise;
+pub(crate) mod retraction;
 pub(crate) mod state;
 pub(crate) mod verification;

@@ -107,6 +107,11 @@ impl State {
                     all_incidents = true;
                     corridors_may_change = true;
                 }
+                // A retraction can take out anything an entry recorded.
+                Event::Retracted { .. } => {
+                    all_incidents = true;
+                    corridors_may_change = true;
+                }
                 // A redraw can take effect in the past, changing earlier incidents' violations.
                 Event::HumanitarianNotified { .. } | Event::ZoneRedrawn { .. } => {
                     all_incidents = true;

@@ -20,6 +20,7 @@ use crate::{
         active_scopes::ActiveScopes,
         alert::{Alert, ViolationKey},
         conditions::ConditionOutcomes,
+        retraction::{Retractable, RetractionRecord},
     },
     vocab::{
         ids::{AccountId, CommitmentId, CorridorId, Nonce, PublicKeyText},
@@ -56,6 +57,10 @@ pub struct State {
     /// The breaches and releases that `not_breached` conditions cause, derived after every
     /// entry (`conditions`).
     pub(crate) condition_outcomes: ConditionOutcomes,
+    /// What each retractable entry recorded, by its sequence number (`retraction`).
+    pub(crate) retractable: BTreeMap<u64, Retractable>,
+    /// Every retraction, by the sequence number of the entry retracted.
+    pub retractions: BTreeMap<u64, RetractionRecord>,
 }
 
 impl State {
@@ -141,6 +146,15 @@ impl State {
             }
             // Its effect, the log's time moving on, is the alerts', as for every entry.
             Event::TimeMarked {} => true,
+            Event::Retracted { seq, reason, author } => {
+                let retractable =
+                    self.retractable.get(seq).cloned().expect("decide checked that the entry is retractable");
+                self.take_out(&retractable.target);
+                let record =
+                    RetractionRecord { seq: *seq, reason: reason.clone(), author: author.clone(), recorded_at: at };
+                self.retractions.insert(*seq, record);
+                true
+            }
             // Each part's `evolve` matches every event exhaustively and takes only its own.
             coordination_or_monitoring => {
                 self.coordination.evolve(at, coordination_or_monitoring)

@@ -271,3 +271,36 @@ fn fulfilled_conditions_that_lead_back_to_their_commitment_are_refused() {
         ]],
     );
 }
+
+#[test]
+fn a_retracted_report_is_gone_from_its_record_time_on_and_cannot_be_retracted_twice() {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    world.set_now("2016-12-12T12:00:00Z");
+    world.accept(&Signer::monitor(), reported(endorse(1, 1), US, "2016-12-12T10:00:00Z", 1));
+    let endorsement_seq = world.log.last().expect("an entry").context.seq;
+    let before_retraction = world.now;
+    let version = |state: &crate::State| state.coordination.agreements[&agreement_id(1)].versions[0].clone();
+    assert!(version(&world.state).stance_at(&party_id(US), ts("2016-12-12T11:00:00Z")).is_some());
+
+    world.set_now("2016-12-12T13:00:00Z");
+    let retract =
+        CommandBody::Retract { seq: endorsement_seq, reason: reason("the source was misread: it was Russia") };
+    // Another party's coordinator may not retract the UN monitor's record.
+    check_refusal(&mut world, &Signer::coordinator(RU), retract.clone(), expect!["forbidden: entry 18 was recorded by another party's account; an analyst, or an account of that party, may retract it"]);
+    world.accept(&Signer::monitor(), retract.clone());
+    assert_eq!(version(&world.state).stance_at(&party_id(US), ts("2016-12-12T11:00:00Z")), None, "taken out");
+    assert_eq!(world.state.retractions[&endorsement_seq].reason.as_str(), "the source was misread: it was Russia");
+    // As known before the retraction, the endorsement stood.
+    let known = world.known_at(before_retraction);
+    assert!(version(&known).stance_at(&party_id(US), ts("2016-12-12T11:00:00Z")).is_some());
+    check_refusal(&mut world, &Signer::monitor(), retract, expect!["duplicate: entry 18 was already retracted"]);
+    // The proposal itself is not retractable: versions are numbered.
+    let proposal = CommandBody::Retract { seq: endorsement_seq - 1, reason: reason("no") };
+    check_refusal(
+        &mut world,
+        &Signer::monitor(),
+        proposal,
+        expect![[r#"invalid-reference: entry 17 recorded nothing that can be retracted (not a retractable record)"#]],
+    );
+}

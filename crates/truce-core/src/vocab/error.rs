@@ -115,6 +115,14 @@ pub enum DomainError {
     ActBeforeVersion { effective_at: String, version: u32, proposed_at: String },
     #[error("commitment {commitment}'s fulfilled conditions lead back to it: none of them could be fulfilled first")]
     ConditionCycle { commitment: String },
+    #[error("entry {seq} recorded nothing that can be retracted ({what})")]
+    NotRetractable { seq: u64, what: &'static str },
+    #[error("entry {seq} was already retracted")]
+    AlreadyRetracted { seq: u64 },
+    #[error(
+        "entry {seq} was recorded by another party's account; an analyst, or an account of that party, may retract it"
+    )]
+    RetractForbidden { seq: u64 },
     #[error("agreement {agreement} was not agreed at {at}")]
     NotAgreed { agreement: String, at: String },
     #[error("agreement {agreement} already ended at {at}, declared by {party}")]
@@ -210,6 +218,9 @@ impl DomainError {
             DomainError::AttestedEffectiveAt { .. } | DomainError::ReportedNeedsEffectiveAt => ErrorKind::EffectiveAt,
             DomainError::ReportedOwnParty { .. } => ErrorKind::ReportedOwnParty,
             DomainError::ReportForbidden => ErrorKind::Forbidden,
+            DomainError::NotRetractable { .. } => ErrorKind::InvalidReference,
+            DomainError::AlreadyRetracted { .. } => ErrorKind::Duplicate,
+            DomainError::RetractForbidden { .. } => ErrorKind::Forbidden,
             DomainError::NotInForce { .. }
             | DomainError::NotAgreed { .. }
             | DomainError::AlreadyEnded { .. }
@@ -246,6 +257,7 @@ impl DomainError {
                 | DomainError::Forbidden { .. }
                 | DomainError::NeedsParty { .. }
                 | DomainError::ReportForbidden
+                | DomainError::RetractForbidden { .. }
                 | DomainError::GenesisSigner
         )
     }

@@ -182,6 +182,9 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::ReportedOwnParty { party: "x".to_owned() },
         DomainError::ReportForbidden,
         DomainError::ConditionCycle { commitment: "x".to_owned() },
+        DomainError::NotRetractable { seq: 1, what: "x" },
+        DomainError::AlreadyRetracted { seq: 1 },
+        DomainError::RetractForbidden { seq: 1 },
         DomainError::NotAgreed { agreement: "x".to_owned(), at: "x".to_owned() },
         DomainError::AlreadyEnded { agreement: "x".to_owned(), at: "x".to_owned(), party: "x".to_owned() },
         DomainError::AlreadySuspended { agreement: "x".to_owned() },
@@ -281,7 +284,10 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::NotAgreed { .. } => 67,
         DomainError::AlreadyEnded { .. } => 68,
         DomainError::ConditionCycle { .. } => 69,
+        DomainError::NotRetractable { .. } => 70,
+        DomainError::AlreadyRetracted { .. } => 71,
+        DomainError::RetractForbidden { .. } => 72,
     }
 }
 
-const VARIANTS_COUNT: usize = 70;
+const VARIANTS_COUNT: usize = 73;
