@@ -8,7 +8,7 @@
 //! others in 1 to 3 windows of 6 to 72 hours. Half the scopes and incidents cluster around
 //! 25 towns (within about 75 km), as they do on the ground; the rest are spread over the
 //! box. The clustering is set so that an incident matches about 6.5 scopes at the full size
-//! (10,000 scopes), as in the PostGIS measurement DESIGN.md section 9 quotes. Incidents have
+//! (10,000 scopes), as in the PostGIS measurement docs/design.md section 9 quotes. Incidents have
 //! an uncertainty of 0 to 5 km and are instants or intervals of up to 12 hours; they come in
 //! random order.
 //!
@@ -26,9 +26,9 @@ use crate::{
     vocab::time::{Timestamp, Window},
 };
 
-/// The scopes of DESIGN.md's matcher bar.
+/// The scopes of the design's matcher bar.
 pub const SCOPES_COUNT: usize = 10_000;
-/// The incidents of DESIGN.md's matcher bar.
+/// The incidents of the design's matcher bar.
 pub const INCIDENTS_COUNT: usize = 1_000_000;
 
 const SEED: u64 = 20_161_212;

@@ -1,4 +1,4 @@
-//! The live bar of DESIGN.md section 9: with N concurrent event-stream subscribers, how
+//! The live bar of docs/design.md section 9: with N concurrent event-stream subscribers, how
 //! long an alert takes to reach all of them.
 //!
 //! It opens N `GET /api/v1/stream` connections (plain HTTP/1.1 over TCP, one task each),
@@ -100,7 +100,7 @@ impl FanoutReport {
             per_round(self.server_cpu_s),
             per_round(self.client_cpu_s)
         );
-        println!("bar: every subscriber within 200 ms (DESIGN.md section 9)");
+        println!("bar: every subscriber within 200 ms (docs/design.md section 9)");
     }
 }
 

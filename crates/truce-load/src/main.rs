@@ -1,4 +1,4 @@
-//! `truce-load`: the write bar of DESIGN.md section 9, measured end to end.
+//! `truce-load`: the write bar of docs/design.md section 9, measured end to end.
 //!
 //! It starts a `truce serve` on a fresh data directory (or uses one already running),
 //! signs N `register_party` commands before any timing, sends them over HTTP, and reports

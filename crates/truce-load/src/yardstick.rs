@@ -1,6 +1,6 @@
 //! The yardstick the write rate is compared with: how many Ed25519 signatures one thread
 //! verifies per second on this machine, measured in the same run because these machines
-//! are noisy (DESIGN.md section 9: ratios are taken side by side).
+//! are noisy (docs/design.md section 9: ratios are taken side by side).
 //!
 //! Two figures: the bare `verify_strict` over the signed bytes, and `verify_command`, which
 //! also canonicalizes the command (what the server does for every submission).

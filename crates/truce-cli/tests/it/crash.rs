@@ -1,4 +1,4 @@
-//! Crash safety under write load (DESIGN.md section 9): the `truce` server is killed with
+//! Crash safety under write load (docs/design.md section 9): the `truce` server is killed with
 //! SIGKILL at a random moment while clients write, then restarted, again and again.
 //!
 //! After every restart, every entry acknowledged (201) before the kill must be in the log at

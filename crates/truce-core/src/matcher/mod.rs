@@ -5,7 +5,7 @@
 //! at most `half_width_m + uncertainty_m`, and a zone when its point is inside the polygon
 //! or within `uncertainty_m` of its boundary; in both cases its time (an interval
 //! `[start, end)`, or the instant `t` when `start == end`) must overlap one of the scope's
-//! half-open windows. Distances are geodesic on the WGS84 ellipsoid (DESIGN.md section 5).
+//! half-open windows. Distances are geodesic on the WGS84 ellipsoid (docs/design.md section 5).
 //!
 //! How, in three tiers, each conservative so that none drops a true match:
 //!
@@ -36,7 +36,7 @@
 //! treats the edges as great-circle arcs on the conformal sphere. Ellipsoidal geodesics
 //! depart from those by under 1e-3 θ² radians (θ the edge's angle: 5 m for a 200 km edge,
 //! 1 cm for a 10 km one), so a point that close to an edge may be put on the other side of
-//! it; that is within DESIGN.md's tolerance of 5 m. A zone whose vertices do not fit in a
+//! it; that is within the design's tolerance of 5 m. A zone whose vertices do not fit in a
 //! cap of radius about 84 degrees (a continent, or a ring around the equator) has no
 //! well-defined inside on the sphere; it matches by its boundary only.
 //!
@@ -685,7 +685,7 @@ const WINDOWS_INLINE_MAX: usize = 2;
 /// Margin for boxes stored as `f32`, which round by at most 1.2e-7 below 2 in magnitude.
 const F32_MARGIN: f64 = 2e-7;
 /// Shapes with an edge longer than this (about 640 km) skip the fast tier and get a box as
-/// large as the sphere: DESIGN.md's bars are for features up to 200 km, and this keeps the
+/// large as the sphere: the design's bars are for features up to 200 km, and this keeps the
 /// error bounds of the fast tier in the range that the tests measure.
 const FAST_ANGLE_MAX: f64 = 0.1;
 /// A shape is projected only if its vertices are within about 84 degrees of its centre; a

@@ -79,7 +79,7 @@ fn reference_route_distance_m(p: Position, route: &LineString) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// DESIGN.md section 5: 0.5 % or 5 m, whichever is larger.
+/// docs/design.md section 5: 0.5 % or 5 m, whichever is larger.
 fn tolerance_m(distance_m: f64) -> f64 {
     (0.005 * distance_m).max(5.0)
 }

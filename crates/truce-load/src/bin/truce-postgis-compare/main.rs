@@ -1,4 +1,4 @@
-//! `truce-postgis-compare`: the matcher bar of DESIGN.md section 9, side by side with
+//! `truce-postgis-compare`: the matcher bar of docs/design.md section 9, side by side with
 //! PostGIS in one run, on the same data, with the same matches.
 //!
 //! It generates the synthetic scopes and incidents of `benches/matcher.rs`
@@ -7,7 +7,7 @@
 //! core (whole passes, best of a few, as the bench does), and compares the two sets of
 //! (incident, scope) pairs. A pair only one side found is a disagreement, judged by a
 //! reference geodesic distance (`reference`, `verdict`): at the threshold, where both sides
-//! are right within their accuracy, or PostGIS off by less than DESIGN.md's accuracy, or
+//! are right within their accuracy, or PostGIS off by less than the design's accuracy, or
 //! unexplained.
 //!
 //! It measures; it asserts no bar. It prints its figures and writes nothing else (it
@@ -310,7 +310,7 @@ impl Report<'_> {
         );
         println!(
             "disagreements: {}; by a reference geodesic distance, {} at the threshold (within {THRESHOLD_BAND_M} m), \
-             {} where PostGIS is off by less than DESIGN.md's accuracy (0.5 % or 5 m; by up to \
+             {} where PostGIS is off by less than the design's accuracy (0.5 % or 5 m; by up to \
              {postgis_off_m_max:.2} m), {unexplained_count} unexplained",
             diff.disagreements_count(),
             count(Verdict::AtThreshold),

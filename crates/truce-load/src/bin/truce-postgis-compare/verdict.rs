@@ -1,5 +1,5 @@
 //! Judging a pair that only one side found, by the reference distance: at the threshold,
-//! PostGIS off by less than DESIGN.md's accuracy, or something that accuracy does not
+//! PostGIS off by less than the design's accuracy, or something that accuracy does not
 //! explain (a bug on one side, or in the comparison).
 //!
 //! Pure: the caller measures; this only decides.
@@ -12,7 +12,7 @@ mod tests;
 /// the nearest point of an edge on the sphere, then measures to it on the spheroid, and its
 /// edges are great circles, which part from geodesics by centimetres over a few kilometres).
 pub const THRESHOLD_BAND_M: f64 = 0.05;
-/// DESIGN.md section 5: geodesic distances accurate to 0.5 % or 5 m, whichever is larger.
+/// docs/design.md section 5: geodesic distances accurate to 0.5 % or 5 m, whichever is larger.
 pub const ACCURACY_RELATIVE: f64 = 0.005;
 pub const ACCURACY_M_MIN: f64 = 5.0;
 
@@ -28,7 +28,7 @@ pub enum Side {
 pub enum Verdict {
     /// The incident is within `THRESHOLD_BAND_M` of the threshold.
     AtThreshold,
-    /// The reference sides with the matcher, and PostGIS is off by no more than DESIGN.md's
+    /// The reference sides with the matcher, and PostGIS is off by no more than the design's
     /// accuracy.
     PostgisOff,
     /// Anything else: the matcher wrong beyond the band, PostGIS wrong beyond the accuracy,
