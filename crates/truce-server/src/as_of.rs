@@ -93,7 +93,14 @@ impl<Q: DeserializeOwned + Send> FromRequestParts<AppState> for AsOf<Q> {
         let (times, rest): (Vec<_>, Vec<_>) =
             form_urlencoded::parse(raw.as_bytes()).partition(|(name, _)| name == AT || name == KNOWN_AT);
         // The route's own parameters first, so that an unknown one is named whatever the times.
-        let query: Q = parse_query(parts, app, &rest).await?;
+        let query: Q = parse_query(parts, app, &rest).await.map_err(|err| match err {
+            // The route's own parameters are listed by serde; the two every read takes are not.
+            ApiError::BadRequest { detail, field } if detail.contains("unknown field") => ApiError::BadRequest {
+                detail: format!("{detail}; every read also takes `{AT}` and `{KNOWN_AT}`"),
+                field,
+            },
+            other => other,
+        })?;
         let params: AsOfParams = parse_query(parts, app, &times).await?;
         let asked_at = parse_time(AT, params.at.as_deref())?;
         let asked_known_at = parse_time(KNOWN_AT, params.known_at.as_deref())?;
