@@ -16,4 +16,7 @@ pub enum StoreError {
     Config(String),
     #[error("the log is empty: run `truce init` first")]
     Empty,
+    /// A seq or tree size past what the log's integers hold (`SEQ_MAX`); never wrapped.
+    #[error("{what} {value} is past the largest seq a log can hold")]
+    OutOfRange { what: &'static str, value: u64 },
 }

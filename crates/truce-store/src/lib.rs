@@ -22,6 +22,6 @@ pub use crate::{
         decode_entry, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission, SubmissionError,
         SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
     },
-    sqlite::{SqliteLog, StoredEntry},
+    sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},
 };
