@@ -1,4 +1,5 @@
-//! A data directory: the SQLite log, the log's signing key, the operator's key and a small
+//! A data directory: the SQLite log, the latest signed checkpoint (kept outside the
+//! database, which must extend it), the log's signing key, the operator's key and a small
 //! JSON config naming the checkpoint origin and the operator account.
 //!
 //! Keys are written with mode 0600. Nothing here talks to the network.
@@ -19,6 +20,8 @@ pub const CONFIG_FILE: &str = "truce.json";
 pub const LOG_KEY_FILE: &str = "log.key";
 pub const LOG_VERIFIER_FILE: &str = "log.pub";
 pub const OPERATOR_KEY_FILE: &str = "operator.key";
+/// The latest signed checkpoint, kept outside the database: the log must extend it.
+pub const CHECKPOINT_FILE: &str = "checkpoint";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +40,10 @@ pub struct DataDir {
 impl DataDir {
     pub fn db_path(&self) -> PathBuf {
         self.path.join(DB_FILE)
+    }
+
+    pub fn checkpoint_path(&self) -> PathBuf {
+        self.path.join(CHECKPOINT_FILE)
     }
 
     pub fn open(path: &Path) -> anyhow::Result<DataDir> {

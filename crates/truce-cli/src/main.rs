@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
 use truce_ledger::{sign_command, SecretKey, Verifier};
-use truce_store::{verify_log, Clock, Submission, SystemClock};
+use truce_store::{verify_log, Clock, LogRefusal, StoreError, Submission, SystemClock};
 
 use crate::{
     client::{Client, ServerClock, Signer},
@@ -165,8 +165,25 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", sentence(&err));
-            ExitCode::FAILURE
+            exit_code_of(&err)
         }
+    }
+}
+
+/// The log is missing (a deleted `truce.db`) or holds no entry: `truce serve` refuses it.
+const EXIT_LOG_MISSING: u8 = 4;
+/// The log does not extend the checkpoint saved beside it (cut short or replaced), or that
+/// checkpoint is missing or not the log key's: `truce serve` refuses it.
+const EXIT_LOG_NOT_EXTENDING: u8 = 5;
+
+/// The exit status of a failure: its own for a log refused at start (see the README), so
+/// that a supervisor tells them from others and does not restart into them; 1 otherwise.
+fn exit_code_of(err: &anyhow::Error) -> ExitCode {
+    let refusal = err.chain().find_map(|cause| cause.downcast_ref::<StoreError>()?.log_refusal());
+    match refusal {
+        Some(LogRefusal::Missing) => ExitCode::from(EXIT_LOG_MISSING),
+        Some(LogRefusal::NotExtending) => ExitCode::from(EXIT_LOG_NOT_EXTENDING),
+        None => ExitCode::FAILURE,
     }
 }
 
@@ -255,7 +272,7 @@ pub fn init(path: &Path, origin: &str, clock: Arc<dyn Clock>) -> anyhow::Result<
     let signature = sign_command(&operator_key, &value).map_err(|err| anyhow!("signing the genesis: {err}"))?;
     let submission = Submission::verify(value, operator_key.public_key(), signature)
         .map_err(|err| anyhow!("the genesis does not verify: {err}"))?;
-    let node = serve::open_node(&data_dir, clock)?;
+    let node = serve::create_node(&data_dir, clock)?;
     let receipt = runtime()?
         .block_on(node.submit(submission))
         .map_err(|_| anyhow!("the writer stopped"))?

@@ -13,10 +13,25 @@ use truce_store::{Clock, Node, NodeConfig};
 
 use crate::datadir::DataDir;
 
+fn node_config(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<NodeConfig> {
+    Ok(NodeConfig {
+        path: data.db_path(),
+        checkpoint_path: data.checkpoint_path(),
+        log_key: data.log_key()?,
+        origin: data.config.origin.clone(),
+        clock,
+    })
+}
+
+/// Opens the log of an initialised data directory: refused when it is missing or empty,
+/// or does not extend the checkpoint saved beside it (`StoreError::log_refusal`).
 pub fn open_node(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<Node> {
-    let config =
-        NodeConfig { path: data.db_path(), log_key: data.log_key()?, origin: data.config.origin.clone(), clock };
-    Node::open(config).with_context(|| format!("opening the log in {}", data.path.display()))
+    Node::open(node_config(data, clock)?).with_context(|| format!("opening the log in {}", data.path.display()))
+}
+
+/// Creates the new, empty log of a data directory, for `truce init` to write the genesis.
+pub fn create_node(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<Node> {
+    Node::create(node_config(data, clock)?).with_context(|| format!("creating the log in {}", data.path.display()))
 }
 
 /// Starts the timekeeper, signing its `mark_time` entries with the operator's key.

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use truce_ledger::Hash;
 
 use crate::error::StoreError;
@@ -57,12 +57,29 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 ";
 
 impl SqliteLog {
-    /// Opens (creating if needed) the log at `path` for reading and writing.
+    /// Opens the existing log at `path` for reading and writing; never creates one, so that
+    /// a log deleted under a server is not silently replaced by an empty one.
     ///
     /// # Errors
-    /// The file cannot be opened or is not a truce log.
+    /// The file does not exist, cannot be opened or is not a truce log.
     pub fn open(path: &Path) -> Result<SqliteLog, StoreError> {
-        let connection = Connection::open(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteLog::with_connection(Connection::open_with_flags(path, flags)?)
+    }
+
+    /// Creates a new, empty log at `path`.
+    ///
+    /// # Errors
+    /// Something is already at `path`, or the file cannot be created.
+    pub fn create(path: &Path) -> Result<SqliteLog, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Config(format!("{} already exists", path.display())));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteLog::with_connection(Connection::open_with_flags(path, flags)?)
+    }
+
+    fn with_connection(connection: Connection) -> Result<SqliteLog, StoreError> {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
@@ -76,7 +93,7 @@ impl SqliteLog {
     /// # Errors
     /// The file does not exist or cannot be read.
     pub fn open_read_only(path: &Path) -> Result<SqliteLog, StoreError> {
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(SqliteLog { connection })

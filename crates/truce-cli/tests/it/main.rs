@@ -3,3 +3,4 @@ mod crash;
 mod import;
 mod submit;
 mod support;
+mod trust;
