@@ -6,7 +6,7 @@ use axum::{extract::State, http::StatusCode, Json};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use truce_core::{Command, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
+use truce_core::{Command, CommandBody, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
 use truce_ledger::{PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
@@ -116,6 +116,12 @@ pub async fn submit_command(
         SubmissionError::BadSignature => ApiError::BadSignature,
         SubmissionError::Invalid(err) => invalid_command(err),
     })?;
+    // The genesis makes its signer the log's operator. `truce init` writes it offline before
+    // any server runs, so a server never takes one: whoever reached a fresh server first
+    // would otherwise own its log.
+    if matches!(submission.command().body, CommandBody::Genesis(_)) {
+        return Err(ApiError::GenesisOverHttp);
+    }
     let receipt =
         state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;
     Ok((

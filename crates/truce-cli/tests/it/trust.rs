@@ -9,7 +9,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::support::{party_line, path_str, succeeded, Log};
+use serde_json::{json, Value};
+use truce_ledger::{sign_command, SecretKey};
+
+use crate::support::{http_client, party_line, path_str, succeeded, Log};
 
 /// A refusal comes at once; this only bounds a test whose server wrongly starts serving.
 pub const REFUSAL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -103,4 +106,35 @@ fn a_log_cut_short_at_its_tail_is_refused_naming_both_sizes() {
     let verified =
         run_bounded(&["verify", "--data", path_str(&data), "--checkpoint", path_str(&data.join("checkpoint"))]);
     assert!(!verified.status.success(), "truce verify passed a log cut short");
+}
+
+#[test]
+fn a_strangers_genesis_posted_to_a_served_log_is_403() {
+    let log = Log::start();
+    let stranger = SecretKey::from_seed(&[66; 32]);
+    let account = uuid::Uuid::now_v7().to_string();
+    let command = json!({
+        "party": null,
+        "author": account,
+        "issued_at": truce_core::Timestamp::from_datetime(chrono::Utc::now()).to_string(),
+        "nonce": "stranger-genesis-0001",
+        "body": {"type": "genesis", "operator_account_id": account, "operator_name": "Stranger",
+                 "operator_public_key": stranger.public_key().to_base64(), "log_origin": "submit.test/log"},
+    });
+    let signature = sign_command(&stranger, &command).expect("a command of plain JSON signs");
+    let body =
+        json!({"command": command, "signer": stranger.public_key().to_base64(), "signature": signature.to_base64()});
+    let response = http_client()
+        .post(format!("{}/api/v1/commands", log.server.base_url))
+        .json(&body)
+        .send()
+        .expect("the server answers");
+    assert_eq!(response.status().as_u16(), 403);
+    let problem: Value = response.json().expect("a problem");
+    assert_eq!(problem["type"], "/problems/genesis", "{problem}");
+    assert_eq!(log.size(), 1);
+    // And `truce init` is the one way to write it: a second init on the directory refuses.
+    let data = log.path("data");
+    let output = run_bounded(&["init", "--data", path_str(&data)]);
+    assert!(!output.status.success());
 }

@@ -8,7 +8,7 @@ use axum::{
 use expect_test::{expect, Expect};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use truce_ledger::{open_checkpoint, verify_inclusion, Hash, Verifier};
+use truce_ledger::{open_checkpoint, verify_inclusion, Hash, SecretKey, Verifier};
 
 use super::{id, terms, Fixture, Signer, World, EAST_ALEPPO, OPP};
 
@@ -180,6 +180,31 @@ async fn a_valid_command_is_201_with_an_inclusion_proof_and_a_checkpoint_that_ve
           }
         ]"#]]
     .assert_eq(&events);
+}
+
+#[tokio::test]
+async fn a_genesis_over_http_is_403_even_on_an_empty_log() {
+    // A stranger's genesis, signed by its own key: accepted, it would make the stranger the
+    // operator of the log.
+    let mut fixture = Fixture::without_genesis();
+    fixture.operator = Signer { key: SecretKey::from_seed(&[66; 32]), account: id(66), party: None };
+    let signed = fixture.sign(&fixture.operator, fixture.genesis());
+    check(
+        &fixture,
+        post(signed.to_string()),
+        expect![[r#"
+            403
+            {
+              "detail": "the genesis entry is written by `truce init`, never over HTTP",
+              "field": "command.body.type",
+              "instance": "/api/v1/commands",
+              "status": 403,
+              "title": "Genesis",
+              "type": "/problems/genesis"
+            }"#]],
+    )
+    .await;
+    assert_eq!(fixture.state.node.read_tree(|tree| tree.len()), 0);
 }
 
 #[tokio::test]
