@@ -37,7 +37,8 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     });
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let data_dir = crate::init(&data, DEMO_ORIGIN, clock.clone())?;
-    let data_dir_for_wal = DataDir::open(&data)?;
+    // The same handle, not the directory opened again: this process holds its lock.
+    let data_dir_for_wal = data_dir.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let node = serve::open_node(&data_dir, clock.clone())?;

@@ -179,6 +179,9 @@ const EXIT_LOG_NOT_EXTENDING: u8 = 5;
 /// The exit status of a failure: its own for a log refused at start (see the README), so
 /// that a supervisor tells them from others and does not restart into them; 1 otherwise.
 fn exit_code_of(err: &anyhow::Error) -> ExitCode {
+    if err.chain().any(|cause| cause.is::<datadir::InUse>()) {
+        return ExitCode::from(datadir::EXIT_IN_USE);
+    }
     let refusal = err.chain().find_map(|cause| cause.downcast_ref::<StoreError>()?.log_refusal());
     match refusal {
         Some(LogRefusal::Missing) => ExitCode::from(EXIT_LOG_MISSING),

@@ -1,6 +1,7 @@
 //! A log that defends itself, as a user meets it through `truce init` and `truce serve`:
-//! a log deleted, emptied, cut short or replaced is refused at start with an exit status of
-//! its own, never served or signed again; and no server takes a genesis over HTTP.
+//! one process at a time on a data directory; a log deleted, emptied, cut short or replaced
+//! is refused at start with an exit status of its own, never served or signed again; and no
+//! server takes a genesis over HTTP.
 
 use std::{
     path::Path,
@@ -12,11 +13,12 @@ use std::{
 use serde_json::{json, Value};
 use truce_ledger::{sign_command, SecretKey};
 
-use crate::support::{http_client, party_line, path_str, succeeded, Log};
+use crate::support::{get_text, http_client, party_line, path_str, succeeded, Log, Server};
 
 /// A refusal comes at once; this only bounds a test whose server wrongly starts serving.
 pub const REFUSAL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Exit statuses of `truce serve` documented in the README.
+pub const EXIT_IN_USE: i32 = 3;
 pub const EXIT_LOG_MISSING: i32 = 4;
 pub const EXIT_LOG_NOT_EXTENDING: i32 = 5;
 
@@ -137,4 +139,27 @@ fn a_strangers_genesis_posted_to_a_served_log_is_403() {
     let data = log.path("data");
     let output = run_bounded(&["init", "--data", path_str(&data)]);
     assert!(!output.status.success());
+}
+
+#[test]
+fn a_second_process_on_a_served_directory_is_refused_at_once_until_the_first_dies() {
+    let mut log = Log::start();
+    let data = log.path("data");
+    let stderr = serve_refused(&data, EXIT_IN_USE);
+    let named = format!("the data directory {} is in use by another truce process (process ", data.display());
+    assert!(stderr.contains(&named), "{stderr}");
+    for args in [
+        vec!["demo", "--data", path_str(&data), "--listen", "127.0.0.1:0", "--load-only"],
+        vec!["init", "--data", path_str(&data)],
+    ] {
+        let output = run_bounded(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(EXIT_IN_USE), "truce {args:?}: {stderr}");
+        assert!(stderr.contains(&named), "{stderr}");
+    }
+    // The lock dies with its process, however it dies: SIGKILL leaves nothing to clear.
+    log.server.kill();
+    let server = Server::start(&data, &log.path("server-after-kill.log"));
+    let note = get_text(&http_client(), &format!("{}/api/v1/ledger/checkpoint", server.base_url));
+    assert_eq!(note.lines().nth(1), Some("1"), "{note}");
 }
