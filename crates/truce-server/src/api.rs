@@ -11,7 +11,8 @@ use truce_ledger::{PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
 use crate::{
-    extract::{field_of, invalid_detail, path_field, ApiJson},
+    extract::{field_of, invalid_detail, path_field, ApiJsonText},
+    i_json,
     problem::ApiError,
     AppState,
 };
@@ -106,8 +107,15 @@ fn invalid_command(err: ParseError) -> ApiError {
 
 pub async fn submit_command(
     State(state): State<AppState>,
-    ApiJson(signed): ApiJson<SignedCommand>,
+    ApiJsonText(signed, body): ApiJsonText<SignedCommand>,
 ) -> Result<(StatusCode, Json<CommandReceipt>), ApiError> {
+    // Before the signature is verified or the command read: text that two JSON readers can
+    // read two ways (a repeated key, an integer no double holds) is refused, never read.
+    i_json::check_member(&body, "command").map_err(|malformed| ApiError::Invalid {
+        kind: ErrorKind::InvalidInput,
+        detail: invalid_detail("the command", Some(&malformed.path), &malformed.message),
+        field: malformed.path,
+    })?;
     let signer = PublicKey::parse_base64(&signed.signer)
         .map_err(|err| ApiError::bad_request("signer", format!("signer is not an Ed25519 public key: {err}")))?;
     let signature = Signature::parse_base64(&signed.signature)

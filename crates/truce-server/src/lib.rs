@@ -11,6 +11,7 @@ mod alerts;
 mod api;
 mod as_of;
 mod extract;
+mod i_json;
 mod ledger;
 mod monitoring;
 mod openapi;

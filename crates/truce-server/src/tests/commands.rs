@@ -554,6 +554,58 @@ async fn a_coordinate_too_large_for_a_json_number_is_400_naming_it() {
 }
 
 #[tokio::test]
+async fn a_key_repeated_deep_in_a_signed_command_is_422_naming_it_and_never_read() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    // Signed over the reading that keeps the last `code`, as serde does; a reader that keeps
+    // the first would see another corridor in the same signed bytes.
+    let signed = fixture.sign(&world.ru, fixture.command(&world.ru, propose(400, 500, "EA-9", 600))).to_string();
+    let text = signed.replacen(r#""code":"EA-9""#, r#""code":"EA-1","code":"EA-9""#, 1);
+    assert_ne!(text, signed);
+    check(
+        fixture,
+        post(text),
+        expect![[r#"
+            422
+            {
+              "detail": "the command is not valid at `command.body.terms.corridors[0].code`: the key `code` appears twice in one object; a signed command has each key once",
+              "field": "command.body.terms.corridors[0].code",
+              "instance": "/api/v1/commands",
+              "status": 422,
+              "title": "Invalid input",
+              "type": "/problems/invalid-input"
+            }"#]],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_integer_no_json_number_holds_exactly_is_422_naming_it_and_never_read() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    let signed = fixture.sign(&world.ru, fixture.command(&world.ru, propose(400, 500, "EA-1", 600))).to_string();
+    // 2^53 + 1, which a double reads as 2^53; checked before the signature (which no longer
+    // verifies, and could not be made: the canonical form refuses it too).
+    let text = signed.replacen(r#""half_width_m":150.0"#, r#""half_width_m":9007199254740993"#, 1);
+    assert_ne!(text, signed);
+    check(
+        fixture,
+        post(text),
+        expect![[r#"
+            422
+            {
+              "detail": "the command is not valid at `command.body.terms.corridors[0].half_width_m`: the integer 9007199254740993 is beyond ±9007199254740991, what a JSON number holds exactly (RFC 7493)",
+              "field": "command.body.terms.corridors[0].half_width_m",
+              "instance": "/api/v1/commands",
+              "status": 422,
+              "title": "Invalid input",
+              "type": "/problems/invalid-input"
+            }"#]],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn an_unknown_zone_is_422_naming_zone_id() {
     let world = World::new().await;
     let fixture = &world.fixture;
