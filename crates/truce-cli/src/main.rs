@@ -57,6 +57,10 @@ enum Commands {
         data: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Connections open at once at the most; at the cap, the connection idle longest is
+        /// closed to let a new one in. Keep it below the open-file limit (`ulimit -n`).
+        #[arg(long, default_value_t = truce_server::listen::CONNECTIONS_MAX)]
+        connections_max: usize,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -206,13 +210,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("log verifier key: {}", fs::read_to_string(data.join(datadir::LOG_VERIFIER_FILE))?.trim());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Serve { data, listen } => {
+        Commands::Serve { data, listen, connections_max } => {
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
                 serve::start_timekeeper(node.clone(), Arc::clone(&clock), &data_dir)?;
-                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path).await?;
+                let limits = truce_server::listen::Limits { connections_max, ..Default::default() };
+                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path, limits).await?;
                 println!("truce serving {} on http://{address}", data.display());
                 serving.await.context("serving")
             })?;

@@ -1,9 +1,10 @@
 //! Running the server: open the node on a data directory and serve the router.
 
-use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use truce_server::{
+    listen::{self, Limits},
     router,
     timekeeper::{self, Operator},
     webhooks::{self, Dispatcher, RetryPolicy},
@@ -48,6 +49,7 @@ pub async fn bind(
     clock: Arc<dyn Clock>,
     listen: SocketAddr,
     data_path: &Path,
+    limits: Limits,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
@@ -58,10 +60,10 @@ pub async fn bind(
         state = state.with_webhooks(dispatcher);
     }
     let app = router(state);
-    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+    let serve = listen::serve(listener, app, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     });
-    Ok((address, serve.into_future()))
+    Ok((address, serve))
 }
 
 /// After a clean stop, moves the WAL into the main file so that the file alone is the log

@@ -10,6 +10,7 @@ mod cap;
 mod commands;
 mod known_at;
 mod ledger;
+mod listen;
 mod monitoring;
 mod openapi;
 mod problems;

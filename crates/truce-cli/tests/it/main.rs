@@ -1,5 +1,6 @@
 mod batch_match;
 mod crash;
+mod edge;
 mod import;
 mod submit;
 mod support;
