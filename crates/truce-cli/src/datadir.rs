@@ -1,12 +1,21 @@
-//! A data directory: the SQLite log, the log's signing key, the operator's key and a small
+//! A data directory: the SQLite log, the latest signed checkpoint (kept outside the
+//! database, which must extend it), the log's signing key, the operator's key and a small
 //! JSON config naming the checkpoint origin and the operator account.
 //!
 //! Keys are written with mode 0600. Nothing here talks to the network.
+//!
+//! One process at a time works on a data directory: opening or creating one takes an OS
+//! lock on its `truce.lock` (`flock` on Unix, `LockFileEx` on Windows), held as long as the
+//! `DataDir` (and its clones) live and released by the OS when the process ends, however it
+//! ends, so no stale lock is ever left to clear by hand. Two writers on one log would each
+//! sign checkpoints of their own tree: a fork.
 
 use std::{
-    fs,
-    io::Write,
+    fmt,
+    fs::{self, File, TryLockError},
+    io::{Read as _, Seek as _, Write},
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use anyhow::{bail, Context as _};
@@ -19,6 +28,67 @@ pub const CONFIG_FILE: &str = "truce.json";
 pub const LOG_KEY_FILE: &str = "log.key";
 pub const LOG_VERIFIER_FILE: &str = "log.pub";
 pub const OPERATOR_KEY_FILE: &str = "operator.key";
+/// The latest signed checkpoint, kept outside the database: the log must extend it.
+pub const CHECKPOINT_FILE: &str = "checkpoint";
+/// The file whose OS lock says a process works on the directory; it holds that process's id.
+pub const LOCK_FILE: &str = "truce.lock";
+
+/// The exit status of a command refused because another process holds the data directory.
+pub const EXIT_IN_USE: u8 = 3;
+
+/// Another process holds the lock of the data directory.
+#[derive(Debug)]
+pub struct InUse {
+    pub dir: PathBuf,
+    /// The holder's process id, as it wrote it into the lock file.
+    pub pid: Option<u32>,
+}
+
+impl fmt::Display for InUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the data directory {} is in use by another truce process", self.dir.display())?;
+        if let Some(pid) = self.pid {
+            write!(f, " (process {pid})")?;
+        }
+        write!(f, ": stop it first, or choose another directory")
+    }
+}
+
+impl std::error::Error for InUse {}
+
+/// The lock on a data directory, held until the last clone of its `DataDir` is dropped.
+#[derive(Debug)]
+struct DirLock {
+    _file: File,
+}
+
+/// Takes the lock of the directory `path` at once, or fails with `InUse`.
+fn lock(path: &Path) -> anyhow::Result<DirLock> {
+    let lock_path = path.join(LOCK_FILE);
+    // Not truncated on open: until this process holds the lock, the id in it is the holder's.
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let pid = file.read_to_string(&mut text).ok().and_then(|_| text.trim().parse().ok());
+            return Err(InUse { dir: path.to_owned(), pid }.into());
+        }
+        Err(TryLockError::Error(err)) => {
+            return Err(err).with_context(|| format!("locking {}", lock_path.display()));
+        }
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    file.write_all(format!("{}\n", std::process::id()).as_bytes())?;
+    Ok(DirLock { _file: file })
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +102,7 @@ pub struct Config {
 pub struct DataDir {
     pub path: PathBuf,
     pub config: Config,
+    _lock: Arc<DirLock>,
 }
 
 impl DataDir {
@@ -39,6 +110,12 @@ impl DataDir {
         self.path.join(DB_FILE)
     }
 
+    pub fn checkpoint_path(&self) -> PathBuf {
+        self.path.join(CHECKPOINT_FILE)
+    }
+
+    /// Opens an initialised data directory and takes its lock (`InUse` when another process
+    /// holds it).
     pub fn open(path: &Path) -> anyhow::Result<DataDir> {
         let config_path = path.join(CONFIG_FILE);
         if !config_path.exists() {
@@ -48,10 +125,11 @@ impl DataDir {
                 path.display()
             );
         }
+        let lock = lock(path)?;
         let text = fs::read_to_string(&config_path).with_context(|| format!("reading {}", config_path.display()))?;
         let config: Config =
             serde_json::from_str(&text).with_context(|| format!("{} is not a valid config", config_path.display()))?;
-        Ok(DataDir { path: path.to_owned(), config })
+        Ok(DataDir { path: path.to_owned(), config, _lock: Arc::new(lock) })
     }
 
     pub fn log_key(&self) -> anyhow::Result<LogKey> {
@@ -86,12 +164,14 @@ pub fn write_secret_key(path: &Path, key: &SecretKey) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the directory's files; the caller then writes the genesis entry.
+/// Creates the directory's files, holding its lock; the caller then writes the genesis entry.
 pub fn create(path: &Path, origin: &str) -> anyhow::Result<DataDir> {
+    fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
+    // Locked first, so that a directory in use is named as such, and two inits do not race.
+    let lock = lock(path)?;
     if path.join(CONFIG_FILE).exists() || path.join(DB_FILE).exists() {
         bail!("{} already holds a truce log; choose another directory", path.display());
     }
-    fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
     let mut rng = rand::rngs::OsRng;
     let log_secret = SecretKey::generate(&mut rng);
     let operator_secret = SecretKey::generate(&mut rng);
@@ -102,7 +182,7 @@ pub fn create(path: &Path, origin: &str) -> anyhow::Result<DataDir> {
     fs::write(path.join(LOG_VERIFIER_FILE), format!("{}\n", log_key.verifier_key()))?;
     let config = Config { origin: origin.to_owned(), operator_account_id: new_id(AccountId::parse) };
     fs::write(path.join(CONFIG_FILE), serde_json::to_string_pretty(&config)? + "\n")?;
-    Ok(DataDir { path: path.to_owned(), config })
+    Ok(DataDir { path: path.to_owned(), config, _lock: Arc::new(lock) })
 }
 
 /// A fresh UUIDv7 parsed into a typed id.

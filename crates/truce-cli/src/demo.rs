@@ -16,6 +16,7 @@ use std::{
 
 use anyhow::{anyhow, Context as _};
 use truce_core::scenario::Scenario;
+use truce_server::listen::Limits;
 use truce_store::{Clock, SystemClock};
 
 use crate::{
@@ -37,11 +38,13 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     });
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let data_dir = crate::init(&data, DEMO_ORIGIN, clock.clone())?;
-    let data_dir_for_wal = DataDir::open(&data)?;
+    // The same handle, not the directory opened again: this process holds its lock.
+    let data_dir_for_wal = data_dir.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let node = serve::open_node(&data_dir, clock.clone())?;
-        let (address, serving) = serve::bind(node.clone(), clock.clone(), listen, &data_dir.path).await?;
+        let (address, serving) =
+            serve::bind(node.clone(), clock.clone(), listen, &data_dir.path, Limits::default()).await?;
         let server = tokio::spawn(serving);
         let base_url = format!("http://{address}");
         let loader_url = base_url.clone();

@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
 use truce_ledger::{sign_command, SecretKey, Verifier};
-use truce_store::{verify_log, Clock, Submission, SystemClock};
+use truce_store::{verify_log, Clock, LogRefusal, StoreError, Submission, SystemClock};
 
 use crate::{
     client::{Client, ServerClock, Signer},
@@ -57,6 +57,10 @@ enum Commands {
         data: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Connections open at once at the most; at the cap, the connection idle longest is
+        /// closed to let a new one in. Keep it below the open-file limit (`ulimit -n`).
+        #[arg(long, default_value_t = truce_server::listen::CONNECTIONS_MAX)]
+        connections_max: usize,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -165,8 +169,28 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", sentence(&err));
-            ExitCode::FAILURE
+            exit_code_of(&err)
         }
+    }
+}
+
+/// The log is missing (a deleted `truce.db`) or holds no entry: `truce serve` refuses it.
+const EXIT_LOG_MISSING: u8 = 4;
+/// The log does not extend the checkpoint saved beside it (cut short or replaced), or that
+/// checkpoint is missing or not the log key's: `truce serve` refuses it.
+const EXIT_LOG_NOT_EXTENDING: u8 = 5;
+
+/// The exit status of a failure: its own for a log refused at start (see the README), so
+/// that a supervisor tells them from others and does not restart into them; 1 otherwise.
+fn exit_code_of(err: &anyhow::Error) -> ExitCode {
+    if err.chain().any(|cause| cause.is::<datadir::InUse>()) {
+        return ExitCode::from(datadir::EXIT_IN_USE);
+    }
+    let refusal = err.chain().find_map(|cause| cause.downcast_ref::<StoreError>()?.log_refusal());
+    match refusal {
+        Some(LogRefusal::Missing) => ExitCode::from(EXIT_LOG_MISSING),
+        Some(LogRefusal::NotExtending) => ExitCode::from(EXIT_LOG_NOT_EXTENDING),
+        None => ExitCode::FAILURE,
     }
 }
 
@@ -186,13 +210,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("log verifier key: {}", fs::read_to_string(data.join(datadir::LOG_VERIFIER_FILE))?.trim());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Serve { data, listen } => {
+        Commands::Serve { data, listen, connections_max } => {
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
                 serve::start_timekeeper(node.clone(), Arc::clone(&clock), &data_dir)?;
-                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path).await?;
+                let limits = truce_server::listen::Limits { connections_max, ..Default::default() };
+                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path, limits).await?;
                 println!("truce serving {} on http://{address}", data.display());
                 serving.await.context("serving")
             })?;
@@ -255,7 +280,7 @@ pub fn init(path: &Path, origin: &str, clock: Arc<dyn Clock>) -> anyhow::Result<
     let signature = sign_command(&operator_key, &value).map_err(|err| anyhow!("signing the genesis: {err}"))?;
     let submission = Submission::verify(value, operator_key.public_key(), signature)
         .map_err(|err| anyhow!("the genesis does not verify: {err}"))?;
-    let node = serve::open_node(&data_dir, clock)?;
+    let node = serve::create_node(&data_dir, clock)?;
     let receipt = runtime()?
         .block_on(node.submit(submission))
         .map_err(|_| anyhow!("the writer stopped"))?

@@ -1,9 +1,10 @@
 //! Running the server: open the node on a data directory and serve the router.
 
-use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use truce_server::{
+    listen::{self, Limits},
     router,
     timekeeper::{self, Operator},
     webhooks::{self, Dispatcher, RetryPolicy},
@@ -13,10 +14,25 @@ use truce_store::{Clock, Node, NodeConfig};
 
 use crate::datadir::DataDir;
 
+fn node_config(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<NodeConfig> {
+    Ok(NodeConfig {
+        path: data.db_path(),
+        checkpoint_path: data.checkpoint_path(),
+        log_key: data.log_key()?,
+        origin: data.config.origin.clone(),
+        clock,
+    })
+}
+
+/// Opens the log of an initialised data directory: refused when it is missing or empty,
+/// or does not extend the checkpoint saved beside it (`StoreError::log_refusal`).
 pub fn open_node(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<Node> {
-    let config =
-        NodeConfig { path: data.db_path(), log_key: data.log_key()?, origin: data.config.origin.clone(), clock };
-    Node::open(config).with_context(|| format!("opening the log in {}", data.path.display()))
+    Node::open(node_config(data, clock)?).with_context(|| format!("opening the log in {}", data.path.display()))
+}
+
+/// Creates the new, empty log of a data directory, for `truce init` to write the genesis.
+pub fn create_node(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<Node> {
+    Node::create(node_config(data, clock)?).with_context(|| format!("creating the log in {}", data.path.display()))
 }
 
 /// Starts the timekeeper, signing its `mark_time` entries with the operator's key.
@@ -33,6 +49,7 @@ pub async fn bind(
     clock: Arc<dyn Clock>,
     listen: SocketAddr,
     data_path: &Path,
+    limits: Limits,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
@@ -43,10 +60,10 @@ pub async fn bind(
         state = state.with_webhooks(dispatcher);
     }
     let app = router(state);
-    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+    let serve = listen::serve(listener, app, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     });
-    Ok((address, serve.into_future()))
+    Ok((address, serve))
 }
 
 /// After a clean stop, moves the WAL into the main file so that the file alone is the log

@@ -6,12 +6,13 @@ use axum::{extract::State, http::StatusCode, Json};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use truce_core::{Command, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
+use truce_core::{Command, CommandBody, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
 use truce_ledger::{PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
 use crate::{
-    extract::{field_of, invalid_detail, path_field, ApiJson},
+    extract::{field_of, invalid_detail, path_field, ApiJsonText},
+    i_json,
     problem::ApiError,
     AppState,
 };
@@ -106,8 +107,15 @@ fn invalid_command(err: ParseError) -> ApiError {
 
 pub async fn submit_command(
     State(state): State<AppState>,
-    ApiJson(signed): ApiJson<SignedCommand>,
+    ApiJsonText(signed, body): ApiJsonText<SignedCommand>,
 ) -> Result<(StatusCode, Json<CommandReceipt>), ApiError> {
+    // Before the signature is verified or the command read: text that two JSON readers can
+    // read two ways (a repeated key, an integer no double holds) is refused, never read.
+    i_json::check_member(&body, "command").map_err(|malformed| ApiError::Invalid {
+        kind: ErrorKind::InvalidInput,
+        detail: invalid_detail("the command", Some(&malformed.path), &malformed.message),
+        field: malformed.path,
+    })?;
     let signer = PublicKey::parse_base64(&signed.signer)
         .map_err(|err| ApiError::bad_request("signer", format!("signer is not an Ed25519 public key: {err}")))?;
     let signature = Signature::parse_base64(&signed.signature)
@@ -116,6 +124,12 @@ pub async fn submit_command(
         SubmissionError::BadSignature => ApiError::BadSignature,
         SubmissionError::Invalid(err) => invalid_command(err),
     })?;
+    // The genesis makes its signer the log's operator. `truce init` writes it offline before
+    // any server runs, so a server never takes one: whoever reached a fresh server first
+    // would otherwise own its log.
+    if matches!(submission.command().body, CommandBody::Genesis(_)) {
+        return Err(ApiError::GenesisOverHttp);
+    }
     let receipt =
         state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;
     Ok((

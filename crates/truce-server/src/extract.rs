@@ -3,6 +3,7 @@
 //! They replace axum's `Json`, `Query` and `Path`, whose rejections are plain text.
 
 use axum::{
+    body::Bytes,
     extract::{FromRequest, FromRequestParts, Request},
     http::{request::Parts, StatusCode},
 };
@@ -10,36 +11,43 @@ use serde::de::DeserializeOwned;
 
 use crate::{problem::ApiError, REQUEST_BODY_BYTES_MAX};
 
-/// JSON body, parsed with the path of the first bad field kept for the error.
-pub struct ApiJson<T>(pub T);
+/// JSON body, parsed with the path of the first bad field kept for the error, and the body
+/// as sent kept beside the value, for checks of the text itself.
+pub struct ApiJsonText<T>(pub T, pub Bytes);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJsonText<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = request.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-        if !content_type.is_some_and(is_json_media_type) {
-            return Err(ApiError::BadRequest {
-                detail: "the body must be JSON, with Content-Type: application/json".to_owned(),
-                field: None,
-            });
-        }
-        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                return ApiError::BodyTooLarge { bytes_max: REQUEST_BODY_BYTES_MAX };
-            }
-            ApiError::BadRequest { detail: format!("the body cannot be read: {rejection}"), field: None }
-        })?;
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let (path, message) = (err.path().to_string(), err.into_inner().to_string());
-            invalid("the body", field_of(&path, &message), &message)
-        })?;
-        deserializer
-            .end()
-            .map_err(|err| ApiError::BadRequest { detail: format!("the body is not valid: {err}"), field: None })?;
-        Ok(ApiJson(value))
+        let (value, bytes) = json_body(request, state).await?;
+        Ok(ApiJsonText(value, bytes))
     }
+}
+
+/// The body, read whole and parsed into `T`, with its bytes.
+async fn json_body<S: Send + Sync, T: DeserializeOwned>(request: Request, state: &S) -> Result<(T, Bytes), ApiError> {
+    let content_type = request.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if !content_type.is_some_and(is_json_media_type) {
+        return Err(ApiError::BadRequest {
+            detail: "the body must be JSON, with Content-Type: application/json".to_owned(),
+            field: None,
+        });
+    }
+    let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::BodyTooLarge { bytes_max: REQUEST_BODY_BYTES_MAX };
+        }
+        ApiError::BadRequest { detail: format!("the body cannot be read: {rejection}"), field: None }
+    })?;
+    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let (path, message) = (err.path().to_string(), err.into_inner().to_string());
+        invalid("the body", field_of(&path, &message), &message)
+    })?;
+    deserializer
+        .end()
+        .map_err(|err| ApiError::BadRequest { detail: format!("the body is not valid: {err}"), field: None })?;
+    Ok((value, bytes))
 }
 
 /// `application/json`, with or without parameters such as `; charset=utf-8`.

@@ -9,6 +9,7 @@ use axum::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use truce_store::SEQ_MAX;
 
 use crate::{api::HashHex, extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 
@@ -67,6 +68,12 @@ pub async fn entries(
     let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
     if limit == 0 || limit > PAGE_SIZE_MAX {
         return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
+    }
+    // Past the end of the log a page is empty, but past `SEQ_MAX` no log can reach: the
+    // store's integers are signed, and `from` would have wrapped into a negative seq.
+    if query.from > SEQ_MAX {
+        let detail = format!("from {} is past {SEQ_MAX}, the largest seq a log can hold", query.from);
+        return Err(ApiError::bad_request("from", detail));
     }
     let tree_size = state.node.read_tree(|tree| tree.len());
     let node = state.node.clone();

@@ -4,14 +4,17 @@
 //!
 //! This is the only crate that knows HTTP and JSON DTOs. It parses untrusted input once,
 //! turns every error into RFC 9457 problem+json (`problem.rs`), and never writes except
-//! through `Node::submit`. It does not bind sockets: `router(state)` is served by the
-//! `truce` binary, and tested with `oneshot`.
+//! through `Node::submit`. It does not bind sockets: `router(state)` is served on a listener
+//! the `truce` binary binds, by `listen::serve` (timeouts and a cap on connections), and
+//! tested with `oneshot`.
 
 mod alerts;
 mod api;
 mod as_of;
 mod extract;
+mod i_json;
 mod ledger;
+pub mod listen;
 mod monitoring;
 mod openapi;
 mod problem;

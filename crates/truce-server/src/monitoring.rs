@@ -451,7 +451,7 @@ pub async fn incidents(as_of: AsOf<ListQuery>) -> Result<Json<Page<IncidentView>
         // Only the page is rendered: the cursor filter runs on the keys first.
         let after = query.cursor.clone().unwrap_or_default();
         let keys = state.monitoring.incidents.iter().filter(|(id, _)| id.as_str() > after.as_str());
-        let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT) as usize;
+        let limit = page_limit(query.limit)?;
         let items = keys.take(limit.saturating_add(1)).map(|(id, incident)| (id.to_string(), incident));
         let page = page_of(items, query.cursor.as_deref(), query.limit)?;
         Ok::<_, ApiError>(Page {

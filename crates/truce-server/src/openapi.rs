@@ -24,7 +24,7 @@ use crate::{
     alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
     api::{self, CommandReceipt, SignedCommand},
     as_of::{AsOf, AsOfParams},
-    extract::{ApiJson, ApiPath, ApiQuery},
+    extract::{ApiJsonText, ApiPath, ApiQuery},
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
         self, ConvoyView, IncidentView, MovementView, PassageView, PassagesQuery, PopulationView, StatementView,
@@ -67,7 +67,7 @@ pub(crate) trait HandlerArg {
 }
 
 impl<S> HandlerArg for axum::extract::State<S> {}
-impl<T> HandlerArg for ApiJson<T> {}
+impl<T> HandlerArg for ApiJsonText<T> {}
 impl<T> HandlerArg for ApiPath<T> {}
 impl<T> HandlerArg for ApiQuery<T> {}
 impl HandlerArg for HeaderMap {}

@@ -94,6 +94,9 @@ pub enum ApiError {
     /// A field of the signed command does not parse; `kind` is the problem type.
     #[error("{detail}")]
     Invalid { kind: ErrorKind, field: String, detail: String },
+    /// A genesis command over HTTP: only `truce init` writes the genesis, offline.
+    #[error("the genesis entry is written by `truce init`, never over HTTP")]
+    GenesisOverHttp,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("{kind} {id} does not exist")]
@@ -134,6 +137,9 @@ impl ApiError {
             )
             .field("signature"),
             ApiError::Invalid { kind, field, detail } => domain_kind_problem(*kind, detail).field(field.clone()),
+            ApiError::GenesisOverHttp => {
+                domain_kind_problem(ErrorKind::Genesis, self.to_string()).field("command.body.type")
+            }
             ApiError::Domain(err) => domain_problem(err),
             ApiError::NotFound { kind, id } => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{kind} {id} does not exist"))

@@ -264,7 +264,7 @@ pub(crate) fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
     if limit == 0 || limit > PAGE_SIZE_MAX {
         return Err(ApiError::bad_request("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}")));
     }
-    Ok(limit as usize)
+    usize::try_from(limit).map_err(|_| ApiError::bad_request("limit", "limit does not fit this machine's memory"))
 }
 
 /// One page of `map` after `cursor`: the items `render` keeps, in key order.

@@ -10,6 +10,7 @@ mod cap;
 mod commands;
 mod known_at;
 mod ledger;
+mod listen;
 mod monitoring;
 mod openapi;
 mod problems;
@@ -118,17 +119,35 @@ pub const T0: &str = "2016-12-12T08:00:00Z";
 impl Fixture {
     /// A node with nothing but its genesis entry, written as `truce init` writes it.
     pub async fn new() -> Fixture {
+        let fixture = Fixture::without_genesis();
+        let (genesis, key) = (fixture.genesis(), &fixture.operator.key);
+        let signature = sign_command(key, &genesis).expect("the genesis signs");
+        let submission = Submission::verify(genesis, key.public_key(), signature).expect("the genesis verifies");
+        fixture.state.node.submit(submission).await.expect("the writer replies").expect("the genesis is accepted");
+        fixture
+    }
+
+    /// A node on a new, empty log: what `truce init` makes before it writes the genesis.
+    pub fn without_genesis() -> Fixture {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let clock = Arc::new(TestClock { now: Mutex::new(ts(T0)) });
         let log_key = LogKey::new(ORIGIN, SecretKey::from_seed(&[1; 32])).expect("a valid key name");
         let config = NodeConfig {
             path: dir.path().join("truce.db"),
+            checkpoint_path: dir.path().join("checkpoint"),
             log_key: LogKey::new(ORIGIN, SecretKey::from_seed(&[1; 32])).expect("a valid key name"),
             origin: ORIGIN.to_owned(),
             clock: clock.clone(),
         };
-        let node = Node::open(config).expect("the node opens");
+        let node = Node::create(config).expect("the log is created");
         let operator = Signer { key: SecretKey::from_seed(&[2; 32]), account: id(1), party: None };
+        let state = AppState::new(node, clock.clone());
+        Fixture { _dir: dir, state, clock, operator, log_key, nonces: AtomicU64::new(1) }
+    }
+
+    /// The genesis command of this log, registering `operator`.
+    pub fn genesis(&self) -> Value {
+        let operator = &self.operator;
         let genesis = Command {
             party: None,
             author: AccountId::parse(&operator.account).expect("a UUIDv7"),
@@ -141,12 +160,7 @@ impl Fixture {
                 log_origin: Name::parse(ORIGIN).expect("a valid name"),
             }),
         };
-        let value = serde_json::to_value(&genesis).expect("a command serialises");
-        let signature = sign_command(&operator.key, &value).expect("the genesis signs");
-        let submission = Submission::verify(value, operator.key.public_key(), signature).expect("the genesis verifies");
-        node.submit(submission).await.expect("the writer replies").expect("the genesis is accepted");
-        let state = AppState::new(node, clock.clone());
-        Fixture { _dir: dir, state, clock, operator, log_key, nonces: AtomicU64::new(1) }
+        serde_json::to_value(&genesis).expect("a command serialises")
     }
 
     /// Sends one request through the router and checks the response against the document.

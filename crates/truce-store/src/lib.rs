@@ -1,7 +1,8 @@
 //! Durable storage of the ledger and the single writer that appends to it.
 //!
 //! `SqliteLog` is the embedded default: one SQLite file in WAL mode with
-//! `synchronous=FULL`, holding entries, their leaf hashes and signed checkpoints.
+//! `synchronous=FULL`, holding entries, their leaf hashes and signed checkpoints; the latest
+//! checkpoint is also saved in a file beside it, which the log must extend to be opened.
 //! `Node` owns one log: a dedicated writer thread decides commands against the projection,
 //! batches the accepted ones into one durable transaction (group commit) and replies only
 //! after that transaction is on disk. `verify_log` checks a log offline, entry by entry.
@@ -17,11 +18,11 @@ mod verify;
 mod tests;
 
 pub use crate::{
-    error::StoreError,
+    error::{LogRefusal, StoreError},
     node::{
-        decode_entry, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission, SubmissionError,
-        SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
+        decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission,
+        SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
     },
-    sqlite::{SqliteLog, StoredEntry},
+    sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},
 };

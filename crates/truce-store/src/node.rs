@@ -9,6 +9,12 @@
 //! Readers share the projection (`State`) and the Merkle tree behind read-write locks; they
 //! never touch the writer's connection.
 //!
+//! The latest signed checkpoint is also kept outside the database, in a file of its own
+//! (`NodeConfig::checkpoint_path`), saved after each batch commits and before it is served.
+//! A log is opened only if its tree extends that checkpoint: one cut short at its tail, or
+//! swapped for another, is refused and named, never signed again at a smaller size (which
+//! would fork the log for everyone who saw the checkpoint).
+//!
 //! Reading as known at a record time (`Node::state_known_at`): acceptance times only move
 //! forward along the log, so what was recorded by an instant is a prefix of the log, and the
 //! state known then is the fold of that prefix. The acceptance time of every durable entry is
@@ -18,7 +24,9 @@
 
 use std::{
     collections::VecDeque,
-    path::PathBuf,
+    fs,
+    io::{self, Write as _},
+    path::{Path, PathBuf},
     sync::{
         mpsc::{self, Receiver, SyncSender, TrySendError},
         Arc,
@@ -30,7 +38,9 @@ use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 use truce_core::{decide, Command, Context, DomainError, Event, ParseError, PublicKeyText, State, Timestamp};
-use truce_ledger::{leaf_hash_of, verify_command, Checkpoint, Entry, Hash, LogKey, MerkleTree, PublicKey, Signature};
+use truce_ledger::{
+    leaf_hash_of, open_checkpoint, verify_command, Checkpoint, Entry, Hash, LogKey, MerkleTree, PublicKey, Signature,
+};
 
 use crate::{
     error::StoreError,
@@ -62,7 +72,11 @@ impl Clock for SystemClock {
 }
 
 pub struct NodeConfig {
+    /// The SQLite file of the log.
     pub path: PathBuf,
+    /// The file the latest signed checkpoint is saved to, outside the database, so that a
+    /// database cut short or replaced is caught at the next start.
+    pub checkpoint_path: PathBuf,
     pub log_key: LogKey,
     /// The checkpoint origin line, e.g. `truce.example/aleppo`.
     pub origin: String,
@@ -182,6 +196,7 @@ struct Shared {
     past_states: Mutex<PastStates>,
     log_key: LogKey,
     origin: String,
+    checkpoint_path: PathBuf,
     accepted: broadcast::Sender<Arc<AcceptedEntry>>,
 }
 
@@ -193,21 +208,58 @@ pub struct Node {
 }
 
 impl Node {
-    /// Opens the log, rebuilds the projection and the tree from it, and starts the writer.
+    /// Opens an existing log, rebuilds the projection and the tree from it, checks that the
+    /// tree extends the saved checkpoint, and starts the writer.
     ///
     /// # Errors
-    /// The file cannot be opened, or an entry in it is corrupt (named by its seq).
+    /// The log is missing or empty, it does not extend the saved checkpoint (`CutShort`,
+    /// `Replaced`), the checkpoint is missing or not signed by the log key (see
+    /// `StoreError::log_refusal`); the file cannot be opened, or an entry in it is corrupt
+    /// (named by its seq).
     pub fn open(config: NodeConfig) -> Result<Node, StoreError> {
-        if let Err(err) = Checkpoint::new(&config.origin, 0, truce_ledger::EMPTY_ROOT) {
-            return Err(StoreError::Config(format!("checkpoint origin {:?}: {err}", config.origin)));
+        check_origin(&config.origin)?;
+        if !config.path.exists() {
+            return Err(StoreError::Missing { path: config.path });
         }
         let log = SqliteLog::open(&config.path)?;
-        let (state, tree, accepted_ats) = replay(&log)?;
+        let replayed = replay(&log)?;
+        if replayed.1.is_empty() {
+            return Err(StoreError::Empty { path: config.path });
+        }
+        check_extends_saved(&config.checkpoint_path, &config.log_key, &replayed.1)?;
+        Node::start(config, log, replayed)
+    }
+
+    /// Creates a new, empty log (for its genesis entry, which only `truce init` writes) and
+    /// starts the writer.
+    ///
+    /// # Errors
+    /// The log or its checkpoint file already exists, or cannot be created.
+    pub fn create(config: NodeConfig) -> Result<Node, StoreError> {
+        check_origin(&config.origin)?;
+        if config.checkpoint_path.exists() {
+            let path = config.checkpoint_path.display();
+            return Err(StoreError::Config(format!("{path} already exists: it belongs to another log")));
+        }
+        let log = SqliteLog::create(&config.path)?;
+        let replayed = (State::default(), MerkleTree::new(), Vec::new());
+        Node::start(config, log, replayed)
+    }
+
+    fn start(
+        config: NodeConfig,
+        log: SqliteLog,
+        (state, tree, accepted_ats): (State, MerkleTree, Vec<Timestamp>),
+    ) -> Result<Node, StoreError> {
         let last_accepted_at = accepted_ats.last().copied();
         let reader = SqliteLog::open(&config.path)?;
         let replayer = SqliteLog::open(&config.path)?;
         let (accepted, _) = broadcast::channel(BROADCAST_DEPTH_MAX);
+        // The same tree signs to the same note, so a restart saves what was saved, or (after
+        // a crash between a commit and its save) a checkpoint that extends it.
         let checkpoint = sign_checkpoint(&config.log_key, &config.origin, &tree);
+        save_checkpoint(&config.checkpoint_path, &checkpoint)
+            .map_err(|source| StoreError::CheckpointSave { path: config.checkpoint_path.clone(), source })?;
         let shared = Arc::new(Shared {
             live: RwLock::new(Live { state, last_accepted_at }),
             tree: RwLock::new(tree),
@@ -218,6 +270,7 @@ impl Node {
             past_states: Mutex::new(PastStates::default()),
             log_key: config.log_key,
             origin: config.origin,
+            checkpoint_path: config.checkpoint_path,
             accepted,
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
@@ -475,6 +528,63 @@ pub fn decode_entry(entry: &Entry) -> Result<(Context, Command, Vec<Event>), Str
     Ok((Context { seq: entry.seq(), accepted_at, signer }, command, events))
 }
 
+fn check_origin(origin: &str) -> Result<(), StoreError> {
+    match Checkpoint::new(origin, 0, truce_ledger::EMPTY_ROOT) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(StoreError::Config(format!("checkpoint origin {origin:?}: {err}"))),
+    }
+}
+
+/// Checks that `tree` extends the checkpoint saved at `path`: it is at least as large, and
+/// its root at the checkpoint's size is the checkpoint's root.
+fn check_extends_saved(path: &Path, log_key: &LogKey, tree: &MerkleTree) -> Result<(), StoreError> {
+    let invalid = |problem: String| StoreError::CheckpointInvalid { path: path.to_owned(), problem };
+    let note = match fs::read_to_string(path) {
+        Ok(note) => note,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            return Err(StoreError::CheckpointMissing { entries: tree.len(), path: path.to_owned() });
+        }
+        Err(err) => return Err(invalid(format!("it cannot be read: {err}"))),
+    };
+    let checkpoint = open_checkpoint(&note, &log_key.verifier())
+        .map_err(|err| invalid(format!("it is not a checkpoint signed by the log key: {err}")))?;
+    let (entries, size) = (tree.len(), checkpoint.size());
+    if size > entries {
+        return Err(StoreError::CutShort { entries, size, path: path.to_owned() });
+    }
+    let root = tree.root_at(size).map_err(|err| invalid(err.to_string()))?;
+    if &root != checkpoint.root() {
+        return Err(StoreError::Replaced { entries, size, path: path.to_owned() });
+    }
+    Ok(())
+}
+
+/// Saves `note` at `path` so that a crash leaves either the old note or the new one, whole:
+/// written to a temporary file beside it, fsynced, renamed over it, and the directory
+/// fsynced so that the rename itself is durable.
+///
+/// # Errors
+/// Any I/O error; `path` then still holds the previous note.
+pub fn save_checkpoint(path: &Path, note: &str) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp_name = path.file_name().ok_or_else(|| io::Error::other("the path names no file"))?.to_owned();
+    temp_name.push(".tmp");
+    let temp_path = dir.join(temp_name);
+    let mut temp = fs::File::create(&temp_path)?;
+    temp.write_all(note.as_bytes())?;
+    temp.sync_all()?;
+    drop(temp);
+    fs::rename(&temp_path, path)?;
+    // A directory is opened as a file to be fsynced on Unix; Windows has no such call, and
+    // its rename (MoveFileEx) is made durable by the file system's own journal.
+    #[cfg(unix)]
+    fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
 fn sign_checkpoint(log_key: &LogKey, origin: &str, tree: &MerkleTree) -> String {
     let checkpoint =
         Checkpoint::new(origin, tree.len(), tree.root()).expect("the origin was checked when the node opened");
@@ -554,6 +664,14 @@ impl Writer {
             // The projection and the tree already hold this batch, the disk does not: the
             // only safe move is to stop and let the next start replay what is durable.
             tracing::error!(%err, "writing a batch failed; stopping so that a restart rebuilds from the log");
+            std::process::exit(70);
+        }
+        // Saved before it is served: the next start refuses a log that does not extend it.
+        if let Err(err) = save_checkpoint(&self.shared.checkpoint_path, &checkpoint) {
+            // The batch is durable but its checkpoint is not saved, so it must not be served:
+            // stop; the next start signs the durable tree again and saves that first.
+            let path = self.shared.checkpoint_path.display();
+            tracing::error!(%err, %path, "saving the checkpoint failed; stopping so that a restart saves it");
             std::process::exit(70);
         }
         drop(tree);

@@ -8,10 +8,23 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use truce_ledger::Hash;
 
 use crate::error::StoreError;
+
+/// The largest seq a log can hold: SQLite's integers are signed 64-bit.
+pub const SEQ_MAX: u64 = i64::MAX.unsigned_abs();
+
+/// A seq or tree size as an SQLite integer; refused past `SEQ_MAX`, never wrapped.
+fn sql_integer(what: &'static str, value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::OutOfRange { what, value })
+}
+
+/// An SQLite integer read back as a seq, count or tree size; a negative one is corrupt.
+fn stored_u64(what: &str, value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt { seq: 0, problem: format!("negative {what} {value}") })
+}
 
 /// One row of the `entries` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +57,29 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 ";
 
 impl SqliteLog {
-    /// Opens (creating if needed) the log at `path` for reading and writing.
+    /// Opens the existing log at `path` for reading and writing; never creates one, so that
+    /// a log deleted under a server is not silently replaced by an empty one.
     ///
     /// # Errors
-    /// The file cannot be opened or is not a truce log.
+    /// The file does not exist, cannot be opened or is not a truce log.
     pub fn open(path: &Path) -> Result<SqliteLog, StoreError> {
-        let connection = Connection::open(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteLog::with_connection(Connection::open_with_flags(path, flags)?)
+    }
+
+    /// Creates a new, empty log at `path`.
+    ///
+    /// # Errors
+    /// Something is already at `path`, or the file cannot be created.
+    pub fn create(path: &Path) -> Result<SqliteLog, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Config(format!("{} already exists", path.display())));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteLog::with_connection(Connection::open_with_flags(path, flags)?)
+    }
+
+    fn with_connection(connection: Connection) -> Result<SqliteLog, StoreError> {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
@@ -63,7 +93,7 @@ impl SqliteLog {
     /// # Errors
     /// The file does not exist or cannot be read.
     pub fn open_read_only(path: &Path) -> Result<SqliteLog, StoreError> {
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(SqliteLog { connection })
@@ -71,7 +101,7 @@ impl SqliteLog {
 
     pub fn entries_count(&self) -> Result<u64, StoreError> {
         let count: i64 = self.connection.query_row("SELECT COUNT(*) FROM entries", [], |row| row.get(0))?;
-        Ok(count as u64)
+        stored_u64("entries count", count)
     }
 
     /// Appends a batch in one transaction: all of it is durable when this returns, or none.
@@ -86,7 +116,7 @@ impl SqliteLog {
             )?;
             for entry in entries {
                 insert.execute(params![
-                    entry.seq as i64,
+                    sql_integer("seq", entry.seq)?,
                     &entry.leaf_hash[..],
                     entry.signer,
                     entry.nonce,
@@ -96,7 +126,7 @@ impl SqliteLog {
             if let Some((tree_size, note)) = checkpoint {
                 transaction.execute(
                     "INSERT OR REPLACE INTO checkpoints (tree_size, note) VALUES (?1, ?2)",
-                    params![tree_size as i64, note],
+                    params![sql_integer("tree size", tree_size)?, note],
                 )?;
             }
         }
@@ -129,8 +159,11 @@ impl SqliteLog {
         let mut select = self.connection.prepare(
             "SELECT seq, leaf_hash, signer, nonce, text FROM entries WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
         )?;
+        // Past `SEQ_MAX` there are no entries: a range starting there is empty, one ending
+        // there runs to the end of the log.
+        let Ok(from) = i64::try_from(from_seq) else { return Ok(()) };
         let until = i64::try_from(until_seq).unwrap_or(i64::MAX);
-        let mut rows = select.query(params![from_seq as i64, until])?;
+        let mut rows = select.query(params![from, until])?;
         while let Some(row) = rows.next()? {
             visit(read_row(row)?)?;
         }
@@ -140,12 +173,13 @@ impl SqliteLog {
     /// Up to `limit` entries from `from_seq` on.
     ///
     /// # Errors
-    /// Database errors or a malformed row.
+    /// `OutOfRange` for a `from_seq` past `SEQ_MAX`; database errors or a malformed row.
     pub fn entries(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {
+        let from = sql_integer("from seq", from_seq)?;
         let mut select = self.connection.prepare_cached(
             "SELECT seq, leaf_hash, signer, nonce, text FROM entries WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
         )?;
-        let mut rows = select.query(params![from_seq as i64, limit])?;
+        let mut rows = select.query(params![from, limit])?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next()? {
             entries.push(read_row(row)?);
@@ -158,10 +192,10 @@ impl SqliteLog {
         let found = self
             .connection
             .query_row("SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1", [], |row| {
-                Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
             })
             .optional()?;
-        Ok(found)
+        found.map(|(tree_size, note)| Ok((stored_u64("tree size", tree_size)?, note))).transpose()
     }
 
     /// SQLite's own structural check of the file; `Ok(())` when it reports "ok".
@@ -178,8 +212,7 @@ impl SqliteLog {
 }
 
 fn read_row(row: &rusqlite::Row<'_>) -> Result<StoredEntry, StoreError> {
-    let seq = row.get::<_, i64>(0)?;
-    let seq = u64::try_from(seq).map_err(|_| StoreError::Corrupt { seq: 0, problem: format!("negative seq {seq}") })?;
+    let seq = stored_u64("seq", row.get::<_, i64>(0)?)?;
     let hash_bytes: Vec<u8> = row.get(1)?;
     let leaf_hash: Hash = hash_bytes
         .try_into()

@@ -3,9 +3,13 @@
 //! projection as known at any record time being the state right after the last entry
 //! accepted by then.
 
-use std::sync::{
-    atomic::{AtomicI64, Ordering},
-    Arc,
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
 };
 
 use proptest::prelude::*;
@@ -13,7 +17,10 @@ use serde_json::{json, Value};
 use truce_core::{State, Timestamp};
 use truce_ledger::{sign_command, LogKey, SecretKey, Verifier};
 
-use crate::{verify_log, Clock, Node, NodeConfig, Receipt, Submission, SubmitError, KNOWN_AT_STATES_CACHED_MAX};
+use crate::{
+    verify_log, Clock, LogRefusal, Node, NodeConfig, Receipt, SqliteLog, StoreError, Submission, SubmitError,
+    KNOWN_AT_STATES_CACHED_MAX,
+};
 
 /// A clock that advances `step_ns` nanoseconds per reading, from 12 December 2016.
 struct StepClock {
@@ -66,7 +73,8 @@ impl Fixture {
         let log_secret = SecretKey::from_seed(&[7; 32]);
         let operator = SecretKey::from_seed(&[9; 32]);
         let clock = Arc::new(StepClock::new(step_ns));
-        let node = open(&path, &log_secret, &clock);
+        let log_key = LogKey::new("test.local/log", log_secret.clone()).expect("valid name");
+        let node = Node::create(config(&path, log_key, &clock)).expect("creates");
         let mut fixture =
             Fixture { _dir: dir, path, log_secret, operator, operator_id: uuid7(1), clock, node, nonce: 0 };
         let genesis = json!({"type": "genesis", "operator_account_id": uuid7(1), "operator_name": "Operator",
@@ -102,11 +110,24 @@ impl Fixture {
     }
 }
 
-fn open(path: &std::path::Path, log_secret: &SecretKey, clock: &Arc<StepClock>) -> Node {
-    let log_key = LogKey::new("test.local/log", log_secret.clone()).expect("valid name");
+/// The node's config: the log at `path`, its checkpoint saved beside it.
+fn config(path: &Path, log_key: LogKey, clock: &Arc<StepClock>) -> NodeConfig {
     let clock: Arc<dyn Clock> = clock.clone();
-    Node::open(NodeConfig { path: path.to_owned(), log_key, origin: "test.local/log".to_owned(), clock })
-        .expect("opens")
+    let checkpoint_path = checkpoint_path_of(path);
+    NodeConfig { path: path.to_owned(), checkpoint_path, log_key, origin: "test.local/log".to_owned(), clock }
+}
+
+fn checkpoint_path_of(path: &Path) -> PathBuf {
+    path.with_file_name("checkpoint")
+}
+
+fn try_open(path: &Path, log_secret: &SecretKey, clock: &Arc<StepClock>) -> Result<Node, StoreError> {
+    let log_key = LogKey::new("test.local/log", log_secret.clone()).expect("valid name");
+    Node::open(config(path, log_key, clock))
+}
+
+fn open(path: &Path, log_secret: &SecretKey, clock: &Arc<StepClock>) -> Node {
+    try_open(path, log_secret, clock).expect("opens")
 }
 
 fn square(lon: f64, lat: f64) -> Value {
@@ -383,4 +404,119 @@ fn a_known_state_taken_before_the_writer_moves_on_still_reads_as_known_then() {
     let now = fixture.node.read_state(Clone::clone);
     assert_ne!(now, last);
     assert_eq!(latest.read(Clone::clone).expect("reads"), now);
+}
+
+/// A copy of the fixture's log, WAL included, in a directory of its own, with the
+/// fixture's saved checkpoint beside it when `with_checkpoint`.
+fn copy_log(fixture: &Fixture, with_checkpoint: bool) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("truce.db");
+    let connection = rusqlite::Connection::open(&fixture.path).expect("the log opens");
+    connection.execute("VACUUM INTO ?1", [path.to_str().expect("a UTF-8 path")]).expect("the log copies");
+    if with_checkpoint {
+        fs::copy(checkpoint_path_of(&fixture.path), checkpoint_path_of(&path)).expect("the checkpoint copies");
+    }
+    (dir, path)
+}
+
+fn with_parties(count: u64) -> Fixture {
+    let mut fixture = Fixture::new();
+    for n in 0..count {
+        fixture.submit(body_of(&Step::Party { n })).expect("accepted");
+    }
+    fixture
+}
+
+#[test]
+fn the_checkpoint_saved_beside_the_log_is_the_one_served() {
+    let mut fixture = with_parties(2);
+    let saved = || fs::read_to_string(checkpoint_path_of(&fixture.path)).expect("the checkpoint is saved");
+    assert_eq!(saved(), fixture.node.checkpoint());
+    let receipt = fixture.submit_for_receipt(body_of(&Step::Party { n: 7 })).expect("accepted");
+    assert_eq!(receipt.tree_size, 4);
+    assert_eq!(fs::read_to_string(checkpoint_path_of(&fixture.path)).expect("saved"), receipt.checkpoint);
+    assert!(!fixture.path.with_file_name("checkpoint.tmp").exists(), "the temporary file was renamed");
+}
+
+#[test]
+fn a_log_cut_short_at_its_tail_is_refused_naming_both_sizes() {
+    let fixture = with_parties(4);
+    let (_dir, path) = copy_log(&fixture, true);
+    let connection = rusqlite::Connection::open(&path).expect("the copy opens");
+    connection.execute("DELETE FROM entries WHERE seq >= 3", []).expect("the tail is cut");
+    drop(connection);
+    let Err(err) = try_open(&path, &fixture.log_secret, &fixture.clock) else { panic!("a cut log opened") };
+    assert_eq!(err.log_refusal(), Some(LogRefusal::NotExtending));
+    let expected = format!(
+        "the log has 3 entries but checkpoint {} was signed at size 5: it was cut short or replaced",
+        checkpoint_path_of(&path).display()
+    );
+    assert_eq!(err.to_string(), expected);
+    // Refused, not signed again at the smaller size.
+    let saved = fs::read_to_string(checkpoint_path_of(&path)).expect("the checkpoint is still there");
+    assert_eq!(saved, fixture.node.checkpoint());
+}
+
+#[test]
+fn a_log_replaced_by_another_of_the_same_size_is_refused() {
+    let fixture = with_parties(2);
+    // The same keys and commands on a clock that runs at another pace: other acceptance
+    // times, so other entries and another root, of the same size.
+    let mut other = Fixture::with_clock_step(3 * SECOND_NS);
+    for n in 0..2 {
+        other.submit(body_of(&Step::Party { n })).expect("accepted");
+    }
+    let (_dir, path) = copy_log(&other, false);
+    fs::copy(checkpoint_path_of(&fixture.path), checkpoint_path_of(&path)).expect("the checkpoint copies");
+    let Err(err) = try_open(&path, &fixture.log_secret, &fixture.clock) else { panic!("a replaced log opened") };
+    assert_eq!(err.log_refusal(), Some(LogRefusal::NotExtending));
+    assert!(matches!(err, StoreError::Replaced { entries: 3, size: 3, .. }), "{err}");
+}
+
+#[test]
+fn a_log_that_extends_its_saved_checkpoint_opens() {
+    let mut fixture = with_parties(2);
+    let (_dir, path) = copy_log(&fixture, true);
+    // An older checkpoint beside a longer log: what a crash between a commit and the save
+    // of its checkpoint leaves.
+    fixture.submit(body_of(&Step::Party { n: 9 })).expect("accepted");
+    let (_newer_dir, newer_path) = copy_log(&fixture, false);
+    fs::copy(checkpoint_path_of(&path), checkpoint_path_of(&newer_path)).expect("the checkpoint copies");
+    let reopened = open(&newer_path, &fixture.log_secret, &fixture.clock);
+    assert_eq!(reopened.checkpoint(), fixture.node.checkpoint());
+    assert_eq!(fs::read_to_string(checkpoint_path_of(&newer_path)).expect("saved"), fixture.node.checkpoint());
+}
+
+#[test]
+fn a_log_whose_checkpoint_is_missing_or_not_the_log_keys_is_refused() {
+    let fixture = with_parties(1);
+    let (_dir, path) = copy_log(&fixture, false);
+    let Err(err) = try_open(&path, &fixture.log_secret, &fixture.clock) else { panic!("opened") };
+    assert!(matches!(err, StoreError::CheckpointMissing { entries: 2, .. }), "{err}");
+    assert_eq!(err.log_refusal(), Some(LogRefusal::NotExtending));
+
+    let stranger = LogKey::new("test.local/log", SecretKey::from_seed(&[8; 32])).expect("valid name");
+    let note = stranger.sign_checkpoint(&truce_ledger::Checkpoint::new("test.local/log", 0, [0; 32]).expect("valid"));
+    fs::write(checkpoint_path_of(&path), note).expect("written");
+    let Err(err) = try_open(&path, &fixture.log_secret, &fixture.clock) else { panic!("opened") };
+    assert!(matches!(err, StoreError::CheckpointInvalid { .. }), "{err}");
+}
+
+#[test]
+fn a_missing_or_empty_log_is_refused_and_never_created() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("truce.db");
+    let clock = Arc::new(StepClock::new(SECOND_NS));
+    let secret = SecretKey::from_seed(&[7; 32]);
+    let Err(err) = try_open(&path, &secret, &clock) else { panic!("a missing log opened") };
+    assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+    assert_eq!(err.log_refusal(), Some(LogRefusal::Missing));
+    assert!(!path.exists(), "opening a missing log created it");
+    assert!(SqliteLog::open(&path).is_err(), "the store never creates a log it is asked to open");
+    assert!(!path.exists());
+
+    drop(SqliteLog::create(&path).expect("an empty log"));
+    let Err(err) = try_open(&path, &secret, &clock) else { panic!("an empty log opened") };
+    assert!(matches!(err, StoreError::Empty { .. }), "{err}");
+    assert_eq!(err.log_refusal(), Some(LogRefusal::Missing));
 }

@@ -26,9 +26,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &Path, log_path: &Path) -> Server {
+        Server::start_with(data, log_path, &[])
+    }
+
+    /// `truce serve` with `extra` arguments.
+    pub fn start_with(data: &Path, log_path: &Path, extra: &[&str]) -> Server {
         let log = fs::File::create(log_path).expect("creating the server log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_truce"))
             .args(["serve", "--data", path_str(data), "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

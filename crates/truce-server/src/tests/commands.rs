@@ -8,7 +8,7 @@ use axum::{
 use expect_test::{expect, Expect};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use truce_ledger::{open_checkpoint, verify_inclusion, Hash, Verifier};
+use truce_ledger::{open_checkpoint, verify_inclusion, Hash, SecretKey, Verifier};
 
 use super::{id, terms, Fixture, Signer, World, EAST_ALEPPO, OPP};
 
@@ -180,6 +180,31 @@ async fn a_valid_command_is_201_with_an_inclusion_proof_and_a_checkpoint_that_ve
           }
         ]"#]]
     .assert_eq(&events);
+}
+
+#[tokio::test]
+async fn a_genesis_over_http_is_403_even_on_an_empty_log() {
+    // A stranger's genesis, signed by its own key: accepted, it would make the stranger the
+    // operator of the log.
+    let mut fixture = Fixture::without_genesis();
+    fixture.operator = Signer { key: SecretKey::from_seed(&[66; 32]), account: id(66), party: None };
+    let signed = fixture.sign(&fixture.operator, fixture.genesis());
+    check(
+        &fixture,
+        post(signed.to_string()),
+        expect![[r#"
+            403
+            {
+              "detail": "the genesis entry is written by `truce init`, never over HTTP",
+              "field": "command.body.type",
+              "instance": "/api/v1/commands",
+              "status": 403,
+              "title": "Genesis",
+              "type": "/problems/genesis"
+            }"#]],
+    )
+    .await;
+    assert_eq!(fixture.state.node.read_tree(|tree| tree.len()), 0);
 }
 
 #[tokio::test]
@@ -523,6 +548,58 @@ async fn a_coordinate_too_large_for_a_json_number_is_400_naming_it() {
               "status": 400,
               "title": "Invalid request",
               "type": "/problems/invalid-request"
+            }"#]],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_key_repeated_deep_in_a_signed_command_is_422_naming_it_and_never_read() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    // Signed over the reading that keeps the last `code`, as serde does; a reader that keeps
+    // the first would see another corridor in the same signed bytes.
+    let signed = fixture.sign(&world.ru, fixture.command(&world.ru, propose(400, 500, "EA-9", 600))).to_string();
+    let text = signed.replacen(r#""code":"EA-9""#, r#""code":"EA-1","code":"EA-9""#, 1);
+    assert_ne!(text, signed);
+    check(
+        fixture,
+        post(text),
+        expect![[r#"
+            422
+            {
+              "detail": "the command is not valid at `command.body.terms.corridors[0].code`: the key `code` appears twice in one object; a signed command has each key once",
+              "field": "command.body.terms.corridors[0].code",
+              "instance": "/api/v1/commands",
+              "status": 422,
+              "title": "Invalid input",
+              "type": "/problems/invalid-input"
+            }"#]],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_integer_no_json_number_holds_exactly_is_422_naming_it_and_never_read() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    let signed = fixture.sign(&world.ru, fixture.command(&world.ru, propose(400, 500, "EA-1", 600))).to_string();
+    // 2^53 + 1, which a double reads as 2^53; checked before the signature (which no longer
+    // verifies, and could not be made: the canonical form refuses it too).
+    let text = signed.replacen(r#""half_width_m":150.0"#, r#""half_width_m":9007199254740993"#, 1);
+    assert_ne!(text, signed);
+    check(
+        fixture,
+        post(text),
+        expect![[r#"
+            422
+            {
+              "detail": "the command is not valid at `command.body.terms.corridors[0].half_width_m`: the integer 9007199254740993 is beyond ±9007199254740991, what a JSON number holds exactly (RFC 7493)",
+              "field": "command.body.terms.corridors[0].half_width_m",
+              "instance": "/api/v1/commands",
+              "status": 422,
+              "title": "Invalid input",
+              "type": "/problems/invalid-input"
             }"#]],
     )
     .await;

@@ -323,3 +323,28 @@ async fn an_empty_page_past_the_end_of_the_log_is_not_an_error() {
     let page = check(&fixture, "/api/v1/ledger/entries?from=50").await.expect("a page");
     assert_eq!(page, json!({"entries": [], "tree_size": 1}));
 }
+
+#[tokio::test]
+async fn a_from_past_the_largest_seq_is_refused_not_wrapped() {
+    let fixture = Fixture::new().await;
+    // Once read as `from_seq as i64`: -1, and the page started at the genesis.
+    check_refused(
+        &fixture,
+        "/api/v1/ledger/entries?from=18446744073709551615",
+        expect![[r#"
+            400
+            {
+              "detail": "from 18446744073709551615 is past 9223372036854775807, the largest seq a log can hold",
+              "field": "from",
+              "instance": "/api/v1/ledger/entries",
+              "status": 400,
+              "title": "Invalid request",
+              "type": "/problems/invalid-request"
+            }"#]],
+    )
+    .await;
+    let refused = check(&fixture, "/api/v1/ledger/entries?from=9223372036854775808").await;
+    assert!(refused.is_err_and(|problem| problem.contains(r#""field": "from""#)));
+    let page = check(&fixture, "/api/v1/ledger/entries?from=9223372036854775807").await.expect("a page");
+    assert_eq!(page, json!({"entries": [], "tree_size": 1}));
+}

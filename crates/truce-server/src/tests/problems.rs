@@ -17,6 +17,7 @@ async fn every_problem() -> BTreeMap<String, u16> {
         ApiError::bad_request("limit", "x").to_problem(),
         ApiError::BodyTooLarge { bytes_max: 1 }.to_problem(),
         ApiError::BadSignature.to_problem(),
+        ApiError::GenesisOverHttp.to_problem(),
         ApiError::NotFound { kind: "zone", id: "x".to_owned() }.to_problem(),
         ApiError::Busy.to_problem(),
         ApiError::TooManyStreams { streams_max: 1 }.to_problem(),
