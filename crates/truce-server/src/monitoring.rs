@@ -642,8 +642,12 @@ pub async fn convoys(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConvoyView>>, A
     let query = &as_of.query;
     let at = as_of.at;
     let page = as_of.read(|state| {
-        // Convoys scheduled by `at`, with the updates and status recorded by then.
-        let convoys = state.monitoring.convoys.iter().filter(|(_, convoy)| convoy.scheduled_at <= at);
+        // Convoys planned by `at` (valid time: the earlier of their departure and their first
+        // status change), with the updates made by then.
+        let planned_by = |convoy: &&truce_core::ConvoyRecord| {
+            convoy.updates.iter().map(|u| u.at).chain([convoy.departs_at]).min().is_some_and(|first| first <= at)
+        };
+        let convoys = state.monitoring.convoys.iter().filter(|(_, convoy)| planned_by(convoy));
         let items = convoys.map(|(id, convoy)| {
             let updates: Vec<ConvoyUpdateView> = convoy
                 .updates

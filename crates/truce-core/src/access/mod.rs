@@ -152,7 +152,7 @@ impl<'a> Actor<'a> {
             effective_at,
             provenance: Provenance::Reported {
                 author,
-                recorded_by: self.party.cloned(),
+                reporting_party: self.party.cloned(),
                 sources: reported.sources.clone(),
             },
         })

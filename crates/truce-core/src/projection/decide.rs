@@ -127,8 +127,10 @@ pub(crate) fn add_account_key(
 /// other account, what an account of its own party recorded.
 pub(crate) fn retract(state: &State, actor: &Actor<'_>, seq: u64, reason: &Reason) -> Result<Vec<Event>, DomainError> {
     let Some(retractable) = state.retractable.get(&seq) else {
-        let what = if seq < state.entries_count { "not a retractable record" } else { "no such entry" };
-        return Err(DomainError::NotRetractable { seq, what });
+        if seq >= state.entries_count {
+            return Err(unknown("entry", &seq));
+        }
+        return Err(DomainError::NotRetractable { seq, what: "not a retractable record" });
     };
     if state.retractions.contains_key(&seq) {
         return Err(DomainError::AlreadyRetracted { seq });

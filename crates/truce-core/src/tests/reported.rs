@@ -50,9 +50,9 @@ fn a_reported_endorsement_counts_from_its_valid_time_once_recorded() {
     assert_eq!(stance.stance, Stance::Endorsed);
     assert_eq!(stance.recorded_at, recorded_at);
     match &stance.provenance {
-        Provenance::Reported { author, recorded_by, sources } => {
+        Provenance::Reported { author, reporting_party, sources } => {
             assert_eq!(author, &Signer::monitor().account);
-            assert_eq!(recorded_by.as_ref(), Some(&party_id(UN)));
+            assert_eq!(reporting_party.as_ref(), Some(&party_id(UN)));
             assert_eq!(sources.len(), 1);
         }
         Provenance::Attested { .. } => panic!("the stance is reported"),

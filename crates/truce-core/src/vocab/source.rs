@@ -135,7 +135,7 @@ pub enum Provenance {
         author: AccountId,
         /// The party of that account.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        recorded_by: Option<PartyId>,
+        reporting_party: Option<PartyId>,
         sources: Vec<SourceReport>,
     },
 }
