@@ -44,7 +44,7 @@ pub(crate) fn report_incident(
     actor.require_any(REPORTERS, "reporting an incident")?;
     require_new(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     check_location(location)?;
-    check_when(when)?;
+    check_when("when.end", when)?;
     check_source(coordination, monitoring, source)?;
     Ok(vec![Event::IncidentReported {
         incident_id: incident_id.clone(),
@@ -86,7 +86,7 @@ pub(crate) fn correct_incident(
         check_location(location)?;
     }
     if let Some(when) = when {
-        check_when(when)?;
+        check_when("when.end", when)?;
     }
     Ok(vec![Event::IncidentCorrected {
         incident_id: incident_id.clone(),
@@ -231,7 +231,7 @@ pub(crate) fn record_passage(
     actor.require_any(OBSERVERS, "recording a passage")?;
     require_new(monitoring.passages.contains_key(passage_id), "passage", passage_id)?;
     require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
-    check_when(observed)?;
+    check_when("observed.end", observed)?;
     Ok(vec![Event::PassageRecorded {
         passage_id: passage_id.clone(),
         corridor_id: corridor_id.clone(),
@@ -375,10 +375,11 @@ fn check_location(location: &Location) -> Result<(), DomainError> {
     check_metres("uncertainty_m", location.uncertainty_m, UNCERTAINTY_M_MAX)
 }
 
-fn check_when(when: &When) -> Result<(), DomainError> {
+/// `[start, end)` ends after it starts; `field` names its end.
+fn check_when(field: &'static str, when: &When) -> Result<(), DomainError> {
     if let Some(end) = when.end {
         if end <= when.start {
-            return Err(DomainError::WhenInverted { start: when.start.to_string(), end: end.to_string() });
+            return Err(DomainError::WhenInverted { field, start: when.start.to_string(), end: end.to_string() });
         }
     }
     Ok(())

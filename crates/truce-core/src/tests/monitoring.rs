@@ -362,7 +362,7 @@ fn bad_reports_are_refused_and_change_nothing() {
         &mut world,
         &Signer::monitor(),
         backwards,
-        expect!["invalid-input: the incident ends at 2016-12-13T09:00:00Z, before it starts at 2016-12-13T09:30:00Z"],
+        expect!["invalid-input: when.end 2016-12-13T09:00:00Z is not after the start 2016-12-13T09:30:00Z"],
     );
     check_refusal(
         &mut world,

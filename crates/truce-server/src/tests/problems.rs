@@ -196,7 +196,7 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::AlreadyFulfilled { commitment: "x".to_owned() },
         DomainError::RangeInverted { field: "x", min: 1, max: 1 },
         DomainError::OutOfRange { field: "x", value: 1.0, max: 1.0 },
-        DomainError::WhenInverted { start: "x".to_owned(), end: "x".to_owned() },
+        DomainError::WhenInverted { field: "x", start: "x".to_owned(), end: "x".to_owned() },
         DomainError::SourceAgain { source_id: "x".to_owned() },
         DomainError::DuplicateChain { incident: "x".to_owned() },
         DomainError::NoSuchViolation { incident: "x".to_owned(), target: "x".to_owned() },
@@ -204,6 +204,13 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::NotNotified { party: "x".to_owned() },
         DomainError::AlreadyAcknowledged { party: "x".to_owned() },
         DomainError::NothingDue { after: "x".to_owned(), until: "x".to_owned() },
+        DomainError::BreakdownAboveTotal { field: "x", part: "x".to_owned(), whole: "x".to_owned() },
+        DomainError::UnknownAt { field: "x", kind: "x", id: "x".to_owned() },
+        DomainError::ConvoyOnOtherCorridor {
+            convoy: "x".to_owned(),
+            convoy_corridor: "x".to_owned(),
+            corridor: "x".to_owned(),
+        },
     ]
 }
 
@@ -279,7 +286,10 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::ReportForbidden => 66,
         DomainError::NotAgreed { .. } => 67,
         DomainError::AlreadyEnded { .. } => 68,
+        DomainError::BreakdownAboveTotal { .. } => 69,
+        DomainError::UnknownAt { .. } => 70,
+        DomainError::ConvoyOnOtherCorridor { .. } => 71,
     }
 }
 
-const VARIANTS_COUNT: usize = 69;
+const VARIANTS_COUNT: usize = 72;
