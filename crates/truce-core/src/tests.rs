@@ -2,6 +2,7 @@
 //! derived statuses, violations of commitments, alerts raised by time passing, the wire
 //! format, and properties of random logs. `fixture` builds the world they run in.
 
+mod counts;
 pub(crate) mod fixture;
 mod layers;
 mod monitoring;
