@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     access::Role,
-    coordination::model::{Group, PartyKind, Terms, ZoneKind},
+    coordination::model::{PartyKind, Terms, ZoneKind},
     monitoring::model::{
-        AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
-        SourceReport, TotalScope, When,
+        AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
+        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When,
     },
     vocab::geometry::Polygon,
     vocab::ids::{
@@ -262,6 +262,9 @@ pub enum CommandBody {
         when: When,
         description: Reason,
         source: SourceReport,
+        /// The convoy the incident struck, if it struck one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        convoy_id: Option<ConvoyId>,
     },
     AddSource {
         incident_id: IncidentId,
@@ -276,6 +279,9 @@ pub enum CommandBody {
         location: Option<Location>,
         #[serde(default)]
         when: Option<When>,
+        /// The convoy the incident struck; absent, unchanged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        convoy_id: Option<ConvoyId>,
         reason: Reason,
     },
     /// An analyst's grade, overriding the derived one.
@@ -315,30 +321,42 @@ pub enum CommandBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reported: Option<ReportedAct>,
     },
+    /// How many people a zone holds, or held, or saw leave, by one source.
     EstimatePopulation {
         estimate_id: EstimateId,
         zone_id: ZoneId,
         kind: EstimateKind,
-        min: u32,
-        max: u32,
+        people: Quantity,
+        /// By group; a group not given is unknown.
+        #[serde(default, skip_serializing_if = "Breakdown::is_empty")]
+        breakdown: Breakdown,
+        /// Where the people counted went, or are going.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Destination>,
+        /// The instant the estimate describes (valid time).
         as_of: Timestamp,
-        source: Name,
+        source: SourceReport,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Reason>,
     },
+    /// People who moved through a corridor, as a source counts them.
     RecordPassage {
         passage_id: PassageId,
         corridor_id: CorridorId,
-        group: Group,
         direction: Direction,
-        people: u32,
-        vehicles: u32,
-        observed: When,
+        /// The convoy they moved in, if they moved in one on this corridor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        convoy_id: Option<ConvoyId>,
+        /// Vehicles counted; absent when not counted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vehicles: Option<u32>,
+        count: Count,
     },
+    /// People evacuated through a corridor or from a zone, as a source counts them.
     ReportTotal {
         total_id: TotalId,
         scope: TotalScope,
-        evacuated: u32,
-        as_of: Timestamp,
-        source: Name,
+        count: Count,
     },
     ScheduleConvoy {
         convoy_id: ConvoyId,

@@ -132,7 +132,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         }
         CommandBody::MarkTime {} => projection::decide::mark_time(state, context, &actor),
         CommandBody::Retract { seq, reason } => projection::decide::retract(state, &actor, *seq, reason),
-        CommandBody::ReportIncident { incident_id, kind, location, when, description, source } => {
+        CommandBody::ReportIncident { incident_id, kind, location, when, description, source, convoy_id } => {
             check_not_after_record("when.start", when.start, context.accepted_at)?;
             check_published(source)?;
             monitoring::decide::report_incident(
@@ -145,14 +145,24 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 when,
                 description,
                 source,
+                convoy_id,
             )
         }
         CommandBody::AddSource { incident_id, source } => {
             check_published(source)?;
             monitoring::decide::add_source(&state.coordination, &state.monitoring, &actor, incident_id, source)
         }
-        CommandBody::CorrectIncident { incident_id, kind, location, when, reason } => {
-            monitoring::decide::correct_incident(&state.monitoring, &actor, incident_id, kind, location, when, reason)
+        CommandBody::CorrectIncident { incident_id, kind, location, when, convoy_id, reason } => {
+            monitoring::decide::correct_incident(
+                &state.monitoring,
+                &actor,
+                incident_id,
+                kind,
+                location,
+                when,
+                convoy_id,
+                reason,
+            )
         }
         CommandBody::GradeIncident { incident_id, grade, reason } => {
             monitoring::decide::grade_incident(&state.monitoring, &actor, incident_id, grade, reason)
@@ -191,8 +201,19 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 agreements,
             )
         }
-        CommandBody::EstimatePopulation { estimate_id, zone_id, kind, min, max, as_of, source } => {
+        CommandBody::EstimatePopulation {
+            estimate_id,
+            zone_id,
+            kind,
+            people,
+            breakdown,
+            destination,
+            as_of,
+            source,
+            note,
+        } => {
             check_not_after_record("as_of", *as_of, context.accepted_at)?;
+            check_published(source)?;
             monitoring::decide::estimate_population(
                 &state.coordination,
                 &state.monitoring,
@@ -200,39 +221,31 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 estimate_id,
                 zone_id,
                 kind,
-                min,
-                max,
+                people,
+                breakdown,
+                destination,
                 as_of,
                 source,
+                note,
             )
         }
-        CommandBody::RecordPassage { passage_id, corridor_id, group, direction, people, vehicles, observed } => {
-            check_not_after_record("observed.start", observed.start, context.accepted_at)?;
+        CommandBody::RecordPassage { passage_id, corridor_id, direction, convoy_id, vehicles, count } => {
+            monitoring::decide::check_count_times(count, context.accepted_at)?;
             monitoring::decide::record_passage(
                 &state.coordination,
                 &state.monitoring,
                 &actor,
                 passage_id,
                 corridor_id,
-                group,
                 direction,
-                people,
+                convoy_id,
                 vehicles,
-                observed,
+                count,
             )
         }
-        CommandBody::ReportTotal { total_id, scope, evacuated, as_of, source } => {
-            check_not_after_record("as_of", *as_of, context.accepted_at)?;
-            monitoring::decide::report_total(
-                &state.coordination,
-                &state.monitoring,
-                &actor,
-                total_id,
-                scope,
-                evacuated,
-                as_of,
-                source,
-            )
+        CommandBody::ReportTotal { total_id, scope, count } => {
+            monitoring::decide::check_count_times(count, context.accepted_at)?;
+            monitoring::decide::report_total(&state.coordination, &state.monitoring, &actor, total_id, scope, count)
         }
         CommandBody::ScheduleConvoy { convoy_id, corridor_id, buses, ambulances, departs_at } => {
             monitoring::decide::schedule_convoy(

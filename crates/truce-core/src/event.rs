@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::{
     access::Role,
     command::Genesis,
-    coordination::model::{Ending, Group, PartyKind, Stance, Terms, ZoneKind},
+    coordination::model::{Ending, PartyKind, Stance, Terms, ZoneKind},
     monitoring::model::{
-        AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
-        SourceReport, TotalScope, When,
+        AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
+        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When,
     },
     vocab::geometry::Polygon,
     vocab::ids::{
@@ -149,6 +149,8 @@ pub enum Event {
         description: Reason,
         source: SourceReport,
         reported_by: AccountId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        convoy_id: Option<ConvoyId>,
     },
     SourceAdded {
         incident_id: IncidentId,
@@ -161,6 +163,8 @@ pub enum Event {
         location: Option<Location>,
         when: Option<When>,
         reason: Reason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        convoy_id: Option<ConvoyId>,
     },
     IncidentGraded {
         incident_id: IncidentId,
@@ -195,27 +199,33 @@ pub enum Event {
         estimate_id: EstimateId,
         zone_id: ZoneId,
         kind: EstimateKind,
-        min: u32,
-        max: u32,
+        people: Quantity,
+        #[serde(default, skip_serializing_if = "Breakdown::is_empty")]
+        breakdown: Breakdown,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Destination>,
         as_of: Timestamp,
-        source: Name,
+        source: SourceReport,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Reason>,
+        reported_by: AccountId,
     },
     PassageRecorded {
         passage_id: PassageId,
         corridor_id: CorridorId,
-        group: Group,
         direction: Direction,
-        people: u32,
-        vehicles: u32,
-        observed: When,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        convoy_id: Option<ConvoyId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vehicles: Option<u32>,
+        count: Count,
         observer: AccountId,
     },
     TotalReported {
         total_id: TotalId,
         scope: TotalScope,
-        evacuated: u32,
-        as_of: Timestamp,
-        source: Name,
+        count: Count,
+        reported_by: AccountId,
     },
     ConvoyScheduled {
         convoy_id: ConvoyId,

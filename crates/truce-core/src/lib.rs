@@ -39,7 +39,11 @@ pub use crate::{
     },
     decide::decide,
     event::Event,
-    monitoring::{model::*, record::*},
+    monitoring::{
+        model::*,
+        record::*,
+        side_by_side::{destination_key, Movement, MovementSeries, PopulationSeries, Series, Side},
+    },
     parse::{ParseError, ParseFault},
     projection::{
         alert::{Alert, AlertKind},

@@ -2,6 +2,7 @@
 //! derived statuses, violations of commitments, alerts raised by time passing, the wire
 //! format, and properties of random logs. `fixture` builds the world they run in.
 
+mod counts;
 pub(crate) mod fixture;
 // The layer check reads the crate's own sources; the library itself does no I/O.
 #[allow(clippy::disallowed_methods)]

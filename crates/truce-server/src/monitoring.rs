@@ -7,18 +7,19 @@
 //! Every read is from what the log had recorded by `?known_at=` (`AsOf`). Incidents and
 //! violations are derived from that whole record, or, with `?at=`, from the monitoring record
 //! as it stood at `at` (`State::as_of`); the plain records (estimates, movement, passages,
-//! convoys, statements) answer as of `?at=`.
-
-use std::collections::BTreeMap;
+//! convoys, statements) answer by valid time `?at=`: counts once the instant or period they
+//! describe has passed and their source has spoken.
 
 use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    AccountId, AgreementId, AgreementRef, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Direction, EstimateId,
-    EstimateKind, ForceId, Grade, Group, IncidentId, IncidentKind, IncidentRecord, IncidentStance, Location, Name,
-    PartyId, PassageId, Provenance, Reason, SourceReport, State, StatementId, StatementRecord, Timestamp, TotalId,
-    TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
+    AccountId, AgreementId, AgreementRef, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Count,
+    Destination, Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind,
+    IncidentRecord, IncidentStance, Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord,
+    PopulationSeries, Provenance, Quantity, Reason, Side, SourceRecord, SourceReport, State, StatementId,
+    StatementRecord, Timestamp, TotalId, TotalRecord, TotalScope, Violation, ViolationStatus, WeighedSource, When,
+    ZoneId,
 };
 
 use crate::{
@@ -69,10 +70,11 @@ pub struct IncidentView {
     pub description: Reason,
     pub reported_by: AccountId,
     pub reported_at: Timestamp,
-    /// The current kind, location and time: those of the latest revision.
+    /// The current kind, location, time and convoy struck: those of the latest revision.
     pub kind: IncidentKind,
     pub location: Location,
     pub when: When,
+    pub convoy_id: Option<ConvoyId>,
     /// The original report first, then every correction.
     pub revisions: Vec<RevisionView>,
     /// Every source with its claims, including those of incidents marked its duplicates.
@@ -99,6 +101,8 @@ pub struct RevisionView {
     pub kind: IncidentKind,
     pub location: Location,
     pub when: When,
+    /// The convoy it struck, if it struck one.
+    pub convoy_id: Option<ConvoyId>,
     /// Why it was corrected; null for the original report.
     pub reason: Option<Reason>,
 }
@@ -191,68 +195,120 @@ pub struct StatementView {
     pub agreements: Vec<AgreementRef>,
 }
 
-/// Every population estimate of a zone, side by side; never averaged.
+/// A zone's population estimates: every organisation's beside the others', never averaged
+/// or picked between.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct PopulationView {
     pub zone_id: ZoneId,
     pub at: Timestamp,
-    /// The latest estimate (by `as_of`) of each source and kind.
-    pub latest_by_source: Vec<EstimateView>,
-    /// Every estimate recorded by `at`, oldest `as_of` first.
-    pub estimates: Vec<EstimateView>,
+    /// By organisation: the one that decides each source's independence (its `independence`,
+    /// or its `organisation`), names compared case- and whitespace-insensitively; in the
+    /// order of those names.
+    pub organisations: Vec<PopulationSide>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PopulationSide {
+    /// The organisation as the first of its estimates recorded names it.
+    pub organisation: Name,
+    /// What its names share: lower case, whitespace collapsed.
+    pub organisation_key: String,
+    /// One per kind and destination it estimated.
+    pub series: Vec<PopulationSeriesView>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PopulationSeriesView {
+    pub kind: EstimateKind,
+    /// Where the people counted went or are going, as the latest estimate names it; null
+    /// for estimates that name none.
+    pub destination: Option<Destination>,
+    /// The latest estimate by `as_of`.
+    pub latest: EstimateView,
+    /// Every estimate given by `at`, oldest `as_of` first.
+    pub history: Vec<EstimateView>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EstimateView {
     pub estimate_id: EstimateId,
     pub kind: EstimateKind,
-    pub min: u32,
-    pub max: u32,
+    pub people: Quantity,
+    /// By group; a group not given is absent: unknown, never zero.
+    pub breakdown: Breakdown,
+    pub destination: Option<Destination>,
+    /// The instant it describes (valid time).
     pub as_of: Timestamp,
-    pub source: Name,
+    pub source: SourceReport,
+    /// What the source counts as, given who recorded it.
+    pub weighed: WeighedSource,
+    pub note: Option<Reason>,
+    pub reported_by: AccountId,
     pub recorded_at: Timestamp,
 }
 
-/// Movement through a corridor: what monitors observed, beside what sources report; none
-/// of the figures is picked as the truth.
+/// Movement through a corridor: every organisation's counts beside the others', none of
+/// them picked as the truth, none added to another's.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct MovementView {
     pub corridor_id: CorridorId,
     pub at: Timestamp,
-    /// The sum of observed passages by group and direction.
-    pub observed: Vec<ObservedMovement>,
-    /// Each source's latest reported total (by `as_of`) for this corridor or its origin zone.
-    pub reported_totals: Vec<TotalView>,
+    /// By organisation, as in the population view: its passages through the corridor, and
+    /// its totals reported for the corridor or for its origin zone.
+    pub organisations: Vec<MovementSide>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ObservedMovement {
-    pub group: Group,
+pub struct MovementSide {
+    /// The organisation as the first of its figures recorded names it.
+    pub organisation: Name,
+    /// What its names share: lower case, whitespace collapsed.
+    pub organisation_key: String,
+    /// One per direction and basis it counted (a total counts people leaving: outbound).
+    pub series: Vec<MovementSeriesView>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MovementSeriesView {
     pub direction: Direction,
-    pub people: u64,
-    pub vehicles: u64,
-    pub passages_count: u64,
+    pub basis: Basis,
+    /// The latest figure by valid time (the end of its period, or its instant).
+    pub latest: MovementFigure,
+    /// Every figure given by `at`, oldest valid time first.
+    pub history: Vec<MovementFigure>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+/// A passage through the corridor, or a total reported for it or its origin zone.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "record", rename_all = "snake_case")]
+pub enum MovementFigure {
+    Passage(PassageView),
+    Total(TotalView),
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TotalView {
     pub total_id: TotalId,
     pub scope: TotalScope,
-    pub evacuated: u32,
-    pub as_of: Timestamp,
-    pub source: Name,
+    pub count: Count,
+    /// What the source counts as, given who recorded it.
+    pub weighed: WeighedSource,
+    pub reported_by: AccountId,
     pub recorded_at: Timestamp,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PassageView {
     pub passage_id: PassageId,
     pub corridor_id: CorridorId,
-    pub group: Group,
     pub direction: Direction,
-    pub people: u32,
-    pub vehicles: u32,
-    pub observed: When,
+    /// The convoy they moved in, if the passage names one.
+    pub convoy_id: Option<ConvoyId>,
+    /// Vehicles counted; null when not counted.
+    pub vehicles: Option<u32>,
+    pub count: Count,
+    /// What the source counts as, given who recorded it.
+    pub weighed: WeighedSource,
     pub observer: AccountId,
     pub recorded_at: Timestamp,
 }
@@ -265,15 +321,22 @@ pub struct ConvoyView {
     pub buses: u32,
     pub ambulances: u32,
     pub departs_at: Timestamp,
+    /// That of the latest update by valid time, by `at`.
     pub status: ConvoyStatus,
     pub at: Timestamp,
-    /// Every update recorded by `at`.
+    /// Every update in effect by `at`, in the order of their valid times.
     pub updates: Vec<ConvoyUpdateView>,
+    /// Passages that name it, given by `at`.
+    pub passage_ids: Vec<PassageId>,
+    /// Incidents that struck it (as their current revision says), begun by `at`.
+    pub incident_ids: Vec<IncidentId>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ConvoyUpdateView {
+    /// When the status changed (valid time).
     pub at: Timestamp,
+    pub recorded_at: Timestamp,
     pub status: ConvoyStatus,
     pub note: Option<Reason>,
 }
@@ -383,6 +446,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
         kind: current.kind,
         location: current.location,
         when: current.when,
+        convoy_id: current.convoy_id.clone(),
         revisions: incident
             .revisions
             .iter()
@@ -391,6 +455,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
                 kind: r.kind,
                 location: r.location,
                 when: r.when,
+                convoy_id: r.convoy_id.clone(),
                 reason: r.reason.clone(),
             })
             .collect(),
@@ -505,40 +570,86 @@ pub async fn statements(as_of: AsOf<ListQuery>) -> Result<Json<Page<StatementVie
     Ok(Json(page))
 }
 
+/// What a count's source counts as, recorded by `by` at `at`.
+fn weighed(state: &State, source: &SourceReport, by: &AccountId, at: Timestamp) -> WeighedSource {
+    state.weigh_source(&SourceRecord { at, added_by: by.clone(), source: source.clone() })
+}
+
+fn estimate_view(state: &State, estimate: &EstimateRecord) -> EstimateView {
+    EstimateView {
+        estimate_id: estimate.estimate_id.clone(),
+        kind: estimate.kind,
+        people: estimate.people,
+        breakdown: estimate.breakdown,
+        destination: estimate.destination.clone(),
+        as_of: estimate.as_of,
+        source: estimate.source.clone(),
+        weighed: weighed(state, &estimate.source, &estimate.reported_by, estimate.recorded_at),
+        note: estimate.note.clone(),
+        reported_by: estimate.reported_by.clone(),
+        recorded_at: estimate.recorded_at,
+    }
+}
+
+fn passage_view(state: &State, passage: &PassageRecord) -> PassageView {
+    PassageView {
+        passage_id: passage.passage_id.clone(),
+        corridor_id: passage.corridor_id.clone(),
+        direction: passage.direction,
+        convoy_id: passage.convoy_id.clone(),
+        vehicles: passage.vehicles,
+        count: passage.count.clone(),
+        weighed: weighed(state, &passage.count.source, &passage.observer, passage.recorded_at),
+        observer: passage.observer.clone(),
+        recorded_at: passage.recorded_at,
+    }
+}
+
+fn total_view(state: &State, total: &TotalRecord) -> TotalView {
+    TotalView {
+        total_id: total.total_id.clone(),
+        scope: total.scope.clone(),
+        count: total.count.clone(),
+        weighed: weighed(state, &total.count.source, &total.reported_by, total.recorded_at),
+        reported_by: total.reported_by.clone(),
+        recorded_at: total.recorded_at,
+    }
+}
+
+fn movement_figure(state: &State, figure: &Movement<'_>) -> MovementFigure {
+    match figure {
+        Movement::Passage(passage) => MovementFigure::Passage(passage_view(state, passage)),
+        Movement::Total(total) => MovementFigure::Total(total_view(state, total)),
+    }
+}
+
 pub async fn population(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<PopulationView>, ApiError> {
     let at = as_of.at;
     as_of.read(|state| {
+        // A zone exists in the world from its first boundary's valid time.
         let zone = state.coordination.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
         let zone = zone
-            .filter(|z| z.boundaries.first().is_some_and(|b| b.recorded_at <= at))
+            .filter(|z| z.boundaries.iter().any(|b| b.effective_at <= at))
             .ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;
-        let mut estimates: Vec<EstimateView> = state
-            .monitoring
-            .estimates
-            .values()
-            .filter(|e| e.zone_id == zone.zone_id && e.recorded_at <= at)
-            .map(|e| EstimateView {
-                estimate_id: e.estimate_id.clone(),
-                kind: e.kind,
-                min: e.min,
-                max: e.max,
-                as_of: e.as_of,
-                source: e.source.clone(),
-                recorded_at: e.recorded_at,
+        let sides: Vec<Side<PopulationSeries, &EstimateRecord>> = state.monitoring.population(&zone.zone_id, at);
+        let organisations = sides
+            .into_iter()
+            .map(|side| PopulationSide {
+                organisation: side.organisation,
+                organisation_key: side.key,
+                series: side
+                    .series
+                    .into_iter()
+                    .map(|series| PopulationSeriesView {
+                        kind: series.about.kind,
+                        destination: series.latest.destination.clone(),
+                        latest: estimate_view(state, series.latest),
+                        history: series.history.iter().map(|e| estimate_view(state, e)).collect(),
+                    })
+                    .collect(),
             })
             .collect();
-        estimates.sort_by_key(|a| (a.as_of, a.recorded_at));
-        let mut latest: BTreeMap<(String, String), EstimateView> = BTreeMap::new();
-        for estimate in &estimates {
-            let kind = serde_json::to_string(&estimate.kind).unwrap_or_default();
-            latest.insert((estimate.source.to_string(), kind), estimate.clone());
-        }
-        Ok(Json(PopulationView {
-            zone_id: zone.zone_id.clone(),
-            at,
-            latest_by_source: latest.into_values().collect(),
-            estimates,
-        }))
+        Ok(Json(PopulationView { zone_id: zone.zone_id.clone(), at, organisations }))
     })?
 }
 
@@ -554,58 +665,26 @@ pub async fn movement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<
             .filter(|record| state.coordination.corridor_status(&record.spec.corridor_id, at).is_some())
             .ok_or(ApiError::NotFound { kind: "corridor", id: id.clone() })?;
         let corridor_id = &record.spec.corridor_id;
-        let mut observed: BTreeMap<(String, String), ObservedMovement> = BTreeMap::new();
-        for passage in state.monitoring.passages.values() {
-            if &passage.corridor_id != corridor_id || passage.recorded_at > at {
-                continue;
-            }
-            let key = (
-                serde_json::to_string(&passage.group).unwrap_or_default(),
-                serde_json::to_string(&passage.direction).unwrap_or_default(),
-            );
-            let sum = observed.entry(key).or_insert(ObservedMovement {
-                group: passage.group,
-                direction: passage.direction,
-                people: 0,
-                vehicles: 0,
-                passages_count: 0,
-            });
-            sum.people += u64::from(passage.people);
-            sum.vehicles += u64::from(passage.vehicles);
-            sum.passages_count += 1;
-        }
-        let origin_zone = &record.spec.origin_zone_id;
-        let mut latest: BTreeMap<String, TotalView> = BTreeMap::new();
-        let mut totals: Vec<_> = state
-            .monitoring
-            .totals
-            .values()
-            .filter(|t| t.recorded_at <= at)
-            .filter(|t| {
-                t.scope.corridor_id.as_ref() == Some(corridor_id)
-                    || (t.scope.corridor_id.is_none() && t.scope.zone_id.as_ref() == Some(origin_zone))
+        let sides: Vec<Side<MovementSeries, Movement<'_>>> =
+            state.monitoring.movement(corridor_id, &record.spec.origin_zone_id, at);
+        let organisations = sides
+            .into_iter()
+            .map(|side| MovementSide {
+                organisation: side.organisation,
+                organisation_key: side.key,
+                series: side
+                    .series
+                    .into_iter()
+                    .map(|series| MovementSeriesView {
+                        direction: series.about.direction,
+                        basis: series.about.basis,
+                        latest: movement_figure(state, &series.latest),
+                        history: series.history.iter().map(|f| movement_figure(state, f)).collect(),
+                    })
+                    .collect(),
             })
             .collect();
-        totals.sort_by_key(|t| (t.as_of, t.recorded_at));
-        for total in totals {
-            latest.insert(
-                total.source.to_string(),
-                TotalView {
-                    total_id: total.total_id.clone(),
-                    scope: total.scope.clone(),
-                    evacuated: total.evacuated,
-                    as_of: total.as_of,
-                    source: total.source.clone(),
-                    recorded_at: total.recorded_at,
-                },
-            );
-        }
-        Ok(Json(MovementView {
-            corridor_id: corridor_id.clone(),
-            at,
-            observed: observed.into_values().collect(),
-            reported_totals: latest.into_values().collect(),
-        }))
+        Ok(Json(MovementView { corridor_id: corridor_id.clone(), at, organisations }))
     })?
 }
 
@@ -617,22 +696,9 @@ pub async fn passages(as_of: AsOf<PassagesQuery>) -> Result<Json<Page<PassageVie
             .monitoring
             .passages
             .iter()
-            .filter(|(_, p)| p.recorded_at <= at)
+            .filter(|(_, p)| p.count.given_by(at))
             .filter(|(_, p)| query.corridor_id.as_deref().is_none_or(|id| p.corridor_id.as_str() == id))
-            .map(|(id, p)| {
-                let view = PassageView {
-                    passage_id: p.passage_id.clone(),
-                    corridor_id: p.corridor_id.clone(),
-                    group: p.group,
-                    direction: p.direction,
-                    people: p.people,
-                    vehicles: p.vehicles,
-                    observed: p.observed,
-                    observer: p.observer.clone(),
-                    recorded_at: p.recorded_at,
-                };
-                (id.to_string(), view)
-            });
+            .map(|(id, p)| (id.to_string(), passage_view(state, p)));
         page_of(items, query.cursor.as_deref(), query.limit)
     })??;
     Ok(Json(page))
@@ -642,29 +708,40 @@ pub async fn convoys(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConvoyView>>, A
     let query = &as_of.query;
     let at = as_of.at;
     let page = as_of.read(|state| {
-        // Convoys planned by `at` (valid time: the earlier of their departure and their first
-        // status change), with the updates made by then.
-        let planned_by = |convoy: &&truce_core::ConvoyRecord| {
-            convoy.updates.iter().map(|u| u.at).chain([convoy.departs_at]).min().is_some_and(|first| first <= at)
-        };
-        let convoys = state.monitoring.convoys.iter().filter(|(_, convoy)| planned_by(convoy));
-        let items = convoys.map(|(id, convoy)| {
+        // Scheduling a convoy has no valid time of its own: every convoy recorded (by
+        // `known_at`) is listed, with the updates, passages and incidents of valid time `at`.
+        let items = state.monitoring.convoys.iter().map(|(id, convoy)| {
             let updates: Vec<ConvoyUpdateView> = convoy
-                .updates
-                .iter()
-                .filter(|u| u.at <= at)
-                .map(|u| ConvoyUpdateView { at: u.at, status: u.status, note: u.note.clone() })
+                .updates_by(at)
+                .into_iter()
+                .map(|u| ConvoyUpdateView {
+                    at: u.at,
+                    recorded_at: u.recorded_at,
+                    status: u.status,
+                    note: u.note.clone(),
+                })
                 .collect();
-            let status = updates.last().map_or(ConvoyStatus::Scheduled, |u| u.status);
             let view = ConvoyView {
                 convoy_id: convoy.convoy_id.clone(),
                 corridor_id: convoy.corridor_id.clone(),
                 buses: convoy.buses,
                 ambulances: convoy.ambulances,
                 departs_at: convoy.departs_at,
-                status,
+                status: convoy.status_at(at),
                 at,
                 updates,
+                passage_ids: state
+                    .monitoring
+                    .convoy_passages(id, at)
+                    .into_iter()
+                    .map(|p| p.passage_id.clone())
+                    .collect(),
+                incident_ids: state
+                    .monitoring
+                    .convoy_incidents(id, at)
+                    .into_iter()
+                    .map(|i| i.incident_id.clone())
+                    .collect(),
             };
             (id.to_string(), view)
         });

@@ -447,17 +447,25 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/zones/{id}/population",
             monitoring::population,
             Doc::new("getZonePopulation", "monitoring", "Every population estimate of a zone, side by side")
-                .describe("Each source's latest estimate beside every estimate recorded by `at`; never averaged.")
+                .describe(
+                    "Grouped by organisation (the organisation that decides each source's independence, names \
+                     compared case- and whitespace-insensitively), then by kind and destination: each series' \
+                     latest estimate by `as_of` beside its history, as given by `at` (the instant it describes \
+                     had passed and its source had spoken); never averaged.",
+                )
                 .path_param("id", ID_OR_CODE)
                 .json::<PopulationView>(200, "The estimates."),
         ),
         Route::get(
             "/api/v1/corridors/{id}/movement",
             monitoring::movement,
-            Doc::new("getCorridorMovement", "monitoring", "Observed passages beside sources' reported totals")
+            Doc::new("getCorridorMovement", "monitoring", "Every organisation's counts of movement, side by side")
                 .describe(
-                    "The sum of passages observed by group and direction, beside each source's latest reported \
-                     total with its `as_of`; none of them is picked as the truth.",
+                    "Passages through the corridor and totals reported for it (or for its origin zone), grouped \
+                     by organisation as in the population view, then by direction and basis (increment or \
+                     cumulative): each series' latest figure by valid time beside its history, as given by `at` \
+                     (its period had ended and its source had spoken). None is picked as the truth, and none is \
+                     added to another's.",
                 )
                 .path_param("id", ID_OR_CODE)
                 .json::<MovementView>(200, "The movement."),
@@ -465,14 +473,14 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/passages",
             monitoring::passages,
-            Doc::new("listPassages", "monitoring", "Passages observed, recorded by `at`")
+            Doc::new("listPassages", "monitoring", "Passages counted, given by `at`")
                 .query::<PassagesQuery>()
                 .json::<Page<PassageView>>(200, "A page of passages."),
         ),
         Route::get(
             "/api/v1/convoys",
             monitoring::convoys,
-            Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`")
+            Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`, passages and incidents")
                 .query::<ListQuery>()
                 .json::<Page<ConvoyView>>(200, "A page of convoys."),
         ),

@@ -254,7 +254,11 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::Duplicate { field, .. }
         | DomainError::RangeInverted { field, .. }
         | DomainError::OutOfRange { field, .. }
-        | DomainError::ValidTimeInFuture { field, .. } => field,
+        | DomainError::ValidTimeInFuture { field, .. }
+        | DomainError::WhenInverted { field, .. }
+        | DomainError::BreakdownAboveTotal { field, .. }
+        | DomainError::UnknownAt { field, .. } => field,
+        DomainError::ConvoyOnOtherCorridor { .. } => "convoy_id",
         DomainError::AttestedEffectiveAt { .. }
         | DomainError::ReportedNeedsEffectiveAt
         | DomainError::ActBeforeVersion { .. } => "effective_at",
@@ -309,7 +313,6 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::ConsentAgain { .. }
         | DomainError::NotCommitmentOwner { .. }
         | DomainError::AlreadyFulfilled { .. }
-        | DomainError::WhenInverted { .. }
         | DomainError::SourceAgain { .. }
         | DomainError::DuplicateChain { .. }
         | DomainError::NoSuchViolation { .. }

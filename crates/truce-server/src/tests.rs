@@ -8,6 +8,7 @@
 
 mod cap;
 mod commands;
+mod counts;
 mod known_at;
 mod ledger;
 mod listen;

@@ -3,13 +3,13 @@
 //! acknowledgements.
 
 use crate::{
-    access::{Act, Actor, Role},
-    coordination::model::Group,
+    access::{check_not_after_record, Act, Actor, Role},
     coordination::record::Coordination,
     event::Event,
     monitoring::model::{
-        AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
-        SourceReport, TotalScope, When,
+        AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
+        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When, COUNT_BREAKDOWN,
+        ESTIMATE_BREAKDOWN,
     },
     monitoring::record::Monitoring,
     vocab::{
@@ -20,7 +20,7 @@ use crate::{
         },
         limits::{HALF_WIDTH_M_MAX, LIST_LEN_MAX, UNCERTAINTY_M_MAX},
         require::{require_known, require_list, require_new, unknown},
-        text::{Name, Reason},
+        text::Reason,
         time::Timestamp,
     },
 };
@@ -39,13 +39,15 @@ pub(crate) fn report_incident(
     when: &When,
     description: &Reason,
     source: &SourceReport,
+    convoy_id: &Option<ConvoyId>,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
     actor.require_any(REPORTERS, "reporting an incident")?;
     require_new(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     check_location(location)?;
-    check_when(when)?;
+    check_when("when.end", when)?;
     check_source(coordination, monitoring, source)?;
+    check_convoy(monitoring, convoy_id)?;
     Ok(vec![Event::IncidentReported {
         incident_id: incident_id.clone(),
         kind: *kind,
@@ -54,6 +56,7 @@ pub(crate) fn report_incident(
         description: description.clone(),
         source: source.clone(),
         reported_by: author,
+        convoy_id: convoy_id.clone(),
     }])
 }
 
@@ -78,6 +81,7 @@ pub(crate) fn correct_incident(
     kind: &Option<IncidentKind>,
     location: &Option<Location>,
     when: &Option<When>,
+    convoy_id: &Option<ConvoyId>,
     reason: &Reason,
 ) -> Result<Vec<Event>, DomainError> {
     actor.require_any(REPORTERS, "correcting an incident")?;
@@ -86,14 +90,16 @@ pub(crate) fn correct_incident(
         check_location(location)?;
     }
     if let Some(when) = when {
-        check_when(when)?;
+        check_when("when.end", when)?;
     }
+    check_convoy(monitoring, convoy_id)?;
     Ok(vec![Event::IncidentCorrected {
         incident_id: incident_id.clone(),
         kind: *kind,
         location: *location,
         when: *when,
         reason: reason.clone(),
+        convoy_id: convoy_id.clone(),
     }])
 }
 
@@ -193,25 +199,35 @@ pub(crate) fn estimate_population(
     estimate_id: &EstimateId,
     zone_id: &ZoneId,
     kind: &EstimateKind,
-    min: &u32,
-    max: &u32,
+    people: &Quantity,
+    breakdown: &Breakdown,
+    destination: &Option<Destination>,
     as_of: &Timestamp,
-    source: &Name,
+    source: &SourceReport,
+    note: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
     actor.require_any(OBSERVERS, "estimating a population")?;
     require_new(monitoring.estimates.contains_key(estimate_id), "estimate", estimate_id)?;
     require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
-    if min > max {
-        return Err(DomainError::RangeInverted { field: "estimate", min: u64::from(*min), max: u64::from(*max) });
+    breakdown.check(people, &ESTIMATE_BREAKDOWN)?;
+    if let Some(zone_id) = destination.as_ref().and_then(|d| d.zone_id.as_ref()) {
+        if !coordination.zones.contains_key(zone_id) {
+            return Err(DomainError::UnknownAt { field: "destination.zone_id", kind: "zone", id: zone_id.to_string() });
+        }
     }
+    check_source(coordination, monitoring, source)?;
     Ok(vec![Event::PopulationEstimated {
         estimate_id: estimate_id.clone(),
         zone_id: zone_id.clone(),
         kind: *kind,
-        min: *min,
-        max: *max,
+        people: *people,
+        breakdown: *breakdown,
+        destination: destination.clone(),
         as_of: *as_of,
         source: source.clone(),
+        note: note.clone(),
+        reported_by: author,
     }])
 }
 
@@ -221,25 +237,33 @@ pub(crate) fn record_passage(
     actor: &Actor<'_>,
     passage_id: &PassageId,
     corridor_id: &CorridorId,
-    group: &Group,
     direction: &Direction,
-    people: &u32,
-    vehicles: &u32,
-    observed: &When,
+    convoy_id: &Option<ConvoyId>,
+    vehicles: &Option<u32>,
+    count: &Count,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
     actor.require_any(OBSERVERS, "recording a passage")?;
     require_new(monitoring.passages.contains_key(passage_id), "passage", passage_id)?;
     require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
-    check_when(observed)?;
+    if let Some(convoy_id) = convoy_id {
+        let convoy = monitoring.convoys.get(convoy_id).ok_or_else(|| unknown("convoy", convoy_id))?;
+        if &convoy.corridor_id != corridor_id {
+            return Err(DomainError::ConvoyOnOtherCorridor {
+                convoy: convoy_id.to_string(),
+                convoy_corridor: convoy.corridor_id.to_string(),
+                corridor: corridor_id.to_string(),
+            });
+        }
+    }
+    check_count(coordination, monitoring, count)?;
     Ok(vec![Event::PassageRecorded {
         passage_id: passage_id.clone(),
         corridor_id: corridor_id.clone(),
-        group: *group,
         direction: *direction,
-        people: *people,
+        convoy_id: convoy_id.clone(),
         vehicles: *vehicles,
-        observed: *observed,
+        count: count.clone(),
         observer: author,
     }])
 }
@@ -250,10 +274,9 @@ pub(crate) fn report_total(
     actor: &Actor<'_>,
     total_id: &TotalId,
     scope: &TotalScope,
-    evacuated: &u32,
-    as_of: &Timestamp,
-    source: &Name,
+    count: &Count,
 ) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
     actor.require_any(REPORTERS, "reporting a total")?;
     require_new(monitoring.totals.contains_key(total_id), "total", total_id)?;
     if scope.corridor_id.is_none() && scope.zone_id.is_none() {
@@ -265,13 +288,41 @@ pub(crate) fn report_total(
     if let Some(zone_id) = &scope.zone_id {
         require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     }
+    check_count(coordination, monitoring, count)?;
     Ok(vec![Event::TotalReported {
         total_id: total_id.clone(),
         scope: scope.clone(),
-        evacuated: *evacuated,
-        as_of: *as_of,
-        source: source.clone(),
+        count: count.clone(),
+        reported_by: author,
     }])
+}
+
+/// The valid times a count gives: none may be after the entry's record time (plus the
+/// skew allowed).
+pub(crate) fn check_count_times(count: &Count, accepted_at: Timestamp) -> Result<(), DomainError> {
+    check_not_after_record("count.period.start", count.period.start, accepted_at)?;
+    if let Some(end) = count.period.end {
+        check_not_after_record("count.period.end", end, accepted_at)?;
+    }
+    if let Some(published_at) = count.source.published_at {
+        check_not_after_record("count.source.published_at", published_at, accepted_at)?;
+    }
+    Ok(())
+}
+
+/// A count's own invariants (its period, its breakdown within its whole) and its source.
+fn check_count(coordination: &Coordination, monitoring: &Monitoring, count: &Count) -> Result<(), DomainError> {
+    check_when("count.period.end", &count.period)?;
+    count.breakdown.check(&count.people, &COUNT_BREAKDOWN)?;
+    check_source(coordination, monitoring, &count.source)
+}
+
+/// A convoy named by an incident exists.
+fn check_convoy(monitoring: &Monitoring, convoy_id: &Option<ConvoyId>) -> Result<(), DomainError> {
+    match convoy_id {
+        Some(convoy_id) => require_known(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id),
+        None => Ok(()),
+    }
 }
 
 pub(crate) fn schedule_convoy(
@@ -375,10 +426,11 @@ fn check_location(location: &Location) -> Result<(), DomainError> {
     check_metres("uncertainty_m", location.uncertainty_m, UNCERTAINTY_M_MAX)
 }
 
-fn check_when(when: &When) -> Result<(), DomainError> {
+/// `[start, end)` ends after it starts; `field` names its end.
+fn check_when(field: &'static str, when: &When) -> Result<(), DomainError> {
     if let Some(end) = when.end {
         if end <= when.start {
-            return Err(DomainError::WhenInverted { start: when.start.to_string(), end: end.to_string() });
+            return Err(DomainError::WhenInverted { field, start: when.start.to_string(), end: end.to_string() });
         }
     }
     Ok(())

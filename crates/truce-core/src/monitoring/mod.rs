@@ -1,10 +1,12 @@
 //! Monitoring: incidents and their sources' claims, grades, statements, population
 //! estimates, passages, reported totals, convoys and humanitarian notifications. `model`
-//! holds the values, `record` what has been recorded (nothing overwritten), and `decide` the
-//! rules for the monitoring commands.
+//! holds the values, `record` what has been recorded (nothing overwritten), `side_by_side`
+//! every organisation's figures of one thing beside the others', and `decide` the rules for
+//! the monitoring commands.
 //!
 //! What the record means against the agreements (violations) is derived in `projection`.
 
 pub(crate) mod decide;
 pub(crate) mod model;
 pub(crate) mod record;
+pub(crate) mod side_by_side;

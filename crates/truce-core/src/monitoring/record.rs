@@ -8,18 +8,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::{
-    coordination::model::Group,
     event::Event,
     monitoring::model::{
-        AgreementRef, ConvoyStatus, Direction, EstimateKind, Grade, IncidentKind, IncidentStance, Location, Notified,
-        SourceReport, TotalScope, When,
+        AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
+        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When,
     },
     vocab::ids::{
         AccountId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId,
         PassageId, SourceId, StatementId, TotalId, ZoneId,
     },
     vocab::source::Provenance,
-    vocab::text::{Name, Reason},
+    vocab::text::Reason,
     vocab::time::Timestamp,
 };
 
@@ -29,6 +28,8 @@ pub struct IncidentRevision {
     pub kind: IncidentKind,
     pub location: Location,
     pub when: When,
+    /// The convoy it struck, if it struck one.
+    pub convoy_id: Option<ConvoyId>,
     /// Why it was corrected; absent for the original report.
     pub reason: Option<Reason>,
 }
@@ -105,22 +106,33 @@ pub struct EstimateRecord {
     pub estimate_id: EstimateId,
     pub zone_id: ZoneId,
     pub kind: EstimateKind,
-    pub min: u32,
-    pub max: u32,
+    pub people: Quantity,
+    pub breakdown: Breakdown,
+    pub destination: Option<Destination>,
+    /// The instant the estimate describes (valid time).
     pub as_of: Timestamp,
-    pub source: Name,
+    pub source: SourceReport,
+    pub note: Option<Reason>,
+    pub reported_by: AccountId,
     pub recorded_at: Timestamp,
+}
+
+impl EstimateRecord {
+    /// Whether the estimate had been given at valid time `at`: the instant it describes had
+    /// come and its source had spoken (`published_at`, when it says).
+    pub fn given_by(&self, at: Timestamp) -> bool {
+        self.as_of <= at && self.source.published_at.is_none_or(|published_at| published_at <= at)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PassageRecord {
     pub passage_id: PassageId,
     pub corridor_id: CorridorId,
-    pub group: Group,
     pub direction: Direction,
-    pub people: u32,
-    pub vehicles: u32,
-    pub observed: When,
+    pub convoy_id: Option<ConvoyId>,
+    pub vehicles: Option<u32>,
+    pub count: Count,
     pub observer: AccountId,
     pub recorded_at: Timestamp,
 }
@@ -129,9 +141,8 @@ pub struct PassageRecord {
 pub struct TotalRecord {
     pub total_id: TotalId,
     pub scope: TotalScope,
-    pub evacuated: u32,
-    pub as_of: Timestamp,
-    pub source: Name,
+    pub count: Count,
+    pub reported_by: AccountId,
     pub recorded_at: Timestamp,
 }
 
@@ -161,6 +172,19 @@ impl ConvoyRecord {
     pub fn status(&self) -> ConvoyStatus {
         let latest = self.updates.iter().reduce(|best, update| if update.at >= best.at { update } else { best });
         latest.map_or(ConvoyStatus::Scheduled, |u| u.status)
+    }
+
+    /// The updates in effect by valid time `at`, in valid-time order (of two at one
+    /// instant, the earlier recorded first).
+    pub fn updates_by(&self, at: Timestamp) -> Vec<&ConvoyUpdate> {
+        let mut updates: Vec<&ConvoyUpdate> = self.updates.iter().filter(|u| u.at <= at).collect();
+        updates.sort_by_key(|u| u.at);
+        updates
+    }
+
+    /// The status at valid time `at`: that of the latest update by then.
+    pub fn status_at(&self, at: Timestamp) -> ConvoyStatus {
+        self.updates_by(at).last().map_or(ConvoyStatus::Scheduled, |u| u.status)
     }
 }
 
@@ -222,9 +246,10 @@ pub struct Monitoring {
 impl Monitoring {
     /// The record as the world stood at valid time `at`: incidents that had begun by then and
     /// of which some source had spoken by then, each with those sources (a source without
-    /// `published_at` speaks from the incident's start), statements made by then, estimates, passages and totals
-    /// as of then, convoy updates by then, and the notifications and acknowledgements made
-    /// by then.
+    /// `published_at` speaks from the incident's start), statements made by then, estimates,
+    /// passages and totals given by then (the instant or period they describe had passed,
+    /// and their source had spoken), convoy updates by then, and the notifications and
+    /// acknowledgements made by then.
     ///
     /// What analysts concluded about the record (corrections, grades, duplicates,
     /// dismissals) is knowledge, not an event in the world: it applies at every valid time.
@@ -251,18 +276,30 @@ impl Monitoring {
                 duplicates.entry(record.duplicate_of.clone()).or_default().push(incident.incident_id.clone());
             }
         }
-        let source_ids =
-            incidents.values().flat_map(|i| i.sources.iter().map(|s| s.source.source_id.clone())).collect();
         let by = |valid_at: Timestamp| valid_at <= at;
+        let estimates: BTreeMap<EstimateId, EstimateRecord> =
+            self.estimates.iter().filter(|(_, e)| e.given_by(at)).map(clone_entry).collect();
+        let passages: BTreeMap<PassageId, PassageRecord> =
+            self.passages.iter().filter(|(_, p)| p.count.given_by(at)).map(clone_entry).collect();
+        let totals: BTreeMap<TotalId, TotalRecord> =
+            self.totals.iter().filter(|(_, t)| t.count.given_by(at)).map(clone_entry).collect();
+        let source_ids = incidents
+            .values()
+            .flat_map(|i| i.sources.iter().map(|s| &s.source))
+            .chain(estimates.values().map(|e| &e.source))
+            .chain(passages.values().map(|p| &p.count.source))
+            .chain(totals.values().map(|t| &t.count.source))
+            .map(|source| source.source_id.clone())
+            .collect();
         Monitoring {
             incidents,
             source_ids,
             duplicates,
             statements: self.statements.iter().filter(|(_, s)| by(s.at)).map(clone_entry).collect(),
             dismissals: self.dismissals.clone(),
-            estimates: self.estimates.iter().filter(|(_, e)| by(e.as_of)).map(clone_entry).collect(),
-            passages: self.passages.iter().filter(|(_, p)| by(p.observed.start)).map(clone_entry).collect(),
-            totals: self.totals.iter().filter(|(_, t)| by(t.as_of)).map(clone_entry).collect(),
+            estimates,
+            passages,
+            totals,
             convoys: self
                 .convoys
                 .iter()
@@ -287,7 +324,16 @@ impl Monitoring {
     /// Folds a monitoring event; returns false for events that are not about monitoring.
     pub(crate) fn evolve(&mut self, at: Timestamp, event: &Event) -> bool {
         match event {
-            Event::IncidentReported { incident_id, kind, location, when, description, source, reported_by } => {
+            Event::IncidentReported {
+                incident_id,
+                kind,
+                location,
+                when,
+                description,
+                source,
+                reported_by,
+                convoy_id,
+            } => {
                 self.source_ids.insert(source.source_id.clone());
                 let record = IncidentRecord {
                     incident_id: incident_id.clone(),
@@ -299,6 +345,7 @@ impl Monitoring {
                         kind: *kind,
                         location: *location,
                         when: *when,
+                        convoy_id: convoy_id.clone(),
                         reason: None,
                     }],
                     sources: vec![SourceRecord { at, added_by: reported_by.clone(), source: source.clone() }],
@@ -313,7 +360,7 @@ impl Monitoring {
                     incident.sources.push(SourceRecord { at, added_by: added_by.clone(), source: source.clone() });
                 }
             }
-            Event::IncidentCorrected { incident_id, kind, location, when, reason } => {
+            Event::IncidentCorrected { incident_id, kind, location, when, reason, convoy_id } => {
                 if let Some(incident) = self.incidents.get_mut(incident_id) {
                     let current = incident.current().clone();
                     incident.revisions.push(IncidentRevision {
@@ -321,6 +368,7 @@ impl Monitoring {
                         kind: kind.unwrap_or(current.kind),
                         location: location.unwrap_or(current.location),
                         when: when.unwrap_or(current.when),
+                        convoy_id: convoy_id.clone().or(current.convoy_id),
                         reason: Some(reason.clone()),
                     });
                 }
@@ -371,49 +419,55 @@ impl Monitoring {
                 };
                 self.statements.insert(statement_id.clone(), record);
             }
-            Event::PopulationEstimated { estimate_id, zone_id, kind, min, max, as_of, source } => {
+            Event::PopulationEstimated {
+                estimate_id,
+                zone_id,
+                kind,
+                people,
+                breakdown,
+                destination,
+                as_of,
+                source,
+                note,
+                reported_by,
+            } => {
+                self.source_ids.insert(source.source_id.clone());
                 let record = EstimateRecord {
                     estimate_id: estimate_id.clone(),
                     zone_id: zone_id.clone(),
                     kind: *kind,
-                    min: *min,
-                    max: *max,
+                    people: *people,
+                    breakdown: *breakdown,
+                    destination: destination.clone(),
                     as_of: *as_of,
                     source: source.clone(),
+                    note: note.clone(),
+                    reported_by: reported_by.clone(),
                     recorded_at: at,
                 };
                 self.estimates.insert(estimate_id.clone(), record);
             }
-            Event::PassageRecorded {
-                passage_id,
-                corridor_id,
-                group,
-                direction,
-                people,
-                vehicles,
-                observed,
-                observer,
-            } => {
+            Event::PassageRecorded { passage_id, corridor_id, direction, convoy_id, vehicles, count, observer } => {
+                self.source_ids.insert(count.source.source_id.clone());
                 let record = PassageRecord {
                     passage_id: passage_id.clone(),
                     corridor_id: corridor_id.clone(),
-                    group: *group,
                     direction: *direction,
-                    people: *people,
+                    convoy_id: convoy_id.clone(),
                     vehicles: *vehicles,
-                    observed: *observed,
+                    count: count.clone(),
                     observer: observer.clone(),
                     recorded_at: at,
                 };
                 self.passages.insert(passage_id.clone(), record);
             }
-            Event::TotalReported { total_id, scope, evacuated, as_of, source } => {
+            Event::TotalReported { total_id, scope, count, reported_by } => {
+                self.source_ids.insert(count.source.source_id.clone());
                 let record = TotalRecord {
                     total_id: total_id.clone(),
                     scope: scope.clone(),
-                    evacuated: *evacuated,
-                    as_of: *as_of,
-                    source: source.clone(),
+                    count: count.clone(),
+                    reported_by: reported_by.clone(),
                     recorded_at: at,
                 };
                 self.totals.insert(total_id.clone(), record);

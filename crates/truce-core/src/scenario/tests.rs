@@ -1,7 +1,7 @@
 //! The demo scenario tells its story through `decide`, and malformed scenarios are refused
 //! with errors that point at the step.
 
-use crate::{AlertKind, Grade, IncidentKind, ViolationStatus};
+use crate::{AlertKind, Grade, IncidentKind, Quantity, ViolationStatus};
 use std::collections::BTreeMap;
 
 use expect_test::{expect, Expect};
@@ -129,8 +129,12 @@ fn the_demo_scenario_records_the_monitoring_facts_of_the_article() {
     let state = load(&aleppo());
     let estimate = state.monitoring.estimates.values().next().expect("the trapped-population estimate");
     assert_eq!(
-        (estimate.min, estimate.max, state.coordination.zones[&estimate.zone_id].code.as_str()),
-        (100_000, 100_000, "EA")
+        (
+            estimate.people,
+            estimate.source.organisation.as_str(),
+            state.coordination.zones[&estimate.zone_id].code.as_str()
+        ),
+        (Quantity::About(100_000), "EFE", "EA")
     );
     let kinds: Vec<(IncidentKind, Grade)> = state
         .monitoring

@@ -55,6 +55,7 @@ pub(super) fn report(n: u64, at: &str, source: SourceReport) -> CommandBody {
         when: When { start: ts(at), end: None },
         description: reason("Shelling reported near the corridor"),
         source,
+        convoy_id: None,
     }
 }
 
@@ -250,6 +251,7 @@ fn a_correction_keeps_the_old_values_and_rematches() {
         kind: None,
         location: Some(Location { position: position(37.30, 36.30), uncertainty_m: 100.0 }),
         when: None,
+        convoy_id: None,
         reason: reason("Geolocated from video"),
     };
     world.accept(&Signer::monitor(), body);
@@ -362,7 +364,7 @@ fn bad_reports_are_refused_and_change_nothing() {
         &mut world,
         &Signer::monitor(),
         backwards,
-        expect!["invalid-input: the incident ends at 2016-12-13T09:00:00Z, before it starts at 2016-12-13T09:30:00Z"],
+        expect!["invalid-input: when.end 2016-12-13T09:00:00Z is not after the start 2016-12-13T09:30:00Z"],
     );
     check_refusal(
         &mut world,

@@ -64,6 +64,7 @@ fn shelling(n: u64, position: crate::Position, start: &str, end: Option<&str>) -
         when: When { start: ts(start), end: end.map(ts) },
         description: reason("Shelling reported"),
         source: source(n, "EFE", SourceKind::Media, None),
+        convoy_id: None,
     }
 }
 
@@ -749,6 +750,7 @@ fn play(moves: &[Move], seen: &mut Seen) -> Result<(), TestCaseError> {
                     when: When { start, end: len_min.map(|len| minutes_after(start, len)) },
                     description: reason("Reported"),
                     source: source(n, "EFE", SourceKind::Media, None),
+                    convoy_id: None,
                 };
                 let command = world.command(&Signer::monitor(), body);
                 Some((world.context(&Signer::monitor()), command))

@@ -155,9 +155,9 @@ pub enum DomainError {
     RangeInverted { field: &'static str, min: u64, max: u64 },
     #[error("{field} is {value}, expected a finite number from 0 to {max}")]
     OutOfRange { field: &'static str, value: f64, max: f64 },
-    #[error("the incident ends at {end}, before it starts at {start}")]
-    WhenInverted { start: String, end: String },
-    #[error("source {source_id} already reports on an incident")]
+    #[error("{field} {end} is not after the start {start}")]
+    WhenInverted { field: &'static str, start: String, end: String },
+    #[error("source {source_id} is already recorded")]
     SourceAgain { source_id: String },
     #[error("incident {incident} cannot be a duplicate of itself or of a duplicate")]
     DuplicateChain { incident: String },
@@ -173,6 +173,14 @@ pub enum DomainError {
     // Time.
     #[error("nothing falls due between {after} and {until}")]
     NothingDue { after: String, until: String },
+
+    // Counts and their links.
+    #[error("{field} ({part}) is larger than the whole count ({whole})")]
+    BreakdownAboveTotal { field: &'static str, part: String, whole: String },
+    #[error("{kind} {id} does not exist (named by {field})")]
+    UnknownAt { field: &'static str, kind: &'static str, id: String },
+    #[error("convoy {convoy} moves through corridor {convoy_corridor}, not {corridor}")]
+    ConvoyOnOtherCorridor { convoy: String, convoy_corridor: String, corridor: String },
 }
 
 impl DomainError {
@@ -244,6 +252,9 @@ impl DomainError {
             DomainError::DuplicateChain { .. } | DomainError::NoSuchViolation { .. } => ErrorKind::InvalidReference,
             DomainError::NotNotified { .. } => ErrorKind::Forbidden,
             DomainError::NothingDue { .. } => ErrorKind::NothingDue,
+            DomainError::BreakdownAboveTotal { .. } => ErrorKind::InvalidInput,
+            DomainError::UnknownAt { .. } => ErrorKind::UnknownReference,
+            DomainError::ConvoyOnOtherCorridor { .. } => ErrorKind::InvalidReference,
         }
     }
 

@@ -77,8 +77,10 @@ async fn recorded_over_a_day() -> World {
     fixture
         .accept(
             &monitor,
-            json!({"type": "record_passage", "passage_id": id(PASSAGE), "corridor_id": id(EA_1), "group": "civilians",
-                   "direction": "outbound", "people": 120, "vehicles": 2, "observed": {"start": t("09:00:00")}}),
+            json!({"type": "record_passage", "passage_id": id(PASSAGE), "corridor_id": id(EA_1), "direction": "outbound",
+                   "vehicles": 2, "count": {"people": 120, "basis": "increment", "period": {"start": t("09:00:00")},
+                   "breakdown": {"civilians": 120},
+                   "source": {"source_id": id(PASSAGE + 1), "organisation": "UN", "kind": "monitor_on_site"}}}),
         )
         .await;
     fixture
@@ -91,7 +93,8 @@ async fn recorded_over_a_day() -> World {
         .accept(
             &monitor,
             json!({"type": "estimate_population", "estimate_id": id(ESTIMATE), "zone_id": id(EAST_ALEPPO),
-                   "kind": "trapped", "min": 80_000, "max": 90_000, "as_of": t("06:00:00"), "source": "UN OCHA"}),
+                   "kind": "trapped", "people": {"range": {"min": 80_000, "max": 90_000}}, "as_of": t("06:00:00"),
+                   "source": {"source_id": id(ESTIMATE + 1), "organisation": "UN OCHA", "kind": "relayed"}}),
         )
         .await;
     fixture.clock.set(&t("11:00:00"));
@@ -148,11 +151,12 @@ async fn a_record_accepted_later_is_absent_as_known_before_and_present_as_known_
         assert_eq!(field_values(&ok(fixture, &known_at(uri, &from)).await, field), [json!(value)], "{uri}");
     }
     let population = "/api/v1/zones/EA/population";
-    assert_eq!(ok(fixture, &known_at(population, &before)).await["estimates"], json!([]));
-    assert_eq!(ok(fixture, &known_at(population, &from)).await["estimates"][0]["estimate_id"], json!(id(ESTIMATE)));
+    let latest = |view: Value| view["organisations"][0]["series"][0]["latest"].clone();
+    assert_eq!(ok(fixture, &known_at(population, &before)).await["organisations"], json!([]));
+    assert_eq!(latest(ok(fixture, &known_at(population, &from)).await)["estimate_id"], json!(id(ESTIMATE)));
     let movement = "/api/v1/corridors/EA-1/movement";
-    assert_eq!(ok(fixture, &known_at(movement, &before)).await["observed"], json!([]));
-    assert_eq!(ok(fixture, &known_at(movement, &from)).await["observed"][0]["people"], json!(120));
+    assert_eq!(ok(fixture, &known_at(movement, &before)).await["organisations"], json!([]));
+    assert_eq!(latest(ok(fixture, &known_at(movement, &from)).await)["count"]["people"], json!(120));
 
     // The party was registered at 11:00.
     let (before, from) = (t("10:59:59"), t("11:00:00"));

@@ -1,6 +1,6 @@
 //! Monitoring over HTTP: incidents, violations and alerts (JSON, CAP 1.2, Atom, the live
-//! stream and webhooks), population and movement, and the confidentiality of humanitarian
-//! notifications.
+//! stream and webhooks), statements and convoys, and the confidentiality of humanitarian
+//! notifications. Counts (population, movement, passages) are in `counts.rs`.
 //!
 //! Here CAP is read with an XML parser for what a message says; `cap.rs` validates every
 //! message against the official OASIS CAP 1.2 schema with an independent validator.
@@ -502,100 +502,6 @@ async fn a_violation_of_a_humanitarian_notification_never_appears_publicly() {
     let public_id =
         read(fixture, "/api/v1/alerts").await["items"].as_array().and_then(|a| a.last().cloned()).expect("an alert");
     assert_eq!(events, vec![format!("{0} violation_new \"{0}\"", public_id["alert_id"].as_str().unwrap_or(""))]);
-}
-
-#[tokio::test]
-async fn population_and_movement_show_every_source_side_by_side() {
-    let (world, monitor) = world_in_force().await;
-    let fixture = &world.fixture;
-    for (n, source, min, max, as_of) in [
-        (700, "UN OCHA", 100_000, 100_000, "2016-12-11T00:00:00Z"),
-        (701, "Russian MoD", 40_000, 50_000, "2016-12-11T12:00:00Z"),
-        (702, "UN OCHA", 80_000, 90_000, "2016-12-12T06:00:00Z"),
-    ] {
-        fixture
-            .accept(
-                &monitor,
-                json!({"type": "estimate_population", "estimate_id": id(n), "zone_id": id(EAST_ALEPPO), "kind": "trapped",
-                       "min": min, "max": max, "as_of": as_of, "source": source}),
-            )
-            .await;
-    }
-    let population = read(fixture, "/api/v1/zones/EA/population").await;
-    let lines = |list: &Value| -> Vec<String> {
-        list.as_array()
-            .expect("a list")
-            .iter()
-            .map(|e| {
-                format!(
-                    "{} {}..{} as of {}",
-                    e["source"].as_str().unwrap_or(""),
-                    e["min"],
-                    e["max"],
-                    e["as_of"].as_str().unwrap_or("")
-                )
-            })
-            .collect()
-    };
-    expect![[r#"
-        [
-            "Russian MoD 40000..50000 as of 2016-12-11T12:00:00Z",
-            "UN OCHA 80000..90000 as of 2016-12-12T06:00:00Z",
-        ]
-    "#]]
-    .assert_debug_eq(&lines(&population["latest_by_source"]));
-    assert_eq!(population["estimates"].as_array().map(Vec::len), Some(3));
-
-    for (n, group, people) in [(710, "civilians", 120), (711, "civilians", 80), (712, "wounded", 15)] {
-        fixture
-            .accept(
-                &monitor,
-                json!({"type": "record_passage", "passage_id": id(n), "corridor_id": id(EA_1), "group": group,
-                       "direction": "outbound", "people": people, "vehicles": 2, "observed": {"start": "2016-12-12T09:00:00Z"}}),
-            )
-            .await;
-    }
-    for (n, source, evacuated) in [(720, "Russian MoD", 5_000), (721, "ICRC", 3_000), (722, "Russian MoD", 6_000)] {
-        fixture
-            .accept(
-                &world.ru,
-                json!({"type": "report_total", "total_id": id(n), "scope": {"corridor_id": id(EA_1)},
-                       "evacuated": evacuated, "as_of": format!("2016-12-12T09:{}:00Z", n - 700), "source": source}),
-            )
-            .await;
-    }
-    let movement = read(fixture, "/api/v1/corridors/EA-1/movement").await;
-    let observed: Vec<String> = movement["observed"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|o| {
-            format!("{} {} {} people in {} passages", o["group"], o["direction"], o["people"], o["passages_count"])
-        })
-        .collect();
-    let totals: Vec<String> = movement["reported_totals"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|t| format!("{} {} as of {}", t["source"], t["evacuated"], t["as_of"]))
-        .collect();
-    expect![[r#"
-        [
-            "\"civilians\" \"outbound\" 200 people in 2 passages",
-            "\"wounded\" \"outbound\" 15 people in 1 passages",
-        ]
-        [
-            "\"ICRC\" 3000 as of \"2016-12-12T09:21:00Z\"",
-            "\"Russian MoD\" 6000 as of \"2016-12-12T09:22:00Z\"",
-        ]
-    "#]]
-    .assert_eq(&format!("{observed:#?}\n{totals:#?}\n"));
-    let passages = read(fixture, &format!("/api/v1/passages?corridor_id={}&limit=2", id(EA_1))).await;
-    assert_eq!(passages["items"].as_array().map(Vec::len), Some(2));
-    assert_eq!(passages["next_cursor"], json!(id(711)));
-    // As of before any passage was recorded, nothing was observed.
-    let before = read(fixture, "/api/v1/corridors/EA-1/movement?at=2016-12-12T09:59:00Z").await;
-    assert_eq!(before["observed"], json!([]));
 }
 
 #[tokio::test]

@@ -201,7 +201,7 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::AlreadyFulfilled { commitment: "x".to_owned() },
         DomainError::RangeInverted { field: "x", min: 1, max: 1 },
         DomainError::OutOfRange { field: "x", value: 1.0, max: 1.0 },
-        DomainError::WhenInverted { start: "x".to_owned(), end: "x".to_owned() },
+        DomainError::WhenInverted { field: "x", start: "x".to_owned(), end: "x".to_owned() },
         DomainError::SourceAgain { source_id: "x".to_owned() },
         DomainError::DuplicateChain { incident: "x".to_owned() },
         DomainError::NoSuchViolation { incident: "x".to_owned(), target: "x".to_owned() },
@@ -209,6 +209,13 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::NotNotified { party: "x".to_owned() },
         DomainError::AlreadyAcknowledged { party: "x".to_owned() },
         DomainError::NothingDue { after: "x".to_owned(), until: "x".to_owned() },
+        DomainError::BreakdownAboveTotal { field: "x", part: "x".to_owned(), whole: "x".to_owned() },
+        DomainError::UnknownAt { field: "x", kind: "x", id: "x".to_owned() },
+        DomainError::ConvoyOnOtherCorridor {
+            convoy: "x".to_owned(),
+            convoy_corridor: "x".to_owned(),
+            corridor: "x".to_owned(),
+        },
     ]
 }
 
@@ -288,7 +295,10 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::NotRetractable { .. } => 70,
         DomainError::AlreadyRetracted { .. } => 71,
         DomainError::RetractForbidden { .. } => 72,
+        DomainError::BreakdownAboveTotal { .. } => 73,
+        DomainError::UnknownAt { .. } => 74,
+        DomainError::ConvoyOnOtherCorridor { .. } => 75,
     }
 }
 
-const VARIANTS_COUNT: usize = 73;
+const VARIANTS_COUNT: usize = 76;
