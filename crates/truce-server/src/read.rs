@@ -192,7 +192,7 @@ pub struct CommitmentView {
     pub conditions: Vec<Condition>,
     pub text: Reason,
     pub agreement_id: AgreementId,
-    pub status: truce_core::CommitmentStatusKind,
+    pub status: CommitmentStanding,
     /// Its first substantiated violation, once that happened by `at` (counted where a
     /// `not_breached` condition depends on it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -205,6 +205,19 @@ pub struct CommitmentView {
     /// The agreement version the status is derived from.
     pub version: u32,
     pub at: Timestamp,
+}
+
+/// A commitment's status at `at`, with what the monitoring record adds to the agreement's:
+/// `breached` once it has a substantiated violation (it still binds), `released` once a
+/// `not_breached` condition of it failed (it binds no longer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitmentStanding {
+    Pending,
+    Active,
+    Fulfilled,
+    Breached,
+    Released,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
@@ -546,7 +559,22 @@ fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> 
     let outcomes = state.condition_outcomes();
     let breached = outcomes.breaches.get(&commitment_id).filter(|b| b.at <= at).cloned();
     let released = outcomes.releases.get(&commitment_id).filter(|r| r.at <= at).cloned();
-    let fulfilments = state.coordination.fulfilments.get(&commitment_id).cloned().unwrap_or_default();
+    let fulfilments: Vec<FulfilmentRecord> = state
+        .coordination
+        .fulfilments
+        .get(&commitment_id)
+        .into_iter()
+        .flatten()
+        .filter(|f| f.at <= at)
+        .cloned()
+        .collect();
+    let standing = match (status.status, &released, &breached) {
+        (_, Some(_), _) => CommitmentStanding::Released,
+        (truce_core::CommitmentStatusKind::Fulfilled, _, _) => CommitmentStanding::Fulfilled,
+        (_, None, Some(_)) => CommitmentStanding::Breached,
+        (truce_core::CommitmentStatusKind::Active, None, None) => CommitmentStanding::Active,
+        (truce_core::CommitmentStatusKind::Pending, None, None) => CommitmentStanding::Pending,
+    };
     Some(CommitmentView {
         commitment_id,
         party_id,
@@ -558,7 +586,7 @@ fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> 
         conditions,
         text,
         agreement_id: agreement.agreement_id.clone(),
-        status: status.status,
+        status: standing,
         breached,
         released,
         fulfilments,

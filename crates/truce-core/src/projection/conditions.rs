@@ -5,7 +5,8 @@
 //! Breaches and releases feed each other (reciprocity: each side's evacuation conditional on
 //! the other's going on), so they are found by one sweep in valid-time order: the earliest
 //! substantiated violation of a commitment that still binds breaches it and releases every
-//! commitment that depends on its not being breached, after that instant. A violation of a
+//! commitment that depended on its not being breached at that instant (a condition counts
+//! from the valid time of the version that made it), after that instant. A violation of a
 //! commitment released before its incident's start does not count, so nothing a release
 //! removes can cause another; an incident at the very instant of a release still counts,
 //! so one incident that breaches both sides of a reciprocal deal breaches both. `holds` and `fulfilled` conditions are the coordination
@@ -66,21 +67,33 @@ impl State {
     /// Sweeps the record for the breaches and releases. Scans every incident when any
     /// `not_breached` condition exists, so `apply` runs it once per entry, not per read.
     pub(crate) fn sweep_condition_outcomes(&self) -> ConditionOutcomes {
-        // Which commitments depend on which one's not being breached.
-        let mut dependents: BTreeMap<CommitmentId, Vec<CommitmentId>> = BTreeMap::new();
-        for commitment_id in self.coordination.commitment_agreements.keys() {
-            let Some((_, spec)) = self.coordination.commitment_spec(commitment_id) else {
+        // Which commitments depend on which one's not being breached, and since when: the
+        // valid time of the first version that made the condition. A breach before a
+        // renegotiated linkage existed does not release what the linkage made dependent.
+        let mut dependents: BTreeMap<CommitmentId, Vec<(CommitmentId, Timestamp)>> = BTreeMap::new();
+        for (commitment_id, agreement_id) in &self.coordination.commitment_agreements {
+            let Some(agreement) = self.coordination.agreements.get(agreement_id) else {
                 continue;
             };
-            for condition in spec.conditions.iter().filter(|c| c.requires == Requirement::NotBreached) {
-                dependents.entry(condition.commitment_id.clone()).or_default().push(commitment_id.clone());
+            let mut since: BTreeMap<&CommitmentId, Timestamp> = BTreeMap::new();
+            for version in &agreement.versions {
+                let spec = version.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id);
+                for condition in spec.into_iter().flat_map(|s| &s.conditions) {
+                    if condition.requires == Requirement::NotBreached {
+                        since.entry(&condition.commitment_id).or_insert(version.proposed_at);
+                    }
+                }
+            }
+            for (condition_id, from) in since {
+                dependents.entry(condition_id.clone()).or_default().push((commitment_id.clone(), from));
             }
         }
         let mut outcomes = ConditionOutcomes::default();
         if dependents.is_empty() {
             return outcomes;
         }
-        let involved: BTreeSet<&CommitmentId> = dependents.keys().chain(dependents.values().flatten()).collect();
+        let involved: BTreeSet<&CommitmentId> =
+            dependents.keys().chain(dependents.values().flatten().map(|(dependent, _)| dependent)).collect();
         // Substantiated violations of the involved commitments, in valid-time order.
         let mut candidates: Vec<(Timestamp, CommitmentId, IncidentId)> = Vec::new();
         for (incident_id, incident) in &self.monitoring.incidents {
@@ -98,17 +111,19 @@ impl State {
             // Released strictly before: violations at the instant of the release still count,
             // so one incident that breaches both sides of a reciprocal deal breaches both.
             let released_before = outcomes.releases.get(&commitment_id).is_some_and(|r| r.at < at);
-            if released_before || outcomes.breaches.contains_key(&commitment_id) {
+            if released_before {
                 continue;
             }
             let breach = Breach { commitment_id: commitment_id.clone(), at, incident_id };
-            for dependent in dependents.get(&commitment_id).into_iter().flatten() {
-                if !outcomes.releases.contains_key(dependent) {
+            // Every later violation can still release a dependent whose condition began after
+            // the first breach; the first breach is the one shown.
+            for (dependent, since) in dependents.get(&commitment_id).into_iter().flatten() {
+                if *since <= at && !outcomes.releases.contains_key(dependent) {
                     let release = Release { commitment_id: dependent.clone(), at, because: breach.clone() };
                     outcomes.releases.insert(dependent.clone(), release);
                 }
             }
-            outcomes.breaches.insert(commitment_id, breach);
+            outcomes.breaches.entry(commitment_id).or_insert(breach);
         }
         outcomes
     }

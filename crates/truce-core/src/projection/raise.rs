@@ -107,10 +107,15 @@ impl State {
                     all_incidents = true;
                     corridors_may_change = true;
                 }
-                // A retraction can take out anything an entry recorded.
-                Event::Retracted { .. } => {
+                // A retraction can take out anything an entry recorded; an agreement act taken
+                // out is alerted as an agreement change (the derivations alert the rest).
+                Event::Retracted { seq, reason, .. } => {
                     all_incidents = true;
                     corridors_may_change = true;
+                    if let Some((agreement_id, what, at)) = self.retracted_act(*seq) {
+                        let headline = format!("the record that {what} was retracted: {reason}");
+                        drafts.push(self.agreement_alert(&agreement_id, headline, at));
+                    }
                 }
                 // A redraw can take effect in the past, changing earlier incidents' violations.
                 Event::HumanitarianNotified { .. } | Event::ZoneRedrawn { .. } => {

@@ -15,7 +15,10 @@
 use serde::Serialize;
 
 use crate::{
-    coordination::record::{EndingRecord, FulfilmentRecord, StanceRecord, SuspensionRecord, ZoneBoundary, ZoneControl},
+    coordination::{
+        model::{Ending, Stance},
+        record::{EndingRecord, FulfilmentRecord, StanceRecord, SuspensionRecord, ZoneBoundary, ZoneControl},
+    },
     event::Event,
     projection::state::State,
     vocab::{
@@ -130,6 +133,47 @@ impl State {
             | Event::AlertAcknowledged { .. }
             | Event::TimeMarked {}
             | Event::Retracted { .. } => None,
+        }
+    }
+
+    /// For a retracted agreement act: its agreement, the act in words, and when it was said
+    /// to happen.
+    pub(crate) fn retracted_act(&self, seq: u64) -> Option<(AgreementId, String, Timestamp)> {
+        let target = &self.retractable.get(&seq)?.target;
+        let party = |party_id| self.coordination.party_label(party_id);
+        match target {
+            Target::Stance { agreement_id, version, record } => {
+                let verb = match record.stance {
+                    Stance::Endorsed => "endorsed",
+                    Stance::Rejected { .. } => "rejected",
+                    Stance::Withdrawn { .. } => "withdrew its endorsement of",
+                };
+                Some((agreement_id.clone(), format!("{} {verb} version {version}", party(&record.party_id)), record.at))
+            }
+            Target::Suspension { agreement_id, record } => {
+                let verb = if record.suspended { "suspended" } else { "resumed" };
+                Some((agreement_id.clone(), format!("{} {verb} the agreement", party(&record.party_id)), record.at))
+            }
+            Target::Ending { agreement_id, record } => {
+                let verb = match record.ending {
+                    Ending::Broken { .. } => "declared the agreement broken",
+                    Ending::Completed { .. } => "declared the agreement completed",
+                };
+                Some((agreement_id.clone(), format!("{} {verb}", party(&record.party_id)), record.at))
+            }
+            Target::Fulfilment { commitment_id, record } => {
+                let agreement_id = self.coordination.commitment_agreements.get(commitment_id)?.clone();
+                Some((agreement_id, format!("{} fulfilled a commitment", party(&record.party_id)), record.at))
+            }
+            Target::Consent(_)
+            | Target::Incident(_)
+            | Target::Source { .. }
+            | Target::Statement(_)
+            | Target::Estimate(_)
+            | Target::Passage(_)
+            | Target::Total(_)
+            | Target::Boundary { .. }
+            | Target::Control { .. } => None,
         }
     }
 

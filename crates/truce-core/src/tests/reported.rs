@@ -291,6 +291,13 @@ fn a_retracted_report_is_gone_from_its_record_time_on_and_cannot_be_retracted_tw
     world.accept(&Signer::monitor(), retract.clone());
     assert_eq!(version(&world.state).stance_at(&party_id(US), ts("2016-12-12T11:00:00Z")), None, "taken out");
     assert_eq!(world.state.retractions[&endorsement_seq].reason.as_str(), "the source was misread: it was Russia");
+    let alert = world.state.alerts.last().expect("the retraction is alerted");
+    assert!(
+        alert.headline.ends_with("endorsed version 1 was retracted: the source was misread: it was Russia"),
+        "{}",
+        alert.headline
+    );
+    assert_eq!(alert.effective_at, Some(ts("2016-12-12T10:00:00Z")));
     // As known before the retraction, the endorsement stood.
     let known = world.known_at(before_retraction);
     assert!(version(&known).stance_at(&party_id(US), ts("2016-12-12T11:00:00Z")).is_some());
@@ -303,4 +310,36 @@ fn a_retracted_report_is_gone_from_its_record_time_on_and_cannot_be_retracted_tw
         proposal,
         expect![[r#"invalid-reference: entry 17 recorded nothing that can be retracted (not a retractable record)"#]],
     );
+}
+
+#[test]
+fn a_breach_before_a_linkage_was_agreed_does_not_release_what_it_links() {
+    let mut world = World::new();
+    let mut unlinked = reciprocal_plan();
+    for commitment in &mut unlinked.commitments {
+        commitment.conditions.clear();
+    }
+    world.accept(&Signer::coordinator(RU), propose(1, unlinked));
+    world.accept(&Signer::coordinator(RU), endorse(1, 1));
+    world.accept(&Signer::coordinator(OPP), endorse(1, 1));
+    let corridor_2 = world.state.coordination.corridors[&corridor_id(2)].spec.route.positions()[0];
+    let mut shell = |world: &mut World, n: u64, at: &str| {
+        world.set_now(at);
+        let mut body = super::monitoring::report(n, at, source(10 * n, "EFE", SourceKind::Media, None));
+        if let CommandBody::ReportIncident { location, .. } = &mut body {
+            location.position = corridor_2;
+        }
+        world.accept(&Signer::monitor(), body);
+        let second = source(10 * n + 1, "Anadolu", SourceKind::Media, None);
+        world.accept(&Signer::monitor(), CommandBody::AddSource { incident_id: incident_id(n), source: second });
+    };
+    shell(&mut world, 1, "2016-12-12T09:00:00Z");
+    // Version 2, proposed at 10:00, links the two evacuations.
+    world.set_now("2016-12-12T10:00:00Z");
+    world.accept(&Signer::coordinator(RU), propose_version(1, 1, reciprocal_plan()));
+    world.accept(&Signer::coordinator(RU), endorse(1, 2));
+    world.accept(&Signer::coordinator(OPP), endorse(1, 2));
+    assert!(world.state.condition_outcomes().releases.is_empty(), "the 09:00 breach came before the linkage");
+    shell(&mut world, 2, "2016-12-12T11:00:00Z");
+    assert_eq!(world.state.condition_outcomes().releases[&commitment_id(1)].at, ts("2016-12-12T11:00:00Z"));
 }
