@@ -323,7 +323,7 @@ fn a_breach_before_a_linkage_was_agreed_does_not_release_what_it_links() {
     world.accept(&Signer::coordinator(RU), endorse(1, 1));
     world.accept(&Signer::coordinator(OPP), endorse(1, 1));
     let corridor_2 = world.state.coordination.corridors[&corridor_id(2)].spec.route.positions()[0];
-    let mut shell = |world: &mut World, n: u64, at: &str| {
+    let shell = |world: &mut World, n: u64, at: &str| {
         world.set_now(at);
         let mut body = super::monitoring::report(n, at, source(10 * n, "EFE", SourceKind::Media, None));
         if let CommandBody::ReportIncident { location, .. } = &mut body {
