@@ -9,7 +9,11 @@
 //! its own function in `access`, `coordination`, `monitoring` or `projection`.
 
 use crate::{
-    access::{check_not_after_record, Account, ActTimes, Actor, Role},
+    access::{
+        check_not_after_record,
+        table::{self, Permission},
+        Account, ActTimes, Actor, Role,
+    },
     command::{Command, CommandBody, Context, Genesis},
     coordination::{self, model::Ending},
     event::Event,
@@ -33,11 +37,21 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
     }
     let account = authenticate(state, context, command)?;
     let actor = Actor { account, party: command.party.as_ref() };
+    // The one table of who may submit what, before any rule of the command itself.
+    let (action, permission) = table::permission(&command.body);
+    let attest: &[Role] = match permission {
+        Permission::Roles(roles) => {
+            actor.require_any(roles, action)?;
+            &[]
+        }
+        Permission::Act { attest } => attest,
+        Permission::Anyone => &[],
+    };
     let times = ActTimes { issued_at: command.issued_at, accepted_at: context.accepted_at };
-    // An agreement act, attested by a coordinator of the acting party or reported by a
-    // monitor or analyst of another.
-    let act = |effective_at, reported, action| {
-        actor.act(times, effective_at, reported, &[Role::Coordinator], action, |party_id| {
+    // An act of a party, attested by an account of the acting party with a role the table
+    // names, or reported by a monitor or analyst of another.
+    let act = |effective_at, reported| {
+        actor.act(times, effective_at, reported, attest, action, |party_id| {
             state.coordination.party_label_known(party_id)
         })
     };
@@ -53,22 +67,21 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
     match &command.body {
         CommandBody::Genesis(_) => Err(DomainError::GenesisAgain),
         CommandBody::RegisterParty { party_id, code, name, kind } => {
-            coordination::decide::register_party(&state.coordination, &actor, party_id, code, name, kind)
+            coordination::decide::register_party(&state.coordination, party_id, code, name, kind)
         }
         CommandBody::RegisterAccount { account_id, party_id, name, roles, public_key } => {
-            projection::decide::register_account(state, &actor, account_id, party_id, name, roles, public_key)
+            projection::decide::register_account(state, account_id, party_id, name, roles, public_key)
         }
         CommandBody::AddAccountKey { account_id, public_key } => {
-            projection::decide::add_account_key(state, &actor, account_id, public_key)
+            projection::decide::add_account_key(state, account_id, public_key)
         }
         CommandBody::RegisterForce { force_id, code, name, party_ids } => {
-            coordination::decide::register_force(&state.coordination, &actor, force_id, code, name, party_ids)
+            coordination::decide::register_force(&state.coordination, force_id, code, name, party_ids)
         }
         CommandBody::DefineZone { zone_id, code, name, kind, boundary, illustrative, effective_at } => {
             let effective_at = valid_time("effective_at", *effective_at)?;
             coordination::decide::define_zone(
                 &state.coordination,
-                &actor,
                 zone_id,
                 code,
                 name,
@@ -79,58 +92,58 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             )
         }
         CommandBody::RedrawZone { zone_id, boundary, effective_at } => {
-            coordination::decide::redraw_zone(&state.coordination, &actor, zone_id, boundary, effective_at)
+            coordination::decide::redraw_zone(&state.coordination, zone_id, boundary, effective_at)
         }
         CommandBody::RecordZoneControl { zone_id, force_id, since } => {
-            coordination::decide::record_zone_control(&state.coordination, &actor, zone_id, force_id, since)
+            coordination::decide::record_zone_control(&state.coordination, zone_id, force_id, since)
         }
         CommandBody::ProposeAgreement { agreement_id, title, terms, note, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "proposing an agreement")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::propose_agreement(&state.coordination, act, agreement_id, title, terms, note)
         }
         CommandBody::ProposeVersion { agreement_id, supersedes, terms, note, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "proposing a version")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::propose_version(&state.coordination, act, agreement_id, supersedes, terms, note)
         }
         CommandBody::Endorse { agreement_id, version, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "endorsing")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::endorse(&state.coordination, act, agreement_id, version)
         }
         CommandBody::Reject { agreement_id, version, reason, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "rejecting")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::reject(&state.coordination, act, agreement_id, version, reason)
         }
         CommandBody::Withdraw { agreement_id, version, reason, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "withdrawing an endorsement")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::withdraw(&state.coordination, act, agreement_id, version, reason)
         }
         CommandBody::Suspend { agreement_id, reason, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "suspending an agreement")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::suspend(&state.coordination, act, agreement_id, reason)
         }
         CommandBody::Resume { agreement_id, reason, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "resuming an agreement")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::resume(&state.coordination, act, agreement_id, reason)
         }
         CommandBody::DeclareBroken { agreement_id, reason, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "declaring an agreement broken")?;
+            let act = act(*effective_at, reported.as_ref())?;
             let ending = Ending::Broken { reason: reason.clone() };
             coordination::decide::declare_ending(&state.coordination, act, agreement_id, ending)
         }
         CommandBody::DeclareCompleted { agreement_id, note, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "declaring an agreement completed")?;
+            let act = act(*effective_at, reported.as_ref())?;
             let ending = Ending::Completed { note: note.clone() };
             coordination::decide::declare_ending(&state.coordination, act, agreement_id, ending)
         }
         CommandBody::RecordConsent { consent_id, force_id, corridor_id, note, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "recording consent")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::record_consent(&state.coordination, act, consent_id, force_id, corridor_id, note)
         }
         CommandBody::ReportFulfilled { commitment_id, note, effective_at, reported } => {
-            let act = act(*effective_at, reported.as_ref(), "reporting a fulfilled commitment")?;
+            let act = act(*effective_at, reported.as_ref())?;
             coordination::decide::report_fulfilled(&state.coordination, act, commitment_id, note)
         }
-        CommandBody::MarkTime {} => projection::decide::mark_time(state, context, &actor),
+        CommandBody::MarkTime {} => projection::decide::mark_time(state, context),
         CommandBody::Retract { seq, reason } => projection::decide::retract(state, &actor, *seq, reason),
         CommandBody::ReportIncident { incident_id, kind, location, when, description, source, convoy_id } => {
             check_not_after_record("when.start", when.start, context.accepted_at)?;
@@ -155,7 +168,6 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::CorrectIncident { incident_id, kind, location, when, convoy_id, reason } => {
             monitoring::decide::correct_incident(
                 &state.monitoring,
-                &actor,
                 incident_id,
                 kind,
                 location,
@@ -168,7 +180,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             monitoring::decide::grade_incident(&state.monitoring, &actor, incident_id, grade, reason)
         }
         CommandBody::MarkDuplicate { incident_id, duplicate_of, reason } => {
-            monitoring::decide::mark_duplicate(&state.monitoring, &actor, incident_id, duplicate_of, reason)
+            monitoring::decide::mark_duplicate(&state.monitoring, incident_id, duplicate_of, reason)
         }
         CommandBody::DismissViolation { incident_id, commitment_id, notification_id, reason } => {
             projection::decide::dismiss_violation(state, &actor, incident_id, commitment_id, notification_id, reason)
@@ -182,14 +194,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             effective_at,
             reported,
         } => {
-            let act = actor.act(
-                times,
-                *effective_at,
-                reported.as_ref(),
-                &[Role::Coordinator, Role::Monitor],
-                "making a statement",
-                |party_id| state.coordination.party_label_known(party_id),
-            )?;
+            let act = act(*effective_at, reported.as_ref())?;
             monitoring::decide::make_statement(
                 &state.coordination,
                 &state.monitoring,
@@ -251,7 +256,6 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             monitoring::decide::schedule_convoy(
                 &state.coordination,
                 &state.monitoring,
-                &actor,
                 convoy_id,
                 corridor_id,
                 buses,
@@ -261,7 +265,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         }
         CommandBody::UpdateConvoy { convoy_id, status, note, effective_at } => {
             let effective_at = valid_time("effective_at", *effective_at)?;
-            monitoring::decide::update_convoy(&state.monitoring, &actor, convoy_id, status, note, effective_at)
+            monitoring::decide::update_convoy(&state.monitoring, convoy_id, status, note, effective_at)
         }
         CommandBody::NotifyHumanitarian { notification_id, notified, party_ids, deadline } => {
             monitoring::decide::notify_humanitarian(

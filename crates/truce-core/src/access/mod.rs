@@ -4,6 +4,8 @@
 //! party, is the nonce fresh) is `decide`'s, because key registrations are facts in the
 //! ledger like any other; what each role may submit is checked through `Actor`.
 
+pub(crate) mod table;
+
 use serde::{Deserialize, Serialize};
 
 use crate::vocab::{
@@ -61,10 +63,6 @@ pub(crate) struct Actor<'a> {
 }
 
 impl<'a> Actor<'a> {
-    pub(crate) fn require(&self, role: Role, action: &'static str) -> Result<(), DomainError> {
-        self.require_any(&[role], action)
-    }
-
     pub(crate) fn require_any(&self, roles: &[Role], action: &'static str) -> Result<(), DomainError> {
         if roles.iter().any(|role| self.account.has_role(*role)) {
             return Ok(());

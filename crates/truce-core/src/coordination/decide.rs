@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use crate::{
-    access::{Act, Actor, Role},
+    access::Act,
     coordination::model::{CommitmentKind, Ending, PartyKind, Requirement, Scope, Stance, Terms, TruceStart, ZoneKind},
     coordination::record::{Coordination, VersionRecord},
     event::Event,
@@ -24,13 +24,11 @@ use crate::{
 
 pub(crate) fn register_party(
     coordination: &Coordination,
-    actor: &Actor<'_>,
     party_id: &PartyId,
     code: &Code,
     name: &Name,
     kind: &PartyKind,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Analyst], "registering a party")?;
     require_new(coordination.parties.contains_key(party_id), "party", party_id)?;
     require_code_free(coordination, "party", code, party_id.as_str())?;
     Ok(vec![Event::PartyRegistered { party_id: party_id.clone(), code: code.clone(), name: name.clone(), kind: *kind }])
@@ -38,13 +36,11 @@ pub(crate) fn register_party(
 
 pub(crate) fn register_force(
     coordination: &Coordination,
-    actor: &Actor<'_>,
     force_id: &ForceId,
     code: &Code,
     name: &Name,
     party_ids: &[PartyId],
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Analyst], "registering a force")?;
     require_new(coordination.forces.contains_key(force_id), "force", force_id)?;
     require_code_free(coordination, "force", code, force_id.as_str())?;
     require_list("party_ids", party_ids, 0, LIST_LEN_MAX)?;
@@ -61,7 +57,6 @@ pub(crate) fn register_force(
 
 pub(crate) fn define_zone(
     coordination: &Coordination,
-    actor: &Actor<'_>,
     zone_id: &ZoneId,
     code: &Code,
     name: &Name,
@@ -70,7 +65,6 @@ pub(crate) fn define_zone(
     illustrative: &bool,
     effective_at: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor, Role::Analyst], "defining a zone")?;
     require_new(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     require_code_free(coordination, "zone", code, zone_id.as_str())?;
     Ok(vec![Event::ZoneDefined {
@@ -86,24 +80,20 @@ pub(crate) fn define_zone(
 
 pub(crate) fn redraw_zone(
     coordination: &Coordination,
-    actor: &Actor<'_>,
     zone_id: &ZoneId,
     boundary: &Polygon,
     effective_at: &Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor, Role::Analyst], "redrawing a zone")?;
     require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     Ok(vec![Event::ZoneRedrawn { zone_id: zone_id.clone(), boundary: boundary.clone(), effective_at: *effective_at }])
 }
 
 pub(crate) fn record_zone_control(
     coordination: &Coordination,
-    actor: &Actor<'_>,
     zone_id: &ZoneId,
     force_id: &ForceId,
     since: &Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Operator, Role::Coordinator, Role::Monitor, Role::Analyst], "recording zone control")?;
     require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     require_known(coordination.forces.contains_key(force_id), "force", force_id)?;
     Ok(vec![Event::ZoneControlRecorded { zone_id: zone_id.clone(), force_id: force_id.clone(), since: *since }])

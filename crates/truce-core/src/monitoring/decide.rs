@@ -3,7 +3,7 @@
 //! acknowledgements.
 
 use crate::{
-    access::{check_not_after_record, Act, Actor, Role},
+    access::{check_not_after_record, Act, Actor},
     coordination::record::Coordination,
     event::Event,
     monitoring::model::{
@@ -25,10 +25,6 @@ use crate::{
     },
 };
 
-const REPORTERS: &[Role] = &[Role::Monitor, Role::Coordinator, Role::Analyst];
-const ANALYSTS: &[Role] = &[Role::Analyst];
-const OBSERVERS: &[Role] = &[Role::Monitor, Role::Analyst];
-
 pub(crate) fn report_incident(
     coordination: &Coordination,
     monitoring: &Monitoring,
@@ -42,7 +38,6 @@ pub(crate) fn report_incident(
     convoy_id: &Option<ConvoyId>,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    actor.require_any(REPORTERS, "reporting an incident")?;
     require_new(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     check_location(location)?;
     check_when("when.end", when)?;
@@ -68,7 +63,6 @@ pub(crate) fn add_source(
     source: &SourceReport,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    actor.require_any(REPORTERS, "adding a source")?;
     require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     check_source(coordination, monitoring, source)?;
     Ok(vec![Event::SourceAdded { incident_id: incident_id.clone(), source: source.clone(), added_by: author }])
@@ -76,7 +70,6 @@ pub(crate) fn add_source(
 
 pub(crate) fn correct_incident(
     monitoring: &Monitoring,
-    actor: &Actor<'_>,
     incident_id: &IncidentId,
     kind: &Option<IncidentKind>,
     location: &Option<Location>,
@@ -84,7 +77,6 @@ pub(crate) fn correct_incident(
     convoy_id: &Option<ConvoyId>,
     reason: &Reason,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(REPORTERS, "correcting an incident")?;
     require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     if let Some(location) = location {
         check_location(location)?;
@@ -111,7 +103,6 @@ pub(crate) fn grade_incident(
     reason: &Reason,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    actor.require_any(ANALYSTS, "grading an incident")?;
     require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     Ok(vec![Event::IncidentGraded {
         incident_id: incident_id.clone(),
@@ -123,12 +114,10 @@ pub(crate) fn grade_incident(
 
 pub(crate) fn mark_duplicate(
     monitoring: &Monitoring,
-    actor: &Actor<'_>,
     incident_id: &IncidentId,
     duplicate_of: &IncidentId,
     reason: &Reason,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(ANALYSTS, "marking a duplicate")?;
     let incident = monitoring.incidents.get(incident_id).ok_or_else(|| unknown("incident", incident_id))?;
     let target = monitoring.incidents.get(duplicate_of).ok_or_else(|| unknown("incident", duplicate_of))?;
     let chained = incident.duplicate_of.is_some()
@@ -207,7 +196,6 @@ pub(crate) fn estimate_population(
     note: &Option<Reason>,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    actor.require_any(OBSERVERS, "estimating a population")?;
     require_new(monitoring.estimates.contains_key(estimate_id), "estimate", estimate_id)?;
     require_known(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
     breakdown.check(people, &ESTIMATE_BREAKDOWN)?;
@@ -243,7 +231,6 @@ pub(crate) fn record_passage(
     count: &Count,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    actor.require_any(OBSERVERS, "recording a passage")?;
     require_new(monitoring.passages.contains_key(passage_id), "passage", passage_id)?;
     require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
     if let Some(convoy_id) = convoy_id {
@@ -277,7 +264,6 @@ pub(crate) fn report_total(
     count: &Count,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    actor.require_any(REPORTERS, "reporting a total")?;
     require_new(monitoring.totals.contains_key(total_id), "total", total_id)?;
     if scope.corridor_id.is_none() && scope.zone_id.is_none() {
         return Err(DomainError::Empty { field: "scope" });
@@ -328,14 +314,12 @@ fn check_convoy(monitoring: &Monitoring, convoy_id: &Option<ConvoyId>) -> Result
 pub(crate) fn schedule_convoy(
     coordination: &Coordination,
     monitoring: &Monitoring,
-    actor: &Actor<'_>,
     convoy_id: &ConvoyId,
     corridor_id: &CorridorId,
     buses: &u32,
     ambulances: &u32,
     departs_at: &Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Coordinator, Role::Monitor, Role::Analyst], "scheduling a convoy")?;
     require_new(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
     require_known(coordination.corridors.contains_key(corridor_id), "corridor", corridor_id)?;
     Ok(vec![Event::ConvoyScheduled {
@@ -349,13 +333,11 @@ pub(crate) fn schedule_convoy(
 
 pub(crate) fn update_convoy(
     monitoring: &Monitoring,
-    actor: &Actor<'_>,
     convoy_id: &ConvoyId,
     status: &ConvoyStatus,
     note: &Option<Reason>,
     effective_at: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require_any(&[Role::Coordinator, Role::Monitor, Role::Analyst], "updating a convoy")?;
     require_known(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id)?;
     Ok(vec![Event::ConvoyUpdated { convoy_id: convoy_id.clone(), status: *status, note: note.clone(), effective_at }])
 }
@@ -372,7 +354,6 @@ pub(crate) fn notify_humanitarian(
     let Some(party_id) = actor.party else {
         return Err(DomainError::NeedsParty { action: "notifying a humanitarian site or movement" });
     };
-    actor.require_any(&[Role::Coordinator, Role::Monitor], "notifying a humanitarian site or movement")?;
     require_new(monitoring.notifications.contains_key(notification_id), "notification", notification_id)?;
     require_list("party_ids", party_ids, 1, LIST_LEN_MAX)?;
     for id in party_ids {

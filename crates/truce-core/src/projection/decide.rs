@@ -17,8 +17,7 @@ use crate::{
     },
 };
 
-pub(crate) fn mark_time(state: &State, context: &Context, actor: &Actor<'_>) -> Result<Vec<Event>, DomainError> {
-    actor.require(Role::Operator, "marking time")?;
+pub(crate) fn mark_time(state: &State, context: &Context) -> Result<Vec<Event>, DomainError> {
     let after = state.time_checked_until.unwrap_or(context.accepted_at);
     if state.due_between(after, context.accepted_at).next().is_none() {
         return Err(DomainError::NothingDue { after: after.to_string(), until: context.accepted_at.to_string() });
@@ -56,7 +55,6 @@ pub(crate) fn dismiss_violation(
     reason: &Reason,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    actor.require_any(&[Role::Analyst], "dismissing a violation")?;
     require_known(state.monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     if commitment_id.is_some() == notification_id.is_some() {
         return Err(DomainError::DismissalTarget);
@@ -84,14 +82,12 @@ pub(crate) fn dismiss_violation(
 
 pub(crate) fn register_account(
     state: &State,
-    actor: &Actor<'_>,
     account_id: &AccountId,
     party_id: &Option<PartyId>,
     name: &Name,
     roles: &[Role],
     public_key: &PublicKeyText,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require(Role::Operator, "registering an account")?;
     require_new(state.accounts.contains_key(account_id), "account", account_id)?;
     if let Some(party_id) = party_id {
         require_known(state.coordination.parties.contains_key(party_id), "party", party_id)?;
@@ -111,11 +107,9 @@ pub(crate) fn register_account(
 
 pub(crate) fn add_account_key(
     state: &State,
-    actor: &Actor<'_>,
     account_id: &AccountId,
     public_key: &PublicKeyText,
 ) -> Result<Vec<Event>, DomainError> {
-    actor.require(Role::Operator, "adding a key")?;
     require_known(state.accounts.contains_key(account_id), "account", account_id)?;
     if let Some(holder) = state.account_of_key(public_key) {
         return Err(DomainError::KeyInUse { account: holder.account_id.to_string() });
