@@ -202,6 +202,9 @@ pub struct CommitmentView {
     pub released: Option<Release>,
     /// Every report of its fulfilment, attested or reported, with its sources.
     pub fulfilments: Vec<FulfilmentRecord>,
+    /// True when it binds a party that is not a required signatory of the version: that
+    /// party never agreed to it there.
+    pub binds_non_signatory: bool,
     /// The agreement version the status is derived from.
     pub version: u32,
     pub at: Timestamp,
@@ -547,9 +550,9 @@ pub async fn agreement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json
 fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> Option<CommitmentView> {
     let status = state.coordination.commitment_status(commitment_id, at)?;
     let agreement = state.coordination.agreements.get(state.coordination.commitment_agreements.get(commitment_id)?)?;
-    let spec = agreement
-        .version(status.version)
-        .and_then(|v| v.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id))?;
+    let version = agreement.version(status.version)?;
+    let spec = version.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id)?;
+    let binds_non_signatory = !version.terms.signatories.contains(&spec.party_id);
     // Destructured in full so that a new field of `CommitmentSpec` cannot be left out unseen.
     let CommitmentSpec { commitment_id, party_id, kind, scope, window, force_ids, conditions, text } = spec.clone();
     let scope_kind = match scope {
@@ -590,6 +593,7 @@ fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> 
         breached,
         released,
         fulfilments,
+        binds_non_signatory,
         version: status.version,
         at,
     })

@@ -278,7 +278,10 @@ pub(crate) fn declare_ending(
     let Some(version) = coordination.effective_version(agreement, at) else {
         return Err(DomainError::NotAgreed { agreement: agreement_id.to_string(), at: at.to_string() });
     };
-    require_signatory(coordination, &version.terms.signatories, &act.party_id, version.version)?;
+    // A guarantor answers for the agreement's being kept: it may declare it broken too.
+    if !version.terms.guarantors.contains(&act.party_id) {
+        require_signatory(coordination, &version.terms.signatories, &act.party_id, version.version)?;
+    }
     if let Some(ended) = agreement.ended_at(at) {
         return Err(DomainError::AlreadyEnded {
             agreement: agreement_id.to_string(),
@@ -446,6 +449,13 @@ fn check_terms(coordination: &Coordination, agreement_id: &AgreementId, terms: &
     require_list("signatories", &terms.signatories, 1, SIGNATORIES_MAX)?;
     for party_id in &terms.signatories {
         require_known(coordination.parties.contains_key(party_id), "party", party_id)?;
+    }
+
+    for (field, parties) in [("sponsors", &terms.sponsors), ("guarantors", &terms.guarantors)] {
+        require_list(field, parties, 0, SIGNATORIES_MAX)?;
+        for party_id in parties {
+            require_known(coordination.parties.contains_key(party_id), "party", party_id)?;
+        }
     }
 
     require_len("corridors", terms.corridors.len(), 0, CORRIDORS_PER_VERSION_MAX)?;

@@ -141,6 +141,17 @@ pub enum CommitmentKind {
     AllowAccess,
     /// Buses, ambulances and the like.
     ProvideTransport,
+    /// Withdraw the named forces, or the fighters, from the scope (to the corridor's
+    /// destination, or as the text says).
+    WithdrawForces,
+    /// Evacuate named groups from the scope (the text and the corridor's groups say whom).
+    Evacuate,
+    /// Hand over positions or weapons, or surrender, in the scope.
+    HandOver,
+    /// Let another party's convoys pass through the scope; obstructing them breaches it.
+    AllowPassage,
+    /// Release detainees (the text says whom and where).
+    ReleaseDetainees,
 }
 
 impl CommitmentKind {
@@ -151,6 +162,11 @@ impl CommitmentKind {
             CommitmentKind::CeaseFire => "cease_fire",
             CommitmentKind::AllowAccess => "allow_access",
             CommitmentKind::ProvideTransport => "provide_transport",
+            CommitmentKind::WithdrawForces => "withdraw_forces",
+            CommitmentKind::Evacuate => "evacuate",
+            CommitmentKind::HandOver => "hand_over",
+            CommitmentKind::AllowPassage => "allow_passage",
+            CommitmentKind::ReleaseDetainees => "release_detainees",
         }
     }
 }
@@ -249,6 +265,21 @@ pub struct Terms {
     pub commitments: Vec<CommitmentSpec>,
     /// Parties whose endorsement makes the version agreed.
     pub signatories: Vec<PartyId>,
+    /// Parties that back the agreement without being bound by it (a ceasefire "sponsored
+    /// by" two states); their endorsement is not needed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sponsors: Vec<PartyId>,
+    /// Parties that guarantee it: they answer for its being kept, and may declare it broken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guarantors: Vec<PartyId>,
+}
+
+impl Terms {
+    /// Commitments that bind a party that is not a required signatory: the party never
+    /// agreed to them in this version, which a reader should see.
+    pub fn commitments_of_non_signatories(&self) -> impl Iterator<Item = &CommitmentSpec> {
+        self.commitments.iter().filter(|c| !self.signatories.contains(&c.party_id))
+    }
 }
 
 /// How an agreement ended, as a party declared it.

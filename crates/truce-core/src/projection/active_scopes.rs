@@ -82,8 +82,15 @@ impl Forbidden {
     pub(crate) fn of(kind: CommitmentKind) -> Option<Forbidden> {
         match kind {
             CommitmentKind::NoAttack | CommitmentKind::CeaseFire => Some(Forbidden::Attacks),
-            CommitmentKind::AllowAccess => Some(Forbidden::Obstruction),
-            CommitmentKind::SecureConsent | CommitmentKind::ProvideTransport => None,
+            // Obstructing access or a convoy's passage, or attacking the convoy, breaches them.
+            CommitmentKind::AllowAccess | CommitmentKind::AllowPassage => Some(Forbidden::Obstruction),
+            // Done or not done: fulfilled by a report, not breached by an incident.
+            CommitmentKind::SecureConsent
+            | CommitmentKind::ProvideTransport
+            | CommitmentKind::WithdrawForces
+            | CommitmentKind::Evacuate
+            | CommitmentKind::HandOver
+            | CommitmentKind::ReleaseDetainees => None,
         }
     }
 

@@ -365,7 +365,14 @@ pub(crate) fn terms(
     truce: Option<Truce>,
     signatories: &[u64],
 ) -> Terms {
-    Terms { corridors, truce, commitments, signatories: signatories.iter().map(|p| party_id(*p)).collect() }
+    Terms {
+        corridors,
+        truce,
+        commitments,
+        signatories: signatories.iter().map(|p| party_id(*p)).collect(),
+        sponsors: Vec::new(),
+        guarantors: Vec::new(),
+    }
 }
 
 pub(crate) fn truce(start: TruceStart) -> Option<Truce> {

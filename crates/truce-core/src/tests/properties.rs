@@ -315,6 +315,8 @@ fn build_terms(pick: &TermsPick, now: Timestamp) -> Terms {
         truce: start.map(|start| Truce { zone_id: zone_id(EAST_ALEPPO), start, end: None }),
         commitments,
         signatories: pick.signatories.iter().map(|p| party_id(u64::from(*p))).collect(),
+        sponsors: Vec::new(),
+        guarantors: Vec::new(),
     }
 }
 

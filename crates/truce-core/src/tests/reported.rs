@@ -343,3 +343,43 @@ fn a_breach_before_a_linkage_was_agreed_does_not_release_what_it_links() {
     shell(&mut world, 2, "2016-12-12T11:00:00Z");
     assert_eq!(world.state.condition_outcomes().releases[&commitment_id(1)].at, ts("2016-12-12T11:00:00Z"));
 }
+
+#[test]
+fn sponsors_and_guarantors_back_an_agreement_and_a_guarantor_may_declare_it_broken() {
+    let mut world = World::new();
+    let mut plan = corridor_plan(TruceStart::Immediately);
+    plan.sponsors = vec![party_id(UN)];
+    plan.guarantors = vec![party_id(SY)];
+    // OPP's commitment binds a party that signs nothing here: shown, not refused.
+    let evacuate = commitment(3, OPP, crate::CommitmentKind::Evacuate, crate::Scope::Corridor(corridor_id(1)), &[]);
+    plan.commitments.push(evacuate);
+    let flagged: Vec<_> = plan.commitments_of_non_signatories().map(|c| c.commitment_id.clone()).collect();
+    assert_eq!(flagged, [commitment_id(3)]);
+    let mut unknown = plan.clone();
+    unknown.guarantors = vec![party_id(99)];
+    check_refusal(
+        &mut world,
+        &Signer::coordinator(RU),
+        propose(2, unknown),
+        expect![[r#"unknown-reference: party 00000001-0000-7000-8000-000000000063 does not exist"#]],
+    );
+    world.accept(&Signer::coordinator(RU), propose(1, plan));
+    world.accept(&Signer::coordinator(RU), endorse(1, 1));
+    world.accept(&Signer::coordinator(US), endorse(1, 1));
+    let status =
+        |world: &World| world.state.coordination.agreement_status(&agreement_id(1), world.now).expect("proposed");
+    assert!(status(&world).in_force, "sponsors and guarantors need not endorse");
+    // SY signs nothing, but guarantees the agreement: it may declare it broken.
+    let broken = CommandBody::DeclareBroken {
+        agreement_id: agreement_id(1),
+        reason: reason("convoys fired on"),
+        effective_at: None,
+        reported: None,
+    };
+    world.accept(&Signer::coordinator(SY), broken);
+    assert_eq!(status(&world).status, crate::VersionStatus::Broken);
+    // OPP neither signs nor guarantees.
+    let completed =
+        CommandBody::DeclareCompleted { agreement_id: agreement_id(1), note: None, effective_at: None, reported: None };
+    check_refusal(&mut world, &Signer::coordinator(OPP), completed, expect!["not-a-signatory: party EA-OPP (00000001-0000-7000-8000-000000000004) is not a required signatory of version 1"]);
+}

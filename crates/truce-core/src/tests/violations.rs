@@ -540,7 +540,13 @@ fn respecify(terms: &mut crate::Terms) {
             CommitmentKind::NoAttack => CommitmentKind::AllowAccess,
             CommitmentKind::AllowAccess => CommitmentKind::CeaseFire,
             CommitmentKind::CeaseFire => CommitmentKind::NoAttack,
-            CommitmentKind::SecureConsent | CommitmentKind::ProvideTransport => continue,
+            CommitmentKind::AllowPassage => CommitmentKind::AllowAccess,
+            CommitmentKind::SecureConsent
+            | CommitmentKind::ProvideTransport
+            | CommitmentKind::WithdrawForces
+            | CommitmentKind::Evacuate
+            | CommitmentKind::HandOver
+            | CommitmentKind::ReleaseDetainees => continue,
         };
         spec.scope = match spec.scope {
             Scope::Corridor(_) => Scope::Zone(zone_id(EAST_ALEPPO)),
@@ -605,10 +611,15 @@ fn violated_at(state: &State, commitment_id: &CommitmentId, revision: &IncidentR
     let spec = version.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id).expect("it holds it");
     let forbidden = match spec.kind {
         CommitmentKind::NoAttack | CommitmentKind::CeaseFire => revision.kind.is_attack(),
-        CommitmentKind::AllowAccess => {
+        CommitmentKind::AllowAccess | CommitmentKind::AllowPassage => {
             matches!(revision.kind, IncidentKind::Obstruction | IncidentKind::AttackOnConvoy)
         }
-        CommitmentKind::SecureConsent | CommitmentKind::ProvideTransport => false,
+        CommitmentKind::SecureConsent
+        | CommitmentKind::ProvideTransport
+        | CommitmentKind::WithdrawForces
+        | CommitmentKind::Evacuate
+        | CommitmentKind::HandOver
+        | CommitmentKind::ReleaseDetainees => false,
     };
     if !forbidden {
         return false;
