@@ -37,20 +37,48 @@ pub enum IncidentKind {
     Atrocity,
     Displacement,
     FrontLineChange,
+    /// A remote explosive, landmine or IED (ACLED: remote explosive/landmine/IED).
+    RemoteExplosive,
+    /// A suicide or car bomb (ACLED: suicide bomb).
+    SuicideBomb,
+    /// A chemical weapon (ACLED: chemical weapon).
+    ChemicalWeapon,
+    /// An abduction or forced disappearance.
+    Abduction,
+    /// Looting (ACLED: looting/property destruction, when looting).
+    Looting,
+    /// Sexual violence.
+    SexualViolence,
+    /// Arrests.
+    Arrests,
+    /// The destruction of property (ACLED: looting/property destruction, when destruction).
+    PropertyDestruction,
 }
 
 impl IncidentKind {
     /// Whether an incident of this kind is an attack (what `no_attack` and `cease_fire` forbid).
     pub fn is_attack(self) -> bool {
-        matches!(
-            self,
+        // Exhaustive, so that a new kind is classified on purpose.
+        match self {
             IncidentKind::Shelling
-                | IncidentKind::Airstrike
-                | IncidentKind::Gunfire
-                | IncidentKind::AttackOnCorridor
-                | IncidentKind::AttackOnConvoy
-                | IncidentKind::Atrocity
-        )
+            | IncidentKind::Airstrike
+            | IncidentKind::Gunfire
+            | IncidentKind::AttackOnCorridor
+            | IncidentKind::AttackOnConvoy
+            | IncidentKind::Atrocity
+            | IncidentKind::RemoteExplosive
+            | IncidentKind::SuicideBomb
+            | IncidentKind::ChemicalWeapon
+            | IncidentKind::Abduction
+            | IncidentKind::SexualViolence
+            | IncidentKind::PropertyDestruction => true,
+            IncidentKind::Obstruction
+            | IncidentKind::Casualties
+            | IncidentKind::Displacement
+            | IncidentKind::FrontLineChange
+            | IncidentKind::Looting
+            | IncidentKind::Arrests => false,
+        }
     }
 }
 

@@ -431,3 +431,19 @@ fn a_source_counts_only_as_far_as_its_recording_account_may_vouch_for_it() {
     assert_eq!(explained.grade, Grade::SingleSource);
     assert_eq!(explained.sources[0].counts_as, SourceKind::Relayed);
 }
+
+#[test]
+fn an_ied_in_an_open_corridor_violates_its_no_attack_commitment_and_arrests_do_not() {
+    let mut world = world_in_force();
+    let mut ied = report(1, "2016-12-13T09:30:00Z", source(1, "EFE", SourceKind::Media, None));
+    let mut arrests = report(2, "2016-12-13T09:30:00Z", source(2, "EFE", SourceKind::Media, None));
+    for (body, kind) in [(&mut ied, IncidentKind::RemoteExplosive), (&mut arrests, IncidentKind::Arrests)] {
+        if let CommandBody::ReportIncident { kind: k, .. } = body {
+            *k = kind;
+        }
+    }
+    world.accept(&Signer::monitor(), ied);
+    world.accept(&Signer::monitor(), arrests);
+    assert_eq!(world.state.violations_of(&incident_id(1)).len(), 1, "an IED is an attack");
+    assert_eq!(world.state.violations_of(&incident_id(2)), Vec::new(), "arrests are not");
+}
