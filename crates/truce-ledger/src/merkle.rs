@@ -288,7 +288,7 @@ impl MerkleTree {
         // Every level that reaches an even count has just completed a pair,
         // whose parent completes a subtree one level up. At most 64 levels.
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let nodes = &self.levels[level];
             let parent = node_hash(&nodes[nodes.len() - 2], &nodes[nodes.len() - 1]);
             if self.levels.len() == level + 1 {
@@ -429,7 +429,7 @@ impl MerkleTree {
 
     /// The hash of the complete subtree of `2^level` leaves from `start`.
     fn complete_subtree(&self, level: u32, start: u64) -> Hash {
-        assert!(start % (1 << level) == 0, "a complete subtree starts at a multiple of its size");
+        assert!(start.is_multiple_of(1 << level), "a complete subtree starts at a multiple of its size");
         self.levels[usize_from(level)][usize_from(start >> level)]
     }
 
