@@ -17,9 +17,9 @@ use truce_core::{
     AccountId, AgreementId, AgreementRef, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Count,
     Destination, Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind,
     IncidentRecord, IncidentStance, Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord,
-    PopulationSeries, Provenance, Quantity, Reason, Side, SourceRecord, SourceReport, State, StatementId,
-    StatementRecord, Timestamp, TotalId, TotalRecord, TotalScope, Violation, ViolationStatus, WeighedSource, When,
-    ZoneId,
+    PopulationSeries, Provenance, Quantity, Reason, RetractionRecord, Side, SourceRecord, SourceReport, State,
+    StatementId, StatementRecord, Timestamp, TotalId, TotalRecord, TotalScope, Violation, ViolationStatus,
+    WeighedSource, When, ZoneId,
 };
 
 use crate::{
@@ -565,6 +565,18 @@ pub async fn statements(as_of: AsOf<ListQuery>) -> Result<Json<Page<StatementVie
             .iter()
             .filter(|(_, s)| s.at <= at)
             .map(|(id, statement)| (id.to_string(), statement_view(statement)));
+        page_of(items, query.cursor.as_deref(), query.limit)
+    })??;
+    Ok(Json(page))
+}
+
+/// Every record retracted as mistaken, as recorded by `known_at`, in the order of the entries
+/// retracted. A retraction has no valid time: it says the record never held.
+pub async fn retractions(as_of: AsOf<ListQuery>) -> Result<Json<Page<RetractionRecord>>, ApiError> {
+    let query = &as_of.query;
+    let page = as_of.read(|state| {
+        // Zero-padded, so that the cursor's string order is the entries' order.
+        let items = state.retractions.values().map(|r| (format!("{:020}", r.seq), r.clone()));
         page_of(items, query.cursor.as_deref(), query.limit)
     })??;
     Ok(Json(page))

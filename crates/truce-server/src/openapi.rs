@@ -18,7 +18,7 @@ use axum::{
 };
 use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
-use truce_core::{Account, ConsentRecord, Force, LineString, Party, Polygon};
+use truce_core::{Account, ConsentRecord, Force, LineString, Party, Polygon, RetractionRecord};
 
 use crate::{
     alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
@@ -435,6 +435,14 @@ pub(crate) fn routes() -> Vec<Route> {
                 )
                 .query::<ViolationsQuery>()
                 .json::<Page<ViolationView>>(200, "A page of violations."),
+        ),
+        Route::get(
+            "/api/v1/retractions",
+            monitoring::retractions,
+            Doc::new("listRetractions", "monitoring", "Records retracted as mistaken, as recorded by `known_at`")
+                .describe("Each names the ledger entry whose record was taken out, the reason and the author.")
+                .query::<ListQuery>()
+                .json::<Page<RetractionRecord>>(200, "A page of retractions."),
         ),
         Route::get(
             "/api/v1/statements",

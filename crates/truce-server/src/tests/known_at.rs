@@ -18,6 +18,7 @@ const CONVOY: u32 = 810;
 const PASSAGE: u32 = 820;
 const CONSENT: u32 = 830;
 const ESTIMATE: u32 = 840;
+const MISTAKEN: u32 = 850;
 
 /// An instant on 12 December 2016.
 fn t(time: &str) -> String {
@@ -112,6 +113,17 @@ async fn recorded_over_a_day() -> World {
                    "boundary": {"type": "Polygon", "coordinates": [smaller_ring()]}}),
         )
         .await;
+    // A statement recorded by mistake, then retracted.
+    fixture.clock.set(&t("13:00:00"));
+    let receipt = fixture
+        .accept(
+            &monitor,
+            json!({"type": "make_statement", "statement_id": id(MISTAKEN), "text": "Filed under the wrong party"}),
+        )
+        .await;
+    let seq = receipt["seq"].as_u64().expect("a seq");
+    fixture.clock.set(&t("14:00:00"));
+    fixture.accept(&monitor, json!({"type": "retract", "seq": seq, "reason": "Filed under the wrong party"})).await;
     fixture.clock.set(&t("18:00:00"));
     world
 }

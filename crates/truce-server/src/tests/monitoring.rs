@@ -732,3 +732,29 @@ async fn incidents_and_violations_are_answered_as_the_record_stood_at_any_instan
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.json()["field"], json!("at"));
 }
+
+#[tokio::test]
+async fn a_retracted_report_is_listed_and_gone_from_the_incidents_known_after_it() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    fixture.clock.set("2016-12-12T09:40:00Z");
+    report_shelling(&world, &monitor).await;
+    // The report is the last entry: the checkpoint's tree size, less one.
+    let checkpoint = fixture.get("/api/v1/ledger/checkpoint").await.text;
+    let size: u64 = checkpoint.lines().nth(1).and_then(|l| l.parse().ok()).expect("a tree size");
+    let seq = size - 1;
+    fixture.clock.set("2016-12-12T10:00:00Z");
+    let receipt = fixture
+        .accept(&monitor, json!({"type": "retract", "seq": seq, "reason": "The same shelling reported twice"}))
+        .await;
+    assert!(receipt["seq"].as_u64() > Some(seq));
+    let retractions = read(fixture, "/api/v1/retractions").await;
+    assert_eq!(retractions["items"][0]["seq"], json!(seq));
+    assert_eq!(retractions["items"][0]["reason"], json!("The same shelling reported twice"));
+    let incidents = read(fixture, "/api/v1/incidents").await;
+    assert_eq!(incidents["items"], json!([]), "taken out from the retraction on");
+    let before = read(fixture, "/api/v1/incidents?known_at=2016-12-12T09:59:00Z").await;
+    assert_eq!(before["items"].as_array().map(Vec::len), Some(1), "as known before it, the report stands");
+    let again = fixture.submit(&monitor, json!({"type": "retract", "seq": seq, "reason": "again"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}

@@ -124,6 +124,7 @@ fn the_operations_are_these() {
         GET /api/v1/parties listParties (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/parties/{id} getParty (id, at, known_at) ["200", "400", "404", "500"]
         GET /api/v1/passages listPassages (at, known_at, corridor_id, cursor, limit) ["200", "400", "500"]
+        GET /api/v1/retractions listRetractions (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/statements listStatements (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/status getStatus () ["200", "500"]
         GET /api/v1/stream streamAlerts (Last-Event-ID) ["200", "400", "500", "503"]
