@@ -89,4 +89,5 @@ impl AlertKind {
 }
 
 /// The key of a violation in the index of those already alerted.
-pub(crate) type ViolationKey = (IncidentId, String);
+/// A violation is of one commitment or of one humanitarian notification.
+pub(crate) type ViolationKey = (IncidentId, Option<CommitmentId>, Option<NotificationId>);

@@ -18,17 +18,12 @@ use crate::{
     monitoring::model::{Violation, ViolationStatus},
     projection::alert::{Alert, AlertKind, ViolationKey},
     projection::state::State,
-    vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
+    vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, PartyId},
     vocab::time::Timestamp,
 };
 
 fn key_of(violation: &Violation) -> ViolationKey {
-    let target = match (&violation.commitment_id, &violation.notification_id) {
-        (Some(commitment_id), _) => format!("commitment:{commitment_id}"),
-        (None, Some(notification_id)) => format!("notification:{notification_id}"),
-        (None, None) => String::new(),
-    };
-    (violation.incident_id.clone(), target)
+    (violation.incident_id.clone(), violation.commitment_id.clone(), violation.notification_id.clone())
 }
 
 impl State {
@@ -229,9 +224,7 @@ impl State {
             .filter(|(key, _)| &key.0 == incident_id && !seen.contains_key(*key))
             .map(|(key, status)| (key.clone(), *status))
             .collect();
-        for ((_, target), status) in withdrawn {
-            let commitment_id = target.strip_prefix("commitment:").and_then(|id| CommitmentId::parse(id).ok());
-            let notification_id = target.strip_prefix("notification:").and_then(|id| NotificationId::parse(id).ok());
+        for ((_, commitment_id, notification_id), status) in withdrawn {
             let agreement_id =
                 commitment_id.as_ref().and_then(|id| self.coordination.commitment_agreements.get(id)).cloned();
             let parties = self.alerts.iter().rev().find(|a| {
