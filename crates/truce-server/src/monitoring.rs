@@ -14,12 +14,11 @@ use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    AccountId, AgreementId, AgreementRef, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Count,
-    Destination, Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind,
-    IncidentRecord, IncidentStance, Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord,
-    PopulationSeries, Provenance, Quantity, Reason, RetractionRecord, Side, SourceRecord, SourceReport, State,
-    StatementId, StatementRecord, Timestamp, TotalId, TotalRecord, TotalScope, Violation, ViolationStatus,
-    WeighedSource, When, ZoneId,
+    AccountId, AgreementId, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Count, Destination,
+    Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind, IncidentRecord,
+    Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord, PopulationSeries, Quantity, Reason,
+    RetractionRecord, Side, SourceRecord, SourceReport, State, StatementRecord, Timestamp, TotalId, TotalRecord,
+    TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
 };
 
 use crate::{
@@ -176,24 +175,8 @@ pub struct ViolationView {
     pub dismissed_reason: Option<Reason>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct StatementView {
-    pub statement_id: StatementId,
-    pub party_id: Option<PartyId>,
-    /// When it was made (valid time).
-    pub at: Timestamp,
-    /// When the ledger accepted the record of it.
-    pub recorded_at: Timestamp,
-    // Attested by the party's own account, or reported by a monitor or analyst with sources.
-    // (A plain comment: a doc comment on a flattened field would become the view's schema
-    // description.)
-    #[serde(flatten)]
-    pub provenance: Provenance,
-    pub text: Reason,
-    pub incident_ids: Vec<IncidentId>,
-    pub stances: Vec<IncidentStance>,
-    pub agreements: Vec<AgreementRef>,
-}
+/// A statement is served as recorded: its valid and record times and its provenance.
+pub type StatementView = StatementRecord;
 
 /// A zone's population estimates: every organisation's beside the others', never averaged
 /// or picked between.
@@ -383,20 +366,6 @@ fn violation_view(violation: Violation) -> Option<ViolationView> {
     })
 }
 
-fn statement_view(statement: &StatementRecord) -> StatementView {
-    StatementView {
-        statement_id: statement.statement_id.clone(),
-        party_id: statement.party_id.clone(),
-        at: statement.at,
-        recorded_at: statement.recorded_at,
-        provenance: statement.provenance.clone(),
-        text: statement.text.clone(),
-        incident_ids: statement.incident_ids.clone(),
-        stances: statement.stances.clone(),
-        agreements: statement.agreements.clone(),
-    }
-}
-
 /// The grade the sources and statements alone give, without the analyst's overrides.
 fn derived_grade(state: &State, incident: &IncidentRecord) -> Grade {
     if incident.grade_overrides.is_empty() {
@@ -496,7 +465,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
             reason: d.reason.clone(),
         }),
         duplicates,
-        statements: statements.into_iter().map(statement_view).collect(),
+        statements: statements.into_iter().cloned().collect(),
         violations: state.violations_of(&incident.incident_id).into_iter().filter_map(violation_view).collect(),
     }
 }
@@ -564,7 +533,7 @@ pub async fn statements(as_of: AsOf<ListQuery>) -> Result<Json<Page<StatementVie
             .statements
             .iter()
             .filter(|(_, s)| s.at <= at)
-            .map(|(id, statement)| (id.to_string(), statement_view(statement)));
+            .map(|(id, statement)| (id.to_string(), statement.clone()));
         page_of(items, query.cursor.as_deref(), query.limit)
     })??;
     Ok(Json(page))

@@ -77,6 +77,7 @@ impl IncidentRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatementRecord {
     pub statement_id: StatementId,
     pub party_id: Option<PartyId>,
