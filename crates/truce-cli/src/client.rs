@@ -1,11 +1,12 @@
 //! Signing commands and sending them to a truce server, as any client would.
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
+    sync::OnceLock,
     time::{Duration, Instant},
 };
 
-use anyhow::{anyhow, bail};
+use anyhow::{anyhow, bail, Context as _};
 use rand::RngCore;
 use serde_json::{json, Value};
 use truce_core::{AccountId, PartyId, Timestamp};
@@ -133,9 +134,29 @@ pub struct Client {
     http: reqwest::blocking::Client,
 }
 
+/// A certificate authority (PEM) that `https://` servers may also be signed by, beside the
+/// web's roots: `--ca-cert`, for a server with a self-signed or private certificate.
+static EXTRA_CA: OnceLock<PathBuf> = OnceLock::new();
+
+/// Trusts the certificates in the PEM file at `path` for every client made from now on.
+pub fn trust_ca(path: PathBuf) {
+    let _ = EXTRA_CA.set(path);
+}
+
 impl Client {
+    /// A client of the server at `base_url`, `http://` or `https://` (rustls, the web's roots
+    /// and the `--ca-cert` authority).
     pub fn new(base_url: &str) -> anyhow::Result<Client> {
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(REQUEST_TIMEOUT_S)).build()?;
+        let mut builder = reqwest::blocking::Client::builder().timeout(Duration::from_secs(REQUEST_TIMEOUT_S));
+        if let Some(path) = EXTRA_CA.get() {
+            let pem = std::fs::read(path).with_context(|| format!("--ca-cert {}", path.display()))?;
+            for certificate in reqwest::Certificate::from_pem_bundle(&pem)
+                .with_context(|| format!("--ca-cert {}: not PEM certificates", path.display()))?
+            {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder.build()?;
         Ok(Client { base_url: base_url.trim_end_matches('/').to_owned(), http })
     }
 
@@ -143,12 +164,7 @@ impl Client {
     /// detail, type and field.
     pub fn submit(&self, signed: &Value) -> anyhow::Result<Value> {
         let url = format!("{}/api/v1/commands", self.base_url);
-        let response = self
-            .http
-            .post(&url)
-            .json(signed)
-            .send()
-            .map_err(|err| anyhow!("cannot reach the server at {}: {err}", self.base_url))?;
+        let response = self.http.post(&url).json(signed).send().map_err(|err| unreachable(&self.base_url, err))?;
         let status = response.status();
         let body: Value = response.json().unwrap_or(Value::Null);
         if !status.is_success() {
@@ -166,13 +182,24 @@ impl Client {
 
     pub fn get_text(&self, path: &str) -> anyhow::Result<String> {
         let url = format!("{}{path}", self.base_url);
-        let response =
-            self.http.get(&url).send().map_err(|err| anyhow!("cannot reach the server at {}: {err}", self.base_url))?;
+        let response = self.http.get(&url).send().map_err(|err| unreachable(&self.base_url, err))?;
         if !response.status().is_success() {
             bail!("GET {path} answered {}", response.status());
         }
         Ok(response.text()?)
     }
+}
+
+/// Why a server could not be reached, with every cause (reqwest's own message stops at
+/// "error sending request"; the certificate or connection error is in its sources).
+fn unreachable(base_url: &str, err: reqwest::Error) -> anyhow::Error {
+    let mut reason = "the request failed".to_owned();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        reason = format!("{reason}: {cause}");
+        source = cause.source();
+    }
+    anyhow!("cannot reach the server at {base_url}: {reason}")
 }
 
 /// A problem+json reply in one line: `Title: detail (422, /problems/kind, field code)`.

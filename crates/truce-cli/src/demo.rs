@@ -16,7 +16,6 @@ use std::{
 
 use anyhow::{anyhow, Context as _};
 use truce_core::scenario::Scenario;
-use truce_server::listen::Limits;
 use truce_store::{Clock, SystemClock};
 
 use crate::{
@@ -44,7 +43,7 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     runtime.block_on(async {
         let node = serve::open_node(&data_dir, clock.clone())?;
         let (address, serving) =
-            serve::bind(node.clone(), clock.clone(), listen, &data_dir.path, Limits::default()).await?;
+            serve::bind(node.clone(), clock.clone(), listen, &data_dir.path, serve::Edge::default()).await?;
         let server = tokio::spawn(serving);
         let base_url = format!("http://{address}");
         let loader_url = base_url.clone();

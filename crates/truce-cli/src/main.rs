@@ -36,6 +36,10 @@ use crate::{
 #[derive(Parser)]
 #[command(name = "truce", version, about = "Signed, verifiable coordination of ceasefires and safe-passage corridors")]
 struct Cli {
+    /// A certificate authority (PEM) to trust, beside the web's roots, for `https://`
+    /// servers with a self-signed or private certificate.
+    #[arg(long, global = true, env = "TRUCE_CA_CERT")]
+    ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     command: Commands,
 }
@@ -61,6 +65,16 @@ enum Commands {
         /// closed to let a new one in. Keep it below the open-file limit (`ulimit -n`).
         #[arg(long, default_value_t = truce_server::listen::CONNECTIONS_MAX)]
         connections_max: usize,
+        /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of `--tls-cert`.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// An origin (`https://host[:port]`) whose pages may call the API from a browser;
+        /// repeat for several. None by default: only the server's own pages may.
+        #[arg(long = "cors-origin")]
+        cors_origins: Vec<String>,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -201,6 +215,9 @@ fn sentence(err: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(ca_cert) = cli.ca_cert {
+        client::trust_ca(ca_cert);
+    }
     match cli.command {
         Commands::Init { data, origin } => {
             let data_dir = init(&data, &origin, Arc::new(SystemClock))?;
@@ -210,15 +227,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("log verifier key: {}", fs::read_to_string(data.join(datadir::LOG_VERIFIER_FILE))?.trim());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Serve { data, listen, connections_max } => {
+        Commands::Serve { data, listen, connections_max, tls_cert, tls_key, cors_origins } => {
+            let edge = serve::Edge {
+                limits: truce_server::listen::Limits { connections_max, ..Default::default() },
+                tls: tls_cert.zip(tls_key),
+                cors_origins,
+            };
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
                 serve::start_timekeeper(node.clone(), Arc::clone(&clock), &data_dir)?;
-                let limits = truce_server::listen::Limits { connections_max, ..Default::default() };
-                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path, limits).await?;
-                println!("truce serving {} on http://{address}", data.display());
+                let scheme = if edge.tls.is_some() { "https" } else { "http" };
+                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path, edge).await?;
+                println!("truce serving {} on {scheme}://{address}", data.display());
                 serving.await.context("serving")
             })?;
             serve::fold_wal(&data_dir);

@@ -1,14 +1,19 @@
 //! Running the server: open the node on a data directory and serve the router.
 
-use std::{net::SocketAddr, path::Path, sync::Arc};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use anyhow::Context as _;
 use truce_server::{
     listen::{self, Limits},
     router,
     timekeeper::{self, Operator},
+    tls,
     webhooks::{self, Dispatcher, RetryPolicy},
-    AppState,
+    AppState, EdgePolicy,
 };
 use truce_store::{Clock, Node, NodeConfig};
 
@@ -42,6 +47,16 @@ pub fn start_timekeeper(node: Node, clock: Arc<dyn Clock>, data: &DataDir) -> an
     Ok(())
 }
 
+/// How the server meets the network: connection limits, TLS, and the origins whose pages may
+/// call it.
+#[derive(Default)]
+pub struct Edge {
+    pub limits: Limits,
+    /// The certificate chain and key files (PEM), for HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub cors_origins: Vec<String>,
+}
+
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
 /// Starts delivering alerts to webhooks when `data_path` holds a `webhooks.json`.
 pub async fn bind(
@@ -49,18 +64,20 @@ pub async fn bind(
     clock: Arc<dyn Clock>,
     listen: SocketAddr,
     data_path: &Path,
-    limits: Limits,
+    edge: Edge,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+    let tls = edge.tls.as_ref().map(|(cert, key)| tls::acceptor(cert, key)).transpose()?;
+    let policy = EdgePolicy::new(&edge.cors_origins, tls.is_some())?;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
-    let mut state = AppState::new(node.clone(), Arc::clone(&clock));
+    let mut state = AppState::new(node.clone(), Arc::clone(&clock)).with_edge(policy);
     if let Some(subscriptions) = webhooks::load_subscriptions(data_path)? {
         let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock);
         dispatcher.start(node);
         state = state.with_webhooks(dispatcher);
     }
     let app = router(state);
-    let serve = listen::serve(listener, app, limits, async {
+    let serve = listen::serve(listener, app, edge.limits, tls, async {
         let _ = tokio::signal::ctrl_c().await;
     });
     Ok((address, serve))

@@ -11,6 +11,7 @@
 mod alerts;
 mod api;
 mod as_of;
+mod edge;
 mod extract;
 mod i_json;
 mod ledger;
@@ -21,6 +22,7 @@ mod problem;
 mod read;
 mod stream;
 pub mod timekeeper;
+pub mod tls;
 pub mod webhooks;
 
 #[cfg(test)]
@@ -33,6 +35,7 @@ use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 use truce_store::{Clock, Node};
 
 pub use crate::{
+    edge::{EdgeError, EdgePolicy},
     problem::{ApiError, Problem},
     stream::{StreamSlots, STREAMS_MAX},
 };
@@ -58,12 +61,20 @@ pub struct AppState {
     pub streams: StreamSlots,
     /// Delivers alerts to `webhooks.json` subscribers, when there are any.
     pub webhooks: Option<Arc<webhooks::Dispatcher>>,
+    /// CORS origins and whether the server speaks TLS.
+    pub edge: EdgePolicy,
 }
 
 impl AppState {
     /// A state with `STREAMS_MAX` stream slots and no webhooks.
     pub fn new(node: Node, clock: Arc<dyn Clock>) -> AppState {
-        AppState { node, clock, streams: StreamSlots::default(), webhooks: None }
+        AppState { node, clock, streams: StreamSlots::default(), webhooks: None, edge: EdgePolicy::default() }
+    }
+
+    /// Sets the CORS origins and whether the server speaks TLS.
+    pub fn with_edge(mut self, edge: EdgePolicy) -> AppState {
+        self.edge = edge;
+        self
     }
 
     /// Adds a webhook dispatcher (already started, or to be started by the caller).
@@ -87,6 +98,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(problem::not_found_route)
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(CatchPanicLayer::custom(problem::panic_to_problem))
+        .layer(state.edge.cors())
+        // Outside the routes, CORS and panics, so every answer carries its headers; inside
+        // `fill_instance`, so its own problems name the path too.
+        .layer(middleware::from_fn_with_state(state.edge.tls, edge::guard))
         .layer(middleware::from_fn(problem::fill_instance))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

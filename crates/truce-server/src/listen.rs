@@ -13,6 +13,9 @@
 //!   wait in the listen backlog. A failure to accept for want of file descriptors also
 //!   closes the idlest connection.
 //!
+//! - With TLS (`tls::acceptor`), the handshake is read under the same timeouts as a request
+//!   head: its first byte starts the header read timeout.
+//!
 //! "In flight" runs from a request's complete head to the end of its response body, so an
 //! event stream is never idle. Each connection's state is a few atomics, read by a sweeper
 //! task that enforces both timeouts.
@@ -40,6 +43,7 @@ use tokio::{
     net::{TcpListener, TcpStream},
     sync::{Notify, OwnedSemaphorePermit, Semaphore},
 };
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 use crate::STREAMS_MAX;
@@ -79,8 +83,9 @@ impl Default for Limits {
     }
 }
 
-/// Serves `app` on `listener` within `limits` until `shutdown` resolves, then asks every
-/// connection to close and waits for them (`SHUTDOWN_GRACE` at the most).
+/// Serves `app` on `listener` within `limits`, over TLS when given an acceptor, until
+/// `shutdown` resolves, then asks every connection to close and waits for them
+/// (`SHUTDOWN_GRACE` at the most).
 ///
 /// # Errors
 /// None yet: failed accepts are retried. The `io::Result` leaves room for fatal ones.
@@ -88,6 +93,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
     let connections_max = limits.connections_max.max(1);
@@ -116,7 +122,7 @@ pub async fn serve(
             permit = make_room(&slots, &registry) => permit,
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(stream, app.clone(), Arc::clone(&registry), limits, permit));
+        tokio::spawn(connection(stream, app.clone(), Arc::clone(&registry), limits, tls.clone(), permit));
     }
     sweeper.abort();
     registry.close_all();
@@ -153,16 +159,34 @@ async fn connection(
     app: Router,
     registry: Arc<Registry>,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     permit: OwnedSemaphorePermit,
 ) {
     let (id, tracked) = registry.add();
-    serve_connection(stream, app, Arc::clone(&tracked), limits).await;
+    let stream = TrackedStream { inner: stream, tracked: Arc::clone(&tracked) };
+    match tls {
+        None => serve_connection(stream, app, Arc::clone(&tracked), limits).await,
+        Some(acceptor) => {
+            let handshake = tokio::select! {
+                accepted = acceptor.accept(stream) => accepted
+                    .inspect_err(|err| tracing::debug!(%err, "TLS handshake failed"))
+                    .ok(),
+                () = tracked.close.notified() => None,
+            };
+            if let Some(stream) = handshake {
+                serve_connection(stream, app, Arc::clone(&tracked), limits).await;
+            }
+        }
+    }
     registry.remove(id);
     drop(permit);
 }
 
-async fn serve_connection(stream: TcpStream, app: Router, tracked: Arc<Tracked>, limits: Limits) {
-    let io = TokioIo::new(TrackedStream { inner: stream, tracked: Arc::clone(&tracked) });
+async fn serve_connection<S>(stream: S, app: Router, tracked: Arc<Tracked>, limits: Limits)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(stream);
     let service = {
         let tracked = Arc::clone(&tracked);
         hyper::service::service_fn(move |request: Request<Incoming>| {

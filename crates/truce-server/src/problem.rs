@@ -89,6 +89,10 @@ pub enum ApiError {
     BadRequest { detail: String, field: Option<String> },
     #[error("the request body is larger than {bytes_max} bytes")]
     BodyTooLarge { bytes_max: usize },
+    #[error("the request target is {bytes} bytes long, at most {bytes_max} are read")]
+    UriTooLong { bytes: usize, bytes_max: usize },
+    #[error("the request's header fields are {bytes} bytes in all, at most {bytes_max} are read")]
+    HeadersTooLarge { bytes: usize, bytes_max: usize },
     #[error("the signature does not verify")]
     BadSignature,
     /// A field of the signed command does not parse; `kind` is the problem type.
@@ -128,6 +132,15 @@ impl ApiError {
                 "body-too-large",
                 "Body too large",
                 format!("the request body is larger than {bytes_max} bytes"),
+            ),
+            ApiError::UriTooLong { .. } => {
+                Problem::new(StatusCode::URI_TOO_LONG, "uri-too-long", "URI too long", self.to_string())
+            }
+            ApiError::HeadersTooLarge { .. } => Problem::new(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers-too-large",
+                "Headers too large",
+                self.to_string(),
             ),
             ApiError::BadSignature => Problem::new(
                 StatusCode::UNAUTHORIZED,

@@ -185,7 +185,7 @@ impl Dispatcher {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .expect("a client without TLS builds"),
+                .expect("a rustls client with the bundled roots builds"),
             log: Mutex::new(DeliveryLog::default()),
         })
     }

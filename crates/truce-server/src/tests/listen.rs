@@ -34,7 +34,7 @@ async fn start(limits: Limits) -> (SocketAddr, oneshot::Sender<()>, Fixture) {
     let address = listener.local_addr().expect("a bound address");
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(fixture.state.clone());
-    tokio::spawn(listen::serve(listener, app, limits, async {
+    tokio::spawn(listen::serve(listener, app, limits, None, async {
         let _ = stopped.await;
     }));
     (address, stop, fixture)

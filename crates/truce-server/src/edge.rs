@@ -1,0 +1,119 @@
+//! What every response carries and every request is held to before any route sees it:
+//! security headers, the CORS policy, and the bounds on a request's target and head.
+//!
+//! - Security headers on every response: a Content-Security-Policy that allows no inline
+//!   script and no framing, `nosniff`, no referrer, and HSTS when the server speaks TLS.
+//! - CORS is configured, never open: with no origins configured (the default) no
+//!   cross-origin page may read the API (the server's own pages are same-origin); each
+//!   `--cors-origin` is let in, without credentials.
+//! - A request target longer than `URI_BYTES_MAX` is answered 414, a head whose fields are
+//!   larger than `HEADER_BYTES_MAX` in all 431, both as problem+json. Heads past hyper's
+//!   own read buffer (far larger) are cut by hyper before any of this runs, with a bare 431.
+
+use axum::{
+    extract::Request,
+    http::{header, HeaderName, HeaderValue, Method},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::problem::ApiError;
+
+/// The longest request target (path and query) accepted, in bytes.
+pub const URI_BYTES_MAX: usize = 8 * 1024;
+/// The most bytes of header names and values a request may carry, in all.
+pub const HEADER_BYTES_MAX: usize = 16 * 1024;
+/// Origins that may be let in by CORS, at the most.
+pub const CORS_ORIGINS_MAX: usize = 16;
+
+/// Pages may load their own scripts, styles, images and data only, and be framed by none.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// What browsers are told to remember about a TLS server: a year, HTTPS only.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+/// The edge's configuration: the origins CORS lets in and whether the server speaks TLS.
+#[derive(Debug, Clone, Default)]
+pub struct EdgePolicy {
+    cors_origins: Vec<HeaderValue>,
+    pub tls: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeError {
+    #[error(
+        "--cors-origin {0:?} is not an origin: write scheme://host or scheme://host:port, http or https, nothing after"
+    )]
+    NotAnOrigin(String),
+    #[error("--cors-origin is given {0} times; at most {CORS_ORIGINS_MAX} origins")]
+    TooManyOrigins(usize),
+}
+
+impl EdgePolicy {
+    /// The policy for `cors_origins` (each `scheme://host[:port]`) and a server that speaks
+    /// TLS or not.
+    ///
+    /// # Errors
+    /// An origin that is not one (a path, a query, another scheme, `*`), or too many.
+    pub fn new(cors_origins: &[String], tls: bool) -> Result<EdgePolicy, EdgeError> {
+        if cors_origins.len() > CORS_ORIGINS_MAX {
+            return Err(EdgeError::TooManyOrigins(cors_origins.len()));
+        }
+        let cors_origins = cors_origins
+            .iter()
+            .map(|origin| parse_origin(origin).ok_or_else(|| EdgeError::NotAnOrigin(origin.clone())))
+            .collect::<Result<_, _>>()?;
+        Ok(EdgePolicy { cors_origins, tls })
+    }
+
+    /// The CORS layer: the configured origins, or none at all.
+    pub(crate) fn cors(&self) -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(self.cors_origins.clone()))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, HeaderName::from_static("last-event-id")])
+            .expose_headers([header::LOCATION])
+    }
+}
+
+/// `scheme://host[:port]` exactly as a browser sends it in `Origin` (the URL's own
+/// serialisation of its origin, so `https://a.example/` or `HTTPS://a.example` are refused
+/// rather than silently never matching), or `None`.
+fn parse_origin(text: &str) -> Option<HeaderValue> {
+    let url = reqwest::Url::parse(text).ok()?;
+    let origin = url.origin().ascii_serialization();
+    (matches!(url.scheme(), "http" | "https") && origin == text).then(|| HeaderValue::from_str(text).ok())?
+}
+
+/// Middleware: refuses an over-long target or head, then adds the security headers to
+/// whatever answers.
+pub async fn guard(axum::extract::State(tls): axum::extract::State<bool>, request: Request, next: Next) -> Response {
+    let mut response = match refusal(&request) {
+        Some(refusal) => refusal.into_response(),
+        None => next.run(request).await,
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    if tls {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
+    }
+    response
+}
+
+fn refusal(request: &Request) -> Option<ApiError> {
+    let target = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
+    if target > URI_BYTES_MAX {
+        return Some(ApiError::UriTooLong { bytes: target, bytes_max: URI_BYTES_MAX });
+    }
+    let head: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if head > HEADER_BYTES_MAX {
+        return Some(ApiError::HeadersTooLarge { bytes: head, bytes_max: HEADER_BYTES_MAX });
+    }
+    None
+}
