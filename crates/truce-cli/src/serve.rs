@@ -72,7 +72,8 @@ pub async fn bind(
     let address = listener.local_addr()?;
     let mut state = AppState::new(node.clone(), Arc::clone(&clock)).with_edge(policy);
     if let Some(subscriptions) = webhooks::load_subscriptions(data_path)? {
-        let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock);
+        let outbox = webhooks::open_outbox(data_path)?;
+        let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock, outbox);
         dispatcher.start(node);
         state = state.with_webhooks(dispatcher);
     }

@@ -1,38 +1,68 @@
-//! Webhooks: every public alert POSTed as JSON to each subscribed URL, signed with
-//! HMAC-SHA256 under the subscription's secret, retried with exponential backoff, and logged.
+//! Webhooks: every public alert POSTed as JSON to each subscribed URL, signed as the
+//! Standard Webhooks convention says (`webhook-id`, `webhook-timestamp`, `webhook-signature`:
+//! `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's
+//! `whsec_` secret), so a receiver can check it with any Standard Webhooks library and refuse
+//! a captured delivery replayed later; retried with exponential backoff; logged.
+//!
+//! Deliveries are owed durably: each entry's alerts are queued in the `Outbox` (a file of its
+//! own in the data directory) before any is sent, and a delivery leaves it only once it is
+//! delivered or given up, so a restart loses none. The outbox's cursor remembers the last
+//! entry queued: alerts of entries accepted while no dispatcher ran are queued when one starts.
+//! The body is read from the projection when it is sent; the outbox holds no body or secret.
 //!
 //! Subscriptions come from `webhooks.json` in the data directory, read once when serving
 //! starts. Alerts about confidential humanitarian notifications go only to subscriptions
 //! whose `party_ids` include a party the alert is addressed to, and their deliveries are
 //! kept out of the public delivery log. Redirects are not followed. The log is in memory
 //! and bounded; it holds no secrets and no URL query strings or credentials. Delivery never
-//! blocks the writer: the dispatcher reads the node's broadcast, and a dispatcher that falls
-//! behind it logs the alerts it skipped rather than waiting.
+//! blocks the writer: the dispatcher reads the node's broadcast, and when it falls behind it,
+//! reads the alerts it missed from the projection.
+//!
+//! The HMAC is computed here with the `hmac` crate rather than through the `standardwebhooks`
+//! crate, which the tests use instead to check every delivery: one implementation signs, an
+//! independent one verifies.
 
-use std::{collections::VecDeque, path::Path, sync::Arc, time::Duration};
+use std::{
+    collections::{HashSet, VecDeque},
+    path::Path,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use axum::{extract::State as AxumState, Json};
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-use tokio::sync::broadcast;
+use sha2::{Digest as _, Sha256};
+use tokio::sync::{broadcast, Notify};
 use truce_core::{Alert, AlertId, PartyId, Timestamp};
-use truce_store::{Clock, Node};
+use truce_store::{Clock, Node, Outbox, Pending, StoreError};
 
 use crate::{alerts::is_public, AppState};
 
 /// The subscriptions file, in the data directory.
 pub const WEBHOOKS_FILE: &str = "webhooks.json";
+/// The outbox of deliveries owed, in the data directory.
+pub const OUTBOX_FILE: &str = "webhooks.db";
 /// Subscriptions at the most.
 pub const SUBSCRIPTIONS_MAX: usize = 100;
 /// Records the delivery log keeps, public and confidential each; the oldest go first.
 pub const DELIVERIES_LOG_MAX: usize = 1000;
-/// The header carrying `sha256=<hex HMAC of the body>`.
-pub const SIGNATURE_HEADER: &str = "X-Truce-Signature";
-/// The header carrying the alert id.
-pub const ALERT_ID_HEADER: &str = "X-Truce-Alert-Id";
+/// Attempts in flight at once, at the most.
+pub const ATTEMPTS_IN_FLIGHT_MAX: usize = 32;
+/// The prefix of a Standard Webhooks secret; base64 of the key follows.
+pub const SECRET_PREFIX: &str = "whsec_";
+/// Bytes of a secret's key, at the least and the most (the convention's bounds).
+pub const SECRET_BYTES_MIN: usize = 24;
+pub const SECRET_BYTES_MAX: usize = 64;
+/// The Standard Webhooks headers.
+pub const ID_HEADER: &str = "webhook-id";
+pub const TIMESTAMP_HEADER: &str = "webhook-timestamp";
+pub const SIGNATURE_HEADER: &str = "webhook-signature";
+/// How long the dispatcher sleeps when nothing is owed and nothing arrives.
+const IDLE_WAKE: Duration = Duration::from_secs(1);
 
 /// One subscription, as written in `webhooks.json`.
 #[derive(Debug, Clone, Deserialize)]
@@ -71,6 +101,10 @@ pub enum WebhookError {
     TooMany { path: String, count: usize, count_max: usize },
     #[error("subscription {idx} has a URL that is not http(s): {url}")]
     BadUrl { idx: usize, url: String },
+    #[error("subscriptions[{idx}].secret is not a Standard Webhooks secret: `whsec_` then base64 of {SECRET_BYTES_MIN} to {SECRET_BYTES_MAX} random bytes (e.g. `echo whsec_$(openssl rand -base64 32)`)")]
+    BadSecret { idx: usize },
+    #[error("cannot open the webhook outbox {path}: {source}")]
+    Outbox { path: String, source: StoreError },
 }
 
 /// The outcome of one attempt.
@@ -82,8 +116,6 @@ pub enum DeliveryOutcome {
     Retrying,
     /// The last attempt failed; the alert was not delivered.
     Failed,
-    /// The dispatcher fell behind the log and skipped alerts.
-    Skipped,
 }
 
 /// One attempt in the delivery log.
@@ -118,6 +150,13 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     client: reqwest::Client,
     log: Mutex<DeliveryLog>,
+    outbox: Mutex<Outbox>,
+    /// Keys of the subscriptions, by index.
+    keys: Vec<String>,
+    /// Deliveries with an attempt in flight.
+    busy: Mutex<HashSet<i64>>,
+    /// Woken when an attempt ends.
+    wake: Notify,
 }
 
 /// Public and confidential records are bounded apart, so that confidential deliveries never
@@ -127,6 +166,15 @@ pub struct Dispatcher {
 struct DeliveryLog {
     public: VecDeque<DeliveryRecord>,
     confidential: VecDeque<DeliveryRecord>,
+}
+
+/// Opens (or creates) the outbox of `data_dir`.
+///
+/// # Errors
+/// When the file cannot be opened or is not an outbox.
+pub fn open_outbox(data_dir: &Path) -> Result<Outbox, WebhookError> {
+    let path = data_dir.join(OUTBOX_FILE);
+    Outbox::open(&path).map_err(|source| WebhookError::Outbox { path: path.display().to_string(), source })
 }
 
 /// Reads `webhooks.json` from `data_dir`; `Ok(None)` when there is none.
@@ -151,16 +199,31 @@ pub fn load_subscriptions(data_dir: &Path) -> Result<Option<Vec<Subscription>>, 
         if !url.is_some_and(|url| matches!(url.scheme(), "http" | "https")) {
             return Err(WebhookError::BadUrl { idx, url: redact_url(&subscription.url) });
         }
+        if secret_key(&subscription.secret).is_none() {
+            return Err(WebhookError::BadSecret { idx });
+        }
     }
     Ok(Some(subscriptions))
 }
 
-/// `sha256=<hex>` of the HMAC-SHA256 of `body` under `secret`.
-pub fn signature(secret: &str, body: &[u8]) -> String {
-    // HMAC takes a key of any length.
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+/// The `webhook-signature` of a delivery: `v1,` and the base64 HMAC-SHA256 of
+/// `<id>.<timestamp>.<body>` under the key of `secret` (`whsec_` and base64), as the
+/// Standard Webhooks convention has it.
+pub fn signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
+    let key = secret_key(secret).unwrap_or_default();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC accepts keys of any length");
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
     mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// The key of a `whsec_` secret, if it is one: base64 of 24 to 64 bytes.
+fn secret_key(secret: &str) -> Option<Vec<u8>> {
+    let key = base64::engine::general_purpose::STANDARD.decode(secret.strip_prefix(SECRET_PREFIX)?).ok()?;
+    (SECRET_BYTES_MIN..=SECRET_BYTES_MAX).contains(&key.len()).then_some(key)
 }
 
 /// A URL fit for a log: scheme, host, port and path only.
@@ -174,9 +237,30 @@ fn redact_url(raw: &str) -> String {
     }
 }
 
+/// The key of a subscription in the outbox: a hash of its URL, so that a delivery owed to a
+/// subscription that was removed from `webhooks.json` is recognised and dropped.
+fn subscription_key(subscription: &Subscription) -> String {
+    hex::encode(&Sha256::digest(subscription.url.as_bytes())[..16])
+}
+
+fn now_ms() -> i64 {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn duration_ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
 impl Dispatcher {
-    pub fn new(subscriptions: Vec<Subscription>, policy: RetryPolicy, clock: Arc<dyn Clock>) -> Arc<Dispatcher> {
+    pub fn new(
+        subscriptions: Vec<Subscription>,
+        policy: RetryPolicy,
+        clock: Arc<dyn Clock>,
+        outbox: Outbox,
+    ) -> Arc<Dispatcher> {
         Arc::new(Dispatcher {
+            keys: subscriptions.iter().map(subscription_key).collect(),
             subscriptions,
             policy,
             clock,
@@ -187,107 +271,193 @@ impl Dispatcher {
                 .build()
                 .expect("a rustls client with the bundled roots builds"),
             log: Mutex::new(DeliveryLog::default()),
+            outbox: Mutex::new(outbox),
+            busy: Mutex::new(HashSet::new()),
+            wake: Notify::new(),
         })
     }
 
-    /// Starts delivering the alerts of every entry accepted from now on.
+    /// Starts queuing the alerts of every entry accepted after the outbox's cursor (from now
+    /// on, for a new outbox) and sending what is owed; the task ends when the node stops.
     pub fn start(self: &Arc<Self>, node: Node) -> tokio::task::JoinHandle<()> {
         let dispatcher = Arc::clone(self);
         let mut receiver = node.subscribe();
+        // Before this returns: an entry accepted from now on is after the cursor.
+        if let Err(err) = self.start_cursor(&node) {
+            tracing::error!(%err, "the webhook outbox cannot be written; no alert is queued");
+        }
         tokio::spawn(async move {
+            if let Err(err) = dispatcher.catch_up(&node) {
+                tracing::error!(%err, "the webhook outbox cannot be written; no alert is queued");
+            }
             loop {
-                let entry = match receiver.recv().await {
-                    Ok(entry) => entry,
-                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                        dispatcher.record(DeliveryRecord {
-                            at: dispatcher.clock.now(),
-                            alert_id: None,
-                            url: String::new(),
-                            attempt: 0,
-                            outcome: DeliveryOutcome::Skipped,
-                            status: None,
-                            error: Some(format!("fell behind the log by {skipped} entries")),
-                            confidential: false,
-                        });
-                        continue;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                };
-                // Alerts are in entry order: the entry's own are found by bisection, not a scan.
-                let alerts: Vec<Alert> = node.read_state(|state| {
-                    let start = state.alerts.partition_point(|a| a.seq < entry.seq);
-                    state.alerts[start..].iter().take_while(|a| a.seq == entry.seq).cloned().collect()
-                });
-                for alert in alerts {
-                    dispatcher.dispatch(&alert);
+                let wait = dispatcher.send_due(&node);
+                tokio::select! {
+                    received = receiver.recv() => match received {
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                            if let Err(err) = dispatcher.catch_up(&node) {
+                                tracing::error!(%err, "the webhook outbox cannot be written; alerts wait");
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    () = dispatcher.wake.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
                 }
             }
         })
     }
 
-    /// Sends one alert to every subscription that may have it, each on its own task.
-    pub fn dispatch(self: &Arc<Self>, alert: &Alert) {
-        let public = is_public(alert);
-        // A core alert always serialises.
-        let body = Arc::new(serde_json::to_vec(alert).unwrap_or_default());
-        for (idx, subscription) in self.subscriptions.iter().enumerate() {
-            let addressed = subscription
-                .party_ids
-                .as_ref()
-                .is_some_and(|parties| parties.iter().any(|party| alert.parties.contains(party)));
-            if !public && !addressed {
-                continue;
-            }
-            let dispatcher = Arc::clone(self);
-            let body = Arc::clone(&body);
-            let alert_id = alert.alert_id.clone();
-            tokio::spawn(async move { dispatcher.deliver(idx, alert_id, body, !public).await });
+    /// A new outbox starts at the log's end: history is not sent.
+    fn start_cursor(&self, node: &Node) -> Result<(), StoreError> {
+        let mut outbox = self.outbox.lock();
+        if outbox.cursor()?.is_some() {
+            return Ok(());
+        }
+        match node.read_state(|state| state.entries_count.checked_sub(1)) {
+            Some(last_seq) => outbox.queue(last_seq, &[], now_ms()),
+            None => Ok(()),
         }
     }
 
-    async fn deliver(&self, idx: usize, alert_id: AlertId, body: Arc<Vec<u8>>, confidential: bool) {
-        let subscription = &self.subscriptions[idx];
-        let signature = signature(&subscription.secret, &body);
-        let mut delay = self.policy.first_delay;
-        for attempt in 1..=self.policy.attempts_max {
-            let result = self
-                .client
-                .post(&subscription.url)
-                .timeout(self.policy.timeout)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header(SIGNATURE_HEADER, &signature)
-                .header(ALERT_ID_HEADER, alert_id.as_str())
-                .body(body.as_ref().clone())
-                .send()
-                .await;
-            let (status, error) = match result {
-                Ok(response) if response.status().is_success() => (Some(response.status().as_u16()), None),
-                Ok(response) => {
-                    (Some(response.status().as_u16()), Some("the subscriber did not answer 2xx".to_owned()))
+    /// Queues the deliveries of every alert raised after the cursor, moving it to the last
+    /// entry of the projection.
+    fn catch_up(&self, node: &Node) -> Result<(), StoreError> {
+        let (last_seq, alerts): (Option<u64>, Vec<Alert>) = {
+            let cursor = self.outbox.lock().cursor()?;
+            node.read_state(|state| {
+                let last_seq = state.entries_count.checked_sub(1);
+                // Every alert, when the log was empty as the dispatcher started.
+                let start = cursor.map_or(0, |cursor| state.alerts.partition_point(|a| a.seq <= cursor));
+                let alerts = state.alerts[start..].to_vec();
+                (last_seq.filter(|last| cursor.is_none_or(|cursor| *last > cursor)), alerts)
+            })
+        };
+        let Some(last_seq) = last_seq else { return Ok(()) };
+        let mut owed = Vec::new();
+        for alert in &alerts {
+            for (idx, subscription) in self.subscriptions.iter().enumerate() {
+                if may_have(subscription, alert) {
+                    owed.push((self.keys[idx].clone(), alert.alert_id.to_string(), alert.seq));
                 }
-                // Without the URL, which may carry a query string.
-                Err(err) => (None, Some(err.without_url().to_string())),
-            };
-            let outcome = match (&error, attempt == self.policy.attempts_max) {
-                (None, _) => DeliveryOutcome::Delivered,
-                (Some(_), false) => DeliveryOutcome::Retrying,
-                (Some(_), true) => DeliveryOutcome::Failed,
-            };
-            self.record(DeliveryRecord {
-                at: self.clock.now(),
-                alert_id: Some(alert_id.clone()),
-                url: redact_url(&subscription.url),
-                attempt,
-                outcome,
-                status,
-                error,
-                confidential,
-            });
-            if outcome != DeliveryOutcome::Retrying {
-                return;
             }
-            tokio::time::sleep(delay).await;
-            delay = delay.saturating_mul(2);
+        }
+        self.outbox.lock().queue(last_seq, &owed, now_ms())?;
+        Ok(())
+    }
+
+    /// Starts an attempt for every delivery due and not in flight, up to the cap; returns
+    /// how long to wait before looking again.
+    fn send_due(self: &Arc<Self>, node: &Node) -> Duration {
+        let now = now_ms();
+        let due = {
+            let busy: Vec<i64> = self.busy.lock().iter().copied().collect();
+            let room = ATTEMPTS_IN_FLIGHT_MAX.saturating_sub(busy.len());
+            let outbox = self.outbox.lock();
+            match outbox.due(now, room, &busy) {
+                Ok(due) => due,
+                Err(err) => {
+                    tracing::error!(%err, "the webhook outbox cannot be read");
+                    return IDLE_WAKE;
+                }
+            }
+        };
+        for pending in due {
+            self.busy.lock().insert(pending.id);
+            let dispatcher = Arc::clone(self);
+            let node = node.clone();
+            tokio::spawn(async move {
+                let id = pending.id;
+                dispatcher.attempt(&node, pending).await;
+                dispatcher.busy.lock().remove(&id);
+                dispatcher.wake.notify_one();
+            });
+        }
+        let next = self.outbox.lock().next_due_ms().ok().flatten();
+        next.map_or(IDLE_WAKE, |next| {
+            Duration::from_millis(u64::try_from(next.saturating_sub(now)).unwrap_or(0)).min(IDLE_WAKE)
+        })
+    }
+
+    /// One attempt of one delivery, recorded in the log and the outbox.
+    async fn attempt(&self, node: &Node, pending: Pending) {
+        let Some(idx) = self.keys.iter().position(|key| *key == pending.subscription) else {
+            tracing::info!(alert_id = %pending.alert_id, "a delivery to a subscription no longer configured is dropped");
+            self.settle(pending.id, None);
+            return;
+        };
+        let alert = node.read_state(|state| {
+            let start = state.alerts.partition_point(|a| a.seq < pending.seq);
+            state.alerts[start..]
+                .iter()
+                .take_while(|a| a.seq == pending.seq)
+                .find(|a| a.alert_id.as_str() == pending.alert_id)
+                .cloned()
+        });
+        let Some(alert) = alert else {
+            tracing::error!(alert_id = %pending.alert_id, "a queued alert is not in the projection; dropped");
+            self.settle(pending.id, None);
+            return;
+        };
+        let subscription = &self.subscriptions[idx];
+        // A core alert always serialises.
+        let body = serde_json::to_vec(&alert).unwrap_or_default();
+        let timestamp = now_ms() / 1000;
+        let attempt = pending.attempts + 1;
+        let signature = signature(&subscription.secret, alert.alert_id.as_str(), timestamp, &body);
+        let result = self
+            .client
+            .post(&subscription.url)
+            .timeout(self.policy.timeout)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(ID_HEADER, alert.alert_id.as_str())
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, signature)
+            .body(body)
+            .send()
+            .await;
+        let (status, error) = match result {
+            Ok(response) if response.status().is_success() => (Some(response.status().as_u16()), None),
+            Ok(response) => (Some(response.status().as_u16()), Some("the subscriber did not answer 2xx".to_owned())),
+            // Without the URL, which may carry a query string.
+            Err(err) => (None, Some(err.without_url().to_string())),
+        };
+        let outcome = match (&error, attempt >= self.policy.attempts_max) {
+            (None, _) => DeliveryOutcome::Delivered,
+            (Some(_), false) => DeliveryOutcome::Retrying,
+            (Some(_), true) => DeliveryOutcome::Failed,
+        };
+        self.record(DeliveryRecord {
+            at: self.clock.now(),
+            alert_id: Some(alert.alert_id.clone()),
+            url: redact_url(&subscription.url),
+            attempt,
+            outcome,
+            status,
+            error,
+            confidential: !is_public(&alert),
+        });
+        let retry = match outcome {
+            DeliveryOutcome::Retrying => {
+                // Doubling: the first wait before the second attempt, twice that before the third.
+                let doublings = attempt.saturating_sub(1).min(30);
+                let delay = self.policy.first_delay.saturating_mul(1 << doublings);
+                Some((attempt, now_ms().saturating_add(duration_ms(delay))))
+            }
+            DeliveryOutcome::Delivered | DeliveryOutcome::Failed => None,
+        };
+        self.settle(pending.id, retry);
+    }
+
+    /// Reschedules a delivery after a failed attempt, or removes it once done.
+    fn settle(&self, id: i64, retry: Option<(u32, i64)>) {
+        let mut outbox = self.outbox.lock();
+        let saved = match retry {
+            Some((attempts, due_ms)) => outbox.retry_later(id, attempts, due_ms),
+            None => outbox.finish(id),
+        };
+        if let Err(err) = saved {
+            tracing::error!(%err, "the webhook outbox cannot be written; the delivery may be attempted again");
         }
     }
 
@@ -308,6 +478,11 @@ impl Dispatcher {
         self.log.lock().public.iter().cloned().collect()
     }
 
+    /// Deliveries owed: queued and not yet delivered or given up.
+    pub fn owed(&self) -> u64 {
+        self.outbox.lock().owed().unwrap_or(0)
+    }
+
     /// The whole delivery log, confidential records too: for tests of what the public part
     /// leaves out.
     #[cfg(test)]
@@ -315,6 +490,16 @@ impl Dispatcher {
         let log = self.log.lock();
         log.public.iter().chain(&log.confidential).cloned().collect()
     }
+}
+
+/// Whether `subscription` may have `alert`: every public alert; a confidential one only
+/// when it speaks for a party the alert is addressed to.
+fn may_have(subscription: &Subscription, alert: &Alert) -> bool {
+    is_public(alert)
+        || subscription
+            .party_ids
+            .as_ref()
+            .is_some_and(|parties| parties.iter().any(|party| alert.parties.contains(party)))
 }
 
 pub async fn deliveries(AxumState(app): AxumState<AppState>) -> Json<DeliveriesView> {

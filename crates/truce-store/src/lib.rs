@@ -6,11 +6,13 @@
 //! `Node` owns one log: a dedicated writer thread decides commands against the projection,
 //! batches the accepted ones into one durable transaction (group commit) and replies only
 //! after that transaction is on disk. `verify_log` checks a log offline, entry by entry.
+//! `Outbox` keeps the webhook deliveries owed, in a file of its own beside the log.
 //!
 //! This crate knows nothing about HTTP; it speaks core commands and ledger entries.
 
 mod error;
 mod node;
+mod outbox;
 mod sqlite;
 mod verify;
 
@@ -23,6 +25,7 @@ pub use crate::{
         decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission,
         SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
     },
+    outbox::{Outbox, Pending},
     sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},
 };

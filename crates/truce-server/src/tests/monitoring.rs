@@ -5,12 +5,7 @@
 //! Here CAP is read with an XML parser for what a message says; `cap.rs` validates every
 //! message against the official OASIS CAP 1.2 schema with an independent validator.
 
-use std::{
-    io::Write,
-    process::{Command, Stdio},
-    sync::Arc,
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -538,7 +533,7 @@ async fn statements_and_convoys_are_listed() {
 /// What a test subscriber received: the headers that matter, the raw body, and when.
 #[derive(Debug, Clone)]
 pub(super) struct Received {
-    pub(super) signature: String,
+    pub(super) headers: HeaderMap,
     pub(super) alert_id: String,
     pub(super) body: Vec<u8>,
     pub(super) at: tokio::time::Instant,
@@ -556,8 +551,8 @@ pub(super) async fn subscriber(failures: usize) -> (String, Arc<Mutex<Vec<Receiv
                 let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
                 let mut log = log.lock();
                 log.push(Received {
-                    signature: text("x-truce-signature"),
-                    alert_id: text("x-truce-alert-id"),
+                    alert_id: text("webhook-id"),
+                    headers: headers.clone(),
                     body: body.to_vec(),
                     at: tokio::time::Instant::now(),
                 });
@@ -574,38 +569,39 @@ pub(super) async fn subscriber(failures: usize) -> (String, Arc<Mutex<Vec<Receiv
     (format!("http://{address}/hook?token=hidden"), received)
 }
 
-/// The hex HMAC-SHA256 of `body` under `secret` as the `openssl` command computes it: an
-/// implementation independent of the one that signs deliveries.
-pub(super) fn openssl_hmac_sha256(secret: &str, body: &[u8]) -> String {
-    let spawned = Command::new("openssl")
-        .args(["dgst", "-sha256", "-hmac", secret])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            panic!("the openssl command is not installed; these tests check webhook signatures with it (Debian: apt-get install openssl; .ci/run installs it)")
-        }
-        Err(err) => panic!("running openssl: {err}"),
-    };
-    // The body is small, so writing it all before reading the output cannot deadlock.
-    child.stdin.take().expect("stdin is piped").write_all(body).expect("openssl reads the body");
-    let output = child.wait_with_output().expect("openssl runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "openssl failed: {}", String::from_utf8_lossy(&output.stderr));
-    // `HMAC-SHA2-256(stdin)= <hex>` (OpenSSL 3) or `(stdin)= <hex>` (OpenSSL 1.1).
-    let hex = stdout.trim().rsplit_once("= ").map(|(_, hex)| hex.to_owned());
-    hex.unwrap_or_else(|| panic!("unexpected openssl output: {stdout}"))
+/// A Standard Webhooks secret for tests: `whsec_` and base64 of 32 bytes made from `seed`.
+pub(super) fn webhook_secret(seed: u8) -> String {
+    use base64::Engine as _;
+    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode([seed; 32]))
+}
+
+/// Checks a delivery as a subscriber would, with the Standard Webhooks reference library: the
+/// signature over its id, timestamp and body under `secret`, and a timestamp within the
+/// library's tolerance of now.
+pub(super) fn assert_standard_signature(secret: &str, delivery: &Received) {
+    let webhook = standardwebhooks::Webhook::new(secret).expect("a whsec_ secret");
+    if let Err(err) = webhook.verify(&delivery.body, &delivery.headers) {
+        panic!("delivery of {} does not verify: {err} ({:?})", delivery.alert_id, delivery.headers);
+    }
+    // The signature covers the timestamp: one moved by an hour (a captured delivery replayed
+    // later, with a fresh timestamp) does not verify.
+    let mut replayed = delivery.headers.clone();
+    let timestamp: i64 = delivery.headers["webhook-timestamp"].to_str().expect("text").parse().expect("seconds");
+    replayed.insert("webhook-timestamp", (timestamp - 3_600).to_string().parse().expect("a header value"));
+    assert!(webhook.verify(&delivery.body, &replayed).is_err(), "a moved timestamp still verified");
 }
 
 #[test]
-fn the_webhook_signature_is_hmac_sha256_as_rfc_4231_computes_it() {
-    // RFC 4231, test case 2.
+fn the_webhook_signature_matches_the_standard_webhooks_vector() {
+    // The reference library's own vector.
     assert_eq!(
-        crate::webhooks::signature("Jefe", b"what do ya want for nothing?"),
-        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        crate::webhooks::signature(
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+            1_649_367_553,
+            br#"{"email":"test@example.com","username":"test_user"}"#
+        ),
+        "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
     );
 }
 
@@ -613,10 +609,13 @@ fn the_webhook_signature_is_hmac_sha256_as_rfc_4231_computes_it() {
 async fn a_webhook_gets_each_alert_signed_and_a_failing_one_is_retried_and_logged() {
     let (world, monitor) = world_in_force().await;
     let (url, received) = subscriber(2).await;
-    let subscription = Subscription { url, secret: "s3cret".to_owned(), party_ids: None };
+    let secret = webhook_secret(7);
+    let subscription = Subscription { url, secret: secret.clone(), party_ids: None };
     let policy =
         RetryPolicy { attempts_max: 4, first_delay: Duration::from_millis(20), timeout: Duration::from_secs(5) };
-    let dispatcher = Dispatcher::new(vec![subscription], policy, world.fixture.clock.clone());
+    let outbox_dir = tempfile::tempdir().expect("a temp dir");
+    let outbox = crate::webhooks::open_outbox(outbox_dir.path()).expect("an outbox");
+    let dispatcher = Dispatcher::new(vec![subscription], policy, world.fixture.clock.clone(), outbox);
     let _task = dispatcher.start(world.fixture.state.node.clone());
     let mut state = world.fixture.state.clone();
     state = state.with_webhooks(dispatcher);
@@ -650,7 +649,7 @@ async fn a_webhook_gets_each_alert_signed_and_a_failing_one_is_retried_and_logge
         ]
     "#]]
     .assert_debug_eq(&lines.iter().map(|l| redact_port(l)).collect::<Vec<_>>());
-    assert!(!log.to_string().contains("hidden") && !log.to_string().contains("s3cret"), "{log}");
+    assert!(!log.to_string().contains("hidden") && !log.to_string().contains(&secret), "{log}");
     let received = received.lock().clone();
     assert_eq!(received.len(), 3);
     // Exponential backoff: 20 ms before the second attempt, then twice that.
@@ -659,7 +658,7 @@ async fn a_webhook_gets_each_alert_signed_and_a_failing_one_is_retried_and_logge
     assert!(gaps[1] >= Duration::from_millis(40), "{gaps:?}");
     for delivery in &received {
         assert_eq!(delivery.alert_id, "15.0");
-        assert_eq!(delivery.signature, format!("sha256={}", openssl_hmac_sha256("s3cret", &delivery.body)));
+        assert_standard_signature(&secret, delivery);
         let alert: Value = serde_json::from_slice(&delivery.body).expect("a JSON body");
         assert_eq!(alert["kind"], json!("violation_new"));
     }

@@ -1,8 +1,10 @@
 //! Webhooks against real HTTP subscribers on 127.0.0.1: who gets a confidential alert, what
 //! the public delivery log shows of it, retries with backoff, and redirects.
 //!
-//! Signatures are checked with the `openssl` command over the raw body each subscriber
-//! received, an HMAC implementation independent of the one that signs.
+//! Signatures are checked with the Standard Webhooks reference library over the raw body and
+//! headers each subscriber received, an implementation independent of the one that signs.
+//! Deliveries owed survive a restart of the dispatcher, and alerts raised while none ran are
+//! delivered when one starts.
 
 use std::{sync::Arc, time::Duration};
 
@@ -15,19 +17,20 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use truce_core::Alert;
+use truce_store::Outbox;
 
 use super::{
     id,
     monitoring::{
-        openssl_hmac_sha256, redact_port, report_shelling, strike_notified_site, subscriber, world_in_force, Received,
-        NOTIFICATION,
+        assert_standard_signature, redact_port, report_shelling, strike_notified_site, subscriber, webhook_secret,
+        world_in_force, Received, NOTIFICATION,
     },
     World, OPP, RU, UN,
 };
 use crate::{
     alerts::is_public,
     router,
-    webhooks::{Dispatcher, RetryPolicy, Subscription},
+    webhooks::{open_outbox, Dispatcher, RetryPolicy, Subscription, WebhookError},
     AppState,
 };
 
@@ -43,13 +46,23 @@ fn subscription(url: &str, secret: &str, party_ids: Option<Vec<String>>) -> Subs
     serde_json::from_value(value).expect("a valid subscription")
 }
 
+/// An outbox in a directory of its own, kept as long as the directory is.
+fn outbox() -> (tempfile::TempDir, Outbox) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let outbox = open_outbox(dir.path()).expect("an outbox");
+    (dir, outbox)
+}
+
 /// The fixture's state with a started dispatcher for `subscriptions`.
 fn with_dispatcher(
     world: &World,
     subscriptions: Vec<Subscription>,
     policy: RetryPolicy,
 ) -> (AppState, Arc<Dispatcher>) {
-    let dispatcher = Dispatcher::new(subscriptions, policy, world.fixture.clock.clone());
+    let (dir, outbox) = outbox();
+    // The outbox's directory lives as long as the test's process.
+    std::mem::forget(dir);
+    let dispatcher = Dispatcher::new(subscriptions, policy, world.fixture.clock.clone(), outbox);
     // The task ends when the node's broadcast closes, with the test.
     drop(dispatcher.start(world.fixture.state.node.clone()));
     (world.fixture.state.clone().with_webhooks(Arc::clone(&dispatcher)), dispatcher)
@@ -101,11 +114,11 @@ async fn a_notification_alert_goes_only_to_the_addressed_partys_subscription_and
     let (public_url, public_received) = subscriber(0).await;
     let (ru_url, ru_received) = subscriber(0).await;
     let (un_url, un_received) = subscriber(0).await;
-    let secrets = ["public-secret", "ru-secret", "un-secret"];
+    let secrets = [webhook_secret(1), webhook_secret(2), webhook_secret(3)];
     let subscriptions = vec![
-        subscription(&public_url, secrets[0], None),
-        subscription(&ru_url, secrets[1], Some(vec![id(RU)])),
-        subscription(&un_url, secrets[2], Some(vec![id(UN)])),
+        subscription(&public_url, &secrets[0], None),
+        subscription(&ru_url, &secrets[1], Some(vec![id(RU)])),
+        subscription(&un_url, &secrets[2], Some(vec![id(UN)])),
     ];
     let policy =
         RetryPolicy { attempts_max: 1, first_delay: Duration::from_millis(10), timeout: Duration::from_secs(5) };
@@ -147,11 +160,12 @@ async fn a_notification_alert_goes_only_to_the_addressed_partys_subscription_and
     assert_eq!(body["notification_id"], json!(id(NOTIFICATION)));
     assert_eq!(body["parties"], json!([id(RU), id(OPP)]));
 
-    // Every delivery is signed with its subscription's secret, as openssl computes it.
-    for (received, secret) in [(&public_received, secrets[0]), (&ru_received, secrets[1]), (&un_received, secrets[2])] {
+    // Every delivery is signed with its subscription's secret, as Standard Webhooks checks it.
+    for (received, secret) in
+        [(&public_received, &secrets[0]), (&ru_received, &secrets[1]), (&un_received, &secrets[2])]
+    {
         for delivery in received.lock().iter() {
-            let expected = format!("sha256={}", openssl_hmac_sha256(secret, &delivery.body));
-            assert_eq!(delivery.signature, expected, "alert {}", delivery.alert_id);
+            assert_standard_signature(secret, delivery);
         }
     }
 
@@ -180,7 +194,7 @@ async fn a_subscriber_that_keeps_failing_gets_every_attempt_with_doubling_waits_
     let (url, received) = subscriber(usize::MAX).await;
     let policy =
         RetryPolicy { attempts_max: 3, first_delay: Duration::from_millis(30), timeout: Duration::from_secs(5) };
-    let (state, dispatcher) = with_dispatcher(&world, vec![subscription(&url, "s3cret", None)], policy);
+    let (state, dispatcher) = with_dispatcher(&world, vec![subscription(&url, &webhook_secret(9), None)], policy);
     report_shelling(&world, &monitor).await;
     wait_until("three attempts recorded", || dispatcher.full_log().len() == 3).await;
     expect_test::expect![[r#"
@@ -215,7 +229,7 @@ async fn a_redirect_is_a_failed_attempt_and_the_body_is_not_sent_where_it_points
     let policy =
         RetryPolicy { attempts_max: 1, first_delay: Duration::from_millis(10), timeout: Duration::from_secs(5) };
     let url = format!("http://{address}/hook");
-    let (state, dispatcher) = with_dispatcher(&world, vec![subscription(&url, "s3cret", None)], policy);
+    let (state, dispatcher) = with_dispatcher(&world, vec![subscription(&url, &webhook_secret(9), None)], policy);
     report_shelling(&world, &monitor).await;
     wait_until("the attempt recorded", || dispatcher.full_log().len() == 1).await;
     expect_test::expect![[r#"
@@ -225,4 +239,94 @@ async fn a_redirect_is_a_failed_attempt_and_the_body_is_not_sent_where_it_points
     "#]]
     .assert_debug_eq(&log_lines(&public_log(&state).await));
     assert!(elsewhere_received.lock().is_empty(), "the redirect was followed");
+}
+
+#[tokio::test]
+async fn deliveries_owed_survive_a_restart_and_alerts_raised_while_down_are_delivered_after_it() {
+    let (world, monitor) = world_in_force().await;
+    // Fails the first attempt, then accepts.
+    let (url, received) = subscriber(1).await;
+    let secret = webhook_secret(5);
+    let subscriptions = || vec![subscription(&url, &secret, Some(vec![id(RU)]))];
+    let policy =
+        RetryPolicy { attempts_max: 5, first_delay: Duration::from_millis(300), timeout: Duration::from_secs(5) };
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let node = world.fixture.state.node.clone();
+
+    let before = Dispatcher::new(
+        subscriptions(),
+        policy,
+        world.fixture.clock.clone(),
+        open_outbox(dir.path()).expect("an outbox"),
+    );
+    let running = before.start(node.clone());
+    report_shelling(&world, &monitor).await;
+    wait_until("the first attempt failed", || before.full_log().len() == 1).await;
+    assert_eq!(before.owed(), 1, "the failed delivery is still owed");
+    // The dispatcher stops (the process dies) with the retry owed.
+    running.abort();
+    let _ = running.await;
+
+    // While none runs, a confidential alert addressed to RU is raised.
+    let alerts_before = node.read_state(|state| state.alerts.len());
+    strike_notified_site(&world, &monitor).await;
+    let raised: Vec<String> =
+        node.read_state(|state| state.alerts[alerts_before..].iter().map(|a| a.alert_id.to_string()).collect());
+    assert!(!raised.is_empty(), "the strike raised alerts");
+
+    let after = Dispatcher::new(
+        subscriptions(),
+        policy,
+        world.fixture.clock.clone(),
+        open_outbox(dir.path()).expect("the same outbox, reopened"),
+    );
+    drop(after.start(node.clone()));
+    let mut expected: Vec<String> = vec!["15.0".to_owned()];
+    expected.extend(raised.iter().cloned());
+    expected.sort();
+    wait_until("the retry and the alerts raised while down, delivered", || {
+        let mut delivered: Vec<String> = received.lock().iter().skip(1).map(|r| r.alert_id.clone()).collect();
+        delivered.sort();
+        delivered == expected
+    })
+    .await;
+    wait_until("nothing owed", || after.owed() == 0).await;
+    for delivery in received.lock().iter() {
+        assert_standard_signature(&secret, delivery);
+    }
+    let attempts: Vec<u32> = after
+        .full_log()
+        .iter()
+        .filter(|r| r.alert_id.as_ref().is_some_and(|a| a.as_str() == "15.0"))
+        .map(|r| r.attempt)
+        .collect();
+    assert_eq!(attempts, [2], "the restarted dispatcher made the second attempt, counting the first");
+}
+
+#[test]
+fn a_secret_that_is_not_a_standard_webhooks_secret_is_refused_naming_it() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let good = webhook_secret(1);
+    for (secret, refused) in [
+        (good.as_str(), false),
+        ("s3cret", true),
+        ("whsec_not base64", true),
+        // 8 bytes: too short a key.
+        ("whsec_AAAAAAAAAAA=", true),
+    ] {
+        let file = json!([{"url": "https://hooks.example.org/truce", "secret": "x"},
+                          {"url": "https://hooks.example.org/truce", "secret": secret}]);
+        let file = file.to_string().replacen("\"x\"", &format!("{:?}", good), 1);
+        std::fs::write(dir.path().join(crate::webhooks::WEBHOOKS_FILE), file).expect("written");
+        match crate::webhooks::load_subscriptions(dir.path()) {
+            Ok(_) => assert!(!refused, "{secret} was taken"),
+            Err(err @ WebhookError::BadSecret { .. }) => {
+                assert!(refused, "{secret} was refused");
+                let text = err.to_string();
+                assert!(text.starts_with("subscriptions[1].secret") && text.contains("whsec_"), "{text}");
+                assert!(!text.contains(secret), "the refusal repeats the secret: {text}");
+            }
+            Err(err) => panic!("{secret}: {err}"),
+        }
+    }
 }

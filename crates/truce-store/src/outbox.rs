@@ -1,0 +1,245 @@
+//! The webhook outbox: deliveries owed to subscribers, kept on disk so that a restart loses
+//! none, in its own SQLite file beside the log (`webhooks.db`), never in the log itself.
+//!
+//! It holds, per delivery, the subscription's key, the alert's id and entry, the attempts
+//! made and when the next is due; and one cursor, the last entry whose alerts were queued,
+//! so that alerts of entries accepted while no dispatcher ran are queued when one starts.
+//! No alert body and no secret is stored: the body is read from the projection when it is
+//! sent. Queuing an entry's deliveries and moving the cursor past it are one transaction.
+//! WAL and `synchronous=FULL`, as the log: a queued delivery survives a crash.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::StoreError;
+
+/// One delivery owed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub id: i64,
+    /// Which subscription: a key the dispatcher derives from it (not its URL or secret).
+    pub subscription: String,
+    pub alert_id: String,
+    /// The entry that raised the alert.
+    pub seq: u64,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due, in milliseconds since the Unix epoch.
+    pub due_ms: i64,
+}
+
+pub struct Outbox {
+    connection: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    subscription TEXT NOT NULL,
+    alert_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    due_ms INTEGER NOT NULL,
+    CONSTRAINT deliveries_once UNIQUE (subscription, alert_id)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (due_ms);
+CREATE TABLE IF NOT EXISTS cursor (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    seq INTEGER NOT NULL
+);
+";
+
+fn seq_integer(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| StoreError::OutOfRange { what: "seq", value: seq })
+}
+
+fn stored_seq(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt {
+        seq: 0,
+        problem: format!("the webhook outbox holds a negative seq {value}"),
+    })
+}
+
+impl Outbox {
+    /// Opens the outbox at `path`, creating it when there is none.
+    ///
+    /// # Errors
+    /// The file cannot be opened or created, or is not an outbox.
+    pub fn open(path: &Path) -> Result<Outbox, StoreError> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(Outbox { connection })
+    }
+
+    /// The last entry whose deliveries were queued; `None` for a new outbox.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn cursor(&self) -> Result<Option<u64>, StoreError> {
+        let seq: Option<i64> =
+            self.connection.query_row("SELECT seq FROM cursor WHERE one = 1", [], |row| row.get(0)).optional()?;
+        seq.map(stored_seq).transpose()
+    }
+
+    /// Queues `deliveries` (subscription key, alert id, entry) as due at `now_ms` and moves
+    /// the cursor to `through_seq`, in one transaction. A delivery already queued is not
+    /// queued twice.
+    ///
+    /// # Panics
+    /// If `through_seq` is not past the cursor, or a delivery's entry is past `through_seq`:
+    /// the dispatcher queues each entry once, in order.
+    ///
+    /// # Errors
+    /// SQLite's; then nothing was queued and the cursor did not move.
+    pub fn queue(
+        &mut self,
+        through_seq: u64,
+        deliveries: &[(String, String, u64)],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let cursor = self.cursor()?;
+        assert!(
+            cursor.is_none_or(|cursor| through_seq > cursor),
+            "queued again through {through_seq}, cursor {cursor:?}"
+        );
+        let transaction = self.connection.transaction()?;
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT OR IGNORE INTO deliveries (subscription, alert_id, seq, attempts, due_ms) VALUES (?1, ?2, ?3, 0, ?4)",
+            )?;
+            for (subscription, alert_id, seq) in deliveries {
+                assert!(*seq <= through_seq, "a delivery of entry {seq} queued through {through_seq}");
+                insert.execute(params![subscription, alert_id, seq_integer(*seq)?, now_ms])?;
+            }
+        }
+        transaction.execute(
+            "INSERT INTO cursor (one, seq) VALUES (1, ?1) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq",
+            params![seq_integer(through_seq)?],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Up to `limit` deliveries due at `now_ms`, the earliest first, leaving out `busy` ones.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn due(&self, now_ms: i64, limit: usize, busy: &[i64]) -> Result<Vec<Pending>, StoreError> {
+        let mut select = self.connection.prepare_cached(
+            "SELECT id, subscription, alert_id, seq, attempts, due_ms FROM deliveries WHERE due_ms <= ?1 ORDER BY due_ms, id",
+        )?;
+        let rows = select.query_map(params![now_ms], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, i64>(4)?,
+                row.get(5)?,
+            ))
+        })?;
+        let mut pending = Vec::new();
+        for row in rows {
+            let (id, subscription, alert_id, seq, attempts, due_ms) = row?;
+            if busy.contains(&id) {
+                continue;
+            }
+            let attempts = u32::try_from(attempts).map_err(|_| StoreError::Corrupt {
+                seq: 0,
+                problem: format!("delivery {id} has {attempts} attempts"),
+            })?;
+            pending.push(Pending { id, subscription, alert_id, seq: stored_seq(seq)?, attempts, due_ms });
+            if pending.len() == limit {
+                break;
+            }
+        }
+        Ok(pending)
+    }
+
+    /// When the earliest delivery is due, if any is owed.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn next_due_ms(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.connection.query_row("SELECT MIN(due_ms) FROM deliveries", [], |row| row.get(0))?)
+    }
+
+    /// Records a failed attempt: `attempts` made, the next due at `due_ms`.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn retry_later(&mut self, id: i64, attempts: u32, due_ms: i64) -> Result<(), StoreError> {
+        self.connection.execute(
+            "UPDATE deliveries SET attempts = ?2, due_ms = ?3 WHERE id = ?1",
+            params![id, i64::from(attempts), due_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a delivery that is done: delivered, or given up.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn finish(&mut self, id: i64) -> Result<(), StoreError> {
+        self.connection.execute("DELETE FROM deliveries WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// Deliveries owed, for tests and the operator.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn owed(&self) -> Result<u64, StoreError> {
+        let count: i64 = self.connection.query_row("SELECT COUNT(*) FROM deliveries", [], |row| row.get(0))?;
+        stored_seq(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(subscription: &str, alert_id: &str, seq: u64) -> (String, String, u64) {
+        (subscription.to_owned(), alert_id.to_owned(), seq)
+    }
+
+    #[test]
+    fn deliveries_and_the_cursor_survive_reopening_and_leave_when_finished() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("webhooks.db");
+        {
+            let mut outbox = Outbox::open(&path).expect("created");
+            assert_eq!(outbox.cursor().expect("read"), None);
+            outbox.queue(4, &[delivery("a", "4.0", 4), delivery("b", "4.0", 4)], 1_000).expect("queued");
+            outbox.queue(7, &[], 1_000).expect("an entry without deliveries moves the cursor");
+        }
+        let mut outbox = Outbox::open(&path).expect("reopened");
+        assert_eq!(outbox.cursor().expect("read"), Some(7));
+        let due = outbox.due(1_000, 10, &[]).expect("read");
+        assert_eq!(due.iter().map(|p| (p.subscription.as_str(), p.attempts)).collect::<Vec<_>>(), [("a", 0), ("b", 0)]);
+        assert_eq!(outbox.due(999, 10, &[]).expect("read"), [], "not due before its time");
+        assert_eq!(outbox.due(1_000, 10, &[due[0].id]).expect("read").len(), 1, "a busy one is left out");
+
+        outbox.retry_later(due[0].id, 1, 5_000).expect("rescheduled");
+        outbox.finish(due[1].id).expect("finished");
+        assert_eq!(outbox.due(4_999, 10, &[]).expect("read"), []);
+        assert_eq!(outbox.next_due_ms().expect("read"), Some(5_000));
+        let later = outbox.due(5_000, 10, &[]).expect("read");
+        assert_eq!((later[0].attempts, later[0].seq, later[0].alert_id.as_str()), (1, 4, "4.0"));
+        outbox.finish(later[0].id).expect("finished");
+        assert_eq!(outbox.owed().expect("read"), 0);
+        assert_eq!(outbox.next_due_ms().expect("read"), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "queued again")]
+    fn an_entry_is_queued_once() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut outbox = Outbox::open(&dir.path().join("webhooks.db")).expect("created");
+        outbox.queue(4, &[], 0).expect("queued");
+        let _ = outbox.queue(4, &[], 0);
+    }
+}
