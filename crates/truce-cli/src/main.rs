@@ -9,6 +9,7 @@ mod ids;
 mod import;
 mod lines;
 mod load;
+mod remote;
 mod serve;
 
 use std::{
@@ -139,10 +140,20 @@ enum Commands {
         #[arg(long)]
         keys_out: Option<PathBuf>,
     },
-    /// Verify a log offline: every signature, hash, event and checkpoint.
+    /// Verify a log: offline from a data directory (every signature, hash, event and
+    /// checkpoint), or a live log over HTTP with `--server`, from cron with `--state`.
     Verify {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        /// The data directory to verify offline (default `data`).
+        #[arg(long, conflicts_with_all = ["server", "state"])]
+        data: Option<PathBuf>,
+        /// Verify the live log of this server instead: its signed checkpoint, and that the
+        /// entries it serves hash to it and extend what the last run saw.
+        #[arg(long)]
+        server: Option<String>,
+        /// With `--server`: a file keeping the log key, the size and root last seen and their
+        /// compact range; created on the first run, checked and updated on each later one.
+        #[arg(long, requires = "server")]
+        state: Option<PathBuf>,
         /// An older checkpoint (a signed note file) the log must be consistent with.
         #[arg(long)]
         checkpoint: Option<PathBuf>,
@@ -194,11 +205,18 @@ const EXIT_LOG_MISSING: u8 = 4;
 /// checkpoint is missing or not the log key's: `truce serve` refuses it.
 const EXIT_LOG_NOT_EXTENDING: u8 = 5;
 
+/// `truce verify --server`: the log served is not consistent with itself or with what the
+/// last run saw (a fork, a rollback, altered entries).
+const EXIT_LOG_INCONSISTENT: u8 = 6;
+
 /// The exit status of a failure: its own for a log refused at start (see the README), so
 /// that a supervisor tells them from others and does not restart into them; 1 otherwise.
 fn exit_code_of(err: &anyhow::Error) -> ExitCode {
     if err.chain().any(|cause| cause.is::<datadir::InUse>()) {
         return ExitCode::from(datadir::EXIT_IN_USE);
+    }
+    if err.chain().any(|cause| cause.is::<remote::Inconsistent>()) {
+        return ExitCode::from(EXIT_LOG_INCONSISTENT);
     }
     let refusal = err.chain().find_map(|cause| cause.downcast_ref::<StoreError>()?.log_refusal());
     match refusal {
@@ -268,7 +286,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import::run(&import::Import { file, server, key, author, party, keys_out })?;
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Verify { data, checkpoint, log_key } => verify(&data, checkpoint.as_deref(), log_key.as_deref()),
+        Commands::Verify { data, server: Some(server), state, checkpoint, log_key } => {
+            if data.is_some() || checkpoint.is_some() {
+                bail!("--server verifies a live log; --data and --checkpoint are for a data directory");
+            }
+            verify_remote(&server, state.as_deref(), log_key.as_deref())
+        }
+        Commands::Verify { data, server: None, state: _, checkpoint, log_key } => {
+            verify(&data.unwrap_or_else(|| PathBuf::from("data")), checkpoint.as_deref(), log_key.as_deref())
+        }
         Commands::Match { scopes, incidents, out } => {
             batch_match::run(&scopes, &incidents, &out)?;
             Ok(ExitCode::SUCCESS)
@@ -344,6 +370,27 @@ fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, serv
     .with_context(|| file.display().to_string())?;
     println!("{tally}");
     Ok(())
+}
+
+fn verify_remote(server: &str, state_path: Option<&Path>, log_key: Option<&str>) -> anyhow::Result<ExitCode> {
+    let state = state_path.map(remote::read_state).transpose()?.flatten();
+    let (report, kept) = remote::run(server, log_key, state)?;
+    if report.key_pinned_from_server {
+        eprintln!(
+            "warning: trusting the log key the server gave ({}); pin it with --log-key, checked out of band",
+            kept.log_key
+        );
+    }
+    if let Some(path) = state_path {
+        remote::write_state(path, &kept)?;
+    }
+    println!(
+        "ok: {} entries, root {}; {} new since the last run, each signed and hashing to the signed checkpoint",
+        report.tree_size,
+        hex::encode(report.root),
+        report.new_entries
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyhow::Result<ExitCode> {

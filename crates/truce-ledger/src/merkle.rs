@@ -15,8 +15,11 @@ use sha2::{Digest, Sha256};
 
 use crate::{Hash, ProofError};
 
+mod compact;
 #[cfg(test)]
 mod tests;
+
+pub use compact::CompactRange;
 
 /// The root of the empty tree: SHA-256 of the empty string.
 pub const EMPTY_ROOT: Hash = [
