@@ -76,6 +76,10 @@ enum Commands {
         /// repeat for several. None by default: only the server's own pages may.
         #[arg(long = "cors-origin")]
         cors_origins: Vec<String>,
+        /// Requests per second one client address may send, sustained (bursts of ten seconds'
+        /// worth); 0 for no limit. Loopback is not limited: behind a reverse proxy, limit there.
+        #[arg(long, default_value_t = truce_server::REQUESTS_PER_ADDRESS_PER_S)]
+        requests_per_address: u32,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -245,11 +249,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("log verifier key: {}", fs::read_to_string(data.join(datadir::LOG_VERIFIER_FILE))?.trim());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Serve { data, listen, connections_max, tls_cert, tls_key, cors_origins } => {
+        Commands::Serve { data, listen, connections_max, tls_cert, tls_key, cors_origins, requests_per_address } => {
             let edge = serve::Edge {
                 limits: truce_server::listen::Limits { connections_max, ..Default::default() },
                 tls: tls_cert.zip(tls_key),
                 cors_origins,
+                requests_per_address,
             };
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -47,18 +47,30 @@ pub fn start_timekeeper(node: Node, clock: Arc<dyn Clock>, data: &DataDir) -> an
     Ok(())
 }
 
-/// How the server meets the network: connection limits, TLS, and the origins whose pages may
-/// call it.
-#[derive(Default)]
+/// How the server meets the network: connection limits, TLS, the origins whose pages may
+/// call it, and the rate each client address may send at.
 pub struct Edge {
     pub limits: Limits,
     /// The certificate chain and key files (PEM), for HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub cors_origins: Vec<String>,
+    /// Requests per second per client address; 0: no limit.
+    pub requests_per_address: u32,
 }
 
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
 /// Starts delivering alerts to webhooks when `data_path` holds a `webhooks.json`.
+impl Default for Edge {
+    fn default() -> Edge {
+        Edge {
+            limits: Limits::default(),
+            tls: None,
+            cors_origins: Vec::new(),
+            requests_per_address: truce_server::REQUESTS_PER_ADDRESS_PER_S,
+        }
+    }
+}
+
 pub async fn bind(
     node: Node,
     clock: Arc<dyn Clock>,
@@ -67,7 +79,8 @@ pub async fn bind(
     edge: Edge,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let tls = edge.tls.as_ref().map(|(cert, key)| tls::acceptor(cert, key)).transpose()?;
-    let policy = EdgePolicy::new(&edge.cors_origins, tls.is_some())?;
+    let policy =
+        EdgePolicy::new(&edge.cors_origins, tls.is_some())?.with_requests_per_address(Some(edge.requests_per_address));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     let mut state = AppState::new(node.clone(), Arc::clone(&clock)).with_edge(policy);

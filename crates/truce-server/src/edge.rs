@@ -6,16 +6,28 @@
 //! - CORS is configured, never open: with no origins configured (the default) no
 //!   cross-origin page may read the API (the server's own pages are same-origin); each
 //!   `--cors-origin` is let in, without credentials.
+//! - Requests per client address are limited (GCRA, the `governor` crate): a sustained
+//!   `requests_per_address` per second with bursts of `BURST_SECONDS` of it, answered
+//!   429 with `Retry-After` past it. IPv6 clients are counted by their /64, which one host
+//!   commonly holds whole. Loopback is not limited: local tools, and every client of a reverse
+//!   proxy on the same machine, which must limit by address itself (docs/tls.md).
 //! - A request target longer than `URI_BYTES_MAX` is answered 414, a head whose fields are
 //!   larger than `HEADER_BYTES_MAX` in all 431, both as problem+json. Heads past hyper's
 //!   own read buffer (far larger) are cut by hyper before any of this runs, with a bare 431.
 
+use std::{
+    net::{IpAddr, Ipv6Addr, SocketAddr},
+    num::NonZeroU32,
+    sync::Arc,
+};
+
 use axum::{
-    extract::Request,
+    extract::{ConnectInfo, Request},
     http::{header, HeaderName, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use governor::{clock::Clock as _, DefaultKeyedRateLimiter, Quota};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::problem::ApiError;
@@ -24,6 +36,12 @@ use crate::problem::ApiError;
 pub const URI_BYTES_MAX: usize = 8 * 1024;
 /// The most bytes of header names and values a request may carry, in all.
 pub const HEADER_BYTES_MAX: usize = 16 * 1024;
+/// Requests per second one client address may send, sustained, by default.
+pub const REQUESTS_PER_ADDRESS_PER_S: u32 = 100;
+/// A client address may send this many seconds' worth of requests at once.
+pub const BURST_SECONDS: u32 = 10;
+/// Addresses the limiter remembers before it forgets those back at their full burst.
+const ADDRESSES_TRACKED_MAX: usize = 100_000;
 /// Origins that may be let in by CORS, at the most.
 pub const CORS_ORIGINS_MAX: usize = 16;
 
@@ -39,6 +57,8 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 pub struct EdgePolicy {
     cors_origins: Vec<HeaderValue>,
     pub tls: bool,
+    /// `None`: no limit.
+    requests_per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +85,20 @@ impl EdgePolicy {
             .iter()
             .map(|origin| parse_origin(origin).ok_or_else(|| EdgeError::NotAnOrigin(origin.clone())))
             .collect::<Result<_, _>>()?;
-        Ok(EdgePolicy { cors_origins, tls })
+        Ok(EdgePolicy { cors_origins, tls, requests_per_address: None })
+    }
+
+    /// Limits each client address to `per_s` requests per second, sustained; `None` or 0: no limit.
+    pub fn with_requests_per_address(mut self, per_s: Option<u32>) -> EdgePolicy {
+        self.requests_per_address = per_s.and_then(NonZeroU32::new).map(|per_s| {
+            let burst = per_s.saturating_mul(NonZeroU32::new(BURST_SECONDS).expect("a constant above 0"));
+            Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_second(per_s).allow_burst(burst)))
+        });
+        self
+    }
+
+    pub(crate) fn rate_limiter(&self) -> Option<Arc<DefaultKeyedRateLimiter<IpAddr>>> {
+        self.requests_per_address.clone()
     }
 
     /// The CORS layer: the configured origins, or none at all.
@@ -104,6 +137,43 @@ pub async fn guard(axum::extract::State(tls): axum::extract::State<bool>, reques
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
     }
     response
+}
+
+/// Middleware: refuses a request over its address's rate with 429 and `Retry-After`.
+pub async fn limit_rate(
+    axum::extract::State(limiter): axum::extract::State<Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
+    let (Some(limiter), Some(peer)) = (limiter, peer) else {
+        return next.run(request).await;
+    };
+    if peer.is_loopback() || peer.to_canonical().is_loopback() {
+        return next.run(request).await;
+    }
+    if limiter.len() > ADDRESSES_TRACKED_MAX {
+        limiter.retain_recent();
+    }
+    match limiter.check_key(&counted_as(peer)) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            ApiError::TooManyRequests { retry_after_s: retry_after_s.max(1) }.into_response()
+        }
+    }
+}
+
+/// The address a client is counted as: its IPv4 address, or the /64 of its IPv6 one.
+fn counted_as(peer: IpAddr) -> IpAddr {
+    match peer.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+    }
 }
 
 fn refusal(request: &Request) -> Option<ApiError> {

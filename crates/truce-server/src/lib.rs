@@ -35,7 +35,7 @@ use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 use truce_store::{Clock, Node};
 
 pub use crate::{
-    edge::{EdgeError, EdgePolicy},
+    edge::{EdgeError, EdgePolicy, BURST_SECONDS, REQUESTS_PER_ADDRESS_PER_S},
     problem::{ApiError, Problem},
     stream::{StreamSlots, STREAMS_MAX},
 };
@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         // `fill_instance`, so its own problems name the path too.
         .layer(middleware::from_fn_with_state(state.edge.tls, edge::guard))
         .layer(middleware::from_fn(problem::fill_instance))
+        .layer(middleware::from_fn_with_state(state.edge.rate_limiter(), edge::limit_rate))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

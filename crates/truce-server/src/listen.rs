@@ -24,6 +24,7 @@ use std::{
     collections::HashMap,
     future::Future,
     io,
+    net::SocketAddr,
     pin::Pin,
     sync::{
         atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
@@ -33,7 +34,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{body::Body, Router};
+use axum::{body::Body, extract::ConnectInfo, Router};
 use http_body_util::BodyExt as _;
 use hyper::{body::Incoming, server::conn::http1, Request};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -163,9 +164,10 @@ async fn connection(
     permit: OwnedSemaphorePermit,
 ) {
     let (id, tracked) = registry.add();
+    let peer = stream.peer_addr().ok();
     let stream = TrackedStream { inner: stream, tracked: Arc::clone(&tracked) };
     match tls {
-        None => serve_connection(stream, app, Arc::clone(&tracked), limits).await,
+        None => serve_connection(stream, peer, app, Arc::clone(&tracked), limits).await,
         Some(acceptor) => {
             let handshake = tokio::select! {
                 accepted = acceptor.accept(stream) => accepted
@@ -174,7 +176,7 @@ async fn connection(
                 () = tracked.close.notified() => None,
             };
             if let Some(stream) = handshake {
-                serve_connection(stream, app, Arc::clone(&tracked), limits).await;
+                serve_connection(stream, peer, app, Arc::clone(&tracked), limits).await;
             }
         }
     }
@@ -182,15 +184,19 @@ async fn connection(
     drop(permit);
 }
 
-async fn serve_connection<S>(stream: S, app: Router, tracked: Arc<Tracked>, limits: Limits)
+/// Serves one connection; each request carries the client's address as `ConnectInfo`.
+async fn serve_connection<S>(stream: S, peer: Option<SocketAddr>, app: Router, tracked: Arc<Tracked>, limits: Limits)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let io = TokioIo::new(stream);
     let service = {
         let tracked = Arc::clone(&tracked);
-        hyper::service::service_fn(move |request: Request<Incoming>| {
+        hyper::service::service_fn(move |mut request: Request<Incoming>| {
             let in_flight = InFlight::enter(&tracked);
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(ConnectInfo(peer));
+            }
             let app = app.clone();
             async move {
                 let response = app.oneshot(request).await?;

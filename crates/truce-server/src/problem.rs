@@ -107,6 +107,8 @@ pub enum ApiError {
     NotFound { kind: &'static str, id: String },
     #[error("the writer is busy")]
     Busy,
+    #[error("too many requests from this address; retry after {retry_after_s} s")]
+    TooManyRequests { retry_after_s: u64 },
     #[error("{streams_max} event streams are open, the most allowed")]
     TooManyStreams { streams_max: usize },
     #[error("internal error: {0}")]
@@ -157,6 +159,9 @@ impl ApiError {
             ApiError::NotFound { kind, id } => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{kind} {id} does not exist"))
             }
+            ApiError::TooManyRequests { .. } => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", self.to_string())
+            }
             ApiError::Busy => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
@@ -196,7 +201,11 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(message) = &self {
             tracing::error!(%message, "internal error");
         }
-        self.to_problem().into_response()
+        let mut response = self.to_problem().into_response();
+        if let ApiError::TooManyRequests { retry_after_s } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+        }
+        response
     }
 }
 

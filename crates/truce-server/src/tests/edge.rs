@@ -246,3 +246,44 @@ fn bad_tls_files_are_named() {
     let err = refusal(&cert_path, &other.1);
     assert!(err.contains("do not go together"), "{err}");
 }
+
+fn from(peer: &str) -> Request<Body> {
+    let mut request = get("/api/v1/ledger/checkpoint");
+    let peer: SocketAddr = peer.parse().expect("an address");
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+#[tokio::test]
+async fn each_address_gets_its_rate_then_a_429_with_retry_after() {
+    let fixture = Fixture::new().await;
+    // 2 per second: a burst of 20.
+    let policy = EdgePolicy::new(&[], false).expect("a policy").with_requests_per_address(Some(2));
+    let app = router(fixture.state.clone().with_edge(policy));
+    let status = |peer: &'static str| {
+        let app = app.clone();
+        async move { app.oneshot(from(peer)).await.expect("infallible") }
+    };
+    for n in 0..20 {
+        assert_eq!(status("203.0.113.7:40000").await.status(), StatusCode::OK, "request {n} of the burst");
+    }
+    let refused = status("203.0.113.7:40001").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused.headers()[header::RETRY_AFTER].to_str().expect("text").parse().expect("seconds");
+    assert!((1..=1).contains(&retry_after), "{retry_after}");
+    assert_eq!(refused.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let body = refused.into_body().collect().await.expect("a body").to_bytes();
+    let problem: Value = serde_json::from_slice(&body).expect("problem+json");
+    assert_eq!(problem["type"], "/problems/too-many-requests");
+    // Other addresses are not held back by it; loopback never is.
+    assert_eq!(status("198.51.100.1:1").await.status(), StatusCode::OK);
+    for _ in 0..40 {
+        assert_eq!(status("127.0.0.1:5000").await.status(), StatusCode::OK);
+    }
+    // An IPv6 client is counted by its /64: another address in it shares its budget.
+    for _ in 0..20 {
+        assert_eq!(status("[2001:db8:1:2::10]:443").await.status(), StatusCode::OK);
+    }
+    assert_eq!(status("[2001:db8:1:2::99]:443").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(status("[2001:db8:1:3::10]:443").await.status(), StatusCode::OK);
+}
