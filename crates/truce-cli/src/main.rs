@@ -80,6 +80,10 @@ enum Commands {
         /// worth); 0 for no limit. Loopback is not limited: behind a reverse proxy, limit there.
         #[arg(long, default_value_t = truce_server::REQUESTS_PER_ADDRESS_PER_S)]
         requests_per_address: u32,
+        /// Serve the operator's metrics (OpenMetrics text, `GET /metrics`) on this address, apart
+        /// from the API; keep it private (e.g. 127.0.0.1:9464). Off by default.
+        #[arg(long)]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -249,12 +253,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("log verifier key: {}", fs::read_to_string(data.join(datadir::LOG_VERIFIER_FILE))?.trim());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Serve { data, listen, connections_max, tls_cert, tls_key, cors_origins, requests_per_address } => {
+        Commands::Serve {
+            data,
+            listen,
+            connections_max,
+            tls_cert,
+            tls_key,
+            cors_origins,
+            requests_per_address,
+            metrics_listen,
+        } => {
             let edge = serve::Edge {
                 limits: truce_server::listen::Limits { connections_max, ..Default::default() },
                 tls: tls_cert.zip(tls_key),
                 cors_origins,
                 requests_per_address,
+                metrics_listen,
             };
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -56,6 +56,8 @@ pub struct Edge {
     pub cors_origins: Vec<String>,
     /// Requests per second per client address; 0: no limit.
     pub requests_per_address: u32,
+    /// Where to serve the metrics, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
@@ -67,6 +69,7 @@ impl Default for Edge {
             tls: None,
             cors_origins: Vec::new(),
             requests_per_address: truce_server::REQUESTS_PER_ADDRESS_PER_S,
+            metrics_listen: None,
         }
     }
 }
@@ -89,6 +92,14 @@ pub async fn bind(
         let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock, outbox);
         dispatcher.start(node);
         state = state.with_webhooks(dispatcher);
+    }
+    if let Some(metrics_listen) = edge.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(metrics_listen)
+            .await
+            .with_context(|| format!("cannot listen on {metrics_listen} for metrics"))?;
+        println!("metrics on http://{}/metrics", listener.local_addr()?);
+        let metrics = truce_server::metrics::router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
     }
     let app = router(state);
     let serve = listen::serve(listener, app, edge.limits, tls, async {

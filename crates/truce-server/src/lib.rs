@@ -16,6 +16,7 @@ mod extract;
 mod i_json;
 mod ledger;
 pub mod listen;
+pub mod metrics;
 mod monitoring;
 mod openapi;
 mod problem;
@@ -63,12 +64,21 @@ pub struct AppState {
     pub webhooks: Option<Arc<webhooks::Dispatcher>>,
     /// CORS origins and whether the server speaks TLS.
     pub edge: EdgePolicy,
+    /// Requests counted and timed, for the metrics listener.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     /// A state with `STREAMS_MAX` stream slots and no webhooks.
     pub fn new(node: Node, clock: Arc<dyn Clock>) -> AppState {
-        AppState { node, clock, streams: StreamSlots::default(), webhooks: None, edge: EdgePolicy::default() }
+        AppState {
+            node,
+            clock,
+            streams: StreamSlots::default(),
+            webhooks: None,
+            edge: EdgePolicy::default(),
+            metrics: Arc::default(),
+        }
     }
 
     /// Sets the CORS origins and whether the server speaks TLS.
@@ -93,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         router = router.route(route.mount, route.handler);
     }
     router
+        // Only on matched routes, where the route template is known.
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&state.metrics), metrics::count))
         // After the routes: it applies to the method routers already added.
         .method_not_allowed_fallback(problem::method_not_allowed)
         .fallback(problem::not_found_route)

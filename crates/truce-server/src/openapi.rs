@@ -538,6 +538,14 @@ pub(crate) fn routes() -> Vec<Route> {
                 .json::<DeliveriesView>(200, "The log."),
         ),
         Route::get(
+            "/healthz",
+            read::healthz,
+            Doc::new("getHealth", "meta", "Whether the process answers").text(
+                "The process is up and serving.",
+                "`ok` and a newline. For a liveness probe; the node's state is at `/api/v1/status`.",
+            ),
+        ),
+        Route::get(
             "/api/v1/status",
             read::status,
             Doc::new("getStatus", "meta", "The node at a glance").json::<StatusView>(200, "The status."),

@@ -620,6 +620,12 @@ pub async fn consents(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConsentRecord>
     Ok(Json(page))
 }
 
+/// Liveness: the process answers. (A server whose writer fails stops, fail-stop, rather than
+/// serving on without it.)
+pub async fn healthz() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok\n")
+}
+
 pub async fn status(AxumState(app): AxumState<AppState>) -> Json<StatusView> {
     let (entries_count, parties_count, agreements_count) = app.node.read_state(|state| {
         (state.entries_count, state.coordination.parties.len(), state.coordination.agreements.len())

@@ -75,12 +75,18 @@ type Batch = Arc<[Published]>;
 #[derive(Clone)]
 pub struct StreamSlots {
     slots: Arc<Semaphore>,
+    streams_max: usize,
     hub: Arc<OnceLock<broadcast::Sender<Batch>>>,
 }
 
 impl StreamSlots {
     pub fn new(streams_max: usize) -> StreamSlots {
-        StreamSlots { slots: Arc::new(Semaphore::new(streams_max)), hub: Arc::new(OnceLock::new()) }
+        StreamSlots { slots: Arc::new(Semaphore::new(streams_max)), streams_max, hub: Arc::new(OnceLock::new()) }
+    }
+
+    /// Streams open now.
+    pub fn open(&self) -> usize {
+        self.streams_max.saturating_sub(self.slots.available_permits())
     }
 
     /// Subscribes to the hub, starting it on first use. Call from within the runtime.

@@ -13,6 +13,7 @@ mod edge;
 mod known_at;
 mod ledger;
 mod listen;
+mod metrics;
 mod monitoring;
 mod openapi;
 mod problems;
