@@ -84,6 +84,10 @@ enum Commands {
         /// from the API; keep it private (e.g. 127.0.0.1:9464). Off by default.
         #[arg(long)]
         metrics_listen: Option<SocketAddr>,
+        /// Refuse writes (503, reads go on) once the log's database would pass this many bytes,
+        /// to keep room on the disk; raise it and restart to write again. No limit by default.
+        #[arg(long)]
+        log_size_max: Option<u64>,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -262,6 +266,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cors_origins,
             requests_per_address,
             metrics_listen,
+            log_size_max,
         } => {
             let edge = serve::Edge {
                 limits: truce_server::listen::Limits { connections_max, ..Default::default() },
@@ -274,6 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
+                node.set_size_max(log_size_max);
                 serve::start_timekeeper(node.clone(), Arc::clone(&clock), &data_dir)?;
                 let scheme = if edge.tls.is_some() { "https" } else { "http" };
                 let (address, serving) = serve::bind(node, clock, listen, &data_dir.path, edge).await?;

@@ -107,6 +107,9 @@ pub enum ApiError {
     NotFound { kind: &'static str, id: String },
     #[error("the writer is busy")]
     Busy,
+    /// Storage refuses writes for now: a full disk, a read-only database.
+    #[error("the log cannot be written now: {cause}")]
+    StorageUnavailable { cause: &'static str },
     #[error("too many requests from this address; retry after {retry_after_s} s")]
     TooManyRequests { retry_after_s: u64 },
     #[error("{streams_max} event streams are open, the most allowed")]
@@ -159,6 +162,12 @@ impl ApiError {
             ApiError::NotFound { kind, id } => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{kind} {id} does not exist"))
             }
+            ApiError::StorageUnavailable { cause } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage-unavailable",
+                "Storage unavailable",
+                format!("the log cannot be written now: {cause}; nothing was written, reads go on; retry the same signed command later"),
+            ),
             ApiError::TooManyRequests { .. } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", self.to_string())
             }
@@ -191,6 +200,7 @@ impl From<SubmitError> for ApiError {
             SubmitError::Domain(err) => ApiError::Domain(err),
             SubmitError::Encoding(detail) => ApiError::BadRequest { detail, field: Some("command".to_owned()) },
             SubmitError::Busy => ApiError::Busy,
+            SubmitError::Unavailable { cause } => ApiError::StorageUnavailable { cause },
             SubmitError::Stopped => ApiError::Internal("the writer has stopped".to_owned()),
         }
     }

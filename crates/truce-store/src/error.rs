@@ -51,6 +51,21 @@ pub enum LogRefusal {
 }
 
 impl StoreError {
+    /// Why storage refuses writes for now, if that is the failure: the disk (or the log's
+    /// size limit) is full, or the database is read-only. The writer then refuses the batch,
+    /// keeps serving reads and tries the next batch afresh, rather than stopping.
+    pub fn storage_unavailable(&self) -> Option<&'static str> {
+        let StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) = self else {
+            return None;
+        };
+        match failure.code {
+            rusqlite::ErrorCode::DiskFull => Some("the disk is full, or the log reached its size limit"),
+            rusqlite::ErrorCode::ReadOnly => Some("the log's database is read-only"),
+            rusqlite::ErrorCode::SystemIoFailure => Some("the disk failed a write (full or failing)"),
+            _ => None,
+        }
+    }
+
     pub fn log_refusal(&self) -> Option<LogRefusal> {
         match self {
             StoreError::Missing { .. } | StoreError::Empty { .. } => Some(LogRefusal::Missing),

@@ -28,6 +28,7 @@ use std::{
     io::{self, Write as _},
     path::{Path, PathBuf},
     sync::{
+        atomic::{AtomicU64, Ordering},
         mpsc::{self, Receiver, SyncSender, TrySendError},
         Arc,
     },
@@ -149,6 +150,10 @@ pub enum SubmitError {
     Busy,
     #[error("the writer has stopped")]
     Stopped,
+    /// Storage refuses writes for now (a full disk, a read-only database): nothing of the
+    /// batch was written; reads go on, and a later submission is tried afresh.
+    #[error("the log cannot be written now: {cause}")]
+    Unavailable { cause: &'static str },
 }
 
 /// An accepted entry, as live subscribers see it.
@@ -198,7 +203,12 @@ struct Shared {
     origin: String,
     checkpoint_path: PathBuf,
     accepted: broadcast::Sender<Arc<AcceptedEntry>>,
+    /// The log's size limit in bytes, `SIZE_UNLIMITED` for none; applied by the writer.
+    size_max: AtomicU64,
 }
+
+/// `Shared::size_max` when the log has no size limit.
+const SIZE_UNLIMITED: u64 = 0;
 
 /// A handle on one log: submit commands, read the projection, the tree and the entries.
 #[derive(Clone)]
@@ -272,14 +282,26 @@ impl Node {
             origin: config.origin,
             checkpoint_path: config.checkpoint_path,
             accepted,
+            size_max: AtomicU64::new(SIZE_UNLIMITED),
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
-        let writer = Writer { shared: Arc::clone(&shared), log, clock: config.clock, last_accepted_at };
+        let writer =
+            Writer { shared: Arc::clone(&shared), log, clock: config.clock, last_accepted_at, size_max_applied: 0 };
         thread::Builder::new()
             .name("truce-writer".to_owned())
             .spawn(move || writer.run(receiver))
             .map_err(|err| StoreError::Config(format!("cannot start the writer thread: {err}")))?;
         Ok(Node { shared, sender })
+    }
+
+    /// Limits the log's database to about `bytes` (`None`: no limit), from the next batch on.
+    /// A batch that would grow it past the limit is refused with `SubmitError::Unavailable`,
+    /// as on a full disk, while reads go on: so an operator keeps room on the disk for the
+    /// rest of the system, and raising the limit (or freeing space) lets writes in again.
+    pub fn set_size_max(&self, bytes: Option<u64>) {
+        // A limit of 0 bytes is kept as 1, which no log fits, rather than as "no limit".
+        let stored = bytes.map_or(SIZE_UNLIMITED, |bytes| bytes.max(1));
+        self.shared.size_max.store(stored, Ordering::Release);
     }
 
     /// Queues a submission; the receiver resolves once its batch is durable or refused.
@@ -596,6 +618,8 @@ struct Writer {
     log: SqliteLog,
     clock: Arc<dyn Clock>,
     last_accepted_at: Option<Timestamp>,
+    /// The size limit last applied to the log's connection.
+    size_max_applied: u64,
 }
 
 struct Pending {
@@ -618,6 +642,18 @@ impl Writer {
         }
     }
 
+    /// Applies a size limit set since the last batch.
+    fn apply_size_max(&mut self) {
+        let size_max = self.shared.size_max.load(Ordering::Acquire);
+        if size_max == self.size_max_applied {
+            return;
+        }
+        match self.log.set_size_max((size_max != SIZE_UNLIMITED).then_some(size_max)) {
+            Ok(()) => self.size_max_applied = size_max,
+            Err(err) => tracing::error!(%err, "the log's size limit cannot be set"),
+        }
+    }
+
     fn next_accepted_at(&mut self) -> Timestamp {
         // Acceptance times never go backwards along the log, whatever the clock does.
         let now = self.clock.now();
@@ -630,6 +666,7 @@ impl Writer {
     }
 
     fn process(&mut self, batch: Vec<Request>) {
+        self.apply_size_max();
         let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
         {
             let shared = Arc::clone(&self.shared);
@@ -661,10 +698,35 @@ impl Writer {
         let (tree_size, root) = (tree.len(), tree.root());
         let stored: Vec<StoredEntry> = pending.iter().map(|p| p.stored.clone()).collect();
         if let Err(err) = self.log.append(&stored, Some((tree_size, &checkpoint))) {
-            // The projection and the tree already hold this batch, the disk does not: the
-            // only safe move is to stop and let the next start replay what is durable.
-            tracing::error!(%err, "writing a batch failed; stopping so that a restart rebuilds from the log");
-            std::process::exit(70);
+            // The projection and the tree already hold this batch, the disk does not.
+            let Some(cause) = err.storage_unavailable() else {
+                // The only safe move is to stop and let the next start replay what is durable.
+                tracing::error!(%err, "writing a batch failed; stopping so that a restart rebuilds from the log");
+                std::process::exit(70);
+            };
+            // Storage refuses for now (the transaction rolled back): take the batch back out
+            // of the projection and the tree by replaying what is durable, refuse it, and go on
+            // serving reads; the next batch is tried afresh.
+            tracing::error!(%err, cause, "the batch cannot be written; refused, reads go on");
+            let mut live = self.shared.live.write();
+            match replay(&self.log) {
+                Ok((state, durable_tree, accepted_ats)) => {
+                    assert_eq!(durable_tree.len(), tree_size - u64::try_from(pending.len()).expect("a batch is small"));
+                    live.state = state;
+                    live.last_accepted_at = accepted_ats.last().copied();
+                    *tree = durable_tree;
+                }
+                Err(err) => {
+                    tracing::error!(%err, "replaying the durable log failed; stopping");
+                    std::process::exit(70);
+                }
+            }
+            drop(live);
+            drop(tree);
+            for item in pending {
+                let _ = item.reply.send(Err(SubmitError::Unavailable { cause }));
+            }
+            return;
         }
         // Saved before it is served: the next start refuses a log that does not extend it.
         if let Err(err) = save_checkpoint(&self.shared.checkpoint_path, &checkpoint) {

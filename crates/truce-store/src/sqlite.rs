@@ -134,6 +134,25 @@ impl SqliteLog {
         Ok(())
     }
 
+    /// Limits the database to about `bytes` (`None`: as large as SQLite allows): past it an
+    /// append fails as on a full disk (`SQLITE_FULL`) and writes nothing. Never below what the
+    /// database already holds.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn set_size_max(&mut self, bytes: Option<u64>) -> Result<(), StoreError> {
+        let page_size: i64 = self.connection.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        let pages = match bytes {
+            // SQLite's own ceiling.
+            None => 4_294_967_294_i64,
+            Some(bytes) => (i64::try_from(bytes).unwrap_or(i64::MAX) / page_size.max(1)).max(1),
+        };
+        // SQLite keeps at least the pages in use.
+        let _applied: i64 =
+            self.connection.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |row| row.get(0))?;
+        Ok(())
+    }
+
     /// Calls `visit` on every entry from `from_seq` on, in order.
     ///
     /// # Errors

@@ -924,3 +924,34 @@ async fn a_zone_with_an_open_ring_is_422_naming_the_boundary() {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
     assert_eq!(reply.json()["field"], json!("command.body.boundary"));
 }
+
+#[tokio::test]
+async fn a_full_log_answers_503_naming_the_cause_reads_go_on_and_the_same_command_is_taken_later() {
+    let fixture = Fixture::new().await;
+    fixture.state.node.set_size_max(Some(1));
+    let mut refused = None;
+    for n in 0..500u32 {
+        let body = json!({"type": "register_party", "party_id": id(2000 + n), "code": format!("F{n}"),
+                          "name": format!("Party {n} with a long name to fill pages {}", "x".repeat(150)), "kind": "state"});
+        let signed = fixture.sign(&fixture.operator, fixture.command(&fixture.operator, body));
+        let reply = fixture.submit_signed(&signed).await;
+        if reply.status == StatusCode::SERVICE_UNAVAILABLE {
+            refused = Some((signed, reply));
+            break;
+        }
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+    let (signed, reply) = refused.expect("the log filled");
+    let problem = reply.json();
+    assert_eq!(problem["type"], "/problems/storage-unavailable");
+    assert!(problem["detail"].as_str().expect("a detail").contains("the disk is full"), "{problem}");
+    // Reads go on.
+    let parties = fixture.get("/api/v1/parties?limit=1000").await;
+    assert_eq!(parties.status, StatusCode::OK);
+    let size_before = fixture.state.node.read_tree(|tree| tree.len());
+
+    fixture.state.node.set_size_max(None);
+    let reply = fixture.submit_signed(&signed).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    assert_eq!(reply.json()["seq"], json!(size_before));
+}
