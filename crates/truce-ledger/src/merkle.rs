@@ -304,6 +304,16 @@ impl MerkleTree {
         leaf_index
     }
 
+    /// The hashes of `count` complete subtrees of height `level`, from the `start`-th (the
+    /// subtree over leaves `[start * 2^level, (start + 1) * 2^level)`), if all are complete:
+    /// a C2SP tlog-tiles tile of level `L` holds those of height `8 * L`.
+    pub fn subtree_hashes(&self, level: usize, start: u64, count: u64) -> Option<&[Hash]> {
+        let hashes = self.levels.get(level)?;
+        let start = usize::try_from(start).ok()?;
+        let end = start.checked_add(usize::try_from(count).ok()?)?;
+        hashes.get(start..end)
+    }
+
     /// The root of the whole tree.
     pub fn root(&self) -> Hash {
         self.root_at(self.len()).expect("the tree's own length is a valid tree size")

@@ -23,6 +23,7 @@ mod problem;
 mod read;
 mod stream;
 pub mod timekeeper;
+mod tlog;
 pub mod tls;
 pub mod webhooks;
 

@@ -35,7 +35,7 @@ use crate::{
         self, AgreementView, CommitmentView, CorridorProperties, CorridorView, FeatureCollection, ListQuery, Page,
         PartyDetail, StatusView, ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
     },
-    stream,
+    stream, tlog,
     webhooks::{self, DeliveriesView},
     AppState,
 };
@@ -537,6 +537,29 @@ pub(crate) fn routes() -> Vec<Route> {
                 .describe("In memory and bounded. No secrets, no URL query strings, and nothing confidential.")
                 .json::<DeliveriesView>(200, "The log."),
         ),
+        Route::get(
+            "/api/v1/tlog/checkpoint",
+            tlog::checkpoint,
+            Doc::new("getTlogCheckpoint", "ledger", "The checkpoint, where tlog-tiles clients look for it").text(
+                "The latest checkpoint.",
+                "The C2SP signed note, as at `/api/v1/ledger/checkpoint`: `/api/v1/tlog/` is the prefix of the \
+                 log as C2SP tlog-tiles.",
+            ),
+        ),
+        Route::get(
+            "/api/v1/tlog/tile/{path}",
+            tlog::tile,
+            Doc::new("getTlogTile", "ledger", "A C2SP tlog-tiles tile or entry bundle")
+                .describe(
+                    "`path` is `<L>/<N>[.p/<W>]` (the hashes of the subtrees of height 8L numbered 256N to \
+                     256N+W-1, 32 bytes each) or `entries/<N>[.p/<W>]` (those entries' canonical texts, each after \
+                     its length as a big-endian 16-bit integer); N in groups of three digits, all but the last \
+                     prefixed `x`. Full tiles are immutable.",
+                )
+                .path_param("path", "The tile path, e.g. `0/x001/234` or `entries/000.p/17`.")
+                .document("application/octet-stream", "The tile.", "The tile's bytes."),
+        )
+        .mounted_at("/api/v1/tlog/tile/{*path}"),
         Route::get(
             "/healthz",
             read::healthz,

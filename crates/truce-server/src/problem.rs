@@ -105,6 +105,9 @@ pub enum ApiError {
     Domain(#[from] DomainError),
     #[error("{kind} {id} does not exist")]
     NotFound { kind: &'static str, id: String },
+    /// An entry too large for a tlog-tiles entry bundle's 16-bit length.
+    #[error("entry {seq} is {bytes} bytes, more than an entry bundle's 16-bit length holds; read it at /api/v1/ledger/entries?from={seq}&limit=1")]
+    EntryTooLargeForBundle { seq: u64, bytes: usize },
     #[error("the writer is busy")]
     Busy,
     /// Storage refuses writes for now: a full disk, a read-only database.
@@ -167,6 +170,12 @@ impl ApiError {
                 "storage-unavailable",
                 "Storage unavailable",
                 format!("the log cannot be written now: {cause}; nothing was written, reads go on; retry the same signed command later"),
+            ),
+            ApiError::EntryTooLargeForBundle { .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "entry-too-large-for-bundle",
+                "Entry too large for bundle",
+                self.to_string(),
             ),
             ApiError::TooManyRequests { .. } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", self.to_string())

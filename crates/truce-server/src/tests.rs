@@ -19,6 +19,7 @@ mod openapi;
 mod problems;
 mod reads;
 mod time;
+mod tlog;
 mod webhooks;
 
 use std::{

@@ -128,6 +128,8 @@ fn the_operations_are_these() {
         GET /api/v1/statements listStatements (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/status getStatus () ["200", "500"]
         GET /api/v1/stream streamAlerts (Last-Event-ID) ["200", "400", "500", "503"]
+        GET /api/v1/tlog/checkpoint getTlogCheckpoint () ["200", "500"]
+        GET /api/v1/tlog/tile/{path} getTlogTile (path) ["200", "400", "404", "500"]
         GET /api/v1/violations listViolations (at, known_at, cursor, limit, status) ["200", "400", "500"]
         GET /api/v1/webhooks/deliveries listWebhookDeliveries () ["200", "500"]
         GET /api/v1/zones listZones (at, known_at, cursor, limit) ["200", "400", "500"]

@@ -22,6 +22,7 @@ async fn every_problem() -> BTreeMap<String, u16> {
         ApiError::GenesisOverHttp.to_problem(),
         ApiError::NotFound { kind: "zone", id: "x".to_owned() }.to_problem(),
         ApiError::Busy.to_problem(),
+        ApiError::EntryTooLargeForBundle { seq: 1, bytes: 70_000 }.to_problem(),
         ApiError::StorageUnavailable { cause: "the disk is full" }.to_problem(),
         ApiError::TooManyRequests { retry_after_s: 1 }.to_problem(),
         ApiError::TooManyStreams { streams_max: 1 }.to_problem(),
