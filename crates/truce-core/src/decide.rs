@@ -167,6 +167,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         }
         CommandBody::CorrectIncident { incident_id, kind, location, when, convoy_id, reason } => {
             monitoring::decide::correct_incident(
+                &state.coordination,
                 &state.monitoring,
                 incident_id,
                 kind,
@@ -191,10 +192,15 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             incident_ids,
             stances,
             agreements,
+            kind,
+            about,
+            document,
+            votes,
             effective_at,
             reported,
         } => {
             let act = act(*effective_at, reported.as_ref())?;
+            projection::decide::check_about(state, about)?;
             monitoring::decide::make_statement(
                 &state.coordination,
                 &state.monitoring,
@@ -204,6 +210,34 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 incident_ids,
                 stances,
                 agreements,
+                kind,
+                about,
+                document,
+                votes,
+            )
+        }
+        CommandBody::RecordReading { reading_id, agreement_id, version, reading, source } => {
+            check_published(source)?;
+            monitoring::decide::record_reading(
+                &state.coordination,
+                &state.monitoring,
+                &actor,
+                reading_id,
+                agreement_id,
+                *version,
+                reading,
+                source,
+            )
+        }
+        CommandBody::RecordObservation { observation_id, observation, note } => {
+            monitoring::decide::check_observation_times(observation, context.accepted_at)?;
+            monitoring::decide::record_observation(
+                &state.coordination,
+                &state.monitoring,
+                &actor,
+                observation_id,
+                observation,
+                note,
             )
         }
         CommandBody::EstimatePopulation {

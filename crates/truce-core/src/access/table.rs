@@ -57,6 +57,8 @@ pub(crate) fn permission(body: &CommandBody) -> (&'static str, Permission) {
         CommandBody::RecordConsent { .. } => ("recording consent", Act { attest: PARTIES }),
         CommandBody::ReportFulfilled { .. } => ("reporting a fulfilled commitment", Act { attest: PARTIES }),
         CommandBody::MakeStatement { .. } => ("making a statement", Act { attest: SPEAKERS }),
+        CommandBody::RecordReading { .. } => ("recording a reading of an agreement", Roles(OBSERVERS)),
+        CommandBody::RecordObservation { .. } => ("recording an observation", Roles(OBSERVERS)),
         CommandBody::ReportIncident { .. } => ("reporting an incident", Roles(REPORTERS)),
         CommandBody::AddSource { .. } => ("adding a source", Roles(REPORTERS)),
         CommandBody::CorrectIncident { .. } => ("correcting an incident", Roles(REPORTERS)),

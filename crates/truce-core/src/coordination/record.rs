@@ -547,6 +547,8 @@ impl Coordination {
             | Event::DuplicateMarked { .. }
             | Event::ViolationDismissed { .. }
             | Event::StatementMade { .. }
+            | Event::ReadingRecorded { .. }
+            | Event::ObservationRecorded { .. }
             | Event::PopulationEstimated { .. }
             | Event::PassageRecorded { .. }
             | Event::TotalReported { .. }

@@ -121,12 +121,12 @@ impl State {
     pub fn accused_forces(&self, incident: &IncidentRecord) -> BTreeSet<ForceId> {
         let mut forces: BTreeSet<ForceId> =
             self.incident_sources(incident).iter().filter_map(|s| s.source.responsible_force_id.clone()).collect();
+        // Stances on the incident in either form: `stances`, or `about` the incident or one
+        // of its violations.
         for statement in self.monitoring.statements.values() {
-            for stance in &statement.stances {
-                if let IncidentStance::Accuses { incident_id, force_id } = stance {
-                    if incident_id == &incident.incident_id {
-                        forces.insert(force_id.clone());
-                    }
+            for stance in statement.stances_on_incident(&incident.incident_id) {
+                if let IncidentStance::Accuses { force_id, .. } = stance {
+                    forces.insert(force_id);
                 }
             }
         }
@@ -176,9 +176,9 @@ impl State {
                 return false;
             };
             let confirms = statement
-                .stances
+                .stances_on_incident(&incident.incident_id)
                 .iter()
-                .any(|s| matches!(s, IncidentStance::Confirms { incident_id } if incident_id == &incident.incident_id));
+                .any(|s| matches!(s, IncidentStance::Confirms { .. }));
             confirms && accused.iter().any(|force| self.answers_for(party_id, force))
         });
         if let Some(monitor) = on_site.first() {
@@ -216,14 +216,15 @@ impl State {
             };
             let field = first_field(idx);
             let min = ranges.iter().map(|r| r.min).min().unwrap_or(first.min);
-            let max = ranges.iter().map(|r| r.max).max().unwrap_or(first.max);
+            // A range open at the top ("more than 10") leaves the figure's top open.
+            let max = ranges.iter().map(|r| r.max).try_fold(0, |top, max| max.map(|max| top.max(max)));
             let highest_min = ranges.iter().map(|r| r.min).max().unwrap_or(first.min);
-            let lowest_max = ranges.iter().map(|r| r.max).min().unwrap_or(first.max);
+            let lowest_max = ranges.iter().filter_map(|r| r.max).min();
             figures.push(Figure {
                 field,
                 range: CountRange { min, max },
                 sources_count: ranges.len(),
-                sources_agree: highest_min <= lowest_max,
+                sources_agree: lowest_max.is_none_or(|lowest_max| highest_min <= lowest_max),
             });
         }
         figures
