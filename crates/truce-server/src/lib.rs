@@ -16,6 +16,7 @@ mod i_json;
 mod ledger;
 pub mod listen;
 mod monitoring;
+mod observations;
 mod openapi;
 mod problem;
 mod read;
