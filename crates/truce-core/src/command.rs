@@ -410,6 +410,24 @@ pub enum CommandBody {
         notified: Notified,
         party_ids: Vec<PartyId>,
         deadline: Timestamp,
+        /// When the notification ends (the site closes, the movement is over); absent,
+        /// until withdrawn.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<Timestamp>,
+        /// How many humanitarian staff are at the site or in the movement.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        personnel: Option<u32>,
+        /// The organisation notified for, when the notifying party is an intermediary (a
+        /// coordinating office notifying for an organisation that is not a party).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<Name>,
+    },
+    /// The notifying party (or the intermediary that notified) withdraws a notification: the
+    /// site or movement is protected by it no longer, from the entry's record time.
+    WithdrawNotification {
+        notification_id: NotificationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Reason>,
     },
     AcknowledgeNotification {
         notification_id: NotificationId,
@@ -471,6 +489,7 @@ impl CommandBody {
             CommandBody::ScheduleConvoy { .. } => "schedule_convoy",
             CommandBody::UpdateConvoy { .. } => "update_convoy",
             CommandBody::NotifyHumanitarian { .. } => "notify_humanitarian",
+            CommandBody::WithdrawNotification { .. } => "withdraw_notification",
             CommandBody::AcknowledgeNotification { .. } => "acknowledge_notification",
             CommandBody::AcknowledgeAlert { .. } => "acknowledge_alert",
             CommandBody::MarkTime {} => "mark_time",

@@ -301,16 +301,29 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             let effective_at = valid_time("effective_at", *effective_at)?;
             monitoring::decide::update_convoy(&state.monitoring, convoy_id, status, note, effective_at)
         }
-        CommandBody::NotifyHumanitarian { notification_id, notified, party_ids, deadline } => {
-            monitoring::decide::notify_humanitarian(
-                &state.coordination,
-                &state.monitoring,
-                &actor,
-                notification_id,
-                notified,
-                party_ids,
-                deadline,
-            )
+        CommandBody::NotifyHumanitarian {
+            notification_id,
+            notified,
+            party_ids,
+            deadline,
+            valid_until,
+            personnel,
+            on_behalf_of,
+        } => monitoring::decide::notify_humanitarian(
+            &state.coordination,
+            &state.monitoring,
+            &actor,
+            context.accepted_at,
+            notification_id,
+            notified,
+            party_ids,
+            deadline,
+            valid_until,
+            personnel,
+            on_behalf_of,
+        ),
+        CommandBody::WithdrawNotification { notification_id, reason } => {
+            monitoring::decide::withdraw_notification(&state.monitoring, &actor, notification_id, reason)
         }
         CommandBody::AcknowledgeNotification { notification_id } => {
             monitoring::decide::acknowledge_notification(&state.monitoring, &actor, notification_id)

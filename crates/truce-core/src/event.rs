@@ -271,6 +271,18 @@ pub enum Event {
         party_ids: Vec<PartyId>,
         deadline: Timestamp,
         notified_by: Option<PartyId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        personnel: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<Name>,
+    },
+    NotificationWithdrawn {
+        notification_id: NotificationId,
+        party_id: PartyId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Reason>,
     },
     NotificationAcknowledged {
         notification_id: NotificationId,

@@ -8,6 +8,7 @@ pub(crate) mod fixture;
 #[allow(clippy::disallowed_methods)]
 mod layers;
 mod monitoring;
+mod notifications;
 mod properties;
 mod refusals;
 mod reported;

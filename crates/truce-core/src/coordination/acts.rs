@@ -105,6 +105,7 @@ pub(crate) fn act_of(seq: u64, event: &Event) -> Option<AgreementAct> {
         | Event::ConvoyScheduled { .. }
         | Event::ConvoyUpdated { .. }
         | Event::HumanitarianNotified { .. }
+        | Event::NotificationWithdrawn { .. }
         | Event::NotificationAcknowledged { .. }
         | Event::AlertAcknowledged { .. }
         | Event::TimeMarked {}

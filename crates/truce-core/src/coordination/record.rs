@@ -555,6 +555,7 @@ impl Coordination {
             | Event::ConvoyScheduled { .. }
             | Event::ConvoyUpdated { .. }
             | Event::HumanitarianNotified { .. }
+            | Event::NotificationWithdrawn { .. }
             | Event::NotificationAcknowledged { .. }
             | Event::AlertAcknowledged { .. } => return false,
         }

@@ -21,7 +21,7 @@ use crate::{
         limits::{HALF_WIDTH_M_MAX, LIST_LEN_MAX, OBSERVED_DISTANCE_M_MAX, UNCERTAINTY_M_MAX},
         require::{require_known, require_list, require_new, unknown},
         source::{CasualtyPaths, COUNT_SOURCE_CASUALTIES, OBSERVATION_CASUALTIES, SOURCE_CASUALTIES},
-        text::Reason,
+        text::{Name, Reason},
         time::Timestamp,
     },
 };
@@ -418,10 +418,14 @@ pub(crate) fn notify_humanitarian(
     coordination: &Coordination,
     monitoring: &Monitoring,
     actor: &Actor<'_>,
+    accepted_at: Timestamp,
     notification_id: &NotificationId,
     notified: &Notified,
     party_ids: &[PartyId],
     deadline: &Timestamp,
+    valid_until: &Option<Timestamp>,
+    personnel: &Option<u32>,
+    on_behalf_of: &Option<Name>,
 ) -> Result<Vec<Event>, DomainError> {
     let Some(party_id) = actor.party else {
         return Err(DomainError::NeedsParty { action: "notifying a humanitarian site or movement" });
@@ -440,12 +444,54 @@ pub(crate) fn notify_humanitarian(
             }
         }
     }
+    // It protects from when it is recorded: it must end after that.
+    if let Some(valid_until) = valid_until {
+        if *valid_until <= accepted_at {
+            return Err(DomainError::WhenInverted {
+                field: "valid_until",
+                start: accepted_at.to_string(),
+                end: valid_until.to_string(),
+            });
+        }
+    }
     Ok(vec![Event::HumanitarianNotified {
         notification_id: notification_id.clone(),
         notified: notified.clone(),
         party_ids: party_ids.to_vec(),
         deadline: *deadline,
         notified_by: Some(party_id.clone()),
+        valid_until: *valid_until,
+        personnel: *personnel,
+        on_behalf_of: on_behalf_of.clone(),
+    }])
+}
+
+/// Only the party that notified (the organisation's own, or the intermediary that notified
+/// for it) withdraws a notification, once.
+pub(crate) fn withdraw_notification(
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    notification_id: &NotificationId,
+    reason: &Option<Reason>,
+) -> Result<Vec<Event>, DomainError> {
+    let Some(party_id) = actor.party else {
+        return Err(DomainError::NeedsParty { action: "withdrawing a notification" });
+    };
+    let notification =
+        monitoring.notifications.get(notification_id).ok_or_else(|| unknown("notification", notification_id))?;
+    if notification.notified_by.as_ref() != Some(party_id) {
+        return Err(DomainError::NotNotifier {
+            party: party_id.to_string(),
+            notification: notification_id.to_string(),
+        });
+    }
+    if notification.withdrawal.is_some() {
+        return Err(DomainError::AlreadyWithdrawn { notification: notification_id.to_string() });
+    }
+    Ok(vec![Event::NotificationWithdrawn {
+        notification_id: notification_id.clone(),
+        party_id: party_id.clone(),
+        reason: reason.clone(),
     }])
 }
 

@@ -241,6 +241,13 @@ pub enum SiteKind {
     Hospital,
     Shelter,
     Warehouse,
+    School,
+    /// An organisation's office or compound.
+    Office,
+    /// A food or aid distribution point.
+    DistributionPoint,
+    /// A camp or collective centre for displaced people.
+    DisplacementSite,
     Other,
 }
 

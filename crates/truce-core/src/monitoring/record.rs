@@ -20,7 +20,7 @@ use crate::{
         ObservationId, PartyId, PassageId, ReadingId, SourceId, StatementId, TotalId, ZoneId,
     },
     vocab::source::Provenance,
-    vocab::text::Reason,
+    vocab::text::{Name, Reason},
     vocab::time::Timestamp,
 };
 
@@ -294,15 +294,45 @@ pub struct NotificationRecord {
     pub notified: Notified,
     pub party_ids: Vec<PartyId>,
     pub deadline: Timestamp,
+    /// The party that notified: the organisation's own, or an intermediary's.
     pub notified_by: Option<PartyId>,
     pub notified_at: Timestamp,
     pub acknowledgements: Vec<Acknowledgement>,
+    /// When it ends by its own terms.
+    pub valid_until: Option<Timestamp>,
+    pub personnel: Option<u32>,
+    /// The organisation an intermediary notified for.
+    pub on_behalf_of: Option<Name>,
+    pub withdrawal: Option<NotificationWithdrawal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotificationWithdrawal {
+    pub at: Timestamp,
+    pub party_id: PartyId,
+    pub reason: Option<Reason>,
 }
 
 impl NotificationRecord {
-    /// Parties that had not acknowledged by the deadline, once it has passed at `at`.
+    /// When it stops protecting: the earlier of its end and its withdrawal; `None` while it
+    /// has neither.
+    pub fn protected_until(&self) -> Option<Timestamp> {
+        let withdrawn = self.withdrawal.as_ref().map(|w| w.at);
+        match (self.valid_until, withdrawn) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether it protected anything at `at`: notified by then, and not yet ended.
+    pub fn protects_at(&self, at: Timestamp) -> bool {
+        self.notified_at <= at && self.protected_until().is_none_or(|until| at < until)
+    }
+
+    /// Parties that had not acknowledged by the deadline, once it has passed at `at`. A
+    /// notification withdrawn or ended by its deadline is owed no acknowledgement.
     pub fn overdue_parties(&self, at: Timestamp) -> Vec<&PartyId> {
-        if at < self.deadline {
+        if at < self.deadline || self.protected_until().is_some_and(|until| until <= self.deadline) {
             return Vec::new();
         }
         self.party_ids
@@ -414,7 +444,8 @@ impl Monitoring {
                 .filter(|(_, n)| by(n.notified_at))
                 .map(|(id, notification)| {
                     let acknowledgements = notification.acknowledgements.iter().filter(|a| by(a.at)).cloned().collect();
-                    (id.clone(), NotificationRecord { acknowledgements, ..notification.clone() })
+                    let withdrawal = notification.withdrawal.clone().filter(|w| by(w.at));
+                    (id.clone(), NotificationRecord { acknowledgements, withdrawal, ..notification.clone() })
                 })
                 .collect(),
             alert_acks: self.alert_acks.iter().filter(|a| by(a.at)).cloned().collect(),
@@ -621,7 +652,16 @@ impl Monitoring {
                 let update = ConvoyUpdate { at: *effective_at, recorded_at: at, status: *status, note: note.clone() };
                 convoy.updates.push(update);
             }
-            Event::HumanitarianNotified { notification_id, notified, party_ids, deadline, notified_by } => {
+            Event::HumanitarianNotified {
+                notification_id,
+                notified,
+                party_ids,
+                deadline,
+                notified_by,
+                valid_until,
+                personnel,
+                on_behalf_of,
+            } => {
                 let record = NotificationRecord {
                     notification_id: notification_id.clone(),
                     notified: notified.clone(),
@@ -630,8 +670,18 @@ impl Monitoring {
                     notified_by: notified_by.clone(),
                     notified_at: at,
                     acknowledgements: Vec::new(),
+                    valid_until: *valid_until,
+                    personnel: *personnel,
+                    on_behalf_of: on_behalf_of.clone(),
+                    withdrawal: None,
                 };
                 self.notifications.insert(notification_id.clone(), record);
+            }
+            Event::NotificationWithdrawn { notification_id, party_id, reason } => {
+                let notification =
+                    self.notifications.get_mut(notification_id).expect("decide checked that the notification exists");
+                let withdrawal = NotificationWithdrawal { at, party_id: party_id.clone(), reason: reason.clone() };
+                notification.withdrawal = Some(withdrawal);
             }
             Event::NotificationAcknowledged { notification_id, party_id } => {
                 if let Some(notification) = self.notifications.get_mut(notification_id) {

@@ -133,6 +133,7 @@ impl State {
             | Event::ConvoyScheduled { .. }
             | Event::ConvoyUpdated { .. }
             | Event::HumanitarianNotified { .. }
+            | Event::NotificationWithdrawn { .. }
             | Event::NotificationAcknowledged { .. }
             | Event::AlertAcknowledged { .. }
             | Event::TimeMarked {}

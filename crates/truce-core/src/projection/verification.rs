@@ -316,6 +316,9 @@ impl State {
                             && distance_to_route_m(position, route) <= half_width_m + uncertainty_m
                     }
                 };
+            // Protected until it ended or was withdrawn: the incident must start before then.
+            let ended = notification.protected_until().is_some_and(|until| revision.when.start >= until);
+            let hit = hit && !ended;
             if !hit {
                 continue;
             }

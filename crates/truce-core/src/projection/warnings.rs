@@ -106,6 +106,7 @@ fn points<'a>(state: &State, command: &'a Command) -> Vec<Point<'a>> {
         | CommandBody::ReportTotal { .. }
         | CommandBody::ScheduleConvoy { .. }
         | CommandBody::UpdateConvoy { .. }
+        | CommandBody::WithdrawNotification { .. }
         | CommandBody::AcknowledgeNotification { .. }
         | CommandBody::AcknowledgeAlert { .. }
         | CommandBody::MarkTime {}

@@ -308,6 +308,9 @@ fn an_attack_on_a_notified_site_violates_the_notification_and_overdue_parties_ar
         },
         party_ids: vec![party_id(RU), party_id(SY)],
         deadline: ts("2016-12-13T12:00:00Z"),
+        valid_until: None,
+        personnel: None,
+        on_behalf_of: None,
     };
     world.accept(&Signer::monitor(), body);
     world
