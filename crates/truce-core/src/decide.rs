@@ -322,9 +322,13 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             personnel,
             on_behalf_of,
         ),
-        CommandBody::WithdrawNotification { notification_id, reason } => {
-            monitoring::decide::withdraw_notification(&state.monitoring, &actor, notification_id, reason)
-        }
+        CommandBody::WithdrawNotification { notification_id, reason } => monitoring::decide::withdraw_notification(
+            &state.coordination,
+            &state.monitoring,
+            &actor,
+            notification_id,
+            reason,
+        ),
         CommandBody::AcknowledgeNotification { notification_id } => {
             monitoring::decide::acknowledge_notification(&state.monitoring, &actor, notification_id)
         }

@@ -469,6 +469,7 @@ pub(crate) fn notify_humanitarian(
 /// Only the party that notified (the organisation's own, or the intermediary that notified
 /// for it) withdraws a notification, once.
 pub(crate) fn withdraw_notification(
+    coordination: &Coordination,
     monitoring: &Monitoring,
     actor: &Actor<'_>,
     notification_id: &NotificationId,
@@ -481,7 +482,7 @@ pub(crate) fn withdraw_notification(
         monitoring.notifications.get(notification_id).ok_or_else(|| unknown("notification", notification_id))?;
     if notification.notified_by.as_ref() != Some(party_id) {
         return Err(DomainError::NotNotifier {
-            party: party_id.to_string(),
+            party: coordination.party_label(party_id),
             notification: notification_id.to_string(),
         });
     }
