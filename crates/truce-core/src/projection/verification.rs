@@ -171,7 +171,9 @@ impl State {
             .filter(|s| s.counts_as == SourceKind::MonitorOnSite)
             .map(|s| s.organisation.as_str())
             .collect();
-        let accused_confirms = self.monitoring.statements.values().any(|statement| {
+        // The first statement (in id order) in which a party answering for an accused force
+        // confirms the incident or one of its violations.
+        let accused_confirms = self.monitoring.statements.values().find(|statement| {
             let Some(party_id) = &statement.party_id else {
                 return false;
             };
@@ -184,11 +186,22 @@ impl State {
         if let Some(monitor) = on_site.first() {
             return (Grade::Verified, format!("verified: a monitor of {monitor} on site"));
         }
-        if accused_confirms {
-            return (Grade::Verified, "verified: the accused party confirms it".to_owned());
+        if let Some(statement) = accused_confirms {
+            let party = statement.party_id.as_ref().map_or_else(String::new, |p| self.coordination.party_label(p));
+            return (
+                Grade::Verified,
+                format!("verified: the accused party {party} confirms it (statement {})", statement.statement_id),
+            );
         }
         if accused.len() > 1 {
-            return (Grade::Contested, format!("contested: {} forces are named as responsible", accused.len()));
+            let codes: Vec<String> = accused
+                .iter()
+                .map(|force| self.coordination.forces.get(force).map_or(force.to_string(), |f| f.code.to_string()))
+                .collect();
+            return (
+                Grade::Contested,
+                format!("contested: {} forces are named as responsible ({})", accused.len(), codes.join(", ")),
+            );
         }
         let independent: BTreeSet<&str> = records.iter().map(|s| s.source.independence_key()).collect();
         let names = independent.iter().copied().collect::<Vec<_>>().join(", ");

@@ -139,7 +139,16 @@ fn stances_on_an_incident_or_its_violation_move_its_grade_as_stances_on_the_inci
     // Syria (which answers for the accused force) confirms the violation: verified.
     let on_violation = RecordRef::Violation { incident_id: incident_id(1), commitment_id: violated };
     world.accept(&Signer::coordinator(SY), statement(1, "We fired", vec![StanceOn::Confirms { record: on_violation }]));
-    assert_eq!(world.state.grade(&world.state.monitoring.incidents[&incident_id(1)]), Grade::Verified);
+    let explained = world.state.grade_explained(&world.state.monitoring.incidents[&incident_id(1)]);
+    assert_eq!(explained.grade, Grade::Verified);
+    assert_eq!(
+        explained.reasons.last().map(String::as_str),
+        Some(
+            format!("verified: the accused party SY ({}) confirms it (statement {})", party_id(SY), statement_id(1))
+                .as_str()
+        ),
+        "the reason names the statement that moved the grade"
+    );
     let record = &world.state.monitoring.statements[&statement_id(1)];
     assert_eq!(
         record.stances_on_incident(&incident_id(1)),
@@ -153,6 +162,8 @@ fn stances_on_an_incident_or_its_violation_move_its_grade_as_stances_on_the_inci
     world.accept(&Signer::coordinator(RU), statement(2, "The militants shelled it", vec![accuses]));
     let incident = &world.state.monitoring.incidents[&incident_id(2)];
     assert_eq!(world.state.grade(incident), Grade::Contested);
+    let reasons = world.state.grade_explained(incident).reasons;
+    assert_eq!(reasons.last().map(String::as_str), Some("contested: 2 forces are named as responsible (SAF, AOG)"));
     assert_eq!(world.state.accused_forces(incident).len(), 2);
 }
 
