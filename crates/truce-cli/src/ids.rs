@@ -33,6 +33,10 @@ pub const NEW_RECORD_IDS: &[(&str, &str)] = &[
     ("report_incident", "source.source_id"),
     ("add_source", "source.source_id"),
     ("make_statement", "statement_id"),
+    ("record_reading", "reading_id"),
+    ("record_reading", "source.source_id"),
+    ("record_observation", "observation_id"),
+    ("record_observation", "observation.source.source_id"),
     ("estimate_population", "estimate_id"),
     ("estimate_population", "source.source_id"),
     ("record_passage", "passage_id"),
@@ -217,6 +221,14 @@ mod tests {
                    "notified": {"kind": "site", "name": "Field hospital", "site_kind": "hospital",
                                 "position": [37.19, 36.22], "radius_m": 100.0},
                    "party_ids": [id(2)], "deadline": "2016-12-12T12:00:00Z"}),
+            json!({"type": "record_reading", "reading_id": id(32), "agreement_id": id(33), "version": 1,
+                   "reading": {"topic": "who_may_leave", "says": "Fighters and their families"},
+                   "source": {"source_id": id(34), "organisation": "Reuters", "kind": "media"}}),
+            json!({"type": "record_observation", "observation_id": id(35),
+                   "observation": {"observed": "explosion", "perception": "heard", "count": 12,
+                   "when": {"start": "2016-12-14T06:00:00Z"},
+                   "observer": {"position": [37.15, 36.18], "uncertainty_m": 100.0},
+                   "source": {"source_id": id(36), "organisation": "UN", "kind": "monitor_on_site"}}}),
         ]);
         let reported = |n: u32| {
             json!({"party_id": id(2), "sources": [

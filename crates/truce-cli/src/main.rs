@@ -375,7 +375,19 @@ fn submit(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &s
     let signed = client::sign(&signer, command)?;
     let receipt = client.submit(&signed)?;
     println!("{}", serde_json::to_string_pretty(&receipt)?);
+    print_warnings("", &receipt);
     Ok(())
+}
+
+/// Prints the warnings of a receipt (`warnings: [{field, message}]`) to stderr, one a line:
+/// accepted, but worth a look.
+fn print_warnings(prefix: &str, receipt: &Value) {
+    let warnings = receipt.get("warnings").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for warning in warnings {
+        let field = warning.get("field").and_then(Value::as_str).unwrap_or("command");
+        let message = warning.get("message").and_then(Value::as_str).unwrap_or("");
+        eprintln!("{prefix}warning: {field}: {message}");
+    }
 }
 
 /// Submits each line of a JSON-lines file in order, stopping at the first refusal.
@@ -390,7 +402,10 @@ fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, serv
     let clock = ServerClock::read(&client)?;
     let tally = lines::submit_all(commands, &client, &signer, &clock, |progress| match progress {
         Progress::Filled { line, filled } => eprintln!("line {line}: filled {} = {}", filled.path, filled.id),
-        Progress::Accepted { line, receipt } => println!("line {line}: seq {}", receipt["seq"]),
+        Progress::Accepted { line, receipt } => {
+            println!("line {line}: seq {}", receipt["seq"]);
+            print_warnings(&format!("line {line}: "), receipt);
+        }
     })
     .with_context(|| file.display().to_string())?;
     println!("{tally}");

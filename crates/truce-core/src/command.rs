@@ -11,12 +11,14 @@ use crate::{
     coordination::model::{PartyKind, Terms, ZoneKind},
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
-        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When,
+        IncidentStance, Location, Notified, Observation, Quantity, Reading, SourceReport, StanceOn, StatementKind,
+        TotalScope, Votes, When,
     },
     vocab::geometry::Polygon,
     vocab::ids::{
         AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
+        IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, StatementId,
+        TotalId, ZoneId,
     },
     vocab::source::ReportedAct,
     vocab::text::{Code, Name, Reason},
@@ -313,6 +315,18 @@ pub enum CommandBody {
         stances: Vec<IncidentStance>,
         #[serde(default)]
         agreements: Vec<AgreementRef>,
+        /// A party's statement, or an outside body's mandate or resolution.
+        #[serde(default, skip_serializing_if = "StatementKind::is_statement")]
+        kind: StatementKind,
+        /// The records it takes a stance on, or mentions, of any kind.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        about: Vec<StanceOn>,
+        /// The document it is published as (a resolution's symbol, a communiqué's link).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<Reason>,
+        /// How an outside body voted on it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        votes: Option<Votes>,
         /// When the act happened in the world. Attested acts leave it out (it is their
         /// `issued_at`); reported acts give the time their sources give.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -320,6 +334,23 @@ pub enum CommandBody {
         /// Present when the act is reported by a monitor or analyst, not attested.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reported: Option<ReportedAct>,
+    },
+    /// What one source says a version of an agreement says, on one topic: a claim about the
+    /// deal beside other sources' claims, never a term of it.
+    RecordReading {
+        reading_id: ReadingId,
+        agreement_id: AgreementId,
+        version: u32,
+        reading: Reading,
+        source: SourceReport,
+    },
+    /// A counted observation (explosions heard or seen, with the weapon, the observer's
+    /// position, the bearing and the distance), as a monitoring mission reports it.
+    RecordObservation {
+        observation_id: ObservationId,
+        observation: Observation,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Reason>,
     },
     /// How many people a zone holds, or held, or saw leave, by one source.
     EstimatePopulation {
@@ -379,6 +410,24 @@ pub enum CommandBody {
         notified: Notified,
         party_ids: Vec<PartyId>,
         deadline: Timestamp,
+        /// When the notification ends (the site closes, the movement is over); absent,
+        /// until withdrawn.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<Timestamp>,
+        /// How many humanitarian staff are at the site or in the movement.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        personnel: Option<u32>,
+        /// The organisation notified for, when the notifying party is an intermediary (a
+        /// coordinating office notifying for an organisation that is not a party).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<Name>,
+    },
+    /// The notifying party (or the intermediary that notified) withdraws a notification: the
+    /// site or movement is protected by it no longer, from the entry's record time.
+    WithdrawNotification {
+        notification_id: NotificationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Reason>,
     },
     AcknowledgeNotification {
         notification_id: NotificationId,
@@ -432,12 +481,15 @@ impl CommandBody {
             CommandBody::MarkDuplicate { .. } => "mark_duplicate",
             CommandBody::DismissViolation { .. } => "dismiss_violation",
             CommandBody::MakeStatement { .. } => "make_statement",
+            CommandBody::RecordReading { .. } => "record_reading",
+            CommandBody::RecordObservation { .. } => "record_observation",
             CommandBody::EstimatePopulation { .. } => "estimate_population",
             CommandBody::RecordPassage { .. } => "record_passage",
             CommandBody::ReportTotal { .. } => "report_total",
             CommandBody::ScheduleConvoy { .. } => "schedule_convoy",
             CommandBody::UpdateConvoy { .. } => "update_convoy",
             CommandBody::NotifyHumanitarian { .. } => "notify_humanitarian",
+            CommandBody::WithdrawNotification { .. } => "withdraw_notification",
             CommandBody::AcknowledgeNotification { .. } => "acknowledge_notification",
             CommandBody::AcknowledgeAlert { .. } => "acknowledge_alert",
             CommandBody::MarkTime {} => "mark_time",

@@ -167,6 +167,7 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         }
         CommandBody::CorrectIncident { incident_id, kind, location, when, convoy_id, reason } => {
             monitoring::decide::correct_incident(
+                &state.coordination,
                 &state.monitoring,
                 incident_id,
                 kind,
@@ -191,10 +192,15 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             incident_ids,
             stances,
             agreements,
+            kind,
+            about,
+            document,
+            votes,
             effective_at,
             reported,
         } => {
             let act = act(*effective_at, reported.as_ref())?;
+            projection::decide::check_about(state, about)?;
             monitoring::decide::make_statement(
                 &state.coordination,
                 &state.monitoring,
@@ -204,6 +210,34 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
                 incident_ids,
                 stances,
                 agreements,
+                kind,
+                about,
+                document,
+                votes,
+            )
+        }
+        CommandBody::RecordReading { reading_id, agreement_id, version, reading, source } => {
+            check_published(source)?;
+            monitoring::decide::record_reading(
+                &state.coordination,
+                &state.monitoring,
+                &actor,
+                reading_id,
+                agreement_id,
+                *version,
+                reading,
+                source,
+            )
+        }
+        CommandBody::RecordObservation { observation_id, observation, note } => {
+            monitoring::decide::check_observation_times(observation, context.accepted_at)?;
+            monitoring::decide::record_observation(
+                &state.coordination,
+                &state.monitoring,
+                &actor,
+                observation_id,
+                observation,
+                note,
             )
         }
         CommandBody::EstimatePopulation {
@@ -267,17 +301,34 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             let effective_at = valid_time("effective_at", *effective_at)?;
             monitoring::decide::update_convoy(&state.monitoring, convoy_id, status, note, effective_at)
         }
-        CommandBody::NotifyHumanitarian { notification_id, notified, party_ids, deadline } => {
-            monitoring::decide::notify_humanitarian(
-                &state.coordination,
-                &state.monitoring,
-                &actor,
-                notification_id,
-                notified,
-                party_ids,
-                deadline,
-            )
-        }
+        CommandBody::NotifyHumanitarian {
+            notification_id,
+            notified,
+            party_ids,
+            deadline,
+            valid_until,
+            personnel,
+            on_behalf_of,
+        } => monitoring::decide::notify_humanitarian(
+            &state.coordination,
+            &state.monitoring,
+            &actor,
+            context.accepted_at,
+            notification_id,
+            notified,
+            party_ids,
+            deadline,
+            valid_until,
+            personnel,
+            on_behalf_of,
+        ),
+        CommandBody::WithdrawNotification { notification_id, reason } => monitoring::decide::withdraw_notification(
+            &state.coordination,
+            &state.monitoring,
+            &actor,
+            notification_id,
+            reason,
+        ),
         CommandBody::AcknowledgeNotification { notification_id } => {
             monitoring::decide::acknowledge_notification(&state.monitoring, &actor, notification_id)
         }

@@ -12,12 +12,14 @@ use crate::{
     coordination::model::{Ending, PartyKind, Stance, Terms, ZoneKind},
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
-        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When,
+        IncidentStance, Location, Notified, Observation, Quantity, Reading, SourceReport, StanceOn, StatementKind,
+        TotalScope, Votes, When,
     },
     vocab::geometry::Polygon,
     vocab::ids::{
         AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
+        IncidentId, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, StatementId, TotalId,
+        ZoneId,
     },
     vocab::source::Provenance,
     vocab::text::{Code, Name, Reason},
@@ -191,9 +193,32 @@ pub enum Event {
         incident_ids: Vec<IncidentId>,
         stances: Vec<IncidentStance>,
         agreements: Vec<AgreementRef>,
+        #[serde(default, skip_serializing_if = "StatementKind::is_statement")]
+        kind: StatementKind,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        about: Vec<StanceOn>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<Reason>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        votes: Option<Votes>,
         /// When it happened in the world (valid time).
         effective_at: Timestamp,
         provenance: Provenance,
+    },
+    ReadingRecorded {
+        reading_id: ReadingId,
+        agreement_id: AgreementId,
+        version: u32,
+        reading: Reading,
+        source: SourceReport,
+        recorded_by: AccountId,
+    },
+    ObservationRecorded {
+        observation_id: ObservationId,
+        observation: Observation,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Reason>,
+        recorded_by: AccountId,
     },
     PopulationEstimated {
         estimate_id: EstimateId,
@@ -246,6 +271,18 @@ pub enum Event {
         party_ids: Vec<PartyId>,
         deadline: Timestamp,
         notified_by: Option<PartyId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        personnel: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<Name>,
+    },
+    NotificationWithdrawn {
+        notification_id: NotificationId,
+        party_id: PartyId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Reason>,
     },
     NotificationAcknowledged {
         notification_id: NotificationId,

@@ -28,6 +28,7 @@ pub use crate::{
     access::{Account, Role},
     command::{Command, CommandBody, Context, Genesis},
     coordination::{
+        acts::{ActKind, AgreementAct},
         model::*,
         record::{
             AgreementRecord, ConsentRecord, Coordination, CorridorRecord, Corroboration, Force, FulfilmentRecord,
@@ -51,14 +52,15 @@ pub use crate::{
         retraction::RetractionRecord,
         state::State,
         verification::{Figure, GradeExplained, WeighedSource},
+        warnings::{warnings, Warning},
     },
     vocab::{
         error::{DomainError, ErrorKind},
         geometry::{geodesic_distance_m, LineString, Polygon, Position},
         ids::{
             AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-            IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, SourceId, StatementId, TotalId,
-            ZoneId,
+            IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, SourceId,
+            StatementId, TotalId, ZoneId,
         },
         limits::*,
         source::{Provenance, ReportedAct},

@@ -8,9 +8,11 @@ pub(crate) mod fixture;
 #[allow(clippy::disallowed_methods)]
 mod layers;
 mod monitoring;
+mod notifications;
 mod properties;
 mod refusals;
 mod reported;
+mod statements;
 mod statuses;
 mod time_alerts;
 mod values;

@@ -319,7 +319,7 @@ fn violation_info<'a>(state: &State, alert: &Alert, updates: Option<&'a Alert>) 
 /// The circle around the reported position of the alert's incident.
 fn incident_area(state: &State, alert: &Alert) -> Option<CapArea> {
     let incident = state.monitoring.incidents.get(alert.incident_id.as_ref()?)?;
-    let location = incident.current().location;
+    let location = &incident.current().location;
     let (lat, lon) = (location.position.lat(), location.position.lon());
     // CAP radii are in kilometres; a point report still gets a small circle.
     let radius_km = location.uncertainty_m.max(1.0) / 1000.0;

@@ -6,7 +6,7 @@ use axum::{extract::State, http::StatusCode, Json};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use truce_core::{Command, CommandBody, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp};
+use truce_core::{Command, CommandBody, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp, Warning};
 use truce_ledger::{PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
@@ -55,6 +55,10 @@ pub struct CommandReceipt {
     pub inclusion_proof: Vec<String>,
     /// The signed checkpoint (C2SP `tlog-checkpoint` note) of the tree of `tree_size`.
     pub checkpoint: String,
+    /// What the command says that was accepted but looks wrong (a point far outside the
+    /// zone it names, longitude and latitude that look swapped), for its author to check;
+    /// empty when nothing does. Not part of the entry.
+    pub warnings: Vec<Warning>,
 }
 
 /// A SHA-256 hash in lowercase hex; a schema only.
@@ -130,6 +134,9 @@ pub async fn submit_command(
     if matches!(submission.command().body, CommandBody::Genesis(_)) {
         return Err(ApiError::GenesisOverHttp);
     }
+    // Read against the state before the command, beside `decide` rather than in it: a
+    // warning never refuses, and if another writer gets in first it can at worst be stale.
+    let warnings = state.node.read_state(|projection| truce_core::warnings(projection, submission.command()));
     let receipt =
         state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;
     Ok((
@@ -143,6 +150,7 @@ pub async fn submit_command(
             root_hash: hex::encode(receipt.root),
             inclusion_proof: receipt.inclusion_proof.iter().map(hex::encode).collect(),
             checkpoint: receipt.checkpoint,
+            warnings,
         }),
     ))
 }

@@ -18,6 +18,7 @@ mod ledger;
 pub mod listen;
 pub mod metrics;
 mod monitoring;
+mod observations;
 mod openapi;
 mod problem;
 mod read;

@@ -17,8 +17,8 @@ use truce_core::{
     AccountId, AgreementId, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Count, Destination,
     Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind, IncidentRecord,
     Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord, PopulationSeries, Quantity, Reason,
-    RetractionRecord, Side, SourceRecord, SourceReport, State, StatementRecord, Timestamp, TotalId, TotalRecord,
-    TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
+    RecordRef, RetractionRecord, Side, SourceRecord, SourceReport, State, StatementRecord, Timestamp, TotalId,
+    TotalRecord, TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
 };
 
 use crate::{
@@ -148,8 +148,9 @@ pub struct FigureView {
     pub field: String,
     /// The lowest minimum claimed.
     pub min: u32,
-    /// The highest maximum claimed.
-    pub max: u32,
+    /// The highest maximum claimed; null when a source gives a figure open at the top
+    /// ("more than 10").
+    pub max: Option<u32>,
     pub sources_count: u64,
     /// False when two sources' ranges do not overlap: both stand.
     pub sources_agree: bool,
@@ -173,6 +174,8 @@ pub struct ViolationView {
     pub parties: Vec<PartyId>,
     pub grade: Grade,
     pub dismissed_reason: Option<Reason>,
+    /// Statements about this violation (confirming, denying, accusing), oldest first.
+    pub statements: Vec<StatementView>,
 }
 
 /// A statement is served as recorded: its valid and record times and its provenance.
@@ -228,6 +231,8 @@ pub struct EstimateView {
     pub note: Option<Reason>,
     pub reported_by: AccountId,
     pub recorded_at: Timestamp,
+    /// Statements about this estimate, oldest first.
+    pub statements: Vec<StatementView>,
 }
 
 /// Movement through a corridor: every organisation's counts beside the others', none of
@@ -278,6 +283,8 @@ pub struct TotalView {
     pub weighed: WeighedSource,
     pub reported_by: AccountId,
     pub recorded_at: Timestamp,
+    /// Statements about this total, oldest first.
+    pub statements: Vec<StatementView>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -294,6 +301,8 @@ pub struct PassageView {
     pub weighed: WeighedSource,
     pub observer: AccountId,
     pub recorded_at: Timestamp,
+    /// Statements about this passage, oldest first.
+    pub statements: Vec<StatementView>,
 }
 
 /// A convoy with its status as of `at`.
@@ -313,6 +322,8 @@ pub struct ConvoyView {
     pub passage_ids: Vec<PassageId>,
     /// Incidents that struck it (as their current revision says), begun by `at`.
     pub incident_ids: Vec<IncidentId>,
+    /// Statements about it made by `at` (confirming, denying), oldest first.
+    pub statements: Vec<StatementView>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -351,19 +362,35 @@ pub(crate) fn is_public(violation: &Violation) -> bool {
     violation.notification_id.is_none() && violation.commitment_id.is_some()
 }
 
-fn violation_view(violation: Violation) -> Option<ViolationView> {
+fn violation_view(state: &State, violation: Violation) -> Option<ViolationView> {
     if !is_public(&violation) {
         return None;
     }
+    let commitment_id = violation.commitment_id?;
+    let about =
+        RecordRef::Violation { incident_id: violation.incident_id.clone(), commitment_id: commitment_id.clone() };
     Some(ViolationView {
+        statements: statements_about(state, &about, None),
         incident_id: violation.incident_id,
-        commitment_id: violation.commitment_id?,
+        commitment_id,
         agreement_id: violation.agreement_id,
         status: violation.status,
         parties: violation.parties,
         grade: violation.grade,
         dismissed_reason: violation.dismissed_reason,
     })
+}
+
+/// The statements that refer to `record` (made by `at`, when given), oldest first.
+pub(crate) fn statements_about(state: &State, record: &RecordRef, at: Option<Timestamp>) -> Vec<StatementView> {
+    let mut statements: Vec<&StatementRecord> = state
+        .monitoring
+        .statements
+        .values()
+        .filter(|s| at.is_none_or(|at| s.at <= at) && s.refers_to(record))
+        .collect();
+    statements.sort_by_key(|s| s.at);
+    statements.into_iter().cloned().collect()
 }
 
 /// The grade the sources and statements alone give, without the analyst's overrides.
@@ -400,12 +427,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
             source: s.source.clone(),
         }));
     }
-    let refers_to = |statement: &&StatementRecord| {
-        statement.incident_ids.contains(&incident.incident_id)
-            || statement.stances.iter().any(|s| s.incident_id() == &incident.incident_id)
-    };
-    let mut statements: Vec<&StatementRecord> = state.monitoring.statements.values().filter(refers_to).collect();
-    statements.sort_by_key(|s| s.at);
+    let statements = statements_about(state, &RecordRef::Incident { incident_id: incident.incident_id.clone() }, None);
     let explained = state.grade_explained(incident);
     IncidentView {
         incident_id: incident.incident_id.clone(),
@@ -413,7 +435,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
         reported_by: incident.reported_by.clone(),
         reported_at: incident.reported_at,
         kind: current.kind,
-        location: current.location,
+        location: current.location.clone(),
         when: current.when,
         convoy_id: current.convoy_id.clone(),
         revisions: incident
@@ -422,7 +444,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
             .map(|r| RevisionView {
                 at: r.at,
                 kind: r.kind,
-                location: r.location,
+                location: r.location.clone(),
                 when: r.when,
                 convoy_id: r.convoy_id.clone(),
                 reason: r.reason.clone(),
@@ -465,8 +487,12 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
             reason: d.reason.clone(),
         }),
         duplicates,
-        statements: statements.into_iter().cloned().collect(),
-        violations: state.violations_of(&incident.incident_id).into_iter().filter_map(violation_view).collect(),
+        statements,
+        violations: state
+            .violations_of(&incident.incident_id)
+            .into_iter()
+            .filter_map(|violation| violation_view(state, violation))
+            .collect(),
     }
 }
 
@@ -516,7 +542,7 @@ pub async fn violations(as_of: AsOf<ViolationsQuery>) -> Result<Json<Page<Violat
             .keys()
             .filter(|id| id.as_str() >= after_incident.as_str())
             .flat_map(|id| state.violations_of(id))
-            .filter_map(violation_view)
+            .filter_map(|violation| violation_view(state, violation))
             .filter(|v| query.status.is_none_or(|status| v.status == status))
             .map(|v| (format!("{}/{}", v.incident_id, v.commitment_id), v));
         page_of(items, query.cursor.as_deref(), query.limit)
@@ -556,7 +582,7 @@ fn weighed(state: &State, source: &SourceReport, by: &AccountId, at: Timestamp) 
     state.weigh_source(&SourceRecord { at, added_by: by.clone(), source: source.clone() })
 }
 
-fn estimate_view(state: &State, estimate: &EstimateRecord) -> EstimateView {
+fn estimate_view(state: &State, estimate: &EstimateRecord, at: Timestamp) -> EstimateView {
     EstimateView {
         estimate_id: estimate.estimate_id.clone(),
         kind: estimate.kind,
@@ -569,10 +595,15 @@ fn estimate_view(state: &State, estimate: &EstimateRecord) -> EstimateView {
         note: estimate.note.clone(),
         reported_by: estimate.reported_by.clone(),
         recorded_at: estimate.recorded_at,
+        statements: statements_about(
+            state,
+            &RecordRef::Estimate { estimate_id: estimate.estimate_id.clone() },
+            Some(at),
+        ),
     }
 }
 
-fn passage_view(state: &State, passage: &PassageRecord) -> PassageView {
+fn passage_view(state: &State, passage: &PassageRecord, at: Timestamp) -> PassageView {
     PassageView {
         passage_id: passage.passage_id.clone(),
         corridor_id: passage.corridor_id.clone(),
@@ -583,10 +614,11 @@ fn passage_view(state: &State, passage: &PassageRecord) -> PassageView {
         weighed: weighed(state, &passage.count.source, &passage.observer, passage.recorded_at),
         observer: passage.observer.clone(),
         recorded_at: passage.recorded_at,
+        statements: statements_about(state, &RecordRef::Passage { passage_id: passage.passage_id.clone() }, Some(at)),
     }
 }
 
-fn total_view(state: &State, total: &TotalRecord) -> TotalView {
+fn total_view(state: &State, total: &TotalRecord, at: Timestamp) -> TotalView {
     TotalView {
         total_id: total.total_id.clone(),
         scope: total.scope.clone(),
@@ -594,13 +626,14 @@ fn total_view(state: &State, total: &TotalRecord) -> TotalView {
         weighed: weighed(state, &total.count.source, &total.reported_by, total.recorded_at),
         reported_by: total.reported_by.clone(),
         recorded_at: total.recorded_at,
+        statements: statements_about(state, &RecordRef::Total { total_id: total.total_id.clone() }, Some(at)),
     }
 }
 
-fn movement_figure(state: &State, figure: &Movement<'_>) -> MovementFigure {
+fn movement_figure(state: &State, figure: &Movement<'_>, at: Timestamp) -> MovementFigure {
     match figure {
-        Movement::Passage(passage) => MovementFigure::Passage(passage_view(state, passage)),
-        Movement::Total(total) => MovementFigure::Total(total_view(state, total)),
+        Movement::Passage(passage) => MovementFigure::Passage(passage_view(state, passage, at)),
+        Movement::Total(total) => MovementFigure::Total(total_view(state, total, at)),
     }
 }
 
@@ -624,8 +657,8 @@ pub async fn population(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Jso
                     .map(|series| PopulationSeriesView {
                         kind: series.about.kind,
                         destination: series.latest.destination.clone(),
-                        latest: estimate_view(state, series.latest),
-                        history: series.history.iter().map(|e| estimate_view(state, e)).collect(),
+                        latest: estimate_view(state, series.latest, at),
+                        history: series.history.iter().map(|e| estimate_view(state, e, at)).collect(),
                     })
                     .collect(),
             })
@@ -659,8 +692,8 @@ pub async fn movement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<
                     .map(|series| MovementSeriesView {
                         direction: series.about.direction,
                         basis: series.about.basis,
-                        latest: movement_figure(state, &series.latest),
-                        history: series.history.iter().map(|f| movement_figure(state, f)).collect(),
+                        latest: movement_figure(state, &series.latest, at),
+                        history: series.history.iter().map(|f| movement_figure(state, f, at)).collect(),
                     })
                     .collect(),
             })
@@ -679,7 +712,7 @@ pub async fn passages(as_of: AsOf<PassagesQuery>) -> Result<Json<Page<PassageVie
             .iter()
             .filter(|(_, p)| p.count.given_by(at))
             .filter(|(_, p)| query.corridor_id.as_deref().is_none_or(|id| p.corridor_id.as_str() == id))
-            .map(|(id, p)| (id.to_string(), passage_view(state, p)));
+            .map(|(id, p)| (id.to_string(), passage_view(state, p, at)));
         page_of(items, query.cursor.as_deref(), query.limit)
     })??;
     Ok(Json(page))
@@ -723,6 +756,7 @@ pub async fn convoys(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConvoyView>>, A
                     .into_iter()
                     .map(|i| i.incident_id.clone())
                     .collect(),
+                statements: statements_about(state, &RecordRef::Convoy { convoy_id: id.clone() }, Some(at)),
             };
             (id.to_string(), view)
         });

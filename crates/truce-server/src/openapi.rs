@@ -30,6 +30,7 @@ use crate::{
         self, ConvoyView, IncidentView, MovementView, PassageView, PassagesQuery, PopulationView, StatementView,
         ViolationView, ViolationsQuery,
     },
+    observations::{self, ObservationView},
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
         self, AgreementView, CommitmentView, CorridorProperties, CorridorView, FeatureCollection, ListQuery, Page,
@@ -491,6 +492,17 @@ pub(crate) fn routes() -> Vec<Route> {
             Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`, passages and incidents")
                 .query::<ListQuery>()
                 .json::<Page<ConvoyView>>(200, "A page of convoys."),
+        ),
+        Route::get(
+            "/api/v1/observations",
+            observations::observations,
+            Doc::new(
+                "listObservations",
+                "monitoring",
+                "Counted observations (explosions heard or seen, weapon, bearing, distance), made by `at`",
+            )
+            .query::<ListQuery>()
+            .json::<Page<ObservationView>>(200, "A page of observations."),
         ),
         Route::get(
             "/api/v1/alerts",

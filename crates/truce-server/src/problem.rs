@@ -309,6 +309,7 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::AlreadyRetracted { .. }
         | DomainError::RetractForbidden { .. } => "seq",
         DomainError::NonceReplayed { .. } => "nonce",
+        DomainError::NotNotifier { .. } | DomainError::AlreadyWithdrawn { .. } => "notification_id",
         DomainError::IssuedAtSkew { .. } => "issued_at",
         DomainError::UnknownAccount { .. } => "author",
         DomainError::KeyNotRegistered { .. } => "signer",

@@ -24,14 +24,21 @@ use axum::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    Account, AgreementId, AgreementRecord, AgreementStatus, Breach, Code, CommitmentId, CommitmentKind, CommitmentSpec,
-    Condition, ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind, CorridorWindow,
-    Corroboration, Destination, Force, ForceId, FulfilmentRecord, Group, LineString, Name, Party, PartyId, Polygon,
-    Provenance, Reason, Release, Scope, StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionStatus, Window,
-    Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
+    Account, AgreementAct, AgreementId, AgreementRecord, AgreementStatus, Breach, Code, CommitmentId, CommitmentKind,
+    CommitmentSpec, Condition, ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind,
+    CorridorWindow, Corroboration, Destination, Force, ForceId, FulfilmentRecord, Group, LineString, Name, Party,
+    PartyId, Polygon, Provenance, ReadingRecord, ReadingTopic, Reason, RecordRef, Release, Scope, SourceRecord,
+    StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionRecord, VersionStatus, WeighedSource, Window, Zone,
+    ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
 };
 
-use crate::{as_of::AsOf, extract::ApiPath, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
+use crate::{
+    as_of::AsOf,
+    extract::ApiPath,
+    monitoring::{statements_about, StatementView},
+    problem::ApiError,
+    AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
+};
 
 /// The media type of GeoJSON (RFC 7946 section 12).
 pub const GEOJSON_CONTENT_TYPE: &str = "application/geo+json";
@@ -147,6 +154,38 @@ pub struct AgreementView {
     pub status: AgreementStatus,
     pub versions: Vec<VersionView>,
     pub suspensions: Vec<SuspensionRecord>,
+    /// Every act on it by `at` (proposals, stances, suspensions, declarations), each by the
+    /// sequence number of the entry that recorded it (what statements refer to), with the
+    /// statements about it.
+    pub acts: Vec<ActView>,
+}
+
+/// An act on an agreement and what parties said about it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ActView {
+    #[serde(flatten)]
+    pub act: AgreementAct,
+    /// Statements confirming or denying the act, oldest first.
+    pub statements: Vec<StatementView>,
+}
+
+/// The sources' readings of a version on one topic, side by side.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReadingsView {
+    pub topic: ReadingTopic,
+    /// False when two readings contradict each other (figures that cannot both hold, or
+    /// different groups named): both stand, none is picked.
+    pub sources_agree: bool,
+    /// Every reading given by `at`, in the order recorded.
+    pub readings: Vec<ReadingView>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReadingView {
+    #[serde(flatten)]
+    pub record: ReadingRecord,
+    /// What the source counts as, given who recorded it.
+    pub weighed: WeighedSource,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -167,6 +206,10 @@ pub struct VersionView {
     /// Every stance taken on this version by `at`, in ledger order, each attested or
     /// reported.
     pub stances: Vec<StanceView>,
+    /// What sources say the version says, by topic: claims beside the terms, never terms.
+    pub readings: Vec<ReadingsView>,
+    /// Statements about the version made by `at`, oldest first.
+    pub statements: Vec<StatementView>,
 }
 
 /// A stance as recorded, and for a reported one, whether the party's own attested stance
@@ -514,6 +557,25 @@ fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Op
                 .filter(|s| s.at <= at)
                 .map(|s| StanceView { record: s.clone(), attested: version.corroboration_of(s) })
                 .collect(),
+            readings: readings_of(state, agreement, version, at),
+            statements: statements_about(
+                state,
+                &RecordRef::Version { agreement_id: agreement.agreement_id.clone(), version: version.version },
+                Some(at),
+            ),
+        })
+        .collect();
+    let acts = state
+        .agreement_acts
+        .values()
+        .filter(|act| act.agreement_id == agreement.agreement_id && act.at <= at)
+        .map(|act| ActView {
+            act: act.clone(),
+            statements: statements_about(
+                state,
+                &RecordRef::Act { agreement_id: act.agreement_id.clone(), seq: act.seq },
+                Some(at),
+            ),
         })
         .collect();
     Some(AgreementView {
@@ -525,7 +587,45 @@ fn agreement_at(state: &State, agreement: &AgreementRecord, at: Timestamp) -> Op
         status,
         versions,
         suspensions: agreement.suspensions.iter().filter(|s| s.at <= at).cloned().collect(),
+        acts,
     })
+}
+
+/// The readings of a version given by `at`, grouped by topic in topic order.
+fn readings_of(
+    state: &State,
+    agreement: &AgreementRecord,
+    version: &VersionRecord,
+    at: Timestamp,
+) -> Vec<ReadingsView> {
+    let mut by_topic: BTreeMap<ReadingTopic, Vec<&ReadingRecord>> = BTreeMap::new();
+    let readings = state
+        .monitoring
+        .readings
+        .values()
+        .filter(|r| r.agreement_id == agreement.agreement_id && r.version == version.version && r.given_by(at));
+    for reading in readings {
+        by_topic.entry(reading.reading.topic).or_default().push(reading);
+    }
+    by_topic
+        .into_iter()
+        .map(|(topic, mut records)| {
+            records.sort_by_key(|r| r.recorded_at);
+            let sources_agree = records.iter().all(|a| records.iter().all(|b| !a.reading.contradicts(&b.reading)));
+            let readings = records
+                .into_iter()
+                .map(|record| {
+                    let source = SourceRecord {
+                        at: record.recorded_at,
+                        added_by: record.recorded_by.clone(),
+                        source: record.source.clone(),
+                    };
+                    ReadingView { record: record.clone(), weighed: state.weigh_source(&source) }
+                })
+                .collect();
+            ReadingsView { topic, sources_agree, readings }
+        })
+        .collect()
 }
 
 pub async fn agreements(as_of: AsOf<ListQuery>) -> Result<Json<Page<AgreementView>>, ApiError> {

@@ -18,6 +18,7 @@ mod monitoring;
 mod openapi;
 mod problems;
 mod reads;
+mod statements;
 mod time;
 mod tlog;
 mod webhooks;

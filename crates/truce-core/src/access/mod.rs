@@ -127,7 +127,11 @@ impl<'a> Actor<'a> {
         if !(self.account.has_role(Role::Monitor) || self.account.has_role(Role::Analyst)) {
             return Err(DomainError::ReportForbidden);
         }
-        let label = party_known(&reported.party_id)?;
+        // The party named by the report, by its full path when it does not exist.
+        let label = party_known(&reported.party_id).map_err(|err| match err {
+            DomainError::Unknown { kind, id } => DomainError::UnknownAt { field: "reported.party_id", kind, id },
+            other => other,
+        })?;
         if self.party == Some(&reported.party_id) {
             return Err(DomainError::ReportedOwnParty { party: label });
         }
@@ -140,7 +144,7 @@ impl<'a> Actor<'a> {
             LIST_LEN_MAX,
         )?;
         for source in &reported.sources {
-            source.casualties.check()?;
+            source.casualties.check(&crate::vocab::source::REPORTED_CASUALTIES)?;
             if let Some(published_at) = source.published_at {
                 check_not_after_record("reported.sources[].published_at", published_at, times.accepted_at)?;
             }

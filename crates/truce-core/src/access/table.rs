@@ -57,6 +57,8 @@ pub(crate) fn permission(body: &CommandBody) -> (&'static str, Permission) {
         CommandBody::RecordConsent { .. } => ("recording consent", Act { attest: PARTIES }),
         CommandBody::ReportFulfilled { .. } => ("reporting a fulfilled commitment", Act { attest: PARTIES }),
         CommandBody::MakeStatement { .. } => ("making a statement", Act { attest: SPEAKERS }),
+        CommandBody::RecordReading { .. } => ("recording a reading of an agreement", Roles(OBSERVERS)),
+        CommandBody::RecordObservation { .. } => ("recording an observation", Roles(OBSERVERS)),
         CommandBody::ReportIncident { .. } => ("reporting an incident", Roles(REPORTERS)),
         CommandBody::AddSource { .. } => ("adding a source", Roles(REPORTERS)),
         CommandBody::CorrectIncident { .. } => ("correcting an incident", Roles(REPORTERS)),
@@ -69,6 +71,8 @@ pub(crate) fn permission(body: &CommandBody) -> (&'static str, Permission) {
         CommandBody::ScheduleConvoy { .. } => ("scheduling a convoy", Roles(REPORTERS)),
         CommandBody::UpdateConvoy { .. } => ("updating a convoy", Roles(REPORTERS)),
         CommandBody::NotifyHumanitarian { .. } => ("notifying a humanitarian site or movement", Roles(NOTIFIERS)),
+        // Only the party that notified: the command's own rule checks that.
+        CommandBody::WithdrawNotification { .. } => ("withdrawing a notification", Roles(NOTIFIERS)),
         // Only the parties notified may acknowledge: the command's own rule checks that.
         CommandBody::AcknowledgeNotification { .. } => ("acknowledging a notification", Roles(ANY_ROLE)),
         // The parties addressed, or an analyst: the command's own rule checks that.

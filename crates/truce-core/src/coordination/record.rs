@@ -547,12 +547,15 @@ impl Coordination {
             | Event::DuplicateMarked { .. }
             | Event::ViolationDismissed { .. }
             | Event::StatementMade { .. }
+            | Event::ReadingRecorded { .. }
+            | Event::ObservationRecorded { .. }
             | Event::PopulationEstimated { .. }
             | Event::PassageRecorded { .. }
             | Event::TotalReported { .. }
             | Event::ConvoyScheduled { .. }
             | Event::ConvoyUpdated { .. }
             | Event::HumanitarianNotified { .. }
+            | Event::NotificationWithdrawn { .. }
             | Event::NotificationAcknowledged { .. }
             | Event::AlertAcknowledged { .. } => return false,
         }

@@ -8,19 +8,20 @@ use crate::{
     event::Event,
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
-        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When, COUNT_BREAKDOWN,
-        ESTIMATE_BREAKDOWN,
+        IncidentStance, Location, Notified, Observation, Quantity, Reading, SourceReport, StanceOn, StatementKind,
+        TotalScope, Votes, When, COUNT_BREAKDOWN, ESTIMATE_BREAKDOWN,
     },
     monitoring::record::Monitoring,
     vocab::{
         error::DomainError,
         ids::{
-            ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId, PassageId, StatementId, TotalId,
-            ZoneId,
+            AgreementId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, ObservationId, PartyId,
+            PassageId, ReadingId, StatementId, TotalId, ZoneId,
         },
-        limits::{HALF_WIDTH_M_MAX, LIST_LEN_MAX, UNCERTAINTY_M_MAX},
+        limits::{HALF_WIDTH_M_MAX, LIST_LEN_MAX, OBSERVED_DISTANCE_M_MAX, UNCERTAINTY_M_MAX},
         require::{require_known, require_list, require_new, unknown},
-        text::Reason,
+        source::{CasualtyPaths, COUNT_SOURCE_CASUALTIES, OBSERVATION_CASUALTIES, SOURCE_CASUALTIES},
+        text::{Name, Reason},
         time::Timestamp,
     },
 };
@@ -39,14 +40,14 @@ pub(crate) fn report_incident(
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
     require_new(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
-    check_location(location)?;
+    check_location(coordination, location, &INCIDENT_LOCATION)?;
     check_when("when.end", when)?;
-    check_source(coordination, monitoring, source)?;
+    check_source(coordination, monitoring, source, &SOURCE_CASUALTIES)?;
     check_convoy(monitoring, convoy_id)?;
     Ok(vec![Event::IncidentReported {
         incident_id: incident_id.clone(),
         kind: *kind,
-        location: *location,
+        location: location.clone(),
         when: *when,
         description: description.clone(),
         source: source.clone(),
@@ -64,11 +65,12 @@ pub(crate) fn add_source(
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
     require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
-    check_source(coordination, monitoring, source)?;
+    check_source(coordination, monitoring, source, &SOURCE_CASUALTIES)?;
     Ok(vec![Event::SourceAdded { incident_id: incident_id.clone(), source: source.clone(), added_by: author }])
 }
 
 pub(crate) fn correct_incident(
+    coordination: &Coordination,
     monitoring: &Monitoring,
     incident_id: &IncidentId,
     kind: &Option<IncidentKind>,
@@ -79,7 +81,7 @@ pub(crate) fn correct_incident(
 ) -> Result<Vec<Event>, DomainError> {
     require_known(monitoring.incidents.contains_key(incident_id), "incident", incident_id)?;
     if let Some(location) = location {
-        check_location(location)?;
+        check_location(coordination, location, &INCIDENT_LOCATION)?;
     }
     if let Some(when) = when {
         check_when("when.end", when)?;
@@ -88,7 +90,7 @@ pub(crate) fn correct_incident(
     Ok(vec![Event::IncidentCorrected {
         incident_id: incident_id.clone(),
         kind: *kind,
-        location: *location,
+        location: location.clone(),
         when: *when,
         reason: reason.clone(),
         convoy_id: convoy_id.clone(),
@@ -143,6 +145,10 @@ pub(crate) fn make_statement(
     incident_ids: &[IncidentId],
     stances: &[IncidentStance],
     agreements: &[AgreementRef],
+    kind: &StatementKind,
+    about: &[StanceOn],
+    document: &Option<Reason>,
+    votes: &Option<Votes>,
 ) -> Result<Vec<Event>, DomainError> {
     require_new(monitoring.statements.contains_key(statement_id), "statement", statement_id)?;
     require_list("incident_ids", incident_ids, 0, LIST_LEN_MAX)?;
@@ -153,7 +159,7 @@ pub(crate) fn make_statement(
     require_list("agreements", agreements, 0, LIST_LEN_MAX)?;
     for stance in stances {
         require_known(monitoring.incidents.contains_key(stance.incident_id()), "incident", stance.incident_id())?;
-        if let crate::monitoring::model::IncidentStance::Accuses { force_id, .. } = stance {
+        if let IncidentStance::Accuses { force_id, .. } = stance {
             require_known(coordination.forces.contains_key(force_id), "force", force_id)?;
         }
     }
@@ -176,6 +182,10 @@ pub(crate) fn make_statement(
         incident_ids: incident_ids.to_vec(),
         stances: stances.to_vec(),
         agreements: agreements.to_vec(),
+        kind: *kind,
+        about: about.to_vec(),
+        document: document.clone(),
+        votes: *votes,
         effective_at: act.effective_at,
         provenance: act.provenance,
     }])
@@ -204,7 +214,7 @@ pub(crate) fn estimate_population(
             return Err(DomainError::UnknownAt { field: "destination.zone_id", kind: "zone", id: zone_id.to_string() });
         }
     }
-    check_source(coordination, monitoring, source)?;
+    check_source(coordination, monitoring, source, &SOURCE_CASUALTIES)?;
     Ok(vec![Event::PopulationEstimated {
         estimate_id: estimate_id.clone(),
         zone_id: zone_id.clone(),
@@ -300,7 +310,7 @@ pub(crate) fn check_count_times(count: &Count, accepted_at: Timestamp) -> Result
 fn check_count(coordination: &Coordination, monitoring: &Monitoring, count: &Count) -> Result<(), DomainError> {
     check_when("count.period.end", &count.period)?;
     count.breakdown.check(&count.people, &COUNT_BREAKDOWN)?;
-    check_source(coordination, monitoring, &count.source)
+    check_source(coordination, monitoring, &count.source, &COUNT_SOURCE_CASUALTIES)
 }
 
 /// A convoy named by an incident exists.
@@ -309,6 +319,68 @@ fn check_convoy(monitoring: &Monitoring, convoy_id: &Option<ConvoyId>) -> Result
         Some(convoy_id) => require_known(monitoring.convoys.contains_key(convoy_id), "convoy", convoy_id),
         None => Ok(()),
     }
+}
+
+pub(crate) fn record_reading(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    reading_id: &ReadingId,
+    agreement_id: &AgreementId,
+    version: u32,
+    reading: &Reading,
+    source: &SourceReport,
+) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
+    require_new(monitoring.readings.contains_key(reading_id), "reading", reading_id)?;
+    let agreement = coordination.agreements.get(agreement_id).ok_or_else(|| unknown("agreement", agreement_id))?;
+    if agreement.version(version).is_none() {
+        return Err(DomainError::UnknownVersion { agreement: agreement_id.to_string(), version });
+    }
+    require_list("reading.groups", &reading.groups, 0, LIST_LEN_MAX)?;
+    check_source(coordination, monitoring, source, &SOURCE_CASUALTIES)?;
+    Ok(vec![Event::ReadingRecorded {
+        reading_id: reading_id.clone(),
+        agreement_id: agreement_id.clone(),
+        version,
+        reading: reading.clone(),
+        source: source.clone(),
+        recorded_by: author,
+    }])
+}
+
+/// The valid times an observation gives: none may be after the entry's record time.
+pub(crate) fn check_observation_times(observation: &Observation, accepted_at: Timestamp) -> Result<(), DomainError> {
+    check_not_after_record("observation.when.start", observation.when.start, accepted_at)?;
+    if let Some(end) = observation.when.end {
+        check_not_after_record("observation.when.end", end, accepted_at)?;
+    }
+    if let Some(published_at) = observation.source.published_at {
+        check_not_after_record("observation.source.published_at", published_at, accepted_at)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn record_observation(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    observation_id: &ObservationId,
+    observation: &Observation,
+    note: &Option<Reason>,
+) -> Result<Vec<Event>, DomainError> {
+    let author = actor.account.account_id.clone();
+    require_new(monitoring.observations.contains_key(observation_id), "observation", observation_id)?;
+    check_location(coordination, &observation.observer, &OBSERVER_LOCATION)?;
+    check_when("observation.when.end", &observation.when)?;
+    observation.check(OBSERVED_DISTANCE_M_MAX)?;
+    check_source(coordination, monitoring, &observation.source, &OBSERVATION_CASUALTIES)?;
+    Ok(vec![Event::ObservationRecorded {
+        observation_id: observation_id.clone(),
+        observation: observation.clone(),
+        note: note.clone(),
+        recorded_by: author,
+    }])
 }
 
 pub(crate) fn schedule_convoy(
@@ -346,10 +418,14 @@ pub(crate) fn notify_humanitarian(
     coordination: &Coordination,
     monitoring: &Monitoring,
     actor: &Actor<'_>,
+    accepted_at: Timestamp,
     notification_id: &NotificationId,
     notified: &Notified,
     party_ids: &[PartyId],
     deadline: &Timestamp,
+    valid_until: &Option<Timestamp>,
+    personnel: &Option<u32>,
+    on_behalf_of: &Option<Name>,
 ) -> Result<Vec<Event>, DomainError> {
     let Some(party_id) = actor.party else {
         return Err(DomainError::NeedsParty { action: "notifying a humanitarian site or movement" });
@@ -368,12 +444,55 @@ pub(crate) fn notify_humanitarian(
             }
         }
     }
+    // It protects from when it is recorded: it must end after that.
+    if let Some(valid_until) = valid_until {
+        if *valid_until <= accepted_at {
+            return Err(DomainError::WhenInverted {
+                field: "valid_until",
+                start: accepted_at.to_string(),
+                end: valid_until.to_string(),
+            });
+        }
+    }
     Ok(vec![Event::HumanitarianNotified {
         notification_id: notification_id.clone(),
         notified: notified.clone(),
         party_ids: party_ids.to_vec(),
         deadline: *deadline,
         notified_by: Some(party_id.clone()),
+        valid_until: *valid_until,
+        personnel: *personnel,
+        on_behalf_of: on_behalf_of.clone(),
+    }])
+}
+
+/// Only the party that notified (the organisation's own, or the intermediary that notified
+/// for it) withdraws a notification, once.
+pub(crate) fn withdraw_notification(
+    coordination: &Coordination,
+    monitoring: &Monitoring,
+    actor: &Actor<'_>,
+    notification_id: &NotificationId,
+    reason: &Option<Reason>,
+) -> Result<Vec<Event>, DomainError> {
+    let Some(party_id) = actor.party else {
+        return Err(DomainError::NeedsParty { action: "withdrawing a notification" });
+    };
+    let notification =
+        monitoring.notifications.get(notification_id).ok_or_else(|| unknown("notification", notification_id))?;
+    if notification.notified_by.as_ref() != Some(party_id) {
+        return Err(DomainError::NotNotifier {
+            party: coordination.party_label(party_id),
+            notification: notification_id.to_string(),
+        });
+    }
+    if notification.withdrawal.is_some() {
+        return Err(DomainError::AlreadyWithdrawn { notification: notification_id.to_string() });
+    }
+    Ok(vec![Event::NotificationWithdrawn {
+        notification_id: notification_id.clone(),
+        party_id: party_id.clone(),
+        reason: reason.clone(),
     }])
 }
 
@@ -403,8 +522,20 @@ fn check_metres(field: &'static str, value: f64, max: f64) -> Result<(), DomainE
     Ok(())
 }
 
-fn check_location(location: &Location) -> Result<(), DomainError> {
-    check_metres("uncertainty_m", location.uncertainty_m, UNCERTAINTY_M_MAX)
+/// The paths of a location's checked fields in a command: its uncertainty and its zone.
+type LocationPaths = [&'static str; 2];
+
+const INCIDENT_LOCATION: LocationPaths = ["location.uncertainty_m", "location.zone_id"];
+const OBSERVER_LOCATION: LocationPaths = ["observation.observer.uncertainty_m", "observation.observer.zone_id"];
+
+fn check_location(coordination: &Coordination, location: &Location, paths: &LocationPaths) -> Result<(), DomainError> {
+    check_metres(paths[0], location.uncertainty_m, UNCERTAINTY_M_MAX)?;
+    if let Some(zone_id) = &location.zone_id {
+        if !coordination.zones.contains_key(zone_id) {
+            return Err(DomainError::UnknownAt { field: paths[1], kind: "zone", id: zone_id.to_string() });
+        }
+    }
+    Ok(())
 }
 
 /// `[start, end)` ends after it starts; `field` names its end.
@@ -421,11 +552,12 @@ fn check_source(
     coordination: &Coordination,
     monitoring: &Monitoring,
     source: &SourceReport,
+    casualty_paths: &CasualtyPaths,
 ) -> Result<(), DomainError> {
     if monitoring.source_ids.contains(&source.source_id) {
         return Err(DomainError::SourceAgain { source_id: source.source_id.to_string() });
     }
-    source.casualties.check()?;
+    source.casualties.check(casualty_paths)?;
     if let Some(force_id) = &source.responsible_force_id {
         require_known(coordination.forces.contains_key(force_id), "force", force_id)?;
     }

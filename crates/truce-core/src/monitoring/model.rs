@@ -16,11 +16,15 @@ pub use crate::coordination::model::Destination;
 use crate::{
     vocab::error::DomainError,
     vocab::geometry::{LineString, Position},
-    vocab::ids::{AgreementId, CommitmentId, ConvoyId, CorridorId, ForceId, IncidentId, PartyId},
+    vocab::ids::{AgreementId, CommitmentId, ConvoyId, CorridorId, ForceId, IncidentId, PartyId, ZoneId},
     vocab::text::{Name, Reason},
     vocab::time::{Timestamp, Window},
 };
 
+pub use crate::monitoring::{
+    observation::{DistanceRange, Observation, ObservedKind, Perception, Weapon},
+    statement::{Reading, ReadingTopic, RecordRef, StanceOn, StatementKind, Votes},
+};
 pub use crate::vocab::source::{Casualties, CountRange, SourceKind, SourceReport};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,16 +86,51 @@ impl IncidentKind {
     }
 }
 
-/// Where: a point and how far off it may be.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// Where: a point, how far off it may be, how precisely its source placed it, and the
+/// zone it is said to be in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     pub position: Position,
     pub uncertainty_m: f64,
+    /// How precisely the source placed it (ACLED's geo precision); absent, not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<GeoPrecision>,
+    /// The zone the source says it is in. A point far outside that zone, or one whose
+    /// longitude and latitude look swapped, is accepted with a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_id: Option<ZoneId>,
 }
 
-/// When: `[start, end)`, or the instant `start` when `end` is absent.
+/// ACLED's geo precision codes, by name: how precisely a source places an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GeoPrecision {
+    /// ACLED 1: the place itself is named (a town, a village, a named site).
+    Exact,
+    /// ACLED 2: near a named place, or in a part of a region; placed at the nearest town.
+    Near,
+    /// ACLED 3: only a larger region is named; placed at its centre or capital.
+    Region,
+}
+
+/// ACLED's time precision codes, by name: how precisely a source dates an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TimePrecision {
+    /// ACLED 1: the day is known.
+    Day,
+    /// ACLED 2: only the week (or a span of a few days) is known.
+    Week,
+    /// ACLED 3: only the month is known.
+    Month,
+}
+
+/// When: `[start, end)`, or the instant `start` when `end` is absent, and how precisely
+/// the source dates it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -99,6 +138,9 @@ pub struct When {
     pub start: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<Timestamp>,
+    /// How precisely the source dates it (ACLED's time precision); absent, not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<TimePrecision>,
 }
 
 impl When {
@@ -199,6 +241,13 @@ pub enum SiteKind {
     Hospital,
     Shelter,
     Warehouse,
+    School,
+    /// An organisation's office or compound.
+    Office,
+    /// A food or aid distribution point.
+    DistributionPoint,
+    /// A camp or collective centre for displaced people.
+    DisplacementSite,
     Other,
 }
 
@@ -233,7 +282,7 @@ pub struct TotalScope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corridor_id: Option<CorridorId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<crate::vocab::ids::ZoneId>,
+    pub zone_id: Option<ZoneId>,
 }
 
 /// Who a violation is attributed to, and how sure we are.

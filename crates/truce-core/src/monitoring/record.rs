@@ -1,5 +1,6 @@
 //! What monitors, analysts and parties have recorded about the ground: incidents with
-//! every source and correction, statements, estimates, passages, totals, convoys,
+//! every source and correction, statements, readings of agreement versions, counted
+//! observations, estimates, passages, totals, convoys,
 //! humanitarian notifications and acknowledgements. Nothing is overwritten: corrections,
 //! grades and dismissals are appended, and the latest one read.
 
@@ -11,14 +12,15 @@ use crate::{
     event::Event,
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
-        IncidentStance, Location, Notified, Quantity, SourceReport, TotalScope, When,
+        IncidentStance, Location, Notified, Observation, Quantity, Reading, RecordRef, SourceReport, StanceOn,
+        StatementKind, TotalScope, Votes, When,
     },
     vocab::ids::{
-        AccountId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId, PartyId,
-        PassageId, SourceId, StatementId, TotalId, ZoneId,
+        AccountId, AgreementId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId,
+        ObservationId, PartyId, PassageId, ReadingId, SourceId, StatementId, TotalId, ZoneId,
     },
     vocab::source::Provenance,
-    vocab::text::Reason,
+    vocab::text::{Name, Reason},
     vocab::time::Timestamp,
 };
 
@@ -87,9 +89,100 @@ pub struct StatementRecord {
     #[serde(flatten)]
     pub provenance: Provenance,
     pub text: Reason,
+    /// A party's statement, or an outside body's mandate or resolution.
+    pub kind: StatementKind,
     pub incident_ids: Vec<IncidentId>,
     pub stances: Vec<IncidentStance>,
     pub agreements: Vec<AgreementRef>,
+    /// Its stances on records of any kind.
+    pub about: Vec<StanceOn>,
+    pub document: Option<Reason>,
+    pub votes: Option<Votes>,
+}
+
+impl StatementRecord {
+    /// Its stances on the incident, in either form: those on the incident itself (or one
+    /// of its violations) in `about`, and those of `stances`.
+    pub fn stances_on_incident(&self, incident_id: &IncidentId) -> Vec<IncidentStance> {
+        let legacy = self.stances.iter().filter(|s| s.incident_id() == incident_id).cloned();
+        let typed = self.about.iter().filter_map(StanceOn::on_incident).filter(|s| s.incident_id() == incident_id);
+        legacy.chain(typed).collect()
+    }
+
+    /// Every incident it takes a stance on, in either form.
+    pub fn incidents_stood_on(&self) -> Vec<IncidentId> {
+        let legacy = self.stances.iter().map(|s| s.incident_id().clone());
+        let typed = self.about.iter().filter_map(StanceOn::on_incident).map(|s| s.incident_id().clone());
+        legacy.chain(typed).collect()
+    }
+
+    /// Whether it refers to the record (taking a stance or not). An incident is referred
+    /// to by `incident_ids` and `stances` too, a version by `agreements`, and a violation's
+    /// incident by a reference to the violation.
+    pub fn refers_to(&self, record: &RecordRef) -> bool {
+        let legacy = match record {
+            RecordRef::Incident { incident_id } => {
+                self.incident_ids.contains(incident_id)
+                    || self.stances.iter().any(|s| s.incident_id() == incident_id)
+                    || self.about.iter().any(|s| s.record().incident_id() == Some(incident_id))
+            }
+            RecordRef::Version { agreement_id, version } => {
+                self.agreements.iter().any(|a| &a.agreement_id == agreement_id && a.version == *version)
+            }
+            RecordRef::Violation { .. }
+            | RecordRef::Convoy { .. }
+            | RecordRef::Act { .. }
+            | RecordRef::Passage { .. }
+            | RecordRef::Total { .. }
+            | RecordRef::Estimate { .. }
+            | RecordRef::Observation { .. } => false,
+        };
+        legacy || self.about.iter().any(|s| s.record() == record)
+    }
+}
+
+/// What one source says a version of an agreement says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReadingRecord {
+    pub reading_id: ReadingId,
+    pub agreement_id: AgreementId,
+    pub version: u32,
+    #[serde(flatten)]
+    pub reading: Reading,
+    pub source: SourceReport,
+    pub recorded_by: AccountId,
+    pub recorded_at: Timestamp,
+}
+
+impl ReadingRecord {
+    /// Whether its source had spoken at valid time `at` (absent `published_at`: always).
+    pub fn given_by(&self, at: Timestamp) -> bool {
+        self.source.published_at.is_none_or(|published_at| published_at <= at)
+    }
+}
+
+/// A counted observation as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ObservationRecord {
+    pub observation_id: ObservationId,
+    #[serde(flatten)]
+    pub observation: Observation,
+    pub note: Option<Reason>,
+    /// The monitor's or analyst's account that recorded it.
+    pub recorded_by: AccountId,
+    pub recorded_at: Timestamp,
+}
+
+impl ObservationRecord {
+    /// Whether it had been made at valid time `at`: its period had ended (or its instant
+    /// passed) and its source had spoken.
+    pub fn given_by(&self, at: Timestamp) -> bool {
+        let when = &self.observation.when;
+        let source = &self.observation.source;
+        when.end.unwrap_or(when.start) <= at && source.published_at.is_none_or(|published_at| published_at <= at)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -201,15 +294,45 @@ pub struct NotificationRecord {
     pub notified: Notified,
     pub party_ids: Vec<PartyId>,
     pub deadline: Timestamp,
+    /// The party that notified: the organisation's own, or an intermediary's.
     pub notified_by: Option<PartyId>,
     pub notified_at: Timestamp,
     pub acknowledgements: Vec<Acknowledgement>,
+    /// When it ends by its own terms.
+    pub valid_until: Option<Timestamp>,
+    pub personnel: Option<u32>,
+    /// The organisation an intermediary notified for.
+    pub on_behalf_of: Option<Name>,
+    pub withdrawal: Option<NotificationWithdrawal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotificationWithdrawal {
+    pub at: Timestamp,
+    pub party_id: PartyId,
+    pub reason: Option<Reason>,
 }
 
 impl NotificationRecord {
-    /// Parties that had not acknowledged by the deadline, once it has passed at `at`.
+    /// When it stops protecting: the earlier of its end and its withdrawal; `None` while it
+    /// has neither.
+    pub fn protected_until(&self) -> Option<Timestamp> {
+        let withdrawn = self.withdrawal.as_ref().map(|w| w.at);
+        match (self.valid_until, withdrawn) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether it protected anything at `at`: notified by then, and not yet ended.
+    pub fn protects_at(&self, at: Timestamp) -> bool {
+        self.notified_at <= at && self.protected_until().is_none_or(|until| at < until)
+    }
+
+    /// Parties that had not acknowledged by the deadline, once it has passed at `at`. A
+    /// notification withdrawn or ended by its deadline is owed no acknowledgement.
     pub fn overdue_parties(&self, at: Timestamp) -> Vec<&PartyId> {
-        if at < self.deadline {
+        if at < self.deadline || self.protected_until().is_some_and(|until| until <= self.deadline) {
             return Vec::new();
         }
         self.party_ids
@@ -235,6 +358,8 @@ pub struct Monitoring {
     /// For each incident, the incidents marked as its duplicates.
     pub duplicates: HashMap<IncidentId, Vec<IncidentId>>,
     pub statements: BTreeMap<StatementId, StatementRecord>,
+    pub readings: BTreeMap<ReadingId, ReadingRecord>,
+    pub observations: BTreeMap<ObservationId, ObservationRecord>,
     pub dismissals: Vec<DismissalRecord>,
     pub estimates: BTreeMap<EstimateId, EstimateRecord>,
     pub passages: BTreeMap<PassageId, PassageRecord>,
@@ -290,6 +415,8 @@ impl Monitoring {
             .chain(estimates.values().map(|e| &e.source))
             .chain(passages.values().map(|p| &p.count.source))
             .chain(totals.values().map(|t| &t.count.source))
+            .chain(self.readings.values().map(|r| &r.source))
+            .chain(self.observations.values().map(|o| &o.observation.source))
             .map(|source| source.source_id.clone())
             .collect();
         Monitoring {
@@ -297,6 +424,8 @@ impl Monitoring {
             source_ids,
             duplicates,
             statements: self.statements.iter().filter(|(_, s)| by(s.at)).map(clone_entry).collect(),
+            readings: self.readings.iter().filter(|(_, r)| r.given_by(at)).map(clone_entry).collect(),
+            observations: self.observations.iter().filter(|(_, o)| o.given_by(at)).map(clone_entry).collect(),
             dismissals: self.dismissals.clone(),
             estimates,
             passages,
@@ -315,7 +444,8 @@ impl Monitoring {
                 .filter(|(_, n)| by(n.notified_at))
                 .map(|(id, notification)| {
                     let acknowledgements = notification.acknowledgements.iter().filter(|a| by(a.at)).cloned().collect();
-                    (id.clone(), NotificationRecord { acknowledgements, ..notification.clone() })
+                    let withdrawal = notification.withdrawal.clone().filter(|w| by(w.at));
+                    (id.clone(), NotificationRecord { acknowledgements, withdrawal, ..notification.clone() })
                 })
                 .collect(),
             alert_acks: self.alert_acks.iter().filter(|a| by(a.at)).cloned().collect(),
@@ -344,7 +474,7 @@ impl Monitoring {
                     revisions: vec![IncidentRevision {
                         at,
                         kind: *kind,
-                        location: *location,
+                        location: location.clone(),
                         when: *when,
                         convoy_id: convoy_id.clone(),
                         reason: None,
@@ -367,7 +497,7 @@ impl Monitoring {
                     incident.revisions.push(IncidentRevision {
                         at,
                         kind: kind.unwrap_or(current.kind),
-                        location: location.unwrap_or(current.location),
+                        location: location.clone().unwrap_or(current.location),
                         when: when.unwrap_or(current.when),
                         convoy_id: convoy_id.clone().or(current.convoy_id),
                         reason: Some(reason.clone()),
@@ -404,6 +534,10 @@ impl Monitoring {
                 incident_ids,
                 stances,
                 agreements,
+                kind,
+                about,
+                document,
+                votes,
                 effective_at,
                 provenance,
             } => {
@@ -414,11 +548,39 @@ impl Monitoring {
                     recorded_at: at,
                     provenance: provenance.clone(),
                     text: text.clone(),
+                    kind: *kind,
                     incident_ids: incident_ids.clone(),
                     stances: stances.clone(),
                     agreements: agreements.clone(),
+                    about: about.clone(),
+                    document: document.clone(),
+                    votes: *votes,
                 };
                 self.statements.insert(statement_id.clone(), record);
+            }
+            Event::ReadingRecorded { reading_id, agreement_id, version, reading, source, recorded_by } => {
+                self.source_ids.insert(source.source_id.clone());
+                let record = ReadingRecord {
+                    reading_id: reading_id.clone(),
+                    agreement_id: agreement_id.clone(),
+                    version: *version,
+                    reading: reading.clone(),
+                    source: source.clone(),
+                    recorded_by: recorded_by.clone(),
+                    recorded_at: at,
+                };
+                self.readings.insert(reading_id.clone(), record);
+            }
+            Event::ObservationRecorded { observation_id, observation, note, recorded_by } => {
+                self.source_ids.insert(observation.source.source_id.clone());
+                let record = ObservationRecord {
+                    observation_id: observation_id.clone(),
+                    observation: observation.clone(),
+                    note: note.clone(),
+                    recorded_by: recorded_by.clone(),
+                    recorded_at: at,
+                };
+                self.observations.insert(observation_id.clone(), record);
             }
             Event::PopulationEstimated {
                 estimate_id,
@@ -490,7 +652,16 @@ impl Monitoring {
                 let update = ConvoyUpdate { at: *effective_at, recorded_at: at, status: *status, note: note.clone() };
                 convoy.updates.push(update);
             }
-            Event::HumanitarianNotified { notification_id, notified, party_ids, deadline, notified_by } => {
+            Event::HumanitarianNotified {
+                notification_id,
+                notified,
+                party_ids,
+                deadline,
+                notified_by,
+                valid_until,
+                personnel,
+                on_behalf_of,
+            } => {
                 let record = NotificationRecord {
                     notification_id: notification_id.clone(),
                     notified: notified.clone(),
@@ -499,8 +670,18 @@ impl Monitoring {
                     notified_by: notified_by.clone(),
                     notified_at: at,
                     acknowledgements: Vec::new(),
+                    valid_until: *valid_until,
+                    personnel: *personnel,
+                    on_behalf_of: on_behalf_of.clone(),
+                    withdrawal: None,
                 };
                 self.notifications.insert(notification_id.clone(), record);
+            }
+            Event::NotificationWithdrawn { notification_id, party_id, reason } => {
+                let notification =
+                    self.notifications.get_mut(notification_id).expect("decide checked that the notification exists");
+                let withdrawal = NotificationWithdrawal { at, party_id: party_id.clone(), reason: reason.clone() };
+                notification.withdrawal = Some(withdrawal);
             }
             Event::NotificationAcknowledged { notification_id, party_id } => {
                 if let Some(notification) = self.notifications.get_mut(notification_id) {

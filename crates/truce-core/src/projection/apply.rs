@@ -4,7 +4,7 @@
 
 use crate::{
     command::{Command, Context},
-    coordination::model::TruceStart,
+    coordination::{acts::act_of, model::TruceStart},
     event::Event,
     projection::{
         active_scopes::{changes_active_scopes, ActiveScopes},
@@ -23,6 +23,10 @@ impl State {
         for event in events {
             self.schedule_instants_of(event);
             self.fold(context.accepted_at, event);
+            // A proposal's entry also records its first version: the entry is the proposal.
+            if let Some(act) = act_of(context.seq, event) {
+                self.agreement_acts.entry(context.seq).or_insert(act);
+            }
             if let Some(target) = self.retractable_of(event) {
                 let retractable = Retractable { recorded_by: command.author.clone(), target };
                 self.retractable.insert(context.seq, retractable);

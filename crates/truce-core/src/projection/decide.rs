@@ -1,12 +1,15 @@
 //! `decide` for the commands that are about what the projection derives rather than about
 //! a record: bringing the log's time forward (`mark_time`), acknowledging an alert, and
-//! dismissing a violation; and registering accounts and their keys, which reads the keys of
-//! every account. They read `State` whole, so they live above it.
+//! dismissing a violation; registering accounts and their keys, which reads the keys of
+//! every account; and the check that every record a statement refers to exists (a
+//! violation, or an act named by its entry, is known only to the whole state). They read
+//! `State` whole, so they live above it.
 
 use crate::{
     access::{Actor, Role},
     command::Context,
     event::Event,
+    monitoring::model::{RecordRef, StanceOn},
     projection::state::State,
     vocab::{
         error::DomainError,
@@ -139,4 +142,96 @@ pub(crate) fn retract(state: &State, actor: &Actor<'_>, seq: u64, reason: &Reaso
         return Err(DomainError::RetractForbidden { seq });
     }
     Ok(vec![Event::Retracted { seq, reason: reason.clone(), author: actor.account.account_id.clone() }])
+}
+
+/// Every record a statement's `about` refers to exists, and every force it accuses; each
+/// refusal names the field by its path.
+///
+/// # Errors
+/// `UnknownAt` naming the first reference to nothing; `TooMany` or `Duplicate` for the list.
+pub(crate) fn check_about(state: &State, about: &[StanceOn]) -> Result<(), DomainError> {
+    require_list("about", about, 0, LIST_LEN_MAX)?;
+    for stance in about {
+        if let StanceOn::Accuses { force_id, .. } = stance {
+            if !state.coordination.forces.contains_key(force_id) {
+                return Err(DomainError::UnknownAt {
+                    field: "about[].force_id",
+                    kind: "force",
+                    id: force_id.to_string(),
+                });
+            }
+        }
+        check_record(state, stance.record())?;
+    }
+    Ok(())
+}
+
+fn check_record(state: &State, record: &RecordRef) -> Result<(), DomainError> {
+    let monitoring = &state.monitoring;
+    let missing = |field: &'static str, kind: &'static str, id: String| Err(DomainError::UnknownAt { field, kind, id });
+    match record {
+        RecordRef::Incident { incident_id } => {
+            if !monitoring.incidents.contains_key(incident_id) {
+                return missing("about[].record.incident_id", "incident", incident_id.to_string());
+            }
+        }
+        RecordRef::Violation { incident_id, commitment_id } => {
+            if !monitoring.incidents.contains_key(incident_id) {
+                return missing("about[].record.incident_id", "incident", incident_id.to_string());
+            }
+            let violated =
+                state.violations_of(incident_id).iter().any(|v| v.commitment_id.as_ref() == Some(commitment_id));
+            if !violated {
+                let id = format!("of commitment {commitment_id} by incident {incident_id}");
+                return missing("about[].record.commitment_id", "violation", id);
+            }
+        }
+        RecordRef::Convoy { convoy_id } => {
+            if !monitoring.convoys.contains_key(convoy_id) {
+                return missing("about[].record.convoy_id", "convoy", convoy_id.to_string());
+            }
+        }
+        RecordRef::Version { agreement_id, version } => {
+            let Some(agreement) = state.coordination.agreements.get(agreement_id) else {
+                return missing("about[].record.agreement_id", "agreement", agreement_id.to_string());
+            };
+            if agreement.version(*version).is_none() {
+                return missing("about[].record.version", "version", format!("{version} of agreement {agreement_id}"));
+            }
+        }
+        RecordRef::Act { agreement_id, seq } => {
+            if !state.coordination.agreements.contains_key(agreement_id) {
+                return missing("about[].record.agreement_id", "agreement", agreement_id.to_string());
+            }
+            let act = state.agreement_acts.get(seq).filter(|act| &act.agreement_id == agreement_id);
+            if act.is_none() {
+                return missing(
+                    "about[].record.seq",
+                    "act",
+                    format!("recorded by entry {seq} on agreement {agreement_id}"),
+                );
+            }
+        }
+        RecordRef::Passage { passage_id } => {
+            if !monitoring.passages.contains_key(passage_id) {
+                return missing("about[].record.passage_id", "passage", passage_id.to_string());
+            }
+        }
+        RecordRef::Total { total_id } => {
+            if !monitoring.totals.contains_key(total_id) {
+                return missing("about[].record.total_id", "total", total_id.to_string());
+            }
+        }
+        RecordRef::Estimate { estimate_id } => {
+            if !monitoring.estimates.contains_key(estimate_id) {
+                return missing("about[].record.estimate_id", "estimate", estimate_id.to_string());
+            }
+        }
+        RecordRef::Observation { observation_id } => {
+            if !monitoring.observations.contains_key(observation_id) {
+                return missing("about[].record.observation_id", "observation", observation_id.to_string());
+            }
+        }
+    }
+    Ok(())
 }

@@ -53,8 +53,9 @@ impl State {
                     affected.insert(incident_id.clone());
                     affected.insert(duplicate_of.clone());
                 }
-                Event::StatementMade { stances, .. } => {
+                Event::StatementMade { stances, about, .. } => {
                     affected.extend(stances.iter().map(|s| s.incident_id().clone()));
+                    affected.extend(about.iter().filter_map(|s| s.on_incident()).map(|s| s.incident_id().clone()));
                 }
                 Event::VersionProposed { agreement_id, version, effective_at, .. } => {
                     all_incidents = true;

@@ -23,8 +23,8 @@ use crate::{
     projection::state::State,
     vocab::{
         ids::{
-            AccountId, AgreementId, CommitmentId, ConsentId, EstimateId, IncidentId, PassageId, SourceId, StatementId,
-            TotalId, ZoneId,
+            AccountId, AgreementId, CommitmentId, ConsentId, EstimateId, IncidentId, ObservationId, PassageId,
+            ReadingId, SourceId, StatementId, TotalId, ZoneId,
         },
         text::Reason,
         time::Timestamp,
@@ -44,6 +44,8 @@ pub(crate) enum Target {
     Incident(IncidentId),
     Source { incident_id: IncidentId, source_id: SourceId },
     Statement(StatementId),
+    Reading(ReadingId),
+    Observation(ObservationId),
     Estimate(EstimateId),
     Passage(PassageId),
     Total(TotalId),
@@ -79,6 +81,8 @@ impl State {
                 Some(Target::Source { incident_id: incident_id.clone(), source_id: source.source_id.clone() })
             }
             Event::StatementMade { statement_id, .. } => Some(Target::Statement(statement_id.clone())),
+            Event::ReadingRecorded { reading_id, .. } => Some(Target::Reading(reading_id.clone())),
+            Event::ObservationRecorded { observation_id, .. } => Some(Target::Observation(observation_id.clone())),
             Event::PopulationEstimated { estimate_id, .. } => Some(Target::Estimate(estimate_id.clone())),
             Event::PassageRecorded { passage_id, .. } => Some(Target::Passage(passage_id.clone())),
             Event::TotalReported { total_id, .. } => Some(Target::Total(total_id.clone())),
@@ -129,6 +133,7 @@ impl State {
             | Event::ConvoyScheduled { .. }
             | Event::ConvoyUpdated { .. }
             | Event::HumanitarianNotified { .. }
+            | Event::NotificationWithdrawn { .. }
             | Event::NotificationAcknowledged { .. }
             | Event::AlertAcknowledged { .. }
             | Event::TimeMarked {}
@@ -169,6 +174,8 @@ impl State {
             | Target::Incident(_)
             | Target::Source { .. }
             | Target::Statement(_)
+            | Target::Reading(_)
+            | Target::Observation(_)
             | Target::Estimate(_)
             | Target::Passage(_)
             | Target::Total(_)
@@ -189,6 +196,8 @@ impl State {
                 .get(incident_id)
                 .is_some_and(|i| i.sources.iter().any(|s| &s.source.source_id == source_id)),
             Target::Statement(id) => monitoring.statements.contains_key(id),
+            Target::Reading(id) => monitoring.readings.contains_key(id),
+            Target::Observation(id) => monitoring.observations.contains_key(id),
             Target::Estimate(id) => monitoring.estimates.contains_key(id),
             Target::Passage(id) => monitoring.passages.contains_key(id),
             Target::Total(id) => monitoring.totals.contains_key(id),
@@ -236,6 +245,8 @@ impl State {
                 .get_mut(incident_id)
                 .is_some_and(|i| remove_first(&mut i.sources, |s| &s.source.source_id == source_id)),
             Target::Statement(id) => monitoring.statements.remove(id).is_some(),
+            Target::Reading(id) => monitoring.readings.remove(id).is_some(),
+            Target::Observation(id) => monitoring.observations.remove(id).is_some(),
             Target::Estimate(id) => monitoring.estimates.remove(id).is_some(),
             Target::Passage(id) => monitoring.passages.remove(id).is_some(),
             Target::Total(id) => monitoring.totals.remove(id).is_some(),

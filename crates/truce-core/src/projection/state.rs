@@ -13,7 +13,7 @@ use std::{
 use crate::{
     access::{Account, Role},
     command::Genesis,
-    coordination::{model::Group, record::Coordination},
+    coordination::{acts::AgreementAct, model::Group, record::Coordination},
     event::Event,
     monitoring::{model::ViolationStatus, record::Monitoring},
     projection::{
@@ -61,6 +61,9 @@ pub struct State {
     pub(crate) retractable: BTreeMap<u64, Retractable>,
     /// Every retraction, by the sequence number of the entry retracted.
     pub retractions: BTreeMap<u64, RetractionRecord>,
+    /// Every act on an agreement, by the sequence number of the entry that recorded it
+    /// (what statements refer to); a retracted act is taken out.
+    pub agreement_acts: BTreeMap<u64, AgreementAct>,
 }
 
 impl State {
@@ -79,6 +82,12 @@ impl State {
             monitoring: self.monitoring.as_of(at),
             time_checked_until: self.time_checked_until,
             active_scopes: self.active_scopes.clone(),
+            agreement_acts: self
+                .agreement_acts
+                .iter()
+                .filter(|(_, a)| a.at <= at)
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
             ..State::default()
         };
         view.condition_outcomes = view.sweep_condition_outcomes();
@@ -150,6 +159,7 @@ impl State {
                 let retractable =
                     self.retractable.get(seq).cloned().expect("decide checked that the entry is retractable");
                 self.take_out(&retractable.target);
+                self.agreement_acts.remove(seq);
                 let record =
                     RetractionRecord { seq: *seq, reason: reason.clone(), author: author.clone(), recorded_at: at };
                 self.retractions.insert(*seq, record);

@@ -121,12 +121,12 @@ impl State {
     pub fn accused_forces(&self, incident: &IncidentRecord) -> BTreeSet<ForceId> {
         let mut forces: BTreeSet<ForceId> =
             self.incident_sources(incident).iter().filter_map(|s| s.source.responsible_force_id.clone()).collect();
+        // Stances on the incident in either form: `stances`, or `about` the incident or one
+        // of its violations.
         for statement in self.monitoring.statements.values() {
-            for stance in &statement.stances {
-                if let IncidentStance::Accuses { incident_id, force_id } = stance {
-                    if incident_id == &incident.incident_id {
-                        forces.insert(force_id.clone());
-                    }
+            for stance in statement.stances_on_incident(&incident.incident_id) {
+                if let IncidentStance::Accuses { force_id, .. } = stance {
+                    forces.insert(force_id);
                 }
             }
         }
@@ -171,24 +171,37 @@ impl State {
             .filter(|s| s.counts_as == SourceKind::MonitorOnSite)
             .map(|s| s.organisation.as_str())
             .collect();
-        let accused_confirms = self.monitoring.statements.values().any(|statement| {
+        // The first statement (in id order) in which a party answering for an accused force
+        // confirms the incident or one of its violations.
+        let accused_confirms = self.monitoring.statements.values().find(|statement| {
             let Some(party_id) = &statement.party_id else {
                 return false;
             };
             let confirms = statement
-                .stances
+                .stances_on_incident(&incident.incident_id)
                 .iter()
-                .any(|s| matches!(s, IncidentStance::Confirms { incident_id } if incident_id == &incident.incident_id));
+                .any(|s| matches!(s, IncidentStance::Confirms { .. }));
             confirms && accused.iter().any(|force| self.answers_for(party_id, force))
         });
         if let Some(monitor) = on_site.first() {
             return (Grade::Verified, format!("verified: a monitor of {monitor} on site"));
         }
-        if accused_confirms {
-            return (Grade::Verified, "verified: the accused party confirms it".to_owned());
+        if let Some(statement) = accused_confirms {
+            let party = statement.party_id.as_ref().map_or_else(String::new, |p| self.coordination.party_label(p));
+            return (
+                Grade::Verified,
+                format!("verified: the accused party {party} confirms it (statement {})", statement.statement_id),
+            );
         }
         if accused.len() > 1 {
-            return (Grade::Contested, format!("contested: {} forces are named as responsible", accused.len()));
+            let codes: Vec<String> = accused
+                .iter()
+                .map(|force| self.coordination.forces.get(force).map_or(force.to_string(), |f| f.code.to_string()))
+                .collect();
+            return (
+                Grade::Contested,
+                format!("contested: {} forces are named as responsible ({})", accused.len(), codes.join(", ")),
+            );
         }
         let independent: BTreeSet<&str> = records.iter().map(|s| s.source.independence_key()).collect();
         let names = independent.iter().copied().collect::<Vec<_>>().join(", ");
@@ -216,14 +229,15 @@ impl State {
             };
             let field = first_field(idx);
             let min = ranges.iter().map(|r| r.min).min().unwrap_or(first.min);
-            let max = ranges.iter().map(|r| r.max).max().unwrap_or(first.max);
+            // A range open at the top ("more than 10") leaves the figure's top open.
+            let max = ranges.iter().map(|r| r.max).try_fold(0, |top, max| max.map(|max| top.max(max)));
             let highest_min = ranges.iter().map(|r| r.min).max().unwrap_or(first.min);
-            let lowest_max = ranges.iter().map(|r| r.max).min().unwrap_or(first.max);
+            let lowest_max = ranges.iter().filter_map(|r| r.max).min();
             figures.push(Figure {
                 field,
                 range: CountRange { min, max },
                 sources_count: ranges.len(),
-                sources_agree: highest_min <= lowest_max,
+                sources_agree: lowest_max.is_none_or(|lowest_max| highest_min <= lowest_max),
             });
         }
         figures
@@ -315,6 +329,9 @@ impl State {
                             && distance_to_route_m(position, route) <= half_width_m + uncertainty_m
                     }
                 };
+            // Protected until it ended or was withdrawn: the incident must start before then.
+            let ended = notification.protected_until().is_some_and(|until| revision.when.start >= until);
+            let hit = hit && !ended;
             if !hit {
                 continue;
             }

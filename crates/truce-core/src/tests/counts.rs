@@ -55,11 +55,11 @@ fn count_source(n: u64, organisation: &str) -> SourceReport {
 }
 
 fn instant(at: &str) -> When {
-    When { start: ts(at), end: None }
+    When { start: ts(at), end: None, precision: None }
 }
 
 fn period(start: &str, end: &str) -> When {
-    When { start: ts(start), end: Some(ts(end)) }
+    When { start: ts(start), end: Some(ts(end)), precision: None }
 }
 
 /// A count by `organisation` (source `100 + n`).
@@ -325,7 +325,7 @@ fn links_to_convoys_and_zones_that_do_not_exist_are_refused_naming_the_field_and
     let strike = |convoy: Option<ConvoyId>| CommandBody::ReportIncident {
         incident_id: incident_id(1),
         kind: IncidentKind::AttackOnConvoy,
-        location: Location { position: position(37.14, 36.179), uncertainty_m: 100.0 },
+        location: Location { position: position(37.14, 36.179), uncertainty_m: 100.0, precision: None, zone_id: None },
         when: instant("2016-12-13T09:30:00Z"),
         description: reason("The convoy was fired on"),
         source: count_source(2, "SOHR"),
@@ -392,7 +392,7 @@ fn a_convoy_has_its_status_by_valid_time_its_passages_and_the_incidents_that_str
     let strike = |n: u64, at: &str, convoy: Option<ConvoyId>| CommandBody::ReportIncident {
         incident_id: incident_id(n),
         kind: IncidentKind::AttackOnConvoy,
-        location: Location { position: position(37.14, 36.179), uncertainty_m: 100.0 },
+        location: Location { position: position(37.14, 36.179), uncertainty_m: 100.0, precision: None, zone_id: None },
         when: instant(at),
         description: reason("The convoy was fired on"),
         source: count_source(10 + n, "SOHR"),
@@ -623,7 +623,7 @@ fn counts_and_links_survive_a_json_round_trip_and_an_incident_without_a_convoy_i
     let strike = CommandBody::ReportIncident {
         incident_id: incident_id(1),
         kind: IncidentKind::AttackOnConvoy,
-        location: Location { position: position(37.14, 36.179), uncertainty_m: 100.0 },
+        location: Location { position: position(37.14, 36.179), uncertainty_m: 100.0, precision: None, zone_id: None },
         when: instant("2016-12-13T09:30:00Z"),
         description: reason("The convoy was fired on"),
         source: count_source(4, "SOHR"),

@@ -38,7 +38,7 @@ pub(super) fn source(n: u64, organisation: &str, kind: SourceKind, force: Option
         casualties: Casualties {
             killed: None,
             injured: None,
-            civilians_killed: Some(CountRange { min: 2, max: 5 }),
+            civilians_killed: Some(CountRange { min: 2, max: Some(5) }),
             children_killed: None,
         },
         responsible_force_id: force.map(force_id),
@@ -51,8 +51,13 @@ pub(super) fn report(n: u64, at: &str, source: SourceReport) -> CommandBody {
     CommandBody::ReportIncident {
         incident_id: incident_id(n),
         kind: IncidentKind::Shelling,
-        location: Location { position: position(37.1501, 36.1781), uncertainty_m: 50.0 },
-        when: When { start: ts(at), end: None },
+        location: Location {
+            position: position(37.1501, 36.1781),
+            uncertainty_m: 50.0,
+            precision: None,
+            zone_id: None,
+        },
+        when: When { start: ts(at), end: None, precision: None },
         description: reason("Shelling reported near the corridor"),
         source,
         convoy_id: None,
@@ -155,6 +160,10 @@ fn the_accused_partys_confirmation_verifies_and_its_accusation_of_another_force_
         incident_ids: Vec::new(),
         stances: vec![IncidentStance::Confirms { incident_id: incident_id(1) }],
         agreements: Vec::new(),
+        kind: crate::monitoring::model::StatementKind::Statement,
+        about: Vec::new(),
+        document: None,
+        votes: None,
     };
     world.accept(&Signer::coordinator(SY), confirms);
     assert_eq!(grade(&world, 1), Grade::Verified);
@@ -166,6 +175,10 @@ fn the_accused_partys_confirmation_verifies_and_its_accusation_of_another_force_
         incident_ids: Vec::new(),
         stances: vec![IncidentStance::Accuses { incident_id: incident_id(2), force_id: force_id(AOG) }],
         agreements: Vec::new(),
+        kind: crate::monitoring::model::StatementKind::Statement,
+        about: Vec::new(),
+        document: None,
+        votes: None,
     };
     world.accept(&Signer::coordinator(RU), accuses);
     assert_eq!(grade(&world, 2), Grade::Contested);
@@ -249,7 +262,12 @@ fn a_correction_keeps_the_old_values_and_rematches() {
     let body = CommandBody::CorrectIncident {
         incident_id: incident_id(1),
         kind: None,
-        location: Some(Location { position: position(37.30, 36.30), uncertainty_m: 100.0 }),
+        location: Some(Location {
+            position: position(37.30, 36.30),
+            uncertainty_m: 100.0,
+            precision: None,
+            zone_id: None,
+        }),
         when: None,
         convoy_id: None,
         reason: reason("Geolocated from video"),
@@ -290,6 +308,9 @@ fn an_attack_on_a_notified_site_violates_the_notification_and_overdue_parties_ar
         },
         party_ids: vec![party_id(RU), party_id(SY)],
         deadline: ts("2016-12-13T12:00:00Z"),
+        valid_until: None,
+        personnel: None,
+        on_behalf_of: None,
     };
     world.accept(&Signer::monitor(), body);
     world
@@ -339,12 +360,12 @@ fn check_refusal(world: &mut World, signer: &Signer, body: CommandBody, expect: 
 fn bad_reports_are_refused_and_change_nothing() {
     let mut world = world_in_force();
     let mut inverted = source(1, "EFE", SourceKind::Media, None);
-    inverted.casualties.killed = Some(CountRange { min: 10, max: 3 });
+    inverted.casualties.killed = Some(CountRange { min: 10, max: Some(3) });
     check_refusal(
         &mut world,
         &Signer::monitor(),
         report(1, "2016-12-13T09:30:00Z", inverted),
-        expect!["invalid-input: killed has min 10 above max 3"],
+        expect!["invalid-input: source.casualties.killed has min 10 above max 3"],
     );
     let mut blurred = report(1, "2016-12-13T09:30:00Z", source(1, "EFE", SourceKind::Media, None));
     if let CommandBody::ReportIncident { location, .. } = &mut blurred {
@@ -354,7 +375,7 @@ fn bad_reports_are_refused_and_change_nothing() {
         &mut world,
         &Signer::monitor(),
         blurred,
-        expect!["invalid-input: uncertainty_m is inf, expected a finite number from 0 to 100000"],
+        expect!["invalid-input: location.uncertainty_m is inf, expected a finite number from 0 to 100000"],
     );
     let mut backwards = report(1, "2016-12-13T09:30:00Z", source(1, "EFE", SourceKind::Media, None));
     if let CommandBody::ReportIncident { when, .. } = &mut backwards {

@@ -143,6 +143,9 @@ fn a_notification_unacknowledged_at_its_deadline_alerts_the_overdue_parties_and_
         },
         party_ids: vec![party_id(RU), party_id(SY)],
         deadline: ts(deadline),
+        valid_until: None,
+        personnel: None,
+        on_behalf_of: None,
     };
     world.accept(&Signer::monitor(), site(1, "2016-12-12T20:00:00Z"));
     world.accept(&Signer::monitor(), site(2, "2016-12-12T21:00:00Z"));

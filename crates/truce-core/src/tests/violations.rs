@@ -60,8 +60,8 @@ fn shelling(n: u64, position: crate::Position, start: &str, end: Option<&str>) -
     CommandBody::ReportIncident {
         incident_id: incident_id(n),
         kind: IncidentKind::Shelling,
-        location: Location { position, uncertainty_m: 50.0 },
-        when: When { start: ts(start), end: end.map(ts) },
+        location: Location { position, uncertainty_m: 50.0, precision: None, zone_id: None },
+        when: When { start: ts(start), end: end.map(ts), precision: None },
         description: reason("Shelling reported"),
         source: source(n, "EFE", SourceKind::Media, None),
         convoy_id: None,
@@ -757,8 +757,10 @@ fn play(moves: &[Move], seen: &mut Seen) -> Result<(), TestCaseError> {
                         // Up to 0.006 degrees either way: about 540 m east-west, 670 m north-south.
                         position: position(lon + f64::from(offset.0) * 1e-4, lat + f64::from(offset.1) * 1e-4),
                         uncertainty_m: f64::from(*uncertainty_m),
+                        precision: None,
+                        zone_id: None,
                     },
-                    when: When { start, end: len_min.map(|len| minutes_after(start, len)) },
+                    when: When { start, end: len_min.map(|len| minutes_after(start, len)), precision: None },
                     description: reason("Reported"),
                     source: source(n, "EFE", SourceKind::Media, None),
                     convoy_id: None,

@@ -169,6 +169,10 @@ pub enum DomainError {
     NotNotified { party: String },
     #[error("party {party} has already acknowledged this")]
     AlreadyAcknowledged { party: String },
+    #[error("party {party} did not make notification {notification}: only the party that notified may withdraw it")]
+    NotNotifier { party: String, notification: String },
+    #[error("notification {notification} was already withdrawn")]
+    AlreadyWithdrawn { notification: String },
 
     // Time.
     #[error("nothing falls due between {after} and {until}")]
@@ -250,7 +254,8 @@ impl DomainError {
             | DomainError::DismissalTarget => ErrorKind::InvalidInput,
             DomainError::SourceAgain { .. } | DomainError::AlreadyAcknowledged { .. } => ErrorKind::Duplicate,
             DomainError::DuplicateChain { .. } | DomainError::NoSuchViolation { .. } => ErrorKind::InvalidReference,
-            DomainError::NotNotified { .. } => ErrorKind::Forbidden,
+            DomainError::NotNotified { .. } | DomainError::NotNotifier { .. } => ErrorKind::Forbidden,
+            DomainError::AlreadyWithdrawn { .. } => ErrorKind::Duplicate,
             DomainError::NothingDue { .. } => ErrorKind::NothingDue,
             DomainError::BreakdownAboveTotal { .. } => ErrorKind::InvalidInput,
             DomainError::UnknownAt { .. } => ErrorKind::UnknownReference,

@@ -76,6 +76,8 @@ uuid_id!(PassageId, "passage_id");
 uuid_id!(TotalId, "total_id");
 uuid_id!(ConvoyId, "convoy_id");
 uuid_id!(NotificationId, "notification_id");
+uuid_id!(ReadingId, "reading_id");
+uuid_id!(ObservationId, "observation_id");
 
 /// A command's nonce: the same nonce from the same key is accepted once.
 ///

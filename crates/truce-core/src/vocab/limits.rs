@@ -32,5 +32,10 @@ pub const VERSIONS_PER_AGREEMENT_MAX: u32 = 1_000;
 pub const HALF_WIDTH_M_MAX: f64 = 50_000.0;
 /// How far `issued_at` may be from the server's acceptance time, seconds.
 pub const ISSUED_AT_SKEW_S_MAX: i64 = 600;
+/// Largest distance from an observer to what it observed, metres.
+pub const OBSERVED_DISTANCE_M_MAX: f64 = 100_000.0;
+/// How far outside the zone it names a point may be before the reply warns, metres (beyond
+/// the point's own uncertainty).
+pub const OUTSIDE_ZONE_WARNING_M: f64 = 5_000.0;
 /// Largest uncertainty radius of an incident's location, metres.
 pub const UNCERTAINTY_M_MAX: f64 = 100_000.0;

@@ -3,6 +3,8 @@
 
 use std::{collections::HashSet, fmt, hash::Hash};
 
+use serde::Serialize;
+
 use crate::vocab::error::DomainError;
 
 pub(crate) fn unknown(kind: &'static str, id: &impl fmt::Display) -> DomainError {
@@ -33,7 +35,7 @@ pub(crate) fn require_len(field: &'static str, len: usize, len_min: usize, len_m
     Ok(())
 }
 
-pub(crate) fn require_list<T: Eq + Hash + fmt::Debug>(
+pub(crate) fn require_list<T: Eq + Hash + Serialize>(
     field: &'static str,
     items: &[T],
     len_min: usize,
@@ -43,12 +45,23 @@ pub(crate) fn require_list<T: Eq + Hash + fmt::Debug>(
     require_unique(field, &items.iter().collect::<Vec<_>>())
 }
 
-pub(crate) fn require_unique<T: Eq + Hash + fmt::Debug>(field: &'static str, items: &[&T]) -> Result<(), DomainError> {
+pub(crate) fn require_unique<T: Eq + Hash + Serialize>(field: &'static str, items: &[&T]) -> Result<(), DomainError> {
     let mut seen: HashSet<&T> = HashSet::with_capacity(items.len());
     for item in items {
         if !seen.insert(*item) {
-            return Err(DomainError::Duplicate { field, value: format!("{item:?}") });
+            return Err(DomainError::Duplicate { field, value: shown(*item) });
         }
     }
     Ok(())
+}
+
+/// An item as its command gives it: an id or a code as its text, anything else as its
+/// compact JSON (the wire form the author wrote), never Rust's `Debug` form.
+fn shown<T: Serialize>(item: &T) -> String {
+    match serde_json::to_value(item) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(value) => value.to_string(),
+        // Our values always serialize; if one did not, its place in the list still says which.
+        Err(_) => "an item".to_owned(),
+    }
 }

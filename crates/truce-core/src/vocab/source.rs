@@ -13,13 +13,17 @@ use crate::vocab::{
     time::Timestamp,
 };
 
-/// A count that is known only within bounds. Absent means unknown, never zero.
+/// A count that is known only within bounds. Absent means unknown, never zero. A range
+/// without `max` is open at the top: "more than 10" is `{"min": 11}`, "at least 10" is
+/// `{"min": 10}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CountRange {
     pub min: u32,
-    pub max: u32,
+    /// Absent: no upper bound given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -35,6 +39,42 @@ pub struct Casualties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children_killed: Option<CountRange>,
 }
+
+/// The paths of a source's casualty figures in a command, in the order of
+/// `Casualties::ranges`.
+pub type CasualtyPaths = [&'static str; 4];
+
+/// An incident's source, at `source`.
+pub const SOURCE_CASUALTIES: CasualtyPaths = [
+    "source.casualties.killed",
+    "source.casualties.injured",
+    "source.casualties.civilians_killed",
+    "source.casualties.children_killed",
+];
+
+/// A count's source, at `count.source`.
+pub const COUNT_SOURCE_CASUALTIES: CasualtyPaths = [
+    "count.source.casualties.killed",
+    "count.source.casualties.injured",
+    "count.source.casualties.civilians_killed",
+    "count.source.casualties.children_killed",
+];
+
+/// A reported act's sources, at `reported.sources[]`.
+pub const REPORTED_CASUALTIES: CasualtyPaths = [
+    "reported.sources[].casualties.killed",
+    "reported.sources[].casualties.injured",
+    "reported.sources[].casualties.civilians_killed",
+    "reported.sources[].casualties.children_killed",
+];
+
+/// An observation's source, at `observation.source`.
+pub const OBSERVATION_CASUALTIES: CasualtyPaths = [
+    "observation.source.casualties.killed",
+    "observation.source.casualties.injured",
+    "observation.source.casualties.civilians_killed",
+    "observation.source.casualties.children_killed",
+];
 
 impl Casualties {
     pub fn ranges(&self) -> [(&'static str, Option<CountRange>); 4] {
@@ -52,16 +92,13 @@ impl Casualties {
     }
 
     /// # Errors
-    /// `RangeInverted` naming the first range whose min is above its max.
-    pub fn check(&self) -> Result<(), DomainError> {
-        for (field, range) in self.ranges() {
-            if let Some(range) = range {
-                if range.min > range.max {
-                    return Err(DomainError::RangeInverted {
-                        field,
-                        min: u64::from(range.min),
-                        max: u64::from(range.max),
-                    });
+    /// `RangeInverted` naming (by `paths`, in the order of `ranges`) the first range whose
+    /// min is above its max.
+    pub fn check(&self, paths: &CasualtyPaths) -> Result<(), DomainError> {
+        for ((_, range), field) in self.ranges().into_iter().zip(paths.iter().copied()) {
+            if let Some(CountRange { min, max: Some(max) }) = range {
+                if min > max {
+                    return Err(DomainError::RangeInverted { field, min: u64::from(min), max: u64::from(max) });
                 }
             }
         }

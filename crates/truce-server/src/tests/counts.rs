@@ -183,6 +183,7 @@ async fn the_movement_view_shows_every_organisations_counts_side_by_side_by_vali
           "passage_id": "01900000-0000-7000-8000-0000000002c6",
           "record": "passage",
           "recorded_at": "2016-12-12T18:00:00Z",
+          "statements": [],
           "vehicles": 4,
           "weighed": {
             "claimed": "media",
@@ -278,6 +279,7 @@ async fn the_population_view_shows_every_organisations_estimates_by_kind_and_des
             "organisation": "UN OCHA",
             "source_id": "01900000-0000-7000-8000-0000000002da"
           },
+          "statements": [],
           "weighed": {
             "claimed": "media",
             "counts_as": "media",

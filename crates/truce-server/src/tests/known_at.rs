@@ -19,6 +19,7 @@ const PASSAGE: u32 = 820;
 const CONSENT: u32 = 830;
 const ESTIMATE: u32 = 840;
 const MISTAKEN: u32 = 850;
+const OBSERVATION: u32 = 860;
 
 /// An instant on 12 December 2016.
 fn t(time: &str) -> String {
@@ -49,8 +50,8 @@ fn smaller_ring() -> Value {
 /// The plan in force from 08:00 (`world_in_force`), then, each recorded at its own time:
 ///
 /// - 10:00 the shelling on EA-1 that happened at 09:30 (an alleged violation);
-/// - 10:10 RU's statement, its convoy, a passage, OPP's consent to use EA-1 and a population
-///   estimate;
+/// - 10:10 RU's statement, its convoy, a passage, OPP's consent to use EA-1, a population
+///   estimate and a counted observation;
 /// - 11:00 a new party;
 /// - 12:00 East Aleppo redrawn, smaller, effective from 09:00 (valid time before record time).
 ///
@@ -96,6 +97,17 @@ async fn recorded_over_a_day() -> World {
             json!({"type": "estimate_population", "estimate_id": id(ESTIMATE), "zone_id": id(EAST_ALEPPO),
                    "kind": "trapped", "people": {"range": {"min": 80_000, "max": 90_000}}, "as_of": t("06:00:00"),
                    "source": {"source_id": id(ESTIMATE + 1), "organisation": "UN OCHA", "kind": "relayed"}}),
+        )
+        .await;
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "record_observation", "observation_id": id(OBSERVATION),
+                   "observation": {"observed": "explosion", "perception": "heard", "count": 12,
+                   "weapon": "undetermined", "when": {"start": t("08:00:00"), "end": t("09:00:00")},
+                   "observer": {"position": [37.12, 36.20], "uncertainty_m": 100.0},
+                   "bearing_deg": 135.0, "distance": {"min_m": 3000.0, "max_m": 5000.0},
+                   "source": {"source_id": id(OBSERVATION + 1), "organisation": "UN", "kind": "monitor_on_site"}}}),
         )
         .await;
     fixture.clock.set(&t("11:00:00"));
@@ -158,6 +170,7 @@ async fn a_record_accepted_later_is_absent_as_known_before_and_present_as_known_
         ("/api/v1/convoys", "convoy_id", id(CONVOY)),
         ("/api/v1/passages", "passage_id", id(PASSAGE)),
         ("/api/v1/consents", "consent_id", id(CONSENT)),
+        ("/api/v1/observations", "observation_id", id(OBSERVATION)),
     ] {
         assert_eq!(ok(fixture, &known_at(uri, &before)).await["items"], json!([]), "{uri}");
         assert_eq!(field_values(&ok(fixture, &known_at(uri, &from)).await, field), [json!(value)], "{uri}");

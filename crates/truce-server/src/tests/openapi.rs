@@ -120,6 +120,7 @@ fn the_operations_are_these() {
         GET /api/v1/ledger/key getLogKey () ["200", "500"]
         GET /api/v1/ledger/proof/consistency getConsistencyProof (from, to) ["200", "400", "500"]
         GET /api/v1/ledger/proof/inclusion getInclusionProof (seq, size) ["200", "400", "500"]
+        GET /api/v1/observations listObservations (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/openapi.json getOpenApi () ["200", "500"]
         GET /api/v1/parties listParties (at, known_at, cursor, limit) ["200", "400", "500"]
         GET /api/v1/parties/{id} getParty (id, at, known_at) ["200", "400", "404", "500"]

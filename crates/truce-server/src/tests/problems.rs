@@ -213,6 +213,8 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::DismissalTarget,
         DomainError::NotNotified { party: "x".to_owned() },
         DomainError::AlreadyAcknowledged { party: "x".to_owned() },
+        DomainError::NotNotifier { party: "x".to_owned(), notification: "x".to_owned() },
+        DomainError::AlreadyWithdrawn { notification: "x".to_owned() },
         DomainError::NothingDue { after: "x".to_owned(), until: "x".to_owned() },
         DomainError::BreakdownAboveTotal { field: "x", part: "x".to_owned(), whole: "x".to_owned() },
         DomainError::UnknownAt { field: "x", kind: "x", id: "x".to_owned() },
@@ -303,7 +305,9 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::BreakdownAboveTotal { .. } => 73,
         DomainError::UnknownAt { .. } => 74,
         DomainError::ConvoyOnOtherCorridor { .. } => 75,
+        DomainError::NotNotifier { .. } => 76,
+        DomainError::AlreadyWithdrawn { .. } => 77,
     }
 }
 
-const VARIANTS_COUNT: usize = 76;
+const VARIANTS_COUNT: usize = 78;

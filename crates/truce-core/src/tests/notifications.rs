@@ -1,0 +1,106 @@
+//! Humanitarian notifications as they are made: an end of validity, a withdrawal, more kinds
+//! of site, personnel, and a notification made through an intermediary for an organisation
+//! that is not a party.
+
+use super::{
+    fixture::*,
+    monitoring::{incident_id, report, source},
+};
+use crate::{
+    CommandBody, DomainError, IncidentKind, Name, NotificationId, Notified, PartyId, SiteKind, SourceKind, Timestamp,
+    TruceStart,
+};
+
+fn notification_id(n: u64) -> NotificationId {
+    NotificationId::parse(&format!("00000040-0000-7000-8000-{n:012x}")).expect("UUIDv7")
+}
+
+/// A school notified by the UN's monitor (the coordinating office) for an NGO that is not a
+/// party, to RU and SY, with a deadline to acknowledge at noon.
+fn school(n: u64, valid_until: Option<&str>) -> CommandBody {
+    CommandBody::NotifyHumanitarian {
+        notification_id: notification_id(n),
+        notified: Notified::Site {
+            name: name("School used as a shelter"),
+            site_kind: SiteKind::School,
+            position: position(37.16, 36.20),
+            radius_m: 200.0,
+        },
+        party_ids: vec![party_id(RU), party_id(SY)],
+        deadline: ts("2016-12-13T12:00:00Z"),
+        valid_until: valid_until.map(ts),
+        personnel: Some(12),
+        on_behalf_of: Some(Name::parse("Local relief NGO").expect("a name")),
+    }
+}
+
+fn world_notified() -> World {
+    let mut world = World::new();
+    world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
+    world.set_now("2016-12-13T10:00:00Z");
+    world
+}
+
+/// The violations of notification 1 by a strike on the school at `at`.
+fn strike_violates(world: &mut World, n: u64, at: &str) -> bool {
+    world.set_now(at);
+    let mut strike = report(n, at, source(n, "MSF", SourceKind::Witness, None));
+    if let CommandBody::ReportIncident { location, kind, .. } = &mut strike {
+        location.position = position(37.1605, 36.2002);
+        *kind = IncidentKind::Airstrike;
+    }
+    world.accept(&Signer::monitor(), strike);
+    world.state.violations_of(&incident_id(n)).iter().any(|v| v.notification_id == Some(notification_id(1)))
+}
+
+#[test]
+fn an_intermediary_notifies_for_an_organisation_and_only_it_may_withdraw_once() {
+    let mut world = world_notified();
+    world.accept(&Signer::monitor(), school(1, None));
+    let notification = &world.state.monitoring.notifications[&notification_id(1)];
+    assert_eq!(notification.notified_by, Some(party_id(UN)), "the intermediary is the notifier, entitled to it");
+    assert_eq!(notification.on_behalf_of.as_ref().map(Name::as_str), Some("Local relief NGO"));
+    assert_eq!(notification.personnel, Some(12));
+    assert!(strike_violates(&mut world, 1, "2016-12-13T10:30:00Z"));
+
+    let withdraw = CommandBody::WithdrawNotification { notification_id: notification_id(1), reason: None };
+    let refused = world.submit(&Signer::coordinator(RU), withdraw.clone()).expect_err("not the notifier");
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "party RU ({}) did not make notification {}: only the party that notified may withdraw it",
+            party_id(RU),
+            notification_id(1)
+        )
+    );
+    world.set_now("2016-12-13T11:00:00Z");
+    world.accept(&Signer::monitor(), withdraw.clone());
+    assert!(matches!(world.submit(&Signer::monitor(), withdraw), Err(DomainError::AlreadyWithdrawn { .. })));
+    // Withdrawn before its deadline: no acknowledgement is owed, and it protects no longer.
+    let notification = &world.state.monitoring.notifications[&notification_id(1)];
+    assert_eq!(notification.overdue_parties(ts("2016-12-13T12:00:00Z")), Vec::<&PartyId>::new());
+    assert!(!strike_violates(&mut world, 2, "2016-12-13T11:30:00Z"));
+    // As the world stood before the withdrawal, it still protected the school.
+    let before: Timestamp = ts("2016-12-13T10:45:00Z");
+    assert!(world.state.as_of(before).monitoring.notifications[&notification_id(1)].protects_at(before));
+}
+
+#[test]
+fn a_notification_protects_until_its_end_of_validity_which_must_be_after_it_is_made() {
+    let mut world = world_notified();
+    let refused = world.submit(&Signer::monitor(), school(1, Some("2016-12-13T09:00:00Z")));
+    assert_eq!(
+        refused.expect_err("ends before it is made").to_string(),
+        "valid_until 2016-12-13T09:00:00Z is not after the start 2016-12-13T10:00:00Z"
+    );
+    world.accept(&Signer::monitor(), school(1, Some("2016-12-13T11:00:00Z")));
+    assert!(strike_violates(&mut world, 1, "2016-12-13T10:30:00Z"));
+    assert!(!strike_violates(&mut world, 2, "2016-12-13T11:00:00Z"), "ended at 11:00");
+}
+
+#[test]
+fn the_new_site_kinds_are_written_in_snake_case() {
+    let kinds = [SiteKind::School, SiteKind::Office, SiteKind::DistributionPoint, SiteKind::DisplacementSite];
+    let json = serde_json::to_value(kinds).expect("serialises");
+    assert_eq!(json, serde_json::json!(["school", "office", "distribution_point", "displacement_site"]));
+}
