@@ -55,6 +55,14 @@ struct KeyFile {
     secret_key: String,
 }
 
+/// The SHA-256 of a one-time enrolment code's text, as lowercase hexadecimal: all the
+/// ledger records of a code before it is used, and what an `enrol_key` command's code is
+/// checked against. One plain hash suffices: the code is 128 random bits, not a password.
+pub fn enrolment_code_sha256(code: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(code.as_bytes()))
+}
+
 /// The bytes a command signature covers: `COMMAND_CONTEXT || JCS(command)`.
 ///
 /// # Errors

@@ -194,9 +194,12 @@ impl IntoResponse for ApiError {
 /// gives every variant a kind, also without a wildcard).
 pub(crate) fn domain_status(kind: ErrorKind) -> StatusCode {
     match kind {
-        ErrorKind::KeyNotRegistered | ErrorKind::PartyMismatch | ErrorKind::Forbidden | ErrorKind::Genesis => {
-            StatusCode::FORBIDDEN
-        }
+        ErrorKind::KeyNotRegistered
+        | ErrorKind::KeyRevoked
+        | ErrorKind::EnrolmentRefused
+        | ErrorKind::PartyMismatch
+        | ErrorKind::Forbidden
+        | ErrorKind::Genesis => StatusCode::FORBIDDEN,
         ErrorKind::NonceReplayed
         | ErrorKind::Duplicate
         | ErrorKind::VersionSuperseded
@@ -252,6 +255,7 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::TooMany { field, .. }
         | DomainError::NotUuidV7 { field, .. }
         | DomainError::Duplicate { field, .. }
+        | DomainError::Hex { field, .. }
         | DomainError::RangeInverted { field, .. }
         | DomainError::OutOfRange { field, .. }
         | DomainError::ValidTimeInFuture { field, .. }
@@ -270,7 +274,11 @@ fn domain_field(err: &DomainError) -> Option<String> {
         DomainError::NonceReplayed { .. } => "nonce",
         DomainError::IssuedAtSkew { .. } => "issued_at",
         DomainError::UnknownAccount { .. } => "author",
-        DomainError::KeyNotRegistered { .. } => "signer",
+        DomainError::KeyNotRegistered { .. } | DomainError::KeyRevoked { .. } => "signer",
+        DomainError::EnrolmentRefused { .. } => "code",
+        DomainError::AccountNotManaged { .. } => "account_id",
+        DomainError::KeyNotOfAccount { .. } => "public_key",
+        DomainError::EnrolmentExpiry { .. } => "expires_at",
         DomainError::PartyMismatch { .. } | DomainError::NeedsParty { .. } => "party",
         DomainError::Unknown { kind, .. } => return Some(format!("{kind}_id")),
         DomainError::DuplicateCode { .. } => "code",

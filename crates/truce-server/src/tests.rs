@@ -9,6 +9,7 @@
 mod cap;
 mod commands;
 mod counts;
+mod keys;
 mod known_at;
 mod ledger;
 mod listen;

@@ -20,8 +20,9 @@ mod tests;
 pub use crate::{
     error::{LogRefusal, StoreError},
     node::{
-        decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission,
-        SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
+        context_of, decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt,
+        Submission, SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX,
+        QUEUE_DEPTH_MAX,
     },
     sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},

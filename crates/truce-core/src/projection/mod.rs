@@ -7,6 +7,7 @@
 //! and the places for what is derived; `verification` and `raise` read the state; `apply`
 //! is the one place that runs them in order after each entry.
 
+pub(crate) mod accounts;
 pub(crate) mod active_scopes;
 pub(crate) mod alert;
 mod apply;

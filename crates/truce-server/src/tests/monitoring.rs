@@ -55,7 +55,7 @@ pub(super) async fn world_in_force() -> (World, Signer) {
     let monitor = Signer { key: SecretKey::from_seed(&[21; 32]), account: id(120), party: Some(id(UN)) };
     fixture
         .accept(
-            &fixture.operator,
+            &world.un,
             json!({"type": "register_account", "account_id": monitor.account, "party_id": id(UN), "name": "UN monitor",
                    "roles": ["monitor"], "public_key": monitor.public_key()}),
         )

@@ -78,6 +78,8 @@ fn expected(kind: ErrorKind) -> (u16, &'static str) {
         ErrorKind::ZeroLengthRoute => (422, "/problems/zero-length-route"),
         ErrorKind::Genesis => (403, "/problems/genesis"),
         ErrorKind::KeyNotRegistered => (403, "/problems/key-not-registered"),
+        ErrorKind::KeyRevoked => (403, "/problems/key-revoked"),
+        ErrorKind::EnrolmentRefused => (403, "/problems/enrolment-refused"),
         ErrorKind::PartyMismatch => (403, "/problems/party-mismatch"),
         ErrorKind::NonceReplayed => (409, "/problems/nonce-replayed"),
         ErrorKind::IssuedAtSkew => (422, "/problems/issued-at-skew"),
@@ -125,7 +127,7 @@ async fn each_kind_of_domain_error_is_answered_with_its_status_and_problem_type(
     }
     // Every kind is some variant's: none is left without a way to be sampled.
     kinds.sort();
-    expect_test::expect!["[InvalidInput, WindowNotAfterStart, ZeroLengthRoute, Genesis, KeyNotRegistered, PartyMismatch, NonceReplayed, IssuedAtSkew, Forbidden, UnknownReference, Duplicate, VersionSuperseded, VersionNotLatest, NotASignatory, AlreadyEndorsed, NoEndorsement, ActBeforeVersion, ValidTimeInFuture, EffectiveAt, ReportedOwnParty, AgreementState, InvalidTerms, ConsentOrFulfilment, InvalidReference, NothingDue]"]
+    expect_test::expect!["[InvalidInput, WindowNotAfterStart, ZeroLengthRoute, Genesis, KeyNotRegistered, KeyRevoked, EnrolmentRefused, PartyMismatch, NonceReplayed, IssuedAtSkew, Forbidden, UnknownReference, Duplicate, VersionSuperseded, VersionNotLatest, NotASignatory, AlreadyEndorsed, NoEndorsement, ActBeforeVersion, ValidTimeInFuture, EffectiveAt, ReportedOwnParty, AgreementState, InvalidTerms, ConsentOrFulfilment, InvalidReference, NothingDue]"]
     .assert_eq(&format!("{kinds:?}"));
 }
 
@@ -150,6 +152,12 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::HalfWidth { value: 1.0, max: 1.0 },
         DomainError::PublicKey,
         DomainError::Duplicate { field: "x", value: "x".to_owned() },
+        DomainError::Hex { field: "x", len: 1 },
+        DomainError::KeyRevoked { account: "x".to_owned(), revoked_at: "x".to_owned() },
+        DomainError::EnrolmentRefused { account: "x".to_owned() },
+        DomainError::AccountNotManaged { action: "x", account: "x".to_owned(), by: "x" },
+        DomainError::KeyNotOfAccount { account: "x".to_owned() },
+        DomainError::EnrolmentExpiry { expires_at: "x".to_owned(), accepted_at: "x".to_owned(), duration_s_max: 1 },
         DomainError::GenesisAgain,
         DomainError::GenesisMissing,
         DomainError::GenesisSigner,
@@ -298,7 +306,13 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::BreakdownAboveTotal { .. } => 73,
         DomainError::UnknownAt { .. } => 74,
         DomainError::ConvoyOnOtherCorridor { .. } => 75,
+        DomainError::Hex { .. } => 76,
+        DomainError::KeyRevoked { .. } => 77,
+        DomainError::EnrolmentRefused { .. } => 78,
+        DomainError::AccountNotManaged { .. } => 79,
+        DomainError::KeyNotOfAccount { .. } => 80,
+        DomainError::EnrolmentExpiry { .. } => 81,
     }
 }
 
-const VARIANTS_COUNT: usize = 76;
+const VARIANTS_COUNT: usize = 82;
