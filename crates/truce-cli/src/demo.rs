@@ -44,7 +44,7 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     runtime.block_on(async {
         let node = serve::open_node(&data_dir, clock.clone())?;
         let (address, serving) =
-            serve::bind(node.clone(), clock.clone(), listen, &data_dir.path, Limits::default()).await?;
+            serve::bind(node.clone(), clock.clone(), listen, &data_dir.path, Limits::default(), false).await?;
         let server = tokio::spawn(serving);
         let base_url = format!("http://{address}");
         let loader_url = base_url.clone();

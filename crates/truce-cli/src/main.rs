@@ -61,6 +61,10 @@ enum Commands {
         /// closed to let a new one in. Keep it below the open-file limit (`ulimit -n`).
         #[arg(long, default_value_t = truce_server::listen::CONNECTIONS_MAX)]
         connections_max: usize,
+        /// Mark the session cookie `Secure`: set it when clients reach the server over TLS
+        /// (at a proxy in front of it), so browsers never send the cookie in clear.
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -210,14 +214,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("log verifier key: {}", fs::read_to_string(data.join(datadir::LOG_VERIFIER_FILE))?.trim());
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Serve { data, listen, connections_max } => {
+        Commands::Serve { data, listen, connections_max, secure_cookies } => {
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
                 serve::start_timekeeper(node.clone(), Arc::clone(&clock), &data_dir)?;
                 let limits = truce_server::listen::Limits { connections_max, ..Default::default() };
-                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path, limits).await?;
+                let (address, serving) =
+                    serve::bind(node, clock, listen, &data_dir.path, limits, secure_cookies).await?;
                 println!("truce serving {} on http://{address}", data.display());
                 serving.await.context("serving")
             })?;

@@ -4,13 +4,17 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use truce_server::{
+    auth::Auth,
     listen::{self, Limits},
     router,
     timekeeper::{self, Operator},
     webhooks::{self, Dispatcher, RetryPolicy},
     AppState,
 };
-use truce_store::{Clock, Node, NodeConfig};
+
+/// The server's own secrets in a data directory: password hashes, sessions, API tokens.
+pub const CREDENTIALS_FILE: &str = "credentials.db";
+use truce_store::{Clock, Credentials, Node, NodeConfig};
 
 use crate::datadir::DataDir;
 
@@ -50,10 +54,14 @@ pub async fn bind(
     listen: SocketAddr,
     data_path: &Path,
     limits: Limits,
+    secure_cookies: bool,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
-    let mut state = AppState::new(node.clone(), Arc::clone(&clock));
+    let credentials_path = data_path.join(CREDENTIALS_FILE);
+    let credentials = Credentials::open(&credentials_path)
+        .with_context(|| format!("opening the credentials file {}", credentials_path.display()))?;
+    let mut state = AppState::new(node.clone(), Arc::clone(&clock)).with_auth(Auth::new(credentials, secure_cookies));
     if let Some(subscriptions) = webhooks::load_subscriptions(data_path)? {
         let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock);
         dispatcher.start(node);

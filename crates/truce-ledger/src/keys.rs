@@ -24,6 +24,10 @@ mod tests;
 /// unambiguously because canonical JSON never starts with a newline.
 pub const COMMAND_CONTEXT: &[u8] = b"truce/command/v1\n";
 
+/// Prefix of every signed request to a server that is not a command (setting a password):
+/// such a signature is never valid as a command's, nor a command's as one of these.
+pub const REQUEST_CONTEXT: &[u8] = b"truce/request/v1\n";
+
 /// The `kind` of a secret key file.
 pub const KEY_FILE_KIND: &str = "truce-ed25519-secret-key";
 
@@ -83,6 +87,36 @@ pub fn command_signing_bytes(command: &serde_json::Value) -> Result<Vec<u8>, Led
 /// Any error of [`canonical_json`].
 pub fn sign_command(secret: &SecretKey, command: &serde_json::Value) -> Result<Signature, LedgerError> {
     Ok(secret.sign(&command_signing_bytes(command)?))
+}
+
+/// Signs a request to the server (not a command): `REQUEST_CONTEXT || JCS(request)`.
+///
+/// # Errors
+///
+/// Any error of [`canonical_json`].
+pub fn sign_request(secret: &SecretKey, request: &serde_json::Value) -> Result<Signature, LedgerError> {
+    Ok(secret.sign(&request_signing_bytes(request)?))
+}
+
+/// Checks that `signature` is `public`'s signature of the request `request`.
+///
+/// # Errors
+///
+/// [`LedgerError::BadSignature`] if it is not, and any error of [`canonical_json`].
+pub fn verify_request(
+    public: &PublicKey,
+    request: &serde_json::Value,
+    signature: &Signature,
+) -> Result<(), LedgerError> {
+    public.verify(&request_signing_bytes(request)?, signature)
+}
+
+fn request_signing_bytes(request: &serde_json::Value) -> Result<Vec<u8>, LedgerError> {
+    let canonical = canonical_json(request)?;
+    let mut message = Vec::with_capacity(REQUEST_CONTEXT.len() + canonical.len());
+    message.extend_from_slice(REQUEST_CONTEXT);
+    message.extend_from_slice(canonical.as_bytes());
+    Ok(message)
 }
 
 /// Checks that `signature` is `public`'s signature of `command`.

@@ -11,6 +11,7 @@
 mod alerts;
 mod api;
 mod as_of;
+pub mod auth;
 mod extract;
 mod i_json;
 mod ledger;
@@ -58,12 +59,26 @@ pub struct AppState {
     pub streams: StreamSlots,
     /// Delivers alerts to `webhooks.json` subscribers, when there are any.
     pub webhooks: Option<Arc<webhooks::Dispatcher>>,
+    /// Passwords, sessions and API tokens (never in the log).
+    pub auth: Arc<auth::Auth>,
 }
 
 impl AppState {
-    /// A state with `STREAMS_MAX` stream slots and no webhooks.
+    /// A state with `STREAMS_MAX` stream slots, no webhooks, and credentials in memory
+    /// (`with_auth` gives the data directory's).
+    ///
+    /// # Panics
+    /// When SQLite cannot open an in-memory database.
     pub fn new(node: Node, clock: Arc<dyn Clock>) -> AppState {
-        AppState { node, clock, streams: StreamSlots::default(), webhooks: None }
+        let credentials = truce_store::Credentials::in_memory().expect("SQLite opens an in-memory database");
+        let auth = Arc::new(auth::Auth::new(credentials, false));
+        AppState { node, clock, streams: StreamSlots::default(), webhooks: None, auth }
+    }
+
+    /// Replaces the credentials and cookie settings.
+    pub fn with_auth(mut self, auth: auth::Auth) -> AppState {
+        self.auth = Arc::new(auth);
+        self
     }
 
     /// Adds a webhook dispatcher (already started, or to be started by the caller).

@@ -162,10 +162,16 @@ async fn connection(
 }
 
 async fn serve_connection(stream: TcpStream, app: Router, tracked: Arc<Tracked>, limits: Limits) {
+    // The peer's address, for limits per client address (failed sign-ins), as axum's
+    // `ConnectInfo` carries it.
+    let peer = stream.peer_addr().ok();
     let io = TokioIo::new(TrackedStream { inner: stream, tracked: Arc::clone(&tracked) });
     let service = {
         let tracked = Arc::clone(&tracked);
-        hyper::service::service_fn(move |request: Request<Incoming>| {
+        hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            }
             let in_flight = InFlight::enter(&tracked);
             let app = app.clone();
             async move {

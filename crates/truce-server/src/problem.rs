@@ -105,6 +105,15 @@ pub enum ApiError {
     Busy,
     #[error("{streams_max} event streams are open, the most allowed")]
     TooManyStreams { streams_max: usize },
+    /// No signed-in viewer where one is needed, or credentials that are unknown, expired,
+    /// signed out or revoked.
+    #[error("{detail}")]
+    Unauthenticated { detail: &'static str },
+    /// The account or the password is wrong; never which.
+    #[error("the account or the password is wrong")]
+    SignInFailed,
+    #[error("too many failed sign-ins; retry in {retry_after_s} s")]
+    TooManySignIns { retry_after_s: i64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -155,6 +164,21 @@ impl ApiError {
                 "too-many-streams",
                 "Too many streams",
                 format!("{streams_max} event streams are open, the most allowed; retry later"),
+            ),
+            ApiError::Unauthenticated { detail } => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthenticated", *detail)
+            }
+            ApiError::SignInFailed => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "sign-in-failed",
+                "Sign in failed",
+                "the account or the password is wrong",
+            ),
+            ApiError::TooManySignIns { retry_after_s } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-sign-ins",
+                "Too many sign ins",
+                format!("too many failed sign-ins for this account or from this address; retry in {retry_after_s} s"),
             ),
             // Logged where it happens; never shown in detail to clients.
             ApiError::Internal(_) => Problem::new(

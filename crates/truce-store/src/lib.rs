@@ -7,8 +7,12 @@
 //! batches the accepted ones into one durable transaction (group commit) and replies only
 //! after that transaction is on disk. `verify_log` checks a log offline, entry by entry.
 //!
+//! `Credentials` keeps the server's secrets (password hashes, sessions, API tokens) in a file
+//! of their own, never in the log.
+//!
 //! This crate knows nothing about HTTP; it speaks core commands and ledger entries.
 
+mod credentials;
 mod error;
 mod node;
 mod sqlite;
@@ -18,6 +22,7 @@ mod verify;
 mod tests;
 
 pub use crate::{
+    credentials::{Credentials, TokenRow},
     error::{LogRefusal, StoreError},
     node::{
         context_of, decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt,

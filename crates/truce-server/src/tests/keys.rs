@@ -36,7 +36,7 @@ async fn a_second_key_is_enrolled_with_a_code_and_once_revoked_signs_nothing_mor
         }"#]]
     .assert_eq(&wrong.problem());
     fixture.accept(&second, json!({"type": "enrol_key", "code": CODE})).await;
-    let accounts = fixture.get("/api/v1/accounts").await.json();
+    let accounts = fixture.get_as(&world.ru.account, "/api/v1/accounts").await.json();
     let ru =
         accounts["items"].as_array().expect("a page").iter().find(|a| a["account_id"] == world.ru.account).cloned();
     let keys = ru.expect("Russia's account is listed")["public_keys"].clone();

@@ -486,7 +486,7 @@ async fn a_violation_of_a_humanitarian_notification_never_appears_publicly() {
         "/api/v1/incidents",
         "/api/v1/webhooks/deliveries",
     ] {
-        let text = fixture.get(uri).await.text;
+        let text = fixture.get_as(&id(1), uri).await.text;
         assert!(!text.contains(&id(NOTIFICATION)), "{uri} shows the notification");
         assert!(!text.contains("notification"), "{uri}: {text}");
         for alert_id in &confidential {
@@ -625,7 +625,12 @@ async fn a_webhook_gets_each_alert_signed_and_a_failing_one_is_retried_and_logge
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let log = loop {
         let reply = router(state.clone())
-            .oneshot(Request::get("/api/v1/webhooks/deliveries").body(Body::empty()).expect("a request"))
+            .oneshot(
+                Request::get("/api/v1/webhooks/deliveries")
+                    .header(header::AUTHORIZATION, format!("Bearer {}", super::token_for(&state, &id(1))))
+                    .body(Body::empty())
+                    .expect("a request"),
+            )
             .await
             .expect("infallible");
         let bytes = reply.into_body().collect().await.expect("a body").to_bytes();

@@ -22,6 +22,9 @@ async fn every_problem() -> BTreeMap<String, u16> {
         ApiError::Busy.to_problem(),
         ApiError::TooManyStreams { streams_max: 1 }.to_problem(),
         ApiError::Internal("x".to_owned()).to_problem(),
+        ApiError::Unauthenticated { detail: "x" }.to_problem(),
+        ApiError::SignInFailed.to_problem(),
+        ApiError::TooManySignIns { retry_after_s: 1 }.to_problem(),
         not_found_route("/x".parse().expect("a URI")).await,
         method_not_allowed(axum::extract::Request::new(axum::body::Body::empty())).await,
     ];
