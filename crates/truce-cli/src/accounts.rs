@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context as _};
 use rand::RngCore as _;
 use serde_json::{json, Value};
 use truce_core::{AccountId, Timestamp};
-use truce_ledger::{enrolment_code_sha256, sign_request, SecretKey};
+use truce_ledger::{enrolment_code_sha256, sign_request, PublicKey, SecretKey};
 use truce_store::Clock as _;
 
 use crate::{
@@ -17,8 +17,8 @@ use crate::{
 };
 
 /// `truce keys new`: a fresh key, written as PKCS#8 PEM, encrypted with the passphrase in
-/// `TRUCE_KEY_PASSPHRASE` when `encrypt`. Returns the public key and its fingerprint.
-pub fn new_key(out: &Path, encrypt: bool) -> anyhow::Result<String> {
+/// `TRUCE_KEY_PASSPHRASE` when `encrypt`. Returns the public key.
+pub fn new_key(out: &Path, encrypt: bool) -> anyhow::Result<PublicKey> {
     let key = SecretKey::generate(&mut rand::rngs::OsRng);
     let text = match encrypt {
         true => {
@@ -29,7 +29,7 @@ pub fn new_key(out: &Path, encrypt: bool) -> anyhow::Result<String> {
         false => key.to_pkcs8_pem(),
     };
     datadir::write_key_text(out, &text)?;
-    Ok(shown(&key))
+    Ok(key.public_key())
 }
 
 /// `truce keys show`: the public key of a key file and its fingerprint.

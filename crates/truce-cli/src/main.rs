@@ -342,7 +342,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
-        KeysCommand::New { out, encrypt } => println!("{}", accounts::new_key(&out, encrypt)?),
+        KeysCommand::New { out, encrypt } => {
+            // The public key alone on standard output, as scripts read it; the fingerprint
+            // beside it for a person.
+            let public_key = accounts::new_key(&out, encrypt)?;
+            println!("{}", public_key.to_base64());
+            eprintln!("fingerprint: {}", public_key.fingerprint());
+        }
         KeysCommand::Show { file } => println!("{}", accounts::show(&file)?),
         KeysCommand::Enrol { server, code, key, account, party } => {
             let receipt = accounts::enrol(&server, &key, &account, party.as_deref(), &code)?;
