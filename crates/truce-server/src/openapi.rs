@@ -244,6 +244,10 @@ impl Doc {
         if parameters || self.body.is_some() {
             statuses.push(400);
         }
+        // `AsOf` reads who is reading, and refuses stale credentials.
+        if self.as_of {
+            statuses.push(401);
+        }
         if self.body.is_some() {
             statuses.extend([401, 403, 409, 413, 422, 503]);
         }

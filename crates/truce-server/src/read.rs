@@ -31,9 +31,7 @@ use truce_core::{
     Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
 };
 
-use crate::{
-    as_of::AsOf, auth::Viewer, extract::ApiPath, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
-};
+use crate::{as_of::AsOf, extract::ApiPath, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 
 /// The media type of GeoJSON (RFC 7946 section 12).
 pub const GEOJSON_CONTENT_TYPE: &str = "application/geo+json";
@@ -337,8 +335,8 @@ pub async fn party(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<Par
 
 /// Accounts' names and keys are not public: a signed-in account of a party sees its
 /// party's accounts, one of no party (an operator) sees every one.
-pub async fn accounts(viewer: Viewer, as_of: AsOf<ListQuery>) -> Result<Json<Page<Account>>, ApiError> {
-    let signed_in = viewer.require_signed_in()?;
+pub async fn accounts(as_of: AsOf<ListQuery>) -> Result<Json<Page<Account>>, ApiError> {
+    let signed_in = as_of.viewer.require_signed_in()?;
     let visible = |account: &Account| match &signed_in.party_id {
         None => true,
         Some(party_id) => account.party_id.as_ref() == Some(party_id),

@@ -216,3 +216,33 @@ async fn api_tokens_are_created_listed_used_and_revoked() {
     let listed = send_with(fixture, "GET", "/api/v1/tokens", header::COOKIE, &cookie).await;
     assert!(listed.json()["items"][0]["revoked_at"].is_string(), "{}", listed.text);
 }
+
+#[tokio::test]
+async fn failures_from_one_address_pause_sign_ins_from_it_for_every_account() {
+    let world = World::new().await;
+    let auth = &world.fixture.state.auth;
+    let now = super::ts(super::T0);
+    let address = Some(std::net::IpAddr::from([192, 0, 2, 7]));
+    let elsewhere = Some(std::net::IpAddr::from([192, 0, 2, 8]));
+    for n in 0..crate::auth::SIGN_IN_FAILURES_PER_ADDRESS_MAX {
+        assert_eq!(auth.sign_in_paused(&format!("guess-{n}"), address, now), None);
+        auth.note_failure(&format!("guess-{n}"), address, now);
+    }
+    assert_eq!(auth.sign_in_paused(&world.ru.account, address, now), Some(crate::auth::SIGN_IN_WINDOW_S));
+    assert_eq!(auth.sign_in_paused(&world.ru.account, elsewhere, now), None);
+    let later = super::ts("2016-12-12T08:15:00Z");
+    assert_eq!(auth.sign_in_paused(&world.ru.account, address, later), None);
+}
+
+#[tokio::test]
+async fn an_authorization_header_that_is_not_a_bearer_token_is_refused_not_ignored() {
+    let world = World::new().await;
+    // Every read of the projection knows who reads (`AsOf` carries the `Viewer`).
+    let reply = send_with(&world.fixture, "GET", "/api/v1/parties", header::AUTHORIZATION, "Basic dXNlcjpwYXNz").await;
+    assert_eq!(reply.json()["type"], "/problems/unauthenticated", "{}", reply.text);
+    let token = format!("Bearer {}", super::token_for(&world.fixture.state, &world.ru.account));
+    let reply = send_with(&world.fixture, "GET", "/api/v1/parties", header::AUTHORIZATION, &token).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let reply = send_with(&world.fixture, "GET", "/api/v1/session", header::AUTHORIZATION, "Basic dXNlcjpwYXNz").await;
+    assert_eq!(reply.json()["type"], "/problems/unauthenticated", "{}", reply.text);
+}
