@@ -13,6 +13,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::error::StoreError;
 
+#[cfg(test)]
+mod tests;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS passwords (
     account_id TEXT PRIMARY KEY,
