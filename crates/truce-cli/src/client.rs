@@ -173,6 +173,23 @@ impl Client {
         Ok(body)
     }
 
+    /// Posts `body` to `path`; a refusal becomes an error as for `submit`.
+    pub fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base_url);
+        let response = self
+            .http
+            .post(&url)
+            .json(body)
+            .send()
+            .map_err(|err| anyhow!("cannot reach the server at {}: {err}", self.base_url))?;
+        let status = response.status();
+        let reply: Value = response.json().unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("the server refused it: {}", refusal(status, &reply));
+        }
+        Ok(reply)
+    }
+
     /// The server's own clock, from `/api/v1/status`.
     pub fn server_now(&self) -> anyhow::Result<Timestamp> {
         let status: Value = serde_json::from_str(&self.get_text("/api/v1/status")?)?;

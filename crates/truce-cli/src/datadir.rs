@@ -142,14 +142,29 @@ impl DataDir {
     }
 }
 
+/// The environment variable holding the passphrase of an encrypted key file.
+pub const KEY_PASSPHRASE_ENV: &str = "TRUCE_KEY_PASSPHRASE";
+
+/// Reads a secret key file: PKCS#8 PEM, encrypted PKCS#8 PEM (its passphrase from
+/// `TRUCE_KEY_PASSPHRASE`), or the JSON key file of data directories made before.
 pub fn read_secret_key(path: &Path) -> anyhow::Result<SecretKey> {
     let text = fs::read_to_string(path).with_context(|| format!("reading key file {}", path.display()))?;
-    SecretKey::parse_file_text(&text)
-        .map_err(|err| anyhow::anyhow!("{} is not a truce key file: {err}", path.display()))
+    let passphrase = std::env::var(KEY_PASSPHRASE_ENV).ok();
+    SecretKey::read_key_file(&text, passphrase.as_deref()).map_err(|err| {
+        anyhow::anyhow!(
+            "{} is not a key file truce can read: {err} (set {KEY_PASSPHRASE_ENV} for an encrypted one)",
+            path.display()
+        )
+    })
 }
 
-/// Writes a secret key file readable by its owner only; refuses to overwrite.
+/// Writes a secret key file (PKCS#8 PEM) readable by its owner only; refuses to overwrite.
 pub fn write_secret_key(path: &Path, key: &SecretKey) -> anyhow::Result<()> {
+    write_key_text(path, &key.to_pkcs8_pem())
+}
+
+/// Writes key file text readable by its owner only; refuses to overwrite.
+pub fn write_key_text(path: &Path, text: &str) -> anyhow::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -159,7 +174,7 @@ pub fn write_secret_key(path: &Path, key: &SecretKey) -> anyhow::Result<()> {
     }
     let mut file =
         options.open(path).with_context(|| format!("creating key file {} (it must not exist yet)", path.display()))?;
-    file.write_all(key.to_file_text().as_bytes())?;
+    file.write_all(text.as_bytes())?;
     file.sync_all()?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! `?known_at=` for what the log knew at a record time.
 
 use std::{
+    collections::{BTreeMap, BTreeSet},
     net::SocketAddr,
     path::PathBuf,
     sync::Arc,
@@ -15,7 +16,7 @@ use std::{
 };
 
 use anyhow::{anyhow, Context as _};
-use truce_core::scenario::Scenario;
+use truce_core::scenario::{Scenario, OPERATOR_HANDLE};
 use truce_store::{Clock, SystemClock};
 
 use crate::{
@@ -57,7 +58,8 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
         // Started only now, so that the scenario's own entries keep their places in the log.
         serve::start_timekeeper(node, clock.clone(), &data_dir)?;
         println!(
-            "truce demo: {loaded} commands of the Aleppo, 12 December 2016 scenario loaded into {}",
+            "truce demo: {} commands of the Aleppo, 12 December 2016 scenario loaded into {}",
+            loaded.commands,
             data.display()
         );
         println!("(the steps dated 13 December are an illustrative second phase, not in the article)");
@@ -72,6 +74,16 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
         println!("  live:        {base_url}/api/v1/stream");
         println!("  checkpoint:  {base_url}/api/v1/ledger/checkpoint");
         println!("  verify:      truce verify --data {}", data.display());
+        println!(
+            "sign in (POST {base_url}/api/v1/session with account_id and password), one account per role and party;"
+        );
+        println!("these passwords were drawn for this demo directory and exist nowhere else:");
+        for sign_in in &loaded.sign_ins {
+            println!(
+                "  {:<14} {:<32} account_id {}  password {}",
+                sign_in.roles, sign_in.party, sign_in.account_id, sign_in.password
+            );
+        }
         if load_only {
             server.abort();
             return Ok::<(), anyhow::Error>(());
@@ -82,8 +94,24 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool) -> anyhow
     Ok(())
 }
 
-/// Submits every step, as its account, on the system clock. Returns the number of commands.
-fn load(scenario: &Scenario, data_dir: &DataDir, base_url: &str, clock: &Arc<dyn Clock>) -> anyhow::Result<usize> {
+/// What the demo loaded: the number of commands, and the demo sign-ins.
+struct Loaded {
+    commands: usize,
+    sign_ins: Vec<SignIn>,
+}
+
+/// A sign-in of the demo: an account, who it is, and the password drawn for it.
+struct SignIn {
+    roles: String,
+    party: String,
+    account_id: String,
+    password: String,
+}
+
+/// Submits every step, as its account, on the system clock; then gives one account of each
+/// role and party (and the operator) a password. Returns the number of commands and those
+/// sign-ins.
+fn load(scenario: &Scenario, data_dir: &DataDir, base_url: &str, clock: &Arc<dyn Clock>) -> anyhow::Result<Loaded> {
     let client = Client::new(base_url)?;
     let operator =
         Signer { key: data_dir.operator_key()?, author: data_dir.config.operator_account_id.clone(), party: None };
@@ -92,5 +120,43 @@ fn load(scenario: &Scenario, data_dir: &DataDir, base_url: &str, clock: &Arc<dyn
         load::load(scenario, &signers, &client, clock.as_ref(), |_| {}, |_, _| {}).context("the bundled scenario")?;
     let checkpoint = client.get_text("/api/v1/ledger/checkpoint")?;
     tracing::info!(checkpoint = checkpoint.lines().nth(1).unwrap_or_default(), "scenario loaded");
-    Ok(tally.accepted)
+    let sign_ins = demo_sign_ins(scenario, &signers, &client, clock.as_ref())?;
+    Ok(Loaded { commands: tally.accepted, sign_ins })
+}
+
+/// Passwords for the operator and for the first account of each role in each party, each
+/// set by a request signed with the account's key, as `truce account password` does.
+fn demo_sign_ins(
+    scenario: &Scenario,
+    signers: &BTreeMap<String, Signer>,
+    client: &Client,
+    clock: &dyn Clock,
+) -> anyhow::Result<Vec<SignIn>> {
+    let mut seen = BTreeSet::new();
+    let mut sign_ins = Vec::new();
+    let operator = &signers[OPERATOR_HANDLE];
+    let mut chosen = vec![(OPERATOR_HANDLE.to_owned(), "operator".to_owned(), "no party".to_owned())];
+    for account in &scenario.accounts {
+        let roles: Vec<&str> = account.roles.iter().map(|role| role.as_str()).collect();
+        let party = account.party_id.as_ref().map_or_else(|| "no party".to_owned(), |p| p.to_string());
+        if seen.insert((roles.join(","), party)) {
+            chosen.push((account.handle.clone(), roles.join(","), account.name.as_str().to_owned()));
+        }
+    }
+    for (handle, roles, who) in chosen {
+        let signer = if handle == OPERATOR_HANDLE { operator } else { &signers[&handle] };
+        let password = demo_password();
+        crate::accounts::set_password_with(client, &signer.key, &signer.author, &password, clock.now())
+            .with_context(|| format!("setting the demo password of {handle}"))?;
+        sign_ins.push(SignIn { roles, party: who, account_id: signer.author.to_string(), password });
+    }
+    Ok(sign_ins)
+}
+
+/// 20 random letters and digits (about 119 bits).
+fn demo_password() -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
 }

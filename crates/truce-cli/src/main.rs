@@ -1,6 +1,7 @@
 //! `truce`: initialise a data directory, serve it, run the demo, make keys, sign and
 //! submit commands, import files of them, verify a log offline, and match incidents offline.
 
+mod accounts;
 mod batch_match;
 mod client;
 mod datadir;
@@ -24,7 +25,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
-use truce_ledger::{sign_command, SecretKey, Verifier};
+use truce_ledger::{sign_command, Verifier};
 use truce_store::{verify_log, Clock, LogRefusal, StoreError, Submission, SystemClock};
 
 use crate::{
@@ -88,6 +89,10 @@ enum Commands {
         /// to keep room on the disk; raise it and restart to write again. No limit by default.
         #[arg(long)]
         log_size_max: Option<u64>,
+        /// Mark the session cookie `Secure` though this server speaks plain HTTP: set it when
+        /// clients reach it over TLS at a proxy in front of it. Under `--tls-cert`, always.
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -104,6 +109,11 @@ enum Commands {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Manage an account's keys and password on a server.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
     },
     /// Sign a command with a key and send it to a server.
     ///
@@ -190,11 +200,90 @@ enum Commands {
 
 #[derive(Subcommand)]
 enum KeysCommand {
-    /// Generate a key pair, write the secret key file and print the public key.
+    /// Generate a key pair, write the secret key file (PKCS#8 PEM) and print the public key
+    /// and its fingerprint.
     New {
         /// Where to write the secret key (must not exist).
         #[arg(long)]
         out: PathBuf,
+        /// Encrypt the file with the passphrase in TRUCE_KEY_PASSPHRASE.
+        #[arg(long)]
+        encrypt: bool,
+    },
+    /// Print a key file's public key and a short fingerprint to read out over the phone.
+    Show {
+        /// A key file (PKCS#8 PEM, encrypted with TRUCE_KEY_PASSPHRASE, or the older JSON form).
+        file: PathBuf,
+    },
+    /// Register a key file's key to an account with a one-time enrolment code.
+    Enrol {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The code the account's manager was given by `truce account enrolment`.
+        #[arg(long)]
+        code: String,
+        /// The new key, which signs the enrolment.
+        #[arg(long)]
+        key: PathBuf,
+        /// The account to enrol the key to.
+        #[arg(long)]
+        account: String,
+        /// The party the account speaks for (omit for accounts of no party).
+        #[arg(long)]
+        party: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Open a one-time enrolment for a new key of an account, and print its code (once).
+    Enrolment {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The key of the account that manages the account (its party's coordinator, or the operator).
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        author: String,
+        #[arg(long)]
+        party: Option<String>,
+        /// The account the new key is for.
+        #[arg(long)]
+        account: String,
+        /// Hours until the code expires (at most a week).
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
+    /// Revoke a key of an account (the account itself, or whoever manages it).
+    RevokeKey {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        author: String,
+        #[arg(long)]
+        party: Option<String>,
+        #[arg(long)]
+        account: String,
+        /// The public key to revoke (base64).
+        #[arg(long)]
+        public_key: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Set the account's password (from TRUCE_PASSWORD), in a request signed with its key.
+    Password {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// A key registered to the account.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        account: String,
+        /// The new password; kept out of the command line, where other users could see it.
+        #[arg(long = "password-from-env", env = "TRUCE_PASSWORD", hide_env_values = true)]
+        password: String,
     },
 }
 
@@ -267,6 +356,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             requests_per_address,
             metrics_listen,
             log_size_max,
+            secure_cookies,
         } => {
             let edge = serve::Edge {
                 limits: truce_server::listen::Limits { connections_max, ..Default::default() },
@@ -274,6 +364,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cors_origins,
                 requests_per_address,
                 metrics_listen,
+                secure_cookies,
             };
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -293,12 +384,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo::run(data, listen, load_only)?;
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Keys { command: KeysCommand::New { out } } => {
-            let key = SecretKey::generate(&mut rand::rngs::OsRng);
-            datadir::write_secret_key(&out, &key)?;
-            println!("{}", key.public_key().to_base64());
-            Ok(ExitCode::SUCCESS)
-        }
+        Commands::Keys { command } => keys(command),
+        Commands::Account { command } => account(command),
         Commands::Submit { file, lines, key, author, party, server } => {
             if lines || file.extension().is_some_and(|ext| ext == "jsonl") {
                 submit_lines(&file, &key, &author, party.as_deref(), &server)?;
@@ -325,6 +412,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        KeysCommand::New { out, encrypt } => {
+            // The public key alone on standard output, as scripts read it; the fingerprint
+            // beside it for a person.
+            let public_key = accounts::new_key(&out, encrypt)?;
+            println!("{}", public_key.to_base64());
+            eprintln!("fingerprint: {}", public_key.fingerprint());
+        }
+        KeysCommand::Show { file } => println!("{}", accounts::show(&file)?),
+        KeysCommand::Enrol { server, code, key, account, party } => {
+            let receipt = accounts::enrol(&server, &key, &account, party.as_deref(), &code)?;
+            println!("enrolled {} to account {account} at seq {}", accounts::show(&key)?, receipt["seq"]);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn account(command: AccountCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AccountCommand::Enrolment { server, key, author, party, account, hours } => {
+            let signer = Signer::read(&key, &author, party.as_deref())?;
+            let (code, expires_at) = accounts::open_enrolment(&server, &signer, &account, hours)?;
+            println!("enrolment code: {code}");
+            println!("for account {account}, once, until {expires_at}; the log holds only its hash");
+        }
+        AccountCommand::RevokeKey { server, key, author, party, account, public_key, reason } => {
+            let signer = Signer::read(&key, &author, party.as_deref())?;
+            let receipt = accounts::revoke_key(&server, &signer, &account, &public_key, reason.as_deref())?;
+            println!("revoked {public_key} from account {account} at seq {}", receipt["seq"]);
+        }
+        AccountCommand::Password { server, key, account, password } => {
+            let reply = accounts::set_password(&server, &key, &account, &password)?;
+            println!("password set for account {account} at {}", reply["set_at"].as_str().unwrap_or_default());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

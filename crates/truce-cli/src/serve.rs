@@ -8,6 +8,7 @@ use std::{
 
 use anyhow::Context as _;
 use truce_server::{
+    auth::Auth,
     listen::{self, Limits},
     router,
     timekeeper::{self, Operator},
@@ -15,7 +16,10 @@ use truce_server::{
     webhooks::{self, Dispatcher, RetryPolicy},
     AppState, EdgePolicy,
 };
-use truce_store::{Clock, Node, NodeConfig};
+
+/// The server's own secrets in a data directory: password hashes, sessions, API tokens.
+pub const CREDENTIALS_FILE: &str = "credentials.db";
+use truce_store::{Clock, Credentials, Node, NodeConfig};
 
 use crate::datadir::DataDir;
 
@@ -58,6 +62,8 @@ pub struct Edge {
     pub requests_per_address: u32,
     /// Where to serve the metrics, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Mark session cookies `Secure` though this server speaks plain HTTP (a TLS proxy in front).
+    pub secure_cookies: bool,
 }
 
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
@@ -70,6 +76,7 @@ impl Default for Edge {
             cors_origins: Vec::new(),
             requests_per_address: truce_server::REQUESTS_PER_ADDRESS_PER_S,
             metrics_listen: None,
+            secure_cookies: false,
         }
     }
 }
@@ -86,7 +93,14 @@ pub async fn bind(
         EdgePolicy::new(&edge.cors_origins, tls.is_some())?.with_requests_per_address(Some(edge.requests_per_address));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
-    let mut state = AppState::new(node.clone(), Arc::clone(&clock)).with_edge(policy);
+    let credentials_path = data_path.join(CREDENTIALS_FILE);
+    let credentials = Credentials::open(&credentials_path)
+        .with_context(|| format!("opening the credentials file {}", credentials_path.display()))?;
+    // Under TLS the cookie is always `Secure`; behind a TLS proxy, when asked.
+    let secure_cookies = edge.secure_cookies || tls.is_some();
+    let mut state = AppState::new(node.clone(), Arc::clone(&clock))
+        .with_edge(policy)
+        .with_auth(Auth::new(credentials, secure_cookies));
     if let Some(subscriptions) = webhooks::load_subscriptions(data_path)? {
         let outbox = webhooks::open_outbox(data_path)?;
         let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock, outbox);

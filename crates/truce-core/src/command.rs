@@ -16,9 +16,9 @@ use crate::{
     },
     vocab::geometry::Polygon,
     vocab::ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, StatementId,
-        TotalId, ZoneId,
+        AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId, EnrolmentCode,
+        EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText,
+        ReadingId, StatementId, TotalId, ZoneId,
     },
     vocab::source::ReportedAct,
     vocab::text::{Code, Name, Reason},
@@ -46,6 +46,9 @@ pub struct Context {
     pub accepted_at: Timestamp,
     /// The key that signed the command; its signature was verified before `decide`.
     pub signer: PublicKeyText,
+    /// The SHA-256 of an `enrol_key` command's code, computed where the signature is
+    /// checked (core computes no hashes); `None` for every other command.
+    pub code_sha256: Option<CodeHash>,
 }
 
 /// The first entry of every log: it registers the operator account and its key.
@@ -83,11 +86,35 @@ pub enum CommandBody {
         party_id: Option<PartyId>,
         name: Name,
         roles: Vec<Role>,
-        public_key: PublicKeyText,
+        /// The account's first key; absent, the account gets its keys by enrolment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_key: Option<PublicKeyText>,
     },
+    /// Adds a key to an account of no party (an operator's); a party's accounts get their
+    /// keys by enrolment.
     AddAccountKey {
         account_id: AccountId,
         public_key: PublicKeyText,
+    },
+    /// Opens a one-time enrolment for a new key of the account: the ledger holds only the
+    /// code's SHA-256 and when it expires; the code itself goes to the new device.
+    CreateEnrolment {
+        account_id: AccountId,
+        code_sha256: CodeHash,
+        expires_at: Timestamp,
+    },
+    /// A new device registers its key, the command's signer, to the author's account with
+    /// the enrolment code (which, once used, opens nothing).
+    EnrolKey {
+        code: EnrolmentCode,
+    },
+    /// Revokes a key of an account: what it signed before stays valid; what it signs
+    /// after is refused.
+    RevokeKey {
+        account_id: AccountId,
+        public_key: PublicKeyText,
+        #[serde(default)]
+        reason: Option<Reason>,
     },
     RegisterForce {
         force_id: ForceId,
@@ -459,6 +486,9 @@ impl CommandBody {
             CommandBody::RegisterParty { .. } => "register_party",
             CommandBody::RegisterAccount { .. } => "register_account",
             CommandBody::AddAccountKey { .. } => "add_account_key",
+            CommandBody::CreateEnrolment { .. } => "create_enrolment",
+            CommandBody::EnrolKey { .. } => "enrol_key",
+            CommandBody::RevokeKey { .. } => "revoke_key",
             CommandBody::RegisterForce { .. } => "register_force",
             CommandBody::DefineZone { .. } => "define_zone",
             CommandBody::RedrawZone { .. } => "redraw_zone",

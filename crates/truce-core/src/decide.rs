@@ -70,10 +70,17 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
             coordination::decide::register_party(&state.coordination, party_id, code, name, kind)
         }
         CommandBody::RegisterAccount { account_id, party_id, name, roles, public_key } => {
-            projection::decide::register_account(state, account_id, party_id, name, roles, public_key)
+            projection::decide::register_account(state, &actor, account_id, party_id, name, roles, public_key)
         }
         CommandBody::AddAccountKey { account_id, public_key } => {
-            projection::decide::add_account_key(state, account_id, public_key)
+            projection::decide::add_account_key(state, &actor, account_id, public_key)
+        }
+        CommandBody::CreateEnrolment { account_id, code_sha256, expires_at } => {
+            projection::accounts::create_enrolment(state, context, &actor, account_id, code_sha256, *expires_at)
+        }
+        CommandBody::EnrolKey { code: _ } => projection::accounts::enrol_key(state, context, &actor),
+        CommandBody::RevokeKey { account_id, public_key, reason } => {
+            projection::accounts::revoke_key(state, &actor, account_id, public_key, reason)
         }
         CommandBody::RegisterForce { force_id, code, name, party_ids } => {
             coordination::decide::register_force(&state.coordination, force_id, code, name, party_ids)
@@ -367,11 +374,23 @@ fn decide_genesis(
 }
 
 /// The author's account, once the key, the party and the nonce check out.
+///
+/// An `enrol_key` is signed by the key it enrols, which is not registered yet: its enrolment
+/// code authenticates it instead (`projection::accounts::enrol_key`). A key revoked from the
+/// account signs nothing after its revocation; what it signed before was accepted before,
+/// so replaying the log accepts it again.
 fn authenticate<'a>(state: &'a State, context: &Context, command: &Command) -> Result<&'a Account, DomainError> {
     let Some(account) = state.accounts.get(&command.author) else {
         return Err(DomainError::UnknownAccount { account: command.author.to_string() });
     };
-    if !account.public_keys.contains(&context.signer) {
+    if let Some(revoked) = account.revoked(&context.signer) {
+        return Err(DomainError::KeyRevoked {
+            account: account.account_id.to_string(),
+            revoked_at: revoked.revoked_at.to_string(),
+        });
+    }
+    let enrolling = matches!(command.body, CommandBody::EnrolKey { .. });
+    if !enrolling && !account.public_keys.contains(&context.signer) {
         return Err(DomainError::KeyNotRegistered { account: account.account_id.to_string() });
     }
     if account.party_id != command.party {

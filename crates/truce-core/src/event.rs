@@ -17,7 +17,7 @@ use crate::{
     },
     vocab::geometry::Polygon,
     vocab::ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
+        AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
         IncidentId, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, StatementId, TotalId,
         ZoneId,
     },
@@ -42,11 +42,30 @@ pub enum Event {
         party_id: Option<PartyId>,
         name: Name,
         roles: Vec<Role>,
-        public_key: PublicKeyText,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_key: Option<PublicKeyText>,
     },
     AccountKeyAdded {
         account_id: AccountId,
         public_key: PublicKeyText,
+    },
+    EnrolmentCreated {
+        account_id: AccountId,
+        code_sha256: CodeHash,
+        expires_at: Timestamp,
+        author: AccountId,
+    },
+    AccountKeyEnrolled {
+        account_id: AccountId,
+        public_key: PublicKeyText,
+        code_sha256: CodeHash,
+    },
+    AccountKeyRevoked {
+        account_id: AccountId,
+        public_key: PublicKeyText,
+        #[serde(default)]
+        reason: Option<Reason>,
+        author: AccountId,
     },
     ForceRegistered {
         force_id: ForceId,

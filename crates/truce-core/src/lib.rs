@@ -25,7 +25,7 @@ mod vocab;
 mod tests;
 
 pub use crate::{
-    access::{Account, Role},
+    access::{Account, Enrolment, RevokedKey, Role},
     command::{Command, CommandBody, Context, Genesis},
     coordination::{
         acts::{ActKind, AgreementAct},
@@ -58,9 +58,9 @@ pub use crate::{
         error::{DomainError, ErrorKind},
         geometry::{geodesic_distance_m, LineString, Polygon, Position},
         ids::{
-            AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-            IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, SourceId,
-            StatementId, TotalId, ZoneId,
+            AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId, EnrolmentCode,
+            EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText,
+            ReadingId, SourceId, StatementId, TotalId, ZoneId,
         },
         limits::*,
         source::{Provenance, ReportedAct},

@@ -41,6 +41,12 @@ pub enum LedgerError {
     KeyFileKind { kind: String, expected: &'static str },
     #[error("key file public key does not belong to its secret key")]
     KeyFileMismatch,
+    #[error("key file is not an Ed25519 PKCS#8 key: {0}")]
+    KeyFilePkcs8(String),
+    #[error("key file is encrypted: a passphrase is needed")]
+    KeyFilePassphraseNeeded,
+    #[error("key file does not decrypt with this passphrase, or is damaged")]
+    KeyFileDecrypt,
     #[error("entry is {len} bytes, at most {len_max} allowed")]
     EntryTooLarge { len: usize, len_max: usize },
     #[error("entry is not a json object")]

@@ -24,6 +24,10 @@ mod tests;
 /// unambiguously because canonical JSON never starts with a newline.
 pub const COMMAND_CONTEXT: &[u8] = b"truce/command/v1\n";
 
+/// Prefix of every signed request to a server that is not a command (setting a password):
+/// such a signature is never valid as a command's, nor a command's as one of these.
+pub const REQUEST_CONTEXT: &[u8] = b"truce/request/v1\n";
+
 /// The `kind` of a secret key file.
 pub const KEY_FILE_KIND: &str = "truce-ed25519-secret-key";
 
@@ -55,6 +59,14 @@ struct KeyFile {
     secret_key: String,
 }
 
+/// The SHA-256 of a one-time enrolment code's text, as lowercase hexadecimal: all the
+/// ledger records of a code before it is used, and what an `enrol_key` command's code is
+/// checked against. One plain hash suffices: the code is 128 random bits, not a password.
+pub fn enrolment_code_sha256(code: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(code.as_bytes()))
+}
+
 /// The bytes a command signature covers: `COMMAND_CONTEXT || JCS(command)`.
 ///
 /// # Errors
@@ -75,6 +87,36 @@ pub fn command_signing_bytes(command: &serde_json::Value) -> Result<Vec<u8>, Led
 /// Any error of [`canonical_json`].
 pub fn sign_command(secret: &SecretKey, command: &serde_json::Value) -> Result<Signature, LedgerError> {
     Ok(secret.sign(&command_signing_bytes(command)?))
+}
+
+/// Signs a request to the server (not a command): `REQUEST_CONTEXT || JCS(request)`.
+///
+/// # Errors
+///
+/// Any error of [`canonical_json`].
+pub fn sign_request(secret: &SecretKey, request: &serde_json::Value) -> Result<Signature, LedgerError> {
+    Ok(secret.sign(&request_signing_bytes(request)?))
+}
+
+/// Checks that `signature` is `public`'s signature of the request `request`.
+///
+/// # Errors
+///
+/// [`LedgerError::BadSignature`] if it is not, and any error of [`canonical_json`].
+pub fn verify_request(
+    public: &PublicKey,
+    request: &serde_json::Value,
+    signature: &Signature,
+) -> Result<(), LedgerError> {
+    public.verify(&request_signing_bytes(request)?, signature)
+}
+
+fn request_signing_bytes(request: &serde_json::Value) -> Result<Vec<u8>, LedgerError> {
+    let canonical = canonical_json(request)?;
+    let mut message = Vec::with_capacity(REQUEST_CONTEXT.len() + canonical.len());
+    message.extend_from_slice(REQUEST_CONTEXT);
+    message.extend_from_slice(canonical.as_bytes());
+    Ok(message)
 }
 
 /// Checks that `signature` is `public`'s signature of `command`.
@@ -118,6 +160,17 @@ impl PublicKey {
 
     pub fn to_base64(&self) -> String {
         STANDARD.encode(self.bytes)
+    }
+
+    /// A short fingerprint to read out over the phone when a key is handed over: the first
+    /// 8 bytes of SHA-256 of the key, as four groups of four hexadecimal digits. Enough to
+    /// catch a mistaken or swapped key, not to stand for the key.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(self.bytes);
+        let hex = hex::encode(&digest[..8]);
+        let groups: Vec<&str> = (0..4).map(|i| &hex[i * 4..i * 4 + 4]).collect();
+        groups.join("-")
     }
 
     /// Checks a raw Ed25519 signature of `message` with `verify_strict`.
@@ -169,6 +222,68 @@ impl SecretKey {
 
     pub fn public_key(&self) -> PublicKey {
         PublicKey::from_verifying_key(self.0.verifying_key())
+    }
+
+    /// The key as a PKCS#8 PEM file (`PRIVATE KEY`, RFC 8410), which OpenSSL and other
+    /// tools read.
+    ///
+    /// # Panics
+    /// Never: an Ed25519 key always encodes.
+    pub fn to_pkcs8_pem(&self) -> String {
+        use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, EncodePrivateKey as _};
+        self.pkcs8_v1().to_pkcs8_pem(LineEnding::LF).expect("an Ed25519 key encodes as PKCS#8").to_string()
+    }
+
+    /// The key as an encrypted PKCS#8 PEM file (`ENCRYPTED PRIVATE KEY`): PBES2 with scrypt
+    /// and AES-256-CBC, with a fresh salt and IV from `rng`.
+    ///
+    /// # Errors
+    /// [`LedgerError::KeyFilePkcs8`] if encryption fails.
+    pub fn to_encrypted_pkcs8_pem(
+        &self,
+        passphrase: &str,
+        rng: &mut (impl CryptoRng + RngCore),
+    ) -> Result<String, LedgerError> {
+        use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, EncodePrivateKey as _};
+        let err = |err: &dyn fmt::Display| LedgerError::KeyFilePkcs8(err.to_string());
+        let document = self.pkcs8_v1().to_pkcs8_der().map_err(|e| err(&e))?;
+        let info = pkcs8::PrivateKeyInfo::try_from(document.as_bytes()).map_err(|e| err(&e))?;
+        let encrypted = info.encrypt(rng, passphrase.as_bytes()).map_err(|e| err(&e))?;
+        let pem = encrypted.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF).map_err(|e| err(&e))?;
+        Ok(pem.to_string())
+    }
+
+    /// The key as PKCS#8 v1 (RFC 8410's form: the seed alone). ed25519-dalek writes v2,
+    /// with the public key beside it, which OpenSSL 3 does not read.
+    fn pkcs8_v1(&self) -> ed25519_dalek::pkcs8::KeypairBytes {
+        ed25519_dalek::pkcs8::KeypairBytes { secret_key: self.0.to_bytes(), public_key: None }
+    }
+
+    /// Whether a key file's text is an encrypted PKCS#8 file, which needs a passphrase.
+    pub fn key_file_is_encrypted(text: &str) -> bool {
+        text.trim_start().starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    }
+
+    /// Reads any key file: PKCS#8 PEM, encrypted PKCS#8 PEM (with `passphrase`), or the
+    /// JSON key file of earlier data directories ([`SecretKey::parse_file_text`]).
+    ///
+    /// # Errors
+    /// [`LedgerError::KeyFilePassphraseNeeded`], [`LedgerError::KeyFileDecrypt`],
+    /// [`LedgerError::KeyFilePkcs8`], or an error of [`SecretKey::parse_file_text`].
+    pub fn read_key_file(text: &str, passphrase: Option<&str>) -> Result<SecretKey, LedgerError> {
+        use ed25519_dalek::pkcs8::DecodePrivateKey as _;
+        let trimmed = text.trim_start();
+        if SecretKey::key_file_is_encrypted(text) {
+            let passphrase = passphrase.ok_or(LedgerError::KeyFilePassphraseNeeded)?;
+            let key = SigningKey::from_pkcs8_encrypted_pem(trimmed, passphrase.as_bytes())
+                .map_err(|_| LedgerError::KeyFileDecrypt)?;
+            return Ok(SecretKey(key));
+        }
+        if trimmed.starts_with("-----BEGIN PRIVATE KEY-----") {
+            let key = SigningKey::from_pkcs8_pem(trimmed).map_err(|err| LedgerError::KeyFilePkcs8(err.to_string()))?;
+            return Ok(SecretKey(key));
+        }
+        SecretKey::parse_file_text(text)
     }
 
     /// The key file text: canonical JSON of `kind`, `public_key` and

@@ -49,7 +49,7 @@ impl Operator {
             .to_owned();
         let key_path = data.join("operator.key");
         let key_text = fs::read_to_string(&key_path).with_context(|| format!("reading {}", key_path.display()))?;
-        let key = SecretKey::parse_file_text(&key_text)
+        let key = SecretKey::read_key_file(&key_text, None)
             .map_err(|err| anyhow!("{} is not a truce key file: {err}", key_path.display()))?;
         Ok(Operator { account_id, key })
     }

@@ -27,7 +27,7 @@ use serde::{de::DeserializeOwned, Deserialize};
 use truce_core::{State, Timestamp};
 use truce_store::{KnownState, StoreError};
 
-use crate::{extract::ApiQuery, problem::ApiError, AppState};
+use crate::{auth::Viewer, extract::ApiQuery, problem::ApiError, AppState};
 
 /// The query parameter of the valid time.
 pub const AT: &str = "at";
@@ -58,8 +58,11 @@ pub struct AsOfParams {
 pub struct NoQuery {}
 
 /// A read of the projection: the valid time, the record time, the route's own query
-/// parameters and the state as known at the record time.
+/// parameters, the state as known at the record time, and who is reading.
 pub struct AsOf<Q = NoQuery> {
+    /// Who is reading (`auth::Viewer`): every read of the projection has it at hand, for
+    /// what each may see. A request with stale credentials is refused, not read as anonymous.
+    pub viewer: Viewer,
     /// The valid time: `at`, or now.
     pub at: Timestamp,
     /// The record time: `known_at`, or now.
@@ -89,6 +92,7 @@ impl<Q: DeserializeOwned + Send> FromRequestParts<AppState> for AsOf<Q> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, app).await?;
         let raw = parts.uri.query().unwrap_or_default().to_owned();
         let (times, rest): (Vec<_>, Vec<_>) =
             form_urlencoded::parse(raw.as_bytes()).partition(|(name, _)| name == AT || name == KNOWN_AT);
@@ -116,7 +120,14 @@ impl<Q: DeserializeOwned + Send> FromRequestParts<AppState> for AsOf<Q> {
                     .map_err(|err| store_error(known_at, &err))?
             }
         };
-        Ok(AsOf { at: asked_at.unwrap_or(now), known_at: asked_known_at.unwrap_or(now), query, asked_at, known })
+        Ok(AsOf {
+            viewer,
+            at: asked_at.unwrap_or(now),
+            known_at: asked_known_at.unwrap_or(now),
+            query,
+            asked_at,
+            known,
+        })
     }
 }
 

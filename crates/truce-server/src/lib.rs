@@ -11,6 +11,7 @@
 mod alerts;
 mod api;
 mod as_of;
+pub mod auth;
 mod edge;
 mod extract;
 mod i_json;
@@ -68,11 +69,19 @@ pub struct AppState {
     pub edge: EdgePolicy,
     /// Requests counted and timed, for the metrics listener.
     pub metrics: Arc<metrics::Metrics>,
+    /// Passwords, sessions and API tokens (never in the log).
+    pub auth: Arc<auth::Auth>,
 }
 
 impl AppState {
-    /// A state with `STREAMS_MAX` stream slots and no webhooks.
+    /// A state with `STREAMS_MAX` stream slots, no webhooks, and credentials in memory
+    /// (`with_auth` gives the data directory's).
+    ///
+    /// # Panics
+    /// When SQLite cannot open an in-memory database.
     pub fn new(node: Node, clock: Arc<dyn Clock>) -> AppState {
+        let credentials = truce_store::Credentials::in_memory().expect("SQLite opens an in-memory database");
+        let auth = Arc::new(auth::Auth::new(credentials, false));
         AppState {
             node,
             clock,
@@ -80,12 +89,19 @@ impl AppState {
             webhooks: None,
             edge: EdgePolicy::default(),
             metrics: Arc::default(),
+            auth,
         }
     }
 
     /// Sets the CORS origins and whether the server speaks TLS.
     pub fn with_edge(mut self, edge: EdgePolicy) -> AppState {
         self.edge = edge;
+        self
+    }
+
+    /// Replaces the credentials and cookie settings.
+    pub fn with_auth(mut self, auth: auth::Auth) -> AppState {
+        self.auth = Arc::new(auth);
         self
     }
 

@@ -24,6 +24,13 @@ use crate::{
     alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
     api::{self, CommandReceipt, SignedCommand},
     as_of::{AsOf, AsOfParams},
+    auth::{
+        routes::{
+            self as auth_routes, CreatedToken, NewToken, PasswordSet, SessionView, SignIn, SignedOut,
+            SignedPasswordRequest, TokenView, TokensView,
+        },
+        ClientAddr, Viewer,
+    },
     extract::{ApiJsonText, ApiPath, ApiQuery},
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
@@ -72,6 +79,8 @@ impl<T> HandlerArg for ApiJsonText<T> {}
 impl<T> HandlerArg for ApiPath<T> {}
 impl<T> HandlerArg for ApiQuery<T> {}
 impl HandlerArg for HeaderMap {}
+impl HandlerArg for Viewer {}
+impl HandlerArg for ClientAddr {}
 impl<Q> HandlerArg for AsOf<Q> {
     const IS_AS_OF: bool = true;
 }
@@ -153,6 +162,11 @@ impl Route {
         let doc = Doc { as_of: T::TAKES_AS_OF, ..doc };
         Route { method: Method::POST, path, mount: path, handler: routing::post(handler), doc }
     }
+
+    fn delete<H: Handler<T, AppState>, T: HandlerArgs + 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
+        let doc = Doc { as_of: T::TAKES_AS_OF, ..doc };
+        Route { method: Method::DELETE, path, mount: path, handler: routing::delete(handler), doc }
+    }
 }
 
 impl Doc {
@@ -230,6 +244,10 @@ impl Doc {
         let parameters = self.as_of || self.query.is_some() || !self.path_params.is_empty() || !self.headers.is_empty();
         if parameters || self.body.is_some() {
             statuses.push(400);
+        }
+        // `AsOf` reads who is reading, and refuses stale credentials.
+        if self.as_of {
+            statuses.push(401);
         }
         if self.body.is_some() {
             statuses.extend([401, 403, 409, 413, 422, 503]);
@@ -317,8 +335,13 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/accounts",
             read::accounts,
-            Doc::new("listAccounts", "projection", "Accounts recorded by `known_at`")
+            Doc::new("listAccounts", "projection", "Accounts recorded by `known_at`, to signed-in accounts")
+                .describe(
+                    "Names and keys of accounts are not public: signed in (session cookie or bearer token), an \
+                     account of a party sees that party's accounts, and an account of no party sees every one.",
+                )
                 .query::<ListQuery>()
+                .error(401)
                 .json::<Page<Account>>(200, "A page of accounts."),
         ),
         Route::get(
@@ -546,8 +569,75 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/webhooks/deliveries",
             webhooks::deliveries,
             Doc::new("listWebhookDeliveries", "alerts", "The log of webhook deliveries, oldest first")
-                .describe("In memory and bounded. No secrets, no URL query strings, and nothing confidential.")
+                .describe(
+                    "In memory and bounded. No secrets, no URL query strings, and nothing confidential. For \
+                     signed-in accounts only.",
+                )
+                .error(401)
                 .json::<DeliveriesView>(200, "The log."),
+        ),
+        Route::post(
+            "/api/v1/password",
+            auth_routes::set_password,
+            Doc::new("setPassword", "sign-in", "Set an account's password")
+                .describe(
+                    "The request is signed with a key registered (not revoked) to the account: Ed25519 over \
+                     `\"truce/request/v1\\n\" || JCS(request)`. The password is kept only as an Argon2id hash, \
+                     on the server, never in the log.",
+                )
+                .body::<SignedPasswordRequest>()
+                .json::<PasswordSet>(200, "The password is set."),
+        ),
+        Route::post(
+            "/api/v1/session",
+            auth_routes::sign_in,
+            Doc::new("signIn", "sign-in", "Sign in with an account and its password")
+                .describe(
+                    "Sets an HttpOnly, SameSite=Strict session cookie (`truce_session`) that expires. A wrong \
+                     account or password gets the same answer. Failed sign-ins are limited per account and per \
+                     client address (429).",
+                )
+                .body::<SignIn>()
+                .error(429)
+                .json::<SessionView>(201, "Signed in; the cookie is set."),
+        ),
+        Route::get(
+            "/api/v1/session",
+            auth_routes::session,
+            Doc::new("getSession", "sign-in", "Who is signed in")
+                .error(401)
+                .json::<SessionView>(200, "The signed-in account."),
+        ),
+        Route::delete(
+            "/api/v1/session",
+            auth_routes::sign_out,
+            Doc::new("signOut", "sign-in", "Sign out")
+                .describe("Ends the session: its cookie is refused from then on.")
+                .error(401)
+                .json::<SignedOut>(200, "Signed out; the cookie is cleared."),
+        ),
+        Route::post(
+            "/api/v1/tokens",
+            auth_routes::create_token,
+            Doc::new("createToken", "sign-in", "Create an API token for the signed-in account")
+                .describe("The token is shown once; the server keeps only its hash. Send it as `Authorization: Bearer`.")
+                .body::<NewToken>()
+                .json::<CreatedToken>(201, "The token."),
+        ),
+        Route::get(
+            "/api/v1/tokens",
+            auth_routes::tokens,
+            Doc::new("listTokens", "sign-in", "The signed-in account's API tokens, without their secrets")
+                .error(401)
+                .json::<TokensView>(200, "The tokens."),
+        ),
+        Route::delete(
+            "/api/v1/tokens/{id}",
+            auth_routes::revoke_token,
+            Doc::new("revokeToken", "sign-in", "Revoke one of the signed-in account's API tokens")
+                .path_param("id", "The token's id.")
+                .error(401)
+                .json::<TokenView>(200, "The revoked token."),
         ),
         Route::get(
             "/api/v1/tlog/checkpoint",
@@ -612,13 +702,14 @@ impl JsonSchema for OpenApiDocument {
 }
 
 /// The shared error responses: status, component name, and the problem types each can carry.
-const ERROR_RESPONSES: [(u16, &str, &str); 10] = [
+const ERROR_RESPONSES: [(u16, &str, &str); 11] = [
     (400, "InvalidRequest", "The request is malformed: `invalid-request` (body not JSON or not of the right shape, a bad query parameter, a bad signer or signature encoding)."),
-    (401, "BadSignature", "`bad-signature`: the signature does not verify for this command and signer key."),
-    (403, "Forbidden", "The signer may not do this: `key-not-registered`, `party-mismatch`, `forbidden`, `genesis`."),
+    (401, "Unauthorized", "`bad-signature`: the signature does not verify for this command and signer key. `unauthenticated`: sign in first, or the session or token is unknown, expired, signed out or revoked. `sign-in-failed`: the account or the password is wrong."),
+    (403, "Forbidden", "The signer may not do this: `key-not-registered`, `key-revoked`, `enrolment-refused`, `party-mismatch`, `forbidden`, `genesis`."),
     (404, "NotFound", "`not-found`: nothing has this id or code as of `at`, as recorded by `known_at`."),
     (405, "MethodNotAllowed", "`method-not-allowed`: the path exists, but not with this method."),
     (409, "Conflict", "The command clashes with the log as it stands: `nonce-replayed`, `duplicate`, `version-superseded`, `version-not-latest`, `already-endorsed`, `agreement-state`."),
+    (429, "TooManySignIns", "`too-many-sign-ins`: too many failed sign-ins for the account or from the address; retry later."),
     (413, "BodyTooLarge", "`body-too-large`: the body is over the size limit."),
     (422, "Unprocessable", "The command is well-formed JSON but not acceptable: `invalid-input` (a field does not parse or is out of bounds), `unknown-reference`, `invalid-reference`, `not-a-signatory`, `no-endorsement`, `issued-at-skew`, `invalid-terms`, `consent-or-fulfilment`, `window-not-after-start`, `zero-length-route`."),
     (500, "Internal", "`internal`: an internal error; details are logged, never shown."),
@@ -675,6 +766,7 @@ pub(crate) fn build_document() -> Value {
             { "name": "geojson", "description": "Map layers, RFC 7946." },
             { "name": "monitoring", "description": "Incidents, violations, statements, population and movement." },
             { "name": "alerts", "description": "Public alerts: JSON, OASIS CAP 1.2, Atom, server-sent events, webhooks." },
+            { "name": "sign-in", "description": "Passwords, sessions and API tokens: kept by the server, never in the log." },
             { "name": "meta", "description": "About the node and the API." }
         ],
         "paths": paths,

@@ -117,6 +117,15 @@ pub enum ApiError {
     TooManyRequests { retry_after_s: u64 },
     #[error("{streams_max} event streams are open, the most allowed")]
     TooManyStreams { streams_max: usize },
+    /// No signed-in viewer where one is needed, or credentials that are unknown, expired,
+    /// signed out or revoked.
+    #[error("{detail}")]
+    Unauthenticated { detail: &'static str },
+    /// The account or the password is wrong; never which.
+    #[error("the account or the password is wrong")]
+    SignInFailed,
+    #[error("too many failed sign-ins; retry in {retry_after_s} s")]
+    TooManySignIns { retry_after_s: i64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -192,6 +201,21 @@ impl ApiError {
                 "Too many streams",
                 format!("{streams_max} event streams are open, the most allowed; retry later"),
             ),
+            ApiError::Unauthenticated { detail } => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthenticated", *detail)
+            }
+            ApiError::SignInFailed => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "sign-in-failed",
+                "Sign in failed",
+                "the account or the password is wrong",
+            ),
+            ApiError::TooManySignIns { retry_after_s } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-sign-ins",
+                "Too many sign ins",
+                format!("too many failed sign-ins for this account or from this address; retry in {retry_after_s} s"),
+            ),
             // Logged where it happens; never shown in detail to clients.
             ApiError::Internal(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -235,9 +259,12 @@ impl IntoResponse for ApiError {
 /// gives every variant a kind, also without a wildcard).
 pub(crate) fn domain_status(kind: ErrorKind) -> StatusCode {
     match kind {
-        ErrorKind::KeyNotRegistered | ErrorKind::PartyMismatch | ErrorKind::Forbidden | ErrorKind::Genesis => {
-            StatusCode::FORBIDDEN
-        }
+        ErrorKind::KeyNotRegistered
+        | ErrorKind::KeyRevoked
+        | ErrorKind::EnrolmentRefused
+        | ErrorKind::PartyMismatch
+        | ErrorKind::Forbidden
+        | ErrorKind::Genesis => StatusCode::FORBIDDEN,
         ErrorKind::NonceReplayed
         | ErrorKind::Duplicate
         | ErrorKind::VersionSuperseded
@@ -293,6 +320,7 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::TooMany { field, .. }
         | DomainError::NotUuidV7 { field, .. }
         | DomainError::Duplicate { field, .. }
+        | DomainError::Hex { field, .. }
         | DomainError::RangeInverted { field, .. }
         | DomainError::OutOfRange { field, .. }
         | DomainError::ValidTimeInFuture { field, .. }
@@ -312,7 +340,11 @@ fn domain_field(err: &DomainError) -> Option<String> {
         DomainError::NotNotifier { .. } | DomainError::AlreadyWithdrawn { .. } => "notification_id",
         DomainError::IssuedAtSkew { .. } => "issued_at",
         DomainError::UnknownAccount { .. } => "author",
-        DomainError::KeyNotRegistered { .. } => "signer",
+        DomainError::KeyNotRegistered { .. } | DomainError::KeyRevoked { .. } => "signer",
+        DomainError::EnrolmentRefused { .. } => "code",
+        DomainError::AccountNotManaged { .. } => "account_id",
+        DomainError::KeyNotOfAccount { .. } => "public_key",
+        DomainError::EnrolmentExpiry { .. } => "expires_at",
         DomainError::PartyMismatch { .. } | DomainError::NeedsParty { .. } => "party",
         DomainError::Unknown { kind, .. } => return Some(format!("{kind}_id")),
         DomainError::DuplicateCode { .. } => "code",

@@ -376,8 +376,16 @@ pub async fn party(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<Par
     })?
 }
 
+/// Accounts' names and keys are not public: a signed-in account of a party sees its
+/// party's accounts, one of no party (an operator) sees every one.
 pub async fn accounts(as_of: AsOf<ListQuery>) -> Result<Json<Page<Account>>, ApiError> {
-    let page = as_of.read(|state| page(&state.accounts, &as_of.query, |account| Some(account.clone())))??;
+    let signed_in = as_of.viewer.require_signed_in()?;
+    let visible = |account: &Account| match &signed_in.party_id {
+        None => true,
+        Some(party_id) => account.party_id.as_ref() == Some(party_id),
+    };
+    let page = as_of
+        .read(|state| page(&state.accounts, &as_of.query, |account| visible(account).then(|| account.clone())))??;
     Ok(Json(page))
 }
 

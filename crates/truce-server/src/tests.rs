@@ -10,6 +10,7 @@ mod cap;
 mod commands;
 mod counts;
 mod edge;
+mod keys;
 mod known_at;
 mod ledger;
 mod listen;
@@ -18,6 +19,7 @@ mod monitoring;
 mod openapi;
 mod problems;
 mod reads;
+mod signin;
 mod statements;
 mod time;
 mod tlog;
@@ -44,6 +46,24 @@ use truce_ledger::{sign_command, LogKey, SecretKey};
 use truce_store::{Clock, Node, NodeConfig, Submission};
 
 use crate::{router, AppState};
+
+/// An API token of `account`, put straight into the credentials as `POST /api/v1/tokens`
+/// would, for tests of what signed-in accounts read.
+pub fn token_for(state: &AppState, account: &str) -> String {
+    let n = TOKENS_MADE.fetch_add(1, Ordering::Relaxed);
+    let (token_id, secret) = (format!("test{n:08}"), format!("secret-{n}"));
+    let row = truce_store::TokenRow {
+        token_id: token_id.clone(),
+        account_id: account.to_owned(),
+        name: "test".to_owned(),
+        created_at: T0.to_owned(),
+        revoked_at: None,
+    };
+    state.auth.credentials.insert_token(&row, &crate::auth::secret_sha256(&secret)).expect("the token is stored");
+    format!("{token_id}.{secret}")
+}
+
+static TOKENS_MADE: AtomicU64 = AtomicU64::new(0);
 
 /// The checkpoint origin of every test log.
 pub const ORIGIN: &str = "truce.test/log";
@@ -191,6 +211,13 @@ impl Fixture {
 
     pub async fn get(&self, uri: &str) -> Reply {
         self.send(Request::get(uri).body(Body::empty()).expect("a valid request")).await
+    }
+
+    /// `GET uri` as the signed-in `account`, by a bearer token.
+    pub async fn get_as(&self, account: &str, uri: &str) -> Reply {
+        let authorization = format!("Bearer {}", token_for(&self.state, account));
+        let request = Request::get(uri).header(header::AUTHORIZATION, authorization).body(Body::empty());
+        self.send(request.expect("a valid request")).await
     }
 
     /// Posts `body`; when the server accepts it, the documented request schema must too.

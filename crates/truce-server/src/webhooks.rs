@@ -502,9 +502,17 @@ fn may_have(subscription: &Subscription, alert: &Alert) -> bool {
             .is_some_and(|parties| parties.iter().any(|party| alert.parties.contains(party)))
 }
 
-pub async fn deliveries(AxumState(app): AxumState<AppState>) -> Json<DeliveriesView> {
-    match &app.webhooks {
+/// The delivery log, to signed-in accounts only: it names subscribers' hosts.
+///
+/// # Errors
+/// `Unauthenticated` for an anonymous viewer.
+pub async fn deliveries(
+    viewer: crate::auth::Viewer,
+    AxumState(app): AxumState<AppState>,
+) -> Result<Json<DeliveriesView>, crate::ApiError> {
+    viewer.require_signed_in()?;
+    Ok(match &app.webhooks {
         None => Json(DeliveriesView { enabled: false, items: Vec::new() }),
         Some(dispatcher) => Json(DeliveriesView { enabled: true, items: dispatcher.public_log() }),
-    }
+    })
 }

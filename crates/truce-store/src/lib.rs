@@ -8,8 +8,12 @@
 //! after that transaction is on disk. `verify_log` checks a log offline, entry by entry.
 //! `Outbox` keeps the webhook deliveries owed, in a file of its own beside the log.
 //!
+//! `Credentials` keeps the server's secrets (password hashes, sessions, API tokens) in a file
+//! of their own, never in the log.
+//!
 //! This crate knows nothing about HTTP; it speaks core commands and ledger entries.
 
+mod credentials;
 mod error;
 mod node;
 mod outbox;
@@ -20,10 +24,12 @@ mod verify;
 mod tests;
 
 pub use crate::{
+    credentials::{Credentials, TokenRow},
     error::{LogRefusal, StoreError},
     node::{
-        decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission,
-        SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
+        context_of, decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt,
+        Submission, SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX,
+        QUEUE_DEPTH_MAX,
     },
     outbox::{Outbox, Pending},
     sqlite::{SqliteLog, StoredEntry, SEQ_MAX},

@@ -38,7 +38,9 @@ use std::{
 use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
-use truce_core::{decide, Command, Context, DomainError, Event, ParseError, PublicKeyText, State, Timestamp};
+use truce_core::{
+    decide, CodeHash, Command, CommandBody, Context, DomainError, Event, ParseError, PublicKeyText, State, Timestamp,
+};
 use truce_ledger::{
     leaf_hash_of, open_checkpoint, verify_command, Checkpoint, Entry, Hash, LogKey, MerkleTree, PublicKey, Signature,
 };
@@ -547,7 +549,20 @@ pub fn decode_entry(entry: &Entry) -> Result<(Context, Command, Vec<Event>), Str
         serde_json::from_value(entry.command().clone()).map_err(|err| format!("command does not parse: {err}"))?;
     let events: Vec<Event> =
         serde_json::from_value(entry.events().clone()).map_err(|err| format!("events do not parse: {err}"))?;
-    Ok((Context { seq: entry.seq(), accepted_at, signer }, command, events))
+    Ok((context_of(entry.seq(), accepted_at, signer, &command), command, events))
+}
+
+/// What the projection knows of a command besides its content: its place, its acceptance
+/// time, its verified signer, and the hash of an `enrol_key`'s code (core hashes nothing).
+pub fn context_of(seq: u64, accepted_at: Timestamp, signer: PublicKeyText, command: &Command) -> Context {
+    // Only one command carries a code; a `match` would list every other one to say so.
+    let code_sha256 = if let CommandBody::EnrolKey { code } = &command.body {
+        let hash = truce_ledger::enrolment_code_sha256(code.as_str());
+        Some(CodeHash::parse(&hash).expect("SHA-256 in hexadecimal is 64 lowercase digits"))
+    } else {
+        None
+    };
+    Context { seq, accepted_at, signer, code_sha256 }
 }
 
 fn check_origin(origin: &str) -> Result<(), StoreError> {
@@ -767,7 +782,7 @@ fn encode(
 ) -> Result<(StoredEntry, AcceptedEntry, Context), SubmitError> {
     let seq = state.entries_count;
     let signer = PublicKeyText::parse(&submission.signer.to_base64()).expect("a verified key encodes to 32 bytes");
-    let context = Context { seq, accepted_at, signer };
+    let context = context_of(seq, accepted_at, signer, &submission.command);
     let events = decide(state, &context, &submission.command)?;
     let events_value = serde_json::to_value(&events).map_err(|err| SubmitError::Encoding(err.to_string()))?;
     let entry = Entry::new(

@@ -113,7 +113,7 @@ impl Operator {
             serde_json::from_str(&fs::read_to_string(data.join("truce.json")).expect("truce.json")).expect("JSON");
         let account_id = config["operator_account_id"].as_str().expect("operator_account_id").to_owned();
         let key_text = fs::read_to_string(data.join("operator.key")).expect("operator.key");
-        Operator { account_id, key: SecretKey::parse_file_text(&key_text).expect("a key file") }
+        Operator { account_id, key: SecretKey::read_key_file(&key_text, None).expect("a key file") }
     }
 
     /// A signed `register_party` with a fresh party id, code and nonce: always accepted.

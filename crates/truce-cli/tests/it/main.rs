@@ -1,3 +1,4 @@
+mod accounts;
 mod batch_match;
 mod crash;
 mod edge;

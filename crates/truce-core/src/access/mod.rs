@@ -46,13 +46,39 @@ pub struct Account {
     pub party_id: Option<PartyId>,
     pub name: Name,
     pub roles: Vec<Role>,
+    /// The keys that sign for the account now.
     pub public_keys: Vec<PublicKeyText>,
+    /// Keys revoked from the account: what they signed before `revoked_at` stands, what
+    /// they sign after is refused.
+    pub revoked_keys: Vec<RevokedKey>,
     pub registered_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RevokedKey {
+    pub public_key: PublicKeyText,
+    pub revoked_at: Timestamp,
+    pub revoked_by: AccountId,
+}
+
+/// A one-time enrolment: who may use it, until when, and whether it was used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrolment {
+    pub account_id: AccountId,
+    pub expires_at: Timestamp,
+    pub created_by: AccountId,
+    pub used: bool,
 }
 
 impl Account {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// When `key` was revoked from this account, if it was.
+    pub fn revoked(&self, key: &PublicKeyText) -> Option<&RevokedKey> {
+        self.revoked_keys.iter().find(|revoked| &revoked.public_key == key)
     }
 }
 

@@ -39,8 +39,18 @@ pub(crate) fn permission(body: &CommandBody) -> (&'static str, Permission) {
     match body {
         CommandBody::Genesis(_) => ("starting the log", Anyone),
         CommandBody::RegisterParty { .. } => ("registering a party", Roles(REGISTRARS)),
-        CommandBody::RegisterAccount { .. } => ("registering an account", Roles(OPERATOR)),
+        // An operator for accounts of no party and a party's first account; the party's
+        // coordinators and first account for its later ones: the command's own rule.
+        CommandBody::RegisterAccount { .. } => ("registering an account", Roles(ANY_ROLE)),
+        // Only to accounts of no party: the command's own rule.
         CommandBody::AddAccountKey { .. } => ("adding a key", Roles(OPERATOR)),
+        // Whoever manages the account (as for registering it): the command's own rule.
+        CommandBody::CreateEnrolment { .. } => ("opening an enrolment", Roles(ANY_ROLE)),
+        // Signed by the new key, which no account holds yet: the enrolment code
+        // authenticates it (`decide`'s `authenticate`, then the command's own rule).
+        CommandBody::EnrolKey { .. } => ("enrolling a key", Anyone),
+        // The account itself, or whoever manages it: the command's own rule.
+        CommandBody::RevokeKey { .. } => ("revoking a key", Roles(ANY_ROLE)),
         CommandBody::RegisterForce { .. } => ("registering a force", Roles(REGISTRARS)),
         CommandBody::DefineZone { .. } => ("defining a zone", Roles(MAPPERS)),
         CommandBody::RedrawZone { .. } => ("redrawing a zone", Roles(MAPPERS)),

@@ -84,6 +84,9 @@ pub(crate) fn act_of(seq: u64, event: &Event) -> Option<AgreementAct> {
         | Event::PartyRegistered { .. }
         | Event::AccountRegistered { .. }
         | Event::AccountKeyAdded { .. }
+        | Event::EnrolmentCreated { .. }
+        | Event::AccountKeyEnrolled { .. }
+        | Event::AccountKeyRevoked { .. }
         | Event::ForceRegistered { .. }
         | Event::ZoneDefined { .. }
         | Event::ZoneRedrawn { .. }

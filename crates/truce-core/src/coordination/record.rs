@@ -538,6 +538,9 @@ impl Coordination {
             Event::LogStarted(_)
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
+            | Event::EnrolmentCreated { .. }
+            | Event::AccountKeyEnrolled { .. }
+            | Event::AccountKeyRevoked { .. }
             | Event::TimeMarked {}
             | Event::Retracted { .. }
             | Event::IncidentReported { .. }

@@ -701,6 +701,9 @@ impl Monitoring {
             Event::LogStarted(_)
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
+            | Event::EnrolmentCreated { .. }
+            | Event::AccountKeyEnrolled { .. }
+            | Event::AccountKeyRevoked { .. }
             | Event::TimeMarked {}
             | Event::Retracted { .. }
             | Event::PartyRegistered { .. }

@@ -10,7 +10,7 @@ use crate::{
     command::Context,
     event::Event,
     monitoring::model::{RecordRef, StanceOn},
-    projection::state::State,
+    projection::{accounts, state::State},
     vocab::{
         error::DomainError,
         ids::{AccountId, AlertId, CommitmentId, IncidentId, NotificationId, PartyId, PublicKeyText},
@@ -83,20 +83,48 @@ pub(crate) fn dismiss_violation(
     }])
 }
 
+/// Registers an account. The operator registers accounts of no party and the first
+/// account of each party (from the key the party hands over); the party's later accounts
+/// are the party's to register (`accounts::manages`). Only an operator gives the operator
+/// role, and only to an account of no party.
 pub(crate) fn register_account(
     state: &State,
+    actor: &Actor<'_>,
     account_id: &AccountId,
     party_id: &Option<PartyId>,
     name: &Name,
     roles: &[Role],
-    public_key: &PublicKeyText,
+    public_key: &Option<PublicKeyText>,
 ) -> Result<Vec<Event>, DomainError> {
     require_new(state.accounts.contains_key(account_id), "account", account_id)?;
     if let Some(party_id) = party_id {
         require_known(state.coordination.parties.contains_key(party_id), "party", party_id)?;
     }
     require_list("roles", roles, 1, LIST_LEN_MAX)?;
-    if let Some(holder) = state.account_of_key(public_key) {
+    let first_of_party = party_id.as_ref().is_some_and(|p| !state.first_accounts.contains_key(p));
+    let registrar_manages = match first_of_party {
+        true => accounts::manages(state, actor, None),
+        false => accounts::manages(state, actor, party_id.as_ref()),
+    };
+    if !registrar_manages {
+        let by = match first_of_party {
+            true => "an operator until its party has its first account",
+            false => accounts::managers_in_words(party_id.as_ref()),
+        };
+        return Err(DomainError::AccountNotManaged {
+            action: "registering an account",
+            account: account_id.to_string(),
+            by,
+        });
+    }
+    if roles.contains(&Role::Operator) && (party_id.is_some() || !actor.account.has_role(Role::Operator)) {
+        return Err(DomainError::AccountNotManaged {
+            action: "giving the operator role",
+            account: account_id.to_string(),
+            by: "its party, and only an operator gives the operator role, to accounts of no party",
+        });
+    }
+    if let Some(holder) = public_key.as_ref().and_then(|key| state.account_of_key(key)) {
         return Err(DomainError::KeyInUse { account: holder.account_id.to_string() });
     }
     Ok(vec![Event::AccountRegistered {
@@ -108,12 +136,23 @@ pub(crate) fn register_account(
     }])
 }
 
+/// Adds a key to an account of no party; a party's accounts get keys only by enrolment,
+/// so that the operator cannot sign as a party.
 pub(crate) fn add_account_key(
     state: &State,
+    actor: &Actor<'_>,
     account_id: &AccountId,
     public_key: &PublicKeyText,
 ) -> Result<Vec<Event>, DomainError> {
-    require_known(state.accounts.contains_key(account_id), "account", account_id)?;
+    let account = state.accounts.get(account_id).ok_or_else(|| unknown("account", account_id))?;
+    if account.party_id.is_some() {
+        return Err(DomainError::AccountNotManaged {
+            action: "adding a key",
+            account: account_id.to_string(),
+            by: "its party, which enrols its keys (create_enrolment, enrol_key)",
+        });
+    }
+    accounts::require_manager(state, actor, account, "adding a key")?;
     if let Some(holder) = state.account_of_key(public_key) {
         return Err(DomainError::KeyInUse { account: holder.account_id.to_string() });
     }

@@ -8,6 +8,7 @@
 //! is the one place that runs them in order after each entry. `warnings` reads the state
 //! for what a command says that looks wrong, beside `decide`, never in it.
 
+pub(crate) mod accounts;
 pub(crate) mod active_scopes;
 pub(crate) mod alert;
 mod apply;

@@ -122,6 +122,9 @@ impl State {
             | Event::PartyRegistered { .. }
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
+            | Event::EnrolmentCreated { .. }
+            | Event::AccountKeyEnrolled { .. }
+            | Event::AccountKeyRevoked { .. }
             | Event::ForceRegistered { .. }
             | Event::ZoneDefined { .. }
             | Event::AgreementProposed { .. }

@@ -11,7 +11,7 @@ use std::{
 };
 
 use crate::{
-    access::{Account, Role},
+    access::{Account, Enrolment, RevokedKey, Role},
     command::Genesis,
     coordination::{acts::AgreementAct, model::Group, record::Coordination},
     event::Event,
@@ -23,7 +23,7 @@ use crate::{
         retraction::{Retractable, RetractionRecord},
     },
     vocab::{
-        ids::{AccountId, CommitmentId, CorridorId, Nonce, PublicKeyText},
+        ids::{AccountId, CodeHash, CommitmentId, CorridorId, Nonce, PartyId, PublicKeyText},
         time::Timestamp,
     },
 };
@@ -49,7 +49,13 @@ pub struct State {
     pub(crate) schedule: BTreeSet<Timestamp>,
     /// The acceptance time of the latest entry: what fell due up to it has been alerted.
     pub time_checked_until: Option<Timestamp>,
+    /// Every key ever registered, revoked ones too, so that no key serves two accounts.
     pub(crate) keys: HashMap<PublicKeyText, AccountId>,
+    /// Enrolments by the SHA-256 of their code.
+    pub(crate) enrolments: BTreeMap<CodeHash, Enrolment>,
+    /// Each party's first account, which the operator registered from the key the party
+    /// handed over: with the party's coordinators, it manages the party's accounts.
+    pub first_accounts: BTreeMap<PartyId, AccountId>,
     pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
     /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
     /// the coordination record and rebuilt when an event can change it.
@@ -78,6 +84,7 @@ impl State {
             genesis: self.genesis.clone(),
             entries_count: self.entries_count,
             accounts: self.accounts.clone(),
+            first_accounts: self.first_accounts.clone(),
             coordination: self.coordination.clone(),
             monitoring: self.monitoring.as_of(at),
             time_checked_until: self.time_checked_until,
@@ -132,6 +139,7 @@ impl State {
                     name: genesis.operator_name.clone(),
                     roles: vec![Role::Operator],
                     public_keys: vec![genesis.operator_public_key.clone()],
+                    revoked_keys: Vec::new(),
                     registered_at: at,
                 });
                 true
@@ -142,15 +150,38 @@ impl State {
                     party_id: party_id.clone(),
                     name: name.clone(),
                     roles: roles.clone(),
-                    public_keys: vec![public_key.clone()],
+                    public_keys: public_key.iter().cloned().collect(),
+                    revoked_keys: Vec::new(),
                     registered_at: at,
                 });
                 true
             }
             Event::AccountKeyAdded { account_id, public_key } => {
-                self.keys.insert(public_key.clone(), account_id.clone());
+                self.add_key(account_id, public_key);
+                true
+            }
+            Event::EnrolmentCreated { account_id, code_sha256, expires_at, author } => {
+                let enrolment = Enrolment {
+                    account_id: account_id.clone(),
+                    expires_at: *expires_at,
+                    created_by: author.clone(),
+                    used: false,
+                };
+                self.enrolments.insert(code_sha256.clone(), enrolment);
+                true
+            }
+            Event::AccountKeyEnrolled { account_id, public_key, code_sha256 } => {
+                let enrolment =
+                    self.enrolments.get_mut(code_sha256).expect("decide checked that the enrolment is open");
+                enrolment.used = true;
+                self.add_key(account_id, public_key);
+                true
+            }
+            Event::AccountKeyRevoked { account_id, public_key, reason: _, author } => {
                 let account = self.accounts.get_mut(account_id).expect("decide checked that the account exists");
-                account.public_keys.push(public_key.clone());
+                account.public_keys.retain(|key| key != public_key);
+                let revoked = RevokedKey { public_key: public_key.clone(), revoked_at: at, revoked_by: author.clone() };
+                account.revoked_keys.push(revoked);
                 true
             }
             // Its effect, the log's time moving on, is the alerts', as for every entry.
@@ -174,7 +205,21 @@ impl State {
         assert!(folded, "every event belongs to one part of the projection");
     }
 
+    /// The open enrolment of `account_id` with this code hash at `at`, if any.
+    pub(crate) fn open_enrolment(&self, code_sha256: &CodeHash, account_id: &AccountId, at: Timestamp) -> bool {
+        self.enrolments.get(code_sha256).is_some_and(|e| &e.account_id == account_id && !e.used && at < e.expires_at)
+    }
+
+    fn add_key(&mut self, account_id: &AccountId, public_key: &PublicKeyText) {
+        self.keys.insert(public_key.clone(), account_id.clone());
+        let account = self.accounts.get_mut(account_id).expect("decide checked that the account exists");
+        account.public_keys.push(public_key.clone());
+    }
+
     fn insert_account(&mut self, account: Account) {
+        if let Some(party_id) = &account.party_id {
+            self.first_accounts.entry(party_id.clone()).or_insert_with(|| account.account_id.clone());
+        }
         for key in &account.public_keys {
             self.keys.insert(key.clone(), account.account_id.clone());
         }

@@ -80,6 +80,9 @@ fn points<'a>(state: &State, command: &'a Command) -> Vec<Point<'a>> {
         | CommandBody::RegisterParty { .. }
         | CommandBody::RegisterAccount { .. }
         | CommandBody::AddAccountKey { .. }
+        | CommandBody::CreateEnrolment { .. }
+        | CommandBody::EnrolKey { .. }
+        | CommandBody::RevokeKey { .. }
         | CommandBody::RegisterForce { .. }
         | CommandBody::DefineZone { .. }
         | CommandBody::RedrawZone { .. }

@@ -224,7 +224,7 @@ impl Scenario {
                         party_id: account.party_id.clone(),
                         name: account.name.clone(),
                         roles: account.roles.clone(),
-                        public_key: keys.get(handle).ok_or_else(missing)?.clone(),
+                        public_key: Some(keys.get(handle).ok_or_else(missing)?.clone()),
                     }
                 }
             };

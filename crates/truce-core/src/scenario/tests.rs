@@ -39,14 +39,14 @@ fn load(scenario: &Scenario) -> State {
         nonce: Nonce::parse("genesis-nonce-0000").expect("18 printable characters"),
         body: CommandBody::Genesis(genesis()),
     };
-    let context = Context { seq: 0, accepted_at: started, signer: operator_key.clone() };
+    let context = Context { seq: 0, accepted_at: started, signer: operator_key.clone(), code_sha256: None };
     let events = decide(&state, &context, &command).expect("genesis is accepted");
     state.apply(&context, &command, &events);
     let keys = keys(scenario);
     for (step_idx, step) in commands(scenario).expect("the scenario has keys for every account").into_iter().enumerate()
     {
         let signer = keys.get(&step.handle).cloned().unwrap_or_else(|| operator_key.clone());
-        let context = Context { seq: state.entries_count, accepted_at: step.at, signer };
+        let context = Context { seq: state.entries_count, accepted_at: step.at, signer, code_sha256: None };
         match decide(&state, &context, &step.command) {
             Ok(events) => state.apply(&context, &step.command, &events),
             Err(err) => panic!("steps[{step_idx}] ({}) was refused: {err}", step.command.body.kind()),

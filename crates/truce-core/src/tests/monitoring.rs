@@ -67,7 +67,7 @@ pub(super) fn report(n: u64, at: &str, source: SourceReport) -> CommandBody {
 /// The plan in force from its agreement, with the corridor open all day on the 13th.
 fn world_in_force() -> World {
     let mut world = World::new();
-    world.accept(&Signer::operator(), register_account(&analyst(), "UN analyst", Role::Analyst));
+    world.accept(&Signer::coordinator(UN), register_account(&analyst(), "UN analyst", Role::Analyst));
     let mut plan = corridor_plan(TruceStart::Immediately);
     plan.corridors[0].windows = vec![corridor_window("2016-12-13T00:00:00Z", "2016-12-14T00:00:00Z", &[])];
     world.accept(&Signer::coordinator(RU), propose(1, plan));

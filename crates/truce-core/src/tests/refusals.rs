@@ -717,14 +717,14 @@ fn registering_a_key_already_in_use_is_refused() {
     let twin = Signer { account: account_id(30), party: Some(party_id(RU)), key: key("party1") };
     check_body(
         &mut world,
-        &Signer::operator(),
+        &Signer::coordinator(RU),
         register_account(&twin, "Twin", Role::Coordinator),
         expect!["duplicate: public key is already registered to account 00000002-0000-7000-8000-000000000002"],
     );
     check_body(
         &mut world,
         &Signer::operator(),
-        CommandBody::AddAccountKey { account_id: account_id(3), public_key: key("party1") },
+        CommandBody::AddAccountKey { account_id: account_id(1), public_key: key("party1") },
         expect!["duplicate: public key is already registered to account 00000002-0000-7000-8000-000000000002"],
     );
 }

@@ -80,7 +80,10 @@ fn any_entry_brings_the_log_time_forward_before_its_own_alerts() {
     let before = world.state.alerts.len();
     world.set_now("2016-12-13T09:00:00Z");
     let second_monitor = Signer { account: account_id(20), party: Some(party_id(UN)), key: key("monitor2") };
-    world.accept(&Signer::operator(), register_account(&second_monitor, "Second UN monitor", crate::Role::Monitor));
+    world.accept(
+        &Signer::coordinator(crate::tests::fixture::UN),
+        register_account(&second_monitor, "Second UN monitor", crate::Role::Monitor),
+    );
     assert_eq!(
         summary(&alerts_since(&world, before)),
         vec![(AlertKind::CorridorOpened, vec![Group::Wounded], Some(ts("2016-12-13T08:00:00Z")))]

@@ -200,7 +200,16 @@ fn a_stance_event_serialises_flat() {
 fn busy_world() -> World {
     let mut world = World::new();
     let operator = Signer::operator();
-    world.accept(&operator, CommandBody::AddAccountKey { account_id: account_id(2), public_key: key("party1second") });
+    world
+        .accept(&operator, CommandBody::AddAccountKey { account_id: account_id(1), public_key: key("operatorsecond") });
+    let code = "0123456789abcdef0123456789abcdef";
+    let expires_at = crate::Timestamp::from_datetime(world.now.as_datetime() + chrono::Duration::hours(1));
+    let open = CommandBody::CreateEnrolment { account_id: account_id(2), code_sha256: code_hash(code), expires_at };
+    world.accept(&Signer::coordinator(RU), open);
+    let second = Signer { key: key("party1second"), ..Signer::coordinator(RU) };
+    world.enrol(&second, code).expect("the enrolment is open");
+    let revoke = CommandBody::RevokeKey { account_id: account_id(2), public_key: key("party1second"), reason: None };
+    world.accept(&Signer::coordinator(RU), revoke);
     world.accept(
         &operator,
         CommandBody::RecordZoneControl { zone_id: zone_id(EAST_ALEPPO), force_id: force_id(AOG), since: world.now },
@@ -247,7 +256,7 @@ fn every_command_and_event_of_a_log_survives_a_json_round_trip() {
             }
         }
     }
-    expect![[r#"log_started party_registered account_registered force_registered zone_defined account_key_added zone_control_recorded zone_redrawn agreement_proposed version_proposed stance_taken agreement_suspended agreement_resumed consent_recorded fulfilment_reported"#]]
+    expect!["log_started party_registered account_registered force_registered zone_defined account_key_added enrolment_created account_key_enrolled account_key_revoked zone_control_recorded zone_redrawn agreement_proposed version_proposed stance_taken agreement_suspended agreement_resumed consent_recorded fulfilment_reported"]
     .assert_eq(&kinds.join(" "));
 }
 
@@ -327,7 +336,7 @@ fn a_command_that_does_not_parse_is_named_by_the_full_path_of_its_first_bad_fiel
         body.terms.commitments[1].force_ids[0] refused (invalid-input): force_id "x" is not a UUIDv7
         body.terms.truce.end malformed: invalid type: map, expected a string
         body.title refused (invalid-input): name is empty
-        body.type malformed: unknown variant `surrender`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `record_reading`, `record_observation`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `withdraw_notification`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`, `retract`
+        body.type malformed: unknown variant `surrender`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `create_enrolment`, `enrol_key`, `revoke_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `record_reading`, `record_observation`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `withdraw_notification`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`, `retract`
         body malformed: missing field `type`
         body malformed: invalid type: sequence, expected an object with a `type` field
         body.speed malformed: unknown field `speed`, expected one of `agreement_id`, `title`, `terms`, `note`, `effective_at`, `reported`

@@ -48,6 +48,8 @@ pub enum DomainError {
     PublicKey,
     #[error("{field} lists {value} twice")]
     Duplicate { field: &'static str, value: String },
+    #[error("{field} is not {len} lowercase hexadecimal digits")]
+    Hex { field: &'static str, len: usize },
 
     // Who may do what.
     #[error("the log already has its genesis entry")]
@@ -60,6 +62,16 @@ pub enum DomainError {
     UnknownAccount { account: String },
     #[error("the signing key is not registered to account {account}")]
     KeyNotRegistered { account: String },
+    #[error("the signing key was revoked from account {account} at {revoked_at}: it signs nothing after that")]
+    KeyRevoked { account: String, revoked_at: String },
+    #[error("no open enrolment of account {account} has this code (unknown, already used or expired)")]
+    EnrolmentRefused { account: String },
+    #[error("{action}: account {account} is managed by {by}")]
+    AccountNotManaged { action: &'static str, account: String, by: &'static str },
+    #[error("the public key is not an active key of account {account}")]
+    KeyNotOfAccount { account: String },
+    #[error("expires_at {expires_at} must be after {accepted_at} and at most {duration_s_max} s after it")]
+    EnrolmentExpiry { expires_at: String, accepted_at: String, duration_s_max: i64 },
     #[error("account {account} speaks for {actual}, not for {claimed}")]
     PartyMismatch { account: String, claimed: String, actual: String },
     #[error("nonce {nonce:?} was already used by this key")]
@@ -207,7 +219,13 @@ impl DomainError {
             | DomainError::GeometryType { .. }
             | DomainError::HalfWidth { .. }
             | DomainError::PublicKey
-            | DomainError::Duplicate { .. } => ErrorKind::InvalidInput,
+            | DomainError::Duplicate { .. }
+            | DomainError::Hex { .. }
+            | DomainError::EnrolmentExpiry { .. } => ErrorKind::InvalidInput,
+            DomainError::KeyRevoked { .. } => ErrorKind::KeyRevoked,
+            DomainError::EnrolmentRefused { .. } => ErrorKind::EnrolmentRefused,
+            DomainError::AccountNotManaged { .. } => ErrorKind::Forbidden,
+            DomainError::KeyNotOfAccount { .. } => ErrorKind::UnknownReference,
             DomainError::WindowNotAfterStart { .. } => ErrorKind::WindowNotAfterStart,
             DomainError::ZeroLength => ErrorKind::ZeroLengthRoute,
             DomainError::GenesisAgain | DomainError::GenesisMissing | DomainError::GenesisSigner => ErrorKind::Genesis,
@@ -269,6 +287,9 @@ impl DomainError {
             self,
             DomainError::UnknownAccount { .. }
                 | DomainError::KeyNotRegistered { .. }
+                | DomainError::KeyRevoked { .. }
+                | DomainError::EnrolmentRefused { .. }
+                | DomainError::AccountNotManaged { .. }
                 | DomainError::PartyMismatch { .. }
                 | DomainError::Forbidden { .. }
                 | DomainError::NeedsParty { .. }
@@ -289,6 +310,8 @@ pub enum ErrorKind {
     ZeroLengthRoute,
     Genesis,
     KeyNotRegistered,
+    KeyRevoked,
+    EnrolmentRefused,
     PartyMismatch,
     NonceReplayed,
     IssuedAtSkew,
@@ -320,6 +343,8 @@ impl ErrorKind {
             ErrorKind::ZeroLengthRoute => "zero-length-route",
             ErrorKind::Genesis => "genesis",
             ErrorKind::KeyNotRegistered => "key-not-registered",
+            ErrorKind::KeyRevoked => "key-revoked",
+            ErrorKind::EnrolmentRefused => "enrolment-refused",
             ErrorKind::PartyMismatch => "party-mismatch",
             ErrorKind::NonceReplayed => "nonce-replayed",
             ErrorKind::IssuedAtSkew => "issued-at-skew",

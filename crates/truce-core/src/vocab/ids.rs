@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     vocab::error::DomainError,
-    vocab::limits::{NONCE_LEN_MAX, NONCE_LEN_MIN},
+    vocab::limits::{ENROLMENT_CODE_LEN, NONCE_LEN_MAX, NONCE_LEN_MIN},
 };
 
 macro_rules! uuid_id {
@@ -175,6 +175,59 @@ impl fmt::Display for PublicKeyText {
         f.write_str(&self.0)
     }
 }
+
+/// Lowercase hexadecimal text of a fixed length: an enrolment code and the SHA-256 of one.
+macro_rules! hex_text {
+    ($name:ident, $field:literal, $len:expr, $pattern:literal) => {
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[cfg_attr(feature = "schema", schemars(extend("pattern" = $pattern)))]
+        pub struct $name(String);
+
+        impl $name {
+            /// # Errors
+            /// `Hex` unless the text is exactly that many lowercase hexadecimal digits.
+            pub fn parse(raw: &str) -> Result<$name, DomainError> {
+                let valid = raw.len() == $len && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if !valid {
+                    return Err(DomainError::Hex { field: $field, len: $len });
+                }
+                Ok($name(raw.to_owned()))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(raw: String) -> Result<$name, DomainError> {
+                $name::parse(&raw).map_err(crate::vocab::refusal::note)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+// A one-time enrolment code: 128 random bits as 32 hexadecimal digits, drawn by the
+// account's manager outside core and shown once; the ledger records only its SHA-256
+// (`CodeHash`) until the new device presents it. (A plain comment: a doc comment would
+// become the schema's description.)
+hex_text!(EnrolmentCode, "code", ENROLMENT_CODE_LEN, "^[0-9a-f]{32}$");
+// The SHA-256 of an enrolment code, as 64 hexadecimal digits.
+hex_text!(CodeHash, "code_sha256", 64, "^[0-9a-f]{64}$");
 
 /// An alert's id: `<seq>.<n>`, the entry that raised it and its place among that entry's
 /// alerts, so that every node derives the same ids from the same log.

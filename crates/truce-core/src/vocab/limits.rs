@@ -30,6 +30,10 @@ pub const LIST_LEN_MAX: usize = 50;
 pub const VERSIONS_PER_AGREEMENT_MAX: u32 = 1_000;
 /// Largest corridor half-width, metres.
 pub const HALF_WIDTH_M_MAX: f64 = 50_000.0;
+/// Hexadecimal digits of an enrolment code (128 bits).
+pub const ENROLMENT_CODE_LEN: usize = 32;
+/// How long an enrolment code may stay open, seconds (seven days).
+pub const ENROLMENT_DURATION_S_MAX: i64 = 7 * 24 * 3600;
 /// How far `issued_at` may be from the server's acceptance time, seconds.
 pub const ISSUED_AT_SKEW_S_MAX: i64 = 600;
 /// Largest distance from an observer to what it observed, metres.

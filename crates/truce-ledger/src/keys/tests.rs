@@ -185,3 +185,39 @@ fn command_with_an_imprecise_integer_cannot_be_signed() {
         expect!["err integer 18446744073709551615 is outside ±(2^53 - 1), so canonical json would change its value"],
     );
 }
+
+/// RFC 8410, section 10.3: an Ed25519 private key in PKCS#8 PEM, whose public key is the
+/// one of section 10.1.
+const RFC_8410_PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC
+-----END PRIVATE KEY-----
+";
+
+#[test]
+fn a_pkcs8_pem_key_file_of_rfc_8410_is_read_and_written_back_the_same() {
+    let key = SecretKey::read_key_file(RFC_8410_PRIVATE_KEY, None).expect("the RFC's key reads");
+    expect!["19bf44096984cdfe8541bac167dc3b96c85086aa30b6b6cb0c5c38ad703166e1"]
+        .assert_eq(&hex::encode(key.public_key().as_bytes()));
+    assert_eq!(key.to_pkcs8_pem(), RFC_8410_PRIVATE_KEY);
+    expect!["e744-c079-1320-c328"].assert_eq(&key.public_key().fingerprint());
+}
+
+#[test]
+fn an_encrypted_key_file_needs_its_passphrase_and_the_old_json_file_still_reads() {
+    let key = fixed_key();
+    let mut rng = StdRng::seed_from_u64(1);
+    let pem = key.to_encrypted_pkcs8_pem("a long passphrase", &mut rng).expect("it encrypts");
+    assert!(SecretKey::key_file_is_encrypted(&pem), "{pem}");
+    let read = SecretKey::read_key_file(&pem, Some("a long passphrase")).expect("it decrypts");
+    assert_eq!(read.public_key(), key.public_key());
+    check(
+        SecretKey::read_key_file(&pem, None).map(|_| ()),
+        expect!["err key file is encrypted: a passphrase is needed"],
+    );
+    check(
+        SecretKey::read_key_file(&pem, Some("another")).map(|_| ()),
+        expect!["err key file does not decrypt with this passphrase, or is damaged"],
+    );
+    let json = key.to_file_text();
+    assert_eq!(SecretKey::read_key_file(&json, None).expect("the JSON file reads").public_key(), key.public_key());
+}

@@ -86,7 +86,7 @@ async fn world_with_every_alert() -> (World, Signer) {
     let analyst = Signer { key: SecretKey::from_seed(&[22; 32]), account: id(ANALYST), party: Some(id(UN)) };
     fixture
         .accept(
-            &fixture.operator,
+            &world.un,
             json!({"type": "register_account", "account_id": analyst.account, "party_id": id(UN), "name": "UN analyst",
                    "roles": ["analyst"], "public_key": analyst.public_key()}),
         )

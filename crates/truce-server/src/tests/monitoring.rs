@@ -50,7 +50,7 @@ pub(super) async fn world_in_force() -> (World, Signer) {
     let monitor = Signer { key: SecretKey::from_seed(&[21; 32]), account: id(120), party: Some(id(UN)) };
     fixture
         .accept(
-            &fixture.operator,
+            &world.un,
             json!({"type": "register_account", "account_id": monitor.account, "party_id": id(UN), "name": "UN monitor",
                    "roles": ["monitor"], "public_key": monitor.public_key()}),
         )
@@ -481,7 +481,7 @@ async fn a_violation_of_a_humanitarian_notification_never_appears_publicly() {
         "/api/v1/incidents",
         "/api/v1/webhooks/deliveries",
     ] {
-        let text = fixture.get(uri).await.text;
+        let text = fixture.get_as(&id(1), uri).await.text;
         assert!(!text.contains(&id(NOTIFICATION)), "{uri} shows the notification");
         assert!(!text.contains("notification"), "{uri}: {text}");
         for alert_id in &confidential {
@@ -624,7 +624,12 @@ async fn a_webhook_gets_each_alert_signed_and_a_failing_one_is_retried_and_logge
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let log = loop {
         let reply = router(state.clone())
-            .oneshot(Request::get("/api/v1/webhooks/deliveries").body(Body::empty()).expect("a request"))
+            .oneshot(
+                Request::get("/api/v1/webhooks/deliveries")
+                    .header(header::AUTHORIZATION, format!("Bearer {}", super::token_for(&state, &id(1))))
+                    .body(Body::empty())
+                    .expect("a request"),
+            )
             .await
             .expect("infallible");
         let bytes = reply.into_body().collect().await.expect("a body").to_bytes();

@@ -27,6 +27,9 @@ async fn every_problem() -> BTreeMap<String, u16> {
         ApiError::TooManyRequests { retry_after_s: 1 }.to_problem(),
         ApiError::TooManyStreams { streams_max: 1 }.to_problem(),
         ApiError::Internal("x".to_owned()).to_problem(),
+        ApiError::Unauthenticated { detail: "x" }.to_problem(),
+        ApiError::SignInFailed.to_problem(),
+        ApiError::TooManySignIns { retry_after_s: 1 }.to_problem(),
         not_found_route("/x".parse().expect("a URI")).await,
         method_not_allowed(axum::extract::Request::new(axum::body::Body::empty())).await,
     ];
@@ -83,6 +86,8 @@ fn expected(kind: ErrorKind) -> (u16, &'static str) {
         ErrorKind::ZeroLengthRoute => (422, "/problems/zero-length-route"),
         ErrorKind::Genesis => (403, "/problems/genesis"),
         ErrorKind::KeyNotRegistered => (403, "/problems/key-not-registered"),
+        ErrorKind::KeyRevoked => (403, "/problems/key-revoked"),
+        ErrorKind::EnrolmentRefused => (403, "/problems/enrolment-refused"),
         ErrorKind::PartyMismatch => (403, "/problems/party-mismatch"),
         ErrorKind::NonceReplayed => (409, "/problems/nonce-replayed"),
         ErrorKind::IssuedAtSkew => (422, "/problems/issued-at-skew"),
@@ -130,7 +135,7 @@ async fn each_kind_of_domain_error_is_answered_with_its_status_and_problem_type(
     }
     // Every kind is some variant's: none is left without a way to be sampled.
     kinds.sort();
-    expect_test::expect!["[InvalidInput, WindowNotAfterStart, ZeroLengthRoute, Genesis, KeyNotRegistered, PartyMismatch, NonceReplayed, IssuedAtSkew, Forbidden, UnknownReference, Duplicate, VersionSuperseded, VersionNotLatest, NotASignatory, AlreadyEndorsed, NoEndorsement, ActBeforeVersion, ValidTimeInFuture, EffectiveAt, ReportedOwnParty, AgreementState, InvalidTerms, ConsentOrFulfilment, InvalidReference, NothingDue]"]
+    expect_test::expect!["[InvalidInput, WindowNotAfterStart, ZeroLengthRoute, Genesis, KeyNotRegistered, KeyRevoked, EnrolmentRefused, PartyMismatch, NonceReplayed, IssuedAtSkew, Forbidden, UnknownReference, Duplicate, VersionSuperseded, VersionNotLatest, NotASignatory, AlreadyEndorsed, NoEndorsement, ActBeforeVersion, ValidTimeInFuture, EffectiveAt, ReportedOwnParty, AgreementState, InvalidTerms, ConsentOrFulfilment, InvalidReference, NothingDue]"]
     .assert_eq(&format!("{kinds:?}"));
 }
 
@@ -155,6 +160,12 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::HalfWidth { value: 1.0, max: 1.0 },
         DomainError::PublicKey,
         DomainError::Duplicate { field: "x", value: "x".to_owned() },
+        DomainError::Hex { field: "x", len: 1 },
+        DomainError::KeyRevoked { account: "x".to_owned(), revoked_at: "x".to_owned() },
+        DomainError::EnrolmentRefused { account: "x".to_owned() },
+        DomainError::AccountNotManaged { action: "x", account: "x".to_owned(), by: "x" },
+        DomainError::KeyNotOfAccount { account: "x".to_owned() },
+        DomainError::EnrolmentExpiry { expires_at: "x".to_owned(), accepted_at: "x".to_owned(), duration_s_max: 1 },
         DomainError::GenesisAgain,
         DomainError::GenesisMissing,
         DomainError::GenesisSigner,
@@ -307,7 +318,13 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::ConvoyOnOtherCorridor { .. } => 75,
         DomainError::NotNotifier { .. } => 76,
         DomainError::AlreadyWithdrawn { .. } => 77,
+        DomainError::Hex { .. } => 78,
+        DomainError::KeyRevoked { .. } => 79,
+        DomainError::EnrolmentRefused { .. } => 80,
+        DomainError::AccountNotManaged { .. } => 81,
+        DomainError::KeyNotOfAccount { .. } => 82,
+        DomainError::EnrolmentExpiry { .. } => 83,
     }
 }
 
-const VARIANTS_COUNT: usize = 78;
+const VARIANTS_COUNT: usize = 84;

@@ -336,7 +336,7 @@ async fn parties_forces_accounts_and_consents_are_listed_in_pages() {
 
     let forces = read(fixture, "/api/v1/forces").await;
     assert_eq!(forces["items"].as_array().map(Vec::len), Some(2));
-    let accounts = read(fixture, "/api/v1/accounts").await;
+    let accounts = fixture.get_as(&id(1), "/api/v1/accounts").await.json();
     assert_eq!(accounts["items"].as_array().map(Vec::len), Some(4), "the operator and three coordinators");
 
     let consents_before = read(fixture, &format!("/api/v1/consents?at={}", at("09:45"))).await;

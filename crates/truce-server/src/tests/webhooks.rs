@@ -71,7 +71,12 @@ fn with_dispatcher(
 /// `GET /api/v1/webhooks/deliveries`.
 async fn public_log(state: &AppState) -> Value {
     let reply = router(state.clone())
-        .oneshot(Request::get("/api/v1/webhooks/deliveries").body(Body::empty()).expect("a request"))
+        .oneshot(
+            Request::get("/api/v1/webhooks/deliveries")
+                .header(header::AUTHORIZATION, format!("Bearer {}", super::token_for(state, &super::id(1))))
+                .body(Body::empty())
+                .expect("a request"),
+        )
         .await
         .expect("the router is infallible");
     assert_eq!(reply.status(), StatusCode::OK);
