@@ -15,8 +15,8 @@ use crate::{
     },
     vocab::geometry::Polygon,
     vocab::ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
+        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EncryptionKeyText, EstimateId,
+        ForceId, IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
     },
     vocab::source::ReportedAct,
     vocab::text::{Code, Name, Reason},
@@ -86,6 +86,12 @@ pub enum CommandBody {
     AddAccountKey {
         account_id: AccountId,
         public_key: PublicKeyText,
+    },
+    /// Sets or replaces the key the account's sealed entries are encrypted to; only the
+    /// account itself may.
+    SetEncryptionKey {
+        account_id: AccountId,
+        encryption_key: EncryptionKeyText,
     },
     RegisterForce {
         force_id: ForceId,
@@ -410,6 +416,7 @@ impl CommandBody {
             CommandBody::RegisterParty { .. } => "register_party",
             CommandBody::RegisterAccount { .. } => "register_account",
             CommandBody::AddAccountKey { .. } => "add_account_key",
+            CommandBody::SetEncryptionKey { .. } => "set_encryption_key",
             CommandBody::RegisterForce { .. } => "register_force",
             CommandBody::DefineZone { .. } => "define_zone",
             CommandBody::RedrawZone { .. } => "redraw_zone",

@@ -75,6 +75,9 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::AddAccountKey { account_id, public_key } => {
             projection::decide::add_account_key(state, account_id, public_key)
         }
+        CommandBody::SetEncryptionKey { account_id, encryption_key } => {
+            projection::decide::set_encryption_key(&actor, account_id, encryption_key)
+        }
         CommandBody::RegisterForce { force_id, code, name, party_ids } => {
             coordination::decide::register_force(&state.coordination, force_id, code, name, party_ids)
         }

@@ -16,8 +16,8 @@ use crate::{
     },
     vocab::geometry::Polygon,
     vocab::ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
+        AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EncryptionKeyText, EstimateId,
+        ForceId, IncidentId, NotificationId, PartyId, PassageId, PublicKeyText, StatementId, TotalId, ZoneId,
     },
     vocab::source::Provenance,
     vocab::text::{Code, Name, Reason},
@@ -45,6 +45,10 @@ pub enum Event {
     AccountKeyAdded {
         account_id: AccountId,
         public_key: PublicKeyText,
+    },
+    EncryptionKeySet {
+        account_id: AccountId,
+        encryption_key: EncryptionKeyText,
     },
     ForceRegistered {
         force_id: ForceId,

@@ -51,14 +51,15 @@ pub use crate::{
         retraction::RetractionRecord,
         state::State,
         verification::{Figure, GradeExplained, WeighedSource},
+        visibility::{confidential_alert, encryption_keys_of, notification_parties, sealing, Sealing},
     },
     vocab::{
         error::{DomainError, ErrorKind},
         geometry::{geodesic_distance_m, LineString, Polygon, Position},
         ids::{
-            AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-            IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, SourceId, StatementId, TotalId,
-            ZoneId,
+            AccountId, AgreementId, AlertId, CommitmentId, ConsentId, ConvoyId, CorridorId, EncryptionKeyText,
+            EstimateId, ForceId, IncidentId, Nonce, NotificationId, PartyId, PassageId, PublicKeyText, SourceId,
+            StatementId, TotalId, ZoneId,
         },
         limits::*,
         source::{Provenance, ReportedAct},

@@ -11,6 +11,7 @@ mod monitoring;
 mod properties;
 mod refusals;
 mod reported;
+mod sealing;
 mod statuses;
 mod time_alerts;
 mod values;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::{
     error::DomainError,
-    ids::{AccountId, PartyId, PublicKeyText},
+    ids::{AccountId, EncryptionKeyText, PartyId, PublicKeyText},
     limits::{ISSUED_AT_SKEW_S_MAX, LIST_LEN_MAX},
     require::require_list,
     source::{Provenance, ReportedAct},
@@ -47,6 +47,8 @@ pub struct Account {
     pub name: Name,
     pub roles: Vec<Role>,
     pub public_keys: Vec<PublicKeyText>,
+    /// The key sealed entries this account is entitled to are encrypted to, once set.
+    pub encryption_key: Option<EncryptionKeyText>,
     pub registered_at: Timestamp,
 }
 

@@ -41,6 +41,8 @@ pub(crate) fn permission(body: &CommandBody) -> (&'static str, Permission) {
         CommandBody::RegisterParty { .. } => ("registering a party", Roles(REGISTRARS)),
         CommandBody::RegisterAccount { .. } => ("registering an account", Roles(OPERATOR)),
         CommandBody::AddAccountKey { .. } => ("adding a key", Roles(OPERATOR)),
+        // Only the account itself: the command's own rule checks that.
+        CommandBody::SetEncryptionKey { .. } => ("setting an encryption key", Roles(ANY_ROLE)),
         CommandBody::RegisterForce { .. } => ("registering a force", Roles(REGISTRARS)),
         CommandBody::DefineZone { .. } => ("defining a zone", Roles(MAPPERS)),
         CommandBody::RedrawZone { .. } => ("redrawing a zone", Roles(MAPPERS)),

@@ -538,6 +538,7 @@ impl Coordination {
             Event::LogStarted(_)
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
+            | Event::EncryptionKeySet { .. }
             | Event::TimeMarked {}
             | Event::Retracted { .. }
             | Event::IncidentReported { .. }

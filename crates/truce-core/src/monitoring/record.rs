@@ -520,6 +520,7 @@ impl Monitoring {
             Event::LogStarted(_)
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
+            | Event::EncryptionKeySet { .. }
             | Event::TimeMarked {}
             | Event::Retracted { .. }
             | Event::PartyRegistered { .. }

@@ -5,7 +5,8 @@
 //! Layered so that nothing imports upward: `alert` and `active_scopes` know nothing of
 //! `State` (the index is built from the coordination record alone); `state` holds the facts
 //! and the places for what is derived; `verification` and `raise` read the state; `apply`
-//! is the one place that runs them in order after each entry.
+//! is the one place that runs them in order after each entry; `visibility` says which
+//! entries are sealed and who is entitled to them.
 
 pub(crate) mod active_scopes;
 pub(crate) mod alert;
@@ -16,3 +17,4 @@ mod raise;
 pub(crate) mod retraction;
 pub(crate) mod state;
 pub(crate) mod verification;
+pub mod visibility;

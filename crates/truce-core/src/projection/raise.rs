@@ -132,7 +132,12 @@ impl State {
         }
         drafts.extend(self.condition_alerts());
         self.time_checked_until = Some(now);
-        for (n, mut alert) in drafts.into_iter().enumerate() {
+        // Public alerts are numbered first, confidential ones (about a notification) after
+        // them: a public alert's id then never counts confidential alerts, and is the same
+        // in a replay that knows no sealed content.
+        let (public, confidential): (Vec<Alert>, Vec<Alert>) =
+            drafts.into_iter().partition(|alert| alert.notification_id.is_none());
+        for (n, mut alert) in public.into_iter().chain(confidential).enumerate() {
             alert.alert_id = AlertId::new(context.seq, u32::try_from(n).unwrap_or(u32::MAX));
             alert.seq = context.seq;
             alert.raised_at = now;

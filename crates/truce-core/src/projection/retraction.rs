@@ -118,6 +118,7 @@ impl State {
             | Event::PartyRegistered { .. }
             | Event::AccountRegistered { .. }
             | Event::AccountKeyAdded { .. }
+            | Event::EncryptionKeySet { .. }
             | Event::ForceRegistered { .. }
             | Event::ZoneDefined { .. }
             | Event::AgreementProposed { .. }

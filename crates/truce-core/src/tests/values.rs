@@ -290,7 +290,7 @@ fn a_command_with_an_unknown_field_does_not_deserialise() {
     );
     let mut value = proposal_json();
     value["body"]["type"] = json!("declare_victory");
-    check(parse_command(value).map(|_| ()), expect!["err unknown variant `declare_victory`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`, `retract`"]);
+    check(parse_command(value).map(|_| ()), expect!["err unknown variant `declare_victory`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `set_encryption_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`, `retract`"]);
 }
 
 #[test]

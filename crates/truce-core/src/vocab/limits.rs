@@ -32,5 +32,9 @@ pub const VERSIONS_PER_AGREEMENT_MAX: u32 = 1_000;
 pub const HALF_WIDTH_M_MAX: f64 = 50_000.0;
 /// How far `issued_at` may be from the server's acceptance time, seconds.
 pub const ISSUED_AT_SKEW_S_MAX: i64 = 600;
+/// The public grid of `mark_time`: every whole this many seconds of UTC, a `mark_time` is
+/// accepted whatever is due, so that marks written for confidential deadlines cannot be
+/// told from the others (docs/sealing.md).
+pub const MARK_TIME_GRID_S: i64 = 300;
 /// Largest uncertainty radius of an incident's location, metres.
 pub const UNCERTAINTY_M_MAX: f64 = 100_000.0;

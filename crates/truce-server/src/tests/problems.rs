@@ -216,6 +216,8 @@ fn every_domain_error() -> Vec<DomainError> {
             convoy_corridor: "x".to_owned(),
             corridor: "x".to_owned(),
         },
+        DomainError::EncryptionKey,
+        DomainError::NotOwnAccount { account: "x".to_owned() },
     ]
 }
 
@@ -298,7 +300,9 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::BreakdownAboveTotal { .. } => 73,
         DomainError::UnknownAt { .. } => 74,
         DomainError::ConvoyOnOtherCorridor { .. } => 75,
+        DomainError::EncryptionKey => 76,
+        DomainError::NotOwnAccount { .. } => 77,
     }
 }
 
-const VARIANTS_COUNT: usize = 76;
+const VARIANTS_COUNT: usize = 78;
