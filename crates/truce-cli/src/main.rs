@@ -23,7 +23,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
-use truce_ledger::{sign_command, SecretKey, Verifier};
+use truce_ledger::{sign_command, AgeIdentity, SecretKey, Verifier};
 use truce_store::{verify_log, Clock, LogRefusal, StoreError, Submission, SystemClock};
 
 use crate::{
@@ -135,6 +135,11 @@ enum Commands {
         /// The log's verifier key (`name+hash+base64`); default: the data directory's log.pub.
         #[arg(long)]
         log_key: Option<String>,
+        /// An age identity file (the data directory's sealing.key, or an account's) to open
+        /// the sealed entries it is a recipient of; without it, sealed entries are checked
+        /// by their envelope only.
+        #[arg(long)]
+        identity: Option<PathBuf>,
     },
     /// Match a CSV file of incidents against a GeoJSON file of scopes, offline.
     Match {
@@ -156,6 +161,13 @@ enum KeysCommand {
     /// Generate a key pair, write the secret key file and print the public key.
     New {
         /// Where to write the secret key (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Generate an age X25519 identity for an account, write it (mode 0600) and print its
+    /// encryption key (`age1...`), to set with a `set_encryption_key` command.
+    NewEncryption {
+        /// Where to write the identity (must not exist).
         #[arg(long)]
         out: PathBuf,
     },
@@ -246,7 +258,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import::run(&import::Import { file, server, key, author, party, keys_out })?;
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Verify { data, checkpoint, log_key } => verify(&data, checkpoint.as_deref(), log_key.as_deref()),
+        Commands::Keys { command: KeysCommand::NewEncryption { out } } => {
+            let identity = AgeIdentity::generate();
+            datadir::write_secret_file(&out, &identity.to_file_text())?;
+            println!("{}", identity.encryption_key());
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Verify { data, checkpoint, log_key, identity } => {
+            verify(&data, checkpoint.as_deref(), log_key.as_deref(), identity.as_deref())
+        }
         Commands::Match { scopes, incidents, out } => {
             batch_match::run(&scopes, &incidents, &out)?;
             Ok(ExitCode::SUCCESS)
@@ -324,7 +344,12 @@ fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, serv
     Ok(())
 }
 
-fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyhow::Result<ExitCode> {
+fn verify(
+    data: &Path,
+    checkpoint: Option<&Path>,
+    log_key: Option<&str>,
+    identity: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let verifier_text = match log_key {
         Some(text) => text.to_owned(),
         None => {
@@ -338,9 +363,26 @@ fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyh
         Some(path) => Some(fs::read_to_string(path).with_context(|| format!("reading checkpoint {}", path.display()))?),
         None => None,
     };
-    match verify_log(&data.join(datadir::DB_FILE), &verifier, older.as_deref()) {
+    let identity = match identity {
+        Some(path) => {
+            let text = fs::read_to_string(path).with_context(|| format!("reading identity {}", path.display()))?;
+            Some(AgeIdentity::parse_file_text(&text).map_err(|err| anyhow!("{}: {err}", path.display()))?)
+        }
+        None => None,
+    };
+    match verify_log(&data.join(datadir::DB_FILE), &verifier, older.as_deref(), identity.as_ref()) {
         Ok(report) => {
             println!("ok: {} entries verified, root {}", report.entries_count, hex::encode(report.root));
+            println!(
+                "ok: {} sealed entries: envelopes signed by the log key; {} opened and checked against their commitments",
+                report.sealed_count, report.opened_count
+            );
+            match report.decided_all {
+                true => println!("ok: every command decided again and its events matched"),
+                false => println!(
+                    "ok: every public command decided again on the public entries, and its events matched; sealed entries not opened were passed over"
+                ),
+            }
             if let Some(size) = report.stored_checkpoint_size {
                 println!("ok: the stored checkpoint (tree size {size}) is signed by the log key and consistent");
             }

@@ -80,6 +80,14 @@ pub enum LedgerError {
     AgeIdentityFile { problem: &'static str },
 }
 
+impl LedgerError {
+    /// Whether this is the error of opening a sealed entry with an identity that is not
+    /// among its recipients (rather than of a damaged or forged one).
+    pub fn is_not_a_recipient(&self) -> bool {
+        matches!(self, LedgerError::Decrypt(age::DecryptError::NoMatchingKeys))
+    }
+}
+
 /// Errors from making or checking Merkle inclusion and consistency proofs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {

@@ -5,12 +5,14 @@
 //! checkpoint is also saved in a file beside it, which the log must extend to be opened.
 //! `Node` owns one log: a dedicated writer thread decides commands against the projection,
 //! batches the accepted ones into one durable transaction (group commit) and replies only
-//! after that transaction is on disk. `verify_log` checks a log offline, entry by entry.
+//! after that transaction is on disk. Confidential entries are written sealed (`sealing`),
+//! so the file holds only public texts. `verify_log` checks a log offline, entry by entry.
 //!
 //! This crate knows nothing about HTTP; it speaks core commands and ledger entries.
 
 mod error;
 mod node;
+mod sealing;
 mod sqlite;
 mod verify;
 
@@ -23,6 +25,7 @@ pub use crate::{
         decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt, Submission,
         SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX,
     },
+    sealing::{create_sealing_identity, read_sealing_identity, SEALED_SIGNER_COLUMN},
     sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},
 };

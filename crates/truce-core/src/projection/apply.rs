@@ -39,7 +39,7 @@ impl State {
             self.active_scopes = ActiveScopes::build(&self.coordination);
         }
         self.condition_outcomes = self.sweep_condition_outcomes();
-        self.raise_alerts(context, events);
+        self.raise_alerts(context.seq, context.accepted_at, events);
         self.entries_count += 1;
     }
 
@@ -48,11 +48,11 @@ impl State {
     /// application would raise among public alerts, since public alerts never depend on
     /// sealed content (docs/sealing.md). What it recorded is missing from this state, so
     /// only public commands can be decided on it.
-    pub fn pass_sealed(&mut self, context: &Context, parties: BTreeSet<PartyId>) {
-        assert!(context.seq == self.entries_count, "entries are applied in sequence");
-        self.sealed.insert(context.seq, parties);
+    pub fn pass_sealed(&mut self, seq: u64, accepted_at: Timestamp, parties: BTreeSet<PartyId>) {
+        assert!(seq == self.entries_count, "entries are applied in sequence");
+        self.sealed.insert(seq, parties);
         self.condition_outcomes = self.sweep_condition_outcomes();
-        self.raise_alerts(context, &[]);
+        self.raise_alerts(seq, accepted_at, &[]);
         self.entries_count += 1;
     }
 

@@ -118,7 +118,7 @@ fn a_replay_that_passes_over_sealed_entries_raises_the_same_public_alerts_with_t
     let mut public = State::default();
     for entry in &world.log {
         match world.state.sealed.get(&entry.context.seq) {
-            Some(entitled) => public.pass_sealed(&entry.context, entitled.clone()),
+            Some(entitled) => public.pass_sealed(entry.context.seq, entry.context.accepted_at, entitled.clone()),
             None => {
                 let decided = crate::decide(&public, &entry.context, &entry.command).expect("decided alike");
                 assert_eq!(decided, entry.events);
