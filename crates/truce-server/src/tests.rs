@@ -16,6 +16,7 @@ mod monitoring;
 mod openapi;
 mod problems;
 mod reads;
+mod sealing;
 mod time;
 mod webhooks;
 

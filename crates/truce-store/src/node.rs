@@ -137,6 +137,8 @@ pub struct Receipt {
     pub leaf_hash: Hash,
     pub accepted_at: Timestamp,
     pub events: Vec<Event>,
+    /// Whether the entry was written sealed: its public text holds none of the command.
+    pub sealed: bool,
     /// The tree the inclusion proof is against: the one right after the entry's batch.
     pub tree_size: u64,
     pub root: Hash,
@@ -164,6 +166,8 @@ pub struct AcceptedEntry {
     pub command: Command,
     pub events: Vec<Event>,
     pub leaf_hash: Hash,
+    /// Whether the entry was written sealed (`Receipt::sealed`).
+    pub sealed: bool,
 }
 
 struct Request {
@@ -722,6 +726,7 @@ impl Writer {
                 leaf_hash: item.stored.leaf_hash,
                 accepted_at: item.accepted.accepted_at,
                 events: item.accepted.events.clone(),
+                sealed: item.accepted.sealed,
                 tree_size,
                 root,
                 inclusion_proof: proof,
@@ -766,7 +771,13 @@ fn encode(
         false => (submission.signer.to_base64(), nonce.to_owned()),
     };
     let stored = StoredEntry { seq, leaf_hash: leaf_hash_of(&text), signer: signer_column, nonce: nonce_column, text };
-    let accepted =
-        AcceptedEntry { seq, accepted_at, command: submission.command.clone(), events, leaf_hash: stored.leaf_hash };
+    let accepted = AcceptedEntry {
+        seq,
+        accepted_at,
+        command: submission.command.clone(),
+        events,
+        leaf_hash: stored.leaf_hash,
+        sealed,
+    };
     Ok((stored, accepted, context))
 }

@@ -868,7 +868,7 @@ async fn an_unknown_command_type_is_422_listing_the_known_ones() {
         expect![[r#"
             422
             {
-              "detail": "the command is not valid at `command.body.type`: unknown variant `surrender`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`, `retract`",
+              "detail": "the command is not valid at `command.body.type`: unknown variant `surrender`, expected one of `genesis`, `register_party`, `register_account`, `add_account_key`, `set_encryption_key`, `register_force`, `define_zone`, `redraw_zone`, `record_zone_control`, `propose_agreement`, `propose_version`, `endorse`, `reject`, `withdraw`, `suspend`, `resume`, `declare_broken`, `declare_completed`, `record_consent`, `report_fulfilled`, `report_incident`, `add_source`, `correct_incident`, `grade_incident`, `mark_duplicate`, `dismiss_violation`, `make_statement`, `estimate_population`, `record_passage`, `report_total`, `schedule_convoy`, `update_convoy`, `notify_humanitarian`, `acknowledge_notification`, `acknowledge_alert`, `mark_time`, `retract`",
               "field": "command.body.type",
               "instance": "/api/v1/commands",
               "status": 422,
