@@ -1,6 +1,7 @@
 //! A data directory: the SQLite log, the latest signed checkpoint (kept outside the
-//! database, which must extend it), the log's signing key, the operator's key and a small
-//! JSON config naming the checkpoint origin and the operator account.
+//! database, which must extend it), the log's signing key, the sealing key of confidential
+//! entries, the operator's key and a small JSON config naming the checkpoint origin and the
+//! operator account.
 //!
 //! Keys are written with mode 0600. Nothing here talks to the network.
 //!
@@ -28,6 +29,9 @@ pub const CONFIG_FILE: &str = "truce.json";
 pub const LOG_KEY_FILE: &str = "log.key";
 pub const LOG_VERIFIER_FILE: &str = "log.pub";
 pub const OPERATOR_KEY_FILE: &str = "operator.key";
+/// The server's sealing identity (age X25519), that sealed entries are encrypted to and
+/// opened with; made by `Node::create` at `truce init`, mode 0600.
+pub const SEALING_KEY_FILE: &str = "sealing.key";
 /// The latest signed checkpoint, kept outside the database: the log must extend it.
 pub const CHECKPOINT_FILE: &str = "checkpoint";
 /// The file whose OS lock says a process works on the directory; it holds that process's id.
@@ -112,6 +116,10 @@ impl DataDir {
 
     pub fn checkpoint_path(&self) -> PathBuf {
         self.path.join(CHECKPOINT_FILE)
+    }
+
+    pub fn sealing_key_path(&self) -> PathBuf {
+        self.path.join(SEALING_KEY_FILE)
     }
 
     /// Opens an initialised data directory and takes its lock (`InUse` when another process

@@ -25,7 +25,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
-use truce_ledger::{sign_command, Verifier};
+use truce_ledger::{sign_command, AgeIdentity, Verifier};
 use truce_store::{verify_log, Clock, LogRefusal, StoreError, Submission, SystemClock};
 
 use crate::{
@@ -182,6 +182,11 @@ enum Commands {
         /// The log's verifier key (`name+hash+base64`); default: the data directory's log.pub.
         #[arg(long)]
         log_key: Option<String>,
+        /// An age identity file (the data directory's sealing.key, or an account's) to open
+        /// the sealed entries it is a recipient of; without it, sealed entries are checked
+        /// by their envelope only.
+        #[arg(long)]
+        identity: Option<PathBuf>,
     },
     /// Match a CSV file of incidents against a GeoJSON file of scopes, offline.
     Match {
@@ -231,6 +236,13 @@ enum KeysCommand {
         /// The party the account speaks for (omit for accounts of no party).
         #[arg(long)]
         party: Option<String>,
+    },
+    /// Generate an age X25519 identity for an account, write it (mode 0600) and print its
+    /// encryption key (`age1...`), to set with a `set_encryption_key` command.
+    NewEncryption {
+        /// Where to write the identity (must not exist).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -398,15 +410,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import::run(&import::Import { file, server, key, author, party, keys_out })?;
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Verify { data, server: Some(server), state, checkpoint, log_key } => {
-            if data.is_some() || checkpoint.is_some() {
-                bail!("--server verifies a live log; --data and --checkpoint are for a data directory");
+        Commands::Verify { data, server: Some(server), state, checkpoint, log_key, identity } => {
+            if data.is_some() || checkpoint.is_some() || identity.is_some() {
+                bail!("--server verifies a live log; --data, --checkpoint and --identity are for a data directory");
             }
             verify_remote(&server, state.as_deref(), log_key.as_deref())
         }
-        Commands::Verify { data, server: None, state: _, checkpoint, log_key } => {
-            verify(&data.unwrap_or_else(|| PathBuf::from("data")), checkpoint.as_deref(), log_key.as_deref())
-        }
+        Commands::Verify { data, server: None, state: _, checkpoint, log_key, identity } => verify(
+            &data.unwrap_or_else(|| PathBuf::from("data")),
+            checkpoint.as_deref(),
+            log_key.as_deref(),
+            identity.as_deref(),
+        ),
         Commands::Match { scopes, incidents, out } => {
             batch_match::run(&scopes, &incidents, &out)?;
             Ok(ExitCode::SUCCESS)
@@ -427,6 +442,11 @@ fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
         KeysCommand::Enrol { server, code, key, account, party } => {
             let receipt = accounts::enrol(&server, &key, &account, party.as_deref(), &code)?;
             println!("enrolled {} to account {account} at seq {}", accounts::show(&key)?, receipt["seq"]);
+        }
+        KeysCommand::NewEncryption { out } => {
+            let identity = AgeIdentity::generate();
+            datadir::write_key_text(&out, &identity.to_file_text())?;
+            println!("{}", identity.encryption_key());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -559,7 +579,12 @@ fn verify_remote(server: &str, state_path: Option<&Path>, log_key: Option<&str>)
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyhow::Result<ExitCode> {
+fn verify(
+    data: &Path,
+    checkpoint: Option<&Path>,
+    log_key: Option<&str>,
+    identity: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let verifier_text = match log_key {
         Some(text) => text.to_owned(),
         None => {
@@ -573,9 +598,26 @@ fn verify(data: &Path, checkpoint: Option<&Path>, log_key: Option<&str>) -> anyh
         Some(path) => Some(fs::read_to_string(path).with_context(|| format!("reading checkpoint {}", path.display()))?),
         None => None,
     };
-    match verify_log(&data.join(datadir::DB_FILE), &verifier, older.as_deref()) {
+    let identity = match identity {
+        Some(path) => {
+            let text = fs::read_to_string(path).with_context(|| format!("reading identity {}", path.display()))?;
+            Some(AgeIdentity::parse_file_text(&text).map_err(|err| anyhow!("{}: {err}", path.display()))?)
+        }
+        None => None,
+    };
+    match verify_log(&data.join(datadir::DB_FILE), &verifier, older.as_deref(), identity.as_ref()) {
         Ok(report) => {
             println!("ok: {} entries verified, root {}", report.entries_count, hex::encode(report.root));
+            println!(
+                "ok: {} sealed entries: envelopes signed by the log key; {} opened and checked against their commitments",
+                report.sealed_count, report.opened_count
+            );
+            match report.decided_all {
+                true => println!("ok: every command decided again and its events matched"),
+                false => println!(
+                    "ok: every public command decided again on the public entries, and its events matched; sealed entries not opened were passed over"
+                ),
+            }
             if let Some(size) = report.stored_checkpoint_size {
                 println!("ok: the stored checkpoint (tree size {size}) is signed by the log key and consistent");
             }

@@ -3,7 +3,8 @@
 //!
 //! Each run reads the signed checkpoint and checks its signature with the log's key; reads
 //! the entries since the last run (all of them the first time), checks that each is a
-//! well-formed entry with a valid command signature and the seq it should have, and hashes
+//! well-formed entry with a valid command signature (for a sealed entry, the log key's
+//! signature over its envelope) and the seq it should have, and hashes
 //! them onto the compact range kept from the last run. The root reached must be the
 //! checkpoint's root: that proves the entries are the log's and, since they extend what the
 //! last run saw, that the log only grew. A log that shrank, or shows another root at a size
@@ -19,7 +20,7 @@ use std::{fs, path::Path};
 use anyhow::{anyhow, bail, Context as _};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use truce_ledger::{leaf_hash_of, open_checkpoint, CompactRange, Entry, Hash, Verifier};
+use truce_ledger::{leaf_hash_of, open_checkpoint, CompactRange, Hash, LogEntry, Verifier};
 
 use crate::client::Client;
 
@@ -156,11 +157,20 @@ pub fn run(
                 return Err(bad(format!("served as seq {}", served["seq"])).into());
             }
             let text = served["entry"].as_str().ok_or_else(|| bad("has no entry text".to_owned()))?;
-            let entry = Entry::parse_canonical(text).map_err(|err| bad(format!("is not a canonical entry: {err}")))?;
+            let entry =
+                LogEntry::parse_canonical(text).map_err(|err| bad(format!("is not a canonical entry: {err}")))?;
             if entry.seq() != seq {
                 return Err(bad(format!("its text says seq {}", entry.seq())).into());
             }
-            entry.verify_signature().map_err(|err| bad(format!("its command's signature does not verify: {err}")))?;
+            match &entry {
+                LogEntry::Open(open) => open
+                    .verify_signature()
+                    .map_err(|err| bad(format!("its command's signature does not verify: {err}")))?,
+                // A sealed envelope is signed by the log key; its content is not for outsiders.
+                LogEntry::Sealed(sealed) => sealed
+                    .verify_signature(verifier.public_key())
+                    .map_err(|err| bad(format!("its sealed envelope's signature does not verify: {err}")))?,
+            }
             range.push(leaf_hash_of(text));
         }
     }

@@ -28,6 +28,7 @@ fn node_config(data: &DataDir, clock: Arc<dyn Clock>) -> anyhow::Result<NodeConf
         path: data.db_path(),
         checkpoint_path: data.checkpoint_path(),
         log_key: data.log_key()?,
+        sealing_key_path: data.sealing_key_path(),
         origin: data.config.origin.clone(),
         clock,
     })

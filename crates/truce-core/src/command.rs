@@ -16,9 +16,9 @@ use crate::{
     },
     vocab::geometry::Polygon,
     vocab::ids::{
-        AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId, EnrolmentCode,
-        EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText,
-        ReadingId, StatementId, TotalId, ZoneId,
+        AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId, EncryptionKeyText,
+        EnrolmentCode, EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId, PartyId, PassageId,
+        PublicKeyText, ReadingId, StatementId, TotalId, ZoneId,
     },
     vocab::source::ReportedAct,
     vocab::text::{Code, Name, Reason},
@@ -115,6 +115,12 @@ pub enum CommandBody {
         public_key: PublicKeyText,
         #[serde(default)]
         reason: Option<Reason>,
+    },
+    /// Sets or replaces the key the account's sealed entries are encrypted to; only the
+    /// account itself may.
+    SetEncryptionKey {
+        account_id: AccountId,
+        encryption_key: EncryptionKeyText,
     },
     RegisterForce {
         force_id: ForceId,
@@ -489,6 +495,7 @@ impl CommandBody {
             CommandBody::CreateEnrolment { .. } => "create_enrolment",
             CommandBody::EnrolKey { .. } => "enrol_key",
             CommandBody::RevokeKey { .. } => "revoke_key",
+            CommandBody::SetEncryptionKey { .. } => "set_encryption_key",
             CommandBody::RegisterForce { .. } => "register_force",
             CommandBody::DefineZone { .. } => "define_zone",
             CommandBody::RedrawZone { .. } => "redraw_zone",

@@ -82,6 +82,9 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::RevokeKey { account_id, public_key, reason } => {
             projection::accounts::revoke_key(state, &actor, account_id, public_key, reason)
         }
+        CommandBody::SetEncryptionKey { account_id, encryption_key } => {
+            projection::decide::set_encryption_key(&actor, account_id, encryption_key)
+        }
         CommandBody::RegisterForce { force_id, code, name, party_ids } => {
             coordination::decide::register_force(&state.coordination, force_id, code, name, party_ids)
         }

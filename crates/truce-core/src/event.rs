@@ -17,9 +17,9 @@ use crate::{
     },
     vocab::geometry::Polygon,
     vocab::ids::{
-        AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId, EstimateId, ForceId,
-        IncidentId, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, StatementId, TotalId,
-        ZoneId,
+        AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId, EncryptionKeyText,
+        EstimateId, ForceId, IncidentId, NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId,
+        StatementId, TotalId, ZoneId,
     },
     vocab::source::Provenance,
     vocab::text::{Code, Name, Reason},
@@ -66,6 +66,10 @@ pub enum Event {
         #[serde(default)]
         reason: Option<Reason>,
         author: AccountId,
+    },
+    EncryptionKeySet {
+        account_id: AccountId,
+        encryption_key: EncryptionKeyText,
     },
     ForceRegistered {
         force_id: ForceId,

@@ -13,6 +13,7 @@ mod notifications;
 mod properties;
 mod refusals;
 mod reported;
+mod sealing;
 mod statements;
 mod statuses;
 mod time_alerts;

@@ -139,14 +139,11 @@ impl Entry {
     /// and [`LedgerError::EntryField`] wrapping a timestamp, key or
     /// signature error.
     pub fn parse_canonical(text: &str) -> Result<Entry, LedgerError> {
-        check_size(text.len())?;
-        let value: Value = serde_json::from_str(text).map_err(LedgerError::InvalidJson)?;
-        if canonical_json(&value)? != text {
-            return Err(LedgerError::NotCanonical);
-        }
-        let Value::Object(mut object) = value else {
-            return Err(LedgerError::EntryNotObject);
-        };
+        Entry::from_object(text, parse_canonical_object(text)?)
+    }
+
+    /// The entry whose canonical text is `text` and whose JSON object is `object`.
+    pub(crate) fn from_object(text: &str, mut object: Map<String, Value>) -> Result<Entry, LedgerError> {
         if let Some(field) = object.keys().find(|key| !ENTRY_FIELDS.contains(&key.as_str())) {
             return Err(LedgerError::EntryUnknownField { field: field.clone() });
         }
@@ -221,21 +218,34 @@ impl Entry {
     }
 }
 
-fn check_size(len: usize) -> Result<(), LedgerError> {
+/// The JSON object whose canonical text is exactly `text`, at most [`ENTRY_BYTES_MAX`] bytes.
+pub(crate) fn parse_canonical_object(text: &str) -> Result<Map<String, Value>, LedgerError> {
+    check_size(text.len())?;
+    let value: Value = serde_json::from_str(text).map_err(LedgerError::InvalidJson)?;
+    if canonical_json(&value)? != text {
+        return Err(LedgerError::NotCanonical);
+    }
+    match value {
+        Value::Object(object) => Ok(object),
+        _ => Err(LedgerError::EntryNotObject),
+    }
+}
+
+pub(crate) fn check_size(len: usize) -> Result<(), LedgerError> {
     if len > ENTRY_BYTES_MAX {
         return Err(LedgerError::EntryTooLarge { len, len_max: ENTRY_BYTES_MAX });
     }
     Ok(())
 }
 
-fn string_field(field: &'static str, value: Value) -> Result<String, LedgerError> {
+pub(crate) fn string_field(field: &'static str, value: Value) -> Result<String, LedgerError> {
     match value {
         Value::String(text) => Ok(text),
         _ => Err(LedgerError::EntryFieldType { field, expected: "a string" }),
     }
 }
 
-fn field_error(field: &'static str, source: LedgerError) -> LedgerError {
+pub(crate) fn field_error(field: &'static str, source: LedgerError) -> LedgerError {
     LedgerError::EntryField { field, source: Box::new(source) }
 }
 

@@ -65,6 +65,33 @@ pub enum LedgerError {
     },
     #[error("timestamp {text:?} is not rfc 3339 utc like 2016-12-12T10:00:00Z")]
     InvalidTimestamp { text: String },
+    #[error("sealed entry parties are malformed: {problem}")]
+    SealedParties { problem: &'static str },
+    #[error("sealed entry ciphertext is not an age file")]
+    SealedCiphertext(#[source] age::DecryptError),
+    #[error("cannot seal the entry")]
+    Encrypt(#[source] age::EncryptError),
+    #[error("the sealed entry does not decrypt with this identity")]
+    Decrypt(#[source] age::DecryptError),
+    #[error("the decrypted content is not a canonical {{content, salt}} object")]
+    SealedContent {
+        #[source]
+        source: Box<LedgerError>,
+    },
+    #[error("the decrypted content does not match the envelope's commitment")]
+    CommitmentMismatch,
+    #[error("encryption key {text:?} is not an age x25519 recipient (age1...)")]
+    InvalidEncryptionKey { text: String },
+    #[error("age identity file is malformed: {problem}")]
+    AgeIdentityFile { problem: &'static str },
+}
+
+impl LedgerError {
+    /// Whether this is the error of opening a sealed entry with an identity that is not
+    /// among its recipients (rather than of a damaged or forged one).
+    pub fn is_not_a_recipient(&self) -> bool {
+        matches!(self, LedgerError::Decrypt(age::DecryptError::NoMatchingKeys))
+    }
 }
 
 /// Errors from making or checking Merkle inclusion and consistency proofs.

@@ -13,6 +13,7 @@ mod error;
 mod keys;
 mod merkle;
 mod note;
+mod seal;
 
 pub use canonical::{canonical_json, is_canonical, JSON_DEPTH_MAX, MAX_SAFE_INTEGER};
 pub use entry::{is_rfc3339_utc, leaf_hash_of, Entry, ENTRY_BYTES_MAX, ENTRY_FIELDS};
@@ -28,6 +29,10 @@ pub use merkle::{
 pub use note::{
     key_id, open_checkpoint, open_note, verifier_key, Checkpoint, KeyId, LogKey, Verifier, NOTE_BYTES_MAX,
     SIGNATURES_PER_NOTE_MAX,
+};
+pub use seal::{
+    AgeIdentity, EncryptionKey, LogEntry, SealedEntry, CONTENT_FIELDS, ENVELOPE_FIELDS, SALT_BYTES,
+    SEALED_ENTRY_FIELDS, SEALED_PARTIES_MAX, SEAL_COMMITMENT_CONTEXT, SEAL_SIGNATURE_CONTEXT,
 };
 
 /// A SHA-256 digest: a leaf hash, an interior node hash or a tree root.

@@ -248,6 +248,12 @@ impl LogKey {
         Ok(note)
     }
 
+    /// A raw signature of `message` by the log key; callers add domain separation (sealed
+    /// entries sign under `SEAL_SIGNATURE_CONTEXT`).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> Signature {
+        self.secret.sign(message)
+    }
+
     /// Signs the checkpoint's body; the result opens with [`open_checkpoint`].
     pub fn sign_checkpoint(&self, checkpoint: &Checkpoint) -> String {
         self.sign_note(&checkpoint.body())

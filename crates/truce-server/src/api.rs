@@ -7,7 +7,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use truce_core::{Command, CommandBody, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp, Warning};
-use truce_ledger::{PublicKey, Signature};
+use truce_ledger::{EncryptionKey, PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
 use crate::{
@@ -43,8 +43,12 @@ pub struct CommandReceipt {
     pub leaf_hash: String,
     /// The server's acceptance time, part of the entry.
     pub accepted_at: Timestamp,
-    /// What the command caused, as written into the entry.
+    /// What the command caused, as written into the entry. For a sealed entry, only this
+    /// reply to its author says it: the public entry holds it encrypted.
     pub events: Vec<Event>,
+    /// Whether the entry was written sealed, because the command is confidential (a
+    /// humanitarian notification and what would betray it; docs/sealing.md).
+    pub sealed: bool,
     /// The size of the tree that `root_hash` and `inclusion_proof` refer to.
     pub tree_size: u64,
     /// The root of the tree of `tree_size` leaves.
@@ -134,6 +138,15 @@ pub async fn submit_command(
     if matches!(submission.command().body, CommandBody::Genesis(_)) {
         return Err(ApiError::GenesisOverHttp);
     }
+    // The core checks an encryption key's shape only (it knows no cryptography); here it is
+    // parsed as the age recipient the writer will encrypt to, checksum and all.
+    if let CommandBody::SetEncryptionKey { encryption_key, .. } = &submission.command().body {
+        if let Err(err) = EncryptionKey::parse(encryption_key.as_str()) {
+            let field = "command.body.encryption_key".to_owned();
+            let detail = invalid_detail("the command", Some(&field), &err.to_string());
+            return Err(ApiError::Invalid { kind: ErrorKind::InvalidInput, field, detail });
+        }
+    }
     // Read against the state before the command, beside `decide` rather than in it: a
     // warning never refuses, and if another writer gets in first it can at worst be stale.
     let warnings = state.node.read_state(|projection| truce_core::warnings(projection, submission.command()));
@@ -146,6 +159,7 @@ pub async fn submit_command(
             leaf_hash: hex::encode(receipt.leaf_hash),
             accepted_at: receipt.accepted_at,
             events: receipt.events,
+            sealed: receipt.sealed,
             tree_size: receipt.tree_size,
             root_hash: hex::encode(receipt.root),
             inclusion_proof: receipt.inclusion_proof.iter().map(hex::encode).collect(),

@@ -357,6 +357,8 @@ fn domain_field(err: &DomainError) -> Option<String> {
         DomainError::WindowNotAfterStart { .. } => "end",
         DomainError::HalfWidth { .. } => "half_width_m",
         DomainError::KeyInUse { .. } | DomainError::PublicKey => "public_key",
+        DomainError::EncryptionKey => "encryption_key",
+        DomainError::NotOwnAccount { .. } => "account_id",
         DomainError::Coordinate { .. } => "coordinates",
         DomainError::CodeCharacters { .. } => "code",
         DomainError::Timestamp { .. }

@@ -19,6 +19,7 @@ mod monitoring;
 mod openapi;
 mod problems;
 mod reads;
+mod sealing;
 mod signin;
 mod statements;
 mod time;
@@ -161,6 +162,7 @@ impl Fixture {
             path: dir.path().join("truce.db"),
             checkpoint_path: dir.path().join("checkpoint"),
             log_key: LogKey::new(ORIGIN, SecretKey::from_seed(&[1; 32])).expect("a valid key name"),
+            sealing_key_path: dir.path().join("sealing.key"),
             origin: ORIGIN.to_owned(),
             clock: clock.clone(),
         };

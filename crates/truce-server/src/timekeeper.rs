@@ -2,10 +2,16 @@
 //!
 //! The core never reads a clock, so what the passing of time alone makes happen (a corridor
 //! window opening or closing, a humanitarian notification's deadline passing) is alerted by
-//! the first entry accepted at or after the instant. When the next scheduled instant
+//! the first entry accepted at or after the instant. When the next due instant
 //! (`State::next_due`) has passed on the server's clock, this task writes a `mark_time`
-//! command signed with the operator's key, through the same writer as every other command,
-//! so the alert is raised, logged and delivered within `TICK` of the instant.
+//! command signed with the operator's key, through the same writer as every other command.
+//!
+//! `next_due` is a public scheduled instant (a corridor window, a truce start or end), so
+//! its alert goes out within `TICK`, or the next point of the public grid of every whole five
+//! minutes of UTC (`MARK_TIME_GRID_S`), which the log is marked at whenever it was idle over
+//! it. A confidential deadline is never a reason to write: when marks are written must say
+//! nothing about notifications, so its alert goes out with the first entry after it, on an
+//! idle log the next grid mark, at most five minutes late (docs/sealing.md).
 
 use std::{sync::Arc, time::Duration};
 

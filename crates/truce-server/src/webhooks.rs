@@ -104,7 +104,7 @@ pub enum WebhookError {
     #[error("subscriptions[{idx}].secret is not a Standard Webhooks secret: `whsec_` then base64 of {SECRET_BYTES_MIN} to {SECRET_BYTES_MAX} random bytes (e.g. `echo whsec_$(openssl rand -base64 32)`)")]
     BadSecret { idx: usize },
     #[error("cannot open the webhook outbox {path}: {source}")]
-    Outbox { path: String, source: StoreError },
+    Outbox { path: String, source: Box<StoreError> },
 }
 
 /// The outcome of one attempt.
@@ -174,7 +174,8 @@ struct DeliveryLog {
 /// When the file cannot be opened or is not an outbox.
 pub fn open_outbox(data_dir: &Path) -> Result<Outbox, WebhookError> {
     let path = data_dir.join(OUTBOX_FILE);
-    Outbox::open(&path).map_err(|source| WebhookError::Outbox { path: path.display().to_string(), source })
+    Outbox::open(&path)
+        .map_err(|source| WebhookError::Outbox { path: path.display().to_string(), source: Box::new(source) })
 }
 
 /// Reads `webhooks.json` from `data_dir`; `Ok(None)` when there is none.

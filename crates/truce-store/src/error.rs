@@ -34,6 +34,15 @@ pub enum StoreError {
     CheckpointInvalid { path: PathBuf, problem: String },
     #[error("cannot save checkpoint {}: {source}", path.display())]
     CheckpointSave { path: PathBuf, source: std::io::Error },
+    /// The sealing key file is missing, unreadable or not an age identity.
+    #[error("sealing key {} cannot be used: {problem}", path.display())]
+    SealingKey { path: PathBuf, problem: String },
+    /// A sealed entry does not open with the sealing key.
+    #[error("entry {seq} is sealed and does not open with the sealing key {}: {problem} (the key was replaced, or the log belongs to another data directory)", path.display())]
+    Unseal { seq: u64, path: PathBuf, problem: String },
+    /// Confidential entries written open, before entries were sealed.
+    #[error("the log holds confidential entries written in clear before sealing (seqs {seqs:?}); it is refused so that they are not served: start a new log (docs/sealing.md)")]
+    UnsealedConfidential { seqs: Vec<u64> },
     /// A seq or tree size past what the log's integers hold (`SEQ_MAX`); never wrapped.
     #[error("{what} {value} is past the largest seq a log can hold")]
     OutOfRange { what: &'static str, value: u64 },
@@ -78,6 +87,9 @@ impl StoreError {
             | StoreError::Ledger(_)
             | StoreError::Config(_)
             | StoreError::OutOfRange { .. }
+            | StoreError::SealingKey { .. }
+            | StoreError::Unseal { .. }
+            | StoreError::UnsealedConfidential { .. }
             | StoreError::CheckpointSave { .. } => None,
         }
     }

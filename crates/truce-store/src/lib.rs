@@ -5,7 +5,8 @@
 //! checkpoint is also saved in a file beside it, which the log must extend to be opened.
 //! `Node` owns one log: a dedicated writer thread decides commands against the projection,
 //! batches the accepted ones into one durable transaction (group commit) and replies only
-//! after that transaction is on disk. `verify_log` checks a log offline, entry by entry.
+//! after that transaction is on disk. Confidential entries are written sealed (`sealing`),
+//! so the file holds only public texts. `verify_log` checks a log offline, entry by entry.
 //! `Outbox` keeps the webhook deliveries owed, in a file of its own beside the log.
 //!
 //! `Credentials` keeps the server's secrets (password hashes, sessions, API tokens) in a file
@@ -17,6 +18,7 @@ mod credentials;
 mod error;
 mod node;
 mod outbox;
+mod sealing;
 mod sqlite;
 mod verify;
 
@@ -32,6 +34,7 @@ pub use crate::{
         QUEUE_DEPTH_MAX,
     },
     outbox::{Outbox, Pending},
+    sealing::{create_sealing_identity, read_sealing_identity, SEALED_SIGNER_COLUMN},
     sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},
 };

@@ -47,7 +47,9 @@ use truce_ledger::{
 
 use crate::{
     error::StoreError,
+    sealing::{check_sealing, create_sealing_identity, read_back, read_sealing_identity, sealed_nonce_column, Sealer},
     sqlite::{SqliteLog, StoredEntry},
+    SEALED_SIGNER_COLUMN,
 };
 
 /// Submissions written in one transaction at the most.
@@ -81,6 +83,9 @@ pub struct NodeConfig {
     /// database cut short or replaced is caught at the next start.
     pub checkpoint_path: PathBuf,
     pub log_key: LogKey,
+    /// The file of the server's sealing identity (an age X25519 identity) that confidential
+    /// entries are encrypted to and opened with; `Node::create` makes it.
+    pub sealing_key_path: PathBuf,
     /// The checkpoint origin line, e.g. `truce.example/aleppo`.
     pub origin: String,
     pub clock: Arc<dyn Clock>,
@@ -135,6 +140,8 @@ pub struct Receipt {
     pub leaf_hash: Hash,
     pub accepted_at: Timestamp,
     pub events: Vec<Event>,
+    /// Whether the entry was written sealed: its public text holds none of the command.
+    pub sealed: bool,
     /// The tree the inclusion proof is against: the one right after the entry's batch.
     pub tree_size: u64,
     pub root: Hash,
@@ -166,6 +173,8 @@ pub struct AcceptedEntry {
     pub command: Command,
     pub events: Vec<Event>,
     pub leaf_hash: Hash,
+    /// Whether the entry was written sealed (`Receipt::sealed`).
+    pub sealed: bool,
 }
 
 struct Request {
@@ -202,6 +211,7 @@ struct Shared {
     replayer: Mutex<SqliteLog>,
     past_states: Mutex<PastStates>,
     log_key: LogKey,
+    sealer: Sealer,
     origin: String,
     checkpoint_path: PathBuf,
     accepted: broadcast::Sender<Arc<AcceptedEntry>>,
@@ -234,32 +244,46 @@ impl Node {
             return Err(StoreError::Missing { path: config.path });
         }
         let log = SqliteLog::open(&config.path)?;
-        let replayed = replay(&log)?;
+        // A missing or unreadable key is named when a sealed entry needs it, or else once
+        // the log is known to be whole: the writer cannot seal without it.
+        let sealer = read_sealing_identity(&config.sealing_key_path)
+            .map(|identity| Sealer { identity, path: config.sealing_key_path.clone() });
+        let replayed = replay(&log, sealer.as_ref())?;
         if replayed.1.is_empty() {
             return Err(StoreError::Empty { path: config.path });
         }
         check_extends_saved(&config.checkpoint_path, &config.log_key, &replayed.1)?;
-        Node::start(config, log, replayed)
+        Node::start(config, sealer?, log, replayed)
     }
 
     /// Creates a new, empty log (for its genesis entry, which only `truce init` writes) and
     /// starts the writer.
     ///
+    /// Makes the sealing identity too, at `NodeConfig::sealing_key_path`.
+    ///
     /// # Errors
-    /// The log or its checkpoint file already exists, or cannot be created.
+    /// The log, its checkpoint file or its sealing key already exists, or cannot be created.
     pub fn create(config: NodeConfig) -> Result<Node, StoreError> {
         check_origin(&config.origin)?;
         if config.checkpoint_path.exists() {
             let path = config.checkpoint_path.display();
             return Err(StoreError::Config(format!("{path} already exists: it belongs to another log")));
         }
+        if config.path.exists() {
+            return Err(StoreError::Config(format!("{} already exists", config.path.display())));
+        }
+        let sealer = Sealer {
+            identity: create_sealing_identity(&config.sealing_key_path)?,
+            path: config.sealing_key_path.clone(),
+        };
         let log = SqliteLog::create(&config.path)?;
         let replayed = (State::default(), MerkleTree::new(), Vec::new());
-        Node::start(config, log, replayed)
+        Node::start(config, sealer, log, replayed)
     }
 
     fn start(
         config: NodeConfig,
+        sealer: Sealer,
         log: SqliteLog,
         (state, tree, accepted_ats): (State, MerkleTree, Vec<Timestamp>),
     ) -> Result<Node, StoreError> {
@@ -281,6 +305,7 @@ impl Node {
             replayer: Mutex::new(replayer),
             past_states: Mutex::new(PastStates::default()),
             log_key: config.log_key,
+            sealer,
             origin: config.origin,
             checkpoint_path: config.checkpoint_path,
             accepted,
@@ -386,7 +411,7 @@ impl Node {
             past_states.longest_before(entries_count)
         };
         let mut state = base.map_or_else(State::default, |base| State::clone(&base));
-        fold_stored(&replayer, &mut state, entries_count, |_, _| {})?;
+        fold_stored(&replayer, Ok(&self.shared.sealer), &mut state, entries_count, |_, _, _| {})?;
         drop(replayer);
         if state.entries_count != entries_count {
             let problem = "an entry accepted as durable cannot be read back".to_owned();
@@ -497,29 +522,42 @@ impl PastStates {
     }
 }
 
-/// Rebuilds the projection and the tree, checking every stored leaf hash against its text;
-/// with the acceptance time of every entry, by seq.
-fn replay(log: &SqliteLog) -> Result<(State, MerkleTree, Vec<Timestamp>), StoreError> {
+/// Rebuilds the projection and the tree, checking every stored leaf hash against its text
+/// and opening sealed entries; with the acceptance time of every entry, by seq. Refuses a
+/// log holding confidential entries written open, naming all of them.
+fn replay(
+    log: &SqliteLog,
+    sealer: Result<&Sealer, &StoreError>,
+) -> Result<(State, MerkleTree, Vec<Timestamp>), StoreError> {
     let mut state = State::default();
     let mut tree = MerkleTree::new();
     let mut accepted_ats = Vec::new();
-    fold_stored(log, &mut state, u64::MAX, |stored, accepted_at| {
+    let mut unsealed = Vec::new();
+    fold_stored(log, sealer, &mut state, u64::MAX, |stored, accepted_at, sealed_as_classified| {
         tree.push(stored.leaf_hash);
         accepted_ats.push(accepted_at);
+        if !sealed_as_classified {
+            unsealed.push(stored.seq);
+        }
     })?;
+    if !unsealed.is_empty() {
+        return Err(StoreError::UnsealedConfidential { seqs: unsealed });
+    }
     Ok((state, tree, accepted_ats))
 }
 
 /// Folds the stored entries from `state.entries_count` up to, not including, `until_seq`
 /// (or the end of the log) into `state`, as the writer applied them: `State::apply` on the
 /// events stored with each command, never `decide` again. Checks that seqs follow on and
-/// that each stored leaf hash matches its text; `visit` sees each entry once applied, with
-/// its acceptance time.
+/// that each stored leaf hash matches its text, and opens sealed entries; `visit` sees each
+/// entry once applied, with its acceptance time and whether it was written sealed exactly
+/// when the classification says it is confidential.
 fn fold_stored(
     log: &SqliteLog,
+    sealer: Result<&Sealer, &StoreError>,
     state: &mut State,
     until_seq: u64,
-    mut visit: impl FnMut(&StoredEntry, Timestamp),
+    mut visit: impl FnMut(&StoredEntry, Timestamp, bool),
 ) -> Result<(), StoreError> {
     log.for_each_entry_before(state.entries_count, until_seq, |stored| {
         let seq = stored.seq;
@@ -530,10 +568,11 @@ fn fold_stored(
         if leaf_hash_of(&stored.text) != stored.leaf_hash {
             return Err(corrupt("the stored leaf hash does not match the entry text".to_owned()));
         }
-        let entry = Entry::parse_canonical(&stored.text).map_err(|err| corrupt(err.to_string()))?;
-        let (context, command, events) = decode_entry(&entry).map_err(corrupt)?;
+        let read = read_back(sealer, seq, &stored.text)?;
+        let (context, command, events) = decode_entry(&read.entry).map_err(corrupt)?;
+        let sealed_as_classified = check_sealing(state, seq, &command, read.sealed_parties.as_deref())?;
         state.apply(&context, &command, &events);
-        visit(&stored, context.accepted_at);
+        visit(&stored, context.accepted_at, sealed_as_classified);
         Ok(())
     })
 }
@@ -688,7 +727,7 @@ impl Writer {
             let mut live = shared.live.write();
             for request in batch {
                 let accepted_at = self.next_accepted_at();
-                match encode(&live.state, accepted_at, &request.submission) {
+                match encode(&live.state, accepted_at, &request.submission, &shared.sealer, &shared.log_key) {
                     Ok((stored, accepted, context)) => {
                         live.state.apply(&context, &request.submission.command, &accepted.events);
                         live.last_accepted_at = Some(accepted_at);
@@ -724,7 +763,7 @@ impl Writer {
             // serving reads; the next batch is tried afresh.
             tracing::error!(%err, cause, "the batch cannot be written; refused, reads go on");
             let mut live = self.shared.live.write();
-            match replay(&self.log) {
+            match replay(&self.log, Ok(&self.shared.sealer)) {
                 Ok((state, durable_tree, accepted_ats)) => {
                     assert_eq!(durable_tree.len(), tree_size - u64::try_from(pending.len()).expect("a batch is small"));
                     live.state = state;
@@ -764,6 +803,7 @@ impl Writer {
                 leaf_hash: item.stored.leaf_hash,
                 accepted_at: item.accepted.accepted_at,
                 events: item.accepted.events.clone(),
+                sealed: item.accepted.sealed,
                 tree_size,
                 root,
                 inclusion_proof: proof,
@@ -775,10 +815,14 @@ impl Writer {
     }
 }
 
+/// Decides the submission on the full state and makes its stored entry: its public text,
+/// sealed when the command is confidential (decided on the same state).
 fn encode(
     state: &State,
     accepted_at: Timestamp,
     submission: &Submission,
+    sealer: &Sealer,
+    log_key: &LogKey,
 ) -> Result<(StoredEntry, AcceptedEntry, Context), SubmitError> {
     let seq = state.entries_count;
     let signer = PublicKeyText::parse(&submission.signer.to_base64()).expect("a verified key encodes to 32 bytes");
@@ -794,17 +838,23 @@ fn encode(
         events_value,
     )
     .map_err(|err| SubmitError::Encoding(err.to_string()))?;
-    let text = entry.to_canonical();
     // Pair assertion: what is written must read back as the same entry.
-    debug_assert!(Entry::parse_canonical(&text).is_ok(), "a fresh entry is canonical");
-    let stored = StoredEntry {
-        seq,
-        leaf_hash: leaf_hash_of(&text),
-        signer: submission.signer.to_base64(),
-        nonce: submission.command.nonce.as_str().to_owned(),
-        text,
+    debug_assert!(Entry::parse_canonical(entry.canonical_text()).is_ok(), "a fresh entry is canonical");
+    let (text, sealed) =
+        sealer.public_text(state, &submission.command, &entry, log_key).map_err(SubmitError::Encoding)?;
+    let nonce = submission.command.nonce.as_str();
+    let (signer_column, nonce_column) = match sealed {
+        true => (SEALED_SIGNER_COLUMN.to_owned(), sealed_nonce_column(&submission.signer, nonce)),
+        false => (submission.signer.to_base64(), nonce.to_owned()),
     };
-    let accepted =
-        AcceptedEntry { seq, accepted_at, command: submission.command.clone(), events, leaf_hash: stored.leaf_hash };
+    let stored = StoredEntry { seq, leaf_hash: leaf_hash_of(&text), signer: signer_column, nonce: nonce_column, text };
+    let accepted = AcceptedEntry {
+        seq,
+        accepted_at,
+        command: submission.command.clone(),
+        events,
+        leaf_hash: stored.leaf_hash,
+        sealed,
+    };
     Ok((stored, accepted, context))
 }

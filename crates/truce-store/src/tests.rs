@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// A clock that advances `step_ns` nanoseconds per reading, from 12 December 2016.
-struct StepClock {
+pub(crate) struct StepClock {
     readings: AtomicI64,
     step_ns: i64,
 }
@@ -45,24 +45,24 @@ impl Clock for StepClock {
 
 const SECOND_NS: i64 = 1_000_000_000;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
-    log_secret: SecretKey,
-    operator: SecretKey,
-    operator_id: String,
-    clock: Arc<StepClock>,
-    node: Node,
-    nonce: u64,
+pub(crate) struct Fixture {
+    pub(crate) _dir: tempfile::TempDir,
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) log_secret: SecretKey,
+    pub(crate) operator: SecretKey,
+    pub(crate) operator_id: String,
+    pub(crate) clock: Arc<StepClock>,
+    pub(crate) node: Node,
+    pub(crate) nonce: u64,
 }
 
-fn uuid7(n: u64) -> String {
+pub(crate) fn uuid7(n: u64) -> String {
     // A valid UUIDv7 whose timestamp part is fixed and whose random part is `n`.
     format!("01590000-0000-7000-8000-{n:012x}")
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         Fixture::with_clock_step(SECOND_NS)
     }
 
@@ -89,7 +89,7 @@ impl Fixture {
         json!({"party": null, "author": self.operator_id, "issued_at": at, "nonce": format!("nonce-{:016}", self.nonce), "body": body})
     }
 
-    fn submit(&mut self, body: Value) -> Result<u64, SubmitError> {
+    pub(crate) fn submit(&mut self, body: Value) -> Result<u64, SubmitError> {
         self.submit_for_receipt(body).map(|receipt| receipt.seq)
     }
 
@@ -102,7 +102,7 @@ impl Fixture {
         self.submit_command_for_receipt(command).map(|receipt| receipt.seq)
     }
 
-    fn submit_command_for_receipt(&self, command: Value) -> Result<Receipt, SubmitError> {
+    pub(crate) fn submit_command_for_receipt(&self, command: Value) -> Result<Receipt, SubmitError> {
         let signature = sign_command(&self.operator, &command).expect("signable");
         let submission = Submission::verify(command, self.operator.public_key(), signature).expect("verifies");
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
@@ -114,19 +114,27 @@ impl Fixture {
 fn config(path: &Path, log_key: LogKey, clock: &Arc<StepClock>) -> NodeConfig {
     let clock: Arc<dyn Clock> = clock.clone();
     let checkpoint_path = checkpoint_path_of(path);
-    NodeConfig { path: path.to_owned(), checkpoint_path, log_key, origin: "test.local/log".to_owned(), clock }
+    let sealing_key_path = path.with_file_name("sealing.key");
+    NodeConfig {
+        path: path.to_owned(),
+        checkpoint_path,
+        log_key,
+        sealing_key_path,
+        origin: "test.local/log".to_owned(),
+        clock,
+    }
 }
 
 fn checkpoint_path_of(path: &Path) -> PathBuf {
     path.with_file_name("checkpoint")
 }
 
-fn try_open(path: &Path, log_secret: &SecretKey, clock: &Arc<StepClock>) -> Result<Node, StoreError> {
+pub(crate) fn try_open(path: &Path, log_secret: &SecretKey, clock: &Arc<StepClock>) -> Result<Node, StoreError> {
     let log_key = LogKey::new("test.local/log", log_secret.clone()).expect("valid name");
     Node::open(config(path, log_key, clock))
 }
 
-fn open(path: &Path, log_secret: &SecretKey, clock: &Arc<StepClock>) -> Node {
+pub(crate) fn open(path: &Path, log_secret: &SecretKey, clock: &Arc<StepClock>) -> Node {
     try_open(path, log_secret, clock).expect("opens")
 }
 
@@ -223,7 +231,7 @@ fn a_log_written_by_the_node_verifies_offline() {
     let verifier = Verifier::parse(&fixture.node.verifier_key()).expect("vkey");
     let older = fixture.node.checkpoint();
     fixture.submit(body_of(&Step::Zone { n: 1, code: 1 })).expect("accepted");
-    let report = verify_log(&fixture.path, &verifier, Some(&older)).expect("verifies");
+    let report = verify_log(&fixture.path, &verifier, Some(&older), None).expect("verifies");
     assert_eq!(report.entries_count, 7);
     assert_eq!(report.older_checkpoint_size, Some(6));
     assert_eq!(report.stored_checkpoint_size, Some(7));
@@ -250,13 +258,13 @@ fn a_flipped_byte_in_any_entry_is_named_by_verify() {
             let at = find(&bytes, entry.text.as_bytes()).expect("entry text is stored verbatim") + offset;
             bytes[at] ^= 0x01;
             std::fs::write(&path, bytes).expect("write");
-            let failure = verify_log(&path, &verifier, None).expect_err("a flipped byte fails verification");
+            let failure = verify_log(&path, &verifier, None, None).expect_err("a flipped byte fails verification");
             assert_eq!(failure.seq, Some(entry.seq), "{failure}");
         }
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|window| window == needle)
 }
 
@@ -416,6 +424,8 @@ fn copy_log(fixture: &Fixture, with_checkpoint: bool) -> (tempfile::TempDir, Pat
     if with_checkpoint {
         fs::copy(checkpoint_path_of(&fixture.path), checkpoint_path_of(&path)).expect("the checkpoint copies");
     }
+    let sealing_key = fixture.path.with_file_name("sealing.key");
+    fs::copy(&sealing_key, path.with_file_name("sealing.key")).expect("the sealing key copies");
     (dir, path)
 }
 

@@ -5,15 +5,32 @@
 //! so an entry whose events were edited, or whose command could never have been accepted
 //! (unregistered key, replayed nonce), is caught as surely as a flipped bit. It stops at
 //! the first bad entry and names it; it never writes.
+//!
+//! Sealed entries (docs/sealing.md): without any key, their envelope's form and the log
+//! key's signature are checked, and they are passed over (`State::pass_sealed`); the state
+//! is then the fold of the public entries only, which is all that public commands are
+//! decided on (no public decision reads sealed facts), so `decide` is still re-run on every
+//! public entry. Given an age identity, every sealed entry it opens is checked against its
+//! commitment and its command's signature; with the server's sealing identity every entry
+//! opens, and `decide` is re-run on everything. With a party's identity, entries it cannot
+//! open are passed over, and those it opens after the first it could not are checked but
+//! not decided again (the state then lacks what it could not read).
 
 use std::{fmt, path::Path};
 
 use truce_core::{decide, State};
 use truce_ledger::{
-    canonical_json, leaf_hash_of, open_checkpoint, verify_consistency, Entry, Hash, MerkleTree, Verifier,
+    canonical_json, leaf_hash_of, open_checkpoint, verify_consistency, AgeIdentity, Entry, Hash, LogEntry, MerkleTree,
+    SealedEntry, Verifier,
 };
 
-use crate::{error::StoreError, node::decode_entry, sqlite::SqliteLog};
+use crate::{
+    error::StoreError,
+    node::decode_entry,
+    sealing::{check_sealing, error_chain, sealed_nonce_column},
+    sqlite::{SqliteLog, StoredEntry},
+    SEALED_SIGNER_COLUMN,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -23,6 +40,11 @@ pub struct VerifyReport {
     pub stored_checkpoint_size: Option<u64>,
     /// The tree size of the older checkpoint given, proven consistent.
     pub older_checkpoint_size: Option<u64>,
+    /// Sealed entries in the log; how many of them the identity given opened.
+    pub sealed_count: u64,
+    pub opened_count: u64,
+    /// Whether `decide` was re-run on every entry (every sealed one was opened).
+    pub decided_all: bool,
 }
 
 /// Why a log does not verify. `seq` names the first bad entry when there is one.
@@ -45,7 +67,21 @@ fn fail(seq: Option<u64>, problem: impl Into<String>) -> VerifyFailure {
     VerifyFailure { seq, problem: problem.into() }
 }
 
-/// Verifies the log in the SQLite file at `path` against the log's verifier key.
+/// The walk over the entries: the state rebuilt so far, the tree, and what was opened.
+struct Walk<'a> {
+    verifier: &'a Verifier,
+    identity: Option<&'a AgeIdentity>,
+    state: State,
+    tree: MerkleTree,
+    sealed_count: u64,
+    opened_count: u64,
+    /// No sealed entry was passed over so far: the state is the full projection.
+    full: bool,
+}
+
+/// Verifies the log in the SQLite file at `path` against the log's verifier key, opening
+/// the sealed entries that `identity` (the server's sealing identity, or an account's)
+/// can open.
 ///
 /// # Errors
 /// The first problem found, naming the entry where there is one.
@@ -53,52 +89,27 @@ pub fn verify_log(
     path: &Path,
     verifier: &Verifier,
     older_checkpoint: Option<&str>,
+    identity: Option<&AgeIdentity>,
 ) -> Result<VerifyReport, VerifyFailure> {
     if !path.exists() {
         return Err(fail(None, format!("{} does not exist", path.display())));
     }
     let log = SqliteLog::open_read_only(path).map_err(|err| fail(None, format!("cannot open the log: {err}")))?;
-    let mut state = State::default();
-    let mut tree = MerkleTree::new();
-    let walk = log.for_each_entry(0, |stored| {
-        let seq = stored.seq;
-        let bad = |problem: String| StoreError::Corrupt { seq, problem };
-        if seq != tree.len() {
-            return Err(bad(format!("found where entry {} was expected (an entry is missing)", tree.len())));
-        }
-        if leaf_hash_of(&stored.text) != stored.leaf_hash {
-            return Err(bad("its stored leaf hash does not match its text".to_owned()));
-        }
-        let entry = Entry::parse_canonical(&stored.text).map_err(|err| bad(format!("not a canonical entry: {err}")))?;
-        if entry.seq() != seq {
-            return Err(bad(format!("its text says seq {}", entry.seq())));
-        }
-        if entry.signer().to_base64() != stored.signer {
-            return Err(bad("its signer column does not match its text".to_owned()));
-        }
-        if entry.verify_signature().is_err() {
-            return Err(bad("the command's signature does not verify".to_owned()));
-        }
-        let (context, command, events) = decode_entry(&entry).map_err(bad)?;
-        let decided = decide(&state, &context, &command)
-            .map_err(|err| bad(format!("the command would have been refused: {err}")))?;
-        // Compared as canonical text: JSON values differ in number representation
-        // (`300.0` decided, `300` read back) where the canonical bytes do not.
-        let decided_value = serde_json::to_value(&decided).map_err(|err| bad(err.to_string()))?;
-        let decided_text = canonical_json(&decided_value).map_err(|err| bad(err.to_string()))?;
-        let recorded_text = canonical_json(entry.events()).map_err(|err| bad(err.to_string()))?;
-        if decided_text != recorded_text {
-            return Err(bad("its events are not what the command produces".to_owned()));
-        }
-        state.apply(&context, &command, &events);
-        tree.push(stored.leaf_hash);
-        Ok(())
-    });
-    match walk {
+    let mut walk = Walk {
+        verifier,
+        identity,
+        state: State::default(),
+        tree: MerkleTree::new(),
+        sealed_count: 0,
+        opened_count: 0,
+        full: true,
+    };
+    match log.for_each_entry(0, |stored| walk.entry(&stored)) {
         Ok(()) => {}
         Err(StoreError::Corrupt { seq, problem }) => return Err(fail(Some(seq), problem)),
-        Err(err) => return Err(fail(Some(tree.len()), format!("cannot be read: {err}"))),
+        Err(err) => return Err(fail(Some(walk.tree.len()), format!("cannot be read: {err}"))),
     }
+    let tree = walk.tree;
     if let Ok(Err(report)) = log.integrity_check() {
         return Err(fail(None, format!("the database file is damaged: {report}")));
     }
@@ -113,7 +124,124 @@ pub fn verify_log(
         None => None,
         Some(note) => Some(check_against(&tree, verifier, note, "the given checkpoint")?),
     };
-    Ok(VerifyReport { entries_count: tree.len(), root: tree.root(), stored_checkpoint_size, older_checkpoint_size })
+    Ok(VerifyReport {
+        entries_count: tree.len(),
+        root: tree.root(),
+        stored_checkpoint_size,
+        older_checkpoint_size,
+        sealed_count: walk.sealed_count,
+        opened_count: walk.opened_count,
+        decided_all: walk.full,
+    })
+}
+
+impl Walk<'_> {
+    fn entry(&mut self, stored: &StoredEntry) -> Result<(), StoreError> {
+        let seq = stored.seq;
+        let bad = |problem: String| StoreError::Corrupt { seq, problem };
+        if seq != self.tree.len() {
+            return Err(bad(format!("found where entry {} was expected (an entry is missing)", self.tree.len())));
+        }
+        if leaf_hash_of(&stored.text) != stored.leaf_hash {
+            return Err(bad("its stored leaf hash does not match its text".to_owned()));
+        }
+        let entry =
+            LogEntry::parse_canonical(&stored.text).map_err(|err| bad(format!("not a canonical entry: {err}")))?;
+        if entry.seq() != seq {
+            return Err(bad(format!("its text says seq {}", entry.seq())));
+        }
+        match entry {
+            LogEntry::Open(entry) => {
+                if entry.signer().to_base64() != stored.signer {
+                    return Err(bad("its signer column does not match its text".to_owned()));
+                }
+                self.decide_and_apply(seq, &entry, None)?;
+            }
+            LogEntry::Sealed(sealed) => self.sealed(stored, &sealed)?,
+        }
+        self.tree.push(stored.leaf_hash);
+        Ok(())
+    }
+
+    /// A sealed entry: its envelope always; its content when the identity opens it.
+    fn sealed(&mut self, stored: &StoredEntry, sealed: &SealedEntry) -> Result<(), StoreError> {
+        let seq = stored.seq;
+        let bad = |problem: String| StoreError::Corrupt { seq, problem };
+        self.sealed_count += 1;
+        if sealed.verify_signature(self.verifier.public_key()).is_err() {
+            return Err(bad("its sealed envelope is not signed by the log key".to_owned()));
+        }
+        if stored.signer != SEALED_SIGNER_COLUMN {
+            return Err(bad("its signer column does not say it is sealed".to_owned()));
+        }
+        let opened = match self.identity.map(|identity| sealed.open(identity)) {
+            Some(Ok(entry)) => entry,
+            // Not a recipient (or no identity): the envelope is all that can be checked.
+            None => return self.pass_over(seq, sealed),
+            Some(Err(err)) if err.is_not_a_recipient() => return self.pass_over(seq, sealed),
+            Some(Err(err)) => return Err(bad(format!("its sealed content does not check: {}", error_chain(&err)))),
+        };
+        self.opened_count += 1;
+        if stored.nonce != sealed_nonce_column(opened.signer(), nonce_of(&opened).unwrap_or_default()) {
+            return Err(bad("its nonce column does not match its sealed command".to_owned()));
+        }
+        if !self.full {
+            if opened.verify_signature().is_err() {
+                return Err(bad("the sealed command's signature does not verify".to_owned()));
+            }
+            return self.pass_over(seq, sealed);
+        }
+        self.decide_and_apply(seq, &opened, Some(sealed.parties()))
+    }
+
+    fn pass_over(&mut self, seq: u64, sealed: &SealedEntry) -> Result<(), StoreError> {
+        let bad = |problem: String| StoreError::Corrupt { seq, problem };
+        let accepted_at =
+            truce_core::Timestamp::parse(sealed.accepted_at()).map_err(|err| bad(format!("accepted_at: {err}")))?;
+        let parties = sealed
+            .parties()
+            .iter()
+            .map(|party| truce_core::PartyId::parse(party))
+            .collect::<Result<_, _>>()
+            .map_err(|err| bad(format!("its envelope names a party id that is not one: {err}")))?;
+        self.state.pass_sealed(seq, accepted_at, parties);
+        self.full = false;
+        Ok(())
+    }
+
+    /// Re-runs `decide` on the entry's command against the state so far, compares the
+    /// events, checks that it was sealed exactly when it is confidential, and applies it.
+    fn decide_and_apply(
+        &mut self,
+        seq: u64,
+        entry: &Entry,
+        sealed_parties: Option<&[String]>,
+    ) -> Result<(), StoreError> {
+        let bad = |problem: String| StoreError::Corrupt { seq, problem };
+        if entry.verify_signature().is_err() {
+            return Err(bad("the command's signature does not verify".to_owned()));
+        }
+        let (context, command, events) = decode_entry(entry).map_err(bad)?;
+        if !check_sealing(&self.state, seq, &command, sealed_parties)? {
+            return Err(bad("its command is confidential but it was written in clear".to_owned()));
+        }
+        let decided = decide(&self.state, &context, &command)
+            .map_err(|err| bad(format!("the command would have been refused: {err}")))?;
+        // Compared as canonical text: JSON values differ in number representation
+        // (`300.0` decided, `300` read back) where the canonical bytes do not.
+        let decided_value = serde_json::to_value(&decided).map_err(|err| bad(err.to_string()))?;
+        let decided_text = canonical_json(&decided_value).map_err(|err| bad(err.to_string()))?;
+        let recorded_text = canonical_json(entry.events()).map_err(|err| bad(err.to_string()))?;
+        if decided_text != recorded_text {
+            return Err(bad("its events are not what the command produces".to_owned()));
+        }
+        self.state.apply(&context, &command, &events);
+        Ok(())
+    }
+}
+
+fn nonce_of(entry: &Entry) -> Option<&str> {
+    entry.command().get("nonce").and_then(serde_json::Value::as_str)
 }
 
 /// Opens a checkpoint and proves the log extends it; returns its tree size.

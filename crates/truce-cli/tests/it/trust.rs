@@ -163,3 +163,32 @@ fn a_second_process_on_a_served_directory_is_refused_at_once_until_the_first_die
     let note = get_text(&http_client(), &format!("{}/api/v1/ledger/checkpoint", server.base_url));
     assert_eq!(note.lines().nth(1), Some("1"), "{note}");
 }
+
+#[test]
+fn init_keeps_the_sealing_key_private_and_keys_new_encryption_makes_an_age_identity() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let data = root.path().join("data");
+    crate::support::run_truce(&["init", "--data", path_str(&data)]);
+    let out = root.path().join("account.age");
+    let printed = crate::support::run_truce(&["keys", "new-encryption", "--out", path_str(&out)]);
+    let text = std::fs::read_to_string(&out).expect("the identity file");
+    let identity = truce_ledger::AgeIdentity::parse_file_text(&text).expect("an age identity");
+    assert_eq!(printed.trim(), identity.encryption_key().to_string());
+    assert!(printed.starts_with("age1"), "{printed}");
+    let sealing = std::fs::read_to_string(data.join("sealing.key")).expect("init writes the sealing key");
+    truce_ledger::AgeIdentity::parse_file_text(&sealing).expect("an age identity");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for path in [data.join("sealing.key"), out] {
+            let mode = std::fs::metadata(&path).expect("metadata").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+    // A log does not start without its sealing key, and says which file.
+    std::fs::remove_file(data.join("sealing.key")).expect("remove");
+    let output = run_bounded(&["serve", "--data", path_str(&data), "--listen", "127.0.0.1:0"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("sealing.key"), "{stderr}");
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::{
     error::DomainError,
-    ids::{AccountId, PartyId, PublicKeyText},
+    ids::{AccountId, EncryptionKeyText, PartyId, PublicKeyText},
     limits::{ISSUED_AT_SKEW_S_MAX, LIST_LEN_MAX},
     require::require_list,
     source::{Provenance, ReportedAct},
@@ -51,6 +51,8 @@ pub struct Account {
     /// Keys revoked from the account: what they signed before `revoked_at` stands, what
     /// they sign after is refused.
     pub revoked_keys: Vec<RevokedKey>,
+    /// The key sealed entries this account is entitled to are encrypted to, once set.
+    pub encryption_key: Option<EncryptionKeyText>,
     pub registered_at: Timestamp,
 }
 

@@ -51,6 +51,8 @@ pub(crate) fn permission(body: &CommandBody) -> (&'static str, Permission) {
         CommandBody::EnrolKey { .. } => ("enrolling a key", Anyone),
         // The account itself, or whoever manages it: the command's own rule.
         CommandBody::RevokeKey { .. } => ("revoking a key", Roles(ANY_ROLE)),
+        // Only the account itself: the command's own rule checks that.
+        CommandBody::SetEncryptionKey { .. } => ("setting an encryption key", Roles(ANY_ROLE)),
         CommandBody::RegisterForce { .. } => ("registering a force", Roles(REGISTRARS)),
         CommandBody::DefineZone { .. } => ("defining a zone", Roles(MAPPERS)),
         CommandBody::RedrawZone { .. } => ("redrawing a zone", Roles(MAPPERS)),

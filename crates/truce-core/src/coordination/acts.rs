@@ -87,6 +87,7 @@ pub(crate) fn act_of(seq: u64, event: &Event) -> Option<AgreementAct> {
         | Event::EnrolmentCreated { .. }
         | Event::AccountKeyEnrolled { .. }
         | Event::AccountKeyRevoked { .. }
+        | Event::EncryptionKeySet { .. }
         | Event::ForceRegistered { .. }
         | Event::ZoneDefined { .. }
         | Event::ZoneRedrawn { .. }

@@ -541,6 +541,7 @@ impl Coordination {
             | Event::EnrolmentCreated { .. }
             | Event::AccountKeyEnrolled { .. }
             | Event::AccountKeyRevoked { .. }
+            | Event::EncryptionKeySet { .. }
             | Event::TimeMarked {}
             | Event::Retracted { .. }
             | Event::IncidentReported { .. }

@@ -506,6 +506,10 @@ pub(crate) fn acknowledge_notification(
     };
     let notification =
         monitoring.notifications.get(notification_id).ok_or_else(|| unknown("notification", notification_id))?;
+    // To a party neither notified nor notifying, the notification does not exist.
+    if !notification.party_ids.contains(party_id) && notification.notified_by.as_ref() != Some(party_id) {
+        return Err(unknown("notification", notification_id));
+    }
     if !notification.party_ids.contains(party_id) {
         return Err(DomainError::NotNotified { party: party_id.to_string() });
     }

@@ -704,6 +704,7 @@ impl Monitoring {
             | Event::EnrolmentCreated { .. }
             | Event::AccountKeyEnrolled { .. }
             | Event::AccountKeyRevoked { .. }
+            | Event::EncryptionKeySet { .. }
             | Event::TimeMarked {}
             | Event::Retracted { .. }
             | Event::PartyRegistered { .. }

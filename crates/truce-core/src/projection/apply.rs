@@ -2,6 +2,8 @@
 //! index of active scopes when they can have changed, then raise the entry's alerts. The one
 //! place that runs the layers of `projection` in order.
 
+use std::collections::BTreeSet;
+
 use crate::{
     command::{Command, Context},
     coordination::{acts::act_of, model::TruceStart},
@@ -10,8 +12,9 @@ use crate::{
         active_scopes::{changes_active_scopes, ActiveScopes},
         retraction::Retractable,
         state::State,
+        visibility::{sealing, Sealing},
     },
-    vocab::time::Timestamp,
+    vocab::{ids::PartyId, time::Timestamp},
 };
 
 impl State {
@@ -19,6 +22,9 @@ impl State {
     /// the alerts they cause.
     pub fn apply(&mut self, context: &Context, command: &Command, events: &[Event]) {
         assert!(context.seq == self.entries_count, "entries are applied in sequence");
+        if let Sealing::Confidential { parties } = sealing(self, command) {
+            self.sealed.insert(context.seq, parties);
+        }
         self.nonces.insert((context.signer.clone(), command.nonce.clone()));
         for event in events {
             self.schedule_instants_of(event);
@@ -37,7 +43,20 @@ impl State {
             self.active_scopes = ActiveScopes::build(&self.coordination);
         }
         self.condition_outcomes = self.sweep_condition_outcomes();
-        self.raise_alerts(context, events);
+        self.raise_alerts(context.seq, context.accepted_at, events);
+        self.entries_count += 1;
+    }
+
+    /// Passes over a sealed entry whose content is not known (a verifier without keys): the
+    /// log's time moves on to it and it raises what time alone raises, as its full
+    /// application would raise among public alerts, since public alerts never depend on
+    /// sealed content (docs/sealing.md). What it recorded is missing from this state, so
+    /// only public commands can be decided on it.
+    pub fn pass_sealed(&mut self, seq: u64, accepted_at: Timestamp, parties: BTreeSet<PartyId>) {
+        assert!(seq == self.entries_count, "entries are applied in sequence");
+        self.sealed.insert(seq, parties);
+        self.condition_outcomes = self.sweep_condition_outcomes();
+        self.raise_alerts(seq, accepted_at, &[]);
         self.entries_count += 1;
     }
 
@@ -68,8 +87,9 @@ impl State {
                     self.schedule.extend(truce.end);
                 }
             }
+            // Known only from a sealed entry: a reason to alert, never to write a mark.
             Event::HumanitarianNotified { deadline, .. } => {
-                self.schedule.insert(*deadline);
+                self.sealed_schedule.insert(*deadline);
             }
             _ => {}
         }

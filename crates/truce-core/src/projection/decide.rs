@@ -10,10 +10,16 @@ use crate::{
     command::Context,
     event::Event,
     monitoring::model::{RecordRef, StanceOn},
-    projection::{accounts, state::State},
+    projection::{
+        accounts,
+        state::State,
+        visibility::{confidential_alert, entitled_to_notification},
+    },
     vocab::{
         error::DomainError,
-        ids::{AccountId, AlertId, CommitmentId, IncidentId, NotificationId, PartyId, PublicKeyText},
+        ids::{
+            AccountId, AlertId, CommitmentId, EncryptionKeyText, IncidentId, NotificationId, PartyId, PublicKeyText,
+        },
         limits::LIST_LEN_MAX,
         require::{require_known, require_list, require_new, unknown},
         text::{Name, Reason},
@@ -22,7 +28,8 @@ use crate::{
 
 pub(crate) fn mark_time(state: &State, context: &Context) -> Result<Vec<Event>, DomainError> {
     let after = state.time_checked_until.unwrap_or(context.accepted_at);
-    if state.due_between(after, context.accepted_at).next().is_none() {
+    // Only what is public: a sealed deadline never makes a mark acceptable (`next_due`).
+    if !state.mark_due(after, context.accepted_at) {
         return Err(DomainError::NothingDue { after: after.to_string(), until: context.accepted_at.to_string() });
     }
     Ok(vec![Event::TimeMarked {}])
@@ -35,6 +42,13 @@ pub(crate) fn acknowledge_alert(
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
     let alert = state.alerts.iter().find(|a| &a.alert_id == alert_id).ok_or_else(|| unknown("alert", alert_id))?;
+    // A confidential alert does not exist for whoever is not entitled to it, analysts of
+    // other parties included: the refusal is the one an unknown id gets.
+    if let Some(parties) = confidential_alert(state, alert) {
+        if !actor.party.is_some_and(|party| parties.contains(party)) {
+            return Err(unknown("alert", alert_id));
+        }
+    }
     let addressed = actor.party.is_some_and(|p| alert.parties.contains(p));
     if !addressed && !actor.account.has_role(Role::Analyst) {
         let party = actor.party.map_or_else(|| "no party".to_owned(), |p| p.to_string());
@@ -62,10 +76,14 @@ pub(crate) fn dismiss_violation(
     if commitment_id.is_some() == notification_id.is_some() {
         return Err(DomainError::DismissalTarget);
     }
-    let exists = state
-        .violations_of(incident_id)
-        .iter()
-        .any(|v| &v.commitment_id == commitment_id && &v.notification_id == notification_id);
+    // A violation of a notification the actor is not entitled to is refused as one that
+    // does not exist, so that the refusal says nothing about the notification.
+    let hidden = notification_id.as_ref().is_some_and(|id| !entitled_to_notification(state, id, actor.party));
+    let exists = !hidden
+        && state
+            .violations_of(incident_id)
+            .iter()
+            .any(|v| &v.commitment_id == commitment_id && &v.notification_id == notification_id);
     if !exists {
         let target = commitment_id
             .as_ref()
@@ -159,9 +177,29 @@ pub(crate) fn add_account_key(
     Ok(vec![Event::AccountKeyAdded { account_id: account_id.clone(), public_key: public_key.clone() }])
 }
 
+/// Sets the account's encryption key: only the account itself may, so that nobody else can
+/// have a party's sealed entries encrypted to a key of their choosing.
+pub(crate) fn set_encryption_key(
+    actor: &Actor<'_>,
+    account_id: &AccountId,
+    encryption_key: &EncryptionKeyText,
+) -> Result<Vec<Event>, DomainError> {
+    if &actor.account.account_id != account_id {
+        return Err(DomainError::NotOwnAccount { account: account_id.to_string() });
+    }
+    Ok(vec![Event::EncryptionKeySet { account_id: account_id.clone(), encryption_key: encryption_key.clone() }])
+}
+
 /// Retracts what entry `seq` recorded. An analyst may retract any retractable entry; any
 /// other account, what an account of its own party recorded.
 pub(crate) fn retract(state: &State, actor: &Actor<'_>, seq: u64, reason: &Reason) -> Result<Vec<Event>, DomainError> {
+    // A sealed entry is retracted only by an account of a party entitled to it; to anyone
+    // else the refusal is the same whatever the entry recorded.
+    if let Some(parties) = state.sealed.get(&seq) {
+        if !actor.party.is_some_and(|party| parties.contains(party)) {
+            return Err(DomainError::RetractForbidden { seq });
+        }
+    }
     let Some(retractable) = state.retractable.get(&seq) else {
         if seq >= state.entries_count {
             return Err(unknown("entry", &seq));

@@ -5,8 +5,9 @@
 //! Layered so that nothing imports upward: `alert` and `active_scopes` know nothing of
 //! `State` (the index is built from the coordination record alone); `state` holds the facts
 //! and the places for what is derived; `verification` and `raise` read the state; `apply`
-//! is the one place that runs them in order after each entry. `warnings` reads the state
-//! for what a command says that looks wrong, beside `decide`, never in it.
+//! is the one place that runs them in order after each entry; `visibility` says which
+//! entries are sealed and who is entitled to them. `warnings` reads the state for what a
+//! command says that looks wrong, beside `decide`, never in it.
 
 pub(crate) mod accounts;
 pub(crate) mod active_scopes;
@@ -18,4 +19,5 @@ mod raise;
 pub(crate) mod retraction;
 pub(crate) mod state;
 pub(crate) mod verification;
+pub mod visibility;
 pub(crate) mod warnings;

@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{
-    command::Context,
     coordination::model::{Ending, Group, Stance},
     coordination::status::CorridorStatusKind,
     event::Event,
@@ -28,8 +27,7 @@ fn key_of(violation: &Violation) -> ViolationKey {
 
 impl State {
     /// Raises the alerts of one applied entry and records them.
-    pub(crate) fn raise_alerts(&mut self, context: &Context, events: &[Event]) {
-        let now = context.accepted_at;
+    pub(crate) fn raise_alerts(&mut self, seq: u64, now: Timestamp, events: &[Event]) {
         let after = self.time_checked_until.unwrap_or(now);
         let due: Vec<Timestamp> = self.due_between(after, now).collect();
         // What fell due before this entry comes first, in time order.
@@ -133,9 +131,14 @@ impl State {
         }
         drafts.extend(self.condition_alerts());
         self.time_checked_until = Some(now);
-        for (n, mut alert) in drafts.into_iter().enumerate() {
-            alert.alert_id = AlertId::new(context.seq, u32::try_from(n).unwrap_or(u32::MAX));
-            alert.seq = context.seq;
+        // Public alerts are numbered first, confidential ones (about a notification) after
+        // them: a public alert's id then never counts confidential alerts, and is the same
+        // in a replay that knows no sealed content.
+        let (public, confidential): (Vec<Alert>, Vec<Alert>) =
+            drafts.into_iter().partition(|alert| alert.notification_id.is_none());
+        for (n, mut alert) in public.into_iter().chain(confidential).enumerate() {
+            alert.alert_id = AlertId::new(seq, u32::try_from(n).unwrap_or(u32::MAX));
+            alert.seq = seq;
             alert.raised_at = now;
             alert.effective_at = alert.effective_at.filter(|at| *at < now);
             self.alerts.push(alert);

@@ -125,6 +125,7 @@ impl State {
             | Event::EnrolmentCreated { .. }
             | Event::AccountKeyEnrolled { .. }
             | Event::AccountKeyRevoked { .. }
+            | Event::EncryptionKeySet { .. }
             | Event::ForceRegistered { .. }
             | Event::ZoneDefined { .. }
             | Event::AgreementProposed { .. }

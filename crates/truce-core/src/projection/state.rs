@@ -24,6 +24,7 @@ use crate::{
     },
     vocab::{
         ids::{AccountId, CodeHash, CommitmentId, CorridorId, Nonce, PartyId, PublicKeyText},
+        limits::MARK_TIME_GRID_S,
         time::Timestamp,
     },
 };
@@ -43,10 +44,17 @@ pub struct State {
     pub(crate) alerted_releases: BTreeSet<CommitmentId>,
     /// The groups each corridor was last alerted as open for (absent: closed).
     pub(crate) alerted_corridors: BTreeMap<CorridorId, Vec<Group>>,
-    /// Instants at which the passing of time alone may change what is alerted: corridor
-    /// windows, truce starts and ends, notification deadlines. Only grows; an instant that
+    /// Instants at which the passing of time alone may change what is alerted, known from
+    /// public entries: corridor windows, truce starts and ends. Only grows; an instant that
     /// turns out to change nothing costs one status evaluation.
     pub(crate) schedule: BTreeSet<Timestamp>,
+    /// The same, known only from sealed entries: notification deadlines. Alerted like the
+    /// others, but never a reason for `mark_time` by itself, so that the public log's timing
+    /// does not depend on them (`next_due`).
+    pub(crate) sealed_schedule: BTreeSet<Timestamp>,
+    /// The entries written sealed, by seq, with the parties entitled to each
+    /// (`visibility::sealing`, decided on the state before the entry).
+    pub sealed: BTreeMap<u64, BTreeSet<PartyId>>,
     /// The acceptance time of the latest entry: what fell due up to it has been alerted.
     pub time_checked_until: Option<Timestamp>,
     /// Every key ever registered, revoked ones too, so that no key serves two accounts.
@@ -101,17 +109,35 @@ impl State {
         view
     }
 
-    /// The first scheduled instant after the log's time, if any: when a `mark_time` will
-    /// next have something to do.
+    /// When a `mark_time` will next be accepted, after the log's time: the first public
+    /// scheduled instant or the next point of the public grid (every `MARK_TIME_GRID_S`),
+    /// whichever is first. Never a sealed instant: a confidential deadline is alerted by the
+    /// first entry after it, at the latest the grid's mark, so that when marks are written
+    /// says nothing about confidential facts.
     pub fn next_due(&self) -> Option<Timestamp> {
         let after = self.time_checked_until?;
-        self.schedule.range((Bound::Excluded(after), Bound::Unbounded)).next().copied()
+        let scheduled = self.schedule.range((Bound::Excluded(after), Bound::Unbounded)).next().copied();
+        let grid = after.next_multiple_of(MARK_TIME_GRID_S);
+        scheduled.into_iter().chain(grid).min()
     }
 
-    /// The scheduled instants in `(after, until]`, in order.
+    /// Whether a `mark_time` accepted at `until` has something to do: a public scheduled
+    /// instant or a point of the grid in `(after, until]`. Reads nothing sealed.
+    pub(crate) fn mark_due(&self, after: Timestamp, until: Timestamp) -> bool {
+        if after >= until {
+            return false;
+        }
+        let scheduled = self.schedule.range((Bound::Excluded(after), Bound::Included(until))).next().is_some();
+        scheduled || after.next_multiple_of(MARK_TIME_GRID_S).is_some_and(|grid| grid <= until)
+    }
+
+    /// The scheduled instants, public and sealed, in `(after, until]`, in order, once each.
     pub(crate) fn due_between(&self, after: Timestamp, until: Timestamp) -> impl Iterator<Item = Timestamp> + '_ {
-        let range = (after < until).then(|| self.schedule.range((Bound::Excluded(after), Bound::Included(until))));
-        range.into_iter().flatten().copied()
+        let range = (after < until).then_some((Bound::Excluded(after), Bound::Included(until)));
+        let public = range.into_iter().flat_map(|range| self.schedule.range(range)).copied();
+        let sealed = range.into_iter().flat_map(|range| self.sealed_schedule.range(range)).copied();
+        let merged: BTreeSet<Timestamp> = public.chain(sealed).collect();
+        merged.into_iter()
     }
 
     /// The account a public key is registered to.
@@ -140,6 +166,7 @@ impl State {
                     roles: vec![Role::Operator],
                     public_keys: vec![genesis.operator_public_key.clone()],
                     revoked_keys: Vec::new(),
+                    encryption_key: None,
                     registered_at: at,
                 });
                 true
@@ -152,6 +179,7 @@ impl State {
                     roles: roles.clone(),
                     public_keys: public_key.iter().cloned().collect(),
                     revoked_keys: Vec::new(),
+                    encryption_key: None,
                     registered_at: at,
                 });
                 true
@@ -182,6 +210,11 @@ impl State {
                 account.public_keys.retain(|key| key != public_key);
                 let revoked = RevokedKey { public_key: public_key.clone(), revoked_at: at, revoked_by: author.clone() };
                 account.revoked_keys.push(revoked);
+                true
+            }
+            Event::EncryptionKeySet { account_id, encryption_key } => {
+                let account = self.accounts.get_mut(account_id).expect("decide checked that the account exists");
+                account.encryption_key = Some(encryption_key.clone());
                 true
             }
             // Its effect, the log's time moving on, is the alerts', as for every entry.

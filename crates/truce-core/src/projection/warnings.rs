@@ -83,6 +83,7 @@ fn points<'a>(state: &State, command: &'a Command) -> Vec<Point<'a>> {
         | CommandBody::CreateEnrolment { .. }
         | CommandBody::EnrolKey { .. }
         | CommandBody::RevokeKey { .. }
+        | CommandBody::SetEncryptionKey { .. }
         | CommandBody::RegisterForce { .. }
         | CommandBody::DefineZone { .. }
         | CommandBody::RedrawZone { .. }

@@ -19,11 +19,11 @@ pub(super) fn source_id(n: u64) -> SourceId {
 fn statement_id(n: u64) -> StatementId {
     StatementId::parse(&format!("0000000b-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
-fn notification_id(n: u64) -> NotificationId {
+pub(super) fn notification_id(n: u64) -> NotificationId {
     NotificationId::parse(&format!("0000000c-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
 
-fn analyst() -> Signer {
+pub(super) fn analyst() -> Signer {
     Signer { account: account_id(11), party: Some(party_id(UN)), key: key("analyst") }
 }
 
@@ -65,7 +65,7 @@ pub(super) fn report(n: u64, at: &str, source: SourceReport) -> CommandBody {
 }
 
 /// The plan in force from its agreement, with the corridor open all day on the 13th.
-fn world_in_force() -> World {
+pub(super) fn world_in_force() -> World {
     let mut world = World::new();
     world.accept(&Signer::coordinator(UN), register_account(&analyst(), "UN analyst", Role::Analyst));
     let mut plan = corridor_plan(TruceStart::Immediately);

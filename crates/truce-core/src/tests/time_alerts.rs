@@ -38,7 +38,8 @@ fn summary(alerts: &[&Alert]) -> Vec<(AlertKind, Vec<Group>, Option<Timestamp>)>
 #[test]
 fn mark_time_alerts_a_corridor_opening_at_the_instant_it_opened() {
     let mut world = world_agreed();
-    assert_eq!(world.state.next_due(), Some(ts("2016-12-13T08:00:00Z")));
+    // The next point of the public grid comes first; the opening is the next instant past it.
+    assert_eq!(world.state.next_due(), next_grid_point(&world));
     let before = world.state.alerts.len();
     world.set_now("2016-12-13T08:00:10Z");
     world.accept(&Signer::operator(), CommandBody::MarkTime {});
@@ -54,7 +55,7 @@ fn mark_time_alerts_a_corridor_opening_at_the_instant_it_opened() {
     assert_eq!(alert.raised_at, ts("2016-12-13T08:00:10Z"));
     assert!(alert.headline.contains("EA-1") && alert.headline.contains("opened for the wounded"), "{}", alert.headline);
     assert_eq!(alert.parties, vec![party_id(RU), party_id(US)]);
-    assert_eq!(world.state.next_due(), Some(ts("2016-12-13T12:00:00Z")));
+    assert_eq!(world.state.next_due(), Some(ts("2016-12-13T08:05:00Z")));
 }
 
 #[test]
@@ -71,7 +72,29 @@ fn every_instant_passed_since_the_last_entry_is_alerted_in_order() {
             (AlertKind::CorridorClosed, vec![], Some(ts("2016-12-13T16:00:00Z"))),
         ]
     );
-    assert_eq!(world.state.next_due(), None);
+    // Nothing is scheduled any more; the grid goes on.
+    assert_eq!(world.state.next_due(), Some(ts("2016-12-13T17:05:00Z")));
+}
+
+fn next_grid_point(world: &World) -> Option<Timestamp> {
+    world.state.time_checked_until.and_then(|at| at.next_multiple_of(crate::MARK_TIME_GRID_S))
+}
+
+#[test]
+fn a_point_of_the_public_grid_lets_time_be_marked_whatever_is_due() {
+    let mut world = World::new();
+    world.set_now("2016-12-13T09:02:00Z");
+    // An account of no party, which the operator registers: any entry would do.
+    let analyst = Signer { account: account_id(20), party: None, key: key("analyst2") };
+    world.accept(&Signer::operator(), register_account(&analyst, "Second analyst", crate::Role::Analyst));
+    assert_eq!(world.state.next_due(), Some(ts("2016-12-13T09:05:00Z")));
+    // Within the same five minutes nothing is due.
+    let refused = world.submit(&Signer::operator(), CommandBody::MarkTime {});
+    assert!(matches!(refused, Err(DomainError::NothingDue { .. })), "{refused:?}");
+    world.set_now("2016-12-13T09:05:00Z");
+    let before = world.state.alerts.len();
+    world.accept(&Signer::operator(), CommandBody::MarkTime {});
+    assert_eq!(summary(&alerts_since(&world, before)), vec![]);
 }
 
 #[test]
@@ -126,9 +149,11 @@ fn windows_of_a_version_never_agreed_raise_nothing_but_still_let_time_be_marked(
 #[test]
 fn mark_time_is_refused_when_nothing_is_due_and_to_anyone_but_an_operator() {
     let mut world = world_agreed();
+    world.set_now("2016-12-13T09:00:00Z");
+    world.accept(&Signer::operator(), CommandBody::MarkTime {});
+    // A minute later: no scheduled instant and no point of the grid since.
     let refused = world.submit(&Signer::operator(), CommandBody::MarkTime {});
     assert!(matches!(refused, Err(DomainError::NothingDue { .. })), "{refused:?}");
-    world.set_now("2016-12-13T09:00:00Z");
     let refused = world.submit(&Signer::coordinator(RU), CommandBody::MarkTime {});
     assert!(matches!(refused, Err(DomainError::Forbidden { .. })), "{refused:?}");
 }
@@ -158,7 +183,8 @@ fn a_notification_unacknowledged_at_its_deadline_alerts_the_overdue_parties_and_
         let body = CommandBody::AcknowledgeNotification { notification_id: notification_id(n) };
         world.accept(&Signer::coordinator(SY), body);
     }
-    assert_eq!(world.state.next_due(), Some(ts("2016-12-12T20:00:00Z")));
+    // A confidential deadline is never when the next mark is due: the grid brings it.
+    assert_eq!(world.state.next_due(), next_grid_point(&world));
     let before = world.state.alerts.len();
     world.set_now("2016-12-12T22:00:00Z");
     world.accept(&Signer::operator(), CommandBody::MarkTime {});

@@ -46,6 +46,8 @@ pub enum DomainError {
     HalfWidth { value: f64, max: f64 },
     #[error("public key is not 32 bytes of standard base64")]
     PublicKey,
+    #[error("encryption key is not an age x25519 recipient (age1 and 58 bech32 characters)")]
+    EncryptionKey,
     #[error("{field} lists {value} twice")]
     Duplicate { field: &'static str, value: String },
     #[error("{field} is not {len} lowercase hexadecimal digits")]
@@ -60,6 +62,8 @@ pub enum DomainError {
     GenesisSigner,
     #[error("account {account} does not exist")]
     UnknownAccount { account: String },
+    #[error("only account {account} itself may set its encryption key")]
+    NotOwnAccount { account: String },
     #[error("the signing key is not registered to account {account}")]
     KeyNotRegistered { account: String },
     #[error("the signing key was revoked from account {account} at {revoked_at}: it signs nothing after that")]
@@ -220,6 +224,7 @@ impl DomainError {
             | DomainError::HalfWidth { .. }
             | DomainError::PublicKey
             | DomainError::Duplicate { .. }
+            | DomainError::EncryptionKey
             | DomainError::Hex { .. }
             | DomainError::EnrolmentExpiry { .. } => ErrorKind::InvalidInput,
             DomainError::KeyRevoked { .. } => ErrorKind::KeyRevoked,
@@ -233,7 +238,9 @@ impl DomainError {
             DomainError::PartyMismatch { .. } => ErrorKind::PartyMismatch,
             DomainError::NonceReplayed { .. } => ErrorKind::NonceReplayed,
             DomainError::IssuedAtSkew { .. } => ErrorKind::IssuedAtSkew,
-            DomainError::Forbidden { .. } | DomainError::NeedsParty { .. } => ErrorKind::Forbidden,
+            DomainError::Forbidden { .. } | DomainError::NeedsParty { .. } | DomainError::NotOwnAccount { .. } => {
+                ErrorKind::Forbidden
+            }
             DomainError::Unknown { .. } | DomainError::UnknownVersion { .. } => ErrorKind::UnknownReference,
             DomainError::AlreadyExists { .. } | DomainError::DuplicateCode { .. } | DomainError::KeyInUse { .. } => {
                 ErrorKind::Duplicate
@@ -293,6 +300,7 @@ impl DomainError {
                 | DomainError::PartyMismatch { .. }
                 | DomainError::Forbidden { .. }
                 | DomainError::NeedsParty { .. }
+                | DomainError::NotOwnAccount { .. }
                 | DomainError::ReportForbidden
                 | DomainError::RetractForbidden { .. }
                 | DomainError::GenesisSigner

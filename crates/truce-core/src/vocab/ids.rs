@@ -228,6 +228,56 @@ macro_rules! hex_text {
 hex_text!(EnrolmentCode, "code", ENROLMENT_CODE_LEN, "^[0-9a-f]{32}$");
 // The SHA-256 of an enrolment code, as 64 hexadecimal digits.
 hex_text!(CodeHash, "code_sha256", 64, "^[0-9a-f]{64}$");
+/// An age X25519 recipient (`age1` and 58 lowercase Bech32 characters): the key an
+/// account's sealed entries are encrypted to.
+///
+/// Core only checks the shape (it knows no cryptography); the server parses it with the
+/// age crate before it is submitted, and the writer again before encrypting to it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(extend("pattern" = "^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$")))]
+pub struct EncryptionKeyText(String);
+
+/// The characters of Bech32's data part (BIP 173).
+const BECH32_CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+impl EncryptionKeyText {
+    /// # Errors
+    /// `EncryptionKey` unless the text is `age1` and 58 Bech32 characters (the length a
+    /// 32-byte X25519 key and its checksum take).
+    pub fn parse(raw: &str) -> Result<EncryptionKeyText, DomainError> {
+        let shape_ok = raw.len() == 62
+            && raw.starts_with("age1")
+            && raw.as_bytes()[4..].iter().all(|b| BECH32_CHARSET.contains(b));
+        if !shape_ok {
+            return Err(DomainError::EncryptionKey);
+        }
+        Ok(EncryptionKeyText(raw.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EncryptionKeyText {
+    type Error = DomainError;
+    fn try_from(raw: String) -> Result<EncryptionKeyText, DomainError> {
+        EncryptionKeyText::parse(&raw).map_err(crate::vocab::refusal::note)
+    }
+}
+
+impl From<EncryptionKeyText> for String {
+    fn from(value: EncryptionKeyText) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for EncryptionKeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// An alert's id: `<seq>.<n>`, the entry that raised it and its place among that entry's
 /// alerts, so that every node derives the same ids from the same log.

@@ -41,5 +41,9 @@ pub const OBSERVED_DISTANCE_M_MAX: f64 = 100_000.0;
 /// How far outside the zone it names a point may be before the reply warns, metres (beyond
 /// the point's own uncertainty).
 pub const OUTSIDE_ZONE_WARNING_M: f64 = 5_000.0;
+/// The public grid of `mark_time`: every whole this many seconds of UTC, a `mark_time` is
+/// accepted whatever is due, so that marks written for confidential deadlines cannot be
+/// told from the others (docs/sealing.md).
+pub const MARK_TIME_GRID_S: i64 = 300;
 /// Largest uncertainty radius of an incident's location, metres.
 pub const UNCERTAINTY_M_MAX: f64 = 100_000.0;

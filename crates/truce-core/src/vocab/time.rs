@@ -42,6 +42,15 @@ impl Timestamp {
         self.0.timestamp_millis()
     }
 
+    /// The first whole multiple of `step_s` seconds since the Unix epoch strictly after
+    /// `self`, or `None` past the range of times.
+    pub fn next_multiple_of(&self, step_s: i64) -> Option<Timestamp> {
+        assert!(step_s > 0, "a grid step is positive");
+        let step_ms = step_s.checked_mul(1000)?;
+        let next_ms = self.unix_ms().div_euclid(step_ms).checked_add(1)?.checked_mul(step_ms)?;
+        DateTime::from_timestamp_millis(next_ms).map(Timestamp)
+    }
+
     /// Whole seconds from `self` to `later` (negative when `later` is earlier).
     pub fn seconds_until(&self, later: Timestamp) -> i64 {
         (later.0 - self.0).num_seconds()

@@ -310,7 +310,7 @@ async fn cap_updates_reference_the_message_they_update_and_unwritable_characters
         23.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
         24.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
         24.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-
-        25.1 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-
+        25.0 Alert Security Safe-passage corridor change Immediate/Moderate/Observed refs=-
         26.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
         27.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-
         28.0 Alert Security Ceasefire agreement change Unknown/Unknown/Observed refs=-

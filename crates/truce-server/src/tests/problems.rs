@@ -234,6 +234,8 @@ fn every_domain_error() -> Vec<DomainError> {
             convoy_corridor: "x".to_owned(),
             corridor: "x".to_owned(),
         },
+        DomainError::EncryptionKey,
+        DomainError::NotOwnAccount { account: "x".to_owned() },
     ]
 }
 
@@ -324,7 +326,9 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::AccountNotManaged { .. } => 81,
         DomainError::KeyNotOfAccount { .. } => 82,
         DomainError::EnrolmentExpiry { .. } => 83,
+        DomainError::EncryptionKey => 84,
+        DomainError::NotOwnAccount { .. } => 85,
     }
 }
 
-const VARIANTS_COUNT: usize = 84;
+const VARIANTS_COUNT: usize = 86;
