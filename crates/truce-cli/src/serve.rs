@@ -68,7 +68,8 @@ pub struct Edge {
 }
 
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
-/// Starts delivering alerts to webhooks when `data_path` holds a `webhooks.json`.
+/// Delivers alerts to the subscriptions of `webhooks.json`, if there is one, and to those
+/// parties make through the API.
 impl Default for Edge {
     fn default() -> Edge {
         Edge {
@@ -102,12 +103,12 @@ pub async fn bind(
     let mut state = AppState::new(node.clone(), Arc::clone(&clock))
         .with_edge(policy)
         .with_auth(Auth::new(credentials, secure_cookies));
-    if let Some(subscriptions) = webhooks::load_subscriptions(data_path)? {
-        let outbox = webhooks::open_outbox(data_path)?;
-        let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock, outbox);
-        dispatcher.start(node);
-        state = state.with_webhooks(dispatcher);
-    }
+    // Always: parties subscribe through the API even when there is no `webhooks.json`.
+    let subscriptions = webhooks::load_subscriptions(data_path)?.unwrap_or_default();
+    let outbox = webhooks::open_outbox(data_path)?;
+    let dispatcher = Dispatcher::new(subscriptions, RetryPolicy::default(), clock, outbox);
+    dispatcher.start(node);
+    state = state.with_webhooks(dispatcher);
     if let Some(metrics_listen) = edge.metrics_listen {
         let listener = tokio::net::TcpListener::bind(metrics_listen)
             .await

@@ -44,7 +44,7 @@ use crate::{
         PartyDetail, StatusView, ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
     },
     stream, tlog,
-    webhooks::{self, DeliveriesView},
+    webhooks::{self, CreatedSubscription, DeliveriesView, NewSubscription, SubscriptionsView},
     AppState,
 };
 
@@ -564,6 +564,38 @@ pub(crate) fn routes() -> Vec<Route> {
                 .header("Last-Event-ID", "The id of the last alert received; the alerts after it are sent first.")
                 .error(503)
                 .document("text/event-stream", "The event stream.", "Server-sent events (HTML Living Standard)."),
+        ),
+        Route::post(
+            "/api/v1/webhooks/subscriptions",
+            webhooks::create_subscription,
+            Doc::new("createWebhookSubscription", "alerts", "Subscribe a URL to the alerts, for the viewer's party")
+                .describe(
+                    "For a signed-in coordinator of a party. Deliveries carry every public alert and the party's own \
+                     confidential ones, signed per Standard Webhooks with the secret in the reply, shown only once. \
+                     Kept in the data directory, never in the log; at most 10 per party.",
+                )
+                .body::<NewSubscription>()
+                .error(401)
+                .json::<CreatedSubscription>(201, "The subscription, with its secret."),
+        ),
+        Route::get(
+            "/api/v1/webhooks/subscriptions",
+            webhooks::subscriptions,
+            Doc::new("listWebhookSubscriptions", "alerts", "The viewer's party's webhook subscriptions")
+                .describe("For a signed-in coordinator of a party; without their secrets.")
+                .error(401)
+                .error(403)
+                .json::<SubscriptionsView>(200, "The subscriptions."),
+        ),
+        Route::delete(
+            "/api/v1/webhooks/subscriptions/{id}",
+            webhooks::delete_subscription,
+            Doc::new("deleteWebhookSubscription", "alerts", "End one of the viewer's party's webhook subscriptions")
+                .describe("Deliveries still owed to it are dropped.")
+                .path_param("id", "The subscription's id.")
+                .error(401)
+                .error(403)
+                .json::<SubscriptionsView>(200, "The party's subscriptions left."),
         ),
         Route::get(
             "/api/v1/webhooks/deliveries",

@@ -32,13 +32,13 @@ use std::{
 use axum::{extract::State as AxumState, Json};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::{broadcast, Notify};
 use truce_core::{Alert, AlertId, PartyId, Timestamp};
-use truce_store::{Clock, Node, Outbox, Pending, StoreError};
+use truce_store::{Clock, Node, Outbox, Pending, StoreError, SubscriptionRow};
 
 use crate::{alerts::is_public, AppState};
 
@@ -145,18 +145,26 @@ pub struct DeliveriesView {
 
 /// Delivers alerts to subscribers and keeps the log of it.
 pub struct Dispatcher {
-    subscriptions: Vec<Subscription>,
+    /// Those of `webhooks.json`, then those parties made through the API.
+    subscriptions: RwLock<Vec<Live>>,
     policy: RetryPolicy,
     clock: Arc<dyn Clock>,
     client: reqwest::Client,
     log: Mutex<DeliveryLog>,
     outbox: Mutex<Outbox>,
-    /// Keys of the subscriptions, by index.
-    keys: Vec<String>,
     /// Deliveries with an attempt in flight.
     busy: Mutex<HashSet<i64>>,
     /// Woken when an attempt ends.
     wake: Notify,
+}
+
+/// A subscription being delivered to, with the key its deliveries are owed under.
+#[derive(Debug, Clone)]
+struct Live {
+    key: String,
+    subscription: Subscription,
+    /// Its id and party, when a party made it through the API.
+    made: Option<(String, PartyId)>,
 }
 
 /// Public and confidential records are bounded apart, so that confidential deliveries never
@@ -238,10 +246,24 @@ fn redact_url(raw: &str) -> String {
     }
 }
 
-/// The key of a subscription in the outbox: a hash of its URL, so that a delivery owed to a
-/// subscription that was removed from `webhooks.json` is recognised and dropped.
+/// The key of a subscription of `webhooks.json` in the outbox: a hash of its URL, so that a
+/// delivery owed to a subscription that was removed from the file is recognised and dropped.
 fn subscription_key(subscription: &Subscription) -> String {
     hex::encode(&Sha256::digest(subscription.url.as_bytes())[..16])
+}
+
+/// The key of a subscription made through the API: a hash of its id.
+fn made_key(subscription_id: &str) -> String {
+    hex::encode(&Sha256::digest(format!("api:{subscription_id}").as_bytes())[..16])
+}
+
+fn live_of(row: SubscriptionRow) -> Option<Live> {
+    let party_id = PartyId::parse(&row.party_id).ok()?;
+    Some(Live {
+        key: made_key(&row.subscription_id),
+        subscription: Subscription { url: row.url, secret: row.secret, party_ids: Some(vec![party_id.clone()]) },
+        made: Some((row.subscription_id, party_id)),
+    })
 }
 
 fn now_ms() -> i64 {
@@ -260,9 +282,16 @@ impl Dispatcher {
         clock: Arc<dyn Clock>,
         outbox: Outbox,
     ) -> Arc<Dispatcher> {
+        let mut live: Vec<Live> = subscriptions
+            .into_iter()
+            .map(|subscription| Live { key: subscription_key(&subscription), subscription, made: None })
+            .collect();
+        match outbox.subscriptions() {
+            Ok(rows) => live.extend(rows.into_iter().filter_map(live_of)),
+            Err(err) => tracing::error!(%err, "the subscriptions made through the API cannot be read"),
+        }
         Arc::new(Dispatcher {
-            keys: subscriptions.iter().map(subscription_key).collect(),
-            subscriptions,
+            subscriptions: RwLock::new(live),
             policy,
             clock,
             // Redirects are not followed: a 3xx is a failed attempt. Following one would send
@@ -336,10 +365,13 @@ impl Dispatcher {
         };
         let Some(last_seq) = last_seq else { return Ok(()) };
         let mut owed = Vec::new();
-        for alert in &alerts {
-            for (idx, subscription) in self.subscriptions.iter().enumerate() {
-                if may_have(subscription, alert) {
-                    owed.push((self.keys[idx].clone(), alert.alert_id.to_string(), alert.seq));
+        {
+            let subscriptions = self.subscriptions.read();
+            for alert in &alerts {
+                for live in subscriptions.iter() {
+                    if may_have(&live.subscription, alert) {
+                        owed.push((live.key.clone(), alert.alert_id.to_string(), alert.seq));
+                    }
                 }
             }
         }
@@ -382,7 +414,8 @@ impl Dispatcher {
 
     /// One attempt of one delivery, recorded in the log and the outbox.
     async fn attempt(&self, node: &Node, pending: Pending) {
-        let Some(idx) = self.keys.iter().position(|key| *key == pending.subscription) else {
+        let found = self.subscriptions.read().iter().find(|live| live.key == pending.subscription).cloned();
+        let Some(Live { subscription, .. }) = found else {
             tracing::info!(alert_id = %pending.alert_id, "a delivery to a subscription no longer configured is dropped");
             self.settle(pending.id, None);
             return;
@@ -400,7 +433,6 @@ impl Dispatcher {
             self.settle(pending.id, None);
             return;
         };
-        let subscription = &self.subscriptions[idx];
         // A core alert always serialises.
         let body = serde_json::to_vec(&alert).unwrap_or_default();
         let timestamp = now_ms() / 1000;
@@ -516,4 +548,176 @@ pub async fn deliveries(
         None => Json(DeliveriesView { enabled: false, items: Vec::new() }),
         Some(dispatcher) => Json(DeliveriesView { enabled: true, items: dispatcher.public_log() }),
     })
+}
+
+/// Subscriptions one party may make through the API, at the most.
+pub const SUBSCRIPTIONS_PER_PARTY_MAX: usize = 10;
+
+/// A new subscription, as a party asks for it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscription {
+    /// Where to POST the alerts: an `http` or `https` URL.
+    pub url: String,
+}
+
+/// A subscription made through the API, without its secret.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SubscriptionView {
+    pub subscription_id: String,
+    pub party_id: PartyId,
+    pub url: String,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+/// A subscription just made, with the secret its deliveries are signed with: shown once.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreatedSubscription {
+    #[serde(flatten)]
+    pub view: SubscriptionView,
+    /// The Standard Webhooks secret (`whsec_...`) to verify deliveries with; the server shows
+    /// it only now.
+    pub secret: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SubscriptionsView {
+    pub items: Vec<SubscriptionView>,
+}
+
+fn subscription_view(row: &SubscriptionRow) -> Option<SubscriptionView> {
+    Some(SubscriptionView {
+        subscription_id: row.subscription_id.clone(),
+        party_id: PartyId::parse(&row.party_id).ok()?,
+        url: row.url.clone(),
+        created_at: row.created_at.clone(),
+        created_by: row.created_by.clone(),
+    })
+}
+
+/// The party a signed-in coordinator manages subscriptions for.
+fn managing_party(viewer: &crate::auth::Viewer) -> Result<PartyId, crate::ApiError> {
+    let signed_in = viewer.require_signed_in()?;
+    match (&signed_in.party_id, signed_in.roles.contains(&truce_core::Role::Coordinator)) {
+        (Some(party_id), true) => Ok(party_id.clone()),
+        _ => Err(crate::ApiError::Domain(truce_core::DomainError::Forbidden {
+            action: "managing a party's webhook subscriptions",
+            role: "coordinator",
+        })),
+    }
+}
+
+fn dispatcher(app: &AppState) -> Result<&Arc<Dispatcher>, crate::ApiError> {
+    app.webhooks
+        .as_ref()
+        .ok_or_else(|| crate::ApiError::NotFound { kind: "webhook dispatcher", id: "on this node".to_owned() })
+}
+
+impl Dispatcher {
+    /// Adds a subscription `party_id` made, saved before it is delivered to.
+    fn add_made(&self, row: SubscriptionRow) -> Result<(), StoreError> {
+        self.outbox.lock().add_subscription(&row)?;
+        if let Some(live) = live_of(row) {
+            self.subscriptions.write().push(live);
+        }
+        Ok(())
+    }
+
+    /// How many subscriptions made through the API it delivers to: for tests.
+    #[cfg(test)]
+    pub(crate) fn made_count(&self) -> usize {
+        self.subscriptions.read().iter().filter(|live| live.made.is_some()).count()
+    }
+
+    /// The subscriptions `party_id` made.
+    fn made_by(&self, party_id: &PartyId) -> Result<Vec<SubscriptionRow>, StoreError> {
+        Ok(self.outbox.lock().subscriptions()?.into_iter().filter(|row| row.party_id == party_id.as_str()).collect())
+    }
+
+    /// Removes `party_id`'s subscription and what was still owed to it; whether there was one.
+    fn remove_made(&self, party_id: &PartyId, subscription_id: &str) -> Result<bool, StoreError> {
+        let removed =
+            self.outbox.lock().remove_subscription(party_id.as_str(), subscription_id, &made_key(subscription_id))?;
+        if removed {
+            self.subscriptions.write().retain(|live| {
+                live.made.as_ref().is_none_or(|(id, party)| !(id == subscription_id && party == party_id))
+            });
+        }
+        Ok(removed)
+    }
+}
+
+/// `POST /api/v1/webhooks/subscriptions`: a party's coordinator subscribes a URL to the public
+/// alerts and to the party's own confidential ones.
+///
+/// # Errors
+/// Not signed in, not a coordinator of a party, a URL that is not http(s), too many.
+pub async fn create_subscription(
+    viewer: crate::auth::Viewer,
+    AxumState(app): AxumState<AppState>,
+    crate::extract::ApiJsonText(new, _): crate::extract::ApiJsonText<NewSubscription>,
+) -> Result<(axum::http::StatusCode, Json<CreatedSubscription>), crate::ApiError> {
+    let party_id = managing_party(&viewer)?;
+    let created_by = viewer.require_signed_in()?.account_id.to_string();
+    let dispatcher = dispatcher(&app)?;
+    let url_ok = reqwest::Url::parse(&new.url).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
+    if !url_ok || new.url.len() > 2048 {
+        return Err(crate::ApiError::bad_request("url", "an http or https URL of at most 2048 bytes"));
+    }
+    let internal = |err: StoreError| crate::ApiError::Internal(err.to_string());
+    if dispatcher.made_by(&party_id).map_err(internal)?.len() >= SUBSCRIPTIONS_PER_PARTY_MAX {
+        return Err(crate::ApiError::bad_request(
+            "url",
+            format!("a party has at most {SUBSCRIPTIONS_PER_PARTY_MAX} subscriptions; delete one first"),
+        ));
+    }
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    let secret = format!("{SECRET_PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(key));
+    let row = SubscriptionRow {
+        subscription_id: uuid::Uuid::now_v7().to_string(),
+        party_id: party_id.to_string(),
+        url: new.url,
+        secret: secret.clone(),
+        created_at: app.clock.now().to_string(),
+        created_by,
+    };
+    dispatcher.add_made(row.clone()).map_err(internal)?;
+    let view =
+        subscription_view(&row).ok_or_else(|| crate::ApiError::Internal("a party id does not parse".to_owned()))?;
+    Ok((axum::http::StatusCode::CREATED, Json(CreatedSubscription { view, secret })))
+}
+
+/// `GET /api/v1/webhooks/subscriptions`: the viewer's party's subscriptions, without secrets.
+///
+/// # Errors
+/// Not signed in, not a coordinator of a party.
+pub async fn subscriptions(
+    viewer: crate::auth::Viewer,
+    AxumState(app): AxumState<AppState>,
+) -> Result<Json<SubscriptionsView>, crate::ApiError> {
+    let party_id = managing_party(&viewer)?;
+    let rows = dispatcher(&app)?.made_by(&party_id).map_err(|err| crate::ApiError::Internal(err.to_string()))?;
+    Ok(Json(SubscriptionsView { items: rows.iter().filter_map(subscription_view).collect() }))
+}
+
+/// `DELETE /api/v1/webhooks/subscriptions/{id}`: ends one of the viewer's party's subscriptions
+/// and drops what was still owed to it.
+///
+/// # Errors
+/// Not signed in, not a coordinator of a party; no such subscription of the party.
+pub async fn delete_subscription(
+    viewer: crate::auth::Viewer,
+    AxumState(app): AxumState<AppState>,
+    crate::extract::ApiPath(subscription_id): crate::extract::ApiPath<String>,
+) -> Result<Json<SubscriptionsView>, crate::ApiError> {
+    let party_id = managing_party(&viewer)?;
+    let dispatcher = dispatcher(&app)?;
+    let internal = |err: StoreError| crate::ApiError::Internal(err.to_string());
+    if !dispatcher.remove_made(&party_id, &subscription_id).map_err(internal)? {
+        return Err(crate::ApiError::NotFound { kind: "subscription of this party", id: subscription_id });
+    }
+    let rows = dispatcher.made_by(&party_id).map_err(internal)?;
+    Ok(Json(SubscriptionsView { items: rows.iter().filter_map(subscription_view).collect() }))
 }

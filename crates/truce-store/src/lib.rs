@@ -33,7 +33,7 @@ pub use crate::{
         Submission, SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX,
         QUEUE_DEPTH_MAX,
     },
-    outbox::{Outbox, Pending},
+    outbox::{Outbox, Pending, SubscriptionRow},
     sealing::{create_sealing_identity, read_sealing_identity, SEALED_SIGNER_COLUMN},
     sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},

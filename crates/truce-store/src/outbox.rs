@@ -7,6 +7,9 @@
 //! No alert body and no secret is stored: the body is read from the projection when it is
 //! sent. Queuing an entry's deliveries and moving the cursor past it are one transaction.
 //! WAL and `synchronous=FULL`, as the log: a queued delivery survives a crash.
+//!
+//! It also keeps the subscriptions parties manage through the API, with their secrets: this
+//! file is the server's own, like `credentials.db`, never served and never in the log.
 
 use std::path::Path;
 
@@ -33,6 +36,19 @@ pub struct Outbox {
     connection: Connection,
 }
 
+/// A subscription a party made through the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionRow {
+    pub subscription_id: String,
+    pub party_id: String,
+    pub url: String,
+    /// The Standard Webhooks secret (`whsec_...`) deliveries are signed with.
+    pub secret: String,
+    pub created_at: String,
+    /// The account that made it.
+    pub created_by: String,
+}
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY,
@@ -44,6 +60,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     CONSTRAINT deliveries_once UNIQUE (subscription, alert_id)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (due_ms);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    subscription_id TEXT PRIMARY KEY,
+    party_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cursor (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     seq INTEGER NOT NULL
@@ -188,6 +212,62 @@ impl Outbox {
         Ok(())
     }
 
+    /// Adds a subscription.
+    ///
+    /// # Errors
+    /// SQLite's (an id already taken among them).
+    pub fn add_subscription(&mut self, row: &SubscriptionRow) -> Result<(), StoreError> {
+        self.connection.execute(
+            "INSERT INTO subscriptions (subscription_id, party_id, url, secret, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![row.subscription_id, row.party_id, row.url, row.secret, row.created_at, row.created_by],
+        )?;
+        Ok(())
+    }
+
+    /// Every subscription made through the API, oldest first.
+    ///
+    /// # Errors
+    /// SQLite's.
+    pub fn subscriptions(&self) -> Result<Vec<SubscriptionRow>, StoreError> {
+        let mut select = self.connection.prepare_cached(
+            "SELECT subscription_id, party_id, url, secret, created_at, created_by FROM subscriptions ORDER BY created_at, subscription_id",
+        )?;
+        let rows = select.query_map([], |row| {
+            Ok(SubscriptionRow {
+                subscription_id: row.get(0)?,
+                party_id: row.get(1)?,
+                url: row.get(2)?,
+                secret: row.get(3)?,
+                created_at: row.get(4)?,
+                created_by: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Removes `party_id`'s subscription `subscription_id` and the deliveries still owed to it
+    /// (under `key`), in one transaction; whether there was one.
+    ///
+    /// # Errors
+    /// SQLite's; then nothing was removed.
+    pub fn remove_subscription(
+        &mut self,
+        party_id: &str,
+        subscription_id: &str,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        let transaction = self.connection.transaction()?;
+        let removed = transaction.execute(
+            "DELETE FROM subscriptions WHERE subscription_id = ?1 AND party_id = ?2",
+            params![subscription_id, party_id],
+        )?;
+        if removed > 0 {
+            transaction.execute("DELETE FROM deliveries WHERE subscription = ?1", params![key])?;
+        }
+        transaction.commit()?;
+        Ok(removed > 0)
+    }
+
     /// Deliveries owed, for tests and the operator.
     ///
     /// # Errors
@@ -232,6 +312,31 @@ mod tests {
         outbox.finish(later[0].id).expect("finished");
         assert_eq!(outbox.owed().expect("read"), 0);
         assert_eq!(outbox.next_due_ms().expect("read"), None);
+    }
+
+    #[test]
+    fn subscriptions_are_kept_and_removed_only_by_their_party_with_what_was_owed_to_them() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("webhooks.db");
+        let row = SubscriptionRow {
+            subscription_id: "s1".to_owned(),
+            party_id: "ru".to_owned(),
+            url: "https://hooks.example.org/ru".to_owned(),
+            secret: "whsec_x".to_owned(),
+            created_at: "2026-12-06T08:00:00Z".to_owned(),
+            created_by: "a1".to_owned(),
+        };
+        {
+            let mut outbox = Outbox::open(&path).expect("created");
+            outbox.add_subscription(&row).expect("added");
+            outbox.queue(3, &[delivery("key-s1", "3.0", 3), delivery("other", "3.0", 3)], 0).expect("queued");
+        }
+        let mut outbox = Outbox::open(&path).expect("reopened");
+        assert_eq!(outbox.subscriptions().expect("read"), [row]);
+        assert!(!outbox.remove_subscription("opp", "s1", "key-s1").expect("no error"), "another party's");
+        assert!(outbox.remove_subscription("ru", "s1", "key-s1").expect("removed"));
+        assert_eq!(outbox.subscriptions().expect("read"), []);
+        assert_eq!(outbox.owed().expect("read"), 1, "only what was owed to it went with it");
     }
 
     #[test]

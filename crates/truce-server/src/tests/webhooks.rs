@@ -335,3 +335,105 @@ fn a_secret_that_is_not_a_standard_webhooks_secret_is_refused_naming_it() {
         }
     }
 }
+
+/// A request through the router as `account`, with a bearer token.
+async fn as_account(
+    state: &AppState,
+    account: &str,
+    request: axum::http::request::Builder,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let token = super::token_for(state, account);
+    let request = request
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.map_or_else(Body::empty, |body| Body::from(body.to_string())))
+        .expect("a request");
+    let response = router(state.clone()).oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("a body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_party_subscribes_through_the_api_gets_its_own_confidential_alerts_signed_and_no_other_party_sees_it() {
+    let (world, monitor) = world_in_force().await;
+    let (url, received) = subscriber(0).await;
+    let policy =
+        RetryPolicy { attempts_max: 1, first_delay: Duration::from_millis(10), timeout: Duration::from_secs(5) };
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dispatcher =
+        Dispatcher::new(Vec::new(), policy, world.fixture.clock.clone(), open_outbox(dir.path()).expect("an outbox"));
+    drop(dispatcher.start(world.fixture.state.node.clone()));
+    let state = world.fixture.state.clone().with_webhooks(Arc::clone(&dispatcher));
+    let subscriptions = || Request::builder().uri("/api/v1/webhooks/subscriptions");
+
+    // Anonymous: no.
+    let anonymous = router(state.clone())
+        .oneshot(Request::get("/api/v1/webhooks/subscriptions").body(Body::empty()).expect("a request"))
+        .await
+        .expect("infallible");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    // A URL that is not one is named.
+    let (status, problem) =
+        as_account(&state, &world.ru.account, subscriptions().method("POST"), Some(json!({"url": "ftp://x"}))).await;
+    assert_eq!((status, problem["field"].clone()), (StatusCode::BAD_REQUEST, json!("url")), "{problem}");
+
+    let (status, created) =
+        as_account(&state, &world.ru.account, subscriptions().method("POST"), Some(json!({"url": url}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().expect("the secret, once").to_owned();
+    let subscription_id = created["subscription_id"].as_str().expect("an id").to_owned();
+    assert_eq!(created["party_id"], json!(id(RU)));
+
+    // RU lists it, without the secret; OPP sees none of it and cannot delete it.
+    let (_, listed) = as_account(&state, &world.ru.account, subscriptions().method("GET"), None).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "{listed}");
+    assert!(!listed.to_string().contains(&secret), "{listed}");
+    let (_, theirs) = as_account(&state, &world.opp.account, subscriptions().method("GET"), None).await;
+    assert_eq!(theirs["items"], json!([]), "{theirs}");
+    let delete = |id: &str| Request::builder().method("DELETE").uri(format!("/api/v1/webhooks/subscriptions/{id}"));
+    let (status, _) = as_account(&state, &world.opp.account, delete(&subscription_id), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // It gets the confidential alert addressed to RU, and the public one, signed with its secret.
+    let alerts_before = world.fixture.state.node.read_state(|state| state.alerts.len());
+    strike_notified_site(&world, &monitor).await;
+    report_shelling(&world, &monitor).await;
+    let raised: Vec<String> = world
+        .fixture
+        .state
+        .node
+        .read_state(|state| state.alerts[alerts_before..].iter().map(|a| a.alert_id.to_string()).collect());
+    wait_until("every alert at RU's subscription", || {
+        let mut got = received_ids(&received);
+        got.sort();
+        let mut want = raised.clone();
+        want.sort();
+        got == want
+    })
+    .await;
+    for delivery in received.lock().iter() {
+        assert_standard_signature(&secret, delivery);
+    }
+
+    // A restarted dispatcher still has it; once deleted, nothing more is sent to it.
+    let again =
+        Dispatcher::new(Vec::new(), policy, world.fixture.clock.clone(), open_outbox(dir.path()).expect("reopened"));
+    assert_eq!(again.made_count(), 1);
+    let (status, left) = as_account(&state, &world.ru.account, delete(&subscription_id), None).await;
+    assert_eq!((status, left["items"].clone()), (StatusCode::OK, json!([])));
+    let count = received.lock().len();
+    world
+        .fixture
+        .accept(
+            &monitor,
+            json!({"type": "report_incident", "incident_id": id(9_001), "kind": "shelling",
+                   "location": {"position": [37.17, 36.20], "uncertainty_m": 50.0},
+                   "when": {"start": "2016-12-12T09:40:00Z"}, "description": "Shelling again",
+                   "source": super::monitoring::source(9_002, "EFE")}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(received.lock().len(), count, "a deleted subscription got a delivery");
+}
