@@ -81,6 +81,10 @@ enum Commands {
         /// worth); 0 for no limit. Loopback is not limited: behind a reverse proxy, limit there.
         #[arg(long, default_value_t = truce_server::REQUESTS_PER_ADDRESS_PER_S)]
         requests_per_address: u32,
+        /// Requests per second one account may make, sustained (reads signed in, and commands it
+        /// authors), in bursts of ten seconds' worth; 0 for no limit.
+        #[arg(long, default_value_t = truce_server::REQUESTS_PER_ACCOUNT_PER_S)]
+        requests_per_account: u32,
         /// Serve the operator's metrics (OpenMetrics text, `GET /metrics`) on this address, apart
         /// from the API; keep it private (e.g. 127.0.0.1:9464). Off by default.
         #[arg(long)]
@@ -366,6 +370,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tls_key,
             cors_origins,
             requests_per_address,
+            requests_per_account,
             metrics_listen,
             log_size_max,
             secure_cookies,
@@ -375,6 +380,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tls: tls_cert.zip(tls_key),
                 cors_origins,
                 requests_per_address,
+                requests_per_account,
                 metrics_listen,
                 secure_cookies,
             };

@@ -61,6 +61,8 @@ pub struct Edge {
     pub cors_origins: Vec<String>,
     /// Requests per second per client address; 0: no limit.
     pub requests_per_address: u32,
+    /// Requests per second per account; 0: no limit.
+    pub requests_per_account: u32,
     /// Where to serve the metrics, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
     /// Mark session cookies `Secure` though this server speaks plain HTTP (a TLS proxy in front).
@@ -77,6 +79,7 @@ impl Default for Edge {
             tls: None,
             cors_origins: Vec::new(),
             requests_per_address: truce_server::REQUESTS_PER_ADDRESS_PER_S,
+            requests_per_account: truce_server::REQUESTS_PER_ACCOUNT_PER_S,
             metrics_listen: None,
             secure_cookies: false,
         }
@@ -91,8 +94,9 @@ pub async fn bind(
     edge: Edge,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let tls = edge.tls.as_ref().map(|(cert, key)| tls::acceptor(cert, key)).transpose()?;
-    let policy =
-        EdgePolicy::new(&edge.cors_origins, tls.is_some())?.with_requests_per_address(Some(edge.requests_per_address));
+    let policy = EdgePolicy::new(&edge.cors_origins, tls.is_some())?
+        .with_requests_per_address(Some(edge.requests_per_address))
+        .with_requests_per_account(Some(edge.requests_per_account));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     let credentials_path = data_path.join(CREDENTIALS_FILE);

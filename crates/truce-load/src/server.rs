@@ -74,6 +74,8 @@ impl SpawnedServer {
             .args(["serve", "--data"])
             .arg(&data)
             .args(["--listen", "127.0.0.1:0"])
+            // The load is the point: no limit on what one account may send.
+            .args(["--requests-per-account", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

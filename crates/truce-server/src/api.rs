@@ -132,6 +132,8 @@ pub async fn submit_command(
         SubmissionError::BadSignature => ApiError::BadSignature,
         SubmissionError::Invalid(err) => invalid_command(err),
     })?;
+    // Counted against its author's rate once the signature shows who the author is.
+    state.edge.count_account(submission.command().author.as_str())?;
     // The genesis makes its signer the log's operator. `truce init` writes it offline before
     // any server runs, so a server never takes one: whoever reached a fresh server first
     // would otherwise own its log.

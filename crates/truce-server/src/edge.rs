@@ -38,6 +38,9 @@ pub const URI_BYTES_MAX: usize = 8 * 1024;
 pub const HEADER_BYTES_MAX: usize = 16 * 1024;
 /// Requests per second one client address may send, sustained, by default.
 pub const REQUESTS_PER_ADDRESS_PER_S: u32 = 100;
+/// Requests per second one signed-in account (a session, a token) or one command author may
+/// send, sustained, by default.
+pub const REQUESTS_PER_ACCOUNT_PER_S: u32 = 200;
 /// A client address may send this many seconds' worth of requests at once.
 pub const BURST_SECONDS: u32 = 10;
 /// Addresses the limiter remembers before it forgets those back at their full burst.
@@ -59,6 +62,8 @@ pub struct EdgePolicy {
     pub tls: bool,
     /// `None`: no limit.
     requests_per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    /// By account id; `None`: no limit.
+    requests_per_account: Option<Arc<DefaultKeyedRateLimiter<String>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +90,7 @@ impl EdgePolicy {
             .iter()
             .map(|origin| parse_origin(origin).ok_or_else(|| EdgeError::NotAnOrigin(origin.clone())))
             .collect::<Result<_, _>>()?;
-        Ok(EdgePolicy { cors_origins, tls, requests_per_address: None })
+        Ok(EdgePolicy { cors_origins, tls, requests_per_address: None, requests_per_account: None })
     }
 
     /// Limits each client address to `per_s` requests per second, sustained; `None` or 0: no limit.
@@ -95,6 +100,32 @@ impl EdgePolicy {
             Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_second(per_s).allow_burst(burst)))
         });
         self
+    }
+
+    /// Limits each account to `per_s` requests per second, sustained (reads signed in, and
+    /// commands it authors); `None` or 0: no limit.
+    pub fn with_requests_per_account(mut self, per_s: Option<u32>) -> EdgePolicy {
+        self.requests_per_account = per_s.and_then(NonZeroU32::new).map(|per_s| {
+            let burst = per_s.saturating_mul(NonZeroU32::new(BURST_SECONDS).expect("a constant above 0"));
+            Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_second(per_s).allow_burst(burst)))
+        });
+        self
+    }
+
+    /// Counts one request of `account_id` against its rate.
+    ///
+    /// # Errors
+    /// `TooManyRequests` past it, with when to retry.
+    pub(crate) fn count_account(&self, account_id: &str) -> Result<(), ApiError> {
+        let Some(limiter) = &self.requests_per_account else { return Ok(()) };
+        if limiter.len() > ADDRESSES_TRACKED_MAX {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&account_id.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            ApiError::TooManyRequests { retry_after_s: retry_after_s.max(1) }
+        })
     }
 
     pub(crate) fn rate_limiter(&self) -> Option<Arc<DefaultKeyedRateLimiter<IpAddr>>> {

@@ -39,7 +39,7 @@ use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 use truce_store::{Clock, Node};
 
 pub use crate::{
-    edge::{EdgeError, EdgePolicy, BURST_SECONDS, REQUESTS_PER_ADDRESS_PER_S},
+    edge::{EdgeError, EdgePolicy, BURST_SECONDS, REQUESTS_PER_ACCOUNT_PER_S, REQUESTS_PER_ADDRESS_PER_S},
     problem::{ApiError, Problem},
     stream::{StreamSlots, STREAMS_MAX},
 };

@@ -287,3 +287,35 @@ async fn each_address_gets_its_rate_then_a_429_with_retry_after() {
     assert_eq!(status("[2001:db8:1:2::99]:443").await.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(status("[2001:db8:1:3::10]:443").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn each_account_gets_its_rate_for_commands_it_signs_and_reads_signed_in() {
+    let fixture = Fixture::new().await;
+    // 1 per second: a burst of 10.
+    let policy = EdgePolicy::new(&[], false).expect("a policy").with_requests_per_account(Some(1));
+    let state = fixture.state.clone().with_edge(policy);
+    let submit = |n: u32| {
+        let body = serde_json::json!({"type": "register_party", "party_id": super::id(3000 + n),
+                                      "code": format!("R{n}"), "name": format!("Party {n}"), "kind": "state"});
+        let signed = fixture.sign(&fixture.operator, fixture.command(&fixture.operator, body));
+        Request::post("/api/v1/commands")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(signed.to_string()))
+            .expect("a request")
+    };
+    for n in 0..10 {
+        let response = router(state.clone()).oneshot(submit(n)).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::CREATED, "command {n} of the burst");
+    }
+    let refused = router(state.clone()).oneshot(submit(10)).await.expect("infallible");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    // The same account signed in is held to the same budget; anonymous reads are not.
+    let token = super::token_for(&state, &fixture.operator.account);
+    let read = Request::get("/api/v1/parties")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("a request");
+    assert_eq!(router(state.clone()).oneshot(read).await.expect("infallible").status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(router(state).oneshot(get("/api/v1/parties")).await.expect("infallible").status(), StatusCode::OK);
+}
