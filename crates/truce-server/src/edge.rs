@@ -121,11 +121,7 @@ impl EdgePolicy {
         if limiter.len() > ADDRESSES_TRACKED_MAX {
             limiter.retain_recent();
         }
-        limiter.check_key(&account_id.to_owned()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            ApiError::TooManyRequests { retry_after_s: retry_after_s.max(1) }
-        })
+        limiter.check_key(&account_id.to_owned()).map_err(|not_until| too_many(&not_until))
     }
 
     pub(crate) fn rate_limiter(&self) -> Option<Arc<DefaultKeyedRateLimiter<IpAddr>>> {
@@ -188,12 +184,15 @@ pub async fn limit_rate(
     }
     match limiter.check_key(&counted_as(peer)) {
         Ok(()) => next.run(request).await,
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            ApiError::TooManyRequests { retry_after_s: retry_after_s.max(1) }.into_response()
-        }
+        Err(not_until) => too_many(&not_until).into_response(),
     }
+}
+
+/// A 429 saying, in whole seconds rounded up, when the next request would be let in.
+fn too_many(not_until: &governor::NotUntil<governor::clock::QuantaInstant>) -> ApiError {
+    let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+    let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::TooManyRequests { retry_after_s: retry_after_s.max(1) }
 }
 
 /// The address a client is counted as: its IPv4 address, or the /64 of its IPv6 one.
