@@ -21,15 +21,20 @@
 //! kept in memory, in seq order, to find the prefix by bisection; a prefix that is not the
 //! whole log is folded again from the stored entries on a read connection of its own, outside
 //! every lock the writer takes, starting from the nearest shorter prefix in a small cache.
+//!
+//! The writer is `writer.rs`; replaying stored entries into the projection (at start, for a
+//! past prefix, after a refused batch) is `replay.rs`; reads as known at a record time are
+//! `known.rs`.
+
+mod known;
+mod replay;
+mod writer;
 
 use std::{
-    collections::VecDeque,
-    fs,
-    io::{self, Write as _},
-    path::{Path, PathBuf},
+    path::PathBuf,
     sync::{
         atomic::{AtomicU64, Ordering},
-        mpsc::{self, Receiver, SyncSender, TrySendError},
+        mpsc::{self, SyncSender, TrySendError},
         Arc,
     },
     thread,
@@ -38,18 +43,23 @@ use std::{
 use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
-use truce_core::{
-    decide, CodeHash, Command, CommandBody, Context, DomainError, Event, ParseError, PublicKeyText, State, Timestamp,
-};
-use truce_ledger::{
-    leaf_hash_of, open_checkpoint, verify_command, Checkpoint, Entry, Hash, LogKey, MerkleTree, PublicKey, Signature,
-};
+use truce_core::{Command, DomainError, Event, ParseError, State, Timestamp};
+use truce_ledger::{verify_command, Hash, LogKey, MerkleTree, PublicKey, Signature};
 
 use crate::{
     error::StoreError,
-    sealing::{check_sealing, create_sealing_identity, read_back, read_sealing_identity, sealed_nonce_column, Sealer},
+    sealing::{create_sealing_identity, read_sealing_identity, Sealer},
     sqlite::{SqliteLog, StoredEntry},
-    SEALED_SIGNER_COLUMN,
+};
+
+pub use self::{
+    known::KnownState,
+    replay::{context_of, decode_entry, save_checkpoint},
+};
+use self::{
+    known::{KnownView, PastStates},
+    replay::{check_extends_saved, check_origin, fold_stored, replay, sign_checkpoint},
+    writer::Writer,
 };
 
 /// Submissions written in one transaction at the most.
@@ -453,408 +463,4 @@ impl Node {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<AcceptedEntry>> {
         self.shared.accepted.subscribe()
     }
-}
-
-/// The projection as known at a record time, made by `Node::state_known_at` or
-/// `Node::latest_state`; cheap to clone and to keep.
-#[derive(Clone)]
-pub struct KnownState {
-    node: Node,
-    view: KnownView,
-}
-
-#[derive(Clone)]
-enum KnownView {
-    /// Everything recorded, as it stands when read.
-    Latest,
-    /// The live projection, which held nothing recorded after this instant when made.
-    LiveBy(Timestamp),
-    /// A past prefix of the log, folded.
-    Past(Arc<State>),
-}
-
-impl KnownState {
-    /// Runs `read` on the state. A live one is read under its lock; should the writer have
-    /// added, since this was made, an entry accepted after the instant asked about, the
-    /// past state is folded now instead (rare, and then this call can take long).
-    ///
-    /// # Errors
-    /// Only from that fold: see `Node::read_state_known_at`.
-    pub fn read<T>(&self, read: impl FnOnce(&State) -> T) -> Result<T, StoreError> {
-        match &self.view {
-            KnownView::Latest => Ok(self.node.read_state(read)),
-            KnownView::LiveBy(known_at) => self.node.read_state_known_at(*known_at, read),
-            KnownView::Past(state) => Ok(read(state)),
-        }
-    }
-}
-
-/// Folded prefixes of the log by entries count, least recently used first; at most
-/// `KNOWN_AT_STATES_CACHED_MAX`.
-#[derive(Default)]
-struct PastStates {
-    states: VecDeque<(u64, Arc<State>)>,
-}
-
-impl PastStates {
-    fn get(&mut self, entries_count: u64) -> Option<Arc<State>> {
-        let idx = self.states.iter().position(|(count, _)| *count == entries_count)?;
-        let found = self.states.remove(idx)?;
-        let state = Arc::clone(&found.1);
-        self.states.push_back(found);
-        Some(state)
-    }
-
-    /// The longest kept prefix shorter than `entries_count`, to fold on from.
-    fn longest_before(&self, entries_count: u64) -> Option<Arc<State>> {
-        let shorter = self.states.iter().filter(|(count, _)| *count < entries_count);
-        shorter.max_by_key(|(count, _)| *count).map(|(_, state)| Arc::clone(state))
-    }
-
-    fn insert(&mut self, entries_count: u64, state: Arc<State>) {
-        if self.states.iter().any(|(count, _)| *count == entries_count) {
-            return;
-        }
-        if self.states.len() == KNOWN_AT_STATES_CACHED_MAX {
-            self.states.pop_front();
-        }
-        self.states.push_back((entries_count, state));
-    }
-}
-
-/// Rebuilds the projection and the tree, checking every stored leaf hash against its text
-/// and opening sealed entries; with the acceptance time of every entry, by seq. Refuses a
-/// log holding confidential entries written open, naming all of them.
-fn replay(
-    log: &SqliteLog,
-    sealer: Result<&Sealer, &StoreError>,
-) -> Result<(State, MerkleTree, Vec<Timestamp>), StoreError> {
-    let mut state = State::default();
-    let mut tree = MerkleTree::new();
-    let mut accepted_ats = Vec::new();
-    let mut unsealed = Vec::new();
-    fold_stored(log, sealer, &mut state, u64::MAX, |stored, accepted_at, sealed_as_classified| {
-        tree.push(stored.leaf_hash);
-        accepted_ats.push(accepted_at);
-        if !sealed_as_classified {
-            unsealed.push(stored.seq);
-        }
-    })?;
-    if !unsealed.is_empty() {
-        return Err(StoreError::UnsealedConfidential { seqs: unsealed });
-    }
-    Ok((state, tree, accepted_ats))
-}
-
-/// Folds the stored entries from `state.entries_count` up to, not including, `until_seq`
-/// (or the end of the log) into `state`, as the writer applied them: `State::apply` on the
-/// events stored with each command, never `decide` again. Checks that seqs follow on and
-/// that each stored leaf hash matches its text, and opens sealed entries; `visit` sees each
-/// entry once applied, with its acceptance time and whether it was written sealed exactly
-/// when the classification says it is confidential.
-fn fold_stored(
-    log: &SqliteLog,
-    sealer: Result<&Sealer, &StoreError>,
-    state: &mut State,
-    until_seq: u64,
-    mut visit: impl FnMut(&StoredEntry, Timestamp, bool),
-) -> Result<(), StoreError> {
-    log.for_each_entry_before(state.entries_count, until_seq, |stored| {
-        let seq = stored.seq;
-        let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
-        if seq != state.entries_count {
-            return Err(corrupt(format!("expected seq {}", state.entries_count)));
-        }
-        if leaf_hash_of(&stored.text) != stored.leaf_hash {
-            return Err(corrupt("the stored leaf hash does not match the entry text".to_owned()));
-        }
-        let read = read_back(sealer, seq, &stored.text)?;
-        let (context, command, events) = decode_entry(&read.entry).map_err(corrupt)?;
-        let sealed_as_classified = check_sealing(state, seq, &command, read.sealed_parties.as_deref())?;
-        state.apply(&context, &command, &events);
-        visit(&stored, context.accepted_at, sealed_as_classified);
-        Ok(())
-    })
-}
-
-/// The typed content of an entry, as the projection needs it.
-///
-/// # Errors
-/// A plain sentence saying which part does not parse.
-pub fn decode_entry(entry: &Entry) -> Result<(Context, Command, Vec<Event>), String> {
-    let accepted_at = Timestamp::parse(entry.accepted_at()).map_err(|err| format!("accepted_at: {err}"))?;
-    let signer = PublicKeyText::parse(&entry.signer().to_base64()).map_err(|err| format!("signer: {err}"))?;
-    let command: Command =
-        serde_json::from_value(entry.command().clone()).map_err(|err| format!("command does not parse: {err}"))?;
-    let events: Vec<Event> =
-        serde_json::from_value(entry.events().clone()).map_err(|err| format!("events do not parse: {err}"))?;
-    Ok((context_of(entry.seq(), accepted_at, signer, &command), command, events))
-}
-
-/// What the projection knows of a command besides its content: its place, its acceptance
-/// time, its verified signer, and the hash of an `enrol_key`'s code (core hashes nothing).
-pub fn context_of(seq: u64, accepted_at: Timestamp, signer: PublicKeyText, command: &Command) -> Context {
-    // Only one command carries a code; a `match` would list every other one to say so.
-    let code_sha256 = if let CommandBody::EnrolKey { code } = &command.body {
-        let hash = truce_ledger::enrolment_code_sha256(code.as_str());
-        Some(CodeHash::parse(&hash).expect("SHA-256 in hexadecimal is 64 lowercase digits"))
-    } else {
-        None
-    };
-    Context { seq, accepted_at, signer, code_sha256 }
-}
-
-fn check_origin(origin: &str) -> Result<(), StoreError> {
-    match Checkpoint::new(origin, 0, truce_ledger::EMPTY_ROOT) {
-        Ok(_) => Ok(()),
-        Err(err) => Err(StoreError::Config(format!("checkpoint origin {origin:?}: {err}"))),
-    }
-}
-
-/// Checks that `tree` extends the checkpoint saved at `path`: it is at least as large, and
-/// its root at the checkpoint's size is the checkpoint's root.
-fn check_extends_saved(path: &Path, log_key: &LogKey, tree: &MerkleTree) -> Result<(), StoreError> {
-    let invalid = |problem: String| StoreError::CheckpointInvalid { path: path.to_owned(), problem };
-    let note = match fs::read_to_string(path) {
-        Ok(note) => note,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            return Err(StoreError::CheckpointMissing { entries: tree.len(), path: path.to_owned() });
-        }
-        Err(err) => return Err(invalid(format!("it cannot be read: {err}"))),
-    };
-    let checkpoint = open_checkpoint(&note, &log_key.verifier())
-        .map_err(|err| invalid(format!("it is not a checkpoint signed by the log key: {err}")))?;
-    let (entries, size) = (tree.len(), checkpoint.size());
-    if size > entries {
-        return Err(StoreError::CutShort { entries, size, path: path.to_owned() });
-    }
-    let root = tree.root_at(size).map_err(|err| invalid(err.to_string()))?;
-    if &root != checkpoint.root() {
-        return Err(StoreError::Replaced { entries, size, path: path.to_owned() });
-    }
-    Ok(())
-}
-
-/// Saves `note` at `path` so that a crash leaves either the old note or the new one, whole:
-/// written to a temporary file beside it, fsynced, renamed over it, and the directory
-/// fsynced so that the rename itself is durable.
-///
-/// # Errors
-/// Any I/O error; `path` then still holds the previous note.
-pub fn save_checkpoint(path: &Path, note: &str) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut temp_name = path.file_name().ok_or_else(|| io::Error::other("the path names no file"))?.to_owned();
-    temp_name.push(".tmp");
-    let temp_path = dir.join(temp_name);
-    let mut temp = fs::File::create(&temp_path)?;
-    temp.write_all(note.as_bytes())?;
-    temp.sync_all()?;
-    drop(temp);
-    fs::rename(&temp_path, path)?;
-    // A directory is opened as a file to be fsynced on Unix; Windows has no such call, and
-    // its rename (MoveFileEx) is made durable by the file system's own journal.
-    #[cfg(unix)]
-    fs::File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
-fn sign_checkpoint(log_key: &LogKey, origin: &str, tree: &MerkleTree) -> String {
-    let checkpoint =
-        Checkpoint::new(origin, tree.len(), tree.root()).expect("the origin was checked when the node opened");
-    log_key.sign_checkpoint(&checkpoint)
-}
-
-struct Writer {
-    shared: Arc<Shared>,
-    log: SqliteLog,
-    clock: Arc<dyn Clock>,
-    last_accepted_at: Option<Timestamp>,
-    /// The size limit last applied to the log's connection.
-    size_max_applied: u64,
-}
-
-struct Pending {
-    reply: oneshot::Sender<Result<Receipt, SubmitError>>,
-    stored: StoredEntry,
-    accepted: AcceptedEntry,
-}
-
-impl Writer {
-    fn run(mut self, receiver: Receiver<Request>) {
-        while let Ok(first) = receiver.recv() {
-            let mut batch = vec![first];
-            while batch.len() < BATCH_ENTRIES_MAX {
-                match receiver.try_recv() {
-                    Ok(request) => batch.push(request),
-                    Err(_) => break,
-                }
-            }
-            self.process(batch);
-        }
-    }
-
-    /// Applies a size limit set since the last batch.
-    fn apply_size_max(&mut self) {
-        let size_max = self.shared.size_max.load(Ordering::Acquire);
-        if size_max == self.size_max_applied {
-            return;
-        }
-        match self.log.set_size_max((size_max != SIZE_UNLIMITED).then_some(size_max)) {
-            Ok(()) => self.size_max_applied = size_max,
-            Err(err) => tracing::error!(%err, "the log's size limit cannot be set"),
-        }
-    }
-
-    fn next_accepted_at(&mut self) -> Timestamp {
-        // Acceptance times never go backwards along the log, whatever the clock does.
-        let now = self.clock.now();
-        let at = match self.last_accepted_at {
-            Some(last) if last > now => last,
-            _ => now,
-        };
-        self.last_accepted_at = Some(at);
-        at
-    }
-
-    fn process(&mut self, batch: Vec<Request>) {
-        self.apply_size_max();
-        let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
-        {
-            let shared = Arc::clone(&self.shared);
-            let mut live = shared.live.write();
-            for request in batch {
-                let accepted_at = self.next_accepted_at();
-                match encode(&live.state, accepted_at, &request.submission, &shared.sealer, &shared.log_key) {
-                    Ok((stored, accepted, context)) => {
-                        live.state.apply(&context, &request.submission.command, &accepted.events);
-                        live.last_accepted_at = Some(accepted_at);
-                        pending.push(Pending { reply: request.reply, stored, accepted });
-                    }
-                    Err(err) => {
-                        let _ = request.reply.send(Err(err));
-                    }
-                }
-            }
-        }
-        if pending.is_empty() {
-            return;
-        }
-        // The tree stays write-locked until the batch is durable, so that no reader is ever
-        // shown a tree size or root (in a proof) that a crash could still take back.
-        let mut tree = self.shared.tree.write();
-        for item in &pending {
-            tree.push(item.stored.leaf_hash);
-        }
-        let checkpoint = sign_checkpoint(&self.shared.log_key, &self.shared.origin, &tree);
-        let (tree_size, root) = (tree.len(), tree.root());
-        let stored: Vec<StoredEntry> = pending.iter().map(|p| p.stored.clone()).collect();
-        if let Err(err) = self.log.append(&stored, Some((tree_size, &checkpoint))) {
-            // The projection and the tree already hold this batch, the disk does not.
-            let Some(cause) = err.storage_unavailable() else {
-                // The only safe move is to stop and let the next start replay what is durable.
-                tracing::error!(%err, "writing a batch failed; stopping so that a restart rebuilds from the log");
-                std::process::exit(70);
-            };
-            // Storage refuses for now (the transaction rolled back): take the batch back out
-            // of the projection and the tree by replaying what is durable, refuse it, and go on
-            // serving reads; the next batch is tried afresh.
-            tracing::error!(%err, cause, "the batch cannot be written; refused, reads go on");
-            let mut live = self.shared.live.write();
-            match replay(&self.log, Ok(&self.shared.sealer)) {
-                Ok((state, durable_tree, accepted_ats)) => {
-                    assert_eq!(durable_tree.len(), tree_size - u64::try_from(pending.len()).expect("a batch is small"));
-                    live.state = state;
-                    live.last_accepted_at = accepted_ats.last().copied();
-                    *tree = durable_tree;
-                }
-                Err(err) => {
-                    tracing::error!(%err, "replaying the durable log failed; stopping");
-                    std::process::exit(70);
-                }
-            }
-            drop(live);
-            drop(tree);
-            for item in pending {
-                let _ = item.reply.send(Err(SubmitError::Unavailable { cause }));
-            }
-            return;
-        }
-        // Saved before it is served: the next start refuses a log that does not extend it.
-        if let Err(err) = save_checkpoint(&self.shared.checkpoint_path, &checkpoint) {
-            // The batch is durable but its checkpoint is not saved, so it must not be served:
-            // stop; the next start signs the durable tree again and saves that first.
-            let path = self.shared.checkpoint_path.display();
-            tracing::error!(%err, %path, "saving the checkpoint failed; stopping so that a restart saves it");
-            std::process::exit(70);
-        }
-        drop(tree);
-        *self.shared.checkpoint.write() = checkpoint.clone();
-        // Durable now: reads as known at a record time may fold up to these entries.
-        self.shared.accepted_ats.write().extend(pending.iter().map(|p| p.accepted.accepted_at));
-        let tree = self.shared.tree.read();
-        for item in pending {
-            let proof =
-                tree.inclusion_proof(item.stored.seq, tree_size).expect("the entry is in the tree just written");
-            let receipt = Receipt {
-                seq: item.stored.seq,
-                leaf_hash: item.stored.leaf_hash,
-                accepted_at: item.accepted.accepted_at,
-                events: item.accepted.events.clone(),
-                sealed: item.accepted.sealed,
-                tree_size,
-                root,
-                inclusion_proof: proof,
-                checkpoint: checkpoint.clone(),
-            };
-            let _ = item.reply.send(Ok(receipt));
-            let _ = self.shared.accepted.send(Arc::new(item.accepted));
-        }
-    }
-}
-
-/// Decides the submission on the full state and makes its stored entry: its public text,
-/// sealed when the command is confidential (decided on the same state).
-fn encode(
-    state: &State,
-    accepted_at: Timestamp,
-    submission: &Submission,
-    sealer: &Sealer,
-    log_key: &LogKey,
-) -> Result<(StoredEntry, AcceptedEntry, Context), SubmitError> {
-    let seq = state.entries_count;
-    let signer = PublicKeyText::parse(&submission.signer.to_base64()).expect("a verified key encodes to 32 bytes");
-    let context = context_of(seq, accepted_at, signer, &submission.command);
-    let events = decide(state, &context, &submission.command)?;
-    let events_value = serde_json::to_value(&events).map_err(|err| SubmitError::Encoding(err.to_string()))?;
-    let entry = Entry::new(
-        seq,
-        &accepted_at.to_string(),
-        submission.command_value.clone(),
-        submission.signer,
-        submission.signature,
-        events_value,
-    )
-    .map_err(|err| SubmitError::Encoding(err.to_string()))?;
-    // Pair assertion: what is written must read back as the same entry.
-    debug_assert!(Entry::parse_canonical(entry.canonical_text()).is_ok(), "a fresh entry is canonical");
-    let (text, sealed) =
-        sealer.public_text(state, &submission.command, &entry, log_key).map_err(SubmitError::Encoding)?;
-    let nonce = submission.command.nonce.as_str();
-    let (signer_column, nonce_column) = match sealed {
-        true => (SEALED_SIGNER_COLUMN.to_owned(), sealed_nonce_column(&submission.signer, nonce)),
-        false => (submission.signer.to_base64(), nonce.to_owned()),
-    };
-    let stored = StoredEntry { seq, leaf_hash: leaf_hash_of(&text), signer: signer_column, nonce: nonce_column, text };
-    let accepted = AcceptedEntry {
-        seq,
-        accepted_at,
-        command: submission.command.clone(),
-        events,
-        leaf_hash: stored.leaf_hash,
-        sealed,
-    };
-    Ok((stored, accepted, context))
 }

@@ -1,0 +1,161 @@
+//! Replaying stored entries into the projection and the tree, and the checkpoint saved beside the log.
+
+use std::{
+    fs,
+    io::{self, Write as _},
+    path::Path,
+};
+
+use truce_core::{CodeHash, Command, CommandBody, Context, Event, PublicKeyText, State, Timestamp};
+use truce_ledger::{leaf_hash_of, open_checkpoint, Checkpoint, Entry, LogKey, MerkleTree};
+
+use crate::{
+    error::StoreError,
+    sealing::{check_sealing, read_back, Sealer},
+    sqlite::{SqliteLog, StoredEntry},
+};
+
+/// Rebuilds the projection and the tree, checking every stored leaf hash against its text
+/// and opening sealed entries; with the acceptance time of every entry, by seq. Refuses a
+/// log holding confidential entries written open, naming all of them.
+pub(super) fn replay(
+    log: &SqliteLog,
+    sealer: Result<&Sealer, &StoreError>,
+) -> Result<(State, MerkleTree, Vec<Timestamp>), StoreError> {
+    let mut state = State::default();
+    let mut tree = MerkleTree::new();
+    let mut accepted_ats = Vec::new();
+    let mut unsealed = Vec::new();
+    fold_stored(log, sealer, &mut state, u64::MAX, |stored, accepted_at, sealed_as_classified| {
+        tree.push(stored.leaf_hash);
+        accepted_ats.push(accepted_at);
+        if !sealed_as_classified {
+            unsealed.push(stored.seq);
+        }
+    })?;
+    if !unsealed.is_empty() {
+        return Err(StoreError::UnsealedConfidential { seqs: unsealed });
+    }
+    Ok((state, tree, accepted_ats))
+}
+
+/// Folds the stored entries from `state.entries_count` up to, not including, `until_seq`
+/// (or the end of the log) into `state`, as the writer applied them: `State::apply` on the
+/// events stored with each command, never `decide` again. Checks that seqs follow on and
+/// that each stored leaf hash matches its text, and opens sealed entries; `visit` sees each
+/// entry once applied, with its acceptance time and whether it was written sealed exactly
+/// when the classification says it is confidential.
+pub(super) fn fold_stored(
+    log: &SqliteLog,
+    sealer: Result<&Sealer, &StoreError>,
+    state: &mut State,
+    until_seq: u64,
+    mut visit: impl FnMut(&StoredEntry, Timestamp, bool),
+) -> Result<(), StoreError> {
+    log.for_each_entry_before(state.entries_count, until_seq, |stored| {
+        let seq = stored.seq;
+        let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
+        if seq != state.entries_count {
+            return Err(corrupt(format!("expected seq {}", state.entries_count)));
+        }
+        if leaf_hash_of(&stored.text) != stored.leaf_hash {
+            return Err(corrupt("the stored leaf hash does not match the entry text".to_owned()));
+        }
+        let read = read_back(sealer, seq, &stored.text)?;
+        let (context, command, events) = decode_entry(&read.entry).map_err(corrupt)?;
+        let sealed_as_classified = check_sealing(state, seq, &command, read.sealed_parties.as_deref())?;
+        state.apply(&context, &command, &events);
+        visit(&stored, context.accepted_at, sealed_as_classified);
+        Ok(())
+    })
+}
+
+/// The typed content of an entry, as the projection needs it.
+///
+/// # Errors
+/// A plain sentence saying which part does not parse.
+pub fn decode_entry(entry: &Entry) -> Result<(Context, Command, Vec<Event>), String> {
+    let accepted_at = Timestamp::parse(entry.accepted_at()).map_err(|err| format!("accepted_at: {err}"))?;
+    let signer = PublicKeyText::parse(&entry.signer().to_base64()).map_err(|err| format!("signer: {err}"))?;
+    let command: Command =
+        serde_json::from_value(entry.command().clone()).map_err(|err| format!("command does not parse: {err}"))?;
+    let events: Vec<Event> =
+        serde_json::from_value(entry.events().clone()).map_err(|err| format!("events do not parse: {err}"))?;
+    Ok((context_of(entry.seq(), accepted_at, signer, &command), command, events))
+}
+
+/// What the projection knows of a command besides its content: its place, its acceptance
+/// time, its verified signer, and the hash of an `enrol_key`'s code (core hashes nothing).
+pub fn context_of(seq: u64, accepted_at: Timestamp, signer: PublicKeyText, command: &Command) -> Context {
+    // Only one command carries a code; a `match` would list every other one to say so.
+    let code_sha256 = if let CommandBody::EnrolKey { code } = &command.body {
+        let hash = truce_ledger::enrolment_code_sha256(code.as_str());
+        Some(CodeHash::parse(&hash).expect("SHA-256 in hexadecimal is 64 lowercase digits"))
+    } else {
+        None
+    };
+    Context { seq, accepted_at, signer, code_sha256 }
+}
+
+pub(super) fn check_origin(origin: &str) -> Result<(), StoreError> {
+    match Checkpoint::new(origin, 0, truce_ledger::EMPTY_ROOT) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(StoreError::Config(format!("checkpoint origin {origin:?}: {err}"))),
+    }
+}
+
+/// Checks that `tree` extends the checkpoint saved at `path`: it is at least as large, and
+/// its root at the checkpoint's size is the checkpoint's root.
+pub(super) fn check_extends_saved(path: &Path, log_key: &LogKey, tree: &MerkleTree) -> Result<(), StoreError> {
+    let invalid = |problem: String| StoreError::CheckpointInvalid { path: path.to_owned(), problem };
+    let note = match fs::read_to_string(path) {
+        Ok(note) => note,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            return Err(StoreError::CheckpointMissing { entries: tree.len(), path: path.to_owned() });
+        }
+        Err(err) => return Err(invalid(format!("it cannot be read: {err}"))),
+    };
+    let checkpoint = open_checkpoint(&note, &log_key.verifier())
+        .map_err(|err| invalid(format!("it is not a checkpoint signed by the log key: {err}")))?;
+    let (entries, size) = (tree.len(), checkpoint.size());
+    if size > entries {
+        return Err(StoreError::CutShort { entries, size, path: path.to_owned() });
+    }
+    let root = tree.root_at(size).map_err(|err| invalid(err.to_string()))?;
+    if &root != checkpoint.root() {
+        return Err(StoreError::Replaced { entries, size, path: path.to_owned() });
+    }
+    Ok(())
+}
+
+/// Saves `note` at `path` so that a crash leaves either the old note or the new one, whole:
+/// written to a temporary file beside it, fsynced, renamed over it, and the directory
+/// fsynced so that the rename itself is durable.
+///
+/// # Errors
+/// Any I/O error; `path` then still holds the previous note.
+pub fn save_checkpoint(path: &Path, note: &str) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp_name = path.file_name().ok_or_else(|| io::Error::other("the path names no file"))?.to_owned();
+    temp_name.push(".tmp");
+    let temp_path = dir.join(temp_name);
+    let mut temp = fs::File::create(&temp_path)?;
+    temp.write_all(note.as_bytes())?;
+    temp.sync_all()?;
+    drop(temp);
+    fs::rename(&temp_path, path)?;
+    // A directory is opened as a file to be fsynced on Unix; Windows has no such call, and
+    // its rename (MoveFileEx) is made durable by the file system's own journal.
+    #[cfg(unix)]
+    fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+pub(super) fn sign_checkpoint(log_key: &LogKey, origin: &str, tree: &MerkleTree) -> String {
+    let checkpoint =
+        Checkpoint::new(origin, tree.len(), tree.root()).expect("the origin was checked when the node opened");
+    log_key.sign_checkpoint(&checkpoint)
+}

@@ -1,0 +1,209 @@
+//! The writer thread: a batch decided, sealed where confidential, committed, then answered.
+
+use std::sync::{atomic::Ordering, mpsc::Receiver, Arc};
+
+use tokio::sync::oneshot;
+use truce_core::{decide, Context, PublicKeyText, State, Timestamp};
+use truce_ledger::{leaf_hash_of, Entry, LogKey};
+
+use super::{
+    replay::{context_of, replay, save_checkpoint, sign_checkpoint},
+    AcceptedEntry, Clock, Receipt, Request, Shared, Submission, SubmitError, BATCH_ENTRIES_MAX, SIZE_UNLIMITED,
+};
+use crate::{
+    sealing::{sealed_nonce_column, Sealer},
+    sqlite::{SqliteLog, StoredEntry},
+    SEALED_SIGNER_COLUMN,
+};
+
+pub(super) struct Writer {
+    pub(super) shared: Arc<Shared>,
+    pub(super) log: SqliteLog,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) last_accepted_at: Option<Timestamp>,
+    /// The size limit last applied to the log's connection.
+    pub(super) size_max_applied: u64,
+}
+
+pub(super) struct Pending {
+    reply: oneshot::Sender<Result<Receipt, SubmitError>>,
+    stored: StoredEntry,
+    accepted: AcceptedEntry,
+}
+
+impl Writer {
+    pub(super) fn run(mut self, receiver: Receiver<Request>) {
+        while let Ok(first) = receiver.recv() {
+            let mut batch = vec![first];
+            while batch.len() < BATCH_ENTRIES_MAX {
+                match receiver.try_recv() {
+                    Ok(request) => batch.push(request),
+                    Err(_) => break,
+                }
+            }
+            self.process(batch);
+        }
+    }
+
+    /// Applies a size limit set since the last batch.
+    pub(super) fn apply_size_max(&mut self) {
+        let size_max = self.shared.size_max.load(Ordering::Acquire);
+        if size_max == self.size_max_applied {
+            return;
+        }
+        match self.log.set_size_max((size_max != SIZE_UNLIMITED).then_some(size_max)) {
+            Ok(()) => self.size_max_applied = size_max,
+            Err(err) => tracing::error!(%err, "the log's size limit cannot be set"),
+        }
+    }
+
+    pub(super) fn next_accepted_at(&mut self) -> Timestamp {
+        // Acceptance times never go backwards along the log, whatever the clock does.
+        let now = self.clock.now();
+        let at = match self.last_accepted_at {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        self.last_accepted_at = Some(at);
+        at
+    }
+
+    pub(super) fn process(&mut self, batch: Vec<Request>) {
+        self.apply_size_max();
+        let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
+        {
+            let shared = Arc::clone(&self.shared);
+            let mut live = shared.live.write();
+            for request in batch {
+                let accepted_at = self.next_accepted_at();
+                match encode(&live.state, accepted_at, &request.submission, &shared.sealer, &shared.log_key) {
+                    Ok((stored, accepted, context)) => {
+                        live.state.apply(&context, &request.submission.command, &accepted.events);
+                        live.last_accepted_at = Some(accepted_at);
+                        pending.push(Pending { reply: request.reply, stored, accepted });
+                    }
+                    Err(err) => {
+                        let _ = request.reply.send(Err(err));
+                    }
+                }
+            }
+        }
+        if pending.is_empty() {
+            return;
+        }
+        // The tree stays write-locked until the batch is durable, so that no reader is ever
+        // shown a tree size or root (in a proof) that a crash could still take back.
+        let mut tree = self.shared.tree.write();
+        for item in &pending {
+            tree.push(item.stored.leaf_hash);
+        }
+        let checkpoint = sign_checkpoint(&self.shared.log_key, &self.shared.origin, &tree);
+        let (tree_size, root) = (tree.len(), tree.root());
+        let stored: Vec<StoredEntry> = pending.iter().map(|p| p.stored.clone()).collect();
+        if let Err(err) = self.log.append(&stored, Some((tree_size, &checkpoint))) {
+            // The projection and the tree already hold this batch, the disk does not.
+            let Some(cause) = err.storage_unavailable() else {
+                // The only safe move is to stop and let the next start replay what is durable.
+                tracing::error!(%err, "writing a batch failed; stopping so that a restart rebuilds from the log");
+                std::process::exit(70);
+            };
+            // Storage refuses for now (the transaction rolled back): take the batch back out
+            // of the projection and the tree by replaying what is durable, refuse it, and go on
+            // serving reads; the next batch is tried afresh.
+            tracing::error!(%err, cause, "the batch cannot be written; refused, reads go on");
+            let mut live = self.shared.live.write();
+            match replay(&self.log, Ok(&self.shared.sealer)) {
+                Ok((state, durable_tree, accepted_ats)) => {
+                    assert_eq!(durable_tree.len(), tree_size - u64::try_from(pending.len()).expect("a batch is small"));
+                    live.state = state;
+                    live.last_accepted_at = accepted_ats.last().copied();
+                    *tree = durable_tree;
+                }
+                Err(err) => {
+                    tracing::error!(%err, "replaying the durable log failed; stopping");
+                    std::process::exit(70);
+                }
+            }
+            drop(live);
+            drop(tree);
+            for item in pending {
+                let _ = item.reply.send(Err(SubmitError::Unavailable { cause }));
+            }
+            return;
+        }
+        // Saved before it is served: the next start refuses a log that does not extend it.
+        if let Err(err) = save_checkpoint(&self.shared.checkpoint_path, &checkpoint) {
+            // The batch is durable but its checkpoint is not saved, so it must not be served:
+            // stop; the next start signs the durable tree again and saves that first.
+            let path = self.shared.checkpoint_path.display();
+            tracing::error!(%err, %path, "saving the checkpoint failed; stopping so that a restart saves it");
+            std::process::exit(70);
+        }
+        drop(tree);
+        *self.shared.checkpoint.write() = checkpoint.clone();
+        // Durable now: reads as known at a record time may fold up to these entries.
+        self.shared.accepted_ats.write().extend(pending.iter().map(|p| p.accepted.accepted_at));
+        let tree = self.shared.tree.read();
+        for item in pending {
+            let proof =
+                tree.inclusion_proof(item.stored.seq, tree_size).expect("the entry is in the tree just written");
+            let receipt = Receipt {
+                seq: item.stored.seq,
+                leaf_hash: item.stored.leaf_hash,
+                accepted_at: item.accepted.accepted_at,
+                events: item.accepted.events.clone(),
+                sealed: item.accepted.sealed,
+                tree_size,
+                root,
+                inclusion_proof: proof,
+                checkpoint: checkpoint.clone(),
+            };
+            let _ = item.reply.send(Ok(receipt));
+            let _ = self.shared.accepted.send(Arc::new(item.accepted));
+        }
+    }
+}
+
+/// Decides the submission on the full state and makes its stored entry: its public text,
+/// sealed when the command is confidential (decided on the same state).
+pub(super) fn encode(
+    state: &State,
+    accepted_at: Timestamp,
+    submission: &Submission,
+    sealer: &Sealer,
+    log_key: &LogKey,
+) -> Result<(StoredEntry, AcceptedEntry, Context), SubmitError> {
+    let seq = state.entries_count;
+    let signer = PublicKeyText::parse(&submission.signer.to_base64()).expect("a verified key encodes to 32 bytes");
+    let context = context_of(seq, accepted_at, signer, &submission.command);
+    let events = decide(state, &context, &submission.command)?;
+    let events_value = serde_json::to_value(&events).map_err(|err| SubmitError::Encoding(err.to_string()))?;
+    let entry = Entry::new(
+        seq,
+        &accepted_at.to_string(),
+        submission.command_value.clone(),
+        submission.signer,
+        submission.signature,
+        events_value,
+    )
+    .map_err(|err| SubmitError::Encoding(err.to_string()))?;
+    // Pair assertion: what is written must read back as the same entry.
+    debug_assert!(Entry::parse_canonical(entry.canonical_text()).is_ok(), "a fresh entry is canonical");
+    let (text, sealed) =
+        sealer.public_text(state, &submission.command, &entry, log_key).map_err(SubmitError::Encoding)?;
+    let nonce = submission.command.nonce.as_str();
+    let (signer_column, nonce_column) = match sealed {
+        true => (SEALED_SIGNER_COLUMN.to_owned(), sealed_nonce_column(&submission.signer, nonce)),
+        false => (submission.signer.to_base64(), nonce.to_owned()),
+    };
+    let stored = StoredEntry { seq, leaf_hash: leaf_hash_of(&text), signer: signer_column, nonce: nonce_column, text };
+    let accepted = AcceptedEntry {
+        seq,
+        accepted_at,
+        command: submission.command.clone(),
+        events,
+        leaf_hash: stored.leaf_hash,
+        sealed,
+    };
+    Ok((stored, accepted, context))
+}
