@@ -2,6 +2,7 @@
 //! submit commands, import files of them, verify a log offline, and match incidents offline.
 
 mod accounts;
+mod backup;
 mod batch_match;
 mod client;
 mod datadir;
@@ -191,6 +192,16 @@ enum Commands {
         /// by their envelope only.
         #[arg(long)]
         identity: Option<PathBuf>,
+    },
+    /// Copy a data directory, while it is served, to a new directory that `truce serve` opens
+    /// as it is: the log and the other databases as consistent snapshots, the checkpoint and
+    /// every key (the sealing key too: without it the copy does not open).
+    Backup {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The new directory to write the copy to.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Match a CSV file of incidents against a GeoJSON file of scopes, offline.
     Match {
@@ -428,6 +439,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             log_key.as_deref(),
             identity.as_deref(),
         ),
+        Commands::Backup { data, out } => {
+            let copied = backup::run(&data, &out)?;
+            println!(
+                "backed up {} to {} (log at least {} entries): {}",
+                data.display(),
+                out.display(),
+                copied.checkpoint_size,
+                copied.files.join(", ")
+            );
+            println!("keep it private: it holds the log, sealing and operator keys and the credentials");
+            Ok(ExitCode::SUCCESS)
+        }
         Commands::Match { scopes, incidents, out } => {
             batch_match::run(&scopes, &incidents, &out)?;
             Ok(ExitCode::SUCCESS)

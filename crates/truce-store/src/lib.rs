@@ -35,6 +35,6 @@ pub use crate::{
     },
     outbox::{Outbox, Pending, SubscriptionRow},
     sealing::{create_sealing_identity, read_sealing_identity, SEALED_SIGNER_COLUMN},
-    sqlite::{SqliteLog, StoredEntry, SEQ_MAX},
+    sqlite::{snapshot_database, SqliteLog, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},
 };

@@ -13,6 +13,19 @@ use truce_ledger::Hash;
 
 use crate::error::StoreError;
 
+/// Writes a consistent snapshot of the SQLite database at `from` (which may be in use, in WAL
+/// mode) to the new file `to`, with SQLite's own `VACUUM INTO`: what a backup copies.
+///
+/// # Errors
+/// `from` cannot be opened, `to` exists or cannot be written.
+pub fn snapshot_database(from: &Path, to: &Path) -> Result<(), StoreError> {
+    let connection =
+        Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let to = to.to_str().ok_or_else(|| StoreError::Config(format!("{} is not a UTF-8 path", to.display())))?;
+    connection.execute("VACUUM INTO ?1", [to])?;
+    Ok(())
+}
+
 /// The largest seq a log can hold: SQLite's integers are signed 64-bit.
 pub const SEQ_MAX: u64 = i64::MAX.unsigned_abs();
 

@@ -1,4 +1,5 @@
 mod accounts;
+mod backup;
 mod batch_match;
 mod crash;
 mod edge;
