@@ -530,8 +530,11 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/alerts",
             alerts::alerts,
-            Doc::new("listAlerts", "alerts", "Public alerts, oldest first")
-                .describe("Alerts about confidential humanitarian notifications are never shown.")
+            Doc::new("listAlerts", "alerts", "Alerts, oldest first")
+                .describe(
+                    "Alerts about confidential humanitarian notifications are shown only to signed-in accounts of \
+                     the notification's parties (docs/visibility.md).",
+                )
                 .query::<AlertsQuery>()
                 .json::<Page<AlertView>>(200, "A page of alerts."),
         ),
