@@ -44,12 +44,14 @@ enum Rule {
     /// Anyone may call it: it is authenticated by what it carries (a signed command, a
     /// signed password request, a password), not by who is signed in.
     Carried,
+    /// A confidential record: only accounts of the notification's parties; to anyone else
+    /// an empty list (`List`) or a 404 (`Record`), as if there were none.
+    PartiesList,
+    PartiesRecord,
 }
 
-/// The visibility table of routes: one row per documented operation. No route serves a
-/// confidential record to anyone today (there is no notification route), so none is
-/// `Parties`; confidential records inside public routes are filtered per viewer (alerts,
-/// violations) and checked below.
+/// The visibility table of routes: one row per documented operation. Confidential records
+/// inside public routes are filtered per viewer (alerts, violations) and checked below.
 fn rule(method: &Method, path: &str) -> Option<Rule> {
     let rule = match (method.as_str(), path) {
         ("POST", "/api/v1/commands") => Rule::Carried,
@@ -87,6 +89,8 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | ("GET", "/api/v1/alerts.atom")
         | ("GET", "/api/v1/alerts/{id}.cap")
         | ("GET", "/api/v1/stream") => Rule::Public,
+        ("GET", "/api/v1/notifications") => Rule::PartiesList,
+        ("GET", "/api/v1/notifications/{id}") => Rule::PartiesRecord,
         ("GET", "/api/v1/accounts") | ("GET", "/api/v1/webhooks/deliveries") => Rule::Members,
         ("POST", "/api/v1/password") | ("POST", "/api/v1/session") => Rule::Carried,
         ("GET", "/api/v1/session")
@@ -202,6 +206,7 @@ fn request(fixture: &Fixture, method: &Method, path: &str, viewer: &Viewer, publ
         .replace("/incidents/{id}", &format!("/incidents/{}", id(STRIKE)))
         .replace("/alerts/{id}", &format!("/alerts/{public_alert}"))
         .replace("/tokens/{id}", "/tokens/test99999999")
+        .replace("/notifications/{id}", &format!("/notifications/{}", id(NOTIFICATION)))
         // A tile past the tree: a tile itself is bytes, which `Fixture::send` does not read.
         .replace("/tile/{path}", "/tile/0/999");
     assert!(!uri.contains('{'), "{path}: the matrix has no id for this parameter");
@@ -255,10 +260,17 @@ async fn every_route_allows_and_refuses_each_kind_of_viewer_as_the_table_says_an
         };
         for viewer in &viewers {
             let reply = fixture.send(request(&fixture, &route.method, route.path, viewer, &public_alert)).await;
-            let refused = matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+            let refused = match rule {
+                Rule::Public | Rule::Carried | Rule::Members => {
+                    matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                }
+                Rule::PartiesList => reply.json()["items"].as_array().is_none_or(Vec::is_empty),
+                Rule::PartiesRecord => reply.status == StatusCode::NOT_FOUND,
+            };
             let allowed = match rule {
                 Rule::Public | Rule::Carried => true,
                 Rule::Members => viewer.account.is_some(),
+                Rule::PartiesList | Rule::PartiesRecord => viewer.entitled,
             };
             if refused == allowed {
                 wrong.push(format!(
@@ -266,8 +278,13 @@ async fn every_route_allows_and_refuses_each_kind_of_viewer_as_the_table_says_an
                     route.method, route.path, viewer.label, reply.status, reply.text
                 ));
             }
+            if viewer.entitled && matches!(rule, Rule::PartiesList | Rule::PartiesRecord) {
+                assert!(reply.text.contains(SITE_NAME), "{} as {}: {}", route.path, viewer.label, reply.text);
+            }
             if !viewer.entitled {
-                for secret in secrets() {
+                // A 404 names the id it was asked for; that id is the asker's, not a leak.
+                let asked = route.path.contains("/notifications/");
+                for secret in secrets().into_iter().filter(|secret| !(asked && *secret == id(NOTIFICATION))) {
                     assert!(
                         !reply.text.contains(&secret),
                         "{} {} as {} holds {secret}: {}",
