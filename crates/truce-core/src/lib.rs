@@ -52,7 +52,11 @@ pub use crate::{
         retraction::RetractionRecord,
         state::State,
         verification::{Figure, GradeExplained, WeighedSource},
-        visibility::{confidential_alert, encryption_keys_of, notification_parties, sealing, Sealing},
+        visibility::{
+            alert_audience, alert_is_public, confidential_alert, encryption_keys_of, may_read_alert,
+            notification_audience, notification_parties, sealing, violation_audience, Audience, ReadClass, Reader,
+            RecordKind, Sealing,
+        },
         warnings::{warnings, Warning},
     },
     vocab::{

@@ -1,8 +1,10 @@
 //! Public alerts: as JSON pages, as OASIS CAP 1.2 messages, and as an Atom feed of them.
 //!
 //! Alerts are raised by core as entries are applied (`State::alerts`); this module only
-//! renders them. Alerts about humanitarian notifications are confidential and are left out
-//! of everything here: `is_public` is the one test, shared with the stream and webhooks.
+//! renders them. Who may see an alert is the core's read policy (`truce_core::may_read_alert`,
+//! docs/visibility.md): an alert about a humanitarian notification is for its parties only.
+//! The list applies it to the viewer; the stream, CAP and Atom serve anonymous readers and
+//! so only public alerts.
 //! XML is written with quick-xml's writer, which escapes text and attribute values.
 
 use std::{borrow::Cow, io};
@@ -16,7 +18,10 @@ use axum::{
 use quick_xml::{events::BytesDecl, events::BytesText, Writer};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use truce_core::{geodesic_distance_m, Alert, AlertId, AlertKind, State, Timestamp, ViolationStatus};
+use truce_core::{
+    alert_is_public, geodesic_distance_m, may_read_alert, Alert, AlertId, AlertKind, Reader, State, Timestamp,
+    ViolationStatus,
+};
 
 use crate::{
     as_of::AsOf,
@@ -61,11 +66,6 @@ pub struct AlertsQuery {
     limit: Option<u32>,
 }
 
-/// Whether an alert may be shown to anyone: not one about a confidential notification.
-pub fn is_public(alert: &Alert) -> bool {
-    alert.notification_id.is_none()
-}
-
 /// The order of alerts: by entry, then by place in the entry.
 pub(crate) fn alert_key(alert_id: &str) -> Option<(u64, u32)> {
     let (seq, n) = alert_id.split_once('.')?;
@@ -83,12 +83,21 @@ pub fn alert_view(alert: &Alert) -> AlertView {
 
 /// The public alerts after `after` (every one when `None`), oldest first.
 pub(crate) fn public_alerts_after(state: &State, after: Option<(u64, u32)>) -> impl Iterator<Item = &Alert> {
+    alerts_after(state, Reader::Anyone, after)
+}
+
+/// The alerts `reader` may read after `after` (every one when `None`), oldest first.
+pub(crate) fn alerts_after<'a>(
+    state: &'a State,
+    reader: Reader<'a>,
+    after: Option<(u64, u32)>,
+) -> impl Iterator<Item = &'a Alert> {
     // Alerts are appended in entry order, so the first one after the key is found by bisection.
     let start = match after {
         None => 0,
         Some(key) => state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k <= key)),
     };
-    state.alerts[start..].iter().filter(|a| is_public(a))
+    state.alerts[start..].iter().filter(move |a| may_read_alert(state, reader, a))
 }
 
 /// When an alert's news held in the world: when what it reports happened, if it says, or
@@ -110,8 +119,9 @@ pub async fn alerts(as_of: AsOf<AlertsQuery>) -> Result<Json<Page<AlertView>>, A
         ),
     };
     let at = as_of.at;
+    let viewer = as_of.viewer.clone();
     let page = as_of.read(|state| {
-        let happened = public_alerts_after(state, after).filter(|alert| happened_at(alert) <= at);
+        let happened = alerts_after(state, viewer.reader(), after).filter(|alert| happened_at(alert) <= at);
         let mut items: Vec<AlertView> = happened.take(limit + 1).map(alert_view).collect();
         let next_cursor = match items.len() > limit {
             true => {
@@ -138,7 +148,7 @@ pub async fn alert_cap(
         // Confidential alerts are as absent as alerts that never were.
         let idx = state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k < key));
         let alert =
-            state.alerts.get(idx).filter(|a| a.alert_id.as_str() == id && is_public(a)).ok_or_else(not_found)?;
+            state.alerts.get(idx).filter(|a| a.alert_id.as_str() == id && alert_is_public(a)).ok_or_else(not_found)?;
         cap_message(state, &origin, alert).map_err(|err| ApiError::Internal(format!("writing CAP: {err}")))
     })?;
     Ok(([(header::CONTENT_TYPE, CAP_CONTENT_TYPE)], xml).into_response())
@@ -272,7 +282,7 @@ fn cap_info<'a>(state: &'a State, alert: &Alert) -> CapInfo<'a> {
             severity: "Moderate",
             certainty: "Observed",
             updates: None,
-            // Confidential: never rendered publicly (`is_public`), so no place is given.
+            // Confidential: never rendered publicly (`alert_is_public`), so no place is given.
             area: None,
         },
     }
@@ -336,7 +346,7 @@ fn incident_area(state: &State, alert: &Alert) -> Option<CapArea> {
 fn previous_alert<'a>(state: &'a State, alert: &Alert) -> Option<&'a Alert> {
     alert.incident_id.as_ref()?;
     let idx = state.alerts.iter().position(|a| a.alert_id == alert.alert_id)?;
-    state.alerts[..idx].iter().filter(|a| is_public(a)).rev().find(|a| {
+    state.alerts[..idx].iter().filter(|a| alert_is_public(a)).rev().find(|a| {
         a.incident_id == alert.incident_id
             && a.commitment_id == alert.commitment_id
             && a.agreement_id == alert.agreement_id
@@ -451,7 +461,7 @@ fn iri_segment(text: &str) -> String {
 
 /// The Atom feed (RFC 4287) of the most recent public alerts.
 pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<String> {
-    let recent: Vec<&Alert> = state.alerts.iter().rev().filter(|a| is_public(a)).take(ATOM_ENTRIES_MAX).collect();
+    let recent: Vec<&Alert> = state.alerts.iter().rev().filter(|a| alert_is_public(a)).take(ATOM_ENTRIES_MAX).collect();
     let updated = recent.first().map_or(now, |a| a.raised_at);
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     writer.write_event(quick_xml::events::Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;

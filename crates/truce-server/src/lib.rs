@@ -19,6 +19,7 @@ mod ledger;
 pub mod listen;
 pub mod metrics;
 mod monitoring;
+mod notifications;
 mod observations;
 mod openapi;
 mod problem;

@@ -2,8 +2,9 @@
 //! grade, violations, statements, population estimates, movement through corridors,
 //! passages and convoys.
 //!
-//! Humanitarian notifications are confidential: there is no authentication yet, so nothing
-//! here shows a notification, and a violation of one is left out of every list and detail.
+//! Humanitarian notifications are confidential (the core's read policy, docs/visibility.md):
+//! nothing here shows a notification, and a violation of one is left out of every list and
+//! detail.
 //! Every read is from what the log had recorded by `?known_at=` (`AsOf`). Incidents and
 //! violations are derived from that whole record, or, with `?at=`, from the monitoring record
 //! as it stood at `at` (`State::as_of`); the plain records (estimates, movement, passages,
@@ -14,11 +15,11 @@ use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    AccountId, AgreementId, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId, Count, Destination,
-    Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind, IncidentRecord,
-    Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord, PopulationSeries, Quantity, Reason,
-    RecordRef, RetractionRecord, Side, SourceRecord, SourceReport, State, StatementRecord, Timestamp, TotalId,
-    TotalRecord, TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
+    violation_audience, AccountId, AgreementId, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId,
+    Count, Destination, Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind,
+    IncidentRecord, Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord, PopulationSeries,
+    Quantity, Reader, Reason, RecordRef, RetractionRecord, Side, SourceRecord, SourceReport, State, StatementRecord,
+    Timestamp, TotalId, TotalRecord, TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
 };
 
 use crate::{
@@ -357,13 +358,10 @@ pub(crate) fn page_of<T>(
     Ok(Page { items: page, next_cursor })
 }
 
-/// Whether a violation may be shown to anyone: not one of a confidential notification.
-pub(crate) fn is_public(violation: &Violation) -> bool {
-    violation.notification_id.is_none() && violation.commitment_id.is_some()
-}
-
 fn violation_view(state: &State, violation: Violation) -> Option<ViolationView> {
-    if !is_public(&violation) {
+    // The read policy (docs/visibility.md): a violation of a notification is for its parties
+    // only, and this view, served to anyone, is of violations of commitments.
+    if !violation_audience(state, &violation).admits(Reader::Anyone) {
         return None;
     }
     let commitment_id = violation.commitment_id?;

@@ -18,7 +18,7 @@ use axum::{
 };
 use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
-use truce_core::{Account, ConsentRecord, Force, LineString, Party, Polygon, RetractionRecord};
+use truce_core::{Account, ConsentRecord, Force, LineString, NotificationRecord, Party, Polygon, RetractionRecord};
 
 use crate::{
     alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
@@ -37,6 +37,7 @@ use crate::{
         self, ConvoyView, IncidentView, MovementView, PassageView, PassagesQuery, PopulationView, StatementView,
         ViolationView, ViolationsQuery,
     },
+    notifications,
     observations::{self, ObservationView},
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
@@ -517,6 +518,26 @@ pub(crate) fn routes() -> Vec<Route> {
                 .json::<Page<ConvoyView>>(200, "A page of convoys."),
         ),
         Route::get(
+            "/api/v1/notifications",
+            notifications::notifications,
+            Doc::new("listNotifications", "monitoring", "Humanitarian notifications the viewer is entitled to")
+                .describe(
+                    "Confidential: only signed-in accounts of the notifying party and of the notified parties see a \
+                     notification; to anyone else, operators included, the list is as if there were none \
+                     (docs/visibility.md).",
+                )
+                .query::<ListQuery>()
+                .json::<Page<NotificationRecord>>(200, "A page of notifications."),
+        ),
+        Route::get(
+            "/api/v1/notifications/{id}",
+            notifications::notification,
+            Doc::new("getNotification", "monitoring", "A humanitarian notification, to a viewer entitled to it")
+                .describe("To a viewer not entitled to it, a 404, the same as for an unknown id (docs/visibility.md).")
+                .path_param("id", "The notification id (UUIDv7).")
+                .json::<NotificationRecord>(200, "The notification, its acknowledgements and withdrawal."),
+        ),
+        Route::get(
             "/api/v1/observations",
             observations::observations,
             Doc::new(
@@ -530,8 +551,11 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/alerts",
             alerts::alerts,
-            Doc::new("listAlerts", "alerts", "Public alerts, oldest first")
-                .describe("Alerts about confidential humanitarian notifications are never shown.")
+            Doc::new("listAlerts", "alerts", "Alerts, oldest first")
+                .describe(
+                    "Alerts about confidential humanitarian notifications are shown only to signed-in accounts of \
+                     the notification's parties (docs/visibility.md).",
+                )
                 .query::<AlertsQuery>()
                 .json::<Page<AlertView>>(200, "A page of alerts."),
         ),

@@ -24,6 +24,7 @@ mod signin;
 mod statements;
 mod time;
 mod tlog;
+mod visibility;
 mod webhooks;
 
 use std::{

@@ -40,7 +40,9 @@ use tokio::sync::{broadcast, Notify};
 use truce_core::{Alert, AlertId, PartyId, Timestamp};
 use truce_store::{Clock, Node, Outbox, Pending, StoreError, SubscriptionRow};
 
-use crate::{alerts::is_public, AppState};
+use truce_core::alert_is_public;
+
+use crate::AppState;
 
 /// The subscriptions file, in the data directory.
 pub const WEBHOOKS_FILE: &str = "webhooks.json";
@@ -468,7 +470,7 @@ impl Dispatcher {
             outcome,
             status,
             error,
-            confidential: !is_public(&alert),
+            confidential: !alert_is_public(&alert),
         });
         let retry = match outcome {
             DeliveryOutcome::Retrying => {
@@ -528,7 +530,7 @@ impl Dispatcher {
 /// Whether `subscription` may have `alert`: every public alert; a confidential one only
 /// when it speaks for a party the alert is addressed to.
 fn may_have(subscription: &Subscription, alert: &Alert) -> bool {
-    is_public(alert)
+    alert_is_public(alert)
         || subscription
             .party_ids
             .as_ref()

@@ -283,12 +283,14 @@ impl ConvoyRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Acknowledgement {
     pub party_id: PartyId,
     pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NotificationRecord {
     pub notification_id: NotificationId,
     pub notified: Notified,
@@ -307,6 +309,7 @@ pub struct NotificationRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NotificationWithdrawal {
     pub at: Timestamp,
     pub party_id: PartyId,

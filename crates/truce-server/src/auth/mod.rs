@@ -7,8 +7,8 @@
 //! Accounts, their parties and roles are read from the projection at each request, so a
 //! session follows what the log says of its account now.
 //!
-//! What each kind of viewer may see is the read routes' business; this module only says
-//! who the viewer is.
+//! What each kind of viewer may see is the core's read policy (`truce_core::Audience`,
+//! docs/visibility.md); this module only says who the viewer is (`Viewer::reader`).
 
 pub(crate) mod routes;
 
@@ -22,7 +22,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use parking_lot::Mutex;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
-use truce_core::{AccountId, PartyId, Role, Timestamp};
+use truce_core::{AccountId, PartyId, Reader, Role, Timestamp};
 use truce_store::Credentials;
 
 use crate::{problem::ApiError, AppState};
@@ -182,6 +182,14 @@ impl FromRequestParts<AppState> for Viewer {
 }
 
 impl Viewer {
+    /// The viewer as the core's read policy sees it (`truce_core::Audience::admits`).
+    pub fn reader(&self) -> Reader<'_> {
+        match self {
+            Viewer::Anonymous => Reader::Anyone,
+            Viewer::SignedIn(signed_in) => Reader::Member { party: signed_in.party_id.as_ref() },
+        }
+    }
+
     /// The signed-in account, or 401.
     ///
     /// # Errors

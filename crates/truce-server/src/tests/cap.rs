@@ -13,7 +13,7 @@ use std::{collections::BTreeSet, path::PathBuf, process::Command};
 use axum::http::StatusCode;
 use quick_xml::{events::Event as XmlEvent, Reader};
 use serde_json::{json, Value};
-use truce_core::{Alert, AlertKind};
+use truce_core::{alert_is_public, Alert, AlertKind};
 use truce_ledger::SecretKey;
 
 use super::{
@@ -24,7 +24,7 @@ use super::{
     },
     Signer, World, EAST_ALEPPO, UN,
 };
-use crate::alerts::{is_public, ATOM_ENTRIES_MAX, ATOM_NAMESPACE, CAP_CONTENT_TYPE};
+use crate::alerts::{ATOM_ENTRIES_MAX, ATOM_NAMESPACE, CAP_CONTENT_TYPE};
 
 /// The official OASIS CAP 1.2 schema.
 const CAP_SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/tests/cap/CAP-v1.2.xsd");
@@ -216,7 +216,7 @@ async fn every_public_alert_is_a_cap_message_the_oasis_schema_validates_and_no_c
     let mut msg_types = BTreeSet::new();
     for alert in &alerts {
         let reply = fixture.get(&format!("/api/v1/alerts/{}.cap", alert.alert_id)).await;
-        if !is_public(alert) {
+        if !alert_is_public(alert) {
             assert_eq!(reply.status, StatusCode::NOT_FOUND, "confidential alert {} is served", alert.alert_id);
             continue;
         }
@@ -235,7 +235,7 @@ async fn every_public_alert_is_a_cap_message_the_oasis_schema_validates_and_no_c
     for kind in every_kind() {
         if CONFIDENTIAL_KINDS.contains(&kind) {
             assert!(
-                alerts.iter().any(|a| a.kind == kind && !is_public(a)),
+                alerts.iter().any(|a| a.kind == kind && !alert_is_public(a)),
                 "world_with_every_alert raises no confidential {kind:?} alert"
             );
         } else {
@@ -243,7 +243,7 @@ async fn every_public_alert_is_a_cap_message_the_oasis_schema_validates_and_no_c
         }
     }
     assert_eq!(msg_types, BTreeSet::from(["Alert", "Update"]));
-    assert!(alerts.iter().any(|a| !is_public(a)), "the world raises a confidential alert too");
+    assert!(alerts.iter().any(|a| !alert_is_public(a)), "the world raises a confidential alert too");
     if let Err(report) = xmllint(Some(CAP_SCHEMA), &files) {
         let documents: Vec<String> =
             files.iter().map(|f| std::fs::read_to_string(f).expect("the message reads back")).collect();
@@ -273,7 +273,7 @@ async fn cap_updates_reference_the_message_they_update_and_unwritable_characters
     let (world, _) = world_with_every_alert().await;
     let fixture = &world.fixture;
     let mut lines = Vec::new();
-    for alert in all_alerts(&world).iter().filter(|a| is_public(a)) {
+    for alert in all_alerts(&world).iter().filter(|a| alert_is_public(a)) {
         let text = fixture.get(&format!("/api/v1/alerts/{}.cap", alert.alert_id)).await.text;
         let elements = xml_elements(&text);
         let value = |name: &str| {
@@ -447,7 +447,7 @@ async fn the_atom_feed_has_what_rfc_4287_requires_and_links_each_public_alert_to
     let expected: Vec<String> = all_alerts(&world)
         .iter()
         .rev()
-        .filter(|a| is_public(a))
+        .filter(|a| alert_is_public(a))
         .take(ATOM_ENTRIES_MAX)
         .map(|a| format!("/api/v1/alerts/{}.cap", a.alert_id))
         .collect();
@@ -462,8 +462,9 @@ async fn no_public_response_carries_a_confidential_alert() {
     let (world, monitor) = world_with_every_alert().await;
     let fixture = &world.fixture;
     let alerts = all_alerts(&world);
-    let public: Vec<String> = alerts.iter().filter(|a| is_public(a)).map(|a| a.alert_id.to_string()).collect();
-    let confidential: Vec<String> = alerts.iter().filter(|a| !is_public(a)).map(|a| a.alert_id.to_string()).collect();
+    let public: Vec<String> = alerts.iter().filter(|a| alert_is_public(a)).map(|a| a.alert_id.to_string()).collect();
+    let confidential: Vec<String> =
+        alerts.iter().filter(|a| !alert_is_public(a)).map(|a| a.alert_id.to_string()).collect();
     assert!(!confidential.is_empty());
 
     // The JSON list, page by page: exactly the public alerts, in order.
@@ -523,7 +524,7 @@ async fn no_public_response_carries_a_confidential_alert() {
         .await;
     let alerts = all_alerts(&world);
     let strike = alerts.iter().find(|a| a.incident_id.as_ref().is_some_and(|i| i.to_string() == id(903)));
-    assert!(strike.is_some_and(|a| !is_public(a)), "the second strike raised a confidential alert");
+    assert!(strike.is_some_and(|a| !alert_is_public(a)), "the second strike raised a confidential alert");
     let gunfire = alerts.iter().find(|a| a.incident_id.as_ref().is_some_and(|i| i.to_string() == id(904)));
     let gunfire_id = gunfire.map(|a| a.alert_id.to_string()).expect("the gunfire raised an alert");
     let next = read_events(&mut stream, 1).await;

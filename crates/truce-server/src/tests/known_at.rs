@@ -234,6 +234,11 @@ async fn as_known_before_the_genesis_every_list_is_empty_and_every_record_missin
     let reads = reads_taking_known_at();
     assert!(reads.len() > 20, "{reads:?}");
     for path in reads {
+        if path.starts_with("/api/v1/notifications") {
+            // Confidential, and this world notifies nothing: the visibility matrix reads
+            // notifications as their parties.
+            continue;
+        }
         let uri = match ids.iter().find(|(template, _)| *template == path) {
             Some((_, id)) => path.replace("{id}", id),
             None => {

@@ -120,6 +120,8 @@ fn the_operations_are_these() {
         GET /api/v1/ledger/key getLogKey () ["200", "500"]
         GET /api/v1/ledger/proof/consistency getConsistencyProof (from, to) ["200", "400", "500"]
         GET /api/v1/ledger/proof/inclusion getInclusionProof (seq, size) ["200", "400", "500"]
+        GET /api/v1/notifications listNotifications (at, known_at, cursor, limit) ["200", "400", "401", "500"]
+        GET /api/v1/notifications/{id} getNotification (id, at, known_at) ["200", "400", "401", "404", "500"]
         GET /api/v1/observations listObservations (at, known_at, cursor, limit) ["200", "400", "401", "500"]
         GET /api/v1/openapi.json getOpenApi () ["200", "500"]
         GET /api/v1/parties listParties (at, known_at, cursor, limit) ["200", "400", "401", "500"]

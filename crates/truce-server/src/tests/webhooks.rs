@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use truce_core::Alert;
+use truce_core::{alert_is_public, Alert};
 use truce_store::Outbox;
 
 use super::{
@@ -28,7 +28,6 @@ use super::{
     World, OPP, RU, UN,
 };
 use crate::{
-    alerts::is_public,
     router,
     webhooks::{open_outbox, Dispatcher, RetryPolicy, Subscription, WebhookError},
     AppState,
@@ -136,11 +135,11 @@ async fn a_notification_alert_goes_only_to_the_addressed_partys_subscription_and
     let raised: Vec<Alert> = world.fixture.state.node.read_state(|state| state.alerts[alerts_before..].to_vec());
     let ids = |public_only: bool| -> Vec<String> {
         let mut ids: Vec<String> =
-            raised.iter().filter(|a| !public_only || is_public(a)).map(|a| a.alert_id.to_string()).collect();
+            raised.iter().filter(|a| !public_only || alert_is_public(a)).map(|a| a.alert_id.to_string()).collect();
         ids.sort();
         ids
     };
-    let confidential: Vec<&Alert> = raised.iter().filter(|a| !is_public(a)).collect();
+    let confidential: Vec<&Alert> = raised.iter().filter(|a| !alert_is_public(a)).collect();
     assert_eq!(confidential.len(), 1, "the strike raised one confidential alert: {raised:?}");
     let confidential = confidential[0];
     let parties: Vec<String> = confidential.parties.iter().map(|p| p.to_string()).collect();
