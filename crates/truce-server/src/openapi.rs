@@ -600,6 +600,8 @@ pub(crate) fn routes() -> Vec<Route> {
                 )
                 .body::<NewSubscription>()
                 .error(401)
+                .error(403)
+                .error(404)
                 .json::<CreatedSubscription>(201, "The subscription, with its secret."),
         ),
         Route::get(
@@ -609,6 +611,7 @@ pub(crate) fn routes() -> Vec<Route> {
                 .describe("For a signed-in coordinator of a party; without their secrets.")
                 .error(401)
                 .error(403)
+                .error(404)
                 .json::<SubscriptionsView>(200, "The subscriptions."),
         ),
         Route::delete(

@@ -48,6 +48,8 @@ enum Rule {
     /// an empty list (`List`) or a 404 (`Record`), as if there were none.
     PartiesList,
     PartiesRecord,
+    /// A party's coordinators only, for their own party: anyone else gets 401 or 403.
+    PartyCoordinators,
 }
 
 /// The visibility table of routes: one row per documented operation. Confidential records
@@ -99,6 +101,9 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | ("POST", "/api/v1/tokens")
         | ("DELETE", "/api/v1/tokens/{id}") => Rule::Members,
         ("GET", "/healthz") | ("GET", "/api/v1/status") | ("GET", "/api/v1/openapi.json") => Rule::Public,
+        ("POST", "/api/v1/webhooks/subscriptions")
+        | ("GET", "/api/v1/webhooks/subscriptions")
+        | ("DELETE", "/api/v1/webhooks/subscriptions/{id}") => Rule::PartyCoordinators,
         _ => return None,
     };
     Some(rule)
@@ -112,6 +117,8 @@ struct Viewer {
     /// Whether it is entitled to the notification: an account of the notifying or of the
     /// notified party.
     entitled: bool,
+    /// Whether it is a coordinator of a party.
+    coordinator: bool,
 }
 
 /// The world: RU notifies OPP of a field hospital; UN is unrelated. Each party has a
@@ -121,8 +128,13 @@ struct Viewer {
 async fn world() -> (Fixture, Vec<Viewer>, String) {
     let (world, monitor) = world_in_force().await;
     let mut viewers = vec![
-        Viewer { label: "anonymous".to_owned(), account: None, entitled: false },
-        Viewer { label: "operator".to_owned(), account: Some(world.fixture.operator.account.clone()), entitled: false },
+        Viewer { label: "anonymous".to_owned(), account: None, entitled: false, coordinator: false },
+        Viewer {
+            label: "operator".to_owned(),
+            account: Some(world.fixture.operator.account.clone()),
+            entitled: false,
+            coordinator: false,
+        },
     ];
     let mut seed = 40u8;
     let mut account = 130u32;
@@ -135,6 +147,7 @@ async fn world() -> (Fixture, Vec<Viewer>, String) {
             label: format!("{code} coordinator"),
             account: Some(coordinator.account.clone()),
             entitled,
+            coordinator: true,
         });
         for role in ["monitor", "analyst"] {
             let signer =
@@ -148,7 +161,12 @@ async fn world() -> (Fixture, Vec<Viewer>, String) {
                            "name": format!("{code} {role}"), "roles": [role], "public_key": signer.public_key()}),
                 )
                 .await;
-            viewers.push(Viewer { label: format!("{code} {role}"), account: Some(signer.account), entitled });
+            viewers.push(Viewer {
+                label: format!("{code} {role}"),
+                account: Some(signer.account),
+                entitled,
+                coordinator: false,
+            });
         }
     }
     let fixture = &world.fixture;
@@ -206,6 +224,7 @@ fn request(fixture: &Fixture, method: &Method, path: &str, viewer: &Viewer, publ
         .replace("/incidents/{id}", &format!("/incidents/{}", id(STRIKE)))
         .replace("/alerts/{id}", &format!("/alerts/{public_alert}"))
         .replace("/tokens/{id}", "/tokens/test99999999")
+        .replace("/subscriptions/{id}", "/subscriptions/01890a5d-ac96-774b-bcce-b302099a8057")
         .replace("/notifications/{id}", &format!("/notifications/{}", id(NOTIFICATION)))
         // A tile past the tree: a tile itself is bytes, which `Fixture::send` does not read.
         .replace("/tile/{path}", "/tile/0/999");
@@ -217,6 +236,7 @@ fn request(fixture: &Fixture, method: &Method, path: &str, viewer: &Viewer, publ
     };
     let body = match (method.as_str(), path) {
         ("POST", "/api/v1/tokens") => json!({"name": "matrix"}),
+        ("POST", "/api/v1/webhooks/subscriptions") => json!({"url": "http://127.0.0.1:9/hook"}),
         ("POST", _) => json!({}),
         _ => Value::Null,
     };
@@ -261,7 +281,7 @@ async fn every_route_allows_and_refuses_each_kind_of_viewer_as_the_table_says_an
         for viewer in &viewers {
             let reply = fixture.send(request(&fixture, &route.method, route.path, viewer, &public_alert)).await;
             let refused = match rule {
-                Rule::Public | Rule::Carried | Rule::Members => {
+                Rule::Public | Rule::Carried | Rule::Members | Rule::PartyCoordinators => {
                     matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
                 }
                 Rule::PartiesList => reply.json()["items"].as_array().is_none_or(Vec::is_empty),
@@ -271,6 +291,7 @@ async fn every_route_allows_and_refuses_each_kind_of_viewer_as_the_table_says_an
                 Rule::Public | Rule::Carried => true,
                 Rule::Members => viewer.account.is_some(),
                 Rule::PartiesList | Rule::PartiesRecord => viewer.entitled,
+                Rule::PartyCoordinators => viewer.coordinator,
             };
             if refused == allowed {
                 wrong.push(format!(
