@@ -81,11 +81,6 @@ pub fn alert_view(alert: &Alert) -> AlertView {
     AlertView { alert: alert.clone(), cap_url: format!("/api/v1/alerts/{}.cap", alert.alert_id) }
 }
 
-/// The public alerts after `after` (every one when `None`), oldest first.
-pub(crate) fn public_alerts_after(state: &State, after: Option<(u64, u32)>) -> impl Iterator<Item = &Alert> {
-    alerts_after(state, Reader::Anyone, after)
-}
-
 /// The alerts `reader` may read after `after` (every one when `None`), oldest first.
 pub(crate) fn alerts_after<'a>(
     state: &'a State,

@@ -1,4 +1,6 @@
-//! The live alert stream: server-sent events, one per public alert.
+//! The live alert stream: server-sent events, one per alert the viewer may read: every
+//! public alert, and to a signed-in account of an entitled party (by session cookie or bearer
+//! token) the confidential alerts about its notifications too (`Audience`, the one policy).
 //!
 //! A client that reconnects with `Last-Event-ID` gets the alerts it missed from
 //! `State::alerts`, then the live ones, with no gap and no repeat: the stream subscribes to
@@ -20,11 +22,12 @@ use axum::{
     response::Response,
 };
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
-use truce_core::State;
+use truce_core::{alert_audience, Alert, Audience, State};
 use truce_store::{AcceptedEntry, Node};
 
 use crate::{
-    alerts::{alert_key, alert_view, public_alerts_after, AlertView},
+    alerts::{alert_key, alert_view, alerts_after, AlertView},
+    auth::Viewer,
     problem::ApiError,
     AppState,
 };
@@ -40,16 +43,23 @@ pub const LAST_EVENT_ID: &str = "last-event-id";
 /// is cut off (it can reconnect with its last id).
 pub const HUB_DEPTH_MAX: usize = 1024;
 
-/// One public alert as the bytes of its server-sent event, rendered once for every stream.
+/// One alert as the bytes of its server-sent event, rendered once for every stream, with
+/// who may read it.
 #[derive(Debug)]
 pub struct Published {
     key: (u64, u32),
+    audience: Audience,
     frame: Bytes,
 }
 
 impl Published {
-    fn of(alert: &AlertView) -> Option<Published> {
-        Some(Published { key: alert_key(alert.alert.alert_id.as_str())?, frame: frame(alert) })
+    fn of(state: &State, alert: &Alert) -> Option<Published> {
+        let view = alert_view(alert);
+        Some(Published {
+            key: alert_key(alert.alert_id.as_str())?,
+            audience: alert_audience(state, alert),
+            frame: frame(&view),
+        })
     }
 }
 
@@ -129,8 +139,10 @@ async fn run_hub(
             Err(broadcast::error::RecvError::Closed) => return,
         }
         let batch: Vec<Published> = node.read_state(|state| {
-            let fresh: Vec<Published> =
-                public_alerts_after(state, published).filter_map(|a| Published::of(&alert_view(a))).collect();
+            let start = published.map_or(0, |key| {
+                state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k <= key))
+            });
+            let fresh: Vec<Published> = state.alerts[start..].iter().filter_map(|a| Published::of(state, a)).collect();
             published = latest_key(state).max(published);
             fresh
         });
@@ -149,6 +161,8 @@ struct Live {
     /// The key of the last alert sent (or the client's `Last-Event-ID`, or the latest
     /// alert when the stream opened without one).
     sent: Option<(u64, u32)>,
+    /// Who reads: the alerts of the live feed are filtered by it.
+    viewer: Viewer,
     /// Held for as long as the stream lives.
     _permit: OwnedSemaphorePermit,
 }
@@ -171,13 +185,19 @@ impl Live {
             let after = self.sent;
             for published in batch.iter().filter(|p| Some(p.key) > after) {
                 self.sent = Some(published.key);
-                self.live.push_back(published.frame.clone());
+                if published.audience.admits(self.viewer.reader()) {
+                    self.live.push_back(published.frame.clone());
+                }
             }
         }
     }
 }
 
-pub async fn stream(AxumState(app): AxumState<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn stream(
+    viewer: Viewer,
+    AxumState(app): AxumState<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let last =
         match headers.get(LAST_EVENT_ID) {
             None => None,
@@ -195,9 +215,9 @@ pub async fn stream(AxumState(app): AxumState<AppState>, headers: HeaderMap) -> 
     let receiver = app.streams.subscribe(&app.node);
     let (backlog, sent) = app.node.read_state(|state| match last {
         None => (VecDeque::new(), latest_key(state)),
-        Some(key) => (public_alerts_after(state, Some(key)).map(alert_view).collect(), Some(key)),
+        Some(key) => (alerts_after(state, viewer.reader(), Some(key)).map(alert_view).collect(), Some(key)),
     });
-    let live = Live { receiver, backlog, live: VecDeque::new(), sent, _permit: permit };
+    let live = Live { receiver, backlog, live: VecDeque::new(), sent, viewer, _permit: permit };
     let frames = futures_util::stream::unfold(live, |mut live| async move {
         let frame = match tokio::time::timeout(KEEP_ALIVE_INTERVAL, live.next()).await {
             Ok(frame) => frame?,

@@ -352,6 +352,25 @@ async fn every_route_allows_and_refuses_each_kind_of_viewer_as_the_table_says_an
             assert!(!text.contains(&secret), "the stream to {} holds {secret}: {text}", viewer.label);
         }
     }
+
+    // An entitled party reads its confidential alerts on the stream, signed in, in log order
+    // among the public ones.
+    let mut with_confidential: Vec<String> = public_ids.clone();
+    with_confidential.push(confidential_alert.clone());
+    with_confidential.sort_by_key(|id| crate::alerts::alert_key(id));
+    for viewer in viewers.iter().filter(|v| v.entitled) {
+        let account = viewer.account.as_ref().expect("an entitled viewer is signed in");
+        let request = Request::get("/api/v1/stream")
+            .header("Last-Event-ID", "0.0")
+            .header(header::COOKIE, session_cookie(&fixture, account));
+        let response = router(fixture.state.clone())
+            .oneshot(request.body(Body::empty()).expect("a request"))
+            .await
+            .expect("the router is infallible");
+        let (ids, text) = read_stream(response.into_body(), with_confidential.len()).await;
+        assert_eq!(ids, with_confidential, "{}", viewer.label);
+        assert!(text.contains(&id(NOTIFICATION)), "the stream to {} lacks its notification's alert", viewer.label);
+    }
 }
 
 /// The first `count` events of a stream: their ids, and all the text read.
