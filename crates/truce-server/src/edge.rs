@@ -43,8 +43,8 @@ pub const REQUESTS_PER_ADDRESS_PER_S: u32 = 100;
 pub const REQUESTS_PER_ACCOUNT_PER_S: u32 = 200;
 /// A client address may send this many seconds' worth of requests at once.
 pub const BURST_SECONDS: u32 = 10;
-/// Addresses the limiter remembers before it forgets those back at their full burst.
-const ADDRESSES_TRACKED_MAX: usize = 100_000;
+/// Keys (addresses, accounts) a limiter remembers before it forgets those back at their full burst.
+const KEYS_TRACKED_MAX: usize = 100_000;
 /// Origins that may be let in by CORS, at the most.
 pub const CORS_ORIGINS_MAX: usize = 16;
 
@@ -61,9 +61,38 @@ pub struct EdgePolicy {
     cors_origins: Vec<HeaderValue>,
     pub tls: bool,
     /// `None`: no limit.
-    requests_per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    requests_per_address: Option<RateLimit<IpAddr>>,
     /// By account id; `None`: no limit.
-    requests_per_account: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+    requests_per_account: Option<RateLimit<String>>,
+}
+
+/// A rate per key (GCRA): `per_s` a second sustained, in bursts of `BURST_SECONDS` of it.
+#[derive(Debug, Clone)]
+pub(crate) struct RateLimit<K: std::hash::Hash + Eq + Clone>(Arc<DefaultKeyedRateLimiter<K>>);
+
+impl<K: std::hash::Hash + Eq + Clone> RateLimit<K> {
+    /// `None` for no limit (`per_s` absent or 0).
+    fn new(per_s: Option<u32>) -> Option<RateLimit<K>> {
+        let per_s = per_s.and_then(NonZeroU32::new)?;
+        let burst = per_s.saturating_mul(NonZeroU32::new(BURST_SECONDS).expect("a constant above 0"));
+        Some(RateLimit(Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_second(per_s).allow_burst(burst)))))
+    }
+
+    /// Counts one request of `key`.
+    ///
+    /// # Errors
+    /// `TooManyRequests` past its rate, saying when to retry.
+    fn count(&self, key: &K) -> Result<(), ApiError> {
+        // Keys back at their full burst are forgotten once there are many.
+        if self.0.len() > KEYS_TRACKED_MAX {
+            self.0.retain_recent();
+        }
+        self.0.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            ApiError::TooManyRequests { retry_after_s: retry_after_s.max(1) }
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,20 +124,14 @@ impl EdgePolicy {
 
     /// Limits each client address to `per_s` requests per second, sustained; `None` or 0: no limit.
     pub fn with_requests_per_address(mut self, per_s: Option<u32>) -> EdgePolicy {
-        self.requests_per_address = per_s.and_then(NonZeroU32::new).map(|per_s| {
-            let burst = per_s.saturating_mul(NonZeroU32::new(BURST_SECONDS).expect("a constant above 0"));
-            Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_second(per_s).allow_burst(burst)))
-        });
+        self.requests_per_address = RateLimit::new(per_s);
         self
     }
 
     /// Limits each account to `per_s` requests per second, sustained (reads signed in, and
     /// commands it authors); `None` or 0: no limit.
     pub fn with_requests_per_account(mut self, per_s: Option<u32>) -> EdgePolicy {
-        self.requests_per_account = per_s.and_then(NonZeroU32::new).map(|per_s| {
-            let burst = per_s.saturating_mul(NonZeroU32::new(BURST_SECONDS).expect("a constant above 0"));
-            Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_second(per_s).allow_burst(burst)))
-        });
+        self.requests_per_account = RateLimit::new(per_s);
         self
     }
 
@@ -117,14 +140,13 @@ impl EdgePolicy {
     /// # Errors
     /// `TooManyRequests` past it, with when to retry.
     pub(crate) fn count_account(&self, account_id: &str) -> Result<(), ApiError> {
-        let Some(limiter) = &self.requests_per_account else { return Ok(()) };
-        if limiter.len() > ADDRESSES_TRACKED_MAX {
-            limiter.retain_recent();
+        match &self.requests_per_account {
+            Some(limit) => limit.count(&account_id.to_owned()),
+            None => Ok(()),
         }
-        limiter.check_key(&account_id.to_owned()).map_err(|not_until| too_many(&not_until))
     }
 
-    pub(crate) fn rate_limiter(&self) -> Option<Arc<DefaultKeyedRateLimiter<IpAddr>>> {
+    pub(crate) fn rate_limiter(&self) -> Option<RateLimit<IpAddr>> {
         self.requests_per_address.clone()
     }
 
@@ -168,7 +190,7 @@ pub async fn guard(axum::extract::State(tls): axum::extract::State<bool>, reques
 
 /// Middleware: refuses a request over its address's rate with 429 and `Retry-After`.
 pub async fn limit_rate(
-    axum::extract::State(limiter): axum::extract::State<Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>>,
+    axum::extract::State(limiter): axum::extract::State<Option<RateLimit<IpAddr>>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -179,20 +201,10 @@ pub async fn limit_rate(
     if peer.is_loopback() || peer.to_canonical().is_loopback() {
         return next.run(request).await;
     }
-    if limiter.len() > ADDRESSES_TRACKED_MAX {
-        limiter.retain_recent();
-    }
-    match limiter.check_key(&counted_as(peer)) {
+    match limiter.count(&counted_as(peer)) {
         Ok(()) => next.run(request).await,
-        Err(not_until) => too_many(&not_until).into_response(),
+        Err(refusal) => refusal.into_response(),
     }
-}
-
-/// A 429 saying, in whole seconds rounded up, when the next request would be let in.
-fn too_many(not_until: &governor::NotUntil<governor::clock::QuantaInstant>) -> ApiError {
-    let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-    let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    ApiError::TooManyRequests { retry_after_s: retry_after_s.max(1) }
 }
 
 /// The address a client is counted as: its IPv4 address, or the /64 of its IPv6 one.
