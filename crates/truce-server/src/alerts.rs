@@ -3,15 +3,16 @@
 //! Alerts are raised by core as entries are applied (`State::alerts`); this module only
 //! renders them. Who may see an alert is the core's read policy (`truce_core::may_read_alert`,
 //! docs/visibility.md): an alert about a humanitarian notification is for its parties only.
-//! The list applies it to the viewer; the stream, CAP and Atom serve anonymous readers and
-//! so only public alerts.
+//! Every route applies it to the viewer (anonymous, or signed in by session cookie or bearer
+//! token): the list, the stream, each CAP message and the Atom feed. A confidential alert's
+//! CAP message says so (`<scope>Restricted</scope>`).
 //! XML is written with quick-xml's writer, which escapes text and attribute values.
 
 use std::{borrow::Cow, io};
 
 use axum::{
     extract::State as AxumState,
-    http::header,
+    http::{header, HeaderMap},
     response::{IntoResponse, Response},
     Json,
 };
@@ -25,7 +26,8 @@ use truce_core::{
 
 use crate::{
     as_of::AsOf,
-    extract::ApiPath,
+    auth::Viewer,
+    extract::{ApiPath, ApiQuery},
     problem::ApiError,
     read::{page_limit, Page},
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
@@ -39,7 +41,7 @@ pub const ATOM_CONTENT_TYPE: &str = "application/atom+xml";
 pub const CAP_NAMESPACE: &str = "urn:oasis:names:tc:emergency:cap:1.2";
 /// The Atom namespace.
 pub const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";
-/// Entries in the Atom feed: the most recent public alerts.
+/// Entries in a page of the Atom feed; older ones are on the next page (RFC 5005 section 3).
 pub const ATOM_ENTRIES_MAX: usize = 50;
 
 /// An alert as the public sees it: the alert (a public one carries no `notification_id`)
@@ -133,6 +135,7 @@ pub async fn alerts(as_of: AsOf<AlertsQuery>) -> Result<Json<Page<AlertView>>, A
 /// `{id}.cap`: one public alert as a CAP 1.2 message.
 pub async fn alert_cap(
     AxumState(app): AxumState<AppState>,
+    viewer: Viewer,
     ApiPath(file): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::NotFound { kind: "alert", id: file.clone() };
@@ -140,24 +143,69 @@ pub async fn alert_cap(
     let key = alert_key(id).ok_or_else(not_found)?;
     let origin = app.node.origin().to_owned();
     let xml = app.node.read_state(|state| {
-        // Confidential alerts are as absent as alerts that never were.
+        // An alert the viewer may not read is as absent as one that never was.
         let idx = state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k < key));
-        let alert =
-            state.alerts.get(idx).filter(|a| a.alert_id.as_str() == id && alert_is_public(a)).ok_or_else(not_found)?;
+        let alert = state
+            .alerts
+            .get(idx)
+            .filter(|a| a.alert_id.as_str() == id && may_read_alert(state, viewer.reader(), a))
+            .ok_or_else(not_found)?;
         cap_message(state, &origin, alert).map_err(|err| ApiError::Internal(format!("writing CAP: {err}")))
     })?;
-    Ok(([(header::CONTENT_TYPE, CAP_CONTENT_TYPE)], xml).into_response())
+    Ok(([(header::CONTENT_TYPE, CAP_CONTENT_TYPE), (header::VARY, VARY_BY_VIEWER)], xml).into_response())
 }
 
-/// The Atom feed of the most recent public alerts, newest first, each linking to its CAP.
-pub async fn alerts_atom(AxumState(app): AxumState<AppState>) -> Result<Response, ApiError> {
+/// What a response read by the viewer depends on, for caches between it and the server.
+const VARY_BY_VIEWER: &str = "Cookie, Authorization";
+
+/// The parameters of the Atom feed.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AtomQuery {
+    /// An alert id: the page of the alerts raised before it (the feed's `next` link); the
+    /// newest page when absent.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    before: Option<String>,
+}
+
+/// A page of the Atom feed of the alerts the viewer may read, newest first, each linking to
+/// its CAP message; paged by RFC 5005's `first` and `next` links, all of them absolute.
+pub async fn alerts_atom(
+    AxumState(app): AxumState<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<AtomQuery>,
+) -> Result<Response, ApiError> {
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(id) => Some(
+            alert_key(id).ok_or_else(|| ApiError::bad_request("before", "before must be an alert id, `<seq>.<n>`"))?,
+        ),
+    };
+    let base = base_url(&headers, app.edge.tls);
     let origin = app.node.origin().to_owned();
     let now = app.clock.now();
     let xml = app
         .node
-        .read_state(|state| atom_feed(state, &origin, now))
+        .read_state(|state| {
+            atom_feed(state, &AtomPage { origin: &origin, base: &base, reader: viewer.reader(), before }, now)
+        })
         .map_err(|err| ApiError::Internal(format!("writing Atom: {err}")))?;
-    Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], xml).into_response())
+    Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE), (header::VARY, VARY_BY_VIEWER)], xml).into_response())
+}
+
+/// The scheme and authority the client reached this server by (its `Host` header), which
+/// the feed's links start with: Atom readers resolve links against the feed's address, and
+/// some do not resolve relative ones at all.
+fn base_url(headers: &HeaderMap, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .filter(|host| !host.is_empty() && host.bytes().all(|b| b.is_ascii_graphic() && !b"<>\"'&/".contains(&b)))
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
 }
 
 /// CAP's `dateTime`: whole seconds and a numeric offset. CAP 1.2 (section 3.3.2) forbids
@@ -392,7 +440,15 @@ pub fn cap_message(state: &State, origin: &str, alert: &Alert) -> io::Result<Str
         element(w, "sent", &cap_time(alert.raised_at))?;
         element(w, "status", "Actual")?;
         element(w, "msgType", if info.updates.is_some() { "Update" } else { "Alert" })?;
-        element(w, "scope", "Public")?;
+        // A confidential alert is for the parties of its notification (docs/visibility.md),
+        // and only they are served its message.
+        match alert_is_public(alert) {
+            true => element(w, "scope", "Public")?,
+            false => {
+                element(w, "scope", "Restricted")?;
+                element(w, "restriction", "For the parties of the humanitarian notification only; do not forward.")?
+            }
+        };
         if let Some(previous) = info.updates {
             // `sender,identifier,sent` of the message updated (CAP 1.2, 3.2.1).
             let reference =
@@ -454,10 +510,36 @@ fn iri_segment(text: &str) -> String {
     segment
 }
 
-/// The Atom feed (RFC 4287) of the most recent public alerts.
-pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<String> {
-    let recent: Vec<&Alert> = state.alerts.iter().rev().filter(|a| alert_is_public(a)).take(ATOM_ENTRIES_MAX).collect();
+/// Which page of the Atom feed, for whom, and where its links point.
+pub struct AtomPage<'a> {
+    pub origin: &'a str,
+    /// `scheme://authority`, which every link starts with.
+    pub base: &'a str,
+    pub reader: Reader<'a>,
+    /// The alerts raised before this one; the newest when `None`.
+    pub before: Option<(u64, u32)>,
+}
+
+/// A page of the Atom feed (RFC 4287) of the alerts `page.reader` may read, newest first.
+pub fn atom_feed(state: &State, page: &AtomPage<'_>, now: Timestamp) -> io::Result<String> {
+    let AtomPage { origin, base, reader, before } = *page;
+    let end = match before {
+        None => state.alerts.len(),
+        Some(key) => state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k < key)),
+    };
+    let mut readable = state.alerts[..end].iter().rev().filter(|a| may_read_alert(state, reader, a));
+    let recent: Vec<&Alert> = readable.by_ref().take(ATOM_ENTRIES_MAX).collect();
+    let more = readable.next().is_some();
     let updated = recent.first().map_or(now, |a| a.raised_at);
+    let first_href = format!("{base}/api/v1/alerts.atom");
+    let self_href = match before {
+        None => first_href.clone(),
+        Some((seq, n)) => format!("{first_href}?before={seq}.{n}"),
+    };
+    let next_href = match (more, recent.last()) {
+        (true, Some(oldest)) => Some(format!("{first_href}?before={}", oldest.alert_id)),
+        _ => None,
+    };
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     writer.write_event(quick_xml::events::Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let feed_id = format!("urn:truce:{}:alerts", iri_segment(origin));
@@ -467,11 +549,15 @@ pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<Stri
         // Atom's dates are RFC 3339, where `-00:00` would mean an unknown local offset.
         element(w, "updated", &updated.to_string())?;
         w.create_element("author").write_inner_content(|w| element(w, "name", "truce"))?;
-        w.create_element("link")
-            .with_attribute(("rel", "self"))
-            .with_attribute(("type", ATOM_CONTENT_TYPE))
-            .with_attribute(("href", "/api/v1/alerts.atom"))
-            .write_empty()?;
+        for (rel, href) in [("self", Some(&self_href)), ("first", Some(&first_href)), ("next", next_href.as_ref())] {
+            if let Some(href) = href {
+                w.create_element("link")
+                    .with_attribute(("rel", rel))
+                    .with_attribute(("type", ATOM_CONTENT_TYPE))
+                    .with_attribute(("href", href.as_str()))
+                    .write_empty()?;
+            }
+        }
         for alert in &recent {
             w.create_element("entry").write_inner_content(|w| {
                 element(w, "id", &format!("{feed_id}:{}", alert.alert_id))?;
@@ -480,7 +566,7 @@ pub fn atom_feed(state: &State, origin: &str, now: Timestamp) -> io::Result<Stri
                 w.create_element("link")
                     .with_attribute(("rel", "alternate"))
                     .with_attribute(("type", CAP_CONTENT_TYPE))
-                    .with_attribute(("href", format!("/api/v1/alerts/{}.cap", alert.alert_id).as_str()))
+                    .with_attribute(("href", format!("{base}/api/v1/alerts/{}.cap", alert.alert_id).as_str()))
                     .write_empty()?;
                 w.create_element("category").with_attribute(("term", alert.kind.as_str())).write_empty()?;
                 element(w, "summary", &cap_description(state, alert))

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::{problem::ApiError, REQUEST_BODY_BYTES_MAX};
+use crate::{listen::BodyReadTimedOut, problem::ApiError, REQUEST_BODY_BYTES_MAX};
 
 /// JSON body, parsed with the path of the first bad field kept for the error, and the body
 /// as sent kept beside the value, for checks of the text itself.
@@ -37,6 +37,9 @@ async fn json_body<S: Send + Sync, T: DeserializeOwned>(request: Request, state:
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::BodyTooLarge { bytes_max: REQUEST_BODY_BYTES_MAX };
         }
+        if let Some(timed_out) = cause::<BodyReadTimedOut>(&rejection) {
+            return ApiError::BodyTimedOut { timeout_s: timed_out.timeout.as_secs() };
+        }
         ApiError::BadRequest { detail: format!("the body cannot be read: {rejection}"), field: None }
     })?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
@@ -48,6 +51,18 @@ async fn json_body<S: Send + Sync, T: DeserializeOwned>(request: Request, state:
         .end()
         .map_err(|err| ApiError::BadRequest { detail: format!("the body is not valid: {err}"), field: None })?;
     Ok((value, bytes))
+}
+
+/// The first error of type `E` in `error`'s chain of causes.
+fn cause<'a, E: std::error::Error + 'static>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a E> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(found) = error.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = error.source();
+    }
+    None
 }
 
 /// `application/json`, with or without parameters such as `; charset=utf-8`.

@@ -5,6 +5,10 @@
 //!   it was accepted, or after its last response) is closed.
 //! - A request head that starts arriving must be whole within `header_read_timeout` of its
 //!   first byte, or the connection is closed (a client trickling a head, "slowloris").
+//! - A request body must be whole within `body_read_timeout` of its request's head (a client
+//!   trickling a body); a handler reading it gets `BodyReadTimedOut`, answered with 408 and
+//!   the connection closed. A per-read timeout would not do: a byte every few seconds
+//!   resets it forever, so this is one deadline for the whole body, as for the head.
 //! - At most `connections_max` connections are open at once, below the process's limit of
 //!   open files. At the cap, a new connection is let in by closing the connection that has
 //!   been idle longest (as nginx reuses its idle keep-alive connections), so that a crowd of
@@ -51,6 +55,9 @@ use crate::STREAMS_MAX;
 
 /// How long a request head may take to arrive, from its first byte to its last.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request body may take to arrive whole, from the end of its head: at the
+/// largest body the API takes (`REQUEST_BODY_BYTES_MAX`), about 35 KB/s.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a connection may wait, with no request in flight, for its next request (or its
 /// first).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -71,6 +78,7 @@ const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 pub struct Limits {
     pub connections_max: usize,
     pub header_read_timeout: Duration,
+    pub body_read_timeout: Duration,
     pub idle_timeout: Duration,
 }
 
@@ -79,6 +87,7 @@ impl Default for Limits {
         Limits {
             connections_max: CONNECTIONS_MAX,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
         }
     }
@@ -192,8 +201,9 @@ where
     let io = TokioIo::new(stream);
     let service = {
         let tracked = Arc::clone(&tracked);
-        hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        hyper::service::service_fn(move |request: Request<Incoming>| {
             let in_flight = InFlight::enter(&tracked);
+            let mut request = request.map(|body| Body::new(DeadlineBody::new(body, limits.body_read_timeout)));
             if let Some(peer) = peer {
                 request.extensions_mut().insert(ConnectInfo(peer));
             }
@@ -259,6 +269,53 @@ async fn sweep(registry: Arc<Registry>, limits: Limits) {
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A request body that fails once `timeout` has passed since the request's head, unless it
+/// has ended by then.
+struct DeadlineBody {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+}
+
+impl DeadlineBody {
+    fn new(inner: Incoming, timeout: Duration) -> DeadlineBody {
+        DeadlineBody { inner, deadline: Box::pin(tokio::time::sleep(timeout)), timeout }
+    }
+}
+
+/// The error of a request body that did not arrive whole within the body read timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive whole within {} seconds", timeout.as_secs())]
+pub struct BodyReadTimedOut {
+    pub timeout: Duration,
+}
+
+impl hyper::body::Body for DeadlineBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|frame| frame.map_err(axum::BoxError::from)));
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(BodyReadTimedOut { timeout: self.timeout }.into()))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// `head_started_ms` when no byte of a next request has arrived.

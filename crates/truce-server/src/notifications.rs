@@ -5,8 +5,12 @@
 //! To anyone else a notification is as absent as one that never was: not in the list, a 404
 //! for its id, the same as for an unknown id.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
-use truce_core::{notification_audience, NotificationRecord};
+use schemars::JsonSchema;
+use serde::Serialize;
+use truce_core::{notification_audience, NotificationId, NotificationRecord, State, Violation};
 
 use crate::{
     as_of::AsOf,
@@ -16,33 +20,72 @@ use crate::{
     read::{ListQuery, Page},
 };
 
-/// The notifications the viewer is entitled to, in id order.
-pub async fn notifications(as_of: AsOf<ListQuery>) -> Result<Json<Page<NotificationRecord>>, ApiError> {
+/// A notification as its parties read it: the record, and the incidents that violated it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NotificationView {
+    #[serde(flatten)]
+    pub notification: NotificationRecord,
+    /// Every incident recorded as an attack on the notified site or movement while it was
+    /// protected: its grade, the violation's status (alleged, substantiated, dismissed) and
+    /// the parties concerned. Confidential like the notification: a violation of a
+    /// notification is shown nowhere else (docs/visibility.md).
+    pub violations: Vec<Violation>,
+}
+
+/// The violations of every notification, by notification: one pass over the incidents.
+fn violations_by_notification(state: &State) -> BTreeMap<NotificationId, Vec<Violation>> {
+    let mut by_notification: BTreeMap<NotificationId, Vec<Violation>> = BTreeMap::new();
+    for violation in state.violations() {
+        if let Some(notification_id) = violation.notification_id.clone() {
+            by_notification.entry(notification_id).or_default().push(violation);
+        }
+    }
+    by_notification
+}
+
+/// The notifications the viewer is entitled to, in id order, each with its violations.
+pub async fn notifications(as_of: AsOf<ListQuery>) -> Result<Json<Page<NotificationView>>, ApiError> {
     let reader = as_of.viewer.reader();
     let query = &as_of.query;
     let page = as_of.read(|state| {
-        let items = state
+        let entitled = state
             .monitoring
             .notifications
             .iter()
             .filter(|(id, _)| notification_audience(state, id).admits(reader))
-            .map(|(id, notification)| (id.to_string(), notification.clone()));
-        page_of(items, query.cursor.as_deref(), query.limit)
+            .map(|(id, notification)| (id.to_string(), notification));
+        let page = page_of(entitled, query.cursor.as_deref(), query.limit)?;
+        // Nothing to derive for a viewer entitled to none.
+        let mut violations = match page.items.is_empty() {
+            true => BTreeMap::new(),
+            false => violations_by_notification(state),
+        };
+        let items = page
+            .items
+            .into_iter()
+            .map(|notification| NotificationView {
+                violations: violations.remove(&notification.notification_id).unwrap_or_default(),
+                notification: notification.clone(),
+            })
+            .collect();
+        Ok::<_, ApiError>(Page { items, next_cursor: page.next_cursor })
     })??;
     Ok(Json(page))
 }
 
-/// One notification, with its acknowledgements and withdrawal, to a viewer entitled to it.
-pub async fn notification(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<NotificationRecord>, ApiError> {
+/// One notification, with its acknowledgements, withdrawal and violations, to a viewer
+/// entitled to it.
+pub async fn notification(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<NotificationView>, ApiError> {
     let reader = as_of.viewer.reader();
     as_of.read(|state| {
-        state
+        let (key, notification) = state
             .monitoring
             .notifications
             .iter()
             .find(|(key, _)| key.as_str() == id)
             .filter(|(key, _)| notification_audience(state, key).admits(reader))
-            .map(|(_, notification)| Json(notification.clone()))
-            .ok_or(ApiError::NotFound { kind: "notification", id })
+            .ok_or(ApiError::NotFound { kind: "notification", id })?;
+        let violations = violations_by_notification(state).remove(key).unwrap_or_default();
+        Ok(Json(NotificationView { notification: notification.clone(), violations }))
     })?
 }

@@ -18,10 +18,10 @@ use axum::{
 };
 use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
-use truce_core::{Account, ConsentRecord, Force, LineString, NotificationRecord, Party, Polygon, RetractionRecord};
+use truce_core::{Account, ConsentRecord, Force, LineString, Party, Polygon, RetractionRecord};
 
 use crate::{
-    alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
+    alerts::{self, AlertView, AlertsQuery, AtomQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
     api::{self, CommandReceipt, SignedCommand},
     as_of::{AsOf, AsOfParams},
     auth::{
@@ -251,7 +251,7 @@ impl Doc {
             statuses.push(401);
         }
         if self.body.is_some() {
-            statuses.extend([401, 403, 409, 413, 422, 503]);
+            statuses.extend([401, 403, 408, 409, 413, 422, 503]);
         }
         if !self.path_params.is_empty() {
             statuses.push(404);
@@ -527,7 +527,7 @@ pub(crate) fn routes() -> Vec<Route> {
                      (docs/visibility.md).",
                 )
                 .query::<ListQuery>()
-                .json::<Page<NotificationRecord>>(200, "A page of notifications."),
+                .json::<Page<notifications::NotificationView>>(200, "A page of notifications, each with its violations."),
         ),
         Route::get(
             "/api/v1/notifications/{id}",
@@ -535,7 +535,10 @@ pub(crate) fn routes() -> Vec<Route> {
             Doc::new("getNotification", "monitoring", "A humanitarian notification, to a viewer entitled to it")
                 .describe("To a viewer not entitled to it, a 404, the same as for an unknown id (docs/visibility.md).")
                 .path_param("id", "The notification id (UUIDv7).")
-                .json::<NotificationRecord>(200, "The notification, its acknowledgements and withdrawal."),
+                .json::<notifications::NotificationView>(
+                    200,
+                    "The notification, its acknowledgements and withdrawal, and the incidents that violated it.",
+                ),
         ),
         Route::get(
             "/api/v1/observations",
@@ -562,17 +565,31 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/alerts.atom",
             alerts::alerts_atom,
-            Doc::new("getAlertsAtom", "alerts", "The most recent public alerts as an Atom feed").document(
-                ATOM_CONTENT_TYPE,
-                "The feed.",
-                "An Atom feed (RFC 4287), newest first; each entry links to its CAP 1.2 message.",
-            ),
+            Doc::new("getAlertsAtom", "alerts", "The alerts the viewer may read, as a paged Atom feed")
+                .describe(
+                    "Newest first, `ATOM_ENTRIES_MAX` entries a page; the `next` link (RFC 5005 section 3) gives the \
+                     older ones. Every link is absolute, from the `Host` the request was sent to. Anonymous readers \
+                     get public alerts; a signed-in account of a notification's party its confidential ones too \
+                     (docs/visibility.md).",
+                )
+                .query::<AtomQuery>()
+                .error(401)
+                .document(
+                    ATOM_CONTENT_TYPE,
+                    "A page of the feed.",
+                    "An Atom feed (RFC 4287), newest first; each entry links to its CAP 1.2 message.",
+                ),
         ),
         Route::get(
             "/api/v1/alerts/{id}.cap",
             alerts::alert_cap,
-            Doc::new("getAlertCap", "alerts", "One public alert as an OASIS CAP 1.2 message")
+            Doc::new("getAlertCap", "alerts", "One alert the viewer may read, as an OASIS CAP 1.2 message")
+                .describe(
+                    "A confidential alert is served only to signed-in accounts of its notification's parties, with \
+                     `<scope>Restricted</scope>`; to anyone else a 404, as for an unknown id.",
+                )
                 .path_param("id", "The alert id, `<seq>.<n>`.")
+                .error(401)
                 .document(CAP_CONTENT_TYPE, "The CAP message.", "An OASIS CAP 1.2 `alert`."),
         )
         .mounted_at("/api/v1/alerts/{id}"),
@@ -761,7 +778,7 @@ impl JsonSchema for OpenApiDocument {
 }
 
 /// The shared error responses: status, component name, and the problem types each can carry.
-const ERROR_RESPONSES: [(u16, &str, &str); 11] = [
+const ERROR_RESPONSES: [(u16, &str, &str); 12] = [
     (400, "InvalidRequest", "The request is malformed: `invalid-request` (body not JSON or not of the right shape, a bad query parameter, a bad signer or signature encoding)."),
     (401, "Unauthorized", "`bad-signature`: the signature does not verify for this command and signer key. `unauthenticated`: sign in first, or the session or token is unknown, expired, signed out or revoked. `sign-in-failed`: the account or the password is wrong."),
     (403, "Forbidden", "The signer may not do this: `key-not-registered`, `key-revoked`, `enrolment-refused`, `party-mismatch`, `forbidden`, `genesis`."),
@@ -769,6 +786,7 @@ const ERROR_RESPONSES: [(u16, &str, &str); 11] = [
     (405, "MethodNotAllowed", "`method-not-allowed`: the path exists, but not with this method."),
     (409, "Conflict", "The command clashes with the log as it stands: `nonce-replayed`, `duplicate`, `version-superseded`, `version-not-latest`, `already-endorsed`, `agreement-state`."),
     (429, "TooManySignIns", "`too-many-sign-ins`: too many failed sign-ins for the account or from the address; retry later."),
+    (408, "BodyTimedOut", "`body-timed-out`: the body did not arrive whole in time; the connection is closed."),
     (413, "BodyTooLarge", "`body-too-large`: the body is over the size limit."),
     (422, "Unprocessable", "The command is well-formed JSON but not acceptable: `invalid-input` (a field does not parse or is out of bounds), `unknown-reference`, `invalid-reference`, `not-a-signatory`, `no-endorsement`, `issued-at-skew`, `invalid-terms`, `consent-or-fulfilment`, `window-not-after-start`, `zero-length-route`."),
     (500, "Internal", "`internal`: an internal error; details are logged, never shown."),

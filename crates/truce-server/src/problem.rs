@@ -89,6 +89,9 @@ pub enum ApiError {
     BadRequest { detail: String, field: Option<String> },
     #[error("the request body is larger than {bytes_max} bytes")]
     BodyTooLarge { bytes_max: usize },
+    /// The body did not arrive whole within the connection's body read timeout.
+    #[error("the request body did not arrive whole within {timeout_s} seconds")]
+    BodyTimedOut { timeout_s: u64 },
     #[error("the request target is {bytes} bytes long, at most {bytes_max} are read")]
     UriTooLong { bytes: usize, bytes_max: usize },
     #[error("the request's header fields are {bytes} bytes in all, at most {bytes_max} are read")]
@@ -150,6 +153,9 @@ impl ApiError {
                 "Body too large",
                 format!("the request body is larger than {bytes_max} bytes"),
             ),
+            ApiError::BodyTimedOut { .. } => {
+                Problem::new(StatusCode::REQUEST_TIMEOUT, "body-timed-out", "Body timed out", self.to_string())
+            }
             ApiError::UriTooLong { .. } => {
                 Problem::new(StatusCode::URI_TOO_LONG, "uri-too-long", "URI too long", self.to_string())
             }
@@ -245,8 +251,15 @@ impl IntoResponse for ApiError {
             tracing::error!(%message, "internal error");
         }
         let mut response = self.to_problem().into_response();
-        if let ApiError::TooManyRequests { retry_after_s } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+        match self {
+            ApiError::TooManyRequests { retry_after_s } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+            }
+            // The rest of a body that stopped arriving is not waited for: the connection ends.
+            ApiError::BodyTimedOut { .. } => {
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
         }
         response
     }

@@ -297,6 +297,7 @@ pub enum ViolationStatus {
 
 /// One incident inside the scope and window of one active commitment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Violation {
     pub incident_id: IncidentId,
     /// The commitment violated, or

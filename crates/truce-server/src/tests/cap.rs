@@ -411,8 +411,14 @@ async fn the_atom_feed_has_what_rfc_4287_requires_and_links_each_public_alert_to
     assert!(!only("feed/title").text.is_empty());
     assert!(is_rfc3339(&only("feed/updated").text), "{}", only("feed/updated").text);
     assert!(!only("feed/author/name").text.is_empty());
-    let self_link = only("feed/link");
-    assert_eq!(self_link.attribute("rel"), Some("self"));
+    // RFC 5005 section 3: the first page links itself, the first page, and the next (older)
+    // page when there is one; every link is absolute.
+    let links: Vec<(&str, &str)> = elements
+        .iter()
+        .filter(|e| e.path == "feed/link")
+        .map(|e| (e.attribute("rel").unwrap_or(""), e.attribute("href").unwrap_or("")))
+        .collect();
+    assert_eq!(links[..2], [("self", BASE_ATOM), ("first", BASE_ATOM)], "{links:?}");
 
     // RFC 4287 4.1.2: each entry has exactly one id, title and updated, and an alternate link
     // when it has no content; here, the link to its CAP message.
@@ -449,11 +455,122 @@ async fn the_atom_feed_has_what_rfc_4287_requires_and_links_each_public_alert_to
         .rev()
         .filter(|a| alert_is_public(a))
         .take(ATOM_ENTRIES_MAX)
-        .map(|a| format!("/api/v1/alerts/{}.cap", a.alert_id))
+        .map(|a| format!("http://localhost/api/v1/alerts/{}.cap", a.alert_id))
         .collect();
     assert_eq!(hrefs, expected);
     for href in &hrefs {
-        assert_eq!(fixture.get(href).await.status, StatusCode::OK, "{href}");
+        let path = href.strip_prefix("http://localhost").expect("an absolute link to this server");
+        assert_eq!(fixture.get(path).await.status, StatusCode::OK, "{href}");
+    }
+}
+
+const BASE_ATOM: &str = "http://localhost/api/v1/alerts.atom";
+
+/// The CAP links of an Atom page, and its `next` link.
+fn atom_page(text: &str) -> (Vec<String>, Option<String>) {
+    let elements = xml_elements(text);
+    let caps = elements
+        .iter()
+        .filter(|e| e.path == "feed/entry/link")
+        .filter_map(|e| e.attribute("href"))
+        .map(str::to_owned)
+        .collect();
+    let next = elements
+        .iter()
+        .find(|e| e.path == "feed/link" && e.attribute("rel") == Some("next"))
+        .and_then(|e| e.attribute("href"))
+        .map(str::to_owned);
+    (caps, next)
+}
+
+#[tokio::test]
+async fn the_atom_feed_pages_back_through_every_alert_by_its_next_links_to_the_last() {
+    let (world, monitor) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    // Enough alerts for three pages: gunfire in the open corridor, one alert each.
+    for n in 0..u32::try_from(ATOM_ENTRIES_MAX * 2).expect("small") {
+        fixture
+            .accept(
+                &monitor,
+                json!({"type": "report_incident", "incident_id": id(5_000 + n), "kind": "gunfire",
+                       "location": {"position": [37.17, 36.20], "uncertainty_m": 10.0},
+                       "when": {"start": "2016-12-12T10:41:00Z"}, "description": "Gunfire at the corridor",
+                       "source": source(7_000 + n, "EFE")}),
+            )
+            .await;
+    }
+    let expected: Vec<String> = all_alerts(&world)
+        .iter()
+        .rev()
+        .filter(|a| alert_is_public(a))
+        .map(|a| format!("http://localhost/api/v1/alerts/{}.cap", a.alert_id))
+        .collect();
+    assert!(expected.len() > ATOM_ENTRIES_MAX * 2);
+    let (mut paged, mut next) = atom_page(&fixture.get("/api/v1/alerts.atom").await.text);
+    let mut pages = 1;
+    while let Some(href) = next {
+        let reply = fixture.get(href.strip_prefix("http://localhost").expect("absolute")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{href}: {}", reply.text);
+        let (caps, after) = atom_page(&reply.text);
+        assert!(!caps.is_empty(), "{href} is an empty page");
+        paged.extend(caps);
+        (next, pages) = (after, pages + 1);
+    }
+    assert_eq!(paged, expected, "every public alert once, newest first, across {pages} pages");
+    assert_eq!(pages, expected.len().div_ceil(ATOM_ENTRIES_MAX));
+    assert_eq!(fixture.get("/api/v1/alerts.atom?before=nope").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_party_of_the_notification_reads_its_confidential_alert_as_restricted_cap_and_in_its_atom_feed() {
+    let (world, monitor) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    // A strike on the site after it was notified: a violation of the notification.
+    fixture
+        .accept(
+            &monitor,
+            json!({"type": "report_incident", "incident_id": id(903), "kind": "airstrike",
+                   "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
+                   "when": {"start": "2016-12-12T10:40:00Z"}, "description": "A second airstrike on the field hospital",
+                   "source": source(5, "SAMS")}),
+        )
+        .await;
+    let confidential: Vec<Alert> = all_alerts(&world).into_iter().filter(|a| !alert_is_public(a)).collect();
+    assert!(!confidential.is_empty());
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut files = Vec::new();
+    for alert in &confidential {
+        let uri = format!("/api/v1/alerts/{}.cap", alert.alert_id);
+        // The notified party reads it; the UN (no party to it) and the anonymous do not.
+        let reply = fixture.get_as(&world.opp.account, &uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.text);
+        assert!(reply.text.contains("<scope>Restricted</scope>"), "{}", reply.text);
+        assert!(reply.text.contains("<restriction>"), "{}", reply.text);
+        assert_eq!(fixture.get_as(&world.un.account, &uri).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(fixture.get(&uri).await.status, StatusCode::NOT_FOUND);
+        let path = dir.path().join(format!("alert-{}.xml", alert.alert_id));
+        std::fs::write(&path, &reply.text).expect("the CAP message is written");
+        files.push(path);
+    }
+    if let Err(report) = xmllint(Some(CAP_SCHEMA), &files) {
+        panic!("the CAP 1.2 schema rejects a restricted CAP message:\n{report}");
+    }
+    // The notification's view shows its parties the strike that violated it.
+    let view = fixture.get_as(&world.opp.account, &format!("/api/v1/notifications/{}", id(NOTIFICATION))).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.text);
+    let violations = &view.json()["violations"];
+    assert_eq!(violations.as_array().map(Vec::len), Some(1), "{violations}");
+    assert_eq!(violations[0]["notification_id"], id(NOTIFICATION));
+    assert_eq!(violations[0]["incident_id"], id(903));
+    assert_eq!(violations[0]["status"], "alleged");
+    let listed = fixture.get_as(&world.ru.account, "/api/v1/notifications").await.json();
+    assert_eq!(listed["items"][0]["violations"], *violations);
+    let own = fixture.get_as(&world.opp.account, "/api/v1/alerts.atom").await.text;
+    let others = fixture.get_as(&world.un.account, "/api/v1/alerts.atom").await.text;
+    for alert in &confidential {
+        let link = format!("/api/v1/alerts/{}.cap", alert.alert_id);
+        assert!(own.contains(&link), "the party's feed lacks {link}: {own}");
+        assert!(!others.contains(&link), "another party's feed links {link}");
     }
 }
 

@@ -88,7 +88,12 @@ async fn get_checkpoint(address: SocketAddr) -> String {
 async fn a_crowd_of_idle_connections_past_the_cap_never_shuts_out_a_new_client() {
     // Timeouts far off: only the cap and its eviction of idle connections can let the new
     // client in.
-    let limits = Limits { connections_max: CONNECTIONS_MAX, header_read_timeout: LONG, idle_timeout: LONG };
+    let limits = Limits {
+        connections_max: CONNECTIONS_MAX,
+        header_read_timeout: LONG,
+        body_read_timeout: LONG,
+        idle_timeout: LONG,
+    };
     let (address, _stop, _fixture) = start(limits).await;
     let mut idle = Vec::with_capacity(IDLE_CONNECTIONS_COUNT);
     for idx in 0..IDLE_CONNECTIONS_COUNT {
@@ -115,7 +120,7 @@ async fn a_crowd_of_idle_connections_past_the_cap_never_shuts_out_a_new_client()
 async fn half_a_request_head_is_closed_after_the_header_read_timeout_and_silence_after_the_idle_one() {
     let header_read_timeout = Duration::from_millis(200);
     let (address, _stop, _fixture) =
-        start(Limits { connections_max: 16, header_read_timeout, idle_timeout: LONG }).await;
+        start(Limits { connections_max: 16, header_read_timeout, body_read_timeout: LONG, idle_timeout: LONG }).await;
     let mut slow = TcpStream::connect(address).await.expect("connects");
     let mut silent = TcpStream::connect(address).await.expect("connects");
     let started = Instant::now();
@@ -132,7 +137,7 @@ async fn half_a_request_head_is_closed_after_the_header_read_timeout_and_silence
 async fn a_connection_idle_past_the_idle_timeout_is_closed_whether_it_asked_before_or_not() {
     let idle_timeout = Duration::from_millis(300);
     let (address, _stop, _fixture) =
-        start(Limits { connections_max: 16, header_read_timeout: LONG, idle_timeout }).await;
+        start(Limits { connections_max: 16, header_read_timeout: LONG, body_read_timeout: LONG, idle_timeout }).await;
     let mut silent = TcpStream::connect(address).await.expect("connects");
     let mut kept_alive = TcpStream::connect(address).await.expect("connects");
     kept_alive.write_all(CHECKPOINT_REQUEST).await.expect("the request is sent");
@@ -145,4 +150,40 @@ async fn a_connection_idle_past_the_idle_timeout_is_closed_whether_it_asked_befo
         assert!(closed_within(stream, WAIT_MAX).await, "an idle connection is never closed");
     }
     assert!(idle_from.elapsed() >= idle_timeout);
+}
+
+#[tokio::test]
+async fn a_body_trickling_in_is_refused_at_the_body_read_timeout_while_others_are_served() {
+    let body_read_timeout = Duration::from_millis(400);
+    let (address, _stop, _fixture) =
+        start(Limits { connections_max: 16, header_read_timeout: LONG, body_read_timeout, idle_timeout: LONG }).await;
+    let mut slow = TcpStream::connect(address).await.expect("connects");
+    let started = Instant::now();
+    slow.write_all(
+        b"POST /api/v1/commands HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+    )
+    .await
+    .expect("the head and a byte of the body are sent");
+    // A byte now and then, each well within any per-read timeout: only a deadline for the
+    // whole body ends it.
+    let trickle = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if slow.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    };
+    // Meanwhile another client is served at once.
+    let other = tokio::time::timeout(WAIT_MAX, get_checkpoint(address)).await.expect("another client is served");
+    assert!(other.starts_with("HTTP/1.1 200"), "{other}");
+    let _ = tokio::time::timeout(body_read_timeout * 2, trickle).await;
+    let mut reply = Vec::new();
+    let read = tokio::time::timeout(WAIT_MAX, slow.read_to_end(&mut reply)).await;
+    assert!(matches!(read, Ok(Ok(_))), "the slow body's connection is never closed: {read:?}");
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("/problems/body-timed-out"), "{reply}");
+    assert!(reply.to_ascii_lowercase().contains("connection: close"), "{reply}");
+    assert!(started.elapsed() >= body_read_timeout);
 }

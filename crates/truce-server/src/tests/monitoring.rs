@@ -325,7 +325,7 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
     {
         assert!(outline.iter().any(|l| l.starts_with(required)), "{required} missing: {outline:?}");
     }
-    assert!(atom.text.contains(r#"href="/api/v1/alerts/16.0.cap""#), "{}", atom.text);
+    assert!(atom.text.contains(r#"href="http://localhost/api/v1/alerts/16.0.cap""#), "{}", atom.text);
     let first_entry = atom.text.find("<entry>").expect("an entry");
     assert!(atom.text[first_entry..].find("16.0.cap") < atom.text[first_entry..].find("15.0.cap"), "newest first");
 }

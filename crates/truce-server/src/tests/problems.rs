@@ -16,6 +16,7 @@ async fn every_problem() -> BTreeMap<String, u16> {
     let mut problems: Vec<Problem> = vec![
         ApiError::bad_request("limit", "x").to_problem(),
         ApiError::BodyTooLarge { bytes_max: 1 }.to_problem(),
+        ApiError::BodyTimedOut { timeout_s: 30 }.to_problem(),
         ApiError::UriTooLong { bytes: 2, bytes_max: 1 }.to_problem(),
         ApiError::HeadersTooLarge { bytes: 2, bytes_max: 1 }.to_problem(),
         ApiError::BadSignature.to_problem(),
