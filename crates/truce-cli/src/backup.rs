@@ -1,5 +1,6 @@
 //! `truce backup`: a copy of a data directory that `truce serve` opens as it is, taken while
-//! the server runs.
+//! the server runs; and `truce restore`: such a copy made a data directory again, only once
+//! it has verified whole.
 //!
 //! The log and the other SQLite files are copied with `VACUUM INTO`, SQLite's own consistent
 //! snapshot of a database in use (a plain file copy of a database in WAL mode can catch it
@@ -11,7 +12,9 @@
 
 use std::{fs, path::Path};
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
+use truce_ledger::{AgeIdentity, Verifier};
+use truce_store::{verify_log, VerifyFailure, VerifyReport};
 
 use crate::datadir::{
     CHECKPOINT_FILE, CONFIG_FILE, DB_FILE, LOG_KEY_FILE, LOG_VERIFIER_FILE, OPERATOR_KEY_FILE, SEALING_KEY_FILE,
@@ -83,3 +86,93 @@ fn restrict(path: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The files without which a backup is not restored: the log, the checkpoint it extends,
+/// the keys that sign and open it, and the config naming its origin.
+const REQUIRED: [&str; 6] = [DB_FILE, CHECKPOINT_FILE, CONFIG_FILE, LOG_KEY_FILE, LOG_VERIFIER_FILE, SEALING_KEY_FILE];
+
+/// Restores the backup `from` (made by `truce backup`) as the new data directory `data`.
+///
+/// The copy is made beside `data` under a temporary name and verified there as `truce
+/// verify --identity sealing.key` would: every entry's hash and signature, every sealed
+/// envelope opened with the backup's sealing key and checked against its commitment, every
+/// command decided again, and the log extending the backup's checkpoint. Only then is it
+/// renamed to `data`, so a restore that fails leaves no data directory behind.
+///
+/// # Errors
+/// `data` exists, a required file is missing from the backup (the sealing key above all), a
+/// copy fails, or the log does not verify (`Tampered`).
+pub fn restore(from: &Path, data: &Path) -> anyhow::Result<VerifyReport> {
+    if data.exists() {
+        bail!("--data {} already exists; a backup is restored into a new directory", data.display());
+    }
+    for file in REQUIRED {
+        if !from.join(file).exists() {
+            match file {
+                SEALING_KEY_FILE => bail!(
+                    "the backup {} holds no {SEALING_KEY_FILE}: without the server's sealing key its sealed entries \
+                     cannot be opened, nor new ones sealed; restore it from where the log's keys are kept, beside the backup",
+                    from.display()
+                ),
+                _ => bail!("the backup {} holds no {file}: it is not a backup of a truce data directory", from.display()),
+            }
+        }
+    }
+    let name = data.file_name().ok_or_else(|| anyhow!("--data {} names no directory", data.display()))?;
+    let staging = data.with_file_name(format!(".{}.restoring", name.to_string_lossy()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging)
+            .with_context(|| format!("removing the unfinished restore {}", staging.display()))?;
+    }
+    fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+    let copied = copy_all(from, &staging).and_then(|()| verify_copy(&staging));
+    match copied {
+        Ok(report) => {
+            fs::rename(&staging, data)
+                .with_context(|| format!("renaming {} to {}", staging.display(), data.display()))?;
+            Ok(report)
+        }
+        Err(err) => {
+            let _ = fs::remove_dir_all(&staging);
+            Err(err)
+        }
+    }
+}
+
+/// Every file of the backup, keys kept private.
+fn copy_all(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
+        restrict(&target)?;
+    }
+    Ok(())
+}
+
+/// The restored log verified whole, sealed entries opened with its sealing key.
+fn verify_copy(dir: &Path) -> anyhow::Result<VerifyReport> {
+    let read = |file: &str| fs::read_to_string(dir.join(file)).with_context(|| format!("reading {file}"));
+    let verifier = Verifier::parse(read(LOG_VERIFIER_FILE)?.trim())
+        .map_err(|err| anyhow!("{LOG_VERIFIER_FILE} is not a log verifier key: {err}"))?;
+    let identity = AgeIdentity::parse_file_text(&read(SEALING_KEY_FILE)?)
+        .map_err(|err| anyhow!("{SEALING_KEY_FILE} is not an age identity: {err}"))?;
+    let checkpoint = read(CHECKPOINT_FILE)?;
+    verify_log(&dir.join(DB_FILE), &verifier, Some(&checkpoint), Some(&identity))
+        .map_err(|failure| Tampered(failure).into())
+}
+
+/// A log that does not verify: altered, cut short, or not the one its checkpoint signs.
+#[derive(Debug)]
+pub struct Tampered(pub VerifyFailure);
+
+impl std::fmt::Display for Tampered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the log does not verify: {}", self.0)
+    }
+}
+
+impl std::error::Error for Tampered {}

@@ -43,6 +43,11 @@ struct Cli {
     /// servers with a self-signed or private certificate.
     #[arg(long, global = true, env = "TRUCE_CA_CERT")]
     ca_cert: Option<PathBuf>,
+    /// How log lines are written to stderr: `text` (coloured only on a terminal) or `json`
+    /// (one object per line, for a log collector). Which lines: the `TRUCE_LOG` filter
+    /// (`tracing` directives, default `truce=info,tower_http=info,warn`).
+    #[arg(long, global = true, env = "TRUCE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Commands,
 }
@@ -52,17 +57,18 @@ enum Commands {
     /// Create a data directory: the log, its signing key and an operator key.
     Init {
         /// The directory to create.
-        #[arg(long, default_value = "data")]
+        #[arg(long, default_value = "data", env = "TRUCE_DATA")]
         data: PathBuf,
         /// The checkpoint origin (a name unique to this log, e.g. `truce.example.org/aleppo`).
-        #[arg(long, default_value = "truce.local/log")]
+        #[arg(long, default_value = "truce.local/log", env = "TRUCE_ORIGIN")]
         origin: String,
     },
     /// Serve the API on a data directory.
     Serve {
-        #[arg(long, default_value = "data")]
+        #[arg(long, default_value = "data", env = "TRUCE_DATA")]
         data: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// The address to listen on: `host:port`, the host a name (`localhost`) or an address.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "TRUCE_LISTEN", value_parser = listen_address)]
         listen: SocketAddr,
         /// Connections open at once at the most; at the cap, the connection idle longest is
         /// closed to let a new one in. Keep it below the open-file limit (`ulimit -n`).
@@ -88,7 +94,7 @@ enum Commands {
         requests_per_account: u32,
         /// Serve the operator's metrics (OpenMetrics text, `GET /metrics`) on this address, apart
         /// from the API; keep it private (e.g. 127.0.0.1:9464). Off by default.
-        #[arg(long)]
+        #[arg(long, value_parser = listen_address)]
         metrics_listen: Option<SocketAddr>,
         /// Refuse writes (503, reads go on) once the log's database would pass this many bytes,
         /// to keep room on the disk; raise it and restart to write again. No limit by default.
@@ -104,7 +110,8 @@ enum Commands {
         /// A new directory for the demo (default: a fresh one under the system temp dir).
         #[arg(long)]
         data: Option<PathBuf>,
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// The address to listen on: `host:port`, the host a name (`localhost`) or an address.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "TRUCE_LISTEN", value_parser = listen_address)]
         listen: SocketAddr,
         /// Load the scenario, print the summary and exit instead of serving.
         #[arg(long)]
@@ -142,7 +149,7 @@ enum Commands {
         /// The party the account speaks for (omit for operator-only accounts).
         #[arg(long)]
         party: Option<String>,
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
     },
     /// Load a scenario file or a JSON-lines file of commands into a server, through its API.
@@ -150,7 +157,7 @@ enum Commands {
         /// A scenario (a JSON object with `steps`, like `scenarios/aleppo-2016-12-12.json`), or
         /// commands as JSON lines, as `truce submit` takes them.
         file: PathBuf,
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
         /// The secret key file to sign with; for a scenario, the operator's, which signs its
         /// steps `as` "operator".
@@ -197,11 +204,25 @@ enum Commands {
     /// as it is: the log and the other databases as consistent snapshots, the checkpoint and
     /// every key (the sealing key too: without it the copy does not open).
     Backup {
-        #[arg(long, default_value = "data")]
+        #[arg(long, default_value = "data", env = "TRUCE_DATA")]
         data: PathBuf,
         /// The new directory to write the copy to.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Print a shell completion script (`truce completions bash > /etc/bash_completion.d/truce`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff; `truce man | man -l -`).
+    Man,
+    /// Restore a backup made by `truce backup` as a new data directory, once it verifies
+    /// whole (sealed entries opened with its sealing key, every command decided again).
+    Restore {
+        /// The backup directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// The new data directory.
+        #[arg(long, env = "TRUCE_DATA")]
+        data: PathBuf,
     },
     /// Match a CSV file of incidents against a GeoJSON file of scopes, offline.
     Match {
@@ -237,7 +258,7 @@ enum KeysCommand {
     },
     /// Register a key file's key to an account with a one-time enrolment code.
     Enrol {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
         /// The code the account's manager was given by `truce account enrolment`.
         #[arg(long)]
@@ -265,7 +286,7 @@ enum KeysCommand {
 enum AccountCommand {
     /// Open a one-time enrolment for a new key of an account, and print its code (once).
     Enrolment {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
         /// The key of the account that manages the account (its party's coordinator, or the operator).
         #[arg(long)]
@@ -283,7 +304,7 @@ enum AccountCommand {
     },
     /// Revoke a key of an account (the account itself, or whoever manages it).
     RevokeKey {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
         #[arg(long)]
         key: PathBuf,
@@ -301,7 +322,7 @@ enum AccountCommand {
     },
     /// Set the account's password (from TRUCE_PASSWORD), in a request signed with its key.
     Password {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
         /// A key registered to the account.
         #[arg(long)]
@@ -314,10 +335,31 @@ enum AccountCommand {
     },
 }
 
+/// The form of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `host:port` as a socket address, the host a name or an address; a name that resolves to
+/// several addresses listens on the first.
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs as _;
+    let mut addresses =
+        text.to_socket_addrs().map_err(|err| format!("`{text}` is not host:port that resolves: {err}"))?;
+    addresses.next().ok_or_else(|| format!("`{text}` resolves to no address"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TRUCE_LOG").unwrap_or_else(|_| "truce=info,warn".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRUCE_LOG")
+        .unwrap_or_else(|_| "truce=info,tower_http=info,warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -337,11 +379,18 @@ const EXIT_LOG_NOT_EXTENDING: u8 = 5;
 /// last run saw (a fork, a rollback, altered entries).
 const EXIT_LOG_INCONSISTENT: u8 = 6;
 
+/// `truce verify` and `truce restore`: the log does not verify (an entry, a signature, a
+/// sealed envelope or a checkpoint is not what it should be), as against missing (4).
+const EXIT_LOG_TAMPERED: u8 = 7;
+
 /// The exit status of a failure: its own for a log refused at start (see the README), so
 /// that a supervisor tells them from others and does not restart into them; 1 otherwise.
 fn exit_code_of(err: &anyhow::Error) -> ExitCode {
     if err.chain().any(|cause| cause.is::<datadir::InUse>()) {
         return ExitCode::from(datadir::EXIT_IN_USE);
+    }
+    if err.chain().any(|cause| cause.is::<backup::Tampered>()) {
+        return ExitCode::from(EXIT_LOG_TAMPERED);
     }
     if err.chain().any(|cause| cause.is::<remote::Inconsistent>()) {
         return ExitCode::from(EXIT_LOG_INCONSISTENT);
@@ -449,6 +498,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 copied.files.join(", ")
             );
             println!("keep it private: it holds the log, sealing and operator keys and the credentials");
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "truce",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Man => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Restore { from, data } => {
+            let report = backup::restore(&from, &data)?;
+            println!(
+                "restored {} to {}: {} entries verified ({} sealed, every one opened), root {}",
+                from.display(),
+                data.display(),
+                report.entries_count,
+                report.sealed_count,
+                hex::encode(report.root)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Commands::Match { scopes, incidents, out } => {
@@ -614,6 +688,10 @@ fn verify(
     log_key: Option<&str>,
     identity: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
+    let db = data.join(datadir::DB_FILE);
+    if !db.exists() {
+        return Err(StoreError::Missing { path: db }.into());
+    }
     let verifier_text = match log_key {
         Some(text) => text.to_owned(),
         None => {
@@ -634,7 +712,7 @@ fn verify(
         }
         None => None,
     };
-    match verify_log(&data.join(datadir::DB_FILE), &verifier, older.as_deref(), identity.as_ref()) {
+    match verify_log(&db, &verifier, older.as_deref(), identity.as_ref()) {
         Ok(report) => {
             println!("ok: {} entries verified, root {}", report.entries_count, hex::encode(report.root));
             println!(
@@ -657,7 +735,7 @@ fn verify(
         }
         Err(failure) => {
             eprintln!("verification failed: {failure}");
-            Ok(ExitCode::FAILURE)
+            Ok(ExitCode::from(EXIT_LOG_TAMPERED))
         }
     }
 }

@@ -36,7 +36,11 @@ mod tests;
 use std::sync::Arc;
 
 use axum::{extract::DefaultBodyLimit, middleware, Router};
-use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
 use truce_store::{Clock, Node};
 
 pub use crate::{
@@ -135,6 +139,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.edge.tls, edge::guard))
         .layer(middleware::from_fn(problem::fill_instance))
         .layer(middleware::from_fn_with_state(state.edge.rate_limiter(), edge::limit_rate))
-        .layer(TraceLayer::new_for_http())
+        // The access log: one line at info per request (method, path and query, status,
+        // latency), never a header or a body, where cookies, tokens and codes travel.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
 }

@@ -747,6 +747,13 @@ pub(crate) fn routes() -> Vec<Route> {
             ),
         ),
         Route::get(
+            "/readyz",
+            read::readyz,
+            Doc::new("getReady", "meta", "Whether the node takes writes")
+                .error(503)
+                .text("The node takes writes.", "`ready` and a newline. For a readiness probe."),
+        ),
+        Route::get(
             "/api/v1/status",
             read::status,
             Doc::new("getStatus", "meta", "The node at a glance").json::<StatusView>(200, "The status."),

@@ -734,6 +734,15 @@ pub async fn healthz() -> impl axum::response::IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok\n")
 }
 
+/// Whether the node takes writes: `ready` while it does; a 503 problem naming the cause
+/// while storage refuses them (full disk, size limit, read-only database), reads going on.
+pub async fn readyz(AxumState(app): AxumState<AppState>) -> Result<impl axum::response::IntoResponse, ApiError> {
+    match app.node.writes_refused() {
+        None => Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ready\n")),
+        Some(cause) => Err(ApiError::StorageUnavailable { cause }),
+    }
+}
+
 pub async fn status(AxumState(app): AxumState<AppState>) -> Json<StatusView> {
     let (entries_count, parties_count, agreements_count) = app.node.read_state(|state| {
         (state.entries_count, state.coordination.parties.len(), state.coordination.agreements.len())

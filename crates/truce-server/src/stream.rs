@@ -21,6 +21,7 @@ use axum::{
     http::{header, HeaderMap},
     response::Response,
 };
+use futures_util::StreamExt as _;
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use truce_core::{alert_audience, Alert, Audience, State};
 use truce_store::{AcceptedEntry, Node};
@@ -37,6 +38,10 @@ use crate::{
 pub const STREAMS_MAX: usize = 16_384;
 /// How often an idle stream sends a comment, so that proxies keep it open.
 pub const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(15);
+/// How long a client waits before it reconnects after the stream drops, in milliseconds,
+/// sent first on every stream as the event stream's `retry` field. Long enough that
+/// thousands of clients reconnecting after a restart do not all arrive at once.
+pub const RECONNECT_DELAY_MS: u32 = 3_000;
 /// The header a reconnecting client names the last alert it got with.
 pub const LAST_EVENT_ID: &str = "last-event-id";
 /// Batches of alerts the hub keeps for streams that are behind; a stream further behind
@@ -225,6 +230,11 @@ pub async fn stream(
         };
         Some((Ok::<_, Infallible>(frame), live))
     });
+    // First, how long a client should wait before reconnecting after a drop.
+    let frames = futures_util::stream::once(async {
+        Ok::<_, Infallible>(Bytes::from(format!("retry: {RECONNECT_DELAY_MS}\n\n")))
+    })
+    .chain(frames);
     let response = Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")

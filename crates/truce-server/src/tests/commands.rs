@@ -949,9 +949,15 @@ async fn a_full_log_answers_503_naming_the_cause_reads_go_on_and_the_same_comman
     let parties = fixture.get("/api/v1/parties?limit=1000").await;
     assert_eq!(parties.status, StatusCode::OK);
     let size_before = fixture.state.node.read_tree(|tree| tree.len());
+    // Not ready for writes, saying why; live all along.
+    let ready = fixture.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{}", ready.text);
+    assert!(ready.text.contains("the disk is full"), "{}", ready.text);
+    assert_eq!(fixture.get("/healthz").await.status, StatusCode::OK);
 
     fixture.state.node.set_size_max(None);
     let reply = fixture.submit_signed(&signed).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     assert_eq!(reply.json()["seq"], json!(size_before));
+    assert_eq!(fixture.get("/readyz").await.text, "ready\n");
 }

@@ -762,3 +762,17 @@ async fn a_retracted_report_is_listed_and_gone_from_the_incidents_known_after_it
     let again = fixture.submit(&monitor, json!({"type": "retract", "seq": seq, "reason": "again"})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_stream_first_tells_the_client_how_long_to_wait_before_reconnecting() {
+    let fixture = Fixture::new().await;
+    let mut stream = open_stream(&fixture, None).await;
+    let frame = tokio::time::timeout(Duration::from_secs(5), stream.frame())
+        .await
+        .expect("a first frame in time")
+        .expect("the stream is open")
+        .expect("a frame reads");
+    let data = frame.into_data().expect("data");
+    let expected = format!("retry: {}\n\n", crate::stream::RECONNECT_DELAY_MS);
+    assert_eq!(std::str::from_utf8(&data).expect("UTF-8"), expected);
+}

@@ -149,7 +149,8 @@ fn the_operations_are_these() {
         GET /api/v1/zones.geojson getZonesGeoJson (at, known_at) ["200", "400", "401", "500"]
         GET /api/v1/zones/{id} getZone (id, at, known_at) ["200", "400", "401", "404", "500"]
         GET /api/v1/zones/{id}/population getZonePopulation (id, at, known_at) ["200", "400", "401", "404", "500"]
-        GET /healthz getHealth () ["200", "500"]"#]]
+        GET /healthz getHealth () ["200", "500"]
+        GET /readyz getReady () ["200", "500", "503"]"#]]
     .assert_eq(&lines.join("\n"));
 }
 
@@ -210,7 +211,7 @@ fn the_document_is_structurally_openapi_3_1() {
     let mut operation_ids = BTreeSet::new();
     for (method, path) in operations(&document) {
         // The liveness probe sits at the root, where probes look for it.
-        assert!(path.starts_with("/api/v1/") || path == "/healthz", "{path}");
+        assert!(path.starts_with("/api/v1/") || path == "/healthz" || path == "/readyz", "{path}");
         let operation = &document["paths"][&path][method.as_str().to_ascii_lowercase()];
         let operation_id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no id"));
         assert!(operation_ids.insert(operation_id.to_owned()), "operationId {operation_id} is used twice");

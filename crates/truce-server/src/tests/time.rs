@@ -119,6 +119,9 @@ async fn mark_time_is_refused_when_nothing_is_due_and_from_a_coordinator() {
 async fn an_idle_stream_sends_a_keep_alive_comment_every_interval() {
     let world = world_agreed().await;
     let mut stream = open_stream(&world.fixture, None).await;
+    // The stream opens with its reconnection delay, at once.
+    let first = stream.frame().await.expect("the stream is open").expect("a frame reads");
+    assert!(first.into_data().expect("a data frame").starts_with(b"retry: "));
     tokio::time::pause();
     // Time is paused: the runtime moves it to the stream's next timer once all is idle.
     let started = tokio::time::Instant::now();

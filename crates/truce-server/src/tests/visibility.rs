@@ -100,7 +100,9 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | ("GET", "/api/v1/tokens")
         | ("POST", "/api/v1/tokens")
         | ("DELETE", "/api/v1/tokens/{id}") => Rule::Members,
-        ("GET", "/healthz") | ("GET", "/api/v1/status") | ("GET", "/api/v1/openapi.json") => Rule::Public,
+        ("GET", "/healthz") | ("GET", "/readyz") | ("GET", "/api/v1/status") | ("GET", "/api/v1/openapi.json") => {
+            Rule::Public
+        }
         ("POST", "/api/v1/webhooks/subscriptions")
         | ("GET", "/api/v1/webhooks/subscriptions")
         | ("DELETE", "/api/v1/webhooks/subscriptions/{id}") => Rule::PartyCoordinators,

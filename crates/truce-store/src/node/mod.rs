@@ -227,6 +227,9 @@ struct Shared {
     accepted: broadcast::Sender<Arc<AcceptedEntry>>,
     /// The log's size limit in bytes, `SIZE_UNLIMITED` for none; applied by the writer.
     size_max: AtomicU64,
+    /// Why the last batch could not be written (storage full or read-only), until a batch
+    /// is written again: what `/readyz` reports.
+    writes_refused: Mutex<Option<&'static str>>,
 }
 
 /// `Shared::size_max` when the log has no size limit.
@@ -320,6 +323,7 @@ impl Node {
             checkpoint_path: config.checkpoint_path,
             accepted,
             size_max: AtomicU64::new(SIZE_UNLIMITED),
+            writes_refused: Mutex::new(None),
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
         let writer =
@@ -339,6 +343,12 @@ impl Node {
         // A limit of 0 bytes is kept as 1, which no log fits, rather than as "no limit".
         let stored = bytes.map_or(SIZE_UNLIMITED, |bytes| bytes.max(1));
         self.shared.size_max.store(stored, Ordering::Release);
+    }
+
+    /// Why writes are refused for now (the last batch met a full disk, the size limit or a
+    /// read-only database), or `None` once a batch has been written since (or none failed).
+    pub fn writes_refused(&self) -> Option<&'static str> {
+        *self.shared.writes_refused.lock()
     }
 
     /// Queues a submission; the receiver resolves once its batch is durable or refused.

@@ -111,6 +111,7 @@ impl Writer {
             // of the projection and the tree by replaying what is durable, refuse it, and go on
             // serving reads; the next batch is tried afresh.
             tracing::error!(%err, cause, "the batch cannot be written; refused, reads go on");
+            *self.shared.writes_refused.lock() = Some(cause);
             let mut live = self.shared.live.write();
             match replay(&self.log, Ok(&self.shared.sealer)) {
                 Ok((state, durable_tree, accepted_ats)) => {
@@ -141,6 +142,7 @@ impl Writer {
         }
         drop(tree);
         *self.shared.checkpoint.write() = checkpoint.clone();
+        *self.shared.writes_refused.lock() = None;
         // Durable now: reads as known at a record time may fold up to these entries.
         self.shared.accepted_ats.write().extend(pending.iter().map(|p| p.accepted.accepted_at));
         let tree = self.shared.tree.read();
