@@ -465,3 +465,42 @@ fn any_query_string_on_any_read_is_answered_as_documented_and_never_with_a_5xx()
         })
         .unwrap_or_else(|err| panic!("{err}"));
 }
+
+#[test]
+fn every_example_command_verifies_parses_and_is_one_of_the_bundled_scenarios_kinds() {
+    let document = crate::openapi_document();
+    let examples = document["paths"]["/api/v1/commands"]["post"]["requestBody"]["content"]["application/json"]
+        ["examples"]
+        .as_object()
+        .expect("examples of commands");
+    for (kind, example) in examples {
+        let value = &example["value"];
+        let signer = truce_ledger::PublicKey::parse_base64(value["signer"].as_str().expect("a signer"))
+            .expect("the signer is a key");
+        let signature = truce_ledger::Signature::parse_base64(value["signature"].as_str().expect("a signature"))
+            .expect("the signature decodes");
+        let submission = truce_store::Submission::verify(value["command"].clone(), signer, signature)
+            .unwrap_or_else(|err| panic!("example {kind}: {err}"));
+        assert_eq!(submission.command().body.kind(), kind.as_str());
+    }
+    let kinds: Vec<&str> = examples.keys().map(String::as_str).collect();
+    expect!["add_source define_zone endorse estimate_population make_statement propose_agreement propose_version record_zone_control register_force register_party reject report_incident withdraw"]
+        .assert_eq(&kinds.join(" "));
+}
+
+#[test]
+fn the_document_names_its_security_schemes_and_the_webhook_it_sends() {
+    let document = crate::openapi_document();
+    let schemes = document["components"]["securitySchemes"].as_object().expect("security schemes");
+    assert_eq!(schemes["sessionCookie"]["name"], crate::auth::SESSION_COOKIE);
+    assert_eq!(schemes["bearerToken"]["scheme"], "bearer");
+    let webhook = &document["webhooks"]["alert"]["post"];
+    let headers: Vec<&str> =
+        webhook["parameters"].as_array().expect("headers").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(
+        headers,
+        [crate::webhooks::ID_HEADER, crate::webhooks::TIMESTAMP_HEADER, crate::webhooks::SIGNATURE_HEADER]
+    );
+    let schema = webhook["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().expect("a $ref");
+    assert!(schema.ends_with("/Alert"), "{schema}");
+}
