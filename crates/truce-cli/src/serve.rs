@@ -131,7 +131,7 @@ pub async fn bind(
 /// After a clean stop, moves the WAL into the main file so that the file alone is the log
 /// (what a backup or an investigator copies). Best effort: a failure only leaves the WAL.
 pub fn fold_wal(data: &DataDir) {
-    let folded = truce_store::SqliteLog::open(&data.db_path()).and_then(|log| log.checkpoint_wal());
+    let folded = truce_store::fold_wal(&data.db_path());
     if let Err(err) = folded {
         tracing::warn!(%err, "could not fold the WAL into the log file");
     }

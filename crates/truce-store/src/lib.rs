@@ -1,6 +1,7 @@
 //! Durable storage of the ledger and the single writer that appends to it.
 //!
-//! `SqliteLog` is the embedded default: one SQLite file in WAL mode with
+//! `Log` is what the node needs of a log's storage (`log.rs`, with the conformance suite every
+//! backend passes); `SqliteLog` is the embedded default: one SQLite file in WAL mode with
 //! `synchronous=FULL`, holding entries, their leaf hashes and signed checkpoints; the latest
 //! checkpoint is also saved in a file beside it, which the log must extend to be opened.
 //! `Node` owns one log: a dedicated writer thread decides commands against the projection,
@@ -16,6 +17,9 @@
 
 mod credentials;
 mod error;
+mod log;
+#[cfg(test)]
+mod log_conformance;
 mod node;
 mod outbox;
 mod sealing;
@@ -35,6 +39,6 @@ pub use crate::{
     },
     outbox::{Outbox, Pending, SubscriptionRow},
     sealing::{create_sealing_identity, read_sealing_identity, SEALED_SIGNER_COLUMN},
-    sqlite::{snapshot_database, SqliteLog, StoredEntry, SEQ_MAX},
+    sqlite::{fold_wal, snapshot_database, StoredEntry, SEQ_MAX},
     verify::{verify_log, VerifyFailure, VerifyReport},
 };

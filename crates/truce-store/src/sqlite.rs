@@ -39,6 +39,15 @@ fn stored_u64(what: &str, value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt { seq: 0, problem: format!("negative {what} {value}") })
 }
 
+/// Moves the WAL of the log at `path` into its main file, so the file alone is the whole
+/// log (on a clean stop, for copies made with `cp`).
+///
+/// # Errors
+/// The log cannot be opened or checkpointed.
+pub fn fold_wal(path: &Path) -> Result<(), StoreError> {
+    SqliteLog::open(path)?.checkpoint_wal()
+}
+
 /// One row of the `entries` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEntry {
@@ -54,7 +63,13 @@ pub struct SqliteLog {
     connection: Connection,
 }
 
-const SCHEMA: &str = "
+/// The schema's versions, oldest first: `MIGRATIONS[n]` takes a log from version `n` to
+/// `n + 1`, the version kept in SQLite's `user_version`. A log made before versions were kept
+/// is at 0 and has the tables already: the first migration creates them only if missing. A
+/// change to the schema is a new migration appended here, never an edit of an old one.
+const MIGRATIONS: [&str; 1] = [SCHEMA_V1];
+
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY,
     leaf_hash BLOB NOT NULL,
@@ -92,12 +107,12 @@ impl SqliteLog {
         SqliteLog::with_connection(Connection::open_with_flags(path, flags)?)
     }
 
-    fn with_connection(connection: Connection) -> Result<SqliteLog, StoreError> {
+    fn with_connection(mut connection: Connection) -> Result<SqliteLog, StoreError> {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        connection.execute_batch(SCHEMA)?;
+        migrate(&mut connection)?;
         Ok(SqliteLog { connection })
     }
 
@@ -109,9 +124,12 @@ impl SqliteLog {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Read as it is: an older version is read by the tables it has, a newer one refused.
+        schema_version(&connection)?;
         Ok(SqliteLog { connection })
     }
 
+    #[cfg(test)]
     pub fn entries_count(&self) -> Result<u64, StoreError> {
         let count: i64 = self.connection.query_row("SELECT COUNT(*) FROM entries", [], |row| row.get(0))?;
         stored_u64("entries count", count)
@@ -121,7 +139,11 @@ impl SqliteLog {
     ///
     /// # Errors
     /// Any database error; the transaction is then rolled back.
-    pub fn append(&mut self, entries: &[StoredEntry], checkpoint: Option<(u64, &str)>) -> Result<(), StoreError> {
+    pub(crate) fn append(
+        &mut self,
+        entries: &[StoredEntry],
+        checkpoint: Option<(u64, &str)>,
+    ) -> Result<(), StoreError> {
         let transaction = self.connection.transaction()?;
         {
             let mut insert = transaction.prepare_cached(
@@ -219,17 +241,6 @@ impl SqliteLog {
         Ok(entries)
     }
 
-    /// The checkpoint note with the largest tree size, if any.
-    pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
-        let found = self
-            .connection
-            .query_row("SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1", [], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-            })
-            .optional()?;
-        found.map(|(tree_size, note)| Ok((stored_u64("tree size", tree_size)?, note))).transpose()
-    }
-
     /// SQLite's own structural check of the file; `Ok(())` when it reports "ok".
     pub fn integrity_check(&self) -> Result<Result<(), String>, StoreError> {
         let report: String = self.connection.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
@@ -240,6 +251,64 @@ impl SqliteLog {
     pub fn checkpoint_wal(&self) -> Result<(), StoreError> {
         self.connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+}
+
+/// The schema version of the log on `connection`, refused if newer than this build knows.
+fn schema_version(connection: &Connection) -> Result<usize, StoreError> {
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::Config(format!(
+            "the log's schema is version {version}, newer than the {} this truce knows: open it with a newer truce",
+            MIGRATIONS.len()
+        )));
+    }
+    Ok(version)
+}
+
+/// Brings the log's schema to the latest version, one migration per transaction.
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let version = schema_version(connection)?;
+    for (from, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", from + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+impl crate::log::Log for SqliteLog {
+    fn append(&mut self, entries: &[StoredEntry], checkpoint: Option<(u64, &str)>) -> Result<(), StoreError> {
+        SqliteLog::append(self, entries, checkpoint)
+    }
+
+    fn for_each_entry_before(
+        &self,
+        from_seq: u64,
+        until_seq: u64,
+        visit: &mut dyn FnMut(StoredEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        SqliteLog::for_each_entry_before(self, from_seq, until_seq, visit)
+    }
+
+    fn entries(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {
+        SqliteLog::entries(self, from_seq, limit)
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
+        let found = self
+            .connection
+            .query_row("SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1", [], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .optional()?;
+        found.map(|(tree_size, note)| Ok((stored_u64("tree size", tree_size)?, note))).transpose()
+    }
+
+    fn set_size_max(&mut self, bytes: Option<u64>) -> Result<(), StoreError> {
+        SqliteLog::set_size_max(self, bytes)
     }
 }
 

@@ -18,7 +18,7 @@ use truce_core::{State, Timestamp};
 use truce_ledger::{sign_command, LogKey, SecretKey, Verifier};
 
 use crate::{
-    verify_log, Clock, LogRefusal, Node, NodeConfig, Receipt, SqliteLog, StoreError, Submission, SubmitError,
+    sqlite::SqliteLog, verify_log, Clock, LogRefusal, Node, NodeConfig, Receipt, StoreError, Submission, SubmitError,
     KNOWN_AT_STATES_CACHED_MAX,
 };
 
@@ -250,7 +250,7 @@ fn a_flipped_byte_in_any_entry_is_named_by_verify() {
             let copy = tempfile::tempdir().expect("temp dir");
             let path = copy.path().join("truce.db");
             {
-                let log = crate::SqliteLog::open(&fixture.path).expect("open");
+                let log = crate::sqlite::SqliteLog::open(&fixture.path).expect("open");
                 log.checkpoint_wal().expect("wal checkpoint");
             }
             std::fs::copy(&fixture.path, &path).expect("copy");
@@ -576,4 +576,51 @@ fn a_full_log_refuses_the_batch_keeps_serving_reads_and_takes_writes_again_once_
     let reopened = open(&fixture.path, &fixture.log_secret, &fixture.clock);
     assert_eq!(reopened.read_state(Clone::clone), live, "nothing acknowledged was lost");
     assert_eq!(reopened.read_tree(|t| t.root()), live_root);
+}
+
+#[test]
+fn the_sqlite_log_passes_the_conformance_suite_of_every_log() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut made = 0;
+    crate::log_conformance::check(&mut || {
+        made += 1;
+        Box::new(SqliteLog::create(&dir.path().join(format!("log-{made}.db"))).expect("a new log"))
+    });
+    assert_eq!(made, 6, "every check ran on a log of its own");
+}
+
+#[test]
+fn a_log_gets_the_latest_schema_version_an_older_one_is_migrated_and_a_newer_one_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("truce.db");
+    drop(SqliteLog::create(&path).expect("a new log"));
+    let version = |path: &std::path::Path| -> i64 {
+        let connection = rusqlite::Connection::open(path).expect("opens");
+        connection.query_row("PRAGMA user_version", [], |row| row.get(0)).expect("a version")
+    };
+    assert_eq!(version(&path), 1);
+    // A log made before versions were kept: its tables, version 0. Opened, it is version 1,
+    // its entries untouched.
+    let old = dir.path().join("old.db");
+    {
+        let connection = rusqlite::Connection::open(&old).expect("creates");
+        connection
+            .execute_batch(
+                "CREATE TABLE entries (seq INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL, signer TEXT NOT NULL,
+                   nonce TEXT NOT NULL, text TEXT NOT NULL, CONSTRAINT entries_signer_nonce_unique UNIQUE (signer, nonce));
+                 CREATE TABLE checkpoints (tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL);
+                 INSERT INTO entries VALUES (0, zeroblob(32), 's', 'n', '{}');",
+            )
+            .expect("an old schema");
+    }
+    let log = SqliteLog::open(&old).expect("an old log opens");
+    assert_eq!(log.entries_count().expect("counts"), 1);
+    drop(log);
+    assert_eq!(version(&old), 1);
+    // A newer one is refused, by writers and readers alike, saying so.
+    rusqlite::Connection::open(&path).expect("opens").pragma_update(None, "user_version", 9).expect("set");
+    for opened in [SqliteLog::open(&path), SqliteLog::open_read_only(&path)] {
+        let err = opened.err().expect("a newer schema is refused");
+        assert!(err.to_string().contains("schema is version 9, newer than the 1 this truce knows"), "{err}");
+    }
 }

@@ -26,6 +26,7 @@ use truce_ledger::{
 
 use crate::{
     error::StoreError,
+    log::Log as _,
     node::decode_entry,
     sealing::{check_sealing, error_chain, sealed_nonce_column},
     sqlite::{SqliteLog, StoredEntry},

@@ -48,6 +48,7 @@ use truce_ledger::{verify_command, Hash, LogKey, MerkleTree, PublicKey, Signatur
 
 use crate::{
     error::StoreError,
+    log::Log,
     sealing::{create_sealing_identity, read_sealing_identity, Sealer},
     sqlite::{SqliteLog, StoredEntry},
 };
@@ -209,7 +210,7 @@ struct Shared {
     live: RwLock<Live>,
     tree: RwLock<MerkleTree>,
     checkpoint: RwLock<String>,
-    reader: Mutex<SqliteLog>,
+    reader: Mutex<Box<dyn Log>>,
     /// The acceptance time of every durable entry, indexed by seq. Held as `Timestamp`
     /// rather than as milliseconds: acceptance times carry the clock's full precision, and
     /// an instant rounded to the millisecond would misplace entries accepted within the
@@ -218,7 +219,7 @@ struct Shared {
     accepted_ats: RwLock<Vec<Timestamp>>,
     /// The connection past prefixes are folded from; held for the whole fold, so concurrent
     /// folds take turns (and the second finds the first one's result in the cache).
-    replayer: Mutex<SqliteLog>,
+    replayer: Mutex<Box<dyn Log>>,
     past_states: Mutex<PastStates>,
     log_key: LogKey,
     sealer: Sealer,
@@ -256,12 +257,12 @@ impl Node {
         if !config.path.exists() {
             return Err(StoreError::Missing { path: config.path });
         }
-        let log = SqliteLog::open(&config.path)?;
+        let log: Box<dyn Log> = Box::new(SqliteLog::open(&config.path)?);
         // A missing or unreadable key is named when a sealed entry needs it, or else once
         // the log is known to be whole: the writer cannot seal without it.
         let sealer = read_sealing_identity(&config.sealing_key_path)
             .map(|identity| Sealer { identity, path: config.sealing_key_path.clone() });
-        let replayed = replay(&log, sealer.as_ref())?;
+        let replayed = replay(log.as_ref(), sealer.as_ref())?;
         if replayed.1.is_empty() {
             return Err(StoreError::Empty { path: config.path });
         }
@@ -289,7 +290,7 @@ impl Node {
             identity: create_sealing_identity(&config.sealing_key_path)?,
             path: config.sealing_key_path.clone(),
         };
-        let log = SqliteLog::create(&config.path)?;
+        let log: Box<dyn Log> = Box::new(SqliteLog::create(&config.path)?);
         let replayed = (State::default(), MerkleTree::new(), Vec::new());
         Node::start(config, sealer, log, replayed)
     }
@@ -297,12 +298,12 @@ impl Node {
     fn start(
         config: NodeConfig,
         sealer: Sealer,
-        log: SqliteLog,
+        log: Box<dyn Log>,
         (state, tree, accepted_ats): (State, MerkleTree, Vec<Timestamp>),
     ) -> Result<Node, StoreError> {
         let last_accepted_at = accepted_ats.last().copied();
-        let reader = SqliteLog::open(&config.path)?;
-        let replayer = SqliteLog::open(&config.path)?;
+        let reader: Box<dyn Log> = Box::new(SqliteLog::open(&config.path)?);
+        let replayer: Box<dyn Log> = Box::new(SqliteLog::open(&config.path)?);
         let (accepted, _) = broadcast::channel(BROADCAST_DEPTH_MAX);
         // The same tree signs to the same note, so a restart saves what was saved, or (after
         // a crash between a commit and its save) a checkpoint that extends it.
@@ -431,7 +432,7 @@ impl Node {
             past_states.longest_before(entries_count)
         };
         let mut state = base.map_or_else(State::default, |base| State::clone(&base));
-        fold_stored(&replayer, Ok(&self.shared.sealer), &mut state, entries_count, |_, _, _| {})?;
+        fold_stored(replayer.as_ref(), Ok(&self.shared.sealer), &mut state, entries_count, |_, _, _| {})?;
         drop(replayer);
         if state.entries_count != entries_count {
             let problem = "an entry accepted as durable cannot be read back".to_owned();

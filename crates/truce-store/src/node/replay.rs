@@ -11,15 +11,16 @@ use truce_ledger::{leaf_hash_of, open_checkpoint, Checkpoint, Entry, LogKey, Mer
 
 use crate::{
     error::StoreError,
+    log::Log,
     sealing::{check_sealing, read_back, Sealer},
-    sqlite::{SqliteLog, StoredEntry},
+    sqlite::StoredEntry,
 };
 
 /// Rebuilds the projection and the tree, checking every stored leaf hash against its text
 /// and opening sealed entries; with the acceptance time of every entry, by seq. Refuses a
 /// log holding confidential entries written open, naming all of them.
 pub(super) fn replay(
-    log: &SqliteLog,
+    log: &dyn Log,
     sealer: Result<&Sealer, &StoreError>,
 ) -> Result<(State, MerkleTree, Vec<Timestamp>), StoreError> {
     let mut state = State::default();
@@ -46,13 +47,13 @@ pub(super) fn replay(
 /// entry once applied, with its acceptance time and whether it was written sealed exactly
 /// when the classification says it is confidential.
 pub(super) fn fold_stored(
-    log: &SqliteLog,
+    log: &dyn Log,
     sealer: Result<&Sealer, &StoreError>,
     state: &mut State,
     until_seq: u64,
     mut visit: impl FnMut(&StoredEntry, Timestamp, bool),
 ) -> Result<(), StoreError> {
-    log.for_each_entry_before(state.entries_count, until_seq, |stored| {
+    log.for_each_entry_before(state.entries_count, until_seq, &mut |stored| {
         let seq = stored.seq;
         let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
         if seq != state.entries_count {

@@ -11,14 +11,15 @@ use super::{
     AcceptedEntry, Clock, Receipt, Request, Shared, Submission, SubmitError, BATCH_ENTRIES_MAX, SIZE_UNLIMITED,
 };
 use crate::{
+    log::Log,
     sealing::{sealed_nonce_column, Sealer},
-    sqlite::{SqliteLog, StoredEntry},
+    sqlite::StoredEntry,
     SEALED_SIGNER_COLUMN,
 };
 
 pub(super) struct Writer {
     pub(super) shared: Arc<Shared>,
-    pub(super) log: SqliteLog,
+    pub(super) log: Box<dyn Log>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) last_accepted_at: Option<Timestamp>,
     /// The size limit last applied to the log's connection.
@@ -113,7 +114,7 @@ impl Writer {
             tracing::error!(%err, cause, "the batch cannot be written; refused, reads go on");
             *self.shared.writes_refused.lock() = Some(cause);
             let mut live = self.shared.live.write();
-            match replay(&self.log, Ok(&self.shared.sealer)) {
+            match replay(self.log.as_ref(), Ok(&self.shared.sealer)) {
                 Ok((state, durable_tree, accepted_ats)) => {
                     assert_eq!(durable_tree.len(), tree_size - u64::try_from(pending.len()).expect("a batch is small"));
                     live.state = state;

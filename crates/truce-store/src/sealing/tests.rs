@@ -45,7 +45,7 @@ fn notification() -> Value {
 
 /// The database with its WAL folded in, as bytes.
 fn file_bytes(path: &Path) -> Vec<u8> {
-    crate::SqliteLog::open(path).expect("open").checkpoint_wal().expect("wal checkpoint");
+    crate::sqlite::SqliteLog::open(path).expect("open").checkpoint_wal().expect("wal checkpoint");
     fs::read(path).expect("read")
 }
 
@@ -107,7 +107,7 @@ fn a_log_holding_a_notification_in_clear_is_refused_and_names_it() {
     let seq = submit_as(&mut fixture, &monitor, notification()).expect("accepted");
     drop(fixture.node);
     // Write the notification back open, as a log from before sealing held it.
-    let stored = crate::SqliteLog::open(&fixture.path).expect("open").entries(seq, 1).expect("read").remove(0);
+    let stored = crate::sqlite::SqliteLog::open(&fixture.path).expect("open").entries(seq, 1).expect("read").remove(0);
     let LogEntry::Sealed(sealed) = LogEntry::parse_canonical(&stored.text).expect("parses") else { panic!() };
     let open_text = sealed.open(&identity).expect("opens").to_canonical();
     let connection = rusqlite::Connection::open(&fixture.path).expect("sqlite");

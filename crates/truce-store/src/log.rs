@@ -1,0 +1,37 @@
+//! The seam between the node and the storage of its log: what a backend must do, whatever
+//! it keeps the entries in. `SqliteLog` is the embedded one; a second backend (PostgreSQL
+//! next) implements `Log` and must pass the same conformance suite
+//! (`log_conformance::check`, run on `SqliteLog` by the tests).
+//!
+//! Crate-private on purpose: only the node's writer appends, after `decide` and with the
+//! checkpoint of the batch, so nothing outside this crate can write an entry to a log.
+
+use crate::{error::StoreError, sqlite::StoredEntry};
+
+/// A log's storage: entries by seq, and the signed checkpoints of their tree.
+pub(crate) trait Log: Send {
+    /// Appends a batch and the checkpoint that signs the tree it ends: all of it durable when
+    /// this returns `Ok`, or none of it (a failed append leaves the log as it was). Entries
+    /// come with consecutive seqs from `entries_count`; a seq or a `(signer, nonce)` already
+    /// stored fails the whole batch.
+    fn append(&mut self, entries: &[StoredEntry], checkpoint: Option<(u64, &str)>) -> Result<(), StoreError>;
+
+    /// Calls `visit` on every entry from `from_seq` up to, not including, `until_seq`, in
+    /// seq order; a range past the last entry is empty, never an error.
+    fn for_each_entry_before(
+        &self,
+        from_seq: u64,
+        until_seq: u64,
+        visit: &mut dyn FnMut(StoredEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` entries from `from_seq` on, in seq order.
+    fn entries(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError>;
+
+    /// The checkpoint with the largest tree size, if any.
+    fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError>;
+
+    /// Refuses appends that would grow the log past about `bytes` (`None`: no limit), as a
+    /// full disk does: `StoreError::storage_unavailable` says so, and nothing is written.
+    fn set_size_max(&mut self, bytes: Option<u64>) -> Result<(), StoreError>;
+}
