@@ -49,7 +49,7 @@ export async function leafHash(entry) {
  * @param {number} index @param {number} size @param {Uint8Array} leaf @param {Uint8Array[]} proof
  */
 export async function rootFromInclusionProof(index, size, leaf, proof) {
-  if (index >= size) return null;
+  if (!(index >= 0 && index < size) || leaf.length !== 32 || proof.some((p) => p.length !== 32)) return null;
   let fn = index;
   let sn = size - 1;
   let r = leaf;
@@ -78,7 +78,9 @@ export async function rootFromInclusionProof(index, size, leaf, proof) {
  * @returns {Promise<{ok: true, text: string} | {ok: false, reason: string}>}
  */
 export async function openNote(note, verifierKey) {
-  const [name, keyIdHex, keyB64] = verifierKey.trim().split('+');
+  // The name has no '+', the key id is 8 hex digits; the base64 key may hold '+' itself.
+  const [name, keyIdHex, ...rest] = verifierKey.trim().split('+');
+  const keyB64 = rest.join('+');
   const keyBytes = fromBase64(keyB64 || '');
   if (keyBytes.length !== 33 || keyBytes[0] !== 1) return { ok: false, reason: 'verify.bad_key' };
   const expectedId = (await sha256(concat(encoder.encode(`${name}\n`), keyBytes))).slice(0, 4);
