@@ -72,7 +72,7 @@ export class TruceMap {
     };
     /** @type {any[]} */
     this.corridorFeatures = [];
-    this.cluster = new Supercluster({ radius: 48, maxZoom: 15 });
+    this.cluster = new Supercluster({ radius: 64, maxZoom: 15 });
     this.clusterLoaded = false;
     this.map.on('moveend', () => this.drawClusters());
     this.map.on('zoomend', () => this.drawCorridors());
@@ -139,11 +139,16 @@ export class TruceMap {
       const weight = Math.max(4, Math.min(60, (2 * props.half_width_m) / metresPerPixel));
       const label = `${props.code} · ${t(style.key)}`;
       L.polyline(latlngs, { color: '#ffffff', weight: weight + 4, opacity: 0.9, renderer: this.renderer, interactive: false }).addTo(layer);
+      // Dashes scale with the line's width, with square ends, so the pattern stays visible
+      // on a wide corridor.
+      const scale = Math.max(1, weight / 5);
+      const dashArray = style.dash ? style.dash.split(' ').map((n) => Number(n) * scale).join(' ') : undefined;
       const line = L.polyline(latlngs, {
         color: style.color,
         weight,
-        opacity: 0.85,
-        dashArray: style.dash || undefined,
+        opacity: 0.9,
+        dashArray,
+        lineCap: 'butt',
         renderer: this.renderer,
       }).addTo(layer);
       line.bindTooltip(label, { permanent: true, direction: 'center', className: `corridor-label corridor-label-${props.status}` });
@@ -205,7 +210,7 @@ export class TruceMap {
       if (props.cluster) {
         const count = props.point_count;
         const marker = L.circleMarker(latlng, {
-          radius: 10 + Math.min(18, Math.log2(count) * 2),
+          radius: 8 + Math.min(14, Math.log2(count) * 1.5),
           color: '#5c2d00',
           weight: 2,
           fillColor: '#f2b36b',

@@ -97,6 +97,8 @@ export async function renderMapView(view, app) {
     ]);
     if (token !== loading || !map) return;
     if (range.max === 0) range = timeRange(corridors, incidents, agreements);
+    const atMs = app.at ? Date.parse(app.at) : NaN;
+    slider.value = Number.isNaN(atMs) ? '100' : String(Math.max(0, Math.min(99, Math.round(((atMs - range.min) / (range.max - range.min)) * 100))));
     const incidentsById = new Map(incidents.map((/** @type {any} */ i) => [i.incident_id, i]));
     /** @type {Map<string, number>} */
     const trapped = new Map();
