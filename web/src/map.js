@@ -37,10 +37,13 @@ export function corridorStyle(status) {
   return CORRIDOR_STYLES[/** @type {keyof typeof CORRIDOR_STYLES} */ (status)] || CORRIDOR_STYLES.closed;
 }
 
+/** Incident colours by grade (the grade is also in each marker's text). */
 const GRADE_COLORS = {
-  confirmed: '#b3261e',
+  verified: '#8c1d18',
   corroborated: '#d1461f',
   single_source: '#9a6700',
+  contested: '#6b4fa0',
+  discounted: '#6e6e6e',
   unverified: '#6e6e6e',
 };
 
@@ -56,8 +59,9 @@ export class TruceMap {
       renderer: this.renderer,
       keyboard: true,
       attributionControl: true,
-      zoomControl: true,
+      zoomControl: false,
     });
+    L.control.zoom({ zoomInTitle: t('map.zoom_in'), zoomOutTitle: t('map.zoom_out') }).addTo(this.map);
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution(t('map.attribution'));
     if (options.tileUrl) L.tileLayer(options.tileUrl, { maxZoom: 18 }).addTo(this.map);
