@@ -51,6 +51,9 @@ export class TruceMap {
   /** @param {HTMLElement} container @param {{tileUrl?: string|null, onSelect?: (kind: string, id: string) => void}} options */
   constructor(container, options) {
     this.onSelect = options.onSelect || (() => {});
+    // Leaflet positions its panes from the left: inside a right-to-left page the map keeps
+    // dir="ltr" (the geography does not mirror; its labels still read right to left).
+    container.setAttribute('dir', 'ltr');
     this.renderer = L.canvas({ padding: 0.3 });
     this.map = L.map(container, {
       center: [36.2, 37.15],
@@ -62,8 +65,13 @@ export class TruceMap {
       zoomControl: false,
     });
     L.control.zoom({ zoomInTitle: t('map.zoom_in'), zoomOutTitle: t('map.zoom_out') }).addTo(this.map);
+    // The basemap has a canvas of its own in a pane below the records: drawn last (it is
+    // loaded after them), it would otherwise paint over them.
+    this.map.createPane('basemap').style.zIndex = '250';
+    this.basemapRenderer = L.canvas({ pane: 'basemap', padding: 0.3 });
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution(t('map.attribution'));
+    this.map.attributionControl.getContainer()?.setAttribute('dir', document.documentElement.dir);
     if (options.tileUrl) L.tileLayer(options.tileUrl, { maxZoom: 18 }).addTo(this.map);
     this.layers = {
       basemap: L.layerGroup().addTo(this.map),
@@ -83,6 +91,8 @@ export class TruceMap {
     this.map.getContainer().setAttribute('aria-label', t('map.label'));
     this.addLegend();
     this.withLand = !options.tileUrl;
+    // The layout may settle after the map is made (fonts, a phone's column): measure again.
+    requestAnimationFrame(() => this.map.invalidateSize());
   }
 
   /** Draws the bundled basemap; called once the records show, so that it never delays them. */
@@ -99,7 +109,7 @@ export class TruceMap {
         const response = await fetch(`/basemap/${name}.json`);
         if (!response.ok) continue;
         const geojson = await response.json();
-        L.geoJSON(geojson, { style: style[name], renderer: this.renderer, interactive: false }).addTo(this.layers.basemap);
+        L.geoJSON(geojson, { style: style[name], renderer: this.basemapRenderer, interactive: false }).addTo(this.layers.basemap);
       } catch {
         // The basemap is decoration: the records still show without it.
       }
@@ -121,7 +131,7 @@ export class TruceMap {
         return legend;
       },
     });
-    new Legend({ position: 'bottomleft' }).addTo(this.map);
+    new Legend({ position: 'topright' }).addTo(this.map);
   }
 
   /** @param {any} geojson corridors FeatureCollection at the chosen instant */
