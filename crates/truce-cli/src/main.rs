@@ -104,6 +104,10 @@ enum Commands {
         /// clients reach it over TLS at a proxy in front of it. Under `--tls-cert`, always.
         #[arg(long)]
         secure_cookies: bool,
+        /// A raster tile URL template (`https://host/{z}/{x}/{y}.png`) the web page draws under
+        /// its bundled basemap. None by default: the bundled basemap alone, which needs no network.
+        #[arg(long)]
+        tile_url: Option<String>,
     },
     /// Start a server on a fresh data directory with the Aleppo 2016 scenario loaded.
     Demo {
@@ -116,6 +120,9 @@ enum Commands {
         /// Load the scenario, print the summary and exit instead of serving.
         #[arg(long)]
         load_only: bool,
+        /// A raster tile URL template for the web page, as for `serve`.
+        #[arg(long)]
+        tile_url: Option<String>,
     },
     /// Manage Ed25519 keys.
     Keys {
@@ -434,6 +441,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             metrics_listen,
             log_size_max,
             secure_cookies,
+            tile_url,
         } => {
             let edge = serve::Edge {
                 limits: truce_server::listen::Limits { connections_max, ..Default::default() },
@@ -443,6 +451,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 requests_per_account,
                 metrics_listen,
                 secure_cookies,
+                tile_url,
             };
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -458,8 +467,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve::fold_wal(&data_dir);
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Demo { data, listen, load_only } => {
-            demo::run(data, listen, load_only)?;
+        Commands::Demo { data, listen, load_only, tile_url } => {
+            demo::run(data, listen, load_only, tile_url)?;
             Ok(ExitCode::SUCCESS)
         }
         Commands::Keys { command } => keys(command),

@@ -14,7 +14,7 @@ use truce_server::{
     timekeeper::{self, Operator},
     tls,
     webhooks::{self, Dispatcher, RetryPolicy},
-    AppState, EdgePolicy,
+    AppState, EdgePolicy, WebConfig,
 };
 
 /// The server's own secrets in a data directory: password hashes, sessions, API tokens.
@@ -67,6 +67,8 @@ pub struct Edge {
     pub metrics_listen: Option<SocketAddr>,
     /// Mark session cookies `Secure` though this server speaks plain HTTP (a TLS proxy in front).
     pub secure_cookies: bool,
+    /// The raster tile URL template the web page is given, if any.
+    pub tile_url: Option<String>,
 }
 
 /// Binds `listen` and returns the bound address and a future that serves until Ctrl-C.
@@ -82,6 +84,7 @@ impl Default for Edge {
             requests_per_account: truce_server::REQUESTS_PER_ACCOUNT_PER_S,
             metrics_listen: None,
             secure_cookies: false,
+            tile_url: None,
         }
     }
 }
@@ -93,6 +96,7 @@ pub async fn bind(
     data_path: &Path,
     edge: Edge,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+    let web = WebConfig::new(edge.tile_url.clone())?;
     let tls = edge.tls.as_ref().map(|(cert, key)| tls::acceptor(cert, key)).transpose()?;
     let policy = EdgePolicy::new(&edge.cors_origins, tls.is_some())?
         .with_requests_per_address(Some(edge.requests_per_address))
@@ -106,7 +110,8 @@ pub async fn bind(
     let secure_cookies = edge.secure_cookies || tls.is_some();
     let mut state = AppState::new(node.clone(), Arc::clone(&clock))
         .with_edge(policy)
-        .with_auth(Auth::new(credentials, secure_cookies));
+        .with_auth(Auth::new(credentials, secure_cookies))
+        .with_web(web);
     // Always: parties subscribe through the API even when there is no `webhooks.json`.
     let subscriptions = webhooks::load_subscriptions(data_path)?.unwrap_or_default();
     let outbox = webhooks::open_outbox(data_path)?;

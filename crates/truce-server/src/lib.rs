@@ -28,6 +28,7 @@ mod stream;
 pub mod timekeeper;
 mod tlog;
 pub mod tls;
+mod web;
 pub mod webhooks;
 
 #[cfg(test)]
@@ -47,6 +48,7 @@ pub use crate::{
     edge::{EdgeError, EdgePolicy, BURST_SECONDS, REQUESTS_PER_ACCOUNT_PER_S, REQUESTS_PER_ADDRESS_PER_S},
     problem::{ApiError, Problem},
     stream::{StreamSlots, STREAMS_MAX},
+    web::{WebConfig, WebConfigError},
 };
 
 /// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.
@@ -76,6 +78,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Passwords, sessions and API tokens (never in the log).
     pub auth: Arc<auth::Auth>,
+    /// What the web page is told about this server (`/config.json`).
+    pub web: web::WebConfig,
 }
 
 impl AppState {
@@ -95,7 +99,14 @@ impl AppState {
             edge: EdgePolicy::default(),
             metrics: Arc::default(),
             auth,
+            web: web::WebConfig::default(),
         }
+    }
+
+    /// Sets what the web page is told (the tile URL).
+    pub fn with_web(mut self, web: web::WebConfig) -> AppState {
+        self.web = web;
+        self
     }
 
     /// Sets the CORS origins and whether the server speaks TLS.
@@ -119,7 +130,7 @@ impl AppState {
 
 /// Every route of the API: exactly the routes of the table the OpenAPI document is made
 /// from (`openapi::routes`), so that no route goes undocumented and no documented route is
-/// missing. Anything else is a 404 or 405 problem.
+/// missing. Anything else is a file of the web page (`web.rs`), or a 404 or 405 problem.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for route in openapi::routes() {
@@ -130,7 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state.metrics), metrics::count))
         // After the routes: it applies to the method routers already added.
         .method_not_allowed_fallback(problem::method_not_allowed)
-        .fallback(problem::not_found_route)
+        .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(CatchPanicLayer::custom(problem::panic_to_problem))
         .layer(state.edge.cors())

@@ -25,6 +25,7 @@ mod statements;
 mod time;
 mod tlog;
 mod visibility;
+mod web;
 mod webhooks;
 
 use std::{

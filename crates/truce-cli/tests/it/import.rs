@@ -14,6 +14,33 @@ fn the_demo_loads_its_scenario_and_the_log_verifies() {
     assert!(report.starts_with("ok: "), "{report}");
 }
 
+/// The demo writes its sign-ins, each with a one-time enrolment code, for people and the
+/// browser tests; the file holds secrets and is its owner's only.
+#[test]
+fn the_demo_writes_a_sign_in_and_an_enrolment_code_per_role() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let data = root.path().join("demo");
+    run_truce(&["demo", "--data", path_str(&data), "--listen", "127.0.0.1:0", "--load-only"]);
+    let path = data.join("demo-signins.json");
+    let text = std::fs::read_to_string(&path).expect("the demo wrote its sign-ins");
+    let sign_ins: Vec<serde_json::Value> = serde_json::from_str(&text).expect("a JSON list");
+    let mut roles: Vec<&str> = sign_ins.iter().filter_map(|s| s["roles"].as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    assert_eq!(roles, ["analyst", "coordinator", "monitor", "operator"]);
+    for sign_in in &sign_ins {
+        let code = sign_in["enrolment_code"].as_str().expect("a code");
+        assert!(code.len() == 32 && code.chars().all(|c| c.is_ascii_hexdigit()), "{sign_in}");
+        assert!(sign_in["password"].as_str().is_some_and(|p| p.len() >= 12), "{sign_in}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).expect("the file is there").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
 #[test]
 fn import_sends_a_json_lines_file_and_names_the_line_refused() {
     let log = Log::start();

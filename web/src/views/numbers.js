@@ -1,0 +1,100 @@
+// @ts-check
+/**
+ * Timeline and numbers: incidents and violations per day (bar charts drawn as SVG by hand:
+ * two bar charts do not justify a chart library, and SVG needs no inline style or script),
+ * and evacuation progress per corridor: each source's figures against the trapped estimate
+ * of the corridor's origin zone.
+ */
+import { h } from '../dom.js';
+import { t, formatDay, formatNumber, localName } from '../i18n.js';
+import { api, apiAll } from '../api.js';
+import { movementTable } from './record.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** @param {HTMLElement} view @param {any} app */
+export async function renderNumbers(view, app) {
+  const query = { at: app.at || undefined, known_at: app.knownAt || undefined };
+  const [incidents, violations, corridors] = await Promise.all([
+    apiAll('/api/v1/incidents', query),
+    apiAll('/api/v1/violations', query),
+    api('/api/v1/corridors.geojson', { query }),
+  ]);
+  const incidentsById = new Map(incidents.map((i) => [i.incident_id, i]));
+  const incidentDays = countByDay(incidents.map((i) => i.when?.start));
+  const violationDays = countByDay(violations.map((v) => incidentsById.get(v.incident_id)?.when?.start));
+  view.append(h('h1', {}, t('nav.numbers')),
+    h('section', {}, h('h2', {}, t('numbers.incidents_per_day')), barChart(incidentDays, t('numbers.incidents_per_day'), 'bar-incident')),
+    h('section', {}, h('h2', {}, t('numbers.violations_per_day')), barChart(violationDays, t('numbers.violations_per_day'), 'bar-violation')));
+  const progress = h('section', {}, h('h2', {}, t('numbers.evacuation')));
+  view.append(progress);
+  for (const feature of corridors.features || []) {
+    const p = feature.properties;
+    const [movement, population] = await Promise.all([
+      api(`/api/v1/corridors/${p.corridor_id}/movement`, { query }).catch(() => null),
+      p.origin_zone_id ? api(`/api/v1/zones/${p.origin_zone_id}/population`, { query }).catch(() => null) : null,
+    ]);
+    const trapped = trappedFigures(population);
+    progress.append(h('article', { class: 'card' }, h('h3', {}, h('a', { href: `/corridors/${p.corridor_id}`, 'data-link': '' }, `${p.code} — ${localName(p)}`)),
+      h('p', {}, t('numbers.trapped_estimates'), ': ', trapped.length ? trapped.map((x) => `${x.organisation} ${formatNumber(x.value)}`).join('; ') : t('common.none')),
+      movementTable(movement)));
+  }
+}
+
+/** @param {(string|undefined)[]} times */
+function countByDay(times) {
+  const counts = new Map();
+  for (const time of times) {
+    if (!time) continue;
+    const day = time.slice(0, 10);
+    counts.set(day, (counts.get(day) || 0) + 1);
+  }
+  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** @param {any} population */
+function trappedFigures(population) {
+  const out = [];
+  for (const organisation of population?.organisations || []) {
+    for (const series of organisation.series || []) {
+      const people = series.latest?.people;
+      if (series.kind === 'trapped' && people) out.push({ organisation: organisation.organisation, value: people.about ?? people.exact ?? people.min ?? 0 });
+    }
+  }
+  return out;
+}
+
+/** A bar chart with a table beside it for screen readers. @param {[string, number][]} data @param {string} title @param {string} cls */
+function barChart(data, title, cls) {
+  if (!data.length) return h('p', { class: 'muted' }, t('common.none'));
+  const width = 640;
+  const height = 200;
+  const max = Math.max(...data.map(([, n]) => n));
+  const barWidth = Math.max(4, Math.floor((width - 40) / data.length) - 4);
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height + 40}`);
+  svg.setAttribute('class', `chart ${cls}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', title);
+  data.forEach(([day, count], index) => {
+    const barHeight = Math.max(1, Math.round((count / max) * height));
+    const rect = document.createElementNS(SVG, 'rect');
+    rect.setAttribute('x', String(30 + index * (barWidth + 4)));
+    rect.setAttribute('y', String(height - barHeight + 10));
+    rect.setAttribute('width', String(barWidth));
+    rect.setAttribute('height', String(barHeight));
+    const tip = document.createElementNS(SVG, 'title');
+    tip.textContent = `${formatDay(day)}: ${formatNumber(count)}`;
+    rect.append(tip);
+    svg.append(rect);
+  });
+  const axis = document.createElementNS(SVG, 'text');
+  axis.setAttribute('x', '0');
+  axis.setAttribute('y', '20');
+  axis.textContent = formatNumber(max);
+  svg.append(axis);
+  const table = h('table', { class: 'chart-table' }, h('caption', { class: 'visually-hidden' }, title),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('numbers.day')), h('th', { scope: 'col' }, t('numbers.count')))),
+    h('tbody', {}, data.map(([day, count]) => h('tr', {}, h('td', {}, formatDay(day)), h('td', {}, formatNumber(count))))));
+  return h('div', { class: 'chart-wrap' }, svg, h('details', {}, h('summary', {}, t('numbers.as_table')), table));
+}
