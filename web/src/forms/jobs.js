@@ -1,0 +1,44 @@
+// The jobs the page offers (issue 10, point 3), in the order menus show them, and which of
+// them a session may do, by the authorization table (`access.js`).
+
+import { modesFor } from './access.js';
+
+/** Commands with a form, in menu order. */
+export const JOBS = [
+  'report_incident',
+  'add_source',
+  'record_passage',
+  'report_total',
+  'estimate_population',
+  'notify_humanitarian',
+  'acknowledge_notification',
+  'withdraw_notification',
+  'propose_agreement',
+  'propose_version',
+  'endorse',
+  'reject',
+  'withdraw',
+  'record_consent',
+  'report_fulfilled',
+  'suspend',
+  'resume',
+  'declare_broken',
+  'declare_completed',
+  'grade_incident',
+  'mark_duplicate',
+  'dismiss_violation',
+  'retract',
+  'acknowledge_alert',
+];
+
+/**
+ * The jobs available to this session, as [{command, labelKey}] (for menus).
+ * @param {{account_id: string, party_id?: string | null, roles?: string[]} | null} session
+ */
+export function jobsFor(session) {
+  if (!session?.account_id) return [];
+  return JOBS.filter((command) => modesFor(session, command).length > 0).map((command) => ({
+    command,
+    labelKey: `forms.job.${command}`,
+  }));
+}

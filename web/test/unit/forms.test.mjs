@@ -1,0 +1,326 @@
+// Against a real server set up from scratch with the CLI: each account enrols a key made by
+// the signing module (as the page makes it), then every form's command is built from sample
+// input as a person would type it (`buildBody`), signed by the signing module, posted and
+// accepted (201); refusals come back with the field their problem names, which the form
+// finds among its fields; the offline outbox sends a report once, with its original time.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { enrolKey } from '../../src/sign/enrol.js';
+import { loadKey, useKeyStore } from '../../src/sign/keys.js';
+import { memoryStore } from '../../src/sign/idb.js';
+import { submitCommand } from '../../src/sign/submit.js';
+import { buildBody } from '../../src/forms/model.js';
+import { fieldOfProblem } from '../../src/forms/problems.js';
+import { SPECS } from '../../src/forms/specs.js';
+import { enqueue, flushOutbox, pending, useOutboxStore } from '../../src/offline/outbox.js';
+import { startWorld } from './world.mjs';
+
+let world;
+let transport;
+
+before(async () => {
+  useKeyStore(memoryStore('account_id'));
+  useOutboxStore(memoryStore('outbox_id'));
+  world = await startWorld();
+  transport = { base: world.base };
+});
+
+after(async () => {
+  await world?.stop();
+});
+
+/** `datetime-local` text (UTC) of now plus `minutes`. */
+const typed = (minutes = 0) => new Date(Date.now() + minutes * 60_000).toISOString().slice(0, 16);
+
+async function session(handle) {
+  return world.session(handle);
+}
+
+/** The commands sent so far: every form must be among them. */
+const testedCommands = new Set();
+
+/** Builds `command` from `raw` as the form would, signs it as `handle` and posts it. */
+async function send(handle, command, raw, options = {}) {
+  testedCommands.add(command);
+  const { body, errors } = buildBody(SPECS[command], raw, options);
+  assert.deepEqual(errors, [], `${command}: the sample input passes the form's own checks`);
+  const who = await session(handle);
+  const key = await loadKey(who.account_id);
+  assert.ok(key, `${handle} has an enrolled key`);
+  const reply = await submitCommand({ key, author: who.account_id, party: who.party_id, body }, transport);
+  return { reply, body };
+}
+
+async function accepted(handle, command, raw, options) {
+  const { reply, body } = await send(handle, command, raw, options);
+  assert.equal(reply.status, 201, `${command} by ${handle}: ${JSON.stringify(reply.body)}`);
+  return { receipt: reply.body, body };
+}
+
+async function list(path) {
+  const response = await fetch(`${world.base}${path}`);
+  assert.equal(response.status, 200, path);
+  return (await response.json()).items;
+}
+
+const source = (organisation, kind = 'media') => ({ organisation, kind, reference: `${organisation} report` });
+
+test('a key made by the signing module enrols with a code, once', async () => {
+  for (const handle of ['ru', 'us', 'un', 'cell']) {
+    const code = world.enrolment(handle);
+    const reply = await enrolKey(await session(handle), code, transport);
+    assert.equal(reply.status, 201, `${handle}: ${JSON.stringify(reply.body)}`);
+    const again = await enrolKey(await session(handle), code, transport);
+    assert.equal(again.status, 403);
+    assert.equal(again.body.type, '/problems/enrolment-refused');
+  }
+});
+
+test('a signature over anything but the command as sent is refused', async () => {
+  const who = await session('un');
+  const key = await loadKey(who.account_id);
+  const tampering = {
+    base: world.base,
+    fetch: (url, init) => {
+      if (!String(url).endsWith('/api/v1/commands')) return fetch(url, init);
+      const signed = JSON.parse(init.body);
+      signed.command.body.code = 'X';
+      return fetch(url, { ...init, body: JSON.stringify(signed) });
+    },
+  };
+  const reply = await submitCommand(
+    { key, author: who.account_id, party: who.party_id, body: { type: 'acknowledge_alert', alert_id: '1-0' } },
+    tampering,
+  );
+  assert.equal(reply.status, 401);
+  assert.equal(reply.body.type, '/problems/bad-signature');
+});
+
+test('every form builds a command the server accepts', async () => {
+  const { parties, zones, forces } = world.ids;
+  const route = [
+    [37.16, 36.2],
+    [37.2, 36.21],
+    [37.25, 36.22],
+  ];
+  const terms = (corridorId, commitmentId, code = 'EA-1') => ({
+    corridors: [
+      {
+        corridor_id: corridorId,
+        code,
+        name: 'East Aleppo to the west',
+        route,
+        half_width_m: '250',
+        origin_zone_id: zones.EA,
+        destination: { name: 'Western Aleppo' },
+        groups: ['civilians', 'wounded'],
+        windows: [{ start: typed(60), end: typed(180), groups: ['wounded'] }],
+      },
+    ],
+    commitments: [
+      {
+        commitment_id: commitmentId,
+        party_id: parties.RU,
+        kind: 'no_attack',
+        _scope: 'zone',
+        scope: { zone: zones.EA },
+        force_ids: [forces.SAA],
+        text: 'The Syrian armed forces will not attack East Aleppo',
+      },
+    ],
+    signatories: [parties.RU, parties.US],
+  });
+
+  const proposal = await accepted('ru', 'propose_agreement', {
+    title: 'Evacuation of East Aleppo',
+    terms: terms(),
+    _provenance: 'attested',
+  });
+  const agreementId = proposal.body.agreement_id;
+  const corridorId = proposal.body.terms.corridors[0].corridor_id;
+  const commitmentId = proposal.body.terms.commitments[0].commitment_id;
+  const stance = (extra = {}) => ({ agreement_id: agreementId, version: '1', _provenance: 'attested', ...extra });
+  await accepted('us', 'endorse', stance());
+  await accepted('us', 'withdraw', stance({ reason: 'we want an immediate truce' }));
+  await accepted('ru', 'propose_version', {
+    agreement_id: agreementId,
+    supersedes: '1',
+    terms: terms(corridorId, commitmentId),
+    note: 'the same corridor, carried over',
+    _provenance: 'attested',
+  });
+  await accepted('us', 'reject', stance({ version: '2', reason: 'no truce without coordination' }));
+  // A reported act: the UN records Russia's endorsement from a source, with its time.
+  await accepted('un', 'endorse', {
+    agreement_id: agreementId,
+    version: '2',
+    _provenance: 'reported',
+    // After the version was proposed (a stance on it cannot be older), to the second.
+    effective_at: new Date().toISOString(),
+    reported: { party_id: parties.RU, sources: [source('EFE')] },
+  });
+  await accepted('us', 'endorse', stance({ version: '2' }));
+  await accepted('ru', 'record_consent', { force_id: forces.SAA, corridor_id: corridorId, _provenance: 'attested' });
+
+  const incident = await accepted('un', 'report_incident', {
+    kind: 'shelling',
+    location: { position: ['37.18', '36.2'], uncertainty_m: '300', precision: 'near', zone_id: zones.EA },
+    // Now, to the second: after the agreement became binding (valid time decides).
+    when: { start: new Date().toISOString(), precision: 'day' },
+    description: 'Shelling of al-Sukkari',
+    source: { ...source('UN team', 'monitor_on_site'), casualties: { killed: { min: '3', max: '5' } } },
+  });
+  const incidentId = incident.body.incident_id;
+  await accepted('cell', 'add_source', { incident_id: incidentId, source: source('SOHR') });
+  await accepted('cell', 'grade_incident', { incident_id: incidentId, grade: 'verified', reason: 'two independent sources' });
+  const copy = await accepted('cell', 'report_incident', {
+    kind: 'shelling',
+    location: { position: ['37.181', '36.201'], uncertainty_m: '1000' },
+    when: { start: typed(-21) },
+    description: 'Shelling reported again',
+    source: source('Reuters'),
+  });
+  await accepted('cell', 'mark_duplicate', {
+    incident_id: copy.body.incident_id,
+    duplicate_of: incidentId,
+    reason: 'the same shelling',
+  });
+  await accepted('cell', 'retract', { seq: String(copy.receipt.seq), reason: 'entered twice' });
+
+  const count = (people, basis) => ({ people, basis, period: { start: typed(-60), end: typed(-10) }, source: source('ICRC') });
+  await accepted('un', 'record_passage', {
+    corridor_id: corridorId,
+    direction: 'outbound',
+    vehicles: '4',
+    count: { ...count({ mode: 'exact', value: '120' }, 'increment'), breakdown: { wounded: { mode: 'about', value: '30' } } },
+  });
+  await accepted('un', 'report_total', {
+    scope: { corridor_id: corridorId },
+    count: count({ mode: 'range', min: '4000', max: '5000' }, 'cumulative'),
+  });
+  await accepted('un', 'estimate_population', {
+    zone_id: zones.EA,
+    kind: 'trapped',
+    people: { mode: 'about', value: '100000' },
+    as_of: typed(-60),
+    source: source('UN OCHA'),
+  });
+
+  const notice = await accepted('un', 'notify_humanitarian', {
+    notified: { kind: 'site', name: 'Field hospital', site_kind: 'hospital', position: ['37.19', '36.21'], radius_m: '100' },
+    party_ids: [parties.RU],
+    deadline: typed(120),
+    personnel: '12',
+  });
+  const notificationId = notice.body.notification_id;
+  await accepted('ru', 'acknowledge_notification', { notification_id: notificationId });
+  await accepted('un', 'withdraw_notification', { notification_id: notificationId, reason: 'the hospital moved' });
+
+  await accepted('ru', 'suspend', { agreement_id: agreementId, reason: 'shelling', _provenance: 'attested' });
+  await accepted('ru', 'resume', { agreement_id: agreementId, _provenance: 'attested' });
+  await accepted('ru', 'report_fulfilled', { commitment_id: commitmentId, note: 'no attack recorded', _provenance: 'attested' });
+
+  const alerts = await list('/api/v1/alerts');
+  assert.ok(alerts.length > 0, 'the acts above raised alerts');
+  await accepted('cell', 'acknowledge_alert', { alert_id: alerts[0].alert_id });
+
+  const violations = await list('/api/v1/violations');
+  const violation = violations.find((row) => row.incident_id === incidentId);
+  assert.ok(violation, `the shelling in East Aleppo violates Russia's no_attack: ${JSON.stringify(violations)}`);
+  await accepted('cell', 'dismiss_violation', {
+    incident_id: incidentId,
+    commitment_id: violation.commitment_id,
+    reason: 'the shelling came from outside the forces bound',
+  });
+
+  await accepted('us', 'declare_completed', { agreement_id: agreementId, note: 'evacuation done', _provenance: 'attested' });
+  const second = await accepted('ru', 'propose_agreement', {
+    title: 'Second truce',
+    terms: terms(undefined, undefined, 'EA-2'),
+    _provenance: 'attested',
+  });
+  await accepted('us', 'endorse', { agreement_id: second.body.agreement_id, version: '1', _provenance: 'attested' });
+  await accepted('ru', 'endorse', { agreement_id: second.body.agreement_id, version: '1', _provenance: 'attested' });
+  await accepted('us', 'declare_broken', { agreement_id: second.body.agreement_id, reason: 'fired on', _provenance: 'attested' });
+
+  const untested = Object.keys(SPECS).filter((command) => !testedCommands.has(command));
+  assert.deepEqual(untested, [], 'every form was sent');
+});
+
+test('a refusal names the field the form shows it at', async () => {
+  const paths = (command, raw) => {
+    // The full paths of the fields a form shows for `raw`: every leaf path in it.
+    const out = [];
+    const walk = (value, prefix) => {
+      if (Array.isArray(value) && !value.every((item) => typeof item !== 'object')) {
+        value.forEach((item, idx) => walk(item, `${prefix}[${idx}]`));
+      } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [key, inner] of Object.entries(value)) walk(inner, prefix ? `${prefix}.${key}` : key);
+      } else out.push(prefix);
+    };
+    walk(raw, '');
+    return out;
+  };
+  // A zone that does not exist: refused by the domain, at `location.zone_id`.
+  const raw = {
+    kind: 'gunfire',
+    location: { position: ['37.18', '36.2'], uncertainty_m: '100', zone_id: '01890a5d-ac96-774b-bcce-b302099a8057' },
+    when: { start: typed(-5) },
+    description: 'Gunfire',
+    source: source('Witness', 'witness'),
+  };
+  const { reply } = await send('un', 'report_incident', raw);
+  assert.equal(reply.status, 422);
+  assert.equal(reply.body.type, '/problems/unknown-reference');
+  assert.equal(fieldOfProblem(reply.body, paths('report_incident', raw)), 'location.zone_id');
+
+  // A time in the future the form's clock let through: refused at `when.start`.
+  const ahead = { ...raw, location: { ...raw.location, zone_id: undefined }, when: { start: typed(24 * 60) } };
+  const late = await send('un', 'report_incident', ahead, { now: Date.now() + 2 * 24 * 3600_000 });
+  assert.equal(late.reply.status, 422);
+  assert.equal(late.reply.body.type, '/problems/valid-time-in-future');
+  assert.equal(fieldOfProblem(late.reply.body, paths('report_incident', ahead)), 'when.start');
+
+  // A stance of a party that is no signatory.
+  const agreements = await list('/api/v1/agreements');
+  const { reply: stance } = await send('un', 'endorse', {
+    agreement_id: agreements[0].agreement_id,
+    version: '1',
+    _provenance: 'reported',
+    effective_at: typed(-1),
+    reported: { party_id: world.ids.parties.CELL, sources: [source('AFP')] },
+  });
+  assert.equal(stance.status, 422, JSON.stringify(stance.body));
+});
+
+test('a report kept offline arrives once, signed at send time, with its original time', async () => {
+  const who = await session('un');
+  const writtenAt = typed(-45);
+  const { body } = buildBody(SPECS.report_incident, {
+    kind: 'obstruction',
+    location: { position: ['37.17', '36.19'], uncertainty_m: '50' },
+    when: { start: writtenAt },
+    description: 'Checkpoint closed the corridor',
+    source: source('UN team', 'monitor_on_site'),
+  });
+  // Two tabs kept the same report (or a reply was lost): the same ids, sent twice.
+  await enqueue({ command: 'report_incident', body, session: who });
+  await enqueue({ command: 'report_incident', body, session: who });
+  assert.equal((await pending()).length, 2);
+
+  // Still offline: nothing leaves, nothing is lost.
+  const offline = await flushOutbox({}, { base: world.base, fetch: () => Promise.reject(new TypeError('offline')) });
+  assert.deepEqual([offline.sent.length, offline.left], [0, 2]);
+
+  const online = await flushOutbox({}, transport);
+  assert.equal(online.left, 0, JSON.stringify(online.refused));
+  assert.deepEqual(online.sent.map((sent) => sent.duplicate), [false, true]);
+  const incidents = await list('/api/v1/incidents');
+  const arrived = incidents.filter((row) => row.incident_id === body.incident_id);
+  assert.equal(arrived.length, 1, 'one record');
+  assert.equal(Date.parse(arrived[0].when.start), Date.parse(`${writtenAt}Z`), 'its original time');
+  const entry = online.sent[0].receipt;
+  assert.ok(Date.parse(entry.accepted_at) - Date.parse(`${writtenAt}Z`) > 40 * 60_000, 'recorded later than it happened');
+});
