@@ -38,6 +38,8 @@ export const ENUMS = {
   Basis: ['increment', 'cumulative'],
   SiteKind: ['hospital', 'shelter', 'warehouse', 'school', 'office', 'distribution_point', 'displacement_site', 'other'],
   Requirement: ['holds', 'fulfilled', 'not_breached'],
+  ZoneKind: ['besieged_area', 'neighbourhood', 'city', 'other'],
+  ConvoyStatus: ['scheduled', 'moving', 'arrived', 'stopped', 'turned_back'],
 };
 
 const text = (path, extra = {}) => ({ path, type: 'text', max: NAME_LEN_MAX, ...extra });
@@ -249,6 +251,72 @@ export const SPECS = {
       ref('convoy_id', 'convoys', { advanced: true }),
     ],
     offline: true,
+  },
+  correct_incident: {
+    fields: [
+      ref('incident_id', 'incidents', { required: true }),
+      choice('kind', 'IncidentKind', { labelKey: 'forms.field.incident_kind' }),
+      {
+        path: 'location',
+        type: 'group',
+        fields: [
+          { path: 'position', type: 'point', required: true },
+          { path: 'uncertainty_m', type: 'number', min: 0, max: UNCERTAINTY_M_MAX, required: true },
+          choice('precision', 'GeoPrecision'),
+          ref('zone_id', 'zones'),
+        ],
+      },
+      // No default time here: a correction leaves `when` as it was unless it is given.
+      {
+        path: 'when',
+        type: 'group',
+        check: 'window',
+        fields: [when('start', { required: true }), when('end'), choice('precision', 'TimePrecision')],
+      },
+      reason('reason', { required: true }),
+    ],
+  },
+  define_zone: {
+    fields: [
+      { path: 'zone_id', type: 'id' },
+      { path: 'code', type: 'code', max: CODE_LEN_MAX, required: true },
+      text('name', { required: true }),
+      choice('kind', 'ZoneKind', { required: true, labelKey: 'forms.field.zone_kind' }),
+      { path: 'boundary', type: 'polygon', required: true },
+      { path: 'illustrative', type: 'bool' },
+      when('effective_at', { labelKey: 'forms.field.in_effect_since' }),
+    ],
+  },
+  redraw_zone: {
+    fields: [
+      ref('zone_id', 'zones', { required: true }),
+      { path: 'boundary', type: 'polygon', required: true },
+      when('effective_at', { required: true, default: 'now', labelKey: 'forms.field.in_effect_since' }),
+    ],
+  },
+  record_zone_control: {
+    fields: [
+      ref('zone_id', 'zones', { required: true }),
+      ref('force_id', 'forces', { required: true }),
+      when('since', { required: true, default: 'now' }),
+    ],
+  },
+  schedule_convoy: {
+    fields: [
+      { path: 'convoy_id', type: 'id' },
+      ref('corridor_id', 'corridors', { required: true }),
+      { path: 'buses', type: 'integer', required: true, default: 0 },
+      { path: 'ambulances', type: 'integer', required: true, default: 0 },
+      when('departs_at', { required: true, past: false }),
+    ],
+  },
+  update_convoy: {
+    fields: [
+      ref('convoy_id', 'convoys', { required: true }),
+      choice('status', 'ConvoyStatus', { required: true, labelKey: 'forms.field.convoy_status' }),
+      reason('note'),
+      when('effective_at', { labelKey: 'forms.field.status_since' }),
+    ],
   },
   add_source: {
     fields: [ref('incident_id', 'incidents', { required: true }), source('source')],

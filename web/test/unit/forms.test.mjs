@@ -189,6 +189,23 @@ test('every form builds a command the server accepts', async () => {
   });
   await accepted('cell', 'retract', { seq: String(copy.receipt.seq), reason: 'entered twice' });
 
+  await accepted('un', 'correct_incident', {
+    incident_id: incidentId,
+    kind: 'shelling',
+    location: { position: ['37.182', '36.202'], uncertainty_m: '2000', precision: 'region' },
+    reason: 'the source corrected itself',
+  });
+  const area = [
+    ['37.15', '36.18'],
+    ['37.17', '36.18'],
+    ['37.17', '36.2'],
+  ];
+  const zone = await accepted('un', 'define_zone', { code: 'SK', name: 'al-Sukkari', kind: 'neighbourhood', boundary: [area] });
+  await accepted('un', 'redraw_zone', { zone_id: zone.body.zone_id, boundary: [[...area, ['37.15', '36.2']]], effective_at: typed(-5) });
+  await accepted('un', 'record_zone_control', { zone_id: zone.body.zone_id, force_id: forces.SAA, since: typed(-5) });
+  const convoy = await accepted('un', 'schedule_convoy', { corridor_id: corridorId, buses: '20', ambulances: '5', departs_at: typed(90) });
+  await accepted('un', 'update_convoy', { convoy_id: convoy.body.convoy_id, status: 'moving', note: 'left on time' });
+
   const count = (people, basis) => ({ people, basis, period: { start: typed(-60), end: typed(-10) }, source: source('ICRC') });
   await accepted('un', 'record_passage', {
     corridor_id: corridorId,
@@ -323,4 +340,84 @@ test('a report kept offline arrives once, signed at send time, with its original
   assert.equal(Date.parse(arrived[0].when.start), Date.parse(`${writtenAt}Z`), 'its original time');
   const entry = online.sent[0].receipt;
   assert.ok(Date.parse(entry.accepted_at) - Date.parse(`${writtenAt}Z`) > 40 * 60_000, 'recorded later than it happened');
+});
+
+/** The schema at `schema`, its `$ref` followed. */
+function resolve(schemas, schema) {
+  if (schema?.$ref) return { ...schemas[schema.$ref.split('/').pop()], ...schema, $ref: undefined };
+  return schema ?? {};
+}
+
+/** Every schema a value of `schema` may take: the branches of oneOf and anyOf, flattened. */
+function branches(schemas, schema) {
+  const resolved = resolve(schemas, schema);
+  const parts = [...(resolved.oneOf ?? []), ...(resolved.anyOf ?? []), ...(resolved.allOf ?? [])];
+  if (parts.length === 0) return [resolved];
+  return [resolved, ...parts.flatMap((part) => branches(schemas, part))];
+}
+
+/** The schemas reached from `schema` by one property or array step. */
+function step(schemas, schema, name) {
+  const found = [];
+  for (const branch of branches(schemas, schema)) {
+    if (branch.properties?.[name]) found.push(branch.properties[name]);
+  }
+  return found;
+}
+
+function reach(schemas, roots, path) {
+  let at = roots;
+  for (const name of path.split('.')) {
+    at = at.flatMap((schema) => step(schemas, schema, name));
+  }
+  return at;
+}
+
+function enumValues(schemas, schema) {
+  const values = new Set();
+  for (const branch of branches(schemas, schema)) {
+    for (const value of branch.enum ?? []) if (value !== null) values.add(value);
+    if (typeof branch.const === 'string') values.add(branch.const);
+  }
+  return values;
+}
+
+test('every field of every form is a field of its command in the server OpenAPI document', async () => {
+  const openapi = await (await fetch(`${world.base}/api/v1/openapi.json`)).json();
+  const schemas = openapi.components.schemas;
+  const variants = branches(schemas, schemas.CommandBody);
+  const checked = [];
+  for (const [command, spec] of Object.entries(SPECS)) {
+    const variant = variants.find((branch) => branch.properties?.type?.const === command);
+    assert.ok(variant, `${command} is a command`);
+    const walk = (fields, roots, prefix) => {
+      const sent = fields.filter((field) => !field.local);
+      for (const field of sent) {
+        const at = reach(schemas, roots, field.path);
+        const where = `${command} ${prefix}${field.path}`;
+        assert.ok(at.length > 0, `${where} is in the schema`);
+        if (field.type === 'enum' || field.type === 'enums') {
+          const values = new Set(at.flatMap((schema) => [...enumValues(schemas, field.type === 'enums' ? resolve(schemas, schema).items ?? schema : schema)]));
+          assert.deepEqual([...values].sort(), [...field.values].sort(), `${where}: the same choices`);
+        }
+        if (field.type === 'group') walk(field.fields, at, `${prefix}${field.path}.`);
+        if (field.type === 'list') walk(field.fields, at.map((schema) => resolve(schemas, schema).items ?? schema), `${prefix}${field.path}[].`);
+        checked.push(where);
+      }
+      // What the schema requires, the form asks for (or makes).
+      for (const root of roots) {
+        for (const branch of branches(schemas, root)) {
+          for (const name of branch.required ?? []) {
+            if (name === 'type' || name === 'kind' && prefix.endsWith('start.')) continue;
+            const covered = sent.some((field) => field.path === name || field.path.startsWith(`${name}.`));
+            if (branch.properties?.[name] && !covered && fields.length > 0 && sent.some((field) => branch.properties[field.path.split('.')[0]])) {
+              assert.fail(`${command} ${prefix}${name} is required by the server and not in the form`);
+            }
+          }
+        }
+      }
+    };
+    walk(spec.fields, [variant], '');
+  }
+  assert.ok(checked.length > 200, `${checked.length} fields checked`);
 });
