@@ -112,6 +112,14 @@ test('a browser key is enrolled, non-extractable, and kept on the device', async
   assert.equal(extractable, false);
 });
 
+test('a device that holds a key is not asked again, until the key is revoked', async () => {
+  const held = await page.evaluate(() => window.harness.ensureKey().then((key) => key.publicKey));
+  assert.equal(await page.locator('#harness-key form').count(), 0, 'no code asked for');
+  world.revokeKey('un', held);
+  const again = await enrol('un');
+  assert.notEqual(again, held, 'a new key, enrolled with a new code');
+});
+
 test('an incident report is signed in the browser and accepted', async () => {
   await signIn('un');
   await resetResults();
@@ -154,6 +162,101 @@ test('a proposal carries a corridor drawn on the map', async () => {
     [37.2, 36.21],
     [37.25, 36.22],
   ]);
+});
+
+/** The id of the agreement proposed above, by its title. */
+async function agreementId(title) {
+  const agreements = (await (await fetch(`${world.base}/api/v1/agreements`)).json()).items;
+  return agreements.find((row) => row.title === title).agreement_id;
+}
+
+test('a stance opened from an agreement gets its latest version, attested', async () => {
+  await enrol('us');
+  await resetResults();
+  await open('endorse', { agreement_id: await agreementId('Corridors out of East Aleppo') });
+  const form = page.locator('#harness-form form.forms-form');
+  await page.waitForFunction(() => document.querySelector('#harness-form input[type=number]')?.value === '1');
+  assert.equal(await form.getByText('How you record this act').isVisible(), false, 'a coordinator only attests');
+  assert.equal(await form.getByText('When it happened, by the sources').isVisible(), false);
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('endorse');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+});
+
+test('a monitor records another party act as reported, with its time and sources', async () => {
+  await signIn('un');
+  await resetResults();
+  await open('endorse', { agreement_id: await agreementId('Corridors out of East Aleppo') });
+  const form = page.locator('#harness-form form.forms-form');
+  await page.waitForFunction(() => document.querySelector('#harness-form input[type=number]')?.value === '1');
+  // A minute ahead: to the minute, "now" could fall before the version was proposed.
+  await form.getByLabel('When it happened, by the sources').fill(new Date(Date.now() + 60_000).toISOString().slice(0, 16));
+  await form.getByRole('combobox', { name: 'Party that acted' }).selectOption(world.ids.parties.RU);
+  const sourceItem = form.locator('.forms-list-item').first();
+  await sourceItem.getByRole('textbox', { name: 'Organisation', exact: true }).fill('EFE');
+  await sourceItem.getByLabel('Kind of source').selectOption('media');
+  await page.screenshot({ path: `${SHOTS}forms-reported-act-360.png`, fullPage: true });
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('endorse');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+});
+
+test('a new version starts from the terms it supersedes, its corridor carried over', async () => {
+  await signIn('ru');
+  await resetResults();
+  const before = (await (await fetch(`${world.base}/api/v1/corridors`)).json()).items.find((row) => row.code === 'EA-1');
+  await open('propose_version', { agreement_id: await agreementId('Corridors out of East Aleppo') });
+  const form = page.locator('#harness-form form.forms-form');
+  const corridor = form.locator('.forms-list-item').first();
+  await corridor.getByRole('textbox', { name: 'Code', exact: true }).waitFor();
+  assert.equal(await corridor.getByRole('textbox', { name: 'Code', exact: true }).inputValue(), 'EA-1');
+  assert.equal(await form.getByLabel('Replaces version').inputValue(), '1');
+  await corridor.getByLabel('Half-width (metres)').fill('400');
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('propose_version');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  const agreements = (await (await fetch(`${world.base}/api/v1/agreements`)).json()).items;
+  const thread = agreements.find((row) => row.title === 'Corridors out of East Aleppo');
+  const carried = thread.versions.find((version) => version.version === 2).terms.corridors[0];
+  assert.equal(carried.corridor_id, before.corridor_id, 'the same corridor');
+  assert.equal(carried.half_width_m, 400);
+  assert.deepEqual(carried.route, before.route, 'its route carried over');
+});
+
+test('an alert addressed to the party is acknowledged', async () => {
+  await signIn('us');
+  await resetResults();
+  await open('acknowledge_alert');
+  const select = page.getByRole('combobox', { name: 'Alert' });
+  await page.waitForFunction(() => document.querySelectorAll('#harness-form select option').length > 1);
+  const value = await select.locator('option').nth(1).getAttribute('value');
+  await select.selectOption(value);
+  await page.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('acknowledge_alert');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+});
+
+test('in Arabic the form reads right to left, on a phone and a desktop', async () => {
+  await signIn('un');
+  await page.evaluate(() => {
+    document.documentElement.lang = 'ar';
+    document.documentElement.dir = 'rtl';
+  });
+  await page.evaluate(() => window.harness.open('report_incident', null, 'ar'));
+  await page.locator('#harness-form form.forms-form h2').waitFor();
+  assert.equal(await page.locator('#harness-form section.forms').getAttribute('dir'), 'rtl');
+  assert.equal(await page.locator('#harness-form h2').textContent(), 'الإبلاغ عن حادث');
+  const label = await page.locator('#harness-form label').first().boundingBox();
+  const select = await page.locator('#harness-form select').first().boundingBox();
+  assert.ok(label.x + label.width > select.x + select.width - 2, 'labels sit at the right edge');
+  await page.screenshot({ path: `${SHOTS}forms-report-incident-ar-360.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: `${SHOTS}forms-report-incident-ar-desktop.png`, fullPage: true });
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.evaluate(() => {
+    document.documentElement.lang = 'en';
+    document.documentElement.dir = 'ltr';
+  });
 });
 
 test('a refused form shows the server problem at its field', async () => {

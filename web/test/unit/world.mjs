@@ -145,6 +145,14 @@ export async function startWorld() {
     enrolment,
     /** Signs `body` with the CLI key of `handle` ('operator' for the operator) and submits it. */
     submit: (handle, body) => submitAs(handle === 'operator' ? operator : signerOf(handle), body),
+    /** Revokes `publicKey` from `handle`'s account, signed with the account's CLI key. */
+    revokeKey: (handle, publicKey) => {
+      const account = accounts[handle];
+      run([
+        'account', 'revoke-key', '--server', base, '--key', account.key, '--author', account.account_id,
+        '--party', account.party_id, '--account', account.account_id, '--public-key', publicKey,
+      ]);
+    },
     /** Sets the password of `handle`'s account (signed with its CLI key), for signing in. */
     setPassword: (handle, password) => {
       run(['account', 'password', '--server', base, '--key', accounts[handle].key, '--account', accounts[handle].account_id], {
