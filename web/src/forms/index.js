@@ -42,6 +42,9 @@ function refLoader(transport) {
   };
 }
 
+/** How long a report the server was too busy to write waits before it is sent again. */
+const BUSY_RETRY_MS = 30_000;
+
 // Whether a failed fetch means "no connection" rather than a refusal.
 const isOffline = () => globalThis.navigator?.onLine === false;
 
@@ -89,6 +92,7 @@ export async function openForm(container, command, ctx) {
 
   // Ids made once per form: a retry after a lost connection sends the same records.
   const ids = new Map();
+  let accepted = false;
   return new Promise((resolve) => {
     cancel.addEventListener('click', () => resolve(null));
     form.addEventListener('submit', async (event) => {
@@ -130,18 +134,29 @@ export async function openForm(container, command, ctx) {
           return;
         }
         if (reply.ok) {
+          // Sent once: the same form sent again would only be refused as a duplicate.
+          accepted = true;
           status.textContent = tr('forms.accepted', { seq: reply.body.seq });
           for (const warning of reply.body.warnings ?? []) {
             const path = fieldOfProblem(warning, controller.paths());
-            if (path) controller.node(path).setError(warning.message);
+            if (path) controller.node(path).setError(tr('forms.warning', { message: warning.message }));
           }
           resolve(reply.body);
+          return;
+        }
+        // The server is up but cannot write now (`/problems/busy`, a full disk): a report
+        // waits in the outbox like one written offline.
+        if (spec.offline && reply.status === 503) {
+          const item = await enqueue({ command, body, session });
+          status.textContent = tr('forms.queued_busy');
+          setTimeout(() => flushQueued({}, transport).catch(() => {}), BUSY_RETRY_MS);
+          resolve({ queued: true, outbox_id: item.outbox_id });
           return;
         }
         status.textContent = '';
         showProblem(reply.body, controller, summary, tr);
       } finally {
-        submit.disabled = false;
+        submit.disabled = accepted;
         form.removeAttribute('aria-busy');
       }
     });

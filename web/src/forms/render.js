@@ -26,10 +26,14 @@ export function utcInputNow(ms = Date.now()) {
   return new Date(ms).toISOString().slice(0, 16);
 }
 
-/** An RFC 3339 instant as a `datetime-local` value in UTC. */
+/**
+ * An RFC 3339 instant as a `datetime-local` value in UTC: to the minute, or to the second
+ * when it has seconds (a carried-over window must not move).
+ */
 function utcInput(text) {
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? String(text) : new Date(ms).toISOString().slice(0, 16);
+  if (Number.isNaN(ms)) return String(text);
+  return new Date(ms).toISOString().slice(0, ms % 60_000 === 0 ? 16 : 19);
 }
 
 function labelKeyOf(field) {
@@ -174,7 +178,9 @@ function leaf(field, path, ctx) {
       const node = row(field, path, ctx, control);
       node.read = () => control.value;
       node.write = (value) => {
-        control.value = value ? utcInput(value) : '';
+        const shown = value ? utcInput(value) : '';
+        if (shown.length > 16) control.step = '1';
+        control.value = shown;
       };
       return node;
     }

@@ -181,6 +181,17 @@ const COMMITMENT = {
     ref('scope.corridor', 'corridors', { required: true, showIf: (item) => item._scope === 'corridor', labelKey: 'forms.field.corridor_id' }),
     { path: 'window', type: 'group', check: 'window', fields: WINDOW_FIELDS },
     { path: 'force_ids', type: 'refs', ref: 'forces', max: LIST_LEN_MAX },
+    {
+      path: 'conditions',
+      type: 'list',
+      max: LIST_LEN_MAX,
+      itemKey: 'forms.item.condition',
+      advanced: true,
+      fields: [
+        ref('commitment_id', 'commitments', { required: true }),
+        choice('requires', 'Requirement', { required: true, default: 'holds' }),
+      ],
+    },
     reason('text', { required: true }),
   ],
 };
