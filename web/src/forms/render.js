@@ -3,6 +3,7 @@
 // person typed is read back as the raw input `model.js` turns into a body. Only DOM APIs;
 // no inline style (the page's CSP): look is in `forms.css`, shown/hidden by `hidden`.
 
+import { uuidv7 } from '../sign/uuid7.js';
 import { QUANTITY_MODES, fieldName, getPath, setPath } from './model.js';
 
 let formCount = 0;
@@ -220,12 +221,31 @@ function leaf(field, path, ctx) {
   }
 }
 
+// The records of this very form a field may name: the corridors and commitments of terms
+// being written (a commitment about a new corridor, a truce that starts once a new
+// commitment is fulfilled). Their ids exist already: the page made them with the items.
+function localRefs(kind, root, ctx) {
+  const items = kind === 'corridors' ? root?.terms?.corridors : kind === 'commitments' ? root?.terms?.commitments : null;
+  if (!Array.isArray(items)) return [];
+  const idKey = kind === 'corridors' ? 'corridor_id' : 'commitment_id';
+  return items
+    .filter((item) => item?.[idKey])
+    .map((item, idx) => {
+      const name = [item.code, item.name ?? item.text].filter((part) => typeof part === 'string' && part.trim()).join(' — ');
+      return { id: item[idKey], label: `${name || `${ctx.tr(`forms.item.${kind.slice(0, -1)}`)} ${idx + 1}`} (${ctx.tr('forms.in_this_form')})` };
+    });
+}
+
+const signature = (options) => options.map((option) => `${option.id}=${option.label}`).join('|');
+
 function refLeaf(field, path, ctx) {
   const control = element('select', {}, [element('option', { value: '', text: ctx.tr('forms.loading') })]);
   const node = row(field, path, ctx, control);
   let wanted = '';
   let rows = [];
-  const fill = (options) => {
+  let local = [];
+  const fill = () => {
+    const options = [...local, ...rows.filter((option) => !local.some((mine) => mine.id === option.id))];
     control.replaceChildren(element('option', { value: '', text: ctx.tr('forms.choose') }));
     for (const option of options) control.append(element('option', { value: option.id, text: option.label }));
     if (wanted && !options.some((option) => option.id === wanted)) control.append(element('option', { value: wanted, text: wanted }));
@@ -233,13 +253,19 @@ function refLeaf(field, path, ctx) {
   };
   node.loaded = ctx.loadRefs(field.ref).then((loaded) => {
     rows = loaded;
-    fill(rows);
+    fill();
     ctx.changed();
   });
   node.read = () => control.value;
   node.write = (value) => {
     wanted = value ?? '';
-    fill(rows);
+    fill();
+  };
+  node.update = (scope, root) => {
+    const now = localRefs(field.ref, root, ctx);
+    if (signature(now) === signature(local)) return;
+    local = now;
+    fill();
   };
   node.row = () => rows.find((option) => option.id === control.value)?.row;
   control.addEventListener('change', () => {
@@ -252,7 +278,10 @@ function manyLeaf(field, path, ctx) {
   const box = element('div', { className: 'forms-choices' });
   const node = row(field, path, ctx, box, { fieldset: true });
   let chosen = new Set();
-  const draw = (options) => {
+  let rows = [];
+  let local = [];
+  const draw = () => {
+    const options = field.type === 'enums' ? rows : [...local, ...rows.filter((option) => !local.some((mine) => mine.id === option.id))];
     box.replaceChildren();
     options.forEach((option, idx) => {
       const id = `${domId(ctx.formId, path)}-${idx}`;
@@ -266,10 +295,21 @@ function manyLeaf(field, path, ctx) {
     });
     if (options.length === 0) box.append(element('p', { className: 'forms-hint', text: ctx.tr('forms.none') }));
   };
-  if (field.type === 'enums') draw(field.values.map((value) => ({ id: value, label: ctx.tr(`forms.enum.${value}`) })));
-  else {
+  if (field.type === 'enums') {
+    rows = field.values.map((value) => ({ id: value, label: ctx.tr(`forms.enum.${value}`) }));
+    draw();
+  } else {
     box.append(element('p', { className: 'forms-hint', text: ctx.tr('forms.loading') }));
-    ctx.loadRefs(field.ref).then((loaded) => draw(loaded));
+    node.loaded = ctx.loadRefs(field.ref).then((loaded) => {
+      rows = loaded;
+      draw();
+    });
+    node.update = (scope, root) => {
+      const now = localRefs(field.ref, root, ctx);
+      if (signature(now) === signature(local)) return;
+      local = now;
+      draw();
+    };
   }
   node.read = () => [...chosen];
   node.write = (values) => {
@@ -444,10 +484,11 @@ function build(field, path, ctx) {
   return leaf(field, path, ctx);
 }
 
-// An id the page makes: no control; it holds an id given with the record (a corridor a new
-// version carries over keeps its id), else the model makes a fresh one.
+// An id the page makes: no control; it holds the id given with the record (a corridor a new
+// version carries over keeps its id), else a fresh one.
 function idNode(field, path) {
-  let value;
+  // Made with the item, so that other fields of the form can name the record before it is sent.
+  let value = uuidv7();
   return {
     field,
     path,

@@ -148,6 +148,19 @@ test('a proposal carries a corridor drawn on the map', async () => {
   await corridor.getByLabel('Leaves from (zone)').selectOption(world.ids.zones.EA);
   await corridor.locator('.forms-group').getByRole('textbox', { name: 'Name', exact: true }).fill('Western Aleppo');
   await corridor.getByLabel('Civilians').check();
+  // A commitment about the corridor being drawn, and a truce that starts once it is kept:
+  // both name records of this very proposal.
+  await form.getByRole('button', { name: 'Add commitment' }).click();
+  const commitment = form.locator('.forms-list-item').nth(1);
+  await commitment.getByRole('combobox', { name: 'Party', exact: true }).selectOption(world.ids.parties.RU);
+  await commitment.getByRole('combobox', { name: 'Commitment', exact: true }).selectOption('no_attack');
+  await commitment.getByRole('combobox', { name: 'About', exact: true }).selectOption('corridor');
+  await commitment.getByRole('combobox', { name: 'Corridor', exact: true }).selectOption({ label: 'EA-1 — To the west (in this proposal)' });
+  await commitment.getByRole('textbox', { name: 'Text', exact: true }).fill('No attack on the corridor');
+  const truce = form.getByRole('group', { name: 'Truce', exact: true });
+  await truce.getByRole('combobox', { name: 'Zone', exact: true }).selectOption(world.ids.zones.EA);
+  await truce.getByRole('combobox', { name: 'The truce starts' }).selectOption('when_fulfilled');
+  await truce.getByLabel('No attack on the corridor (in this proposal)').check();
   const signatories = form.getByRole('group', { name: 'Signatories', exact: true });
   await signatories.getByLabel('RU — Party RU').check();
   await signatories.getByLabel('US — Party US').check();
@@ -155,6 +168,10 @@ test('a proposal carries a corridor drawn on the map', async () => {
   await form.getByRole('button', { name: 'Sign and send' }).click();
   const receipt = await lastResult('propose_agreement');
   assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  const agreements = (await (await fetch(`${world.base}/api/v1/agreements`)).json()).items;
+  const terms = agreements.find((row) => row.title === 'Corridors out of East Aleppo').versions[0].terms;
+  assert.equal(terms.commitments[0].scope.corridor, terms.corridors[0].corridor_id, 'the commitment names the new corridor');
+  assert.deepEqual(terms.truce.start, { kind: 'when_fulfilled', commitment_ids: [terms.commitments[0].commitment_id] });
   const corridors = (await (await fetch(`${world.base}/api/v1/corridors`)).json()).items;
   const drawn = corridors.find((row) => row.code === 'EA-1');
   assert.deepEqual(drawn.route.coordinates, [
