@@ -115,6 +115,7 @@ export async function openForm(container, command, ctx) {
       try {
         const queued = spec.offline && isOffline() ? await enqueue({ command, body, session }) : null;
         if (queued) {
+          accepted = true;
           status.textContent = tr('forms.queued');
           resolve({ queued: true, outbox_id: queued.outbox_id });
           return;
@@ -125,6 +126,7 @@ export async function openForm(container, command, ctx) {
         } catch {
           if (spec.offline) {
             const item = await enqueue({ command, body, session });
+            accepted = true;
             status.textContent = tr('forms.queued');
             resolve({ queued: true, outbox_id: item.outbox_id });
           } else {
@@ -134,7 +136,7 @@ export async function openForm(container, command, ctx) {
           return;
         }
         if (reply.ok) {
-          // Sent once: the same form sent again would only be refused as a duplicate.
+          // Sent once (or kept to send): the same form sent again could only be a duplicate.
           accepted = true;
           status.textContent = tr('forms.accepted', { seq: reply.body.seq });
           for (const warning of reply.body.warnings ?? []) {
@@ -148,6 +150,7 @@ export async function openForm(container, command, ctx) {
         // waits in the outbox like one written offline.
         if (spec.offline && reply.status === 503) {
           const item = await enqueue({ command, body, session });
+          accepted = true;
           status.textContent = tr('forms.queued_busy');
           setTimeout(() => flushQueued({}, transport).catch(() => {}), BUSY_RETRY_MS);
           resolve({ queued: true, outbox_id: item.outbox_id });

@@ -325,10 +325,8 @@ function pointLeaf(field, path, ctx) {
   const lat = element('input', { type: 'number', step: 'any', min: -90, max: 90, id: `${id}-lat`, inputmode: 'decimal' });
   const pick = element('button', { type: 'button', className: 'forms-map-button', text: ctx.tr('forms.pick_on_map') });
   const box = element('div', { className: 'forms-point' }, [
-    element('label', { for: `${id}-lon`, text: ctx.tr('forms.field.longitude') }),
-    lon,
-    element('label', { for: `${id}-lat`, text: ctx.tr('forms.field.latitude') }),
-    lat,
+    element('span', { className: 'forms-pair' }, [element('label', { for: `${id}-lon`, text: ctx.tr('forms.field.longitude') }), lon]),
+    element('span', { className: 'forms-pair' }, [element('label', { for: `${id}-lat`, text: ctx.tr('forms.field.latitude') }), lat]),
     ctx.map?.pickPoint ? pick : null,
   ]);
   const node = row(field, path, ctx, box, { fieldset: true });

@@ -32,6 +32,9 @@ export function freePort() {
 }
 
 function run(args, options = {}) {
+  if (!existsSync(truceBin())) {
+    throw new Error(`no truce binary at ${truceBin()}: build it (cargo build --bin truce) or set TRUCE_BIN`);
+  }
   return execFileSync(truceBin(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
