@@ -334,6 +334,41 @@ test('offline, a report is kept; back online it arrives once, signed, with its t
   assert.ok(text.includes(publicKey), 'signed with the browser key');
 });
 
+test('every control of every form has a label and is reached by keyboard', async () => {
+  const commands = await page.evaluate(() => import('/src/forms/specs.js').then((specs) => Object.keys(specs.SPECS)));
+  assert.ok(commands.length >= 30);
+  for (const command of commands) {
+    await page.evaluate(async (name) => {
+      const forms = await import('/src/forms/index.js');
+      const session = { account_id: 'a', party_id: 'p', roles: ['coordinator', 'monitor', 'analyst'] };
+      forms.openForm(document.getElementById('harness-form'), name, { session, t: (key) => key, lang: 'en', map: {} });
+    }, command);
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('#harness-form input, #harness-form select, #harness-form textarea, #harness-form button')]
+        .filter((control) => {
+          if (control.tagName === 'BUTTON') return !control.textContent.trim();
+          return !(control.labels?.length > 0 || control.getAttribute('aria-label'));
+        })
+        .map((control) => control.outerHTML),
+    );
+    assert.deepEqual(unlabelled, [], command);
+    const focusable = await page.evaluate(() =>
+      [...document.querySelectorAll('#harness-form input, #harness-form select, #harness-form textarea, #harness-form button')].every(
+        (control) => control.tabIndex >= 0,
+      ),
+    );
+    assert.ok(focusable, `${command}: every control is in the tab order`);
+  }
+  // Tab from the first control reaches the submit button.
+  await page.locator('#harness-form select, #harness-form input').first().focus();
+  let reached = false;
+  for (let presses = 0; presses < 40 && !reached; presses += 1) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.classList.contains('forms-submit'));
+  }
+  assert.ok(reached, 'the submit button is reached by Tab');
+});
+
 test('no console errors', () => {
   // Chromium logs every HTTP refusal and every fetch made offline as a console error of its
   // own ("Failed to load resource"); the tests above cause both on purpose. Anything else
