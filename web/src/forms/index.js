@@ -7,10 +7,11 @@
 
 import { currentKey, enrolKey, normaliseCode } from '../sign/enrol.js';
 import { loadKey } from '../sign/keys.js';
-import { submitCommand } from '../sign/submit.js';
+import { serverClockOffsetMs, submitCommand } from '../sign/submit.js';
 import { flushOutbox as flushQueued, enqueue } from '../offline/outbox.js';
 import { renderOutbox } from '../offline/view.js';
 import { modesFor } from './access.js';
+import { groupedCode, prepareEnrolment } from './accounts.js';
 import { translator } from './i18n.js';
 import { jobsFor as jobsOf } from './jobs.js';
 import { buildBody } from './model.js';
@@ -34,10 +35,10 @@ function element(tag, attributes = {}, children = []) {
 }
 
 /** Lists read once per form, so that two fields naming zones ask the server once. */
-function refLoader(transport) {
+function refLoader(transport, session) {
   const cache = new Map();
   return (kind) => {
-    if (!cache.has(kind)) cache.set(kind, loadRefs(kind, transport).catch(() => []));
+    if (!cache.has(kind)) cache.set(kind, loadRefs(kind, transport, session).catch(() => []));
     return cache.get(kind);
   };
 }
@@ -61,10 +62,12 @@ export async function openForm(container, command, ctx) {
   const session = ctx.session;
   const transport = ctx.transport ?? {};
   const modes = modesFor(session, command);
-  const loader = refLoader(transport);
+  const loader = refLoader(transport, session);
   // An act's provenance follows from the session: a choice only for who may do both.
   const hiddenPaths = new Set(modes.length < 2 ? ['_provenance'] : []);
-  const controller = renderForm(spec, { tr, map: ctx.map, loadRefs: loader, hiddenPaths });
+  // This device's own key is marked among an account's keys (so that no one revokes it unawares).
+  const ownPublicKey = spec.ownAccount ? ((await loadKey(session.account_id).catch(() => null))?.publicKey ?? null) : null;
+  const controller = renderForm(spec, { tr, map: ctx.map, loadRefs: loader, hiddenPaths, ownPublicKey });
   const { form, formId } = controller;
   const heading = element('h2', { id: `${formId}-heading`, text: tr(`forms.job.${command}`) });
   const summary = element('div', { className: 'forms-summary', role: 'alert', hidden: true, tabindex: '-1' });
@@ -84,6 +87,7 @@ export async function openForm(container, command, ctx) {
   }
   const provenance = controller.node('_provenance');
   if (spec.act && provenance) provenance.write(modes.includes('attested') ? 'attested' : 'reported');
+  if (spec.ownAccount && !ctx.prefill?.account_id) controller.write({ account_id: session.account_id });
   if (ctx.prefill) controller.write(ctx.prefill);
   wireFillFrom(spec, controller);
   if (spec.carryTerms) wireCarryTerms(controller);
@@ -92,6 +96,8 @@ export async function openForm(container, command, ctx) {
 
   // Ids made once per form: a retry after a lost connection sends the same records.
   const ids = new Map();
+  // What a form makes once and keeps across retries (an enrolment's code).
+  const made = {};
   let accepted = false;
   return new Promise((resolve) => {
     cancel.addEventListener('click', () => resolve(null));
@@ -99,7 +105,7 @@ export async function openForm(container, command, ctx) {
       event.preventDefault();
       clearErrors(controller, summary);
       const raw = { ...controller.read(), _provenance: provenance?.read() };
-      const { body, errors } = buildBody(spec, raw, { ids });
+      const { body, errors } = buildBody(spec, raw, { ids, session });
       if (errors.length > 0) {
         showMistakes(errors, controller, summary, tr);
         return;
@@ -112,7 +118,17 @@ export async function openForm(container, command, ctx) {
       submit.disabled = true;
       form.setAttribute('aria-busy', 'true');
       status.textContent = tr('forms.sending');
+      let reveal = null;
       try {
+        if (spec.prepare === 'enrolment') {
+          const offsetMs = await serverClockOffsetMs(transport).catch(() => null);
+          if (offsetMs === null) {
+            status.textContent = '';
+            showSummary(summary, tr('forms.unreachable'));
+            return;
+          }
+          reveal = await prepareEnrolment(body, raw, made, Date.now() + offsetMs);
+        }
         const queued = spec.offline && isOffline() ? await enqueue({ command, body, session }) : null;
         if (queued) {
           accepted = true;
@@ -139,6 +155,7 @@ export async function openForm(container, command, ctx) {
           // Sent once (or kept to send): the same form sent again could only be a duplicate.
           accepted = true;
           status.textContent = tr('forms.accepted', { seq: reply.body.seq });
+          if (reveal) showOnce(form, reveal, tr);
           for (const warning of reply.body.warnings ?? []) {
             const path = fieldOfProblem(warning, controller.paths());
             if (path) controller.node(path).setError(tr('forms.warning', { message: warning.message }));
@@ -209,6 +226,16 @@ function wireCarryTerms(controller) {
     const given = terms.read();
     if (agreement.read() && (given.corridors ?? []).length === 0 && (given.commitments ?? []).length === 0) carry();
   });
+}
+
+// An enrolment's code, shown once to who opened it: it is in no log and no reply.
+function showOnce(form, reveal, tr) {
+  const box = element('div', { className: 'forms-once', role: 'status' }, [
+    element('p', { text: tr('forms.enrolment.shown_once') }),
+    element('p', { className: 'forms-code', text: groupedCode(reveal.code) }),
+    element('p', { text: tr('forms.enrolment.until', { time: reveal.expires_at.replace('T', ' ').replace('Z', '') }) }),
+  ]);
+  form.after(box);
 }
 
 function clearErrors(controller, summary) {

@@ -30,12 +30,30 @@ export const JOBS = [
   'resume',
   'declare_broken',
   'declare_completed',
+  'make_statement',
+  'record_reading',
+  'record_observation',
   'grade_incident',
   'mark_duplicate',
   'dismiss_violation',
   'retract',
   'acknowledge_alert',
+  'create_enrolment',
+  'revoke_key',
+  'set_encryption_key',
 ];
+
+/**
+ * Jobs offered to fewer roles than the table lets submit them. The table lets any account
+ * open an enrolment or revoke a key because who manages which account is decided against
+ * the log (docs/keys.md); the page offers managing other devices to coordinators (who
+ * manage their party's accounts) and the operator (who manages the accounts of no party).
+ * Setting one's own encryption key is everyone's.
+ */
+export const JOB_ROLES = {
+  create_enrolment: ['coordinator', 'operator'],
+  revoke_key: ['coordinator', 'operator'],
+};
 
 /**
  * The jobs available to this session, as [{command, labelKey}] (for menus).
@@ -43,7 +61,10 @@ export const JOBS = [
  */
 export function jobsFor(session) {
   if (!session?.account_id) return [];
-  return JOBS.filter((command) => modesFor(session, command).length > 0).map((command) => ({
+  const roles = session.roles ?? [];
+  return JOBS.filter((command) => modesFor(session, command).length > 0)
+    .filter((command) => !JOB_ROLES[command] || roles.some((role) => JOB_ROLES[command].includes(role)))
+    .map((command) => ({
     command,
     labelKey: `forms.job.${command}`,
   }));

@@ -15,17 +15,27 @@ import { ISSUED_AT_SKEW_S_MAX } from './limits.js';
  * @typedef {object} Field
  * @property {string} path        the body path, relative to its group (`location.position`)
  * @property {string} type        text | code | integer | number | datetime | point | line |
- *                                polygon | enum | enums | ref | refs | bool | quantity | group | list | id
+ *                                polygon | enum | enums | ref | refs | bool | quantity | group | list | id |
+ *                                session (filled from the session) | made (by the form's `prepare`)
  * @property {boolean} [required]
  * @property {number} [max]       characters (text), largest value (numbers), items (lists)
  * @property {number} [min]       smallest value (numbers), items (lists)
  * @property {boolean} [exclusiveMin]
+ * @property {boolean} [exclusiveMax] the largest value itself is refused (a bearing: `[0, 360)`)
+ * @property {RegExp} [pattern]   the shape a text must have (an `age1…` recipient)
+ * @property {string} [patternKey] the catalogue key of the message when it has not
+ * @property {boolean} [spread]   a ref whose choice names a record by several fields (a
+ *                                violation: its incident and commitment): the chosen option's
+ *                                id is their JSON (`composite`), and they are sent beside it
+ * @property {boolean} [numeric]  a ref whose value is sent as a number (an entry's `seq`)
+ * @property {string} [take]      a `session` field: the key of the session it is filled from
  * @property {string[]} [values]  the choices of an enum
  * @property {string} [ref]       the kind of record a ref names (`agreements`)
  * @property {Field[]} [fields]   the fields of a group or of each item of a list
  * @property {(scope: object, root: object) => boolean} [showIf] shown (and sent) only when true
  * @property {'window' | 'range'} [check] a group whose `end`, when given, must be after its
  *                                `start`, or whose `max`, when given, is at least its `min`
+ * @property {[string, string]} [rangeKeys] the names of a range's bounds (`min`, `max`)
  * @property {unknown[]} [emptyAs] what a list left empty is sent as (a required `[]`)
  * @property {string} [optionalUnless] an optional group sent only when this field is filled
  * @property {boolean} [past]     false: a time that may lie ahead (a window, a deadline)
@@ -35,6 +45,30 @@ import { ISSUED_AT_SKEW_S_MAX } from './limits.js';
  * @property {boolean} [local]    a control of the form only, never sent (a choice of mode)
  * @property {unknown} [default]  'now' for a datetime, or a value
  */
+
+/**
+ * The id of a choice that names a record by several fields (a violation by its incident and
+ * commitment, a version by its agreement and number): their JSON, keys sorted, so that the
+ * same record always has the same id. Null when a key is missing.
+ * @param {object} parts
+ * @param {string[]} [keys] the keys it must have
+ */
+export function composite(parts, keys = Object.keys(parts ?? {})) {
+  if (!parts || keys.some((key) => parts[key] === undefined || parts[key] === null || parts[key] === '')) return null;
+  const sorted = {};
+  for (const key of [...keys].sort()) sorted[key] = parts[key];
+  return JSON.stringify(sorted);
+}
+
+/** The fields a composite id stands for, or null. */
+export function parseComposite(id) {
+  try {
+    const parts = JSON.parse(String(id));
+    return parts && typeof parts === 'object' && !Array.isArray(parts) ? parts : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A mistake: the full path of its field, the catalogue key of its message, and its values. */
 export function mistake(path, key, params = {}) {
@@ -133,9 +167,16 @@ function readField(field, raw, path, errors, env) {
     if (!env.ids.has(path)) env.ids.set(path, uuidv7());
     return env.ids.get(path);
   }
+  // Made by the form's `prepare` step once the rest is read (an enrolment's code hash).
+  if (field.type === 'made') return undefined;
+  if (field.type === 'session') {
+    // The signed-in account itself (`set_encryption_key` sets one's own): never chosen.
+    if (!env.session?.[field.take]) errors.push(mistake(path, 'forms.error.signed_out'));
+    return env.session?.[field.take];
+  }
   if (field.type === 'group') {
     if (field.optionalUnless && isBlank(getPath(raw ?? {}, field.optionalUnless))) return undefined;
-    return readGroup(field.fields, raw ?? {}, path, errors, env, { check: field.check, optional: !field.required });
+    return readGroup(field.fields, raw ?? {}, path, errors, env, { check: field.check, rangeKeys: field.rangeKeys, optional: !field.required });
   }
   if (field.type === 'list') return readList(field, raw ?? [], path, errors, env);
   if (field.type === 'bool') return raw === true || raw === 'true' || raw === 'on' ? true : field.required ? false : undefined;
@@ -153,6 +194,8 @@ function readField(field, raw, path, errors, env) {
         errors.push(mistake(path, 'forms.error.too_long', { max }));
       } else if (field.type === 'code' && !CODE_PATTERN.test(text)) {
         errors.push(mistake(path, 'forms.error.code_chars'));
+      } else if (field.pattern && !field.pattern.test(text)) {
+        errors.push(mistake(path, field.patternKey ?? 'forms.error.shape'));
       }
       return text;
     }
@@ -165,7 +208,7 @@ function readField(field, raw, path, errors, env) {
       }
       const min = field.min ?? (field.type === 'integer' ? 0 : -Infinity);
       const max = field.max ?? (field.type === 'integer' ? 4_294_967_295 : Infinity);
-      if (value < min || value > max || (field.exclusiveMin && value === min)) {
+      if (value < min || value > max || (field.exclusiveMin && value === min) || (field.exclusiveMax && value === max)) {
         errors.push(mistake(path, 'forms.error.out_of_range', { min, max }));
       }
       return value;
@@ -205,6 +248,16 @@ function readField(field, raw, path, errors, env) {
     case 'enum':
     case 'ref':
       if (field.values && !field.values.includes(raw)) errors.push(mistake(path, 'forms.error.choice'));
+      if (field.spread) {
+        const parts = parseComposite(raw);
+        if (!parts) errors.push(mistake(path, 'forms.error.choice'));
+        return parts ?? undefined;
+      }
+      if (field.numeric) {
+        const value = toNumber(raw);
+        if (!Number.isSafeInteger(value) || value < 0) errors.push(mistake(path, 'forms.error.integer'));
+        return value;
+      }
       return String(raw);
     case 'enums':
     case 'refs': {
@@ -268,10 +321,13 @@ function readGroup(fields, raw, prefix, errors, env, how = {}) {
     if (field.local) continue;
     if (field.showIf && !field.showIf(raw, env.root)) continue;
     const value = readField(field, getPath(raw, field.path), join(prefix, field.path), errors, env);
-    if (value !== undefined) setPath(out, field.path, value);
+    // A choice that names a record by several fields sends each of them, beside one another.
+    if (field.spread && value) Object.assign(out, value);
+    else if (value !== undefined) setPath(out, field.path, value);
   }
-  if (how.check === 'range' && out.max !== undefined && out.min > out.max) {
-    errors.push(mistake(join(prefix, 'max'), 'forms.error.range_inverted'));
+  const [low, high] = how.rangeKeys ?? ['min', 'max'];
+  if (how.check === 'range' && out[high] !== undefined && out[low] > out[high]) {
+    errors.push(mistake(join(prefix, high), 'forms.error.range_inverted'));
   }
   if (how.check === 'window' && out.start && out.end && Date.parse(out.end) <= Date.parse(out.start)) {
     errors.push(mistake(join(prefix, 'end'), 'forms.error.end_before_start'));
@@ -282,7 +338,7 @@ function readGroup(fields, raw, prefix, errors, env, how = {}) {
 // An optional group left wholly blank is absent, not an object of defaults.
 function isEmptyOptionalGroup(fields, raw, env) {
   return fields.every((field) => {
-    if (field.type === 'id' || field.local) return true;
+    if (field.type === 'id' || field.type === 'session' || field.type === 'made' || field.local) return true;
     if (field.showIf && !field.showIf(raw, env.root)) return true;
     const value = getPath(raw, field.path);
     if (field.type === 'group') return isEmptyOptionalGroup(field.fields, value ?? {}, env);
@@ -296,14 +352,15 @@ function isEmptyOptionalGroup(fields, raw, env) {
  * The body of `spec`'s command from `raw`, or its mistakes.
  * @param {{command: string, fields: Field[]}} spec
  * @param {object} raw
- * @param {{ids?: Map<string, string>, now?: number}} [options] `ids`: the ids made so far
- *   for this form (kept across retries), `now`: the clock for "not in the future"
+ * @param {{ids?: Map<string, string>, now?: number, session?: object}} [options] `ids`: the
+ *   ids made so far for this form (kept across retries), `now`: the clock for "not in the
+ *   future", `session`: the signed-in account (`GET /api/v1/session`)
  * @returns {{body: object | null, errors: ReturnType<typeof mistake>[]}}
  */
-export function buildBody(spec, raw, { ids = new Map(), now = Date.now() } = {}) {
+export function buildBody(spec, raw, { ids = new Map(), now = Date.now(), session = null } = {}) {
   const errors = [];
-  const fields = readGroup(spec.fields, raw ?? {}, '', errors, { now, ids, root: raw ?? {} });
-  for (const check of spec.checks ?? []) check(fields, errors);
+  const fields = readGroup(spec.fields, raw ?? {}, '', errors, { now, ids, session, root: raw ?? {} });
+  for (const check of spec.checks ?? []) check(fields, errors, { now });
   if (errors.length > 0) return { body: null, errors };
   return { body: { type: spec.command, ...fields }, errors };
 }

@@ -205,7 +205,7 @@ function leaf(field, path, ctx) {
       return node;
     }
     case 'ref':
-      return refLeaf(field, path, ctx);
+      return field.optionsFrom ? dependentLeaf(field, path, ctx) : refLeaf(field, path, ctx);
     case 'enums':
     case 'refs':
       return manyLeaf(field, path, ctx);
@@ -241,6 +241,9 @@ const signature = (options) => options.map((option) => `${option.id}=${option.la
 function refLeaf(field, path, ctx) {
   const control = element('select', {}, [element('option', { value: '', text: ctx.tr('forms.loading') })]);
   const node = row(field, path, ctx, control);
+  // A choice sent as several fields answers for each of them (a refusal at `commitment_id`).
+  const parent = path.includes('.') ? path.slice(0, path.lastIndexOf('.') + 1) : '';
+  for (const key of field.spread ? (field.keys ?? []) : []) ctx.registry.set(`${parent}${key}`, node);
   let wanted = '';
   let rows = [];
   let local = [];
@@ -258,7 +261,7 @@ function refLeaf(field, path, ctx) {
   });
   node.read = () => control.value;
   node.write = (value) => {
-    wanted = value ?? '';
+    wanted = value === undefined || value === null ? '' : String(value);
     fill();
   };
   node.update = (scope, root) => {
@@ -268,6 +271,40 @@ function refLeaf(field, path, ctx) {
     fill();
   };
   node.row = () => rows.find((option) => option.id === control.value)?.row;
+  control.addEventListener('change', () => {
+    wanted = control.value;
+  });
+  return node;
+}
+
+// A choice among what the record another field picks holds (an account's active keys): its
+// options follow that field's choice.
+function dependentLeaf(field, path, ctx) {
+  const control = element('select', {}, [element('option', { value: '', text: ctx.tr('forms.choose') })]);
+  const node = row(field, path, ctx, control);
+  const parent = path.includes('.') ? path.slice(0, path.lastIndexOf('.') + 1) : '';
+  let wanted = '';
+  let shown = null;
+  const fill = (values) => {
+    control.replaceChildren(element('option', { value: '', text: ctx.tr('forms.choose') }));
+    for (const value of values) {
+      const mine = ctx.ownPublicKey && value === ctx.ownPublicKey ? ` (${ctx.tr('forms.key.this_device')})` : '';
+      control.append(element('option', { value, text: `${value}${mine}` }));
+    }
+    if (wanted && !values.includes(wanted)) control.append(element('option', { value: wanted, text: wanted }));
+    control.value = wanted;
+  };
+  node.read = () => control.value;
+  node.write = (value) => {
+    wanted = value ?? '';
+    fill(shown ?? []);
+  };
+  node.update = () => {
+    const values = ctx.registry.get(`${parent}${field.optionsFrom.ref}`)?.row?.()?.[field.optionsFrom.take] ?? [];
+    if (shown && values.join('|') === shown.join('|')) return;
+    shown = [...values];
+    fill(shown);
+  };
   control.addEventListener('change', () => {
     wanted = control.value;
   });
@@ -477,6 +514,7 @@ function buildGroupBody(fields, prefix, ctx) {
 
 function build(field, path, ctx) {
   if (field.type === 'id') return idNode(field, path);
+  if (field.type === 'session' || field.type === 'made') return { field, path, el: null, read: () => undefined, write() {}, update() {} };
   if (field.type === 'group') return groupNode(field, path, ctx);
   if (field.type === 'list') return listNode(field, path, ctx);
   return leaf(field, path, ctx);

@@ -5,6 +5,7 @@
 // The enums are the core's (`test/unit/specs.test.mjs` checks them, and every path, against
 // the server's OpenAPI document).
 
+import { compositeOf } from './refs.js';
 import {
   CODE_LEN_MAX,
   COMMITMENTS_PER_VERSION_MAX,
@@ -12,6 +13,7 @@ import {
   HALF_WIDTH_M_MAX,
   LIST_LEN_MAX,
   NAME_LEN_MAX,
+  OBSERVED_DISTANCE_M_MAX,
   REASON_LEN_MAX,
   SIGNATORIES_MAX,
   UNCERTAINTY_M_MAX,
@@ -40,7 +42,20 @@ export const ENUMS = {
   Requirement: ['holds', 'fulfilled', 'not_breached'],
   ZoneKind: ['besieged_area', 'neighbourhood', 'city', 'other'],
   ConvoyStatus: ['scheduled', 'moving', 'arrived', 'stopped', 'turned_back'],
+  StanceOn: ['confirms', 'denies', 'accuses', 'mentions'],
+  RecordKind: ['incident', 'violation', 'convoy', 'version', 'act', 'passage', 'total', 'estimate', 'observation'],
+  StatementKind: ['statement', 'mandate', 'resolution'],
+  ReadingTopic: ['who_may_leave', 'how_many', 'destination', 'timing', 'guarantees', 'other'],
+  ObservedKind: ['explosion', 'fire', 'flare', 'drone', 'movement'],
+  Perception: ['heard', 'seen', 'heard_and_seen'],
+  Weapon: [
+    'artillery', 'mortar', 'tank', 'rocket_launcher', 'anti_aircraft_gun', 'heavy_machine_gun', 'small_arms',
+    'grenade_launcher', 'drone', 'undetermined',
+  ],
 };
+
+/** An `age` X25519 recipient, the shape the server takes (`EncryptionKeyText`). */
+export const AGE_RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
 
 const text = (path, extra = {}) => ({ path, type: 'text', max: NAME_LEN_MAX, ...extra });
 const reason = (path, extra = {}) => ({ path, type: 'text', max: REASON_LEN_MAX, multiline: true, ...extra });
@@ -82,9 +97,69 @@ const period = (path, extra = {}) => ({
   type: 'group',
   required: true,
   check: 'window',
-  fields: [when('start', { required: true, default: 'now' }), when('end'), choice('precision', 'TimePrecision')],
+  fields: [when('start', { required: true, default: 'now' }), when('end', { labelKey: 'forms.field.end_open' }), choice('precision', 'TimePrecision')],
   ...extra,
 });
+
+/**
+ * A record several fields name, chosen from one list (`refs.js` composite kinds): a
+ * violation, a version, an act. Its fields go in the body beside one another.
+ */
+const compositeRef = (path, kind, extra = {}) =>
+  ref(path, kind, { spread: true, keys: COMPOSITE_KEYS_OF[kind], fromBody: (scope) => compositeOf(kind, scope), ...extra });
+
+const COMPOSITE_KEYS_OF = {
+  violations: ['incident_id', 'commitment_id', 'notification_id'],
+  commitment_violations: ['incident_id', 'commitment_id'],
+  versions: ['agreement_id', 'version'],
+  acts: ['agreement_id', 'seq'],
+};
+
+const recordIs = (...kinds) => (scope) => kinds.includes(scope.record ?? 'incident');
+
+/**
+ * A record a statement is about, typed by what it is (`RecordRef`, docs/statements.md):
+ * first what kind of record, then that record from its list.
+ */
+const RECORD_REF = {
+  path: 'record',
+  type: 'group',
+  required: true,
+  fields: [
+    { path: 'record', type: 'enum', values: ['incident', 'violation', 'convoy', 'version', 'act', 'passage', 'total', 'estimate', 'observation'], required: true, default: 'incident', labelKey: 'forms.field.record_kind' },
+    ref('incident_id', 'incidents', { required: true, showIf: recordIs('incident') }),
+    compositeRef('_violation', 'commitment_violations', { required: true, showIf: recordIs('violation'), labelKey: 'forms.field.violation' }),
+    ref('convoy_id', 'convoys', { required: true, showIf: recordIs('convoy') }),
+    compositeRef('_version', 'versions', { required: true, showIf: recordIs('version'), labelKey: 'forms.field.version_of' }),
+    compositeRef('_act', 'acts', { required: true, showIf: recordIs('act'), labelKey: 'forms.field.act' }),
+    ref('passage_id', 'passages', { required: true, showIf: recordIs('passage') }),
+    ref('total_id', 'totals', { required: true, showIf: recordIs('total') }),
+    ref('estimate_id', 'estimates', { required: true, showIf: recordIs('estimate') }),
+    ref('observation_id', 'observations', { required: true, showIf: recordIs('observation') }),
+  ],
+};
+
+/** What a statement says about one record: its stance, and the force it accuses. */
+const ABOUT = {
+  path: 'about',
+  type: 'list',
+  max: LIST_LEN_MAX,
+  itemKey: 'forms.item.about',
+  fields: [
+    choice('stance', 'StanceOn', { required: true, default: 'mentions', labelKey: 'forms.field.stance' }),
+    ref('force_id', 'forces', { required: true, showIf: (item) => item.stance === 'accuses', labelKey: 'forms.field.accused_force' }),
+    RECORD_REF,
+  ],
+};
+
+const isDecision = (scope) => scope.kind === 'mandate' || scope.kind === 'resolution';
+
+const LOCATION_FIELDS = [
+  { path: 'position', type: 'point', required: true },
+  { path: 'uncertainty_m', type: 'number', min: 0, max: UNCERTAINTY_M_MAX, required: true, default: 500 },
+  choice('precision', 'GeoPrecision'),
+  ref('zone_id', 'zones'),
+];
 
 const reportedOnly = (scope, root) => root._provenance === 'reported';
 
@@ -447,18 +522,114 @@ export const SPECS = {
       },
     ],
   },
+  // Opened from a violation's view with `prefill: {incident_id, commitment_id}` (or
+  // `notification_id`); else the violation is chosen from the list of violations.
   dismiss_violation: {
-    fields: [
-      ref('incident_id', 'incidents', { required: true }),
-      ref('commitment_id', 'commitments'),
-      ref('notification_id', 'notifications'),
-      reason('reason', { required: true }),
-    ],
+    fields: [compositeRef('_violation', 'violations', { required: true, labelKey: 'forms.field.violation' }), reason('reason', { required: true })],
   },
+  // Opened from a record's view with `prefill: {seq}` (the entry that recorded it); else the
+  // entry is chosen from those of the newest the session may retract.
   retract: {
-    fields: [{ path: 'seq', type: 'integer', min: 1, required: true }, reason('reason', { required: true })],
+    fields: [ref('seq', 'entries', { required: true, numeric: true, labelKey: 'forms.field.entry' }), reason('reason', { required: true })],
   },
   acknowledge_alert: { fields: [ref('alert_id', 'alerts', { required: true })] },
+  // Opened for one of the party's accounts (`prefill: {account_id}`, else chosen); the code
+  // and its hash are made by the page (`accounts.js`), never typed.
+  create_enrolment: {
+    fields: [
+      ref('account_id', 'accounts', { required: true }),
+      { path: '_expires_in', type: 'enum', values: ['hour', 'day', 'three_days', 'six_days'], local: true, required: true, default: 'day', labelKey: 'forms.field.expires_in' },
+      { path: 'code_sha256', type: 'made' },
+      { path: 'expires_at', type: 'made' },
+    ],
+    prepare: 'enrolment',
+  },
+  // `prefill: {account_id, public_key}` from an account's view; else the account (the
+  // session's own first) and then one of its active keys.
+  revoke_key: {
+    fields: [
+      ref('account_id', 'accounts', { required: true }),
+      { path: 'public_key', type: 'ref', ref: 'keys', optionsFrom: { ref: 'account_id', take: 'public_keys' }, required: true },
+      reason('reason'),
+    ],
+    ownAccount: true,
+  },
+  // Only the account itself may: the session's own account, never chosen.
+  set_encryption_key: {
+    fields: [
+      { path: 'account_id', type: 'session', take: 'account_id' },
+      text('encryption_key', { required: true, max: 62, pattern: AGE_RECIPIENT, patternKey: 'forms.error.age_recipient' }),
+    ],
+  },
+  make_statement: {
+    act: true,
+    fields: [
+      { path: 'statement_id', type: 'id' },
+      choice('kind', 'StatementKind', { required: true, default: 'statement', labelKey: 'forms.field.statement_kind' }),
+      reason('text', { required: true, labelKey: 'forms.field.statement_text' }),
+      ABOUT,
+      reason('document', { multiline: false, showIf: isDecision }),
+      {
+        path: 'votes',
+        type: 'group',
+        showIf: isDecision,
+        fields: [
+          { path: 'in_favour', type: 'integer', required: true },
+          { path: 'against', type: 'integer' },
+          { path: 'abstaining', type: 'integer' },
+        ],
+      },
+    ],
+  },
+  record_reading: {
+    fields: [
+      { path: 'reading_id', type: 'id' },
+      ...agreementAndVersion,
+      {
+        path: 'reading',
+        type: 'group',
+        required: true,
+        fields: [
+          choice('topic', 'ReadingTopic', { required: true, labelKey: 'forms.field.reading_topic' }),
+          reason('says', { required: true }),
+          { path: 'groups', type: 'enums', values: ENUMS.Group, max: LIST_LEN_MAX },
+          quantity('people'),
+        ],
+      },
+      source('source'),
+    ],
+  },
+  record_observation: {
+    fields: [
+      { path: 'observation_id', type: 'id' },
+      {
+        path: 'observation',
+        type: 'group',
+        required: true,
+        fields: [
+          choice('observed', 'ObservedKind', { required: true }),
+          choice('perception', 'Perception', { required: true }),
+          quantity('count', { required: true, labelKey: 'forms.field.how_many' }),
+          choice('weapon', 'Weapon'),
+          period('when'),
+          { path: 'observer', type: 'group', required: true, fields: LOCATION_FIELDS },
+          { path: 'bearing_deg', type: 'number', min: 0, max: 360, exclusiveMax: true },
+          {
+            path: 'distance',
+            type: 'group',
+            check: 'range',
+            rangeKeys: ['min_m', 'max_m'],
+            fields: [
+              { path: 'min_m', type: 'number', min: 0, max: OBSERVED_DISTANCE_M_MAX, required: true },
+              { path: 'max_m', type: 'number', min: 0, max: OBSERVED_DISTANCE_M_MAX, required: true },
+            ],
+          },
+          source('source'),
+        ],
+      },
+      reason('note'),
+    ],
+  },
 };
 
 for (const [command, spec] of Object.entries(SPECS)) {

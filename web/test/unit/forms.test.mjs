@@ -8,10 +8,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { enrolKey } from '../../src/sign/enrol.js';
-import { loadKey, useKeyStore } from '../../src/sign/keys.js';
+import { generateKey, loadKey, useKeyStore } from '../../src/sign/keys.js';
+import { uuidv7 } from '../../src/sign/uuid7.js';
+import { prepareEnrolment } from '../../src/forms/accounts.js';
 import { memoryStore } from '../../src/sign/idb.js';
 import { submitCommand } from '../../src/sign/submit.js';
-import { buildBody } from '../../src/forms/model.js';
+import { buildBody, composite } from '../../src/forms/model.js';
+import { loadRefs } from '../../src/forms/refs.js';
 import { fieldOfProblem } from '../../src/forms/problems.js';
 import { SPECS } from '../../src/forms/specs.js';
 import { enqueue, flushOutbox, pending, useOutboxStore } from '../../src/offline/outbox.js';
@@ -141,6 +144,12 @@ test('every form builds a command the server accepts', async () => {
   const agreementId = proposal.body.agreement_id;
   const corridorId = proposal.body.terms.corridors[0].corridor_id;
   const commitmentId = proposal.body.terms.commitments[0].commitment_id;
+  const pick = async (kind, wanted) => {
+    const options = await loadRefs(kind, transport, await session('un'));
+    const found = options.find((option) => wanted(option));
+    assert.ok(found, `${kind} lists the record: ${JSON.stringify(options.map((option) => option.id))}`);
+    return found.id;
+  };
   const stance = (extra = {}) => ({ agreement_id: agreementId, version: '1', _provenance: 'attested', ...extra });
   await accepted('us', 'endorse', stance());
   await accepted('us', 'withdraw', stance({ reason: 'we want an immediate truce' }));
@@ -187,7 +196,12 @@ test('every form builds a command the server accepts', async () => {
     duplicate_of: incidentId,
     reason: 'the same shelling',
   });
-  await accepted('cell', 'retract', { seq: String(copy.receipt.seq), reason: 'entered twice' });
+  const retractable = await loadRefs('entries', transport, await session('cell'));
+  assert.ok(retractable.some((option) => option.id === String(copy.receipt.seq)), 'the copy is among what the analyst may retract');
+  const retraction = await accepted('cell', 'retract', { seq: String(copy.receipt.seq), reason: 'entered twice' });
+  assert.equal(retraction.body.seq, copy.receipt.seq, 'the seq is sent as a number');
+  const after = await loadRefs('entries', transport, await session('cell'));
+  assert.ok(!after.some((option) => option.id === String(copy.receipt.seq)), 'a retracted entry is offered no more');
 
   await accepted('un', 'correct_incident', {
     incident_id: incidentId,
@@ -207,17 +221,17 @@ test('every form builds a command the server accepts', async () => {
   await accepted('un', 'update_convoy', { convoy_id: convoy.body.convoy_id, status: 'moving', note: 'left on time' });
 
   const count = (people, basis) => ({ people, basis, period: { start: typed(-60), end: typed(-10) }, source: source('ICRC') });
-  await accepted('un', 'record_passage', {
+  const passage = await accepted('un', 'record_passage', {
     corridor_id: corridorId,
     direction: 'outbound',
     vehicles: '4',
     count: { ...count({ mode: 'exact', value: '120' }, 'increment'), breakdown: { wounded: { mode: 'about', value: '30' } } },
   });
-  await accepted('un', 'report_total', {
+  const total = await accepted('un', 'report_total', {
     scope: { corridor_id: corridorId },
     count: count({ mode: 'range', min: '4000', max: '5000' }, 'cumulative'),
   });
-  await accepted('un', 'estimate_population', {
+  const estimate = await accepted('un', 'estimate_population', {
     zone_id: zones.EA,
     kind: 'trapped',
     people: { mode: 'about', value: '100000' },
@@ -246,11 +260,75 @@ test('every form builds a command the server accepts', async () => {
   const violations = await list('/api/v1/violations');
   const violation = violations.find((row) => row.incident_id === incidentId);
   assert.ok(violation, `the shelling in East Aleppo violates Russia's no_attack: ${JSON.stringify(violations)}`);
-  await accepted('cell', 'dismiss_violation', {
-    incident_id: incidentId,
-    commitment_id: violation.commitment_id,
+
+  // What sources say the deal says, and what a mission counted.
+  await accepted('un', 'record_reading', {
+    agreement_id: agreementId,
+    version: '2',
+    reading: { topic: 'who_may_leave', says: 'Fighters and their families only', groups: ['fighters'], people: { mode: 'about', value: '5000' } },
+    source: { ...source('Reuters'), published_at: typed(-30) },
+  });
+  const observation = await accepted('un', 'record_observation', {
+    observation: {
+      observed: 'explosion',
+      perception: 'heard',
+      count: { mode: 'exact', value: '12' },
+      weapon: 'undetermined',
+      when: { start: typed(-50), end: typed(-20) },
+      observer: { position: ['37.17', '36.19'], uncertainty_m: '50', zone_id: zones.EA },
+      bearing_deg: '135',
+      distance: { min_m: '3000', max_m: '5000' },
+      source: { ...source('UN team', 'monitor_on_site'), published_at: typed(-15) },
+    },
+    note: 'heard from the team house',
+  });
+
+  // A statement about a record of every kind, each chosen from the lists the form offers.
+  const agreementsNow = await list('/api/v1/agreements');
+  const act = agreementsNow.find((row) => row.agreement_id === agreementId).acts[0];
+  const about = [
+    { stance: 'confirms', record: { record: 'incident', incident_id: incidentId } },
+    { stance: 'accuses', force_id: forces.SAA, record: { record: 'violation', _violation: composite({ incident_id: incidentId, commitment_id: violation.commitment_id }) } },
+    { stance: 'denies', record: { record: 'convoy', convoy_id: convoy.body.convoy_id } },
+    { stance: 'mentions', record: { record: 'version', _version: await pick('versions', (option) => option.row.agreement_id === agreementId && option.row.version === 2) } },
+    { stance: 'confirms', record: { record: 'act', _act: await pick('acts', (option) => option.row.seq === act.seq) } },
+    { stance: 'denies', record: { record: 'passage', passage_id: passage.body.passage_id } },
+    { stance: 'mentions', record: { record: 'total', total_id: await pick('totals', (option) => option.id === total.body.total_id) } },
+    { stance: 'mentions', record: { record: 'estimate', estimate_id: await pick('estimates', (option) => option.id === estimate.body.estimate_id) } },
+    { stance: 'confirms', record: { record: 'observation', observation_id: observation.body.observation_id } },
+  ];
+  const statement = await accepted('ru', 'make_statement', {
+    kind: 'statement',
+    text: 'No convoy left East Aleppo today',
+    about,
+    _provenance: 'attested',
+  });
+  assert.deepEqual(
+    statement.body.about.map((item) => Object.keys(item.record).sort().join(',')),
+    [
+      'incident_id,record', 'commitment_id,incident_id,record', 'convoy_id,record', 'agreement_id,record,version',
+      'agreement_id,record,seq', 'passage_id,record', 'record,total_id', 'estimate_id,record', 'observation_id,record',
+    ],
+    'every record typed as the server wants it',
+  );
+  assert.equal(statement.body.about[3].record.version, 2);
+  // A resolution of an outside body, reported by the monitor with its vote.
+  await accepted('un', 'make_statement', {
+    kind: 'resolution',
+    text: 'Demands safe passage for the convoys',
+    document: 'S/RES/2328 (2016)',
+    votes: { in_favour: '15', against: '0' },
+    about: [{ stance: 'mentions', record: { record: 'version', agreement_id: agreementId, version: 2, _version: composite({ agreement_id: agreementId, version: 2 }) } }],
+    _provenance: 'reported',
+    effective_at: typed(-2),
+    reported: { party_id: parties.US, sources: [source('UN News')] },
+  });
+
+  const dismissed = await accepted('cell', 'dismiss_violation', {
+    _violation: await pick('violations', (option) => option.row.incident_id === incidentId && option.row.commitment_id === violation.commitment_id),
     reason: 'the shelling came from outside the forces bound',
   });
+  assert.deepEqual([dismissed.body.incident_id, dismissed.body.commitment_id], [incidentId, violation.commitment_id]);
 
   await accepted('us', 'declare_completed', { agreement_id: agreementId, note: 'evacuation done', _provenance: 'attested' });
   const second = await accepted('ru', 'propose_agreement', {
@@ -262,8 +340,6 @@ test('every form builds a command the server accepts', async () => {
   await accepted('ru', 'endorse', { agreement_id: second.body.agreement_id, version: '1', _provenance: 'attested' });
   await accepted('us', 'declare_broken', { agreement_id: second.body.agreement_id, reason: 'fired on', _provenance: 'attested' });
 
-  const untested = Object.keys(SPECS).filter((command) => !testedCommands.has(command));
-  assert.deepEqual(untested, [], 'every form was sent');
 });
 
 test('a refusal names the field the form shows it at', async () => {
@@ -391,7 +467,11 @@ test('every field of every form is a field of its command in the server OpenAPI 
     const variant = variants.find((branch) => branch.properties?.type?.const === command);
     assert.ok(variant, `${command} is a command`);
     const walk = (fields, roots, prefix) => {
-      const sent = fields.filter((field) => !field.local);
+      const sent = fields.filter((field) => !field.local && !field.spread);
+      // A choice sent as several fields: each of them is a field of the command.
+      for (const field of fields.filter((one) => one.spread)) {
+        for (const key of field.keys) assert.ok(reach(schemas, roots, key).length > 0, `${command} ${prefix}${key} (${field.path}) is in the schema`);
+      }
       for (const field of sent) {
         const at = reach(schemas, roots, field.path);
         const where = `${command} ${prefix}${field.path}`;
@@ -409,7 +489,7 @@ test('every field of every form is a field of its command in the server OpenAPI 
         for (const branch of branches(schemas, root)) {
           for (const name of branch.required ?? []) {
             if (name === 'type' || name === 'kind' && prefix.endsWith('start.')) continue;
-            const covered = sent.some((field) => field.path === name || field.path.startsWith(`${name}.`));
+            const covered = fields.some((field) => field.path === name || field.path.startsWith(`${name}.`) || (field.spread && field.keys.includes(name)));
             if (branch.properties?.[name] && !covered && fields.length > 0 && sent.some((field) => branch.properties[field.path.split('.')[0]])) {
               assert.fail(`${command} ${prefix}${name} is required by the server and not in the form`);
             }
@@ -420,4 +500,57 @@ test('every field of every form is a field of its command in the server OpenAPI 
     walk(spec.fields, [variant], '');
   }
   assert.ok(checked.length > 200, `${checked.length} fields checked`);
+});
+
+test('a coordinator opens an enrolment for a new device, revokes a key, and sets an encryption key', async () => {
+  const coordinator = await session('ru');
+  // A second account of the party, registered by its coordinator (the party manages its own).
+  const accountId = uuidv7();
+  const first = await generateKey();
+  world.submit('ru', {
+    type: 'register_account', account_id: accountId, party_id: coordinator.party_id, name: 'RU field phone',
+    roles: ['monitor'], public_key: first.publicKey,
+  });
+
+  // The form's body, completed on this device with a code only its opener sees.
+  const accounts = await (await fetch(`${world.base}/api/v1/accounts`)).json();
+  assert.equal(accounts.status, 401, 'accounts are listed only to who is signed in');
+  const made = {};
+  const { body, errors } = buildBody(SPECS.create_enrolment, { account_id: accountId, _expires_in: 'hour' });
+  assert.deepEqual(errors, []);
+  const reveal = await prepareEnrolment(body, { _expires_in: 'hour' }, made, Date.now());
+  assert.match(reveal.code, /^[0-9a-f]{32}$/);
+  assert.equal(body.code_sha256.length, 64);
+  assert.ok(!JSON.stringify(body).includes(reveal.code), 'the code itself is never sent');
+  const key = await loadKey(coordinator.account_id);
+  testedCommands.add('create_enrolment');
+  const opened = await submitCommand({ key, author: coordinator.account_id, party: coordinator.party_id, body }, transport);
+  assert.equal(opened.status, 201, JSON.stringify(opened.body));
+  assert.ok(Date.parse(body.expires_at) - Date.now() <= 3_600_000, 'open for the hour chosen');
+
+  // The new device enrols with the code, once.
+  const phone = { account_id: accountId, party_id: coordinator.party_id, roles: ['monitor'] };
+  const enrolled = await enrolKey(phone, reveal.code, transport);
+  assert.equal(enrolled.status, 201, JSON.stringify(enrolled.body));
+  const phoneKey = await loadKey(accountId);
+
+  // Its coordinator revokes the key the phone enrolled (a lost phone): the phone is refused.
+  await accepted('ru', 'revoke_key', { account_id: accountId, public_key: phoneKey.publicKey, reason: 'phone lost' });
+  const refused = await submitCommand(
+    { key: phoneKey, author: accountId, party: coordinator.party_id, body: { type: 'retract', seq: 1, reason: 'from a lost phone' } },
+    transport,
+  );
+  assert.equal(refused.body.type, '/problems/key-revoked', JSON.stringify(refused.body));
+
+  // Its own encryption key, pasted: the account is the session's, never chosen.
+  const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+  const bad = buildBody(SPECS.set_encryption_key, { encryption_key: 'age1notarecipient' }, { session: coordinator });
+  assert.deepEqual(bad.errors.map((error) => [error.path, error.key]), [['encryption_key', 'forms.error.age_recipient']]);
+  const { body: set } = await accepted('ru', 'set_encryption_key', { encryption_key: ` ${recipient} ` }, { session: coordinator });
+  assert.deepEqual(set, { type: 'set_encryption_key', account_id: coordinator.account_id, encryption_key: recipient });
+});
+
+test('every form was sent by the tests above', () => {
+  const untested = Object.keys(SPECS).filter((command) => !testedCommands.has(command));
+  assert.deepEqual(untested, [], 'every form was sent');
 });
