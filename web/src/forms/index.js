@@ -67,7 +67,7 @@ export async function openForm(container, command, ctx) {
   const hiddenPaths = new Set(modes.length < 2 ? ['_provenance'] : []);
   // This device's own key is marked among an account's keys (so that no one revokes it unawares).
   const ownPublicKey = spec.ownAccount ? ((await loadKey(session.account_id).catch(() => null))?.publicKey ?? null) : null;
-  const controller = renderForm(spec, { tr, map: ctx.map, loadRefs: loader, hiddenPaths, ownPublicKey });
+  const controller = renderForm(spec, { tr, lang: ctx.lang, map: ctx.map, loadRefs: loader, hiddenPaths, ownPublicKey });
   const { form, formId } = controller;
   const heading = element('h2', { id: `${formId}-heading`, text: tr(`forms.job.${command}`) });
   const summary = element('div', { className: 'forms-summary', role: 'alert', hidden: true, tabindex: '-1' });

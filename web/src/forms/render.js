@@ -22,19 +22,34 @@ function element(tag, attributes = {}, children = []) {
   return node;
 }
 
-/** Now as a `datetime-local` value in UTC (the forms label their times UTC). */
+/** Now as a `datetime-local` value in UTC, to the second (the forms label their times UTC). */
 export function utcInputNow(ms = Date.now()) {
-  return new Date(ms).toISOString().slice(0, 16);
+  return new Date(ms).toISOString().slice(0, 19);
 }
 
-/**
- * An RFC 3339 instant as a `datetime-local` value in UTC: to the minute, or to the second
- * when it has seconds (a carried-over window must not move).
- */
+/** An RFC 3339 instant as a `datetime-local` value in UTC, to the second. */
 function utcInput(text) {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return String(text);
-  return new Date(ms).toISOString().slice(0, ms % 60_000 === 0 ? 16 : 19);
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+/**
+ * The same instant on this device's clock, with its offset from UTC (`12:30:05 GMT+3`), so
+ * that a time typed in UTC is never mistaken for local time, nor the other way round.
+ */
+export function localTimeOf(value, lang) {
+  const ms = Date.parse(/[zZ]|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`);
+  if (!value || Number.isNaN(ms)) return '';
+  const options = {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    hourCycle: 'h23', timeZoneName: 'shortOffset',
+  };
+  try {
+    return new Intl.DateTimeFormat(lang || undefined, options).format(new Date(ms));
+  } catch {
+    return new Date(ms).toString();
+  }
 }
 
 function labelKeyOf(field) {
@@ -174,14 +189,25 @@ function leaf(field, path, ctx) {
       return node;
     }
     case 'datetime': {
-      const control = element('input', { type: 'datetime-local', step: 60 });
+      // To the second, in UTC (said beside it), with the same instant on this device's clock
+      // under it: never ambiguous, whatever zone the device is set to.
+      const control = element('input', { type: 'datetime-local', step: 1 });
       if (field.default === 'now') control.value = utcInputNow();
       const node = row(field, path, ctx, control);
+      const local = element('output', { className: 'forms-hint forms-local-time', id: `${control.id}-local`, 'aria-live': 'polite' });
+      control.after(element('span', { className: 'forms-zone', text: ctx.tr('forms.time.utc_suffix'), 'aria-hidden': 'true' }), local);
+      control.setAttribute('aria-describedby', `${control.getAttribute('aria-describedby')} ${local.id}`);
+      const showLocal = () => {
+        const text = localTimeOf(control.value, ctx.lang);
+        local.textContent = text ? ctx.tr('forms.time.local', { time: text }) : '';
+      };
+      control.addEventListener('input', showLocal);
+      control.addEventListener('change', showLocal);
+      showLocal();
       node.read = () => control.value;
       node.write = (value) => {
-        const shown = value ? utcInput(value) : '';
-        if (shown.length > 16) control.step = '1';
-        control.value = shown;
+        control.value = value ? utcInput(value) : '';
+        showLocal();
       };
       return node;
     }

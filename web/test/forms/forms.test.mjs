@@ -12,6 +12,10 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { enrolKey } from '../../src/sign/enrol.js';
+import { memoryStore } from '../../src/sign/idb.js';
+import { generateKey, loadKey, useKeyStore } from '../../src/sign/keys.js';
+import { uuidv7 } from '../../src/sign/uuid7.js';
 import { startWorld } from '../unit/world.mjs';
 import { startHarness } from './server.mjs';
 
@@ -30,10 +34,11 @@ const consoleErrors = [];
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   world = await startWorld();
-  for (const handle of ['ru', 'us', 'un']) world.setPassword(handle, PASSWORD);
+  for (const handle of ['ru', 'us', 'un', 'cell']) world.setPassword(handle, PASSWORD);
   harness = await startHarness(world.base);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  context = await browser.newContext({ viewport: { width: 360, height: 780 } });
+  // A device set to Damascus time (UTC+3): times are typed in UTC all the same.
+  context = await browser.newContext({ viewport: { width: 360, height: 780 }, timezoneId: 'Asia/Damascus' });
   page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
@@ -120,6 +125,9 @@ test('a device that holds a key is not asked again, until the key is revoked', a
   assert.notEqual(again, held, 'a new key, enrolled with a new code');
 });
 
+/** The entry of the report made in the browser (retracted further down). */
+let reportSeq;
+
 test('an incident report is signed in the browser and accepted', async () => {
   await signIn('un');
   await resetResults();
@@ -129,6 +137,7 @@ test('an incident report is signed in the browser and accepted', async () => {
   await page.getByRole('button', { name: 'Sign and send' }).click();
   const receipt = await lastResult('report_incident');
   assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  reportSeq = receipt.seq;
   await page.getByText(`Accepted: entry ${receipt.seq} of the log.`).waitFor();
   const incidents = (await (await fetch(`${world.base}/api/v1/incidents`)).json()).items;
   assert.ok(incidents.some((row) => JSON.stringify(row).includes('Shelling near the corridor')));
@@ -334,6 +343,185 @@ test('offline, a report is kept; back online it arrives once, signed, with its t
   assert.ok(text.includes(publicKey), 'signed with the browser key');
 });
 
+/** The body of the entry `seq` as the ledger holds it. */
+async function entryBody(seq) {
+  const page = await (await fetch(`${world.base}/api/v1/ledger/entries?from=${seq}&limit=1`)).json();
+  return JSON.parse(page.entries[0].entry).command.body;
+}
+
+test('times are typed in UTC to the second, with the same instant on the device clock beside them', async () => {
+  await signIn('un');
+  await resetResults();
+  await open('record_observation');
+  const form = page.locator('#harness-form form.forms-form');
+  await form.getByLabel('What was observed').selectOption('explosion');
+  await form.getByLabel('How it was observed').selectOption('heard');
+  await form.getByRole('group', { name: /^How many/ }).getByRole('spinbutton').fill('12');
+  await form.getByLabel('Weapon (as far as can be told)').selectOption('undetermined');
+  const start = form.getByRole('group', { name: 'When' }).getByLabel('Start');
+  assert.equal(await start.getAttribute('step'), '1', 'to the second');
+  const typedStart = new Date(Date.now() - 3_600_000).toISOString().slice(0, 17) + '30';
+  await start.fill(typedStart);
+  const local = form.locator('.forms-local-time').first();
+  assert.match(await local.textContent(), /GMT\+3/, 'the local offset is shown');
+  assert.match(await local.textContent(), /:30/, 'with its seconds');
+  assert.match(await form.getByText('End (not included; empty for an instant)').textContent(), /not included/);
+  const observer = form.getByRole('group', { name: 'Where the observer stood' });
+  await observer.getByRole('button', { name: 'Pick on the map' }).click();
+  await observer.getByLabel('Uncertainty (metres)').fill('50');
+  await form.getByLabel(/^Bearing from the observer/).fill('360');
+  const distance = form.getByRole('group', { name: 'Distance from the observer (metres)' });
+  await distance.getByLabel('At least').fill('5000');
+  await distance.getByLabel('At most').fill('3000');
+  const sourceBox = form.getByRole('group', { name: 'Source', exact: true });
+  await sourceBox.getByRole('textbox', { name: 'Organisation', exact: true }).fill('UN team');
+  await sourceBox.getByLabel('Kind of source').selectOption('monitor_on_site');
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  // Refused before sending: a bearing of 360 and a distance whose minimum is above its maximum.
+  await form.locator('.forms-row', { has: page.getByLabel(/^Bearing from the observer/) }).locator('.forms-error').waitFor();
+  await form.getByLabel(/^Bearing from the observer/).fill('135');
+  await distance.getByLabel('At least').fill('3000');
+  await distance.getByLabel('At most').fill('5000');
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('record_observation');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  // After sending: a full-page screenshot scrolls the page, and a click made then misses.
+  await page.screenshot({ path: `${SHOTS}forms-observation-360.png`, fullPage: true });
+  const body = await entryBody(receipt.seq);
+  assert.equal(body.observation.when.start, `${typedStart}Z`, 'the time as typed, in UTC, to the second');
+  assert.equal(body.observation.when.end, undefined, 'an instant');
+  assert.deepEqual(body.observation.observer.position, [37.18, 36.2]);
+  assert.deepEqual(body.observation.distance, { min_m: 3000, max_m: 5000 });
+});
+
+test('a statement is about records chosen by their kind, and accuses a force', async () => {
+  await signIn('un');
+  await resetResults();
+  await open('make_statement');
+  const form = page.locator('#harness-form form.forms-form');
+  await form.getByLabel('What is said').fill('The shelling came from the SAA');
+  await form.getByRole('button', { name: 'Add record' }).click();
+  const first = form.locator('.forms-list-item').first();
+  await first.getByLabel('Stance').selectOption('accuses');
+  await first.getByLabel('Force accused').selectOption(world.ids.forces.SAA);
+  await first.getByLabel('Kind of record').selectOption('incident');
+  const incident = first.getByRole('combobox', { name: 'Incident', exact: true });
+  await page.waitForFunction(() => document.querySelectorAll('#harness-form .forms-list-item select option').length > 3);
+  await incident.selectOption({ index: 1 });
+  await form.getByRole('button', { name: 'Add record' }).click();
+  const second = form.locator('.forms-list-item').nth(1);
+  await second.getByLabel('Stance').selectOption('mentions');
+  assert.equal(await second.getByLabel('Force accused').isVisible(), false, 'a force only for an accusation');
+  await second.getByLabel('Kind of record').selectOption('version');
+  const version = second.getByRole('combobox', { name: 'Version', exact: true });
+  await page.waitForFunction(() => [...document.querySelectorAll('#harness-form option')].some((option) => option.textContent.includes('— v2')));
+  const value = await page.evaluate(() => [...document.querySelectorAll('#harness-form option')].find((option) => option.textContent.startsWith('Corridors out of East Aleppo — v2')).value);
+  await version.selectOption(value);
+  await page.screenshot({ path: `${SHOTS}forms-statement-360.png`, fullPage: true });
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('make_statement');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  const body = await entryBody(receipt.seq);
+  assert.equal(body.about[0].stance, 'accuses');
+  assert.equal(body.about[0].force_id, world.ids.forces.SAA);
+  assert.equal(body.about[0].record.record, 'incident');
+  assert.deepEqual(Object.keys(body.about[1].record).sort(), ['agreement_id', 'record', 'version']);
+  assert.equal(body.about[1].record.version, 2);
+});
+
+test('a record is retracted from its view (prefilled) or chosen from what one may retract', async () => {
+  await signIn('un');
+  await resetResults();
+  await open('retract');
+  const form = page.locator('#harness-form form.forms-form');
+  assert.ok(await form.getByLabel('Entry of the log').isVisible());
+  await page.waitForFunction((seq) => [...document.querySelectorAll('#harness-form option')].some((option) => option.value === String(seq)), reportSeq);
+  await open('retract', { seq: reportSeq });
+  assert.equal(await page.locator('#harness-form select').first().inputValue(), String(reportSeq));
+  await page.locator('#harness-form').getByLabel('Reason').fill('entered by mistake');
+  await page.locator('#harness-form').getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('retract');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  assert.deepEqual(await entryBody(receipt.seq), { type: 'retract', seq: reportSeq, reason: 'entered by mistake' });
+  // Retracted: no longer offered.
+  await open('retract');
+  await page.waitForFunction(() => !document.querySelector('#harness-form option')?.textContent.includes('Loading'));
+  const offered = await page.evaluate(() => [...document.querySelectorAll('#harness-form option')].map((option) => option.value));
+  assert.ok(!offered.includes(String(reportSeq)), JSON.stringify(offered));
+});
+
+test('a violation opened from its view is dismissed by its fields, refusals shown at the choice', async () => {
+  await enrol('cell');
+  await resetResults();
+  // A violation the log does not have: the shell's prefill is taken as given; only the server can tell.
+  await open('dismiss_violation', { incident_id: uuidv7(), commitment_id: uuidv7() });
+  const form = page.locator('#harness-form form.forms-form');
+  await form.getByLabel('Reason').fill('outside the forces bound');
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const violation = form.locator('.forms-row', { has: page.getByRole('combobox', { name: 'Violation' }) });
+  await violation.locator('.forms-error').waitFor();
+  assert.equal(await page.getByRole('combobox', { name: 'Violation' }).getAttribute('aria-invalid'), 'true');
+});
+
+test('a coordinator opens a code for a new device, shown once, then revokes its key; an account sets its encryption key', async () => {
+  await signIn('ru');
+  await resetResults();
+  // A second account of the party, registered by its coordinator with the CLI.
+  const phoneId = uuidv7();
+  const first = await generateKey();
+  world.submit('ru', {
+    type: 'register_account', account_id: phoneId, party_id: world.accounts.ru.party_id, name: 'RU field phone',
+    roles: ['monitor'], public_key: first.publicKey,
+  });
+  assert.ok((await page.evaluate(() => window.harness.jobs().map((job) => job.command))).includes('create_enrolment'));
+  await open('create_enrolment');
+  const form = page.locator('#harness-form form.forms-form');
+  const account = form.getByLabel('Account');
+  await page.waitForFunction(() => [...document.querySelectorAll('#harness-form option')].some((option) => option.textContent.includes('RU field phone')));
+  await account.selectOption({ label: 'RU field phone' });
+  await form.getByLabel('Valid for').selectOption('hour');
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('create_enrolment');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  const shown = (await page.locator('.forms-once .forms-code').textContent()).replace(/\s/g, '');
+  assert.match(shown, /^[0-9a-f]{32}$/);
+  await page.screenshot({ path: `${SHOTS}forms-enrolment-code-360.png`, fullPage: true });
+  const body = await entryBody(receipt.seq);
+  assert.ok(!JSON.stringify(body).includes(shown), 'the log holds only its hash');
+  assert.equal(body.account_id, phoneId);
+
+  // The phone enrols with the code read out to it.
+  useKeyStore(memoryStore('account_id'));
+  const phone = { account_id: phoneId, party_id: world.accounts.ru.party_id, roles: ['monitor'] };
+  const enrolled = await enrolKey(phone, shown, { base: world.base });
+  assert.equal(enrolled.status, 201, JSON.stringify(enrolled.body));
+  const phoneKey = (await loadKey(phoneId)).publicKey;
+
+  // The phone is lost: its coordinator revokes the key, chosen among the account's keys.
+  await resetResults();
+  await open('revoke_key', { account_id: phoneId });
+  await page.waitForFunction((key) => [...document.querySelectorAll('#harness-form option')].some((option) => option.value === key), phoneKey);
+  await page.locator('#harness-form').getByRole('combobox', { name: 'Key' }).selectOption(phoneKey);
+  await page.locator('#harness-form').getByLabel('Reason').fill('phone lost');
+  await page.locator('#harness-form').getByRole('button', { name: 'Sign and send' }).click();
+  const revoked = await lastResult('revoke_key');
+  assert.ok(revoked.seq > 0, JSON.stringify(revoked));
+  assert.deepEqual(await entryBody(revoked.seq), { type: 'revoke_key', account_id: phoneId, public_key: phoneKey, reason: 'phone lost' });
+
+  // Its own encryption key, pasted; a malformed one is refused at the field before sending.
+  await resetResults();
+  await open('set_encryption_key');
+  const keyField = page.locator('#harness-form').getByLabel('Encryption key (age1…)');
+  await keyField.fill('age1notarecipient');
+  await page.locator('#harness-form').getByRole('button', { name: 'Sign and send' }).click();
+  await page.locator('#harness-form .forms-row', { has: page.getByLabel('Encryption key (age1…)') }).locator('.forms-error').waitFor();
+  await keyField.fill('age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p');
+  await page.locator('#harness-form').getByRole('button', { name: 'Sign and send' }).click();
+  const set = await lastResult('set_encryption_key');
+  assert.ok(set.seq > 0, JSON.stringify(set));
+  assert.equal((await entryBody(set.seq)).account_id, world.accounts.ru.account_id);
+});
+
 test('every control of every form has a label and is reached by keyboard', async () => {
   const commands = await page.evaluate(() => import('/src/forms/specs.js').then((specs) => Object.keys(specs.SPECS)));
   assert.ok(commands.length >= 30);
@@ -362,7 +550,7 @@ test('every control of every form has a label and is reached by keyboard', async
   // Tab from the first control reaches the submit button.
   await page.locator('#harness-form select, #harness-form input').first().focus();
   let reached = false;
-  for (let presses = 0; presses < 40 && !reached; presses += 1) {
+  for (let presses = 0; presses < 120 && !reached; presses += 1) {
     await page.keyboard.press('Tab');
     reached = await page.evaluate(() => document.activeElement?.classList.contains('forms-submit'));
   }
