@@ -565,7 +565,7 @@ export const SPECS = {
     act: true,
     fields: [
       { path: 'statement_id', type: 'id' },
-      choice('kind', 'StatementKind', { required: true, default: 'statement', labelKey: 'forms.field.statement_kind' }),
+      choice('kind', 'StatementKind', { default: 'statement', labelKey: 'forms.field.statement_kind' }),
       reason('text', { required: true, labelKey: 'forms.field.statement_text' }),
       ABOUT,
       reason('document', { multiline: false, showIf: isDecision }),
@@ -592,7 +592,7 @@ export const SPECS = {
         fields: [
           choice('topic', 'ReadingTopic', { required: true, labelKey: 'forms.field.reading_topic' }),
           reason('says', { required: true }),
-          { path: 'groups', type: 'enums', values: ENUMS.Group, max: LIST_LEN_MAX },
+          { path: 'groups', type: 'enums', values: ENUMS.Group, max: LIST_LEN_MAX, labelKey: 'forms.field.reading_groups' },
           quantity('people'),
         ],
       },

@@ -429,6 +429,41 @@ test('a statement is about records chosen by their kind, and accuses a force', a
   assert.equal(body.about[1].record.version, 2);
 });
 
+test('a statement opened from a record is about that record', async () => {
+  await signIn('un');
+  const agreement = await agreementId('Corridors out of East Aleppo');
+  await open('make_statement', { about: [{ stance: 'denies', record: { record: 'version', agreement_id: agreement, version: 1 } }] });
+  const item = page.locator('#harness-form .forms-list-item').first();
+  await page.waitForFunction(() => [...document.querySelectorAll('#harness-form option')].some((option) => option.textContent.includes('— v1')));
+  assert.equal(await item.getByLabel('Stance').inputValue(), 'denies');
+  assert.equal(await item.getByLabel('Kind of record').inputValue(), 'version');
+  const chosen = await item.getByRole('combobox', { name: 'Version', exact: true }).evaluate((select) => select.selectedOptions[0].textContent);
+  assert.match(chosen, /^Corridors out of East Aleppo — v1/);
+});
+
+test('what a source says a version says is recorded from the agreement, its version the latest', async () => {
+  await signIn('un');
+  await resetResults();
+  await open('record_reading', { agreement_id: await agreementId('Corridors out of East Aleppo') });
+  const form = page.locator('#harness-form form.forms-form');
+  await page.waitForFunction(() => document.querySelector('#harness-form input[type=number]')?.value === '2');
+  await form.getByLabel('Topic').selectOption('who_may_leave');
+  await form.getByLabel('It says').fill('Fighters and their families only');
+  await form.getByRole('group', { name: 'Groups it names' }).getByLabel('Fighters').check();
+  const people = form.getByRole('group', { name: 'People' });
+  await people.getByRole('combobox').selectOption('about');
+  await people.getByRole('spinbutton').first().fill('5000');
+  const sourceBox = form.getByRole('group', { name: 'Source', exact: true });
+  await sourceBox.getByRole('textbox', { name: 'Organisation', exact: true }).fill('Reuters');
+  await sourceBox.getByLabel('Kind of source').selectOption('media');
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const receipt = await lastResult('record_reading');
+  assert.ok(receipt.seq > 0, JSON.stringify(receipt));
+  const body = await entryBody(receipt.seq);
+  assert.equal(body.version, 2);
+  assert.deepEqual(body.reading, { topic: 'who_may_leave', says: 'Fighters and their families only', groups: ['fighters'], people: { about: 5000 } });
+});
+
 test('a record is retracted from its view (prefilled) or chosen from what one may retract', async () => {
   await signIn('un');
   await resetResults();

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { buildBody } from '../../src/forms/model.js';
+import { buildBody, composite, parseComposite } from '../../src/forms/model.js';
+import { compositeOf } from '../../src/forms/refs.js';
 import { SPECS } from '../../src/forms/specs.js';
 import { isUuidV7 } from '../../src/sign/uuid7.js';
 
@@ -109,4 +110,76 @@ test('a route of one point is refused before sending', () => {
     deadline: typed(30),
   });
   assert.deepEqual(ring.errors.map((error) => `${error.path} ${error.key}`), ['notified.route forms.error.line_short']);
+});
+
+const A = '01890a5d-ac96-774b-bcce-b302099a8057';
+const B = '01890a5d-ac96-774b-bcce-b302099a8058';
+
+test('a record named by several fields is one choice whose fields go beside one another', () => {
+  // The same record has the same id whatever order its fields come in.
+  assert.equal(composite({ incident_id: A, commitment_id: B }), composite({ commitment_id: B, incident_id: A }));
+  assert.equal(composite({ incident_id: A }, ['incident_id', 'commitment_id']), null);
+  assert.deepEqual(parseComposite(composite({ agreement_id: A, version: 2 })), { agreement_id: A, version: 2 });
+  // A prefill in the wire's shape finds its option.
+  assert.equal(compositeOf('violations', { incident_id: A, notification_id: B }), composite({ incident_id: A, notification_id: B }));
+  assert.equal(compositeOf('versions', { agreement_id: A }), undefined);
+
+  const { body, errors } = buildBody(SPECS.dismiss_violation, { _violation: composite({ incident_id: A, commitment_id: B }), reason: 'r' });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(body, { type: 'dismiss_violation', incident_id: A, commitment_id: B, reason: 'r' });
+  const statement = buildBody(SPECS.make_statement, {
+    text: 't',
+    _provenance: 'attested',
+    about: [{ stance: 'mentions', record: { record: 'version', _version: composite({ agreement_id: A, version: 3 }) } }],
+  });
+  assert.deepEqual(statement.errors, []);
+  assert.deepEqual(statement.body.about, [{ stance: 'mentions', record: { record: 'version', agreement_id: A, version: 3 } }]);
+  // Only the fields of the kind chosen are sent; an accusation needs its force.
+  const accusation = buildBody(SPECS.make_statement, {
+    text: 't',
+    _provenance: 'attested',
+    about: [{ stance: 'accuses', record: { record: 'convoy', incident_id: A } }],
+  });
+  assert.deepEqual(accusation.errors.map((error) => error.path).sort(), ['about[0].force_id', 'about[0].record.convoy_id']);
+});
+
+test('a retraction sends the entry as a number; bearings, distances and recipients are checked as the server does', () => {
+  assert.deepEqual(buildBody(SPECS.retract, { seq: '41', reason: 'r' }).body, { type: 'retract', seq: 41, reason: 'r' });
+  const observation = (extra) =>
+    buildBody(SPECS.record_observation, {
+      observation: {
+        observed: 'explosion',
+        perception: 'heard',
+        count: { mode: 'exact', value: '3' },
+        when: { start: typed(-10) },
+        observer: { position: ['37', '36'], uncertainty_m: '10' },
+        source: { organisation: 'UN', kind: 'monitor_on_site' },
+        ...extra,
+      },
+    });
+  assert.deepEqual(observation({ bearing_deg: '359.9' }).errors, []);
+  assert.deepEqual(observation({}).body.observation.distance, undefined, 'no distance given, none sent');
+  assert.deepEqual(
+    observation({ bearing_deg: '360', distance: { min_m: '5000', max_m: '3000' } }).errors.map((error) => `${error.path} ${error.key}`),
+    ['observation.bearing_deg forms.error.out_of_range', 'observation.distance.max_m forms.error.range_inverted'],
+  );
+  const session = { account_id: A, party_id: null, roles: ['monitor'] };
+  const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+  assert.deepEqual(buildBody(SPECS.set_encryption_key, { encryption_key: recipient }, { session }).body, {
+    type: 'set_encryption_key',
+    account_id: A,
+    encryption_key: recipient,
+  });
+  assert.deepEqual(
+    buildBody(SPECS.set_encryption_key, { encryption_key: recipient.toUpperCase() }, { session }).errors.map((error) => error.key),
+    ['forms.error.age_recipient'],
+  );
+  assert.deepEqual(buildBody(SPECS.set_encryption_key, { encryption_key: recipient }).errors.map((error) => error.key), ['forms.error.signed_out']);
+  // The code's hash and expiry are left to the form's prepare step, never typed.
+  assert.deepEqual(buildBody(SPECS.create_enrolment, { account_id: A, _expires_in: 'day' }).body, { type: 'create_enrolment', account_id: A });
+});
+
+test('times are read to the second, in UTC', () => {
+  const { body } = buildBody(SPECS.record_zone_control, { zone_id: A, force_id: B, since: '2016-12-13T08:45:30' });
+  assert.equal(body.since, '2016-12-13T08:45:30Z');
 });
