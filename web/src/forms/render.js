@@ -277,7 +277,11 @@ function refLeaf(field, path, ctx) {
     const options = [...local, ...rows.filter((option) => !local.some((mine) => mine.id === option.id))];
     control.replaceChildren(element('option', { value: '', text: ctx.tr('forms.choose') }));
     for (const option of options) control.append(element('option', { value: option.id, text: option.label }));
-    if (wanted && !options.some((option) => option.id === wanted)) control.append(element('option', { value: wanted, text: wanted }));
+    // A record the list does not hold (older than the entries read, or from a stale link) is
+    // offered as given; the server judges it.
+    if (wanted && !options.some((option) => option.id === wanted)) {
+      control.append(element('option', { value: wanted, text: field.numeric ? `#${wanted}` : wanted }));
+    }
     control.value = wanted;
   };
   node.loaded = ctx.loadRefs(field.ref).then((loaded) => {

@@ -357,7 +357,7 @@ export const SPECS = {
         path: 'when',
         type: 'group',
         check: 'window',
-        fields: [when('start', { required: true }), when('end'), choice('precision', 'TimePrecision')],
+        fields: [when('start', { required: true }), when('end', { labelKey: 'forms.field.end_open' }), choice('precision', 'TimePrecision')],
       },
       reason('reason', { required: true }),
     ],

@@ -51,5 +51,8 @@ test('each job offered has a form, and a session is offered only what it may do'
   const coordinator = jobsFor({ account_id: 'a', party_id: 'p', roles: ['coordinator'] }).map((job) => job.command);
   assert.ok(coordinator.includes('propose_version') && coordinator.includes('notify_humanitarian'));
   assert.ok(!coordinator.includes('grade_incident') && !coordinator.includes('estimate_population'));
+  // Managing other devices is offered to coordinators; one's own encryption key to everyone.
+  assert.ok(coordinator.includes('create_enrolment') && coordinator.includes('revoke_key'));
+  assert.ok(!analyst.includes('create_enrolment') && !analyst.includes('revoke_key') && analyst.includes('set_encryption_key'));
   assert.deepEqual(jobsFor(null), []);
 });

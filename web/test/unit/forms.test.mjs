@@ -376,6 +376,21 @@ test('a refusal names the field the form shows it at', async () => {
   assert.equal(late.reply.body.type, '/problems/valid-time-in-future');
   assert.equal(fieldOfProblem(late.reply.body, paths('report_incident', ahead)), 'when.start');
 
+  // A statement about a convoy the log does not have: at the convoy's choice.
+  const aboutNothing = {
+    text: 'No convoy left',
+    _provenance: 'attested',
+    about: [
+      { stance: 'mentions', record: { record: 'incident', incident_id: (await list('/api/v1/incidents'))[0].incident_id } },
+      { stance: 'denies', record: { record: 'convoy', convoy_id: '01890a5d-ac96-774b-bcce-b302099a8057' } },
+    ],
+  };
+  const { reply: statement } = await send('un', 'make_statement', aboutNothing);
+  assert.equal(statement.status, 422, JSON.stringify(statement.body));
+  assert.equal(statement.body.field, 'about[].record.convoy_id');
+  // The server names no index; the only item naming a convoy is the second.
+  assert.equal(fieldOfProblem(statement.body, paths('make_statement', aboutNothing)), 'about[1].record.convoy_id');
+
   // A stance of a party that is no signatory.
   const agreements = await list('/api/v1/agreements');
   const { reply: stance } = await send('un', 'endorse', {
