@@ -16,7 +16,7 @@ import { translator } from './i18n.js';
 import { jobsFor as jobsOf } from './jobs.js';
 import { buildBody } from './model.js';
 import { fieldOfProblem, problemMessage } from './problems.js';
-import { loadRefs } from './refs.js';
+import { entryOf, loadRefs } from './refs.js';
 import { renderForm } from './render.js';
 import { SPECS } from './specs.js';
 
@@ -90,6 +90,15 @@ export async function openForm(container, command, ctx) {
   if (spec.ownAccount && !ctx.prefill?.account_id) controller.write({ account_id: session.account_id });
   if (ctx.prefill) controller.write(ctx.prefill);
   wireFillFrom(spec, controller);
+  // A retraction opened from a record that does not carry its entry finds the entry by the
+  // record's id.
+  if (command === 'retract' && ctx.prefill && ctx.prefill.seq === undefined) {
+    const entry = controller.node('seq');
+    entry?.loaded?.then(async () => {
+      const seq = entryOf(await loader('entries'), ctx.prefill);
+      if (seq && entry.read() === '') entry.write(seq);
+    });
+  }
   if (spec.carryTerms) wireCarryTerms(controller);
   controller.update();
   if (spec.offline) renderOutbox(section, tr, { lang: ctx.lang, transport });

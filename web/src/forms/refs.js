@@ -157,6 +157,34 @@ async function retractableOptions(transport, session) {
     }));
 }
 
+/** The command that creates each kind of retractable record, by its id's key. */
+const CREATED_BY = {
+  incident_id: 'report_incident',
+  source_id: 'add_source',
+  statement_id: 'make_statement',
+  reading_id: 'record_reading',
+  observation_id: 'record_observation',
+  estimate_id: 'estimate_population',
+  passage_id: 'record_passage',
+  total_id: 'report_total',
+  consent_id: 'record_consent',
+};
+
+/**
+ * The entry (its `seq`, as a string) among `options` (from `loadRefs('entries')`) that
+ * recorded the record `given` names by its id (`{incident_id}`, `{source_id}`, …), for a
+ * retraction opened from a record's view that does not carry its entry; null when none.
+ */
+export function entryOf(options, given) {
+  for (const [key, type] of Object.entries(CREATED_BY)) {
+    const id = given?.[key];
+    if (!id) continue;
+    const found = options.find(({ row }) => row.type === type && (row[key] === id || row.source?.[key] === id));
+    if (found) return found.id;
+  }
+  return null;
+}
+
 function clip(label) {
   return label.length > 90 ? `${label.slice(0, 89)}…` : label;
 }

@@ -471,6 +471,9 @@ test('a record is retracted from its view (prefilled) or chosen from what one ma
   const form = page.locator('#harness-form form.forms-form');
   assert.ok(await form.getByLabel('Entry of the log').isVisible());
   await page.waitForFunction((seq) => [...document.querySelectorAll('#harness-form option')].some((option) => option.value === String(seq)), reportSeq);
+  // From the incident's view, which names the incident: its entry is found.
+  await open('retract', { incident_id: (await entryBody(reportSeq)).incident_id });
+  await page.waitForFunction((seq) => document.querySelector('#harness-form select')?.value === String(seq), reportSeq);
   await open('retract', { seq: reportSeq });
   assert.equal(await page.locator('#harness-form select').first().inputValue(), String(reportSeq));
   await page.locator('#harness-form').getByLabel('Reason').fill('entered by mistake');

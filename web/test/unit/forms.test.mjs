@@ -14,7 +14,7 @@ import { prepareEnrolment } from '../../src/forms/accounts.js';
 import { memoryStore } from '../../src/sign/idb.js';
 import { submitCommand } from '../../src/sign/submit.js';
 import { buildBody, composite } from '../../src/forms/model.js';
-import { loadRefs } from '../../src/forms/refs.js';
+import { entryOf, loadRefs } from '../../src/forms/refs.js';
 import { fieldOfProblem } from '../../src/forms/problems.js';
 import { SPECS } from '../../src/forms/specs.js';
 import { enqueue, flushOutbox, pending, useOutboxStore } from '../../src/offline/outbox.js';
@@ -198,6 +198,9 @@ test('every form builds a command the server accepts', async () => {
   });
   const retractable = await loadRefs('entries', transport, await session('cell'));
   assert.ok(retractable.some((option) => option.id === String(copy.receipt.seq)), 'the copy is among what the analyst may retract');
+  // Opened from the record's view, which names it by its id: its entry is found.
+  assert.equal(entryOf(retractable, { incident_id: copy.body.incident_id }), String(copy.receipt.seq));
+  assert.equal(entryOf(retractable, { incident_id: '01890a5d-ac96-774b-bcce-b302099a8057' }), null);
   const retraction = await accepted('cell', 'retract', { seq: String(copy.receipt.seq), reason: 'entered twice' });
   assert.equal(retraction.body.seq, copy.receipt.seq, 'the seq is sent as a number');
   const after = await loadRefs('entries', transport, await session('cell'));
