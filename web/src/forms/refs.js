@@ -88,12 +88,12 @@ const ENTRIES_READ = 1000;
 /** Commands whose entry a retraction may take back (`retractable_of` in core). */
 const RETRACTABLE = new Set([
   'report_incident', 'add_source', 'make_statement', 'record_reading', 'record_observation', 'estimate_population',
-  'record_passage', 'report_total',
+  'record_passage', 'report_total', 'redraw_zone', 'record_zone_control',
 ]);
 /** Acts of a party: retractable when reported, never when attested. */
 const REPORTED_ACTS = new Set([
   'record_consent', 'endorse', 'reject', 'withdraw', 'suspend', 'resume', 'declare_broken', 'declare_completed',
-  'redraw_zone',
+  'report_fulfilled',
 ]);
 
 const LEDGER_SOURCES = {
@@ -147,7 +147,7 @@ async function retractableOptions(transport, session) {
     .filter(({ seq, command }) => {
       const type = command?.body?.type;
       if (gone.has(seq)) return false;
-      if (!(RETRACTABLE.has(type) || (REPORTED_ACTS.has(type) && (command.body.reported || type === 'redraw_zone')))) return false;
+      if (!(RETRACTABLE.has(type) || (REPORTED_ACTS.has(type) && command.body.reported))) return false;
       return analyst || command.author === session?.account_id || (session?.party_id && command.party === session.party_id);
     })
     .map(({ seq, accepted_at: at, command }) => ({

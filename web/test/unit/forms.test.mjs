@@ -101,6 +101,9 @@ test('a signature over anything but the command as sent is refused', async () =>
   assert.equal(reply.body.type, '/problems/bad-signature');
 });
 
+let reportedEndorsement;
+let attestedEndorsement;
+
 test('every form builds a command the server accepts', async () => {
   const { parties, zones, forces } = world.ids;
   const route = [
@@ -162,7 +165,7 @@ test('every form builds a command the server accepts', async () => {
   });
   await accepted('us', 'reject', stance({ version: '2', reason: 'no truce without coordination' }));
   // A reported act: the UN records Russia's endorsement from a source, with its time.
-  await accepted('un', 'endorse', {
+  reportedEndorsement = await accepted('un', 'endorse', {
     agreement_id: agreementId,
     version: '2',
     _provenance: 'reported',
@@ -170,7 +173,7 @@ test('every form builds a command the server accepts', async () => {
     effective_at: new Date().toISOString(),
     reported: { party_id: parties.RU, sources: [source('EFE')] },
   });
-  await accepted('us', 'endorse', stance({ version: '2' }));
+  attestedEndorsement = await accepted('us', 'endorse', stance({ version: '2' }));
   await accepted('ru', 'record_consent', { force_id: forces.SAA, corridor_id: corridorId, _provenance: 'attested' });
 
   const incident = await accepted('un', 'report_incident', {
@@ -198,6 +201,10 @@ test('every form builds a command the server accepts', async () => {
   });
   const retractable = await loadRefs('entries', transport, await session('cell'));
   assert.ok(retractable.some((option) => option.id === String(copy.receipt.seq)), 'the copy is among what the analyst may retract');
+  // A reported act may be retracted; an attested one may not (it is the party's own word).
+  const offered = new Set(retractable.map((option) => option.id));
+  assert.ok(offered.has(String(reportedEndorsement.receipt.seq)), 'a reported endorsement is offered');
+  assert.ok(!offered.has(String(attestedEndorsement.receipt.seq)), 'an attested endorsement is not');
   // Opened from the record's view, which names it by its id: its entry is found.
   assert.equal(entryOf(retractable, { incident_id: copy.body.incident_id }), String(copy.receipt.seq));
   assert.equal(entryOf(retractable, { incident_id: '01890a5d-ac96-774b-bcce-b302099a8057' }), null);
