@@ -67,7 +67,10 @@ export function renderForm(spec, env) {
   const formId = `truce-form-${formCount}`;
   const form = element('form', { className: 'forms-form', id: formId, novalidate: true, 'aria-labelledby': `${formId}-heading` });
   const registry = new Map();
-  const ctx = { ...env, formId, registry, changed: () => update() };
+  // Paths a field answers for besides its own (a violation's choice, for its incident and
+  // commitment): a refusal at one of them is shown at whichever of its fields is shown.
+  const aliases = new Map();
+  const ctx = { ...env, formId, registry, aliases, changed: () => update() };
   const root = buildGroupBody(spec.fields, '', ctx);
   form.append(root.el);
   const update = () => root.update(root.read(), root.read());
@@ -84,8 +87,18 @@ export function renderForm(spec, env) {
     },
     update,
     /** The full paths of the fields shown now. */
-    paths: () => [...registry.entries()].filter(([, node]) => !isHidden(node.el, form)).map(([path]) => path),
-    node: (path) => registry.get(path),
+    paths: () => {
+      const shown = [...registry.entries()].filter(([, node]) => !isHidden(node.el, form)).map(([path]) => path);
+      for (const [path, nodes] of aliases) {
+        if (!shown.includes(path) && nodes.some((node) => !isHidden(node.el, form))) shown.push(path);
+      }
+      return shown;
+    },
+    node: (path) => {
+      const own = registry.get(path);
+      if (own && !isHidden(own.el, form)) return own;
+      return (aliases.get(path) ?? []).find((node) => !isHidden(node.el, form)) ?? own;
+    },
   };
 }
 
@@ -269,7 +282,10 @@ function refLeaf(field, path, ctx) {
   const node = row(field, path, ctx, control);
   // A choice sent as several fields answers for each of them (a refusal at `commitment_id`).
   const parent = path.includes('.') ? path.slice(0, path.lastIndexOf('.') + 1) : '';
-  for (const key of field.spread ? (field.keys ?? []) : []) ctx.registry.set(`${parent}${key}`, node);
+  for (const key of field.spread ? (field.keys ?? []) : []) {
+    const alias = `${parent}${key}`;
+    ctx.aliases.set(alias, [...(ctx.aliases.get(alias) ?? []), node]);
+  }
   let wanted = '';
   let rows = [];
   let local = [];
@@ -606,7 +622,9 @@ function listNode(field, path, ctx) {
     add,
   ]);
   const forget = (itemPath) => {
-    for (const key of [...ctx.registry.keys()]) if (key === itemPath || key.startsWith(`${itemPath}.`)) ctx.registry.delete(key);
+    for (const map of [ctx.registry, ctx.aliases]) {
+      for (const key of [...map.keys()]) if (key === itemPath || key.startsWith(`${itemPath}.`)) map.delete(key);
+    }
   };
   // Items are rebuilt whole on removal, so that paths keep matching the body's indices.
   const redraw = (raws) => {

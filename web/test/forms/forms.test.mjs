@@ -441,6 +441,27 @@ test('a statement opened from a record is about that record', async () => {
   assert.match(chosen, /^Corridors out of East Aleppo — v1/);
 });
 
+test('a refusal about a violation a statement names is shown at the violation chosen', async () => {
+  await signIn('un');
+  await open('make_statement', {
+    text: 'It was a violation',
+    about: [{ stance: 'confirms', record: { record: 'violation', incident_id: uuidv7(), commitment_id: uuidv7() } }],
+  });
+  const form = page.locator('#harness-form form.forms-form');
+  await form.getByRole('button', { name: 'Sign and send' }).click();
+  const violation = page.getByRole('combobox', { name: 'Violation' });
+  await form.locator('.forms-row', { has: violation }).locator('.forms-error').waitFor();
+  assert.equal(await violation.getAttribute('aria-invalid'), 'true');
+  assert.equal(await form.getByRole('combobox', { name: 'Incident', exact: true }).isVisible(), false);
+
+  // The same path names the incident chosen when the record is an incident.
+  await open('make_statement', { text: 'It happened', about: [{ stance: 'confirms', record: { record: 'incident', incident_id: uuidv7() } }] });
+  await page.locator('#harness-form').getByRole('button', { name: 'Sign and send' }).click();
+  const incident = page.getByRole('combobox', { name: 'Incident', exact: true });
+  await page.locator('#harness-form .forms-row', { has: incident }).locator('.forms-error').waitFor();
+  assert.equal(await incident.getAttribute('aria-invalid'), 'true');
+});
+
 test('what a source says a version says is recorded from the agreement, its version the latest', async () => {
   await signIn('un');
   await resetResults();
