@@ -30,7 +30,10 @@ export const REF_SOURCES = {
 /** Records named by several fields: where they are read and how each row becomes options. */
 const COMPOSITE_SOURCES = {
   violations: { url: '/api/v1/violations', rows: violationOptions },
-  commitment_violations: { url: '/api/v1/violations', rows: (items) => violationOptions(items.filter((row) => row.commitment_id)) },
+  commitment_violations: {
+    url: '/api/v1/violations',
+    rows: (items, transport) => violationOptions(items.filter((row) => row.commitment_id), transport),
+  },
   versions: { url: '/api/v1/agreements', rows: versionOptions },
   acts: { url: '/api/v1/agreements', rows: actOptions },
 };
@@ -52,13 +55,27 @@ export function compositeOf(kind, scope) {
 
 const short = (id) => String(id).slice(-6);
 
-function violationOptions(items) {
+/**
+ * A violation by what it is: the incident's description against the commitment's text (or
+ * the notified site's name), read from their own lists.
+ */
+async function violationOptions(items, transport) {
+  const [incidents, commitments, notifications] = await Promise.all(
+    ['/api/v1/incidents', '/api/v1/commitments', '/api/v1/notifications'].map((url) => getJson(`${url}?limit=${PAGE_SIZE_MAX}`, transport).catch(() => null)),
+  );
+  const named = (listed, key) => new Map((listed?.items ?? []).map((row) => [row[key], row]));
+  const incidentOf = named(incidents, 'incident_id');
+  const commitmentOf = named(commitments, 'commitment_id');
+  const notificationOf = named(notifications, 'notification_id');
   return items.map((row) => {
     const parts = { incident_id: row.incident_id };
     if (row.commitment_id) parts.commitment_id = row.commitment_id;
     else if (row.notification_id) parts.notification_id = row.notification_id;
-    const what = row.commitment_id ? `commitment …${short(row.commitment_id)}` : `notification …${short(row.notification_id)}`;
-    return { id: composite(parts), label: `incident …${short(row.incident_id)} × ${what} (${row.status ?? ''})`, row };
+    const incident = incidentOf.get(row.incident_id)?.description ?? `…${short(row.incident_id)}`;
+    const broken = row.commitment_id
+      ? (commitmentOf.get(row.commitment_id)?.text ?? `…${short(row.commitment_id)}`)
+      : (notificationOf.get(row.notification_id)?.notified?.name ?? `…${short(row.notification_id)}`);
+    return { id: composite(parts), label: `${clip(incident, 42)} × ${clip(broken, 42)} (${row.status ?? ''})`, row };
   });
 }
 
@@ -185,8 +202,8 @@ export function entryOf(options, given) {
   return null;
 }
 
-function clip(label) {
-  return label.length > 90 ? `${label.slice(0, 89)}…` : label;
+function clip(label, max = 90) {
+  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
 }
 
 /** The largest page the API serves (`PAGE_SIZE_MAX`). */
@@ -218,7 +235,7 @@ export async function loadRefs(kind, transport = {}, session = null) {
   }
   if (COMPOSITE_SOURCES[kind]) {
     const listed = await getJson(`${COMPOSITE_SOURCES[kind].url}?limit=${PAGE_SIZE_MAX}`, transport);
-    return COMPOSITE_SOURCES[kind].rows(listed?.items ?? []);
+    return COMPOSITE_SOURCES[kind].rows(listed?.items ?? [], transport);
   }
   const source = REF_SOURCES[kind];
   if (!source) throw new Error(`no list of ${kind}`);
