@@ -35,10 +35,12 @@ function element(tag, attributes = {}, children = []) {
 }
 
 /** Lists read once per form, so that two fields naming zones ask the server once. */
-function refLoader(transport, session) {
+function refLoader(transport, session, tr) {
   const cache = new Map();
+  // An entry one may retract is named by the job that made it.
+  const nameOf = (type) => tr(`forms.job.${type}`);
   return (kind) => {
-    if (!cache.has(kind)) cache.set(kind, loadRefs(kind, transport, session).catch(() => []));
+    if (!cache.has(kind)) cache.set(kind, loadRefs(kind, transport, session, { nameOf }).catch(() => []));
     return cache.get(kind);
   };
 }
@@ -62,7 +64,7 @@ export async function openForm(container, command, ctx) {
   const session = ctx.session;
   const transport = ctx.transport ?? {};
   const modes = modesFor(session, command);
-  const loader = refLoader(transport, session);
+  const loader = refLoader(transport, session, tr);
   // An act's provenance follows from the session: a choice only for who may do both.
   const hiddenPaths = new Set(modes.length < 2 ? ['_provenance'] : []);
   // This device's own key is marked among an account's keys (so that no one revokes it unawares).

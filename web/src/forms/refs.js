@@ -156,7 +156,7 @@ function describeBody(body) {
  * by the session's account or party (every one for an analyst, who may retract any), not
  * retracted yet. Their option id is the entry's `seq`.
  */
-async function retractableOptions(transport, session) {
+async function retractableOptions(transport, session, nameOf = (type) => type) {
   const [entries, retractions] = await Promise.all([newestEntries(transport), getJson('/api/v1/retractions?limit=1000', transport)]);
   const gone = new Set((retractions?.items ?? []).map((row) => row.seq));
   const analyst = (session?.roles ?? []).includes('analyst');
@@ -169,7 +169,7 @@ async function retractableOptions(transport, session) {
     })
     .map(({ seq, accepted_at: at, command }) => ({
       id: String(seq),
-      label: clip(`#${seq} ${command.body.type}, ${at?.slice(0, 19) ?? ''}Z: ${describeBody(command.body)}`),
+      label: clip(`#${seq} ${nameOf(command.body.type)}, ${at?.slice(0, 19) ?? ''}Z: ${describeBody(command.body)}`),
       row: { seq, ...command.body },
     }));
 }
@@ -224,9 +224,10 @@ function labelOf(row, id) {
  * @param {string} kind
  * @param {{base?: string, fetch?: typeof fetch}} [transport]
  * @param {{account_id: string, party_id?: string | null, roles?: string[]} | null} [session]
+ * @param {{nameOf?: (type: string) => string}} [how] `nameOf`: a command's name for people
  */
-export async function loadRefs(kind, transport = {}, session = null) {
-  if (kind === 'entries') return retractableOptions(transport, session);
+export async function loadRefs(kind, transport = {}, session = null, how = {}) {
+  if (kind === 'entries') return retractableOptions(transport, session, how.nameOf);
   if (LEDGER_SOURCES[kind]) {
     const { type, id } = LEDGER_SOURCES[kind];
     return (await newestEntries(transport))
