@@ -5,7 +5,7 @@
 // The enums are the core's (`test/unit/specs.test.mjs` checks them, and every path, against
 // the server's OpenAPI document).
 
-import { compositeOf } from './refs.js';
+import { COMPOSITE_KEYS, compositeOf } from './refs.js';
 import {
   CODE_LEN_MAX,
   COMMITMENTS_PER_VERSION_MAX,
@@ -106,14 +106,8 @@ const period = (path, extra = {}) => ({
  * violation, a version, an act. Its fields go in the body beside one another.
  */
 const compositeRef = (path, kind, extra = {}) =>
-  ref(path, kind, { spread: true, keys: COMPOSITE_KEYS_OF[kind], fromBody: (scope) => compositeOf(kind, scope), ...extra });
+  ref(path, kind, { spread: true, keys: COMPOSITE_KEYS[kind], fromBody: (scope) => compositeOf(kind, scope), ...extra });
 
-const COMPOSITE_KEYS_OF = {
-  violations: ['incident_id', 'commitment_id', 'notification_id'],
-  commitment_violations: ['incident_id', 'commitment_id'],
-  versions: ['agreement_id', 'version'],
-  acts: ['agreement_id', 'seq'],
-};
 
 const recordIs = (...kinds) => (scope) => kinds.includes(scope.record ?? 'incident');
 
