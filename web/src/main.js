@@ -4,6 +4,9 @@
  * live banner, and the service worker. Every view reads the public HTTP API only (`api.js`).
  */
 import './style.css';
+// The forms' own styles (their module is loaded unbundled by the forms' harness too, where
+// a CSS import would not load).
+import './forms/forms.css';
 import { h, replace } from './dom.js';
 import { t, setLang, applyDir, currentLang, localName, LANGS } from './i18n.js';
 import { api, ApiProblem } from './api.js';

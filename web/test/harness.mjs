@@ -1,7 +1,7 @@
 // The browser tests' harness: a real `truce demo` on a fresh data directory and a free port
 // of 127.0.0.1, and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -45,17 +45,20 @@ export async function startDemo() {
   const data = join(dir, 'data');
   const port = await freePort();
   const binary = truceBinary();
-  const child = spawn(binary, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => { output += chunk; });
-  child.stderr.on('data', (chunk) => { output += chunk; });
+  // The server's output goes to a file, not a pipe: while `cli` runs (synchronously) nothing
+  // would drain a pipe, and a server whose log pipe is full waits.
+  const logPath = join(dir, 'demo.log');
+  const log = openSync(logPath, 'w');
+  const child = spawn(binary, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const output = () => readFileSync(logPath, 'utf8');
   const signInsPath = join(data, 'demo-signins.json');
   const started = Date.now();
   while (!existsSync(signInsPath) || !readFileSync(signInsPath, 'utf8').trim().endsWith(']')) {
-    if (child.exitCode !== null) throw new Error(`truce demo exited ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`truce demo exited ${child.exitCode}:\n${output()}`);
     if (Date.now() - started > STARTUP_MS_MAX) {
       child.kill('SIGINT');
-      throw new Error(`truce demo did not start:\n${output}`);
+      throw new Error(`truce demo did not start:\n${output()}`);
     }
     await sleep(100);
   }

@@ -20,6 +20,8 @@ use crate::{
 
 /// Seconds to wait for a reply before giving up.
 pub const REQUEST_TIMEOUT_S: u64 = 30;
+/// Seconds, in all, that one command waits for a server that asks to slow down.
+pub const SLOW_DOWN_WAIT_S_MAX: u64 = 120;
 
 /// Who signs: a key, the account it is registered to, and the party the account speaks for.
 #[derive(Clone)]
@@ -161,16 +163,33 @@ impl Client {
     }
 
     /// Posts a signed command; a refusal becomes an error carrying the problem's title,
-    /// detail, type and field.
+    /// detail, type and field. A server that asks to slow down (429, or 503 `busy`: its
+    /// writer's queue is full) gets the same command again after the `Retry-After` it gives
+    /// (1 s if none), for at most `SLOW_DOWN_WAIT_S_MAX` in all: a refused command used no
+    /// nonce, so sending it again is safe.
     pub fn submit(&self, signed: &Value) -> anyhow::Result<Value> {
         let url = format!("{}/api/v1/commands", self.base_url);
-        let response = self.http.post(&url).json(signed).send().map_err(|err| unreachable(&self.base_url, err))?;
-        let status = response.status();
-        let body: Value = response.json().unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("the server refused the command: {}", refusal(status, &body));
+        let started = Instant::now();
+        loop {
+            let response = self.http.post(&url).json(signed).send().map_err(|err| unreachable(&self.base_url, err))?;
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+                .unwrap_or(1);
+            let body: Value = response.json().unwrap_or(Value::Null);
+            if status.is_success() {
+                return Ok(body);
+            }
+            let slow_down = status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                || (status == reqwest::StatusCode::SERVICE_UNAVAILABLE && body["type"] == "/problems/busy");
+            let waited_s = started.elapsed().as_secs();
+            if !slow_down || waited_s + retry_after > SLOW_DOWN_WAIT_S_MAX {
+                bail!("the server refused the command: {}", refusal(status, &body));
+            }
+            std::thread::sleep(Duration::from_secs(retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX)));
         }
-        Ok(body)
     }
 
     /// Posts `body` to `path`; a refusal becomes an error as for `submit`.

@@ -116,7 +116,7 @@ pub enum ApiError {
     /// Storage refuses writes for now: a full disk, a read-only database.
     #[error("the log cannot be written now: {cause}")]
     StorageUnavailable { cause: &'static str },
-    #[error("too many requests from this address; retry after {retry_after_s} s")]
+    #[error("too many requests from this address or account; retry after {retry_after_s} s")]
     TooManyRequests { retry_after_s: u64 },
     #[error("{streams_max} event streams are open, the most allowed")]
     TooManyStreams { streams_max: usize },
