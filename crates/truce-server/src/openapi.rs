@@ -18,7 +18,7 @@ use axum::{
 };
 use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
-use truce_core::{Account, ConsentRecord, Force, LineString, NotificationRecord, Party, Polygon, RetractionRecord};
+use truce_core::{Account, ConsentRecord, Force, NotificationRecord, Party, Polygon, RetractionRecord};
 
 use crate::{
     alerts::{self, AlertView, AlertsQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
@@ -41,8 +41,8 @@ use crate::{
     observations::{self, ObservationView},
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
-        self, AgreementView, CommitmentView, CorridorProperties, CorridorView, FeatureCollection, ListQuery, Page,
-        PartyDetail, StatusView, ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
+        self, AgreementView, CommitmentView, CorridorView, FeatureCollection, ListQuery, Page, PartyDetail, StatusView,
+        ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
     },
     stream, tlog,
     webhooks::{self, CreatedSubscription, DeliveriesView, NewSubscription, SubscriptionsView},
@@ -387,8 +387,9 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/corridors.geojson",
             read::corridors_geojson,
             Doc::new("getCorridorsGeoJson", "geojson", "Corridors as of `at`, as a GeoJSON FeatureCollection")
-                .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
-                .geojson::<FeatureCollection<LineString, CorridorProperties>>("Every corridor proposed by `at` (valid time), as recorded by `known_at`."),
+                .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84. One feature per window of each corridor (`start`, `end`), with flat properties a GIS reads as columns; `as=area` gives each corridor's area within its half-width instead of its route (docs/geojson.md).")
+                .query::<read::CorridorLayerQuery>()
+                .geojson::<FeatureCollection<read::CorridorGeometry, read::CorridorWindowProperties>>("Every window of every corridor proposed by `at` (valid time), as recorded by `known_at`."),
         ),
         Route::get(
             "/api/v1/corridors/{id}",

@@ -480,7 +480,9 @@ fn random_zone(rng: &mut StdRng, center: Position) -> Polygon {
     };
     let mut rings = vec![ring_at(rng, 1.0)];
     if rng.gen_bool(0.3) {
-        let mut hole = ring_at(rng, 0.3);
+        // Small enough to stay inside the outer ring however jagged: a zone is refused
+        // whose hole leaves it.
+        let mut hole = ring_at(rng, 0.1);
         hole.reverse();
         rings.push(hole);
     }

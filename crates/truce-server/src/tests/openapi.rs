@@ -109,7 +109,7 @@ fn the_operations_are_these() {
         GET /api/v1/consents listConsents (at, known_at, cursor, limit) ["200", "400", "401", "500"]
         GET /api/v1/convoys listConvoys (at, known_at, cursor, limit) ["200", "400", "401", "500"]
         GET /api/v1/corridors listCorridors (at, known_at, cursor, limit) ["200", "400", "401", "500"]
-        GET /api/v1/corridors.geojson getCorridorsGeoJson (at, known_at) ["200", "400", "401", "500"]
+        GET /api/v1/corridors.geojson getCorridorsGeoJson (at, known_at, as) ["200", "400", "401", "500"]
         GET /api/v1/corridors/{id} getCorridor (id, at, known_at) ["200", "400", "401", "404", "500"]
         GET /api/v1/corridors/{id}/movement getCorridorMovement (id, at, known_at) ["200", "400", "401", "404", "500"]
         GET /api/v1/forces listForces (at, known_at, cursor, limit) ["200", "400", "401", "500"]
