@@ -32,6 +32,7 @@ use crate::{
         ClientAddr, Viewer,
     },
     extract::{ApiJsonText, ApiPath, ApiQuery},
+    layers,
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
         self, ConvoyView, IncidentView, MovementView, PassageView, PassagesQuery, PopulationView, StatementView,
@@ -461,6 +462,28 @@ pub(crate) fn routes() -> Vec<Route> {
                 )
                 .query::<ViolationsQuery>()
                 .json::<Page<ViolationView>>(200, "A page of violations."),
+        ),
+        Route::get(
+            "/api/v1/incidents.geojson",
+            layers::incidents_geojson,
+            Doc::new("getIncidentsGeoJson", "geojson", "Incidents as of `at`, as a GeoJSON FeatureCollection of points")
+                .describe(
+                    "RFC 7946: positions are `[longitude, latitude]`, WGS84. One feature per incident, with flat \
+                     properties a GIS reads as columns: `start`, `end`, precision, grade, killed and injured \
+                     figures, the zone's and the attributed force's names beside their ids.",
+                )
+                .geojson::<FeatureCollection<layers::Point, layers::IncidentProperties>>("Every incident as the record stood at `at`, as recorded by `known_at`."),
+        ),
+        Route::get(
+            "/api/v1/violations.geojson",
+            layers::violations_geojson,
+            Doc::new("getViolationsGeoJson", "geojson", "Violations of commitments as of `at`, as GeoJSON points at their incidents")
+                .describe(
+                    "RFC 7946. One feature per violation, at its incident's position, with flat properties: \
+                     status, grade, the agreement's title, the parties by id and by name. Violations of \
+                     confidential humanitarian notifications are never shown.",
+                )
+                .geojson::<FeatureCollection<layers::Point, layers::ViolationProperties>>("Every violation as the record stood at `at`, as recorded by `known_at`."),
         ),
         Route::get(
             "/api/v1/retractions",

@@ -352,7 +352,7 @@ fn page<K: AsRef<str> + Ord, V, T>(
     Ok(Page { items, next_cursor })
 }
 
-fn geojson(value: impl Serialize) -> Response {
+pub(crate) fn geojson(value: impl Serialize) -> Response {
     ([(header::CONTENT_TYPE, GEOJSON_CONTENT_TYPE)], Json(value)).into_response()
 }
 
