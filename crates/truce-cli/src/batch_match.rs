@@ -3,10 +3,14 @@
 //!
 //! Scopes are a FeatureCollection: LineString corridors with properties `id`,
 //! `half_width_m` and `windows` (a list of `[start, end]` RFC 3339 pairs, half-open), and
-//! Polygon zones with `id` and `windows`. Incidents are a CSV file with the header
-//! `id,lon,lat,uncertainty_m,start,end` (in any order; other columns are ignored), where
-//! `start == end` is an instant. The output is a CSV file of `incident_id,scope_id` pairs,
-//! sorted.
+//! Polygon or MultiPolygon zones with `id` and `windows`. The server's own layers read as
+//! they are: `corridors.geojson` (one feature per window, `corridor_id`, `start`, `end`: the
+//! features of one corridor are its windows) and `zones.geojson` (`zone_id`, no windows: a
+//! zone without windows is a scope at every instant). Incidents are a CSV file with the
+//! header `id,lon,lat,uncertainty_m,start,end` (in any order; other columns are ignored),
+//! where `start == end` is an instant, or ACLED's CSV export (a header with
+//! `event_id_cnty`; time and radius from its precision codes, docs/acled.md). The output is
+//! a CSV file of `incident_id,scope_id` pairs, sorted.
 //!
 //! Every input is checked before anything is written: the first bad feature or row stops
 //! the run with an error naming it (`features[i]`, or the CSV line number), and no output
@@ -69,6 +73,20 @@ struct Columns {
     end: usize,
 }
 
+/// A feature read: its scope's id, shape and windows, and whether it is one window of a
+/// scope that other features continue (the server's `corridors.geojson`).
+struct ScopeFeature {
+    id: String,
+    shape: Shape,
+    windows: Vec<Window>,
+    per_window: bool,
+}
+
+enum Shape {
+    Corridor { route: LineString, half_width_m: f64 },
+    Zone { boundary: Polygon },
+}
+
 fn read_scopes(path: &Path) -> anyhow::Result<Vec<Scope>> {
     let text = fs::read_to_string(path).with_context(|| format!("reading scopes {}", path.display()))?;
     let collection: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
@@ -79,46 +97,90 @@ fn read_scopes(path: &Path) -> anyhow::Result<Vec<Scope>> {
         .get("features")
         .and_then(Value::as_array)
         .ok_or_else(|| anyhow!("{}: the FeatureCollection has no \"features\" list", path.display()))?;
-    let mut scopes = Vec::with_capacity(features.len());
-    let mut first_feature_by_id: HashMap<String, usize> = HashMap::new();
+    // Each scope with the index of its first feature, for errors.
+    let mut read: Vec<(usize, ScopeFeature)> = Vec::with_capacity(features.len());
+    let mut first_feature_by_id: HashMap<String, (usize, usize)> = HashMap::new();
     for (feature_idx, feature) in features.iter().enumerate() {
         let scope = parse_feature(feature).with_context(|| format!("{}: features[{feature_idx}]", path.display()))?;
-        if let Some(first_idx) = first_feature_by_id.insert(scope.id().to_owned(), feature_idx) {
-            bail!(
+        match first_feature_by_id.get(&scope.id) {
+            // Another window of a corridor already read.
+            Some((_, scope_idx)) if scope.per_window && read[*scope_idx].1.per_window => {
+                read[*scope_idx].1.windows.extend(scope.windows);
+            }
+            Some((first_idx, _)) => bail!(
                 "{}: features[{feature_idx}]: id {:?} is already used by features[{first_idx}]",
                 path.display(),
-                scope.id()
-            );
+                scope.id
+            ),
+            None => {
+                first_feature_by_id.insert(scope.id.clone(), (feature_idx, read.len()));
+                read.push((feature_idx, scope));
+            }
         }
-        scopes.push(scope);
     }
-    Ok(scopes)
+    read.into_iter()
+        .map(|(feature_idx, scope)| {
+            let built = match scope.shape {
+                Shape::Corridor { route, half_width_m } => {
+                    Scope::corridor(scope.id, route, half_width_m, scope.windows)
+                }
+                Shape::Zone { boundary } => Scope::zone(scope.id, boundary, scope.windows),
+            };
+            built.map_err(|err| anyhow!("{}: features[{feature_idx}]: {err}", path.display()))
+        })
+        .collect()
 }
 
-fn parse_feature(feature: &Value) -> anyhow::Result<Scope> {
+fn parse_feature(feature: &Value) -> anyhow::Result<ScopeFeature> {
     let geometry = feature.get("geometry").filter(|value| !value.is_null()).ok_or_else(|| anyhow!("no geometry"))?;
     let properties = feature.get("properties").and_then(Value::as_object).ok_or_else(|| anyhow!("no properties"))?;
-    let id = match properties.get("id") {
-        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
-        Some(_) => bail!("id: expected a non-empty string"),
-        None => bail!("no id"),
+    let (key, id) =
+        match ["id", "corridor_id", "zone_id"].iter().find_map(|key| properties.get(*key).map(|v| (*key, v))) {
+            Some((key, Value::String(id))) if !id.trim().is_empty() => (key, id.trim().to_owned()),
+            Some((key, _)) => bail!("{key}: expected a non-empty string"),
+            None => bail!("no id (nor corridor_id, nor zone_id)"),
+        };
+    // The server's layers: one window per feature (`start`, `end`), or none for a zone.
+    let per_window = properties.contains_key("start") || properties.contains_key("end");
+    let windows = match (properties.get("windows"), per_window, key) {
+        (Some(windows), _, _) => parse_windows(Some(windows)).context("windows")?,
+        (None, true, _) => window_of(properties.get("start"), properties.get("end"))?,
+        (None, false, "zone_id") => {
+            vec![Window::new(Timestamp::parse("0001-01-01T00:00:00Z")?, Timestamp::parse("9999-12-31T23:59:59Z")?)?]
+        }
+        (None, false, _) => parse_windows(None).context("windows")?,
     };
-    let windows = parse_windows(properties.get("windows")).context("windows")?;
-    match geometry.get("type").and_then(Value::as_str) {
+    let shape = match geometry.get("type").and_then(Value::as_str) {
         Some("LineString") => {
             let route: LineString = serde_json::from_value(geometry.clone()).context("geometry")?;
             let half_width_m = match properties.get("half_width_m") {
                 Some(value) => value.as_f64().ok_or_else(|| anyhow!("half_width_m: expected a number of metres"))?,
                 None => bail!("no half_width_m (a corridor needs one)"),
             };
-            Ok(Scope::corridor(id, route, half_width_m, windows)?)
+            Shape::Corridor { route, half_width_m }
         }
-        Some("Polygon") => {
-            let boundary: Polygon = serde_json::from_value(geometry.clone()).context("geometry")?;
-            Ok(Scope::zone(id, boundary, windows)?)
+        Some("Polygon" | "MultiPolygon") => {
+            Shape::Zone { boundary: serde_json::from_value(geometry.clone()).context("geometry")? }
         }
-        Some(other) => bail!("geometry type {other:?}: expected LineString (a corridor) or Polygon (a zone)"),
+        Some(other) => {
+            bail!("geometry type {other:?}: expected LineString (a corridor) or Polygon or MultiPolygon (a zone)")
+        }
         None => bail!("geometry: no type"),
+    };
+    Ok(ScopeFeature { id, shape, windows, per_window })
+}
+
+/// The one window of a feature of the server's `corridors.geojson`; none when both are null
+/// (a corridor without windows).
+fn window_of(start: Option<&Value>, end: Option<&Value>) -> anyhow::Result<Vec<Window>> {
+    match (start, end) {
+        (Some(Value::String(start)), Some(Value::String(end))) => {
+            let start = Timestamp::parse(start).context("start")?;
+            let end = Timestamp::parse(end).context("end")?;
+            Ok(vec![Window::new(start, end).context("start, end")?])
+        }
+        (None | Some(Value::Null), None | Some(Value::Null)) => Ok(Vec::new()),
+        _ => bail!("start, end: expected two RFC 3339 strings, or both null"),
     }
 }
 
@@ -164,6 +226,9 @@ fn read_incidents(path: &Path) -> anyhow::Result<(Vec<String>, Vec<IncidentProbe
     let bytes_total = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(file));
     let headers = reader.headers().with_context(|| format!("{}: line 1", path.display()))?.clone();
+    if crate::acled::is_acled_header(&headers) {
+        return read_acled(path);
+    }
     let column = |name: &str| {
         headers.iter().position(|header| header == name).ok_or_else(|| {
             anyhow!(
@@ -213,6 +278,26 @@ fn read_incidents(path: &Path) -> anyhow::Result<(Vec<String>, Vec<IncidentProbe
         progress.set_position(reader.position().byte());
     }
     progress.finish_and_clear();
+    Ok((incident_ids, probes))
+}
+
+/// ACLED's export as incidents: `event_id_cnty` as the id, the time and the radius from its
+/// precision codes.
+fn read_acled(path: &Path) -> anyhow::Result<(Vec<String>, Vec<IncidentProbe>)> {
+    let file = File::open(path).with_context(|| format!("reading incidents {}", path.display()))?;
+    let mut incident_ids = Vec::new();
+    let mut probes = Vec::new();
+    let mut first_line_by_id: HashMap<String, u64> = HashMap::new();
+    crate::acled::read(BufReader::new(file), |event| {
+        if let Some(first_line) = first_line_by_id.insert(event.event_id_cnty.clone(), event.line) {
+            bail!("line {}: event_id_cnty {:?} is already on line {first_line}", event.line, event.event_id_cnty);
+        }
+        let (start, end) = event.when();
+        probes.push(IncidentProbe::new(event.position, event.uncertainty_m(), start, end)?);
+        incident_ids.push(event.event_id_cnty);
+        Ok(())
+    })
+    .with_context(|| path.display().to_string())?;
     Ok((incident_ids, probes))
 }
 

@@ -2,6 +2,7 @@
 //! submit commands, import files of them, verify a log offline, and match incidents offline.
 
 mod accounts;
+mod acled;
 mod backup;
 mod batch_match;
 mod client;
@@ -234,10 +235,12 @@ enum Commands {
     /// Match a CSV file of incidents against a GeoJSON file of scopes, offline.
     Match {
         /// A GeoJSON FeatureCollection: LineString corridors (`id`, `half_width_m`, `windows`)
-        /// and Polygon zones (`id`, `windows`).
+        /// and Polygon or MultiPolygon zones (`id`, `windows`), or the server's own
+        /// `corridors.geojson` and `zones.geojson`.
         #[arg(long)]
         scopes: PathBuf,
-        /// A CSV file with the header `id,lon,lat,uncertainty_m,start,end`.
+        /// A CSV file with the header `id,lon,lat,uncertainty_m,start,end`, or ACLED's CSV
+        /// export (docs/acled.md).
         #[arg(long)]
         incidents: PathBuf,
         /// Where to write the sorted `incident_id,scope_id` pairs.

@@ -60,8 +60,8 @@ pub use crate::{
         warnings::{warnings, Warning},
     },
     vocab::{
-        error::{DomainError, ErrorKind},
-        geometry::{geodesic_distance_m, LineString, Polygon, Position},
+        error::{DomainError, ErrorKind, RingProblem},
+        geometry::{corridor_area, geodesic_distance_m, LineString, Polygon, Position},
         ids::{
             AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId,
             EncryptionKeyText, EnrolmentCode, EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId,

@@ -6,7 +6,9 @@ use axum::{extract::State, http::StatusCode, Json};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use truce_core::{Command, CommandBody, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp, Warning};
+use truce_core::{
+    Command, CommandBody, DomainError, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp, Warning,
+};
 use truce_ledger::{EncryptionKey, PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
@@ -103,7 +105,16 @@ impl JsonSchema for SignatureText {
 /// fault (`command.body.terms.corridors[0].windows[1].end`), in `field` and in the detail.
 fn invalid_command(err: ParseError) -> ApiError {
     let (kind, field, message) = match err.fault {
-        ParseFault::Refused(refusal) => (refusal.kind(), path_field(&err.path), refusal.to_string()),
+        ParseFault::Refused(refusal) => {
+            // A bad ring of a zone: the path goes on into the geometry, to the ring.
+            let field = match &refusal {
+                DomainError::RingTooShort { ring, .. }
+                | DomainError::RingNotClosed { ring }
+                | DomainError::RingInvalid { ring, .. } => path_field(&err.path).map(|path| format!("{path}.{ring}")),
+                _ => path_field(&err.path),
+            };
+            (refusal.kind(), field, refusal.to_string())
+        }
         ParseFault::Malformed(message) => (ErrorKind::InvalidInput, field_of(&err.path, &message), message),
     };
     let field = match field {

@@ -15,6 +15,7 @@ pub mod auth;
 mod edge;
 mod extract;
 mod i_json;
+mod layers;
 mod ledger;
 pub mod listen;
 pub mod metrics;

@@ -358,7 +358,7 @@ pub(crate) fn page_of<T>(
     Ok(Page { items: page, next_cursor })
 }
 
-fn violation_view(state: &State, violation: Violation) -> Option<ViolationView> {
+pub(crate) fn violation_view(state: &State, violation: Violation) -> Option<ViolationView> {
     // The read policy (docs/visibility.md): a violation of a notification is for its parties
     // only, and this view, served to anyone, is of violations of commitments.
     if !violation_audience(state, &violation).admits(Reader::Anyone) {
@@ -401,7 +401,7 @@ fn derived_grade(state: &State, incident: &IncidentRecord) -> Grade {
     state.grade(&plain)
 }
 
-fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
+pub(crate) fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
     let current = incident.current();
     let mut sources: Vec<SourceView> = incident
         .sources
@@ -496,7 +496,7 @@ fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
 
 /// Runs `read` on the state as known at `known_at`: as it stands then, or, with `?at=`,
 /// with the monitoring record as it stood at `at` (`State::as_of`).
-fn read_monitoring<Q, T>(as_of: &AsOf<Q>, read: impl FnOnce(&State) -> T) -> Result<T, ApiError> {
+pub(crate) fn read_monitoring<Q, T>(as_of: &AsOf<Q>, read: impl FnOnce(&State) -> T) -> Result<T, ApiError> {
     as_of.read(|state| match as_of.asked_at() {
         None => read(state),
         Some(at) => read(&state.as_of(at)),

@@ -18,7 +18,7 @@ use axum::{
 };
 use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
-use truce_core::{Account, ConsentRecord, Force, LineString, Party, Polygon, RetractionRecord};
+use truce_core::{Account, ConsentRecord, Force, Party, Polygon, RetractionRecord};
 
 use crate::{
     alerts::{self, AlertView, AlertsQuery, AtomQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
@@ -32,6 +32,7 @@ use crate::{
         ClientAddr, Viewer,
     },
     extract::{ApiJsonText, ApiPath, ApiQuery},
+    layers,
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
         self, ConvoyView, IncidentView, MovementView, PassageView, PassagesQuery, PopulationView, StatementView,
@@ -41,8 +42,8 @@ use crate::{
     observations::{self, ObservationView},
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
-        self, AgreementView, CommitmentView, CorridorProperties, CorridorView, FeatureCollection, ListQuery, Page,
-        PartyDetail, StatusView, ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
+        self, AgreementView, CommitmentView, CorridorView, FeatureCollection, ListQuery, Page, PartyDetail, StatusView,
+        ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
     },
     stream, tlog,
     webhooks::{self, CreatedSubscription, DeliveriesView, NewSubscription, SubscriptionsView},
@@ -387,8 +388,9 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/corridors.geojson",
             read::corridors_geojson,
             Doc::new("getCorridorsGeoJson", "geojson", "Corridors as of `at`, as a GeoJSON FeatureCollection")
-                .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84.")
-                .geojson::<FeatureCollection<LineString, CorridorProperties>>("Every corridor proposed by `at` (valid time), as recorded by `known_at`."),
+                .describe("RFC 7946: positions are `[longitude, latitude]`, WGS84. One feature per window of each corridor (`start`, `end`), with flat properties a GIS reads as columns; `as=area` gives each corridor's area within its half-width instead of its route (docs/geojson.md).")
+                .query::<read::CorridorLayerQuery>()
+                .geojson::<FeatureCollection<read::CorridorGeometry, read::CorridorWindowProperties>>("Every window of every corridor proposed by `at` (valid time), as recorded by `known_at`."),
         ),
         Route::get(
             "/api/v1/corridors/{id}",
@@ -460,6 +462,28 @@ pub(crate) fn routes() -> Vec<Route> {
                 )
                 .query::<ViolationsQuery>()
                 .json::<Page<ViolationView>>(200, "A page of violations."),
+        ),
+        Route::get(
+            "/api/v1/incidents.geojson",
+            layers::incidents_geojson,
+            Doc::new("getIncidentsGeoJson", "geojson", "Incidents as of `at`, as a GeoJSON FeatureCollection of points")
+                .describe(
+                    "RFC 7946: positions are `[longitude, latitude]`, WGS84. One feature per incident, with flat \
+                     properties a GIS reads as columns: `start`, `end`, precision, grade, killed and injured \
+                     figures, the zone's and the attributed force's names beside their ids.",
+                )
+                .geojson::<FeatureCollection<layers::Point, layers::IncidentProperties>>("Every incident as the record stood at `at`, as recorded by `known_at`."),
+        ),
+        Route::get(
+            "/api/v1/violations.geojson",
+            layers::violations_geojson,
+            Doc::new("getViolationsGeoJson", "geojson", "Violations of commitments as of `at`, as GeoJSON points at their incidents")
+                .describe(
+                    "RFC 7946. One feature per violation, at its incident's position, with flat properties: \
+                     status, grade, the agreement's title, the parties by id and by name. Violations of \
+                     confidential humanitarian notifications are never shown.",
+                )
+                .geojson::<FeatureCollection<layers::Point, layers::ViolationProperties>>("Every violation as the record stood at `at`, as recorded by `known_at`."),
         ),
         Route::get(
             "/api/v1/retractions",

@@ -378,7 +378,8 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::LineStringTooShort { .. }
         | DomainError::ZeroLength
         | DomainError::RingTooShort { .. }
-        | DomainError::RingNotClosed
+        | DomainError::RingNotClosed { .. }
+        | DomainError::RingInvalid { .. }
         | DomainError::PolygonEmpty
         | DomainError::TooManyVertices { .. }
         | DomainError::GeometryType { .. }

@@ -24,12 +24,12 @@ use axum::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
-    Account, AgreementAct, AgreementId, AgreementRecord, AgreementStatus, Breach, Code, CommitmentId, CommitmentKind,
-    CommitmentSpec, Condition, ConsentRecord, CorridorId, CorridorRecord, CorridorSpec, CorridorStatusKind,
-    CorridorWindow, Corroboration, Destination, Force, ForceId, FulfilmentRecord, Group, LineString, Name, Party,
-    PartyId, Polygon, Provenance, ReadingRecord, ReadingTopic, Reason, RecordRef, Release, Scope, SourceRecord,
-    StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionRecord, VersionStatus, WeighedSource, Window, Zone,
-    ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
+    corridor_area, Account, AgreementAct, AgreementId, AgreementRecord, AgreementStatus, Breach, Code, CommitmentId,
+    CommitmentKind, CommitmentSpec, Condition, ConsentRecord, CorridorId, CorridorRecord, CorridorSpec,
+    CorridorStatusKind, CorridorWindow, Corroboration, Destination, Force, ForceId, FulfilmentRecord, Group,
+    LineString, Name, Party, PartyId, Polygon, Provenance, ReadingRecord, ReadingTopic, Reason, RecordRef, Release,
+    Scope, SourceRecord, StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionRecord, VersionStatus,
+    WeighedSource, Window, Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
 };
 
 use crate::{
@@ -352,7 +352,7 @@ fn page<K: AsRef<str> + Ord, V, T>(
     Ok(Page { items, next_cursor })
 }
 
-fn geojson(value: impl Serialize) -> Response {
+pub(crate) fn geojson(value: impl Serialize) -> Response {
     ([(header::CONTENT_TYPE, GEOJSON_CONTENT_TYPE)], Json(value)).into_response()
 }
 
@@ -523,22 +523,132 @@ pub async fn corridor(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<
     })?
 }
 
-pub async fn corridors_geojson(as_of: AsOf) -> Result<Response, ApiError> {
+/// What a corridor feature's geometry is: its route (the default) or the area within its
+/// half-width of the route (`as=area`, docs/geojson.md).
+#[derive(Debug, Default, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CorridorShape {
+    #[default]
+    Line,
+    Area,
+}
+
+/// The query of `corridors.geojson`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorridorLayerQuery {
+    /// `line` (the default) for the route as a LineString, `area` for the area within the
+    /// half-width of the route as a Polygon: the route buffered geodesically.
+    #[serde(default, rename = "as")]
+    pub shape: CorridorShape,
+}
+
+/// A corridor's route or area (`CorridorShape`).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CorridorGeometry {
+    Line(LineString),
+    Area(Polygon),
+}
+
+/// One window of a corridor as a map layer's feature: flat fields only, for a GIS (QGIS
+/// reads nested objects as text), each window its own feature with `start` and `end`, and
+/// names next to ids.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CorridorWindowProperties {
+    pub corridor_id: CorridorId,
+    pub code: Code,
+    pub name: Name,
+    pub half_width_m: f64,
+    pub origin_zone_id: ZoneId,
+    /// The origin zone's name, when the zone is known.
+    pub origin_zone_name: Option<Name>,
+    pub destination_zone_id: Option<ZoneId>,
+    pub destination_name: Name,
+    /// The groups the corridor admits, comma-separated.
+    pub groups: String,
+    /// The window's place among the corridor's windows, from 0; `null` for a corridor with
+    /// no window.
+    pub window: Option<usize>,
+    /// The window's start and end (valid time); `null` for a corridor with no window.
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    /// The groups the window is for, comma-separated; empty for every group the corridor admits.
+    pub window_groups: String,
+    pub illustrative: bool,
+    pub agreement_id: AgreementId,
+    pub agreement_title: Option<Name>,
+    pub status: CorridorStatusKind,
+    /// Groups that may pass at `at`, comma-separated (only when open).
+    pub open_for: String,
+    pub version: u32,
+    pub at: Timestamp,
+}
+
+/// Groups as a GIS reads them: their wire names, comma-separated.
+fn groups_text(groups: &[Group]) -> String {
+    let names: Vec<String> = groups
+        .iter()
+        .filter_map(|group| serde_json::to_value(group).ok().and_then(|value| value.as_str().map(str::to_owned)))
+        .collect();
+    names.join(",")
+}
+
+pub async fn corridors_geojson(as_of: AsOf<CorridorLayerQuery>) -> Result<Response, ApiError> {
     let at = as_of.at;
+    let shape = as_of.query.shape;
     let features = as_of.read(|state| {
-        state
-            .coordination
-            .corridors
-            .values()
-            .filter_map(|record| corridor_at(state, record, at))
-            .map(|view| Feature {
-                kind: FeatureTag::Feature,
-                id: view.properties.corridor_id.to_string(),
-                geometry: view.route,
-                properties: view.properties,
-            })
-            .collect()
-    })?;
+        let mut features = Vec::new();
+        for view in state.coordination.corridors.values().filter_map(|record| corridor_at(state, record, at)) {
+            let geometry = match shape {
+                CorridorShape::Line => CorridorGeometry::Line(view.route.clone()),
+                CorridorShape::Area => corridor_area(&view.route, view.properties.half_width_m)
+                    .map(CorridorGeometry::Area)
+                    .map_err(|err| ApiError::Internal(format!("corridor area: {err}")))?,
+            };
+            let p = &view.properties;
+            let windows: Vec<Option<(usize, &CorridorWindow)>> = match p.windows.is_empty() {
+                true => vec![None],
+                false => p.windows.iter().enumerate().map(Some).collect(),
+            };
+            for window in windows {
+                features.push(Feature {
+                    kind: FeatureTag::Feature,
+                    id: match window {
+                        Some((index, _)) => format!("{}/{index}", p.corridor_id),
+                        None => p.corridor_id.to_string(),
+                    },
+                    geometry: match &geometry {
+                        CorridorGeometry::Line(line) => CorridorGeometry::Line(line.clone()),
+                        CorridorGeometry::Area(area) => CorridorGeometry::Area(area.clone()),
+                    },
+                    properties: CorridorWindowProperties {
+                        corridor_id: p.corridor_id.clone(),
+                        code: p.code.clone(),
+                        name: p.name.clone(),
+                        half_width_m: p.half_width_m,
+                        origin_zone_id: p.origin_zone_id.clone(),
+                        origin_zone_name: state.coordination.zones.get(&p.origin_zone_id).map(|zone| zone.name.clone()),
+                        destination_zone_id: p.destination.zone_id.clone(),
+                        destination_name: p.destination.name.clone(),
+                        groups: groups_text(&p.groups),
+                        window: window.map(|(index, _)| index),
+                        start: window.map(|(_, w)| w.window.start()),
+                        end: window.map(|(_, w)| w.window.end()),
+                        window_groups: window.map(|(_, w)| groups_text(&w.groups)).unwrap_or_default(),
+                        illustrative: p.illustrative,
+                        agreement_id: p.agreement_id.clone(),
+                        agreement_title: state.coordination.agreements.get(&p.agreement_id).map(|a| a.title.clone()),
+                        status: p.status,
+                        open_for: groups_text(&p.open_for),
+                        version: p.version,
+                        at,
+                    },
+                });
+            }
+        }
+        Ok::<_, ApiError>(features)
+    })??;
     Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }
 

@@ -12,6 +12,7 @@ mod counts;
 mod edge;
 mod keys;
 mod known_at;
+mod layers;
 mod ledger;
 mod listen;
 mod metrics;

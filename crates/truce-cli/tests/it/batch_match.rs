@@ -201,6 +201,46 @@ fn bad_features_are_refused_with_their_index() {
     check_bad_feature(
         r#"{ "type": "Feature", "geometry": { "type": "Point", "coordinates": [37.0, 36.0] },
             "properties": { "id": "p-1", "windows": [] } }"#,
-        r#"geometry type "Point": expected LineString (a corridor) or Polygon (a zone)"#,
+        r#"geometry type "Point": expected LineString (a corridor) or Polygon or MultiPolygon (a zone)"#,
+    );
+}
+
+/// The server's own layers, as `corridors.geojson` and `zones.geojson` serve them: one
+/// feature per corridor window (`corridor_id`, `start`, `end`), zones by `zone_id` without
+/// windows, a MultiPolygon zone; and ACLED's CSV export as the incidents.
+#[test]
+fn the_servers_own_layers_and_acled_csv_are_read() {
+    let scopes = r#"{"type": "FeatureCollection", "features": [
+      {"type": "Feature", "id": "c/0", "geometry": {"type": "LineString", "coordinates": [[37.0, 36.0], [37.1, 36.0]]},
+       "properties": {"corridor_id": "c", "name": "C", "half_width_m": 500, "start": "2016-12-12T08:00:00Z", "end": "2016-12-12T12:00:00Z", "window": 0}},
+      {"type": "Feature", "id": "c/1", "geometry": {"type": "LineString", "coordinates": [[37.0, 36.0], [37.1, 36.0]]},
+       "properties": {"corridor_id": "c", "name": "C", "half_width_m": 500, "start": "2016-12-14T08:00:00Z", "end": "2016-12-14T12:00:00Z", "window": 1}},
+      {"type": "Feature", "id": "z", "geometry": {"type": "MultiPolygon", "coordinates": [
+         [[[37.49, 36.49], [37.51, 36.49], [37.51, 36.51], [37.49, 36.51], [37.49, 36.49]]],
+         [[[38.49, 36.49], [38.51, 36.49], [38.51, 36.51], [38.49, 36.51], [38.49, 36.49]]]]},
+       "properties": {"zone_id": "z", "name": "Z", "at": "2016-12-12T00:00:00Z"}}
+    ]}"#;
+    // ACLED's columns (some), in its order; geo_precision 1 is a 2 km radius, time_precision 1 the day.
+    let header = "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,country,location,latitude,longitude,geo_precision,source,notes,fatalities\n";
+    let incidents = [
+        header,
+        // On the corridor, on the day of its first window.
+        "SYR1,2016-12-12,2016,1,Political violence,Battles,Armed clash,A,Syria,X,36.0,37.05,1,S,n,0\n",
+        // On the corridor, on a day without a window.
+        "SYR2,2016-12-13,2016,1,Political violence,Battles,Armed clash,A,Syria,X,36.0,37.05,1,S,n,0\n",
+        // On the second window's day, written as older exports write dates.
+        "SYR3,14 December 2016,2016,1,Political violence,Battles,Armed clash,A,Syria,X,36.0,37.05,1,S,n,0\n",
+        // In the zone's second part, any time.
+        "SYR4,2020-01-01,2020,3,Political violence,Battles,Armed clash,A,Syria,X,36.5,38.5,2,S,n,3\n",
+    ]
+    .concat();
+    check(scopes, &incidents, "success: true\nstderr: \nout: \nincident_id,scope_id\nSYR1,c\nSYR3,c\nSYR4,z\n");
+    // A bad row is named by its line and column.
+    let bad = [header, "SYR9,2016-12-12,2016,4,Political violence,Battles,Armed clash,A,Syria,X,36.0,37.05,1,S,n,0\n"]
+        .concat();
+    check(
+        scopes,
+        &bad,
+        "success: false\nstderr: error: DIR/incidents.csv: line 2, column time_precision: \"4\" is not a precision code 1, 2 or 3\nout: none",
     );
 }

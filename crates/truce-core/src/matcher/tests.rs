@@ -480,7 +480,9 @@ fn random_zone(rng: &mut StdRng, center: Position) -> Polygon {
     };
     let mut rings = vec![ring_at(rng, 1.0)];
     if rng.gen_bool(0.3) {
-        let mut hole = ring_at(rng, 0.3);
+        // Small enough to stay inside the outer ring however jagged: a zone is refused
+        // whose hole leaves it.
+        let mut hole = ring_at(rng, 0.1);
         hole.reverse();
         rings.push(hole);
     }
@@ -934,4 +936,34 @@ fn matches_batch_agrees_with_matches_where_groups_overflow_and_where_they_do_not
         matches_count += out.len();
     }
     assert!(matches_count > 1_000, "{matches_count} matches only");
+}
+
+/// A MultiPolygon zone: its parts and its hole, through the even-odd test over every ring,
+/// in the exact distance and in the matcher.
+#[test]
+fn a_multi_part_zone_holds_each_part_and_not_its_hole_nor_the_gap() {
+    let square = |lon: f64, lat: f64, size: f64| {
+        vec![pos(lon, lat), pos(lon + size, lat), pos(lon + size, lat + size), pos(lon, lat + size), pos(lon, lat)]
+    };
+    let zone =
+        Polygon::multi(vec![vec![square(37.0, 36.0, 0.1), square(37.04, 36.04, 0.02)], vec![square(37.3, 36.0, 0.1)]])
+            .expect("two parts, one with a hole");
+    assert_eq!(distance_to_zone_m(pos(37.01, 36.01), &zone), 0.0, "in the first part");
+    assert_eq!(distance_to_zone_m(pos(37.35, 36.05), &zone), 0.0, "in the second part");
+    let in_hole = distance_to_zone_m(pos(37.05, 36.05), &zone);
+    assert!((in_hole - 900.0).abs() < 100.0, "the hole's centre is about 900 m from its edge: {in_hole}");
+    let in_gap = distance_to_zone_m(pos(37.2, 36.05), &zone);
+    assert!(in_gap > 8_000.0, "between the parts: {in_gap}");
+    let scope = Scope::zone("z".to_owned(), zone, vec![window(8, 12)]).expect("a scope");
+    let matcher = Matcher::new(vec![scope]);
+    let matched = |position: Position| {
+        let probe = IncidentProbe::new(position, 0.0, at(9), at(9)).expect("a probe");
+        let mut out = Vec::new();
+        matcher.matches(&probe, &mut out);
+        !out.is_empty()
+    };
+    assert!(matched(pos(37.01, 36.01)));
+    assert!(matched(pos(37.35, 36.05)));
+    assert!(!matched(pos(37.05, 36.05)), "in the hole");
+    assert!(!matched(pos(37.2, 36.05)), "between the parts");
 }

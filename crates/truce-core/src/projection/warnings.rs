@@ -2,6 +2,9 @@
 //! A point far outside the zone it names, or whose longitude and latitude look swapped
 //! (GeoJSON's order is `[longitude, latitude]`; many sources write latitude first).
 //!
+//! And altitudes dropped: GeoJSON positions may carry a third number, which a zone or a
+//! route is read without; the author is told, in case the altitude mattered.
+//!
 //! Advisory only, and apart from `decide`: a warning never refuses a command (a source may
 //! place an event outside the zone it names, and that is worth recording as it says), is
 //! not written to the ledger, and is computed against the state the command is about to be
@@ -38,7 +41,78 @@ struct Point<'a> {
 
 /// The warnings for `command` against `state`; empty when nothing looks wrong.
 pub fn warnings(state: &State, command: &Command) -> Vec<Warning> {
-    points(state, command).into_iter().filter_map(|point| warning_for(state, &point)).collect()
+    let mut found: Vec<Warning> =
+        points(state, command).into_iter().filter_map(|point| warning_for(state, &point)).collect();
+    found.extend(altitudes(command));
+    found
+}
+
+/// A geometry of the command whose input positions had altitudes, which were dropped.
+fn altitudes(command: &Command) -> Vec<Warning> {
+    let dropped: Vec<(String, usize)> = match &command.body {
+        CommandBody::DefineZone { boundary, .. } | CommandBody::RedrawZone { boundary, .. } => {
+            vec![("boundary".to_owned(), boundary.altitudes_dropped())]
+        }
+        CommandBody::ProposeAgreement { terms, .. } | CommandBody::ProposeVersion { terms, .. } => terms
+            .corridors
+            .iter()
+            .enumerate()
+            .map(|(index, corridor)| (format!("terms.corridors[{index}].route"), corridor.route.altitudes_dropped()))
+            .collect(),
+        CommandBody::NotifyHumanitarian { notified: Notified::Movement { route, .. }, .. } => {
+            vec![("notified.route".to_owned(), route.altitudes_dropped())]
+        }
+        // Exhaustive, so that a new command with a geometry is considered here.
+        CommandBody::NotifyHumanitarian { notified: Notified::Site { .. }, .. }
+        | CommandBody::Genesis(_)
+        | CommandBody::RegisterParty { .. }
+        | CommandBody::RegisterAccount { .. }
+        | CommandBody::AddAccountKey { .. }
+        | CommandBody::CreateEnrolment { .. }
+        | CommandBody::EnrolKey { .. }
+        | CommandBody::RevokeKey { .. }
+        | CommandBody::SetEncryptionKey { .. }
+        | CommandBody::RegisterForce { .. }
+        | CommandBody::RecordZoneControl { .. }
+        | CommandBody::Endorse { .. }
+        | CommandBody::Reject { .. }
+        | CommandBody::Withdraw { .. }
+        | CommandBody::Suspend { .. }
+        | CommandBody::Resume { .. }
+        | CommandBody::DeclareBroken { .. }
+        | CommandBody::DeclareCompleted { .. }
+        | CommandBody::RecordConsent { .. }
+        | CommandBody::ReportFulfilled { .. }
+        | CommandBody::ReportIncident { .. }
+        | CommandBody::CorrectIncident { .. }
+        | CommandBody::RecordObservation { .. }
+        | CommandBody::AddSource { .. }
+        | CommandBody::GradeIncident { .. }
+        | CommandBody::MarkDuplicate { .. }
+        | CommandBody::DismissViolation { .. }
+        | CommandBody::MakeStatement { .. }
+        | CommandBody::RecordReading { .. }
+        | CommandBody::EstimatePopulation { .. }
+        | CommandBody::RecordPassage { .. }
+        | CommandBody::ReportTotal { .. }
+        | CommandBody::ScheduleConvoy { .. }
+        | CommandBody::UpdateConvoy { .. }
+        | CommandBody::WithdrawNotification { .. }
+        | CommandBody::AcknowledgeNotification { .. }
+        | CommandBody::AcknowledgeAlert { .. }
+        | CommandBody::MarkTime {}
+        | CommandBody::Retract { .. } => Vec::new(),
+    };
+    dropped
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(field, count)| Warning {
+            field,
+            message: format!(
+                "{count} position(s) had an altitude, which was dropped: positions are kept as [longitude, latitude]"
+            ),
+        })
+        .collect()
 }
 
 fn located<'a>(field: &'static str, location: &'a Location, at: Timestamp) -> Point<'a> {

@@ -193,7 +193,7 @@ fn an_out_of_range_coordinate_does_not_deserialise() {
 fn geometry_of_the_wrong_type_does_not_deserialise() {
     check(
         serde_json::from_str::<LineString>(r#"{"type": "Polygon", "coordinates": [[0, 0], [1, 1]]}"#),
-        expect![[r#"err geometry type "Polygon" where LineString was expected"#]],
+        expect!["err Encountered geometry type: `Polygon` with unexpected coordinates dimensions: 1"],
     );
 }
 
@@ -202,8 +202,8 @@ fn polygon_rings_must_be_closed_and_long_enough() {
     let a = position(37.14, 36.17);
     let b = position(37.15, 36.17);
     let c = position(37.15, 36.18);
-    check(Polygon::new(vec![vec![a, b, c, b]]), expect!["err a polygon ring must end where it starts"]);
-    check(Polygon::new(vec![vec![a, b, a]]), expect!["err a polygon ring needs at least 4 positions, got 3"]);
+    check(Polygon::new(vec![vec![a, b, c, b]]), expect!["err ring coordinates[0] must end where it starts"]);
+    check(Polygon::new(vec![vec![a, b, a]]), expect!["err ring coordinates[0] needs at least 4 positions, got 3"]);
     check(Polygon::new(Vec::new()), expect!["err a polygon needs an outer ring"]);
     check(Polygon::new(vec![vec![a, b, c, a]]).map(|p| p.exterior().len()), expect!["ok 4"]);
 }

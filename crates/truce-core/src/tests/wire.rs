@@ -332,7 +332,7 @@ fn a_command_that_does_not_parse_is_named_by_the_full_path_of_its_first_bad_fiel
         body.terms.corridors[0].windows[1].end malformed: invalid type: integer `5`, expected a string
         body.terms.corridors[0].windows[1] refused (window-not-after-start): window ends at 2016-12-13T11:00:00Z which is not after its start 2016-12-13T12:00:00Z
         body.terms.corridors[0].route refused (zero-length-route): the route has zero length
-        body.terms.corridors[0].route.coordinates[1] refused (invalid-input): coordinate is not a finite longitude/latitude pair in range: [37.2, 91]
+        body.terms.corridors[0].route refused (invalid-input): coordinate is not a finite longitude/latitude pair in range: [37.2, 91]
         body.terms.commitments[1].force_ids[0] refused (invalid-input): force_id "x" is not a UUIDv7
         body.terms.truce.end malformed: invalid type: map, expected a string
         body.title refused (invalid-input): name is empty

@@ -32,10 +32,10 @@ pub enum DomainError {
     LineStringTooShort { count: usize },
     #[error("the route has zero length")]
     ZeroLength,
-    #[error("a polygon ring needs at least 4 positions, got {count}")]
-    RingTooShort { count: usize },
-    #[error("a polygon ring must end where it starts")]
-    RingNotClosed,
+    #[error("ring {ring} needs at least 4 positions, got {count}")]
+    RingTooShort { ring: String, count: usize },
+    #[error("ring {ring} must end where it starts")]
+    RingNotClosed { ring: String },
     #[error("a polygon needs an outer ring")]
     PolygonEmpty,
     #[error("geometry has {count} vertices, at most {count_max} allowed")]
@@ -201,6 +201,42 @@ pub enum DomainError {
     UnknownAt { field: &'static str, kind: &'static str, id: String },
     #[error("convoy {convoy} moves through corridor {convoy_corridor}, not {corridor}")]
     ConvoyOnOtherCorridor { convoy: String, convoy_corridor: String, corridor: String },
+    /// A zone's ring that is not a simple ring in range, named by its path inside the
+    /// geometry given (`coordinates[1][0]`, `features[0].geometry.coordinates[0]`).
+    #[error("ring {ring} {problem}")]
+    RingInvalid { ring: String, problem: RingProblem },
+}
+
+/// What is wrong with a ring of a zone (`DomainError::RingInvalid`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RingProblem {
+    /// A position that is not a finite longitude/latitude pair in range.
+    OutOfRange { lon: f64, lat: f64 },
+    /// Fewer than 3 distinct positions: no area.
+    Degenerate,
+    /// Two of its own edges cross or touch.
+    SelfIntersection,
+    /// A hole that is not inside its polygon's exterior ring.
+    HoleOutside,
+    /// It crosses another ring of the same polygon, named by its path.
+    Crosses { other: String },
+    /// Its polygon overlaps or touches another part of the MultiPolygon, named by its path.
+    Overlaps { other: String },
+}
+
+impl fmt::Display for RingProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RingProblem::OutOfRange { lon, lat } => {
+                write!(f, "has a position that is not a finite longitude/latitude pair in range: [{lon}, {lat}]")
+            }
+            RingProblem::Degenerate => f.write_str("has fewer than 3 distinct positions"),
+            RingProblem::SelfIntersection => f.write_str("intersects itself"),
+            RingProblem::HoleOutside => f.write_str("is a hole outside its polygon's exterior ring"),
+            RingProblem::Crosses { other } => write!(f, "crosses ring {other}"),
+            RingProblem::Overlaps { other } => write!(f, "overlaps or touches the polygon of ring {other}"),
+        }
+    }
 }
 
 impl DomainError {
@@ -217,7 +253,8 @@ impl DomainError {
             | DomainError::Coordinate { .. }
             | DomainError::LineStringTooShort { .. }
             | DomainError::RingTooShort { .. }
-            | DomainError::RingNotClosed
+            | DomainError::RingNotClosed { .. }
+            | DomainError::RingInvalid { .. }
             | DomainError::PolygonEmpty
             | DomainError::TooManyVertices { .. }
             | DomainError::GeometryType { .. }

@@ -515,8 +515,8 @@ async fn a_longitude_out_of_range_is_422_naming_the_position() {
         expect![[r#"
             422
             {
-              "detail": "the command is not valid at `command.body.terms.corridors[0].route.coordinates[1]`: coordinate is not a finite longitude/latitude pair in range: [200, 36.21]",
-              "field": "command.body.terms.corridors[0].route.coordinates[1]",
+              "detail": "the command is not valid at `command.body.terms.corridors[0].route`: coordinate is not a finite longitude/latitude pair in range: [200, 36.21]",
+              "field": "command.body.terms.corridors[0].route",
               "instance": "/api/v1/commands",
               "status": 422,
               "title": "Invalid input",
@@ -911,7 +911,7 @@ async fn a_body_over_the_size_limit_is_413() {
 }
 
 #[tokio::test]
-async fn a_zone_with_an_open_ring_is_422_naming_the_boundary() {
+async fn a_zone_with_an_open_ring_is_422_naming_the_ring() {
     let world = World::new().await;
     let fixture = &world.fixture;
     let reply = fixture
@@ -922,7 +922,7 @@ async fn a_zone_with_an_open_ring_is_422_naming_the_boundary() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
-    assert_eq!(reply.json()["field"], json!("command.body.boundary"));
+    assert_eq!(reply.json()["field"], json!("command.body.boundary.coordinates[0]"));
 }
 
 #[tokio::test]
@@ -960,4 +960,51 @@ async fn a_full_log_answers_503_naming_the_cause_reads_go_on_and_the_same_comman
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     assert_eq!(reply.json()["seq"], json!(size_before));
     assert_eq!(fixture.get("/readyz").await.text, "ready\n");
+}
+
+#[tokio::test]
+async fn a_zone_pasted_from_a_gis_is_taken_rewound_and_its_altitudes_dropped_with_a_warning() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    // As geojson.io or QGIS write it: a Feature, a MultiPolygon, one part clockwise with a
+    // hole, positions with an altitude.
+    let clockwise = json!([[37.0, 36.0, 380.0], [37.0, 36.1, 380.0], [37.1, 36.1], [37.1, 36.0], [37.0, 36.0, 380.0]]);
+    let hole = json!([[37.04, 36.04], [37.06, 36.04], [37.06, 36.06], [37.04, 36.06], [37.04, 36.04]]);
+    let other = json!([[37.3, 36.0], [37.4, 36.0], [37.4, 36.1], [37.3, 36.1], [37.3, 36.0]]);
+    let reply = fixture
+        .submit(
+            &fixture.operator,
+            json!({"type": "define_zone", "zone_id": id(EAST_ALEPPO + 50), "code": "GIS", "name": "From a GIS",
+                   "kind": "city", "boundary": {"type": "Feature", "properties": {"name": "x"},
+                   "geometry": {"type": "MultiPolygon", "coordinates": [[clockwise, hole], [other]]}}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let warnings = reply.json()["warnings"].clone();
+    assert_eq!(warnings[0]["field"], json!("boundary"), "{warnings}");
+    assert!(warnings[0]["message"].as_str().is_some_and(|m| m.starts_with("3 position(s) had an altitude")));
+    let zone = fixture.get("/api/v1/zones/GIS").await.json();
+    assert_eq!(zone["boundary"]["type"], json!("MultiPolygon"));
+    // Counter-clockwise exterior, clockwise hole (RFC 7946 section 3.1.6), from the same start.
+    assert_eq!(
+        zone["boundary"]["coordinates"][0][0],
+        json!([[37.0, 36.0], [37.1, 36.0], [37.1, 36.1], [37.0, 36.1], [37.0, 36.0]])
+    );
+    assert_eq!(
+        zone["boundary"]["coordinates"][0][1],
+        json!([[37.04, 36.04], [37.04, 36.06], [37.06, 36.06], [37.06, 36.04], [37.04, 36.04]])
+    );
+
+    // A ring that crosses itself is refused naming it, inside the Feature.
+    let bowtie = json!([[37.0, 36.0], [37.1, 36.1], [37.1, 36.0], [37.0, 36.1], [37.0, 36.0]]);
+    let reply = fixture
+        .submit(
+            &fixture.operator,
+            json!({"type": "redraw_zone", "zone_id": id(EAST_ALEPPO + 50), "effective_at": "2016-12-13T09:00:00Z",
+                   "boundary": {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [bowtie]}}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(reply.json()["field"], json!("command.body.boundary.geometry.coordinates[0]"));
+    assert_eq!(reply.json()["type"], json!("/problems/invalid-input"));
 }

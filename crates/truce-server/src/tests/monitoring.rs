@@ -29,7 +29,7 @@ pub(super) const PLAN: u32 = 400;
 pub(super) const EA_1: u32 = 500;
 pub(super) const NO_ATTACK: u32 = 600;
 pub(super) const INCIDENT: u32 = 900;
-const SITE_INCIDENT: u32 = 901;
+pub(super) const SITE_INCIDENT: u32 = 901;
 pub(super) const NOTIFICATION: u32 = 950;
 
 /// The world with the plan in force: EA-1 open all day, RU's no_attack active, and a monitor.
@@ -476,6 +476,8 @@ async fn a_violation_of_a_humanitarian_notification_never_appears_publicly() {
     assert_eq!(incident["violations"], json!([]));
     for uri in [
         "/api/v1/violations",
+        "/api/v1/violations.geojson",
+        "/api/v1/incidents.geojson",
         "/api/v1/alerts",
         "/api/v1/alerts.atom",
         "/api/v1/incidents",

@@ -153,8 +153,8 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::Coordinate { lon: 1.0, lat: 1.0 },
         DomainError::LineStringTooShort { count: 1 },
         DomainError::ZeroLength,
-        DomainError::RingTooShort { count: 1 },
-        DomainError::RingNotClosed,
+        DomainError::RingTooShort { ring: "x".to_owned(), count: 1 },
+        DomainError::RingNotClosed { ring: "x".to_owned() },
         DomainError::PolygonEmpty,
         DomainError::TooManyVertices { count: 1, count_max: 1 },
         DomainError::GeometryType { expected: "x", found: "x".to_owned() },
@@ -237,6 +237,7 @@ fn every_domain_error() -> Vec<DomainError> {
         },
         DomainError::EncryptionKey,
         DomainError::NotOwnAccount { account: "x".to_owned() },
+        DomainError::RingInvalid { ring: "x".to_owned(), problem: truce_core::RingProblem::SelfIntersection },
     ]
 }
 
@@ -255,7 +256,7 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::LineStringTooShort { .. } => 9,
         DomainError::ZeroLength => 10,
         DomainError::RingTooShort { .. } => 11,
-        DomainError::RingNotClosed => 12,
+        DomainError::RingNotClosed { .. } => 12,
         DomainError::PolygonEmpty => 13,
         DomainError::TooManyVertices { .. } => 14,
         DomainError::GeometryType { .. } => 15,
@@ -329,7 +330,8 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::EnrolmentExpiry { .. } => 83,
         DomainError::EncryptionKey => 84,
         DomainError::NotOwnAccount { .. } => 85,
+        DomainError::RingInvalid { .. } => 86,
     }
 }
 
-const VARIANTS_COUNT: usize = 86;
+const VARIANTS_COUNT: usize = 87;

@@ -187,10 +187,36 @@ async fn corridors_geojson_is_a_feature_collection_of_lon_lat_line_strings() {
     assert_eq!(collection["type"], json!("FeatureCollection"));
     let feature = &collection["features"][0];
     assert_eq!(feature["type"], json!("Feature"));
-    assert_eq!(feature["id"], json!(id(EA_1)));
+    assert_eq!(feature["id"], json!(format!("{}/0", id(EA_1))));
     assert_eq!(feature["geometry"], json!({"type": "LineString", "coordinates": [[37.17, 36.20], [37.14, 36.21]]}));
     assert_eq!(feature["properties"]["status"], json!("open"));
     assert!(feature["properties"].get("route").is_none(), "the route is the geometry, not a property");
+    // Flat for a GIS: one feature per window, its start and end plain fields, names by ids.
+    let properties = feature["properties"].as_object().expect("properties");
+    assert!(properties.values().all(|value| !value.is_object() && !value.is_array()), "{properties:?}");
+    assert!(properties["start"].is_string() && properties["end"].is_string());
+    assert!(properties["origin_zone_name"].is_string());
+    assert!(properties["agreement_title"].is_string());
+
+    // As areas: the route buffered by its half-width, a counter-clockwise polygon.
+    let areas = fixture.get(&format!("/api/v1/corridors.geojson?at={}&as=area", at("10:30"))).await.json();
+    let area = &areas["features"][0];
+    assert_eq!(area["geometry"]["type"], json!("Polygon"));
+    assert_eq!(area["properties"], feature["properties"]);
+    let ring: Vec<(f64, f64)> = area["geometry"]["coordinates"][0]
+        .as_array()
+        .expect("a ring")
+        .iter()
+        .map(|p| (p[0].as_f64().expect("lon"), p[1].as_f64().expect("lat")))
+        .collect();
+    let twice_area: f64 = ring.windows(2).map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1).sum();
+    assert!(twice_area > 0.0, "counter-clockwise");
+    assert!(
+        ring.iter().any(|p| p.0 > 37.17) && ring.iter().any(|p| p.0 < 37.14),
+        "the area goes beyond the route's ends"
+    );
+    let bad = fixture.get("/api/v1/corridors.geojson?as=circle").await;
+    assert_eq!(bad.status, axum::http::StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -1,0 +1,239 @@
+//! GeoJSON geometries (RFC 7946): positions are `[longitude, latitude]`, WGS84.
+//!
+//! Parsed once at the edge of the domain (`input`): a `LineString` or `Polygon` that exists
+//! has finite, in-range coordinates, a bounded number of vertices and, for a zone, simple
+//! rings wound as RFC 7946 says. Distances are geodesic on the WGS84 ellipsoid (Karney's
+//! algorithm, via geographiclib-rs); this module does no spatial indexing.
+//!
+//! Input goes through the `geojson` crate (any of Geometry, Feature or FeatureCollection,
+//! positions with an altitude) and the `geo` crate (ring validity, winding); `area` buffers a
+//! corridor's route with `geo`. The values kept are our own compact types rather than the
+//! crates' ones: they are the stable wire format of signed commands and logged events (a
+//! `[lon, lat]` pair, never an altitude or foreign members), they carry their invariant
+//! (a `geojson::Geometry` may be anything), and the matcher reads their rings directly.
+
+mod area;
+mod input;
+#[cfg(test)]
+mod tests;
+
+use geographiclib_rs::{Geodesic, InverseGeodesic};
+use serde::{Deserialize, Serialize};
+
+pub use area::corridor_area;
+
+use crate::{vocab::error::DomainError, vocab::limits::VERTICES_MAX};
+
+/// A `[lon, lat]` pair in degrees.
+///
+/// Invariant: both finite, `-180 <= lon <= 180`, `-90 <= lat <= 90`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "[f64; 2]", into = "[f64; 2]")]
+pub struct Position {
+    lon: f64,
+    lat: f64,
+}
+
+impl Position {
+    /// # Errors
+    /// `Coordinate` for NaN, infinities and out-of-range values.
+    pub fn new(lon: f64, lat: f64) -> Result<Position, DomainError> {
+        // `contains` is false for NaN, so this also rejects non-finite values.
+        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+            return Err(DomainError::Coordinate { lon, lat });
+        }
+        Ok(Position { lon, lat })
+    }
+    pub fn lon(&self) -> f64 {
+        self.lon
+    }
+    pub fn lat(&self) -> f64 {
+        self.lat
+    }
+}
+
+impl TryFrom<[f64; 2]> for Position {
+    type Error = DomainError;
+    fn try_from(pair: [f64; 2]) -> Result<Position, DomainError> {
+        Position::new(pair[0], pair[1]).map_err(crate::vocab::refusal::note)
+    }
+}
+
+impl From<Position> for [f64; 2] {
+    fn from(position: Position) -> [f64; 2] {
+        [position.lon, position.lat]
+    }
+}
+
+/// Geodesic distance in metres between two positions on the WGS84 ellipsoid.
+pub fn geodesic_distance_m(a: Position, b: Position) -> f64 {
+    Geodesic::wgs84().inverse(a.lat, a.lon, b.lat, b.lon)
+}
+
+#[derive(Serialize)]
+struct GeometryOut<'a, C> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coordinates: &'a C,
+}
+
+/// A GeoJSON LineString: a corridor's route.
+///
+/// Invariant: 2..=VERTICES_MAX positions and a geodesic length above zero.
+///
+/// Read from a LineString geometry, or a Feature or a FeatureCollection of one feature
+/// holding one (`input`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "geojson::GeoJson")]
+pub struct LineString {
+    positions: Vec<Position>,
+    /// How many input positions had an altitude, which was dropped; not part of the value.
+    altitudes_dropped: usize,
+}
+
+impl PartialEq for LineString {
+    fn eq(&self, other: &LineString) -> bool {
+        self.positions == other.positions
+    }
+}
+
+impl LineString {
+    /// # Errors
+    /// Fewer than 2 positions, too many, or a route of zero length.
+    pub fn new(positions: Vec<Position>) -> Result<LineString, DomainError> {
+        if positions.len() < 2 {
+            return Err(DomainError::LineStringTooShort { count: positions.len() });
+        }
+        if positions.len() > VERTICES_MAX {
+            return Err(DomainError::TooManyVertices { count: positions.len(), count_max: VERTICES_MAX });
+        }
+        let line = LineString { positions, altitudes_dropped: 0 };
+        if line.length_m().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+            return Err(DomainError::ZeroLength);
+        }
+        Ok(line)
+    }
+
+    pub fn positions(&self) -> &[Position] {
+        &self.positions
+    }
+
+    /// Sum of the geodesic lengths of the segments, metres.
+    pub fn length_m(&self) -> f64 {
+        self.positions.windows(2).map(|pair| geodesic_distance_m(pair[0], pair[1])).sum()
+    }
+
+    /// How many positions of the input this was read from had an altitude, dropped
+    /// (`truce_core::warnings` says so); 0 for one built or served.
+    pub fn altitudes_dropped(&self) -> usize {
+        self.altitudes_dropped
+    }
+}
+
+impl TryFrom<geojson::GeoJson> for LineString {
+    type Error = DomainError;
+    fn try_from(value: geojson::GeoJson) -> Result<LineString, DomainError> {
+        input::line_string(value).map_err(crate::vocab::refusal::note)
+    }
+}
+
+impl Serialize for LineString {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        GeometryOut { kind: "LineString", coordinates: &self.positions }.serialize(serializer)
+    }
+}
+
+/// A zone's boundary: a GeoJSON Polygon (an exterior ring and any holes), or a MultiPolygon
+/// of several such parts.
+///
+/// Invariant: 1..=RINGS_MAX rings in all, at most VERTICES_MAX positions in all; every ring
+/// closed, of at least 4 positions, simple (no edge crosses or touches another of the same
+/// ring); holes inside their exterior, rings of a part not crossing, parts not overlapping;
+/// exteriors counter-clockwise and holes clockwise (RFC 7946 section 3.1.6), whatever the
+/// input's winding. So a point is inside when an odd number of rings, of all parts, surround
+/// it: the matcher's even-odd test holds for MultiPolygons as for Polygons.
+///
+/// Read from a Polygon or MultiPolygon geometry, a Feature holding one, or a
+/// FeatureCollection whose features' polygons are the parts (`input`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "geojson::GeoJson")]
+pub struct Polygon {
+    /// Every ring of every part, in order: each part's exterior, then its holes.
+    rings: Vec<Vec<Position>>,
+    /// How many rings each part has, in order; one part is served as a Polygon.
+    parts: Vec<usize>,
+    /// How many input positions had an altitude, which was dropped; not part of the value.
+    altitudes_dropped: usize,
+}
+
+impl PartialEq for Polygon {
+    fn eq(&self, other: &Polygon) -> bool {
+        self.rings == other.rings && self.parts == other.parts
+    }
+}
+
+impl Polygon {
+    /// One polygon: its exterior ring, then its holes. Wound to RFC 7946 if it is not.
+    ///
+    /// # Errors
+    /// No ring, too many rings or vertices, a ring under 4 positions, not closed, not
+    /// simple, or a hole outside the exterior.
+    pub fn new(rings: Vec<Vec<Position>>) -> Result<Polygon, DomainError> {
+        Polygon::multi(vec![rings])
+    }
+
+    /// Several polygons, each its exterior ring then its holes, served as a MultiPolygon
+    /// when there are two or more.
+    ///
+    /// # Errors
+    /// As `new` for each part, and parts that overlap or touch.
+    pub fn multi(parts: Vec<Vec<Vec<Position>>>) -> Result<Polygon, DomainError> {
+        let paths = input::RingPaths::of_geometry(parts.len() > 1);
+        input::polygon_of_parts(parts, &paths)
+    }
+
+    /// Every ring of every part: what the even-odd inside test reads.
+    pub fn rings(&self) -> &[Vec<Position>] {
+        &self.rings
+    }
+
+    /// The exterior ring of the first part.
+    pub fn exterior(&self) -> &[Position] {
+        &self.rings[0]
+    }
+
+    /// The parts, each its exterior ring then its holes.
+    pub fn parts(&self) -> impl Iterator<Item = &[Vec<Position>]> {
+        let mut start = 0;
+        self.parts.iter().map(move |count| {
+            let part = &self.rings[start..start + count];
+            start += count;
+            part
+        })
+    }
+
+    /// How many positions of the input this was read from had an altitude, dropped
+    /// (`truce_core::warnings` says so); 0 for one built or served.
+    pub fn altitudes_dropped(&self) -> usize {
+        self.altitudes_dropped
+    }
+}
+
+impl TryFrom<geojson::GeoJson> for Polygon {
+    type Error = DomainError;
+    fn try_from(value: geojson::GeoJson) -> Result<Polygon, DomainError> {
+        input::polygon(value).map_err(crate::vocab::refusal::note)
+    }
+}
+
+impl Serialize for Polygon {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.parts.len() {
+            1 => GeometryOut { kind: "Polygon", coordinates: &self.rings }.serialize(serializer),
+            _ => {
+                let parts: Vec<&[Vec<Position>]> = self.parts().collect();
+                GeometryOut { kind: "MultiPolygon", coordinates: &parts }.serialize(serializer)
+            }
+        }
+    }
+}

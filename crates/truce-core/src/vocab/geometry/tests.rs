@@ -1,0 +1,155 @@
+//! GeoJSON in as geojson.io and QGIS write it, refusals naming the bad ring, and corridor areas.
+
+use serde_json::{json, Value};
+
+use super::{corridor_area, geodesic_distance_m, LineString, Polygon, Position};
+use crate::vocab::error::{DomainError, RingProblem};
+
+fn square(lon: f64, lat: f64, size: f64) -> Value {
+    json!([[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]])
+}
+
+fn clockwise(lon: f64, lat: f64, size: f64) -> Value {
+    json!([[lon, lat], [lon, lat + size], [lon + size, lat + size], [lon + size, lat], [lon, lat]])
+}
+
+fn polygon(value: Value) -> Result<Polygon, String> {
+    serde_json::from_value(value).map_err(|err| err.to_string())
+}
+
+fn refusal(value: Value) -> DomainError {
+    match serde_json::from_value::<geojson::GeoJson>(value).map_err(|err| err.to_string()).map(Polygon::try_from) {
+        Ok(Err(refusal)) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Twice the signed area of a ring in the plane: positive when counter-clockwise.
+fn signed_area(ring: &[Position]) -> f64 {
+    ring.windows(2).map(|pair| pair[0].lon() * pair[1].lat() - pair[1].lon() * pair[0].lat()).sum()
+}
+
+#[test]
+fn a_clockwise_ring_is_wound_counter_clockwise_and_holes_clockwise() {
+    let zone =
+        polygon(json!({"type": "Polygon", "coordinates": [clockwise(37.0, 36.0, 1.0), square(37.2, 36.2, 0.2)]}))
+            .expect("a polygon with a hole");
+    assert!(signed_area(&zone.rings()[0]) > 0.0, "exterior counter-clockwise");
+    assert!(signed_area(&zone.rings()[1]) < 0.0, "hole clockwise");
+    // Served as given but for the winding: the same positions, the first one first.
+    let served = serde_json::to_value(&zone).expect("serialises");
+    assert_eq!(served["coordinates"][0], json!(square(37.0, 36.0, 1.0)));
+    assert_eq!(served["type"], json!("Polygon"));
+    // Reading what was served gives the same value.
+    assert_eq!(polygon(served).expect("reads back"), zone);
+}
+
+#[test]
+fn feature_feature_collection_multipolygon_and_altitudes_are_read() {
+    let feature = json!({"type": "Feature", "properties": {"name": "x"},
+        "geometry": {"type": "Polygon", "coordinates": [[[37.0, 36.0, 410.0], [38.0, 36.0, 420.0], [38.0, 37.0], [37.0, 37.0], [37.0, 36.0, 410.0]]]}});
+    let zone = polygon(feature.clone()).expect("a Feature");
+    assert_eq!(zone.altitudes_dropped(), 3);
+    assert_eq!(zone.rings()[0][0], Position::new(37.0, 36.0).expect("in range"));
+    let collection = json!({"type": "FeatureCollection", "features": [feature,
+        {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon", "coordinates": [[square(40.0, 36.0, 1.0)], [square(42.0, 36.0, 1.0)]]}}]});
+    let zone = polygon(collection).expect("a FeatureCollection");
+    assert_eq!(zone.parts().count(), 3);
+    let served = serde_json::to_value(&zone).expect("serialises");
+    assert_eq!(served["type"], json!("MultiPolygon"));
+    assert_eq!(served["coordinates"][2][0], square(42.0, 36.0, 1.0));
+    assert_eq!(polygon(served).expect("reads back"), zone);
+    assert_eq!(zone.altitudes_dropped(), 3);
+}
+
+#[test]
+fn bad_rings_are_refused_with_their_path() {
+    let unclosed = json!([[37.0, 36.0], [38.0, 36.0], [38.0, 37.0], [37.0, 37.0]]);
+    expect_test::expect![[r#"RingNotClosed { ring: "coordinates[1]" }"#]].assert_eq(&format!(
+        "{:?}",
+        refusal(json!({"type": "Polygon", "coordinates": [square(37.0, 36.0, 1.0), unclosed]}))
+    ));
+    let bowtie = json!([[37.0, 36.0], [38.0, 37.0], [38.0, 36.0], [37.0, 37.0], [37.0, 36.0]]);
+    let err = refusal(json!({"type": "Feature", "properties": null,
+        "geometry": {"type": "MultiPolygon", "coordinates": [[square(30.0, 30.0, 1.0)], [bowtie]]}}));
+    assert_eq!(
+        err,
+        DomainError::RingInvalid {
+            ring: "geometry.coordinates[1][0]".to_owned(),
+            problem: RingProblem::SelfIntersection,
+        }
+    );
+    assert_eq!(err.to_string(), "ring geometry.coordinates[1][0] intersects itself");
+    let far = json!([[37.0, 36.0], [38.0, 36.0], [38.0, 97.0], [37.0, 36.0]]);
+    let err = refusal(json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [square(30.0, 30.0, 1.0)]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [far]}}]}));
+    assert_eq!(
+        err,
+        DomainError::RingInvalid {
+            ring: "features[1].geometry.coordinates[0]".to_owned(),
+            problem: RingProblem::OutOfRange { lon: 38.0, lat: 97.0 },
+        }
+    );
+    let err = refusal(json!({"type": "Polygon", "coordinates": [square(37.0, 36.0, 1.0), square(40.0, 36.0, 0.1)]}));
+    assert_eq!(err, DomainError::RingInvalid { ring: "coordinates[1]".to_owned(), problem: RingProblem::HoleOutside });
+    let err =
+        refusal(json!({"type": "MultiPolygon", "coordinates": [[square(37.0, 36.0, 1.0)], [square(37.5, 36.5, 1.0)]]}));
+    assert_eq!(
+        err,
+        DomainError::RingInvalid {
+            ring: "coordinates[1][0]".to_owned(),
+            problem: RingProblem::Overlaps { other: "coordinates[0][0]".to_owned() },
+        }
+    );
+    let err = refusal(json!({"type": "LineString", "coordinates": [[37.0, 36.0], [38.0, 36.0]]}));
+    assert_eq!(err, DomainError::GeometryType { expected: "Polygon or MultiPolygon", found: "LineString".to_owned() });
+}
+
+#[test]
+fn a_route_is_read_from_a_feature_with_altitudes() {
+    let route: LineString = serde_json::from_value(json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "c"}, "geometry": {"type": "LineString", "coordinates": [[37.0, 36.0, 5.0], [37.1, 36.0]]}}]}))
+    .expect("a route");
+    assert_eq!(route.altitudes_dropped(), 1);
+    assert_eq!(
+        serde_json::to_value(&route).expect("serialises"),
+        json!({"type": "LineString", "coordinates": [[37.0, 36.0], [37.1, 36.0]]})
+    );
+    let two = serde_json::from_value::<LineString>(json!({"type": "FeatureCollection", "features": []}));
+    assert!(two.is_err());
+}
+
+#[test]
+fn a_corridor_area_lies_at_its_half_width_from_the_route() {
+    let route = LineString::new(vec![
+        Position::new(37.0, 36.0).expect("in range"),
+        Position::new(37.2, 36.1).expect("in range"),
+        Position::new(37.3, 36.3).expect("in range"),
+    ])
+    .expect("a route");
+    let area = corridor_area(&route, 2000.0).expect("an area");
+    assert_eq!(area.parts().count(), 1);
+    assert!(signed_area(area.exterior()) > 0.0);
+    // Every vertex of the outline is about 2 km from the route (the buffer's arcs are
+    // chords, so a little inside), measured geodesically against its nearest vertex or a
+    // densified route.
+    let dense: Vec<Position> = route
+        .positions()
+        .windows(2)
+        .flat_map(|pair| {
+            (0..=200).map(move |step| {
+                let t = f64::from(step) / 200.0;
+                Position::new(
+                    pair[0].lon() + t * (pair[1].lon() - pair[0].lon()),
+                    pair[0].lat() + t * (pair[1].lat() - pair[0].lat()),
+                )
+                .expect("in range")
+            })
+        })
+        .collect();
+    for vertex in area.exterior() {
+        let nearest = dense.iter().map(|p| geodesic_distance_m(*p, *vertex)).fold(f64::INFINITY, f64::min);
+        assert!((1900.0..=2030.0).contains(&nearest), "{vertex:?} is {nearest} m from the route");
+    }
+}

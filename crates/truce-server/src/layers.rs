@@ -1,0 +1,192 @@
+//! Map layers of the monitoring record: incidents and their violations as GeoJSON points
+//! (RFC 7946), with flat properties a GIS reads as columns (QGIS shows a nested object as
+//! text): plain `start` and `end`, names next to ids, lists comma-separated.
+//!
+//! Each feature is made from the same view as the list routes (`monitoring::incident_view`,
+//! `monitoring::violation_view`), so the read policy is theirs: a violation of a
+//! confidential humanitarian notification is never in the layer.
+
+use axum::response::Response;
+use schemars::JsonSchema;
+use serde::Serialize;
+use truce_core::{
+    AgreementId, CommitmentId, ForceId, Grade, IncidentId, IncidentKind, Name, Position, State, Timestamp,
+    ViolationStatus, ZoneId,
+};
+
+use crate::{
+    as_of::AsOf,
+    monitoring::{incident_view, read_monitoring, violation_view, IncidentView},
+    problem::ApiError,
+    read::{geojson, Feature, FeatureCollection, FeatureCollectionTag, FeatureTag},
+};
+
+/// A GeoJSON Point (RFC 7946 section 3.1.2).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Point {
+    #[serde(rename = "type")]
+    pub kind: PointTag,
+    pub coordinates: Position,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub enum PointTag {
+    Point,
+}
+
+/// An incident as a layer's feature.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IncidentProperties {
+    pub incident_id: IncidentId,
+    pub kind: IncidentKind,
+    pub description: String,
+    /// When it happened (valid time); `end` null for an instant.
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    /// `day`, `week` or `month` (ACLED's time precision); null when not said.
+    pub time_precision: Option<String>,
+    pub uncertainty_m: f64,
+    /// `exact`, `near` or `region` (ACLED's geo precision); null when not said.
+    pub geo_precision: Option<String>,
+    pub zone_id: Option<ZoneId>,
+    pub zone_name: Option<Name>,
+    pub grade: Grade,
+    /// The killed figure across sources: the lowest minimum and the highest maximum
+    /// (null when open at the top, or no source gives it).
+    pub killed_min: Option<u32>,
+    pub killed_max: Option<u32>,
+    pub injured_min: Option<u32>,
+    pub injured_max: Option<u32>,
+    pub attributed_force_id: Option<ForceId>,
+    pub attributed_force_name: Option<Name>,
+    pub sources_count: usize,
+    pub violations_count: usize,
+    pub duplicate_of: Option<IncidentId>,
+    pub reported_at: Timestamp,
+}
+
+/// A violation as a layer's feature, at its incident's place.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ViolationProperties {
+    pub incident_id: IncidentId,
+    pub incident_kind: IncidentKind,
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    pub commitment_id: CommitmentId,
+    pub agreement_id: Option<AgreementId>,
+    pub agreement_title: Option<Name>,
+    pub status: ViolationStatus,
+    /// The commitment's party, then the parties answering for the perpetrator, by id and by
+    /// name, comma-separated.
+    pub party_ids: String,
+    pub party_names: String,
+    pub grade: Grade,
+    pub dismissed_reason: Option<String>,
+}
+
+/// A value's wire name (`"week"`), for a flat property.
+fn wire_name(value: &impl Serialize) -> Option<String> {
+    serde_json::to_value(value).ok().and_then(|value| value.as_str().map(str::to_owned))
+}
+
+fn point(position: Position) -> Point {
+    Point { kind: PointTag::Point, coordinates: position }
+}
+
+fn figure(view: &IncidentView, field: &str) -> (Option<u32>, Option<u32>) {
+    view.figures.iter().find(|f| f.field == field).map_or((None, None), |f| (Some(f.min), f.max))
+}
+
+fn incident_feature(state: &State, view: &IncidentView) -> Feature<Point, IncidentProperties> {
+    let (killed_min, killed_max) = figure(view, "killed");
+    let (injured_min, injured_max) = figure(view, "injured");
+    let zone_id = view.location.zone_id.clone();
+    Feature {
+        kind: FeatureTag::Feature,
+        id: view.incident_id.to_string(),
+        geometry: point(view.location.position),
+        properties: IncidentProperties {
+            incident_id: view.incident_id.clone(),
+            kind: view.kind,
+            description: view.description.to_string(),
+            start: view.when.start,
+            end: view.when.end,
+            time_precision: view.when.precision.as_ref().and_then(wire_name),
+            uncertainty_m: view.location.uncertainty_m,
+            geo_precision: view.location.precision.as_ref().and_then(wire_name),
+            zone_name: zone_id.as_ref().and_then(|id| state.coordination.zones.get(id)).map(|zone| zone.name.clone()),
+            zone_id,
+            grade: view.grade.grade,
+            killed_min,
+            killed_max,
+            injured_min,
+            injured_max,
+            attributed_force_name: view
+                .attributed_force
+                .as_ref()
+                .and_then(|id| state.coordination.forces.get(id))
+                .map(|force| force.name.clone()),
+            attributed_force_id: view.attributed_force.clone(),
+            sources_count: view.sources.len(),
+            violations_count: view.violations.len(),
+            duplicate_of: view.duplicate_of.as_ref().map(|d| d.duplicate_of.clone()),
+            reported_at: view.reported_at,
+        },
+    }
+}
+
+pub async fn incidents_geojson(as_of: AsOf) -> Result<Response, ApiError> {
+    let features = read_monitoring(&as_of, |state| {
+        state
+            .monitoring
+            .incidents
+            .values()
+            .map(|incident| incident_feature(state, &incident_view(state, incident)))
+            .collect::<Vec<_>>()
+    })?;
+    Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
+}
+
+pub async fn violations_geojson(as_of: AsOf) -> Result<Response, ApiError> {
+    let features = read_monitoring(&as_of, |state| {
+        let mut features = Vec::new();
+        for (id, incident) in &state.monitoring.incidents {
+            let current = incident.current();
+            for view in state.violations_of(id).into_iter().filter_map(|violation| violation_view(state, violation)) {
+                let names: Vec<String> = view
+                    .parties
+                    .iter()
+                    .map(|party| {
+                        state.coordination.parties.get(party).map_or_else(|| party.to_string(), |p| p.name.to_string())
+                    })
+                    .collect();
+                let ids: Vec<String> = view.parties.iter().map(ToString::to_string).collect();
+                features.push(Feature {
+                    kind: FeatureTag::Feature,
+                    id: format!("{}/{}", view.incident_id, view.commitment_id),
+                    geometry: point(current.location.position),
+                    properties: ViolationProperties {
+                        agreement_title: view
+                            .agreement_id
+                            .as_ref()
+                            .and_then(|id| state.coordination.agreements.get(id))
+                            .map(|agreement| agreement.title.clone()),
+                        incident_id: view.incident_id,
+                        incident_kind: current.kind,
+                        start: current.when.start,
+                        end: current.when.end,
+                        commitment_id: view.commitment_id,
+                        agreement_id: view.agreement_id,
+                        status: view.status,
+                        party_ids: ids.join(","),
+                        party_names: names.join(","),
+                        grade: view.grade,
+                        dismissed_reason: view.dismissed_reason.map(|reason| reason.to_string()),
+                    },
+                });
+            }
+        }
+        features
+    })?;
+    Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
+}
