@@ -5,6 +5,7 @@
  * may use them, the published incidents and the agreements; and, for a signed-in account,
  * its jobs (the forms of web/src/forms) and the humanitarian notifications it may see.
  */
+import { corridorsByCorridor } from '../corridors.js';
 import { h, replace } from '../dom.js';
 import { t, formatTime, formatNumber, localName, currentLang } from '../i18n.js';
 import { api, apiAll } from '../api.js';
@@ -88,7 +89,7 @@ export async function renderMapView(view, app) {
     status.textContent = t('common.loading');
     const q = query();
     const [corridors, zones, incidents, violations, agreements, notifications] = await Promise.all([
-      api('/api/v1/corridors.geojson', { query: q }),
+      api('/api/v1/corridors.geojson', { query: q }).then(corridorsByCorridor),
       api('/api/v1/zones.geojson', { query: q }),
       apiAll('/api/v1/incidents', q),
       apiAll('/api/v1/violations', q),

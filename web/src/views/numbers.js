@@ -5,6 +5,7 @@
  * and evacuation progress per corridor: each source's figures against the trapped estimate
  * of the corridor's origin zone.
  */
+import { corridorsByCorridor } from '../corridors.js';
 import { h } from '../dom.js';
 import { t, formatDay, formatNumber, localName } from '../i18n.js';
 import { api, apiAll } from '../api.js';
@@ -18,7 +19,7 @@ export async function renderNumbers(view, app) {
   const [incidents, violations, corridors] = await Promise.all([
     apiAll('/api/v1/incidents', query),
     apiAll('/api/v1/violations', query),
-    api('/api/v1/corridors.geojson', { query }),
+    api('/api/v1/corridors.geojson', { query }).then(corridorsByCorridor),
   ]);
   const incidentsById = new Map(incidents.map((i) => [i.incident_id, i]));
   const incidentDays = countByDay(incidents.map((i) => i.when?.start));
