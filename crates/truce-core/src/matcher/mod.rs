@@ -53,6 +53,7 @@
 //! Deliberately not here: which commitments are active, which party an incident implicates,
 //! grading. The caller decides which scopes are active and passes them in.
 
+mod buckets;
 mod shapes;
 mod sphere;
 #[cfg(test)]
@@ -65,7 +66,7 @@ use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 use rstar::{Envelope, AABB};
 use thiserror::Error;
 
-use self::{shapes::*, sphere::*, tree::*};
+use self::{buckets::*, shapes::*, sphere::*, tree::*};
 use crate::{
     vocab::geometry::{LineString, Polygon, Position},
     vocab::limits::{HALF_WIDTH_M_MAX, WINDOWS_PER_CORRIDOR_MAX},
@@ -289,6 +290,15 @@ impl Matcher {
     /// Allocation-free once `out` has room for the matches: pass the same `Vec` again.
     pub fn matches(&self, probe: &IncidentProbe, out: &mut Vec<usize>) {
         self.matches_query(&ProbeQuery::new(probe), out);
+    }
+
+    /// How many scopes the first tier hands on for `probe`: those whose box in the R-tree
+    /// meets the probe's, before their windows and shapes are checked. For reports of how
+    /// much work a set of incidents makes (the benchmark's candidates per incident).
+    pub fn candidates_count(&self, probe: &IncidentProbe) -> usize {
+        let mut count = 0;
+        self.tree.walk(&ProbeQuery::new(probe).query_box, |_, hits, _| count += hits.count_ones() as usize);
+        count
     }
 
     fn matches_query(&self, query: &ProbeQuery, out: &mut Vec<usize>) {
