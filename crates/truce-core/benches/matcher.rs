@@ -12,7 +12,8 @@
 //! (best of three): with `Matcher::matches_batch`, and with `Matcher::matches` one incident
 //! at a time in random order; and the matches and the candidates (scopes the R-tree hands
 //! on) per incident. `TRUCE_MATCHER_BENCH_QUICK=1` prints only those;
-//! `TRUCE_MATCHER_BENCH_SET=easy` (or `realistic`) runs one set only.
+//! `TRUCE_MATCHER_BENCH_SET=easy` (or `realistic`) runs one set only, and
+//! `TRUCE_MATCHER_BENCH_INCIDENTS=100000` fewer incidents (for a quick look, not the bar).
 // A benchmark measures time: the clock the crate's clippy.toml keeps out of the library.
 #![allow(clippy::disallowed_methods)]
 
@@ -42,7 +43,7 @@ fn pass_batch(matcher: &Matcher, incidents: &[IncidentProbe]) -> usize {
 }
 
 /// The best of three timed passes, after one to warm up; incidents per second.
-fn incidents_per_s(mut pass: impl FnMut() -> usize) -> f64 {
+fn incidents_per_s(incidents_count: usize, mut pass: impl FnMut() -> usize) -> f64 {
     black_box(pass());
     let mut best_s = f64::INFINITY;
     for _ in 0..3 {
@@ -50,7 +51,7 @@ fn incidents_per_s(mut pass: impl FnMut() -> usize) -> f64 {
         black_box(pass());
         best_s = best_s.min(started.elapsed().as_secs_f64());
     }
-    INCIDENTS_COUNT as f64 / best_s
+    incidents_count as f64 / best_s
 }
 
 fn matcher_throughput(c: &mut Criterion) {
@@ -62,7 +63,11 @@ fn matcher_throughput(c: &mut Criterion) {
 
 fn set_throughput(c: &mut Criterion, set: Set) {
     let name = set.name();
-    let data = set.generate(SCOPES_COUNT, INCIDENTS_COUNT);
+    let incidents_count = std::env::var("TRUCE_MATCHER_BENCH_INCIDENTS")
+        .ok()
+        .map(|count| count.parse().expect("TRUCE_MATCHER_BENCH_INCIDENTS is a number"))
+        .unwrap_or(INCIDENTS_COUNT);
+    let data = set.generate(SCOPES_COUNT, incidents_count);
     let vertices_count: usize = data
         .scopes
         .iter()
@@ -80,23 +85,23 @@ fn set_throughput(c: &mut Criterion, set: Set) {
     let candidates_count: usize = data.incidents.iter().map(|incident| matcher.candidates_count(incident)).sum();
 
     // Our own figures, over whole passes.
-    let batch_per_s = incidents_per_s(|| pass_batch(&matcher, &data.incidents));
-    let single_per_s = incidents_per_s(|| pass(&matcher, &data.incidents, &mut out));
+    let batch_per_s = incidents_per_s(incidents_count, || pass_batch(&matcher, &data.incidents));
+    let single_per_s = incidents_per_s(incidents_count, || pass(&matcher, &data.incidents, &mut out));
     println!(
         "matcher ({name} set): {batch_per_s:.0} incidents per second on one core with matches_batch, \
          {single_per_s:.0} with matches one by one in random order \
-         ({INCIDENTS_COUNT} incidents against {SCOPES_COUNT} scopes of {:.1} vertices on average, \
+         ({incidents_count} incidents against {SCOPES_COUNT} scopes of {:.1} vertices on average, \
          {:.2} matches and {:.2} candidates per incident; index built in {build_s:.2} s)",
         vertices_count as f64 / SCOPES_COUNT as f64,
-        matches_count as f64 / INCIDENTS_COUNT as f64,
-        candidates_count as f64 / INCIDENTS_COUNT as f64,
+        matches_count as f64 / incidents_count as f64,
+        candidates_count as f64 / incidents_count as f64,
     );
     if std::env::var_os("TRUCE_MATCHER_BENCH_QUICK").is_some() {
         return;
     }
 
     let mut group = c.benchmark_group(format!("matcher/{name}"));
-    group.throughput(Throughput::Elements(INCIDENTS_COUNT as u64));
+    group.throughput(Throughput::Elements(incidents_count as u64));
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));

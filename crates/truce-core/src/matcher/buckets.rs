@@ -45,8 +45,9 @@ pub(super) struct Buckets {
     pub(super) slab_sets: Vec<SlabSet>,
     /// Per slab, where its edges start in `slab_edges`; one more than the slabs.
     pub(super) slab_offsets: Vec<u32>,
-    /// Edges by the index of their first vertex in `Shapes::plane`.
-    pub(super) slab_edges: Vec<u32>,
+    /// Edges as `[xa, ya, xb, yb]` in the plane, copied here so that a slab's edges are
+    /// read in a row (a few cache lines) rather than from all over `Shapes::plane`.
+    pub(super) slab_edges: Vec<[f64; 4]>,
 }
 
 /// `RUN_EDGES` edges or fewer, from vertex `start` to `end` (the last edge's end vertex).
@@ -153,11 +154,12 @@ impl Buckets {
             counts[slab + 1] += counts[slab];
         }
         let edges_start = self.slab_edges.len();
-        self.slab_edges.resize(edges_start + counts[slabs_count] as usize, 0);
+        self.slab_edges.resize(edges_start + counts[slabs_count] as usize, [0.0; 4]);
         let mut next = counts.clone();
         for &a in &edges {
             for slab in slab_range(a) {
-                self.slab_edges[edges_start + next[slab] as usize] = index_u32(a);
+                let ([xa, ya], [xb, yb]) = (plane[a], plane[a + 1]);
+                self.slab_edges[edges_start + next[slab] as usize] = [xa, ya, xb, yb];
                 next[slab] += 1;
             }
         }
@@ -170,11 +172,11 @@ impl Buckets {
 
     /// The even-odd rule over the shape's rings, at `(x, y)` in its projection: what
     /// `crossings_odd` over every ring gives.
-    pub(super) fn contains(&self, plane: &[[f64; 2]], slab_set: u32, x: f64, y: f64) -> bool {
+    pub(super) fn contains(&self, slab_set: u32, x: f64, y: f64) -> bool {
         let set = &self.slab_sets[slab_set as usize];
         let slab = set.offsets_start as usize + set.slab(y);
         let edges = &self.slab_edges[self.slab_offsets[slab] as usize..self.slab_offsets[slab + 1] as usize];
-        edges.iter().fold(false, |odd, &a| odd ^ crosses(plane[a as usize], plane[a as usize + 1], x, y))
+        edges.iter().fold(false, |odd, &[xa, ya, xb, yb]| odd ^ crosses([xa, ya], [xb, yb], x, y))
     }
 
     /// `Bounds::classify_part` over every part of the shape, skipping the groups and runs

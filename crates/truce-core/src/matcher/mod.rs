@@ -220,7 +220,8 @@ impl IncidentProbe {
 
 impl Matcher {
     pub fn new(scopes: Vec<Scope>) -> Matcher {
-        let mut scope_idxs = Vec::with_capacity(scopes.len());
+        // The R-tree's entries: a scope's index and one of its pieces.
+        let mut entries: Vec<(u32, ScopeGeometry)> = Vec::with_capacity(scopes.len());
         let mut boxes = Vec::with_capacity(scopes.len());
         let mut scratch = Shapes::default();
         for (scope_idx, scope) in scopes.iter().enumerate() {
@@ -228,16 +229,19 @@ impl Matcher {
             if scope.windows.is_empty() {
                 continue;
             }
-            let (_, envelope) = scratch.push(&scope.geometry, ScopeWindows::Spilled { start: 0, end: 0 });
-            scope_idxs.push(index_u32(scope_idx));
-            boxes.push(QueryBox::from_envelope(&envelope));
+            for piece in pieces(&scope.geometry) {
+                let (_, envelope) = scratch.push(&piece, ScopeWindows::Spilled { start: 0, end: 0 });
+                boxes.push(QueryBox::from_envelope(&envelope));
+                entries.push((index_u32(scope_idx), piece));
+            }
         }
         let (tree, order) = PackedTree::new(&boxes);
         // Lay the shapes out again, in the tree's leaf order.
         let mut shapes = Shapes::default();
         let mut windows = Vec::new();
         for entry_idx in order {
-            let scope_idx = scope_idxs[entry_idx];
+            let (scope_idx, piece) = &entries[entry_idx];
+            let scope_idx = *scope_idx;
             let scope = &scopes[scope_idx as usize];
             let merged = merged_windows(&scope.windows);
             let whole_seconds =
@@ -257,7 +261,7 @@ impl Matcher {
                     ScopeWindows::Spilled { start, end: windows.len() }
                 }
             };
-            let (shape_idx, _) = shapes.push(&scope.geometry, scope_windows);
+            let (shape_idx, _) = shapes.push(piece, scope_windows);
             shapes.headers[shape_idx].scope_idx = scope_idx;
         }
         Matcher { scopes, tree, shapes, windows }
@@ -308,8 +312,9 @@ impl Matcher {
             candidates.extend(hits, |lane| first + lane as u32, |full| self.check_candidates(full, query, out));
         });
         self.check_candidates(candidates.rest(), query, out);
-        // One entry per scope, so no duplicates.
+        // A corridor in pieces may match by several.
         out.sort_unstable();
+        out.dedup();
     }
 
     /// Matches many incidents, calling `visit(probe_idx, scope_idxs)` once per probe with
@@ -377,8 +382,9 @@ impl Matcher {
             candidates.extend(hits, |lane| shape_idxs[lane], |full| self.check_candidates(full, query, out));
         }
         self.check_candidates(candidates.rest(), query, out);
-        // One entry per scope, so no duplicates.
+        // A corridor in pieces may match by several.
         out.sort_unstable();
+        out.dedup();
     }
 
     /// Checks candidates gathered from the tree. Their windows first, in a loop of its own:
@@ -434,6 +440,33 @@ impl fmt::Debug for Matcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Matcher").field("scopes", &self.scopes).finish_non_exhaustive()
     }
+}
+
+/// The pieces a scope is indexed as, each an entry of the R-tree with a shape of its own: a
+/// corridor whose route has more than `PIECE_EDGES` edges in runs of that many consecutive
+/// edges (sharing their end vertices), so that a long, winding road has a tight box per
+/// piece instead of one loose box that most incidents around it fall in, and each piece's
+/// vertices fit inline in its header; anything else whole (a zone's inside is its whole
+/// outline's). A point is within the route exactly when it is within one of the pieces, as
+/// the route's edges are the pieces' edges.
+fn pieces(geometry: &ScopeGeometry) -> Vec<ScopeGeometry> {
+    let ScopeGeometry::Corridor { route, half_width_m } = geometry else {
+        return vec![geometry.clone()];
+    };
+    let positions = route.positions();
+    if positions.len() <= PIECE_EDGES + 1 {
+        return vec![geometry.clone()];
+    }
+    let pieces: Option<Vec<ScopeGeometry>> = (0..positions.len() - 1)
+        .step_by(PIECE_EDGES)
+        .map(|start| {
+            let end = (start + PIECE_EDGES).min(positions.len() - 1);
+            // A piece of no length (repeated vertices) is refused; then the route stays whole.
+            let piece = LineString::new(positions[start..=end].to_vec()).ok()?;
+            Some(ScopeGeometry::Corridor { route: piece, half_width_m: *half_width_m })
+        })
+        .collect();
+    pieces.unwrap_or_else(|| vec![geometry.clone()])
 }
 
 /// Fills `order` with `key << 32 | probe_idx` for every probe, sorted by key: the probe's
@@ -669,6 +702,8 @@ const ANGLE_EPS: f64 = 1e-9;
 const BOX_EPS: f64 = 1e-9;
 /// Vertices kept inline in a shape's header (a route of up to 9 edges, a ring of up to 9).
 const PLANE_INLINE_MAX: usize = 10;
+/// Edges per piece of a long corridor (`pieces`): its vertices then fit inline.
+const PIECE_EDGES: usize = PLANE_INLINE_MAX - 1;
 /// Probes sorted together by `Matcher::matches_batch`: 8 MiB of buffers, and indices that
 /// fit in 32 bits.
 const BATCH_PROBES_MAX: usize = 1 << 20;

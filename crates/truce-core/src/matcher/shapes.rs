@@ -315,7 +315,7 @@ impl Shapes {
     pub(super) fn contains_projected(&self, header: &ShapeHeader, x: f64, y: f64) -> bool {
         match header.plane_inline_len {
             0 => match header.buckets.slab_set {
-                Some(slab_set) => self.buckets.contains(&self.plane, slab_set, x, y),
+                Some(slab_set) => self.buckets.contains(slab_set, x, y),
                 None => self.part_ranges(header).iter().fold(false, |inside, &(part_start, part_end)| {
                     inside ^ crossings_odd(&self.plane[part_start..part_end], x, y)
                 }),

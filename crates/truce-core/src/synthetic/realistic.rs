@@ -8,14 +8,14 @@
 //! - Corridors (`CORRIDORS` of the scopes): a road-like random walk of 20 to 300 vertices,
 //!   80 to 400 m apart (one step length per road), whose heading drifts by up to 8 degrees
 //!   a vertex and turns by 30 to 100 degrees at one vertex in 20: 1.6 to 120 km long, about
-//!   40 km on average. Half-widths of 20 to 1,000 m.
+//!   40 km on average. Half-widths of 20 to 500 m.
 //! - Zones (the rest): star-shaped outlines about a centre, 50 to 1,000 vertices, whose
-//!   radius (300 m to 4 km, log-uniform) is modulated by a few random harmonics and a
+//!   radius (200 m to 2.5 km, log-uniform) is modulated by a few random harmonics and a
 //!   jitter of 3 % a vertex, like a district's outline. One in five has a hole (a smaller
 //!   outline of 8 to 60 vertices about the same centre, well inside the outer one); one in
 //!   ten is multi-part (`multi_part_zone`): two or three such outlines side by side, apart,
 //!   as one scope per part.
-//! - Incidents: uncertainty 0 to 300 m for half of them, 300 m to 2 km for 35 %, 2 to 5 km
+//! - Incidents: uncertainty 0 to 200 m for 60 % of them, 200 m to 1 km for 30 %, 1 to 5 km
 //!   for the rest; times as in the easy set.
 //!
 //! At 10,000 scopes, an incident matches about 12 scopes on average, and dozens in a city's
@@ -40,13 +40,13 @@ use crate::{
 const SEED: u64 = 20_161_213;
 const CITIES_COUNT: usize = 8;
 /// Share of scopes that start near a city.
-const SCOPES_IN_CITIES: f64 = 0.7;
+const SCOPES_IN_CITIES: f64 = 0.5;
 /// Share of incidents near a city.
 const INCIDENTS_IN_CITIES: f64 = 0.9;
 /// Spread of scopes about a city's centre: a sum of three uniforms in 0..this, centred.
-const CITY_SPREAD_M: f64 = 12_000.0;
+const CITY_SPREAD_M: f64 = 30_000.0;
 /// Spread of incidents about a city's centre, likewise.
-const INCIDENT_SPREAD_M: f64 = 8_000.0;
+const INCIDENT_SPREAD_M: f64 = 15_000.0;
 /// Share of scopes that are corridors.
 const CORRIDORS: f64 = 0.6;
 /// Share of zones with a hole.
@@ -87,9 +87,9 @@ pub fn generate(scopes_count: usize, incidents_count: usize) -> Synthetic {
             let start_h = rng.gen_range(0..WEEK_H);
             let end_h = if rng.gen_bool(0.5) { start_h } else { start_h + rng.gen_range(1..=12) };
             let uncertainty_m = match rng.gen_range(0.0..1.0) {
-                share if share < 0.5 => rng.gen_range(0.0..300.0),
-                share if share < 0.85 => rng.gen_range(300.0..2_000.0),
-                _ => rng.gen_range(2_000.0..5_000.0),
+                share if share < 0.6 => rng.gen_range(0.0..200.0),
+                share if share < 0.9 => rng.gen_range(200.0..1_000.0),
+                _ => rng.gen_range(1_000.0..5_000.0),
             };
             IncidentProbe::new(at, uncertainty_m, hour(start_h), hour(end_h)).expect("a valid incident")
         })
@@ -131,7 +131,7 @@ fn corridor(rng: &mut StdRng, start: Position, scope_idx: usize) -> Scope {
         positions.push(step(last, azimuth_deg, step_m * rng.gen_range(0.7..1.3)));
     }
     let route = LineString::new(positions).expect("generated routes are valid");
-    let half_width_m = rng.gen_range(20.0..1_000.0);
+    let half_width_m = rng.gen_range(20.0..500.0);
     Scope::corridor(format!("corridor-{scope_idx}"), route, half_width_m, windows(rng)).expect("a valid corridor")
 }
 
@@ -162,9 +162,9 @@ fn zone_rings(rng: &mut StdRng, center: Position, vertices_count: usize, radius_
     Outline { rings, radius_max_m }
 }
 
-/// A zone's mean radius: 300 m to 4 km, log-uniform.
+/// A zone's mean radius: 200 m to 2.5 km, log-uniform.
 fn zone_radius_m(rng: &mut StdRng) -> f64 {
-    rng.gen_range(300.0_f64.ln()..4_000.0_f64.ln()).exp()
+    rng.gen_range(200.0_f64.ln()..2_500.0_f64.ln()).exp()
 }
 
 /// The largest distance from the centre of an outer ring of mean radius `radius_m`.

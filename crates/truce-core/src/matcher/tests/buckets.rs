@@ -95,7 +95,7 @@ proptest! {
         let (x, y) = (dot(point.v, header.east) / height, dot(point.v, header.north) / height);
         let inside = header.has_inside && height >= header.cos_radius && contains_linear(&shapes, header, x, y);
         if let Some(slab_set) = header.buckets.slab_set {
-            prop_assert_eq!(shapes.buckets.contains(&shapes.plane, slab_set, x, y), contains_linear(&shapes, header, x, y));
+            prop_assert_eq!(shapes.buckets.contains(slab_set, x, y), contains_linear(&shapes, header, x, y));
         }
         let edges_m = edges_distance_exact_m(scope.geometry(), p);
         let within_m = if inside { 0.0 } else { edges_m };
