@@ -13,8 +13,11 @@
 //!    (`PackedTree`: packed once, in flat arrays). Boxes in 3-D have no seam at the
 //!    antimeridian and no singularity at the poles, which lon/lat boxes have; each box holds
 //!    the cap (the disc on the sphere) about every point of the scope, which is flatter than
-//!    a cube. One entry per scope rather than per segment or per run of segments: the boxes
-//!    are looser, but the tree is four times smaller, and both finer splits measured slower.
+//!    a cube. One entry per scope rather than per segment or per run of segments, for short
+//!    shapes: the boxes are looser, but the tree is four times smaller, and both finer splits
+//!    measured slower on short shapes. A corridor of more than `PIECE_EDGES` edges is the
+//!    exception (`pieces`): a long, winding road in one box is a candidate for most
+//!    incidents around it, so it is indexed in pieces, each a shape of its own.
 //!    Then the scope's windows, merged and in whole seconds (`ProbeTime` says why that is
 //!    exact).
 //! 2. A fast distance on the *conformal* sphere, in a gnomonic projection about the centre of
@@ -31,6 +34,11 @@
 //! 3. Otherwise (within centimetres of the threshold, rare), the exact geodesic distance from
 //!    the point to each undecided geodesic segment, found by iterating on the closest point
 //!    with geographiclib's Direct and Inverse solutions.
+//!
+//! Shapes too long to keep their vertices inline (zones of more than 9 edges, rings with
+//! holes) carry an acceleration of their own (`buckets.rs`): runs of edges with boxes for
+//! the distance test, slabs of edges for the inside test, so that a district outline of a
+//! thousand vertices costs a few edges per check, not a thousand.
 //!
 //! A zone's inside test is done in the same projection, where its edges are straight: it
 //! treats the edges as great-circle arcs on the conformal sphere. Ellipsoidal geodesics
@@ -296,8 +304,9 @@ impl Matcher {
         self.matches_query(&ProbeQuery::new(probe), out);
     }
 
-    /// How many scopes the first tier hands on for `probe`: those whose box in the R-tree
-    /// meets the probe's, before their windows and shapes are checked. For reports of how
+    /// How many entries the first tier hands on for `probe`: those whose box in the R-tree
+    /// meets the probe's, before their windows and shapes are checked (a scope, or a piece of
+    /// a long corridor, `pieces`). For reports of how
     /// much work a set of incidents makes (the benchmark's candidates per incident).
     pub fn candidates_count(&self, probe: &IncidentProbe) -> usize {
         let mut count = 0;
