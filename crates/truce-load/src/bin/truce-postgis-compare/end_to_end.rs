@@ -50,8 +50,11 @@ pub fn run(truce_bin: &Path, scopes: &[Scope], incidents: &[IncidentProbe], runs
         let started = Instant::now();
         let status = Command::new(truce_bin)
             .arg("match")
+            .arg("--scopes")
             .arg(&scopes_path)
+            .arg("--incidents")
             .arg(&incidents_path)
+            .arg("--out")
             .arg(&out_path)
             .stdout(Stdio::null())
             .status()
