@@ -13,8 +13,11 @@
 //!    (`PackedTree`: packed once, in flat arrays). Boxes in 3-D have no seam at the
 //!    antimeridian and no singularity at the poles, which lon/lat boxes have; each box holds
 //!    the cap (the disc on the sphere) about every point of the scope, which is flatter than
-//!    a cube. One entry per scope rather than per segment or per run of segments: the boxes
-//!    are looser, but the tree is four times smaller, and both finer splits measured slower.
+//!    a cube. One entry per scope rather than per segment or per run of segments, for short
+//!    shapes: the boxes are looser, but the tree is four times smaller, and both finer splits
+//!    measured slower on short shapes. A corridor of more than `PIECE_EDGES` edges is the
+//!    exception (`pieces`): a long, winding road in one box is a candidate for most
+//!    incidents around it, so it is indexed in pieces, each a shape of its own.
 //!    Then the scope's windows, merged and in whole seconds (`ProbeTime` says why that is
 //!    exact).
 //! 2. A fast distance on the *conformal* sphere, in a gnomonic projection about the centre of
@@ -31,6 +34,11 @@
 //! 3. Otherwise (within centimetres of the threshold, rare), the exact geodesic distance from
 //!    the point to each undecided geodesic segment, found by iterating on the closest point
 //!    with geographiclib's Direct and Inverse solutions.
+//!
+//! Shapes too long to keep their vertices inline (zones of more than 9 edges, rings with
+//! holes) carry an acceleration of their own (`buckets.rs`): runs of edges with boxes for
+//! the distance test, slabs of edges for the inside test, so that a district outline of a
+//! thousand vertices costs a few edges per check, not a thousand.
 //!
 //! A zone's inside test is done in the same projection, where its edges are straight: it
 //! treats the edges as great-circle arcs on the conformal sphere. Ellipsoidal geodesics
@@ -53,6 +61,7 @@
 //! Deliberately not here: which commitments are active, which party an incident implicates,
 //! grading. The caller decides which scopes are active and passes them in.
 
+mod buckets;
 mod shapes;
 mod sphere;
 #[cfg(test)]
@@ -65,7 +74,7 @@ use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 use rstar::{Envelope, AABB};
 use thiserror::Error;
 
-use self::{shapes::*, sphere::*, tree::*};
+use self::{buckets::*, shapes::*, sphere::*, tree::*};
 use crate::{
     vocab::geometry::{LineString, Polygon, Position},
     vocab::limits::{HALF_WIDTH_M_MAX, WINDOWS_PER_CORRIDOR_MAX},
@@ -219,7 +228,8 @@ impl IncidentProbe {
 
 impl Matcher {
     pub fn new(scopes: Vec<Scope>) -> Matcher {
-        let mut scope_idxs = Vec::with_capacity(scopes.len());
+        // The R-tree's entries: a scope's index and one of its pieces.
+        let mut entries: Vec<(u32, ScopeGeometry)> = Vec::with_capacity(scopes.len());
         let mut boxes = Vec::with_capacity(scopes.len());
         let mut scratch = Shapes::default();
         for (scope_idx, scope) in scopes.iter().enumerate() {
@@ -227,16 +237,19 @@ impl Matcher {
             if scope.windows.is_empty() {
                 continue;
             }
-            let (_, envelope) = scratch.push(&scope.geometry, ScopeWindows::Spilled { start: 0, end: 0 });
-            scope_idxs.push(index_u32(scope_idx));
-            boxes.push(QueryBox::from_envelope(&envelope));
+            for piece in pieces(&scope.geometry) {
+                let (_, envelope) = scratch.push(&piece, ScopeWindows::Spilled { start: 0, end: 0 });
+                boxes.push(QueryBox::from_envelope(&envelope));
+                entries.push((index_u32(scope_idx), piece));
+            }
         }
         let (tree, order) = PackedTree::new(&boxes);
         // Lay the shapes out again, in the tree's leaf order.
         let mut shapes = Shapes::default();
         let mut windows = Vec::new();
         for entry_idx in order {
-            let scope_idx = scope_idxs[entry_idx];
+            let (scope_idx, piece) = &entries[entry_idx];
+            let scope_idx = *scope_idx;
             let scope = &scopes[scope_idx as usize];
             let merged = merged_windows(&scope.windows);
             let whole_seconds =
@@ -256,7 +269,7 @@ impl Matcher {
                     ScopeWindows::Spilled { start, end: windows.len() }
                 }
             };
-            let (shape_idx, _) = shapes.push(&scope.geometry, scope_windows);
+            let (shape_idx, _) = shapes.push(piece, scope_windows);
             shapes.headers[shape_idx].scope_idx = scope_idx;
         }
         Matcher { scopes, tree, shapes, windows }
@@ -291,6 +304,16 @@ impl Matcher {
         self.matches_query(&ProbeQuery::new(probe), out);
     }
 
+    /// How many entries the first tier hands on for `probe`: those whose box in the R-tree
+    /// meets the probe's, before their windows and shapes are checked (a scope, or a piece of
+    /// a long corridor, `pieces`). For reports of how
+    /// much work a set of incidents makes (the benchmark's candidates per incident).
+    pub fn candidates_count(&self, probe: &IncidentProbe) -> usize {
+        let mut count = 0;
+        self.tree.walk(&ProbeQuery::new(probe).query_box, |_, hits, _| count += hits.count_ones() as usize);
+        count
+    }
+
     fn matches_query(&self, query: &ProbeQuery, out: &mut Vec<usize>) {
         out.clear();
         let mut candidates = Candidates::default();
@@ -298,8 +321,9 @@ impl Matcher {
             candidates.extend(hits, |lane| first + lane as u32, |full| self.check_candidates(full, query, out));
         });
         self.check_candidates(candidates.rest(), query, out);
-        // One entry per scope, so no duplicates.
+        // A corridor in pieces may match by several.
         out.sort_unstable();
+        out.dedup();
     }
 
     /// Matches many incidents, calling `visit(probe_idx, scope_idxs)` once per probe with
@@ -367,8 +391,9 @@ impl Matcher {
             candidates.extend(hits, |lane| shape_idxs[lane], |full| self.check_candidates(full, query, out));
         }
         self.check_candidates(candidates.rest(), query, out);
-        // One entry per scope, so no duplicates.
+        // A corridor in pieces may match by several.
         out.sort_unstable();
+        out.dedup();
     }
 
     /// Checks candidates gathered from the tree. Their windows first, in a loop of its own:
@@ -424,6 +449,33 @@ impl fmt::Debug for Matcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Matcher").field("scopes", &self.scopes).finish_non_exhaustive()
     }
+}
+
+/// The pieces a scope is indexed as, each an entry of the R-tree with a shape of its own: a
+/// corridor whose route has more than `PIECE_EDGES` edges in runs of that many consecutive
+/// edges (sharing their end vertices), so that a long, winding road has a tight box per
+/// piece instead of one loose box that most incidents around it fall in, and each piece's
+/// vertices fit inline in its header; anything else whole (a zone's inside is its whole
+/// outline's). A point is within the route exactly when it is within one of the pieces, as
+/// the route's edges are the pieces' edges.
+fn pieces(geometry: &ScopeGeometry) -> Vec<ScopeGeometry> {
+    let ScopeGeometry::Corridor { route, half_width_m } = geometry else {
+        return vec![geometry.clone()];
+    };
+    let positions = route.positions();
+    if positions.len() <= PIECE_EDGES + 1 {
+        return vec![geometry.clone()];
+    }
+    let pieces: Option<Vec<ScopeGeometry>> = (0..positions.len() - 1)
+        .step_by(PIECE_EDGES)
+        .map(|start| {
+            let end = (start + PIECE_EDGES).min(positions.len() - 1);
+            // A piece of no length (repeated vertices) is refused; then the route stays whole.
+            let piece = LineString::new(positions[start..=end].to_vec()).ok()?;
+            Some(ScopeGeometry::Corridor { route: piece, half_width_m: *half_width_m })
+        })
+        .collect();
+    pieces.unwrap_or_else(|| vec![geometry.clone()])
 }
 
 /// Fills `order` with `key << 32 | probe_idx` for every probe, sorted by key: the probe's
@@ -659,6 +711,8 @@ const ANGLE_EPS: f64 = 1e-9;
 const BOX_EPS: f64 = 1e-9;
 /// Vertices kept inline in a shape's header (a route of up to 9 edges, a ring of up to 9).
 const PLANE_INLINE_MAX: usize = 10;
+/// Edges per piece of a long corridor (`pieces`): its vertices then fit inline.
+const PIECE_EDGES: usize = PLANE_INLINE_MAX - 1;
 /// Probes sorted together by `Matcher::matches_batch`: 8 MiB of buffers, and indices that
 /// fit in 32 bits.
 const BATCH_PROBES_MAX: usize = 1 << 20;

@@ -16,6 +16,8 @@ pub(super) struct Shapes {
     /// Polylines, as ranges of `plane` and `positions`: one for a route, one per ring for a
     /// polygon (closed, so its consecutive pairs are all its edges).
     pub(super) parts: Vec<(usize, usize)>,
+    /// The acceleration of shapes whose vertices are not inline (`buckets.rs`).
+    pub(super) buckets: Buckets,
 }
 
 /// A shape's hot data in the order a candidate reads them, starting at a cache line, so
@@ -59,6 +61,8 @@ pub(super) struct ShapeHeader {
     pub(super) plane_ys: [f64; PLANE_INLINE_MAX],
     /// Per edge from vertex i to i + 1, `inverse_length_sq`.
     pub(super) plane_inverse_length_sq: [f64; PLANE_INLINE_MAX],
+    /// For a shape whose vertices are not inline, its runs of edges and slabs; empty else.
+    pub(super) buckets: ShapeBuckets,
 }
 
 /// A scope's windows, sorted and merged (`merged_windows`): inline in whole seconds when
@@ -159,6 +163,10 @@ impl Shapes {
                 plane_inline_len = u8::try_from(part_end - part_start).expect("PLANE_INLINE_MAX fits in u8");
             }
         }
+        let buckets = match plane_inline_len {
+            0 => self.buckets.push(&self.plane, &self.parts[parts_start..], has_inside),
+            _ => ShapeBuckets { groups: (0, 0), slab_set: None },
+        };
         self.headers.push(ShapeHeader {
             windows,
             scope_idx: u32::MAX,
@@ -176,6 +184,7 @@ impl Shapes {
             plane_xs,
             plane_ys,
             plane_inverse_length_sq,
+            buckets,
         });
         (self.headers.len() - 1, envelope)
     }
@@ -198,6 +207,9 @@ impl Shapes {
         // One projection serves both the inside test and the fast tier.
         let x = dot(point.v, header.east) / height;
         let y = dot(point.v, header.north) / height;
+        if header.plane_inline_len == 0 && header.fast {
+            return self.within_bucketed(header, position, point, threshold_m, height, [x, y]);
+        }
         if header.has_inside && height >= header.cos_radius && self.contains_projected(header, x, y) {
             return true;
         }
@@ -209,17 +221,11 @@ impl Shapes {
             return false;
         }
         let unsure = match header.plane_inline_len {
-            0 => {
-                let mut unsure = false;
-                for &(part_start, part_end) in self.part_ranges(header) {
-                    match bounds.classify_part(&self.plane[part_start..part_end]) {
-                        Decision::Inside => return true,
-                        Decision::Outside => {}
-                        Decision::Unsure => unsure = true,
-                    }
-                }
-                unsure
-            }
+            0 => match self.buckets.classify(&self.plane, &header.buckets, &bounds) {
+                Decision::Inside => return true,
+                Decision::Outside => false,
+                Decision::Unsure => true,
+            },
             len => match bounds.classify_inline(header, usize::from(len)) {
                 Decision::Inside => return true,
                 Decision::Outside => false,
@@ -227,6 +233,37 @@ impl Shapes {
             },
         };
         unsure && self.within_exact(header, position, Some(&bounds), threshold_m)
+    }
+
+    /// `within` for a `fast` shape whose vertices are out of line, at `xy` in its projection:
+    /// the shape's box first, then the inside test and the buckets (`buckets.rs`), which
+    /// read only the few edges near the point. Their data are large, so every cache line
+    /// not read counts.
+    fn within_bucketed(
+        &self,
+        header: &ShapeHeader,
+        position: Position,
+        point: &SpherePoint,
+        threshold_m: f64,
+        height: f64,
+        [x, y]: [f64; 2],
+    ) -> bool {
+        let bounds = Bounds::projected(header, point, threshold_m, height, [x, y]);
+        // Certainly within some vertex, so within the shape: for a zone, inside or near it.
+        if bounds.inside_box(header.plane_box) {
+            return true;
+        }
+        if header.has_inside && height >= header.cos_radius && self.contains_projected(header, x, y) {
+            return true;
+        }
+        if bounds.outside_box(header.plane_box) {
+            return false;
+        }
+        match self.buckets.classify(&self.plane, &header.buckets, &bounds) {
+            Decision::Inside => true,
+            Decision::Outside => false,
+            Decision::Unsure => self.within_exact(header, position, Some(&bounds), threshold_m),
+        }
     }
 
     /// The exact tier, for the edges the fast one could not call (all of them without
@@ -277,9 +314,12 @@ impl Shapes {
     /// `contains` for a point inside the cap, at `(x, y)` in the projection.
     pub(super) fn contains_projected(&self, header: &ShapeHeader, x: f64, y: f64) -> bool {
         match header.plane_inline_len {
-            0 => self.part_ranges(header).iter().fold(false, |inside, &(part_start, part_end)| {
-                inside ^ crossings_odd(&self.plane[part_start..part_end], x, y)
-            }),
+            0 => match header.buckets.slab_set {
+                Some(slab_set) => self.buckets.contains(slab_set, x, y),
+                None => self.part_ranges(header).iter().fold(false, |inside, &(part_start, part_end)| {
+                    inside ^ crossings_odd(&self.plane[part_start..part_end], x, y)
+                }),
+            },
             len => {
                 let len = usize::from(len).min(PLANE_INLINE_MAX);
                 (1..len).fold(false, |odd, b| {
@@ -358,6 +398,8 @@ impl Bounds {
     }
 
     /// `classify` over the edges of a polyline: `Inside` if one is, else `Unsure` if one is.
+    /// The linear scan that `Buckets::classify` replaces, kept as the tests' reference.
+    #[cfg(test)]
     pub(super) fn classify_part(&self, part: &[[f64; 2]]) -> Decision {
         let mut distance_sq_min = f64::INFINITY;
         for pair in part.windows(2) {
@@ -408,6 +450,22 @@ impl Bounds {
             return Decision::Outside;
         }
         Decision::Unsure
+    }
+
+    /// Whether some vertex of a polyline whose vertices have the box `[min_x, min_y, max_x,
+    /// max_y]` (the box of those vertices, so each side holds one) is certainly within: the
+    /// farthest end of the nearest side is within. Vertices lie on the edges, so then the
+    /// polyline is certainly within.
+    pub(super) fn inside_box(&self, plane_box: [f64; 4]) -> bool {
+        let corner_sq = |cx: f64, cy: f64| (cx - self.x) * (cx - self.x) + (cy - self.y) * (cy - self.y);
+        let [c00, c10, c01, c11] = [
+            corner_sq(plane_box[0], plane_box[1]),
+            corner_sq(plane_box[2], plane_box[1]),
+            corner_sq(plane_box[0], plane_box[3]),
+            corner_sq(plane_box[2], plane_box[3]),
+        ];
+        let nearest_side_sq = c00.max(c10).min(c01.max(c11)).min(c00.max(c01)).min(c10.max(c11));
+        nearest_side_sq <= self.inside_max_sq
     }
 
     /// Whether every edge inside the box `[min_x, min_y, max_x, max_y]` is certainly beyond.

@@ -2,10 +2,12 @@
 //! PostGIS in one run, on the same data, with the same matches.
 //!
 //! It generates the synthetic scopes and incidents of `benches/matcher.rs`
-//! (`truce_core::synthetic`), loads them into PostGIS, times PostGIS's best query for
-//! every incident on several connections at once (one per core), times the matcher on one
-//! core (whole passes, best of a few, as the bench does), and compares the two sets of
-//! (incident, scope) pairs. A pair only one side found is a disagreement, judged by a
+//! (`truce_core::synthetic`, the set `--set` names: `easy` or `realistic`), loads them into
+//! PostGIS, times PostGIS's best query for every incident on several connections at once
+//! (one per core), times the matcher on one core (whole passes, best of a few, as the bench
+//! does) and `truce match` end to end (`end_to_end`: process start to output written, files
+//! read and parsed included), and compares the (incident, scope) pairs: `truce match`'s
+//! must be the matcher's, and PostGIS's are compared with them. A pair only one side found is a disagreement, judged by a
 //! reference geodesic distance (`reference`, `verdict`): at the threshold, where both sides
 //! are right within their accuracy, or PostGIS off by less than the design's accuracy, or
 //! unexplained.
@@ -18,6 +20,7 @@
 #[allow(dead_code)]
 #[path = "../../cpu.rs"]
 mod cpu;
+mod end_to_end;
 mod pairs;
 mod postgis;
 mod reference;
@@ -26,6 +29,7 @@ mod verdict;
 
 use std::{
     hint::black_box,
+    path::PathBuf,
     process::ExitCode,
     time::{Duration, Instant},
 };
@@ -34,7 +38,7 @@ use anyhow::bail;
 use clap::Parser;
 use truce_core::{
     matcher::{IncidentProbe, Matcher, Scope, ScopeGeometry},
-    synthetic::{self, INCIDENTS_COUNT, SCOPES_COUNT},
+    synthetic::{Set, INCIDENTS_COUNT, SCOPES_COUNT},
 };
 
 use crate::{
@@ -67,6 +71,17 @@ const MEASURED_COUNT_MAX: usize = 10_000;
     about = "Time the matcher on one core against PostGIS on the same synthetic data, and compare their matches"
 )]
 struct Args {
+    /// Which synthetic set: `easy` (short corridors, small zones) or `realistic` (roads,
+    /// district outlines, dense cities); `truce_core::synthetic` describes both.
+    #[arg(long, value_enum, default_value_t = SetArg::Realistic)]
+    set: SetArg,
+    /// The `truce` binary to time end to end (`truce match`); by default the one beside this
+    /// program. `--truce-bin ""` skips that part.
+    #[arg(long)]
+    truce_bin: Option<PathBuf>,
+    /// Runs of `truce match`; the fastest counts.
+    #[arg(long, default_value_t = 3)]
+    match_runs: usize,
     /// Incidents to check (the bar: 1,000,000).
     #[arg(long, default_value_t = INCIDENTS_COUNT)]
     incidents: usize,
@@ -95,6 +110,21 @@ struct Args {
     keep_tables: bool,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SetArg {
+    Easy,
+    Realistic,
+}
+
+impl SetArg {
+    fn set(self) -> Set {
+        match self {
+            SetArg::Easy => Set::Easy,
+            SetArg::Realistic => Set::Realistic,
+        }
+    }
+}
+
 /// A pair only one side found, with what judges it.
 struct Disagreement {
     pair: Pair,
@@ -110,6 +140,8 @@ struct MatcherFigures {
     batch: Timing,
     single: Timing,
     pairs: Vec<Pair>,
+    /// Scopes the R-tree hands on, summed over the incidents.
+    candidates_count: usize,
 }
 
 /// Whole passes of the matcher over the incidents.
@@ -146,8 +178,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(1..=CONNECTIONS_MAX).contains(&args.connections) || !(1..=PASSES_MAX).contains(&args.matcher_passes) {
         bail!("--connections must be 1 to {CONNECTIONS_MAX} and --matcher-passes 1 to {PASSES_MAX}");
     }
-    eprintln!("generating {} scopes and {} incidents", args.scopes, args.incidents);
-    let data = synthetic::generate(args.scopes, args.incidents);
+    let set = args.set.set();
+    eprintln!("generating {} scopes and {} incidents of the {} set", args.scopes, args.incidents, set.name());
+    let data = set.generate(args.scopes, args.incidents);
     let corridors_count =
         data.scopes.iter().filter(|scope| matches!(scope.geometry(), ScopeGeometry::Corridor { .. })).count();
 
@@ -155,6 +188,19 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("loading them into PostGIS");
     let load = postgis::load(&mut client, &data.scopes, &data.incidents, args.index)?;
     let versions = postgis::versions(&mut client)?;
+
+    let truce_bin = match &args.truce_bin {
+        Some(path) if path.as_os_str().is_empty() => None,
+        Some(path) => Some(path.clone()),
+        None => Some(std::env::current_exe()?.with_file_name("truce")),
+    };
+    let end_to_end = match truce_bin {
+        Some(truce_bin) => {
+            eprintln!("timing truce match end to end ({})", truce_bin.display());
+            Some(end_to_end::run(&truce_bin, &data.scopes, &data.incidents, args.match_runs)?)
+        }
+        None => None,
+    };
 
     eprintln!("timing the matcher on one core");
     let matcher = time_matcher(data.scopes, &data.incidents, args.matcher_passes);
@@ -175,6 +221,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let report = Report {
         args: &args,
+        end_to_end: end_to_end.as_ref(),
         corridors_count,
         versions,
         load,
@@ -189,6 +236,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 struct Report<'a> {
     args: &'a Args,
+    end_to_end: Option<&'a end_to_end::EndToEnd>,
     corridors_count: usize,
     versions: String,
     load: Duration,
@@ -207,12 +255,13 @@ impl Report<'_> {
         let postgis_per_s = args.incidents as f64 / postgis_run.elapsed.as_secs_f64();
         let ratio = matcher.batch.per_s / postgis_per_s;
         println!(
-            "data: {} scopes ({} corridors, {} zones) and {} incidents from truce_core::synthetic, as in \
-             benches/matcher.rs",
+            "data: {} scopes ({} corridors, {} zones) and {} incidents of the {} set from truce_core::synthetic, as \
+             in benches/matcher.rs",
             args.scopes,
             self.corridors_count,
             args.scopes - self.corridors_count,
-            args.incidents
+            args.incidents,
+            args.set.set().name()
         );
         println!(
             "postgis: {}; loaded in {:.1} s (COPY, GiST index, ANALYZE; not timed)",
@@ -241,9 +290,32 @@ impl Report<'_> {
             args.connections,
             matcher.single.per_s / postgis_per_s
         );
+        let end_to_end_ratio = self.end_to_end.map(|end_to_end| {
+            let per_s = args.incidents as f64 / end_to_end.best.as_secs_f64();
+            let ratio = per_s / postgis_per_s;
+            println!(
+                "truce match: {per_s:.0} incidents per second end to end ({:.2} s from process start to the output \
+                 written, best of {} runs; inputs of {:.1} MB of GeoJSON and {:.1} MB of CSV), {ratio:.1}x PostGIS; \
+                 its pairs are the matcher's: {}",
+                end_to_end.best.as_secs_f64(),
+                end_to_end.runs,
+                end_to_end.scopes_bytes as f64 / 1e6,
+                end_to_end.incidents_bytes as f64 / 1e6,
+                if end_to_end.pairs == matcher.pairs { "yes" } else { "NO" },
+            );
+            ratio
+        });
+        let end_to_end_met = self.end_to_end.is_none_or(|end_to_end| end_to_end.pairs == matcher.pairs)
+            && end_to_end_ratio.is_none_or(|ratio| ratio >= RATIO_GOAL);
         println!(
-            "bar: at least {MATCHER_PER_S_GOAL:.0} incidents per second on one core and {RATIO_GOAL:.0}x: {}",
-            if matcher.batch.per_s >= MATCHER_PER_S_GOAL && ratio >= RATIO_GOAL { "met" } else { "not met" }
+            "bar: at least {MATCHER_PER_S_GOAL:.0} incidents per second on one core and {RATIO_GOAL:.0}x (the \
+             matcher{}): {}",
+            if self.end_to_end.is_some() { " and truce match end to end" } else { "; truce match not timed" },
+            if matcher.batch.per_s >= MATCHER_PER_S_GOAL && ratio >= RATIO_GOAL && end_to_end_met {
+                "met"
+            } else {
+                "not met"
+            }
         );
         self.print_cpu(postgis_per_s);
         self.print_matches()
@@ -301,9 +373,10 @@ impl Report<'_> {
             .filter_map(|d| d.facts.margin_m())
             .fold(0.0, |max: f64, margin_m| max.max(margin_m.abs()));
         println!(
-            "matches: the matcher {matcher_pairs_count} ({:.2} per incident), PostGIS {postgis_pairs_count}; both {}, \
-             the matcher only {}, PostGIS only {}",
+            "matches: the matcher {matcher_pairs_count} ({:.2} per incident, from {:.2} candidates per incident that \
+             its R-tree handed on), PostGIS {postgis_pairs_count}; both {}, the matcher only {}, PostGIS only {}",
             matcher_pairs_count as f64 / self.args.incidents as f64,
+            self.matcher.candidates_count as f64 / self.args.incidents as f64,
             diff.both_count,
             diff.left_only.len(),
             diff.right_only.len()
@@ -351,6 +424,7 @@ fn time_matcher(scopes: Vec<Scope>, incidents: &[IncidentProbe], passes: usize) 
     });
     let duplicates_count = pairs::normalize(&mut pairs);
     assert_eq!(duplicates_count, 0, "the matcher gives each scope once per incident");
+    let candidates_count = incidents.iter().map(|incident| matcher.candidates_count(incident)).sum();
     let batch = time_passes(incidents.len(), passes, || {
         let mut matches_count = 0;
         matcher.matches_batch(black_box(incidents), &mut |_, scope_idxs| matches_count += scope_idxs.len());
@@ -365,7 +439,7 @@ fn time_matcher(scopes: Vec<Scope>, incidents: &[IncidentProbe], passes: usize) 
         }
         matches_count
     });
-    MatcherFigures { matcher, build, batch, single, pairs }
+    MatcherFigures { matcher, build, batch, single, pairs, candidates_count }
 }
 
 /// One untimed pass to warm up, then `passes` timed ones.

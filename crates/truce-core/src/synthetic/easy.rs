@@ -1,5 +1,4 @@
-//! Synthetic scopes and incidents for measuring the matcher: the data of `benches/matcher.rs`
-//! and of `truce-postgis-compare`, which must be the same to compare their figures.
+//! The easy set: short corridors and small zones spread over the whole box.
 //!
 //! The data come from a fixed seed and look like the 2016 Syrian case: a 600 km × 550 km
 //! box (35.5..42.2 E, 32.3..37.3 N); 70 % corridors, 1 to 30 km long with 2 to 10 vertices
@@ -11,45 +10,31 @@
 //! (10,000 scopes), as in the PostGIS measurement docs/design.md section 9 quotes. Incidents have
 //! an uncertainty of 0 to 5 km and are instants or intervals of up to 12 hours; they come in
 //! random order.
-//!
-//! Only behind the `synthetic` feature, for benchmarks: the rest of the crate has no
-//! randomness, and this has none that a run can tell from the next (the seed is fixed).
-//! Deliberately not here: timing, or any use of the data.
 
 use chrono::{TimeZone, Utc};
 use geographiclib_rs::{DirectGeodesic, Geodesic};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
+use super::Synthetic;
 use crate::{
     matcher::{IncidentProbe, Scope},
     vocab::geometry::{LineString, Polygon, Position},
     vocab::time::{Timestamp, Window},
 };
 
-/// The scopes of the design's matcher bar.
-pub const SCOPES_COUNT: usize = 10_000;
-/// The incidents of the design's matcher bar.
-pub const INCIDENTS_COUNT: usize = 1_000_000;
-
 const SEED: u64 = 20_161_212;
 const TOWNS_COUNT: usize = 25;
-const LON_MIN: f64 = 35.5;
-const LON_MAX: f64 = 42.2;
-const LAT_MIN: f64 = 32.3;
-const LAT_MAX: f64 = 37.3;
+pub(super) const LON_MIN: f64 = 35.5;
+pub(super) const LON_MAX: f64 = 42.2;
+pub(super) const LAT_MIN: f64 = 32.3;
+pub(super) const LAT_MAX: f64 = 37.3;
 /// Share of scopes and incidents near a town.
 const CLUSTERED: f64 = 0.5;
 /// Spread about a town: a sum of three uniforms in 0..SPREAD_M, centred.
 const SPREAD_M: f64 = 50_000.0;
 /// Share of scopes open all week.
 const ALL_WEEK: f64 = 0.8;
-const WEEK_H: u32 = 7 * 24;
-
-/// Scopes and incidents; an incident's or a scope's index in its `Vec` is its id.
-pub struct Synthetic {
-    pub scopes: Vec<Scope>,
-    pub incidents: Vec<IncidentProbe>,
-}
+pub(super) const WEEK_H: u32 = 7 * 24;
 
 /// The scopes, then the incidents, from one generator with a fixed seed: the same counts
 /// always give the same data, and fewer scopes give the first of them, but then other
@@ -78,7 +63,7 @@ pub fn generate(scopes_count: usize, incidents_count: usize) -> Synthetic {
     Synthetic { scopes, incidents }
 }
 
-fn position(lon: f64, lat: f64) -> Position {
+pub(super) fn position(lon: f64, lat: f64) -> Position {
     Position::new(lon, lat).expect("generated positions are in range")
 }
 
@@ -87,7 +72,7 @@ fn travel(from: Position, azimuth_deg: f64, distance_m: f64) -> Position {
     position(lon, lat)
 }
 
-fn hour(h: u32) -> Timestamp {
+pub(super) fn hour(h: u32) -> Timestamp {
     let start = Utc.with_ymd_and_hms(2016, 12, 1, 0, 0, 0).single().expect("a valid date");
     Timestamp::from_datetime(start + chrono::Duration::hours(i64::from(h)))
 }
@@ -104,7 +89,7 @@ fn somewhere(rng: &mut StdRng, towns: &[Position]) -> Position {
 }
 
 /// Active scopes: most open all week, the others in 1 to 3 windows of 6 to 72 hours.
-fn windows(rng: &mut StdRng) -> Vec<Window> {
+pub(super) fn windows(rng: &mut StdRng) -> Vec<Window> {
     if rng.gen_bool(ALL_WEEK) {
         return vec![Window::new(hour(0), hour(WEEK_H)).expect("a week is not empty")];
     }

@@ -14,6 +14,8 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use super::*;
 use crate::vocab::geometry::geodesic_distance_m;
 
+mod buckets;
+
 const SEED: u64 = 0x6d61_7463_6865_7221;
 
 /// Centres of the regions the random cases are drawn around, `[lon, lat]`: mid-latitudes
