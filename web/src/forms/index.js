@@ -5,6 +5,7 @@
 // refusal is shown at its field (`problems.js`). An incident report that cannot be sent is
 // kept in the outbox (`../offline/`) and sent when the connection returns.
 
+import { element } from './element.js';
 import { currentKey, enrolKey, normaliseCode } from '../sign/enrol.js';
 import { loadKey } from '../sign/keys.js';
 import { serverClockOffsetMs, submitCommand } from '../sign/submit.js';
@@ -22,17 +23,6 @@ import { SPECS } from './specs.js';
 
 export { renderOutbox };
 
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'text') node.textContent = value;
-    else if (name === 'className') node.className = value;
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 /** Lists read once per form, so that two fields naming zones ask the server once. */
 function refLoader(transport, session, tr) {

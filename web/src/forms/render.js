@@ -3,6 +3,7 @@
 // person typed is read back as the raw input `model.js` turns into a body. Only DOM APIs;
 // no inline style (the page's CSP): look is in `forms.css`, shown/hidden by `hidden`.
 
+import { element } from './element.js';
 import { uuidv7 } from '../sign/uuid7.js';
 import { QUANTITY_MODES, fieldName, getPath, setPath } from './model.js';
 
@@ -10,17 +11,6 @@ let formCount = 0;
 
 const domId = (formId, path) => `${formId}-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
 
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'text') node.textContent = value;
-    else if (name === 'className') node.className = value;
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 /** Now as a `datetime-local` value in UTC, to the second (the forms label their times UTC). */
 export function utcInputNow(ms = Date.now()) {

@@ -2,19 +2,9 @@
 // refused what it refused, with a way to send now and to discard. Redrawn whenever the
 // outbox changes (`OUTBOX_EVENT`).
 
+import { element } from '../forms/element.js';
 import { OUTBOX_EVENT, discard, flushOutbox, pending } from './outbox.js';
 
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'text') node.textContent = value;
-    else if (name === 'className') node.className = value;
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 /**
  * Renders the outbox into `container` and keeps it current. Returns a function that stops

@@ -521,20 +521,26 @@ async fn the_atom_feed_pages_back_through_every_alert_by_its_next_links_to_the_l
     assert_eq!(fixture.get("/api/v1/alerts.atom?before=nope").await.status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn a_party_of_the_notification_reads_its_confidential_alert_as_restricted_cap_and_in_its_atom_feed() {
-    let (world, monitor) = world_with_every_alert().await;
-    let fixture = &world.fixture;
-    // A strike on the site after it was notified: a violation of the notification.
-    fixture
+/// A second airstrike on the notified site, after it was notified: a violation of the
+/// notification (incident `903`) and a confidential alert.
+async fn strike_the_site_again(world: &World, monitor: &Signer) {
+    world
+        .fixture
         .accept(
-            &monitor,
+            monitor,
             json!({"type": "report_incident", "incident_id": id(903), "kind": "airstrike",
                    "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
                    "when": {"start": "2016-12-12T10:40:00Z"}, "description": "A second airstrike on the field hospital",
                    "source": source(5, "SAMS")}),
         )
         .await;
+}
+
+#[tokio::test]
+async fn a_party_of_the_notification_reads_its_confidential_alert_as_restricted_cap_and_in_its_atom_feed() {
+    let (world, monitor) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    strike_the_site_again(&world, &monitor).await;
     let confidential: Vec<Alert> = all_alerts(&world).into_iter().filter(|a| !alert_is_public(a)).collect();
     assert!(!confidential.is_empty());
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -621,15 +627,7 @@ async fn no_public_response_carries_a_confidential_alert() {
     assert_eq!(streamed, public);
     // And live: after a second strike on the site (a confidential alert) and gunfire on the
     // corridor (a public one), the next event is the gunfire's.
-    fixture
-        .accept(
-            &monitor,
-            json!({"type": "report_incident", "incident_id": id(903), "kind": "airstrike",
-                   "location": {"position": [37.19, 36.22], "uncertainty_m": 20.0},
-                   "when": {"start": "2016-12-12T10:40:00Z"}, "description": "A second airstrike on the field hospital",
-                   "source": source(5, "SAMS")}),
-        )
-        .await;
+    strike_the_site_again(&world, &monitor).await;
     fixture
         .accept(
             &monitor,
