@@ -273,15 +273,20 @@ fn millis(duration: Duration) -> u64 {
 
 /// A request body that fails once `timeout` has passed since the request's head, unless it
 /// has ended by then.
+///
+/// The timer is armed only once the body has to be waited for: an empty body, or one that is
+/// already whole when the handler reads it (most requests), costs a clock read and no timer.
 struct DeadlineBody {
     inner: Incoming,
-    deadline: Pin<Box<tokio::time::Sleep>>,
+    /// When the head was complete; the deadline is this plus `timeout`.
+    started: tokio::time::Instant,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     timeout: Duration,
 }
 
 impl DeadlineBody {
     fn new(inner: Incoming, timeout: Duration) -> DeadlineBody {
-        DeadlineBody { inner, deadline: Box::pin(tokio::time::sleep(timeout)), timeout }
+        DeadlineBody { inner, started: tokio::time::Instant::now(), deadline: None, timeout }
     }
 }
 
@@ -303,7 +308,9 @@ impl hyper::body::Body for DeadlineBody {
         if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
             return Poll::Ready(frame.map(|frame| frame.map_err(axum::BoxError::from)));
         }
-        match self.deadline.as_mut().poll(cx) {
+        let at = self.started + self.timeout;
+        let deadline = self.deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        match deadline.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Some(Err(BodyReadTimedOut { timeout: self.timeout }.into()))),
             Poll::Pending => Poll::Pending,
         }
