@@ -5,12 +5,10 @@
 //! To anyone else a notification is as absent as one that never was: not in the list, a 404
 //! for its id, the same as for an unknown id.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use schemars::JsonSchema;
 use serde::Serialize;
-use truce_core::{notification_audience, NotificationId, NotificationRecord, State, Violation};
+use truce_core::{notification_audience, NotificationRecord, Violation};
 
 use crate::{
     as_of::AsOf,
@@ -32,17 +30,6 @@ pub struct NotificationView {
     pub violations: Vec<Violation>,
 }
 
-/// The violations of every notification, by notification: one pass over the incidents.
-fn violations_by_notification(state: &State) -> BTreeMap<NotificationId, Vec<Violation>> {
-    let mut by_notification: BTreeMap<NotificationId, Vec<Violation>> = BTreeMap::new();
-    for violation in state.violations() {
-        if let Some(notification_id) = violation.notification_id.clone() {
-            by_notification.entry(notification_id).or_default().push(violation);
-        }
-    }
-    by_notification
-}
-
 /// The notifications the viewer is entitled to, in id order, each with its violations.
 pub async fn notifications(as_of: AsOf<ListQuery>) -> Result<Json<Page<NotificationView>>, ApiError> {
     let reader = as_of.viewer.reader();
@@ -55,16 +42,11 @@ pub async fn notifications(as_of: AsOf<ListQuery>) -> Result<Json<Page<Notificat
             .filter(|(id, _)| notification_audience(state, id).admits(reader))
             .map(|(id, notification)| (id.to_string(), notification));
         let page = page_of(entitled, query.cursor.as_deref(), query.limit)?;
-        // Nothing to derive for a viewer entitled to none.
-        let mut violations = match page.items.is_empty() {
-            true => BTreeMap::new(),
-            false => violations_by_notification(state),
-        };
         let items = page
             .items
             .into_iter()
             .map(|notification| NotificationView {
-                violations: violations.remove(&notification.notification_id).unwrap_or_default(),
+                violations: state.violations_of_notification(&notification.notification_id),
                 notification: notification.clone(),
             })
             .collect();
@@ -85,7 +67,7 @@ pub async fn notification(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<J
             .find(|(key, _)| key.as_str() == id)
             .filter(|(key, _)| notification_audience(state, key).admits(reader))
             .ok_or(ApiError::NotFound { kind: "notification", id })?;
-        let violations = violations_by_notification(state).remove(key).unwrap_or_default();
+        let violations = state.violations_of_notification(key);
         Ok(Json(NotificationView { notification: notification.clone(), violations }))
     })?
 }

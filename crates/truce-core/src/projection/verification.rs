@@ -17,10 +17,10 @@ use crate::{
     coordination::model::PartyKind,
     matcher::{distance_to_route_m, IncidentProbe},
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
-    monitoring::record::{IncidentRecord, SourceRecord},
+    monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord},
     projection::state::State,
     vocab::geometry::geodesic_distance_m,
-    vocab::ids::{ForceId, IncidentId, PartyId},
+    vocab::ids::{ForceId, IncidentId, NotificationId, PartyId},
 };
 
 /// One casualty figure across the sources that give it.
@@ -312,48 +312,77 @@ impl State {
                 dismissed_reason: dismissal.map(|d| d.reason.clone()),
             });
         }
-        for notification in self.monitoring.notifications.values() {
-            let hit = revision.kind.is_attack()
-                && match &notification.notified {
-                    // A site is protected from when it was notified: the incident must
-                    // reach `[notified_at, ...)`.
-                    Notified::Site { position: site, radius_m, .. } => {
-                        let after_notice = match revision.when.end {
-                            Some(end) => end > notification.notified_at,
-                            None => revision.when.start >= notification.notified_at,
-                        };
-                        after_notice && geodesic_distance_m(position, *site) <= radius_m + uncertainty_m
-                    }
-                    Notified::Movement { route, half_width_m, window, .. } => {
-                        revision.when.overlaps(window)
-                            && distance_to_route_m(position, route) <= half_width_m + uncertainty_m
-                    }
-                };
-            // Protected until it ended or was withdrawn: the incident must start before then.
-            let ended = notification.protected_until().is_some_and(|until| revision.when.start >= until);
-            let hit = hit && !ended;
-            if !hit {
-                continue;
-            }
-            let mut parties = notification.party_ids.clone();
-            parties.extend(notification.notified_by.iter().cloned());
-            parties.sort();
-            parties.dedup();
-            let dismissal = self.monitoring.dismissals.iter().rev().find(|d| {
-                &d.incident_id == incident_id && d.notification_id.as_ref() == Some(&notification.notification_id)
-            });
-            violations.push(Violation {
-                incident_id: incident_id.clone(),
-                commitment_id: None,
-                notification_id: Some(notification.notification_id.clone()),
-                agreement_id: None,
-                status: violation_status(grade, dismissal.is_some()),
-                parties,
-                grade,
-                dismissed_reason: dismissal.map(|d| d.reason.clone()),
-            });
-        }
+        violations.extend(
+            self.monitoring
+                .notifications
+                .values()
+                .filter_map(|notification| self.notification_violation(incident, grade, notification)),
+        );
         violations
+    }
+
+    /// The incident's violation of one humanitarian notification, if it is an attack that
+    /// reached the notified site or movement while it was protected.
+    fn notification_violation(
+        &self,
+        incident: &IncidentRecord,
+        grade: Grade,
+        notification: &NotificationRecord,
+    ) -> Option<Violation> {
+        let revision = incident.current();
+        let (position, uncertainty_m) = (revision.location.position, revision.location.uncertainty_m);
+        let hit = revision.kind.is_attack()
+            && match &notification.notified {
+                // A site is protected from when it was notified: the incident must
+                // reach `[notified_at, ...)`.
+                Notified::Site { position: site, radius_m, .. } => {
+                    let after_notice = match revision.when.end {
+                        Some(end) => end > notification.notified_at,
+                        None => revision.when.start >= notification.notified_at,
+                    };
+                    after_notice && geodesic_distance_m(position, *site) <= radius_m + uncertainty_m
+                }
+                Notified::Movement { route, half_width_m, window, .. } => {
+                    revision.when.overlaps(window)
+                        && distance_to_route_m(position, route) <= half_width_m + uncertainty_m
+                }
+            };
+        // Protected until it ended or was withdrawn: the incident must start before then.
+        let ended = notification.protected_until().is_some_and(|until| revision.when.start >= until);
+        if !hit || ended {
+            return None;
+        }
+        let mut parties = notification.party_ids.clone();
+        parties.extend(notification.notified_by.iter().cloned());
+        parties.sort();
+        parties.dedup();
+        let dismissal = self.monitoring.dismissals.iter().rev().find(|d| {
+            d.incident_id == incident.incident_id && d.notification_id.as_ref() == Some(&notification.notification_id)
+        });
+        Some(Violation {
+            incident_id: incident.incident_id.clone(),
+            commitment_id: None,
+            notification_id: Some(notification.notification_id.clone()),
+            agreement_id: None,
+            status: violation_status(grade, dismissal.is_some()),
+            parties,
+            grade,
+            dismissed_reason: dismissal.map(|d| d.reason.clone()),
+        })
+    }
+
+    /// Every violation of one humanitarian notification, by incident: without matching the
+    /// incidents against the commitments, which `violations_of` does too.
+    pub fn violations_of_notification(&self, notification_id: &NotificationId) -> Vec<Violation> {
+        let Some(notification) = self.monitoring.notifications.get(notification_id) else {
+            return Vec::new();
+        };
+        self.monitoring
+            .incidents
+            .values()
+            .filter(|incident| incident.duplicate_of.is_none())
+            .filter_map(|incident| self.notification_violation(incident, self.grade(incident), notification))
+            .collect()
     }
 
     /// Every violation of every incident.
