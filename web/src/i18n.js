@@ -8,9 +8,16 @@
 import en from './i18n/en.json';
 import ar from './i18n/ar.json';
 import ru from './i18n/ru.json';
+import { CATALOGUES as FORMS } from './forms/i18n.js';
 
 /** @type {Record<string, Record<string, string>>} */
-export const CATALOGUES = { en, ar, ru };
+// The forms keep their strings (`forms.*`) in a catalogue of their own; the shell names some
+// of them too (a job's label in a menu), so one lookup reads both.
+export const CATALOGUES = {
+  en: { ...FORMS.en, ...en },
+  ar: { ...FORMS.ar, ...ar },
+  ru: { ...FORMS.ru, ...ru },
+};
 export const LANGS = ['en', 'ar', 'ru'];
 const STORAGE_KEY = 'truce.lang';
 

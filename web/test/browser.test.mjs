@@ -150,6 +150,10 @@ test('a violation concerning the viewer arrives live, as a banner, without reloa
   await signIn(page, russia);
   await page.waitForFunction(() => document.body.dataset.loaded === 'map');
   await page.waitForFunction(() => document.body.dataset.live === 'connected');
+  // The jobs offered are named in words, in the page's language, never by their keys.
+  const jobs = await page.locator('.job-list button').allTextContents();
+  assert.ok(jobs.length > 0, 'a coordinator is offered jobs');
+  assert.deepEqual(jobs.filter((label) => /^[a-z_]+\.[a-z_.]+$/.test(label)), []);
   await page.evaluate(() => { window.__notReloaded = true; });
   // A monitor enrols a key with its demo code, and reports shelling on corridor EA-1 while
   // it was open: a new violation of Russia's no-attack commitment.
