@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use super::*;
+use super::{fast_tier::edges_distance_exact_m, *};
 use crate::synthetic::Set;
 
 /// The first realistic scopes, every one with its vertices out of line (so in buckets).

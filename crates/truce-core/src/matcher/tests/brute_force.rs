@@ -1,0 +1,316 @@
+//! The matcher (R-tree, groups, batch) against a scan of every scope.
+
+use super::*;
+
+/// A random set of scopes around `center` and probes among them, some of them placed just
+/// inside or outside a scope's threshold so that the exact tier is exercised.
+struct MatcherCase {
+    scopes: Vec<Scope>,
+    probes: Vec<IncidentProbe>,
+}
+
+fn random_route(rng: &mut StdRng, start: Position) -> LineString {
+    let vertices_count = rng.gen_range(2..=10);
+    let mut positions = vec![start];
+    let mut azimuth_deg: f64 = rng.gen_range(0.0..360.0);
+    for _ in 1..vertices_count {
+        azimuth_deg += rng.gen_range(-60.0..60.0);
+        let last = *positions.last().expect("a route has a start");
+        positions.push(travel(last, azimuth_deg, rng.gen_range(200.0..5_000.0)));
+    }
+    LineString::new(positions).expect("a random route")
+}
+
+pub(super) fn random_zone(rng: &mut StdRng, center: Position) -> Polygon {
+    let vertices_count = rng.gen_range(3..=8);
+    let radius_m: f64 = rng.gen_range(300.0..3_000.0);
+    // A star-shaped ring around the centre: increasing azimuths keep it simple.
+    let ring_at = |rng: &mut StdRng, factor: f64| {
+        let mut ring: Vec<Position> = (0..vertices_count)
+            .map(|vertex_idx| {
+                let azimuth_deg = 360.0 * f64::from(vertex_idx) / f64::from(vertices_count) + rng.gen_range(0.0..20.0);
+                travel(center, azimuth_deg, factor * radius_m * rng.gen_range(0.7..1.0))
+            })
+            .collect();
+        ring.push(ring[0]);
+        ring
+    };
+    let mut rings = vec![ring_at(rng, 1.0)];
+    if rng.gen_bool(0.3) {
+        // Small enough to stay inside the outer ring however jagged: a zone is refused
+        // whose hole leaves it.
+        let mut hole = ring_at(rng, 0.1);
+        hole.reverse();
+        rings.push(hole);
+    }
+    Polygon::new(rings).expect("a random zone")
+}
+
+fn random_windows(rng: &mut StdRng) -> Vec<Window> {
+    (0..rng.gen_range(0..=3))
+        .map(|_| {
+            let start_h = rng.gen_range(0..20);
+            window(start_h, rng.gen_range(start_h + 1..=23))
+        })
+        .collect()
+}
+
+fn matcher_case(rng: &mut StdRng, center: Position) -> MatcherCase {
+    let mut scopes = Vec::new();
+    for scope_idx in 0..60 {
+        let start = travel(center, rng.gen_range(0.0..360.0), rng.gen_range(0.0..25_000.0));
+        let id = format!("s{scope_idx}");
+        let scope = if rng.gen_bool(0.6) {
+            let half_width_m = rng.gen_range(100.0..2_000.0);
+            Scope::corridor(id, random_route(rng, start), half_width_m, random_windows(rng))
+        } else {
+            Scope::zone(id, random_zone(rng, start), random_windows(rng))
+        };
+        scopes.push(scope.expect("a random scope"));
+    }
+    let mut probes = Vec::new();
+    for _ in 0..150 {
+        let start_h = rng.gen_range(0..23);
+        let end_h = if rng.gen_bool(0.5) { start_h } else { rng.gen_range(start_h..=23) };
+        let uncertainty_m = if rng.gen_bool(0.2) { 0.0 } else { rng.gen_range(0.0..5_000.0) };
+        let position = if rng.gen_bool(0.5) {
+            travel(center, rng.gen_range(0.0..360.0), rng.gen_range(0.0..30_000.0))
+        } else {
+            let scope_idx = rng.gen_range(0..scopes.len());
+            near_threshold(rng, &scopes[scope_idx], uncertainty_m)
+        };
+        probes.push(IncidentProbe::new(position, uncertainty_m, at(start_h), at(end_h)).expect("a random probe"));
+    }
+    MatcherCase { scopes, probes }
+}
+
+/// A point about the threshold away from a vertex of the scope, give or take a little, at a
+/// right angle to the edge there.
+fn near_threshold(rng: &mut StdRng, scope: &Scope, uncertainty_m: f64) -> Position {
+    let (positions, threshold_m) = match scope.geometry() {
+        ScopeGeometry::Corridor { route, half_width_m } => (route.positions(), half_width_m + uncertainty_m),
+        ScopeGeometry::Zone { boundary } => (boundary.exterior(), uncertainty_m),
+    };
+    let vertex_idx = rng.gen_range(0..positions.len() - 1);
+    let (_, azimuth_deg, _, _): (f64, f64, f64, f64) = wgs84().inverse(
+        positions[vertex_idx].lat(),
+        positions[vertex_idx].lon(),
+        positions[vertex_idx + 1].lat(),
+        positions[vertex_idx + 1].lon(),
+    );
+    let side = if rng.gen_bool(0.5) { 90.0 } else { -90.0 };
+    let jitter_m = rng.gen_range(-0.05..0.05) + threshold_m * rng.gen_range(-1e-4..1e-4);
+    travel(positions[vertex_idx], azimuth_deg + side, (threshold_m + jitter_m).max(0.0))
+}
+
+/// The scopes `probe` matches, by checking every one; and how many of them had a distance
+/// within 0.1 m of their threshold, where the fast tier cannot decide.
+fn brute_force(scopes: &[Scope], probe: &IncidentProbe) -> (Vec<usize>, usize) {
+    let mut matched = Vec::new();
+    let mut close_calls_count = 0;
+    for (scope_idx, scope) in scopes.iter().enumerate() {
+        if !scope.windows().iter().any(|window| probe.overlaps(window)) {
+            continue;
+        }
+        let (distance_m, threshold_m) = match scope.geometry() {
+            ScopeGeometry::Corridor { route, half_width_m } => {
+                (distance_to_route_m(probe.position(), route), half_width_m + probe.uncertainty_m())
+            }
+            ScopeGeometry::Zone { boundary } => (distance_to_zone_m(probe.position(), boundary), probe.uncertainty_m()),
+        };
+        if (distance_m - threshold_m).abs() < 0.1 {
+            close_calls_count += 1;
+        }
+        if distance_m <= threshold_m {
+            matched.push(scope_idx);
+        }
+    }
+    (matched, close_calls_count)
+}
+
+#[test]
+fn matcher_returns_the_same_scopes_as_a_brute_force_scan_everywhere() {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut matches_count = 0;
+    let mut close_calls_count = 0;
+    for [lon, lat] in REGIONS {
+        let case = matcher_case(&mut rng, pos(lon, lat));
+        let matcher = Matcher::new(case.scopes.clone());
+        let mut batch = vec![None; case.probes.len()];
+        matcher.matches_batch(&case.probes, &mut |probe_idx, scope_idxs| {
+            assert!(batch[probe_idx].is_none(), "probe {probe_idx} visited twice");
+            batch[probe_idx] = Some(scope_idxs.to_vec());
+        });
+        let mut out = Vec::new();
+        for (probe, batch_out) in case.probes.iter().zip(batch) {
+            matcher.matches(probe, &mut out);
+            let (expected, close_calls) = brute_force(&case.scopes, probe);
+            assert_eq!(out, expected, "region [{lon}, {lat}], probe {probe:?}");
+            assert_eq!(batch_out, Some(expected), "matches_batch, region [{lon}, {lat}], probe {probe:?}");
+            matches_count += out.len();
+            close_calls_count += close_calls;
+        }
+    }
+    // The cases must not be vacuous, and must reach the exact tier.
+    assert!(matches_count > 300, "{matches_count} matches only");
+    assert!(close_calls_count > 50, "{close_calls_count} close calls only");
+}
+
+#[test]
+fn matcher_finds_nothing_without_scopes_and_reports_scopes_by_index() {
+    let probe = IncidentProbe::new(pos(0.0, 0.0), 100.0, at(1), at(1)).expect("a probe");
+    let mut out = vec![7];
+    Matcher::new(Vec::new()).matches(&probe, &mut out);
+    assert!(out.is_empty());
+    let route = LineString::new(vec![pos(-0.01, 0.0), pos(0.01, 0.0)]).expect("a route");
+    let scope = Scope::corridor("c-1".to_owned(), route, 10.0, vec![window(0, 2)]).expect("a scope");
+    let matcher = Matcher::new(vec![scope.clone(), scope]);
+    matcher.matches(&probe, &mut out);
+    assert_eq!(out, vec![0, 1]);
+    assert_eq!(matcher.scope(1).id(), "c-1");
+    assert_eq!(matcher.len(), 2);
+}
+
+// The packed R-tree, the windows in whole seconds, the fast tier's edges tested together,
+// and the groups of `matches_batch`: each against a plain computation of the same thing.
+
+/// A box centred in -1..1 on every axis, with sides up to `side_max`.
+fn random_box(rng: &mut StdRng, side_max: f32) -> QueryBox {
+    let center: [f32; 3] = [0, 1, 2].map(|_| rng.gen_range(-1.0..1.0));
+    let half: [f32; 3] = [0, 1, 2].map(|_| rng.gen_range(0.0..side_max) / 2.0);
+    QueryBox {
+        lower: [0, 1, 2].map(|axis| center[axis] - half[axis]),
+        upper: [0, 1, 2].map(|axis| center[axis] + half[axis]),
+    }
+}
+
+fn boxes_meet(a: &QueryBox, b: &QueryBox) -> bool {
+    (0..3).all(|axis| a.lower[axis] <= b.upper[axis] && b.lower[axis] <= a.upper[axis])
+}
+
+#[test]
+fn packed_tree_finds_each_entry_whose_box_meets_the_query_once() {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut gathered = Gathered::default();
+    let mut overflows_count = 0;
+    for entries_count in [0, 1, 7, 8, 9, 63, 64, 65, 511, 512, 513, 4_000] {
+        let boxes: Vec<QueryBox> = (0..entries_count).map(|_| random_box(&mut rng, 0.2)).collect();
+        let (tree, order) = PackedTree::new(&boxes);
+        let mut entry_idxs = order.clone();
+        entry_idxs.sort_unstable();
+        assert!(entry_idxs.into_iter().eq(0..entries_count), "the leaf order is a permutation");
+        for query_idx in 0..40 {
+            // Some large enough to find more than a group may hold.
+            let query = random_box(&mut rng, if query_idx % 4 == 0 { 2.0 } else { 0.6 });
+            // Shape `shape_idx` is entry `order[shape_idx]`.
+            let expected: Vec<u32> = (0..entries_count)
+                .filter(|&shape_idx| boxes_meet(&boxes[order[shape_idx]], &query))
+                .map(|i| i as u32)
+                .collect();
+            let mut found = Vec::new();
+            tree.walk(&query, |_, mut hits, first| {
+                while hits != 0 {
+                    found.push(first + hits.trailing_zeros());
+                    hits &= hits - 1;
+                }
+            });
+            found.sort_unstable();
+            assert_eq!(found, expected, "{entries_count} entries");
+            match tree.gather(&query, &mut gathered) {
+                true => {
+                    let mut gathered_found = Vec::new();
+                    for (node, shape_idxs) in gathered.nodes.iter().zip(gathered.shape_idxs.chunks_exact(TREE_LANES)) {
+                        let hits = node.hits(&query);
+                        gathered_found
+                            .extend((0..TREE_LANES).filter(|lane| hits >> lane & 1 == 1).map(|lane| shape_idxs[lane]));
+                    }
+                    gathered_found.sort_unstable();
+                    assert_eq!(gathered_found, expected, "{entries_count} entries, gathered");
+                }
+                false => {
+                    assert!(expected.len() >= GROUP_ENTRIES_MAX);
+                    overflows_count += 1;
+                }
+            }
+        }
+    }
+    assert!(overflows_count > 0, "the cases must reach the limit of a group");
+}
+
+/// Many scopes within 3 km and probes among them with uncertainties of kilometres, where a
+/// group's walk finds more than `GROUP_ENTRIES_MAX` entries and its probes walk the tree one
+/// by one, and probes far apart, each a group of its own.
+#[test]
+fn matches_batch_agrees_with_matches_where_groups_overflow_and_where_they_do_not() {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let center = pos(37.16, 36.2);
+    let scopes: Vec<Scope> = (0..700)
+        .map(|scope_idx| {
+            let start = travel(center, rng.gen_range(0.0..360.0), rng.gen_range(0.0..3_000.0));
+            let windows = vec![window(0, 23)];
+            let scope = match rng.gen_bool(0.5) {
+                true => Scope::corridor(format!("c{scope_idx}"), route_of(&mut rng, start, 3), 100.0, windows),
+                false => Scope::zone(format!("z{scope_idx}"), random_zone(&mut rng, start), windows),
+            };
+            scope.expect("a scope")
+        })
+        .collect();
+    let probes: Vec<IncidentProbe> = (0..240)
+        .map(|probe_idx| {
+            let distance_m =
+                if probe_idx % 4 == 0 { rng.gen_range(20_000.0..200_000.0) } else { rng.gen_range(0.0..4_000.0) };
+            let position = travel(center, rng.gen_range(0.0..360.0), distance_m);
+            IncidentProbe::new(position, rng.gen_range(0.0..4_000.0), at(5), at(5)).expect("a probe")
+        })
+        .collect();
+    let matcher = Matcher::new(scopes.clone());
+    // The dense probes overflow a group.
+    let union = ProbeQuery::new(&probes[1]).query_box.union(&ProbeQuery::new(&probes[2]).query_box);
+    assert!(!matcher.tree.gather(&union, &mut Gathered::default()), "a group overflows");
+    let mut batch = vec![None; probes.len()];
+    matcher.matches_batch(&probes, &mut |probe_idx, scope_idxs| {
+        assert!(batch[probe_idx].is_none(), "probe {probe_idx} visited twice");
+        batch[probe_idx] = Some(scope_idxs.to_vec());
+    });
+    let mut out = Vec::new();
+    let mut matches_count = 0;
+    for (probe_idx, (probe, batch_out)) in probes.iter().zip(batch).enumerate() {
+        matcher.matches(probe, &mut out);
+        assert_eq!(batch_out.as_ref(), Some(&out), "probe {probe_idx}");
+        if probe_idx < 40 {
+            assert_eq!(out, brute_force(&scopes, probe).0, "probe {probe_idx} against a brute-force scan");
+        }
+        matches_count += out.len();
+    }
+    assert!(matches_count > 1_000, "{matches_count} matches only");
+}
+
+/// A MultiPolygon zone: its parts and its hole, through the even-odd test over every ring,
+/// in the exact distance and in the matcher.
+#[test]
+fn a_multi_part_zone_holds_each_part_and_not_its_hole_nor_the_gap() {
+    let square = |lon: f64, lat: f64, size: f64| {
+        vec![pos(lon, lat), pos(lon + size, lat), pos(lon + size, lat + size), pos(lon, lat + size), pos(lon, lat)]
+    };
+    let zone =
+        Polygon::multi(vec![vec![square(37.0, 36.0, 0.1), square(37.04, 36.04, 0.02)], vec![square(37.3, 36.0, 0.1)]])
+            .expect("two parts, one with a hole");
+    assert_eq!(distance_to_zone_m(pos(37.01, 36.01), &zone), 0.0, "in the first part");
+    assert_eq!(distance_to_zone_m(pos(37.35, 36.05), &zone), 0.0, "in the second part");
+    let in_hole = distance_to_zone_m(pos(37.05, 36.05), &zone);
+    assert!((in_hole - 900.0).abs() < 100.0, "the hole's centre is about 900 m from its edge: {in_hole}");
+    let in_gap = distance_to_zone_m(pos(37.2, 36.05), &zone);
+    assert!(in_gap > 8_000.0, "between the parts: {in_gap}");
+    let scope = Scope::zone("z".to_owned(), zone, vec![window(8, 12)]).expect("a scope");
+    let matcher = Matcher::new(vec![scope]);
+    let matched = |position: Position| {
+        let probe = IncidentProbe::new(position, 0.0, at(9), at(9)).expect("a probe");
+        let mut out = Vec::new();
+        matcher.matches(&probe, &mut out);
+        !out.is_empty()
+    };
+    assert!(matched(pos(37.01, 36.01)));
+    assert!(matched(pos(37.35, 36.05)));
+    assert!(!matched(pos(37.05, 36.05)), "in the hole");
+    assert!(!matched(pos(37.2, 36.05)), "between the parts");
+}
