@@ -110,7 +110,8 @@ fn acled(import: &Import, text: &str) -> anyhow::Result<bool> {
 /// What a file holds when `--format` does not say: a scenario if it is one, ACLED's export
 /// if its first line is a CSV header naming `event_id_cnty`, commands otherwise.
 fn detect(text: &str) -> Format {
-    let header = text.lines().next().unwrap_or("");
+    // A spreadsheet's CSV may start with a byte order mark.
+    let header = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
     if is_scenario(text) {
         Format::Scenario
     } else if header.split(',').any(|name| name.trim().trim_matches('"') == "event_id_cnty") {
@@ -165,4 +166,17 @@ fn commands(file: &Path, text: &str, client: &Client, signer: &Signer) -> anyhow
     let tally = sent.with_context(|| file.display().to_string())?;
     println!("imported {}: {tally}", file.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_recognised_by_what_it_holds() {
+        assert_eq!(detect(r#"{"name": "s", "steps": []}"#), Format::Scenario);
+        assert_eq!(detect("\u{feff}event_id_cnty,event_date\nSYR1,2016-12-13\n"), Format::Acled);
+        assert_eq!(detect("\"event_date\",\"event_id_cnty\"\n"), Format::Acled);
+        assert_eq!(detect(r#"{"type": "register_party"}"#), Format::Commands);
+    }
 }

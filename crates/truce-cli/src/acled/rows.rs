@@ -290,6 +290,17 @@ mod tests {
         assert_eq!(rows.bad[0].to_string(), "3: column `event_id_cnty`: \"SYR1\" is already on line 2");
     }
 
+    /// Spreadsheets save CSV with a byte order mark; the first column is still found.
+    #[test]
+    fn a_byte_order_mark_before_the_header_is_ignored() {
+        let rows = read_all(
+            format!("\u{feff}{HEADER}\nSYR1,2016-12-13,1,Battles,Armed clash,36.2,37.15,1,SOHR,0,\n").as_bytes(),
+        )
+        .expect("readable");
+        assert!(rows.bad.is_empty(), "{:?}", rows.bad);
+        assert_eq!(rows.good.len(), 1);
+    }
+
     #[test]
     fn a_header_without_the_columns_needed_names_them() {
         let rows = read_all("event_id_cnty,event_date,latitude,longitude\n".as_bytes()).expect("readable");
