@@ -251,6 +251,12 @@ impl Refused {
     pub fn is_duplicate(&self) -> bool {
         self.problem["type"] == "/problems/duplicate"
     }
+
+    /// Whether the command was refused for who signed it (401, 403: the key, the account,
+    /// its roles or its party), which every other command of the same signer would be too.
+    pub fn is_about_the_signer(&self) -> bool {
+        self.status == reqwest::StatusCode::UNAUTHORIZED || self.status == reqwest::StatusCode::FORBIDDEN
+    }
 }
 
 impl std::fmt::Display for Refused {

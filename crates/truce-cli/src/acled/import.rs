@@ -270,10 +270,12 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Sends every incident of the plan, one row after another.
+/// Sends every incident of the plan, one row after another. A row refused is counted and
+/// the next one sent; a refusal of the signer (its key, roles or party) stops the import,
+/// since every row would be refused alike.
 ///
 /// # Errors
-/// The server cannot be reached (the summary so far is in the message).
+/// The server cannot be reached, or refuses the signer (the summary so far is in the message).
 pub fn submit(plan: &Plan, client: &Client, signer: &Signer) -> anyhow::Result<Summary> {
     let clock = ServerClock::read(client)?;
     let mut summary = Summary { skipped: plan.skipped.len(), ..Summary::default() };
@@ -331,6 +333,7 @@ fn submit_one(
             present_sources =
                 sources.iter().filter_map(|source| source["source_id"].as_str().map(str::to_owned)).collect();
         }
+        Err(refused) if refused.is_about_the_signer() => bail!("the server refused the command: {refused}"),
         Err(refused) => {
             refuse(summary, refused.to_string());
             return Ok(());

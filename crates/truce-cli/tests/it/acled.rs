@@ -150,19 +150,18 @@ fn every_bad_row_is_named_by_line_and_column_and_nothing_is_sent() {
     assert!(stderr.contains(":1: the header lacks the columns `time_precision`"), "{stderr}");
 }
 
-/// A row the server refuses (here: the signer may not report incidents) is listed with the
-/// server's reason; the rest go on, and the exit status says something was refused.
+/// A signer the server refuses (here: the operator, who may not report incidents) stops the
+/// import at the first row, with the server's reason, rather than being refused row by row.
 #[test]
-fn rows_the_server_refuses_are_listed_with_its_reason() {
+fn a_signer_the_server_refuses_stops_the_import_at_the_first_row() {
     let log = Log::start();
+    let size_before = log.size();
     let text = std::fs::read_to_string(export()).expect("the export");
     let head: Vec<&str> = text.lines().take(3).collect();
     let file = log.write("head.csv", &(head.join("\n") + "\n"));
-    let output = log.as_operator("import", &file, &["--format", "acled"]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!output.status.success(), "{stdout}");
-    assert!(stdout.contains("0 created, 0 already present, 2 refused"), "{stdout}");
-    assert!(stdout.contains("refused: line 2 (SYR31400): "), "{stdout}");
-    assert!(stdout.contains("refused: line 3 (SYR31401): "), "{stdout}");
-    assert!(stdout.contains("/problems/forbidden"), "{stdout}");
+    let stderr = failed(&log.as_operator("import", &file, &["--format", "acled"]));
+    assert!(stderr.contains("line 2 (SYR31400); so far: 0 created, 0 already present, 0 refused"), "{stderr}");
+    assert!(stderr.contains("(403, /problems/forbidden"), "{stderr}");
+    assert!(!stderr.contains("SYR31401"), "{stderr}");
+    assert_eq!(log.size(), size_before);
 }
