@@ -165,3 +165,31 @@ fn a_signer_the_server_refuses_stops_the_import_at_the_first_row() {
     assert!(!stderr.contains("SYR31401"), "{stderr}");
     assert_eq!(log.size(), size_before);
 }
+
+/// An incident that already has a row's id but none of its sources carries the row's ACLED
+/// id is not taken for the row: the row is refused, saying so.
+#[test]
+fn an_id_taken_by_another_incident_is_refused_not_counted_as_imported() {
+    let log = Log::start();
+    let monitor = monitor(&log);
+    let incident_id = expected_id(1_482_537_600_000, "acled/SYR31400");
+    let other = json!({"type": "report_incident", "incident_id": incident_id, "kind": "shelling",
+        "location": {"position": [37.15, 36.19], "uncertainty_m": 500.0},
+        "when": {"start": "2016-12-24T10:00:00Z"}, "description": "Reported otherwise.",
+        "source": {"source_id": uuid::Uuid::now_v7().to_string(), "organisation": "EFE", "kind": "media"}});
+    let body = log.write("other.json", &other.to_string());
+    succeeded(&log.run("submit", &body, &monitor.key, &monitor.account_id, None, &[]));
+    let text = std::fs::read_to_string(export()).expect("the export");
+    let head: Vec<&str> = text.lines().take(3).collect();
+    let file = log.write("head.csv", &(head.join("\n") + "\n"));
+    let output = import(&log, &monitor, &file, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    assert!(stdout.contains("1 created, 0 already present, 1 refused"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "refused: line 2 (SYR31400): incident {incident_id} exists, but no source of it is ACLED SYR31400"
+        )),
+        "{stdout}"
+    );
+}
