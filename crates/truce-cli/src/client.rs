@@ -163,11 +163,24 @@ impl Client {
     }
 
     /// Posts a signed command; a refusal becomes an error carrying the problem's title,
-    /// detail, type and field. A server that asks to slow down (429, or 503 `busy`: its
-    /// writer's queue is full) gets the same command again after the `Retry-After` it gives
-    /// (1 s if none), for at most `SLOW_DOWN_WAIT_S_MAX` in all: a refused command used no
-    /// nonce, so sending it again is safe.
+    /// detail, type and field. A server that asks to slow down is waited for, as
+    /// `submit_or_refused` says.
     pub fn submit(&self, signed: &Value) -> anyhow::Result<Value> {
+        match self.submit_or_refused(signed)? {
+            Ok(receipt) => Ok(receipt),
+            Err(refused) => bail!("the server refused the command: {refused}"),
+        }
+    }
+
+    /// Posts a signed command: its receipt, or the server's refusal (its problem) for a
+    /// caller that tells refusals apart. A server that asks to slow down (429, or 503 `busy`:
+    /// its writer's queue is full) gets the same command again after the `Retry-After` it
+    /// gives (1 s if none), for at most `SLOW_DOWN_WAIT_S_MAX` in all: a refused command used
+    /// no nonce, so sending it again is safe.
+    ///
+    /// # Errors
+    /// The server cannot be reached.
+    pub fn submit_or_refused(&self, signed: &Value) -> anyhow::Result<Result<Value, Refused>> {
         let url = format!("{}/api/v1/commands", self.base_url);
         let started = Instant::now();
         loop {
@@ -180,13 +193,13 @@ impl Client {
                 .unwrap_or(1);
             let body: Value = response.json().unwrap_or(Value::Null);
             if status.is_success() {
-                return Ok(body);
+                return Ok(Ok(body));
             }
             let slow_down = status == reqwest::StatusCode::TOO_MANY_REQUESTS
                 || (status == reqwest::StatusCode::SERVICE_UNAVAILABLE && body["type"] == "/problems/busy");
             let waited_s = started.elapsed().as_secs();
             if !slow_down || waited_s + retry_after > SLOW_DOWN_WAIT_S_MAX {
-                bail!("the server refused the command: {}", refusal(status, &body));
+                return Ok(Err(Refused { status, problem: body }));
             }
             std::thread::sleep(Duration::from_secs(retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX)));
         }
@@ -223,6 +236,32 @@ impl Client {
             bail!("GET {path} answered {}", response.status());
         }
         Ok(response.text()?)
+    }
+}
+
+/// A command the server refused, with its problem+json reply.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub status: reqwest::StatusCode,
+    pub problem: Value,
+}
+
+impl Refused {
+    /// Whether the command was refused because what it creates exists already.
+    pub fn is_duplicate(&self) -> bool {
+        self.problem["type"] == "/problems/duplicate"
+    }
+
+    /// Whether the command was refused for who signed it (401, 403: the key, the account,
+    /// its roles or its party), which every other command of the same signer would be too.
+    pub fn is_about_the_signer(&self) -> bool {
+        self.status == reqwest::StatusCode::UNAUTHORIZED || self.status == reqwest::StatusCode::FORBIDDEN
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&refusal(self.status, &self.problem))
     }
 }
 

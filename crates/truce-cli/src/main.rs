@@ -160,21 +160,29 @@ enum Commands {
         #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
     },
-    /// Load a scenario file or a JSON-lines file of commands into a server, through its API.
+    /// Load a scenario file, a JSON-lines file of commands or an ACLED export into a server,
+    /// through its API.
     Import {
-        /// A scenario (a JSON object with `steps`, like `scenarios/aleppo-2016-12-12.json`), or
-        /// commands as JSON lines, as `truce submit` takes them.
+        /// A scenario (a JSON object with `steps`, like `scenarios/aleppo-2016-12-12.json`),
+        /// commands as JSON lines, as `truce submit` takes them, or ACLED's CSV export.
         file: PathBuf,
+        /// What FILE holds; without it, a scenario if FILE is one, ACLED's export if its header
+        /// names `event_id_cnty`, else commands.
+        #[arg(long, value_enum)]
+        format: Option<import::Format>,
+        /// Check the whole file and print what would be created, sending nothing (ACLED only).
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long, default_value = "http://127.0.0.1:8080", env = "TRUCE_SERVER")]
         server: String,
         /// The secret key file to sign with; for a scenario, the operator's, which signs its
-        /// steps `as` "operator".
-        #[arg(long)]
-        key: PathBuf,
+        /// steps `as` "operator"; for ACLED, a monitor's or an analyst's.
+        #[arg(long, required_unless_present = "dry_run")]
+        key: Option<PathBuf>,
         /// The account the key is registered to.
-        #[arg(long)]
-        author: String,
-        /// The party the account speaks for (JSON lines only; omit for operator-only accounts).
+        #[arg(long, required_unless_present = "dry_run")]
+        author: Option<String>,
+        /// The party the account speaks for (not for a scenario; omit for accounts of no party).
         #[arg(long)]
         party: Option<String>,
         /// For a scenario: a directory to write the new key of each of its accounts to, as
@@ -484,9 +492,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Commands::Import { file, server, key, author, party, keys_out } => {
-            import::run(&import::Import { file, server, key, author, party, keys_out })?;
-            Ok(ExitCode::SUCCESS)
+        Commands::Import { file, format, dry_run, server, key, author, party, keys_out } => {
+            match import::run(&import::Import { file, format, dry_run, server, key, author, party, keys_out })? {
+                true => Ok(ExitCode::SUCCESS),
+                false => Ok(ExitCode::FAILURE),
+            }
         }
         Commands::Verify { data, server: Some(server), state, checkpoint, log_key, identity } => {
             if data.is_some() || checkpoint.is_some() || identity.is_some() {

@@ -1,4 +1,5 @@
 mod accounts;
+mod acled;
 mod backup;
 mod batch_match;
 mod crash;

@@ -4,6 +4,10 @@
 //! Every bad row is named by its line and column (`line 12, column geo_precision: ...`); the
 //! columns read are found by name in the header, in any order, and the others are ignored.
 
+pub mod import;
+pub mod mapping;
+mod rows;
+
 use std::{collections::HashMap, io::Read};
 
 use anyhow::{anyhow, bail};
@@ -51,6 +55,13 @@ impl AcledEvent {
         (instant(first, NaiveTime::MIN), instant(last, NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)))
     }
 
+    /// When it happened as a half-open interval `[start, end)`: the same days as `when`,
+    /// ending at midnight after the last.
+    pub fn valid_time(&self) -> (Timestamp, Timestamp) {
+        let (start, last) = self.when();
+        (start, Timestamp::from_datetime(last.as_datetime() + Duration::seconds(1)))
+    }
+
     /// The radius within which it happened, from its geo precision (docs/acled.md).
     pub fn uncertainty_m(&self) -> f64 {
         match self.geo_precision {
@@ -92,38 +103,59 @@ pub fn read<R: Read>(reader: R, mut each: impl FnMut(AcledEvent) -> anyhow::Resu
 
 fn parse_row(record: &csv::StringRecord, index: &HashMap<&str, usize>, line: u64) -> anyhow::Result<AcledEvent> {
     let get = |name: &str| index.get(name).and_then(|i| record.get(*i)).unwrap_or("");
-    let bad = |name: &str, why: String| anyhow!("line {line}, column {name}: {why}");
-    let required = |name: &str| match get(name) {
-        "" => Err(bad(name, "empty".to_owned())),
-        value => Ok(value),
-    };
-    let code = |name: &str| -> anyhow::Result<u8> {
-        match required(name)? {
-            "1" => Ok(1),
-            "2" => Ok(2),
-            "3" => Ok(3),
-            other => Err(bad(name, format!("{other:?} is not a precision code 1, 2 or 3"))),
-        }
-    };
-    let degrees = |name: &str| -> anyhow::Result<f64> {
-        let raw = required(name)?;
-        raw.parse().map_err(|_| bad(name, format!("{raw:?} is not a number")))
-    };
-    let raw_date = required("event_date")?;
-    let date = NaiveDate::parse_from_str(raw_date, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw_date, "%d %B %Y"))
-        .map_err(|_| bad("event_date", format!("{raw_date:?} is not a date (2016-12-13 or 13 December 2016)")))?;
-    let (lon, lat) = (degrees("longitude")?, degrees("latitude")?);
-    let position = Position::new(lon, lat).map_err(|err| {
-        let column = if (-180.0..=180.0).contains(&lon) { "latitude" } else { "longitude" };
-        bad(column, err.to_string())
-    })?;
+    let bad = |name: &'static str| move |why: String| anyhow!("line {line}, column {name}: {why}");
+    let date = parse_date(get("event_date")).map_err(bad("event_date"))?;
+    let longitude = parse_longitude(get("longitude")).map_err(bad("longitude"))?;
+    let latitude = parse_latitude(get("latitude")).map_err(bad("latitude"))?;
+    let position = Position::new(longitude, latitude).map_err(|err| anyhow!("line {line}: {err}"))?;
     Ok(AcledEvent {
         line,
-        event_id_cnty: required("event_id_cnty")?.to_owned(),
+        event_id_cnty: parse_required(get("event_id_cnty")).map_err(bad("event_id_cnty"))?.to_owned(),
         date,
-        time_precision: code("time_precision")?,
+        time_precision: parse_code(get("time_precision")).map_err(bad("time_precision"))?,
         position,
-        geo_precision: code("geo_precision")?,
+        geo_precision: parse_code(get("geo_precision")).map_err(bad("geo_precision"))?,
     })
+}
+
+/// A value that must not be empty.
+pub(crate) fn parse_required(raw: &str) -> Result<&str, String> {
+    match raw {
+        "" => Err("empty".to_owned()),
+        value => Ok(value),
+    }
+}
+
+/// A precision code: 1, 2 or 3.
+pub(crate) fn parse_code(raw: &str) -> Result<u8, String> {
+    match parse_required(raw)? {
+        "1" => Ok(1),
+        "2" => Ok(2),
+        "3" => Ok(3),
+        other => Err(format!("{other:?} is not a precision code 1, 2 or 3")),
+    }
+}
+
+/// A date as ACLED writes it: `2016-12-13`, or `13 December 2016` in older exports.
+pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    let raw = parse_required(raw)?;
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d %B %Y"))
+        .map_err(|_| format!("{raw:?} is not a date (2016-12-13 or 13 December 2016)"))
+}
+
+fn parse_degrees(raw: &str, max: f64) -> Result<f64, String> {
+    let raw = parse_required(raw)?;
+    match raw.parse::<f64>() {
+        Ok(degrees) if degrees.is_finite() && (-max..=max).contains(&degrees) => Ok(degrees),
+        _ => Err(format!("{raw:?} is not a number between -{max} and {max}")),
+    }
+}
+
+pub(crate) fn parse_latitude(raw: &str) -> Result<f64, String> {
+    parse_degrees(raw, 90.0)
+}
+
+pub(crate) fn parse_longitude(raw: &str) -> Result<f64, String> {
+    parse_degrees(raw, 180.0)
 }
