@@ -87,11 +87,18 @@ pub fn run(data: Option<PathBuf>, listen: SocketAddr, load_only: bool, tile_url:
         println!("these passwords and one-time key enrolment codes (for the page, valid {ENROLMENT_HOURS} hours) were");
         println!("drawn for this demo directory and exist nowhere else:");
         for sign_in in &loaded.sign_ins {
+            let party_id = sign_in.party_id.as_deref().map_or_else(String::new, |id| format!("  party_id {id}"));
             println!(
-                "  {:<14} {:<32} account_id {}  password {}  enrolment code {}",
+                "  {:<14} {:<32} account_id {}  password {}  enrolment code {}{party_id}",
                 sign_in.roles, sign_in.party, sign_in.account_id, sign_in.password, sign_in.enrolment_code
             );
         }
+        println!(
+            "a code enrols a key for the page at sign-in, or for the CLI once (`truce keys new --out k.key`, then"
+        );
+        println!(
+            "`truce keys enrol --code CODE --account ACCOUNT_ID --party PARTY_ID --key k.key --server {base_url}`)"
+        );
         let sign_ins_path = data.join(SIGN_INS_FILE);
         write_sign_ins(&sign_ins_path, &loaded.sign_ins)?;
         println!("  (also in {})", sign_ins_path.display());
