@@ -2,13 +2,14 @@
 /**
  * Messages in English, Arabic and Russian: one catalogue per language with the same keys
  * (a node test checks), the choice remembered in localStorage, `dir="rtl"` for Arabic, and
- * `Intl` for dates and numbers. Names that carry their own translations (`name_ar`, ...)
- * are picked by `localName`.
+ * `Intl` for dates and numbers. Names that carry their own translations (`names.ar`,
+ * `name_ar`, ...) are picked by `localName` (`nameIn`).
  */
 import en from './i18n/en.json';
 import ar from './i18n/ar.json';
 import ru from './i18n/ru.json';
 import { CATALOGUES as FORMS } from './forms/i18n.js';
+import { nameIn } from './names.js';
 
 /** @type {Record<string, Record<string, string>>} */
 // The forms keep their strings (`forms.*`) in a catalogue of their own; the shell names some
@@ -94,5 +95,5 @@ export function formatDay(isoDay) {
  */
 export function localName(record) {
   if (!record) return '';
-  return record.names?.[lang] || record[`name_${lang}`] || record.name || record.title || record.code || '';
+  return nameIn(record, lang) || record.title || record.code || '';
 }

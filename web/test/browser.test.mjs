@@ -191,6 +191,12 @@ test('in Arabic the page is right to left and its layout mirrored; the choice is
   assert.ok(panelRtl.x > DESKTOP.width / 2, 'right to left: the panel is on the right');
   assert.equal(await page.getAttribute('html', 'lang'), 'ar');
   assert.match(await page.textContent('header nav'), /الخريطة/);
+  // Records with an Arabic name show it: corridor EA-1 of the demo's story, in the list of
+  // open corridors (its English name is gone).
+  await page.waitForSelector('#open-corridors li');
+  const openAr = await page.textContent('#open-corridors');
+  assert.match(openAr, /EA-1 — من السكري إلى الراموسة والريف الغربي/);
+  assert.doesNotMatch(openAr, /Ramouseh/);
   await page.waitForTimeout(300);
   await shot(page, 'map-desktop-ar');
   await page.reload();
@@ -198,9 +204,11 @@ test('in Arabic the page is right to left and its layout mirrored; the choice is
   await page.goto(`${demo.base}/agreements`);
   await page.click('.card a');
   await page.waitForSelector('.version');
+  assert.match(await page.textContent('main'), /معبر بستان القصر/, 'the agreement names its corridors in Arabic');
   await shot(page, 'agreement-desktop-ar');
   await page.selectOption('#lang', 'ru');
   await page.waitForFunction(() => document.documentElement.dir === 'ltr' && document.documentElement.lang === 'ru');
+  await page.waitForFunction(() => document.querySelector('main')?.textContent?.includes('Бустан-эль-Каср'));
   await shot(page, 'agreement-desktop-ru');
   assert.deepEqual(errors, []);
   await context.close();

@@ -21,7 +21,7 @@ use crate::{
         PublicKeyText, ReadingId, StatementId, TotalId, ZoneId,
     },
     vocab::source::ReportedAct,
-    vocab::text::{Code, Name, Reason},
+    vocab::text::{Code, Name, Names, Reason},
     vocab::time::Timestamp,
 };
 
@@ -78,6 +78,9 @@ pub enum CommandBody {
         party_id: PartyId,
         code: Code,
         name: Name,
+        /// The name in other languages; `name` is the default.
+        #[serde(default, skip_serializing_if = "Names::is_empty")]
+        names: Names,
         kind: PartyKind,
     },
     RegisterAccount {
@@ -133,6 +136,9 @@ pub enum CommandBody {
         zone_id: ZoneId,
         code: Code,
         name: Name,
+        /// The name in other languages; `name` is the default.
+        #[serde(default, skip_serializing_if = "Names::is_empty")]
+        names: Names,
         kind: ZoneKind,
         boundary: Polygon,
         #[serde(default)]

@@ -66,8 +66,8 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
     };
     match &command.body {
         CommandBody::Genesis(_) => Err(DomainError::GenesisAgain),
-        CommandBody::RegisterParty { party_id, code, name, kind } => {
-            coordination::decide::register_party(&state.coordination, party_id, code, name, kind)
+        CommandBody::RegisterParty { party_id, code, name, names, kind } => {
+            coordination::decide::register_party(&state.coordination, party_id, code, (name, names), kind)
         }
         CommandBody::RegisterAccount { account_id, party_id, name, roles, public_key } => {
             projection::decide::register_account(state, &actor, account_id, party_id, name, roles, public_key)
@@ -88,13 +88,13 @@ pub fn decide(state: &State, context: &Context, command: &Command) -> Result<Vec
         CommandBody::RegisterForce { force_id, code, name, party_ids } => {
             coordination::decide::register_force(&state.coordination, force_id, code, name, party_ids)
         }
-        CommandBody::DefineZone { zone_id, code, name, kind, boundary, illustrative, effective_at } => {
+        CommandBody::DefineZone { zone_id, code, name, names, kind, boundary, illustrative, effective_at } => {
             let effective_at = valid_time("effective_at", *effective_at)?;
             coordination::decide::define_zone(
                 &state.coordination,
                 zone_id,
                 code,
-                name,
+                (name, names),
                 kind,
                 boundary,
                 illustrative,

@@ -22,7 +22,7 @@ use crate::{
         StatementId, TotalId, ZoneId,
     },
     vocab::source::Provenance,
-    vocab::text::{Code, Name, Reason},
+    vocab::text::{Code, Name, Names, Reason},
     vocab::time::Timestamp,
 };
 
@@ -35,6 +35,8 @@ pub enum Event {
         party_id: PartyId,
         code: Code,
         name: Name,
+        #[serde(default, skip_serializing_if = "Names::is_empty")]
+        names: Names,
         kind: PartyKind,
     },
     AccountRegistered {
@@ -81,6 +83,8 @@ pub enum Event {
         zone_id: ZoneId,
         code: Code,
         name: Name,
+        #[serde(default, skip_serializing_if = "Names::is_empty")]
+        names: Names,
         kind: ZoneKind,
         boundary: Polygon,
         illustrative: bool,

@@ -61,7 +61,7 @@ pub use crate::{
     },
     vocab::{
         error::{DomainError, ErrorKind, RingProblem},
-        geometry::{corridor_area, geodesic_distance_m, LineString, Polygon, Position},
+        geometry::{corridor_area, geodesic_distance_m, simplified_ring, LineString, Polygon, Position},
         ids::{
             AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId,
             EncryptionKeyText, EnrolmentCode, EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId,
@@ -69,7 +69,7 @@ pub use crate::{
         },
         limits::*,
         source::{Provenance, ReportedAct},
-        text::{Code, Name, Reason},
+        text::{Code, LanguageTag, Name, Names, Reason},
         time::{Timestamp, Window},
     },
 };

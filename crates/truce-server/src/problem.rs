@@ -374,6 +374,7 @@ fn domain_field(err: &DomainError) -> Option<String> {
         DomainError::NotOwnAccount { .. } => "account_id",
         DomainError::Coordinate { .. } => "coordinates",
         DomainError::CodeCharacters { .. } => "code",
+        DomainError::LanguageTag { .. } => "names",
         DomainError::Timestamp { .. }
         | DomainError::LineStringTooShort { .. }
         | DomainError::ZeroLength

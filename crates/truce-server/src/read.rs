@@ -27,9 +27,9 @@ use truce_core::{
     corridor_area, Account, AgreementAct, AgreementId, AgreementRecord, AgreementStatus, Breach, Code, CommitmentId,
     CommitmentKind, CommitmentSpec, Condition, ConsentRecord, CorridorId, CorridorRecord, CorridorSpec,
     CorridorStatusKind, CorridorWindow, Corroboration, Destination, Force, ForceId, FulfilmentRecord, Group,
-    LineString, Name, Party, PartyId, Polygon, Provenance, ReadingRecord, ReadingTopic, Reason, RecordRef, Release,
-    Scope, SourceRecord, StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionRecord, VersionStatus,
-    WeighedSource, Window, Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
+    LineString, Name, Names, Party, PartyId, Polygon, Provenance, ReadingRecord, ReadingTopic, Reason, RecordRef,
+    Release, Scope, SourceRecord, StanceRecord, State, SuspensionRecord, Terms, Timestamp, VersionRecord,
+    VersionStatus, WeighedSource, Window, Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
 };
 
 use crate::{
@@ -96,11 +96,34 @@ pub struct ZoneProperties {
     pub boundaries_count: u64,
 }
 
+/// A zone's properties as a map layer's feature: its names in other languages also flat.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ZoneLayerProperties {
+    #[serde(flatten)]
+    pub zone: ZoneProperties,
+    /// The names flat, `name_<tag>` (`name_ar`, `name_ru`): a GIS reads a nested object as text.
+    #[serde(flatten)]
+    pub names_flat: FlatNames,
+}
+
+/// A record's names in other languages as flat properties, `name_<tag>`, for a GIS (QGIS
+/// shows a nested object as text and cannot label by one of its members).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct FlatNames(BTreeMap<String, Name>);
+
+pub fn flat_names(names: &Names) -> FlatNames {
+    FlatNames(names.iter().map(|(tag, name)| (format!("name_{tag}"), name.clone())).collect())
+}
+
 /// A zone as of `at`, with the boundary in effect then.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ZoneView {
     #[serde(flatten)]
     pub properties: ZoneProperties,
+    /// The name in other languages, by language tag; `name` is the default. (Not among the
+    /// properties: a map layer's are flat, `name_<tag>`.)
+    pub names: Names,
     pub boundary: Polygon,
 }
 
@@ -120,6 +143,8 @@ pub struct CorridorProperties {
     pub corridor_id: CorridorId,
     pub code: Code,
     pub name: Name,
+    /// The name in other languages, by language tag; `name` is the default.
+    pub names: Names,
     pub half_width_m: f64,
     pub origin_zone_id: ZoneId,
     pub destination: Destination,
@@ -415,6 +440,7 @@ fn zone_at(zone: &Zone, at: Timestamp) -> Option<ZoneView> {
             controlled_by: zone.controlled_by_at(at).cloned(),
             boundaries_count: boundaries_count as u64,
         },
+        names: zone.names.clone(),
         boundary: zone.boundary_at(at).clone(),
     })
 }
@@ -452,7 +478,7 @@ pub async fn zones_geojson(as_of: AsOf) -> Result<Response, ApiError> {
                 kind: FeatureTag::Feature,
                 id: view.properties.zone_id.to_string(),
                 geometry: view.boundary,
-                properties: view.properties,
+                properties: ZoneLayerProperties { names_flat: flat_names(&view.names), zone: view.properties },
             })
             .collect()
     })?;
@@ -472,6 +498,7 @@ fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<
         corridor_id,
         code,
         name,
+        names,
         route,
         half_width_m,
         origin_zone_id,
@@ -485,6 +512,7 @@ fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<
             corridor_id,
             code,
             name,
+            names,
             half_width_m,
             origin_zone_id,
             destination,
@@ -559,6 +587,9 @@ pub struct CorridorWindowProperties {
     pub corridor_id: CorridorId,
     pub code: Code,
     pub name: Name,
+    /// The name in other languages, flat: `name_<tag>` (`name_ar`, `name_ru`).
+    #[serde(flatten)]
+    pub names_flat: FlatNames,
     pub half_width_m: f64,
     pub origin_zone_id: ZoneId,
     /// The origin zone's name, when the zone is known.
@@ -626,6 +657,7 @@ pub async fn corridors_geojson(as_of: AsOf<CorridorLayerQuery>) -> Result<Respon
                         corridor_id: p.corridor_id.clone(),
                         code: p.code.clone(),
                         name: p.name.clone(),
+                        names_flat: flat_names(&p.names),
                         half_width_m: p.half_width_m,
                         origin_zone_id: p.origin_zone_id.clone(),
                         origin_zone_name: state.coordination.zones.get(&p.origin_zone_id).map(|zone| zone.name.clone()),

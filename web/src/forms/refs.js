@@ -8,6 +8,7 @@
 // the newest entries of the ledger.
 
 import { composite } from './model.js';
+import { nameIn } from '../names.js';
 
 /** Where each kind of record is listed, and the key of its id. */
 export const REF_SOURCES = {
@@ -210,8 +211,10 @@ function clip(label, max = 90) {
 const PAGE_SIZE_MAX = 1000;
 
 function labelOf(row, id) {
+  // Parties, zones and corridors by their name in the page's language, when they have one.
+  const lang = globalThis.document?.documentElement?.lang ?? 'en';
   const name =
-    row.name ?? row.title ?? row.headline ?? row.text ?? row.description ?? row.kind ?? row.notified?.name ?? row.observed ?? row.source?.organisation;
+    nameIn(row, lang) ?? row.title ?? row.headline ?? row.text ?? row.description ?? row.kind ?? row.notified?.name ?? row.observed ?? row.source?.organisation;
   const parts = [row.code, typeof name === 'string' ? name : null].filter(Boolean);
   const label = parts.join(' — ') || id;
   return clip(label);

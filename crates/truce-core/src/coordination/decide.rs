@@ -17,7 +17,7 @@ use crate::{
         ids::{AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, PartyId, ZoneId},
         limits::*,
         require::{require_known, require_len, require_list, require_new, require_unique, unknown},
-        text::{Code, Name, Reason},
+        text::{Code, Name, Names, Reason},
         time::Timestamp,
     },
 };
@@ -26,12 +26,18 @@ pub(crate) fn register_party(
     coordination: &Coordination,
     party_id: &PartyId,
     code: &Code,
-    name: &Name,
+    (name, names): (&Name, &Names),
     kind: &PartyKind,
 ) -> Result<Vec<Event>, DomainError> {
     require_new(coordination.parties.contains_key(party_id), "party", party_id)?;
     require_code_free(coordination, "party", code, party_id.as_str())?;
-    Ok(vec![Event::PartyRegistered { party_id: party_id.clone(), code: code.clone(), name: name.clone(), kind: *kind }])
+    Ok(vec![Event::PartyRegistered {
+        party_id: party_id.clone(),
+        code: code.clone(),
+        name: name.clone(),
+        names: names.clone(),
+        kind: *kind,
+    }])
 }
 
 pub(crate) fn register_force(
@@ -59,7 +65,7 @@ pub(crate) fn define_zone(
     coordination: &Coordination,
     zone_id: &ZoneId,
     code: &Code,
-    name: &Name,
+    (name, names): (&Name, &Names),
     kind: &ZoneKind,
     boundary: &Polygon,
     illustrative: &bool,
@@ -71,6 +77,7 @@ pub(crate) fn define_zone(
         zone_id: zone_id.clone(),
         code: code.clone(),
         name: name.clone(),
+        names: names.clone(),
         kind: *kind,
         boundary: boundary.clone(),
         illustrative: *illustrative,

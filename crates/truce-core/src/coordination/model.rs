@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     vocab::geometry::LineString,
     vocab::ids::{CommitmentId, CorridorId, ForceId, PartyId, ZoneId},
-    vocab::text::{Code, Name, Reason},
+    vocab::text::{Code, Name, Names, Reason},
     vocab::time::{Timestamp, Window},
 };
 
@@ -115,6 +115,9 @@ pub struct CorridorSpec {
     pub corridor_id: CorridorId,
     pub code: Code,
     pub name: Name,
+    /// The name in other languages; `name` is the default.
+    #[serde(default, skip_serializing_if = "Names::is_empty")]
+    pub names: Names,
     pub route: LineString,
     #[cfg_attr(feature = "schema", schemars(extend("exclusiveMinimum" = 0.0, "maximum" = crate::vocab::limits::HALF_WIDTH_M_MAX)))]
     pub half_width_m: f64,

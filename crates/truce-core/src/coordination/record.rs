@@ -18,7 +18,7 @@ use crate::{
         ids::{AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, PartyId, ZoneId},
         require::require_known,
         source::Provenance,
-        text::{Code, Name, Reason},
+        text::{Code, Name, Names, Reason},
         time::{Timestamp, Window},
     },
 };
@@ -29,6 +29,8 @@ pub struct Party {
     pub party_id: PartyId,
     pub code: Code,
     pub name: Name,
+    /// The name in other languages; `name` is the default.
+    pub names: Names,
     pub kind: PartyKind,
     pub registered_at: Timestamp,
 }
@@ -66,6 +68,8 @@ pub struct Zone {
     pub zone_id: ZoneId,
     pub code: Code,
     pub name: Name,
+    /// The name in other languages; `name` is the default.
+    pub names: Names,
     pub kind: ZoneKind,
     pub illustrative: bool,
     /// Every boundary ever recorded, in ledger order; none is ever removed.
@@ -377,12 +381,13 @@ impl Coordination {
     /// and the projection disagree, and going on would hide it.
     pub(crate) fn evolve(&mut self, at: Timestamp, event: &Event) -> bool {
         match event {
-            Event::PartyRegistered { party_id, code, name, kind } => {
+            Event::PartyRegistered { party_id, code, name, names, kind } => {
                 self.codes.insert(("party", code.clone()), party_id.to_string());
                 let party = Party {
                     party_id: party_id.clone(),
                     code: code.clone(),
                     name: name.clone(),
+                    names: names.clone(),
                     kind: *kind,
                     registered_at: at,
                 };
@@ -399,12 +404,13 @@ impl Coordination {
                 };
                 self.forces.insert(force_id.clone(), force);
             }
-            Event::ZoneDefined { zone_id, code, name, kind, boundary, illustrative, effective_at } => {
+            Event::ZoneDefined { zone_id, code, name, names, kind, boundary, illustrative, effective_at } => {
                 self.codes.insert(("zone", code.clone()), zone_id.to_string());
                 let zone = Zone {
                     zone_id: zone_id.clone(),
                     code: code.clone(),
                     name: name.clone(),
+                    names: names.clone(),
                     kind: *kind,
                     illustrative: *illustrative,
                     boundaries: vec![ZoneBoundary {

@@ -179,6 +179,7 @@ impl World {
                 party_id: party_id(n),
                 code: code(party_code),
                 name: name(party_name),
+                names: Default::default(),
                 kind,
             };
             world.accept(&operator, body);
@@ -212,6 +213,7 @@ impl World {
                 zone_id: zone_id(n),
                 code: code(zone_code),
                 name: name(zone_name),
+                names: Default::default(),
                 kind,
                 boundary,
                 illustrative: true,
@@ -348,6 +350,7 @@ pub(crate) fn corridor(n: u64, corridor_code: &str) -> CorridorSpec {
         corridor_id: corridor_id(n),
         code: code(corridor_code),
         name: name(&format!("Corridor {corridor_code}")),
+        names: Default::default(),
         route: line(&[(37.150, 36.178), (37.133, 36.180), (37.120, 36.190)]),
         half_width_m: 300.0,
         origin_zone_id: zone_id(EAST_ALEPPO),

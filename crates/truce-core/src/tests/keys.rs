@@ -212,6 +212,7 @@ fn a_partys_first_account_manages_a_party_without_coordinators() {
         party_id: party_id(7),
         code: code("MEDIA"),
         name: name("A news agency"),
+        names: Default::default(),
         kind: crate::PartyKind::MediaOrganisation,
     };
     world.accept(&operator, body);

@@ -316,6 +316,7 @@ fn zone_code_used_by_another_zone_is_refused() {
         zone_id: zone_id(9),
         code: code("SUK"),
         name: name("Another al-Sukkari"),
+        names: Default::default(),
         kind: crate::ZoneKind::Neighbourhood,
         boundary: sukkari_boundary(),
         illustrative: false,
@@ -335,6 +336,7 @@ fn party_code_used_by_another_party_is_refused() {
         party_id: party_id(9),
         code: code("RU"),
         name: name("Ruritania"),
+        names: Default::default(),
         kind: PartyKind::State,
     };
     check_body(
@@ -575,7 +577,13 @@ fn an_account_speaking_for_another_party_is_refused() {
     check_body(
         &mut world,
         &operator,
-        CommandBody::RegisterParty { party_id: party_id(9), code: code("X"), name: name("X"), kind: PartyKind::State },
+        CommandBody::RegisterParty {
+            party_id: party_id(9),
+            code: code("X"),
+            name: name("X"),
+            names: Default::default(),
+            kind: PartyKind::State,
+        },
         expect!["party-mismatch: account 00000002-0000-7000-8000-000000000001 speaks for no party, not for 00000001-0000-7000-8000-000000000001"],
     );
 }
@@ -636,6 +644,7 @@ fn a_log_must_start_with_genesis() {
             party_id: party_id(1),
             code: code("RU"),
             name: name("Russia"),
+            names: Default::default(),
             kind: PartyKind::State,
         },
         expect!["genesis: the log must start with a genesis command"],
@@ -670,6 +679,7 @@ fn registering_a_party_by_a_non_operator_is_refused() {
         party_id: party_id(9),
         code: code("IR"),
         name: name("Iran"),
+        names: Default::default(),
         kind: PartyKind::State,
     };
     check_body(

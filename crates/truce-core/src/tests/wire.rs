@@ -390,3 +390,45 @@ fn from_json_accepts_and_refuses_what_serde_json_does() {
         assert_eq!(ours, theirs, "{value}");
     }
 }
+
+#[test]
+fn names_in_other_languages_are_refused_at_the_path_of_their_tag_and_kept_when_good() {
+    let names = "/body/terms/corridors/0/names";
+    let too_many: serde_json::Map<String, serde_json::Value> =
+        (0..=crate::NAMES_PER_RECORD_MAX as u8).map(|i| (format!("a{}", char::from(b'a' + i)), json!("x"))).collect();
+    let errors = [
+        parse_error(names, json!({"AR": "ممر"})),
+        parse_error(names, json!({"ar-SY": "ممر"})),
+        parse_error(names, json!({"a": "x"})),
+        parse_error(names, json!({"ar": " "})),
+        parse_error(names, json!({"ru": "ы".repeat(crate::NAME_LEN_MAX + 1)})),
+        parse_error(names, json!({"ar": 5})),
+        parse_error(names, json!(["ar"])),
+        parse_error(names, serde_json::Value::Object(too_many)),
+    ];
+    expect![[r#"
+        body.terms.corridors[0].names.AR refused (invalid-input): language tag "AR" is not a BCP 47 primary language subtag (2 or 3 lower-case letters)
+        body.terms.corridors[0].names.ar-SY refused (invalid-input): language tag "ar-SY" is not a BCP 47 primary language subtag (2 or 3 lower-case letters)
+        body.terms.corridors[0].names.a refused (invalid-input): language tag "a" is not a BCP 47 primary language subtag (2 or 3 lower-case letters)
+        body.terms.corridors[0].names.ar refused (invalid-input): name is empty
+        body.terms.corridors[0].names.ru refused (invalid-input): name has 201 characters, at most 200 allowed
+        body.terms.corridors[0].names.ar malformed: invalid type: integer `5`, expected a string
+        body.terms.corridors[0].names malformed: invalid type: sequence, expected an object from language tags to names
+        body.terms.corridors[0].names refused (invalid-input): names has 17 items, at most 16 allowed"#]]
+    .assert_eq(&errors.join("\n"));
+
+    // Good names are kept, by tag; absent ones are `{}` and leave the canonical text as
+    // it was before `names` existed (`a_proposal_serialises_to_the_pinned_json`).
+    let mut value = serde_json::to_value(representative_command()).expect("commands serialise");
+    assert!(!value.to_string().contains("names"), "{value}");
+    value["body"]["terms"]["corridors"][0]["names"] = json!({"ru": "Рамуса", "ar": "الراموسة"});
+    let command = Command::from_json(&value).expect("names in two languages parse");
+    let CommandBody::ProposeAgreement { terms, .. } = &command.body else {
+        panic!("a proposal: {command:?}");
+    };
+    let corridor_names = &terms.corridors[0].names;
+    assert_eq!(corridor_names.get("ar").map(crate::Name::as_str), Some("الراموسة"));
+    assert_eq!(corridor_names.get("ru").map(crate::Name::as_str), Some("Рамуса"));
+    assert_eq!(corridor_names.get("en"), None);
+    assert_eq!(serde_json::to_value(&command).expect("serialises"), value);
+}

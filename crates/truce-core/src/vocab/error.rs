@@ -18,6 +18,8 @@ pub enum DomainError {
     TooShort { field: &'static str, len: usize, len_min: usize },
     #[error("{field} has {len} items, at most {len_max} allowed")]
     TooMany { field: &'static str, len: usize, len_max: usize },
+    #[error("language tag {tag:?} is not a BCP 47 primary language subtag (2 or 3 lower-case letters)")]
+    LanguageTag { tag: String },
     #[error("code {code:?} may hold only letters, digits, '-', '_' and '.'")]
     CodeCharacters { code: String },
     #[error("{field} {value:?} is not a UUIDv7")]
@@ -248,6 +250,7 @@ impl DomainError {
             | DomainError::TooShort { .. }
             | DomainError::TooMany { .. }
             | DomainError::CodeCharacters { .. }
+            | DomainError::LanguageTag { .. }
             | DomainError::NotUuidV7 { .. }
             | DomainError::Timestamp { .. }
             | DomainError::Coordinate { .. }

@@ -4,6 +4,9 @@
 
 /// Characters in a name (party, force, zone, corridor, agreement title).
 pub const NAME_LEN_MAX: usize = 200;
+/// Names in other languages one party, zone or corridor may carry (`names`), besides its
+/// default `name`.
+pub const NAMES_PER_RECORD_MAX: usize = 16;
 /// Characters in a reason or free text (rejections, withdrawals, notes).
 pub const REASON_LEN_MAX: usize = 4_000;
 /// Characters in a short human code such as `EA-1`.

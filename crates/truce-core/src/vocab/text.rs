@@ -2,13 +2,16 @@
 //!
 //! Each type is parsed once, when a command is deserialised; holding one proves its bounds.
 
-use std::fmt;
+use std::{collections::BTreeMap, fmt};
 
-use serde::{Deserialize, Serialize};
+use serde::{
+    de::{DeserializeSeed, Error as _, MapAccess, Visitor},
+    Deserialize, Deserializer, Serialize,
+};
 
 use crate::{
     vocab::error::DomainError,
-    vocab::limits::{CODE_LEN_MAX, NAME_LEN_MAX, REASON_LEN_MAX},
+    vocab::limits::{CODE_LEN_MAX, NAMES_PER_RECORD_MAX, NAME_LEN_MAX, REASON_LEN_MAX},
 };
 
 fn bounded(field: &'static str, raw: &str, len_max: usize) -> Result<String, DomainError> {
@@ -117,5 +120,121 @@ impl From<Code> for String {
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A language, as a BCP 47 primary language subtag: 2 or 3 lower-case ASCII letters (`ar`,
+/// `ru`, `ckb`). Regions, scripts and variants are not taken: a name in `ar` serves every
+/// Arabic reader.
+///
+/// Invariant: 2..=3 characters of `[a-z]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct LanguageTag(String);
+
+impl LanguageTag {
+    /// # Errors
+    /// Not 2 or 3 lower-case ASCII letters.
+    pub fn parse(raw: &str) -> Result<LanguageTag, DomainError> {
+        match (2..=3).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_lowercase()) {
+            true => Ok(LanguageTag(raw.to_owned())),
+            false => Err(DomainError::LanguageTag { tag: raw.to_owned() }),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<LanguageTag> for String {
+    fn from(value: LanguageTag) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for LanguageTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A record's names in other languages than its default `name`, by language:
+/// `{"ar": "حلب الشرقية", "ru": "Восточный Алеппо"}`.
+///
+/// Invariant: at most `NAMES_PER_RECORD_MAX` entries, each tag a `LanguageTag`, each name a
+/// `Name`. Parsed by hand rather than through `TryFrom<BTreeMap<..>>` so that a refusal names
+/// the entry at fault (`zones[0].names.xx`): the tag is checked inside the parse of its
+/// value, where `serde_path_to_error` has already pushed the key onto the path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(extend(
+    "propertyNames" = { "pattern": "^[a-z]{2,3}$" },
+    "maxProperties" = NAMES_PER_RECORD_MAX
+)))]
+pub struct Names(
+    #[cfg_attr(feature = "schema", schemars(with = "BTreeMap<String, Name>"))] BTreeMap<LanguageTag, Name>,
+);
+
+impl Names {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The name in `language` (a primary language subtag), if there is one.
+    pub fn get(&self, language: &str) -> Option<&Name> {
+        self.0.iter().find(|(tag, _)| tag.as_str() == language).map(|(_, name)| name)
+    }
+    /// Every name, by tag in alphabetical order.
+    pub fn iter(&self) -> impl Iterator<Item = (&LanguageTag, &Name)> {
+        self.0.iter()
+    }
+}
+
+impl FromIterator<(LanguageTag, Name)> for Names {
+    fn from_iter<I: IntoIterator<Item = (LanguageTag, Name)>>(iter: I) -> Names {
+        Names(iter.into_iter().collect())
+    }
+}
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Names, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = Names;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object from language tags to names")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Names, A::Error> {
+                let mut names = BTreeMap::new();
+                while let Some(raw) = map.next_key::<String>()? {
+                    let (tag, name) = map.next_value_seed(Entry { raw: &raw })?;
+                    if names.contains_key(&tag) {
+                        let err = DomainError::Duplicate { field: "names", value: raw };
+                        return Err(A::Error::custom(crate::vocab::refusal::note(err)));
+                    }
+                    names.insert(tag, name);
+                }
+                if names.len() > NAMES_PER_RECORD_MAX {
+                    let err = DomainError::TooMany { field: "names", len: names.len(), len_max: NAMES_PER_RECORD_MAX };
+                    return Err(A::Error::custom(crate::vocab::refusal::note(err)));
+                }
+                Ok(Names(names))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+/// One entry of `Names`: its tag, checked while its value is parsed so that the path of a
+/// refusal ends in the tag.
+struct Entry<'a> {
+    raw: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for Entry<'_> {
+    type Value = (LanguageTag, Name);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(LanguageTag, Name), D::Error> {
+        let tag = LanguageTag::parse(self.raw).map_err(|err| D::Error::custom(crate::vocab::refusal::note(err)))?;
+        let name = Name::deserialize(deserializer)?;
+        Ok((tag, name))
     }
 }

@@ -24,7 +24,7 @@ use super::{
     },
     Signer, World, EAST_ALEPPO, UN,
 };
-use crate::alerts::{ATOM_ENTRIES_MAX, ATOM_NAMESPACE, CAP_CONTENT_TYPE};
+use crate::alerts::{cap::CAP_POLYGON_POSITIONS_MAX, ATOM_ENTRIES_MAX, ATOM_NAMESPACE, CAP_CONTENT_TYPE};
 
 /// The official OASIS CAP 1.2 schema.
 const CAP_SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/tests/cap/CAP-v1.2.xsd");
@@ -112,6 +112,9 @@ async fn world_with_every_alert() -> (World, Signer) {
     // Version 2 opens EA-1 to civilians only (a corridor change), then the day passes: the
     // corridor closes, and the notification's deadline passes unacknowledged.
     let mut terms = super::terms(EA_1, "EA-1", NO_ATTACK);
+    // From version 2, the corridor has its names in Arabic and Russian: its messages have an
+    // `<info>` in each.
+    terms["corridors"][0]["names"] = json!({"ar": "ممر الراموسة", "ru": "Коридор Рамуса"});
     terms["corridors"][0]["windows"] =
         json!([{"start": "2016-12-12T08:00:00Z", "end": "2016-12-13T08:00:00Z", "groups": ["civilians"]}]);
     terms["truce"] = json!({"zone_id": id(EAST_ALEPPO), "start": {"kind": "immediately"}});
@@ -644,4 +647,141 @@ async fn no_public_response_carries_a_confidential_alert() {
     let gunfire_id = gunfire.map(|a| a.alert_id.to_string()).expect("the gunfire raised an alert");
     let next = read_events(&mut stream, 1).await;
     assert_eq!(next[0].split(' ').next(), Some(gunfire_id.as_str()));
+}
+
+/// Each `<info>` of a CAP message: its language, headline, instruction, web link, and its
+/// areas as (description, polygons, circles).
+#[derive(Debug, Default)]
+struct CapInfoRead {
+    language: String,
+    headline: String,
+    instruction: String,
+    web: String,
+    areas: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+fn cap_infos(xml: &str) -> Vec<CapInfoRead> {
+    let mut infos: Vec<CapInfoRead> = Vec::new();
+    for element in xml_elements(xml) {
+        let text = element.text.clone();
+        match element.path.as_str() {
+            "alert/info" => infos.push(CapInfoRead::default()),
+            "alert/info/language" => infos.last_mut().expect("in an info").language = text,
+            "alert/info/headline" => infos.last_mut().expect("in an info").headline = text,
+            "alert/info/instruction" => infos.last_mut().expect("in an info").instruction = text,
+            "alert/info/web" => infos.last_mut().expect("in an info").web = text,
+            "alert/info/area" => infos.last_mut().expect("in an info").areas.push(Default::default()),
+            "alert/info/area/areaDesc" => {
+                infos.last_mut().and_then(|i| i.areas.last_mut()).expect("in an area").0 = text
+            }
+            "alert/info/area/polygon" => {
+                infos.last_mut().and_then(|i| i.areas.last_mut()).expect("in an area").1.push(text)
+            }
+            "alert/info/area/circle" => {
+                infos.last_mut().and_then(|i| i.areas.last_mut()).expect("in an area").2.push(text)
+            }
+            _ => {}
+        }
+    }
+    infos
+}
+
+/// A CAP polygon's pairs, checked as CAP 1.2 (3.2.4) wants them: `lat,lon` pairs in range,
+/// at least four, the first repeated last.
+fn polygon_pairs(polygon: &str) -> Vec<(f64, f64)> {
+    let pairs: Vec<(f64, f64)> = polygon
+        .split(' ')
+        .map(|pair| {
+            let (lat, lon) = pair.split_once(',').expect("lat,lon");
+            (lat.parse().expect("a latitude"), lon.parse().expect("a longitude"))
+        })
+        .collect();
+    assert!(pairs.len() >= 4, "{polygon}");
+    assert_eq!(pairs.first(), pairs.last(), "{polygon}");
+    assert!(pairs.iter().all(|(lat, lon)| lat.abs() <= 90.0 && lon.abs() <= 180.0), "{polygon}");
+    pairs
+}
+
+#[tokio::test]
+async fn cap_messages_have_polygons_instructions_links_and_an_info_per_language_of_the_records_named() {
+    let (world, _) = world_with_every_alert().await;
+    let fixture = &world.fixture;
+    let mut lines = Vec::new();
+    for alert in all_alerts(&world).iter().filter(|a| alert_is_public(a)) {
+        let text = fixture.get(&format!("/api/v1/alerts/{}.cap", alert.alert_id)).await.text;
+        let infos = cap_infos(&text);
+        let languages: Vec<&str> = infos.iter().map(|info| info.language.as_str()).collect();
+        assert_eq!(languages.first(), Some(&"en-US"), "{text}");
+        for info in &infos {
+            assert!(!info.instruction.is_empty() && !info.headline.is_empty(), "{text}");
+            assert_eq!(info.web, infos[0].web, "every language links the same page");
+            assert_eq!(info.areas.len(), infos[0].areas.len(), "every language has the same areas");
+            for (_, polygons, _) in &info.areas {
+                for polygon in polygons {
+                    assert!(polygon_pairs(polygon).len() <= CAP_POLYGON_POSITIONS_MAX);
+                }
+            }
+        }
+        let english = &infos[0];
+        let areas: Vec<String> = english
+            .areas
+            .iter()
+            .map(|(_, polygons, circles)| format!("{}p{}c", polygons.len(), circles.len()))
+            .collect();
+        lines.push(format!(
+            "{} {} {} areas=[{}] web={}",
+            alert.alert_id,
+            alert.kind.as_str(),
+            languages.join(","),
+            areas.join(" "),
+            english.web.replace(&id(PLAN), "PLAN").replace(&id(EA_1), "EA_1").replace(&id(INCIDENT), "INCIDENT")
+        ));
+    }
+    expect_test::expect![[r#"
+        11.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        12.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        13.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        13.1 corridor_opened en-US,ar,ru areas=[1p0c] web=http://localhost/corridors/EA_1
+        15.0 violation_new en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/INCIDENT
+        16.0 violation_changed en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/INCIDENT
+        18.0 violation_changed en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/INCIDENT
+        21.0 violation_new en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/01900000-0000-7000-8000-000000000386
+        22.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        23.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        24.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        24.1 corridor_changed en-US,ar,ru areas=[1p0c] web=http://localhost/corridors/EA_1
+        25.0 corridor_closed en-US,ar,ru areas=[1p0c] web=http://localhost/corridors/EA_1
+        26.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        27.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        28.0 agreement_changed en-US areas=[] web=http://localhost/agreements/PLAN
+        29.0 violation_new en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/01900000-0000-7000-8000-000000000398
+        29.1 violation_new en-US areas=[0p1c 1p0c] web=http://localhost/incidents/01900000-0000-7000-8000-000000000398
+        30.0 violation_changed en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/01900000-0000-7000-8000-000000000398
+        30.1 violation_changed en-US areas=[0p1c 1p0c] web=http://localhost/incidents/01900000-0000-7000-8000-000000000398
+        30.2 condition_failed en-US areas=[1p0c] web=http://localhost/agreements/PLAN
+        31.0 violation_changed en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/01900000-0000-7000-8000-000000000398
+        31.1 condition_restored en-US areas=[1p0c] web=http://localhost/agreements/PLAN
+        32.0 violation_withdrawn en-US,ar,ru areas=[0p1c 1p0c] web=http://localhost/incidents/INCIDENT"#]].assert_eq(&lines.join("\n"));
+
+    // A closed corridor, said in each language with the corridor's name in it.
+    let closed = all_alerts(&world).into_iter().find(|a| a.kind == AlertKind::CorridorClosed).expect("a closing");
+    let infos = cap_infos(&fixture.get(&format!("/api/v1/alerts/{}.cap", closed.alert_id)).await.text);
+    let said: Vec<String> = infos
+        .iter()
+        .map(|info| format!("{}\n  {}\n  {}\n  {}", info.language, info.headline, info.instruction, info.areas[0].0))
+        .collect();
+    expect_test::expect![[r#"
+        en-US
+          Evacuation: corridor EA-1 (Corridor EA-1) closed
+          Do not use corridor EA-1 (Corridor EA-1) until an alert says it is open again.
+          Corridor EA-1 (Corridor EA-1), with its half-width of 150 m
+        ar
+          الممر EA-1 (ممر الراموسة) مغلق
+          لا تستخدموا الممر EA-1 (ممر الراموسة) حتى يعلن تنبيه أنه فُتح من جديد.
+          الممر EA-1 (ممر الراموسة)، بنصف عرض قدره 150 م
+        ru
+          Коридор EA-1 (Коридор Рамуса) закрыт
+          Не пользуйтесь коридором EA-1 (Коридор Рамуса), пока новое оповещение не сообщит, что он снова открыт.
+          Коридор EA-1 (Коридор Рамуса), с полушириной 150 м"#]]
+    .assert_eq(&said.join("\n"));
 }

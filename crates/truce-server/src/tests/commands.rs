@@ -778,7 +778,7 @@ async fn an_unknown_field_inside_the_signed_command_is_422_naming_it() {
         expect![[r#"
             422
             {
-              "detail": "the command is not valid at `command.body.terms.corridors[0].speed_limit_kmh`: unknown field `speed_limit_kmh`, expected one of `corridor_id`, `code`, `name`, `route`, `half_width_m`, `origin_zone_id`, `destination`, `groups`, `windows`, `illustrative`",
+              "detail": "the command is not valid at `command.body.terms.corridors[0].speed_limit_kmh`: unknown field `speed_limit_kmh`, expected one of `corridor_id`, `code`, `name`, `names`, `route`, `half_width_m`, `origin_zone_id`, `destination`, `groups`, `windows`, `illustrative`",
               "field": "command.body.terms.corridors[0].speed_limit_kmh",
               "instance": "/api/v1/commands",
               "status": 422,

@@ -175,6 +175,8 @@ fn check_cap(xml: &str) -> Vec<String> {
         "senderName",
         "headline",
         "description",
+        "instruction",
+        "web",
         "parameter",
         "area",
     ];
@@ -255,7 +257,7 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
         alert/msgType=Alert
         alert/scope=Public
         alert/info
-        alert/info/language=en
+        alert/info/language=en-US
         alert/info/category=Security
         alert/info/event=Ceasefire violation
         alert/info/urgency=Immediate
@@ -267,6 +269,8 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
         alert/info/description=Alleged violation of a commitment.
         Incident 01900000-0000-7000-8000-000000000384 (shelling) at 2016-12-12T09:30:00-00:00: Shelling <near> the corridor & checkpoint
         Addressed to: Party RU.
+        alert/info/instruction=The parties addressed are expected to investigate the incident, stop any action against their commitment, and tell the monitors what they find.
+        alert/info/web=http://localhost/incidents/01900000-0000-7000-8000-000000000384
         alert/info/parameter
         alert/info/parameter/valueName=alert_kind
         alert/info/parameter/value=violation_new
@@ -281,7 +285,10 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
         alert/info/parameter/value=01900000-0000-7000-8000-000000000190
         alert/info/area
         alert/info/area/areaDesc=Within 50 m of 36.20000, 37.17000 (incident 01900000-0000-7000-8000-000000000384)
-        alert/info/area/circle=36.200000,37.170000 0.050"#]]
+        alert/info/area/circle=36.200000,37.170000 0.050
+        alert/info/area
+        alert/info/area/areaDesc=Corridor EA-1 (Corridor EA-1), with its half-width of 150 m
+        alert/info/area/polygon=36.210380,37.138399 36.210102,37.138337 36.209820,37.138347 36.209545,37.138429 36.209291,37.138580 36.209067,37.138793 36.208884,37.139059 36.208750,37.139366 36.198750,37.169365 36.198670,37.169700 36.198649,37.170048 36.198686,37.170393 36.198781,37.170722 36.198929,37.171018 36.199124,37.171271 36.199358,37.171468 36.199619,37.171600 36.199897,37.171663 36.200180,37.171653 36.200454,37.171571 36.200709,37.171420 36.200933,37.171207 36.201116,37.170941 36.201250,37.170635 36.211250,37.140634 36.211330,37.140300 36.211351,37.139952 36.211314,37.139606 36.211219,37.139278 36.211070,37.138981 36.210875,37.138729 36.210642,37.138532 36.210380,37.138399"#]]
     .assert_eq(&outline.join("\n"));
     assert!(reply.text.contains("Shelling &lt;near&gt; the corridor &amp; checkpoint"), "{}", reply.text);
 

@@ -238,6 +238,7 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::EncryptionKey,
         DomainError::NotOwnAccount { account: "x".to_owned() },
         DomainError::RingInvalid { ring: "x".to_owned(), problem: truce_core::RingProblem::SelfIntersection },
+        DomainError::LanguageTag { tag: "x".to_owned() },
     ]
 }
 
@@ -331,7 +332,8 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::EncryptionKey => 84,
         DomainError::NotOwnAccount { .. } => 85,
         DomainError::RingInvalid { .. } => 86,
+        DomainError::LanguageTag { .. } => 87,
     }
 }
 
-const VARIANTS_COUNT: usize = 87;
+const VARIANTS_COUNT: usize = 88;

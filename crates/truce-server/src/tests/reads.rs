@@ -497,3 +497,65 @@ async fn an_unknown_route_is_a_404_problem() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn names_in_other_languages_are_in_the_views_beside_the_name_and_flat_in_the_layers() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    let sukkari = json!([[37.165, 36.195], [37.175, 36.195], [37.175, 36.205], [37.165, 36.205], [37.165, 36.195]]);
+    let names = json!({"ar": "حي السكري", "ru": "аль-Суккари"});
+    // A bad tag is refused naming it, and a name too long naming its tag.
+    for (bad, field) in [
+        (json!({"AR": "حي السكري"}), "command.body.names.AR"),
+        (json!({"ar": "ح".repeat(truce_core::NAME_LEN_MAX + 1)}), "command.body.names.ar"),
+    ] {
+        let reply = fixture
+            .submit(
+                &fixture.operator,
+                json!({"type": "define_zone", "zone_id": id(EAST_ALEPPO + 60), "code": "SUK", "name": "al-Sukkari",
+                       "names": bad, "kind": "neighbourhood", "boundary": {"type": "Polygon", "coordinates": [sukkari]}}),
+            )
+            .await;
+        assert_eq!(reply.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+        assert_eq!(reply.json()["field"], json!(field), "{}", reply.text);
+        assert_eq!(reply.json()["type"], json!("/problems/invalid-input"));
+    }
+    fixture
+        .accept(
+            &fixture.operator,
+            json!({"type": "define_zone", "zone_id": id(EAST_ALEPPO + 60), "code": "SUK", "name": "al-Sukkari",
+                   "names": names, "kind": "neighbourhood", "boundary": {"type": "Polygon", "coordinates": [sukkari]},
+                   "effective_at": "2016-12-12T00:00:00Z"}),
+        )
+        .await;
+    let at = "at=2016-12-12T12:00:00Z";
+    assert_eq!(read(fixture, &format!("/api/v1/zones/SUK?{at}")).await["names"], names);
+    // A record without names has `{}`.
+    assert_eq!(read(fixture, &format!("/api/v1/zones/EA?{at}")).await["names"], json!({}));
+    assert_eq!(read(fixture, "/api/v1/parties/RU").await["names"], json!({}));
+    let layer = read(fixture, &format!("/api/v1/zones.geojson?{at}")).await;
+    let feature = layer["features"]
+        .as_array()
+        .and_then(|features| features.iter().find(|f| f["id"] == json!(id(EAST_ALEPPO + 60))))
+        .unwrap_or_else(|| panic!("al-Sukkari in {layer}"));
+    assert_eq!(feature["properties"]["name"], json!("al-Sukkari"));
+    assert_eq!(feature["properties"].get("names"), None, "a layer's properties are flat");
+    assert_eq!(feature["properties"]["name_ar"], json!("حي السكري"));
+    assert_eq!(feature["properties"]["name_ru"], json!("аль-Суккари"));
+
+    // A corridor's names come with the version that defines it.
+    let mut terms = super::terms(EVACUATION + 90, "EA-9", EVACUATION + 91);
+    terms["corridors"][0]["names"] = json!({"ru": "Коридор Рамуса"});
+    fixture
+        .accept(
+            &world.ru,
+            json!({"type": "propose_agreement", "agreement_id": id(EVACUATION + 92), "title": "Names", "terms": terms}),
+        )
+        .await;
+    let corridor = read(fixture, &format!("/api/v1/corridors/EA-9?{at}")).await;
+    assert_eq!(corridor["names"], json!({"ru": "Коридор Рамуса"}), "{corridor}");
+    let layer = read(fixture, &format!("/api/v1/corridors.geojson?{at}")).await;
+    let properties = &layer["features"][0]["properties"];
+    assert_eq!(properties["name_ru"], json!("Коридор Рамуса"), "{layer}");
+    assert_eq!(properties.get("name_ar"), None, "{layer}");
+}

@@ -14,6 +14,7 @@
 
 mod area;
 mod input;
+mod simplify;
 #[cfg(test)]
 mod tests;
 
@@ -21,6 +22,7 @@ use geographiclib_rs::{Geodesic, InverseGeodesic};
 use serde::{Deserialize, Serialize};
 
 pub use area::corridor_area;
+pub use simplify::simplified_ring;
 
 use crate::{vocab::error::DomainError, vocab::limits::VERTICES_MAX};
 
