@@ -95,6 +95,14 @@ pub struct FilterParams {
     party: Option<String>,
 }
 
+/// A filter some kinds of record have nothing for (every record has a place, a time and a
+/// party concerned, if only through its scope or its reporter).
+#[derive(Debug, Clone, Copy)]
+pub enum Filter {
+    Kind,
+    Grade,
+}
+
 /// `bbox`, `from`/`to`, `kind`, `grade` and `party`, parsed and checked.
 #[derive(Debug, Default)]
 pub struct Filters {
@@ -110,24 +118,18 @@ impl Filters {
     /// The parameters `Filters` takes.
     pub const NAMES: [&'static str; 6] = ["bbox", "from", "to", "kind", "grade", "party"];
 
-    /// Refuses each filter named in `names` that was given: `what` has nothing it could
-    /// select by.
+    /// Refuses each of `filters` that was given: `what` has nothing it could select by.
     ///
     /// # Errors
     /// A 400 naming the first such parameter.
-    pub fn refuse(&self, names: &[&str], what: &str) -> Result<(), ApiError> {
-        for name in names {
-            let given = match *name {
-                "bbox" => self.bbox.is_some(),
-                "from" => self.from.is_some(),
-                "to" => self.to.is_some(),
-                "kind" => self.kind.is_some(),
-                "grade" => self.grade.is_some(),
-                "party" => self.party.is_some(),
-                other => unreachable!("`{other}` is not a filter"),
+    pub fn refuse(&self, filters: &[Filter], what: &str) -> Result<(), ApiError> {
+        for filter in filters {
+            let (name, given) = match filter {
+                Filter::Kind => ("kind", self.kind.is_some()),
+                Filter::Grade => ("grade", self.grade.is_some()),
             };
             if given {
-                return Err(ApiError::bad_request(*name, format!("`{name}` does not apply to {what}")));
+                return Err(ApiError::bad_request(name, format!("`{name}` does not apply to {what}")));
             }
         }
         Ok(())

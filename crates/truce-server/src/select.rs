@@ -18,7 +18,10 @@ use truce_core::{
     State, TotalRecord, Violation, ZoneId,
 };
 
-use crate::{filters::Filters, problem::ApiError};
+use crate::{
+    filters::{Filter, Filters},
+    problem::ApiError,
+};
 
 /// The filters of incidents and violations, resolved against one state.
 pub(crate) struct IncidentFilter<'f> {
@@ -96,7 +99,7 @@ impl<'f> PassageFilter<'f> {
     /// # Errors
     /// A 400 naming `kind` or `grade` (passages have neither), or `party` naming no party.
     pub(crate) fn new(filters: &'f Filters, state: &State) -> Result<PassageFilter<'f>, ApiError> {
-        filters.refuse(&["kind", "grade"], "passages")?;
+        filters.refuse(&[Filter::Kind, Filter::Grade], "passages")?;
         Ok(PassageFilter { filters, party: filters.party(state)? })
     }
 
@@ -138,7 +141,7 @@ impl<'f> CountFilter<'f> {
     /// # Errors
     /// A 400 naming `grade` (counts have none), or `kind` or `party` naming nothing.
     pub(crate) fn new(filters: &'f Filters, state: &State) -> Result<CountFilter<'f>, ApiError> {
-        filters.refuse(&["grade"], "counts")?;
+        filters.refuse(&[Filter::Grade], "counts")?;
         Ok(CountFilter { filters, kind: filters.kind()?, party: filters.party(state)? })
     }
 

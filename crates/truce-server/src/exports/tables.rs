@@ -22,7 +22,7 @@ use truce_core::{
 
 use super::{Item, Table};
 use crate::{
-    filters::Filters,
+    filters::{Filter, Filters},
     layers::{incident_feature, violation_features, IncidentProperties, Point, ViolationProperties},
     monitoring::incident_view,
     problem::ApiError,
@@ -566,7 +566,7 @@ impl CommitmentsTable {
     /// # Errors
     /// A 400 naming `grade` (commitments have none), or a `kind` or `party` that is none.
     pub fn new(filters: Filters, state: &State, at: Timestamp) -> Result<CommitmentsTable, ApiError> {
-        filters.refuse(&["grade"], "commitments")?;
+        filters.refuse(&[Filter::Grade], "commitments")?;
         let (kind, party) = (filters.kind()?, filters.party(state)?);
         Ok(CommitmentsTable { filters, kind, party, at })
     }
@@ -688,7 +688,7 @@ impl CorridorsTable {
     /// # Errors
     /// A 400 naming `kind` or `grade` (corridors have neither), or a `party` that is none.
     pub fn new(filters: Filters, state: &State, at: Timestamp) -> Result<CorridorsTable, ApiError> {
-        filters.refuse(&["kind", "grade"], "corridors")?;
+        filters.refuse(&[Filter::Kind, Filter::Grade], "corridors")?;
         let party = filters.party(state)?;
         Ok(CorridorsTable { filters, party, at })
     }
