@@ -12,6 +12,7 @@ mod alerts;
 mod api;
 mod as_of;
 pub mod auth;
+mod counts;
 mod edge;
 mod exports;
 mod extract;

@@ -36,6 +36,7 @@ use crate::{
     read::{FeatureTag, GEOJSON_CONTENT_TYPE},
 };
 
+pub(crate) use self::tables::{estimate_row, total_row};
 pub use self::tables::{
     CommitmentRow, CommitmentsTable, CorridorsTable, CountRow, CountsTable, ExportGeometry, IncidentsTable, PassageRow,
     PassagesTable, ViolationsTable,

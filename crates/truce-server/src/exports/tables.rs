@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{
     AccountId, AgreementId, Basis, CommitmentId, CommitmentKind, ConvoyId, CorridorId, Direction, EstimateId,
-    IncidentId, LineString, Name, PartyId, PassageId, Polygon, Quantity, Reason, Scope, SourceKind, State, Timestamp,
-    TotalId, ZoneId,
+    EstimateRecord, IncidentId, LineString, Name, PartyId, PassageId, Polygon, Quantity, Reason, Scope, SourceKind,
+    State, Timestamp, TotalId, TotalRecord, ZoneId,
 };
 
 use super::{Item, Table};
@@ -454,74 +454,74 @@ impl Table for CountsTable {
         if !cursor.totals_done {
             cursor.totals_done =
                 scan(&state.monitoring.totals, &mut cursor.total, records_max, rows_max, out, |id, total, out| {
-                    if !total.count.given_by(at) || !filter.admits_total(state, total) {
-                        return;
+                    if total.count.given_by(at) && filter.admits_total(state, total) {
+                        out.push(Item { id: id.to_string(), geometry: None, row: total_row(state, total) });
                     }
-                    let count = &total.count;
-                    let (people_min, people_max, qualifier) = people(&count.people);
-                    out.push(Item {
-                        id: id.to_string(),
-                        geometry: None,
-                        row: CountRow {
-                            count_id: id.to_string(),
-                            kind: CountKind::Total,
-                            corridor_name: total.scope.corridor_id.as_ref().and_then(|c| corridor_name(state, c)),
-                            corridor_id: total.scope.corridor_id.clone(),
-                            zone_name: total.scope.zone_id.as_ref().and_then(|z| zone_name(state, z)),
-                            zone_id: total.scope.zone_id.clone(),
-                            people_min,
-                            people_max,
-                            people_qualifier: qualifier.to_owned(),
-                            basis: Some(count.basis),
-                            start: count.period.start,
-                            end: count.period.end,
-                            as_of: count.as_of(),
-                            destination_name: None,
-                            source_organisation: count.source.organisation.clone(),
-                            source_kind: count.source.kind,
-                            published_at: count.source.published_at,
-                            reported_by: total.reported_by.clone(),
-                            reporter_party_id: party_of_account(state, &total.reported_by).cloned(),
-                            recorded_at: total.recorded_at,
-                            note: count.note.clone(),
-                        },
-                    });
                 });
             return false;
         }
         scan(&state.monitoring.estimates, &mut cursor.estimate, records_max, rows_max, out, |id, estimate, out| {
-            if !estimate.given_by(at) || !filter.admits_estimate(state, estimate) {
-                return;
+            if estimate.given_by(at) && filter.admits_estimate(state, estimate) {
+                out.push(Item { id: id.to_string(), geometry: None, row: estimate_row(state, estimate) });
             }
-            let (people_min, people_max, qualifier) = people(&estimate.people);
-            out.push(Item {
-                id: id.to_string(),
-                geometry: None,
-                row: CountRow {
-                    count_id: id.to_string(),
-                    kind: CountKind::of_estimate(estimate),
-                    corridor_id: None,
-                    corridor_name: None,
-                    zone_id: Some(estimate.zone_id.clone()),
-                    zone_name: zone_name(state, &estimate.zone_id),
-                    people_min,
-                    people_max,
-                    people_qualifier: qualifier.to_owned(),
-                    basis: None,
-                    start: estimate.as_of,
-                    end: None,
-                    as_of: estimate.as_of,
-                    destination_name: estimate.destination.as_ref().map(|d| d.name.clone()),
-                    source_organisation: estimate.source.organisation.clone(),
-                    source_kind: estimate.source.kind,
-                    published_at: estimate.source.published_at,
-                    reported_by: estimate.reported_by.clone(),
-                    reporter_party_id: party_of_account(state, &estimate.reported_by).cloned(),
-                    recorded_at: estimate.recorded_at,
-                    note: estimate.note.clone(),
-                },
-            });
         })
+    }
+}
+
+/// A total as a row of counts.
+pub(crate) fn total_row(state: &State, total: &TotalRecord) -> CountRow {
+    let count = &total.count;
+    let (people_min, people_max, qualifier) = people(&count.people);
+    CountRow {
+        count_id: total.total_id.to_string(),
+        kind: CountKind::Total,
+        corridor_name: total.scope.corridor_id.as_ref().and_then(|c| corridor_name(state, c)),
+        corridor_id: total.scope.corridor_id.clone(),
+        zone_name: total.scope.zone_id.as_ref().and_then(|z| zone_name(state, z)),
+        zone_id: total.scope.zone_id.clone(),
+        people_min,
+        people_max,
+        people_qualifier: qualifier.to_owned(),
+        basis: Some(count.basis),
+        start: count.period.start,
+        end: count.period.end,
+        as_of: count.as_of(),
+        destination_name: None,
+        source_organisation: count.source.organisation.clone(),
+        source_kind: count.source.kind,
+        published_at: count.source.published_at,
+        reported_by: total.reported_by.clone(),
+        reporter_party_id: party_of_account(state, &total.reported_by).cloned(),
+        recorded_at: total.recorded_at,
+        note: count.note.clone(),
+    }
+}
+
+/// A population estimate as a row of counts.
+pub(crate) fn estimate_row(state: &State, estimate: &EstimateRecord) -> CountRow {
+    let (people_min, people_max, qualifier) = people(&estimate.people);
+    CountRow {
+        count_id: estimate.estimate_id.to_string(),
+        kind: CountKind::of_estimate(estimate),
+        corridor_id: None,
+        corridor_name: None,
+        zone_id: Some(estimate.zone_id.clone()),
+        zone_name: zone_name(state, &estimate.zone_id),
+        people_min,
+        people_max,
+        people_qualifier: qualifier.to_owned(),
+        basis: None,
+        start: estimate.as_of,
+        end: None,
+        as_of: estimate.as_of,
+        destination_name: estimate.destination.as_ref().map(|d| d.name.clone()),
+        source_organisation: estimate.source.organisation.clone(),
+        source_kind: estimate.source.kind,
+        published_at: estimate.source.published_at,
+        reported_by: estimate.reported_by.clone(),
+        reporter_party_id: party_of_account(state, &estimate.reported_by).cloned(),
+        recorded_at: estimate.recorded_at,
+        note: estimate.note.clone(),
     }
 }
 

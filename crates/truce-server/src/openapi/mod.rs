@@ -34,6 +34,7 @@ use crate::{
         },
         ClientAddr, Viewer,
     },
+    counts,
     exports::{self, CSV_MEDIA_TYPE},
     extract::{ApiJsonText, ApiPath, ApiQuery},
     filters::{FilterParams, Filters, Paging},

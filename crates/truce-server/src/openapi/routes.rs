@@ -334,6 +334,19 @@ pub(crate) fn routes() -> Vec<Route> {
                 .json::<Page<PassageView>>(200, "A page of passages."),
         ),
         Route::get(
+            "/api/v1/counts",
+            counts::counts,
+            Doc::new("listCounts", "monitoring", "Totals evacuated and population estimates, given by `at`, as flat rows")
+                .describe(
+                    "Every total and every estimate whose instant had come and whose source had spoken by `at`, a row \
+                     each with the columns of `/exports/counts`. `bbox`: the corridor's route or the zone's boundary \
+                     meets it; `from`/`to`: the instant described; `kind`: `total`, `trapped`, `residents` or \
+                     `displaced`; `party`: the reporter's party. `grade` is refused. Side by side by organisation: \
+                     the movement and population views.",
+                )
+                .json::<Page<exports::CountRow>>(200, "A page of counts."),
+        ),
+        Route::get(
             "/api/v1/convoys",
             monitoring::convoys,
             Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`, passages and incidents")

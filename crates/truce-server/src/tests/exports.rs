@@ -252,6 +252,17 @@ async fn filters_select_the_same_records_in_lists_layers_and_exports() {
     assert_eq!(by_code["items"], violations["items"]);
     let layer = read(fixture, "/api/v1/violations.geojson?kind=airstrike").await;
     assert_eq!(layer["features"], json!([]));
+    let counts = read(fixture, "/api/v1/counts").await;
+    let kinds: Vec<&Value> = counts["items"].as_array().expect("items").iter().map(|c| &c["kind"]).collect();
+    assert_eq!(kinds, [&json!("trapped"), &json!("total")], "estimates first, then totals: {counts}");
+    let trapped = read(fixture, "/api/v1/counts?kind=trapped&bbox=37.0,36.1,37.3,36.3").await;
+    assert_eq!(trapped["items"].as_array().expect("items").len(), 1, "{trapped}");
+    let elsewhere = read(fixture, "/api/v1/counts?bbox=0,0,1,1").await;
+    assert_eq!(elsewhere["items"], json!([]));
+    let paged = read(fixture, "/api/v1/counts?limit=1").await;
+    let next = paged["next_cursor"].as_str().expect("a second page").to_owned();
+    let second = read(fixture, &format!("/api/v1/counts?limit=1&cursor={next}")).await;
+    assert_eq!(second["items"][0]["kind"], json!("total"));
     let passages = read(fixture, &format!("/api/v1/passages?party={}&limit=1", id(super::UN))).await;
     assert_eq!(passages["items"].as_array().expect("items").len(), 1, "{passages}");
 }

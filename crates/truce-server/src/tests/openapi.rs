@@ -112,6 +112,7 @@ fn the_operations_are_these() {
         GET /api/v1/corridors.geojson getCorridorsGeoJson (at, known_at, as) ["200", "400", "401", "500"]
         GET /api/v1/corridors/{id} getCorridor (id, at, known_at) ["200", "400", "401", "404", "500"]
         GET /api/v1/corridors/{id}/movement getCorridorMovement (id, at, known_at) ["200", "400", "401", "404", "500"]
+        GET /api/v1/counts listCounts (at, known_at, cursor, limit, bbox, from, grade, kind, party, to) ["200", "400", "401", "500"]
         GET /api/v1/exports/commitments exportCommitments (at, known_at, bbox, from, grade, kind, party, to, format) ["200", "400", "401", "500"]
         GET /api/v1/exports/corridors exportCorridors (at, known_at, bbox, from, grade, kind, party, to, format) ["200", "400", "401", "500"]
         GET /api/v1/exports/counts exportCounts (at, known_at, bbox, from, grade, kind, party, to, format) ["200", "400", "401", "500"]

@@ -93,6 +93,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | ("GET", "/api/v1/retractions")
         | ("GET", "/api/v1/statements")
         | ("GET", "/api/v1/passages")
+        | ("GET", "/api/v1/counts")
         | ("GET", "/api/v1/convoys")
         | ("GET", "/api/v1/observations")
         | ("GET", "/api/v1/alerts")
