@@ -18,6 +18,8 @@
 //! it is read off its type by the route table, which documents both parameters on exactly
 //! those routes (`openapi::HandlerArgs`).
 
+use std::sync::Arc;
+
 use axum::{
     extract::FromRequestParts,
     http::{request::Parts, uri::PathAndQuery, Uri},
@@ -27,7 +29,12 @@ use serde::{de::DeserializeOwned, Deserialize};
 use truce_core::{State, Timestamp};
 use truce_store::{KnownState, StoreError};
 
-use crate::{auth::Viewer, extract::ApiQuery, problem::ApiError, AppState};
+use crate::{
+    auth::Viewer,
+    extract::{ApiQuery, TakenParams},
+    problem::ApiError,
+    AppState,
+};
 
 /// The query parameter of the valid time.
 pub const AT: &str = "at";
@@ -86,6 +93,15 @@ impl<Q> AsOf<Q> {
     pub fn read<T>(&self, read: impl FnOnce(&State) -> T) -> Result<T, ApiError> {
         self.known.read(read).map_err(|err| store_error(self.known_at, &err))
     }
+
+    /// The state as known at `known_at`, to keep: a long read (an export) renders from it
+    /// while the writer goes on with a copy of its own.
+    ///
+    /// # Errors
+    /// `Internal` when the log cannot be read back.
+    pub fn snapshot(&self) -> Result<Arc<State>, ApiError> {
+        self.known.snapshot().map_err(|err| store_error(self.known_at, &err))
+    }
 }
 
 impl<Q: DeserializeOwned + Send> FromRequestParts<AppState> for AsOf<Q> {
@@ -97,12 +113,18 @@ impl<Q: DeserializeOwned + Send> FromRequestParts<AppState> for AsOf<Q> {
         let (times, rest): (Vec<_>, Vec<_>) =
             form_urlencoded::parse(raw.as_bytes()).partition(|(name, _)| name == AT || name == KNOWN_AT);
         // The route's own parameters first, so that an unknown one is named whatever the times.
+        let taken = parts.extensions.get::<TakenParams>().cloned().unwrap_or_default();
         let query: Q = parse_query(parts, app, &rest).await.map_err(|err| match err {
-            // The route's own parameters are listed by serde; the two every read takes are not.
-            ApiError::BadRequest { detail, field } if detail.contains("unknown field") => ApiError::BadRequest {
-                detail: format!("{detail}; every read also takes `{AT}` and `{KNOWN_AT}`"),
-                field,
-            },
+            // The route's own parameters are listed by serde; those its other extractors took
+            // and the two every read takes are not.
+            ApiError::BadRequest { detail, field } if detail.contains("unknown field") => {
+                let others: String = taken.0.iter().map(|name| format!("`{name}`, ")).collect();
+                let detail = match others.is_empty() {
+                    true => format!("{detail}; every read also takes `{AT}` and `{KNOWN_AT}`"),
+                    false => format!("{detail}; this route also takes {others}and every read `{AT}` and `{KNOWN_AT}`"),
+                };
+                ApiError::BadRequest { detail, field }
+            }
             other => other,
         })?;
         let params: AsOfParams = parse_query(parts, app, &times).await?;

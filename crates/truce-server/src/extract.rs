@@ -5,7 +5,7 @@
 use axum::{
     body::Bytes,
     extract::{FromRequest, FromRequestParts, Request},
-    http::{request::Parts, StatusCode},
+    http::{request::Parts, uri::PathAndQuery, StatusCode, Uri},
 };
 use serde::de::DeserializeOwned;
 
@@ -89,6 +89,50 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         }
     }
 }
+
+/// Takes the parameters named in `names` out of the request's query string, leaving the
+/// others for the extractors after it, and parses them into `T` as `ApiQuery` would.
+///
+/// # Errors
+/// A 400 naming the bad parameter.
+pub(crate) fn take_query<T: DeserializeOwned>(
+    parts: &mut Parts,
+    names: &'static [&'static str],
+) -> Result<T, ApiError> {
+    // Noted, so that `AsOf` can name them when it refuses a parameter nobody took.
+    match parts.extensions.get_mut::<TakenParams>() {
+        Some(taken) => taken.0.extend(names),
+        None => {
+            parts.extensions.insert(TakenParams(names.to_vec()));
+        }
+    }
+    let raw = parts.uri.query().unwrap_or_default().to_owned();
+    let (taken, rest): (Vec<_>, Vec<_>) =
+        form_urlencoded::parse(raw.as_bytes()).partition(|(name, _)| names.contains(&name.as_ref()));
+    let taken = form_urlencoded::Serializer::new(String::new()).extend_pairs(taken).finish();
+    if !rest.is_empty() || !taken.is_empty() {
+        let rest = form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish();
+        let path_and_query = match rest.is_empty() {
+            true => parts.uri.path().to_owned(),
+            false => format!("{}?{rest}", parts.uri.path()),
+        };
+        let mut uri = parts.uri.clone().into_parts();
+        uri.path_and_query = Some(
+            PathAndQuery::try_from(path_and_query)
+                .map_err(|err| ApiError::Internal(format!("rebuilding the query string: {err}")))?,
+        );
+        parts.uri = Uri::from_parts(uri).map_err(|err| ApiError::Internal(format!("rebuilding the URI: {err}")))?;
+    }
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(taken.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let (path, message) = (err.path().to_string(), err.into_inner().to_string());
+        invalid("the query string", field_of(&path, &message), &message)
+    })
+}
+
+/// The query parameters the extractors before `AsOf` took (`take_query`), in their order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TakenParams(pub Vec<&'static str>);
 
 /// One path parameter, with a problem (not axum's plain text) when it cannot be decoded.
 pub struct ApiPath<T>(pub T);

@@ -10,15 +10,17 @@ use axum::response::Response;
 use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{
-    AgreementId, CommitmentId, ForceId, Grade, IncidentId, IncidentKind, Name, Position, State, Timestamp,
-    ViolationStatus, ZoneId,
+    AgreementId, CommitmentId, ForceId, Grade, IncidentId, IncidentKind, IncidentRecord, Name, Position, State,
+    Timestamp, ViolationStatus, ZoneId,
 };
 
 use crate::{
     as_of::AsOf,
+    filters::Filters,
     monitoring::{incident_view, read_monitoring, violation_view, IncidentView},
     problem::ApiError,
     read::{geojson, Feature, FeatureCollection, FeatureCollectionTag, FeatureTag},
+    select::IncidentFilter,
 };
 
 /// A GeoJSON Point (RFC 7946 section 3.1.2).
@@ -38,6 +40,9 @@ pub enum PointTag {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct IncidentProperties {
     pub incident_id: IncidentId,
+    /// The position again, as plain columns (for CSV, and GIS tables).
+    pub lon: f64,
+    pub lat: f64,
     pub kind: IncidentKind,
     pub description: String,
     /// When it happened (valid time); `end` null for an instant.
@@ -69,6 +74,9 @@ pub struct IncidentProperties {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ViolationProperties {
     pub incident_id: IncidentId,
+    /// The incident's position again, as plain columns.
+    pub lon: f64,
+    pub lat: f64,
     pub incident_kind: IncidentKind,
     pub start: Timestamp,
     pub end: Option<Timestamp>,
@@ -89,7 +97,7 @@ fn wire_name(value: &impl Serialize) -> Option<String> {
     serde_json::to_value(value).ok().and_then(|value| value.as_str().map(str::to_owned))
 }
 
-fn point(position: Position) -> Point {
+pub(crate) fn point(position: Position) -> Point {
     Point { kind: PointTag::Point, coordinates: position }
 }
 
@@ -97,7 +105,7 @@ fn figure(view: &IncidentView, field: &str) -> (Option<u32>, Option<u32>) {
     view.figures.iter().find(|f| f.field == field).map_or((None, None), |f| (Some(f.min), f.max))
 }
 
-fn incident_feature(state: &State, view: &IncidentView) -> Feature<Point, IncidentProperties> {
+pub(crate) fn incident_feature(state: &State, view: &IncidentView) -> Feature<Point, IncidentProperties> {
     let (killed_min, killed_max) = figure(view, "killed");
     let (injured_min, injured_max) = figure(view, "injured");
     let zone_id = view.location.zone_id.clone();
@@ -107,6 +115,8 @@ fn incident_feature(state: &State, view: &IncidentView) -> Feature<Point, Incide
         geometry: point(view.location.position),
         properties: IncidentProperties {
             incident_id: view.incident_id.clone(),
+            lon: view.location.position.lon(),
+            lat: view.location.position.lat(),
             kind: view.kind,
             description: view.description.to_string(),
             start: view.when.start,
@@ -135,58 +145,75 @@ fn incident_feature(state: &State, view: &IncidentView) -> Feature<Point, Incide
     }
 }
 
-pub async fn incidents_geojson(as_of: AsOf) -> Result<Response, ApiError> {
+pub async fn incidents_geojson(filters: Filters, as_of: AsOf) -> Result<Response, ApiError> {
     let features = read_monitoring(&as_of, |state| {
-        state
-            .monitoring
-            .incidents
-            .values()
-            .map(|incident| incident_feature(state, &incident_view(state, incident)))
-            .collect::<Vec<_>>()
-    })?;
+        let filter = IncidentFilter::new(&filters, state)?;
+        Ok::<_, ApiError>(
+            state
+                .monitoring
+                .incidents
+                .values()
+                .filter(|incident| filter.admits(state, incident))
+                .map(|incident| incident_feature(state, &incident_view(state, incident)))
+                .collect::<Vec<_>>(),
+        )
+    })??;
     Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }
 
-pub async fn violations_geojson(as_of: AsOf) -> Result<Response, ApiError> {
-    let features = read_monitoring(&as_of, |state| {
-        let mut features = Vec::new();
-        for (id, incident) in &state.monitoring.incidents {
-            let current = incident.current();
-            for view in state.violations_of(id).into_iter().filter_map(|violation| violation_view(state, violation)) {
-                let names: Vec<String> = view
-                    .parties
-                    .iter()
-                    .map(|party| {
-                        state.coordination.parties.get(party).map_or_else(|| party.to_string(), |p| p.name.to_string())
-                    })
-                    .collect();
-                let ids: Vec<String> = view.parties.iter().map(ToString::to_string).collect();
-                features.push(Feature {
-                    kind: FeatureTag::Feature,
-                    id: format!("{}/{}", view.incident_id, view.commitment_id),
-                    geometry: point(current.location.position),
-                    properties: ViolationProperties {
-                        agreement_title: view
-                            .agreement_id
-                            .as_ref()
-                            .and_then(|id| state.coordination.agreements.get(id))
-                            .map(|agreement| agreement.title.clone()),
-                        incident_id: view.incident_id,
-                        incident_kind: current.kind,
-                        start: current.when.start,
-                        end: current.when.end,
-                        commitment_id: view.commitment_id,
-                        agreement_id: view.agreement_id,
-                        status: view.status,
-                        party_ids: ids.join(","),
-                        party_names: names.join(","),
-                        grade: view.grade,
-                        dismissed_reason: view.dismissed_reason.map(|reason| reason.to_string()),
-                    },
-                });
+/// The features of the violations of one incident that `filter` selects, at its position.
+pub(crate) fn violation_features(
+    state: &State,
+    incident: &IncidentRecord,
+    filter: &IncidentFilter<'_>,
+) -> Vec<Feature<Point, ViolationProperties>> {
+    let current = incident.current();
+    let violations = state.violations_of(&incident.incident_id).into_iter().filter(|v| filter.admits_violation(v));
+    violations
+        .filter_map(|violation| violation_view(state, violation))
+        .map(|view| {
+            let names: Vec<String> = view
+                .parties
+                .iter()
+                .map(|party| {
+                    state.coordination.parties.get(party).map_or_else(|| party.to_string(), |p| p.name.to_string())
+                })
+                .collect();
+            let ids: Vec<String> = view.parties.iter().map(ToString::to_string).collect();
+            Feature {
+                kind: FeatureTag::Feature,
+                id: format!("{}/{}", view.incident_id, view.commitment_id),
+                geometry: point(current.location.position),
+                properties: ViolationProperties {
+                    agreement_title: view
+                        .agreement_id
+                        .as_ref()
+                        .and_then(|id| state.coordination.agreements.get(id))
+                        .map(|agreement| agreement.title.clone()),
+                    incident_id: view.incident_id,
+                    lon: current.location.position.lon(),
+                    lat: current.location.position.lat(),
+                    incident_kind: current.kind,
+                    start: current.when.start,
+                    end: current.when.end,
+                    commitment_id: view.commitment_id,
+                    agreement_id: view.agreement_id,
+                    status: view.status,
+                    party_ids: ids.join(","),
+                    party_names: names.join(","),
+                    grade: view.grade,
+                    dismissed_reason: view.dismissed_reason.map(|reason| reason.to_string()),
+                },
             }
-        }
-        features
-    })?;
+        })
+        .collect()
+}
+
+pub async fn violations_geojson(filters: Filters, as_of: AsOf) -> Result<Response, ApiError> {
+    let features = read_monitoring(&as_of, |state| {
+        let filter = IncidentFilter::new(&filters, state)?;
+        let incidents = state.monitoring.incidents.values().filter(|incident| filter.admits_event(incident));
+        Ok::<_, ApiError>(incidents.flat_map(|incident| violation_features(state, incident, &filter)).collect())
+    })??;
     Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }

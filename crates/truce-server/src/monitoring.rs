@@ -25,9 +25,10 @@ use truce_core::{
 use crate::{
     as_of::AsOf,
     extract::ApiPath,
+    filters::{Filters, Paging},
     problem::ApiError,
-    read::{page_limit, ListQuery, Page},
-    PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
+    read::{page_limit, Page},
+    select::{IncidentFilter, PassageFilter},
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -36,14 +37,6 @@ pub struct ViolationsQuery {
     /// Only violations with this status.
     #[serde(default)]
     status: Option<ViolationStatus>,
-    /// The `next_cursor` of the previous page; the first page when absent.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    cursor: Option<String>,
-    /// Items in the page at the most.
-    #[serde(default)]
-    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
-    limit: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -53,14 +46,6 @@ pub struct PassagesQuery {
     #[serde(default)]
     #[schemars(with = "CorridorId")]
     corridor_id: Option<String>,
-    /// The `next_cursor` of the previous page; the first page when absent.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    cursor: Option<String>,
-    /// Items in the page at the most.
-    #[serde(default)]
-    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
-    limit: Option<u32>,
 }
 
 /// An incident: what it is now, every revision and source, and what they mean.
@@ -503,15 +488,19 @@ pub(crate) fn read_monitoring<Q, T>(as_of: &AsOf<Q>, read: impl FnOnce(&State) -
     })
 }
 
-pub async fn incidents(as_of: AsOf<ListQuery>) -> Result<Json<Page<IncidentView>>, ApiError> {
-    let query = &as_of.query;
+pub async fn incidents(paging: Paging, filters: Filters, as_of: AsOf) -> Result<Json<Page<IncidentView>>, ApiError> {
     let page = read_monitoring(&as_of, |state| {
-        // Only the page is rendered: the cursor filter runs on the keys first.
-        let after = query.cursor.clone().unwrap_or_default();
-        let keys = state.monitoring.incidents.iter().filter(|(id, _)| id.as_str() > after.as_str());
-        let limit = page_limit(query.limit)?;
+        let filter = IncidentFilter::new(&filters, state)?;
+        // Only the page is rendered: the cursor and the filters run on the records first.
+        let after = paging.after();
+        let keys = state
+            .monitoring
+            .incidents
+            .iter()
+            .filter(|(id, incident)| id.as_str() > after && filter.admits(state, incident));
+        let limit = paging.limit()?;
         let items = keys.take(limit.saturating_add(1)).map(|(id, incident)| (id.to_string(), incident));
-        let page = page_of(items, query.cursor.as_deref(), query.limit)?;
+        let page = page_of(items, paging.cursor.as_deref(), paging.limit)?;
         Ok::<_, ApiError>(Page {
             items: page.items.into_iter().map(|incident| incident_view(state, incident)).collect(),
             next_cursor: page.next_cursor,
@@ -527,29 +516,34 @@ pub async fn incident(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<
     })?
 }
 
-pub async fn violations(as_of: AsOf<ViolationsQuery>) -> Result<Json<Page<ViolationView>>, ApiError> {
+pub async fn violations(
+    paging: Paging,
+    filters: Filters,
+    as_of: AsOf<ViolationsQuery>,
+) -> Result<Json<Page<ViolationView>>, ApiError> {
     let query = &as_of.query;
     let page = read_monitoring(&as_of, |state| {
-        let after = query.cursor.clone().unwrap_or_default();
+        let filter = IncidentFilter::new(&filters, state)?;
         // Keyed `<incident>/<commitment>`: the incident id sorts first, so whole incidents
         // before the cursor's are skipped without deriving their violations.
-        let after_incident = after.split('/').next().unwrap_or("").to_owned();
+        let after_incident = paging.after().split('/').next().unwrap_or("").to_owned();
         let items = state
             .monitoring
             .incidents
-            .keys()
-            .filter(|id| id.as_str() >= after_incident.as_str())
-            .flat_map(|id| state.violations_of(id))
+            .iter()
+            .filter(|(id, incident)| id.as_str() >= after_incident.as_str() && filter.admits_event(incident))
+            .flat_map(|(id, _)| state.violations_of(id))
+            .filter(|violation| filter.admits_violation(violation))
             .filter_map(|violation| violation_view(state, violation))
             .filter(|v| query.status.is_none_or(|status| v.status == status))
             .map(|v| (format!("{}/{}", v.incident_id, v.commitment_id), v));
-        page_of(items, query.cursor.as_deref(), query.limit)
+        page_of(items, paging.cursor.as_deref(), paging.limit)
     })??;
     Ok(Json(page))
 }
 
-pub async fn statements(as_of: AsOf<ListQuery>) -> Result<Json<Page<StatementView>>, ApiError> {
-    let query = &as_of.query;
+pub async fn statements(paging: Paging, as_of: AsOf) -> Result<Json<Page<StatementView>>, ApiError> {
+    let query = &paging;
     let at = as_of.at;
     let page = as_of.read(|state| {
         let items = state
@@ -565,8 +559,8 @@ pub async fn statements(as_of: AsOf<ListQuery>) -> Result<Json<Page<StatementVie
 
 /// Every record retracted as mistaken, as recorded by `known_at`, in the order of the entries
 /// retracted. A retraction has no valid time: it says the record never held.
-pub async fn retractions(as_of: AsOf<ListQuery>) -> Result<Json<Page<RetractionRecord>>, ApiError> {
-    let query = &as_of.query;
+pub async fn retractions(paging: Paging, as_of: AsOf) -> Result<Json<Page<RetractionRecord>>, ApiError> {
+    let query = &paging;
     let page = as_of.read(|state| {
         // Zero-padded, so that the cursor's string order is the entries' order.
         let items = state.retractions.values().map(|r| (format!("{:020}", r.seq), r.clone()));
@@ -700,24 +694,30 @@ pub async fn movement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<
     })?
 }
 
-pub async fn passages(as_of: AsOf<PassagesQuery>) -> Result<Json<Page<PassageView>>, ApiError> {
+pub async fn passages(
+    paging: Paging,
+    filters: Filters,
+    as_of: AsOf<PassagesQuery>,
+) -> Result<Json<Page<PassageView>>, ApiError> {
     let query = &as_of.query;
     let at = as_of.at;
     let page = as_of.read(|state| {
+        let filter = PassageFilter::new(&filters, state)?;
         let items = state
             .monitoring
             .passages
             .iter()
             .filter(|(_, p)| p.count.given_by(at))
             .filter(|(_, p)| query.corridor_id.as_deref().is_none_or(|id| p.corridor_id.as_str() == id))
+            .filter(|(_, p)| filter.admits(state, p))
             .map(|(id, p)| (id.to_string(), passage_view(state, p, at)));
-        page_of(items, query.cursor.as_deref(), query.limit)
+        page_of(items, paging.cursor.as_deref(), paging.limit)
     })??;
     Ok(Json(page))
 }
 
-pub async fn convoys(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConvoyView>>, ApiError> {
-    let query = &as_of.query;
+pub async fn convoys(paging: Paging, as_of: AsOf) -> Result<Json<Page<ConvoyView>>, ApiError> {
+    let query = &paging;
     let at = as_of.at;
     let page = as_of.read(|state| {
         // Scheduling a convoy has no valid time of its own: every convoy recorded (by

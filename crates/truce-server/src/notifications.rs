@@ -10,13 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{notification_audience, NotificationRecord, Violation};
 
-use crate::{
-    as_of::AsOf,
-    extract::ApiPath,
-    monitoring::page_of,
-    problem::ApiError,
-    read::{ListQuery, Page},
-};
+use crate::{as_of::AsOf, extract::ApiPath, filters::Paging, monitoring::page_of, problem::ApiError, read::Page};
 
 /// A notification as its parties read it: the record, and the incidents that violated it.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -31,9 +25,9 @@ pub struct NotificationView {
 }
 
 /// The notifications the viewer is entitled to, in id order, each with its violations.
-pub async fn notifications(as_of: AsOf<ListQuery>) -> Result<Json<Page<NotificationView>>, ApiError> {
+pub async fn notifications(paging: Paging, as_of: AsOf) -> Result<Json<Page<NotificationView>>, ApiError> {
     let reader = as_of.viewer.reader();
-    let query = &as_of.query;
+    let query = &paging;
     let page = as_of.read(|state| {
         let entitled = state
             .monitoring

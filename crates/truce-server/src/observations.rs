@@ -13,9 +13,10 @@ use truce_core::{ObservationRecord, RecordRef, SourceRecord, WeighedSource};
 
 use crate::{
     as_of::AsOf,
+    filters::Paging,
     monitoring::{page_of, statements_about, StatementView},
     problem::ApiError,
-    read::{ListQuery, Page},
+    read::Page,
 };
 
 /// A counted observation as recorded, what its source counts as, and what was said of it.
@@ -29,8 +30,8 @@ pub struct ObservationView {
     pub statements: Vec<StatementView>,
 }
 
-pub async fn observations(as_of: AsOf<ListQuery>) -> Result<Json<Page<ObservationView>>, ApiError> {
-    let query = &as_of.query;
+pub async fn observations(paging: Paging, as_of: AsOf) -> Result<Json<Page<ObservationView>>, ApiError> {
+    let query = &paging;
     let at = as_of.at;
     let page = as_of.read(|state| {
         let items = state.monitoring.observations.iter().filter(|(_, o)| o.given_by(at)).map(|(id, record)| {

@@ -35,6 +35,7 @@ use truce_core::{
 use crate::{
     as_of::AsOf,
     extract::ApiPath,
+    filters::Paging,
     monitoring::{statements_about, StatementView},
     problem::ApiError,
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
@@ -42,20 +43,6 @@ use crate::{
 
 /// The media type of GeoJSON (RFC 7946 section 12).
 pub const GEOJSON_CONTENT_TYPE: &str = "application/geo+json";
-
-/// The parameters of a list, besides `at` and `known_at` (`AsOf`).
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// The `next_cursor` of the previous page; the first page when absent.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub(crate) cursor: Option<String>,
-    /// Items in the page at the most.
-    #[serde(default)]
-    #[schemars(with = "u32", range(min = 1, max = PAGE_SIZE_MAX), extend("default" = PAGE_SIZE_DEFAULT))]
-    pub(crate) limit: Option<u32>,
-}
 
 /// One page of a list, in id order.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -354,7 +341,7 @@ pub(crate) fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
 /// One page of `map` after `cursor`: the items `render` keeps, in key order.
 fn page<K: AsRef<str> + Ord, V, T>(
     map: &BTreeMap<K, V>,
-    query: &ListQuery,
+    query: &Paging,
     mut render: impl FnMut(&V) -> Option<T>,
 ) -> Result<Page<T>, ApiError> {
     let limit = page_limit(query.limit)?;
@@ -381,8 +368,8 @@ pub(crate) fn geojson(value: impl Serialize) -> Response {
     ([(header::CONTENT_TYPE, GEOJSON_CONTENT_TYPE)], Json(value)).into_response()
 }
 
-pub async fn parties(as_of: AsOf<ListQuery>) -> Result<Json<Page<Party>>, ApiError> {
-    let page = as_of.read(|state| page(&state.coordination.parties, &as_of.query, |party| Some(party.clone())))??;
+pub async fn parties(paging: Paging, as_of: AsOf) -> Result<Json<Page<Party>>, ApiError> {
+    let page = as_of.read(|state| page(&state.coordination.parties, &paging, |party| Some(party.clone())))??;
     Ok(Json(page))
 }
 
@@ -403,19 +390,19 @@ pub async fn party(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<Par
 
 /// Accounts' names and keys are not public: a signed-in account of a party sees its
 /// party's accounts, one of no party (an operator) sees every one.
-pub async fn accounts(as_of: AsOf<ListQuery>) -> Result<Json<Page<Account>>, ApiError> {
+pub async fn accounts(paging: Paging, as_of: AsOf) -> Result<Json<Page<Account>>, ApiError> {
     let signed_in = as_of.viewer.require_signed_in()?;
     let visible = |account: &Account| match &signed_in.party_id {
         None => true,
         Some(party_id) => account.party_id.as_ref() == Some(party_id),
     };
-    let page = as_of
-        .read(|state| page(&state.accounts, &as_of.query, |account| visible(account).then(|| account.clone())))??;
+    let page =
+        as_of.read(|state| page(&state.accounts, &paging, |account| visible(account).then(|| account.clone())))??;
     Ok(Json(page))
 }
 
-pub async fn forces(as_of: AsOf<ListQuery>) -> Result<Json<Page<Force>>, ApiError> {
-    let page = as_of.read(|state| page(&state.coordination.forces, &as_of.query, |force| Some(force.clone())))??;
+pub async fn forces(paging: Paging, as_of: AsOf) -> Result<Json<Page<Force>>, ApiError> {
+    let page = as_of.read(|state| page(&state.coordination.forces, &paging, |force| Some(force.clone())))??;
     Ok(Json(page))
 }
 
@@ -445,9 +432,9 @@ fn zone_at(zone: &Zone, at: Timestamp) -> Option<ZoneView> {
     })
 }
 
-pub async fn zones(as_of: AsOf<ListQuery>) -> Result<Json<Page<ZoneView>>, ApiError> {
+pub async fn zones(paging: Paging, as_of: AsOf) -> Result<Json<Page<ZoneView>>, ApiError> {
     let at = as_of.at;
-    let page = as_of.read(|state| page(&state.coordination.zones, &as_of.query, |zone| zone_at(zone, at)))??;
+    let page = as_of.read(|state| page(&state.coordination.zones, &paging, |zone| zone_at(zone, at)))??;
     Ok(Json(page))
 }
 
@@ -486,7 +473,7 @@ pub async fn zones_geojson(as_of: AsOf) -> Result<Response, ApiError> {
 }
 
 /// A corridor with the definition of the version that applies at `at`, and its status.
-fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<CorridorView> {
+pub(crate) fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<CorridorView> {
     let status = state.coordination.corridor_status(&record.spec.corridor_id, at)?;
     let agreement = state.coordination.agreements.get(&record.agreement_id)?;
     let spec = agreement
@@ -529,10 +516,10 @@ fn corridor_at(state: &State, record: &CorridorRecord, at: Timestamp) -> Option<
     })
 }
 
-pub async fn corridors(as_of: AsOf<ListQuery>) -> Result<Json<Page<CorridorView>>, ApiError> {
+pub async fn corridors(paging: Paging, as_of: AsOf) -> Result<Json<Page<CorridorView>>, ApiError> {
     let at = as_of.at;
-    let page = as_of
-        .read(|state| page(&state.coordination.corridors, &as_of.query, |record| corridor_at(state, record, at)))??;
+    let page =
+        as_of.read(|state| page(&state.coordination.corridors, &paging, |record| corridor_at(state, record, at)))??;
     Ok(Json(page))
 }
 
@@ -617,7 +604,7 @@ pub struct CorridorWindowProperties {
 }
 
 /// Groups as a GIS reads them: their wire names, comma-separated.
-fn groups_text(groups: &[Group]) -> String {
+pub(crate) fn groups_text(groups: &[Group]) -> String {
     let names: Vec<String> = groups
         .iter()
         .filter_map(|group| serde_json::to_value(group).ok().and_then(|value| value.as_str().map(str::to_owned)))
@@ -631,57 +618,72 @@ pub async fn corridors_geojson(as_of: AsOf<CorridorLayerQuery>) -> Result<Respon
     let features = as_of.read(|state| {
         let mut features = Vec::new();
         for view in state.coordination.corridors.values().filter_map(|record| corridor_at(state, record, at)) {
-            let geometry = match shape {
-                CorridorShape::Line => CorridorGeometry::Line(view.route.clone()),
-                CorridorShape::Area => corridor_area(&view.route, view.properties.half_width_m)
-                    .map(CorridorGeometry::Area)
-                    .map_err(|err| ApiError::Internal(format!("corridor area: {err}")))?,
-            };
-            let p = &view.properties;
-            let windows: Vec<Option<(usize, &CorridorWindow)>> = match p.windows.is_empty() {
-                true => vec![None],
-                false => p.windows.iter().enumerate().map(Some).collect(),
-            };
-            for window in windows {
-                features.push(Feature {
-                    kind: FeatureTag::Feature,
-                    id: match window {
-                        Some((index, _)) => format!("{}/{index}", p.corridor_id),
-                        None => p.corridor_id.to_string(),
-                    },
-                    geometry: match &geometry {
-                        CorridorGeometry::Line(line) => CorridorGeometry::Line(line.clone()),
-                        CorridorGeometry::Area(area) => CorridorGeometry::Area(area.clone()),
-                    },
-                    properties: CorridorWindowProperties {
-                        corridor_id: p.corridor_id.clone(),
-                        code: p.code.clone(),
-                        name: p.name.clone(),
-                        names_flat: flat_names(&p.names),
-                        half_width_m: p.half_width_m,
-                        origin_zone_id: p.origin_zone_id.clone(),
-                        origin_zone_name: state.coordination.zones.get(&p.origin_zone_id).map(|zone| zone.name.clone()),
-                        destination_zone_id: p.destination.zone_id.clone(),
-                        destination_name: p.destination.name.clone(),
-                        groups: groups_text(&p.groups),
-                        window: window.map(|(index, _)| index),
-                        start: window.map(|(_, w)| w.window.start()),
-                        end: window.map(|(_, w)| w.window.end()),
-                        window_groups: window.map(|(_, w)| groups_text(&w.groups)).unwrap_or_default(),
-                        illustrative: p.illustrative,
-                        agreement_id: p.agreement_id.clone(),
-                        agreement_title: state.coordination.agreements.get(&p.agreement_id).map(|a| a.title.clone()),
-                        status: p.status,
-                        open_for: groups_text(&p.open_for),
-                        version: p.version,
-                        at,
-                    },
-                });
-            }
+            features.extend(corridor_window_features(state, &view, shape, at)?);
         }
         Ok::<_, ApiError>(features)
     })??;
     Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
+}
+
+/// One feature per window of a corridor as of `at` (one for a corridor with no window).
+///
+/// # Errors
+/// `Internal` when its area cannot be drawn (`as=area`).
+pub(crate) fn corridor_window_features(
+    state: &State,
+    view: &CorridorView,
+    shape: CorridorShape,
+    at: Timestamp,
+) -> Result<Vec<Feature<CorridorGeometry, CorridorWindowProperties>>, ApiError> {
+    let geometry = match shape {
+        CorridorShape::Line => CorridorGeometry::Line(view.route.clone()),
+        CorridorShape::Area => corridor_area(&view.route, view.properties.half_width_m)
+            .map(CorridorGeometry::Area)
+            .map_err(|err| ApiError::Internal(format!("corridor area: {err}")))?,
+    };
+    let p = &view.properties;
+    let windows: Vec<Option<(usize, &CorridorWindow)>> = match p.windows.is_empty() {
+        true => vec![None],
+        false => p.windows.iter().enumerate().map(Some).collect(),
+    };
+    let features = windows
+        .into_iter()
+        .map(|window| Feature {
+            kind: FeatureTag::Feature,
+            id: match window {
+                Some((index, _)) => format!("{}/{index}", p.corridor_id),
+                None => p.corridor_id.to_string(),
+            },
+            geometry: match &geometry {
+                CorridorGeometry::Line(line) => CorridorGeometry::Line(line.clone()),
+                CorridorGeometry::Area(area) => CorridorGeometry::Area(area.clone()),
+            },
+            properties: CorridorWindowProperties {
+                corridor_id: p.corridor_id.clone(),
+                code: p.code.clone(),
+                name: p.name.clone(),
+                names_flat: flat_names(&p.names),
+                half_width_m: p.half_width_m,
+                origin_zone_id: p.origin_zone_id.clone(),
+                origin_zone_name: state.coordination.zones.get(&p.origin_zone_id).map(|zone| zone.name.clone()),
+                destination_zone_id: p.destination.zone_id.clone(),
+                destination_name: p.destination.name.clone(),
+                groups: groups_text(&p.groups),
+                window: window.map(|(index, _)| index),
+                start: window.map(|(_, w)| w.window.start()),
+                end: window.map(|(_, w)| w.window.end()),
+                window_groups: window.map(|(_, w)| groups_text(&w.groups)).unwrap_or_default(),
+                illustrative: p.illustrative,
+                agreement_id: p.agreement_id.clone(),
+                agreement_title: state.coordination.agreements.get(&p.agreement_id).map(|a| a.title.clone()),
+                status: p.status,
+                open_for: groups_text(&p.open_for),
+                version: p.version,
+                at,
+            },
+        })
+        .collect();
+    Ok(features)
 }
 
 /// An agreement thread as of `at`; `None` when it was not yet proposed then.
@@ -778,10 +780,10 @@ fn readings_of(
         .collect()
 }
 
-pub async fn agreements(as_of: AsOf<ListQuery>) -> Result<Json<Page<AgreementView>>, ApiError> {
+pub async fn agreements(paging: Paging, as_of: AsOf) -> Result<Json<Page<AgreementView>>, ApiError> {
     let at = as_of.at;
     let page = as_of.read(|state| {
-        page(&state.coordination.agreements, &as_of.query, |agreement| agreement_at(state, agreement, at))
+        page(&state.coordination.agreements, &paging, |agreement| agreement_at(state, agreement, at))
     })??;
     Ok(Json(page))
 }
@@ -797,7 +799,7 @@ pub async fn agreement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json
     })?
 }
 
-fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> Option<CommitmentView> {
+pub(crate) fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> Option<CommitmentView> {
     let status = state.coordination.commitment_status(commitment_id, at)?;
     let agreement = state.coordination.agreements.get(state.coordination.commitment_agreements.get(commitment_id)?)?;
     let version = agreement.version(status.version)?;
@@ -849,23 +851,21 @@ fn commitment_at(state: &State, commitment_id: &CommitmentId, at: Timestamp) -> 
     })
 }
 
-pub async fn commitments(as_of: AsOf<ListQuery>) -> Result<Json<Page<CommitmentView>>, ApiError> {
+pub async fn commitments(paging: Paging, as_of: AsOf) -> Result<Json<Page<CommitmentView>>, ApiError> {
     let at = as_of.at;
     let page = as_of.read(|state| {
         // Commitments are indexed in a hash map; pages need a stable order.
         let ids: BTreeMap<String, &CommitmentId> =
             state.coordination.commitment_agreements.keys().map(|id| (id.to_string(), id)).collect();
-        page(&ids, &as_of.query, |id| commitment_at(state, id, at))
+        page(&ids, &paging, |id| commitment_at(state, id, at))
     })??;
     Ok(Json(page))
 }
 
-pub async fn consents(as_of: AsOf<ListQuery>) -> Result<Json<Page<ConsentRecord>>, ApiError> {
+pub async fn consents(paging: Paging, as_of: AsOf) -> Result<Json<Page<ConsentRecord>>, ApiError> {
     let at = as_of.at;
     let page = as_of.read(|state| {
-        page(&state.coordination.consents, &as_of.query, |consent| {
-            (consent.effective_at <= at).then(|| consent.clone())
-        })
+        page(&state.coordination.consents, &paging, |consent| (consent.effective_at <= at).then(|| consent.clone()))
     })??;
     Ok(Json(page))
 }

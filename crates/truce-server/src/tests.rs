@@ -10,6 +10,7 @@ mod cap;
 mod commands;
 mod counts;
 mod edge;
+mod exports;
 mod keys;
 mod known_at;
 mod layers;

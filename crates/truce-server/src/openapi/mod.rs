@@ -34,7 +34,10 @@ use crate::{
         },
         ClientAddr, Viewer,
     },
+    counts,
+    exports::{self, CSV_MEDIA_TYPE},
     extract::{ApiJsonText, ApiPath, ApiQuery},
+    filters::{FilterParams, Filters, Paging},
     layers,
     ledger::{self, ConsistencyProof, ConsistencyQuery, EntriesPage, EntriesQuery, InclusionProof, InclusionQuery},
     monitoring::{
@@ -45,7 +48,7 @@ use crate::{
     observations::{self, ObservationView},
     problem::{Problem, PROBLEM_CONTENT_TYPE},
     read::{
-        self, AgreementView, CommitmentView, CorridorView, FeatureCollection, ListQuery, Page, PartyDetail, StatusView,
+        self, AgreementView, CommitmentView, CorridorView, FeatureCollection, Page, PartyDetail, StatusView,
         ZoneDetail, ZoneProperties, ZoneView, GEOJSON_CONTENT_TYPE,
     },
     stream, tlog,
@@ -69,17 +72,32 @@ fn object_schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     T::json_schema(generator)
 }
 
-/// Whether a handler takes `AsOf`, read off its type. axum implements `Handler<T, S>` for a
-/// function of extractors `T1, .., Tn` with `T = (M, T1, .., Tn)` (and `((),)` for none), so
-/// `Route::get` learns it from `T`; the document then gives the route `at` and `known_at`.
-/// A handler with an extractor not listed here does not compile until it is.
+/// What a handler's extractors mean for the document, read off its type. axum implements
+/// `Handler<T, S>` for a function of extractors `T1, .., Tn` with `T = (M, T1, .., Tn)` (and
+/// `((),)` for none), so `Route::get` learns from `T` whether the handler takes `AsOf` (the
+/// document then gives the route `at` and `known_at`) and which query parameters its other
+/// extractors take (`Paging`, `Filters`). A handler with an extractor not listed here does not
+/// compile until it is.
 pub(crate) trait HandlerArgs {
     const TAKES_AS_OF: bool;
+
+    /// The query parameters the extractors take, besides `AsOf`'s and the route's own.
+    fn queries() -> Vec<SchemaFn> {
+        Vec::new()
+    }
+
+    /// Whether every extractor that takes query parameters comes before `AsOf`, which
+    /// refuses the parameters left when it runs.
+    fn in_order() -> bool {
+        true
+    }
 }
 
 /// An extractor a handler may take; only `AsOf` reads the projection as of two times.
 pub(crate) trait HandlerArg {
     const IS_AS_OF: bool = false;
+    /// The query parameters it takes out of the query string, for those that take some.
+    const QUERY: Option<SchemaFn> = None;
 }
 
 impl<S> HandlerArg for axum::extract::State<S> {}
@@ -92,6 +110,12 @@ impl HandlerArg for ClientAddr {}
 impl<Q> HandlerArg for AsOf<Q> {
     const IS_AS_OF: bool = true;
 }
+impl HandlerArg for Paging {
+    const QUERY: Option<SchemaFn> = Some(object_schema_of::<Paging>);
+}
+impl HandlerArg for Filters {
+    const QUERY: Option<SchemaFn> = Some(object_schema_of::<FilterParams>);
+}
 
 impl HandlerArgs for ((),) {
     const TAKES_AS_OF: bool = false;
@@ -101,6 +125,21 @@ macro_rules! handler_args {
     ($($arg:ident),+) => {
         impl<M, $($arg: HandlerArg),+> HandlerArgs for (M, $($arg,)+) {
             const TAKES_AS_OF: bool = false $(|| $arg::IS_AS_OF)+;
+
+            fn queries() -> Vec<SchemaFn> {
+                [$($arg::QUERY),+].into_iter().flatten().collect()
+            }
+
+            fn in_order() -> bool {
+                let mut as_of_seen = false;
+                for (is_as_of, takes_query) in [$(($arg::IS_AS_OF, $arg::QUERY.is_some())),+] {
+                    if takes_query && as_of_seen {
+                        return false;
+                    }
+                    as_of_seen |= is_as_of;
+                }
+                true
+            }
         }
     };
 }
@@ -135,6 +174,9 @@ pub(crate) struct Doc {
     /// Whether the handler takes `AsOf`, so the operation takes `at` and `known_at`; set by
     /// `Route::get` from the handler's type, never by hand.
     pub as_of: bool,
+    /// The query parameters of the handler's other extractors (`Paging`, `Filters`); set by
+    /// `Route::get` from the handler's type, never by hand.
+    pub arg_queries: Vec<SchemaFn>,
     /// The route's own query parameters, besides `at` and `known_at`.
     pub query: Option<SchemaFn>,
     pub body: Option<SchemaFn>,
@@ -153,11 +195,14 @@ pub(crate) enum Body {
     Text(&'static str),
     /// A non-JSON document: its media type and what it is.
     Document(&'static str, &'static str),
+    /// An export: GeoJSON of this schema, or CSV (plain or HXL-tagged) of the same columns.
+    Export(SchemaFn),
 }
 
 impl Route {
     fn get<H: Handler<T, AppState>, T: HandlerArgs + 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
-        let doc = Doc { as_of: T::TAKES_AS_OF, ..doc };
+        assert!(T::in_order(), "{path}: `Paging` and `Filters` come before `AsOf` in the handler's arguments");
+        let doc = Doc { as_of: T::TAKES_AS_OF, arg_queries: T::queries(), ..doc };
         Route { method: Method::GET, path, mount: path, handler: routing::get(handler), doc }
     }
 
@@ -167,12 +212,14 @@ impl Route {
     }
 
     fn post<H: Handler<T, AppState>, T: HandlerArgs + 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
-        let doc = Doc { as_of: T::TAKES_AS_OF, ..doc };
+        assert!(T::in_order(), "{path}: `Paging` and `Filters` come before `AsOf` in the handler's arguments");
+        let doc = Doc { as_of: T::TAKES_AS_OF, arg_queries: T::queries(), ..doc };
         Route { method: Method::POST, path, mount: path, handler: routing::post(handler), doc }
     }
 
     fn delete<H: Handler<T, AppState>, T: HandlerArgs + 'static>(path: &'static str, handler: H, doc: Doc) -> Route {
-        let doc = Doc { as_of: T::TAKES_AS_OF, ..doc };
+        assert!(T::in_order(), "{path}: `Paging` and `Filters` come before `AsOf` in the handler's arguments");
+        let doc = Doc { as_of: T::TAKES_AS_OF, arg_queries: T::queries(), ..doc };
         Route { method: Method::DELETE, path, mount: path, handler: routing::delete(handler), doc }
     }
 }
@@ -187,6 +234,7 @@ impl Doc {
             path_params: Vec::new(),
             headers: Vec::new(),
             as_of: false,
+            arg_queries: Vec::new(),
             query: None,
             body: None,
             ok_status: 200,
@@ -241,6 +289,11 @@ impl Doc {
         self
     }
 
+    fn export<R: JsonSchema>(mut self, description: &'static str) -> Doc {
+        (self.ok_description, self.ok_body) = (description, Body::Export(schema_of::<R>));
+        self
+    }
+
     fn text(mut self, description: &'static str, what: &'static str) -> Doc {
         (self.ok_description, self.ok_body) = (description, Body::Text(what));
         self
@@ -249,7 +302,11 @@ impl Doc {
     /// The error responses this operation can give, by status, each a shared component.
     fn error_statuses(&self) -> Vec<u16> {
         let mut statuses = Vec::new();
-        let parameters = self.as_of || self.query.is_some() || !self.path_params.is_empty() || !self.headers.is_empty();
+        let parameters = self.as_of
+            || !self.arg_queries.is_empty()
+            || self.query.is_some()
+            || !self.path_params.is_empty()
+            || !self.headers.is_empty();
         if parameters || self.body.is_some() {
             statuses.push(400);
         }
@@ -355,6 +412,7 @@ pub(crate) fn build_document() -> Value {
             { "name": "ledger", "description": "The log as any RFC 9162 verifier reads it." },
             { "name": "projection", "description": "What the log has established, as of any instant." },
             { "name": "geojson", "description": "Map layers, RFC 7946." },
+            { "name": "exports", "description": "Whole files for analysts: GeoJSON, CSV and HXL-tagged CSV, streamed." },
             { "name": "monitoring", "description": "Incidents, violations, statements, population and movement." },
             { "name": "alerts", "description": "Public alerts: JSON, OASIS CAP 1.2, Atom, server-sent events, webhooks." },
             { "name": "sign-in", "description": "Passwords, sessions and API tokens: kept by the server, never in the log." },
@@ -396,6 +454,9 @@ fn operation(doc: &Doc, generator: &mut SchemaGenerator) -> Value {
     if doc.as_of {
         parameters.extend(query_parameters(object_schema_of::<AsOfParams>(generator)));
     }
+    for query in &doc.arg_queries {
+        parameters.extend(query_parameters(query(generator)));
+    }
     if let Some(query) = doc.query {
         parameters.extend(query_parameters(query(generator)));
     }
@@ -406,6 +467,11 @@ fn operation(doc: &Doc, generator: &mut SchemaGenerator) -> Value {
         Body::Document(media_type, what) => {
             json!({ *media_type: { "schema": { "type": "string", "description": what } } })
         }
+        Body::Export(schema) => json!({
+            GEOJSON_CONTENT_TYPE: { "schema": schema(generator) },
+            CSV_MEDIA_TYPE: { "schema": { "type": "string", "description": "RFC 4180 CSV with a header row \
+                (`format=csv`); with `format=hxl`, a second row of HXL hashtags (docs/exports.md)." } }
+        }),
     };
     let mut responses = Map::new();
     responses.insert(doc.ok_status.to_string(), json!({ "description": doc.ok_description, "content": ok_content }));

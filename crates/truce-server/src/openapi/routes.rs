@@ -59,7 +59,6 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/parties",
             read::parties,
             Doc::new("listParties", "projection", "Parties recorded by `known_at` (parties have no valid time)")
-                .query::<ListQuery>()
                 .json::<Page<Party>>(200, "A page of parties."),
         ),
         Route::get(
@@ -77,7 +76,6 @@ pub(crate) fn routes() -> Vec<Route> {
                     "Names and keys of accounts are not public: signed in (session cookie or bearer token), an \
                      account of a party sees that party's accounts, and an account of no party sees every one.",
                 )
-                .query::<ListQuery>()
                 .error(401)
                 .json::<Page<Account>>(200, "A page of accounts."),
         ),
@@ -85,14 +83,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/forces",
             read::forces,
             Doc::new("listForces", "projection", "Forces recorded by `known_at` (forces have no valid time)")
-                .query::<ListQuery>()
                 .json::<Page<Force>>(200, "A page of forces."),
         ),
         Route::get(
             "/api/v1/zones",
             read::zones,
             Doc::new("listZones", "projection", "Zones as of `at`, with the boundary in effect then")
-                .query::<ListQuery>()
                 .json::<Page<ZoneView>>(200, "A page of zones."),
         ),
         Route::get(
@@ -116,7 +112,6 @@ pub(crate) fn routes() -> Vec<Route> {
                 .describe(
                     "A corridor is proposed, agreed, open (in a window of an agreement in force), closed or suspended.",
                 )
-                .query::<ListQuery>()
                 .json::<Page<CorridorView>>(200, "A page of corridors."),
         ),
         Route::get(
@@ -137,7 +132,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get(
             "/api/v1/agreements",
             read::agreements,
-            Doc::new("listAgreements", "projection", "Agreement threads as of `at`").query::<ListQuery>().json::<Page<
+            Doc::new("listAgreements", "projection", "Agreement threads as of `at`").json::<Page<
                 AgreementView,
             >>(
                 200,
@@ -155,14 +150,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/commitments",
             read::commitments,
             Doc::new("listCommitments", "projection", "Commitments as of `at`, with their status then")
-                .query::<ListQuery>()
                 .json::<Page<CommitmentView>>(200, "A page of commitments."),
         ),
         Route::get(
             "/api/v1/consents",
             read::consents,
             Doc::new("listConsents", "projection", "Consents given by `at` (their `effective_at`), as recorded by `known_at`")
-                .query::<ListQuery>()
                 .json::<Page<ConsentRecord>>(200, "A page of consents."),
         ),
         Route::get(
@@ -176,7 +169,6 @@ pub(crate) fn routes() -> Vec<Route> {
                      agree, accused and attributed forces, duplicates, statements and violations of commitments. \
                      Violations of confidential humanitarian notifications are never shown.",
                 )
-                .query::<ListQuery>()
                 .json::<Page<IncidentView>>(200, "A page of incidents."),
         ),
         Route::get(
@@ -221,18 +213,90 @@ pub(crate) fn routes() -> Vec<Route> {
                 .geojson::<FeatureCollection<layers::Point, layers::ViolationProperties>>("Every violation as the record stood at `at`, as recorded by `known_at`."),
         ),
         Route::get(
+            "/api/v1/exports/incidents",
+            exports::incidents,
+            Doc::new("exportIncidents", "exports", "Every incident selected, as one file: GeoJSON, CSV or HXL")
+                .describe(
+                    "The incidents layer's columns, one row per incident, streamed (docs/exports.md). `bbox`: its \
+                     position; `from`/`to`: its start; `kind`: its kind; `grade`: its grade; `party`: a party \
+                     answering for a force accused of it.",
+                )
+                .query::<exports::ExportQuery>()
+                .export::<FeatureCollection<Option<exports::ExportGeometry>, layers::IncidentProperties>>("The file, as an attachment."),
+        ),
+        Route::get(
+            "/api/v1/exports/violations",
+            exports::violations,
+            Doc::new("exportViolations", "exports", "Every violation of a commitment selected, as one file")
+                .describe(
+                    "The violations layer's columns, one row per violation, at its incident's position. `bbox`, \
+                     `from`/`to` and `kind`: its incident's position, start and kind; `grade`: the violation's \
+                     grade; `party`: one of its parties. Violations of confidential humanitarian notifications are \
+                     in no export.",
+                )
+                .query::<exports::ExportQuery>()
+                .export::<FeatureCollection<Option<exports::ExportGeometry>, layers::ViolationProperties>>("The file, as an attachment."),
+        ),
+        Route::get(
+            "/api/v1/exports/passages",
+            exports::passages,
+            Doc::new("exportPassages", "exports", "Every passage counted, given by `at`, as one file")
+                .describe(
+                    "One row per passage, at its corridor's route. `bbox`: the route's bounding box meets it; \
+                     `from`/`to`: the instant its count describes; `party`: its observer's party. `kind` and \
+                     `grade` are refused.",
+                )
+                .query::<exports::ExportQuery>()
+                .export::<FeatureCollection<Option<exports::ExportGeometry>, exports::PassageRow>>("The file, as an attachment."),
+        ),
+        Route::get(
+            "/api/v1/exports/counts",
+            exports::counts,
+            Doc::new("exportCounts", "exports", "Every total and population estimate given by `at`, as one file")
+                .describe(
+                    "Totals of people evacuated, then population estimates, one row each, without geometry. \
+                     `bbox`: the corridor's route or the zone's boundary meets it; `from`/`to`: the instant \
+                     described; `kind`: `total`, `trapped`, `residents` or `displaced`; `party`: the reporter's \
+                     party. `grade` is refused.",
+                )
+                .query::<exports::ExportQuery>()
+                .export::<FeatureCollection<Option<exports::ExportGeometry>, exports::CountRow>>("The file, as an attachment."),
+        ),
+        Route::get(
+            "/api/v1/exports/commitments",
+            exports::commitments,
+            Doc::new("exportCommitments", "exports", "Every commitment of every agreement as of `at`, as one file")
+                .describe(
+                    "One row per commitment with its status then, at its scope (a corridor's route, a zone's \
+                     boundary). `bbox`: the scope meets it; `from`/`to`: its window meets `[from, to)`; `kind`: its \
+                     kind; `party`: the party bound. `grade` is refused.",
+                )
+                .query::<exports::ExportQuery>()
+                .export::<FeatureCollection<Option<exports::ExportGeometry>, exports::CommitmentRow>>("The file, as an attachment."),
+        ),
+        Route::get(
+            "/api/v1/exports/corridors",
+            exports::corridors,
+            Doc::new("exportCorridors", "exports", "Every window of every corridor as of `at`, as one file")
+                .describe(
+                    "The corridors layer's columns, one row per window, at the route. `bbox`: the route meets it; \
+                     `from`/`to`: the window meets `[from, to)`; `party`: a signatory of the agreement version \
+                     that defines it. `kind` and `grade` are refused.",
+                )
+                .query::<exports::ExportQuery>()
+                .export::<FeatureCollection<Option<exports::ExportGeometry>, read::CorridorWindowProperties>>("The file, as an attachment."),
+        ),
+        Route::get(
             "/api/v1/retractions",
             monitoring::retractions,
             Doc::new("listRetractions", "monitoring", "Records retracted as mistaken, as recorded by `known_at`")
                 .describe("Each names the ledger entry whose record was taken out, the reason and the author.")
-                .query::<ListQuery>()
                 .json::<Page<RetractionRecord>>(200, "A page of retractions."),
         ),
         Route::get(
             "/api/v1/statements",
             monitoring::statements,
             Doc::new("listStatements", "monitoring", "Parties' statements made by `at` (valid time), as recorded by `known_at`")
-                .query::<ListQuery>()
                 .json::<Page<StatementView>>(200, "A page of statements."),
         ),
         Route::get(
@@ -270,10 +334,22 @@ pub(crate) fn routes() -> Vec<Route> {
                 .json::<Page<PassageView>>(200, "A page of passages."),
         ),
         Route::get(
+            "/api/v1/counts",
+            counts::counts,
+            Doc::new("listCounts", "monitoring", "Totals evacuated and population estimates, given by `at`, as flat rows")
+                .describe(
+                    "Every total and every estimate whose instant had come and whose source had spoken by `at`, a row \
+                     each with the columns of `/exports/counts`. `bbox`: the corridor's route or the zone's boundary \
+                     meets it; `from`/`to`: the instant described; `kind`: `total`, `trapped`, `residents` or \
+                     `displaced`; `party`: the reporter's party. `grade` is refused. Side by side by organisation: \
+                     the movement and population views.",
+                )
+                .json::<Page<exports::CountRow>>(200, "A page of counts."),
+        ),
+        Route::get(
             "/api/v1/convoys",
             monitoring::convoys,
             Doc::new("listConvoys", "monitoring", "Convoys, with their status as of `at`, passages and incidents")
-                .query::<ListQuery>()
                 .json::<Page<ConvoyView>>(200, "A page of convoys."),
         ),
         Route::get(
@@ -285,7 +361,6 @@ pub(crate) fn routes() -> Vec<Route> {
                      notification; to anyone else, operators included, the list is as if there were none \
                      (docs/visibility.md).",
                 )
-                .query::<ListQuery>()
                 .json::<Page<notifications::NotificationView>>(200, "A page of notifications, each with its violations."),
         ),
         Route::get(
@@ -307,7 +382,6 @@ pub(crate) fn routes() -> Vec<Route> {
                 "monitoring",
                 "Counted observations (explosions heard or seen, weapon, bearing, distance), made by `at`",
             )
-            .query::<ListQuery>()
             .json::<Page<ObservationView>>(200, "A page of observations."),
         ),
         Route::get(

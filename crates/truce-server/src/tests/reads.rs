@@ -444,7 +444,7 @@ async fn an_unknown_query_parameter_is_400_naming_it() {
         expect![[r#"
             400
             {
-              "detail": "the query string is not valid at `page`: unknown field `page`, expected `cursor` or `limit`; every read also takes `at` and `known_at`",
+              "detail": "the query string is not valid at `page`: unknown field `page`, there are no fields; this route also takes `cursor`, `limit`, and every read `at` and `known_at`",
               "field": "page",
               "instance": "/api/v1/zones",
               "status": 400,

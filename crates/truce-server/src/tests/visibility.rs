@@ -84,9 +84,16 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | ("GET", "/api/v1/incidents.geojson")
         | ("GET", "/api/v1/violations")
         | ("GET", "/api/v1/violations.geojson")
+        | ("GET", "/api/v1/exports/incidents")
+        | ("GET", "/api/v1/exports/violations")
+        | ("GET", "/api/v1/exports/passages")
+        | ("GET", "/api/v1/exports/counts")
+        | ("GET", "/api/v1/exports/commitments")
+        | ("GET", "/api/v1/exports/corridors")
         | ("GET", "/api/v1/retractions")
         | ("GET", "/api/v1/statements")
         | ("GET", "/api/v1/passages")
+        | ("GET", "/api/v1/counts")
         | ("GET", "/api/v1/convoys")
         | ("GET", "/api/v1/observations")
         | ("GET", "/api/v1/alerts")
@@ -236,6 +243,8 @@ fn request(fixture: &Fixture, method: &Method, path: &str, viewer: &Viewer, publ
     let uri = match path {
         "/api/v1/ledger/proof/inclusion" => format!("{uri}?seq=0&size=1"),
         "/api/v1/ledger/proof/consistency" => format!("{uri}?from=1&to=2"),
+        // Each export in each format is asked below, after the matrix.
+        _ if path.starts_with("/api/v1/exports/") => format!("{uri}?format=geojson"),
         _ => uri,
     };
     let body = match (method.as_str(), path) {
@@ -314,6 +323,29 @@ async fn every_route_allows_and_refuses_each_kind_of_viewer_as_the_table_says_an
                         !reply.text.contains(&secret),
                         "{} {} as {} holds {secret}: {}",
                         route.method,
+                        route.path,
+                        viewer.label,
+                        reply.text
+                    );
+                }
+            }
+        }
+    }
+    // Every export, in every format, as every viewer: public records only, and no trace of
+    // the notification (a violation of it is in no export, docs/exports.md).
+    for route in routes().iter().filter(|route| route.path.starts_with("/api/v1/exports/")) {
+        for format in ["geojson", "csv", "hxl"] {
+            for viewer in &viewers {
+                let mut request = Request::get(format!("{}?format={format}", route.path));
+                if let Some(account) = &viewer.account {
+                    request = request.header(header::COOKIE, session_cookie(&fixture, account));
+                }
+                let reply = fixture.send(request.body(Body::empty()).expect("a request")).await;
+                assert_eq!(reply.status, StatusCode::OK, "{} {format} as {}: {}", route.path, viewer.label, reply.text);
+                for secret in secrets() {
+                    assert!(
+                        !reply.text.contains(&secret),
+                        "{} {format} as {} holds {secret}: {}",
                         route.path,
                         viewer.label,
                         reply.text

@@ -39,6 +39,28 @@ impl KnownState {
             KnownView::Past(state) => Ok(read(state)),
         }
     }
+
+    /// The state itself, to keep and read at leisure (an export streamed as the client
+    /// reads): the live projection shared, not copied, when it holds nothing recorded after
+    /// the instant asked about; otherwise the folded past state.
+    ///
+    /// # Errors
+    /// Only from that fold: see `Node::read_state_known_at`.
+    pub fn snapshot(&self) -> Result<Arc<State>, StoreError> {
+        match &self.view {
+            KnownView::Latest => Ok(self.node.snapshot()),
+            KnownView::LiveBy(known_at) => {
+                {
+                    let live = self.node.shared.live.read();
+                    if live.known_by(*known_at) {
+                        return Ok(Arc::clone(&live.state));
+                    }
+                }
+                self.node.past_state(*known_at)
+            }
+            KnownView::Past(state) => Ok(Arc::clone(state)),
+        }
+    }
 }
 
 /// Folded prefixes of the log by entries count, least recently used first; at most

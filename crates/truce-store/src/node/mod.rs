@@ -194,8 +194,11 @@ struct Request {
 }
 
 /// The projection the writer advances, with the acceptance time of the last entry in it.
+/// Shared (`Arc`) so that a long read, an export, can keep a snapshot without holding the
+/// lock: the writer copies the state on its next write only while such a snapshot is held
+/// (`Arc::make_mut`), and never otherwise.
 struct Live {
-    state: State,
+    state: Arc<State>,
     last_accepted_at: Option<Timestamp>,
 }
 
@@ -311,7 +314,7 @@ impl Node {
         save_checkpoint(&config.checkpoint_path, &checkpoint)
             .map_err(|source| StoreError::CheckpointSave { path: config.checkpoint_path.clone(), source })?;
         let shared = Arc::new(Shared {
-            live: RwLock::new(Live { state, last_accepted_at }),
+            live: RwLock::new(Live { state: Arc::new(state), last_accepted_at }),
             tree: RwLock::new(tree),
             checkpoint: RwLock::new(checkpoint),
             reader: Mutex::new(reader),
@@ -401,6 +404,12 @@ impl Node {
             return Ok(KnownState { node: self.clone(), view: KnownView::LiveBy(known_at) });
         }
         Ok(KnownState { node: self.clone(), view: KnownView::Past(self.past_state(known_at)?) })
+    }
+
+    /// The live projection as it stands now, kept whole for as long as the caller holds it
+    /// (the writer goes on with a copy of its own).
+    pub fn snapshot(&self) -> Arc<State> {
+        Arc::clone(&self.shared.live.read().state)
     }
 
     /// The projection with everything recorded so far, whenever it is read.

@@ -79,7 +79,7 @@ impl Writer {
                 let accepted_at = self.next_accepted_at();
                 match encode(&live.state, accepted_at, &request.submission, &shared.sealer, &shared.log_key) {
                     Ok((stored, accepted, context)) => {
-                        live.state.apply(&context, &request.submission.command, &accepted.events);
+                        Arc::make_mut(&mut live.state).apply(&context, &request.submission.command, &accepted.events);
                         live.last_accepted_at = Some(accepted_at);
                         pending.push(Pending { reply: request.reply, stored, accepted });
                     }
@@ -117,7 +117,7 @@ impl Writer {
             match replay(self.log.as_ref(), Ok(&self.shared.sealer)) {
                 Ok((state, durable_tree, accepted_ats)) => {
                     assert_eq!(durable_tree.len(), tree_size - u64::try_from(pending.len()).expect("a batch is small"));
-                    live.state = state;
+                    live.state = Arc::new(state);
                     live.last_accepted_at = accepted_ats.last().copied();
                     *tree = durable_tree;
                 }
