@@ -27,7 +27,7 @@ export async function renderNumbers(view, app) {
   view.append(h('h1', {}, t('nav.numbers')),
     h('section', {}, h('h2', {}, t('numbers.incidents_per_day')), barChart(incidentDays, t('numbers.incidents_per_day'), 'bar-incident')),
     h('section', {}, h('h2', {}, t('numbers.violations_per_day')), barChart(violationDays, t('numbers.violations_per_day'), 'bar-violation')));
-  const progress = h('section', {}, h('h2', {}, t('numbers.evacuation')));
+  const progress = h('section', {}, h('h2', {}, t('numbers.evacuation')), h('p', { class: 'hint' }, t('progress.caption')));
   view.append(progress);
   for (const feature of corridors.features || []) {
     const p = feature.properties;

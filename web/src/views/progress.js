@@ -105,7 +105,6 @@ export function progressChart(movement, population) {
     return h('li', { class: `progress-row progress-${row.kind}` }, h('span', { class: 'progress-text' }, text), share, bar(bounds, scale));
   });
   return h('div', { class: 'progress-chart' },
-    h('p', { class: 'hint' }, t('progress.caption')),
     h('ol', { class: 'progress' }, items),
     figures.length ? null : h('p', { class: 'muted' }, t('numbers.no_movement')));
 }
