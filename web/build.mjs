@@ -1,14 +1,13 @@
 // Builds web/dist/ from web/src/: the bundle (esbuild, names hashed by content), index.html
 // pointing at it, the service worker with the list of files it keeps, and the offline
-// basemap cut from Natural Earth (world-atlas: land at 1:110m for the world, land and
-// borders at 1:10m for the Levant and its neighbours). The output depends only on the
+// basemap (basemap.mjs: land, borders, water and places). The output depends only on the
 // sources and the locked packages: `.ci/run` rebuilds it and checks `git diff` is empty.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { feature, merge, mesh } from 'topojson-client';
+import { buildBasemap } from './basemap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
@@ -36,38 +35,8 @@ const css = outputs.find((path) => path.endsWith('.css'));
 const html = readFileSync(join(here, 'src/index.html'), 'utf8').replace('{{js}}', `/${js}`).replace('{{css}}', `/${css}`);
 writeFileSync(join(dist, 'index.html'), html);
 
-// The basemap. Levant: the box of Syria, Lebanon, Israel and Palestine, Jordan, Cyprus and
-// the edges of Turkey and Iraq; coordinates to 1e-3 degree (about 100 m), plenty for a basemap.
-const REGION = { west: 32, south: 29, east: 43, north: 38.5 };
-const round = (geometry) => JSON.parse(JSON.stringify(geometry, (key, value) => (typeof value === 'number' ? Math.round(value * 1e3) / 1e3 : value)));
-const readTopology = (name) => JSON.parse(readFileSync(join(here, 'node_modules/world-atlas', name), 'utf8'));
-const world = readTopology('land-110m.json');
-const detailed = readTopology('countries-10m.json');
-const inRegion = (geometry) => {
-  const coordinates = JSON.stringify(feature(detailed, geometry).geometry?.coordinates || []).match(/-?\d+(\.\d+)?,-?\d+(\.\d+)?/g) || [];
-  return coordinates.some((pair) => {
-    const [lon, lat] = pair.split(',').map(Number);
-    return lon >= REGION.west && lon <= REGION.east && lat >= REGION.south && lat <= REGION.north;
-  });
-};
-const regional = detailed.objects.countries.geometries.filter(inRegion);
-const land = {
-  type: 'FeatureCollection',
-  features: [
-    { type: 'Feature', properties: { scale: '110m' }, geometry: round(feature(world, world.objects.land).features?.[0]?.geometry ?? feature(world, world.objects.land).geometry) },
-    { type: 'Feature', properties: { scale: '10m' }, geometry: round(merge(detailed, regional)) },
-  ],
-};
-const regionalIds = new Set(regional);
-const borders = {
-  type: 'FeatureCollection',
-  features: [{ type: 'Feature', properties: { scale: '10m' }, geometry: round(mesh(detailed, detailed.objects.countries, (a, b) => a !== b && (regionalIds.has(a) || regionalIds.has(b)))) }],
-};
-writeFileSync(join(dist, 'basemap/land.json'), JSON.stringify(land));
-writeFileSync(join(dist, 'basemap/borders.json'), JSON.stringify(borders));
-writeFileSync(join(dist, 'basemap/ATTRIBUTION.txt'),
-  'Made with Natural Earth: free vector and raster map data @ naturalearthdata.com (public domain),\n' +
-  'through the world-atlas package (ISC licence).\n');
+// The basemap (web/basemap.mjs): land, borders, water and places, cut to the region.
+buildBasemap(here, dist);
 
 // The service worker, with every file of the shell and a version from their contents.
 const files = [];

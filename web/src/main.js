@@ -4,6 +4,8 @@
  * live banner, and the service worker. Every view reads the public HTTP API only (`api.js`).
  */
 import './style.css';
+import './basemap.css';
+import './views/progress.css';
 // The forms' own styles (their module is loaded unbundled by the forms' harness too, where
 // a CSS import would not load).
 import './forms/forms.css';

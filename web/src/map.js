@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The map: Leaflet on a canvas renderer, over the basemap bundled with the page (Natural
- * Earth land and borders, `/basemap/*.json`) and, when the server was given one, a tile URL.
+ * The map: Leaflet on a canvas renderer, over the basemap bundled with the page (land,
+ * water, borders and place names, `./basemap.js`) and, when the server was given one, a tile URL.
  * Corridors are drawn at their width and styled by status with a colour AND a dash pattern
  * AND a text label, so no-one has to tell colours apart; incidents are clustered with
  * supercluster (thousands of points stay smooth: only the clusters in view are drawn).
@@ -13,6 +13,7 @@ import L from 'leaflet';
 import Supercluster from 'supercluster';
 import { t, localName, formatTime, formatNumber } from './i18n.js';
 import { h } from './dom.js';
+import { Basemap } from './basemap.js';
 
 /** @param {number[]} position `[lon, lat]` @returns {L.LatLngTuple} */
 export function toLatLng(position) {
@@ -74,7 +75,6 @@ export class TruceMap {
     this.map.attributionControl.getContainer()?.setAttribute('dir', document.documentElement.dir);
     if (options.tileUrl) L.tileLayer(options.tileUrl, { maxZoom: 18 }).addTo(this.map);
     this.layers = {
-      basemap: L.layerGroup().addTo(this.map),
       zones: L.layerGroup().addTo(this.map),
       corridors: L.layerGroup().addTo(this.map),
       incidents: L.layerGroup().addTo(this.map),
@@ -95,25 +95,11 @@ export class TruceMap {
     requestAnimationFrame(() => this.map.invalidateSize());
   }
 
-  /** Draws the bundled basemap; called once the records show, so that it never delays them. */
+  /** Draws the bundled basemap (./basemap.js); called once the records show, so that it never delays them. */
   async loadBasemap() {
     if (this.basemapLoaded) return;
     this.basemapLoaded = true;
-    const withLand = this.withLand;
-    const style = {
-      land: { color: '#c9c2b3', weight: 0, fillColor: '#efeadf', fillOpacity: 1 },
-      borders: { color: '#8a7f6e', weight: 1, dashArray: '4 3', fill: false },
-    };
-    for (const name of withLand ? ['land', 'borders'] : ['borders']) {
-      try {
-        const response = await fetch(`/basemap/${name}.json`);
-        if (!response.ok) continue;
-        const geojson = await response.json();
-        L.geoJSON(geojson, { style: style[name], renderer: this.basemapRenderer, interactive: false }).addTo(this.layers.basemap);
-      } catch {
-        // The basemap is decoration: the records still show without it.
-      }
-    }
+    await new Basemap(this.map, this.basemapRenderer, this.withLand).load();
   }
 
   addLegend() {

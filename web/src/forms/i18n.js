@@ -10,13 +10,17 @@ export const CATALOGUES = { en, ar, ru };
 
 /**
  * @param {{t?: (key: string, params?: object) => string, lang?: string}} ctx
- * @returns {(key: string, params?: object) => string}
+ * @returns {((key: string, params?: object) => string) & {lang: string}}
  */
 export function translator(ctx = {}) {
   const lang = ctx.lang ?? globalThis.document?.documentElement?.lang ?? 'en';
-  return (key, params = {}) => {
+  const tr = (key, params = {}) => {
     const shell = typeof ctx.t === 'function' ? ctx.t(key, params) : undefined;
     const text = typeof shell === 'string' && shell !== '' && shell !== key ? shell : (CATALOGUES[lang]?.[key] ?? en[key] ?? key);
     return text.replace(/\{(\w+)\}/g, (whole, name) => (params[name] === undefined ? whole : String(params[name])));
   };
+  // The language it speaks, for what is said differently by language (the server's English
+  // problem details, shown as they are in English only).
+  tr.lang = lang;
+  return tr;
 }

@@ -269,8 +269,8 @@ function showMistakes(errors, controller, summary, tr) {
 
 function showProblem(problem, controller, summary, tr) {
   const path = fieldOfProblem(problem, controller.paths());
-  const message = problemMessage(problem);
-  summary.replaceChildren(element('p', { text: tr('forms.refused', { title: problem?.title ?? '' }) }));
+  const message = problemMessage(problem, tr);
+  summary.replaceChildren(element('p', { text: tr('forms.refused', { title: tr.lang === 'en' ? problem?.title ?? '' : message }) }));
   if (path) {
     controller.node(path).setError(message);
     summary.hidden = false;
@@ -346,7 +346,7 @@ export async function ensureKey(container, session, t) {
           return;
         }
         status.textContent = '';
-        fail(problemMessage(reply.body));
+        fail(problemMessage(reply.body, tr));
       } catch {
         status.textContent = '';
         fail(tr('forms.unreachable'));

@@ -46,7 +46,27 @@ export function fieldOfProblem(problem, paths) {
   return null;
 }
 
-/** The message to show for a problem: its detail, else its title. */
-export function problemMessage(problem) {
-  return problem?.detail || problem?.title || `HTTP ${problem?.status ?? ''}`.trim();
+/** The catalogue key of a problem's type (`/problems/version-superseded` → `forms.problem.version_superseded`); null for none. */
+export function problemKey(problem) {
+  const match = /^\/problems\/([a-z][a-z-]*)$/.exec(problem?.type ?? '');
+  return match ? `forms.problem.${match[1].replaceAll('-', '_')}` : null;
+}
+
+/**
+ * The message to show for a problem. The server's `detail` is English: in English it is shown
+ * as it is (it says the most); in another language the sentence of the problem's `type` from
+ * the catalogue, with the field's path when the problem names one (docs/problems.md: clients
+ * branch on `type`, never on the wording). A type the catalogue does not know (a newer server)
+ * falls back to the detail, else the title.
+ * @param {object} problem @param {((key: string, params?: object) => string) & {lang?: string}} [tr]
+ */
+export function problemMessage(problem, tr) {
+  const serverText = problem?.detail || problem?.title || `HTTP ${problem?.status ?? ''}`.trim();
+  const key = problemKey(problem);
+  const lang = tr?.lang ?? globalThis.document?.documentElement?.lang ?? 'en';
+  if (!tr || !key || lang === 'en') return serverText;
+  const sentence = tr(key);
+  if (sentence === key) return serverText;
+  const field = bodyPath(problem);
+  return field ? tr('forms.problem.at_field', { message: sentence, field }) : sentence;
 }

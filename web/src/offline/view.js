@@ -4,6 +4,7 @@
 
 import { element } from '../forms/element.js';
 import { OUTBOX_EVENT, discard, flushOutbox, pending } from './outbox.js';
+import { problemMessage } from '../forms/problems.js';
 
 
 /**
@@ -39,7 +40,7 @@ export function renderOutbox(container, tr, options = {}) {
           when ? element('span', { text: ` · ${tr('forms.outbox.happened', { when })}` }) : null,
           element('span', {
             className: problem ? 'forms-outbox-refused' : 'forms-outbox-waiting',
-            text: ` · ${problem ? tr('forms.outbox.refused', { detail: problem.detail ?? problem.title ?? '' }) : tr('forms.outbox.waiting')}`,
+            text: ` · ${problem ? tr('forms.outbox.refused', { detail: problemMessage(problem, tr) }) : tr('forms.outbox.waiting')}`,
           }),
           ' ',
           remove,

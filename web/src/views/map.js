@@ -11,6 +11,7 @@ import { t, formatTime, formatNumber, localName, currentLang } from '../i18n.js'
 import { api, apiAll } from '../api.js';
 import { TruceMap, corridorStyle } from '../map.js';
 import { jobsFor, openForm, ensureKey } from '../forms/index.js';
+import { quantityBounds } from './progress.js';
 
 /** @type {TruceMap|null} */
 let lastMap = null;
@@ -156,8 +157,8 @@ function latestTrapped(population) {
   for (const organisation of population?.organisations || []) {
     for (const series of organisation.series || []) {
       if (series.kind !== 'trapped' || !series.latest) continue;
-      const people = series.latest.people;
-      const value = people?.about ?? people?.exact ?? people?.max ?? people?.min ?? null;
+      const bounds = quantityBounds(series.latest.people);
+      const value = bounds ? bounds.upper ?? bounds.lower : null;
       if (value !== null && (!best || series.latest.as_of > best.as_of)) best = { value, as_of: series.latest.as_of };
     }
   }

@@ -3,13 +3,13 @@
  * Timeline and numbers: incidents and violations per day (bar charts drawn as SVG by hand:
  * two bar charts do not justify a chart library, and SVG needs no inline style or script),
  * and evacuation progress per corridor: each source's figures against the trapped estimate
- * of the corridor's origin zone.
+ * of the corridor's origin zone (`./progress.js`).
  */
 import { corridorsByCorridor } from '../corridors.js';
 import { h } from '../dom.js';
 import { t, formatDay, formatNumber, localName } from '../i18n.js';
 import { api, apiAll } from '../api.js';
-import { movementTable } from './record.js';
+import { progressChart } from './progress.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -27,7 +27,7 @@ export async function renderNumbers(view, app) {
   view.append(h('h1', {}, t('nav.numbers')),
     h('section', {}, h('h2', {}, t('numbers.incidents_per_day')), barChart(incidentDays, t('numbers.incidents_per_day'), 'bar-incident')),
     h('section', {}, h('h2', {}, t('numbers.violations_per_day')), barChart(violationDays, t('numbers.violations_per_day'), 'bar-violation')));
-  const progress = h('section', {}, h('h2', {}, t('numbers.evacuation')));
+  const progress = h('section', {}, h('h2', {}, t('numbers.evacuation')), h('p', { class: 'hint' }, t('progress.caption')));
   view.append(progress);
   for (const feature of corridors.features || []) {
     const p = feature.properties;
@@ -35,10 +35,8 @@ export async function renderNumbers(view, app) {
       api(`/api/v1/corridors/${p.corridor_id}/movement`, { query }).catch(() => null),
       p.origin_zone_id ? api(`/api/v1/zones/${p.origin_zone_id}/population`, { query }).catch(() => null) : null,
     ]);
-    const trapped = trappedFigures(population);
-    progress.append(h('article', { class: 'card' }, h('h3', {}, h('a', { href: `/corridors/${p.corridor_id}`, 'data-link': '' }, `${p.code} — ${localName(p)}`)),
-      h('p', {}, t('numbers.trapped_estimates'), ': ', trapped.length ? trapped.map((x) => `${x.organisation} ${formatNumber(x.value)}`).join('; ') : t('common.none')),
-      movementTable(movement)));
+    progress.append(h('article', { class: 'card', 'data-corridor': p.code }, h('h3', {}, h('a', { href: `/corridors/${p.corridor_id}`, 'data-link': '' }, `${p.code} — ${localName(p)}`)),
+      progressChart(movement, population)));
   }
 }
 
@@ -51,18 +49,6 @@ function countByDay(times) {
     counts.set(day, (counts.get(day) || 0) + 1);
   }
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** @param {any} population */
-function trappedFigures(population) {
-  const out = [];
-  for (const organisation of population?.organisations || []) {
-    for (const series of organisation.series || []) {
-      const people = series.latest?.people;
-      if (series.kind === 'trapped' && people) out.push({ organisation: organisation.organisation, value: people.about ?? people.exact ?? people.min ?? 0 });
-    }
-  }
-  return out;
 }
 
 /** A bar chart with a table beside it for screen readers. @param {[string, number][]} data @param {string} title @param {string} cls */

@@ -10,6 +10,7 @@ import { api } from '../api.js';
 import { verifyEntry } from '../verify.js';
 import { jobsFor, openForm, ensureKey } from '../forms/index.js';
 import { corridorStyle, lazyMapAdapter } from '../map.js';
+import { quantityText } from './progress.js';
 
 /** Pages of the ledger read to find a record's entries, at the most. */
 const LEDGER_PAGES_MAX = 30;
@@ -46,9 +47,10 @@ export function movementTable(movement) {
   const rows = [];
   for (const organisation of movement?.organisations || []) {
     for (const series of organisation.series || []) {
-      const people = series.latest?.people || series.total || series.latest?.count;
-      rows.push(h('tr', {}, h('td', {}, organisation.organisation), h('td', {}, t(`series.${series.kind}`)),
-        h('td', {}, people ? formatNumber(people.about ?? people.exact ?? people.min ?? 0) : ''), h('td', {}, formatTime(series.latest?.as_of || series.latest?.at))));
+      const count = series.latest?.count;
+      if (!count) continue;
+      rows.push(h('tr', {}, h('td', {}, organisation.organisation), h('td', {}, `${t(`direction.${series.direction}`)} · ${t(`basis.${series.basis}`)}`),
+        h('td', {}, quantityText(count.people)), h('td', {}, formatTime(count.period?.end || count.period?.start))));
     }
   }
   if (!rows.length) return h('p', { class: 'muted' }, t('numbers.no_movement'));
@@ -64,7 +66,7 @@ async function zonePage(view, app, zone, query) {
     for (const series of organisation.series || []) {
       const people = series.latest?.people;
       rows.push(h('tr', {}, h('td', {}, organisation.organisation), h('td', {}, t(`series.${series.kind}`)),
-        h('td', {}, people ? formatNumber(people.about ?? people.exact ?? people.min ?? 0) : ''), h('td', {}, formatTime(series.latest?.as_of))));
+        h('td', {}, people === undefined ? '' : quantityText(people)), h('td', {}, formatTime(series.latest?.as_of))));
     }
   }
   view.append(h('h1', {}, `${zone.code} — ${localName(zone)}`),

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { CATALOGUES } from '../../src/forms/i18n.js';
 import { enrolKey } from '../../src/sign/enrol.js';
 import { memoryStore } from '../../src/sign/idb.js';
 import { generateKey, loadKey, useKeyStore } from '../../src/sign/keys.js';
@@ -88,14 +89,16 @@ async function resetResults() {
   });
 }
 
-async function fillIncident(description) {
+/** Fills an incident report, finding its controls by their labels in `lang`. */
+async function fillIncident(description, lang = 'en') {
+  const words = CATALOGUES[lang];
   const form = page.locator('#harness-form form.forms-form');
-  await form.getByLabel('What kind of incident').selectOption('shelling');
-  await form.getByRole('button', { name: 'Pick on the map' }).click();
-  await form.getByLabel('Uncertainty (metres)').fill('300');
-  await form.getByLabel('What happened').fill(description);
-  await form.getByRole('textbox', { name: 'Organisation', exact: true }).fill('UN team');
-  await form.getByLabel('Kind of source').selectOption('monitor_on_site');
+  await form.getByLabel(words['forms.field.incident_kind']).selectOption('shelling');
+  await form.getByRole('button', { name: words['forms.pick_on_map'] }).click();
+  await form.getByLabel(words['forms.field.uncertainty_m']).fill('300');
+  await form.getByLabel(words['forms.field.description']).fill(description);
+  await form.getByRole('textbox', { name: words['forms.field.organisation'], exact: true }).fill('UN team');
+  await form.getByLabel(words['forms.field.source_kind']).selectOption('monitor_on_site');
 }
 
 test('a browser key is enrolled, non-extractable, and kept on the device', async () => {
@@ -298,6 +301,30 @@ test('a refused form shows the server problem at its field', async () => {
   assert.match(await zone.locator('.forms-error').textContent(), /zone/i);
   assert.equal(await zoneSelect.getAttribute('aria-invalid'), 'true');
   await page.screenshot({ path: `${SHOTS}forms-refused-360.png`, fullPage: true });
+});
+
+test('in Arabic a refusal reads in Arabic at its field, by its problem type', async () => {
+  const ar = CATALOGUES.ar;
+  await signIn('un');
+  await page.evaluate(() => {
+    document.documentElement.lang = 'ar';
+    document.documentElement.dir = 'rtl';
+  });
+  await page.evaluate((given) => window.harness.open('report_incident', given, 'ar'), { location: { zone_id: '01890a5d-ac96-774b-bcce-b302099a8057' } });
+  await page.locator('#harness-form form.forms-form h2').waitFor();
+  await fillIncident('إطلاق نار', 'ar');
+  await page.getByRole('button', { name: ar['forms.submit'] }).click();
+  const zoneSelect = page.getByRole('combobox', { name: ar['forms.field.zone_id'], exact: true });
+  const zone = page.locator('.forms-row', { has: zoneSelect });
+  await zone.locator('.forms-error').waitFor();
+  // The server's detail is English; the page says it in Arabic, with the field's path.
+  assert.equal(await zone.locator('.forms-error').textContent(), `${ar['forms.problem.unknown_reference']} (الحقل location.zone_id)`);
+  assert.equal(await zoneSelect.getAttribute('aria-invalid'), 'true');
+  await page.screenshot({ path: `${SHOTS}forms-refused-ar-360.png`, fullPage: true });
+  await page.evaluate(() => {
+    document.documentElement.lang = 'en';
+    document.documentElement.dir = 'ltr';
+  });
 });
 
 test('offline, a report is kept; back online it arrives once, signed, with its time', async () => {

@@ -63,3 +63,16 @@ test('placeholders are filled and the shell translation wins once it knows a key
   assert.equal(shell('forms.submit'), 'SHELL');
   assert.equal(shell('forms.cancel'), 'إلغاء');
 });
+
+test('every problem type of docs/problems.md has a sentence in the three languages, translated', () => {
+  const docs = readFileSync(fileURLToPath(new URL('../../../docs/problems.md', import.meta.url)), 'utf8');
+  const types = [...new Set([...docs.matchAll(/`\/problems\/([a-z][a-z-]*)`/g)].map(([, type]) => type))];
+  assert.ok(types.length >= 40, `the problem types of docs/problems.md (${types.length})`);
+  const missing = [];
+  for (const type of types) {
+    const key = `forms.problem.${type.replaceAll('-', '_')}`;
+    for (const lang of ['en', 'ar', 'ru']) if (!CATALOGUES[lang][key]) missing.push(`${lang} ${key}`);
+    for (const lang of ['ar', 'ru']) if (CATALOGUES[lang][key] === CATALOGUES.en[key]) missing.push(`${lang} ${key} is the English`);
+  }
+  assert.deepEqual(missing, []);
+});

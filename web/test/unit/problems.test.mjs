@@ -41,3 +41,23 @@ test('what names no field of the form goes to the form head', () => {
   assert.equal(fieldOfProblem({ title: 'Busy' }, paths), null);
   assert.equal(at('notification_id'), null);
 });
+
+test('a refusal reads in the page language: the sentence of its type, with its field', async () => {
+  const { translator } = await import('../../src/forms/i18n.js');
+  const { problemMessage } = await import('../../src/forms/problems.js');
+  const problem = {
+    type: '/problems/unknown-reference',
+    title: 'Unknown reference',
+    status: 422,
+    detail: 'zone 0189... does not exist',
+    field: 'location.zone_id',
+  };
+  assert.equal(problemMessage(problem, translator({ lang: 'en' })), 'zone 0189... does not exist');
+  assert.equal(problemMessage(problem, translator({ lang: 'ar' })), 'ما يشير إليه هذا غير موجود. (الحقل location.zone_id)');
+  assert.equal(problemMessage(problem, translator({ lang: 'ru' })), 'То, на что это указывает, не существует. (поле location.zone_id)');
+  // A parse problem's path loses the envelope's prefix; no field, no path.
+  assert.match(problemMessage({ type: '/problems/invalid-input', detail: 'x', field: 'command.body.when.start' }, translator({ lang: 'ar' })), /\(الحقل when\.start\)$/);
+  assert.equal(problemMessage({ type: '/problems/busy', detail: 'queue full' }, translator({ lang: 'ru' })), 'Сервер занят; попробуйте ещё раз чуть позже.');
+  // A type this page does not know (a newer server): the server's own words.
+  assert.equal(problemMessage({ type: '/problems/something-new', detail: 'new words' }, translator({ lang: 'ar' })), 'new words');
+});

@@ -195,7 +195,39 @@ fn in_the_illustrative_phase_a_shelling_in_an_open_corridor_is_alleged_then_subs
 }
 
 #[test]
+fn in_the_illustrative_phase_each_sources_counts_of_ea_1_stand_beside_the_trapped_estimate() {
+    let state = load(&aleppo());
+    let corridor = state.coordination.corridors.values().find(|c| c.spec.code.as_str() == "EA-1").expect("EA-1");
+    let origin = &corridor.spec.origin_zone_id;
+    let lines: Vec<String> = state
+        .monitoring
+        .movement(&corridor.spec.corridor_id, origin, ts("2016-12-13T23:59:59Z"))
+        .iter()
+        .flat_map(|side| {
+            side.series.iter().map(move |series| {
+                let figures: Vec<String> = series.history.iter().map(|f| f.count().people.to_string()).collect();
+                format!(
+                    "{}: {:?} {:?}: {}",
+                    side.organisation.as_str(),
+                    series.about.direction,
+                    series.about.basis,
+                    figures.join(", ")
+                )
+            })
+        })
+        .collect();
+    expect![[r#"
+        Ceasefire verification cell (illustrative): Outbound Increment: about 150, 60 to 80
+        Second media organisation (illustrative): Outbound Cumulative: at least 200"#]]
+    .assert_eq(&lines.join("\n"));
+    let trapped = state.monitoring.population(origin, ts("2016-12-13T23:59:59Z"));
+    assert_eq!((trapped.len(), trapped[0].organisation.as_str()), (1, "EFE"), "against EFE's estimate of the trapped");
+}
+
+#[test]
 fn in_the_illustrative_phase_the_first_entry_after_06_00_alerts_the_corridors_opening_then() {
+    // And the first after 12:00 (the cell's second count of the wounded) the windows that
+    // opened at noon.
     let state = load(&aleppo());
     let openings: Vec<String> = state
         .alerts
@@ -205,7 +237,10 @@ fn in_the_illustrative_phase_the_first_entry_after_06_00_alerts_the_corridors_op
         .collect();
     expect![[r#"
         CorridorOpened 2016-12-13T09:00:00Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-2 (Bustan al-Qasr crossing to government-held West Aleppo) opened for the wounded
-        CorridorOpened 2016-12-13T09:00:00Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-1 (al-Sukkari to Ramouseh and the western countryside) opened for the wounded"#]].assert_eq(&openings.join("\n"));
+        CorridorOpened 2016-12-13T09:00:00Z at Some("2016-12-13T06:00:00Z"): Corridors for leaving East Aleppo: corridor EA-1 (al-Sukkari to Ramouseh and the western countryside) opened for the wounded
+        CorridorChanged 2016-12-13T12:10:00Z at Some("2016-12-13T12:00:00Z"): Corridors for leaving East Aleppo: corridor EA-2 (Bustan al-Qasr crossing to government-held West Aleppo) now open for civilians
+        CorridorOpened 2016-12-13T12:10:00Z at Some("2016-12-13T12:00:00Z"): Corridors for leaving East Aleppo: corridor EA-3 (Northern exit to the Castello road, towards Idlib) opened for civilians
+        CorridorChanged 2016-12-13T12:10:00Z at Some("2016-12-13T12:00:00Z"): Corridors for leaving East Aleppo: corridor EA-1 (al-Sukkari to Ramouseh and the western countryside) now open for civilians"#]].assert_eq(&openings.join("\n"));
 }
 
 #[track_caller]

@@ -493,7 +493,7 @@ fn every_example_command_verifies_parses_and_is_one_of_the_bundled_scenarios_kin
         assert_eq!(submission.command().body.kind(), kind.as_str());
     }
     let kinds: Vec<&str> = examples.keys().map(String::as_str).collect();
-    expect!["add_source define_zone endorse estimate_population make_statement propose_agreement propose_version record_zone_control register_force register_party reject report_incident withdraw"]
+    expect!["add_source define_zone endorse estimate_population make_statement propose_agreement propose_version record_passage record_zone_control register_force register_party reject report_incident report_total withdraw"]
         .assert_eq(&kinds.join(" "));
 }
 
