@@ -93,7 +93,7 @@ enum Commands {
         /// authors), in bursts of ten seconds' worth; 0 for no limit.
         #[arg(long, default_value_t = truce_server::REQUESTS_PER_ACCOUNT_PER_S)]
         requests_per_account: u32,
-        /// Serve the operator's metrics (OpenMetrics text, `GET /metrics`) on this address, apart
+        /// Serve the operator's metrics (Prometheus text format, `GET /metrics`) on this address, apart
         /// from the API; keep it private (e.g. 127.0.0.1:9464). Off by default.
         #[arg(long, value_parser = listen_address)]
         metrics_listen: Option<SocketAddr>,

@@ -136,7 +136,7 @@ pub async fn run(
         let address = address.clone();
         let seen = Arc::clone(&seen);
         opened.push(tokio::spawn(async move {
-            let stream = open_stream(&address).await;
+            let stream = open_stream(&address, None).await;
             drop(permit);
             let stream = stream?;
             Ok::<_, anyhow::Error>(tokio::spawn(subscribe(stream, seen)))
@@ -190,10 +190,13 @@ pub async fn run(
     Ok(report)
 }
 
-/// Opens one event stream and reads past the response head.
-async fn open_stream(address: &str) -> anyhow::Result<TcpStream> {
+/// Opens one event stream (resumed after `last_event_id`, if given) and reads past the
+/// response head.
+pub(crate) async fn open_stream(address: &str, last_event_id: Option<&str>) -> anyhow::Result<TcpStream> {
     let mut stream = TcpStream::connect(address).await.with_context(|| format!("connecting to {address}"))?;
-    let request = format!("GET /api/v1/stream HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n\r\n");
+    let resume = last_event_id.map_or_else(String::new, |id| format!("Last-Event-ID: {id}\r\n"));
+    let request =
+        format!("GET /api/v1/stream HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n{resume}\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -241,7 +244,7 @@ async fn subscribe(mut stream: TcpStream, seen: Arc<Seen>) {
 }
 
 /// The coordinator that proposes, with its party.
-struct Coordinator {
+pub(crate) struct Coordinator {
     account_id: String,
     party_id: String,
     key: SecretKey,
@@ -249,7 +252,8 @@ struct Coordinator {
 }
 
 impl Coordinator {
-    fn proposal(&self, round: usize) -> anyhow::Result<Value> {
+    /// A signed proposal of a new agreement: it raises one public alert.
+    pub(crate) fn proposal(&self, round: usize) -> anyhow::Result<Value> {
         let body = json!({
             "type": "propose_agreement",
             "agreement_id": uuid::Uuid::now_v7().to_string(),
@@ -272,7 +276,7 @@ fn signed(key: &SecretKey, author: &str, party: Option<&str>, body: Value, nonce
     Ok(json!({"command": command, "signer": key.public_key().to_base64(), "signature": signature.to_base64()}))
 }
 
-async fn register_coordinator(
+pub(crate) async fn register_coordinator(
     http: &reqwest::Client,
     base_url: &str,
     operator: &Operator,

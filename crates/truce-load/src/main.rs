@@ -9,6 +9,7 @@
 //! It measures; it asserts no bar. It exits non-zero only when the run itself went wrong
 //! (a failed request, or a log that did not grow by the number of acknowledgements).
 
+mod backlog;
 mod commands;
 mod cpu;
 mod drive;
@@ -88,6 +89,14 @@ struct Args {
     /// Alerts to time with --streams, one after another.
     #[arg(long, default_value_t = 20)]
     rounds: usize,
+    /// Measure memory per resumed stream instead: raise --backlog-alerts alerts, then open
+    /// this many event streams resumed from `Last-Event-ID: 0.0` that never read, and report
+    /// how much the spawned server's resident memory grew.
+    #[arg(long, conflicts_with_all = ["streams", "server"])]
+    resumed_streams: Option<usize>,
+    /// Alerts in the backlog of --resumed-streams.
+    #[arg(long, default_value_t = 3_000)]
+    backlog_alerts: usize,
 }
 
 /// Where the commands go.
@@ -138,6 +147,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let operator = Operator::read(&data)?;
     if let Some(streams) = args.streams {
         return fan_out(&args, &target, &operator, streams);
+    }
+    if let Some(streams) = args.resumed_streams {
+        return resumed_streams(&args, &target, &operator, streams);
     }
 
     eprintln!("signing {} commands", args.requests);
@@ -213,6 +225,22 @@ fn fan_out(args: &Args, target: &Target, operator: &Operator, streams: usize) ->
     let report = runtime.block_on(fanout::run(target.base_url(), operator, streams, args.rounds, pid.as_deref()))?;
     report.print();
     Ok(if report.missed_rounds == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// Memory per stream resumed from the start of a long backlog.
+fn resumed_streams(args: &Args, target: &Target, operator: &Operator, streams: usize) -> anyhow::Result<ExitCode> {
+    if streams == 0 || args.backlog_alerts == 0 {
+        bail!("--resumed-streams and --backlog-alerts must be positive");
+    }
+    let Target::Spawned { server, .. } = target else {
+        bail!("--resumed-streams reads the memory of a server it starts; leave out --server");
+    };
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the client runtime")?;
+    let pid = server.pid().to_string();
+    let report = runtime.block_on(backlog::run(&server.base_url, operator, streams, args.backlog_alerts, &pid))?;
+    report.print();
+    Ok(ExitCode::SUCCESS)
 }
 
 fn send_all(args: &Args, base_url: &str, bodies: Vec<Vec<u8>>) -> anyhow::Result<Outcome> {

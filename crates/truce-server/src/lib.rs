@@ -96,13 +96,16 @@ impl AppState {
     pub fn new(node: Node, clock: Arc<dyn Clock>) -> AppState {
         let credentials = truce_store::Credentials::in_memory().expect("SQLite opens an in-memory database");
         let auth = Arc::new(auth::Auth::new(credentials, false));
+        let metrics = Arc::new(metrics::Metrics::default());
+        // The writer records to this server's recorder (the last state made for the node).
+        node.set_recorder(metrics.recorder());
         AppState {
             node,
             clock,
             streams: StreamSlots::default(),
             webhooks: None,
             edge: EdgePolicy::default(),
-            metrics: Arc::default(),
+            metrics,
             auth,
             web: web::WebConfig::default(),
         }

@@ -5,8 +5,14 @@
 //! A client that reconnects with `Last-Event-ID` gets the alerts it missed from
 //! `State::alerts`, then the live ones, with no gap and no repeat: the stream subscribes to
 //! the hub's broadcast *before* it reads the backlog, and skips whatever it already sent.
-//! It never slows the writer: a consumer so slow that the broadcast laps it is cut off (it
-//! can reconnect with the last id it got). Streams are bounded by `STREAMS_MAX`.
+//! The backlog is read in pages of `BACKLOG_PAGE_MAX` alerts, the next one only once the
+//! client has taken the last (the body is polled as the socket drains), until a page comes
+//! back short: then every alert raised so far has been read, and the live feed takes over.
+//! So a stream resumed from `0.0` holds one page at a time however long the log, and a
+//! client that never reads holds at most one page and what the socket buffers.
+//! It never slows the writer: a consumer so slow that the broadcast laps it reads what it
+//! missed from the state, page by page, as a resumed stream does. Streams are bounded by
+//! `STREAMS_MAX`.
 
 use std::{
     collections::VecDeque,
@@ -45,8 +51,10 @@ pub const RECONNECT_DELAY_MS: u32 = 3_000;
 /// The header a reconnecting client names the last alert it got with.
 pub const LAST_EVENT_ID: &str = "last-event-id";
 /// Batches of alerts the hub keeps for streams that are behind; a stream further behind
-/// is cut off (it can reconnect with its last id).
+/// reads what it missed from the state instead.
 pub const HUB_DEPTH_MAX: usize = 1024;
+/// Alerts of the backlog a resumed stream reads from the state at a time.
+pub const BACKLOG_PAGE_MAX: usize = 256;
 
 /// One alert as the bytes of its server-sent event, rendered once for every stream, with
 /// who may read it.
@@ -158,34 +166,70 @@ async fn run_hub(
     }
 }
 
-/// One open stream: what is still to send from the backlog, and the live feed.
+/// One open stream: the page of the backlog still to send, and the live feed.
 struct Live {
+    node: Node,
     receiver: broadcast::Receiver<Batch>,
-    backlog: VecDeque<AlertView>,
+    /// The page of the backlog being sent: each alert's key and event.
+    page: VecDeque<((u64, u32), Bytes)>,
+    /// Whether the backlog may hold alerts after the page: true until a page comes back short.
+    paging: bool,
+    /// Once the last page is read: the latest alert in the state then, readable or not, which
+    /// `sent` moves to once the page is sent, so that the live feed skips every alert read.
+    paged_to: Option<(u64, u32)>,
     live: VecDeque<Bytes>,
-    /// The key of the last alert sent (or the client's `Last-Event-ID`, or the latest
-    /// alert when the stream opened without one).
+    /// The key of the last alert sent or passed over (or the client's `Last-Event-ID`, or
+    /// the latest alert when the stream opened without one).
     sent: Option<(u64, u32)>,
-    /// Who reads: the alerts of the live feed are filtered by it.
+    /// Who reads: the alerts of the backlog and of the live feed are filtered by it.
     viewer: Viewer,
     /// Held for as long as the stream lives.
     _permit: OwnedSemaphorePermit,
 }
 
 impl Live {
+    /// Reads the next page of the backlog: up to `BACKLOG_PAGE_MAX` alerts the viewer may
+    /// read after `sent`, rendered.
+    fn read_page(&mut self) {
+        let (after, reader) = (self.sent, self.viewer.reader());
+        let (page, paged_to) = self.node.read_state(|state| {
+            let page: VecDeque<((u64, u32), Bytes)> = alerts_after(state, reader, after)
+                .filter_map(|alert| Some((alert_key(alert.alert_id.as_str())?, frame(&alert_view(alert)))))
+                .take(BACKLOG_PAGE_MAX)
+                .collect();
+            let short = page.len() < BACKLOG_PAGE_MAX;
+            (page, short.then(|| latest_key(state)).flatten())
+        });
+        self.paging = page.len() == BACKLOG_PAGE_MAX;
+        self.paged_to = paged_to;
+        self.page = page;
+    }
+
     async fn next(&mut self) -> Option<Bytes> {
         loop {
-            if let Some(alert) = self.backlog.pop_front() {
-                self.sent = alert_key(alert.alert.alert_id.as_str());
-                return Some(frame(&alert));
+            if let Some((key, frame)) = self.page.pop_front() {
+                self.sent = Some(key);
+                return Some(frame);
+            }
+            if self.paging {
+                self.read_page();
+                continue;
+            }
+            if let Some(paged_to) = self.paged_to.take() {
+                self.sent = self.sent.max(Some(paged_to));
             }
             if let Some(event) = self.live.pop_front() {
                 return Some(event);
             }
             let batch = match self.receiver.recv().await {
                 Ok(batch) => batch,
-                // Lagged: this consumer is too slow; it ends, and may resume by its last id.
-                Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return None,
+                // Lapped by the hub: what it missed is in the state; read it page by page
+                // again from the last alert sent, as a resumed stream does.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    self.paging = true;
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
             };
             let after = self.sent;
             for published in batch.iter().filter(|p| Some(p.key) > after) {
@@ -218,11 +262,22 @@ pub async fn stream(
         .map_err(|_| ApiError::TooManyStreams { streams_max: STREAMS_MAX })?;
     // Subscribed before the backlog is read, so that nothing raised in between is missed.
     let receiver = app.streams.subscribe(&app.node);
-    let (backlog, sent) = app.node.read_state(|state| match last {
-        None => (VecDeque::new(), latest_key(state)),
-        Some(key) => (alerts_after(state, viewer.reader(), Some(key)).map(alert_view).collect(), Some(key)),
-    });
-    let live = Live { receiver, backlog, live: VecDeque::new(), sent, viewer, _permit: permit };
+    // Without `Last-Event-ID`, from now on; with it, the backlog after it first, page by page.
+    let (sent, paging) = match last {
+        None => (app.node.read_state(latest_key), false),
+        Some(key) => (Some(key), true),
+    };
+    let live = Live {
+        node: app.node.clone(),
+        receiver,
+        page: VecDeque::new(),
+        paging,
+        paged_to: None,
+        live: VecDeque::new(),
+        sent,
+        viewer,
+        _permit: permit,
+    };
     let frames = futures_util::stream::unfold(live, |mut live| async move {
         let frame = match tokio::time::timeout(KEEP_ALIVE_INTERVAL, live.next()).await {
             Ok(frame) => frame?,

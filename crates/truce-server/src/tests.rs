@@ -24,6 +24,7 @@ mod reads;
 mod sealing;
 mod signin;
 mod statements;
+mod stream;
 mod time;
 mod tlog;
 mod visibility;

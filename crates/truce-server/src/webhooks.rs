@@ -25,7 +25,10 @@
 use std::{
     collections::{HashSet, VecDeque},
     path::Path,
-    sync::Arc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -158,6 +161,8 @@ pub struct Dispatcher {
     busy: Mutex<HashSet<i64>>,
     /// Woken when an attempt ends.
     wake: Notify,
+    /// Attempts made since the start, by outcome (`attempts`), for the metrics.
+    attempts: [AtomicU64; 3],
 }
 
 /// A subscription being delivered to, with the key its deliveries are owed under.
@@ -273,6 +278,15 @@ fn now_ms() -> i64 {
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// The place of an outcome in `Dispatcher::attempts`.
+fn outcome_idx(outcome: DeliveryOutcome) -> usize {
+    match outcome {
+        DeliveryOutcome::Delivered => 0,
+        DeliveryOutcome::Retrying => 1,
+        DeliveryOutcome::Failed => 2,
+    }
+}
+
 fn duration_ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
@@ -306,6 +320,7 @@ impl Dispatcher {
             outbox: Mutex::new(outbox),
             busy: Mutex::new(HashSet::new()),
             wake: Notify::new(),
+            attempts: Default::default(),
         })
     }
 
@@ -497,6 +512,7 @@ impl Dispatcher {
     }
 
     fn record(&self, record: DeliveryRecord) {
+        self.attempts[outcome_idx(record.outcome)].fetch_add(1, Ordering::Relaxed);
         let mut log = self.log.lock();
         let records = match record.confidential {
             true => &mut log.confidential,
@@ -511,6 +527,12 @@ impl Dispatcher {
     /// The public part of the delivery log, oldest first.
     pub fn public_log(&self) -> Vec<DeliveryRecord> {
         self.log.lock().public.iter().cloned().collect()
+    }
+
+    /// Attempts made since the start, by outcome.
+    pub fn attempts(&self) -> [(DeliveryOutcome, u64); 3] {
+        [DeliveryOutcome::Delivered, DeliveryOutcome::Retrying, DeliveryOutcome::Failed]
+            .map(|outcome| (outcome, self.attempts[outcome_idx(outcome)].load(Ordering::Relaxed)))
     }
 
     /// Deliveries owed: queued and not yet delivered or given up.

@@ -33,7 +33,7 @@ pub use crate::{
     credentials::{Credentials, TokenRow},
     error::{LogRefusal, StoreError},
     node::{
-        context_of, decode_entry, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt,
+        context_of, decode_entry, metric, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt,
         Submission, SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX,
         QUEUE_DEPTH_MAX,
     },

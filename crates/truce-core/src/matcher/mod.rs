@@ -71,7 +71,6 @@ mod tree;
 use std::{f64::consts::PI, fmt, sync::OnceLock};
 
 use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
-use rstar::{Envelope, AABB};
 use thiserror::Error;
 
 use self::{buckets::*, shapes::*, sphere::*, tree::*};

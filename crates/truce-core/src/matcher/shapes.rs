@@ -93,7 +93,7 @@ pub(super) struct Bounds {
 impl Shapes {
     /// Adds a shape; returns its index and a box holding every point within its half-width
     /// of it (for a zone, every point of it).
-    pub(super) fn push(&mut self, geometry: &ScopeGeometry, windows: ScopeWindows) -> (usize, AABB<V3>) {
+    pub(super) fn push(&mut self, geometry: &ScopeGeometry, windows: ScopeWindows) -> (usize, Envelope) {
         let (parts, half_width_m, is_zone): (Vec<&[Position]>, f64, bool) = match geometry {
             ScopeGeometry::Corridor { route, half_width_m } => (vec![route.positions()], *half_width_m, false),
             ScopeGeometry::Zone { boundary } => (boundary.rings().iter().map(Vec::as_slice).collect(), 0.0, true),
@@ -117,7 +117,7 @@ impl Shapes {
         let (east, north) = frame(center);
         let mut deviation: f64 = 0.0;
         let mut edges_short = true;
-        let mut edges_envelope: Option<AABB<V3>> = None;
+        let mut edges_envelope: Option<Envelope> = None;
         for pair in vectors.iter().flat_map(|part| part.windows(2)) {
             let arc = Arc::new(pair[0], pair[1]);
             edges_short &= arc.fast();
@@ -523,7 +523,7 @@ pub(super) fn plane_segment_distance_sq(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -
 /// The box of the cap of angular radius `radius` about the unit vector `center`: along an
 /// axis at angle β from the centre, the cap spans cos(β + radius) to cos(β - radius),
 /// capped at -1 and 1.
-pub(super) fn cap_envelope(center: V3, radius: f64) -> AABB<V3> {
+pub(super) fn cap_envelope(center: V3, radius: f64) -> Envelope {
     let mut lower = [0.0; 3];
     let mut upper = [0.0; 3];
     for axis in 0..3 {
@@ -531,5 +531,5 @@ pub(super) fn cap_envelope(center: V3, radius: f64) -> AABB<V3> {
         upper[axis] = if beta <= radius { 1.0 } else { (beta - radius).cos() } + BOX_EPS;
         lower[axis] = if beta + radius >= PI { -1.0 } else { (beta + radius).cos() } - BOX_EPS;
     }
-    AABB::from_corners(lower, upper)
+    Envelope { lower, upper }
 }

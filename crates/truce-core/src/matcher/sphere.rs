@@ -4,6 +4,26 @@
 
 use super::*;
 
+/// An axis-aligned box in the space of the unit sphere, in `f64`, `lower` at most `upper` on
+/// every axis: what a segment, a cap or a scope spans, before the tree rounds it outwards to
+/// `f32` (`QueryBox::from_envelope`). Ours rather than a spatial-index crate's because it is
+/// two arrays and a union, and the tree that reads it is ours (`tree.rs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Envelope {
+    pub(super) lower: V3,
+    pub(super) upper: V3,
+}
+
+impl Envelope {
+    /// The smallest box holding both.
+    pub(super) fn merged(&self, other: &Envelope) -> Envelope {
+        Envelope {
+            lower: [0, 1, 2].map(|axis| self.lower[axis].min(other.lower[axis])),
+            upper: [0, 1, 2].map(|axis| self.upper[axis].max(other.upper[axis])),
+        }
+    }
+}
+
 /// A position on the conformal sphere, with the map's local scale there.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct SpherePoint {
@@ -80,7 +100,7 @@ impl Arc {
     /// A great-circle arc of angle θ between `a` and `b` lies within the box of `a` and `b`
     /// grown by `1 / cos(θ / 2) - 1`: its points are chord points pushed out to the sphere.
     /// The buffer then grows each axis by `cap_growth`.
-    pub(super) fn envelope(&self, buffer_m: f64) -> AABB<V3> {
+    pub(super) fn envelope(&self, buffer_m: f64) -> Envelope {
         if !self.fast() {
             return whole_sphere();
         }
@@ -99,7 +119,7 @@ impl Arc {
             lower[axis] -= growth;
             upper[axis] += growth;
         }
-        AABB::from_corners(lower, upper)
+        Envelope { lower, upper }
     }
 }
 
@@ -148,8 +168,8 @@ pub(super) enum Decision {
     Unsure,
 }
 
-pub(super) fn whole_sphere() -> AABB<V3> {
-    AABB::from_corners([-2.0; 3], [2.0; 3])
+pub(super) fn whole_sphere() -> Envelope {
+    Envelope { lower: [-2.0; 3], upper: [2.0; 3] }
 }
 
 /// The angle subtended by a chord of the unit sphere.

@@ -51,8 +51,8 @@ pub(super) struct QueryBox {
 
 impl QueryBox {
     /// The smallest `f32` box holding `envelope`, and some.
-    pub(super) fn from_envelope(envelope: &AABB<V3>) -> QueryBox {
-        let [lower, upper] = [envelope.lower(), envelope.upper()];
+    pub(super) fn from_envelope(envelope: &Envelope) -> QueryBox {
+        let [lower, upper] = [envelope.lower, envelope.upper];
         // Below 2 in magnitude, rounding to f32 moves a value by at most 1.2e-7.
         QueryBox {
             lower: [0, 1, 2].map(|axis| (lower[axis] - F32_MARGIN) as f32),
@@ -249,7 +249,7 @@ impl TreeNode {
         for lane in 0..TREE_LANES {
             // The largest gap between the boxes along an axis: they meet unless it is positive.
             // Subtracting `f32`s keeps the sign of the comparison exactly, and `max` ignores
-            // nothing here (no NaN), so this is `AABB::intersects`, in vector instructions.
+            // nothing here (no NaN), so this is a box intersection test, in vector instructions.
             let mut gap = f32::NEG_INFINITY;
             for axis in 0..3 {
                 gap =

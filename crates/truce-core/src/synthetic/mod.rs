@@ -17,7 +17,7 @@
 //!   module `realistic` gives the exact shares.
 //!
 //! A multi-part zone is made in one place (`realistic::multi_part_zone`), as one scope
-//! per part with the ids `zone-<n>.part-<k>`: a scope's geometry is one polygon today.
+//! whose boundary is a MultiPolygon of two or three parts (`Polygon::multi`).
 //!
 //! Only behind the `synthetic` feature, for benchmarks: the rest of the crate has no
 //! randomness, and this has none that a run can tell from the next (the seed is fixed).

@@ -14,7 +14,7 @@
 //!   jitter of 3 % a vertex, like a district's outline. One in five has a hole (a smaller
 //!   outline of 8 to 60 vertices about the same centre, well inside the outer one); one in
 //!   ten is multi-part (`multi_part_zone`): two or three such outlines side by side, apart,
-//!   as one scope per part.
+//!   as one scope whose boundary is a MultiPolygon.
 //! - Incidents: uncertainty 0 to 200 m for 60 % of them, 200 m to 1 km for 30 %, 1 to 5 km
 //!   for the rest; times as in the easy set.
 //!
@@ -70,7 +70,7 @@ pub fn generate(scopes_count: usize, incidents_count: usize) -> Synthetic {
         if rng.gen_bool(CORRIDORS) {
             scopes.push(corridor(&mut rng, start, scope_idx));
         } else if rng.gen_bool(ZONES_MULTI_PART) {
-            scopes.extend(multi_part_zone(&mut rng, start, scope_idx));
+            scopes.push(multi_part_zone(&mut rng, start, scope_idx));
         } else {
             let radius_m = zone_radius_m(&mut rng);
             let with_hole = rng.gen_bool(ZONES_WITH_HOLE);
@@ -80,8 +80,6 @@ pub fn generate(scopes_count: usize, incidents_count: usize) -> Synthetic {
             scopes.push(Scope::zone(format!("zone-{scope_idx}"), boundary, windows(&mut rng)).expect("a valid zone"));
         }
     }
-    // The parts of the last multi-part zone may overshoot.
-    scopes.truncate(scopes_count);
     let incidents = (0..incidents_count)
         .map(|_| {
             let at = somewhere(&mut rng, &cities, INCIDENTS_IN_CITIES, INCIDENT_SPREAD_M);
@@ -191,9 +189,9 @@ fn star_ring(
     ring
 }
 
-/// A zone in two or three parts side by side, apart, as one scope per part (`zone-<n>.part-<k>`)
-/// with the same windows. The one place that decides how a multi-part zone becomes scopes.
-fn multi_part_zone(rng: &mut StdRng, center: Position, scope_idx: usize) -> Vec<Scope> {
+/// A zone in two or three parts side by side, apart: one scope whose boundary is a
+/// MultiPolygon. The one place that decides how a multi-part zone becomes a scope.
+fn multi_part_zone(rng: &mut StdRng, center: Position, scope_idx: usize) -> Scope {
     let parts_count = rng.gen_range(2..=3);
     let windows: Vec<Window> = windows(rng);
     let mut outlines: Vec<Outline> = Vec::with_capacity(parts_count);
@@ -209,12 +207,7 @@ fn multi_part_zone(rng: &mut StdRng, center: Position, scope_idx: usize) -> Vec<
         let vertices_count = rng.gen_range(50..=400);
         outlines.push(zone_rings(rng, part_center, vertices_count, radius_m, false));
     }
-    outlines
-        .into_iter()
-        .enumerate()
-        .map(|(part_idx, outline)| {
-            let boundary = Polygon::new(outline.rings).expect("generated zones are valid");
-            Scope::zone(format!("zone-{scope_idx}.part-{part_idx}"), boundary, windows.clone()).expect("a valid zone")
-        })
-        .collect()
+    let parts = outlines.into_iter().map(|outline| outline.rings).collect();
+    let boundary = Polygon::multi(parts).expect("generated parts are valid and apart");
+    Scope::zone(format!("zone-{scope_idx}"), boundary, windows).expect("a valid zone")
 }

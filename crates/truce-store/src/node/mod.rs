@@ -33,7 +33,7 @@ mod writer;
 use std::{
     path::PathBuf,
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
         mpsc::{self, SyncSender, TrySendError},
         Arc,
     },
@@ -73,6 +73,21 @@ pub const BROADCAST_DEPTH_MAX: usize = 4_096;
 /// whole `State`, so the bound is small; a read of a prefix not kept folds from the longest
 /// kept prefix shorter than it.
 pub const KNOWN_AT_STATES_CACHED_MAX: usize = 4;
+
+/// The names of the metrics the writer records (`Node::set_recorder`), for the server to
+/// describe them.
+pub mod metric {
+    /// Counter: commands the writer took, by `outcome`: `accepted` (durable), `refused`
+    /// (decided against), `unavailable` (storage refused their batch).
+    pub const COMMANDS: &str = "truce_commands_total";
+    /// Histogram: entries per committed batch (group commit).
+    pub const BATCH_ENTRIES: &str = "truce_write_batch_entries";
+    /// Histogram: time to make a batch durable: the transaction and the checkpoint's save.
+    pub const COMMIT_SECONDS: &str = "truce_write_commit_seconds";
+    /// Histogram: time to decide and apply one accepted command, by `kind`; for
+    /// `report_incident` and `correct_incident` this is, above all, the matcher's.
+    pub const DECIDE_SECONDS: &str = "truce_command_decide_seconds";
+}
 
 /// Where acceptance times come from. `decide` never reads a clock; the writer does.
 pub trait Clock: Send + Sync + 'static {
@@ -234,6 +249,10 @@ struct Shared {
     /// Why the last batch could not be written (storage full or read-only), until a batch
     /// is written again: what `/readyz` reports.
     writes_refused: Mutex<Option<&'static str>>,
+    /// Submissions queued and not yet taken by the writer (`Node::queue_depth`).
+    queued: AtomicUsize,
+    /// Where the writer records its metrics (`Node::set_recorder`), if anywhere.
+    recorder: RwLock<Option<Arc<dyn metrics::Recorder + Send + Sync>>>,
 }
 
 /// `Shared::size_max` when the log has no size limit.
@@ -328,6 +347,8 @@ impl Node {
             accepted,
             size_max: AtomicU64::new(SIZE_UNLIMITED),
             writes_refused: Mutex::new(None),
+            queued: AtomicUsize::new(0),
+            recorder: RwLock::new(None),
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
         let writer =
@@ -358,16 +379,31 @@ impl Node {
     /// Queues a submission; the receiver resolves once its batch is durable or refused.
     pub fn submit(&self, submission: Submission) -> oneshot::Receiver<Result<Receipt, SubmitError>> {
         let (reply, receiver) = oneshot::channel();
-        match self.sender.try_send(Request { submission, reply }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(request)) => {
-                let _ = request.reply.send(Err(SubmitError::Busy));
-            }
-            Err(TrySendError::Disconnected(request)) => {
-                let _ = request.reply.send(Err(SubmitError::Stopped));
-            }
+        // Counted before it is sent, so that the writer never takes one not yet counted.
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
+        let refused = match self.sender.try_send(Request { submission, reply }) {
+            Ok(()) => None,
+            Err(TrySendError::Full(request)) => Some((request, SubmitError::Busy)),
+            Err(TrySendError::Disconnected(request)) => Some((request, SubmitError::Stopped)),
+        };
+        if let Some((request, err)) = refused {
+            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+            let _ = request.reply.send(Err(err));
         }
         receiver
+    }
+
+    /// Submissions queued for the writer and not yet taken into a batch.
+    pub fn queue_depth(&self) -> usize {
+        self.shared.queued.load(Ordering::Acquire)
+    }
+
+    /// Records the writer's metrics (commands by outcome, batch sizes, commit latency, the
+    /// time to decide each command by kind) to `recorder` from the next batch on, through
+    /// the `metrics` crate's facade. A recorder of the caller's rather than the process's
+    /// global one, so that several nodes in one process (tests) keep their counts apart.
+    pub fn set_recorder(&self, recorder: Arc<dyn metrics::Recorder + Send + Sync>) {
+        *self.shared.recorder.write() = Some(recorder);
     }
 
     /// Runs `read` with the projection locked for reading.

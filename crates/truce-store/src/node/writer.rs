@@ -1,12 +1,16 @@
 //! The writer thread: a batch decided, sealed where confidential, committed, then answered.
 
-use std::sync::{atomic::Ordering, mpsc::Receiver, Arc};
+use std::{
+    sync::{atomic::Ordering, mpsc::Receiver, Arc},
+    time::{Duration, Instant},
+};
 
 use tokio::sync::oneshot;
 use truce_core::{decide, Context, PublicKeyText, State, Timestamp};
 use truce_ledger::{leaf_hash_of, Entry, LogKey};
 
 use super::{
+    metric,
     replay::{context_of, replay, save_checkpoint, sign_checkpoint},
     AcceptedEntry, Clock, Receipt, Request, Shared, Submission, SubmitError, BATCH_ENTRIES_MAX, SIZE_UNLIMITED,
 };
@@ -42,6 +46,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.shared.queued.fetch_sub(batch.len(), Ordering::AcqRel);
             self.process(batch);
         }
     }
@@ -55,6 +60,14 @@ impl Writer {
         match self.log.set_size_max((size_max != SIZE_UNLIMITED).then_some(size_max)) {
             Ok(()) => self.size_max_applied = size_max,
             Err(err) => tracing::error!(%err, "the log's size limit cannot be set"),
+        }
+    }
+
+    /// Runs `record` with the node's recorder as the `metrics` crate's, if one is set.
+    fn record(&self, record: impl FnOnce()) {
+        let recorder = self.shared.recorder.read().clone();
+        if let Some(recorder) = recorder {
+            metrics::with_local_recorder(recorder.as_ref(), record);
         }
     }
 
@@ -72,26 +85,38 @@ impl Writer {
     pub(super) fn process(&mut self, batch: Vec<Request>) {
         self.apply_size_max();
         let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
+        let mut decided: Vec<(&'static str, Duration)> = Vec::with_capacity(batch.len());
+        let mut refused = 0_u64;
         {
             let shared = Arc::clone(&self.shared);
             let mut live = shared.live.write();
             for request in batch {
                 let accepted_at = self.next_accepted_at();
+                let started = Instant::now();
                 match encode(&live.state, accepted_at, &request.submission, &shared.sealer, &shared.log_key) {
                     Ok((stored, accepted, context)) => {
                         Arc::make_mut(&mut live.state).apply(&context, &request.submission.command, &accepted.events);
                         live.last_accepted_at = Some(accepted_at);
+                        decided.push((request.submission.command.body.kind(), started.elapsed()));
                         pending.push(Pending { reply: request.reply, stored, accepted });
                     }
                     Err(err) => {
+                        refused += 1;
                         let _ = request.reply.send(Err(err));
                     }
                 }
             }
         }
+        self.record(|| {
+            metrics::counter!(metric::COMMANDS, "outcome" => "refused").increment(refused);
+            for (kind, took) in &decided {
+                metrics::histogram!(metric::DECIDE_SECONDS, "kind" => *kind).record(took.as_secs_f64());
+            }
+        });
         if pending.is_empty() {
             return;
         }
+        let commit_started = Instant::now();
         // The tree stays write-locked until the batch is durable, so that no reader is ever
         // shown a tree size or root (in a proof) that a crash could still take back.
         let mut tree = self.shared.tree.write();
@@ -128,6 +153,8 @@ impl Writer {
             }
             drop(live);
             drop(tree);
+            let count = u64::try_from(pending.len()).unwrap_or(u64::MAX);
+            self.record(|| metrics::counter!(metric::COMMANDS, "outcome" => "unavailable").increment(count));
             for item in pending {
                 let _ = item.reply.send(Err(SubmitError::Unavailable { cause }));
             }
@@ -142,6 +169,15 @@ impl Writer {
             std::process::exit(70);
         }
         drop(tree);
+        let commit_took = commit_started.elapsed();
+        // A batch holds at most `BATCH_ENTRIES_MAX` entries: exact as a float.
+        let entries = pending.len();
+        self.record(|| {
+            metrics::counter!(metric::COMMANDS, "outcome" => "accepted")
+                .increment(u64::try_from(entries).unwrap_or(u64::MAX));
+            metrics::histogram!(metric::BATCH_ENTRIES).record(f64::from(u32::try_from(entries).unwrap_or(u32::MAX)));
+            metrics::histogram!(metric::COMMIT_SECONDS).record(commit_took.as_secs_f64());
+        });
         *self.shared.checkpoint.write() = checkpoint.clone();
         *self.shared.writes_refused.lock() = None;
         // Durable now: reads as known at a record time may fold up to these entries.

@@ -99,10 +99,16 @@ fn scopes_geojson(scopes: &[Scope]) -> Value {
                     json!({"id": format!("s{scope_idx}"), "half_width_m": half_width_m, "windows": windows}),
                 ),
                 ScopeGeometry::Zone { boundary } => (
-                    json!({
-                        "type": "Polygon",
-                        "coordinates": boundary.rings().iter().map(|ring| coordinates(ring)).collect::<Vec<_>>(),
-                    }),
+                    {
+                        // A zone in several parts is a MultiPolygon: its parts' rings as one
+                        // Polygon would put a part's outline among the holes of the first.
+                        let parts: Vec<Vec<_>> =
+                            boundary.parts().map(|part| part.iter().map(|ring| coordinates(ring)).collect()).collect();
+                        match parts.len() {
+                            1 => json!({"type": "Polygon", "coordinates": parts[0]}),
+                            _ => json!({"type": "MultiPolygon", "coordinates": parts}),
+                        }
+                    },
                     json!({"id": format!("s{scope_idx}"), "windows": windows}),
                 ),
             };

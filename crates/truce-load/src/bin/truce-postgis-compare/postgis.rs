@@ -331,14 +331,27 @@ fn scope_row(scope_idx: usize, scope: &Scope, row: &mut String) {
             write_positions(route.positions(), row);
         }
         ScopeGeometry::Zone { boundary } => {
-            row.push_str("POLYGON(");
-            for (ring_idx, ring) in boundary.rings().iter().enumerate() {
-                if ring_idx > 0 {
+            // A zone in several parts is a MULTIPOLYGON: its parts' rings as one POLYGON would
+            // put a part's outline among the holes of the first.
+            let parts: Vec<&[Vec<Position>]> = boundary.parts().collect();
+            let multi = parts.len() > 1;
+            row.push_str(if multi { "MULTIPOLYGON(" } else { "POLYGON" });
+            for (part_idx, part) in parts.iter().enumerate() {
+                if part_idx > 0 {
                     row.push(',');
                 }
-                write_positions(ring, row);
+                row.push('(');
+                for (ring_idx, ring) in part.iter().enumerate() {
+                    if ring_idx > 0 {
+                        row.push(',');
+                    }
+                    write_positions(ring, row);
+                }
+                row.push(')');
             }
-            row.push(')');
+            if multi {
+                row.push(')');
+            }
         }
     }
     row.push('\n');
@@ -383,4 +396,31 @@ fn write_positions(positions: &[Position], row: &mut String) {
         write!(row, "{} {}", position.lon(), position.lat()).expect("writing to a String does not fail");
     }
     row.push(')');
+}
+
+#[cfg(test)]
+mod tests {
+    use truce_core::{matcher::ScopeGeometry, synthetic::Set};
+
+    use super::scope_row;
+
+    #[test]
+    fn a_zone_in_several_parts_is_written_as_a_multipolygon_and_one_in_one_part_as_a_polygon() {
+        let scopes = Set::Realistic.generate(400, 0).scopes;
+        let parts_count = |scope: &truce_core::matcher::Scope| match scope.geometry() {
+            ScopeGeometry::Zone { boundary } => boundary.parts().count(),
+            ScopeGeometry::Corridor { .. } => 0,
+        };
+        let multi = scopes.iter().find(|scope| parts_count(scope) > 1).expect("the set has a multi-part zone");
+        let single = scopes.iter().find(|scope| parts_count(scope) == 1).expect("the set has a one-part zone");
+        let (mut multi_row, mut single_row) = (String::new(), String::new());
+        scope_row(0, multi, &mut multi_row);
+        scope_row(1, single, &mut single_row);
+        let geometry = |row: &str| row.split("SRID=4326;").nth(1).expect("a geometry").trim_end().to_owned();
+        let multi_text = geometry(&multi_row);
+        assert!(multi_text.starts_with("MULTIPOLYGON(((") && multi_text.ends_with(")))"), "{multi_text}");
+        assert_eq!(multi_text.matches(")),((").count() + 1, parts_count(multi), "{multi_text}");
+        let single_text = geometry(&single_row);
+        assert!(single_text.starts_with("POLYGON((") && !single_text.contains(")),(("), "{single_text}");
+    }
 }
