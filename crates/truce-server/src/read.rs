@@ -574,9 +574,11 @@ pub struct CorridorWindowProperties {
     pub corridor_id: CorridorId,
     pub code: Code,
     pub name: Name,
-    /// The name in other languages, flat: `name_<tag>` (`name_ar`, `name_ru`).
-    #[serde(flatten)]
-    pub names_flat: FlatNames,
+    /// The name in Arabic and in Russian, the page's other languages, when it has one: fixed
+    /// columns, so that every row of a CSV export has the same (`names` on `/corridors` has
+    /// every language).
+    pub name_ar: Option<Name>,
+    pub name_ru: Option<Name>,
     pub half_width_m: f64,
     pub origin_zone_id: ZoneId,
     /// The origin zone's name, when the zone is known.
@@ -662,7 +664,8 @@ pub(crate) fn corridor_window_features(
                 corridor_id: p.corridor_id.clone(),
                 code: p.code.clone(),
                 name: p.name.clone(),
-                names_flat: flat_names(&p.names),
+                name_ar: p.names.get("ar").cloned(),
+                name_ru: p.names.get("ru").cloned(),
                 half_width_m: p.half_width_m,
                 origin_zone_id: p.origin_zone_id.clone(),
                 origin_zone_name: state.coordination.zones.get(&p.origin_zone_id).map(|zone| zone.name.clone()),

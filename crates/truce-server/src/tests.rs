@@ -20,6 +20,7 @@ mod metrics;
 mod monitoring;
 mod openapi;
 mod problems;
+mod python;
 mod reads;
 mod sealing;
 mod signin;

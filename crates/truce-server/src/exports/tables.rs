@@ -702,6 +702,8 @@ impl Table for CorridorsTable {
         ("corridor_id", "#loc+corridor+id"),
         ("code", "#loc+corridor+code"),
         ("name", "#loc+corridor+name"),
+        ("name_ar", "#loc+corridor+name+i_ar"),
+        ("name_ru", "#loc+corridor+name+i_ru"),
         ("half_width_m", "#geo+half_width_m"),
         ("origin_zone_id", "#loc+origin+code"),
         ("origin_zone_name", "#loc+origin+name"),

@@ -4,7 +4,7 @@
 //! the list routes, the layers and the exports, and their refusals.
 //!
 //! ogrinfo and libhxl are programs, not crates: `.ci/run` installs them (Debian's gdal-bin;
-//! libhxl from PyPI in a venv under `target/`, named by `TRUCE_HXL_PYTHON`), and these tests
+//! libhxl from PyPI in a venv under `target/`, named by `TRUCE_PYTHON`), and these tests
 //! fail without them rather than pass unchecked.
 
 use std::{path::Path, process::Command};
@@ -84,22 +84,12 @@ fn ogrinfo(dir: &Path, name: &str, text: &str) -> String {
 /// # Panics
 /// When Python with libhxl is not to be had, or libhxl refuses the file.
 fn hxl(path: &Path) -> Value {
-    let python = std::env::var("TRUCE_HXL_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let script = "import hxl, json, sys\n\
                   source = hxl.data(sys.argv[1], hxl.InputOptions(allow_local=True))\n\
                   rows = [row.values for row in source]\n\
                   print(json.dumps({'tags': source.display_tags, 'rows': rows}))";
-    let output = Command::new(&python).args(["-c", script]).arg(path).output().unwrap_or_else(|err| {
-        panic!("running {python}: {err}; .ci/run makes a venv with libhxl and names it in TRUCE_HXL_PYTHON")
-    });
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !stderr.contains("No module named 'hxl'"),
-        "libhxl is not installed for {python}: these tests read every HXL export with the reference HXL \
-         library; .ci/run installs it (target/hxl-venv) and sets TRUCE_HXL_PYTHON"
-    );
-    assert!(output.status.success(), "libhxl refuses {}: {stderr}", path.display());
-    serde_json::from_slice(&output.stdout).expect("the script prints JSON")
+    let stdout = super::python::run("hxl", script, Some(path), b"");
+    serde_json::from_slice(&stdout).expect("the script prints JSON")
 }
 
 async fn export(fixture: &Fixture, kind: &str, format: &str) -> super::Reply {

@@ -1,4 +1,5 @@
-//! The operator's metrics, read with an independent parser of the Prometheus text format:
+//! The operator's metrics, read with two independent parsers of the Prometheus text format
+//! (the `prometheus-parse` crate, and the Prometheus project's own Python client, strict):
 //! requests counted by route template (never by path, so no id leaks into them), the writer's
 //! commands, batches and decision times, the state read when scraped; and two servers in one
 //! process count apart.
@@ -103,6 +104,40 @@ async fn requests_are_counted_by_route_template_and_the_gauges_follow_the_log() 
     for documented in ["truce_http_requests_total", "truce_log_entries", "truce_commands_total"] {
         assert!(scrape.docs.contains_key(documented), "{documented} has no help text: {text}");
     }
+}
+
+/// What the Prometheus project's own client (Python, `prometheus_client.parser`) reads of the
+/// exposition: every sample as `[name, labels, value]`. It refuses what the format does not
+/// allow, and reads label values holding `}`, which prometheus-parse skips.
+fn prometheus_client_samples(text: &str) -> Vec<(String, serde_json::Map<String, serde_json::Value>, f64)> {
+    let script = "import json, sys\n\
+                  from prometheus_client.parser import text_string_to_metric_families\n\
+                  families = text_string_to_metric_families(sys.stdin.read())\n\
+                  print(json.dumps([[s.name, s.labels, s.value] for f in families for s in f.samples]))";
+    let stdout = super::python::run("prometheus_client", script, None, text.as_bytes());
+    serde_json::from_slice(&stdout).expect("the script prints JSON")
+}
+
+#[tokio::test]
+async fn the_prometheus_clients_own_parser_reads_every_sample() {
+    let world = World::new().await;
+    let missing = "01890a5d-ac96-774b-bcce-b302099a8057";
+    for _ in 0..2 {
+        assert_eq!(world.fixture.get(&format!("/api/v1/parties/{missing}")).await.status, StatusCode::NOT_FOUND);
+    }
+    let (text, _) = scrape(&world.fixture).await;
+    let samples = prometheus_client_samples(&text);
+    let sample_lines = text.lines().filter(|line| !line.starts_with('#') && !line.is_empty()).count();
+    assert_eq!(samples.len(), sample_lines, "every sample line is read: {text}");
+    let of_route = samples.iter().find(|(name, labels, _)| {
+        name == "truce_http_requests_total"
+            && labels.get("route").and_then(|v| v.as_str()) == Some("/api/v1/parties/{id}")
+    });
+    assert_eq!(of_route.map(|(_, _, value)| *value), Some(2.0), "{text}");
+    let accepted = samples.iter().find(|(name, labels, _)| {
+        name == "truce_commands_total" && labels.get("outcome").and_then(|v| v.as_str()) == Some("accepted")
+    });
+    assert!(accepted.is_some_and(|(_, _, value)| *value >= 1.0), "the world's commands are counted: {text}");
 }
 
 #[tokio::test]

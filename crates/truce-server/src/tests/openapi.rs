@@ -524,7 +524,7 @@ fn every_kind_of_command_but_genesis_has_an_example_that_verifies_and_parses() {
         })
         .map(|(kind, _)| kind.as_str())
         .collect();
-    expect!["add_source define_zone endorse estimate_population make_statement propose_agreement propose_version record_zone_control register_force register_party reject report_incident withdraw"]
+    expect!["add_source define_zone endorse estimate_population make_statement propose_agreement propose_version record_passage record_zone_control register_force register_party reject report_incident report_total withdraw"]
         .assert_eq(&from_scenario.join(" "));
 }
 
