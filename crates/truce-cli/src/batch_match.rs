@@ -7,10 +7,13 @@
 //! they are: `corridors.geojson` (one feature per window, `corridor_id`, `start`, `end`: the
 //! features of one corridor are its windows) and `zones.geojson` (`zone_id`, no windows: a
 //! zone without windows is a scope at every instant). Incidents are a CSV file with the
-//! header `id,lon,lat,uncertainty_m,start,end` (in any order; other columns are ignored),
-//! where `start == end` is an instant, or ACLED's CSV export (a header with
-//! `event_id_cnty`; time and radius from its precision codes, docs/acled.md). The output is
-//! a CSV file of `incident_id,scope_id` pairs, sorted.
+//! header `id,lon,lat,uncertainty_m,start,end` (in any order; other columns are ignored;
+//! `incident_id` for `id`, as the server's export names it), where `start == end` or an
+//! empty `end` is an instant (as the server matches an incident with no end); the server's
+//! GeoJSON export of incidents (points, with `uncertainty_m`, `start` and `end` among their
+//! properties); or ACLED's CSV export (a header with `event_id_cnty`; time and radius from its
+//! precision codes, docs/acled.md). The output is a CSV file of `incident_id,scope_id` pairs,
+//! sorted.
 //!
 //! Every input is checked before anything is written: the first bad feature or row stops
 //! the run with an error naming it (`features[i]`, or the CSV line number), and no output
@@ -222,8 +225,11 @@ fn match_incidents(matcher: &Matcher, path: &Path) -> anyhow::Result<Matched> {
 
 /// Reads and checks every row: incident ids in file order and their probes.
 fn read_incidents(path: &Path) -> anyhow::Result<(Vec<String>, Vec<IncidentProbe>)> {
-    let file = File::open(path).with_context(|| format!("reading incidents {}", path.display()))?;
+    let mut file = File::open(path).with_context(|| format!("reading incidents {}", path.display()))?;
     let bytes_total = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    if starts_with_brace(&mut file).with_context(|| format!("reading incidents {}", path.display()))? {
+        return read_geojson_incidents(path);
+    }
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(file));
     let headers = reader.headers().with_context(|| format!("{}: line 1", path.display()))?.clone();
     if crate::acled::is_acled_header(&headers) {
@@ -238,7 +244,7 @@ fn read_incidents(path: &Path) -> anyhow::Result<(Vec<String>, Vec<IncidentProbe
         })
     };
     let columns = Columns {
-        id: column("id")?,
+        id: column("id").or_else(|err| column("incident_id").map_err(|_| err))?,
         lon: column("lon")?,
         lat: column("lat")?,
         uncertainty_m: column("uncertainty_m")?,
@@ -314,8 +320,82 @@ fn parse_incident(record: &csv::StringRecord, columns: &Columns) -> anyhow::Resu
     let position = Position::new(number(columns.lon, "lon")?, number(columns.lat, "lat")?)?;
     let uncertainty_m = number(columns.uncertainty_m, "uncertainty_m")?;
     let start = Timestamp::parse(field(columns.start, "start")?).context("start")?;
-    let end = Timestamp::parse(field(columns.end, "end")?).context("end")?;
+    let end = match record.get(columns.end) {
+        // No end: an instant, as the server matches an incident with no end.
+        Some("") | None => start,
+        Some(end) => Timestamp::parse(end).context("end")?,
+    };
     let probe = IncidentProbe::new(position, uncertainty_m, start, end)?;
+    Ok((id, probe))
+}
+
+/// Whether the file's first byte that is not white space is `{`: JSON, not CSV. The file is
+/// left at its start.
+fn starts_with_brace(file: &mut File) -> io::Result<bool> {
+    use std::io::{Read as _, Seek as _};
+    let mut head = [0u8; 256];
+    let read = file.read(&mut head)?;
+    file.rewind()?;
+    Ok(head[..read].iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{'))
+}
+
+/// The server's GeoJSON export of incidents (or its incidents layer): a FeatureCollection of
+/// points whose properties hold `uncertainty_m`, `start` and `end` (null or absent for an
+/// instant), the id being the feature's `id` or its `incident_id`.
+fn read_geojson_incidents(path: &Path) -> anyhow::Result<(Vec<String>, Vec<IncidentProbe>)> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading incidents {}", path.display()))?;
+    let collection: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    if collection.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        bail!("{}: expected a GeoJSON FeatureCollection of incidents", path.display());
+    }
+    let features = collection
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("{}: the FeatureCollection has no \"features\" list", path.display()))?;
+    let mut incident_ids = Vec::with_capacity(features.len());
+    let mut probes = Vec::with_capacity(features.len());
+    let mut first_feature_by_id: HashMap<String, usize> = HashMap::new();
+    for (feature_idx, feature) in features.iter().enumerate() {
+        let (id, probe) =
+            geojson_incident(feature).with_context(|| format!("{}: features[{feature_idx}]", path.display()))?;
+        if let Some(first_idx) = first_feature_by_id.insert(id.clone(), feature_idx) {
+            bail!("{}: features[{feature_idx}]: incident id {id:?} is already features[{first_idx}]", path.display());
+        }
+        incident_ids.push(id);
+        probes.push(probe);
+    }
+    Ok((incident_ids, probes))
+}
+
+fn geojson_incident(feature: &Value) -> anyhow::Result<(String, IncidentProbe)> {
+    let properties = feature.get("properties").and_then(Value::as_object).ok_or_else(|| anyhow!("no properties"))?;
+    let id = match (feature.get("id"), properties.get("incident_id")) {
+        (Some(Value::String(id)), _) | (_, Some(Value::String(id))) => id.clone(),
+        _ => bail!("no id (the feature's `id` or properties.incident_id)"),
+    };
+    let geometry = feature.get("geometry").ok_or_else(|| anyhow!("no geometry"))?;
+    let coordinates = match (geometry.get("type").and_then(Value::as_str), geometry.get("coordinates")) {
+        (Some("Point"), Some(Value::Array(coordinates))) => coordinates,
+        _ => bail!("geometry: an incident is a Point"),
+    };
+    let number = |value: Option<&Value>, name: &str| {
+        value.and_then(Value::as_f64).ok_or_else(|| anyhow!("{name}: not a number"))
+    };
+    let position = Position::new(
+        number(coordinates.first(), "geometry.coordinates[0]")?,
+        number(coordinates.get(1), "geometry.coordinates[1]")?,
+    )?;
+    let uncertainty_m = number(properties.get("uncertainty_m"), "properties.uncertainty_m")?;
+    let time = |name: &str| -> anyhow::Result<Option<Timestamp>> {
+        match properties.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Timestamp::parse(text).map(Some).with_context(|| format!("properties.{name}")),
+            Some(_) => bail!("properties.{name}: not an RFC 3339 time"),
+        }
+    };
+    let start = time("start")?.ok_or_else(|| anyhow!("properties.start: missing"))?;
+    let end = time("end")?.unwrap_or(start);
+    let probe = IncidentProbe::new(position, uncertainty_m, start, end).context("properties")?;
     Ok((id, probe))
 }
 

@@ -247,8 +247,9 @@ enum Commands {
         /// `corridors.geojson` and `zones.geojson`.
         #[arg(long)]
         scopes: PathBuf,
-        /// A CSV file with the header `id,lon,lat,uncertainty_m,start,end`, or ACLED's CSV
-        /// export (docs/acled.md).
+        /// A CSV file with the header `id,lon,lat,uncertainty_m,start,end`, the server's export
+        /// of incidents (`/api/v1/exports/incidents`, as CSV or GeoJSON), or ACLED's CSV export
+        /// (docs/acled.md).
         #[arg(long)]
         incidents: PathBuf,
         /// Where to write the sorted `incident_id,scope_id` pairs.

@@ -136,7 +136,8 @@ fn bad_incident_rows_are_refused_with_their_line() {
         "i-2,37.0,36.0,0,2016-12-12T10:00:00Z,yesterday\n",
         r#"end: "yesterday" is not an RFC 3339 UTC timestamp"#,
     );
-    check_bad_row("i-2,37.0,36.0,0,2016-12-12T10:00:00Z,\n", "missing end");
+    // An empty `end` is an instant (see the export test below); an empty `start` is not.
+    check_bad_row("i-2,37.0,36.0,0,,2016-12-12T10:00:00Z\n", "missing start");
     check_bad_row(",37.0,36.0,0,2016-12-12T10:00:00Z,2016-12-12T10:00:00Z\n", "missing id");
     check_bad_row(
         "i-1,37.0,36.0,0,2016-12-12T10:00:00Z,2016-12-12T10:00:00Z\n",
@@ -242,5 +243,52 @@ fn the_servers_own_layers_and_acled_csv_are_read() {
         scopes,
         &bad,
         "success: false\nstderr: error: DIR/incidents.csv: line 2, column time_precision: \"4\" is not a precision code 1, 2 or 3\nout: none",
+    );
+}
+
+/// The server's export of incidents as the incidents, in both its forms: CSV (`incident_id`,
+/// an empty `end` for an incident with no end, which is an instant, as the server matches it)
+/// and GeoJSON (points, the id the feature's, `end` null).
+#[test]
+fn the_servers_export_of_incidents_is_read_as_csv_and_as_geojson() {
+    let scopes = r#"{"type": "FeatureCollection", "features": [
+      {"type": "Feature", "id": "c/0", "geometry": {"type": "LineString", "coordinates": [[37.0, 36.0], [37.1, 36.0]]},
+       "properties": {"corridor_id": "c", "half_width_m": 500, "start": "2016-12-12T08:00:00Z", "end": "2016-12-12T12:00:00Z"}}
+    ]}"#;
+    // The export's header (`/api/v1/exports/incidents?format=csv`), in its order.
+    let csv = [
+        "incident_id,lon,lat,kind,description,start,end,time_precision,uncertainty_m,geo_precision,zone_id,zone_name,grade,killed_min,killed_max,injured_min,injured_max,attributed_force_id,attributed_force_name,sources_count,violations_count,duplicate_of,reported_at\n",
+        // In the window, no end: an instant in it.
+        "a,37.05,36.0,shelling,\"on the road, at 10:00\",2016-12-12T10:00:00Z,,exact,50,exact,,,reported,,,,,,,1,0,,2016-12-12T10:05:00Z\n",
+        // No end, an instant after the window.
+        "b,37.05,36.0,shelling,late,2016-12-12T13:00:00Z,,exact,50,exact,,,reported,,,,,,,1,0,,2016-12-12T13:05:00Z\n",
+        // An interval that overlaps the window's end.
+        "c,37.05,36.0,shelling,long,2016-12-12T11:00:00Z,2016-12-12T14:00:00Z,exact,50,exact,,,reported,,,,,,,1,0,,2016-12-12T14:05:00Z\n",
+    ]
+    .concat();
+    check(scopes, &csv, "success: true\nstderr: \nout: \nincident_id,scope_id\na,c\nc,c\n");
+    let point = |id: &str, start: &str, end: &str| {
+        format!(
+            r#"{{"type": "Feature", "id": "{id}", "geometry": {{"type": "Point", "coordinates": [37.05, 36.0]}},
+                "properties": {{"incident_id": "{id}", "kind": "shelling", "uncertainty_m": 50, "start": "{start}", "end": {end}}}}}"#
+        )
+    };
+    let geojson = format!(
+        r#"{{"type": "FeatureCollection", "features": [{}, {}, {}]}}"#,
+        point("a", "2016-12-12T10:00:00Z", "null"),
+        point("b", "2016-12-12T13:00:00Z", "null"),
+        point("c", "2016-12-12T11:00:00Z", "\"2016-12-12T14:00:00Z\""),
+    );
+    check(scopes, &geojson, "success: true\nstderr: \nout: \nincident_id,scope_id\na,c\nc,c\n");
+    // A feature that is not a point is named by its index.
+    let line = geojson.replacen(
+        r#""type": "Point", "coordinates": [37.05, 36.0]"#,
+        r#""type": "LineString", "coordinates": [[37.05, 36.0], [37.06, 36.0]]"#,
+        1,
+    );
+    check(
+        scopes,
+        &line,
+        "success: false\nstderr: error: DIR/incidents.csv: features[0]: geometry: an incident is a Point\nout: none",
     );
 }
