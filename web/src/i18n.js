@@ -89,6 +89,11 @@ export function formatDay(isoDay) {
   return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${isoDay}T00:00:00Z`));
 }
 
+/** A day as short as a chart's axis needs: day and month. @param {string} isoDay */
+export function formatDayShort(isoDay) {
+  return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${isoDay}T00:00:00Z`));
+}
+
 /**
  * The name of a record in the current language: `names[lang]` or `name_<lang>` when the
  * record carries one, else its `name`. @param {any} record

@@ -253,6 +253,12 @@ test('record pages, numbers and the API reference render', async () => {
   await shot(page, 'corridor-desktop');
   await page.goto(`${demo.base}/numbers`);
   await page.waitForSelector('svg.chart rect');
+  // Each day of the story is labelled under its bar, with its count over it.
+  const incidentDays = await page.locator('svg.bar-incident .chart-day').allTextContents();
+  assert.equal(incidentDays[0], 'Dec 12', String(incidentDays));
+  assert.equal(incidentDays.length, await page.locator('svg.bar-incident rect').count(), String(incidentDays));
+  const counts = (await page.locator('svg.bar-incident .chart-count').allTextContents()).map(Number);
+  assert.ok(counts.length > 0 && counts.every((n) => n > 0), String(counts));
   await shot(page, 'numbers-desktop');
   await page.goto(`${demo.base}/api-reference`);
   await page.waitForSelector('.operations li');

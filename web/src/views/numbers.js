@@ -7,7 +7,7 @@
  */
 import { corridorsByCorridor } from '../corridors.js';
 import { h } from '../dom.js';
-import { t, formatDay, formatNumber, localName } from '../i18n.js';
+import { t, formatDay, formatDayShort, formatNumber, localName } from '../i18n.js';
 import { api, apiAll } from '../api.js';
 import { progressChart } from './progress.js';
 
@@ -48,7 +48,18 @@ function countByDay(times) {
     const day = time.slice(0, 10);
     counts.set(day, (counts.get(day) || 0) + 1);
   }
-  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const days = [...counts.keys()].sort();
+  if (!days.length) return [];
+  // Every day from the first to the last, quiet days as 0, so that the bars keep time's
+  // spacing (at most a year of days; past that, the days with a count only).
+  const all = [];
+  const last = Date.parse(`${days[days.length - 1]}T00:00:00Z`);
+  for (let at = Date.parse(`${days[0]}T00:00:00Z`); at <= last && all.length <= 366; at += 86_400_000) {
+    const day = new Date(at).toISOString().slice(0, 10);
+    all.push([day, counts.get(day) || 0]);
+  }
+  if (all.length > 366) return days.map((day) => [day, counts.get(day)]);
+  return all;
 }
 
 /** A bar chart with a table beside it for screen readers. @param {[string, number][]} data @param {string} title @param {string} cls */
@@ -56,10 +67,13 @@ function barChart(data, title, cls) {
   if (!data.length) return h('p', { class: 'muted' }, t('common.none'));
   const width = 640;
   const height = 200;
-  const max = Math.max(...data.map(([, n]) => n));
-  const barWidth = Math.max(4, Math.floor((width - 40) / data.length) - 4);
+  const max = Math.max(1, ...data.map(([, n]) => n));
+  // A day label under every bar, or under every few when they are many; a count over each
+  // bar while there is room for it.
+  const labelEvery = Math.ceil(data.length / 10);
+  const barWidth = Math.min(48, Math.max(4, Math.floor((width - 40) / data.length) - 4));
   const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${width} ${height + 40}`);
+  svg.setAttribute('viewBox', `0 0 ${width} ${height + 50}`);
   svg.setAttribute('class', `chart ${cls}`);
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', title);
@@ -67,17 +81,36 @@ function barChart(data, title, cls) {
     const barHeight = Math.max(1, Math.round((count / max) * height));
     const rect = document.createElementNS(SVG, 'rect');
     rect.setAttribute('x', String(30 + index * (barWidth + 4)));
-    rect.setAttribute('y', String(height - barHeight + 10));
+    rect.setAttribute('y', String(height - barHeight + 20));
     rect.setAttribute('width', String(barWidth));
     rect.setAttribute('height', String(barHeight));
     const tip = document.createElementNS(SVG, 'title');
     tip.textContent = `${formatDay(day)}: ${formatNumber(count)}`;
     rect.append(tip);
     svg.append(rect);
+    const middle = String(30 + index * (barWidth + 4) + barWidth / 2);
+    if (index % labelEvery === 0) {
+      const label = document.createElementNS(SVG, 'text');
+      label.setAttribute('x', middle);
+      label.setAttribute('y', String(height + 38));
+      label.setAttribute('text-anchor', 'middle');
+      label.setAttribute('class', 'chart-day');
+      label.textContent = formatDayShort(day);
+      svg.append(label);
+    }
+    if (data.length <= 31 && count > 0) {
+      const value = document.createElementNS(SVG, 'text');
+      value.setAttribute('x', middle);
+      value.setAttribute('y', String(height - barHeight + 16));
+      value.setAttribute('text-anchor', 'middle');
+      value.setAttribute('class', 'chart-count');
+      value.textContent = formatNumber(count);
+      svg.append(value);
+    }
   });
   const axis = document.createElementNS(SVG, 'text');
   axis.setAttribute('x', '0');
-  axis.setAttribute('y', '20');
+  axis.setAttribute('y', '30');
   axis.textContent = formatNumber(max);
   svg.append(axis);
   const table = h('table', { class: 'chart-table' }, h('caption', { class: 'visually-hidden' }, title),
