@@ -7,7 +7,7 @@
 //! libhxl from PyPI in a venv under `target/`, named by `TRUCE_PYTHON`), and these tests
 //! fail without them rather than pass unchecked.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use axum::{body::Body, http::Request};
 use http_body_util::BodyExt as _;
@@ -16,6 +16,7 @@ use tower::ServiceExt as _;
 
 use super::{
     id,
+    layers::{line, ogrinfo_file as ogrinfo},
     monitoring::{read, report_shelling, source, world_in_force, EA_1, INCIDENT},
     Fixture, Signer, EAST_ALEPPO, RU,
 };
@@ -58,27 +59,6 @@ async fn world() -> (super::World, Signer) {
     (world, monitor)
 }
 
-/// `ogrinfo -ro -al -so` on `text` saved as `name`: its summary.
-///
-/// # Panics
-/// When ogrinfo is not installed, or GDAL cannot open the file.
-fn ogrinfo(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("writing the export");
-    let output = match Command::new("ogrinfo").args(["-ro", "-al", "-so"]).arg(&path).output() {
-        Ok(output) => output,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
-            "ogrinfo is not installed; these tests open every export with GDAL, as QGIS does \
-             (Debian: apt-get install gdal-bin; .ci/run installs it)"
-        ),
-        Err(err) => panic!("running ogrinfo: {err}"),
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success() && !stderr.contains("ERROR"), "GDAL refuses {name}: {stderr}{stdout}");
-    stdout
-}
-
 /// What libhxl reads of the HXL file at `path`: its hashtags, and its rows as lists.
 ///
 /// # Panics
@@ -96,10 +76,6 @@ async fn export(fixture: &Fixture, kind: &str, format: &str) -> super::Reply {
     let reply = fixture.get(&format!("/api/v1/exports/{kind}?format={format}")).await;
     assert_eq!(reply.status, 200, "{kind} {format}: {}", reply.text);
     reply
-}
-
-fn line<'a>(summary: &'a str, starts: &str) -> &'a str {
-    summary.lines().find(|line| line.starts_with(starts)).unwrap_or_else(|| panic!("no {starts:?} in {summary}"))
 }
 
 #[tokio::test]

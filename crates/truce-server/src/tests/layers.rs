@@ -18,27 +18,34 @@ use crate::tests::Fixture;
 
 /// `ogrinfo -ro -al -so` on `text` saved as a `.geojson` file: its summary (layer, geometry
 /// type, feature count, fields), or the report of a file GDAL refuses.
+fn ogrinfo(dir: &Path, name: &str, text: &str) -> String {
+    ogrinfo_file(dir, &format!("{name}.geojson"), text)
+}
+
+/// `ogrinfo -ro -al -so` on `text` saved as `file_name` (GDAL picks its driver by the
+/// extension): its summary. The exports' tests read theirs with it too.
 ///
 /// # Panics
 /// When ogrinfo is not installed, or GDAL cannot open the file.
-fn ogrinfo(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(format!("{name}.geojson"));
-    std::fs::write(&path, text).expect("writing the layer");
+pub(super) fn ogrinfo_file(dir: &Path, file_name: &str, text: &str) -> String {
+    let path = dir.join(file_name);
+    std::fs::write(&path, text).expect("writing the file");
     let output = match Command::new("ogrinfo").args(["-ro", "-al", "-so"]).arg(&path).output() {
         Ok(output) => output,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
-            "ogrinfo is not installed; these tests open every GeoJSON layer with GDAL, as QGIS does \
-             (Debian: apt-get install gdal-bin; .ci/run installs it)"
+            "ogrinfo is not installed; these tests open every GeoJSON layer and export with GDAL, as \
+             QGIS does (Debian: apt-get install gdal-bin; .ci/run installs it)"
         ),
         Err(err) => panic!("running ogrinfo: {err}"),
     };
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success() && !stderr.contains("ERROR"), "GDAL refuses {name}: {stderr}{stdout}");
+    assert!(output.status.success() && !stderr.contains("ERROR"), "GDAL refuses {file_name}: {stderr}{stdout}");
     stdout
 }
 
-fn line<'a>(summary: &'a str, starts: &str) -> &'a str {
+/// The line of an ogrinfo summary that starts with `starts`.
+pub(super) fn line<'a>(summary: &'a str, starts: &str) -> &'a str {
     summary.lines().find(|line| line.starts_with(starts)).unwrap_or_else(|| panic!("no {starts:?} in {summary}"))
 }
 
