@@ -104,7 +104,7 @@ pub enum Filter {
 }
 
 /// `bbox`, `from`/`to`, `kind`, `grade` and `party`, parsed and checked.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Filters {
     pub bbox: Option<BBox>,
     pub from: Option<Timestamp>,

@@ -165,7 +165,7 @@ pub async fn incidents_geojson(filters: Filters, as_of: AsOf) -> Result<Response
 pub(crate) fn violation_features(
     state: &State,
     incident: &IncidentRecord,
-    filter: &IncidentFilter<'_>,
+    filter: &IncidentFilter,
 ) -> Vec<Feature<Point, ViolationProperties>> {
     let current = incident.current();
     let violations = state.violations_of(&incident.incident_id).into_iter().filter(|v| filter.admits_violation(v));

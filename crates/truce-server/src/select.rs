@@ -24,17 +24,17 @@ use crate::{
 };
 
 /// The filters of incidents and violations, resolved against one state.
-pub(crate) struct IncidentFilter<'f> {
-    filters: &'f Filters,
+pub(crate) struct IncidentFilter {
+    filters: Filters,
     kind: Option<IncidentKind>,
     party: Option<PartyId>,
 }
 
-impl<'f> IncidentFilter<'f> {
+impl IncidentFilter {
     /// # Errors
     /// A 400 naming `kind` or `party` when they name no incident kind or no party.
-    pub(crate) fn new(filters: &'f Filters, state: &State) -> Result<IncidentFilter<'f>, ApiError> {
-        Ok(IncidentFilter { filters, kind: filters.kind()?, party: filters.party(state)? })
+    pub(crate) fn new(filters: &Filters, state: &State) -> Result<IncidentFilter, ApiError> {
+        Ok(IncidentFilter { kind: filters.kind()?, party: filters.party(state)?, filters: filters.clone() })
     }
 
     /// Whether the incident's place, time and kind are selected: all a violation's filters
@@ -90,17 +90,17 @@ pub(crate) fn scope_positions<'s>(state: &'s State, scope: &Scope) -> Vec<&'s Po
 }
 
 /// The filters of passages, resolved against one state.
-pub(crate) struct PassageFilter<'f> {
-    filters: &'f Filters,
+pub(crate) struct PassageFilter {
+    filters: Filters,
     party: Option<PartyId>,
 }
 
-impl<'f> PassageFilter<'f> {
+impl PassageFilter {
     /// # Errors
     /// A 400 naming `kind` or `grade` (passages have neither), or `party` naming no party.
-    pub(crate) fn new(filters: &'f Filters, state: &State) -> Result<PassageFilter<'f>, ApiError> {
+    pub(crate) fn new(filters: &Filters, state: &State) -> Result<PassageFilter, ApiError> {
         filters.refuse(&[Filter::Kind, Filter::Grade], "passages")?;
-        Ok(PassageFilter { filters, party: filters.party(state)? })
+        Ok(PassageFilter { party: filters.party(state)?, filters: filters.clone() })
     }
 
     pub(crate) fn admits(&self, state: &State, passage: &PassageRecord) -> bool {
@@ -131,18 +131,18 @@ impl CountKind {
 }
 
 /// The filters of counts (totals and population estimates), resolved against one state.
-pub(crate) struct CountFilter<'f> {
-    filters: &'f Filters,
+pub(crate) struct CountFilter {
+    filters: Filters,
     kind: Option<CountKind>,
     party: Option<PartyId>,
 }
 
-impl<'f> CountFilter<'f> {
+impl CountFilter {
     /// # Errors
     /// A 400 naming `grade` (counts have none), or `kind` or `party` naming nothing.
-    pub(crate) fn new(filters: &'f Filters, state: &State) -> Result<CountFilter<'f>, ApiError> {
+    pub(crate) fn new(filters: &Filters, state: &State) -> Result<CountFilter, ApiError> {
         filters.refuse(&[Filter::Grade], "counts")?;
-        Ok(CountFilter { filters, kind: filters.kind()?, party: filters.party(state)? })
+        Ok(CountFilter { kind: filters.kind()?, party: filters.party(state)?, filters: filters.clone() })
     }
 
     fn by(&self, state: &State, account_id: &AccountId) -> bool {

@@ -110,15 +110,14 @@ fn party_name(state: &State, party_id: &PartyId) -> Option<Name> {
 
 /// Incidents: the incidents layer's features.
 pub struct IncidentsTable {
-    filters: Filters,
+    filter: IncidentFilter,
 }
 
 impl IncidentsTable {
     /// # Errors
     /// A 400 naming a filter that selects nothing an incident has.
     pub fn new(filters: Filters, state: &State) -> Result<IncidentsTable, ApiError> {
-        IncidentFilter::new(&filters, state)?;
-        Ok(IncidentsTable { filters })
+        Ok(IncidentsTable { filter: IncidentFilter::new(&filters, state)? })
     }
 }
 
@@ -160,10 +159,7 @@ impl Table for IncidentsTable {
         rows_max: usize,
         out: &mut Vec<Item<Self::Row>>,
     ) -> bool {
-        // Checked against this same state by `new`.
-        let Ok(filter) = IncidentFilter::new(&self.filters, state) else {
-            return true;
-        };
+        let filter = &self.filter;
         scan(&state.monitoring.incidents, cursor, records_max, rows_max, out, |_, incident, out| {
             if filter.admits(state, incident) {
                 let feature = incident_feature(state, &incident_view(state, incident));
@@ -176,15 +172,14 @@ impl Table for IncidentsTable {
 
 /// Violations of commitments: the violations layer's features.
 pub struct ViolationsTable {
-    filters: Filters,
+    filter: IncidentFilter,
 }
 
 impl ViolationsTable {
     /// # Errors
     /// A 400 naming a filter that selects nothing a violation has.
     pub fn new(filters: Filters, state: &State) -> Result<ViolationsTable, ApiError> {
-        IncidentFilter::new(&filters, state)?;
-        Ok(ViolationsTable { filters })
+        Ok(ViolationsTable { filter: IncidentFilter::new(&filters, state)? })
     }
 }
 
@@ -217,14 +212,12 @@ impl Table for ViolationsTable {
         rows_max: usize,
         out: &mut Vec<Item<Self::Row>>,
     ) -> bool {
-        let Ok(filter) = IncidentFilter::new(&self.filters, state) else {
-            return true;
-        };
+        let filter = &self.filter;
         scan(&state.monitoring.incidents, cursor, records_max, rows_max, out, |_, incident, out| {
             if !filter.admits_event(incident) {
                 return;
             }
-            for feature in violation_features(state, incident, &filter) {
+            for feature in violation_features(state, incident, filter) {
                 let geometry = Some(ExportGeometry::Point(feature.geometry));
                 out.push(Item { id: feature.id, geometry, row: feature.properties });
             }
@@ -264,7 +257,7 @@ pub struct PassageRow {
 
 /// Passages given by `at`.
 pub struct PassagesTable {
-    filters: Filters,
+    filter: PassageFilter,
     at: Timestamp,
 }
 
@@ -272,8 +265,7 @@ impl PassagesTable {
     /// # Errors
     /// A 400 naming `kind` or `grade` (passages have neither), or a `party` that is none.
     pub fn new(filters: Filters, state: &State, at: Timestamp) -> Result<PassagesTable, ApiError> {
-        PassageFilter::new(&filters, state)?;
-        Ok(PassagesTable { filters, at })
+        Ok(PassagesTable { filter: PassageFilter::new(&filters, state)?, at })
     }
 }
 
@@ -312,9 +304,7 @@ impl Table for PassagesTable {
         rows_max: usize,
         out: &mut Vec<Item<Self::Row>>,
     ) -> bool {
-        let Ok(filter) = PassageFilter::new(&self.filters, state) else {
-            return true;
-        };
+        let filter = &self.filter;
         scan(&state.monitoring.passages, cursor, records_max, rows_max, out, |id, passage, out| {
             if !passage.count.given_by(self.at) || !filter.admits(state, passage) {
                 return;
@@ -398,7 +388,7 @@ pub struct CountsCursor {
 
 /// Totals and estimates given by `at`: every total first, then every estimate.
 pub struct CountsTable {
-    filters: Filters,
+    filter: CountFilter,
     at: Timestamp,
 }
 
@@ -406,8 +396,7 @@ impl CountsTable {
     /// # Errors
     /// A 400 naming `grade` (counts have none), or a `kind` or `party` that is none.
     pub fn new(filters: Filters, state: &State, at: Timestamp) -> Result<CountsTable, ApiError> {
-        CountFilter::new(&filters, state)?;
-        Ok(CountsTable { filters, at })
+        Ok(CountsTable { filter: CountFilter::new(&filters, state)?, at })
     }
 }
 
@@ -447,9 +436,7 @@ impl Table for CountsTable {
         rows_max: usize,
         out: &mut Vec<Item<Self::Row>>,
     ) -> bool {
-        let Ok(filter) = CountFilter::new(&self.filters, state) else {
-            return true;
-        };
+        let filter = &self.filter;
         let at = self.at;
         if !cursor.totals_done {
             cursor.totals_done =
