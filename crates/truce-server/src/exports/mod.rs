@@ -214,7 +214,7 @@ fn csv_writer(buffer: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
     csv::WriterBuilder::new().has_headers(false).terminator(csv::Terminator::CRLF).from_writer(buffer)
 }
 
-/// A feature as written: `Feature` of `read.rs`, by reference.
+/// A feature as written: `Feature` of `read/`, by reference.
 #[derive(Serialize)]
 struct FeatureOut<'a, R> {
     #[serde(rename = "type")]
