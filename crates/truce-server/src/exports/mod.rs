@@ -18,7 +18,7 @@
 
 mod tables;
 
-use std::{convert::Infallible, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
     body::{Body, Bytes},
@@ -127,7 +127,7 @@ pub fn chunks<T: Table>(
     state: Arc<State>,
     table: T,
     format: ExportFormat,
-) -> impl Iterator<Item = Result<Bytes, Infallible>> + Send {
+) -> impl Iterator<Item = Result<Bytes, RowNotWritten>> + Send {
     Chunks { state, table, format, cursor: T::Cursor::default(), started: false, rows_written: 0, done: false }
 }
 
@@ -156,7 +156,7 @@ struct Chunks<T: Table> {
 }
 
 impl<T: Table> Iterator for Chunks<T> {
-    type Item = Result<Bytes, Infallible>;
+    type Item = Result<Bytes, RowNotWritten>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
@@ -176,7 +176,13 @@ impl<T: Table> Iterator for Chunks<T> {
             &mut items,
         );
         for item in &items {
-            write_item(&mut buffer, self.format, item, self.rows_written == 0);
+            if let Err(err) = write_item(&mut buffer, self.format, item, self.rows_written == 0) {
+                // The body ends in an error, so the client sees a failed download rather
+                // than a file that quietly lacks a row.
+                tracing::error!(%err, "an export stops at a row it cannot write");
+                self.done = true;
+                return Some(Err(err));
+            }
             self.rows_written += 1;
         }
         if done {
@@ -224,7 +230,23 @@ struct FeatureOut<'a, R> {
     properties: &'a R,
 }
 
-fn write_item<R: Serialize>(buffer: &mut Vec<u8>, format: ExportFormat, item: &Item<R>, first: bool) {
+/// A row that cannot be written in the export's format: a bug in the row's type (our rows
+/// are plain data), which ends the export.
+#[derive(Debug, thiserror::Error)]
+#[error("row {id} cannot be written as {format:?}: {reason}")]
+pub struct RowNotWritten {
+    id: String,
+    format: ExportFormat,
+    reason: String,
+}
+
+fn write_item<R: Serialize>(
+    buffer: &mut Vec<u8>,
+    format: ExportFormat,
+    item: &Item<R>,
+    first: bool,
+) -> Result<(), RowNotWritten> {
+    let failed = |reason: String| RowNotWritten { id: item.id.clone(), format, reason };
     match format {
         ExportFormat::Geojson => {
             if !first {
@@ -232,17 +254,12 @@ fn write_item<R: Serialize>(buffer: &mut Vec<u8>, format: ExportFormat, item: &I
             }
             let feature =
                 FeatureOut { kind: FeatureTag::Feature, id: &item.id, geometry: &item.geometry, properties: &item.row };
-            if let Err(err) = serde_json::to_writer(&mut *buffer, &feature) {
-                // Our rows are plain data; a failure is a bug, logged, and the row left out.
-                tracing::error!(%err, id = item.id, "an export row does not serialise");
-            }
+            serde_json::to_writer(&mut *buffer, &feature).map_err(|err| failed(err.to_string()))
         }
         ExportFormat::Csv | ExportFormat::Hxl => {
             let mut writer = csv_writer(buffer);
-            if let Err(err) = writer.serialize(&item.row) {
-                tracing::error!(%err, id = item.id, "an export row does not serialise as CSV");
-            }
-            let _ = writer.flush();
+            writer.serialize(&item.row).map_err(|err| failed(err.to_string()))?;
+            writer.flush().map_err(|err| failed(err.to_string()))
         }
     }
 }
