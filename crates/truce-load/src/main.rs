@@ -14,6 +14,7 @@ mod commands;
 mod cpu;
 mod drive;
 mod fanout;
+mod proofs;
 mod server;
 mod yardstick;
 
@@ -97,6 +98,11 @@ struct Args {
     /// Alerts in the backlog of --resumed-streams.
     #[arg(long, default_value_t = 3_000)]
     backlog_alerts: usize,
+    /// Measure proofs instead: ask this many inclusion and consistency proofs (half each)
+    /// over --concurrency connections, each verified. A spawned server is first sent
+    /// --requests commands, so that the log has entries to prove.
+    #[arg(long)]
+    proofs: Option<usize>,
 }
 
 /// Where the commands go.
@@ -150,6 +156,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(streams) = args.resumed_streams {
         return resumed_streams(&args, &target, &operator, streams);
+    }
+    if let Some(count) = args.proofs {
+        return proofs(&args, &target, &operator, count);
     }
 
     eprintln!("signing {} commands", args.requests);
@@ -239,6 +248,33 @@ fn resumed_streams(args: &Args, target: &Target, operator: &Operator, streams: u
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the client runtime")?;
     let pid = server.pid().to_string();
     let report = runtime.block_on(backlog::run(&server.base_url, operator, streams, args.backlog_alerts, &pid))?;
+    report.print();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Proofs through HTTP, after filling a spawned server's log.
+fn proofs(args: &Args, target: &Target, operator: &Operator, count: usize) -> anyhow::Result<ExitCode> {
+    if count == 0 {
+        bail!("--proofs must be positive");
+    }
+    let pid = match target {
+        Target::Spawned { server, .. } => Some(server.pid().to_string()),
+        Target::External { .. } => None,
+    };
+    if pid.is_some() {
+        eprintln!("signing and sending {} commands to fill the log", args.requests);
+        let presigned = presign(operator, args.requests, 1)?;
+        let outcome = send_all(args, target.base_url(), presigned.bodies)?;
+        if outcome.errors_count() > 0 || outcome.not_sent_count > 0 {
+            bail!("filling the log failed: {} errors, {} not sent", outcome.errors_count(), outcome.not_sent_count);
+        }
+    }
+    let tree_size = server::tree_size(target.base_url())?;
+    eprintln!("asking {count} proofs of a log of {tree_size} entries");
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the client runtime")?;
+    let mut report =
+        runtime.block_on(proofs::run(target.base_url(), tree_size, count, args.concurrency, pid.as_deref()))?;
     report.print();
     Ok(ExitCode::SUCCESS)
 }
