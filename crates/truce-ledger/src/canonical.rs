@@ -37,6 +37,49 @@ pub fn canonical_json(value: &Value) -> Result<String, LedgerError> {
     serde_json_canonicalizer::to_string(value).map_err(LedgerError::Canonicalize)
 }
 
+/// A JSON value with its RFC 8785 canonical text, computed once: a command is canonicalized
+/// to check its signature, and that same text is what its entry holds (`Entry::from_canonical`),
+/// so the writer does not canonicalize it again.
+///
+/// Invariant: `text` is `canonical_json(&value)`, and `depth` the deepest nesting of arrays
+/// and objects in it (0 for a scalar).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonical {
+    value: Value,
+    text: String,
+    depth: usize,
+}
+
+impl Canonical {
+    /// # Errors
+    ///
+    /// Those of [`canonical_json`].
+    pub fn new(value: Value) -> Result<Canonical, LedgerError> {
+        let depth = check_value(&value)?;
+        let text = serde_json_canonicalizer::to_string(&value).map_err(LedgerError::Canonicalize)?;
+        Ok(Canonical { value, text, depth })
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The canonical text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The deepest nesting of arrays and objects: `[[1]]` has depth 2, a scalar 0.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The value and its canonical text.
+    pub fn into_parts(self) -> (Value, String) {
+        (self.value, self.text)
+    }
+}
+
 /// Whether `text` is exactly the canonical JSON of the value it denotes.
 ///
 /// Text that does not parse, that holds an integer JCS cannot carry exactly,
@@ -53,16 +96,20 @@ pub fn is_canonical(text: &str) -> bool {
 }
 
 /// Refuses integers that would lose precision as doubles, and nesting
-/// deeper than [`JSON_DEPTH_MAX`].
+/// deeper than [`JSON_DEPTH_MAX`]; returns the deepest nesting found.
 ///
 /// Walks the value with an explicit stack, so this check cannot overflow the
 /// call stack, and afterwards the canonicaliser's own recursion is bounded.
-fn check_value(value: &Value) -> Result<(), LedgerError> {
+fn check_value(value: &Value) -> Result<usize, LedgerError> {
     let mut pending: Vec<(&Value, usize)> = vec![(value, 1)];
+    let mut deepest = 0;
     while let Some((value, depth)) = pending.pop() {
         let is_container = matches!(value, Value::Array(_) | Value::Object(_));
         if is_container && depth > JSON_DEPTH_MAX {
             return Err(LedgerError::JsonTooDeep { depth_max: JSON_DEPTH_MAX });
+        }
+        if is_container {
+            deepest = deepest.max(depth);
         }
         match value {
             Value::Null | Value::Bool(_) | Value::String(_) => {}
@@ -81,5 +128,5 @@ fn check_value(value: &Value) -> Result<(), LedgerError> {
             Value::Object(map) => pending.extend(map.values().map(|item| (item, depth + 1))),
         }
     }
-    Ok(())
+    Ok(deepest)
 }

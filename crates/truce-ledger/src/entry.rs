@@ -11,7 +11,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::{canonical_json, leaf_hash, verify_command, Hash, LedgerError, PublicKey, Signature};
+use crate::{
+    canonical_json, leaf_hash, verify_command, Canonical, Hash, LedgerError, PublicKey, Signature, JSON_DEPTH_MAX,
+    MAX_SAFE_INTEGER,
+};
 
 #[cfg(test)]
 mod tests;
@@ -106,24 +109,63 @@ impl Entry {
         signature: Signature,
         events: Value,
     ) -> Result<Entry, LedgerError> {
-        if !is_rfc3339_utc(accepted_at) {
-            return Err(LedgerError::InvalidTimestamp { text: accepted_at.to_owned() });
+        check_timestamp(accepted_at)?;
+        Entry::from_canonical(seq, accepted_at, Canonical::new(command)?, signer, signature, Canonical::new(events)?)
+    }
+
+    /// Builds an entry from a command and events already canonicalized: the command's text
+    /// is the one its signature was checked over (`verify_canonical_command`), so it is not
+    /// canonicalized a second time. The entry's text is written around the two: RFC 8785
+    /// writes an object as its members sorted by name, each value in its own canonical form,
+    /// so the canonical text of `{accepted_at, command, events, seq, signature, signer}` is
+    /// those six members in that order (`ENTRY_FIELDS`) with the two texts as they are.
+    ///
+    /// # Errors
+    ///
+    /// As [`Entry::new`].
+    pub fn from_canonical(
+        seq: u64,
+        accepted_at: &str,
+        command: Canonical,
+        signer: PublicKey,
+        signature: Signature,
+        events: Canonical,
+    ) -> Result<Entry, LedgerError> {
+        check_timestamp(accepted_at)?;
+        if seq > MAX_SAFE_INTEGER {
+            return Err(LedgerError::NumberOutOfRange { number: seq.to_string() });
         }
-        // The command and events move into the object and back out, rather
-        // than being cloned, because they can be large.
-        let mut object = Map::new();
-        object.insert("seq".to_owned(), Value::from(seq));
-        object.insert("accepted_at".to_owned(), Value::from(accepted_at));
-        object.insert("command".to_owned(), command);
-        object.insert("signer".to_owned(), Value::from(signer.to_base64()));
-        object.insert("signature".to_owned(), Value::from(signature.to_base64()));
-        object.insert("events".to_owned(), events);
-        let mut value = Value::Object(object);
-        let canonical = canonical_json(&value)?;
-        check_size(canonical.len())?;
-        let object = value.as_object_mut().expect("the value was built as an object");
-        let command = object.remove("command").expect("inserted above");
-        let events = object.remove("events").expect("inserted above");
+        // Inside the entry object, each is one level deeper than on its own.
+        if command.depth().max(events.depth()) + 1 > JSON_DEPTH_MAX {
+            return Err(LedgerError::JsonTooDeep { depth_max: JSON_DEPTH_MAX });
+        }
+        let accepted_at_text = canonical_json(&Value::from(accepted_at))?;
+        let signature_text = canonical_json(&Value::from(signature.to_base64()))?;
+        let signer_text = canonical_json(&Value::from(signer.to_base64()))?;
+        let (command, command_text) = command.into_parts();
+        let (events, events_text) = events.into_parts();
+        let seq_text = seq.to_string();
+        let parts: [(&str, &str); 6] = [
+            ("accepted_at", accepted_at_text.as_str()),
+            ("command", command_text.as_str()),
+            ("events", events_text.as_str()),
+            ("seq", seq_text.as_str()),
+            ("signature", signature_text.as_str()),
+            ("signer", signer_text.as_str()),
+        ];
+        debug_assert!(parts.iter().map(|(name, _)| *name).eq(ENTRY_FIELDS), "members in canonical order");
+        let len = parts.iter().map(|(name, value)| name.len() + value.len() + 4).sum::<usize>() + 1;
+        check_size(len)?;
+        let mut canonical = String::with_capacity(len);
+        for (idx, (name, value)) in parts.iter().enumerate() {
+            canonical.push(if idx == 0 { '{' } else { ',' });
+            canonical.push('"');
+            canonical.push_str(name);
+            canonical.push_str("\":");
+            canonical.push_str(value);
+        }
+        canonical.push('}');
+        debug_assert_eq!(canonical.len(), len);
         Ok(Entry { seq, accepted_at: accepted_at.to_owned(), command, signer, signature, events, canonical })
     }
 
@@ -229,6 +271,13 @@ pub(crate) fn parse_canonical_object(text: &str) -> Result<Map<String, Value>, L
         Value::Object(object) => Ok(object),
         _ => Err(LedgerError::EntryNotObject),
     }
+}
+
+fn check_timestamp(accepted_at: &str) -> Result<(), LedgerError> {
+    if !is_rfc3339_utc(accepted_at) {
+        return Err(LedgerError::InvalidTimestamp { text: accepted_at.to_owned() });
+    }
+    Ok(())
 }
 
 pub(crate) fn check_size(len: usize) -> Result<(), LedgerError> {

@@ -15,7 +15,7 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{canonical_json, LedgerError};
+use crate::{canonical_json, Canonical, LedgerError};
 
 #[cfg(test)]
 mod tests;
@@ -131,6 +131,24 @@ pub fn verify_command(
     signature: &Signature,
 ) -> Result<(), LedgerError> {
     public.verify(&command_signing_bytes(command)?, signature)
+}
+
+/// Checks that `signature` is `public`'s signature of the command whose canonical form is
+/// `command`: what [`verify_command`] checks, over text already canonicalized (and kept, to
+/// be stored in the command's entry).
+///
+/// # Errors
+///
+/// [`LedgerError::BadSignature`] if it is not.
+pub fn verify_canonical_command(
+    public: &PublicKey,
+    command: &Canonical,
+    signature: &Signature,
+) -> Result<(), LedgerError> {
+    let mut message = Vec::with_capacity(COMMAND_CONTEXT.len() + command.text().len());
+    message.extend_from_slice(COMMAND_CONTEXT);
+    message.extend_from_slice(command.text().as_bytes());
+    public.verify(&message, signature)
 }
 
 impl PublicKey {

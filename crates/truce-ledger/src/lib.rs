@@ -15,12 +15,12 @@ mod merkle;
 mod note;
 mod seal;
 
-pub use canonical::{canonical_json, is_canonical, JSON_DEPTH_MAX, MAX_SAFE_INTEGER};
+pub use canonical::{canonical_json, is_canonical, Canonical, JSON_DEPTH_MAX, MAX_SAFE_INTEGER};
 pub use entry::{is_rfc3339_utc, leaf_hash_of, Entry, ENTRY_BYTES_MAX, ENTRY_FIELDS};
 pub use error::{LedgerError, NoteError, ProofError};
 pub use keys::{
-    command_signing_bytes, enrolment_code_sha256, sign_command, sign_request, verify_command, verify_request,
-    PublicKey, SecretKey, Signature, COMMAND_CONTEXT, KEY_FILE_KIND, REQUEST_CONTEXT,
+    command_signing_bytes, enrolment_code_sha256, sign_command, sign_request, verify_canonical_command, verify_command,
+    verify_request, PublicKey, SecretKey, Signature, COMMAND_CONTEXT, KEY_FILE_KIND, REQUEST_CONTEXT,
 };
 pub use merkle::{
     consistency_proof_len, inclusion_proof_len, leaf_hash, node_hash, root_from_leaf_hashes, verify_consistency,

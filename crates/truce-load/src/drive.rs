@@ -13,7 +13,7 @@
 use std::{
     collections::BTreeMap,
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
     time::{Duration, Instant},
@@ -190,16 +190,18 @@ pub async fn closed_loop(
     total
 }
 
-/// Sends command `i` at `start + i / rate` until the bodies run out or `deadline` passes,
-/// over at most `connections_max` connections (as wrk2 does): a command due while all are
-/// busy waits in the client, and that wait counts in its latency. Unbounded connections
-/// would turn a short stall into a storm of new connections that the server then pays for.
+/// Sends command `i` at `start + i / rate` until the bodies run out, `deadline` passes or
+/// `stop` is set, over at most `connections_max` connections (as wrk2 does): a command due
+/// while all are busy waits in the client, and that wait counts in its latency. Unbounded
+/// connections would turn a short stall into a storm of new connections that the server
+/// then pays for.
 pub async fn open_loop(
     endpoint: Endpoint,
     bodies: Arc<Vec<Bytes>>,
     rate_per_s: u32,
     connections_max: usize,
     deadline: Instant,
+    stop: Arc<AtomicBool>,
 ) -> Outcome {
     let interval_s = 1.0 / f64::from(rate_per_s);
     let start = Instant::now();
@@ -211,7 +213,7 @@ pub async fn open_loop(
     let mut body_idx = 0;
     while body_idx < bodies.len() {
         let now = Instant::now();
-        if now >= deadline {
+        if now >= deadline || stop.load(Ordering::Relaxed) {
             break;
         }
         while body_idx < bodies.len() && due(body_idx) <= now {

@@ -8,10 +8,16 @@
 //! the durable commit is included), and from its acknowledgement. Rounds are sequential
 //! and bounded in number and time; a round in which some subscriber never gets its alert
 //! counts as missed, and the run exits non-zero.
+//!
+//! With `Writes`, the live bar under load: signed commands go in at a fixed rate (open loop,
+//! `drive::open_loop`) from a second before the first round until the last round ends, on
+//! the same client runtime, and their rate and acknowledgement latencies are reported beside
+//! the alerts'. Those commands (`register_party`) raise no alert, so each stream still reads
+//! one alert per round.
 
 use std::{
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
     time::{Duration, Instant},
@@ -28,7 +34,13 @@ use tokio::{
 use truce_core::Timestamp;
 use truce_ledger::{sign_command, SecretKey};
 
-use crate::{commands::Operator, cpu};
+use bytes::Bytes;
+
+use crate::{
+    commands::Operator,
+    cpu,
+    drive::{self, Endpoint, Outcome},
+};
 
 /// Connections being opened at once, below the server's listen backlog.
 const CONNECTS_AT_ONCE: usize = 256;
@@ -36,6 +48,28 @@ const CONNECTS_AT_ONCE: usize = 256;
 const ROUND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause between rounds, so that each alert goes out on a quiet server.
 const ROUND_GAP: Duration = Duration::from_millis(200);
+/// How long writes run before the first round, so that the rounds meet them going.
+const WRITES_WARM_UP: Duration = Duration::from_secs(1);
+/// The longest writes may run, whatever is left: the commands were signed at the start and
+/// expire after 600 s.
+const WRITES_S_MAX: u64 = 480;
+
+/// Signed commands to send at a fixed rate while the alerts are timed.
+pub struct Writes {
+    pub endpoint: Endpoint,
+    pub bodies: Arc<Vec<Bytes>>,
+    pub rate: u32,
+    pub connections_max: usize,
+}
+
+/// What the writes beside the alerts did.
+pub struct WritesReport {
+    pub rate: u32,
+    pub signed_count: usize,
+    pub outcome: Outcome,
+    /// Whether the signed commands ran out before the last round ended.
+    pub ran_out: bool,
+}
 
 /// What the subscribers have seen, shared with the rounds.
 struct Seen {
@@ -58,7 +92,10 @@ pub struct FanoutReport {
     /// CPU seconds the server and this client used over all the rounds.
     pub server_cpu_s: Option<f64>,
     pub client_cpu_s: Option<f64>,
+    /// From the first round's start to the last round's end.
+    pub rounds_wall: Duration,
     pub missed_rounds: usize,
+    pub writes: Option<WritesReport>,
 }
 
 impl FanoutReport {
@@ -95,16 +132,65 @@ impl FanoutReport {
             Some(s) => format!("{:.1} ms", s * 1000.0 / (self.rounds.len() + self.missed_rounds).max(1) as f64),
             None => "unknown".to_owned(),
         };
-        println!(
-            "CPU per alert:         server {}, this client {} (sums over all cores)",
-            per_round(self.server_cpu_s),
-            per_round(self.client_cpu_s)
-        );
+        let cores = |cpu_s: Option<f64>| match cpu_s {
+            Some(s) => format!("{:.2}", s / self.rounds_wall.as_secs_f64().max(f64::MIN_POSITIVE)),
+            None => "unknown".to_owned(),
+        };
+        match &self.writes {
+            None => println!(
+                "CPU per alert:         server {}, this client {} (sums over all cores)",
+                per_round(self.server_cpu_s),
+                per_round(self.client_cpu_s)
+            ),
+            Some(writes) => {
+                // The writes' CPU is in these figures too: per alert they would say little.
+                println!(
+                    "CPU during the rounds: server {} cores, this client {} cores (alerts and writes)",
+                    cores(self.server_cpu_s),
+                    cores(self.client_cpu_s)
+                );
+                writes.print();
+            }
+        }
         println!("bar: every subscriber within 200 ms (docs/design.md section 9)");
     }
 }
 
-/// Runs the measurement against the server at `base_url` whose operator is `operator`.
+impl WritesReport {
+    fn print(&self) {
+        let outcome = &self.outcome;
+        let wall_s = outcome.wall().as_secs_f64();
+        let accepted = outcome.accepted_count();
+        let per_s = if wall_s > 0.0 { accepted as f64 / wall_s } else { 0.0 };
+        println!(
+            "writes:                open loop at {}/s: {accepted} accepted of {} sent in {wall_s:.1} s = {per_s:.0}/s; \
+             {} errors{}",
+            self.rate,
+            outcome.sent_count,
+            outcome.errors_count(),
+            if outcome.not_sent_count > 0 {
+                format!(", {} not sent (client in-flight cap)", outcome.not_sent_count)
+            } else {
+                String::new()
+            }
+        );
+        println!(
+            "write latency          p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms (from when each was due)",
+            outcome.latency_ms(0.5),
+            outcome.latency_ms(0.99),
+            outcome.latency_ms(1.0)
+        );
+        if self.ran_out {
+            println!(
+                "writes ran out:        all {} signed commands were sent before the last round; raise --requests",
+                self.signed_count
+            );
+        }
+    }
+}
+
+/// Runs the measurement against the server at `base_url` whose operator is `operator`,
+/// with `writes` going in beside the alerts, if given.
 ///
 /// # Errors
 /// A connection cannot be opened, or a setup command is refused.
@@ -114,6 +200,7 @@ pub async fn run(
     subscribers: usize,
     rounds: usize,
     server_pid: Option<&str>,
+    writes: Option<Writes>,
 ) -> anyhow::Result<FanoutReport> {
     let address = base_url.strip_prefix("http://").ok_or_else(|| anyhow!("{base_url} is not an http:// URL"))?;
     let address = address.trim_end_matches('/').to_owned();
@@ -156,9 +243,29 @@ pub async fn run(
         missed_rounds: 0,
         server_cpu_s: None,
         client_cpu_s: None,
+        rounds_wall: Duration::ZERO,
+        writes: None,
     };
+    let stop_writes = Arc::new(AtomicBool::new(false));
+    let writing = writes.map(|writes| {
+        eprintln!("writing at {}/s beside the alerts", writes.rate);
+        let signed_count = writes.bodies.len();
+        let task = tokio::spawn(drive::open_loop(
+            writes.endpoint,
+            writes.bodies,
+            writes.rate,
+            writes.connections_max,
+            Instant::now() + Duration::from_secs(WRITES_S_MAX),
+            Arc::clone(&stop_writes),
+        ));
+        (writes.rate, signed_count, task)
+    });
+    if writing.is_some() {
+        tokio::time::sleep(WRITES_WARM_UP).await;
+    }
     let server_before = server_pid.and_then(cpu::sample);
     let client_before = cpu::sample("self");
+    let rounds_start = Instant::now();
     for round in 0..rounds {
         tokio::time::sleep(ROUND_GAP).await;
         seen.round.store(round, Ordering::SeqCst);
@@ -182,8 +289,16 @@ pub async fn run(
             _ => report.missed_rounds += 1,
         }
     }
+    report.rounds_wall = rounds_start.elapsed();
     report.server_cpu_s = server_before.zip(server_pid.and_then(cpu::sample)).map(|(a, b)| a.until(&b).total_s);
     report.client_cpu_s = client_before.zip(cpu::sample("self")).map(|(a, b)| a.until(&b).total_s);
+    if let Some((rate, signed_count, task)) = writing {
+        // Still sending when the rounds ended, unless every signed command had gone out.
+        let ran_out = task.is_finished();
+        stop_writes.store(true, Ordering::Relaxed);
+        let outcome = task.await.context("the writing task failed")?;
+        report.writes = Some(WritesReport { rate, signed_count, outcome, ran_out });
+    }
     for reader in readers {
         reader.abort();
     }

@@ -21,7 +21,7 @@ mod yardstick;
 use std::{
     path::PathBuf,
     process::ExitCode,
-    sync::Arc,
+    sync::{atomic::AtomicBool, Arc},
     time::{Duration, Instant},
 };
 
@@ -90,6 +90,12 @@ struct Args {
     /// Alerts to time with --streams, one after another.
     #[arg(long, default_value_t = 20)]
     rounds: usize,
+    /// With --streams: also send signed `register_party` commands at this rate (open loop,
+    /// over at most --concurrency connections) from a second before the first alert until
+    /// the last round ends, and report their rate and latencies beside the alerts'. At most
+    /// --requests are signed, before the streams open.
+    #[arg(long, requires = "streams")]
+    write_rate: Option<u32>,
     /// Measure memory per resumed stream instead: raise --backlog-alerts alerts, then open
     /// this many event streams resumed from `Last-Event-ID: 0.0` that never read, and report
     /// how much the spawned server's resident memory grew.
@@ -135,8 +141,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.seconds > RUN_S_MAX {
         bail!("--seconds must be at most {RUN_S_MAX}: the commands are signed up front and expire after 600 s");
     }
-    if args.requests == 0 || args.concurrency == 0 || args.client_threads == 0 || args.rate == Some(0) {
-        bail!("--requests, --concurrency, --client-threads and --rate must be positive");
+    if args.requests == 0
+        || args.concurrency == 0
+        || args.client_threads == 0
+        || args.rate == Some(0)
+        || args.write_rate == Some(0)
+    {
+        bail!("--requests, --concurrency, --client-threads, --rate and --write-rate must be positive");
     }
     let target = match (args.server.clone(), args.data.clone()) {
         (Some(base_url), Some(data)) => Target::External { base_url: base_url.trim_end_matches('/').to_owned(), data },
@@ -231,9 +242,25 @@ fn fan_out(args: &Args, target: &Target, operator: &Operator, streams: usize) ->
         Target::Spawned { server, .. } => Some(server.pid().to_string()),
         Target::External { .. } => None,
     };
-    let report = runtime.block_on(fanout::run(target.base_url(), operator, streams, args.rounds, pid.as_deref()))?;
+    let writes = match args.write_rate {
+        None => None,
+        Some(rate) => {
+            eprintln!("signing {} commands for the writes beside the alerts", args.requests);
+            let presigned = presign(operator, args.requests, 0)?;
+            Some(fanout::Writes {
+                endpoint: drive::Endpoint::parse(target.base_url(), "/api/v1/commands")?,
+                bodies: Arc::new(presigned.bodies.into_iter().map(Bytes::from).collect()),
+                rate,
+                connections_max: args.concurrency,
+            })
+        }
+    };
+    let report =
+        runtime.block_on(fanout::run(target.base_url(), operator, streams, args.rounds, pid.as_deref(), writes))?;
     report.print();
-    Ok(if report.missed_rounds == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    let writes_failed =
+        report.writes.as_ref().is_some_and(|w| w.outcome.errors_count() > 0 || w.outcome.not_sent_count > 0);
+    Ok(if report.missed_rounds == 0 && !writes_failed { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 /// Memory per stream resumed from the start of a long backlog.
@@ -289,7 +316,14 @@ fn send_all(args: &Args, base_url: &str, bodies: Vec<Vec<u8>>) -> anyhow::Result
     let bodies: Arc<Vec<Bytes>> = Arc::new(bodies.into_iter().map(Bytes::from).collect());
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let outcome = match args.rate {
-        Some(rate) => runtime.block_on(drive::open_loop(endpoint, bodies, rate, args.concurrency, deadline)),
+        Some(rate) => runtime.block_on(drive::open_loop(
+            endpoint,
+            bodies,
+            rate,
+            args.concurrency,
+            deadline,
+            Arc::new(AtomicBool::new(false)),
+        )),
         None => runtime.block_on(drive::closed_loop(endpoint, bodies, args.concurrency, deadline)),
     };
     Ok(outcome)

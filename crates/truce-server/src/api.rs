@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use axum::{extract::State, http::StatusCode, Json};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use truce_core::{
     Command, CommandBody, DomainError, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp, Warning,
 };
@@ -23,9 +22,9 @@ use crate::{
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignedCommand {
-    /// The command object, exactly as signed.
+    /// The command object, exactly as signed; checked to be I-JSON as it is read.
     #[schemars(with = "Command")]
-    pub command: Value,
+    pub command: i_json::Checked,
     /// The author's Ed25519 public key, standard base64.
     #[schemars(with = "PublicKeyText")]
     pub signer: String,
@@ -126,20 +125,22 @@ fn invalid_command(err: ParseError) -> ApiError {
 
 pub async fn submit_command(
     State(state): State<AppState>,
-    ApiJsonText(signed, body): ApiJsonText<SignedCommand>,
+    ApiJsonText(signed, _): ApiJsonText<SignedCommand>,
 ) -> Result<(StatusCode, Json<CommandReceipt>), ApiError> {
     // Before the signature is verified or the command read: text that two JSON readers can
     // read two ways (a repeated key, an integer no double holds) is refused, never read.
-    i_json::check_member(&body, "command").map_err(|malformed| ApiError::Invalid {
-        kind: ErrorKind::InvalidInput,
-        detail: invalid_detail("the command", Some(&malformed.path), &malformed.message),
-        field: malformed.path,
-    })?;
+    if let Some(malformed) = signed.command.fault_under("command") {
+        return Err(ApiError::Invalid {
+            kind: ErrorKind::InvalidInput,
+            detail: invalid_detail("the command", Some(&malformed.path), &malformed.message),
+            field: malformed.path,
+        });
+    }
     let signer = PublicKey::parse_base64(&signed.signer)
         .map_err(|err| ApiError::bad_request("signer", format!("signer is not an Ed25519 public key: {err}")))?;
     let signature = Signature::parse_base64(&signed.signature)
         .map_err(|err| ApiError::bad_request("signature", format!("signature is not an Ed25519 signature: {err}")))?;
-    let submission = Submission::verify(signed.command, signer, signature).map_err(|err| match err {
+    let submission = Submission::verify(signed.command.value, signer, signature).map_err(|err| match err {
         SubmissionError::BadSignature => ApiError::BadSignature,
         SubmissionError::Invalid(err) => invalid_command(err),
     })?;

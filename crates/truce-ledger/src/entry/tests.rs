@@ -156,6 +156,60 @@ fn entries_with_fields_of_the_wrong_type_or_form_are_rejected() {
     .assert_eq(&outcomes);
 }
 
+/// The entry's text is written around the command's and the events' own canonical texts;
+/// it must be exactly what canonicalizing the whole entry object writes.
+#[test]
+fn an_entry_built_from_canonical_parts_is_the_canonical_text_of_the_whole() {
+    let entry = sample_entry();
+    let commands = [
+        command(),
+        json!({"a\u{7f}\"\\": "\u{1}\n\u{2028}é😀", "n": [1e21, -0.0, 2.5, 9_007_199_254_740_991_u64, -1e-7], "z": null}),
+        json!({"\u{10000}": 1, "\u{ffff}": 2, "b": {"a": [[]]}}),
+        json!([]),
+    ];
+    for (idx, command) in commands.into_iter().enumerate() {
+        let events = json!([{"type": "x", "idx": idx, "text": "ü\t"}]);
+        let built = Entry::new(
+            9_007_199_254_740_991 - idx as u64,
+            "2016-12-12T10:00:00.000000001Z",
+            command.clone(),
+            *entry.signer(),
+            *entry.signature(),
+            events.clone(),
+        )
+        .expect("valid entry");
+        let whole = json!({
+            "seq": 9_007_199_254_740_991 - idx as u64,
+            "accepted_at": "2016-12-12T10:00:00.000000001Z",
+            "command": command,
+            "signer": entry.signer().to_base64(),
+            "signature": entry.signature().to_base64(),
+            "events": events,
+        });
+        assert_eq!(built.canonical_text(), crate::canonical_json(&whole).expect("canonicalisable"), "{idx}");
+    }
+}
+
+/// A command or events nested so deep that the entry around them would pass
+/// `JSON_DEPTH_MAX` is refused, as canonicalizing the whole entry refuses it.
+#[test]
+fn an_entry_deeper_than_the_depth_bound_cannot_be_built() {
+    let entry = sample_entry();
+    let mut deep = json!(1);
+    for _ in 0..crate::JSON_DEPTH_MAX {
+        deep = json!([deep]);
+    }
+    let built = |command: Value, events: Value| {
+        Entry::new(1, entry.accepted_at(), command, *entry.signer(), *entry.signature(), events)
+    };
+    assert!(matches!(built(deep.clone(), json!([])), Err(LedgerError::JsonTooDeep { .. })));
+    assert!(matches!(built(json!({}), deep.clone()), Err(LedgerError::JsonTooDeep { .. })));
+    // One level less fits.
+    let fits = deep.as_array().expect("an array")[0].clone();
+    assert!(built(fits.clone(), json!([])).is_ok());
+    assert!(built(json!({}), fits).is_ok());
+}
+
 #[test]
 fn seq_above_two_to_the_53_is_rejected_both_ways() {
     let entry = sample_entry();

@@ -44,7 +44,7 @@ use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 use truce_core::{Command, DomainError, Event, ParseError, State, Timestamp};
-use truce_ledger::{verify_command, Hash, LogKey, MerkleTree, PublicKey, Signature};
+use truce_ledger::{verify_canonical_command, Canonical, Hash, LogKey, MerkleTree, PublicKey, Signature};
 
 use crate::{
     error::StoreError,
@@ -122,7 +122,9 @@ pub struct NodeConfig {
 /// The only way to make one is `Submission::verify`, so holding one proves both.
 #[derive(Debug, Clone)]
 pub struct Submission {
-    command_value: Value,
+    /// The command as sent, with the canonical text its signature covers: the text its
+    /// entry holds, so it is canonicalized once.
+    command_value: Canonical,
     command: Command,
     signer: PublicKey,
     signature: Signature,
@@ -147,10 +149,14 @@ impl Submission {
         signer: PublicKey,
         signature: Signature,
     ) -> Result<Submission, SubmissionError> {
-        if verify_command(&signer, &command_value, &signature).is_err() {
+        // A value that has no canonical form has no valid signature either.
+        let Ok(command_value) = Canonical::new(command_value) else {
+            return Err(SubmissionError::BadSignature);
+        };
+        if verify_canonical_command(&signer, &command_value, &signature).is_err() {
             return Err(SubmissionError::BadSignature);
         }
-        let command = Command::from_json(&command_value).map_err(SubmissionError::Invalid)?;
+        let command = Command::from_json(command_value.value()).map_err(SubmissionError::Invalid)?;
         Ok(Submission { command_value, command, signer, signature })
     }
 

@@ -7,7 +7,7 @@ use std::{
 
 use tokio::sync::oneshot;
 use truce_core::{decide, Context, PublicKeyText, State, Timestamp};
-use truce_ledger::{leaf_hash_of, Entry, LogKey};
+use truce_ledger::{leaf_hash_of, Canonical, Entry, LogKey};
 
 use super::{
     metric,
@@ -32,7 +32,6 @@ pub(super) struct Writer {
 
 pub(super) struct Pending {
     reply: oneshot::Sender<Result<Receipt, SubmitError>>,
-    stored: StoredEntry,
     accepted: AcceptedEntry,
 }
 
@@ -85,6 +84,8 @@ impl Writer {
     pub(super) fn process(&mut self, batch: Vec<Request>) {
         self.apply_size_max();
         let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
+        // The rows of `pending`, in the same order, as the log appends them.
+        let mut stored: Vec<StoredEntry> = Vec::with_capacity(batch.len());
         let mut decided: Vec<(&'static str, Duration)> = Vec::with_capacity(batch.len());
         let mut refused = 0_u64;
         {
@@ -93,12 +94,13 @@ impl Writer {
             for request in batch {
                 let accepted_at = self.next_accepted_at();
                 let started = Instant::now();
-                match encode(&live.state, accepted_at, &request.submission, &shared.sealer, &shared.log_key) {
-                    Ok((stored, accepted, context)) => {
-                        Arc::make_mut(&mut live.state).apply(&context, &request.submission.command, &accepted.events);
+                match encode(&live.state, accepted_at, request.submission, &shared.sealer, &shared.log_key) {
+                    Ok((row, accepted, context)) => {
+                        Arc::make_mut(&mut live.state).apply(&context, &accepted.command, &accepted.events);
                         live.last_accepted_at = Some(accepted_at);
-                        decided.push((request.submission.command.body.kind(), started.elapsed()));
-                        pending.push(Pending { reply: request.reply, stored, accepted });
+                        decided.push((accepted.command.body.kind(), started.elapsed()));
+                        stored.push(row);
+                        pending.push(Pending { reply: request.reply, accepted });
                     }
                     Err(err) => {
                         refused += 1;
@@ -120,12 +122,11 @@ impl Writer {
         // The tree stays write-locked until the batch is durable, so that no reader is ever
         // shown a tree size or root (in a proof) that a crash could still take back.
         let mut tree = self.shared.tree.write();
-        for item in &pending {
-            tree.push(item.stored.leaf_hash);
+        for row in &stored {
+            tree.push(row.leaf_hash);
         }
         let checkpoint = sign_checkpoint(&self.shared.log_key, &self.shared.origin, &tree);
         let (tree_size, root) = (tree.len(), tree.root());
-        let stored: Vec<StoredEntry> = pending.iter().map(|p| p.stored.clone()).collect();
         if let Err(err) = self.log.append(&stored, Some((tree_size, &checkpoint))) {
             // The projection and the tree already hold this batch, the disk does not.
             let Some(cause) = err.storage_unavailable() else {
@@ -185,10 +186,10 @@ impl Writer {
         let tree = self.shared.tree.read();
         for item in pending {
             let proof =
-                tree.inclusion_proof(item.stored.seq, tree_size).expect("the entry is in the tree just written");
+                tree.inclusion_proof(item.accepted.seq, tree_size).expect("the entry is in the tree just written");
             let receipt = Receipt {
-                seq: item.stored.seq,
-                leaf_hash: item.stored.leaf_hash,
+                seq: item.accepted.seq,
+                leaf_hash: item.accepted.leaf_hash,
                 accepted_at: item.accepted.accepted_at,
                 events: item.accepted.events.clone(),
                 sealed: item.accepted.sealed,
@@ -204,45 +205,47 @@ impl Writer {
 }
 
 /// Decides the submission on the full state and makes its stored entry: its public text,
-/// sealed when the command is confidential (decided on the same state).
+/// sealed when the command is confidential (decided on the same state). The submission is
+/// taken whole: its command's value goes into the entry and its parsed command into the
+/// accepted entry, neither copied.
 pub(super) fn encode(
     state: &State,
     accepted_at: Timestamp,
-    submission: &Submission,
+    submission: Submission,
     sealer: &Sealer,
     log_key: &LogKey,
 ) -> Result<(StoredEntry, AcceptedEntry, Context), SubmitError> {
     let seq = state.entries_count;
-    let signer = PublicKeyText::parse(&submission.signer.to_base64()).expect("a verified key encodes to 32 bytes");
-    let context = context_of(seq, accepted_at, signer, &submission.command);
-    let events = decide(state, &context, &submission.command)?;
-    let events_value = serde_json::to_value(&events).map_err(|err| SubmitError::Encoding(err.to_string()))?;
-    let entry = Entry::new(
-        seq,
-        &accepted_at.to_string(),
-        submission.command_value.clone(),
-        submission.signer,
-        submission.signature,
-        events_value,
-    )
-    .map_err(|err| SubmitError::Encoding(err.to_string()))?;
-    // Pair assertion: what is written must read back as the same entry.
-    debug_assert!(Entry::parse_canonical(entry.canonical_text()).is_ok(), "a fresh entry is canonical");
-    let (text, sealed) =
-        sealer.public_text(state, &submission.command, &entry, log_key).map_err(SubmitError::Encoding)?;
-    let nonce = submission.command.nonce.as_str();
-    let (signer_column, nonce_column) = match sealed {
-        true => (SEALED_SIGNER_COLUMN.to_owned(), sealed_nonce_column(&submission.signer, nonce)),
-        false => (submission.signer.to_base64(), nonce.to_owned()),
-    };
-    let stored = StoredEntry { seq, leaf_hash: leaf_hash_of(&text), signer: signer_column, nonce: nonce_column, text };
-    let accepted = AcceptedEntry {
+    let Submission { command_value, command, signer, signature } = submission;
+    let signer_text = signer.to_base64();
+    let context = context_of(
         seq,
         accepted_at,
-        command: submission.command.clone(),
-        events,
-        leaf_hash: stored.leaf_hash,
-        sealed,
+        PublicKeyText::parse(&signer_text).expect("a verified key encodes to 32 bytes"),
+        &command,
+    );
+    let events = decide(state, &context, &command)?;
+    let encoding = |err: truce_ledger::LedgerError| SubmitError::Encoding(err.to_string());
+    let events_value = serde_json::to_value(&events).map_err(|err| SubmitError::Encoding(err.to_string()))?;
+    // The command's canonical text is the one its signature was checked over.
+    let entry = Entry::from_canonical(
+        seq,
+        &accepted_at.to_string(),
+        command_value,
+        signer,
+        signature,
+        Canonical::new(events_value).map_err(encoding)?,
+    )
+    .map_err(encoding)?;
+    // Pair assertion: what is written must read back as the same entry.
+    debug_assert!(Entry::parse_canonical(entry.canonical_text()).is_ok(), "a fresh entry is canonical");
+    let (text, sealed) = sealer.public_text(state, &command, &entry, log_key).map_err(SubmitError::Encoding)?;
+    let nonce = command.nonce.as_str();
+    let (signer_column, nonce_column) = match sealed {
+        true => (SEALED_SIGNER_COLUMN.to_owned(), sealed_nonce_column(&signer, nonce)),
+        false => (signer_text, nonce.to_owned()),
     };
+    let stored = StoredEntry { seq, leaf_hash: leaf_hash_of(&text), signer: signer_column, nonce: nonce_column, text };
+    let accepted = AcceptedEntry { seq, accepted_at, command, events, leaf_hash: stored.leaf_hash, sealed };
     Ok((stored, accepted, context))
 }
