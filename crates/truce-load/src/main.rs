@@ -14,6 +14,7 @@ mod commands;
 mod cpu;
 mod drive;
 mod fanout;
+mod make_log;
 mod server;
 mod yardstick;
 
@@ -97,6 +98,13 @@ struct Args {
     /// Alerts in the backlog of --resumed-streams.
     #[arg(long, default_value_t = 3_000)]
     backlog_alerts: usize,
+    /// Make a data directory here (it must not exist) holding a log of --entries realistic
+    /// entries, each a signed command accepted by the store, instead of measuring writes.
+    #[arg(long, conflicts_with_all = ["streams", "server", "resumed_streams"])]
+    make_log: Option<PathBuf>,
+    /// Entries in the log of --make-log, the genesis entry included.
+    #[arg(long, default_value_t = 1_000_000, requires = "make_log")]
+    entries: usize,
 }
 
 /// Where the commands go.
@@ -131,6 +139,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if args.requests == 0 || args.concurrency == 0 || args.client_threads == 0 || args.rate == Some(0) {
         bail!("--requests, --concurrency, --client-threads and --rate must be positive");
+    }
+    if let Some(dir) = &args.make_log {
+        let truce = server::find_truce_binary(args.truce.clone())?;
+        make_log::make_log(&truce, dir, args.entries)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let target = match (args.server.clone(), args.data.clone()) {
         (Some(base_url), Some(data)) => Target::External { base_url: base_url.trim_end_matches('/').to_owned(), data },
