@@ -67,7 +67,7 @@ impl Fixture {
     }
 
     /// A fixture whose clock moves on by `step_ns` at every reading.
-    fn with_clock_step(step_ns: i64) -> Fixture {
+    pub(crate) fn with_clock_step(step_ns: i64) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("truce.db");
         let log_secret = SecretKey::from_seed(&[7; 32]);

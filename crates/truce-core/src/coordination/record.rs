@@ -17,7 +17,7 @@ use crate::{
         geometry::Polygon,
         ids::{AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, PartyId, ZoneId},
         require::require_known,
-        source::Provenance,
+        source::{flattened_provenance, Provenance},
         text::{Code, Name, Names, Reason},
         time::{Timestamp, Window},
     },
@@ -149,7 +149,7 @@ pub struct StanceRecord {
     pub at: Timestamp,
     /// When the ledger accepted the record of it (record time).
     pub recorded_at: Timestamp,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "flattened_provenance")]
     pub provenance: Provenance,
     #[serde(flatten)]
     pub stance: Stance,
@@ -246,7 +246,7 @@ pub struct EndingRecord {
     pub recorded_at: Timestamp,
     #[serde(flatten)]
     pub ending: Ending,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "flattened_provenance")]
     pub provenance: Provenance,
 }
 
