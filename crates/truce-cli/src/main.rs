@@ -21,6 +21,7 @@ use std::{
     path::{Path, PathBuf},
     process::ExitCode,
     sync::Arc,
+    time::Instant,
 };
 
 use anyhow::{anyhow, bail, Context as _};
@@ -28,7 +29,9 @@ use clap::{Parser, Subcommand};
 use serde_json::Value;
 use truce_core::{Command, CommandBody, Genesis, Name, Nonce, PublicKeyText};
 use truce_ledger::{sign_command, AgeIdentity, Verifier};
-use truce_store::{verify_log, Clock, LogRefusal, StoreError, Submission, SystemClock};
+use truce_store::{
+    verify_log_with_progress, Clock, LogRefusal, Progress as VerifyProgress, StoreError, Submission, SystemClock,
+};
 
 use crate::{
     client::{Client, ServerClock, Signer},
@@ -467,15 +470,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let data_dir = DataDir::open(&data)?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-            runtime()?.block_on(async {
+            let node = runtime()?.block_on(async {
                 let node = serve::open_node(&data_dir, Arc::clone(&clock))?;
                 node.set_size_max(log_size_max);
                 serve::start_timekeeper(node.clone(), Arc::clone(&clock), &data_dir)?;
                 let scheme = if edge.tls.is_some() { "https" } else { "http" };
-                let (address, serving) = serve::bind(node, clock, listen, &data_dir.path, edge).await?;
+                let (address, serving) = serve::bind(node.clone(), clock, listen, &data_dir.path, edge).await?;
                 println!("truce serving {} on {scheme}://{address}", data.display());
-                serving.await.context("serving")
+                serving.await.context("serving")?;
+                anyhow::Ok(node)
             })?;
+            serve::save_snapshot(&node);
             serve::fold_wal(&data_dir);
             Ok(ExitCode::SUCCESS)
         }
@@ -735,9 +740,23 @@ fn verify(
         }
         None => None,
     };
-    match verify_log(&db, &verifier, older.as_deref(), identity.as_ref()) {
+    // The bar only when stderr is a terminal; the rate is printed either way.
+    let progress = batch_match::progress_bar(0, "verifying {wide_bar} {pos}/{len} entries ({per_sec}, {eta})");
+    let started = Instant::now();
+    let verified =
+        verify_log_with_progress(&db, &verifier, older.as_deref(), identity.as_ref(), &mut |step| match step {
+            VerifyProgress::Total(total) => progress.set_length(total),
+            VerifyProgress::Done(done) => progress.set_position(done),
+        });
+    progress.finish_and_clear();
+    let elapsed_s = started.elapsed().as_secs_f64();
+    match verified {
         Ok(report) => {
             println!("ok: {} entries verified, root {}", report.entries_count, hex::encode(report.root));
+            println!(
+                "ok: in {elapsed_s:.1} s, {:.0} entries per second",
+                report.entries_count as f64 / elapsed_s.max(f64::MIN_POSITIVE)
+            );
             println!(
                 "ok: {} sealed entries: envelopes signed by the log key; {} opened and checked against their commitments",
                 report.sealed_count, report.opened_count

@@ -133,6 +133,14 @@ pub async fn bind(
     Ok((address, serve))
 }
 
+/// On a clean stop, saves a projection snapshot so that the next start folds nothing.
+/// Best effort: without it, the next start folds from an older snapshot or replays the log.
+pub fn save_snapshot(node: &Node) {
+    if let Err(err) = node.save_snapshot() {
+        tracing::warn!(%err, "could not save the projection snapshot");
+    }
+}
+
 /// After a clean stop, moves the WAL into the main file so that the file alone is the log
 /// (what a backup or an investigator copies). Best effort: a failure only leaves the WAL.
 pub fn fold_wal(data: &DataDir) {

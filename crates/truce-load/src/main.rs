@@ -15,6 +15,7 @@ mod cpu;
 mod drive;
 mod fanout;
 mod proofs;
+mod make_log;
 mod server;
 mod yardstick;
 
@@ -109,6 +110,13 @@ struct Args {
     /// --requests commands, so that the log has entries to prove.
     #[arg(long)]
     proofs: Option<usize>,
+    /// Make a data directory here (it must not exist) holding a log of --entries realistic
+    /// entries, each a signed command accepted by the store, instead of measuring writes.
+    #[arg(long, conflicts_with_all = ["streams", "server", "resumed_streams"])]
+    make_log: Option<PathBuf>,
+    /// Entries in the log of --make-log, the genesis entry included.
+    #[arg(long, default_value_t = 1_000_000, requires = "make_log")]
+    entries: usize,
 }
 
 /// Where the commands go.
@@ -148,6 +156,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         || args.write_rate == Some(0)
     {
         bail!("--requests, --concurrency, --client-threads, --rate and --write-rate must be positive");
+    }
+    if let Some(dir) = &args.make_log {
+        let truce = server::find_truce_binary(args.truce.clone())?;
+        make_log::make_log(&truce, dir, args.entries)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let target = match (args.server.clone(), args.data.clone()) {
         (Some(base_url), Some(data)) => Target::External { base_url: base_url.trim_end_matches('/').to_owned(), data },

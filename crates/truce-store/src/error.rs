@@ -34,6 +34,9 @@ pub enum StoreError {
     CheckpointInvalid { path: PathBuf, problem: String },
     #[error("cannot save checkpoint {}: {source}", path.display())]
     CheckpointSave { path: PathBuf, source: std::io::Error },
+    /// A projection snapshot cannot be written; the log is untouched.
+    #[error("cannot save the projection snapshot {}: {source}", path.display())]
+    SnapshotSave { path: PathBuf, source: std::io::Error },
     /// The sealing key file is missing, unreadable or not an age identity.
     #[error("sealing key {} cannot be used: {problem}", path.display())]
     SealingKey { path: PathBuf, problem: String },
@@ -90,7 +93,8 @@ impl StoreError {
             | StoreError::SealingKey { .. }
             | StoreError::Unseal { .. }
             | StoreError::UnsealedConfidential { .. }
-            | StoreError::CheckpointSave { .. } => None,
+            | StoreError::CheckpointSave { .. }
+            | StoreError::SnapshotSave { .. } => None,
         }
     }
 }

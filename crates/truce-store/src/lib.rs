@@ -35,10 +35,10 @@ pub use crate::{
     node::{
         context_of, decode_entry, metric, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt,
         Submission, SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX,
-        QUEUE_DEPTH_MAX,
+        QUEUE_DEPTH_MAX, SNAPSHOT_EVERY_ENTRIES,
     },
     outbox::{Outbox, Pending, SubscriptionRow},
     sealing::{create_sealing_identity, read_sealing_identity, SEALED_SIGNER_COLUMN},
     sqlite::{fold_wal, snapshot_database, StoredEntry, SEQ_MAX},
-    verify::{verify_log, VerifyFailure, VerifyReport},
+    verify::{verify_log, verify_log_with_progress, Progress, VerifyFailure, VerifyReport, PROGRESS_EVERY},
 };

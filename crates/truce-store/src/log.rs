@@ -6,6 +6,8 @@
 //! Crate-private on purpose: only the node's writer appends, after `decide` and with the
 //! checkpoint of the batch, so nothing outside this crate can write an entry to a log.
 
+use truce_ledger::Hash;
+
 use crate::{error::StoreError, sqlite::StoredEntry};
 
 /// A log's storage: entries by seq, and the signed checkpoints of their tree.
@@ -23,6 +25,14 @@ pub(crate) trait Log: Send {
         from_seq: u64,
         until_seq: u64,
         visit: &mut dyn FnMut(StoredEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Calls `visit` with the seq and stored leaf hash of every entry before `until_seq`, in
+    /// seq order, without reading their texts: what a projection snapshot is checked with.
+    fn for_each_leaf_hash_before(
+        &self,
+        until_seq: u64,
+        visit: &mut dyn FnMut(u64, Hash) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 
     /// Up to `limit` entries from `from_seq` on, in seq order.

@@ -67,7 +67,7 @@ impl Fixture {
     }
 
     /// A fixture whose clock moves on by `step_ns` at every reading.
-    fn with_clock_step(step_ns: i64) -> Fixture {
+    pub(crate) fn with_clock_step(step_ns: i64) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("truce.db");
         let log_secret = SecretKey::from_seed(&[7; 32]);
@@ -598,9 +598,9 @@ fn a_log_gets_the_latest_schema_version_an_older_one_is_migrated_and_a_newer_one
         let connection = rusqlite::Connection::open(path).expect("opens");
         connection.query_row("PRAGMA user_version", [], |row| row.get(0)).expect("a version")
     };
-    assert_eq!(version(&path), 1);
-    // A log made before versions were kept: its tables, version 0. Opened, it is version 1,
-    // its entries untouched.
+    assert_eq!(version(&path), 2);
+    // A log made before versions were kept: its tables, version 0. Opened, it is at the
+    // latest version, its entries untouched.
     let old = dir.path().join("old.db");
     {
         let connection = rusqlite::Connection::open(&old).expect("creates");
@@ -616,11 +616,11 @@ fn a_log_gets_the_latest_schema_version_an_older_one_is_migrated_and_a_newer_one
     let log = SqliteLog::open(&old).expect("an old log opens");
     assert_eq!(log.entries_count().expect("counts"), 1);
     drop(log);
-    assert_eq!(version(&old), 1);
+    assert_eq!(version(&old), 2);
     // A newer one is refused, by writers and readers alike, saying so.
     rusqlite::Connection::open(&path).expect("opens").pragma_update(None, "user_version", 9).expect("set");
     for opened in [SqliteLog::open(&path), SqliteLog::open_read_only(&path)] {
         let err = opened.err().expect("a newer schema is refused");
-        assert!(err.to_string().contains("schema is version 9, newer than the 1 this truce knows"), "{err}");
+        assert!(err.to_string().contains("schema is version 9, newer than the 2 this truce knows"), "{err}");
     }
 }

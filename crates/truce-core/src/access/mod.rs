@@ -39,7 +39,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Account {
     pub account_id: AccountId,
@@ -56,7 +56,7 @@ pub struct Account {
     pub registered_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RevokedKey {
     pub public_key: PublicKeyText,
@@ -65,7 +65,7 @@ pub struct RevokedKey {
 }
 
 /// A one-time enrolment: who may use it, until when, and whether it was used.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Enrolment {
     pub account_id: AccountId,
     pub expires_at: Timestamp,

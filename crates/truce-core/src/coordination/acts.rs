@@ -6,7 +6,7 @@
 //! again when it changes), so the entry's sequence number names each one. The index is
 //! built as entries apply (`State::apply`), beside the record it describes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     coordination::model::{Ending, Stance},
@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// What kind of act.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActKind {
@@ -34,7 +34,7 @@ pub enum ActKind {
 }
 
 /// One act on an agreement, as the entry `seq` recorded it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgreementAct {
     pub seq: u64,

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     coordination::model::{CommitmentSpec, CorridorSpec, Ending, PartyKind, Stance, Terms, ZoneKind},
@@ -17,13 +17,13 @@ use crate::{
         geometry::Polygon,
         ids::{AgreementId, CommitmentId, ConsentId, CorridorId, ForceId, PartyId, ZoneId},
         require::require_known,
-        source::Provenance,
+        source::{flattened_provenance, Provenance},
         text::{Code, Name, Names, Reason},
         time::{Timestamp, Window},
     },
 };
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Party {
     pub party_id: PartyId,
@@ -35,7 +35,7 @@ pub struct Party {
     pub registered_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Force {
     pub force_id: ForceId,
@@ -46,7 +46,7 @@ pub struct Force {
     pub registered_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ZoneBoundary {
     pub effective_at: Timestamp,
@@ -54,7 +54,7 @@ pub struct ZoneBoundary {
     pub recorded_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ZoneControl {
     pub force_id: ForceId,
@@ -62,7 +62,7 @@ pub struct ZoneControl {
     pub recorded_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Zone {
     pub zone_id: ZoneId,
@@ -141,7 +141,7 @@ impl Zone {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StanceRecord {
     pub party_id: PartyId,
@@ -149,13 +149,13 @@ pub struct StanceRecord {
     pub at: Timestamp,
     /// When the ledger accepted the record of it (record time).
     pub recorded_at: Timestamp,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "flattened_provenance")]
     pub provenance: Provenance,
     #[serde(flatten)]
     pub stance: Stance,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VersionRecord {
     pub version: u32,
@@ -172,7 +172,7 @@ pub struct VersionRecord {
 }
 
 /// What a party's own attested act says of a report of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Corroboration {
@@ -208,7 +208,7 @@ impl VersionRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SuspensionRecord {
     pub at: Timestamp,
@@ -220,7 +220,7 @@ pub struct SuspensionRecord {
     pub reason: Option<Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgreementRecord {
     pub agreement_id: AgreementId,
@@ -237,7 +237,7 @@ pub struct AgreementRecord {
 
 /// A declaration that an agreement was broken or completed: who, when, why, and how it
 /// reached the record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EndingRecord {
     pub party_id: PartyId,
@@ -246,7 +246,7 @@ pub struct EndingRecord {
     pub recorded_at: Timestamp,
     #[serde(flatten)]
     pub ending: Ending,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "flattened_provenance")]
     pub provenance: Provenance,
 }
 
@@ -272,14 +272,14 @@ impl AgreementRecord {
 }
 
 /// A corridor's place in the agreements: which agreement owns it and its latest definition.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CorridorRecord {
     pub agreement_id: AgreementId,
     pub spec: CorridorSpec,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsentRecord {
     pub consent_id: ConsentId,
@@ -294,7 +294,7 @@ pub struct ConsentRecord {
     pub note: Option<Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FulfilmentRecord {
     pub commitment_id: CommitmentId,
@@ -328,7 +328,7 @@ where
 }
 
 /// The coordination half of the projection.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Coordination {
     pub parties: BTreeMap<PartyId, Party>,
     pub forces: BTreeMap<ForceId, Force>,
@@ -340,7 +340,41 @@ pub struct Coordination {
     pub consents: BTreeMap<ConsentId, ConsentRecord>,
     /// Every report of each commitment's fulfilment, in ledger order.
     pub fulfilments: BTreeMap<CommitmentId, Vec<FulfilmentRecord>>,
+    #[serde(with = "code_kinds")]
     pub(crate) codes: HashMap<(&'static str, Code), String>,
+}
+
+/// The code index as data (a projection snapshot): its kinds are the fixed words of
+/// `Coordination::evolve`, read back as those words.
+mod code_kinds {
+    use std::collections::HashMap;
+
+    use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::vocab::text::Code;
+
+    const KINDS: [&str; 4] = ["party", "force", "zone", "corridor"];
+
+    pub(super) fn serialize<S: Serializer>(
+        codes: &HashMap<(&'static str, Code), String>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let entries: Vec<(&str, &Code, &String)> = codes.iter().map(|((kind, code), id)| (*kind, code, id)).collect();
+        entries.serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<HashMap<(&'static str, Code), String>, D::Error> {
+        let entries: Vec<(String, Code, String)> = Vec::deserialize(deserializer)?;
+        entries
+            .into_iter()
+            .map(|(kind, code, id)| match KINDS.iter().find(|known| **known == kind) {
+                Some(known) => Ok(((*known, code), id)),
+                None => Err(D::Error::custom(format!("unknown code kind {kind:?}"))),
+            })
+            .collect()
+    }
 }
 
 impl Coordination {

@@ -296,7 +296,7 @@ pub enum ViolationStatus {
 }
 
 /// One incident inside the scope and window of one active commitment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Violation {
     pub incident_id: IncidentId,

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     event::Event,
@@ -24,7 +24,7 @@ use crate::{
     vocab::time::Timestamp,
 };
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentRevision {
     pub at: Timestamp,
     pub kind: IncidentKind,
@@ -36,7 +36,7 @@ pub struct IncidentRevision {
     pub reason: Option<Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceRecord {
     pub at: Timestamp,
     pub added_by: AccountId,
@@ -44,7 +44,7 @@ pub struct SourceRecord {
     pub source: SourceReport,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradeOverride {
     pub at: Timestamp,
     pub grade: Grade,
@@ -52,14 +52,14 @@ pub struct GradeOverride {
     pub analyst: AccountId,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateRecord {
     pub at: Timestamp,
     pub duplicate_of: IncidentId,
     pub reason: Reason,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentRecord {
     pub incident_id: IncidentId,
     pub description: Reason,
@@ -78,7 +78,7 @@ impl IncidentRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatementRecord {
     pub statement_id: StatementId,
@@ -142,7 +142,7 @@ impl StatementRecord {
 }
 
 /// What one source says a version of an agreement says.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReadingRecord {
     pub reading_id: ReadingId,
@@ -163,7 +163,7 @@ impl ReadingRecord {
 }
 
 /// A counted observation as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ObservationRecord {
     pub observation_id: ObservationId,
@@ -185,7 +185,7 @@ impl ObservationRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DismissalRecord {
     pub incident_id: IncidentId,
     pub commitment_id: Option<CommitmentId>,
@@ -195,7 +195,7 @@ pub struct DismissalRecord {
     pub at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstimateRecord {
     pub estimate_id: EstimateId,
     pub zone_id: ZoneId,
@@ -219,7 +219,7 @@ impl EstimateRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PassageRecord {
     pub passage_id: PassageId,
     pub corridor_id: CorridorId,
@@ -231,7 +231,7 @@ pub struct PassageRecord {
     pub recorded_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TotalRecord {
     pub total_id: TotalId,
     pub scope: TotalScope,
@@ -240,7 +240,7 @@ pub struct TotalRecord {
     pub recorded_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConvoyUpdate {
     /// When the status changed (valid time).
     pub at: Timestamp,
@@ -249,7 +249,7 @@ pub struct ConvoyUpdate {
     pub note: Option<Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConvoyRecord {
     pub convoy_id: ConvoyId,
     pub corridor_id: CorridorId,
@@ -282,14 +282,14 @@ impl ConvoyRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Acknowledgement {
     pub party_id: PartyId,
     pub at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NotificationRecord {
     pub notification_id: NotificationId,
@@ -308,7 +308,7 @@ pub struct NotificationRecord {
     pub withdrawal: Option<NotificationWithdrawal>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NotificationWithdrawal {
     pub at: Timestamp,
@@ -345,7 +345,7 @@ impl NotificationRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertAckRecord {
     pub alert_id: AlertId,
     pub party_id: Option<PartyId>,
@@ -354,7 +354,7 @@ pub struct AlertAckRecord {
 }
 
 /// Everything monitoring has recorded, folded from the ledger.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Monitoring {
     pub incidents: BTreeMap<IncidentId, IncidentRecord>,
     pub source_ids: HashSet<SourceId>,

@@ -4,7 +4,7 @@
 //! An alert's id is `<seq>.<n>`: derived from the log alone, so every node that replays the
 //! same entries raises the same alerts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     coordination::model::Group,
@@ -15,7 +15,7 @@ use crate::{
     },
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum AlertKind {
@@ -39,7 +39,7 @@ pub enum AlertKind {
     NotificationOverdue,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Alert {
     pub alert_id: AlertId,

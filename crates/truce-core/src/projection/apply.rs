@@ -47,6 +47,13 @@ impl State {
         self.entries_count += 1;
     }
 
+    /// A state read back from a projection snapshot, with what a snapshot leaves out
+    /// (the index of active scopes, derived from the coordination record) built again.
+    pub fn restored(mut self) -> State {
+        self.active_scopes = ActiveScopes::build(&self.coordination);
+        self
+    }
+
     /// Passes over a sealed entry whose content is not known (a verifier without keys): the
     /// log's time moves on to it and it raises what time alone raises, as its full
     /// application would raise among public alerts, since public alerts never depend on

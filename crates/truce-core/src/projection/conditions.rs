@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     coordination::model::Requirement,
@@ -32,7 +32,7 @@ use crate::{
 };
 
 /// A commitment breached: its first substantiated violation that counted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Breach {
     pub commitment_id: CommitmentId,
@@ -41,7 +41,7 @@ pub struct Breach {
 }
 
 /// A commitment released: a `not_breached` condition of it failed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Release {
     pub commitment_id: CommitmentId,
@@ -51,7 +51,7 @@ pub struct Release {
 }
 
 /// Breaches and releases of the commitments that `not_breached` conditions involve.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConditionOutcomes {
     pub breaches: BTreeMap<CommitmentId, Breach>,
     pub releases: BTreeMap<CommitmentId, Release>,

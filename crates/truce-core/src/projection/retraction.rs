@@ -12,7 +12,7 @@
 //! acknowledgements and notifications; attested acts (a party withdraws or declares, it does
 //! not un-sign).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     coordination::{
@@ -32,14 +32,14 @@ use crate::{
 };
 
 /// What one retractable entry recorded, and who recorded it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Retractable {
     pub(crate) recorded_by: AccountId,
     pub(crate) target: Target,
 }
 
 /// The record an entry made, found again by id or, for records without one, by value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) enum Target {
     Incident(IncidentId),
     Source { incident_id: IncidentId, source_id: SourceId },
@@ -59,7 +59,7 @@ pub(crate) enum Target {
 }
 
 /// A retraction, as the projection keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RetractionRecord {
     /// The entry whose record was retracted.

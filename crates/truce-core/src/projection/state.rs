@@ -10,6 +10,8 @@ use std::{
     ops::Bound,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
     access::{Account, Enrolment, RevokedKey, Role},
     command::Genesis,
@@ -30,7 +32,7 @@ use crate::{
 };
 
 /// Everything known, folded from the ledger.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub genesis: Option<Genesis>,
     pub entries_count: u64,
@@ -67,6 +69,8 @@ pub struct State {
     pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
     /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
     /// the coordination record and rebuilt when an event can change it.
+    /// Not in a snapshot: rebuilt from the coordination record (`State::restored`).
+    #[serde(skip)]
     pub(crate) active_scopes: ActiveScopes,
     /// The breaches and releases that `not_breached` conditions cause, derived after every
     /// entry (`conditions`).

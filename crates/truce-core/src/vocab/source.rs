@@ -192,6 +192,35 @@ impl Provenance {
     }
 }
 
+/// Reads a `Provenance` flattened into a record beside another flattened part (a stance,
+/// an ending), as a projection snapshot reads the records back: serde's `flatten` hands each
+/// flattened part the other's fields too, which `Provenance`'s `deny_unknown_fields` (right
+/// for events) refuses. The same enum without it, for that one use.
+///
+/// # Errors
+/// The deserializer's, as for `Provenance`.
+pub(crate) fn flattened_provenance<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Provenance, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(tag = "provenance", rename_all = "snake_case")]
+    enum Flattened {
+        Attested {
+            author: AccountId,
+        },
+        Reported {
+            author: AccountId,
+            #[serde(default)]
+            reporting_party: Option<PartyId>,
+            sources: Vec<SourceReport>,
+        },
+    }
+    Ok(match Flattened::deserialize(deserializer)? {
+        Flattened::Attested { author } => Provenance::Attested { author },
+        Flattened::Reported { author, reporting_party, sources } => {
+            Provenance::Reported { author, reporting_party, sources }
+        }
+    })
+}
+
 /// On an act's command: the act is reported, not attested. `party_id` is the party that
 /// acted; the command's `effective_at` is when, by the sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

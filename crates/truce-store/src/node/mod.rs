@@ -28,12 +28,13 @@
 
 mod known;
 mod replay;
+mod snapshot;
 mod writer;
 
 use std::{
     path::PathBuf,
     sync::{
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
         mpsc::{self, SyncSender, TrySendError},
         Arc,
     },
@@ -53,13 +54,14 @@ use crate::{
     sqlite::{SqliteLog, StoredEntry},
 };
 
+pub use self::snapshot::SNAPSHOT_EVERY_ENTRIES;
 pub use self::{
     known::KnownState,
     replay::{context_of, decode_entry, save_checkpoint},
 };
 use self::{
     known::{KnownView, PastStates},
-    replay::{check_extends_saved, check_origin, fold_stored, replay, sign_checkpoint},
+    replay::{check_extends_saved, check_origin, fold_stored, replay, replay_from, sign_checkpoint},
     writer::Writer,
 };
 
@@ -259,6 +261,54 @@ struct Shared {
     queued: AtomicUsize,
     /// Where the writer records its metrics (`Node::set_recorder`), if anywhere.
     recorder: RwLock<Option<Arc<dyn metrics::Recorder + Send + Sync>>>,
+    /// The projection snapshot's file (`snapshot.rs`), beside the log.
+    snapshot_path: PathBuf,
+    /// The tree size of the latest snapshot saved or restored (0: none).
+    snapshot_size: AtomicU64,
+    /// Whether a snapshot is being written, so that at most one is.
+    snapshotting: AtomicBool,
+}
+
+/// What a snapshot is written from: the projection, its tree size and root and its
+/// acceptance times, all of the same entries.
+struct Capture {
+    state: Arc<State>,
+    tree_size: u64,
+    root: Hash,
+    accepted_ats: Vec<Timestamp>,
+}
+
+impl Shared {
+    /// Takes what a snapshot needs. The writer advances the projection, the tree and the
+    /// acceptance times one after the other, so they are taken again until they agree (at
+    /// once, from the writer itself between batches).
+    fn capture(&self) -> Capture {
+        loop {
+            let state = Arc::clone(&self.live.read().state);
+            let (tree_size, root) = {
+                let tree = self.tree.read();
+                (tree.len(), tree.root())
+            };
+            let accepted_ats = self.accepted_ats.read().clone();
+            if state.entries_count == tree_size && accepted_ats.len() as u64 == tree_size {
+                return Capture { state, tree_size, root, accepted_ats };
+            }
+            thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// Writes `capture` as the snapshot, unless the latest one is of the same tree size.
+    /// The caller holds `snapshotting`.
+    fn save_snapshot(&self, capture: Capture) -> Result<(), StoreError> {
+        if capture.tree_size == self.snapshot_size.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let Capture { state, tree_size, root, accepted_ats } = capture;
+        snapshot::save(&self.snapshot_path, &self.sealer.identity, &state, &accepted_ats, tree_size, root)
+            .map_err(|source| StoreError::SnapshotSave { path: self.snapshot_path.clone(), source })?;
+        self.snapshot_size.store(tree_size, Ordering::Release);
+        Ok(())
+    }
 }
 
 /// `Shared::size_max` when the log has no size limit.
@@ -290,12 +340,30 @@ impl Node {
         // the log is known to be whole: the writer cannot seal without it.
         let sealer = read_sealing_identity(&config.sealing_key_path)
             .map(|identity| Sealer { identity, path: config.sealing_key_path.clone() });
-        let replayed = replay(log.as_ref(), sealer.as_ref())?;
+        let snapshot_path = snapshot::snapshot_path(&config.path);
+        let restored = match &sealer {
+            Ok(sealer) => snapshot::restore(&snapshot_path, &sealer.identity, log.as_ref()),
+            Err(_) if !snapshot_path.exists() => Ok(None),
+            Err(_) => Err("the sealing key, which it is checked with, cannot be read".to_owned()),
+        };
+        let (replayed, snapshot_size) = match restored {
+            Ok(Some(restored)) => {
+                let size = restored.tree.len();
+                let from = (restored.state, restored.tree, restored.accepted_ats);
+                (replay_from(log.as_ref(), sealer.as_ref(), from)?, size)
+            }
+            Ok(None) => (replay(log.as_ref(), sealer.as_ref())?, 0),
+            Err(why) => {
+                let path = snapshot_path.display();
+                tracing::warn!(%path, %why, "the projection snapshot is not used: replaying the whole log");
+                (replay(log.as_ref(), sealer.as_ref())?, 0)
+            }
+        };
         if replayed.1.is_empty() {
             return Err(StoreError::Empty { path: config.path });
         }
         check_extends_saved(&config.checkpoint_path, &config.log_key, &replayed.1)?;
-        Node::start(config, sealer?, log, replayed)
+        Node::start(config, sealer?, log, replayed, snapshot_size)
     }
 
     /// Creates a new, empty log (for its genesis entry, which only `truce init` writes) and
@@ -320,7 +388,7 @@ impl Node {
         };
         let log: Box<dyn Log> = Box::new(SqliteLog::create(&config.path)?);
         let replayed = (State::default(), MerkleTree::new(), Vec::new());
-        Node::start(config, sealer, log, replayed)
+        Node::start(config, sealer, log, replayed, 0)
     }
 
     fn start(
@@ -328,6 +396,7 @@ impl Node {
         sealer: Sealer,
         log: Box<dyn Log>,
         (state, tree, accepted_ats): (State, MerkleTree, Vec<Timestamp>),
+        snapshot_size: u64,
     ) -> Result<Node, StoreError> {
         let last_accepted_at = accepted_ats.last().copied();
         let reader: Box<dyn Log> = Box::new(SqliteLog::open(&config.path)?);
@@ -355,6 +424,9 @@ impl Node {
             writes_refused: Mutex::new(None),
             queued: AtomicUsize::new(0),
             recorder: RwLock::new(None),
+            snapshot_path: snapshot::snapshot_path(&config.path),
+            snapshot_size: AtomicU64::new(snapshot_size),
+            snapshotting: AtomicBool::new(false),
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
         let writer =
@@ -364,6 +436,21 @@ impl Node {
             .spawn(move || writer.run(receiver))
             .map_err(|err| StoreError::Config(format!("cannot start the writer thread: {err}")))?;
         Ok(Node { shared, sender })
+    }
+
+    /// Saves a projection snapshot now, unless the latest one is of the same tree size: what
+    /// a clean stop does, so that the next start folds nothing. Waits for a snapshot being
+    /// written in the background to finish first.
+    ///
+    /// # Errors
+    /// The snapshot cannot be written (the previous one, if any, is left in place).
+    pub fn save_snapshot(&self) -> Result<(), StoreError> {
+        while self.shared.snapshotting.swap(true, Ordering::AcqRel) {
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let saved = self.shared.save_snapshot(self.shared.capture());
+        self.shared.snapshotting.store(false, Ordering::Release);
+        saved
     }
 
     /// Limits the log's database to about `bytes` (`None`: no limit), from the next batch on.

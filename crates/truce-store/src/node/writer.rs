@@ -2,6 +2,7 @@
 
 use std::{
     sync::{atomic::Ordering, mpsc::Receiver, Arc},
+    thread,
     time::{Duration, Instant},
 };
 
@@ -13,6 +14,7 @@ use super::{
     metric,
     replay::{context_of, replay, save_checkpoint, sign_checkpoint},
     AcceptedEntry, Clock, Receipt, Request, Shared, Submission, SubmitError, BATCH_ENTRIES_MAX, SIZE_UNLIMITED,
+    SNAPSHOT_EVERY_ENTRIES,
 };
 use crate::{
     log::Log,
@@ -200,6 +202,33 @@ impl Writer {
             };
             let _ = item.reply.send(Ok(receipt));
             let _ = self.shared.accepted.send(Arc::new(item.accepted));
+        }
+        drop(tree);
+        self.snapshot_in_background(tree_size);
+    }
+
+    /// Every `SNAPSHOT_EVERY_ENTRIES` entries, a projection snapshot written on a thread of its
+    /// own from what the writer has now. The writer goes on at once: the projection is shared
+    /// (`Arc`), so the next batch copies it once (`Arc::make_mut`) while the snapshot holds it.
+    fn snapshot_in_background(&self, tree_size: u64) {
+        let last = self.shared.snapshot_size.load(Ordering::Acquire);
+        if tree_size < last.saturating_add(SNAPSHOT_EVERY_ENTRIES) {
+            return;
+        }
+        if self.shared.snapshotting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let capture = self.shared.capture();
+        let shared = Arc::clone(&self.shared);
+        let spawned = thread::Builder::new().name("truce-snapshot".to_owned()).spawn(move || {
+            if let Err(err) = shared.save_snapshot(capture) {
+                tracing::warn!(%err, "the projection snapshot was not saved; the next start replays more");
+            }
+            shared.snapshotting.store(false, Ordering::Release);
+        });
+        if let Err(err) = spawned {
+            tracing::warn!(%err, "cannot start a thread to save the projection snapshot");
+            self.shared.snapshotting.store(false, Ordering::Release);
         }
     }
 }
