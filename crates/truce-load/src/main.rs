@@ -14,8 +14,8 @@ mod commands;
 mod cpu;
 mod drive;
 mod fanout;
-mod proofs;
 mod make_log;
+mod proofs;
 mod server;
 mod yardstick;
 

@@ -25,6 +25,17 @@ fn key_of(violation: &Violation) -> ViolationKey {
     (violation.incident_id.clone(), violation.commitment_id.clone(), violation.notification_id.clone())
 }
 
+/// The alerted violations of one incident: a range of the map, which is keyed by incident
+/// first (`None` sorts before any id, so the incident's first key is at or after
+/// `(incident, None, None)`). A scan of the whole map per incident made every entry cost as
+/// much as all the violations alerted so far.
+fn alerted_of<'a>(
+    alerted: &'a BTreeMap<ViolationKey, ViolationStatus>,
+    incident_id: &'a IncidentId,
+) -> impl Iterator<Item = (&'a ViolationKey, &'a ViolationStatus)> + 'a {
+    alerted.range((incident_id.clone(), None, None)..).take_while(move |(key, _)| &key.0 == incident_id)
+}
+
 impl State {
     /// Raises the alerts of one applied entry and records them.
     pub(crate) fn raise_alerts(&mut self, seq: u64, now: Timestamp, events: &[Event]) {
@@ -222,10 +233,8 @@ impl State {
                 effective_at: happened_at,
             });
         }
-        let withdrawn: Vec<(ViolationKey, ViolationStatus)> = self
-            .alerted_violations
-            .iter()
-            .filter(|(key, _)| &key.0 == incident_id && !seen.contains_key(*key))
+        let withdrawn: Vec<(ViolationKey, ViolationStatus)> = alerted_of(&self.alerted_violations, incident_id)
+            .filter(|(key, _)| !seen.contains_key(*key))
             .map(|(key, status)| (key.clone(), *status))
             .collect();
         for ((_, commitment_id, notification_id), status) in withdrawn {
@@ -253,7 +262,11 @@ impl State {
                 effective_at: happened_at,
             });
         }
-        self.alerted_violations.retain(|key, _| &key.0 != incident_id);
+        let stale: Vec<ViolationKey> =
+            alerted_of(&self.alerted_violations, incident_id).map(|(key, _)| key.clone()).collect();
+        for key in stale {
+            self.alerted_violations.remove(&key);
+        }
         self.alerted_violations.extend(seen);
         alerts
     }

@@ -271,13 +271,7 @@ impl State {
         if incident.duplicate_of.is_some() {
             return Vec::new();
         }
-        let grade = self.grade(incident);
         let revision = incident.current();
-        let perpetrators: Vec<PartyId> = self
-            .attributed_force(incident)
-            .and_then(|force| self.coordination.forces.get(&force))
-            .map(|force| force.party_ids.clone())
-            .unwrap_or_default();
         let position = revision.location.position;
         let uncertainty_m = revision.location.uncertainty_m;
         // An instant is a probe that starts and ends at it.
@@ -288,6 +282,20 @@ impl State {
             Ok(probe) => self.active_scopes.commitments_violated(&probe, revision.kind),
             Err(_) => Vec::new(),
         };
+        let notifications: Vec<&NotificationRecord> =
+            self.monitoring.notifications.values().filter(|n| self.notification_reached(incident, n)).collect();
+        // The grade and the attribution are derived only for an incident that violates
+        // something: re-deriving every incident's violations (after an agreement changed)
+        // then costs a lookup in the index for most of them.
+        if commitment_ids.is_empty() && notifications.is_empty() {
+            return Vec::new();
+        }
+        let grade = self.grade(incident);
+        let perpetrators: Vec<PartyId> = self
+            .attributed_force(incident)
+            .and_then(|force| self.coordination.forces.get(&force))
+            .map(|force| force.party_ids.clone())
+            .unwrap_or_default();
         let mut violations = Vec::new();
         for commitment_id in commitment_ids {
             let Some((agreement, spec)) = self.coordination.commitment_spec(commitment_id) else {
@@ -313,10 +321,7 @@ impl State {
             });
         }
         violations.extend(
-            self.monitoring
-                .notifications
-                .values()
-                .filter_map(|notification| self.notification_violation(incident, grade, notification)),
+            notifications.into_iter().map(|notification| self.notified_violation(incident, grade, notification)),
         );
         violations
     }
@@ -329,6 +334,13 @@ impl State {
         grade: Grade,
         notification: &NotificationRecord,
     ) -> Option<Violation> {
+        self.notification_reached(incident, notification)
+            .then(|| self.notified_violation(incident, grade, notification))
+    }
+
+    /// Whether the incident is an attack that reached the notified site or movement while
+    /// it was protected.
+    fn notification_reached(&self, incident: &IncidentRecord, notification: &NotificationRecord) -> bool {
         let revision = incident.current();
         let (position, uncertainty_m) = (revision.location.position, revision.location.uncertainty_m);
         let hit = revision.kind.is_attack()
@@ -349,9 +361,16 @@ impl State {
             };
         // Protected until it ended or was withdrawn: the incident must start before then.
         let ended = notification.protected_until().is_some_and(|until| revision.when.start >= until);
-        if !hit || ended {
-            return None;
-        }
+        hit && !ended
+    }
+
+    /// The violation of a notification the incident reached (`notification_reached`).
+    fn notified_violation(
+        &self,
+        incident: &IncidentRecord,
+        grade: Grade,
+        notification: &NotificationRecord,
+    ) -> Violation {
         let mut parties = notification.party_ids.clone();
         parties.extend(notification.notified_by.iter().cloned());
         parties.sort();
@@ -359,7 +378,7 @@ impl State {
         let dismissal = self.monitoring.dismissals.iter().rev().find(|d| {
             d.incident_id == incident.incident_id && d.notification_id.as_ref() == Some(&notification.notification_id)
         });
-        Some(Violation {
+        Violation {
             incident_id: incident.incident_id.clone(),
             commitment_id: None,
             notification_id: Some(notification.notification_id.clone()),
@@ -368,7 +387,7 @@ impl State {
             parties,
             grade,
             dismissed_reason: dismissal.map(|d| d.reason.clone()),
-        })
+        }
     }
 
     /// Every violation of one humanitarian notification, by incident: without matching the
