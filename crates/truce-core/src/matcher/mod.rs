@@ -227,8 +227,8 @@ impl IncidentProbe {
 
 impl Matcher {
     pub fn new(scopes: Vec<Scope>) -> Matcher {
-        // The R-tree's entries: a scope's index and one of its pieces.
-        let mut entries: Vec<(u32, ScopeGeometry)> = Vec::with_capacity(scopes.len());
+        // The R-tree's entries: a scope's index, one of its pieces, and whether it has others.
+        let mut entries: Vec<(u32, ScopeGeometry, bool)> = Vec::with_capacity(scopes.len());
         let mut boxes = Vec::with_capacity(scopes.len());
         let mut scratch = Shapes::default();
         for (scope_idx, scope) in scopes.iter().enumerate() {
@@ -236,10 +236,12 @@ impl Matcher {
             if scope.windows.is_empty() {
                 continue;
             }
-            for piece in pieces(&scope.geometry) {
+            let scope_pieces = pieces(&scope.geometry);
+            let in_pieces = scope_pieces.len() > 1;
+            for piece in scope_pieces {
                 let (_, envelope) = scratch.push(&piece, ScopeWindows::Spilled { start: 0, end: 0 });
                 boxes.push(QueryBox::from_envelope(&envelope));
-                entries.push((index_u32(scope_idx), piece));
+                entries.push((index_u32(scope_idx), piece, in_pieces));
             }
         }
         let (tree, order) = PackedTree::new(&boxes);
@@ -247,7 +249,7 @@ impl Matcher {
         let mut shapes = Shapes::default();
         let mut windows = Vec::new();
         for entry_idx in order {
-            let (scope_idx, piece) = &entries[entry_idx];
+            let (scope_idx, piece, in_pieces) = &entries[entry_idx];
             let scope_idx = *scope_idx;
             let scope = &scopes[scope_idx as usize];
             let merged = merged_windows(&scope.windows);
@@ -270,6 +272,7 @@ impl Matcher {
             };
             let (shape_idx, _) = shapes.push(piece, scope_windows);
             shapes.headers[shape_idx].scope_idx = scope_idx;
+            shapes.headers[shape_idx].piece = *in_pieces;
         }
         Matcher { scopes, tree, shapes, windows }
     }
@@ -309,20 +312,22 @@ impl Matcher {
     /// much work a set of incidents makes (the benchmark's candidates per incident).
     pub fn candidates_count(&self, probe: &IncidentProbe) -> usize {
         let mut count = 0;
-        self.tree.walk(&ProbeQuery::new(probe).query_box, |_, hits, _| count += hits.count_ones() as usize);
+        self.tree.walk(&ProbeQuery::new(probe).query_box, |_, hits, _| {
+            count += hits.count_ones() as usize;
+            true
+        });
         count
     }
 
     fn matches_query(&self, query: &ProbeQuery, out: &mut Vec<usize>) {
-        out.clear();
+        let mut found = Found::new(out);
         let mut candidates = Candidates::default();
         self.tree.walk(&query.query_box, |_, hits, first| {
-            candidates.extend(hits, |lane| first + lane as u32, |full| self.check_candidates(full, query, out));
+            candidates.extend(hits, |lane| first + lane as u32, |full| self.check_candidates(full, query, &mut found));
+            true
         });
-        self.check_candidates(candidates.rest(), query, out);
-        // A corridor in pieces may match by several.
+        self.check_candidates(candidates.rest(), query, &mut found);
         out.sort_unstable();
-        out.dedup();
     }
 
     /// Matches many incidents, calling `visit(probe_idx, scope_idxs)` once per probe with
@@ -383,21 +388,21 @@ impl Matcher {
     /// `matches`, with the R-tree's walk replaced by a scan of the entries that
     /// `PackedTree::gather` found for a box holding the probe's.
     fn matches_among(&self, query: &ProbeQuery, gathered: &Gathered, out: &mut Vec<usize>) {
-        out.clear();
+        let mut found = Found::new(out);
         let mut candidates = Candidates::default();
         for (node, shape_idxs) in gathered.nodes.iter().zip(gathered.shape_idxs.chunks_exact(TREE_LANES)) {
             let hits = node.hits(&query.query_box);
-            candidates.extend(hits, |lane| shape_idxs[lane], |full| self.check_candidates(full, query, out));
+            candidates.extend(hits, |lane| shape_idxs[lane], |full| self.check_candidates(full, query, &mut found));
         }
-        self.check_candidates(candidates.rest(), query, out);
-        // A corridor in pieces may match by several.
+        self.check_candidates(candidates.rest(), query, &mut found);
         out.sort_unstable();
-        out.dedup();
     }
 
     /// Checks candidates gathered from the tree. Their windows first, in a loop of its own:
-    /// those reads do not depend on each other, so their cache misses overlap.
-    fn check_candidates(&self, candidates: &[u32], query: &ProbeQuery, out: &mut Vec<usize>) {
+    /// those reads do not depend on each other, so their cache misses overlap. A piece of a
+    /// scope that has already matched (`pieces`) is skipped: on the realistic set more than
+    /// half of the pieces that match belong to a corridor matched by another piece.
+    fn check_candidates(&self, candidates: &[u32], query: &ProbeQuery, found: &mut Found<'_>) {
         let probe = &query.probe;
         let mut open = [false; CANDIDATES_BATCH];
         for (open, shape_idx) in open.iter_mut().zip(candidates) {
@@ -405,9 +410,12 @@ impl Matcher {
         }
         for (open, shape_idx) in open.iter().zip(candidates) {
             let header = &self.shapes.headers[*shape_idx as usize];
+            if !*open || (header.piece && found.contains(header.scope_idx)) {
+                continue;
+            }
             let threshold_m = header.half_width_m + probe.uncertainty_m;
-            if *open && self.shapes.within(header, probe.position, &query.point, threshold_m) {
-                out.push(header.scope_idx as usize);
+            if self.shapes.within(header, probe.position, &query.point, threshold_m) {
+                found.push(header.scope_idx);
             }
         }
     }
@@ -590,6 +598,39 @@ impl Candidates {
     }
 }
 
+/// The scopes a probe has matched so far, in `out`, with a Bloom filter of one bit per
+/// scope (a hash of its index into `FOUND_BITS` bits) so that most scopes not in `out` are
+/// known not to be without scanning it.
+struct Found<'a> {
+    out: &'a mut Vec<usize>,
+    bits: [u64; FOUND_BITS / 64],
+}
+
+impl<'a> Found<'a> {
+    /// Empties `out`.
+    fn new(out: &'a mut Vec<usize>) -> Found<'a> {
+        out.clear();
+        Found { out, bits: [0; FOUND_BITS / 64] }
+    }
+
+    /// The word and the bit of the filter for `scope_idx` (Fibonacci hashing).
+    fn bit(scope_idx: u32) -> (usize, u64) {
+        let hash = (scope_idx.wrapping_mul(0x9e37_79b9) >> (32 - FOUND_BITS.trailing_zeros())) as usize;
+        (hash / 64, 1 << (hash % 64))
+    }
+
+    fn contains(&self, scope_idx: u32) -> bool {
+        let (word, bit) = Found::bit(scope_idx);
+        self.bits[word] & bit != 0 && self.out.contains(&(scope_idx as usize))
+    }
+
+    fn push(&mut self, scope_idx: u32) {
+        let (word, bit) = Found::bit(scope_idx);
+        self.bits[word] |= bit;
+        self.out.push(scope_idx as usize);
+    }
+}
+
 /// An incident's time as whole seconds `[start_s, end_s)` that overlap a window with whole
 /// seconds at both ends exactly when the incident does.
 ///
@@ -733,6 +774,8 @@ const GROUP_SIDE_MAX: f32 = 0.003;
 const GROUP_ENTRIES_MAX: usize = 512;
 /// Candidates gathered from the R-tree before they are checked.
 const CANDIDATES_BATCH: usize = 32;
+/// Bits of the filter of scopes found (`Found`): a power of two, a multiple of 64.
+const FOUND_BITS: usize = 1_024;
 /// Windows kept inline in a shape's header, after merging.
 const WINDOWS_INLINE_MAX: usize = 2;
 /// Margin for boxes stored as `f32`, which round by at most 1.2e-7 below 2 in magnitude.

@@ -33,6 +33,8 @@ pub(super) struct ShapeHeader {
     pub(super) windows: ScopeWindows,
     /// The scope's index in `Matcher::scopes`.
     pub(super) scope_idx: u32,
+    /// Whether the shape is one of several pieces of its scope (`pieces`).
+    pub(super) piece: bool,
     /// Whether the fast tier may decide: every edge short and the cap small enough.
     pub(super) fast: bool,
     /// A zone with a well-defined inside; false for routes.
@@ -165,11 +167,12 @@ impl Shapes {
         }
         let buckets = match plane_inline_len {
             0 => self.buckets.push(&self.plane, &self.parts[parts_start..], has_inside),
-            _ => ShapeBuckets { groups: (0, 0), slab_set: None },
+            _ => ShapeBuckets { groups: (0, 0), inside: None },
         };
         self.headers.push(ShapeHeader {
             windows,
             scope_idx: u32::MAX,
+            piece: false,
             fast: edges_short && cos_radius > CAP_COS_MIN,
             has_inside,
             plane_inline_len,
@@ -217,6 +220,12 @@ impl Shapes {
             return self.within_exact(header, position, None, threshold_m);
         }
         let bounds = Bounds::projected(header, point, threshold_m, height, [x, y]);
+        // Certainly within some vertex: decided without reading the vertices. Only for pieces
+        // of long corridors, most of which match this way on the realistic set; on short
+        // shapes the test rarely decides, and measured 10 % slower on the easy set.
+        if header.piece && bounds.inside_box(header.plane_box) {
+            return true;
+        }
         if bounds.outside_box(header.plane_box) {
             return false;
         }
@@ -314,8 +323,8 @@ impl Shapes {
     /// `contains` for a point inside the cap, at `(x, y)` in the projection.
     pub(super) fn contains_projected(&self, header: &ShapeHeader, x: f64, y: f64) -> bool {
         match header.plane_inline_len {
-            0 => match header.buckets.slab_set {
-                Some(slab_set) => self.buckets.contains(slab_set, x, y),
+            0 => match header.buckets.inside {
+                Some(inside) => self.buckets.contains(inside, x, y),
                 None => self.part_ranges(header).iter().fold(false, |inside, &(part_start, part_end)| {
                     inside ^ crossings_odd(&self.plane[part_start..part_end], x, y)
                 }),

@@ -213,6 +213,7 @@ fn packed_tree_finds_each_entry_whose_box_meets_the_query_once() {
                     found.push(first + hits.trailing_zeros());
                     hits &= hits - 1;
                 }
+                true
             });
             found.sort_unstable();
             assert_eq!(found, expected, "{entries_count} entries");

@@ -94,8 +94,10 @@ proptest! {
         let height = dot(point.v, header.center);
         let (x, y) = (dot(point.v, header.east) / height, dot(point.v, header.north) / height);
         let inside = header.has_inside && height >= header.cos_radius && contains_linear(&shapes, header, x, y);
-        if let Some(slab_set) = header.buckets.slab_set {
-            prop_assert_eq!(shapes.buckets.contains(slab_set, x, y), contains_linear(&shapes, header, x, y));
+        if let Some(inside) = header.buckets.inside {
+            prop_assert_eq!(shapes.buckets.contains(inside, x, y), contains_linear(&shapes, header, x, y));
+            let slabs = &shapes.buckets.insides[inside as usize].slabs;
+            prop_assert_eq!(shapes.buckets.slab_contains(slabs, x, y), contains_linear(&shapes, header, x, y));
         }
         let edges_m = edges_distance_exact_m(scope.geometry(), p);
         let within_m = if inside { 0.0 } else { edges_m };
@@ -111,6 +113,60 @@ proptest! {
             }
         }
     }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// The grid of cells decides the inside test as the linear even-odd rule does, at points
+    /// all over a zone's box and beyond it, near its edges and right on its vertices; and it
+    /// decides most of them without the slabs.
+    #[test]
+    fn grid_decides_inside_as_the_linear_rule(scope_idx in 0..120usize, seed in any::<u64>()) {
+        let scope = &realistic_scopes()[scope_idx];
+        let mut shapes = Shapes::default();
+        shapes.push(scope.geometry(), ScopeWindows::Spilled { start: 0, end: 0 });
+        let header = &shapes.headers[0];
+        let Some(inside) = header.buckets.inside else {
+            return Ok(());
+        };
+        let grid = &shapes.buckets.insides[inside as usize].grid;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let [x_min, y_min, x_max, y_max] = header.plane_box;
+        let (width, height) = (x_max - x_min, y_max - y_min);
+        let mut decided_count = 0;
+        let points_count = 2_000;
+        for point_idx in 0..points_count {
+            let (x, y) = match point_idx % 4 {
+                // Anywhere in the box grown by a tenth.
+                0 | 1 => (
+                    rng.gen_range(x_min - 0.1 * width..x_max + 0.1 * width),
+                    rng.gen_range(y_min - 0.1 * height..y_max + 0.1 * height),
+                ),
+                // Near a vertex, down to rounding distance, or on it.
+                _ => {
+                    let vertex = shapes.plane[rng.gen_range(shapes.part_ranges(header)[0].0..shapes.plane.len())];
+                    let offset = width.max(height) * 10f64.powf(rng.gen_range(-16.0..-1.0));
+                    let offset = if point_idx % 8 == 2 { 0.0 } else { offset };
+                    (vertex[0] + rng.gen_range(-offset..=offset), vertex[1] + rng.gen_range(-offset..=offset))
+                }
+            };
+            let expected = contains_linear(&shapes, header, x, y);
+            prop_assert_eq!(shapes.buckets.contains(inside, x, y), expected, "at ({}, {})", x, y);
+            if point_idx % 4 < 2 {
+                decided_count += usize::from(shapes.buckets.cell(grid, x, y) != 0);
+            }
+        }
+        // Not vacuous: the grid decides most points spread over the box.
+        prop_assert!(decided_count * 2 > points_count / 2, "{} of {} decided", decided_count, points_count / 2);
+    }
+}
+
+/// A shape's header is an odd number of cache lines (`ShapeBuckets` says why).
+#[test]
+fn shape_header_is_an_odd_number_of_cache_lines() {
+    let size = std::mem::size_of::<ShapeHeader>();
+    assert_eq!((size % 64, size / 64 % 2), (0, 1), "{size} bytes");
 }
 
 /// The matcher on realistic scopes and incidents, one by one and in batch, against a scan of
