@@ -14,6 +14,7 @@ mod commands;
 mod cpu;
 mod drive;
 mod fanout;
+mod reads;
 mod server;
 mod yardstick;
 
@@ -97,6 +98,14 @@ struct Args {
     /// Alerts in the backlog of --resumed-streams.
     #[arg(long, default_value_t = 3_000)]
     backlog_alerts: usize,
+    /// Measure the read bar instead: load --incidents incidents (those an earlier run loaded
+    /// into --server are kept), then drive a mix of filtered reads with --concurrency
+    /// connections for --seconds, and the same against `/healthz`.
+    #[arg(long, conflicts_with_all = ["streams", "resumed_streams", "rate"])]
+    reads: bool,
+    /// Incidents of --reads.
+    #[arg(long, default_value_t = 1_000_000)]
+    incidents: usize,
 }
 
 /// Where the commands go.
@@ -150,6 +159,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(streams) = args.resumed_streams {
         return resumed_streams(&args, &target, &operator, streams);
+    }
+    if args.reads {
+        return reads(&args, &target, &operator);
     }
 
     eprintln!("signing {} commands", args.requests);
@@ -225,6 +237,26 @@ fn fan_out(args: &Args, target: &Target, operator: &Operator, streams: usize) ->
     let report = runtime.block_on(fanout::run(target.base_url(), operator, streams, args.rounds, pid.as_deref()))?;
     report.print();
     Ok(if report.missed_rounds == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// The read bar: filtered reads of many incidents beside a trivial route.
+fn reads(args: &Args, target: &Target, operator: &Operator) -> anyhow::Result<ExitCode> {
+    if args.incidents == 0 {
+        bail!("--incidents must be positive");
+    }
+    let server_pid = match target {
+        Target::Spawned { server, .. } => Some(server.pid().to_string()),
+        Target::External { .. } => None,
+    };
+    let reads_args = reads::ReadsArgs {
+        incidents: args.incidents,
+        concurrency: args.concurrency,
+        seconds: args.seconds,
+        server_pid,
+    };
+    let report = reads::run(target.base_url(), operator, &reads_args)?;
+    report.print();
+    Ok(if report.errors_count() == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 /// Memory per stream resumed from the start of a long backlog.
