@@ -106,6 +106,9 @@ struct Args {
     /// Incidents of --reads.
     #[arg(long, default_value_t = 1_000_000)]
     incidents: usize,
+    /// The process id of --server, so that --reads can report the server's CPU per request.
+    #[arg(long, requires = "server")]
+    server_pid: Option<u32>,
 }
 
 /// Where the commands go.
@@ -246,7 +249,7 @@ fn reads(args: &Args, target: &Target, operator: &Operator) -> anyhow::Result<Ex
     }
     let server_pid = match target {
         Target::Spawned { server, .. } => Some(server.pid().to_string()),
-        Target::External { .. } => None,
+        Target::External { .. } => args.server_pid.map(|pid| pid.to_string()),
     };
     let reads_args = reads::ReadsArgs {
         incidents: args.incidents,
