@@ -41,6 +41,7 @@ pub use crate::{
     decide::decide,
     event::Event,
     monitoring::{
+        index::{IncidentIndex, IncidentKey, Placed},
         model::*,
         record::*,
         side_by_side::{destination_key, Movement, MovementSeries, PopulationSeries, Series, Side},

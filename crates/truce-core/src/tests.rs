@@ -4,6 +4,7 @@
 
 mod counts;
 pub(crate) mod fixture;
+mod incident_index;
 mod keys;
 // The layer check reads the crate's own sources; the library itself does no I/O.
 #[allow(clippy::disallowed_methods)]

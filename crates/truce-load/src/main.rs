@@ -16,6 +16,7 @@ mod drive;
 mod fanout;
 mod make_log;
 mod proofs;
+mod reads;
 mod server;
 mod yardstick;
 
@@ -117,6 +118,17 @@ struct Args {
     /// Entries in the log of --make-log, the genesis entry included.
     #[arg(long, default_value_t = 1_000_000, requires = "make_log")]
     entries: usize,
+    /// Measure the read bar instead: load --incidents incidents (those an earlier run loaded
+    /// into --server are kept), then drive a mix of filtered reads with --concurrency
+    /// connections for --seconds, and the same against `/healthz`.
+    #[arg(long, conflicts_with_all = ["streams", "resumed_streams", "rate"])]
+    reads: bool,
+    /// Incidents of --reads.
+    #[arg(long, default_value_t = 1_000_000)]
+    incidents: usize,
+    /// The process id of --server, so that --reads can report the server's CPU per request.
+    #[arg(long, requires = "server")]
+    server_pid: Option<u32>,
 }
 
 /// Where the commands go.
@@ -183,6 +195,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(count) = args.proofs {
         return proofs(&args, &target, &operator, count);
+    }
+    if args.reads {
+        return reads(&args, &target, &operator);
     }
 
     eprintln!("signing {} commands", args.requests);
@@ -274,6 +289,26 @@ fn fan_out(args: &Args, target: &Target, operator: &Operator, streams: usize) ->
     let writes_failed =
         report.writes.as_ref().is_some_and(|w| w.outcome.errors_count() > 0 || w.outcome.not_sent_count > 0);
     Ok(if report.missed_rounds == 0 && !writes_failed { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// The read bar: filtered reads of many incidents beside a trivial route.
+fn reads(args: &Args, target: &Target, operator: &Operator) -> anyhow::Result<ExitCode> {
+    if args.incidents == 0 {
+        bail!("--incidents must be positive");
+    }
+    let server_pid = match target {
+        Target::Spawned { server, .. } => Some(server.pid().to_string()),
+        Target::External { .. } => args.server_pid.map(|pid| pid.to_string()),
+    };
+    let reads_args = reads::ReadsArgs {
+        incidents: args.incidents,
+        concurrency: args.concurrency,
+        seconds: args.seconds,
+        server_pid,
+    };
+    let report = reads::run(target.base_url(), operator, &reads_args)?;
+    report.print();
+    Ok(if report.errors_count() == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 /// Memory per stream resumed from the start of a long backlog.

@@ -284,7 +284,7 @@ impl BBox {
     }
 
     /// The longitudes covered, as one range, or two across the antimeridian.
-    fn lon_ranges(&self) -> Vec<(f64, f64)> {
+    pub(crate) fn lon_ranges(&self) -> Vec<(f64, f64)> {
         match self.min_lon <= self.max_lon {
             true => vec![(self.min_lon, self.max_lon)],
             false => vec![(self.min_lon, 180.0), (-180.0, self.max_lon)],

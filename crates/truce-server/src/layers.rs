@@ -6,6 +6,8 @@
 //! `monitoring::violation_view`), so the read policy is theirs: a violation of a
 //! confidential humanitarian notification is never in the layer.
 
+use std::ops::Bound;
+
 use axum::response::Response;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -149,12 +151,10 @@ pub async fn incidents_geojson(filters: Filters, as_of: AsOf) -> Result<Response
     let features = read_monitoring(&as_of, |state| {
         let filter = IncidentFilter::new(&filters, state)?;
         Ok::<_, ApiError>(
-            state
-                .monitoring
-                .incidents
-                .values()
-                .filter(|incident| filter.admits(state, incident))
-                .map(|incident| incident_feature(state, &incident_view(state, incident)))
+            filter
+                .candidates(state, Bound::Unbounded)
+                .filter(|(_, incident)| filter.admits(state, incident))
+                .map(|(_, incident)| incident_feature(state, &incident_view(state, incident)))
                 .collect::<Vec<_>>(),
         )
     })??;
@@ -212,8 +212,9 @@ pub(crate) fn violation_features(
 pub async fn violations_geojson(filters: Filters, as_of: AsOf) -> Result<Response, ApiError> {
     let features = read_monitoring(&as_of, |state| {
         let filter = IncidentFilter::new(&filters, state)?;
-        let incidents = state.monitoring.incidents.values().filter(|incident| filter.admits_event(incident));
-        Ok::<_, ApiError>(incidents.flat_map(|incident| violation_features(state, incident, &filter)).collect())
+        let incidents =
+            filter.candidates(state, Bound::Unbounded).filter(|(_, incident)| filter.admits_event(incident));
+        Ok::<_, ApiError>(incidents.flat_map(|(_, incident)| violation_features(state, incident, &filter)).collect())
     })??;
     Ok(geojson(FeatureCollection { kind: FeatureCollectionTag::FeatureCollection, features }))
 }

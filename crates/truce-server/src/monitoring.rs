@@ -11,6 +11,8 @@
 //! convoys, statements) answer by valid time `?at=`: counts once the instant or period they
 //! describe has passed and their source has spoken.
 
+use std::ops::Bound;
+
 use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -492,12 +494,9 @@ pub async fn incidents(paging: Paging, filters: Filters, as_of: AsOf) -> Result<
     let page = read_monitoring(&as_of, |state| {
         let filter = IncidentFilter::new(&filters, state)?;
         // Only the page is rendered: the cursor and the filters run on the records first.
-        let after = paging.after();
-        let keys = state
-            .monitoring
-            .incidents
-            .iter()
-            .filter(|(id, incident)| id.as_str() > after && filter.admits(state, incident));
+        let keys = filter
+            .candidates(state, Bound::Excluded(paging.after()))
+            .filter(|(_, incident)| filter.admits(state, incident));
         let limit = paging.limit()?;
         let items = keys.take(limit.saturating_add(1)).map(|(id, incident)| (id.to_string(), incident));
         let page = page_of(items, paging.cursor.as_deref(), paging.limit)?;
@@ -511,7 +510,7 @@ pub async fn incidents(paging: Paging, filters: Filters, as_of: AsOf) -> Result<
 
 pub async fn incident(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<IncidentView>, ApiError> {
     read_monitoring(&as_of, |state| {
-        let incident = state.monitoring.incidents.values().find(|i| i.incident_id.as_str() == id);
+        let incident = state.monitoring.incidents.get(id.as_str());
         incident.map(|incident| Json(incident_view(state, incident))).ok_or(ApiError::NotFound { kind: "incident", id })
     })?
 }
@@ -527,11 +526,9 @@ pub async fn violations(
         // Keyed `<incident>/<commitment>`: the incident id sorts first, so whole incidents
         // before the cursor's are skipped without deriving their violations.
         let after_incident = paging.after().split('/').next().unwrap_or("").to_owned();
-        let items = state
-            .monitoring
-            .incidents
-            .iter()
-            .filter(|(id, incident)| id.as_str() >= after_incident.as_str() && filter.admits_event(incident))
+        let items = filter
+            .candidates(state, Bound::Included(after_incident.as_str()))
+            .filter(|(_, incident)| filter.admits_event(incident))
             .flat_map(|(id, _)| state.violations_of(id))
             .filter(|violation| filter.admits_violation(violation))
             .filter_map(|violation| violation_view(state, violation))

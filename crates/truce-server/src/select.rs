@@ -12,10 +12,19 @@
 //! | corridor window | its route | the window meets `[from, to)` (no window: always) | refused | refused | a signatory of its agreement's latest version |
 //!
 //! docs/exports.md says the same for users.
+//!
+//! Incidents and violations are also found here, by a small planner over the core's incident
+//! index (`IncidentIndex`: by start, by square of a grid, by kind; docs/reads.md): each
+//! index the filters can use says how many incidents it could select, and the smallest, when
+//! it is small, gives the candidates; otherwise every incident is walked in id order, and a
+//! filter that selects many finds a page soon. Either way the filter decides, so both give
+//! exactly the records a walk over all would.
+
+use std::{collections::BTreeSet, ops::Bound};
 
 use truce_core::{
-    AccountId, CorridorId, EstimateRecord, IncidentKind, IncidentRecord, PartyId, PassageRecord, Position, Scope,
-    State, TotalRecord, Violation, ZoneId,
+    AccountId, CorridorId, EstimateRecord, IncidentId, IncidentKey, IncidentKind, IncidentRecord, PartyId,
+    PassageRecord, Placed, Position, Scope, State, TotalRecord, Violation, ZoneId,
 };
 
 use crate::{
@@ -23,27 +32,86 @@ use crate::{
     problem::ApiError,
 };
 
-/// The filters of incidents and violations, resolved against one state.
+/// The filters of incidents and violations, resolved against one state, with the plan that
+/// finds their candidates in it.
 pub(crate) struct IncidentFilter {
     filters: Filters,
     kind: Option<IncidentKind>,
     party: Option<PartyId>,
+    plan: Plan,
+}
+
+/// How the incidents a filter may select are found.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Plan {
+    /// Every incident, in id order: no index narrows the query to few.
+    Scan,
+    /// These incidents, in id order: those in the cells of the index that holds the fewest.
+    Candidates(Vec<IncidentKey>),
+}
+
+/// The candidates an index may give at the most: 2 % of the incidents, and at least 1,024.
+/// Beyond that a filter selects so many that a walk in id order fills a page sooner than the
+/// candidates are sorted (docs/reads.md has the reckoning).
+pub(crate) fn candidates_max(incidents_count: usize) -> usize {
+    (incidents_count / 50).max(1024)
 }
 
 impl IncidentFilter {
     /// # Errors
     /// A 400 naming `kind` or `party` when they name no incident kind or no party.
     pub(crate) fn new(filters: &Filters, state: &State) -> Result<IncidentFilter, ApiError> {
-        Ok(IncidentFilter { kind: filters.kind()?, party: filters.party(state)?, filters: filters.clone() })
+        IncidentFilter::planned(filters, state, candidates_max(state.monitoring.incidents.len()))
+    }
+
+    /// The same, with the candidates an index may give at the most (for tests of the planner).
+    ///
+    /// # Errors
+    /// As `new`.
+    pub(crate) fn planned(filters: &Filters, state: &State, candidates_max: usize) -> Result<IncidentFilter, ApiError> {
+        let kind = filters.kind()?;
+        let plan = plan(filters, kind, state, candidates_max);
+        Ok(IncidentFilter { kind, party: filters.party(state)?, filters: filters.clone(), plan })
+    }
+
+    /// The plan, for tests that check both ways are taken.
+    #[cfg(test)]
+    pub(crate) fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The incidents after `lower` (an id's text, or any text a cursor holds) that the filter
+    /// may select, in id order: every one it selects, and perhaps others (the caller filters).
+    pub(crate) fn candidates<'s>(
+        &'s self,
+        state: &'s State,
+        lower: Bound<&str>,
+    ) -> impl Iterator<Item = (&'s IncidentId, &'s IncidentRecord)> + 's {
+        let incidents = &state.monitoring.incidents;
+        let (scan, keys) = match &self.plan {
+            Plan::Scan => (Some(incidents.range::<str, _>((lower, Bound::Unbounded))), None),
+            Plan::Candidates(keys) => (None, Some(keys[first_after(keys, lower)..].iter())),
+        };
+        let index = state.monitoring.incident_index();
+        let from_index = keys
+            .into_iter()
+            .flatten()
+            // What the index holds of each decides most candidates without a lookup by id.
+            .filter(move |key| index.placed(**key).is_some_and(|placed| self.admits_placed(placed)))
+            .filter_map(move |key| incidents.get_key_value(key.text(&mut [0; 36])));
+        scan.into_iter().flatten().chain(from_index)
     }
 
     /// Whether the incident's place, time and kind are selected: all a violation's filters
     /// but its grade and parties.
     pub(crate) fn admits_event(&self, incident: &IncidentRecord) -> bool {
-        let current = incident.current();
-        self.filters.holds(current.location.position)
-            && self.filters.at_in(current.when.start)
-            && self.kind.is_none_or(|kind| current.kind == kind)
+        self.admits_placed(&Placed::of(incident))
+    }
+
+    fn admits_placed(&self, placed: &Placed) -> bool {
+        self.filters.holds(placed.position)
+            && self.filters.at_in(placed.start)
+            && self.kind.is_none_or(|kind| placed.kind == kind)
     }
 
     /// Whether the incident is selected.
@@ -61,6 +129,71 @@ impl IncidentFilter {
     pub(crate) fn admits_violation(&self, violation: &Violation) -> bool {
         self.filters.grade.is_none_or(|grade| violation.grade == grade)
             && self.party.as_ref().is_none_or(|party| violation.parties.contains(party))
+    }
+}
+
+/// The plan for incidents filtered by `filters` (and `kind`, parsed from them) in `state`.
+fn plan(filters: &Filters, kind: Option<IncidentKind>, state: &State, candidates_max: usize) -> Plan {
+    let index = state.monitoring.incident_index();
+    // A state put together by hand (a test's, or a measurement's) has records the index never
+    // saw: walk them all rather than miss one.
+    if index.len() != state.monitoring.incidents.len() {
+        return Plan::Scan;
+    }
+    let mut best: Option<Vec<&BTreeSet<IncidentKey>>> = None;
+    let mut bound = candidates_max;
+    if let Some(kind) = kind {
+        let cells = index.of_kind(kind).into_iter();
+        best = fewest(cells, &mut bound).or(best);
+    }
+    if filters.from.is_some() || filters.to.is_some() {
+        let cells = index.hours(filters.from, filters.to);
+        best = fewest(cells, &mut bound).or(best);
+    }
+    if let Some(bbox) = filters.bbox {
+        let cells = bbox
+            .lon_ranges()
+            .into_iter()
+            .flat_map(|(min_lon, max_lon)| index.squares(min_lon, bbox.min_lat, max_lon, bbox.max_lat));
+        best = fewest(cells, &mut bound).or(best);
+    }
+    let Some(cells) = best else {
+        return Plan::Scan;
+    };
+    let mut keys: Vec<IncidentKey> = cells.into_iter().flatten().copied().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    Plan::Candidates(keys)
+}
+
+/// The cells, when they hold `bound` incidents at the most; `bound` becomes their count.
+/// An index is counted only as far as the best so far, so a broad one costs little to rule
+/// out.
+fn fewest<'i>(
+    cells: impl Iterator<Item = &'i BTreeSet<IncidentKey>>,
+    bound: &mut usize,
+) -> Option<Vec<&'i BTreeSet<IncidentKey>>> {
+    let mut count = 0;
+    let mut chosen = Vec::new();
+    for cell in cells {
+        count += cell.len();
+        if count > *bound {
+            return None;
+        }
+        chosen.push(cell);
+    }
+    *bound = count;
+    Some(chosen)
+}
+
+/// Where the keys after `lower` start: keys sort as the ids' text does, so a binary search
+/// by that text finds it for any cursor, an id or not.
+fn first_after(keys: &[IncidentKey], lower: Bound<&str>) -> usize {
+    let mut text = [0; 36];
+    match lower {
+        Bound::Unbounded => 0,
+        Bound::Excluded(after) => keys.partition_point(|key| key.text(&mut text) <= after),
+        Bound::Included(from) => keys.partition_point(|key| key.text(&mut text) < from),
     }
 }
 

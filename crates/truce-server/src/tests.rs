@@ -19,6 +19,7 @@ mod listen;
 mod metrics;
 mod monitoring;
 mod openapi;
+mod plan;
 mod problems;
 mod python;
 mod reads;

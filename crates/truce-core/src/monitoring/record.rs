@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     event::Event,
+    monitoring::index::IncidentIndex,
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
         IncidentStance, Location, Notified, Observation, Quantity, Reading, RecordRef, SourceReport, StanceOn,
@@ -370,6 +371,10 @@ pub struct Monitoring {
     pub convoys: BTreeMap<ConvoyId, ConvoyRecord>,
     pub notifications: BTreeMap<NotificationId, NotificationRecord>,
     pub alert_acks: Vec<AlertAckRecord>,
+    /// `incidents` by start, place and kind, kept as they change (derived: `index.rs`). Not
+    /// in a snapshot: `State::restored` builds it again from `incidents`.
+    #[serde(skip)]
+    index: IncidentIndex,
 }
 
 impl Monitoring {
@@ -423,6 +428,7 @@ impl Monitoring {
             .map(|source| source.source_id.clone())
             .collect();
         Monitoring {
+            index: IncidentIndex::of(incidents.values()),
             incidents,
             source_ids,
             duplicates,
@@ -453,6 +459,24 @@ impl Monitoring {
                 .collect(),
             alert_acks: self.alert_acks.iter().filter(|a| by(a.at)).cloned().collect(),
         }
+    }
+
+    /// The incidents by start, place and kind.
+    pub fn incident_index(&self) -> &IncidentIndex {
+        &self.index
+    }
+
+    /// Takes a retracted incident out of the record and its index.
+    /// Builds the index of incidents again from the records (a state read from a snapshot,
+    /// which does not hold it).
+    pub(crate) fn reindex(&mut self) {
+        self.index = IncidentIndex::of(self.incidents.values());
+    }
+
+    pub(crate) fn remove_incident(&mut self, incident_id: &IncidentId) -> Option<IncidentRecord> {
+        let incident = self.incidents.remove(incident_id)?;
+        self.index.remove(incident_id);
+        Some(incident)
     }
 
     /// Folds a monitoring event; returns false for events that are not about monitoring.
@@ -486,6 +510,7 @@ impl Monitoring {
                     grade_overrides: Vec::new(),
                     duplicate_of: None,
                 };
+                self.index.insert(&record);
                 self.incidents.insert(incident_id.clone(), record);
             }
             Event::SourceAdded { incident_id, source, added_by } => {
@@ -505,6 +530,7 @@ impl Monitoring {
                         convoy_id: convoy_id.clone().or(current.convoy_id),
                         reason: Some(reason.clone()),
                     });
+                    self.index.update(incident);
                 }
             }
             Event::IncidentGraded { incident_id, grade, reason, analyst } => {

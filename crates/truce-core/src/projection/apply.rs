@@ -51,6 +51,7 @@ impl State {
     /// (the index of active scopes, derived from the coordination record) built again.
     pub fn restored(mut self) -> State {
         self.active_scopes = ActiveScopes::build(&self.coordination);
+        self.monitoring.reindex();
         self
     }
 

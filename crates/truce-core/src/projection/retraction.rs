@@ -242,7 +242,7 @@ impl State {
                 for duplicates in monitoring.duplicates.values_mut() {
                     duplicates.retain(|d| d != id);
                 }
-                monitoring.incidents.remove(id).is_some()
+                monitoring.remove_incident(id).is_some()
             }
             Target::Source { incident_id, source_id } => monitoring
                 .incidents

@@ -57,6 +57,14 @@ macro_rules! uuid_id {
                 &self.0
             }
         }
+
+        /// Compares, orders and hashes as its text, so that maps by id answer a `&str`
+        /// (a cursor, a path) without making an id of it first.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 

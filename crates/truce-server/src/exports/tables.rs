@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{
     AccountId, AgreementId, Basis, CommitmentId, CommitmentKind, ConvoyId, CorridorId, Direction, EstimateId,
-    EstimateRecord, IncidentId, LineString, Name, PartyId, PassageId, Polygon, Quantity, Reason, Scope, SourceKind,
-    State, Timestamp, TotalId, TotalRecord, ZoneId,
+    EstimateRecord, IncidentId, IncidentRecord, LineString, Name, PartyId, PassageId, Polygon, Quantity, Reason, Scope,
+    SourceKind, State, Timestamp, TotalId, TotalRecord, ZoneId,
 };
 
 use super::{Item, Table};
@@ -53,13 +53,43 @@ fn scan<'s, K: Ord + Clone, V, R>(
     records_max: usize,
     rows_max: usize,
     out: &mut Vec<Item<R>>,
-    mut rows_of: impl FnMut(&'s K, &'s V, &mut Vec<Item<R>>),
+    rows_of: impl FnMut(&'s K, &'s V, &mut Vec<Item<R>>),
 ) -> bool {
     let lower = match cursor.as_ref() {
         None => Bound::Unbounded,
         Some(key) => Bound::Excluded(key),
     };
-    let mut records = map.range::<K, _>((lower, Bound::Unbounded));
+    let records = map.range::<K, _>((lower, Bound::Unbounded));
+    scan_from(records, cursor, records_max, rows_max, out, rows_of)
+}
+
+/// The same over the incidents a filter's plan gives after `cursor` (`IncidentFilter::candidates`).
+fn scan_incidents<'s, R>(
+    state: &'s State,
+    filter: &'s IncidentFilter,
+    cursor: &mut Option<IncidentId>,
+    records_max: usize,
+    rows_max: usize,
+    out: &mut Vec<Item<R>>,
+    rows_of: impl FnMut(&'s IncidentId, &'s IncidentRecord, &mut Vec<Item<R>>),
+) -> bool {
+    let lower = match cursor.as_ref() {
+        None => Bound::Unbounded,
+        Some(incident_id) => Bound::Excluded(incident_id.as_str()),
+    };
+    let records = filter.candidates(state, lower);
+    scan_from(records, cursor, records_max, rows_max, out, rows_of)
+}
+
+/// `scan` over records already in key order after the cursor.
+fn scan_from<'s, K: Clone + 's, V: 's, R>(
+    mut records: impl Iterator<Item = (&'s K, &'s V)>,
+    cursor: &mut Option<K>,
+    records_max: usize,
+    rows_max: usize,
+    out: &mut Vec<Item<R>>,
+    mut rows_of: impl FnMut(&'s K, &'s V, &mut Vec<Item<R>>),
+) -> bool {
     let rows_before = out.len();
     let mut last: Option<&K> = None;
     let mut scanned = 0;
@@ -160,7 +190,7 @@ impl Table for IncidentsTable {
         out: &mut Vec<Item<Self::Row>>,
     ) -> bool {
         let filter = &self.filter;
-        scan(&state.monitoring.incidents, cursor, records_max, rows_max, out, |_, incident, out| {
+        scan_incidents(state, filter, cursor, records_max, rows_max, out, |_, incident, out| {
             if filter.admits(state, incident) {
                 let feature = incident_feature(state, &incident_view(state, incident));
                 let geometry = Some(ExportGeometry::Point(feature.geometry));
@@ -213,7 +243,7 @@ impl Table for ViolationsTable {
         out: &mut Vec<Item<Self::Row>>,
     ) -> bool {
         let filter = &self.filter;
-        scan(&state.monitoring.incidents, cursor, records_max, rows_max, out, |_, incident, out| {
+        scan_incidents(state, filter, cursor, records_max, rows_max, out, |_, incident, out| {
             if !filter.admits_event(incident) {
                 return;
             }

@@ -1,0 +1,230 @@
+//! Secondary indexes of incidents by what lists and maps select them on: the start of the
+//! current revision (valid time), its position and its kind. Readers ask each index how many
+//! incidents a query could select and take the candidates of the smallest (the server's
+//! planner, `select.rs`); the records themselves stay in `Monitoring::incidents`, by id.
+//!
+//! Derived only: `Monitoring` keeps the index as incidents are reported, corrected and
+//! retracted, and `IncidentIndex::of` builds the same from scratch (a test checks that they
+//! agree after any sequence). It is not an answer by itself: a cell holds every incident of
+//! an hour or of a square of the grid, so a query's candidates are a superset that the reader
+//! filters exactly. Grades and parties are not indexed: they are derived from the sources,
+//! statements and forces, which any entry may change.
+//!
+//! Every structure is ordered or hashed by content (no insertion order), so two indexes of
+//! the same incidents are equal and `State`'s `PartialEq` stays a comparison of records.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::{
+    monitoring::{model::IncidentKind, record::IncidentRecord},
+    vocab::{geometry::Position, ids::IncidentId, time::Timestamp},
+};
+
+/// Grid cells per degree of longitude and of latitude: 1/64 degree, about 1.7 km of
+/// latitude. A power of two, so that a cell's edges are exact in binary.
+pub const INCIDENT_GRID_CELLS_PER_DEG: f64 = 64.0;
+
+/// Columns of the grid a box is looked up in one by one, at most; a wider box walks its
+/// columns' cells instead.
+const GRID_COLUMNS_LOOKED_UP_MAX: i64 = 256;
+
+/// The length of a time cell: one hour.
+pub const INCIDENT_TIME_CELL_MS: i64 = 3_600_000;
+
+/// An incident id as the 128 bits of its UUID. The ids are lowercase hyphenated UUIDs, whose
+/// text sorts as their bits do, so the order of keys is the order of ids (of `incidents`).
+/// Sixteen bytes instead of a string of 36: the index holds one per incident and cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IncidentKey(u128);
+
+impl IncidentKey {
+    pub fn of(incident_id: &IncidentId) -> IncidentKey {
+        let uuid = uuid::Uuid::try_parse(incident_id.as_str()).expect("an incident id is a UUID (its invariant)");
+        IncidentKey(uuid.as_u128())
+    }
+
+    /// The id again.
+    pub fn incident_id(self) -> IncidentId {
+        IncidentId::parse(self.text(&mut [0; uuid::fmt::Hyphenated::LENGTH]))
+            .expect("a key is made from an incident id, a UUIDv7")
+    }
+
+    /// The id's text, written into `buffer`: for comparing with a cursor without allocating.
+    pub fn text(self, buffer: &mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &str {
+        uuid::Uuid::from_u128(self.0).hyphenated().encode_lower(buffer)
+    }
+}
+
+/// What the index knows of an incident: its current revision's start, position and kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placed {
+    pub start: Timestamp,
+    pub position: Position,
+    pub kind: IncidentKind,
+}
+
+impl Placed {
+    pub fn of(incident: &IncidentRecord) -> Placed {
+        let current = incident.current();
+        Placed { start: current.when.start, position: current.location.position, kind: current.kind }
+    }
+}
+
+/// A square of the grid: `(floor(lon * 64), floor(lat * 64))`.
+pub type GridCell = (i32, i32);
+
+/// The incidents by start, by place and by kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentIndex {
+    placed: HashMap<IncidentKey, Placed>,
+    /// By the hour their start falls in (`INCIDENT_TIME_CELL_MS` since the Unix epoch).
+    by_hour: Cells<i64>,
+    by_cell: Cells<GridCell>,
+    by_kind: Cells<u8>,
+}
+
+impl IncidentIndex {
+    /// The index of `incidents`, built from scratch.
+    pub fn of<'a>(incidents: impl IntoIterator<Item = &'a IncidentRecord>) -> IncidentIndex {
+        let mut index = IncidentIndex::default();
+        for incident in incidents {
+            index.insert(incident);
+        }
+        index
+    }
+
+    /// Incidents indexed.
+    pub fn len(&self) -> usize {
+        self.placed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.placed.is_empty()
+    }
+
+    /// Where the index has the incident of `key`.
+    pub fn placed(&self, key: IncidentKey) -> Option<&Placed> {
+        self.placed.get(&key)
+    }
+
+    /// The incidents of `kind`, none when there are none.
+    pub fn of_kind(&self, kind: IncidentKind) -> Option<&BTreeSet<IncidentKey>> {
+        self.by_kind.0.get(&kind_cell(kind))
+    }
+
+    /// The hours that meet `[from, to)` (unbounded where not given), each with its incidents:
+    /// every incident whose start is in the interval is in one of them.
+    pub fn hours(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> impl Iterator<Item = &BTreeSet<IncidentKey>> + '_ {
+        let first = from.map_or(i64::MIN, hour_cell);
+        // `to` is excluded, but the hour it falls in holds instants before it.
+        let last = to.map_or(i64::MAX, hour_cell).max(first);
+        self.by_hour.0.range(first..=last).map(|(_, keys)| keys)
+    }
+
+    /// The squares of the grid that meet the box `[min_lon, max_lon] x [min_lat, max_lat]`
+    /// (not across the antimeridian: the caller splits such a box), each with its incidents.
+    pub fn squares(
+        &self,
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+    ) -> Box<dyn Iterator<Item = &BTreeSet<IncidentKey>> + '_> {
+        let (x_min, y_min) = grid_cell(min_lon, min_lat);
+        let (x_max, y_max) = grid_cell(max_lon, max_lat);
+        if x_min > x_max || y_min > y_max {
+            return Box::new(std::iter::empty());
+        }
+        let columns = i64::from(x_max) - i64::from(x_min) + 1;
+        if columns > GRID_COLUMNS_LOOKED_UP_MAX {
+            // A wide box: one walk over the cells of its columns, skipping those north or
+            // south of it, costs less than a lookup per column of the world.
+            let cells = self.by_cell.0.range((x_min, i32::MIN)..=(x_max, i32::MAX));
+            return Box::new(cells.filter(move |((_, y), _)| (y_min..=y_max).contains(y)).map(|(_, keys)| keys));
+        }
+        // Column by column: the cells of a column are contiguous in the map's order.
+        Box::new((x_min..=x_max).flat_map(move |x| self.by_cell.0.range((x, y_min)..=(x, y_max)).map(|(_, keys)| keys)))
+    }
+
+    /// Adds a new incident (its first report).
+    pub(crate) fn insert(&mut self, incident: &IncidentRecord) {
+        let key = IncidentKey::of(&incident.incident_id);
+        let placed = Placed::of(incident);
+        let before = self.placed.insert(key, placed);
+        assert!(before.is_none(), "an incident is reported once");
+        self.put(key, &placed);
+    }
+
+    /// Moves an incident to where its current revision is, after a correction.
+    pub(crate) fn update(&mut self, incident: &IncidentRecord) {
+        let key = IncidentKey::of(&incident.incident_id);
+        let placed = Placed::of(incident);
+        let before = self.placed.insert(key, placed).expect("a corrected incident was indexed");
+        self.take(key, &before);
+        self.put(key, &placed);
+    }
+
+    /// Takes a retracted incident out.
+    pub(crate) fn remove(&mut self, incident_id: &IncidentId) {
+        let key = IncidentKey::of(incident_id);
+        let before = self.placed.remove(&key).expect("a retracted incident was indexed");
+        self.take(key, &before);
+    }
+
+    fn put(&mut self, key: IncidentKey, placed: &Placed) {
+        self.by_hour.put(hour_cell(placed.start), key);
+        self.by_cell.put(grid_cell(placed.position.lon(), placed.position.lat()), key);
+        self.by_kind.put(kind_cell(placed.kind), key);
+    }
+
+    fn take(&mut self, key: IncidentKey, placed: &Placed) {
+        self.by_hour.take(hour_cell(placed.start), key);
+        self.by_cell.take(grid_cell(placed.position.lon(), placed.position.lat()), key);
+        self.by_kind.take(kind_cell(placed.kind), key);
+    }
+}
+
+/// Incidents by cell; a cell left empty is dropped, so that equal contents are equal maps.
+#[derive(Debug, Clone, PartialEq)]
+struct Cells<C: Ord>(BTreeMap<C, BTreeSet<IncidentKey>>);
+
+impl<C: Ord> Default for Cells<C> {
+    fn default() -> Self {
+        Cells(BTreeMap::new())
+    }
+}
+
+impl<C: Ord + Copy> Cells<C> {
+    fn put(&mut self, cell: C, key: IncidentKey) {
+        self.0.entry(cell).or_default().insert(key);
+    }
+
+    fn take(&mut self, cell: C, key: IncidentKey) {
+        let keys = self.0.get_mut(&cell).expect("an indexed incident is in its cell");
+        assert!(keys.remove(&key), "an indexed incident is in its cell");
+        if keys.is_empty() {
+            self.0.remove(&cell);
+        }
+    }
+}
+
+/// The hour `at` falls in.
+pub fn hour_cell(at: Timestamp) -> i64 {
+    at.unix_ms().div_euclid(INCIDENT_TIME_CELL_MS)
+}
+
+/// The square of the grid a point is in. Positions are within [-180, 180] x [-90, 90], so
+/// the products fit an `i32` (at most 11,520).
+pub fn grid_cell(lon: f64, lat: f64) -> GridCell {
+    ((lon * INCIDENT_GRID_CELLS_PER_DEG).floor() as i32, (lat * INCIDENT_GRID_CELLS_PER_DEG).floor() as i32)
+}
+
+/// A kind's cell: its place in the enum. A cast, not a match, because the cell is only a
+/// name for the set: any distinct numbers do, and a new kind needs no new line here.
+fn kind_cell(kind: IncidentKind) -> u8 {
+    kind as u8
+}

@@ -1,0 +1,176 @@
+//! The incident index (`monitoring/index.rs`) kept as incidents are reported, corrected and
+//! retracted equals the index built from scratch, in the record and in `as_of` views; and it
+//! finds what a query selects.
+
+use proptest::{
+    collection::vec,
+    prelude::*,
+    test_runner::{RngAlgorithm, TestRng, TestRunner},
+};
+
+use super::{
+    fixture::*,
+    monitoring::{incident_id, report, source, world_in_force},
+    properties::config,
+};
+use crate::{
+    event::Event, monitoring::index::IncidentKey, CommandBody, IncidentIndex, IncidentKind, Location, Monitoring,
+    SourceKind, Timestamp, When,
+};
+
+const SEED: u64 = 0x1d3c_5e7a;
+
+/// One change to the record: a report, a correction of any of place, time and kind, or a
+/// retraction, of one of a few incidents.
+#[derive(Debug, Clone)]
+enum Change {
+    Report { n: u8, place: u8, hour: u8, kind: u8 },
+    Correct { n: u8, place: Option<u8>, hour: Option<u8>, kind: Option<u8> },
+    Retract { n: u8 },
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    let n = || 1u8..=12;
+    prop_oneof![
+        4 => (n(), any::<u8>(), any::<u8>(), 0u8..4).prop_map(|(n, place, hour, kind)| Change::Report { n, place, hour, kind }),
+        4 => (n(), proptest::option::of(any::<u8>()), proptest::option::of(any::<u8>()), proptest::option::of(0u8..4))
+            .prop_map(|(n, place, hour, kind)| Change::Correct { n, place, hour, kind }),
+        1 => n().prop_map(|n| Change::Retract { n }),
+    ]
+}
+
+/// Places on both sides of grid lines, of the equator and of the prime meridian, and at the
+/// antimeridian.
+fn place(pick: u8) -> Location {
+    let lon = [-180.0, -0.001, 0.0, 0.015_625, 37.15, 37.156_25, 179.99, 180.0][usize::from(pick % 8)];
+    let lat = [-90.0, -0.000_1, 0.0, 36.178, 36.187_5, 89.9][usize::from(pick / 8 % 6)];
+    Location { position: position(lon, lat), uncertainty_m: 10.0, precision: None, zone_id: None }
+}
+
+fn hour(pick: u8) -> When {
+    let at = ts("2016-12-13T00:00:00Z").as_datetime() + chrono::Duration::minutes(i64::from(pick) * 37);
+    When { start: Timestamp::from_datetime(at), end: None, precision: None }
+}
+
+fn kind(pick: u8) -> IncidentKind {
+    [IncidentKind::Shelling, IncidentKind::Airstrike, IncidentKind::Gunfire, IncidentKind::Obstruction]
+        [usize::from(pick % 4)]
+}
+
+/// Applies `change` to `monitoring` as its events would, if it applies.
+fn apply(monitoring: &mut Monitoring, change: &Change, at: Timestamp) {
+    match change {
+        Change::Report { n, place: p, hour: h, kind: k } => {
+            let id = incident_id(u64::from(*n));
+            if monitoring.incidents.contains_key(&id) {
+                return;
+            }
+            let event = Event::IncidentReported {
+                incident_id: id,
+                kind: kind(*k),
+                location: place(*p),
+                when: hour(*h),
+                description: reason("Shelling"),
+                source: source(u64::from(*n), "EFE", SourceKind::Media, None),
+                reported_by: account_id(10),
+                convoy_id: None,
+            };
+            assert!(monitoring.evolve(at, &event));
+        }
+        Change::Correct { n, place: p, hour: h, kind: k } => {
+            let id = incident_id(u64::from(*n));
+            if !monitoring.incidents.contains_key(&id) {
+                return;
+            }
+            let event = Event::IncidentCorrected {
+                incident_id: id,
+                kind: k.map(kind),
+                location: p.map(place),
+                when: h.map(hour),
+                reason: reason("Geolocated"),
+                convoy_id: None,
+            };
+            assert!(monitoring.evolve(at, &event));
+        }
+        Change::Retract { n } => {
+            monitoring.remove_incident(&incident_id(u64::from(*n)));
+        }
+    }
+}
+
+#[test]
+fn the_index_kept_through_reports_corrections_and_retractions_equals_one_built_from_scratch() {
+    let mut runner =
+        TestRunner::new_with_rng(config(256), TestRng::from_seed(RngAlgorithm::ChaCha, &SEED.to_le_bytes().repeat(4)));
+    let result = runner.run(&(vec(change(), 1..80), any::<u8>()), |(changes, as_of_pick)| {
+        let mut monitoring = Monitoring::default();
+        let at = ts("2016-12-14T00:00:00Z");
+        for change in &changes {
+            apply(&mut monitoring, change, at);
+            let rebuilt = IncidentIndex::of(monitoring.incidents.values());
+            prop_assert_eq!(monitoring.incident_index(), &rebuilt);
+        }
+        prop_assert_eq!(monitoring.incident_index().len(), monitoring.incidents.len());
+        let view = monitoring.as_of(hour(as_of_pick).start);
+        prop_assert_eq!(view.incident_index(), &IncidentIndex::of(view.incidents.values()));
+        Ok(())
+    });
+    if let Err(err) = result {
+        panic!("{err}");
+    }
+}
+
+/// Every incident is found by its kind, by the hour of its start and by the box around its
+/// position; its key gives its id back.
+#[test]
+fn each_index_finds_every_incident_it_holds() {
+    let mut monitoring = Monitoring::default();
+    let at = ts("2016-12-14T00:00:00Z");
+    for n in 0u8..=255 {
+        apply(&mut monitoring, &Change::Report { n, place: n, hour: n.wrapping_mul(7), kind: n }, at);
+    }
+    let index = monitoring.incident_index();
+    assert_eq!(index.len(), 256);
+    for incident in monitoring.incidents.values() {
+        let key = IncidentKey::of(&incident.incident_id);
+        assert_eq!(key.incident_id(), incident.incident_id);
+        let current = incident.current();
+        let (lon, lat) = (current.location.position.lon(), current.location.position.lat());
+        assert!(index.of_kind(current.kind).is_some_and(|keys| keys.contains(&key)));
+        let start = current.when.start;
+        let later = Timestamp::from_datetime(start.as_datetime() + chrono::Duration::milliseconds(1));
+        assert!(index.hours(Some(start), Some(later)).any(|keys| keys.contains(&key)));
+        assert!(index.squares(lon, lat, lon, lat).any(|keys| keys.contains(&key)));
+        assert!(index.squares(-180.0, -90.0, 180.0, 90.0).any(|keys| keys.contains(&key)), "a wide box");
+    }
+    // Keys sort as ids do.
+    let keys: Vec<IncidentKey> = monitoring.incidents.keys().map(IncidentKey::of).collect();
+    assert!(keys.windows(2).all(|pair| pair[0] < pair[1]));
+}
+
+/// Through the whole projection: reports, a correction that moves one, a retraction.
+#[test]
+fn the_states_index_follows_corrections_and_retractions() {
+    let mut world = world_in_force();
+    for n in 1..=3 {
+        world.accept(&Signer::monitor(), report(n, "2016-12-13T09:30:00Z", source(n, "EFE", SourceKind::Media, None)));
+    }
+    let retracted_seq = world.log.last().expect("an entry").context.seq;
+    let correct = CommandBody::CorrectIncident {
+        incident_id: incident_id(1),
+        kind: Some(IncidentKind::Airstrike),
+        location: Some(place(13)),
+        when: Some(hour(200)),
+        convoy_id: None,
+        reason: reason("Geolocated from video"),
+    };
+    world.accept(&Signer::monitor(), correct);
+    world.accept(&Signer::monitor(), CommandBody::Retract { seq: retracted_seq, reason: reason("sent twice") });
+    let monitoring = &world.state.monitoring;
+    assert_eq!(monitoring.incidents.len(), 2);
+    assert_eq!(monitoring.incident_index(), &IncidentIndex::of(monitoring.incidents.values()));
+    let airstrikes = monitoring.incident_index().of_kind(IncidentKind::Airstrike).expect("the corrected kind");
+    assert_eq!(airstrikes.iter().map(|key| key.incident_id()).collect::<Vec<_>>(), vec![incident_id(1)]);
+    let view = world.state.as_of(ts("2016-12-13T10:00:00Z"));
+    assert_eq!(view.monitoring.incident_index(), &IncidentIndex::of(view.monitoring.incidents.values()));
+}

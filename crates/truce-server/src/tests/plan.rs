@@ -1,0 +1,240 @@
+//! The planner of incident reads (`select.rs`): for many random filters and cursors, the
+//! incidents and violations it finds are exactly those a walk over every incident finds,
+//! whichever index it picks and whether it picks one at all.
+
+use std::ops::Bound;
+
+use axum::{extract::FromRequestParts, http::Request};
+use serde_json::{json, Value};
+use truce_core::{IncidentId, State};
+
+use super::{id, monitoring::world_in_force, OPP_FORCE, SAA};
+use crate::{
+    filters::Filters,
+    select::{IncidentFilter, Plan},
+};
+
+const INCIDENTS_COUNT: u32 = 240;
+
+/// A small deterministic generator (xorshift64*): the test must see the same filters on
+/// every run.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[usize::try_from(self.below(items.len() as u64)).expect("a small index")]
+    }
+}
+
+const KINDS: [&str; 4] = ["shelling", "airstrike", "gunfire", "obstruction"];
+
+/// Incidents around East Aleppo over two days: several kinds, some on the corridor (so that
+/// they violate RU's commitment), sources blaming either side's force or none, a second
+/// source for some (other grades), and corrections that move some in place, time and kind.
+async fn world_with_incidents(draw: &mut Draw) -> super::Fixture {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    for n in 0..INCIDENTS_COUNT {
+        let (lon, lat, start) = match draw.below(4) {
+            // EA-1's first vertex, inside the corridor, while it is open and the commitment
+            // active.
+            0 => (37.17, 36.20, format!("2016-12-12T09:{:02}:00Z", draw.below(60))),
+            _ => (
+                37.10 + 0.2 * draw.unit(),
+                36.15 + 0.15 * draw.unit(),
+                format!("2016-12-{:02}T{:02}:{:02}:00Z", 11 + draw.below(2), draw.below(10), draw.below(60)),
+            ),
+        };
+        let force = match draw.below(3) {
+            0 => json!(id(SAA)),
+            1 => json!(id(OPP_FORCE)),
+            _ => Value::Null,
+        };
+        let source = |s: u32, organisation: &str| json!({"source_id": id(s), "organisation": organisation, "kind": "media", "responsible_force_id": force});
+        let incident_id = id(20_000 + n);
+        fixture
+            .accept(
+                &monitor,
+                json!({"type": "report_incident", "incident_id": incident_id, "kind": draw.pick(&KINDS),
+                       "location": {"position": [lon, lat], "uncertainty_m": 50.0}, "when": {"start": start},
+                       "description": "Reported", "source": source(30_000 + n, "EFE")}),
+            )
+            .await;
+        if draw.below(4) == 0 {
+            fixture
+                .accept(
+                    &monitor,
+                    json!({"type": "add_source", "incident_id": incident_id, "source": source(40_000 + n, "Reuters")}),
+                )
+                .await;
+        }
+        if draw.below(5) == 0 {
+            let (lon, lat) = (37.10 + 0.2 * draw.unit(), 36.15 + 0.15 * draw.unit());
+            fixture
+                .accept(
+                    &monitor,
+                    json!({"type": "correct_incident", "incident_id": incident_id, "reason": "Geolocated",
+                           "kind": draw.pick(&KINDS), "location": {"position": [lon, lat], "uncertainty_m": 20.0},
+                           "when": {"start": format!("2016-12-11T{:02}:00:00Z", draw.below(24))}}),
+                )
+                .await;
+        }
+    }
+    world.fixture
+}
+
+/// A random query string of filters: each alone, some together, boxes small and broad (and
+/// one across the antimeridian), time intervals open on either side.
+fn random_query(draw: &mut Draw) -> String {
+    let mut params = Vec::new();
+    match draw.below(6) {
+        0 | 1 => {}
+        2 => params.push("bbox=37.0,36.0,37.4,36.4".to_owned()),
+        3 => params.push("bbox=170,-10,-170,10".to_owned()),
+        _ => {
+            let (lon, lat, size) = (37.10 + 0.2 * draw.unit(), 36.15 + 0.15 * draw.unit(), 0.005 + 0.05 * draw.unit());
+            params.push(format!("bbox={lon:.4},{lat:.4},{:.4},{:.4}", lon + size, lat + size));
+        }
+    }
+    let hour =
+        |draw: &mut Draw| format!("2016-12-{:02}T{:02}:{:02}:00Z", 11 + draw.below(2), draw.below(24), draw.below(60));
+    match draw.below(4) {
+        0 => params.push(format!("from={}", hour(draw))),
+        1 => params.push(format!("to={}", hour(draw))),
+        2 => {
+            let (a, b) = (hour(draw), hour(draw));
+            if a != b {
+                let (from, to) = if a < b { (a, b) } else { (b, a) };
+                params.push(format!("from={from}&to={to}"));
+            }
+        }
+        _ => {}
+    }
+    if draw.below(2) == 0 {
+        params.push(format!("kind={}", draw.pick(&["shelling", "airstrike", "gunfire", "obstruction", "atrocity"])));
+    }
+    if draw.below(4) == 0 {
+        params.push(format!("grade={}", draw.pick(&["single_source", "corroborated", "verified"])));
+    }
+    if draw.below(4) == 0 {
+        params.push(format!("party={}", draw.pick(&["RU", "OPP", "UN"])));
+    }
+    params.join("&")
+}
+
+async fn filters_of(query: &str) -> Filters {
+    let request = Request::builder().uri(format!("/api/v1/incidents?{query}")).body(()).expect("a request");
+    let (mut parts, ()) = request.into_parts();
+    Filters::from_request_parts(&mut parts, &()).await.unwrap_or_else(|err| panic!("{query}: {err:?}"))
+}
+
+fn ids<'s>(incidents: impl Iterator<Item = (&'s IncidentId, &'s truce_core::IncidentRecord)>) -> Vec<String> {
+    incidents.map(|(incident_id, _)| incident_id.to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
+    let mut draw = Draw(0x5eed_0011);
+    let fixture = world_with_incidents(&mut draw).await;
+    let state: std::sync::Arc<State> = fixture.state.node.snapshot();
+    let views = [state.as_of(super::ts("2016-12-11T12:00:00Z")), State::clone(&state)];
+    let incident_ids: Vec<String> = state.monitoring.incidents.keys().map(ToString::to_string).collect();
+    let (mut scans, mut narrowed, mut selected) = (0, 0, 0);
+    for round in 0..300 {
+        let state = &views[round % 2];
+        let query = random_query(&mut draw);
+        let filters = filters_of(&query).await;
+        let cursor = match draw.below(4) {
+            0 => String::new(),
+            1 => "0".to_owned(),
+            2 => draw.pick(&incident_ids).clone(),
+            // Between two ids, as no id is.
+            _ => format!("{}~", draw.pick(&incident_ids)),
+        };
+        let walk = IncidentFilter::planned(&filters, state, 0).expect("the filters name what exists");
+        let expected: Vec<String> = ids(state
+            .monitoring
+            .incidents
+            .iter()
+            .filter(|(id, incident)| id.as_str() > cursor.as_str() && walk.admits(state, incident)));
+        let expected_events: Vec<String> = ids(state
+            .monitoring
+            .incidents
+            .iter()
+            .filter(|(id, incident)| id.as_str() >= cursor.as_str() && walk.admits_event(incident)));
+        selected += expected.len();
+        for candidates_max in [0, 8, 60, usize::MAX] {
+            let filter = IncidentFilter::planned(&filters, state, candidates_max).expect("the filters are valid");
+            match filter.plan() {
+                Plan::Scan => scans += 1,
+                Plan::Candidates(_) => narrowed += 1,
+            }
+            let found = ids(filter
+                .candidates(state, Bound::Excluded(cursor.as_str()))
+                .filter(|(_, incident)| filter.admits(state, incident)));
+            assert_eq!(found, expected, "{query} after {cursor:?}, at most {candidates_max} candidates");
+            let found_events = ids(filter
+                .candidates(state, Bound::Included(cursor.as_str()))
+                .filter(|(_, incident)| filter.admits_event(incident)));
+            assert_eq!(found_events, expected_events, "{query} from {cursor:?}, at most {candidates_max}");
+        }
+    }
+    // Both ways were taken, and the filters selected something.
+    assert!(scans > 200 && narrowed > 200 && selected > 1000, "{scans} scans, {narrowed} narrowed, {selected}");
+}
+
+/// The list, a page at a time, gives what one page of everything gives; the layer the same
+/// incidents; the violations list the violations of the corridor's incidents.
+#[tokio::test]
+async fn pages_of_a_narrowed_list_put_together_are_the_whole_list() {
+    let mut draw = Draw(0x5eed_0012);
+    let fixture = world_with_incidents(&mut draw).await;
+    for query in ["kind=gunfire", "bbox=37.16,36.19,37.18,36.21", "from=2016-12-12T02:00:00Z&to=2016-12-12T05:00:00Z"] {
+        let whole = fixture.get(&format!("/api/v1/incidents?{query}&limit=1000")).await.json();
+        let whole: Vec<Value> =
+            whole["items"].as_array().expect("items").iter().map(|i| i["incident_id"].clone()).collect();
+        assert!(whole.len() > 5, "{query}: {}", whole.len());
+        let mut paged = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let uri = match &cursor {
+                None => format!("/api/v1/incidents?{query}&limit=7"),
+                Some(cursor) => format!("/api/v1/incidents?{query}&limit=7&cursor={cursor}"),
+            };
+            let page = fixture.get(&uri).await.json();
+            paged.extend(page["items"].as_array().expect("items").iter().map(|i| i["incident_id"].clone()));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(paged, whole, "{query}");
+        let layer = fixture.get(&format!("/api/v1/incidents.geojson?{query}")).await.json();
+        let features: Vec<Value> = layer["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["properties"]["incident_id"].clone())
+            .collect();
+        assert_eq!(features, whole, "{query}");
+    }
+    let violations = fixture.get("/api/v1/violations?bbox=37.169,36.199,37.171,36.201&limit=1000").await.json();
+    let commitments: Vec<&Value> =
+        violations["items"].as_array().expect("items").iter().map(|v| &v["commitment_id"]).collect();
+    assert!(!commitments.is_empty() && commitments.iter().all(|c| **c == json!(id(super::monitoring::NO_ATTACK))));
+}
