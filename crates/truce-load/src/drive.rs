@@ -82,16 +82,25 @@ struct Connection {
     sender: http1::SendRequest<Full<Bytes>>,
 }
 
+/// Opens a kept-alive HTTP/1.1 connection to `endpoint` (no Nagle delay) for requests with
+/// bodies of type `B`; its task runs until the sender is dropped or the server hangs up.
+pub async fn connect<B>(endpoint: &Endpoint) -> Result<http1::SendRequest<B>, String>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let stream = TcpStream::connect(&*endpoint.authority).await.map_err(|err| format!("connect: {}", err.kind()))?;
+    stream.set_nodelay(true).map_err(|err| format!("nodelay: {}", err.kind()))?;
+    let (sender, connection) =
+        http1::handshake(TokioIo::new(stream)).await.map_err(|err| format!("handshake: {err}"))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
 impl Connection {
     async fn open(endpoint: &Endpoint) -> Result<Connection, String> {
-        let stream =
-            TcpStream::connect(&*endpoint.authority).await.map_err(|err| format!("connect: {}", err.kind()))?;
-        stream.set_nodelay(true).map_err(|err| format!("nodelay: {}", err.kind()))?;
-        let (sender, connection) =
-            http1::handshake(TokioIo::new(stream)).await.map_err(|err| format!("handshake: {err}"))?;
-        // The connection task ends when the sender is dropped or the server hangs up.
-        tokio::spawn(connection);
-        Ok(Connection { sender })
+        Ok(Connection { sender: connect(endpoint).await? })
     }
 
     /// Posts one command; `Ok` once the whole 201 reply has arrived.

@@ -33,10 +33,9 @@ use anyhow::{anyhow, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Empty};
 use hyper::{body::Body as _, client::conn::http1, header, Request, StatusCode};
-use hyper_util::rt::TokioIo;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
-use tokio::{net::TcpStream, task::JoinSet};
+use tokio::task::JoinSet;
 use truce_core::{synthetic, Timestamp};
 use truce_ledger::{sign_command, SecretKey};
 
@@ -540,15 +539,7 @@ async fn get(
     let attempt = async {
         let mut sender = match connection.take() {
             Some(sender) => sender,
-            None => {
-                let stream =
-                    TcpStream::connect(&*endpoint.authority).await.map_err(|err| format!("connect: {}", err.kind()))?;
-                stream.set_nodelay(true).map_err(|err| format!("nodelay: {}", err.kind()))?;
-                let (sender, connection) =
-                    http1::handshake(TokioIo::new(stream)).await.map_err(|err| format!("handshake: {err}"))?;
-                tokio::spawn(connection);
-                sender
-            }
+            None => drive::connect(endpoint).await?,
         };
         sender.ready().await.map_err(|err| format!("connection: {err}"))?;
         let request = Request::get(path)

@@ -222,6 +222,32 @@ pub(super) fn check_extends_saved(path: &Path, log_key: &LogKey, tree: &MerkleTr
 /// # Errors
 /// Any I/O error; `path` then still holds the previous note.
 pub fn save_checkpoint(path: &Path, note: &str) -> io::Result<()> {
+    replace_atomically(path, Readers::Anyone, |mut temp| {
+        temp.write_all(note.as_bytes())?;
+        Ok(temp)
+    })
+}
+
+/// Who may read a file the store writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Readers {
+    /// The process's default mode (the checkpoint: a public, signed note).
+    Anyone,
+    /// Its owner only, mode 0600 (the snapshot: it holds opened confidential content).
+    Owner,
+}
+
+/// Replaces the file at `path` so that a crash leaves either the old file or the new one,
+/// whole: `write` fills a temporary file beside it (and hands it back), which is fsynced,
+/// renamed over `path`, and the directory fsynced so that the rename itself is durable.
+///
+/// # Errors
+/// Any I/O error, `write`'s included; `path` then still holds the previous file.
+pub(super) fn replace_atomically(
+    path: &Path,
+    readers: Readers,
+    write: impl FnOnce(fs::File) -> io::Result<fs::File>,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -229,8 +255,14 @@ pub fn save_checkpoint(path: &Path, note: &str) -> io::Result<()> {
     let mut temp_name = path.file_name().ok_or_else(|| io::Error::other("the path names no file"))?.to_owned();
     temp_name.push(".tmp");
     let temp_path = dir.join(temp_name);
-    let mut temp = fs::File::create(&temp_path)?;
-    temp.write_all(note.as_bytes())?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if readers == Readers::Owner {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let temp = write(options.open(&temp_path)?)?;
     temp.sync_all()?;
     drop(temp);
     fs::rename(&temp_path, path)?;

@@ -32,6 +32,7 @@ use sha2::{Digest as _, Sha256};
 use truce_core::{State, Timestamp};
 use truce_ledger::{AgeIdentity, Hash, MerkleTree};
 
+use super::replay::{replace_atomically, Readers};
 use crate::{error::StoreError, log::Log};
 
 #[cfg(test)]
@@ -133,37 +134,20 @@ pub(super) fn save(
     root: Hash,
 ) -> io::Result<()> {
     assert!(state.entries_count == tree_size, "a snapshot's state is the fold of its tree's entries");
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut temp_name = path.file_name().ok_or_else(|| io::Error::other("the path names no file"))?.to_owned();
-    temp_name.push(".tmp");
-    let temp_path = dir.join(temp_name);
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temp_path)?;
-    file.write_all(MAGIC)?;
-    file.write_all(&SNAPSHOT_FORMAT_VERSION.to_le_bytes())?;
-    // The tag goes here once the content after it is written.
-    file.write_all(&[0; TAG_BYTES])?;
-    let mut writer = Authenticated { inner: BufWriter::new(file), mac: mac_of(identity) };
-    let snapshot = SnapshotRef { tree_size, root, accepted_ats, state };
-    ciborium::into_writer(&snapshot, &mut writer).map_err(|err| io::Error::other(err.to_string()))?;
-    let tag = writer.mac.finalize().into_bytes();
-    let mut file = writer.inner.into_inner().map_err(io::IntoInnerError::into_error)?;
-    file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
-    file.write_all(&tag)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&temp_path, path)?;
-    #[cfg(unix)]
-    fs::File::open(dir)?.sync_all()?;
+    replace_atomically(path, Readers::Owner, |mut file| {
+        file.write_all(MAGIC)?;
+        file.write_all(&SNAPSHOT_FORMAT_VERSION.to_le_bytes())?;
+        // The tag goes here once the content after it is written.
+        file.write_all(&[0; TAG_BYTES])?;
+        let mut writer = Authenticated { inner: BufWriter::new(file), mac: mac_of(identity) };
+        let snapshot = SnapshotRef { tree_size, root, accepted_ats, state };
+        ciborium::into_writer(&snapshot, &mut writer).map_err(|err| io::Error::other(err.to_string()))?;
+        let tag = writer.mac.finalize().into_bytes();
+        let mut file = writer.inner.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
+        file.write_all(&tag)?;
+        Ok(file)
+    })?;
     Ok(())
 }
 
