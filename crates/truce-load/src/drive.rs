@@ -316,12 +316,17 @@ impl Outcome {
 
     /// The latency at quantile `q` (0..=1), in milliseconds; nearest rank.
     pub fn latency_ms(&self, q: f64) -> f64 {
-        let mut sorted = self.latencies_us.clone();
-        sorted.sort_unstable();
-        if sorted.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        sorted[rank - 1] as f64 / 1000.0
+        quantile_ms(&self.latencies_us, q)
     }
+}
+
+/// The `q` quantile (nearest rank) of latencies in microseconds, in milliseconds; NaN for none.
+pub fn quantile_ms(latencies_us: &[u64], q: f64) -> f64 {
+    let mut sorted = latencies_us.to_vec();
+    sorted.sort_unstable();
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1] as f64 / 1000.0
 }

@@ -348,7 +348,7 @@ fn proofs(args: &Args, target: &Target, operator: &Operator, count: usize) -> an
     eprintln!("asking {count} proofs of a log of {tree_size} entries");
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the client runtime")?;
-    let mut report =
+    let report =
         runtime.block_on(proofs::run(target.base_url(), tree_size, count, args.concurrency, pid.as_deref()))?;
     report.print();
     Ok(ExitCode::SUCCESS)

@@ -18,7 +18,10 @@ use rand::{rngs::StdRng, Rng as _, SeedableRng as _};
 use serde_json::Value;
 use truce_ledger::{verify_consistency, verify_inclusion, Hash};
 
-use crate::cpu::{self, CpuUse};
+use crate::{
+    cpu::{self, CpuUse},
+    drive::quantile_ms,
+};
 
 /// What a proof run saw.
 pub struct ProofsReport {
@@ -140,17 +143,8 @@ async fn consistency(http: &reqwest::Client, base_url: &str, tree_size: u64, rng
     Ok(took_us)
 }
 
-/// The `q` quantile of `us`, in milliseconds; sorts `us`.
-fn quantile_ms(us: &mut [u64], q: f64) -> f64 {
-    us.sort_unstable();
-    match us.len() {
-        0 => f64::NAN,
-        len => us[((len - 1) as f64 * q).round() as usize] as f64 / 1000.0,
-    }
-}
-
 impl ProofsReport {
-    pub fn print(&mut self) {
+    pub fn print(&self) {
         let wall_s = self.wall.as_secs_f64();
         let count = self.inclusion_us.len() + self.consistency_us.len();
         println!();
@@ -160,7 +154,7 @@ impl ProofsReport {
             "proofs                 {count} in {wall_s:.3} s = {:.0} per second, every one verified",
             count as f64 / wall_s
         );
-        for (label, us) in [("inclusion", &mut self.inclusion_us), ("consistency", &mut self.consistency_us)] {
+        for (label, us) in [("inclusion", &self.inclusion_us), ("consistency", &self.consistency_us)] {
             println!(
                 "{label:<22} {} proofs, ms p50 {:.3}  p99 {:.3}  max {:.3}",
                 us.len(),
@@ -183,7 +177,7 @@ impl ProofsReport {
                 machine_s / wall_s
             );
         }
-        let p99_ms = quantile_ms(&mut self.inclusion_us, 0.99).max(quantile_ms(&mut self.consistency_us, 0.99));
+        let p99_ms = quantile_ms(&self.inclusion_us, 0.99).max(quantile_ms(&self.consistency_us, 0.99));
         println!("goal                   p99 < 1 ms: {}", if p99_ms < 1.0 { "met" } else { "NOT met" });
         println!("===========================================================");
     }

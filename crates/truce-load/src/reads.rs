@@ -42,7 +42,7 @@ use truce_ledger::{sign_command, SecretKey};
 use crate::{
     commands::Operator,
     cpu::{self, CpuUse},
-    drive::{self, Endpoint},
+    drive::{self, quantile_ms, Endpoint},
 };
 
 /// Commands signed and sent at a time while loading: signed commands expire after 600 s, and
@@ -584,17 +584,6 @@ pub struct ReadsReport {
     pub concurrency: usize,
     pub reads: Phase,
     pub healthz: Phase,
-}
-
-/// The value at quantile `q` of `values`, in milliseconds (nearest rank).
-fn quantile_ms(values: &[u64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1] as f64 / 1000.0
 }
 
 impl ReadsReport {
