@@ -4,7 +4,8 @@
 //!
 //! Half the proofs are inclusion proofs of a random entry (in the current tree, or in a tree
 //! of a random older size), half consistency proofs between two random sizes. `--concurrency`
-//! connections ask back to back (closed loop). The proof's own cost in a tree of 10,000,000
+//! connections ask back to back (closed loop), on kept-alive HTTP/1.1 connections as the read
+//! load makes them (`reads::get`). The proof's own cost in a tree of 10,000,000
 //! leaves is measured apart, without HTTP, by `cargo bench -p truce-ledger --bench proofs`.
 
 use std::{
@@ -12,7 +13,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper::client::conn::http1;
 use parking_lot::Mutex;
 use rand::{rngs::StdRng, Rng as _, SeedableRng as _};
 use serde_json::Value;
@@ -20,7 +24,8 @@ use truce_ledger::{verify_consistency, verify_inclusion, Hash};
 
 use crate::{
     cpu::{self, CpuUse},
-    drive::quantile_ms,
+    drive::{quantile_ms, Endpoint},
+    reads,
 };
 
 /// What a proof run saw.
@@ -45,11 +50,7 @@ pub async fn run(
     if tree_size < 2 {
         bail!("the log has {tree_size} entries; proofs need at least 2 (send some commands first)");
     }
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .context("building the HTTP client")?;
+    let endpoint = Endpoint::parse(base_url, "/")?;
     let timings = Arc::new(Mutex::new((Vec::with_capacity(count / 2 + 1), Vec::with_capacity(count / 2 + 1))));
     let server_cpu_before = pid.and_then(cpu::sample);
     let machine_busy_before = cpu::machine_busy_ticks();
@@ -58,15 +59,16 @@ pub async fn run(
     for worker in 0..concurrency {
         // Each connection asks its share, the first ones one more when it does not divide.
         let share = count / concurrency + usize::from(worker < count % concurrency);
-        let (http, base_url, timings) = (http.clone(), base_url.to_owned(), Arc::clone(&timings));
+        let (endpoint, timings) = (endpoint.clone(), Arc::clone(&timings));
         tasks.spawn(async move {
             let mut rng = StdRng::seed_from_u64(worker as u64);
+            let mut connection = None;
             for i in 0..share {
                 if i % 2 == 0 {
-                    let took = inclusion(&http, &base_url, tree_size, &mut rng).await?;
+                    let took = inclusion(&endpoint, &mut connection, tree_size, &mut rng).await?;
                     timings.lock().0.push(took);
                 } else {
-                    let took = consistency(&http, &base_url, tree_size, &mut rng).await?;
+                    let took = consistency(&endpoint, &mut connection, tree_size, &mut rng).await?;
                     timings.lock().1.push(took);
                 }
             }
@@ -94,16 +96,15 @@ fn some_size(rng: &mut StdRng, tree_size: u64) -> u64 {
     }
 }
 
-async fn get(http: &reqwest::Client, url: &str) -> anyhow::Result<(Value, u64)> {
+/// A connection kept alive between one worker's proofs.
+type Connection = Option<http1::SendRequest<Empty<Bytes>>>;
+
+/// GETs `path` and reads its JSON reply; with the time from the request to the whole reply.
+async fn get(endpoint: &Endpoint, connection: &mut Connection, path: &str) -> anyhow::Result<(Value, u64)> {
     let started = Instant::now();
-    let reply = http.get(url).send().await.with_context(|| format!("GET {url}"))?;
-    let status = reply.status();
-    let body = reply.bytes().await.with_context(|| format!("reading the reply to {url}"))?;
+    let body = reads::get(endpoint, connection, path, false).await.map_err(|err| anyhow!("GET {path}: {err}"))?;
     let took_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    if status != reqwest::StatusCode::OK {
-        bail!("GET {url}: {status}: {}", String::from_utf8_lossy(&body));
-    }
-    Ok((serde_json::from_slice(&body).with_context(|| format!("the reply to {url} is not JSON"))?, took_us))
+    Ok((serde_json::from_slice(&body).with_context(|| format!("the reply to {path} is not JSON"))?, took_us))
 }
 
 fn hash_at(value: &Value, field: &str) -> anyhow::Result<Hash> {
@@ -121,22 +122,32 @@ fn proof_of(value: &Value) -> anyhow::Result<Vec<Hash>> {
     items.iter().map(|item| item.as_str().context("`proof` holds a non-string").and_then(hash_of)).collect()
 }
 
-async fn inclusion(http: &reqwest::Client, base_url: &str, tree_size: u64, rng: &mut StdRng) -> anyhow::Result<u64> {
+async fn inclusion(
+    endpoint: &Endpoint,
+    connection: &mut Connection,
+    tree_size: u64,
+    rng: &mut StdRng,
+) -> anyhow::Result<u64> {
     let size = some_size(rng, tree_size);
     let seq = rng.gen_range(0..size);
-    let url = format!("{base_url}/api/v1/ledger/proof/inclusion?seq={seq}&size={size}");
-    let (reply, took_us) = get(http, &url).await?;
+    let url = format!("/api/v1/ledger/proof/inclusion?seq={seq}&size={size}");
+    let (reply, took_us) = get(endpoint, connection, &url).await?;
     let checked =
         verify_inclusion(&hash_at(&reply, "leaf_hash")?, seq, size, &proof_of(&reply)?, &hash_at(&reply, "root_hash")?);
     checked.with_context(|| format!("the inclusion proof of {url} does not verify"))?;
     Ok(took_us)
 }
 
-async fn consistency(http: &reqwest::Client, base_url: &str, tree_size: u64, rng: &mut StdRng) -> anyhow::Result<u64> {
+async fn consistency(
+    endpoint: &Endpoint,
+    connection: &mut Connection,
+    tree_size: u64,
+    rng: &mut StdRng,
+) -> anyhow::Result<u64> {
     let to = some_size(rng, tree_size);
     let from = rng.gen_range(1..=to);
-    let url = format!("{base_url}/api/v1/ledger/proof/consistency?from={from}&to={to}");
-    let (reply, took_us) = get(http, &url).await?;
+    let url = format!("/api/v1/ledger/proof/consistency?from={from}&to={to}");
+    let (reply, took_us) = get(endpoint, connection, &url).await?;
     let (old_root, new_root) = (hash_at(&reply, "from_root_hash")?, hash_at(&reply, "to_root_hash")?);
     let checked = verify_consistency(from, to, &old_root, &new_root, &proof_of(&reply)?);
     checked.with_context(|| format!("the consistency proof of {url} does not verify"))?;

@@ -502,7 +502,7 @@ fn measure(
                     let (name, path, first_bytes) = &mix[next.fetch_add(1, Ordering::Relaxed) % mix.len()];
                     let sent = Instant::now();
                     match get(&endpoint, &mut connection, path, *first_bytes).await {
-                        Ok(()) => latencies.entry(*name).or_default().push(sent.elapsed().as_micros() as u64),
+                        Ok(_) => latencies.entry(*name).or_default().push(sent.elapsed().as_micros() as u64),
                         Err(err) => *errors.entry(format!("{name}: {err}")).or_default() += 1,
                     }
                 }
@@ -528,14 +528,15 @@ fn measure(
     Ok(Phase { latencies_us: outcome.0, errors: outcome.1, wall_s, server_cpu, load_average })
 }
 
-/// One GET on a kept-alive connection (opened when there is none): the whole reply, or its
-/// status and first body bytes only (and then the connection is dropped).
-async fn get(
+/// One GET on a kept-alive connection (opened when there is none): the whole reply's body, or
+/// its status and first body bytes only (then an empty body is returned and the connection is
+/// dropped). Anything but a 200 is an error.
+pub(crate) async fn get(
     endpoint: &Endpoint,
     connection: &mut Option<http1::SendRequest<Empty<Bytes>>>,
     path: &str,
     first_bytes: bool,
-) -> Result<(), String> {
+) -> Result<Bytes, String> {
     let attempt = async {
         let mut sender = match connection.take() {
             Some(sender) => sender,
@@ -549,7 +550,7 @@ async fn get(
         let response = sender.send_request(request).await.map_err(|err| format!("send: {err}"))?;
         let status = response.status();
         let mut body = response.into_body();
-        if first_bytes {
+        let bytes = if first_bytes {
             // The first frame with data: the header row, or the collection's opening.
             while let Some(frame) = body.frame().await {
                 let frame = frame.map_err(|err| format!("reply: {err}"))?;
@@ -558,21 +559,22 @@ async fn get(
                 }
             }
             let _ = body.is_end_stream();
+            Bytes::new()
         } else {
-            body.collect().await.map_err(|err| format!("reply: {err}"))?;
-        }
+            body.collect().await.map_err(|err| format!("reply: {err}"))?.to_bytes()
+        };
         if status != StatusCode::OK {
             return Err(format!("HTTP {status}"));
         }
-        Ok::<_, String>((sender, first_bytes))
+        Ok::<_, String>((sender, first_bytes, bytes))
     };
     match tokio::time::timeout(drive::REQUEST_TIMEOUT, attempt).await {
-        Ok(Ok((sender, dropped))) => {
+        Ok(Ok((sender, dropped, bytes))) => {
             // An export's rest is not read: that connection is closed, a new one opened.
             if !dropped {
                 *connection = Some(sender);
             }
-            Ok(())
+            Ok(bytes)
         }
         Ok(Err(err)) => Err(err),
         Err(_) => Err("timeout".to_owned()),
