@@ -10,14 +10,24 @@
 //! filters exactly. Grades and parties are not indexed: they are derived from the sources,
 //! statements and forces, which any entry may change.
 //!
+//! Statements are indexed by the incidents they take a stance on (`stances_by_incident`), so
+//! that grading and attribution read an incident's own statements, not all of them.
+//!
 //! Every structure is ordered or hashed by content (no insertion order), so two indexes of
 //! the same incidents are equal and `State`'s `PartialEq` stays a comparison of records.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::{
-    monitoring::{model::IncidentKind, record::IncidentRecord},
-    vocab::{geometry::Position, ids::IncidentId, time::Timestamp},
+    monitoring::{
+        model::IncidentKind,
+        record::{IncidentRecord, StatementRecord},
+    },
+    vocab::{
+        geometry::Position,
+        ids::{IncidentId, StatementId},
+        time::Timestamp,
+    },
 };
 
 /// Grid cells per degree of longitude and of latitude: 1/64 degree, about 1.7 km of
@@ -227,4 +237,17 @@ pub fn grid_cell(lon: f64, lat: f64) -> GridCell {
 /// name for the set: any distinct numbers do, and a new kind needs no new line here.
 fn kind_cell(kind: IncidentKind) -> u8 {
     kind as u8
+}
+
+/// The statements taking a stance on each incident, by id.
+pub(crate) fn stances_by_incident<'a>(
+    statements: impl IntoIterator<Item = &'a StatementRecord>,
+) -> HashMap<IncidentId, BTreeSet<StatementId>> {
+    let mut on: HashMap<IncidentId, BTreeSet<StatementId>> = HashMap::new();
+    for statement in statements {
+        for incident_id in statement.incidents_stood_on() {
+            on.entry(incident_id).or_default().insert(statement.statement_id.clone());
+        }
+    }
+    on
 }

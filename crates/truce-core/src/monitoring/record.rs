@@ -4,13 +4,13 @@
 //! humanitarian notifications and acknowledgements. Nothing is overwritten: corrections,
 //! grades and dismissals are appended, and the latest one read.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
     event::Event,
-    monitoring::index::IncidentIndex,
+    monitoring::index::{self, IncidentIndex},
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
         IncidentStance, Location, Notified, Observation, Quantity, Reading, RecordRef, SourceReport, StanceOn,
@@ -375,6 +375,11 @@ pub struct Monitoring {
     /// in a snapshot: `State::restored` builds it again from `incidents`.
     #[serde(skip)]
     index: IncidentIndex,
+    /// For each incident, the statements taking a stance on it or one of its violations
+    /// (derived, like `index`: grading and attribution read an incident's statements
+    /// without scanning all of them).
+    #[serde(skip)]
+    stances_on: HashMap<IncidentId, BTreeSet<StatementId>>,
 }
 
 impl Monitoring {
@@ -427,12 +432,15 @@ impl Monitoring {
             .chain(self.observations.values().map(|o| &o.observation.source))
             .map(|source| source.source_id.clone())
             .collect();
+        let statements: BTreeMap<StatementId, StatementRecord> =
+            self.statements.iter().filter(|(_, s)| by(s.at)).map(clone_entry).collect();
         Monitoring {
             index: IncidentIndex::of(incidents.values()),
+            stances_on: index::stances_by_incident(statements.values()),
             incidents,
             source_ids,
             duplicates,
-            statements: self.statements.iter().filter(|(_, s)| by(s.at)).map(clone_entry).collect(),
+            statements,
             readings: self.readings.iter().filter(|(_, r)| r.given_by(at)).map(clone_entry).collect(),
             observations: self.observations.iter().filter(|(_, o)| o.given_by(at)).map(clone_entry).collect(),
             dismissals: self.dismissals.clone(),
@@ -466,13 +474,44 @@ impl Monitoring {
         &self.index
     }
 
-    /// Takes a retracted incident out of the record and its index.
-    /// Builds the index of incidents again from the records (a state read from a snapshot,
-    /// which does not hold it).
-    pub(crate) fn reindex(&mut self) {
-        self.index = IncidentIndex::of(self.incidents.values());
+    /// The statements taking a stance on the incident or one of its violations, in id order.
+    pub fn statements_on(&self, incident_id: &IncidentId) -> impl Iterator<Item = &StatementRecord> {
+        self.stances_on.get(incident_id).into_iter().flatten().map(|id| {
+            // Kept with `statements` by `insert_statement` and `remove_statement`.
+            self.statements.get(id).expect("a statement indexed by incident is recorded")
+        })
     }
 
+    /// Builds the derived indexes again from the records (a state read from a snapshot,
+    /// which does not hold them).
+    pub(crate) fn reindex(&mut self) {
+        self.index = IncidentIndex::of(self.incidents.values());
+        self.stances_on = index::stances_by_incident(self.statements.values());
+    }
+
+    fn insert_statement(&mut self, record: StatementRecord) {
+        for incident_id in record.incidents_stood_on() {
+            self.stances_on.entry(incident_id).or_default().insert(record.statement_id.clone());
+        }
+        let replaced = self.statements.insert(record.statement_id.clone(), record);
+        assert!(replaced.is_none(), "a statement id is recorded once (decide checks it)");
+    }
+
+    /// Takes a retracted statement out of the record and its index.
+    pub(crate) fn remove_statement(&mut self, statement_id: &StatementId) -> Option<StatementRecord> {
+        let statement = self.statements.remove(statement_id)?;
+        for incident_id in statement.incidents_stood_on() {
+            if let Some(ids) = self.stances_on.get_mut(&incident_id) {
+                ids.remove(statement_id);
+                if ids.is_empty() {
+                    self.stances_on.remove(&incident_id);
+                }
+            }
+        }
+        Some(statement)
+    }
+
+    /// Takes a retracted incident out of the record and its index.
     pub(crate) fn remove_incident(&mut self, incident_id: &IncidentId) -> Option<IncidentRecord> {
         let incident = self.incidents.remove(incident_id)?;
         self.index.remove(incident_id);
@@ -585,7 +624,7 @@ impl Monitoring {
                     document: document.clone(),
                     votes: *votes,
                 };
-                self.statements.insert(statement_id.clone(), record);
+                self.insert_statement(record);
             }
             Event::ReadingRecorded { reading_id, agreement_id, version, reading, source, recorded_by } => {
                 self.source_ids.insert(source.source_id.clone());

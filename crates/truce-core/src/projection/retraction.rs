@@ -248,7 +248,7 @@ impl State {
                 .incidents
                 .get_mut(incident_id)
                 .is_some_and(|i| remove_first(&mut i.sources, |s| &s.source.source_id == source_id)),
-            Target::Statement(id) => monitoring.statements.remove(id).is_some(),
+            Target::Statement(id) => monitoring.remove_statement(id).is_some(),
             Target::Reading(id) => monitoring.readings.remove(id).is_some(),
             Target::Observation(id) => monitoring.observations.remove(id).is_some(),
             Target::Estimate(id) => monitoring.estimates.remove(id).is_some(),

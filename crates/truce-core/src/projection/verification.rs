@@ -123,7 +123,7 @@ impl State {
             self.incident_sources(incident).iter().filter_map(|s| s.source.responsible_force_id.clone()).collect();
         // Stances on the incident in either form: `stances`, or `about` the incident or one
         // of its violations.
-        for statement in self.monitoring.statements.values() {
+        for statement in self.monitoring.statements_on(&incident.incident_id) {
             for stance in statement.stances_on_incident(&incident.incident_id) {
                 if let IncidentStance::Accuses { force_id, .. } = stance {
                     forces.insert(force_id);
@@ -173,7 +173,7 @@ impl State {
             .collect();
         // The first statement (in id order) in which a party answering for an accused force
         // confirms the incident or one of its violations.
-        let accused_confirms = self.monitoring.statements.values().find(|statement| {
+        let accused_confirms = self.monitoring.statements_on(&incident.incident_id).find(|statement| {
             let Some(party_id) = &statement.party_id else {
                 return false;
             };

@@ -1,6 +1,6 @@
 //! The incident index (`monitoring/index.rs`) kept as incidents are reported, corrected and
 //! retracted equals the index built from scratch, in the record and in `as_of` views; and it
-//! finds what a query selects.
+//! finds what a query selects. The statements kept by incident are those a scan finds.
 
 use proptest::{
     collection::vec,
@@ -173,4 +173,100 @@ fn the_states_index_follows_corrections_and_retractions() {
     assert_eq!(airstrikes.iter().map(|key| key.incident_id()).collect::<Vec<_>>(), vec![incident_id(1)]);
     let view = world.state.as_of(ts("2016-12-13T10:00:00Z"));
     assert_eq!(view.monitoring.incident_index(), &IncidentIndex::of(view.monitoring.incidents.values()));
+}
+
+/// One change to the statements: a statement taking stances (in either form, on incidents or
+/// on their violations, some only mentioning) on a few incidents, or a retraction.
+#[derive(Debug, Clone)]
+enum StatementChange {
+    Make { n: u8, stances: Vec<(u8, u8)> },
+    Retract { n: u8 },
+}
+
+fn statement_change() -> impl Strategy<Value = StatementChange> {
+    prop_oneof![
+        4 => (1u8..=10, vec((1u8..=6, 0u8..6), 0..5)).prop_map(|(n, stances)| StatementChange::Make { n, stances }),
+        1 => (1u8..=10).prop_map(|n| StatementChange::Retract { n }),
+    ]
+}
+
+fn statement_id(n: u8) -> crate::StatementId {
+    crate::StatementId::parse(&format!("00000030-0000-7000-8000-{n:012x}")).expect("UUIDv7")
+}
+
+/// The stance of form `form` on incident `n`: three legacy `stances`, three in `about`
+/// (one on a violation, one a mention that takes no stance).
+fn stance(n: u8, form: u8) -> (Option<crate::IncidentStance>, Option<crate::StanceOn>) {
+    use crate::{IncidentStance, RecordRef, StanceOn};
+    let incident_id = incident_id(u64::from(n));
+    let record = RecordRef::Incident { incident_id: incident_id.clone() };
+    match form {
+        0 => (Some(IncidentStance::Confirms { incident_id }), None),
+        1 => (Some(IncidentStance::Denies { incident_id }), None),
+        2 => (Some(IncidentStance::Accuses { incident_id, force_id: force_id(1) }), None),
+        3 => (None, Some(StanceOn::Accuses { record, force_id: force_id(2) })),
+        4 => (
+            None,
+            Some(StanceOn::Confirms { record: RecordRef::Violation { incident_id, commitment_id: commitment_id(1) } }),
+        ),
+        _ => (None, Some(StanceOn::Mentions { record })),
+    }
+}
+
+/// The statements on each incident kept as statements are made and retracted are those a
+/// scan of every statement finds, in id order, in the record and in `as_of` views.
+#[test]
+fn the_statements_kept_by_incident_are_those_a_scan_finds() {
+    let mut runner =
+        TestRunner::new_with_rng(config(256), TestRng::from_seed(RngAlgorithm::ChaCha, &SEED.to_le_bytes().repeat(4)));
+    let scanned = |monitoring: &Monitoring, n: u64| -> Vec<crate::StatementId> {
+        let id = incident_id(n);
+        let stand = monitoring.statements.values().filter(|s| !s.stances_on_incident(&id).is_empty());
+        stand.map(|s| s.statement_id.clone()).collect()
+    };
+    let indexed = |monitoring: &Monitoring, n: u64| -> Vec<crate::StatementId> {
+        monitoring.statements_on(&incident_id(n)).map(|s| s.statement_id.clone()).collect()
+    };
+    let result = runner.run(&(vec(statement_change(), 1..40), any::<u8>()), |(changes, as_of_pick)| {
+        let mut monitoring = Monitoring::default();
+        for (step, change) in changes.iter().enumerate() {
+            match change {
+                StatementChange::Make { n, stances } => {
+                    if monitoring.statements.contains_key(&statement_id(*n)) {
+                        continue;
+                    }
+                    let (legacy, about): (Vec<_>, Vec<_>) = stances.iter().map(|(i, form)| stance(*i, *form)).unzip();
+                    let event = Event::StatementMade {
+                        statement_id: statement_id(*n),
+                        party_id: None,
+                        text: reason("Statement"),
+                        incident_ids: vec![incident_id(6)],
+                        stances: legacy.into_iter().flatten().collect(),
+                        agreements: Vec::new(),
+                        kind: crate::StatementKind::Statement,
+                        about: about.into_iter().flatten().collect(),
+                        document: None,
+                        votes: None,
+                        effective_at: hour(u8::try_from(step).expect("fewer than 256 steps")).start,
+                        provenance: crate::Provenance::Attested { author: account_id(10) },
+                    };
+                    assert!(monitoring.evolve(ts("2016-12-14T00:00:00Z"), &event));
+                }
+                StatementChange::Retract { n } => {
+                    monitoring.remove_statement(&statement_id(*n));
+                }
+            }
+            for n in 1..=6 {
+                prop_assert_eq!(indexed(&monitoring, n), scanned(&monitoring, n));
+            }
+        }
+        let view = monitoring.as_of(hour(as_of_pick).start);
+        for n in 1..=6 {
+            prop_assert_eq!(indexed(&view, n), scanned(&view, n));
+        }
+        Ok(())
+    });
+    if let Err(err) = result {
+        panic!("{err}");
+    }
 }
