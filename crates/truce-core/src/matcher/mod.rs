@@ -62,6 +62,7 @@
 //! grading. The caller decides which scopes are active and passes them in.
 
 mod buckets;
+mod reach;
 mod shapes;
 mod sphere;
 #[cfg(test)]
@@ -73,6 +74,7 @@ use std::{f64::consts::PI, fmt, sync::OnceLock};
 use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 use thiserror::Error;
 
+pub use self::reach::Reach;
 use self::{buckets::*, shapes::*, sphere::*, tree::*};
 use crate::{
     vocab::geometry::{LineString, Polygon, Position},

@@ -67,6 +67,11 @@ impl QueryBox {
         }
     }
 
+    /// Whether the two boxes share a point (their sides included).
+    pub(super) fn meets(&self, other: &QueryBox) -> bool {
+        (0..3).all(|axis| self.lower[axis] <= other.upper[axis] && other.lower[axis] <= self.upper[axis])
+    }
+
     /// The longest side.
     pub(super) fn side_max(&self) -> f32 {
         (0..3).map(|axis| self.upper[axis] - self.lower[axis]).fold(0.0, f32::max)

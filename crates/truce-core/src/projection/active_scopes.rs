@@ -163,6 +163,35 @@ impl ActiveScopes {
         commitment_ids.dedup();
         commitment_ids
     }
+
+    /// Where the commitments whose scopes differ from `before`'s can match, under either:
+    /// every scope, old and new, of each commitment whose scopes (geometry, windows, what it
+    /// forbids) are not exactly those it had. An incident whose probe meets none of it has
+    /// the commitment violations it had (`matcher::Reach`).
+    pub(crate) fn changed_since(&self, before: &ActiveScopes) -> matcher::Reach {
+        let (now, then) = (self.by_commitment(), before.by_commitment());
+        let mut changed: Vec<&matcher::Scope> = Vec::new();
+        for (commitment_id, scopes) in &now {
+            if then.get(commitment_id) != Some(scopes) {
+                changed.extend(scopes.iter().map(|(_, scope)| *scope));
+            }
+        }
+        for (commitment_id, scopes) in &then {
+            if now.get(commitment_id) != Some(scopes) {
+                changed.extend(scopes.iter().map(|(_, scope)| *scope));
+            }
+        }
+        matcher::Reach::of(changed)
+    }
+
+    /// The scopes of each commitment, with what each forbids.
+    fn by_commitment(&self) -> BTreeMap<&CommitmentId, Vec<(Forbidden, &matcher::Scope)>> {
+        let mut grouped: BTreeMap<&CommitmentId, Vec<(Forbidden, &matcher::Scope)>> = BTreeMap::new();
+        for (owner, scope) in self.owners.iter().zip(self.matcher.scopes()) {
+            grouped.entry(&owner.commitment_id).or_default().push((owner.forbidden, scope));
+        }
+        grouped
+    }
 }
 
 /// Whether applying the event can change a commitment's status, or the geometry of its scope,

@@ -8,6 +8,7 @@ use crate::{
     command::{Command, Context},
     coordination::{acts::act_of, model::TruceStart},
     event::Event,
+    matcher::Reach,
     projection::{
         active_scopes::{changes_active_scopes, ActiveScopes},
         retraction::Retractable,
@@ -38,12 +39,16 @@ impl State {
                 self.retractable.insert(context.seq, retractable);
             }
         }
-        // Once per entry, before its alerts ask for violations.
+        // Once per entry, before its alerts ask for violations; where the scopes that changed
+        // lie tells which incidents' violations can have changed with them.
+        let mut scopes_changed = Reach::default();
         if events.iter().any(changes_active_scopes) {
-            self.active_scopes = ActiveScopes::build(&self.coordination);
+            let rebuilt = ActiveScopes::build(&self.coordination);
+            scopes_changed = rebuilt.changed_since(&self.active_scopes);
+            self.active_scopes = rebuilt;
         }
         self.condition_outcomes = self.sweep_condition_outcomes();
-        self.raise_alerts(context.seq, context.accepted_at, events);
+        self.raise_alerts(context.seq, context.accepted_at, events, &scopes_changed);
         self.entries_count += 1;
     }
 
@@ -64,7 +69,7 @@ impl State {
         assert!(seq == self.entries_count, "entries are applied in sequence");
         self.sealed.insert(seq, parties);
         self.condition_outcomes = self.sweep_condition_outcomes();
-        self.raise_alerts(seq, accepted_at, &[]);
+        self.raise_alerts(seq, accepted_at, &[], &Reach::default());
         self.entries_count += 1;
     }
 

@@ -14,10 +14,12 @@ use crate::{
     coordination::model::{Ending, Group, Stance},
     coordination::status::CorridorStatusKind,
     event::Event,
+    matcher::{IncidentProbe, Reach},
     monitoring::model::{Violation, ViolationStatus},
+    monitoring::record::IncidentRecord,
     projection::alert::{Alert, AlertKind, ViolationKey},
     projection::state::State,
-    vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, PartyId},
+    vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
     vocab::time::Timestamp,
 };
 
@@ -37,8 +39,10 @@ fn alerted_of<'a>(
 }
 
 impl State {
-    /// Raises the alerts of one applied entry and records them.
-    pub(crate) fn raise_alerts(&mut self, seq: u64, now: Timestamp, events: &[Event]) {
+    /// Raises the alerts of one applied entry and records them. `scopes_changed` is where
+    /// the commitments whose active scopes the entry changed can match (empty when it
+    /// changed none).
+    pub(crate) fn raise_alerts(&mut self, seq: u64, now: Timestamp, events: &[Event], scopes_changed: &Reach) {
         let after = self.time_checked_until.unwrap_or(now);
         let due: Vec<Timestamp> = self.due_between(after, now).collect();
         // What fell due before this entry comes first, in time order.
@@ -48,7 +52,12 @@ impl State {
         }
         let mut corridors_may_change = due.last() == Some(&now);
         let mut affected: BTreeSet<IncidentId> = BTreeSet::new();
+        // Beyond the incidents the events name: every incident (a retraction, which can take
+        // out anything; a commitment released or bound again), or those that can match a
+        // changed scope, or those a new notification reaches.
         let mut all_incidents = false;
+        let mut near_changed_scopes = false;
+        let mut notified: Vec<&NotificationId> = Vec::new();
         for event in events {
             match event {
                 Event::IncidentReported { incident_id, .. }
@@ -67,13 +76,13 @@ impl State {
                     affected.extend(about.iter().filter_map(|s| s.on_incident()).map(|s| s.incident_id().clone()));
                 }
                 Event::VersionProposed { agreement_id, version, effective_at, .. } => {
-                    all_incidents = true;
+                    near_changed_scopes = true;
                     corridors_may_change = true;
                     let headline = format!("version {version} of an agreement was proposed");
                     drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
                 Event::StanceTaken { agreement_id, version, party_id, stance, effective_at, .. } => {
-                    all_incidents = true;
+                    near_changed_scopes = true;
                     corridors_may_change = true;
                     let party =
                         self.coordination.parties.get(party_id).map_or(party_id.to_string(), |p| p.name.to_string());
@@ -86,19 +95,19 @@ impl State {
                     drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
                 Event::AgreementSuspended { agreement_id, effective_at, .. } => {
-                    all_incidents = true;
+                    near_changed_scopes = true;
                     corridors_may_change = true;
                     let headline = "the agreement was suspended".to_owned();
                     drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
                 Event::AgreementResumed { agreement_id, effective_at, .. } => {
-                    all_incidents = true;
+                    near_changed_scopes = true;
                     corridors_may_change = true;
                     let headline = "the agreement was resumed".to_owned();
                     drafts.push(self.agreement_alert(agreement_id, headline, *effective_at));
                 }
                 Event::AgreementEnded { agreement_id, party_id, ending, effective_at, .. } => {
-                    all_incidents = true;
+                    near_changed_scopes = true;
                     corridors_may_change = true;
                     let party = self.coordination.party_label(party_id);
                     let headline = match ending {
@@ -109,7 +118,7 @@ impl State {
                 }
                 Event::ConsentRecorded { .. } | Event::FulfilmentReported { .. } => {
                     // A fulfilment can start a truce (`when_fulfilled`), opening corridors.
-                    all_incidents = true;
+                    near_changed_scopes = true;
                     corridors_may_change = true;
                 }
                 // A retraction can take out anything an entry recorded; an agreement act taken
@@ -123,9 +132,8 @@ impl State {
                     }
                 }
                 // A redraw can take effect in the past, changing earlier incidents' violations.
-                Event::HumanitarianNotified { .. } | Event::ZoneRedrawn { .. } => {
-                    all_incidents = true;
-                }
+                Event::ZoneRedrawn { .. } => near_changed_scopes = true,
+                Event::HumanitarianNotified { notification_id, .. } => notified.push(notification_id),
                 _ => {}
             }
         }
@@ -133,6 +141,15 @@ impl State {
         let releases_changed = !self.condition_outcomes.releases.keys().eq(self.alerted_releases.iter());
         if all_incidents || releases_changed {
             affected.extend(self.monitoring.incidents.keys().cloned());
+        } else {
+            if near_changed_scopes {
+                affected.extend(self.incidents_that_may_match(scopes_changed));
+            }
+            for notification_id in notified {
+                affected.extend(self.incidents_reached_by(notification_id));
+            }
+            #[cfg(debug_assertions)]
+            self.assert_alerted_elsewhere_unchanged(&affected);
         }
         for incident_id in &affected {
             drafts.extend(self.violation_alerts(incident_id));
@@ -186,6 +203,47 @@ impl State {
             corridor_id: None,
             open_for: Vec::new(),
             effective_at: Some(effective_at),
+        }
+    }
+
+    /// The incidents whose probe can match one of `reach`'s scopes (the matcher's first
+    /// tier): only their commitment violations can differ when those scopes changed.
+    fn incidents_that_may_match(&self, reach: &Reach) -> Vec<IncidentId> {
+        if reach.is_empty() {
+            return Vec::new();
+        }
+        let may_match = |incident: &&IncidentRecord| {
+            let revision = incident.current();
+            let end = revision.when.end.unwrap_or(revision.when.start);
+            let location = &revision.location;
+            // As `violations_binding` builds it; a probe it cannot build matches nothing.
+            IncidentProbe::new(location.position, location.uncertainty_m, revision.when.start, end)
+                .is_ok_and(|probe| reach.may_match(&probe))
+        };
+        self.monitoring.incidents.values().filter(may_match).map(|i| i.incident_id.clone()).collect()
+    }
+
+    /// The incidents a new notification reaches: only their violations of it are new.
+    fn incidents_reached_by(&self, notification_id: &NotificationId) -> Vec<IncidentId> {
+        let Some(notification) = self.monitoring.notifications.get(notification_id) else {
+            return Vec::new();
+        };
+        let reached = |incident: &&IncidentRecord| self.notification_reached(incident, notification);
+        self.monitoring.incidents.values().filter(reached).map(|i| i.incident_id.clone()).collect()
+    }
+
+    /// Debug builds check the scoping of re-derivation against deriving every incident:
+    /// an incident left out has the violations it was alerted for (the same keys).
+    #[cfg(debug_assertions)]
+    fn assert_alerted_elsewhere_unchanged(&self, affected: &BTreeSet<IncidentId>) {
+        for incident_id in self.monitoring.incidents.keys().filter(|id| !affected.contains(*id)) {
+            let current: BTreeSet<ViolationKey> = self.violations_of(incident_id).iter().map(key_of).collect();
+            let alerted: BTreeSet<ViolationKey> =
+                alerted_of(&self.alerted_violations, incident_id).map(|(key, _)| key.clone()).collect();
+            assert_eq!(
+                current, alerted,
+                "incident {incident_id} was left out of re-derivation but its violations changed"
+            );
         }
     }
 

@@ -23,6 +23,12 @@ use crate::{
     vocab::ids::{ForceId, IncidentId, NotificationId, PartyId},
 };
 
+/// The length of the shortest degree of latitude on the WGS84 ellipsoid (at the equator,
+/// where the meridian's radius of curvature is least: 110,574 m), rounded down by more than
+/// the geodesic's own error, so that the bound in `notification_reached` only ever errs
+/// toward computing the distance.
+const METRES_PER_DEGREE_OF_LATITUDE_MIN: f64 = 110_500.0;
+
 /// One casualty figure across the sources that give it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figure {
@@ -340,9 +346,16 @@ impl State {
 
     /// Whether the incident is an attack that reached the notified site or movement while
     /// it was protected.
-    fn notification_reached(&self, incident: &IncidentRecord, notification: &NotificationRecord) -> bool {
+    pub(crate) fn notification_reached(&self, incident: &IncidentRecord, notification: &NotificationRecord) -> bool {
         let revision = incident.current();
         let (position, uncertainty_m) = (revision.location.position, revision.location.uncertainty_m);
+        // Every incident is asked about every notification: the parallels first, then the
+        // geodesic. A path between two latitudes is at least the meridian arc between them,
+        // and no degree of latitude is shorter than `METRES_PER_DEGREE_OF_LATITUDE_MIN`.
+        let beyond_latitudes = |lat_min: f64, lat_max: f64, reach_m: f64| {
+            let off_deg = (lat_min - position.lat()).max(position.lat() - lat_max).max(0.0);
+            off_deg * METRES_PER_DEGREE_OF_LATITUDE_MIN > reach_m
+        };
         let hit = revision.kind.is_attack()
             && match &notification.notified {
                 // A site is protected from when it was notified: the incident must
@@ -352,11 +365,19 @@ impl State {
                         Some(end) => end > notification.notified_at,
                         None => revision.when.start >= notification.notified_at,
                     };
-                    after_notice && geodesic_distance_m(position, *site) <= radius_m + uncertainty_m
+                    let reach_m = radius_m + uncertainty_m;
+                    after_notice
+                        && !beyond_latitudes(site.lat(), site.lat(), reach_m)
+                        && geodesic_distance_m(position, *site) <= reach_m
                 }
                 Notified::Movement { route, half_width_m, window, .. } => {
+                    let reach_m = half_width_m + uncertainty_m;
+                    let lats = route.positions().iter().map(|p| p.lat());
+                    let (lat_min, lat_max) =
+                        lats.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), lat| (lo.min(lat), hi.max(lat)));
                     revision.when.overlaps(window)
-                        && distance_to_route_m(position, route) <= half_width_m + uncertainty_m
+                        && !beyond_latitudes(lat_min, lat_max, reach_m)
+                        && distance_to_route_m(position, route) <= reach_m
                 }
             };
         // Protected until it ended or was withdrawn: the incident must start before then.

@@ -104,3 +104,46 @@ fn the_new_site_kinds_are_written_in_snake_case() {
     let json = serde_json::to_value(kinds).expect("serialises");
     assert_eq!(json, serde_json::json!(["school", "office", "distribution_point", "displacement_site"]));
 }
+
+/// A movement notified after an attack on its route during its window: the incident
+/// recorded before the notification is re-derived, and only it (one far off is not).
+#[test]
+fn a_movement_notified_after_an_attack_on_its_route_alerts_the_violation_then() {
+    let mut world = world_notified();
+    let near = position(37.1501, 36.1781);
+    let far = position(37.1501, 37.1781);
+    for (n, at) in [(1, near), (2, far)] {
+        let mut strike = report(n, "2016-12-13T09:00:00Z", source(n, "MSF", SourceKind::Witness, None));
+        if let CommandBody::ReportIncident { location, kind, .. } = &mut strike {
+            location.position = at;
+            *kind = IncidentKind::Airstrike;
+        }
+        world.accept(&Signer::monitor(), strike);
+    }
+    assert!(world.state.violations_of(&incident_id(1)).is_empty(), "nothing was notified yet");
+    world.set_now("2016-12-13T10:30:00Z");
+    let movement = CommandBody::NotifyHumanitarian {
+        notification_id: notification_id(1),
+        notified: Notified::Movement {
+            route: line(&[(37.14, 36.17), (37.16, 36.19)]),
+            half_width_m: 500.0,
+            window: window("2016-12-13T08:00:00Z", "2016-12-13T12:00:00Z"),
+            vehicles: 4,
+            markings: None,
+            convoy_id: None,
+        },
+        party_ids: vec![party_id(RU), party_id(SY)],
+        deadline: ts("2016-12-13T12:00:00Z"),
+        valid_until: None,
+        personnel: None,
+        on_behalf_of: None,
+    };
+    let seq = world.state.entries_count;
+    world.accept(&Signer::monitor(), movement);
+    let raised: Vec<_> = world.state.alerts.iter().filter(|a| a.seq == seq).collect();
+    let violation = raised.iter().find(|a| a.kind == crate::AlertKind::ViolationNew).expect("the violation alerted");
+    assert_eq!(violation.incident_id, Some(incident_id(1)));
+    assert_eq!(violation.notification_id, Some(notification_id(1)));
+    assert!(!raised.iter().any(|a| a.incident_id == Some(incident_id(2))), "the far incident is not reached");
+    assert!(world.state.violations_of(&incident_id(2)).is_empty());
+}

@@ -156,6 +156,32 @@ fn matcher_returns_the_same_scopes_as_a_brute_force_scan_everywhere() {
     assert!(close_calls_count > 50, "{close_calls_count} close calls only");
 }
 
+/// A scope's reach says "may match" for every probe that matches it (windows aside: a scope
+/// without windows has a reach too), and rules out most probes elsewhere.
+#[test]
+fn a_scopes_reach_covers_every_probe_that_matches_it() {
+    let mut rng = StdRng::seed_from_u64(SEED ^ 0x0072_6561_6368);
+    let (mut covered, mut ruled_out) = (0, 0);
+    for [lon, lat] in REGIONS {
+        let case = matcher_case(&mut rng, pos(lon, lat));
+        let reaches: Vec<Reach> = case.scopes.iter().map(|scope| Reach::of([scope])).collect();
+        for probe in &case.probes {
+            let (matched, _) = brute_force(&case.scopes, probe);
+            for (scope_idx, reach) in reaches.iter().enumerate() {
+                if matched.contains(&scope_idx) {
+                    assert!(reach.may_match(probe), "region [{lon}, {lat}], scope {scope_idx}, probe {probe:?}");
+                    covered += 1;
+                } else if !reach.may_match(probe) {
+                    ruled_out += 1;
+                }
+            }
+        }
+        assert!(!Reach::of([]).may_match(&case.probes[0]), "no scopes reach nothing");
+    }
+    assert!(covered > 300, "{covered} matches only");
+    assert!(ruled_out > 10_000, "{ruled_out} ruled out only");
+}
+
 #[test]
 fn matcher_finds_nothing_without_scopes_and_reports_scopes_by_index() {
     let probe = IncidentProbe::new(pos(0.0, 0.0), 100.0, at(1), at(1)).expect("a probe");
