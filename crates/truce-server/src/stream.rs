@@ -17,6 +17,7 @@
 use std::{
     collections::VecDeque,
     convert::Infallible,
+    pin::Pin,
     sync::{Arc, OnceLock},
     time::Duration,
 };
@@ -242,6 +243,56 @@ impl Live {
     }
 }
 
+/// When an idle stream next sends a keep-alive comment.
+///
+/// One timer per stream, moved only when it fires: a frame sent just notes the time, so that
+/// an alert costs a stream no timer of its own. Before, each frame set a timeout and cancelled
+/// it, two timer-wheel operations per stream per alert (about 2 % of the server's samples in
+/// the fan-out's profile, docs/performance.md). When the timer fires after a frame was sent,
+/// it is set again from that frame instead of sending.
+struct KeepAlive {
+    /// Set on the first frame asked for, so that idleness counts from the frame before it.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    last_frame_at: tokio::time::Instant,
+}
+
+impl KeepAlive {
+    fn new() -> KeepAlive {
+        KeepAlive { timer: None, last_frame_at: tokio::time::Instant::now() }
+    }
+
+    /// The stream's next frame: its next event, or a keep-alive comment once it has been
+    /// idle for `KEEP_ALIVE_INTERVAL`. None once the hub is gone.
+    async fn next_frame(&mut self, live: &mut Live) -> Option<Bytes> {
+        let timer = self.timer.get_or_insert_with(|| {
+            let now = tokio::time::Instant::now();
+            Box::pin(tokio::time::sleep_until(now + KEEP_ALIVE_INTERVAL))
+        });
+        loop {
+            tokio::select! {
+                biased;
+                frame = live.next() => {
+                    let frame = frame?;
+                    self.last_frame_at = tokio::time::Instant::now();
+                    return Some(frame);
+                }
+                () = timer.as_mut() => {
+                    let due = self.last_frame_at + KEEP_ALIVE_INTERVAL;
+                    if due > timer.deadline() {
+                        // A frame went out since the timer was set: idle only from then.
+                        timer.as_mut().reset(due);
+                        continue;
+                    }
+                    let now = tokio::time::Instant::now();
+                    self.last_frame_at = now;
+                    timer.as_mut().reset(now + KEEP_ALIVE_INTERVAL);
+                    return Some(Bytes::from_static(KEEP_ALIVE_FRAME));
+                }
+            }
+        }
+    }
+}
+
 pub async fn stream(
     viewer: Viewer,
     AxumState(app): AxumState<AppState>,
@@ -278,12 +329,10 @@ pub async fn stream(
         viewer,
         _permit: permit,
     };
-    let frames = futures_util::stream::unfold(live, |mut live| async move {
-        let frame = match tokio::time::timeout(KEEP_ALIVE_INTERVAL, live.next()).await {
-            Ok(frame) => frame?,
-            Err(_) => Bytes::from_static(KEEP_ALIVE_FRAME),
-        };
-        Some((Ok::<_, Infallible>(frame), live))
+    let keep_alive = KeepAlive::new();
+    let frames = futures_util::stream::unfold((live, keep_alive), |(mut live, mut keep_alive)| async move {
+        let frame = keep_alive.next_frame(&mut live).await?;
+        Some((Ok::<_, Infallible>(frame), (live, keep_alive)))
     });
     // First, how long a client should wait before reconnecting after a drop.
     let frames = futures_util::stream::once(async {

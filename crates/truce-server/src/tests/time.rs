@@ -132,3 +132,31 @@ async fn an_idle_stream_sends_a_keep_alive_comment_every_interval() {
     let interval = crate::stream::KEEP_ALIVE_INTERVAL;
     assert!(waited >= interval && waited < interval + std::time::Duration::from_secs(1), "{waited:?}");
 }
+
+#[tokio::test]
+async fn a_stream_sends_its_keep_alive_only_after_a_whole_interval_without_a_frame() {
+    let world = world_agreed().await;
+    let fixture = &world.fixture;
+    let mut stream = open_stream(fixture, None).await;
+    let first = stream.frame().await.expect("the stream is open").expect("a frame reads");
+    assert!(first.into_data().expect("a data frame").starts_with(b"retry: "));
+    tokio::time::pause();
+    let interval = crate::stream::KEEP_ALIVE_INTERVAL;
+    // Two thirds of an interval idle (the body polled meanwhile, so that the stream sets its
+    // keep-alive for the end of the first interval), then an alert: the keep-alive must move
+    // to a whole interval after the alert.
+    tokio::select! {
+        biased;
+        frame = stream.frame() => panic!("a frame before any alert or interval: {frame:?}"),
+        () = tokio::time::sleep(interval * 2 / 3) => {}
+    }
+    let body = json!({"type": "propose_agreement", "agreement_id": id(PLAN + 1), "title": "Another plan",
+                      "terms": {"signatories": [id(super::RU)]}});
+    fixture.accept(&world.ru, body).await;
+    read_events(&mut stream, 1).await;
+    let alert_read_at = tokio::time::Instant::now();
+    let frame = stream.frame().await.expect("the stream is open").expect("a frame reads");
+    assert_eq!(&frame.into_data().expect("a data frame")[..], b":\n\n");
+    let waited = alert_read_at.elapsed();
+    assert!(waited >= interval && waited < interval + std::time::Duration::from_secs(1), "{waited:?}");
+}
