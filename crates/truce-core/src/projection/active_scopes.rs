@@ -28,6 +28,7 @@ use crate::{
     event::Event,
     matcher::{self, IncidentProbe, Matcher, ScopeGeometry, WINDOWS_PER_SCOPE_MAX},
     monitoring::model::IncidentKind,
+    projection::conditions::{not_breached_dependents, Dependents},
     vocab::ids::{CommitmentId, CorridorId, ZoneId},
     vocab::time::{Timestamp, Window},
 };
@@ -59,6 +60,9 @@ pub(crate) struct ActiveScopes {
     matcher: Arc<Matcher>,
     /// Parallel to the matcher's scopes.
     owners: Vec<ScopeOwner>,
+    /// The commitments that `not_breached` conditions make depend on others (`conditions`):
+    /// derived from the same agreements' versions, so rebuilt with the scopes.
+    dependents: Arc<Dependents>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,7 +149,8 @@ impl ActiveScopes {
                 }
             }
         }
-        ActiveScopes { matcher: Arc::new(Matcher::new(scopes)), owners }
+        let dependents = Arc::new(not_breached_dependents(coordination));
+        ActiveScopes { matcher: Arc::new(Matcher::new(scopes)), owners, dependents }
     }
 
     /// The commitments whose active scopes the probe falls in and that forbid an incident of
@@ -162,6 +167,12 @@ impl ActiveScopes {
         commitment_ids.sort();
         commitment_ids.dedup();
         commitment_ids
+    }
+
+    /// For each commitment that `not_breached` conditions name, the commitments that depend
+    /// on its not being breached, each since when.
+    pub(crate) fn not_breached_dependents(&self) -> &Dependents {
+        &self.dependents
     }
 
     /// Where the commitments whose scopes differ from `before`'s can match, under either:

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     coordination::model::Requirement,
+    coordination::record::Coordination,
     monitoring::model::ViolationStatus,
     projection::state::State,
     vocab::{
@@ -30,6 +31,10 @@ use crate::{
         time::Timestamp,
     },
 };
+
+/// For each commitment that others' `not_breached` conditions name, those others, each with
+/// the valid time from which its condition stands.
+pub(crate) type Dependents = BTreeMap<CommitmentId, Vec<(CommitmentId, Timestamp)>>;
 
 /// A commitment breached: its first substantiated violation that counted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,27 +72,9 @@ impl State {
     /// Sweeps the record for the breaches and releases. Scans every incident when any
     /// `not_breached` condition exists, so `apply` runs it once per entry, not per read.
     pub(crate) fn sweep_condition_outcomes(&self) -> ConditionOutcomes {
-        // Which commitments depend on which one's not being breached, and since when: the
-        // valid time of the first version that made the condition. A breach before a
-        // renegotiated linkage existed does not release what the linkage made dependent.
-        let mut dependents: BTreeMap<CommitmentId, Vec<(CommitmentId, Timestamp)>> = BTreeMap::new();
-        for (commitment_id, agreement_id) in &self.coordination.commitment_agreements {
-            let Some(agreement) = self.coordination.agreements.get(agreement_id) else {
-                continue;
-            };
-            let mut since: BTreeMap<&CommitmentId, Timestamp> = BTreeMap::new();
-            for version in &agreement.versions {
-                let spec = version.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id);
-                for condition in spec.into_iter().flat_map(|s| &s.conditions) {
-                    if condition.requires == Requirement::NotBreached {
-                        since.entry(&condition.commitment_id).or_insert(version.proposed_at);
-                    }
-                }
-            }
-            for (condition_id, from) in since {
-                dependents.entry(condition_id.clone()).or_default().push((commitment_id.clone(), from));
-            }
-        }
+        // Kept with the active scopes, which are rebuilt whenever an agreement's versions
+        // change: most logs have no such condition, and then the sweep costs nothing.
+        let dependents = self.active_scopes.not_breached_dependents();
         let mut outcomes = ConditionOutcomes::default();
         if dependents.is_empty() {
             return outcomes;
@@ -127,4 +114,29 @@ impl State {
         }
         outcomes
     }
+}
+
+/// Which commitments depend on which one's not being breached, and since when: the valid
+/// time of the first version that made the condition. A breach before a renegotiated
+/// linkage existed does not release what the linkage made dependent.
+pub(crate) fn not_breached_dependents(coordination: &Coordination) -> Dependents {
+    let mut dependents: BTreeMap<CommitmentId, Vec<(CommitmentId, Timestamp)>> = BTreeMap::new();
+    for (commitment_id, agreement_id) in &coordination.commitment_agreements {
+        let Some(agreement) = coordination.agreements.get(agreement_id) else {
+            continue;
+        };
+        let mut since: BTreeMap<&CommitmentId, Timestamp> = BTreeMap::new();
+        for version in &agreement.versions {
+            let spec = version.terms.commitments.iter().find(|c| &c.commitment_id == commitment_id);
+            for condition in spec.into_iter().flat_map(|s| &s.conditions) {
+                if condition.requires == Requirement::NotBreached {
+                    since.entry(&condition.commitment_id).or_insert(version.proposed_at);
+                }
+            }
+        }
+        for (condition_id, from) in since {
+            dependents.entry(condition_id.clone()).or_default().push((commitment_id.clone(), from));
+        }
+    }
+    dependents
 }
