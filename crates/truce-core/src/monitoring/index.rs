@@ -7,8 +7,9 @@
 //! retracted, and `IncidentIndex::of` builds the same from scratch (a test checks that they
 //! agree after any sequence). It is not an answer by itself: a cell holds every incident of
 //! an hour or of a square of the grid, so a query's candidates are a superset that the reader
-//! filters exactly. Grades and parties are not indexed: they are derived from the sources,
-//! statements and forces, which any entry may change.
+//! filters exactly. Grades and accused forces are indexed beside it, in `State`'s verdicts
+//! (`projection/kept.rs`): they are derived from sources, statements, accounts and forces,
+//! which the monitoring record alone does not hold.
 //!
 //! Statements are indexed by the incidents they take a stance on (`stances_by_incident`), so
 //! that grading and attribution read an incident's own statements, not all of them.
