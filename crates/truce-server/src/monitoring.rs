@@ -373,12 +373,13 @@ pub(crate) fn violation_view(state: &State, violation: Violation) -> Option<Viol
 
 /// The statements that refer to `record` (made by `at`, when given), oldest first.
 pub(crate) fn statements_about(state: &State, record: &RecordRef, at: Option<Timestamp>) -> Vec<StatementView> {
-    let mut statements: Vec<&StatementRecord> = state
-        .monitoring
-        .statements
-        .values()
-        .filter(|s| at.is_none_or(|at| s.at <= at) && s.refers_to(record))
-        .collect();
+    let made = |s: &&StatementRecord| at.is_none_or(|at| s.at <= at) && s.refers_to(record);
+    // Those referring to an incident or its violation are kept by incident, in id order as
+    // `statements` is.
+    let mut statements: Vec<&StatementRecord> = match record.incident_id() {
+        Some(incident_id) => state.monitoring.statements_on(incident_id).filter(made).collect(),
+        None => state.monitoring.statements.values().filter(made).collect(),
+    };
     statements.sort_by_key(|s| s.at);
     statements.into_iter().cloned().collect()
 }
