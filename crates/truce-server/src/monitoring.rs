@@ -30,7 +30,7 @@ use crate::{
     filters::{Filters, Paging},
     problem::ApiError,
     read::{page_limit, Page},
-    select::{IncidentFilter, Selects, PassageFilter},
+    select::{IncidentFilter, PassageFilter, Selects},
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -28,16 +28,44 @@ const SEED: u64 = 0x7e2d_1c75;
 /// One command; ids are small numbers, so that steps meet the same incidents.
 #[derive(Debug, Clone)]
 enum Step {
-    Report { n: u8, by: u8, kind: u8, force: u8 },
-    AddSource { n: u8, by: u8, kind: u8, force: u8, organisation: u8 },
-    Grade { n: u8, grade: u8 },
-    Duplicate { n: u8, of: u8 },
+    Report {
+        n: u8,
+        by: u8,
+        kind: u8,
+        force: u8,
+    },
+    AddSource {
+        n: u8,
+        by: u8,
+        kind: u8,
+        force: u8,
+        organisation: u8,
+    },
+    Grade {
+        n: u8,
+        grade: u8,
+    },
+    Duplicate {
+        n: u8,
+        of: u8,
+    },
     /// A party's statement confirming, denying or accusing, on the incident or (`about`) on
     /// it or its violation.
-    Statement { by: u8, n: u8, stance: u8, force: u8, form: u8 },
-    RegisterForce { parties: u8 },
+    Statement {
+        by: u8,
+        n: u8,
+        stance: u8,
+        force: u8,
+        form: u8,
+    },
+    RegisterForce {
+        parties: u8,
+    },
     /// Retracts the entry `back` entries before the latest.
-    Retract { back: u8, by: u8 },
+    Retract {
+        back: u8,
+        by: u8,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -91,9 +119,11 @@ fn body(world: &World, step: &Step, idx: u64) -> Option<(Signer, CommandBody)> {
             (signer(*by), CommandBody::AddSource { incident_id: incident_id(u64::from(*n)), source })
         }
         Step::Grade { n, grade } => {
-            let grade = [Grade::SingleSource, Grade::Corroborated, Grade::Verified, Grade::Contested, Grade::Discounted]
-                [usize::from(*grade)];
-            let body = CommandBody::GradeIncident { incident_id: incident_id(u64::from(*n)), grade, reason: reason("seen") };
+            let grade =
+                [Grade::SingleSource, Grade::Corroborated, Grade::Verified, Grade::Contested, Grade::Discounted]
+                    [usize::from(*grade)];
+            let body =
+                CommandBody::GradeIncident { incident_id: incident_id(u64::from(*n)), grade, reason: reason("seen") };
             (analyst(), body)
         }
         Step::Duplicate { n, of } => {
@@ -239,13 +269,17 @@ fn a_kept_verdict_follows_sources_statements_overrides_duplicates_and_retraction
     let keys = |world: &World, grade: Grade| world.state.verdicts().of_grade(grade).map_or(0, |keys| keys.len());
     assert_eq!(keys(&world, Grade::SingleSource), 2);
     // A second, independent source corroborates.
-    let body = CommandBody::AddSource { incident_id: incident_id(1), source: source(3, "Reuters", SourceKind::Media, None) };
+    let body =
+        CommandBody::AddSource { incident_id: incident_id(1), source: source(3, "Reuters", SourceKind::Media, None) };
     world.accept(&Signer::monitor(), body);
     assert_eq!(grade(&world, 1), Some(Grade::Corroborated));
     assert_eq!(keys(&world, Grade::SingleSource), 1);
     // Marked a duplicate of 1, incident 2 adds its source to 1's.
-    let body =
-        CommandBody::MarkDuplicate { incident_id: incident_id(2), duplicate_of: incident_id(1), reason: reason("same") };
+    let body = CommandBody::MarkDuplicate {
+        incident_id: incident_id(2),
+        duplicate_of: incident_id(1),
+        reason: reason("same"),
+    };
     world.accept(&analyst(), body);
     assert_eq!(world.state.verdicts(), &world.state.verdicts_derived());
     // An accusation of the other force contests it; its retraction undoes that.
@@ -271,7 +305,8 @@ fn a_kept_verdict_follows_sources_statements_overrides_duplicates_and_retraction
     assert_eq!(grade(&world, 1), Some(Grade::Corroborated));
     assert_eq!(accusing(&world), 0);
     // An analyst's override wins.
-    let body = CommandBody::GradeIncident { incident_id: incident_id(1), grade: Grade::Discounted, reason: reason("no") };
+    let body =
+        CommandBody::GradeIncident { incident_id: incident_id(1), grade: Grade::Discounted, reason: reason("no") };
     world.accept(&analyst(), body);
     assert_eq!(grade(&world, 1), Some(Grade::Discounted));
     assert_eq!(world.state.verdicts(), &world.state.verdicts_derived());

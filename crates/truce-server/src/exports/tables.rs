@@ -30,7 +30,8 @@ use crate::{
         CorridorWindowProperties, ScopeKind,
     },
     select::{
-        corridor_positions, party_of_account, scope_positions, CountFilter, CountKind, IncidentFilter, PassageFilter, Selects,
+        corridor_positions, party_of_account, scope_positions, CountFilter, CountKind, IncidentFilter, PassageFilter,
+        Selects,
     },
 };
 

@@ -166,7 +166,8 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             // Between two ids, as no id is.
             _ => format!("{}~", draw.pick(&incident_ids)),
         };
-        let walk = IncidentFilter::planned(&filters, state, 0, Selects::Incidents).expect("the filters name what exists");
+        let walk =
+            IncidentFilter::planned(&filters, state, 0, Selects::Incidents).expect("the filters name what exists");
         let expected: Vec<String> = ids(state
             .monitoring
             .incidents
