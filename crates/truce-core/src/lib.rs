@@ -50,6 +50,7 @@ pub use crate::{
     projection::{
         alert::{Alert, AlertKind},
         conditions::{Breach, ConditionOutcomes, Release},
+        kept::{Verdict, Verdicts},
         retraction::RetractionRecord,
         state::State,
         verification::{Figure, GradeExplained, WeighedSource},

@@ -19,5 +19,6 @@ mod statements;
 mod statuses;
 mod time_alerts;
 mod values;
+mod verdicts;
 mod violations;
 mod wire;

@@ -2,9 +2,10 @@
 //! (RFC 7946), with flat properties a GIS reads as columns (QGIS shows a nested object as
 //! text): plain `start` and `end`, names next to ids, lists comma-separated.
 //!
-//! Each feature is made from the same view as the list routes (`monitoring::incident_view`,
-//! `monitoring::violation_view`), so the read policy is theirs: a violation of a
-//! confidential humanitarian notification is never in the layer.
+//! Each feature says what the list routes' views say (`monitoring::incident_view`,
+//! `monitoring::violation_view`), with the same read policy (`violation_shown`): a violation
+//! of a confidential humanitarian notification is never in the layer. An incident's feature
+//! is made from its record, without the parts of the view it does not show.
 
 use std::ops::Bound;
 
@@ -19,10 +20,10 @@ use truce_core::{
 use crate::{
     as_of::AsOf,
     filters::Filters,
-    monitoring::{incident_view, read_monitoring, violation_view, IncidentView},
+    monitoring::{read_monitoring, violation_shown, violation_view},
     problem::ApiError,
     read::{geojson, Feature, FeatureCollection, FeatureCollectionTag, FeatureTag},
-    select::IncidentFilter,
+    select::{IncidentFilter, Selects},
 };
 
 /// A GeoJSON Point (RFC 7946 section 3.1.2).
@@ -103,58 +104,63 @@ pub(crate) fn point(position: Position) -> Point {
     Point { kind: PointTag::Point, coordinates: position }
 }
 
-fn figure(view: &IncidentView, field: &str) -> (Option<u32>, Option<u32>) {
-    view.figures.iter().find(|f| f.field == field).map_or((None, None), |f| (Some(f.min), f.max))
-}
-
-pub(crate) fn incident_feature(state: &State, view: &IncidentView) -> Feature<Point, IncidentProperties> {
-    let (killed_min, killed_max) = figure(view, "killed");
-    let (injured_min, injured_max) = figure(view, "injured");
-    let zone_id = view.location.zone_id.clone();
+/// An incident as a layer's feature: what its view says (`incident_view`), derived from the
+/// record without the rest of the view (revisions, sources, reasons, statements), which a
+/// map of many incidents does not show.
+pub(crate) fn incident_feature(state: &State, incident: &IncidentRecord) -> Feature<Point, IncidentProperties> {
+    let current = incident.current();
+    let figures = state.figures(incident);
+    let figure = |field: &str| {
+        figures.iter().find(|f| f.field == field).map_or((None, None), |f| (Some(f.range.min), f.range.max))
+    };
+    let (killed_min, killed_max) = figure("killed");
+    let (injured_min, injured_max) = figure("injured");
+    let zone_id = current.location.zone_id.clone();
+    let attributed_force = state.attributed_force(incident);
+    let violations = state.violations_of(&incident.incident_id);
     Feature {
         kind: FeatureTag::Feature,
-        id: view.incident_id.to_string(),
-        geometry: point(view.location.position),
+        id: incident.incident_id.to_string(),
+        geometry: point(current.location.position),
         properties: IncidentProperties {
-            incident_id: view.incident_id.clone(),
-            lon: view.location.position.lon(),
-            lat: view.location.position.lat(),
-            kind: view.kind,
-            description: view.description.to_string(),
-            start: view.when.start,
-            end: view.when.end,
-            time_precision: view.when.precision.as_ref().and_then(wire_name),
-            uncertainty_m: view.location.uncertainty_m,
-            geo_precision: view.location.precision.as_ref().and_then(wire_name),
+            incident_id: incident.incident_id.clone(),
+            lon: current.location.position.lon(),
+            lat: current.location.position.lat(),
+            kind: current.kind,
+            description: incident.description.to_string(),
+            start: current.when.start,
+            end: current.when.end,
+            time_precision: current.when.precision.as_ref().and_then(wire_name),
+            uncertainty_m: current.location.uncertainty_m,
+            geo_precision: current.location.precision.as_ref().and_then(wire_name),
             zone_name: zone_id.as_ref().and_then(|id| state.coordination.zones.get(id)).map(|zone| zone.name.clone()),
             zone_id,
-            grade: view.grade.grade,
+            grade: state.grade(incident),
             killed_min,
             killed_max,
             injured_min,
             injured_max,
-            attributed_force_name: view
-                .attributed_force
+            attributed_force_name: attributed_force
                 .as_ref()
                 .and_then(|id| state.coordination.forces.get(id))
                 .map(|force| force.name.clone()),
-            attributed_force_id: view.attributed_force.clone(),
-            sources_count: view.sources.len(),
-            violations_count: view.violations.len(),
-            duplicate_of: view.duplicate_of.as_ref().map(|d| d.duplicate_of.clone()),
-            reported_at: view.reported_at,
+            attributed_force_id: attributed_force,
+            sources_count: state.incident_sources(incident).len(),
+            violations_count: violations.iter().filter(|violation| violation_shown(state, violation)).count(),
+            duplicate_of: incident.duplicate_of.as_ref().map(|d| d.duplicate_of.clone()),
+            reported_at: incident.reported_at,
         },
     }
 }
 
 pub async fn incidents_geojson(filters: Filters, as_of: AsOf) -> Result<Response, ApiError> {
     let features = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state)?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Incidents)?;
         Ok::<_, ApiError>(
             filter
                 .candidates(state, Bound::Unbounded)
                 .filter(|(_, incident)| filter.admits(state, incident))
-                .map(|(_, incident)| incident_feature(state, &incident_view(state, incident)))
+                .map(|(_, incident)| incident_feature(state, incident))
                 .collect::<Vec<_>>(),
         )
     })??;
@@ -211,7 +217,7 @@ pub(crate) fn violation_features(
 
 pub async fn violations_geojson(filters: Filters, as_of: AsOf) -> Result<Response, ApiError> {
     let features = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state)?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Violations)?;
         let incidents =
             filter.candidates(state, Bound::Unbounded).filter(|(_, incident)| filter.admits_event(incident));
         Ok::<_, ApiError>(incidents.flat_map(|(_, incident)| violation_features(state, incident, &filter)).collect())

@@ -30,7 +30,7 @@ use crate::{
     filters::{Filters, Paging},
     problem::ApiError,
     read::{page_limit, Page},
-    select::{IncidentFilter, PassageFilter},
+    select::{IncidentFilter, PassageFilter, Selects},
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -345,10 +345,15 @@ pub(crate) fn page_of<T>(
     Ok(Page { items: page, next_cursor })
 }
 
+/// Whether the violation is one `violation_view` shows. The read policy
+/// (docs/visibility.md): a violation of a notification is for its parties only, and the
+/// view, served to anyone, is of violations of commitments.
+pub(crate) fn violation_shown(state: &State, violation: &Violation) -> bool {
+    violation.commitment_id.is_some() && violation_audience(state, violation).admits(Reader::Anyone)
+}
+
 pub(crate) fn violation_view(state: &State, violation: Violation) -> Option<ViolationView> {
-    // The read policy (docs/visibility.md): a violation of a notification is for its parties
-    // only, and this view, served to anyone, is of violations of commitments.
-    if !violation_audience(state, &violation).admits(Reader::Anyone) {
+    if !violation_shown(state, &violation) {
         return None;
     }
     let commitment_id = violation.commitment_id?;
@@ -368,12 +373,13 @@ pub(crate) fn violation_view(state: &State, violation: Violation) -> Option<Viol
 
 /// The statements that refer to `record` (made by `at`, when given), oldest first.
 pub(crate) fn statements_about(state: &State, record: &RecordRef, at: Option<Timestamp>) -> Vec<StatementView> {
-    let mut statements: Vec<&StatementRecord> = state
-        .monitoring
-        .statements
-        .values()
-        .filter(|s| at.is_none_or(|at| s.at <= at) && s.refers_to(record))
-        .collect();
+    let made = |s: &&StatementRecord| at.is_none_or(|at| s.at <= at) && s.refers_to(record);
+    // Those referring to an incident or its violation are kept by incident, in id order as
+    // `statements` is.
+    let mut statements: Vec<&StatementRecord> = match record.incident_id() {
+        Some(incident_id) => state.monitoring.statements_on(incident_id).filter(made).collect(),
+        None => state.monitoring.statements.values().filter(made).collect(),
+    };
     statements.sort_by_key(|s| s.at);
     statements.into_iter().cloned().collect()
 }
@@ -385,7 +391,8 @@ fn derived_grade(state: &State, incident: &IncidentRecord) -> Grade {
     }
     let mut plain = incident.clone();
     plain.grade_overrides.clear();
-    state.grade(&plain)
+    // Not `grade`, which is kept by id: the record without its overrides is not recorded.
+    state.grade_explained(&plain).grade
 }
 
 pub(crate) fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {
@@ -492,7 +499,7 @@ pub(crate) fn read_monitoring<Q, T>(as_of: &AsOf<Q>, read: impl FnOnce(&State) -
 
 pub async fn incidents(paging: Paging, filters: Filters, as_of: AsOf) -> Result<Json<Page<IncidentView>>, ApiError> {
     let page = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state)?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Incidents)?;
         // Only the page is rendered: the cursor and the filters run on the records first.
         let keys = filter
             .candidates(state, Bound::Excluded(paging.after()))
@@ -522,7 +529,7 @@ pub async fn violations(
 ) -> Result<Json<Page<ViolationView>>, ApiError> {
     let query = &as_of.query;
     let page = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state)?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Violations)?;
         // Keyed `<incident>/<commitment>`: the incident id sorts first, so whole incidents
         // before the cursor's are skipped without deriving their violations.
         let after_incident = paging.after().split('/').next().unwrap_or("").to_owned();

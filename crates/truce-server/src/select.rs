@@ -14,7 +14,8 @@
 //! docs/exports.md says the same for users.
 //!
 //! Incidents and violations are also found here, by a small planner over the core's incident
-//! index (`IncidentIndex`: by start, by square of a grid, by kind; docs/reads.md): each
+//! index (`IncidentIndex`: by start, by square of a grid, by kind) and its verdicts kept per
+//! incident (`Verdicts`: by grade, by accused force; docs/reads.md): each
 //! index the filters can use says how many incidents it could select, and the smallest, when
 //! it is small, gives the candidates; otherwise every incident is walked in id order, and a
 //! filter that selects many finds a page soon. Either way the filter decides, so both give
@@ -23,7 +24,7 @@
 use std::{collections::BTreeSet, ops::Bound};
 
 use truce_core::{
-    AccountId, CorridorId, EstimateRecord, IncidentId, IncidentKey, IncidentKind, IncidentRecord, PartyId,
+    AccountId, CorridorId, EstimateRecord, ForceId, IncidentId, IncidentKey, IncidentKind, IncidentRecord, PartyId,
     PassageRecord, Placed, Position, Scope, State, TotalRecord, Violation, ZoneId,
 };
 
@@ -31,6 +32,15 @@ use crate::{
     filters::{Filter, Filters},
     problem::ApiError,
 };
+
+/// What a filter of incidents selects: the incidents, or their violations. The filters mean
+/// the same but `party` (an incident's accused, a violation's parties), so an index of the
+/// accused narrows the incidents only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Selects {
+    Incidents,
+    Violations,
+}
 
 /// The filters of incidents and violations, resolved against one state, with the plan that
 /// finds their candidates in it.
@@ -60,18 +70,28 @@ pub(crate) fn candidates_max(incidents_count: usize) -> usize {
 impl IncidentFilter {
     /// # Errors
     /// A 400 naming `kind` or `party` when they name no incident kind or no party.
-    pub(crate) fn new(filters: &Filters, state: &State) -> Result<IncidentFilter, ApiError> {
-        IncidentFilter::planned(filters, state, candidates_max(state.monitoring.incidents.len()))
+    pub(crate) fn new(filters: &Filters, state: &State, selects: Selects) -> Result<IncidentFilter, ApiError> {
+        IncidentFilter::planned(filters, state, candidates_max(state.monitoring.incidents.len()), selects)
     }
 
     /// The same, with the candidates an index may give at the most (for tests of the planner).
     ///
     /// # Errors
     /// As `new`.
-    pub(crate) fn planned(filters: &Filters, state: &State, candidates_max: usize) -> Result<IncidentFilter, ApiError> {
+    pub(crate) fn planned(
+        filters: &Filters,
+        state: &State,
+        candidates_max: usize,
+        selects: Selects,
+    ) -> Result<IncidentFilter, ApiError> {
         let kind = filters.kind()?;
-        let plan = plan(filters, kind, state, candidates_max);
-        Ok(IncidentFilter { kind, party: filters.party(state)?, filters: filters.clone(), plan })
+        let party = filters.party(state)?;
+        let accused = match selects {
+            Selects::Incidents => party.as_ref(),
+            Selects::Violations => None,
+        };
+        let plan = plan(filters, kind, accused, state, candidates_max);
+        Ok(IncidentFilter { kind, party, filters: filters.clone(), plan })
     }
 
     /// The plan, for tests that check both ways are taken.
@@ -119,9 +139,14 @@ impl IncidentFilter {
         self.admits_event(incident)
             && self.filters.grade.is_none_or(|grade| state.grade(incident) == grade)
             && self.party.as_ref().is_none_or(|party| {
-                state.accused_forces(incident).iter().any(|force_id| {
+                let answers = |force_id: &ForceId| {
                     state.coordination.forces.get(force_id).is_some_and(|force| force.party_ids.contains(party))
-                })
+                };
+                // The kept verdict without a copy; derived when none is kept.
+                match state.verdicts().of(&incident.incident_id) {
+                    Some(verdict) => verdict.accused_forces.iter().any(answers),
+                    None => state.accused_forces(incident).iter().any(answers),
+                }
             })
     }
 
@@ -132,8 +157,16 @@ impl IncidentFilter {
     }
 }
 
-/// The plan for incidents filtered by `filters` (and `kind`, parsed from them) in `state`.
-fn plan(filters: &Filters, kind: Option<IncidentKind>, state: &State, candidates_max: usize) -> Plan {
+/// The plan for incidents filtered by `filters` (and `kind`, parsed from them, and `accused`,
+/// a party one of whose forces they must be accused of) in `state`. A violation's grade is
+/// its incident's, so the index of grades narrows violations too.
+fn plan(
+    filters: &Filters,
+    kind: Option<IncidentKind>,
+    accused: Option<&PartyId>,
+    state: &State,
+    candidates_max: usize,
+) -> Plan {
     let index = state.monitoring.incident_index();
     // A state put together by hand (a test's, or a measurement's) has records the index never
     // saw: walk them all rather than miss one.
@@ -156,6 +189,21 @@ fn plan(filters: &Filters, kind: Option<IncidentKind>, state: &State, candidates
             .into_iter()
             .flat_map(|(min_lon, max_lon)| index.squares(min_lon, bbox.min_lat, max_lon, bbox.max_lat));
         best = fewest(cells, &mut bound).or(best);
+    }
+    // Grades and accused forces are kept for every incident applied (not in an `as_of` view
+    // or a state put together by hand: then they are derived per candidate).
+    let verdicts = state.verdicts();
+    if verdicts.len() == state.monitoring.incidents.len() {
+        if let Some(grade) = filters.grade {
+            best = fewest(verdicts.of_grade(grade).into_iter(), &mut bound).or(best);
+        }
+        if let Some(party) = accused {
+            // The incidents accusing a force the party answers for (each force's set; a set
+            // met twice only counts twice).
+            let forces = state.coordination.forces.values().filter(|force| force.party_ids.contains(party));
+            let cells = forces.filter_map(|force| verdicts.accusing(&force.force_id));
+            best = fewest(cells, &mut bound).or(best);
+        }
     }
     let Some(cells) = best else {
         return Plan::Scan;

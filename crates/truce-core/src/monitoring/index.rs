@@ -7,11 +7,13 @@
 //! retracted, and `IncidentIndex::of` builds the same from scratch (a test checks that they
 //! agree after any sequence). It is not an answer by itself: a cell holds every incident of
 //! an hour or of a square of the grid, so a query's candidates are a superset that the reader
-//! filters exactly. Grades and parties are not indexed: they are derived from the sources,
-//! statements and forces, which any entry may change.
+//! filters exactly. Grades and accused forces are indexed beside it, in `State`'s verdicts
+//! (`projection/kept.rs`): they are derived from sources, statements, accounts and forces,
+//! which the monitoring record alone does not hold.
 //!
-//! Statements are indexed by the incidents they take a stance on (`stances_by_incident`), so
-//! that grading and attribution read an incident's own statements, not all of them.
+//! Statements are indexed by the incidents they refer to (`stances_by_incident`), so that
+//! grading, attribution and an incident's view read an incident's own statements, not all
+//! of them.
 //!
 //! Every structure is ordered or hashed by content (no insertion order), so two indexes of
 //! the same incidents are equal and `State`'s `PartialEq` stays a comparison of records.
@@ -239,13 +241,13 @@ fn kind_cell(kind: IncidentKind) -> u8 {
     kind as u8
 }
 
-/// The statements taking a stance on each incident, by id.
+/// The statements referring to each incident (`StatementRecord::incidents_referred`), by id.
 pub(crate) fn stances_by_incident<'a>(
     statements: impl IntoIterator<Item = &'a StatementRecord>,
 ) -> HashMap<IncidentId, BTreeSet<StatementId>> {
     let mut on: HashMap<IncidentId, BTreeSet<StatementId>> = HashMap::new();
     for statement in statements {
-        for incident_id in statement.incidents_stood_on() {
+        for incident_id in statement.incidents_referred() {
             on.entry(incident_id).or_default().insert(statement.statement_id.clone());
         }
     }

@@ -117,6 +117,16 @@ impl StatementRecord {
         legacy.chain(typed).collect()
     }
 
+    /// Every incident it refers to, in any form (`refers_to`): named in `incident_ids`, taken
+    /// a stance on, or the record of `about` (the incident or one of its violations); an
+    /// incident may come more than once.
+    pub fn incidents_referred(&self) -> Vec<IncidentId> {
+        let named = self.incident_ids.iter().cloned();
+        let legacy = self.stances.iter().map(|s| s.incident_id().clone());
+        let typed = self.about.iter().filter_map(|s| s.record().incident_id().cloned());
+        named.chain(legacy).chain(typed).collect()
+    }
+
     /// Whether it refers to the record (taking a stance or not). An incident is referred
     /// to by `incident_ids` and `stances` too, a version by `agreements`, and a violation's
     /// incident by a reference to the violation.
@@ -375,9 +385,9 @@ pub struct Monitoring {
     /// in a snapshot: `State::restored` builds it again from `incidents`.
     #[serde(skip)]
     index: IncidentIndex,
-    /// For each incident, the statements taking a stance on it or one of its violations
-    /// (derived, like `index`: grading and attribution read an incident's statements
-    /// without scanning all of them).
+    /// For each incident, the statements referring to it or one of its violations, with or
+    /// without a stance (derived, like `index`: grading, attribution and the incident's view
+    /// read an incident's statements without scanning all of them).
     #[serde(skip)]
     stances_on: HashMap<IncidentId, BTreeSet<StatementId>>,
 }
@@ -474,7 +484,9 @@ impl Monitoring {
         &self.index
     }
 
-    /// The statements taking a stance on the incident or one of its violations, in id order.
+    /// The statements referring to the incident or one of its violations (`refers_to`), in
+    /// id order: those taking a stance on it among them (grading and attribution read
+    /// their stances, `StatementRecord::stances_on_incident`), and those only naming it.
     pub fn statements_on(&self, incident_id: &IncidentId) -> impl Iterator<Item = &StatementRecord> {
         self.stances_on.get(incident_id).into_iter().flatten().map(|id| {
             // Kept with `statements` by `insert_statement` and `remove_statement`.
@@ -490,7 +502,7 @@ impl Monitoring {
     }
 
     fn insert_statement(&mut self, record: StatementRecord) {
-        for incident_id in record.incidents_stood_on() {
+        for incident_id in record.incidents_referred() {
             self.stances_on.entry(incident_id).or_default().insert(record.statement_id.clone());
         }
         let replaced = self.statements.insert(record.statement_id.clone(), record);
@@ -500,7 +512,7 @@ impl Monitoring {
     /// Takes a retracted statement out of the record and its index.
     pub(crate) fn remove_statement(&mut self, statement_id: &StatementId) -> Option<StatementRecord> {
         let statement = self.statements.remove(statement_id)?;
-        for incident_id in statement.incidents_stood_on() {
+        for incident_id in statement.incidents_referred() {
             if let Some(ids) = self.stances_on.get_mut(&incident_id) {
                 ids.remove(statement_id);
                 if ids.is_empty() {

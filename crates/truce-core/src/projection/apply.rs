@@ -29,7 +29,7 @@ impl State {
         self.nonces.insert((context.signer.clone(), command.nonce.clone()));
         for event in events {
             self.schedule_instants_of(event);
-            self.fold(context.accepted_at, event);
+            self.fold_keeping_verdicts(context.accepted_at, event);
             // A proposal's entry also records its first version: the entry is the proposal.
             if let Some(act) = act_of(context.seq, event) {
                 self.agreement_acts.entry(context.seq).or_insert(act);
@@ -53,11 +53,22 @@ impl State {
     }
 
     /// A state read back from a projection snapshot, with what a snapshot leaves out
-    /// (the index of active scopes, derived from the coordination record) built again.
+    /// (the index of active scopes, the incident index, the verdicts kept per incident)
+    /// built again.
     pub fn restored(mut self) -> State {
         self.active_scopes = ActiveScopes::build(&self.coordination);
         self.monitoring.reindex();
+        self.verdicts = self.verdicts_derived();
         self
+    }
+
+    /// Folds one event and derives again the verdicts (grade, accused forces) of the
+    /// incidents it may change (`kept`).
+    fn fold_keeping_verdicts(&mut self, at: Timestamp, event: &Event) {
+        let mut touched = self.incidents_touched_by(event, true);
+        self.fold(at, event);
+        touched.extend(self.incidents_touched_by(event, false));
+        self.keep_verdicts(touched);
     }
 
     /// Passes over a sealed entry whose content is not known (a verifier without keys): the
@@ -77,7 +88,7 @@ impl State {
     /// `decide`, which checked everything.
     pub fn evolve(&mut self, at: Timestamp, event: &Event) {
         self.schedule_instants_of(event);
-        self.fold(at, event);
+        self.fold_keeping_verdicts(at, event);
         if changes_active_scopes(event) {
             self.active_scopes = ActiveScopes::build(&self.coordination);
         }

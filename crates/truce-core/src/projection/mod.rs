@@ -4,7 +4,8 @@
 //!
 //! Layered so that nothing imports upward: `alert` and `active_scopes` know nothing of
 //! `State` (the index is built from the coordination record alone); `state` holds the facts
-//! and the places for what is derived; `verification` and `raise` read the state; `apply`
+//! and the places for what is derived; `verification` and `raise` read the state; `kept`
+//! keeps each incident's grade and accused forces (derived by `verification`); `apply`
 //! is the one place that runs them in order after each entry; `visibility` says which
 //! entries are sealed and who is entitled to them. `warnings` reads the state for what a
 //! command says that looks wrong, beside `decide`, never in it.
@@ -15,6 +16,7 @@ pub(crate) mod alert;
 mod apply;
 pub(crate) mod conditions;
 pub(crate) mod decide;
+pub(crate) mod kept;
 mod raise;
 pub(crate) mod retraction;
 pub(crate) mod state;

@@ -22,6 +22,7 @@ use crate::{
         active_scopes::ActiveScopes,
         alert::{Alert, ViolationKey},
         conditions::ConditionOutcomes,
+        kept::Verdicts,
         retraction::{Retractable, RetractionRecord},
     },
     vocab::{
@@ -82,6 +83,10 @@ pub struct State {
     /// Every act on an agreement, by the sequence number of the entry that recorded it
     /// (what statements refer to); a retracted act is taken out.
     pub agreement_acts: BTreeMap<u64, AgreementAct>,
+    /// Each incident's grade and accused forces, kept as entries apply (`kept`).
+    /// Not in a snapshot: derived again by `State::restored`.
+    #[serde(skip)]
+    pub(crate) verdicts: Verdicts,
 }
 
 impl State {

@@ -2,7 +2,10 @@
 //! derived from its sources' claims and the parties' statements, and its violations of
 //! active commitments and of humanitarian notifications.
 //!
-//! Derived on demand from the record, like every status; nothing here is stored. An
+//! Derived on demand from the record, like every status, but for the grade and the accused
+//! forces, which reads filter on: `kept` keeps them per incident as entries apply, and
+//! `grade` and `accused_forces` read what it keeps (the `_derived`/`_explained` forms
+//! derive). An
 //! incident violates a commitment when its time (an interval, or an instant) overlaps a
 //! period in which the commitment is active and its point is within the scope that applied
 //! then: the R-tree of `State`'s `ActiveScopes` answers both. Notifications are few and are
@@ -18,7 +21,7 @@ use crate::{
     matcher::{distance_to_route_m, IncidentProbe},
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
     monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord},
-    projection::state::State,
+    projection::{kept::Verdicts, state::State},
     vocab::geometry::geodesic_distance_m,
     vocab::ids::{ForceId, IncidentId, NotificationId, PartyId},
 };
@@ -123,8 +126,17 @@ impl State {
         sources
     }
 
-    /// Forces said to be responsible, by sources' claims and by statements' accusations.
+    /// Forces said to be responsible, by sources' claims and by statements' accusations: kept
+    /// for an incident recorded through `apply` (`kept`), derived for one that is not.
     pub fn accused_forces(&self, incident: &IncidentRecord) -> BTreeSet<ForceId> {
+        match self.verdicts.of(&incident.incident_id) {
+            Some(verdict) => verdict.accused_forces.iter().cloned().collect(),
+            None => self.accused_forces_derived(incident),
+        }
+    }
+
+    /// The same, derived from the record.
+    pub fn accused_forces_derived(&self, incident: &IncidentRecord) -> BTreeSet<ForceId> {
         let mut forces: BTreeSet<ForceId> =
             self.incident_sources(incident).iter().filter_map(|s| s.source.responsible_force_id.clone()).collect();
         // Stances on the incident in either form: `stances`, or `about` the incident or one
@@ -148,9 +160,19 @@ impl State {
         forces.into_iter().next()
     }
 
-    /// The grade derived from sources and statements, unless an analyst overrode it.
+    /// The grade derived from sources and statements, unless an analyst overrode it: kept
+    /// for an incident recorded through `apply` (`kept`), derived for one that is not. Of
+    /// the incident as this state records it (`grade_explained` grades any record).
     pub fn grade(&self, incident: &IncidentRecord) -> Grade {
-        self.grade_explained(incident).grade
+        match self.verdicts.of(&incident.incident_id) {
+            Some(verdict) => verdict.grade,
+            None => self.grade_explained(incident).grade,
+        }
+    }
+
+    /// The verdicts kept per incident, with the incidents by grade and by accused force.
+    pub fn verdicts(&self) -> &Verdicts {
+        &self.verdicts
     }
 
     /// The grade with its reasons: which sources counted as what, which independence,
@@ -171,7 +193,7 @@ impl State {
 
     fn derive_grade(&self, incident: &IncidentRecord, sources: &[WeighedSource]) -> (Grade, String) {
         let records = self.incident_sources(incident);
-        let accused = self.accused_forces(incident);
+        let accused = self.accused_forces_derived(incident);
         let on_site: Vec<&str> = sources
             .iter()
             .filter(|s| s.counts_as == SourceKind::MonitorOnSite)

@@ -214,15 +214,17 @@ fn stance(n: u8, form: u8) -> (Option<crate::IncidentStance>, Option<crate::Stan
 }
 
 /// The statements on each incident kept as statements are made and retracted are those a
-/// scan of every statement finds, in id order, in the record and in `as_of` views.
+/// scan of every statement finds referring to it (with a stance, on its violation, or only
+/// naming it), in id order, in the record and in `as_of` views.
 #[test]
 fn the_statements_kept_by_incident_are_those_a_scan_finds() {
     let mut runner =
         TestRunner::new_with_rng(config(256), TestRng::from_seed(RngAlgorithm::ChaCha, &SEED.to_le_bytes().repeat(4)));
     let scanned = |monitoring: &Monitoring, n: u64| -> Vec<crate::StatementId> {
         let id = incident_id(n);
-        let stand = monitoring.statements.values().filter(|s| !s.stances_on_incident(&id).is_empty());
-        stand.map(|s| s.statement_id.clone()).collect()
+        let record = crate::RecordRef::Incident { incident_id: id };
+        let referring = monitoring.statements.values().filter(|s| s.refers_to(&record));
+        referring.map(|s| s.statement_id.clone()).collect()
     };
     let indexed = |monitoring: &Monitoring, n: u64| -> Vec<crate::StatementId> {
         monitoring.statements_on(&incident_id(n)).map(|s| s.statement_id.clone()).collect()

@@ -24,7 +24,6 @@ use super::{Item, Table};
 use crate::{
     filters::{Filter, Filters},
     layers::{incident_feature, violation_features, IncidentProperties, Point, ViolationProperties},
-    monitoring::incident_view,
     problem::ApiError,
     read::{
         commitment_at, corridor_at, corridor_window_features, CommitmentStanding, CorridorGeometry, CorridorShape,
@@ -32,6 +31,7 @@ use crate::{
     },
     select::{
         corridor_positions, party_of_account, scope_positions, CountFilter, CountKind, IncidentFilter, PassageFilter,
+        Selects,
     },
 };
 
@@ -147,7 +147,7 @@ impl IncidentsTable {
     /// # Errors
     /// A 400 naming a filter that selects nothing an incident has.
     pub fn new(filters: Filters, state: &State) -> Result<IncidentsTable, ApiError> {
-        Ok(IncidentsTable { filter: IncidentFilter::new(&filters, state)? })
+        Ok(IncidentsTable { filter: IncidentFilter::new(&filters, state, Selects::Incidents)? })
     }
 }
 
@@ -192,7 +192,7 @@ impl Table for IncidentsTable {
         let filter = &self.filter;
         scan_incidents(state, filter, cursor, records_max, rows_max, out, |_, incident, out| {
             if filter.admits(state, incident) {
-                let feature = incident_feature(state, &incident_view(state, incident));
+                let feature = incident_feature(state, incident);
                 let geometry = Some(ExportGeometry::Point(feature.geometry));
                 out.push(Item { id: feature.id, geometry, row: feature.properties });
             }
@@ -209,7 +209,7 @@ impl ViolationsTable {
     /// # Errors
     /// A 400 naming a filter that selects nothing a violation has.
     pub fn new(filters: Filters, state: &State) -> Result<ViolationsTable, ApiError> {
-        Ok(ViolationsTable { filter: IncidentFilter::new(&filters, state)? })
+        Ok(ViolationsTable { filter: IncidentFilter::new(&filters, state, Selects::Violations)? })
     }
 }
 

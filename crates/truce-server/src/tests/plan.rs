@@ -6,12 +6,12 @@ use std::ops::Bound;
 
 use axum::{extract::FromRequestParts, http::Request};
 use serde_json::{json, Value};
-use truce_core::{IncidentId, State};
+use truce_core::{IncidentId, IncidentRecord, State};
 
 use super::{id, monitoring::world_in_force, OPP_FORCE, SAA};
 use crate::{
     filters::Filters,
-    select::{IncidentFilter, Plan},
+    select::{IncidentFilter, Plan, Selects},
 };
 
 const INCIDENTS_COUNT: u32 = 240;
@@ -129,7 +129,7 @@ fn random_query(draw: &mut Draw) -> String {
         params.push(format!("kind={}", draw.pick(&["shelling", "airstrike", "gunfire", "obstruction", "atrocity"])));
     }
     if draw.below(4) == 0 {
-        params.push(format!("grade={}", draw.pick(&["single_source", "corroborated", "verified"])));
+        params.push(format!("grade={}", draw.pick(&["single_source", "corroborated", "verified", "contested"])));
     }
     if draw.below(4) == 0 {
         params.push(format!("party={}", draw.pick(&["RU", "OPP", "UN"])));
@@ -154,7 +154,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
     let state: std::sync::Arc<State> = fixture.state.node.snapshot();
     let views = [state.as_of(super::ts("2016-12-11T12:00:00Z")), State::clone(&state)];
     let incident_ids: Vec<String> = state.monitoring.incidents.keys().map(ToString::to_string).collect();
-    let (mut scans, mut narrowed, mut selected) = (0, 0, 0);
+    let (mut scans, mut narrowed, mut selected, mut violations_selected) = (0, 0, 0, 0);
     for round in 0..300 {
         let state = &views[round % 2];
         let query = random_query(&mut draw);
@@ -166,20 +166,29 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             // Between two ids, as no id is.
             _ => format!("{}~", draw.pick(&incident_ids)),
         };
-        let walk = IncidentFilter::planned(&filters, state, 0).expect("the filters name what exists");
+        let walk =
+            IncidentFilter::planned(&filters, state, 0, Selects::Incidents).expect("the filters name what exists");
         let expected: Vec<String> = ids(state
             .monitoring
             .incidents
             .iter()
             .filter(|(id, incident)| id.as_str() > cursor.as_str() && walk.admits(state, incident)));
-        let expected_events: Vec<String> = ids(state
+        let violations_of = |filter: &IncidentFilter, incident: &IncidentRecord| {
+            let violations = state.violations_of(&incident.incident_id).into_iter();
+            violations.filter(|v| filter.admits_violation(v)).map(|v| format!("{v:?}")).collect::<Vec<_>>()
+        };
+        let expected_violations: Vec<String> = state
             .monitoring
             .incidents
             .iter()
-            .filter(|(id, incident)| id.as_str() >= cursor.as_str() && walk.admits_event(incident)));
+            .filter(|(id, incident)| id.as_str() >= cursor.as_str() && walk.admits_event(incident))
+            .flat_map(|(_, incident)| violations_of(&walk, incident))
+            .collect();
         selected += expected.len();
+        violations_selected += expected_violations.len();
         for candidates_max in [0, 8, 60, usize::MAX] {
-            let filter = IncidentFilter::planned(&filters, state, candidates_max).expect("the filters are valid");
+            let filter = IncidentFilter::planned(&filters, state, candidates_max, Selects::Incidents)
+                .expect("the filters are valid");
             match filter.plan() {
                 Plan::Scan => scans += 1,
                 Plan::Candidates(_) => narrowed += 1,
@@ -188,14 +197,19 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
                 .candidates(state, Bound::Excluded(cursor.as_str()))
                 .filter(|(_, incident)| filter.admits(state, incident)));
             assert_eq!(found, expected, "{query} after {cursor:?}, at most {candidates_max} candidates");
-            let found_events = ids(filter
+            let filter = IncidentFilter::planned(&filters, state, candidates_max, Selects::Violations)
+                .expect("the filters are valid");
+            let found_violations: Vec<String> = filter
                 .candidates(state, Bound::Included(cursor.as_str()))
-                .filter(|(_, incident)| filter.admits_event(incident)));
-            assert_eq!(found_events, expected_events, "{query} from {cursor:?}, at most {candidates_max}");
+                .filter(|(_, incident)| filter.admits_event(incident))
+                .flat_map(|(_, incident)| violations_of(&filter, incident))
+                .collect();
+            assert_eq!(found_violations, expected_violations, "{query} from {cursor:?}, at most {candidates_max}");
         }
     }
     // Both ways were taken, and the filters selected something.
     assert!(scans > 200 && narrowed > 200 && selected > 1000, "{scans} scans, {narrowed} narrowed, {selected}");
+    assert!(violations_selected > 100, "{violations_selected} violations selected");
 }
 
 /// The list, a page at a time, gives what one page of everything gives; the layer the same
@@ -237,4 +251,45 @@ async fn pages_of_a_narrowed_list_put_together_are_the_whole_list() {
     let commitments: Vec<&Value> =
         violations["items"].as_array().expect("items").iter().map(|v| &v["commitment_id"]).collect();
     assert!(!commitments.is_empty() && commitments.iter().all(|c| **c == json!(id(super::monitoring::NO_ATTACK))));
+}
+
+/// An incident's feature in the layer, made from its record, says what its view says.
+#[tokio::test]
+async fn the_incidents_layer_says_what_the_views_say() {
+    let mut draw = Draw(0x5eed_0013);
+    let fixture = world_with_incidents(&mut draw).await;
+    let views = fixture.get("/api/v1/incidents?limit=1000").await.json();
+    let views = views["items"].as_array().expect("items");
+    let layer = fixture.get("/api/v1/incidents.geojson").await.json();
+    let features = layer["features"].as_array().expect("features");
+    assert_eq!(features.len(), views.len());
+    let mut violating = 0;
+    for (feature, view) in features.iter().zip(views) {
+        let properties = &feature["properties"];
+        assert_eq!(properties["incident_id"], view["incident_id"]);
+        let figure = |field: &str, end: &str| {
+            let figures = view["figures"].as_array().expect("figures");
+            figures.iter().find(|f| f["field"] == json!(field)).map_or(Value::Null, |f| f[end].clone())
+        };
+        let duplicate_of = view["duplicate_of"].get("duplicate_of").cloned().unwrap_or(Value::Null);
+        let expected = [
+            ("kind", view["kind"].clone()),
+            ("start", view["when"]["start"].clone()),
+            ("uncertainty_m", view["location"]["uncertainty_m"].clone()),
+            ("grade", view["grade"]["grade"].clone()),
+            ("attributed_force_id", view["attributed_force"].clone()),
+            ("sources_count", json!(view["sources"].as_array().expect("sources").len())),
+            ("violations_count", json!(view["violations"].as_array().expect("violations").len())),
+            ("killed_min", figure("killed", "min")),
+            ("killed_max", figure("killed", "max")),
+            ("injured_min", figure("injured", "min")),
+            ("duplicate_of", duplicate_of),
+            ("reported_at", view["reported_at"].clone()),
+        ];
+        for (name, value) in expected {
+            assert_eq!(properties[name], value, "{name} of {}", view["incident_id"]);
+        }
+        violating += usize::from(properties["violations_count"] != json!(0));
+    }
+    assert!(violating > 10, "{violating} incidents with violations");
 }
