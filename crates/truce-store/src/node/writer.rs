@@ -56,9 +56,17 @@ pub(super) struct Pending {
 /// A batch durable in the log, its receipts made, its checkpoint not yet saved.
 pub(super) struct Committed {
     checkpoint: String,
-    answers: Vec<(oneshot::Sender<Result<Receipt, SubmitError>>, Receipt, AcceptedEntry)>,
+    answers: Vec<Answer>,
     /// When its transaction began, for the commit latency (transaction and checkpoint saved).
     commit_started: Instant,
+}
+
+/// One accepted submission's receipt, to be sent to its submitter once a checkpoint that
+/// covers it is saved, and its entry, to live subscribers then.
+struct Answer {
+    reply: oneshot::Sender<Result<Receipt, SubmitError>>,
+    receipt: Receipt,
+    accepted: AcceptedEntry,
 }
 
 /// The thread that saves checkpoints and sends receipts, in the order the batches committed.
@@ -211,12 +219,12 @@ impl Writer {
                 checkpoint: checkpoint.clone(),
                 warnings: item.warnings,
             };
-            answers.push((item.reply, receipt, item.accepted));
+            answers.push(Answer { reply: item.reply, receipt, accepted: item.accepted });
         }
         drop(tree);
         *self.shared.writes_refused.lock() = None;
         // Reads as known at a record time may fold up to these entries.
-        self.shared.accepted_ats.write().extend(answers.iter().map(|(_, _, accepted)| accepted.accepted_at));
+        self.shared.accepted_ats.write().extend(answers.iter().map(|answer| answer.accepted.accepted_at));
         let entries = answers.len();
         self.record(|| {
             metrics::counter!(metric::COMMANDS, "outcome" => "accepted")
@@ -289,7 +297,7 @@ impl Receipts {
                     metrics::histogram!(metric::COMMIT_SECONDS).record(batch.commit_started.elapsed().as_secs_f64());
                 });
             }
-            for (reply, receipt, accepted) in batch.answers {
+            for Answer { reply, receipt, accepted } in batch.answers {
                 let _ = reply.send(Ok(receipt));
                 let _ = self.shared.accepted.send(Arc::new(accepted));
             }
