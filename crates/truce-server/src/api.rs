@@ -161,9 +161,8 @@ pub async fn submit_command(
             return Err(ApiError::Invalid { kind: ErrorKind::InvalidInput, field, detail });
         }
     }
-    // Read against the state before the command, beside `decide` rather than in it: a
-    // warning never refuses, and if another writer gets in first it can at worst be stale.
-    let warnings = state.node.read_state(|projection| truce_core::warnings(projection, submission.command()));
+    // The warnings come with the receipt: the writer reads them on the state the command is
+    // decided on, so no worker waits here for the projection's lock while a batch is decided.
     let receipt =
         state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;
     Ok((
@@ -178,7 +177,7 @@ pub async fn submit_command(
             root_hash: hex::encode(receipt.root),
             inclusion_proof: receipt.inclusion_proof.iter().map(hex::encode).collect(),
             checkpoint: receipt.checkpoint,
-            warnings,
+            warnings: receipt.warnings,
         }),
     ))
 }

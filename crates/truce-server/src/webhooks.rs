@@ -8,6 +8,9 @@
 //! own in the data directory) before any is sent, and a delivery leaves it only once it is
 //! delivered or given up, so a restart loses none. The outbox's cursor remembers the last
 //! entry queued: alerts of entries accepted while no dispatcher ran are queued when one starts.
+//! The cursor alone (past entries that owe nothing) is written at most once a second, so a
+//! crash can have a restart queue the last second's alerts again: delivered twice, never lost
+//! (`Outbox`); queuing runs on blocking threads, never on the workers that answer HTTP.
 //! The body is read from the projection when it is sent; the outbox holds no body or secret.
 //!
 //! Subscriptions come from `webhooks.json` in the data directory, read once when serving
@@ -326,6 +329,11 @@ impl Dispatcher {
 
     /// Starts queuing the alerts of every entry accepted after the outbox's cursor (from now
     /// on, for a new outbox) and sending what is owed; the task ends when the node stops.
+    ///
+    /// The queuing (a read of the projection, a transaction on the outbox when something is
+    /// owed) runs on tokio's blocking threads, once for all the entries received since the
+    /// last time, never on the workers that answer HTTP; what is owed is looked at again only
+    /// when something may have changed (deliveries queued, an attempt ended, the earliest due).
     pub fn start(self: &Arc<Self>, node: Node) -> tokio::task::JoinHandle<()> {
         let dispatcher = Arc::clone(self);
         let mut receiver = node.subscribe();
@@ -334,25 +342,56 @@ impl Dispatcher {
             tracing::error!(%err, "the webhook outbox cannot be written; no alert is queued");
         }
         tokio::spawn(async move {
-            if let Err(err) = dispatcher.catch_up(&node) {
-                tracing::error!(%err, "the webhook outbox cannot be written; no alert is queued");
-            }
+            dispatcher.queue_owed(&node).await;
+            let mut due_at = tokio::time::Instant::now();
             loop {
-                let wait = dispatcher.send_due(&node);
                 tokio::select! {
                     received = receiver.recv() => match received {
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                            if let Err(err) = dispatcher.catch_up(&node) {
-                                tracing::error!(%err, "the webhook outbox cannot be written; alerts wait");
+                            // The entries received meanwhile are read from the projection at once.
+                            while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = receiver.try_recv() {}
+                            if dispatcher.queue_owed(&node).await == 0 {
+                                continue;
                             }
                         }
-                        Err(broadcast::error::RecvError::Closed) => return,
+                        Err(broadcast::error::RecvError::Closed) => {
+                            dispatcher.save_cursor().await;
+                            return;
+                        }
                     },
                     () = dispatcher.wake.notified() => {}
-                    () = tokio::time::sleep(wait) => {}
+                    () = tokio::time::sleep_until(due_at) => dispatcher.save_cursor().await,
                 }
+                due_at = tokio::time::Instant::now() + dispatcher.send_due(&node);
             }
         })
+    }
+
+    /// Queues what the entries after the cursor owe, on a blocking thread; how many
+    /// deliveries were queued.
+    async fn queue_owed(self: &Arc<Self>, node: &Node) -> usize {
+        let dispatcher = Arc::clone(self);
+        let node = node.clone();
+        match tokio::task::spawn_blocking(move || dispatcher.catch_up(&node)).await {
+            Ok(Ok(queued)) => queued,
+            Ok(Err(err)) => {
+                tracing::error!(%err, "the webhook outbox cannot be written; alerts wait");
+                0
+            }
+            Err(err) => {
+                tracing::error!(%err, "queuing webhook deliveries failed");
+                0
+            }
+        }
+    }
+
+    /// Writes the outbox's cursor if it moved since it was last written, on a blocking thread.
+    async fn save_cursor(self: &Arc<Self>) {
+        let dispatcher = Arc::clone(self);
+        let saved = tokio::task::spawn_blocking(move || dispatcher.outbox.lock().save_cursor(now_ms())).await;
+        if let Ok(Err(err)) = saved {
+            tracing::warn!(%err, "the webhook outbox's cursor cannot be written; a restart queues recent alerts again");
+        }
     }
 
     /// A new outbox starts at the log's end: history is not sent.
@@ -368,19 +407,19 @@ impl Dispatcher {
     }
 
     /// Queues the deliveries of every alert raised after the cursor, moving it to the last
-    /// entry of the projection.
-    fn catch_up(&self, node: &Node) -> Result<(), StoreError> {
-        let (last_seq, alerts): (Option<u64>, Vec<Alert>) = {
-            let cursor = self.outbox.lock().cursor()?;
-            node.read_state(|state| {
-                let last_seq = state.entries_count.checked_sub(1);
-                // Every alert, when the log was empty as the dispatcher started.
-                let start = cursor.map_or(0, |cursor| state.alerts.partition_point(|a| a.seq <= cursor));
-                let alerts = state.alerts[start..].to_vec();
-                (last_seq.filter(|last| cursor.is_none_or(|cursor| *last > cursor)), alerts)
-            })
-        };
-        let Some(last_seq) = last_seq else { return Ok(()) };
+    /// entry of the projection; how many deliveries were queued.
+    fn catch_up(&self, node: &Node) -> Result<usize, StoreError> {
+        let cursor = self.outbox.lock().cursor()?;
+        // With no subscription nothing is owed: only the cursor moves, and no alert is copied.
+        let anyone = !self.subscriptions.read().is_empty();
+        let (last_seq, alerts): (Option<u64>, Vec<Alert>) = node.read_state(|state| {
+            let last_seq = state.entries_count.checked_sub(1);
+            // Every alert, when the log was empty as the dispatcher started.
+            let start = cursor.map_or(0, |cursor| state.alerts.partition_point(|a| a.seq <= cursor));
+            let alerts = if anyone { state.alerts[start..].to_vec() } else { Vec::new() };
+            (last_seq.filter(|last| cursor.is_none_or(|cursor| *last > cursor)), alerts)
+        });
+        let Some(last_seq) = last_seq else { return Ok(0) };
         let mut owed = Vec::new();
         {
             let subscriptions = self.subscriptions.read();
@@ -393,7 +432,7 @@ impl Dispatcher {
             }
         }
         self.outbox.lock().queue(last_seq, &owed, now_ms())?;
-        Ok(())
+        Ok(owed.len())
     }
 
     /// Starts an attempt for every delivery due and not in flight, up to the cap; returns

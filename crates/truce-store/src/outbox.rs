@@ -8,6 +8,15 @@
 //! sent. Queuing an entry's deliveries and moving the cursor past it are one transaction.
 //! WAL and `synchronous=FULL`, as the log: a queued delivery survives a crash.
 //!
+//! The cursor alone, moved past entries that owe no delivery (most of them, and all of them
+//! when nobody subscribes), is written at most once per `CURSOR_SAVE_INTERVAL_MS`, with the
+//! next deliveries queued, before a subscription is added, and when the outbox is dropped; in
+//! between it moves in memory only. A cursor behind on disk loses nothing: a restart queues
+//! again the alerts of the entries past it, a delivery still owed is not queued twice (the
+//! unique constraint) and one already delivered is delivered again, which at-least-once
+//! delivery allows (a receiver tells repeats by their `webhook-id`). What it saves is a
+//! transaction and its `fsync` for every batch the log commits.
+//!
 //! It also keeps the subscriptions parties manage through the API, with their secrets: this
 //! file is the server's own, like `credentials.db`, never served and never in the log.
 
@@ -32,8 +41,17 @@ pub struct Pending {
     pub due_ms: i64,
 }
 
+/// How long the cursor alone may move in memory before it is written: what a crash can make
+/// a restart look at again.
+pub const CURSOR_SAVE_INTERVAL_MS: i64 = 1_000;
+
 pub struct Outbox {
     connection: Connection,
+    /// The last entry whose deliveries were queued, as this process knows it.
+    cursor: Option<u64>,
+    /// The cursor as written on disk, and when it was written (ms since the Unix epoch).
+    cursor_saved: Option<u64>,
+    cursor_saved_at_ms: i64,
 }
 
 /// A subscription a party made through the API.
@@ -95,22 +113,40 @@ impl Outbox {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.execute_batch(SCHEMA)?;
-        Ok(Outbox { connection })
+        let seq: Option<i64> =
+            connection.query_row("SELECT seq FROM cursor WHERE one = 1", [], |row| row.get(0)).optional()?;
+        let cursor = seq.map(stored_seq).transpose()?;
+        Ok(Outbox { connection, cursor, cursor_saved: cursor, cursor_saved_at_ms: i64::MIN })
     }
 
     /// The last entry whose deliveries were queued; `None` for a new outbox.
     ///
     /// # Errors
-    /// SQLite's.
+    /// None now: the cursor is kept in memory (a `Result` for the callers that had it read).
     pub fn cursor(&self) -> Result<Option<u64>, StoreError> {
-        let seq: Option<i64> =
-            self.connection.query_row("SELECT seq FROM cursor WHERE one = 1", [], |row| row.get(0)).optional()?;
-        seq.map(stored_seq).transpose()
+        Ok(self.cursor)
+    }
+
+    /// Writes the cursor if it moved since it was last written.
+    ///
+    /// # Errors
+    /// SQLite's; the cursor on disk then stays where it was.
+    pub fn save_cursor(&mut self, now_ms: i64) -> Result<(), StoreError> {
+        if self.cursor == self.cursor_saved {
+            return Ok(());
+        }
+        let transaction = self.connection.transaction()?;
+        write_cursor(&transaction, self.cursor)?;
+        transaction.commit()?;
+        self.cursor_saved = self.cursor;
+        self.cursor_saved_at_ms = now_ms;
+        Ok(())
     }
 
     /// Queues `deliveries` (subscription key, alert id, entry) as due at `now_ms` and moves
     /// the cursor to `through_seq`, in one transaction. A delivery already queued is not
-    /// queued twice.
+    /// queued twice. With no delivery, the cursor moves in memory and is written only if it
+    /// was last written `CURSOR_SAVE_INTERVAL_MS` ago or more.
     ///
     /// # Panics
     /// If `through_seq` is not past the cursor, or a delivery's entry is past `through_seq`:
@@ -124,11 +160,15 @@ impl Outbox {
         deliveries: &[(String, String, u64)],
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let cursor = self.cursor()?;
+        let cursor = self.cursor;
         assert!(
             cursor.is_none_or(|cursor| through_seq > cursor),
             "queued again through {through_seq}, cursor {cursor:?}"
         );
+        if deliveries.is_empty() && now_ms.saturating_sub(self.cursor_saved_at_ms) < CURSOR_SAVE_INTERVAL_MS {
+            self.cursor = Some(through_seq);
+            return Ok(());
+        }
         let transaction = self.connection.transaction()?;
         {
             let mut insert = transaction.prepare_cached(
@@ -139,11 +179,11 @@ impl Outbox {
                 insert.execute(params![subscription, alert_id, seq_integer(*seq)?, now_ms])?;
             }
         }
-        transaction.execute(
-            "INSERT INTO cursor (one, seq) VALUES (1, ?1) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq",
-            params![seq_integer(through_seq)?],
-        )?;
+        write_cursor(&transaction, Some(through_seq))?;
         transaction.commit()?;
+        self.cursor = Some(through_seq);
+        self.cursor_saved = Some(through_seq);
+        self.cursor_saved_at_ms = now_ms;
         Ok(())
     }
 
@@ -188,7 +228,8 @@ impl Outbox {
     /// # Errors
     /// SQLite's.
     pub fn next_due_ms(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.connection.query_row("SELECT MIN(due_ms) FROM deliveries", [], |row| row.get(0))?)
+        let mut select = self.connection.prepare_cached("SELECT MIN(due_ms) FROM deliveries")?;
+        Ok(select.query_row([], |row| row.get(0))?)
     }
 
     /// Records a failed attempt: `attempts` made, the next due at `due_ms`.
@@ -196,10 +237,9 @@ impl Outbox {
     /// # Errors
     /// SQLite's.
     pub fn retry_later(&mut self, id: i64, attempts: u32, due_ms: i64) -> Result<(), StoreError> {
-        self.connection.execute(
-            "UPDATE deliveries SET attempts = ?2, due_ms = ?3 WHERE id = ?1",
-            params![id, i64::from(attempts), due_ms],
-        )?;
+        let mut update =
+            self.connection.prepare_cached("UPDATE deliveries SET attempts = ?2, due_ms = ?3 WHERE id = ?1")?;
+        update.execute(params![id, i64::from(attempts), due_ms])?;
         Ok(())
     }
 
@@ -208,19 +248,25 @@ impl Outbox {
     /// # Errors
     /// SQLite's.
     pub fn finish(&mut self, id: i64) -> Result<(), StoreError> {
-        self.connection.execute("DELETE FROM deliveries WHERE id = ?1", params![id])?;
+        let mut delete = self.connection.prepare_cached("DELETE FROM deliveries WHERE id = ?1")?;
+        delete.execute(params![id])?;
         Ok(())
     }
 
-    /// Adds a subscription.
+    /// Adds a subscription, and writes the cursor in the same transaction: a restart never
+    /// sends it alerts of entries queued before it was made.
     ///
     /// # Errors
-    /// SQLite's (an id already taken among them).
+    /// SQLite's (an id already taken among them); then nothing was written.
     pub fn add_subscription(&mut self, row: &SubscriptionRow) -> Result<(), StoreError> {
-        self.connection.execute(
+        let transaction = self.connection.transaction()?;
+        transaction.execute(
             "INSERT INTO subscriptions (subscription_id, party_id, url, secret, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![row.subscription_id, row.party_id, row.url, row.secret, row.created_at, row.created_by],
         )?;
+        write_cursor(&transaction, self.cursor)?;
+        transaction.commit()?;
+        self.cursor_saved = self.cursor;
         Ok(())
     }
 
@@ -278,6 +324,25 @@ impl Outbox {
     }
 }
 
+/// Writes `cursor` (nothing for `None`: a new outbox has none) in `transaction`.
+fn write_cursor(transaction: &rusqlite::Transaction<'_>, cursor: Option<u64>) -> Result<(), StoreError> {
+    let Some(seq) = cursor else { return Ok(()) };
+    let mut upsert = transaction.prepare_cached(
+        "INSERT INTO cursor (one, seq) VALUES (1, ?1) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq",
+    )?;
+    upsert.execute(params![seq_integer(seq)?])?;
+    Ok(())
+}
+
+impl Drop for Outbox {
+    /// A clean stop writes the cursor: the next start looks at no entry again.
+    fn drop(&mut self) {
+        if let Err(err) = self.save_cursor(i64::MAX) {
+            tracing::warn!(%err, "the webhook outbox's cursor was not saved; a restart queues recent alerts again");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +377,50 @@ mod tests {
         outbox.finish(later[0].id).expect("finished");
         assert_eq!(outbox.owed().expect("read"), 0);
         assert_eq!(outbox.next_due_ms().expect("read"), None);
+    }
+
+    #[test]
+    fn a_cursor_moved_without_deliveries_is_written_at_most_once_a_second_and_when_dropped() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("webhooks.db");
+        let on_disk = || Outbox::open(&path).expect("opened beside").cursor().expect("read");
+        let mut outbox = Outbox::open(&path).expect("created");
+        outbox.queue(4, &[], 10_000).expect("queued");
+        assert_eq!(on_disk(), Some(4), "the first move is written");
+        outbox.queue(5, &[], 10_500).expect("queued");
+        assert_eq!((outbox.cursor().expect("read"), on_disk()), (Some(5), Some(4)), "moved in memory only");
+        outbox.queue(6, &[delivery("a", "6.0", 6)], 10_600).expect("queued");
+        assert_eq!(on_disk(), Some(6), "written with the deliveries it queues");
+        outbox.queue(7, &[], 11_000).expect("queued");
+        assert_eq!(on_disk(), Some(6));
+        outbox.queue(8, &[], 11_600).expect("queued");
+        assert_eq!(on_disk(), Some(8), "a second after it was last written");
+        outbox.queue(9, &[], 11_700).expect("queued");
+        outbox.save_cursor(11_800).expect("saved");
+        assert_eq!(on_disk(), Some(9), "saved when asked");
+        outbox.queue(10, &[], 11_900).expect("queued");
+        drop(outbox);
+        assert_eq!(on_disk(), Some(10), "saved when dropped");
+    }
+
+    #[test]
+    fn adding_a_subscription_writes_the_cursor_with_it() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("webhooks.db");
+        let mut outbox = Outbox::open(&path).expect("created");
+        outbox.queue(4, &[], 10_000).expect("queued");
+        outbox.queue(5, &[], 10_100).expect("queued");
+        let row = SubscriptionRow {
+            subscription_id: "s1".to_owned(),
+            party_id: "ru".to_owned(),
+            url: "https://hooks.example.org/ru".to_owned(),
+            secret: "whsec_x".to_owned(),
+            created_at: "2026-12-06T08:00:00Z".to_owned(),
+            created_by: "a1".to_owned(),
+        };
+        outbox.add_subscription(&row).expect("added");
+        let beside = Outbox::open(&path).expect("opened beside");
+        assert_eq!(beside.cursor().expect("read"), Some(5));
     }
 
     #[test]

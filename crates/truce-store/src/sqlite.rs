@@ -179,10 +179,9 @@ impl SqliteLog {
                 ])?;
             }
             if let Some((tree_size, note)) = checkpoint {
-                transaction.execute(
-                    "INSERT OR REPLACE INTO checkpoints (tree_size, note) VALUES (?1, ?2)",
-                    params![sql_integer("tree size", tree_size)?, note],
-                )?;
+                let mut insert = transaction
+                    .prepare_cached("INSERT OR REPLACE INTO checkpoints (tree_size, note) VALUES (?1, ?2)")?;
+                insert.execute(params![sql_integer("tree size", tree_size)?, note])?;
             }
         }
         transaction.commit()?;

@@ -15,7 +15,7 @@ use std::{
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use truce_core::{State, Timestamp};
-use truce_ledger::{sign_command, LogKey, SecretKey, Verifier};
+use truce_ledger::{open_checkpoint, sign_command, verify_consistency, verify_inclusion, LogKey, SecretKey, Verifier};
 
 use crate::{
     sqlite::SqliteLog, verify_log, Clock, LogRefusal, Node, NodeConfig, Receipt, StoreError, Submission, SubmitError,
@@ -446,6 +446,42 @@ fn the_checkpoint_saved_beside_the_log_is_the_one_served() {
     assert_eq!(receipt.tree_size, 4);
     assert_eq!(fs::read_to_string(checkpoint_path_of(&fixture.path)).expect("saved"), receipt.checkpoint);
     assert!(!fixture.path.with_file_name("checkpoint.tmp").exists(), "the temporary file was renamed");
+}
+
+#[test]
+fn every_receipt_goes_out_once_a_checkpoint_that_extends_its_own_is_saved() {
+    let mut fixture = Fixture::new();
+    let submissions: Vec<Submission> = (0..300)
+        .map(|n| {
+            let command = fixture.command(body_of(&Step::Party { n }));
+            let signature = sign_command(&fixture.operator, &command).expect("signable");
+            Submission::verify(command, fixture.operator.public_key(), signature).expect("verifies")
+        })
+        .collect();
+    let verifier = LogKey::new("test.local/log", fixture.log_secret.clone()).expect("valid name").verifier();
+    let checkpoint_path = checkpoint_path_of(&fixture.path);
+    let node = fixture.node.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    // All queued at once, so that batches commit while earlier ones are still being answered.
+    let waiting: Vec<_> = submissions.into_iter().map(|submission| node.submit(submission)).collect();
+    let mut sizes = Vec::new();
+    for receiver in waiting {
+        let receipt = runtime.block_on(receiver).expect("the writer replies").expect("accepted");
+        // Read as soon as the receipt is in hand: what was saved by then.
+        let saved_text = fs::read_to_string(&checkpoint_path).expect("a checkpoint is saved");
+        let saved = open_checkpoint(&saved_text, &verifier).expect("the saved checkpoint is signed");
+        let own = open_checkpoint(&receipt.checkpoint, &verifier).expect("the receipt's checkpoint is signed");
+        assert_eq!((own.size(), own.root()), (receipt.tree_size, &receipt.root));
+        verify_inclusion(&receipt.leaf_hash, receipt.seq, receipt.tree_size, &receipt.inclusion_proof, &receipt.root)
+            .expect("the receipt's proof holds");
+        assert!(saved.size() >= receipt.tree_size, "receipt at {} sent with {} saved", receipt.tree_size, saved.size());
+        let proof = node.read_tree(|tree| tree.consistency_proof(receipt.tree_size, saved.size())).expect("a proof");
+        verify_consistency(receipt.tree_size, saved.size(), &receipt.root, saved.root(), &proof)
+            .expect("the saved checkpoint extends the receipt's");
+        sizes.push(receipt.tree_size);
+    }
+    assert_eq!(sizes.last(), Some(&301), "the genesis and 300 parties");
+    assert_eq!(fs::read_to_string(&checkpoint_path).expect("saved"), node.checkpoint(), "the latest is served");
 }
 
 #[test]

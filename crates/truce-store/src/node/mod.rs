@@ -11,6 +11,10 @@
 //!
 //! The latest signed checkpoint is also kept outside the database, in a file of its own
 //! (`NodeConfig::checkpoint_path`), saved after each batch commits and before it is served.
+//! The save and the replies are a second thread's (`writer.rs`, `Receipts`), so that the
+//! writer commits the next batch while the last one's checkpoint is being saved; when it
+//! falls behind, it saves only the latest of the checkpoints waiting, which extends the others
+//! (all of one tree), before their receipts are sent.
 //! A log is opened only if its tree extends that checkpoint: one cut short at its tail, or
 //! swapped for another, is refused and named, never signed again at a smaller size (which
 //! would fork the log for everyone who saw the checkpoint).
@@ -44,7 +48,7 @@ use std::{
 use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
-use truce_core::{Command, DomainError, Event, ParseError, State, Timestamp};
+use truce_core::{Command, DomainError, Event, ParseError, State, Timestamp, Warning};
 use truce_ledger::{verify_canonical_command, Canonical, Hash, LogKey, MerkleTree, PublicKey, Signature};
 
 use crate::{
@@ -62,13 +66,16 @@ pub use self::{
 use self::{
     known::{KnownView, PastStates},
     replay::{check_extends_saved, check_origin, fold_stored, replay, replay_from, sign_checkpoint},
-    writer::Writer,
+    writer::{Receipts, Writer},
 };
 
 /// Submissions written in one transaction at the most.
 pub const BATCH_ENTRIES_MAX: usize = 1024;
 /// Submissions waiting for the writer at the most; past it, `submit` answers `Busy`.
 pub const QUEUE_DEPTH_MAX: usize = 16_384;
+/// Committed batches waiting for their checkpoint's save and their receipts, at the most;
+/// past it the writer waits before committing more.
+pub const RECEIPTS_BATCHES_MAX: usize = 64;
 /// Accepted entries buffered for live subscribers; a slower one misses entries.
 pub const BROADCAST_DEPTH_MAX: usize = 4_096;
 /// States of past prefixes of the log kept for reads as known at a record time. Each is a
@@ -181,6 +188,9 @@ pub struct Receipt {
     pub root: Hash,
     pub inclusion_proof: Vec<Hash>,
     pub checkpoint: String,
+    /// What the command says that looks wrong (`truce_core::warnings`), read on the state it
+    /// was decided on; not part of the entry.
+    pub warnings: Vec<Warning>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -429,8 +439,20 @@ impl Node {
             snapshotting: AtomicBool::new(false),
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
-        let writer =
-            Writer { shared: Arc::clone(&shared), log, clock: config.clock, last_accepted_at, size_max_applied: 0 };
+        let (receipts_sender, receipts_receiver) = mpsc::sync_channel(RECEIPTS_BATCHES_MAX);
+        let receipts = Receipts { shared: Arc::clone(&shared) };
+        thread::Builder::new()
+            .name("truce-receipts".to_owned())
+            .spawn(move || receipts.run(receipts_receiver))
+            .map_err(|err| StoreError::Config(format!("cannot start the receipts thread: {err}")))?;
+        let writer = Writer {
+            shared: Arc::clone(&shared),
+            log,
+            clock: config.clock,
+            last_accepted_at,
+            size_max_applied: 0,
+            receipts: receipts_sender,
+        };
         thread::Builder::new()
             .name("truce-writer".to_owned())
             .spawn(move || writer.run(receiver))

@@ -1,13 +1,26 @@
-//! The writer thread: a batch decided, sealed where confidential, committed, then answered.
+//! The writer thread: a batch decided, sealed where confidential, committed, then handed to
+//! the receipts thread, which saves its checkpoint and answers.
+//!
+//! Two threads so that the checkpoint file's two `fsync`s (the file, then its directory) run
+//! beside the next batch's commit rather than after it. The writer computes every receipt
+//! (the inclusion proof against the batch's own tree) before it lets go of the tree; the
+//! receipts thread saves the latest checkpoint it has been handed, then sends the receipts of
+//! every batch that checkpoint covers. A checkpoint is served (in a receipt, or as the node's
+//! latest) only once it, or a later one of the same tree, which extends it, is saved: what the
+//! next start requires the log to extend, so no served checkpoint can be taken back.
 
 use std::{
-    sync::{atomic::Ordering, mpsc::Receiver, Arc},
+    sync::{
+        atomic::Ordering,
+        mpsc::{Receiver, SyncSender},
+        Arc,
+    },
     thread,
     time::{Duration, Instant},
 };
 
 use tokio::sync::oneshot;
-use truce_core::{decide, Context, PublicKeyText, State, Timestamp};
+use truce_core::{decide, warnings, Context, PublicKeyText, State, Timestamp, Warning};
 use truce_ledger::{leaf_hash_of, Canonical, Entry, LogKey};
 
 use super::{
@@ -30,11 +43,35 @@ pub(super) struct Writer {
     pub(super) last_accepted_at: Option<Timestamp>,
     /// The size limit last applied to the log's connection.
     pub(super) size_max_applied: u64,
+    /// Where committed batches go to have their checkpoint saved and their receipts sent.
+    pub(super) receipts: SyncSender<Committed>,
 }
 
 pub(super) struct Pending {
     reply: oneshot::Sender<Result<Receipt, SubmitError>>,
     accepted: AcceptedEntry,
+    warnings: Vec<Warning>,
+}
+
+/// A batch durable in the log, its receipts made, its checkpoint not yet saved.
+pub(super) struct Committed {
+    checkpoint: String,
+    answers: Vec<Answer>,
+    /// When its transaction began, for the commit latency (transaction and checkpoint saved).
+    commit_started: Instant,
+}
+
+/// One accepted submission's receipt, to be sent to its submitter once a checkpoint that
+/// covers it is saved, and its entry, to live subscribers then.
+struct Answer {
+    reply: oneshot::Sender<Result<Receipt, SubmitError>>,
+    receipt: Receipt,
+    accepted: AcceptedEntry,
+}
+
+/// The thread that saves checkpoints and sends receipts, in the order the batches committed.
+pub(super) struct Receipts {
+    pub(super) shared: Arc<Shared>,
 }
 
 impl Writer {
@@ -97,12 +134,12 @@ impl Writer {
                 let accepted_at = self.next_accepted_at();
                 let started = Instant::now();
                 match encode(&live.state, accepted_at, request.submission, &shared.sealer, &shared.log_key) {
-                    Ok((row, accepted, context)) => {
+                    Ok(Encoded { stored: row, accepted, context, warnings }) => {
                         Arc::make_mut(&mut live.state).apply(&context, &accepted.command, &accepted.events);
                         live.last_accepted_at = Some(accepted_at);
                         decided.push((accepted.command.body.kind(), started.elapsed()));
                         stored.push(row);
-                        pending.push(Pending { reply: request.reply, accepted });
+                        pending.push(Pending { reply: request.reply, accepted, warnings });
                     }
                     Err(err) => {
                         refused += 1;
@@ -163,29 +200,10 @@ impl Writer {
             }
             return;
         }
-        // Saved before it is served: the next start refuses a log that does not extend it.
-        if let Err(err) = save_checkpoint(&self.shared.checkpoint_path, &checkpoint) {
-            // The batch is durable but its checkpoint is not saved, so it must not be served:
-            // stop; the next start signs the durable tree again and saves that first.
-            let path = self.shared.checkpoint_path.display();
-            tracing::error!(%err, %path, "saving the checkpoint failed; stopping so that a restart saves it");
-            std::process::exit(70);
-        }
-        drop(tree);
-        let commit_took = commit_started.elapsed();
-        // A batch holds at most `BATCH_ENTRIES_MAX` entries: exact as a float.
-        let entries = pending.len();
-        self.record(|| {
-            metrics::counter!(metric::COMMANDS, "outcome" => "accepted")
-                .increment(u64::try_from(entries).unwrap_or(u64::MAX));
-            metrics::histogram!(metric::BATCH_ENTRIES).record(f64::from(u32::try_from(entries).unwrap_or(u32::MAX)));
-            metrics::histogram!(metric::COMMIT_SECONDS).record(commit_took.as_secs_f64());
-        });
-        *self.shared.checkpoint.write() = checkpoint.clone();
-        *self.shared.writes_refused.lock() = None;
-        // Durable now: reads as known at a record time may fold up to these entries.
-        self.shared.accepted_ats.write().extend(pending.iter().map(|p| p.accepted.accepted_at));
-        let tree = self.shared.tree.read();
+        // Durable now. The receipts are made against this batch's tree while it is still
+        // locked (the next batch may grow it), then the tree is let go: nothing a reader sees
+        // in it can be taken back by a crash.
+        let mut answers = Vec::with_capacity(pending.len());
         for item in pending {
             let proof =
                 tree.inclusion_proof(item.accepted.seq, tree_size).expect("the entry is in the tree just written");
@@ -199,11 +217,26 @@ impl Writer {
                 root,
                 inclusion_proof: proof,
                 checkpoint: checkpoint.clone(),
+                warnings: item.warnings,
             };
-            let _ = item.reply.send(Ok(receipt));
-            let _ = self.shared.accepted.send(Arc::new(item.accepted));
+            answers.push(Answer { reply: item.reply, receipt, accepted: item.accepted });
         }
         drop(tree);
+        *self.shared.writes_refused.lock() = None;
+        // Reads as known at a record time may fold up to these entries.
+        self.shared.accepted_ats.write().extend(answers.iter().map(|answer| answer.accepted.accepted_at));
+        let entries = answers.len();
+        self.record(|| {
+            metrics::counter!(metric::COMMANDS, "outcome" => "accepted")
+                .increment(u64::try_from(entries).unwrap_or(u64::MAX));
+            // A batch holds at most `BATCH_ENTRIES_MAX` entries: exact as a float.
+            metrics::histogram!(metric::BATCH_ENTRIES).record(f64::from(u32::try_from(entries).unwrap_or(u32::MAX)));
+        });
+        if self.receipts.send(Committed { checkpoint, answers, commit_started }).is_err() {
+            // The receipts thread ended, which it does only when the process stops.
+            tracing::error!("the receipts thread has stopped; stopping so that a restart saves the checkpoint");
+            std::process::exit(70);
+        }
         self.snapshot_in_background(tree_size);
     }
 
@@ -233,6 +266,54 @@ impl Writer {
     }
 }
 
+impl Receipts {
+    pub(super) fn run(self, receiver: Receiver<Committed>) {
+        while let Ok(first) = receiver.recv() {
+            let mut batches = vec![first];
+            while let Ok(batch) = receiver.try_recv() {
+                batches.push(batch);
+            }
+            self.answer(batches);
+        }
+    }
+
+    /// Saves the latest checkpoint of `batches` (committed, in order), which extends the
+    /// others, then sends their receipts and their entries to live subscribers.
+    fn answer(&self, batches: Vec<Committed>) {
+        let latest = &batches.last().expect("at least the batch received").checkpoint;
+        // Saved before it is served: the next start refuses a log that does not extend it.
+        if let Err(err) = save_checkpoint(&self.shared.checkpoint_path, latest) {
+            // The batches are durable but their checkpoint is not saved, so it must not be
+            // served: stop; the next start signs the durable tree again and saves that first.
+            let path = self.shared.checkpoint_path.display();
+            tracing::error!(%err, %path, "saving the checkpoint failed; stopping so that a restart saves it");
+            std::process::exit(70);
+        }
+        *self.shared.checkpoint.write() = latest.clone();
+        let recorder = self.shared.recorder.read().clone();
+        for batch in batches {
+            if let Some(recorder) = &recorder {
+                metrics::with_local_recorder(recorder.as_ref(), || {
+                    metrics::histogram!(metric::COMMIT_SECONDS).record(batch.commit_started.elapsed().as_secs_f64());
+                });
+            }
+            for Answer { reply, receipt, accepted } in batch.answers {
+                let _ = reply.send(Ok(receipt));
+                let _ = self.shared.accepted.send(Arc::new(accepted));
+            }
+        }
+    }
+}
+
+/// What `encode` makes of an accepted submission.
+pub(super) struct Encoded {
+    pub(super) stored: StoredEntry,
+    pub(super) accepted: AcceptedEntry,
+    pub(super) context: Context,
+    /// `truce_core::warnings`, read on the state the command was decided on.
+    pub(super) warnings: Vec<Warning>,
+}
+
 /// Decides the submission on the full state and makes its stored entry: its public text,
 /// sealed when the command is confidential (decided on the same state). The submission is
 /// taken whole: its command's value goes into the entry and its parsed command into the
@@ -243,7 +324,7 @@ pub(super) fn encode(
     submission: Submission,
     sealer: &Sealer,
     log_key: &LogKey,
-) -> Result<(StoredEntry, AcceptedEntry, Context), SubmitError> {
+) -> Result<Encoded, SubmitError> {
     let seq = state.entries_count;
     let Submission { command_value, command, signer, signature } = submission;
     let signer_text = signer.to_base64();
@@ -254,6 +335,8 @@ pub(super) fn encode(
         &command,
     );
     let events = decide(state, &context, &command)?;
+    // On the same state as `decide`, before the command is applied to it.
+    let warnings = warnings(state, &command);
     let encoding = |err: truce_ledger::LedgerError| SubmitError::Encoding(err.to_string());
     let events_value = serde_json::to_value(&events).map_err(|err| SubmitError::Encoding(err.to_string()))?;
     // The command's canonical text is the one its signature was checked over.
@@ -276,5 +359,5 @@ pub(super) fn encode(
     };
     let stored = StoredEntry { seq, leaf_hash: leaf_hash_of(&text), signer: signer_column, nonce: nonce_column, text };
     let accepted = AcceptedEntry { seq, accepted_at, command, events, leaf_hash: stored.leaf_hash, sealed };
-    Ok((stored, accepted, context))
+    Ok(Encoded { stored, accepted, context, warnings })
 }
