@@ -7,9 +7,9 @@
 //!
 //! Advisory only, and apart from `decide`: a warning never refuses a command (a source may
 //! place an event outside the zone it names, and that is worth recording as it says), is
-//! not written to the ledger, and is computed against the state the command is about to be
-//! decided on. The server calls `warnings` beside `decide` and puts what it finds in the
-//! reply; a race with another writer can at worst make a warning stale.
+//! not written to the ledger, and is computed against the state the command is decided on.
+//! The store's writer calls `warnings` beside `decide` and hands what it finds back with the
+//! receipt, which the server puts in the reply.
 
 use serde::Serialize;
 
