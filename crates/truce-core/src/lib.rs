@@ -63,7 +63,9 @@ pub use crate::{
     },
     vocab::{
         error::{DomainError, ErrorKind, RingProblem},
-        geometry::{corridor_area, geodesic_distance_m, simplified_ring, LineString, Polygon, Position},
+        geometry::{
+            corridor_area, decoding_trusted, geodesic_distance_m, simplified_ring, LineString, Polygon, Position,
+        },
         ids::{
             AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId,
             EncryptionKeyText, EnrolmentCode, EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId,

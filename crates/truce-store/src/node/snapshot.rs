@@ -173,8 +173,9 @@ pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Res
     let tag = &header[MAGIC.len() + 4..];
     let mut reader = Authenticated { inner: reader, mac: mac_of(identity) };
     // Decoded before the tag is checked (the tag covers the whole content, read as it is
-    // decoded), and thrown away if it does not check.
-    let decoded: Result<SnapshotOwned, _> = ciborium::from_reader(&mut reader);
+    // decoded), and thrown away if it does not check. Its polygons were tested when their
+    // commands were accepted: not again (`decoding_trusted`).
+    let decoded: Result<SnapshotOwned, _> = truce_core::decoding_trusted(|| ciborium::from_reader(&mut reader));
     let mut rest = Vec::new();
     reader.read_to_end(&mut rest).map_err(|err| format!("it cannot be read: {err}"))?;
     if reader.mac.verify_slice(tag).is_err() {

@@ -22,6 +22,7 @@ use geographiclib_rs::{Geodesic, InverseGeodesic};
 use serde::{Deserialize, Serialize};
 
 pub use area::corridor_area;
+pub use input::decoding_trusted;
 pub use simplify::simplified_ring;
 
 use crate::{vocab::error::DomainError, vocab::limits::VERTICES_MAX};

@@ -153,3 +153,18 @@ fn a_corridor_area_lies_at_its_half_width_from_the_route() {
         assert!((1900.0..=2030.0).contains(&nearest), "{vertex:?} is {nearest} m from the route");
     }
 }
+
+/// Reading back what this build wrote (`decoding_trusted`) leaves out only the validity
+/// test of rings and parts: a ring that crosses itself is read, one not closed is still
+/// refused, and the test applies again afterwards.
+#[test]
+fn a_trusted_decoding_leaves_out_the_validity_test_only_while_it_runs() {
+    let bowtie = json!({"type": "Polygon",
+        "coordinates": [[[37.0, 36.0], [38.0, 37.0], [38.0, 36.0], [37.0, 37.0], [37.0, 36.0]]]});
+    let unclosed = json!({"type": "Polygon", "coordinates": [[[37.0, 36.0], [38.0, 36.0], [38.0, 37.0], [37.0, 37.0]]]});
+    assert!(polygon(bowtie.clone()).is_err(), "refused when not trusted");
+    let read = super::decoding_trusted(|| polygon(bowtie.clone()));
+    assert_eq!(read.expect("read back when trusted").rings().len(), 1);
+    assert!(super::decoding_trusted(|| polygon(unclosed.clone())).is_err(), "an unclosed ring is refused all the same");
+    assert!(polygon(bowtie).is_err(), "refused again after the trusted decoding");
+}
