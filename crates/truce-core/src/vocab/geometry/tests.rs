@@ -161,7 +161,8 @@ fn a_corridor_area_lies_at_its_half_width_from_the_route() {
 fn a_trusted_decoding_leaves_out_the_validity_test_only_while_it_runs() {
     let bowtie = json!({"type": "Polygon",
         "coordinates": [[[37.0, 36.0], [38.0, 37.0], [38.0, 36.0], [37.0, 37.0], [37.0, 36.0]]]});
-    let unclosed = json!({"type": "Polygon", "coordinates": [[[37.0, 36.0], [38.0, 36.0], [38.0, 37.0], [37.0, 37.0]]]});
+    let unclosed =
+        json!({"type": "Polygon", "coordinates": [[[37.0, 36.0], [38.0, 36.0], [38.0, 37.0], [37.0, 37.0]]]});
     assert!(polygon(bowtie.clone()).is_err(), "refused when not trusted");
     let read = super::decoding_trusted(|| polygon(bowtie.clone()));
     assert_eq!(read.expect("read back when trusted").rings().len(), 1);
