@@ -63,6 +63,9 @@ pub(crate) fn agreement_id(n: u64) -> AgreementId {
 pub(crate) fn commitment_id(n: u64) -> CommitmentId {
     CommitmentId::parse(&uuid(7, n)).expect("fixture ids are UUIDv7")
 }
+pub(crate) fn statement_id(n: u64) -> crate::StatementId {
+    crate::StatementId::parse(&uuid(0x0b, n)).expect("fixture ids are UUIDv7")
+}
 pub(crate) fn consent_id(n: u64) -> ConsentId {
     ConsentId::parse(&uuid(8, n)).expect("fixture ids are UUIDv7")
 }

@@ -6,8 +6,8 @@ use expect_test::expect;
 use super::fixture::*;
 use crate::{
     AlertKind, Casualties, CommandBody, CountRange, DomainError, Grade, IncidentId, IncidentKind, IncidentStance,
-    Location, NotificationId, Notified, PartyId, Role, SiteKind, SourceId, SourceKind, SourceReport, StatementId,
-    Timestamp, TruceStart, ViolationStatus, When,
+    Location, NotificationId, Notified, PartyId, Role, SiteKind, SourceId, SourceKind, SourceReport, Timestamp,
+    TruceStart, ViolationStatus, When,
 };
 
 pub(super) fn incident_id(n: u64) -> IncidentId {
@@ -15,9 +15,6 @@ pub(super) fn incident_id(n: u64) -> IncidentId {
 }
 pub(super) fn source_id(n: u64) -> SourceId {
     SourceId::parse(&format!("0000000a-0000-7000-8000-{n:012x}")).expect("UUIDv7")
-}
-fn statement_id(n: u64) -> StatementId {
-    StatementId::parse(&format!("0000000b-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
 pub(super) fn notification_id(n: u64) -> NotificationId {
     NotificationId::parse(&format!("0000000c-0000-7000-8000-{n:012x}")).expect("UUIDv7")

@@ -12,12 +12,9 @@ use super::{
 use crate::{
     warnings, Casualties, CommandBody, ConvoyId, CountRange, DistanceRange, Grade, Group, IncidentStance, Location,
     Observation, ObservationId, ObservedKind, Perception, Quantity, Reading, ReadingId, ReadingTopic, RecordRef,
-    ReportedAct, SourceKind, StanceOn, StatementId, StatementKind, TimePrecision, TruceStart, Votes, Weapon, When,
+    ReportedAct, SourceKind, StanceOn, StatementKind, TimePrecision, TruceStart, Votes, Weapon, When,
 };
 
-fn statement_id(n: u64) -> StatementId {
-    StatementId::parse(&format!("00000030-0000-7000-8000-{n:012x}")).expect("UUIDv7")
-}
 fn convoy_id(n: u64) -> ConvoyId {
     ConvoyId::parse(&format!("00000031-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }

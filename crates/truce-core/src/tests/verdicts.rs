@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     monitoring::statement::{RecordRef, StanceOn},
-    CommandBody, Grade, IncidentStance, SourceKind, State, StatementId, Timestamp,
+    CommandBody, Grade, IncidentStance, SourceKind, State, Timestamp,
 };
 
 const SEED: u64 = 0x7e2d_1c75;
@@ -101,10 +101,6 @@ fn source_kind(kind: u8) -> SourceKind {
 /// No force, the Syrian armed forces, or the opposition's.
 fn force(pick: u8) -> Option<u64> {
     [None, Some(SAF), Some(AOG)][usize::from(pick % 3)]
-}
-
-fn statement_id(n: u64) -> StatementId {
-    StatementId::parse(&format!("0000000b-0000-7000-8000-{n:012x}")).expect("UUIDv7")
 }
 
 fn body(world: &World, step: &Step, idx: u64) -> Option<(Signer, CommandBody)> {
