@@ -403,6 +403,18 @@ mod tests {
         assert_eq!(on_disk(), Some(10), "saved when dropped");
     }
 
+    /// RU's subscription `s1`.
+    fn subscription_row() -> SubscriptionRow {
+        SubscriptionRow {
+            subscription_id: "s1".to_owned(),
+            party_id: "ru".to_owned(),
+            url: "https://hooks.example.org/ru".to_owned(),
+            secret: "whsec_x".to_owned(),
+            created_at: "2026-12-06T08:00:00Z".to_owned(),
+            created_by: "a1".to_owned(),
+        }
+    }
+
     #[test]
     fn adding_a_subscription_writes_the_cursor_with_it() {
         let dir = tempfile::tempdir().expect("a temp dir");
@@ -410,14 +422,7 @@ mod tests {
         let mut outbox = Outbox::open(&path).expect("created");
         outbox.queue(4, &[], 10_000).expect("queued");
         outbox.queue(5, &[], 10_100).expect("queued");
-        let row = SubscriptionRow {
-            subscription_id: "s1".to_owned(),
-            party_id: "ru".to_owned(),
-            url: "https://hooks.example.org/ru".to_owned(),
-            secret: "whsec_x".to_owned(),
-            created_at: "2026-12-06T08:00:00Z".to_owned(),
-            created_by: "a1".to_owned(),
-        };
+        let row = subscription_row();
         outbox.add_subscription(&row).expect("added");
         let beside = Outbox::open(&path).expect("opened beside");
         assert_eq!(beside.cursor().expect("read"), Some(5));
@@ -427,14 +432,7 @@ mod tests {
     fn subscriptions_are_kept_and_removed_only_by_their_party_with_what_was_owed_to_them() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let path = dir.path().join("webhooks.db");
-        let row = SubscriptionRow {
-            subscription_id: "s1".to_owned(),
-            party_id: "ru".to_owned(),
-            url: "https://hooks.example.org/ru".to_owned(),
-            secret: "whsec_x".to_owned(),
-            created_at: "2026-12-06T08:00:00Z".to_owned(),
-            created_by: "a1".to_owned(),
-        };
+        let row = subscription_row();
         {
             let mut outbox = Outbox::open(&path).expect("created");
             outbox.add_subscription(&row).expect("added");

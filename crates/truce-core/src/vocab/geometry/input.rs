@@ -220,11 +220,14 @@ pub(super) fn polygon_of_parts(parts: Vec<Vec<Vec<Position>>>, paths: &RingPaths
         return Ok(Polygon { rings: parts.into_iter().flatten().collect(), parts: counts, altitudes_dropped: 0 });
     }
     let shapes: Vec<geo::Polygon> = parts.iter().map(|part| to_geo(part)).collect();
-    let trusted = TRUSTED.with(Cell::get);
-    for (part_index, shape) in shapes.iter().enumerate().filter(|_| !trusted) {
-        shape.check_validation().map_err(|invalid| polygon_refusal(&invalid, part_index, paths))?;
+    // `decoding_trusted` leaves out the validity test, and only it.
+    let tested = !TRUSTED.with(Cell::get);
+    if tested {
+        for (part_index, shape) in shapes.iter().enumerate() {
+            shape.check_validation().map_err(|invalid| polygon_refusal(&invalid, part_index, paths))?;
+        }
     }
-    if shapes.len() > 1 && !trusted {
+    if tested && shapes.len() > 1 {
         let multi = geo::MultiPolygon(shapes.clone());
         multi.check_validation().map_err(|invalid| match invalid {
             InvalidMultiPolygon::InvalidPolygon(index, invalid) => polygon_refusal(&invalid, index.0, paths),
