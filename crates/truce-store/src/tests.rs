@@ -7,7 +7,7 @@ use std::{
     fs,
     path::{Path, PathBuf},
     sync::{
-        atomic::{AtomicI64, Ordering},
+        atomic::{AtomicBool, AtomicI64, Ordering},
         Arc,
     },
 };
@@ -612,6 +612,48 @@ fn a_full_log_refuses_the_batch_keeps_serving_reads_and_takes_writes_again_once_
     let reopened = open(&fixture.path, &fixture.log_secret, &fixture.clock);
     assert_eq!(reopened.read_state(Clone::clone), live, "nothing acknowledged was lost");
     assert_eq!(reopened.read_tree(|t| t.root()), live_root);
+}
+
+#[test]
+fn no_reader_sees_a_batch_that_is_not_yet_durable_even_one_that_fails_to_commit() {
+    let mut fixture = with_parties(2);
+    // No room to grow, as on a full disk; zones go in until one needs a page the log lacks.
+    fixture.node.set_size_max(Some(1));
+    let mut command = None;
+    for n in 1..200 {
+        let zone = fixture.command(body_of(&Step::Zone { n, code: n }));
+        match fixture.submit_command(zone.clone()) {
+            Err(SubmitError::Unavailable { .. }) => {
+                command = Some(zone);
+                break;
+            }
+            Ok(_) => {}
+            Err(err) => panic!("{err}"),
+        }
+    }
+    let command = command.expect("the log filled");
+    let durable = fixture.node.read_state(|state| state.entries_count);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (node, stop) = (fixture.node.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let (mut reads, mut most_seen) = (0_u64, 0);
+            while !stop.load(Ordering::Acquire) {
+                most_seen = most_seen.max(node.read_state(|state| state.entries_count));
+                reads += 1;
+            }
+            (reads, most_seen)
+        })
+    };
+    // Each attempt is decided and applied to the projection, then fails to commit and is
+    // taken back out by replaying the durable log.
+    for _ in 0..40 {
+        assert!(matches!(fixture.submit_command(command.clone()), Err(SubmitError::Unavailable { .. })));
+    }
+    stop.store(true, Ordering::Release);
+    let (reads, most_seen) = reader.join().expect("the reader does not panic");
+    assert!(reads > 40, "the reader read while the batches were tried ({reads} reads)");
+    assert_eq!(most_seen, durable, "a reader saw an entry that was never written");
 }
 
 #[test]

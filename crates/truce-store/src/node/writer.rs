@@ -19,6 +19,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use parking_lot::RwLockWriteGuard;
 use tokio::sync::oneshot;
 use truce_core::{decide, warnings, Context, PublicKeyText, State, Timestamp, Warning};
 use truce_ledger::{leaf_hash_of, Canonical, Entry, LogKey};
@@ -127,24 +128,25 @@ impl Writer {
         let mut stored: Vec<StoredEntry> = Vec::with_capacity(batch.len());
         let mut decided: Vec<(&'static str, Duration)> = Vec::with_capacity(batch.len());
         let mut refused = 0_u64;
-        {
-            let shared = Arc::clone(&self.shared);
-            let mut live = shared.live.write();
-            for request in batch {
-                let accepted_at = self.next_accepted_at();
-                let started = Instant::now();
-                match encode(&live.state, accepted_at, request.submission, &shared.sealer, &shared.log_key) {
-                    Ok(Encoded { stored: row, accepted, context, warnings }) => {
-                        Arc::make_mut(&mut live.state).apply(&context, &accepted.command, &accepted.events);
-                        live.last_accepted_at = Some(accepted_at);
-                        decided.push((accepted.command.body.kind(), started.elapsed()));
-                        stored.push(row);
-                        pending.push(Pending { reply: request.reply, accepted, warnings });
-                    }
-                    Err(err) => {
-                        refused += 1;
-                        let _ = request.reply.send(Err(err));
-                    }
+        // The projection stays write-locked from the first command decided until the batch is
+        // durable, as the tree below does: no reader is ever shown an entry, an incident or an
+        // alert that a failed commit takes back (and whose id the next batch would reuse).
+        let shared = Arc::clone(&self.shared);
+        let mut live = shared.live.write();
+        for request in batch {
+            let accepted_at = self.next_accepted_at();
+            let started = Instant::now();
+            match encode(&live.state, accepted_at, request.submission, &shared.sealer, &shared.log_key) {
+                Ok(Encoded { stored: row, accepted, context, warnings }) => {
+                    Arc::make_mut(&mut live.state).apply(&context, &accepted.command, &accepted.events);
+                    live.last_accepted_at = Some(accepted_at);
+                    decided.push((accepted.command.body.kind(), started.elapsed()));
+                    stored.push(row);
+                    pending.push(Pending { reply: request.reply, accepted, warnings });
+                }
+                Err(err) => {
+                    refused += 1;
+                    let _ = request.reply.send(Err(err));
                 }
             }
         }
@@ -157,6 +159,13 @@ impl Writer {
         if pending.is_empty() {
             return;
         }
+        // The batch is applied to the projection, not yet written: the projection is one batch
+        // ahead of the log, and stays locked.
+        assert_eq!(
+            live.state.entries_count,
+            stored.last().expect("a batch with an accepted entry has its row").seq + 1,
+            "the projection holds the batch about to be committed"
+        );
         let commit_started = Instant::now();
         // The tree stays write-locked until the batch is durable, so that no reader is ever
         // shown a tree size or root (in a proof) that a crash could still take back.
@@ -178,7 +187,6 @@ impl Writer {
             // serving reads; the next batch is tried afresh.
             tracing::error!(%err, cause, "the batch cannot be written; refused, reads go on");
             *self.shared.writes_refused.lock() = Some(cause);
-            let mut live = self.shared.live.write();
             match replay(self.log.as_ref(), Ok(&self.shared.sealer)) {
                 Ok((state, durable_tree, accepted_ats)) => {
                     assert_eq!(durable_tree.len(), tree_size - u64::try_from(pending.len()).expect("a batch is small"));
@@ -200,9 +208,11 @@ impl Writer {
             }
             return;
         }
-        // Durable now. The receipts are made against this batch's tree while it is still
-        // locked (the next batch may grow it), then the tree is let go: nothing a reader sees
-        // in it can be taken back by a crash.
+        // Durable now: readers waiting for the projection go first (a fair unlock), before the
+        // next batch takes it again. The receipts are made against this batch's tree while it
+        // is still locked (the next batch may grow it), then the tree is let go: nothing a
+        // reader sees in it can be taken back by a crash.
+        RwLockWriteGuard::unlock_fair(live);
         let mut answers = Vec::with_capacity(pending.len());
         for item in pending {
             let proof =
