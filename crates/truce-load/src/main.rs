@@ -115,8 +115,13 @@ struct Args {
     /// entries, each a signed command accepted by the store, instead of measuring writes.
     #[arg(long, conflicts_with_all = ["streams", "server", "resumed_streams"])]
     make_log: Option<PathBuf>,
-    /// Entries in the log of --make-log, the genesis entry included.
-    #[arg(long, default_value_t = 1_000_000, requires = "make_log")]
+    /// Grow the data directory here (made by --make-log) to --entries entries with
+    /// `register_party` commands by its operator, each signed and accepted by the store: a log
+    /// of 10,000,000 entries for --proofs without telling nine million more stories.
+    #[arg(long, conflicts_with_all = ["streams", "server", "resumed_streams", "make_log"])]
+    extend: Option<PathBuf>,
+    /// Entries in the log of --make-log or --extend, the genesis entry included.
+    #[arg(long, default_value_t = 1_000_000)]
     entries: usize,
     /// Measure the read bar instead: load --incidents incidents (those an earlier run loaded
     /// into --server are kept), then drive a mix of filtered reads with --concurrency
@@ -126,7 +131,8 @@ struct Args {
     /// Incidents of --reads.
     #[arg(long, default_value_t = 1_000_000)]
     incidents: usize,
-    /// The process id of --server, so that --reads can report the server's CPU per request.
+    /// The process id of --server, so that --reads and --proofs can report the server's CPU
+    /// per request.
     #[arg(long, requires = "server")]
     server_pid: Option<u32>,
 }
@@ -172,6 +178,10 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.make_log {
         let truce = server::find_truce_binary(args.truce.clone())?;
         make_log::make_log(&truce, dir, args.entries)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(dir) = &args.extend {
+        make_log::extend(dir, args.entries)?;
         return Ok(ExitCode::SUCCESS);
     }
     let target = match (args.server.clone(), args.data.clone()) {
@@ -334,9 +344,9 @@ fn proofs(args: &Args, target: &Target, operator: &Operator, count: usize) -> an
     }
     let pid = match target {
         Target::Spawned { server, .. } => Some(server.pid().to_string()),
-        Target::External { .. } => None,
+        Target::External { .. } => args.server_pid.map(|pid| pid.to_string()),
     };
-    if pid.is_some() {
+    if let Target::Spawned { .. } = target {
         eprintln!("signing and sending {} commands to fill the log", args.requests);
         let presigned = presign(operator, args.requests, 1)?;
         let outcome = send_all(args, target.base_url(), presigned.bodies)?;

@@ -12,7 +12,10 @@
 //!
 //! It measures nothing but its own time and the log's size on disk.
 
+mod parties;
 mod world;
+
+pub use self::parties::extend;
 
 use std::{collections::BTreeMap, fs, path::Path, process::Command as Process, sync::Arc, thread, time::Instant};
 
@@ -90,7 +93,7 @@ pub fn make_log(truce: &Path, dir: &Path, entries_count: usize) -> anyhow::Resul
             }
         };
         if let Some((done_idx, replies)) = in_flight.take() {
-            wait(done_idx, replies)?;
+            wait_steps(done_idx, replies)?;
         }
         if let Some(steps) = next {
             let replies =
@@ -110,19 +113,25 @@ pub fn make_log(truce: &Path, dir: &Path, entries_count: usize) -> anyhow::Resul
     node.save_snapshot()?;
     println!("projection snapshot saved in {:.1} s", snapshot_started.elapsed().as_secs_f64());
     drop(node);
-    let db_path = dir.join("truce.db");
-    truce_store::fold_wal(&db_path)?;
     let elapsed = generated_s;
-    let bytes = fs::metadata(&db_path).with_context(|| format!("reading {}", db_path.display()))?.len();
     println!(
         "made {} with {tree_size} entries in {elapsed:.1} s ({:.0} entries/s, {world_idx} worlds)",
         dir.display(),
         tree_size as f64 / elapsed
     );
-    println!("truce.db: {bytes} bytes, {:.0} bytes per entry", bytes as f64 / tree_size as f64);
+    report_size(dir, tree_size)?;
     if tree_size != entries_count as u64 {
         bail!("the log holds {tree_size} entries, not the {entries_count} asked for");
     }
+    Ok(())
+}
+
+/// Folds the WAL into `truce.db` and prints its size per entry of a log of `tree_size`.
+fn report_size(dir: &Path, tree_size: u64) -> anyhow::Result<()> {
+    let db_path = dir.join("truce.db");
+    truce_store::fold_wal(&db_path)?;
+    let bytes = fs::metadata(&db_path).with_context(|| format!("reading {}", db_path.display()))?.len();
+    println!("truce.db: {bytes} bytes, {:.0} bytes per entry", bytes as f64 / tree_size as f64);
     Ok(())
 }
 
@@ -230,12 +239,24 @@ fn sign(
 }
 
 /// Waits for every reply of world `world_idx`; the first refusal ends the run.
-fn wait(world_idx: usize, replies: Vec<(String, &'static str, Reply)>) -> anyhow::Result<()> {
+fn wait_steps(world_idx: usize, replies: Vec<(String, &'static str, Reply)>) -> anyhow::Result<()> {
     for (step_idx, (handle, kind, reply)) in replies.into_iter().enumerate() {
         match reply.blocking_recv() {
             Ok(Ok(_receipt)) => {}
             Ok(Err(err)) => bail!("world {world_idx}, step {step_idx} ({kind} as {handle}) refused: {err}"),
             Err(_) => bail!("world {world_idx}, step {step_idx}: the writer stopped"),
+        }
+    }
+    Ok(())
+}
+
+/// Waits for every reply of `what`; the first refusal ends the run.
+fn wait_replies(what: &str, replies: Vec<Reply>) -> anyhow::Result<()> {
+    for (idx, reply) in replies.into_iter().enumerate() {
+        match reply.blocking_recv() {
+            Ok(Ok(_receipt)) => {}
+            Ok(Err(err)) => bail!("{what}, command {idx} refused: {err}"),
+            Err(_) => bail!("{what}, command {idx}: the writer stopped"),
         }
     }
     Ok(())
