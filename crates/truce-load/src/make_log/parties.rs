@@ -37,6 +37,9 @@ pub fn extend(dir: &Path, entries_count: usize) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let (node, operator) = open_node(dir)?;
+    // One snapshot, at the end: one taken while writing would hold a second copy of the whole
+    // projection (gigabytes at these sizes) until it is written.
+    node.set_snapshot_every(None);
     let opened_s = started.elapsed().as_secs_f64();
     let size_before = usize::try_from(node.read_tree(|tree| tree.len())).context("the log's size")?;
     if size_before >= entries_count {

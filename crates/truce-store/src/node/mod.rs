@@ -277,6 +277,9 @@ struct Shared {
     snapshot_size: AtomicU64,
     /// Whether a snapshot is being written, so that at most one is.
     snapshotting: AtomicBool,
+    /// Entries written between two snapshots taken while writing, at the least
+    /// (`Node::set_snapshot_every`); `SNAPSHOTS_NEVER`: none.
+    snapshot_every: AtomicU64,
 }
 
 /// What a snapshot is written from: the projection, its tree size and root and its
@@ -437,6 +440,7 @@ impl Node {
             snapshot_path: snapshot::snapshot_path(&config.path),
             snapshot_size: AtomicU64::new(snapshot_size),
             snapshotting: AtomicBool::new(false),
+            snapshot_every: AtomicU64::new(SNAPSHOT_EVERY_ENTRIES),
         });
         let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH_MAX);
         let (receipts_sender, receipts_receiver) = mpsc::sync_channel(RECEIPTS_BATCHES_MAX);
@@ -473,6 +477,16 @@ impl Node {
         let saved = self.shared.save_snapshot(self.shared.capture());
         self.shared.snapshotting.store(false, Ordering::Release);
         saved
+    }
+
+    /// Takes a projection snapshot in the background every `entries` entries written at the
+    /// least (`SNAPSHOT_EVERY_ENTRIES` unless set; a tenth of the log apart once that is more;
+    /// `None`: only when asked, `Node::save_snapshot`).
+    /// While one is written the writer advances a copy of the whole projection of its own, so
+    /// a bulk load of a large log (`truce-load --extend`) leaves them out to stay within one
+    /// copy's memory, and saves one at the end.
+    pub fn set_snapshot_every(&self, entries: Option<u64>) {
+        self.shared.snapshot_every.store(entries.unwrap_or(snapshot::SNAPSHOTS_NEVER), Ordering::Release);
     }
 
     /// Limits the log's database to about `bytes` (`None`: no limit), from the next batch on.

@@ -49,8 +49,29 @@ const TAG_BYTES: usize = 32;
 /// What the snapshot key is derived with from the sealing identity.
 const KEY_CONTEXT: &[u8] = b"truce/projection-snapshot/v1\n";
 
-/// Entries written between two snapshots taken while serving.
+/// Entries written between two snapshots taken while serving, at the least.
 pub const SNAPSHOT_EVERY_ENTRIES: u64 = 100_000;
+/// Past `SNAPSHOT_EVERY_ENTRIES` entries times this, snapshots are spaced by a `1/this` of the
+/// log instead (`snapshot_due`).
+const SNAPSHOT_SPACING_DIVISOR: u64 = 10;
+/// `Shared::snapshot_every` when no snapshot is to be taken while writing.
+pub(super) const SNAPSHOTS_NEVER: u64 = u64::MAX;
+
+/// Whether a log of `tree_size` entries is due a snapshot, the last one having covered `last`
+/// entries and snapshots being `every` entries apart at the least (`None`: never while
+/// writing).
+///
+/// A snapshot costs as much as the projection is large (written whole, and the projection
+/// copied once by the writer while it is written), so past a million entries they are spaced
+/// by a tenth of the log: a start after a crash folds at most a tenth of the log, and the
+/// snapshots' cost stays a bounded share of the writer's time at any size. At a fixed spacing
+/// it grows with the log: at a few million `register_party` entries a snapshot took longer to
+/// write than the writer took to add the next 100,000 entries, and halved its rate.
+pub(super) fn snapshot_due(tree_size: u64, last: u64, every: Option<u64>) -> bool {
+    let Some(every) = every else { return false };
+    let spacing = every.max(last / SNAPSHOT_SPACING_DIVISOR);
+    last.checked_add(spacing).is_some_and(|due| tree_size >= due)
+}
 
 /// The snapshot of a log whose database is at `db_path`: `truce.snapshot` beside `truce.db`.
 pub(super) fn snapshot_path(db_path: &Path) -> PathBuf {

@@ -27,8 +27,8 @@ use truce_ledger::{leaf_hash_of, Canonical, Entry, LogKey};
 use super::{
     metric,
     replay::{context_of, replay, save_checkpoint, sign_checkpoint},
+    snapshot::{snapshot_due, SNAPSHOTS_NEVER},
     AcceptedEntry, Clock, Receipt, Request, Shared, Submission, SubmitError, BATCH_ENTRIES_MAX, SIZE_UNLIMITED,
-    SNAPSHOT_EVERY_ENTRIES,
 };
 use crate::{
     log::Log,
@@ -250,12 +250,15 @@ impl Writer {
         self.snapshot_in_background(tree_size);
     }
 
-    /// Every `SNAPSHOT_EVERY_ENTRIES` entries, a projection snapshot written on a thread of its
-    /// own from what the writer has now. The writer goes on at once: the projection is shared
-    /// (`Arc`), so the next batch copies it once (`Arc::make_mut`) while the snapshot holds it.
+    /// When one is due (`snapshot_due`: every `SNAPSHOT_EVERY_ENTRIES` entries, or as
+    /// `Node::set_snapshot_every` says, and a tenth of the log apart past a million), a
+    /// projection snapshot written on a thread of its own from what the writer has now. The
+    /// writer goes on at once: the projection is shared (`Arc`), so the next batch copies it
+    /// once (`Arc::make_mut`) while the snapshot holds it.
     fn snapshot_in_background(&self, tree_size: u64) {
         let last = self.shared.snapshot_size.load(Ordering::Acquire);
-        if tree_size < last.saturating_add(SNAPSHOT_EVERY_ENTRIES) {
+        let every = Some(self.shared.snapshot_every.load(Ordering::Acquire)).filter(|&every| every != SNAPSHOTS_NEVER);
+        if !snapshot_due(tree_size, last, every) {
             return;
         }
         if self.shared.snapshotting.swap(true, Ordering::AcqRel) {

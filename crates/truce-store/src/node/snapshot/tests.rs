@@ -174,3 +174,46 @@ fn a_snapshot_of_the_demo_story_restores_every_kind_of_record_it_holds() {
     assert_eq!(check(&fixture.path), Ok(Some(fixture.node.read_tree(|tree| tree.len()))));
     assert_reopens_to_the_same_state(&fixture);
 }
+
+#[test]
+fn snapshots_are_due_every_100_000_entries_then_a_tenth_of_the_log_apart() {
+    use super::{snapshot_due, SNAPSHOT_EVERY_ENTRIES};
+    let every = SNAPSHOT_EVERY_ENTRIES;
+    assert!(!snapshot_due(99_999, 0, Some(every)));
+    assert!(snapshot_due(100_000, 0, Some(every)));
+    assert!(!snapshot_due(999_999, 900_000, Some(every)));
+    assert!(snapshot_due(1_000_000, 900_000, Some(every)));
+    // Past a million entries, a tenth of the log.
+    assert!(!snapshot_due(5_499_999, 5_000_000, Some(every)));
+    assert!(snapshot_due(5_500_000, 5_000_000, Some(every)));
+    // Spacing asked for by the node's owner, larger than a tenth.
+    assert!(!snapshot_due(5_999_999, 5_000_000, Some(1_000_000)));
+    assert!(snapshot_due(6_000_000, 5_000_000, Some(1_000_000)));
+    // None while writing.
+    assert!(!snapshot_due(u64::MAX, 0, None));
+    assert!(!snapshot_due(u64::MAX, 1, Some(u64::MAX)));
+}
+
+#[test]
+fn the_writer_takes_snapshots_at_the_spacing_set_and_none_when_told_not_to() {
+    let mut fixture = Fixture::new();
+    fixture.node.set_snapshot_every(Some(3));
+    // The genesis and a party: not yet due.
+    fixture.submit(party(0)).expect("accepted");
+    assert_eq!(check(&fixture.path), Ok(None));
+    fixture.submit(party(1)).expect("accepted");
+    // Written on a thread of its own, soon after the batch that made it due.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while check(&fixture.path) != Ok(Some(3)) {
+        assert!(std::time::Instant::now() < deadline, "no snapshot at 3 entries: {:?}", check(&fixture.path));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    fixture.node.set_snapshot_every(None);
+    for n in 2..10 {
+        fixture.submit(party(n)).expect("accepted");
+    }
+    // Nothing taken while writing: the last one still covers 3 entries until one is asked for.
+    assert_eq!(check(&fixture.path), Ok(Some(3)));
+    fixture.node.save_snapshot().expect("saved when asked");
+    assert_eq!(check(&fixture.path), Ok(Some(11)));
+}
