@@ -52,7 +52,7 @@ pub use crate::{
         conditions::{Breach, ConditionOutcomes, Release},
         kept::{Verdict, Verdicts},
         retraction::RetractionRecord,
-        state::State,
+        state::{serializing_without_monitoring, State},
         verification::{Figure, GradeExplained, WeighedSource},
         visibility::{
             alert_audience, alert_is_public, confidential_alert, encryption_keys_of, may_read_alert,

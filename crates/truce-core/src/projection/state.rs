@@ -6,6 +6,7 @@
 //! entry is `apply`'s, one layer up, so that this file depends on nothing that reads it.
 
 use std::{
+    cell::Cell,
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     ops::Bound,
 };
@@ -32,6 +33,30 @@ use crate::{
     },
 };
 
+thread_local! {
+    /// Set while `serializing_without_monitoring` runs on this thread.
+    static MONITORING_APART: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `encode` with `State`'s serialization leaving out the monitoring record (the
+/// incidents, sources, statements: about half of a large projection), which a projection
+/// snapshot writes apart so that the two halves can be encoded and decoded on two threads. A
+/// state decoded without it has an empty monitoring record until it is put back.
+pub fn serializing_without_monitoring<T>(encode: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MONITORING_APART.with(|apart| apart.set(self.0));
+        }
+    }
+    let _restore = Restore(MONITORING_APART.with(|apart| apart.replace(true)));
+    encode()
+}
+
+fn monitoring_apart(_: &Monitoring) -> bool {
+    MONITORING_APART.with(Cell::get)
+}
+
 /// Everything known, folded from the ledger.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -39,6 +64,9 @@ pub struct State {
     pub entries_count: u64,
     pub accounts: BTreeMap<AccountId, Account>,
     pub coordination: Coordination,
+    /// Left out of the serialization inside `serializing_without_monitoring`: a snapshot
+    /// writes it apart, to be read on a thread of its own.
+    #[serde(default, skip_serializing_if = "monitoring_apart")]
     pub monitoring: Monitoring,
     /// Every alert raised so far, in ledger order.
     pub alerts: Vec<Alert>,

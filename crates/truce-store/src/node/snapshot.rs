@@ -1,6 +1,7 @@
 //! Projection snapshots: the projection, with the acceptance times and the tree's size and
-//! root it goes with, saved to a file beside the log so that a start folds only the entries
-//! written after it instead of the whole log.
+//! root it goes with, saved to two files beside the log (the monitoring record apart from the
+//! rest, so that each half is encoded and decoded on a thread of its own) so that a start
+//! folds only the entries written after it instead of the whole log.
 //!
 //! A snapshot is derived, never the record: it is used only once checked against the log
 //! (the log's tree at the snapshot's size, built from the stored leaf hashes, must have the
@@ -14,7 +15,8 @@
 //! key itself. Its content is authenticated with a key derived from the sealing identity
 //! (HMAC-SHA-256): a snapshot edited by anyone without the sealing key, or cut or damaged,
 //! is refused, and with the sealing key one could read everything anyway. Written whole or
-//! not at all: to a temporary file, fsynced, then renamed.
+//! not at all: each file to a temporary file, fsynced, then renamed; the two parts name the
+//! tree they were taken at, and parts of two snapshots are refused.
 //!
 //! The encoding is CBOR (`ciborium`): self-describing, so the projection's types serialize
 //! as they already do for the API (tagged enums, fields left out when empty), which compact
@@ -24,12 +26,13 @@ use std::{
     fs,
     io::{self, BufReader, BufWriter, Read, Seek as _, SeekFrom, Write},
     path::{Path, PathBuf},
+    thread,
 };
 
 use hmac::{Hmac, Mac as _};
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use truce_core::{State, Timestamp};
+use truce_core::{Monitoring, State, Timestamp};
 use truce_ledger::{AgeIdentity, Hash, MerkleTree};
 
 use super::replay::{replace_atomically, Readers};
@@ -43,9 +46,11 @@ const MAGIC: &[u8] = b"truce projection snapshot\n";
 /// The snapshot format: raised whenever `State` or anything in it changes shape, so that a
 /// snapshot of another build is ignored rather than misread. A snapshot that does not
 /// decode is ignored as well, whatever its version says.
-pub(super) const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+pub(super) const SNAPSHOT_FORMAT_VERSION: u32 = 2;
 /// The bytes of the authentication tag after the magic and the version.
 const TAG_BYTES: usize = 32;
+/// The buffer between the CBOR encoder or decoder and the MAC and the file.
+const BUFFER_BYTES: usize = 1 << 20;
 /// What the snapshot key is derived with from the sealing identity.
 const KEY_CONTEXT: &[u8] = b"truce/projection-snapshot/v1\n";
 
@@ -73,12 +78,40 @@ pub(super) fn snapshot_due(tree_size: u64, last: u64, every: Option<u64>) -> boo
     last.checked_add(spacing).is_some_and(|due| tree_size >= due)
 }
 
-/// The snapshot of a log whose database is at `db_path`: `truce.snapshot` beside `truce.db`.
+/// The snapshot of a log whose database is at `db_path`: `truce.snapshot` beside `truce.db`,
+/// with its monitoring part (`monitoring_part_path`).
 pub(super) fn snapshot_path(db_path: &Path) -> PathBuf {
     db_path.with_extension("snapshot")
 }
 
-/// What a snapshot holds, borrowed to be written.
+/// The monitoring record's part of the snapshot at `path`: `truce.monitoring.snapshot`.
+pub(super) fn monitoring_part_path(path: &Path) -> PathBuf {
+    path.with_extension("monitoring.snapshot")
+}
+
+/// The two files of a snapshot, each written and read on a thread of its own: the monitoring
+/// record (incidents, sources, statements) is about half of a large projection.
+#[derive(Clone, Copy)]
+enum Part {
+    /// `truce.snapshot`: the tree's size and root, the acceptance times and the projection
+    /// without its monitoring record.
+    Main,
+    /// `truce.monitoring.snapshot`: the tree's size and root and the monitoring record.
+    Monitoring,
+}
+
+impl Part {
+    /// Also what its MAC begins with, so that neither part passes for the other.
+    fn label(self) -> &'static [u8] {
+        match self {
+            Part::Main => b"main\n",
+            Part::Monitoring => b"monitoring\n",
+        }
+    }
+}
+
+/// The main part, borrowed to be written (its state serialized without the monitoring
+/// record, `serializing_without_monitoring`).
 #[derive(Serialize)]
 struct SnapshotRef<'a> {
     tree_size: u64,
@@ -87,13 +120,29 @@ struct SnapshotRef<'a> {
     state: &'a State,
 }
 
-/// What a snapshot holds, read back.
+/// The main part, read back: its state's monitoring record is empty.
 #[derive(Deserialize)]
 struct SnapshotOwned {
     tree_size: u64,
     root: Hash,
     accepted_ats: Vec<Timestamp>,
     state: State,
+}
+
+/// The monitoring part, borrowed to be written.
+#[derive(Serialize)]
+struct MonitoringRef<'a> {
+    tree_size: u64,
+    root: Hash,
+    monitoring: &'a Monitoring,
+}
+
+/// The monitoring part, read back.
+#[derive(Deserialize)]
+struct MonitoringOwned {
+    tree_size: u64,
+    root: Hash,
+    monitoring: Monitoring,
 }
 
 /// A snapshot checked against the log: the state, the tree and the acceptance times of the
@@ -105,11 +154,12 @@ pub(super) struct Restored {
 }
 
 /// The snapshot's authentication key: derived from the sealing identity, never stored.
-fn mac_of(identity: &AgeIdentity) -> Hmac<Sha256> {
+fn mac_of(identity: &AgeIdentity, part: Part) -> Hmac<Sha256> {
     let mut key = Sha256::new();
     key.update(KEY_CONTEXT);
     key.update(identity.to_file_text().as_bytes());
     let mut mac = Hmac::<Sha256>::new_from_slice(&key.finalize()).expect("HMAC takes a key of any length");
+    mac.update(part.label());
     mac.update(&SNAPSHOT_FORMAT_VERSION.to_le_bytes());
     mac
 }
@@ -141,11 +191,12 @@ impl<R: Read> Read for Authenticated<R> {
 }
 
 /// Writes a snapshot of `state` (the fold of the first `tree_size` entries, whose tree has
-/// `root`) to `path`, atomically, readable by its owner only, authenticated with a key
-/// derived from `identity`, the sealing identity.
+/// `root`) to `path` and its monitoring part beside it, on two threads, each file atomically,
+/// readable by its owner only, authenticated with a key derived from `identity`, the sealing
+/// identity. A crash between the two leaves parts of two snapshots, which `restore` refuses.
 ///
 /// # Errors
-/// Any I/O or encoding error; `path` then still holds the previous snapshot, if any.
+/// Any I/O or encoding error; each file then holds its previous part, if any.
 pub(super) fn save(
     path: &Path,
     identity: &AgeIdentity,
@@ -155,16 +206,32 @@ pub(super) fn save(
     root: Hash,
 ) -> io::Result<()> {
     assert!(state.entries_count == tree_size, "a snapshot's state is the fold of its tree's entries");
+    let monitoring_path = monitoring_part_path(path);
+    thread::scope(|scope| {
+        let monitoring = MonitoringRef { tree_size, root, monitoring: &state.monitoring };
+        let monitoring = scope.spawn(move || write_part(&monitoring_path, identity, Part::Monitoring, &monitoring));
+        let main = truce_core::serializing_without_monitoring(|| {
+            write_part(path, identity, Part::Main, &SnapshotRef { tree_size, root, accepted_ats, state })
+        });
+        monitoring.join().expect("encoding a snapshot does not panic")?;
+        main
+    })
+}
+
+/// Writes one part: magic, format version, the tag, then the CBOR it authenticates.
+fn write_part(path: &Path, identity: &AgeIdentity, part: Part, value: &impl Serialize) -> io::Result<()> {
     replace_atomically(path, Readers::Owner, |mut file| {
         file.write_all(MAGIC)?;
         file.write_all(&SNAPSHOT_FORMAT_VERSION.to_le_bytes())?;
         // The tag goes here once the content after it is written.
         file.write_all(&[0; TAG_BYTES])?;
-        let mut writer = Authenticated { inner: BufWriter::new(file), mac: mac_of(identity) };
-        let snapshot = SnapshotRef { tree_size, root, accepted_ats, state };
-        ciborium::into_writer(&snapshot, &mut writer).map_err(|err| io::Error::other(err.to_string()))?;
-        let tag = writer.mac.finalize().into_bytes();
-        let mut file = writer.inner.into_inner().map_err(io::IntoInnerError::into_error)?;
+        // Buffered outside the MAC: the encoder's many small writes reach the MAC (and the
+        // file) as a few large ones.
+        let mut writer =
+            BufWriter::with_capacity(BUFFER_BYTES, Authenticated { inner: file, mac: mac_of(identity, part) });
+        ciborium::into_writer(value, &mut writer).map_err(|err| io::Error::other(err.to_string()))?;
+        let Authenticated { inner: mut file, mac } = writer.into_inner().map_err(io::IntoInnerError::into_error)?;
+        let tag = mac.finalize().into_bytes();
         file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
         file.write_all(&tag)?;
         Ok(file)
@@ -172,45 +239,34 @@ pub(super) fn save(
     Ok(())
 }
 
-/// Reads the snapshot at `path`, checks its tag with the key derived from `identity` and
-/// its tree against `log`: `Ok(None)` when there is none, `Err` (a sentence, to warn with)
-/// when it cannot be used.
+/// Reads the snapshot at `path` and its monitoring part, on two threads, checks their tags
+/// with the key derived from `identity`, that they are of the same snapshot, and its tree
+/// against `log`: `Ok(None)` when there is none, `Err` (a sentence, to warn with) when it
+/// cannot be used.
 pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Result<Option<Restored>, String> {
-    let file = match fs::File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(format!("it cannot be read: {err}")),
+    let monitoring_path = monitoring_part_path(path);
+    let (main, monitoring, tree) = thread::scope(|scope| {
+        let monitoring = scope.spawn(|| read_part::<MonitoringOwned>(&monitoring_path, identity, Part::Monitoring));
+        let main = read_part::<SnapshotOwned>(path, identity, Part::Main);
+        // Built while the monitoring part is still being decoded.
+        let tree = match &main {
+            Ok(Some(main)) => Some(tree_of(log, main.tree_size)),
+            Ok(None) | Err(_) => None,
+        };
+        (main, monitoring.join().expect("decoding a snapshot does not panic"), tree)
+    });
+    let Some(SnapshotOwned { tree_size, root, accepted_ats, mut state }) = main? else {
+        return Ok(None);
     };
-    let mut reader = BufReader::new(file);
-    let mut header = [0_u8; MAGIC.len() + 4 + TAG_BYTES];
-    reader.read_exact(&mut header).map_err(|err| format!("it is cut short: {err}"))?;
-    if &header[..MAGIC.len()] != MAGIC {
-        return Err("it is not a projection snapshot".to_owned());
+    let part = monitoring_path.display();
+    let monitoring = monitoring?.ok_or_else(|| format!("its monitoring part ({part}) is missing"))?;
+    if monitoring.tree_size != tree_size || monitoring.root != root {
+        return Err(format!("its monitoring part ({part}) is of another snapshot"));
     }
-    let version = u32::from_le_bytes(header[MAGIC.len()..MAGIC.len() + 4].try_into().expect("4 bytes"));
-    if version != SNAPSHOT_FORMAT_VERSION {
-        return Err(format!("it is of format {version}, this build reads {SNAPSHOT_FORMAT_VERSION}"));
-    }
-    let tag = &header[MAGIC.len() + 4..];
-    let mut reader = Authenticated { inner: reader, mac: mac_of(identity) };
-    // Decoded before the tag is checked (the tag covers the whole content, read as it is
-    // decoded), and thrown away if it does not check. Its polygons were tested when their
-    // commands were accepted: not again (`decoding_trusted`).
-    let decoded: Result<SnapshotOwned, _> = truce_core::decoding_trusted(|| ciborium::from_reader(&mut reader));
-    let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).map_err(|err| format!("it cannot be read: {err}"))?;
-    if reader.mac.verify_slice(tag).is_err() {
-        return Err("its content does not match its tag: it was changed, cut or damaged".to_owned());
-    }
-    let snapshot = decoded.map_err(|err| format!("it does not decode: {err}"))?;
-    if !rest.is_empty() {
-        return Err("it has bytes after its content".to_owned());
-    }
-    let SnapshotOwned { tree_size, root, accepted_ats, state } = snapshot;
     if state.entries_count != tree_size || accepted_ats.len() as u64 != tree_size {
         return Err("its parts do not agree on its size".to_owned());
     }
-    let tree = tree_of(log, tree_size)?;
+    let tree = tree.expect("built once the main part decoded")?;
     if tree.len() != tree_size {
         return Err(format!("it is of {tree_size} entries, the log holds {}", tree.len()));
     }
@@ -220,7 +276,44 @@ pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Res
     if accepted_ats.windows(2).any(|pair| pair[0] > pair[1]) {
         return Err("its acceptance times go backwards".to_owned());
     }
+    state.monitoring = monitoring.monitoring;
     Ok(Some(Restored { state: state.restored(), tree, accepted_ats }))
+}
+
+/// Reads one part at `path`: `Ok(None)` when there is no such file.
+fn read_part<T: DeserializeOwned>(path: &Path, identity: &AgeIdentity, part: Part) -> Result<Option<T>, String> {
+    let mut file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("it cannot be read: {err}")),
+    };
+    let mut header = [0_u8; MAGIC.len() + 4 + TAG_BYTES];
+    file.read_exact(&mut header).map_err(|err| format!("it is cut short: {err}"))?;
+    if &header[..MAGIC.len()] != MAGIC {
+        return Err("it is not a projection snapshot".to_owned());
+    }
+    let version = u32::from_le_bytes(header[MAGIC.len()..MAGIC.len() + 4].try_into().expect("4 bytes"));
+    if version != SNAPSHOT_FORMAT_VERSION {
+        return Err(format!("it is of format {version}, this build reads {SNAPSHOT_FORMAT_VERSION}"));
+    }
+    let tag = &header[MAGIC.len() + 4..];
+    // Buffered outside the MAC, as when written: the decoder's many small reads come from
+    // the buffer, and the MAC and the file see a few large ones.
+    let mut reader = BufReader::with_capacity(BUFFER_BYTES, Authenticated { inner: file, mac: mac_of(identity, part) });
+    // Decoded before the tag is checked (the tag covers the whole content, read as it is
+    // decoded), and thrown away if it does not check. Its polygons were tested when their
+    // commands were accepted: not again (`decoding_trusted`).
+    let decoded: Result<T, _> = truce_core::decoding_trusted(|| ciborium::from_reader(&mut reader));
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).map_err(|err| format!("it cannot be read: {err}"))?;
+    if reader.into_inner().mac.verify_slice(tag).is_err() {
+        return Err("its content does not match its tag: it was changed, cut or damaged".to_owned());
+    }
+    let decoded = decoded.map_err(|err| format!("it does not decode: {err}"))?;
+    if !rest.is_empty() {
+        return Err("it has bytes after its content".to_owned());
+    }
+    Ok(Some(decoded))
 }
 
 /// The tree of the log's first `tree_size` entries (fewer if the log is shorter), from

@@ -11,7 +11,7 @@ use truce_core::{
 };
 use truce_ledger::{sign_command, SecretKey};
 
-use super::{restore, snapshot_path, MAGIC};
+use super::{monitoring_part_path, restore, snapshot_path, MAGIC};
 use crate::{
     node::{Clock as _, Submission},
     sealing::read_sealing_identity,
@@ -67,27 +67,69 @@ fn a_snapshot_is_readable_by_its_owner_only() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = fs::metadata(snapshot_path(&fixture.path)).expect("the snapshot exists").permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        let main = snapshot_path(&fixture.path);
+        for path in [monitoring_part_path(&main), main] {
+            let mode = fs::metadata(&path).expect("the snapshot exists").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+        }
     }
 }
 
 #[test]
-fn a_snapshot_with_any_byte_changed_is_refused_and_the_log_replayed_whole() {
+fn a_snapshot_with_any_byte_changed_in_either_part_is_refused_and_the_log_replayed_whole() {
     let fixture = fixture_with_snapshot(3, 2);
-    let path = snapshot_path(&fixture.path);
-    let original = fs::read(&path).expect("the snapshot");
-    // Every byte of the header, and a sample of the content (every byte would be slow).
-    let step = (original.len() / 200).max(1);
-    for idx in (0..MAGIC.len() + 36).chain((MAGIC.len() + 36..original.len()).step_by(step)) {
-        let mut tampered = original.clone();
-        tampered[idx] ^= 0x01;
-        fs::write(&path, &tampered).expect("written");
-        assert!(check(&fixture.path).is_err(), "byte {idx} changed was not noticed");
+    let main = snapshot_path(&fixture.path);
+    for path in [main.clone(), monitoring_part_path(&main)] {
+        let original = fs::read(&path).expect("the snapshot");
+        // Every byte of the header, and a sample of the content (every byte would be slow).
+        let step = (original.len() / 200).max(1);
+        for idx in (0..MAGIC.len() + 36).chain((MAGIC.len() + 36..original.len()).step_by(step)) {
+            let mut tampered = original.clone();
+            tampered[idx] ^= 0x01;
+            fs::write(&path, &tampered).expect("written");
+            assert!(check(&fixture.path).is_err(), "byte {idx} of {} changed was not noticed", path.display());
+        }
+        fs::write(&path, &original[..original.len() - 1]).expect("written");
+        assert!(check(&fixture.path).is_err(), "{} cut short was not noticed", path.display());
+        fs::write(&path, &original).expect("written");
+        assert_eq!(check(&fixture.path), Ok(Some(4)), "the snapshot put back is used");
     }
-    fs::write(&path, &original[..original.len() - 1]).expect("written");
-    assert!(check(&fixture.path).is_err(), "a snapshot cut short was not noticed");
     assert_reopens_to_the_same_state(&fixture);
+}
+
+#[test]
+fn a_snapshot_whose_monitoring_part_is_missing_or_of_another_snapshot_is_refused() {
+    let mut fixture = fixture_with_snapshot(2, 0);
+    let main = snapshot_path(&fixture.path);
+    let monitoring = monitoring_part_path(&main);
+    let older = (fs::read(&main).expect("the main part"), fs::read(&monitoring).expect("the monitoring part"));
+    fixture.submit(party(2)).expect("accepted");
+    fixture.node.save_snapshot().expect("saved");
+    assert_eq!(check(&fixture.path), Ok(Some(4)));
+    // A crash between the two parts' renames leaves one of each snapshot.
+    let newer_monitoring = fs::read(&monitoring).expect("the monitoring part");
+    fs::write(&monitoring, &older.1).expect("written");
+    let refused = check(&fixture.path).expect_err("parts of two snapshots are refused");
+    assert!(refused.contains("of another snapshot"), "{refused}");
+    fs::write(&main, &older.0).expect("written");
+    fs::write(&monitoring, &newer_monitoring).expect("written");
+    let refused = check(&fixture.path).expect_err("parts of two snapshots are refused");
+    assert!(refused.contains("of another snapshot"), "{refused}");
+    // The main part in the monitoring part's place: its tag is not a monitoring part's.
+    fs::write(&monitoring, &older.0).expect("written");
+    let refused = check(&fixture.path).expect_err("a main part read as the monitoring part is refused");
+    assert!(refused.contains("tag"), "{refused}");
+    fs::remove_file(&monitoring).expect("removed");
+    let refused = check(&fixture.path).expect_err("a snapshot without its monitoring part is refused");
+    assert!(refused.contains("missing"), "{refused}");
+    assert_reopens_to_the_same_state(&fixture);
+}
+
+/// Puts the snapshot of the log at `from`, both parts, beside the log at `to`.
+fn copy_snapshot(from: &Path, to: &Path) {
+    let (from, to) = (snapshot_path(from), snapshot_path(to));
+    fs::copy(&from, &to).expect("copied");
+    fs::copy(monitoring_part_path(&from), monitoring_part_path(&to)).expect("copied");
 }
 
 #[test]
@@ -98,7 +140,7 @@ fn a_snapshot_of_another_log_or_longer_than_the_log_is_refused() {
     let mut theirs = Fixture::new();
     theirs.submit(party(2)).expect("accepted");
     theirs.node.save_snapshot().expect("saved");
-    fs::copy(snapshot_path(&theirs.path), snapshot_path(&ours.path)).expect("copied");
+    copy_snapshot(&theirs.path, &ours.path);
     // Not even authentic for this log: it is authenticated with the other log's sealing key.
     let refused = check(&ours.path).expect_err("a snapshot of another log is refused");
     assert!(refused.contains("tag"), "{refused}");
@@ -113,7 +155,7 @@ fn a_snapshot_of_another_log_or_longer_than_the_log_is_refused() {
     // copy would leave it beside a newer snapshot).
     theirs.submit(party(3)).expect("accepted");
     theirs.node.save_snapshot().expect("saved");
-    fs::copy(snapshot_path(&theirs.path), snapshot_path(&ours.path)).expect("copied");
+    copy_snapshot(&theirs.path, &ours.path);
     let refused = check(&ours.path).expect_err("a snapshot longer than the log is refused");
     assert!(refused.contains("it is of 3 entries, the log holds 2"), "{refused}");
 }
