@@ -62,26 +62,79 @@ pub(crate) enum Plan {
 
 /// The candidates an index may give at the most: 2 % of the incidents, and at least 1,024.
 /// Beyond that a filter selects so many that a walk in id order fills a page sooner than the
-/// candidates are sorted (docs/reads.md has the reckoning).
+/// candidates are sorted (docs/reads.md has the reckoning), unless its filters together
+/// select far fewer than any one of them (`narrow_anyway`).
 pub(crate) fn candidates_max(incidents_count: usize) -> usize {
     (incidents_count / 50).max(1024)
+}
+
+/// How far an index is counted for the estimate of what the filters select together, as a
+/// multiple of `candidates_max`: an index broader than that is taken to select everything
+/// (which leans to the walk, as before), so that a box over a continent is not counted cell
+/// by cell to the end.
+const COUNTED_MAX_FACTOR: usize = 16;
+/// The page the planner reckons with: the lists' default.
+const PAGE_RECKONED: f64 = 100.0;
+/// Nanoseconds to gather, sort and check a candidate, and to look at an incident on a walk, at
+/// a million incidents (docs/reads.md): a walk goes from record to record of the map and into
+/// each one's current revision, a few cache misses each (all five filters of a query in one
+/// city walked about 60,000 incidents in 22 ms). With these, one filter's break-even is near
+/// 2 % of a million, `candidates_max`'s threshold.
+const GATHER_NS: f64 = 60.0;
+const WALK_NS: f64 = 300.0;
+
+/// How the planner chooses: the threshold, and whether a filter whose every index is broad may
+/// still be narrowed by its smallest when the indexes together select few. Tests of the
+/// planner set the threshold alone, to force either way.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    candidates_max: usize,
+    by_combined_share: bool,
+}
+
+/// Whether gathering the `fewest` candidates of the smallest index costs less than a walk, when
+/// the filters' indexes each select the given `shares` of `incidents_count` incidents and (taken
+/// as independent) together select their product: a walk looks at every incident when the
+/// filters select less than a page, and at `page / share` of them otherwise. All five filters
+/// of a query in one city select a few dozen of a million, each of them tens of thousands: the
+/// walk then goes through the million (tens of milliseconds) where the smallest index's
+/// candidates take one or two.
+pub(crate) fn narrow_anyway(incidents_count: usize, fewest: usize, shares: &[f64]) -> bool {
+    let incidents = incidents_count as f64;
+    let selected = incidents * shares.iter().product::<f64>();
+    let walked = if selected < PAGE_RECKONED { incidents } else { PAGE_RECKONED * incidents / selected };
+    GATHER_NS * (fewest as f64) < WALK_NS * walked
 }
 
 impl IncidentFilter {
     /// # Errors
     /// A 400 naming `kind` or `party` when they name no incident kind or no party.
     pub(crate) fn new(filters: &Filters, state: &State, selects: Selects) -> Result<IncidentFilter, ApiError> {
-        IncidentFilter::planned(filters, state, candidates_max(state.monitoring.incidents.len()), selects)
+        let candidates_max = candidates_max(state.monitoring.incidents.len());
+        IncidentFilter::with_limits(filters, state, Limits { candidates_max, by_combined_share: true }, selects)
     }
 
-    /// The same, with the candidates an index may give at the most (for tests of the planner).
+    /// The same, with the candidates an index may give at the most and nothing else (for
+    /// tests of the planner: 0 walks, `usize::MAX` narrows whenever an index can), or also
+    /// narrowed when the indexes together select few (`by_combined_share`, as `new`).
     ///
     /// # Errors
     /// As `new`.
+    #[cfg(test)]
     pub(crate) fn planned(
         filters: &Filters,
         state: &State,
         candidates_max: usize,
+        by_combined_share: bool,
+        selects: Selects,
+    ) -> Result<IncidentFilter, ApiError> {
+        IncidentFilter::with_limits(filters, state, Limits { candidates_max, by_combined_share }, selects)
+    }
+
+    fn with_limits(
+        filters: &Filters,
+        state: &State,
+        limits: Limits,
         selects: Selects,
     ) -> Result<IncidentFilter, ApiError> {
         let kind = filters.kind()?;
@@ -90,7 +143,7 @@ impl IncidentFilter {
             Selects::Incidents => party.as_ref(),
             Selects::Violations => None,
         };
-        let plan = plan(filters, kind, accused, state, candidates_max);
+        let plan = plan(filters, kind, accused, state, limits);
         Ok(IncidentFilter { kind, party, filters: filters.clone(), plan })
     }
 
@@ -165,73 +218,86 @@ fn plan(
     kind: Option<IncidentKind>,
     accused: Option<&PartyId>,
     state: &State,
-    candidates_max: usize,
+    limits: Limits,
 ) -> Plan {
     let index = state.monitoring.incident_index();
+    let incidents_count = state.monitoring.incidents.len();
     // A state put together by hand (a test's, or a measurement's) has records the index never
     // saw: walk them all rather than miss one.
-    if index.len() != state.monitoring.incidents.len() {
+    if index.len() != incidents_count {
         return Plan::Scan;
     }
-    let mut best: Option<Vec<&BTreeSet<IncidentKey>>> = None;
-    let mut bound = candidates_max;
+    let counted_max = match limits.by_combined_share {
+        true => limits.candidates_max.saturating_mul(COUNTED_MAX_FACTOR).min(incidents_count),
+        false => limits.candidates_max,
+    };
+    // Each usable index's cells with their count, or `None` when it holds more than
+    // `counted_max` (its share then taken as 1).
+    let mut counted: Vec<Option<Counted<'_>>> = Vec::new();
     if let Some(kind) = kind {
-        let cells = index.of_kind(kind).into_iter();
-        best = fewest(cells, &mut bound).or(best);
+        counted.push(count(index.of_kind(kind).into_iter(), counted_max));
     }
     if filters.from.is_some() || filters.to.is_some() {
-        let cells = index.hours(filters.from, filters.to);
-        best = fewest(cells, &mut bound).or(best);
+        counted.push(count(index.hours(filters.from, filters.to), counted_max));
     }
     if let Some(bbox) = filters.bbox {
         let cells = bbox
             .lon_ranges()
             .into_iter()
             .flat_map(|(min_lon, max_lon)| index.squares(min_lon, bbox.min_lat, max_lon, bbox.max_lat));
-        best = fewest(cells, &mut bound).or(best);
+        counted.push(count(cells, counted_max));
     }
     // Grades and accused forces are kept for every incident applied (not in an `as_of` view
     // or a state put together by hand: then they are derived per candidate).
     let verdicts = state.verdicts();
-    if verdicts.len() == state.monitoring.incidents.len() {
+    if verdicts.len() == incidents_count {
         if let Some(grade) = filters.grade {
-            best = fewest(verdicts.of_grade(grade).into_iter(), &mut bound).or(best);
+            counted.push(count(verdicts.of_grade(grade).into_iter(), counted_max));
         }
         if let Some(party) = accused {
             // The incidents accusing a force the party answers for (each force's set; a set
             // met twice only counts twice).
             let forces = state.coordination.forces.values().filter(|force| force.party_ids.contains(party));
-            let cells = forces.filter_map(|force| verdicts.accusing(&force.force_id));
-            best = fewest(cells, &mut bound).or(best);
+            counted.push(count(forces.filter_map(|force| verdicts.accusing(&force.force_id)), counted_max));
         }
     }
-    let Some(cells) = best else {
+    let shares: Vec<f64> = counted
+        .iter()
+        .map(|counted| counted.as_ref().map_or(1.0, |counted| counted.count as f64 / incidents_count.max(1) as f64))
+        .collect();
+    let Some(fewest) = counted.into_iter().flatten().min_by_key(|counted| counted.count) else {
         return Plan::Scan;
     };
-    let mut keys: Vec<IncidentKey> = cells.into_iter().flatten().copied().collect();
+    let narrow = fewest.count <= limits.candidates_max
+        || (limits.by_combined_share && narrow_anyway(incidents_count, fewest.count, &shares));
+    if !narrow {
+        return Plan::Scan;
+    }
+    let mut keys: Vec<IncidentKey> = fewest.cells.into_iter().flatten().copied().collect();
     keys.sort_unstable();
     keys.dedup();
     Plan::Candidates(keys)
 }
 
-/// The cells, when they hold `bound` incidents at the most; `bound` becomes their count.
-/// An index is counted only as far as the best so far, so a broad one costs little to rule
-/// out.
-fn fewest<'i>(
-    cells: impl Iterator<Item = &'i BTreeSet<IncidentKey>>,
-    bound: &mut usize,
-) -> Option<Vec<&'i BTreeSet<IncidentKey>>> {
+/// An index's cells that a query meets, and how many incidents they hold together.
+struct Counted<'i> {
+    cells: Vec<&'i BTreeSet<IncidentKey>>,
+    count: usize,
+}
+
+/// The cells, when they hold `counted_max` incidents at the most: an index is counted only
+/// that far, so a broad one costs little to rule out.
+fn count<'i>(cells: impl Iterator<Item = &'i BTreeSet<IncidentKey>>, counted_max: usize) -> Option<Counted<'i>> {
     let mut count = 0;
     let mut chosen = Vec::new();
     for cell in cells {
         count += cell.len();
-        if count > *bound {
+        if count > counted_max {
             return None;
         }
         chosen.push(cell);
     }
-    *bound = count;
-    Some(chosen)
+    Some(Counted { cells: chosen, count })
 }
 
 /// Where the keys after `lower` start: keys sort as the ids' text does, so a binary search

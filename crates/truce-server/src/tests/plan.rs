@@ -155,6 +155,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
     let views = [state.as_of(super::ts("2016-12-11T12:00:00Z")), State::clone(&state)];
     let incident_ids: Vec<String> = state.monitoring.incidents.keys().map(ToString::to_string).collect();
     let (mut scans, mut narrowed, mut selected, mut violations_selected) = (0, 0, 0, 0);
+    let mut narrowed_by_share = 0;
     for round in 0..300 {
         let state = &views[round % 2];
         let query = random_query(&mut draw);
@@ -166,8 +167,8 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             // Between two ids, as no id is.
             _ => format!("{}~", draw.pick(&incident_ids)),
         };
-        let walk =
-            IncidentFilter::planned(&filters, state, 0, Selects::Incidents).expect("the filters name what exists");
+        let walk = IncidentFilter::planned(&filters, state, 0, false, Selects::Incidents)
+            .expect("the filters name what exists");
         let expected: Vec<String> = ids(state
             .monitoring
             .incidents
@@ -186,30 +187,63 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             .collect();
         selected += expected.len();
         violations_selected += expected_violations.len();
-        for candidates_max in [0, 8, 60, usize::MAX] {
-            let filter = IncidentFilter::planned(&filters, state, candidates_max, Selects::Incidents)
-                .expect("the filters are valid");
+        // Each threshold alone, and with filters narrowed when together they select few.
+        let limits = [0, 8, 60, usize::MAX].into_iter().flat_map(|max| [(max, false), (max, true)]);
+        let mut scanned_alone = false;
+        for (candidates_max, by_combined_share) in limits {
+            let filter =
+                IncidentFilter::planned(&filters, state, candidates_max, by_combined_share, Selects::Incidents)
+                    .expect("the filters are valid");
             match filter.plan() {
                 Plan::Scan => scans += 1,
                 Plan::Candidates(_) => narrowed += 1,
             }
+            // Narrowed only because the filters together select few.
+            if by_combined_share && matches!(filter.plan(), Plan::Candidates(_)) && scanned_alone {
+                narrowed_by_share += 1;
+            }
+            scanned_alone = matches!(filter.plan(), Plan::Scan);
             let found = ids(filter
                 .candidates(state, Bound::Excluded(cursor.as_str()))
                 .filter(|(_, incident)| filter.admits(state, incident)));
-            assert_eq!(found, expected, "{query} after {cursor:?}, at most {candidates_max} candidates");
-            let filter = IncidentFilter::planned(&filters, state, candidates_max, Selects::Violations)
-                .expect("the filters are valid");
+            assert_eq!(found, expected, "{query} after {cursor:?}, at most {candidates_max}, {by_combined_share}");
+            let filter =
+                IncidentFilter::planned(&filters, state, candidates_max, by_combined_share, Selects::Violations)
+                    .expect("the filters are valid");
             let found_violations: Vec<String> = filter
                 .candidates(state, Bound::Included(cursor.as_str()))
                 .filter(|(_, incident)| filter.admits_event(incident))
                 .flat_map(|(_, incident)| violations_of(&filter, incident))
                 .collect();
-            assert_eq!(found_violations, expected_violations, "{query} from {cursor:?}, at most {candidates_max}");
+            assert_eq!(
+                found_violations, expected_violations,
+                "{query} from {cursor:?}, at most {candidates_max}, {by_combined_share}"
+            );
         }
     }
     // Both ways were taken, and the filters selected something.
     assert!(scans > 200 && narrowed > 200 && selected > 1000, "{scans} scans, {narrowed} narrowed, {selected}");
     assert!(violations_selected > 100, "{violations_selected} violations selected");
+    assert!(narrowed_by_share > 10, "{narrowed_by_share} narrowed by the filters' combined share");
+}
+
+#[test]
+fn filters_that_together_select_few_are_narrowed_though_each_selects_many() {
+    use crate::select::narrow_anyway;
+    // A million incidents; five filters of a query in one city, each selecting thousands.
+    let shares = [0.04, 0.03, 0.2, 0.3, 0.5];
+    assert!(narrow_anyway(1_000_000, 30_000, &shares), "a few dozen selected: the walk would see the million");
+    // One broad filter: a walk fills a page of 100 after about 500 incidents.
+    assert!(!narrow_anyway(1_000_000, 200_000, &[0.2]));
+    // Two filters, together 1 %: the walk looks at 10,000 (3 ms), gathering 100,000 costs 6 ms.
+    assert!(!narrow_anyway(1_000_000, 100_000, &[0.1, 0.1]));
+    // Five in one city, together 0.16 %: the walk looks at 62,500 (19 ms), gathering the
+    // 120,000 of the narrowest (90 days of two years) 7 ms.
+    assert!(narrow_anyway(1_000_000, 120_000, &[0.17, 0.12, 0.2, 0.8, 0.5]));
+    // The same two at 0.01 % together: a walk of a million against 100,000 gathered.
+    assert!(narrow_anyway(1_000_000, 10_000, &[0.01, 0.01]));
+    // No incidents.
+    assert!(!narrow_anyway(0, 0, &[]));
 }
 
 /// The list, a page at a time, gives what one page of everything gives; the layer the same
