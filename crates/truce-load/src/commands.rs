@@ -55,6 +55,24 @@ impl Operator {
     }
 }
 
+/// A `register_party` command by `author` for a new party of `code` (a fresh UUIDv7 id), valid
+/// on any log where `code` and `nonce` are new.
+pub fn register_party(author: &str, issued_at: &str, nonce: &str, code: &str) -> Value {
+    json!({
+        "party": null,
+        "author": author,
+        "issued_at": issued_at,
+        "nonce": nonce,
+        "body": {
+            "type": "register_party",
+            "party_id": uuid::Uuid::now_v7().to_string(),
+            "code": code,
+            "name": format!("Load test party {code}"),
+            "kind": "state",
+        },
+    })
+}
+
 /// Signs `count` commands, keeping the first `samples_count` for the yardstick.
 ///
 /// # Errors
@@ -67,20 +85,8 @@ pub fn presign(operator: &Operator, count: usize, samples_count: usize) -> anyho
     let mut bodies = Vec::with_capacity(count);
     let mut samples = Vec::with_capacity(samples_count.min(count));
     for command_idx in 0..count {
-        let code = format!("L{run_tag}{command_idx}");
-        let command = json!({
-            "party": null,
-            "author": operator.account_id,
-            "issued_at": issued_at,
-            "nonce": format!("load-{run_tag}-{command_idx:010}"),
-            "body": {
-                "type": "register_party",
-                "party_id": uuid::Uuid::now_v7().to_string(),
-                "code": code,
-                "name": format!("Load test party {code}"),
-                "kind": "state",
-            },
-        });
+        let nonce = format!("load-{run_tag}-{command_idx:010}");
+        let command = register_party(&operator.account_id, &issued_at, &nonce, &format!("L{run_tag}{command_idx}"));
         let signature = sign_command(&operator.key, &command).map_err(|err| anyhow!("signing: {err}"))?;
         let body = json!({ "command": command, "signer": signer, "signature": signature.to_base64() });
         bodies.push(serde_json::to_vec(&body)?);

@@ -43,14 +43,7 @@ thread_local! {
 /// snapshot writes apart so that the two halves can be encoded and decoded on two threads. A
 /// state decoded without it has an empty monitoring record until it is put back.
 pub fn serializing_without_monitoring<T>(encode: impl FnOnce() -> T) -> T {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            MONITORING_APART.with(|apart| apart.set(self.0));
-        }
-    }
-    let _restore = Restore(MONITORING_APART.with(|apart| apart.replace(true)));
-    encode()
+    crate::vocab::scoped_flag::with_flag_set(&MONITORING_APART, encode)
 }
 
 fn monitoring_apart(_: &Monitoring) -> bool {

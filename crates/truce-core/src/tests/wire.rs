@@ -432,3 +432,20 @@ fn names_in_other_languages_are_refused_at_the_path_of_their_tag_and_kept_when_g
     assert_eq!(corridor_names.get("en"), None);
     assert_eq!(serde_json::to_value(&command).expect("serialises"), value);
 }
+
+/// A projection snapshot writes the monitoring record apart: inside
+/// `serializing_without_monitoring` a state serializes without it, outside (and after a panic
+/// inside) with it, and a state read without it has an empty one.
+#[test]
+fn a_state_serializes_without_its_monitoring_record_only_while_asked() {
+    let state = crate::State::default();
+    let keys = |value: serde_json::Value| value.as_object().expect("a state is an object").contains_key("monitoring");
+    assert!(keys(serde_json::to_value(&state).expect("serializes")));
+    let apart = crate::serializing_without_monitoring(|| serde_json::to_value(&state).expect("serializes"));
+    assert!(!keys(apart.clone()), "{apart}");
+    let read: crate::State = serde_json::from_value(apart).expect("read back without it");
+    assert_eq!(read, state);
+    let panicked = std::panic::catch_unwind(|| crate::serializing_without_monitoring(|| panic!("inside")));
+    assert!(panicked.is_err());
+    assert!(keys(serde_json::to_value(&state).expect("serializes")), "the flag is put back after a panic");
+}

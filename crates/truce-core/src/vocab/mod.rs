@@ -12,6 +12,7 @@ pub(crate) mod refusal;
 pub(crate) mod require;
 #[cfg(feature = "schema")]
 mod schema;
+pub(crate) mod scoped_flag;
 pub(crate) mod source;
 pub(crate) mod text;
 pub(crate) mod time;

@@ -206,17 +206,26 @@ fn signed_steps(
         })
         .map_err(|err| anyhow!("world {world_idx}: {err}"))?;
     let issued_at = Timestamp::from_datetime(chrono::Utc::now());
-    let chunk_len = steps.len().div_ceil(SIGNING_THREADS).max(1);
-    let keys = &keys;
+    on_signing_threads(&steps, |step| sign(step, &keys, issued_at))
+}
+
+/// `sign` of every item, in order, on `SIGNING_THREADS` threads (each a contiguous share);
+/// the first error, in order, ends it.
+fn on_signing_threads<T: Sync, R: Send>(
+    items: &[T],
+    sign: impl Fn(&T) -> anyhow::Result<R> + Sync,
+) -> anyhow::Result<Vec<R>> {
+    let chunk_len = items.len().div_ceil(SIGNING_THREADS).max(1);
+    let sign = &sign;
     thread::scope(|scope| {
-        let workers: Vec<_> = steps
+        let workers: Vec<_> = items
             .chunks(chunk_len)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(|step| sign(step, keys, issued_at)).collect::<Vec<_>>()))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(sign).collect::<Vec<_>>()))
             .collect();
-        let mut signed = Vec::with_capacity(steps.len());
+        let mut signed = Vec::with_capacity(items.len());
         for worker in workers {
-            for step in worker.join().expect("a signing thread does not panic") {
-                signed.push(step?);
+            for item in worker.join().expect("a signing thread does not panic") {
+                signed.push(item?);
             }
         }
         Ok(signed)

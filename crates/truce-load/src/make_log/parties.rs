@@ -9,21 +9,19 @@
 //! it, decided and committed by the same writer as behind `truce serve`. Chunks are signed on
 //! two threads while the writer takes the chunk before.
 
-use std::{path::Path, thread, time::Instant};
+use std::{path::Path, time::Instant};
 
 use anyhow::{anyhow, bail, Context as _};
-use serde_json::json;
 use truce_core::Timestamp;
 use truce_ledger::sign_command;
 use truce_store::Submission;
 
-use super::{open_node, wait_replies, OperatorSigner, Reply};
+use super::{on_signing_threads, open_node, wait_replies, OperatorSigner, Reply};
+use crate::commands::register_party;
 
 /// Commands signed and sent together: enough to keep the writer's batches full, and at most
 /// half the writer's queue, so that a chunk and the one before fit in it at once.
 const CHUNK_LEN: usize = truce_store::QUEUE_DEPTH_MAX / 2;
-/// Signing threads: the machine's two cores.
-const SIGNING_THREADS: usize = 2;
 
 /// Adds `register_party` entries to the log in `dir` until it holds `entries_count`, saves a
 /// snapshot and prints the log's size on disk per entry.
@@ -90,7 +88,7 @@ pub fn extend(dir: &Path, entries_count: usize) -> anyhow::Result<()> {
 }
 
 /// `count` `register_party` commands by the operator, from index `first_idx` of this run,
-/// signed and checked as the server checks them (`Submission::verify`) on two threads.
+/// signed and checked as the server checks them (`Submission::verify`) on the signing threads.
 fn signed_chunk(
     operator: &OperatorSigner,
     run_tag: &str,
@@ -99,26 +97,8 @@ fn signed_chunk(
 ) -> anyhow::Result<Vec<Submission>> {
     let issued_at = Timestamp::from_datetime(chrono::Utc::now()).to_string();
     let author = operator.account_id.to_string();
-    let per_thread = count.div_ceil(SIGNING_THREADS);
-    let (issued_at, author) = (&issued_at, &author);
-    thread::scope(|scope| {
-        let workers: Vec<_> = (0..SIGNING_THREADS)
-            .map(|thread_idx| {
-                let start = first_idx + thread_idx * per_thread;
-                let end = (start + per_thread).min(first_idx + count);
-                scope.spawn(move || {
-                    (start..end).map(|idx| sign_party(operator, author, issued_at, run_tag, idx)).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut signed = Vec::with_capacity(count);
-        for worker in workers {
-            for submission in worker.join().expect("a signing thread does not panic") {
-                signed.push(submission?);
-            }
-        }
-        Ok(signed)
-    })
+    let indexes: Vec<usize> = (first_idx..first_idx + count).collect();
+    on_signing_threads(&indexes, |&idx| sign_party(operator, &author, &issued_at, run_tag, idx))
 }
 
 fn sign_party(
@@ -128,20 +108,8 @@ fn sign_party(
     run_tag: &str,
     idx: usize,
 ) -> anyhow::Result<Submission> {
-    let code = format!("X{run_tag}{idx}");
-    let command = json!({
-        "party": null,
-        "author": author,
-        "issued_at": issued_at,
-        "nonce": format!("extend-{run_tag}-{idx:010}"),
-        "body": {
-            "type": "register_party",
-            "party_id": uuid::Uuid::now_v7().to_string(),
-            "code": code,
-            "name": format!("Registered party {code}"),
-            "kind": "state",
-        },
-    });
+    let nonce = format!("extend-{run_tag}-{idx:010}");
+    let command = register_party(author, issued_at, &nonce, &format!("X{run_tag}{idx}"));
     let signature = sign_command(&operator.key, &command).map_err(|err| anyhow!("signing: {err}"))?;
     Submission::verify(command, operator.key.public_key(), signature)
         .map_err(|err: truce_store::SubmissionError| anyhow!("register_party {idx}: {err}"))

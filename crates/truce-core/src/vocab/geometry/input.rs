@@ -179,14 +179,7 @@ thread_local! {
 /// authenticated itself, a projection snapshot, whose polygons were tested when their
 /// commands were accepted; what does not authenticate is thrown away whatever it decoded to.
 pub fn decoding_trusted<T>(decode: impl FnOnce() -> T) -> T {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            TRUSTED.with(|trusted| trusted.set(self.0));
-        }
-    }
-    let _restore = Restore(TRUSTED.with(|trusted| trusted.replace(true)));
-    decode()
+    crate::vocab::scoped_flag::with_flag_set(&TRUSTED, decode)
 }
 
 /// Checks and winds `parts` (each an exterior ring then its holes).
