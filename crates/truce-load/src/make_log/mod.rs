@@ -107,31 +107,33 @@ pub fn make_log(truce: &Path, dir: &Path, entries_count: usize) -> anyhow::Resul
             last_report = Instant::now();
         }
     }
+    let elapsed = started.elapsed().as_secs_f64();
+    finish(node, dir, entries_count, |tree_size| {
+        println!(
+            "made {} with {tree_size} entries in {elapsed:.1} s ({:.0} entries/s, {world_idx} worlds)",
+            dir.display(),
+            tree_size as f64 / elapsed
+        );
+    })
+}
+
+/// Saves a snapshot and closes `node`, then says what was `made` (given the log's size),
+/// folds the WAL into `truce.db`, prints its size per entry, and checks that the log holds
+/// `entries_count` entries.
+fn finish(node: Node, dir: &Path, entries_count: usize, made: impl FnOnce(u64)) -> anyhow::Result<()> {
     let tree_size = node.read_tree(|tree| tree.len());
-    let generated_s = started.elapsed().as_secs_f64();
     let snapshot_started = Instant::now();
     node.save_snapshot()?;
     println!("projection snapshot saved in {:.1} s", snapshot_started.elapsed().as_secs_f64());
     drop(node);
-    let elapsed = generated_s;
-    println!(
-        "made {} with {tree_size} entries in {elapsed:.1} s ({:.0} entries/s, {world_idx} worlds)",
-        dir.display(),
-        tree_size as f64 / elapsed
-    );
-    report_size(dir, tree_size)?;
-    if tree_size != entries_count as u64 {
-        bail!("the log holds {tree_size} entries, not the {entries_count} asked for");
-    }
-    Ok(())
-}
-
-/// Folds the WAL into `truce.db` and prints its size per entry of a log of `tree_size`.
-fn report_size(dir: &Path, tree_size: u64) -> anyhow::Result<()> {
+    made(tree_size);
     let db_path = dir.join("truce.db");
     truce_store::fold_wal(&db_path)?;
     let bytes = fs::metadata(&db_path).with_context(|| format!("reading {}", db_path.display()))?.len();
     println!("truce.db: {bytes} bytes, {:.0} bytes per entry", bytes as f64 / tree_size as f64);
+    if tree_size != entries_count as u64 {
+        bail!("the log holds {tree_size} entries, not the {entries_count} asked for");
+    }
     Ok(())
 }
 

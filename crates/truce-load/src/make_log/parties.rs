@@ -16,7 +16,7 @@ use truce_core::Timestamp;
 use truce_ledger::sign_command;
 use truce_store::Submission;
 
-use super::{on_signing_threads, open_node, wait_replies, OperatorSigner, Reply};
+use super::{finish, on_signing_threads, open_node, wait_replies, OperatorSigner, Reply};
 use crate::commands::register_party;
 
 /// Commands signed and sent together: enough to keep the writer's batches full, and at most
@@ -73,18 +73,10 @@ pub fn extend(dir: &Path, entries_count: usize) -> anyhow::Result<()> {
             last_report = Instant::now();
         }
     }
-    let tree_size = node.read_tree(|tree| tree.len());
     let added_s = adding_started.elapsed().as_secs_f64();
-    let snapshot_started = Instant::now();
-    node.save_snapshot()?;
-    println!("projection snapshot saved in {:.1} s", snapshot_started.elapsed().as_secs_f64());
-    drop(node);
-    println!("added {adding} register_party entries in {added_s:.1} s ({:.0} entries/s)", adding as f64 / added_s);
-    super::report_size(dir, tree_size)?;
-    if tree_size != entries_count as u64 {
-        bail!("the log holds {tree_size} entries, not the {entries_count} asked for");
-    }
-    Ok(())
+    finish(node, dir, entries_count, |_| {
+        println!("added {adding} register_party entries in {added_s:.1} s ({:.0} entries/s)", adding as f64 / added_s);
+    })
 }
 
 /// `count` `register_party` commands by the operator, from index `first_idx` of this run,
