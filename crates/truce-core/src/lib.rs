@@ -40,6 +40,7 @@ pub use crate::{
     },
     decide::decide,
     event::Event,
+    matcher::LonLatBox,
     monitoring::{
         index::{IncidentIndex, IncidentKey, Placed},
         model::*,

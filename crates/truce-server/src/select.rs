@@ -15,7 +15,8 @@
 //!
 //! Incidents and violations are also found here, by a small planner over the core's incident
 //! index (`IncidentIndex`: by start, by square of a grid, by kind) and its verdicts kept per
-//! incident (`Verdicts`: by grade, by accused force; docs/reads.md): each
+//! incident (`Verdicts`: by grade, by accused force; docs/reads.md), and for violations the
+//! squares where an incident can have one (`State::violations_reach`): each
 //! index the filters can use says how many incidents it could select, and the smallest, when
 //! it is small, gives the candidates; otherwise every incident is walked in id order, and a
 //! filter that selects many finds a page soon. Either way the filter decides, so both give
@@ -24,12 +25,12 @@
 use std::{collections::BTreeSet, ops::Bound};
 
 use truce_core::{
-    AccountId, CorridorId, EstimateRecord, ForceId, IncidentId, IncidentKey, IncidentKind, IncidentRecord, PartyId,
-    PassageRecord, Placed, Position, Scope, State, TotalRecord, Violation, ZoneId,
+    AccountId, CorridorId, EstimateRecord, ForceId, IncidentId, IncidentKey, IncidentKind, IncidentRecord, LonLatBox,
+    PartyId, PassageRecord, Placed, Position, Scope, State, TotalRecord, Violation, ZoneId,
 };
 
 use crate::{
-    filters::{Filter, Filters},
+    filters::{BBox, Filter, Filters},
     problem::ApiError,
 };
 
@@ -139,11 +140,11 @@ impl IncidentFilter {
     ) -> Result<IncidentFilter, ApiError> {
         let kind = filters.kind()?;
         let party = filters.party(state)?;
-        let accused = match selects {
-            Selects::Incidents => party.as_ref(),
-            Selects::Violations => None,
+        let (accused, reach) = match selects {
+            Selects::Incidents => (party.as_ref(), None),
+            Selects::Violations => (None, Some(state.violations_reach())),
         };
-        let plan = plan(filters, kind, accused, state, limits);
+        let plan = plan(filters, kind, accused, reach.as_deref(), state, limits);
         Ok(IncidentFilter { kind, party, filters: filters.clone(), plan })
     }
 
@@ -210,13 +211,15 @@ impl IncidentFilter {
     }
 }
 
-/// The plan for incidents filtered by `filters` (and `kind`, parsed from them, and `accused`,
-/// a party one of whose forces they must be accused of) in `state`. A violation's grade is
-/// its incident's, so the index of grades narrows violations too.
+/// The plan for incidents filtered by `filters` (and `kind`, parsed from them, `accused`, a
+/// party one of whose forces they must be accused of, and `reach`, boxes they must be in) in
+/// `state`. A violation's grade is its incident's, so the index of grades narrows violations
+/// too.
 fn plan(
     filters: &Filters,
     kind: Option<IncidentKind>,
     accused: Option<&PartyId>,
+    reach: Option<&[LonLatBox]>,
     state: &State,
     limits: Limits,
 ) -> Plan {
@@ -246,6 +249,11 @@ fn plan(
             .into_iter()
             .flat_map(|(min_lon, max_lon)| index.squares(min_lon, bbox.min_lat, max_lon, bbox.max_lat));
         counted.push(count(cells, counted_max));
+    }
+    if let Some(reach) = reach {
+        // The squares where an incident can have a violation, within the box asked for.
+        let boxes = reach.iter().flat_map(|reach_box| within(reach_box, filters.bbox.as_ref()));
+        counted.push(count(index.squares_of(boxes).into_iter(), counted_max));
     }
     // Grades and accused forces are kept for every incident applied (not in an `as_of` view
     // or a state put together by hand: then they are derived per candidate).
@@ -277,6 +285,25 @@ fn plan(
     keys.sort_unstable();
     keys.dedup();
     Plan::Candidates(keys)
+}
+
+/// The part of `reach_box` within `bbox` (in two across the antimeridian), all of it
+/// without one.
+fn within(reach_box: &LonLatBox, bbox: Option<&BBox>) -> Vec<LonLatBox> {
+    let Some(bbox) = bbox else {
+        return vec![*reach_box];
+    };
+    let (min_lat, max_lat) = (reach_box.min_lat.max(bbox.min_lat), reach_box.max_lat.min(bbox.max_lat));
+    bbox.lon_ranges()
+        .into_iter()
+        .map(|(min_lon, max_lon)| LonLatBox {
+            min_lon: reach_box.min_lon.max(min_lon),
+            min_lat,
+            max_lon: reach_box.max_lon.min(max_lon),
+            max_lat,
+        })
+        .filter(|b| b.min_lon <= b.max_lon && b.min_lat <= b.max_lat)
+        .collect()
 }
 
 /// An index's cells that a query meets, and how many incidents they hold together.

@@ -74,7 +74,7 @@ use std::{f64::consts::PI, fmt, sync::OnceLock};
 use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 use thiserror::Error;
 
-pub use self::reach::Reach;
+pub use self::reach::{LonLatBox, Reach};
 use self::{buckets::*, shapes::*, sphere::*, tree::*};
 use crate::{
     vocab::geometry::{LineString, Polygon, Position},

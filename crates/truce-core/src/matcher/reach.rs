@@ -9,8 +9,18 @@
 //! boxes has the violations it had. The boxes are made by the very code that makes the
 //! tree's (`Shapes::push`, `QueryBox::from_envelope`) and the probe's (`ProbeQuery`), so the
 //! test here can only say "may match" where the tree would.
+//!
+//! The same boxes, with those of notified sites and movements, tell the server's planner
+//! where an incident can have a violation at all (`State::violations_reach`): grown by the
+//! largest uncertainty of an incident and read back as longitudes and latitudes
+//! (`Reach::lon_lat_boxes`, whose comments give the argument), they hold every incident
+//! whose probe's box can meet one.
 
-use super::{pieces, tree::QueryBox, IncidentProbe, ProbeQuery, Scope, ScopeWindows, Shapes};
+use super::{
+    cap_growth_with, pieces, tree::QueryBox, Arc, CapAngle, IncidentProbe, ProbeQuery, Scope, ScopeGeometry,
+    ScopeWindows, Shapes, SpherePoint, BOX_EPS, F32_MARGIN, K_MAX, V3,
+};
+use crate::vocab::geometry::{LineString, Position};
 
 /// The boxes of some scopes (every piece of a long corridor, as the tree has them).
 #[derive(Debug, Clone, Default)]
@@ -45,4 +55,139 @@ impl Reach {
         let query = ProbeQuery::new(probe).query_box;
         self.boxes.iter().any(|scope_box| scope_box.meets(&query))
     }
+}
+
+/// A box of longitudes and latitudes in degrees that does not cross the antimeridian:
+/// `min_lon <= max_lon`, `min_lat <= max_lat`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LonLatBox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+/// Degrees added on every side of a box read back from the sphere, for the rounding of the
+/// trigonometry (far below it, but within `POLAR_LAT_DEG` of a pole, which is then taken in).
+const LON_LAT_MARGIN_DEG: f64 = 1e-6;
+/// Beyond this latitude a box read back reaches the pole: there the height changes too
+/// slowly with the latitude for its inverse to be trusted to `LON_LAT_MARGIN_DEG`.
+const POLAR_LAT_DEG: f64 = 89.9;
+
+impl Reach {
+    /// Adds the places within `radius_m` of `position` (a notified site): the box of a
+    /// segment from the point to itself, buffered as a corridor's.
+    pub fn add_site(&mut self, position: Position, radius_m: f64) {
+        let v = SpherePoint::new(position).v;
+        self.boxes.push(QueryBox::from_envelope(&Arc::new(v, v).envelope(radius_m)));
+    }
+
+    /// Adds the places within `half_width_m` of `route` (a notified movement), as the tree
+    /// would hold a corridor of that route and half-width.
+    pub fn add_route(&mut self, route: &LineString, half_width_m: f64) {
+        let mut scratch = Shapes::default();
+        let geometry = ScopeGeometry::Corridor { route: route.clone(), half_width_m };
+        for piece in pieces(&geometry) {
+            let (_, envelope) = scratch.push(&piece, ScopeWindows::Spilled { start: 0, end: 0 });
+            self.boxes.push(QueryBox::from_envelope(&envelope));
+        }
+    }
+
+    /// Where an incident whose uncertainty is at most `uncertainty_m` must be for its
+    /// probe's box to meet one of the boxes (`may_match`): each box grown by the most a
+    /// probe's box grows on each axis, read back as longitudes and latitudes.
+    ///
+    /// `ProbeQuery` grows the probe's point `v` on axis `i` by `cap_growth_with(|v_i|,
+    /// reach)`, then by `F32_MARGIN`, and rounds to `f32` (by at most 1.2e-7, less than
+    /// `F32_MARGIN`). The growth is largest at `v_i = 0`, so the point of a probe whose box
+    /// meets a box is within that box grown by `g = cap_growth_with(0, reach) + 2
+    /// F32_MARGIN` on every axis; there `|v_i|` is at least its least on that axis of the
+    /// grown box, which bounds the growth more tightly (by the cosine of the latitude, for
+    /// the height), as `Arc::envelope` bounds a buffer's.
+    pub fn lon_lat_boxes(&self, uncertainty_m: f64) -> Vec<LonLatBox> {
+        let reach = CapAngle::new(K_MAX * uncertainty_m * (1.0 + 1e-9) + BOX_EPS);
+        let growth_max = cap_growth_with(0.0, reach) + 2.0 * F32_MARGIN;
+        let mut boxes = Vec::new();
+        for scope_box in &self.boxes {
+            let mut lower = [0.0; 3];
+            let mut upper = [0.0; 3];
+            for axis in 0..3 {
+                let (low, high) = (f64::from(scope_box.lower[axis]), f64::from(scope_box.upper[axis]));
+                let smallest = match low - growth_max <= 0.0 && 0.0 <= high + growth_max {
+                    true => 0.0,
+                    false => (low - growth_max).abs().min((high + growth_max).abs()),
+                };
+                let growth = cap_growth_with(smallest, reach) + 2.0 * F32_MARGIN;
+                lower[axis] = low - growth;
+                upper[axis] = high + growth;
+            }
+            boxes.extend(lon_lat_of(lower, upper));
+        }
+        boxes
+    }
+}
+
+/// The longitudes and latitudes of every point of the sphere within the box
+/// `[lower, upper]`: none, one box, or two either side of the antimeridian.
+///
+/// A point's height `z` is the sine of its conformal latitude alone, which grows with the
+/// latitude, so its latitude is between those of heights `lower_z` and `upper_z`. Its
+/// longitude is the angle of its `(x, y)`, which lies in the box's rectangle: a rectangle
+/// that holds the origin holds every angle; any other is convex and spans less than a
+/// half-turn, bounded by the angles of its corners.
+fn lon_lat_of(lower: V3, upper: V3) -> Vec<LonLatBox> {
+    let (z_min, z_max) = (lower[2].max(-1.0), upper[2].min(1.0));
+    if z_min > z_max {
+        return Vec::new();
+    }
+    let min_lat = match latitude_of_height(z_min) {
+        lat if lat < -POLAR_LAT_DEG => -90.0,
+        lat => lat - LON_LAT_MARGIN_DEG,
+    };
+    let max_lat = match latitude_of_height(z_max) {
+        lat if lat > POLAR_LAT_DEG => 90.0,
+        lat => lat + LON_LAT_MARGIN_DEG,
+    };
+    let spanning = |min_lon: f64, max_lon: f64| LonLatBox { min_lon, min_lat, max_lon, max_lat };
+    let holds_origin = lower[0] <= 0.0 && 0.0 <= upper[0] && lower[1] <= 0.0 && 0.0 <= upper[1];
+    if holds_origin {
+        return vec![spanning(-180.0, 180.0)];
+    }
+    // The corners' angles as turns from the centre's, within a half-turn either way.
+    let centre_deg = ((lower[1] + upper[1]) / 2.0).atan2((lower[0] + upper[0]) / 2.0).to_degrees();
+    let corners = [(lower[0], lower[1]), (lower[0], upper[1]), (upper[0], lower[1]), (upper[0], upper[1])];
+    let (mut west_off, mut east_off) = (0.0_f64, 0.0_f64);
+    for (x, y) in corners {
+        let off = (y.atan2(x).to_degrees() - centre_deg + 180.0).rem_euclid(360.0) - 180.0;
+        west_off = west_off.min(off);
+        east_off = east_off.max(off);
+    }
+    let span = east_off - west_off + 2.0 * LON_LAT_MARGIN_DEG;
+    if span >= 360.0 {
+        return vec![spanning(-180.0, 180.0)];
+    }
+    let west = (centre_deg + west_off - LON_LAT_MARGIN_DEG + 180.0).rem_euclid(360.0) - 180.0;
+    let east = west + span;
+    match (east <= 180.0, west <= -180.0) {
+        (true, false) => vec![spanning(west, east)],
+        // A position may give the antimeridian as 180 or as -180.
+        (true, true) => vec![spanning(west, east), spanning(180.0, 180.0)],
+        (false, _) => vec![spanning(west, 180.0), spanning(-180.0, east - 360.0)],
+    }
+}
+
+/// The geodetic latitude, degrees, whose point's height on the sphere is `z` (within
+/// [-1, 1]), by bisection of `SpherePoint::new` itself: the very mapping a probe's point
+/// goes through, so no second formula can disagree with it.
+fn latitude_of_height(z: f64) -> f64 {
+    let height = |lat: f64| SpherePoint::new(Position::new(0.0, lat).expect("a latitude within [-90, 90]")).v[2];
+    let (mut south, mut north) = (-90.0_f64, 90.0_f64);
+    for _ in 0..64 {
+        let middle = (south + north) / 2.0;
+        match height(middle) < z {
+            true => south = middle,
+            false => north = middle,
+        }
+    }
+    (south + north) / 2.0
 }

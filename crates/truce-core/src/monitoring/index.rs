@@ -21,6 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::{
+    matcher::LonLatBox,
     monitoring::{
         model::IncidentKind,
         record::{IncidentRecord, StatementRecord},
@@ -67,18 +68,25 @@ impl IncidentKey {
     }
 }
 
-/// What the index knows of an incident: its current revision's start, position and kind.
+/// What the index knows of an incident: its current revision's start, position, uncertainty
+/// and kind.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Placed {
     pub start: Timestamp,
     pub position: Position,
+    pub uncertainty_m: f64,
     pub kind: IncidentKind,
 }
 
 impl Placed {
     pub fn of(incident: &IncidentRecord) -> Placed {
         let current = incident.current();
-        Placed { start: current.when.start, position: current.location.position, kind: current.kind }
+        Placed {
+            start: current.when.start,
+            position: current.location.position,
+            uncertainty_m: current.location.uncertainty_m,
+            kind: current.kind,
+        }
     }
 }
 
@@ -93,6 +101,9 @@ pub struct IncidentIndex {
     by_hour: Cells<i64>,
     by_cell: Cells<GridCell>,
     by_kind: Cells<u8>,
+    /// How many incidents have each uncertainty (`uncertainty_key`): the largest bounds how
+    /// far from a scope an incident can violate it.
+    uncertainties: BTreeMap<u64, usize>,
 }
 
 impl IncidentIndex {
@@ -117,6 +128,11 @@ impl IncidentIndex {
     /// Where the index has the incident of `key`.
     pub fn placed(&self, key: IncidentKey) -> Option<&Placed> {
         self.placed.get(&key)
+    }
+
+    /// The largest uncertainty of an incident indexed, metres; 0 without incidents.
+    pub fn uncertainty_m_max(&self) -> f64 {
+        self.uncertainties.last_key_value().map_or(0.0, |(bits, _)| f64::from_bits(*bits))
     }
 
     /// The incidents of `kind`, none when there are none.
@@ -145,7 +161,28 @@ impl IncidentIndex {
         min_lat: f64,
         max_lon: f64,
         max_lat: f64,
-    ) -> Box<dyn Iterator<Item = &BTreeSet<IncidentKey>> + '_> {
+    ) -> impl Iterator<Item = &BTreeSet<IncidentKey>> + '_ {
+        self.squares_keyed(min_lon, min_lat, max_lon, max_lat).map(|(_, keys)| keys)
+    }
+
+    /// The squares of the grid that meet any of `boxes`, each once, with its incidents.
+    pub fn squares_of(&self, boxes: impl IntoIterator<Item = LonLatBox>) -> Vec<&BTreeSet<IncidentKey>> {
+        let mut met: BTreeMap<GridCell, &BTreeSet<IncidentKey>> = BTreeMap::new();
+        for b in boxes {
+            met.extend(
+                self.squares_keyed(b.min_lon, b.min_lat, b.max_lon, b.max_lat).map(|(cell, keys)| (*cell, keys)),
+            );
+        }
+        met.into_values().collect()
+    }
+
+    fn squares_keyed(
+        &self,
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+    ) -> Box<dyn Iterator<Item = (&GridCell, &BTreeSet<IncidentKey>)> + '_> {
         let (x_min, y_min) = grid_cell(min_lon, min_lat);
         let (x_max, y_max) = grid_cell(max_lon, max_lat);
         if x_min > x_max || y_min > y_max {
@@ -156,10 +193,10 @@ impl IncidentIndex {
             // A wide box: one walk over the cells of its columns, skipping those north or
             // south of it, costs less than a lookup per column of the world.
             let cells = self.by_cell.0.range((x_min, i32::MIN)..=(x_max, i32::MAX));
-            return Box::new(cells.filter(move |((_, y), _)| (y_min..=y_max).contains(y)).map(|(_, keys)| keys));
+            return Box::new(cells.filter(move |((_, y), _)| (y_min..=y_max).contains(y)));
         }
         // Column by column: the cells of a column are contiguous in the map's order.
-        Box::new((x_min..=x_max).flat_map(move |x| self.by_cell.0.range((x, y_min)..=(x, y_max)).map(|(_, keys)| keys)))
+        Box::new((x_min..=x_max).flat_map(move |x| self.by_cell.0.range((x, y_min)..=(x, y_max))))
     }
 
     /// Adds a new incident (its first report).
@@ -191,12 +228,19 @@ impl IncidentIndex {
         self.by_hour.put(hour_cell(placed.start), key);
         self.by_cell.put(grid_cell(placed.position.lon(), placed.position.lat()), key);
         self.by_kind.put(kind_cell(placed.kind), key);
+        *self.uncertainties.entry(uncertainty_key(placed.uncertainty_m)).or_default() += 1;
     }
 
     fn take(&mut self, key: IncidentKey, placed: &Placed) {
         self.by_hour.take(hour_cell(placed.start), key);
         self.by_cell.take(grid_cell(placed.position.lon(), placed.position.lat()), key);
         self.by_kind.take(kind_cell(placed.kind), key);
+        let bits = uncertainty_key(placed.uncertainty_m);
+        let count = self.uncertainties.get_mut(&bits).expect("an indexed incident's uncertainty is counted");
+        *count -= 1;
+        if *count == 0 {
+            self.uncertainties.remove(&bits);
+        }
     }
 }
 
@@ -233,6 +277,15 @@ pub fn hour_cell(at: Timestamp) -> i64 {
 /// the products fit an `i32` (at most 11,520).
 pub fn grid_cell(lon: f64, lat: f64) -> GridCell {
     ((lon * INCIDENT_GRID_CELLS_PER_DEG).floor() as i32, (lat * INCIDENT_GRID_CELLS_PER_DEG).floor() as i32)
+}
+
+/// An uncertainty's key: the bits of the metres, which `decide` keeps finite and not
+/// negative, so that keys sort as the figures do (-0 taken as 0, whose bits would sort last).
+fn uncertainty_key(metres: f64) -> u64 {
+    match metres > 0.0 {
+        true => metres.to_bits(),
+        false => 0,
+    }
 }
 
 /// A kind's cell: its place in the enum. A cast, not a match, because the cell is only a

@@ -175,6 +175,11 @@ impl ActiveScopes {
         &self.dependents
     }
 
+    /// Where every active scope can match, windows aside.
+    pub(crate) fn reach(&self) -> matcher::Reach {
+        matcher::Reach::of(self.matcher.scopes())
+    }
+
     /// Where the commitments whose scopes differ from `before`'s can match, under either:
     /// every scope, old and new, of each commitment whose scopes (geometry, windows, what it
     /// forbids) are not exactly those it had. An incident whose probe meets none of it has

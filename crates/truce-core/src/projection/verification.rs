@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::{
     access::Role,
     coordination::model::PartyKind,
-    matcher::{distance_to_route_m, IncidentProbe},
+    matcher::{distance_to_route_m, IncidentProbe, LonLatBox},
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
     monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord},
     projection::{kept::Verdicts, state::State},
@@ -445,6 +445,28 @@ impl State {
             .filter(|incident| incident.duplicate_of.is_none())
             .filter_map(|incident| self.notification_violation(incident, self.grade(incident), notification))
             .collect()
+    }
+
+    /// Where every incident with a violation is: boxes that hold its position whatever its
+    /// time and kind, so that a list of violations looks only at the incidents there (the
+    /// server's planner) rather than derive the violations of every incident in its way.
+    ///
+    /// A commitment's violation needs the incident's probe to meet one of the scopes' boxes
+    /// in the R-tree (`matcher::Reach`); a notification's, that the incident be within its
+    /// uncertainty of the site's radius or the movement's route and half-width, whose boxes
+    /// the same `Reach` makes as it would a corridor's. Both are grown by the largest
+    /// uncertainty of an incident indexed, so one incident known only to within 100 km
+    /// widens every box: the planner then judges them by how many incidents they hold, as
+    /// any other index.
+    pub fn violations_reach(&self) -> Vec<LonLatBox> {
+        let mut reach = self.active_scopes.reach();
+        for notification in self.monitoring.notifications.values() {
+            match &notification.notified {
+                Notified::Site { position, radius_m, .. } => reach.add_site(*position, *radius_m),
+                Notified::Movement { route, half_width_m, .. } => reach.add_route(route, *half_width_m),
+            }
+        }
+        reach.lon_lat_boxes(self.monitoring.incident_index().uncertainty_m_max())
     }
 
     /// Every violation of every incident.

@@ -40,11 +40,18 @@ fn change() -> impl Strategy<Value = Change> {
 }
 
 /// Places on both sides of grid lines, of the equator and of the prime meridian, and at the
-/// antimeridian.
+/// antimeridian; known to within nothing (either zero), metres or tens of kilometres.
 fn place(pick: u8) -> Location {
     let lon = [-180.0, -0.001, 0.0, 0.015_625, 37.15, 37.156_25, 179.99, 180.0][usize::from(pick % 8)];
     let lat = [-90.0, -0.000_1, 0.0, 36.178, 36.187_5, 89.9][usize::from(pick / 8 % 6)];
-    Location { position: position(lon, lat), uncertainty_m: 10.0, precision: None, zone_id: None }
+    let uncertainty_m = [10.0, 0.0, -0.0, 25_000.0, 10.0][usize::from(pick / 48 % 5)];
+    Location { position: position(lon, lat), uncertainty_m, precision: None, zone_id: None }
+}
+
+/// The largest uncertainty of the incidents' current revisions, 0 without any.
+fn uncertainty_m_max(monitoring: &Monitoring) -> f64 {
+    let uncertainties = monitoring.incidents.values().map(|incident| incident.current().location.uncertainty_m);
+    uncertainties.fold(0.0, f64::max)
 }
 
 fn hour(pick: u8) -> When {
@@ -109,6 +116,7 @@ fn the_index_kept_through_reports_corrections_and_retractions_equals_one_built_f
             apply(&mut monitoring, change, at);
             let rebuilt = IncidentIndex::of(monitoring.incidents.values());
             prop_assert_eq!(monitoring.incident_index(), &rebuilt);
+            prop_assert_eq!(monitoring.incident_index().uncertainty_m_max(), uncertainty_m_max(&monitoring));
         }
         prop_assert_eq!(monitoring.incident_index().len(), monitoring.incidents.len());
         let view = monitoring.as_of(hour(as_of_pick).start);

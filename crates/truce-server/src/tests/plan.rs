@@ -8,7 +8,11 @@ use axum::{extract::FromRequestParts, http::Request};
 use serde_json::{json, Value};
 use truce_core::{IncidentId, IncidentRecord, State};
 
-use super::{id, monitoring::world_in_force, OPP_FORCE, SAA};
+use super::{
+    id,
+    monitoring::{strike_notified_site, world_in_force},
+    OPP_FORCE, SAA,
+};
 use crate::{
     filters::Filters,
     select::{IncidentFilter, Plan, Selects},
@@ -44,16 +48,31 @@ impl Draw {
 const KINDS: [&str; 4] = ["shelling", "airstrike", "gunfire", "obstruction"];
 
 /// Incidents around East Aleppo over two days: several kinds, some on the corridor (so that
-/// they violate RU's commitment), sources blaming either side's force or none, a second
-/// source for some (other grades), and corrections that move some in place, time and kind.
+/// they violate RU's commitment), some a few kilometres off it known only to within 5 km
+/// (which may violate it too), some in Idlib, far from any scope; sources blaming either
+/// side's force or none, a second source for some (other grades), and corrections that move
+/// some in place, time and kind. And a notified hospital, struck.
 async fn world_with_incidents(draw: &mut Draw) -> super::Fixture {
     let (world, monitor) = world_in_force().await;
+    strike_notified_site(&world, &monitor).await;
     let fixture = &world.fixture;
     for n in 0..INCIDENTS_COUNT {
-        let (lon, lat, start) = match draw.below(4) {
+        let mut uncertainty_m = 50.0;
+        let (lon, lat, start) = match draw.below(6) {
             // EA-1's first vertex, inside the corridor, while it is open and the commitment
             // active.
             0 => (37.17, 36.20, format!("2016-12-12T09:{:02}:00Z", draw.below(60))),
+            // 3 to 5 km west of it, within 5 km.
+            1 => {
+                uncertainty_m = 5_000.0;
+                (37.115 + 0.02 * draw.unit(), 36.20, format!("2016-12-12T09:{:02}:00Z", draw.below(60)))
+            }
+            // Idlib, 60 km away.
+            2 => (
+                36.6 + 0.05 * draw.unit(),
+                35.9 + 0.05 * draw.unit(),
+                format!("2016-12-12T09:{:02}:00Z", draw.below(60)),
+            ),
             _ => (
                 37.10 + 0.2 * draw.unit(),
                 36.15 + 0.15 * draw.unit(),
@@ -71,7 +90,7 @@ async fn world_with_incidents(draw: &mut Draw) -> super::Fixture {
             .accept(
                 &monitor,
                 json!({"type": "report_incident", "incident_id": incident_id, "kind": draw.pick(&KINDS),
-                       "location": {"position": [lon, lat], "uncertainty_m": 50.0}, "when": {"start": start},
+                       "location": {"position": [lon, lat], "uncertainty_m": uncertainty_m}, "when": {"start": start},
                        "description": "Reported", "source": source(30_000 + n, "EFE")}),
             )
             .await;
@@ -155,7 +174,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
     let views = [state.as_of(super::ts("2016-12-11T12:00:00Z")), State::clone(&state)];
     let incident_ids: Vec<String> = state.monitoring.incidents.keys().map(ToString::to_string).collect();
     let (mut scans, mut narrowed, mut selected, mut violations_selected) = (0, 0, 0, 0);
-    let mut narrowed_by_share = 0;
+    let (mut narrowed_by_share, mut narrowed_by_reach) = (0, 0);
     for round in 0..300 {
         let state = &views[round % 2];
         let query = random_query(&mut draw);
@@ -207,9 +226,14 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
                 .candidates(state, Bound::Excluded(cursor.as_str()))
                 .filter(|(_, incident)| filter.admits(state, incident)));
             assert_eq!(found, expected, "{query} after {cursor:?}, at most {candidates_max}, {by_combined_share}");
+            let incidents_plan = filter.plan().clone();
             let filter =
                 IncidentFilter::planned(&filters, state, candidates_max, by_combined_share, Selects::Violations)
                     .expect("the filters are valid");
+            // Narrowed only because violations are near scopes and notified sites.
+            if incidents_plan == Plan::Scan && matches!(filter.plan(), Plan::Candidates(_)) {
+                narrowed_by_reach += 1;
+            }
             let found_violations: Vec<String> = filter
                 .candidates(state, Bound::Included(cursor.as_str()))
                 .filter(|(_, incident)| filter.admits_event(incident))
@@ -225,6 +249,15 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
     assert!(scans > 200 && narrowed > 200 && selected > 1000, "{scans} scans, {narrowed} narrowed, {selected}");
     assert!(violations_selected > 100, "{violations_selected} violations selected");
     assert!(narrowed_by_share > 10, "{narrowed_by_share} narrowed by the filters' combined share");
+    assert!(narrowed_by_reach > 100, "{narrowed_by_reach} narrowed by where violations can be");
+    // Among the violations, some of incidents kilometres from the corridor, within their
+    // uncertainty, and of the notified hospital's.
+    let violations = state.violations();
+    let far = violations
+        .iter()
+        .filter(|v| state.monitoring.incidents[&v.incident_id].current().location.uncertainty_m > 1_000.0);
+    assert!(far.count() > 5, "{violations:?}");
+    assert!(violations.iter().any(|v| v.notification_id.is_some()), "{violations:?}");
 }
 
 #[test]

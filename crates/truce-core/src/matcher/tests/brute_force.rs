@@ -182,6 +182,101 @@ fn a_scopes_reach_covers_every_probe_that_matches_it() {
     assert!(ruled_out > 10_000, "{ruled_out} ruled out only");
 }
 
+/// Whether a probe may match what a reach was made of, by the reference of each kind.
+type MayMatch = Box<dyn Fn(&IncidentProbe) -> bool>;
+
+fn within_boxes(position: Position, boxes: &[LonLatBox]) -> bool {
+    let (lon, lat) = (position.lon(), position.lat());
+    boxes.iter().any(|b| (b.min_lon..=b.max_lon).contains(&lon) && (b.min_lat..=b.max_lat).contains(&lat))
+}
+
+/// A reach read back as longitudes and latitudes, at the largest uncertainty of the probes,
+/// holds the point of every probe that may match it: for scopes (as `may_match` says), for
+/// notified sites (within the radius and the uncertainty, by the geodesic) and for notified
+/// movements (within the half-width and the uncertainty of the route), across the
+/// antimeridian and at the poles too; and it rules out most probes elsewhere.
+#[test]
+fn a_reach_in_longitudes_and_latitudes_holds_every_probe_that_may_match_it() {
+    let mut rng = StdRng::seed_from_u64(SEED ^ 0x0000_6c6f_6e6c_6174);
+    let (mut held, mut ruled_out, mut probes_count) = (0, 0, 0);
+    for [lon, lat] in REGIONS {
+        let center = pos(lon, lat);
+        let case = matcher_case(&mut rng, center);
+        let uncertainty_m_max = case.probes.iter().map(IncidentProbe::uncertainty_m).fold(0.0, f64::max);
+        let mut reaches: Vec<(Reach, MayMatch)> = Vec::new();
+        for scope in case.scopes.iter().take(20) {
+            let reach = Reach::of([scope]);
+            let may_match = reach.clone();
+            reaches.push((reach, Box::new(move |probe| may_match.may_match(probe))));
+        }
+        for _ in 0..10 {
+            let site = travel(center, rng.gen_range(0.0..360.0), rng.gen_range(0.0..25_000.0));
+            let radius_m = rng.gen_range(0.0..3_000.0);
+            let mut reach = Reach::default();
+            reach.add_site(site, radius_m);
+            let reached = move |probe: &IncidentProbe| {
+                geodesic_distance_m(probe.position(), site) <= radius_m + probe.uncertainty_m()
+            };
+            reaches.push((reach, Box::new(reached)));
+            let route = random_route(&mut rng, site);
+            let half_width_m = rng.gen_range(0.0..2_000.0);
+            let mut reach = Reach::default();
+            reach.add_route(&route, half_width_m);
+            let reached = move |probe: &IncidentProbe| {
+                distance_to_route_m(probe.position(), &route) <= half_width_m + probe.uncertainty_m()
+            };
+            reaches.push((reach, Box::new(reached)));
+        }
+        for (reach, may_match) in &reaches {
+            let boxes = reach.lon_lat_boxes(uncertainty_m_max);
+            for probe in &case.probes {
+                probes_count += 1;
+                match within_boxes(probe.position(), &boxes) {
+                    true => held += usize::from(may_match(probe)),
+                    false => {
+                        assert!(!may_match(probe), "region [{lon}, {lat}], probe {probe:?} outside {boxes:?}");
+                        ruled_out += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(held > 300, "{held} probes that may match only");
+    assert!(ruled_out > probes_count / 2, "{ruled_out} of {probes_count} ruled out only");
+}
+
+/// A reach in mid-latitudes reads back as one box about the scope, not the world; at a pole
+/// as every longitude; across the antimeridian as two boxes, either side.
+#[test]
+fn a_reach_in_longitudes_and_latitudes_is_tight_and_wraps() {
+    let site = |lon: f64, lat: f64, radius_m: f64| {
+        let mut reach = Reach::default();
+        reach.add_site(pos(lon, lat), radius_m);
+        reach.lon_lat_boxes(0.0)
+    };
+    let boxes = site(37.16, 36.2, 1_000.0);
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    let b = boxes[0];
+    // 1 km is 0.009 degrees of latitude and 0.011 of longitude there; the box is a little
+    // more, for the box of the cap and the margins.
+    assert!((36.19..36.191).contains(&b.min_lat) && (36.209..36.21).contains(&b.max_lat), "{b:?}");
+    assert!((37.147..37.149).contains(&b.min_lon) && (37.171..37.173).contains(&b.max_lon), "{b:?}");
+    let boxes = site(0.0, 89.999, 1_000.0);
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    assert_eq!((boxes[0].min_lon, boxes[0].max_lon, boxes[0].max_lat), (-180.0, 180.0, 90.0), "{boxes:?}");
+    let boxes = site(179.999, -10.0, 1_000.0);
+    assert_eq!(boxes.len(), 2, "{boxes:?}");
+    assert!(boxes[0].max_lon == 180.0 && (179.98..179.99).contains(&boxes[0].min_lon), "{boxes:?}");
+    assert!(boxes[1].min_lon == -180.0 && (-179.995..-179.99).contains(&boxes[1].max_lon), "{boxes:?}");
+    // A growth by an uncertainty of 100 km widens the box by about 0.91 degrees of latitude
+    // each way (101 km), and a little more for the box of the growth.
+    let mut reach = Reach::default();
+    reach.add_site(pos(37.16, 36.2), 1_000.0);
+    let wide = reach.lon_lat_boxes(100_000.0)[0];
+    assert!((35.25..35.29).contains(&wide.min_lat) && (37.11..37.15).contains(&wide.max_lat), "{wide:?}");
+    assert!(Reach::default().lon_lat_boxes(5_000.0).is_empty());
+}
+
 #[test]
 fn matcher_finds_nothing_without_scopes_and_reports_scopes_by_index() {
     let probe = IncidentProbe::new(pos(0.0, 0.0), 100.0, at(1), at(1)).expect("a probe");
