@@ -42,7 +42,7 @@ pub use crate::{
     event::Event,
     matcher::LonLatBox,
     monitoring::{
-        index::{IncidentIndex, IncidentKey, Placed},
+        index::{GridCell, IncidentIndex, IncidentKey, Placed, Square},
         model::*,
         record::*,
         side_by_side::{destination_key, Movement, MovementSeries, PopulationSeries, Series, Side},

@@ -22,11 +22,15 @@
 //! filter that selects many finds a page soon. Either way the filter decides, so both give
 //! exactly the records a walk over all would.
 
-use std::{collections::BTreeSet, ops::Bound};
+use std::{
+    cmp::Reverse,
+    collections::{binary_heap::PeekMut, btree_map, BTreeSet, BinaryHeap},
+    ops::Bound,
+};
 
 use truce_core::{
-    AccountId, CorridorId, EstimateRecord, ForceId, IncidentId, IncidentKey, IncidentKind, IncidentRecord, LonLatBox,
-    PartyId, PassageRecord, Placed, Position, Scope, State, TotalRecord, Violation, ZoneId,
+    AccountId, CorridorId, EstimateRecord, ForceId, GridCell, IncidentId, IncidentKey, IncidentKind, IncidentRecord,
+    LonLatBox, PartyId, PassageRecord, Placed, Position, Scope, Square, State, TotalRecord, Violation, ZoneId,
 };
 
 use crate::{
@@ -49,6 +53,9 @@ pub(crate) struct IncidentFilter {
     filters: Filters,
     kind: Option<IncidentKind>,
     party: Option<PartyId>,
+    /// The party one of whose forces an incident must be accused of: `party`, for
+    /// incidents (a violation's parties are not its incident's accused).
+    accused: Option<PartyId>,
     plan: Plan,
 }
 
@@ -59,6 +66,21 @@ pub(crate) enum Plan {
     Scan,
     /// These incidents, in id order: those in the cells of the index that holds the fewest.
     Candidates(Vec<IncidentKey>),
+    /// The incidents of these squares of the grid, the index that holds the fewest: merged
+    /// in id order as they are read, each checked against what its square holds of it, so
+    /// that the merge stops with the page rather than gather and sort every one.
+    Squares(Vec<GridCell>),
+}
+
+impl Plan {
+    /// Whether an index narrows the incidents looked at.
+    #[cfg(test)]
+    pub(crate) fn narrowed(&self) -> bool {
+        match self {
+            Plan::Scan => false,
+            Plan::Candidates(_) | Plan::Squares(_) => true,
+        }
+    }
 }
 
 /// The candidates an index may give at the most: 2 % of the incidents, and at least 1,024.
@@ -145,7 +167,8 @@ impl IncidentFilter {
             Selects::Violations => (None, Some(state.violations_reach())),
         };
         let plan = plan(filters, kind, accused, reach.as_deref(), state, limits);
-        Ok(IncidentFilter { kind, party, filters: filters.clone(), plan })
+        let accused = accused.cloned();
+        Ok(IncidentFilter { kind, party, accused, filters: filters.clone(), plan })
     }
 
     /// The plan, for tests that check both ways are taken.
@@ -160,20 +183,42 @@ impl IncidentFilter {
         &'s self,
         state: &'s State,
         lower: Bound<&str>,
-    ) -> impl Iterator<Item = (&'s IncidentId, &'s IncidentRecord)> + 's {
+    ) -> Box<dyn Iterator<Item = (&'s IncidentId, &'s IncidentRecord)> + 's> {
         let incidents = &state.monitoring.incidents;
-        let (scan, keys) = match &self.plan {
-            Plan::Scan => (Some(incidents.range::<str, _>((lower, Bound::Unbounded))), None),
-            Plan::Candidates(keys) => (None, Some(keys[first_after(keys, lower)..].iter())),
-        };
         let index = state.monitoring.incident_index();
-        let from_index = keys
-            .into_iter()
-            .flatten()
-            // What the index holds of each decides most candidates without a lookup by id.
-            .filter(move |key| index.placed(**key).is_some_and(|placed| self.admits_placed(placed)))
-            .filter_map(move |key| incidents.get_key_value(key.text(&mut [0; 36])));
-        scan.into_iter().flatten().chain(from_index)
+        // The grade and the accused kept for a candidate decide many without a lookup by id.
+        let by_key = move |key: IncidentKey| match self.admits_verdict(state, key) {
+            true => incidents.get_key_value(key.text(&mut [0; 36])),
+            false => None,
+        };
+        match &self.plan {
+            Plan::Scan => Box::new(incidents.range::<str, _>((lower, Bound::Unbounded))),
+            Plan::Candidates(keys) => Box::new(
+                keys[first_after(keys, lower)..]
+                    .iter()
+                    // What the index holds of each decides most candidates without a lookup by id.
+                    .filter(move |key| index.placed(**key).is_some_and(|placed| self.admits_placed(placed)))
+                    .filter_map(move |key| by_key(*key)),
+            ),
+            Plan::Squares(cells) => {
+                let squares = cells.iter().filter_map(|cell| index.square(*cell));
+                Box::new(
+                    Merged::after(squares, lower)
+                        .filter(move |(_, placed)| self.admits_placed(placed))
+                        .filter_map(move |(key, _)| by_key(key)),
+                )
+            }
+        }
+    }
+
+    /// Whether the grade and the accused forces kept for the incident of `key` are selected
+    /// (a violation's grade is its incident's); true when none are kept, which decides nothing.
+    fn admits_verdict(&self, state: &State, key: IncidentKey) -> bool {
+        let Some(verdict) = state.verdicts().of_key(key) else {
+            return true;
+        };
+        self.filters.grade.is_none_or(|grade| verdict.grade == grade)
+            && self.accused.as_ref().is_none_or(|party| one_answers_to(state, &verdict.accused_forces, party))
     }
 
     /// Whether the incident's place, time and kind are selected: all a violation's filters
@@ -193,13 +238,10 @@ impl IncidentFilter {
         self.admits_event(incident)
             && self.filters.grade.is_none_or(|grade| state.grade(incident) == grade)
             && self.party.as_ref().is_none_or(|party| {
-                let answers = |force_id: &ForceId| {
-                    state.coordination.forces.get(force_id).is_some_and(|force| force.party_ids.contains(party))
-                };
                 // The kept verdict without a copy; derived when none is kept.
                 match state.verdicts().of(&incident.incident_id) {
-                    Some(verdict) => verdict.accused_forces.iter().any(answers),
-                    None => state.accused_forces(incident).iter().any(answers),
+                    Some(verdict) => one_answers_to(state, &verdict.accused_forces, party),
+                    None => one_answers_to(state, &state.accused_forces(incident), party),
                 }
             })
     }
@@ -209,6 +251,13 @@ impl IncidentFilter {
         self.filters.grade.is_none_or(|grade| violation.grade == grade)
             && self.party.as_ref().is_none_or(|party| violation.parties.contains(party))
     }
+}
+
+/// Whether one of `forces` answers to `party`.
+fn one_answers_to<'f>(state: &State, forces: impl IntoIterator<Item = &'f ForceId>, party: &PartyId) -> bool {
+    forces
+        .into_iter()
+        .any(|force_id| state.coordination.forces.get(force_id).is_some_and(|force| force.party_ids.contains(party)))
 }
 
 /// The plan for incidents filtered by `filters` (and `kind`, parsed from them, `accused`, a
@@ -248,12 +297,12 @@ fn plan(
             .lon_ranges()
             .into_iter()
             .flat_map(|(min_lon, max_lon)| index.squares(min_lon, bbox.min_lat, max_lon, bbox.max_lat));
-        counted.push(count(cells, counted_max));
+        counted.push(count_squares(cells, counted_max));
     }
     if let Some(reach) = reach {
         // The squares where an incident can have a violation, within the box asked for.
         let boxes = reach.iter().flat_map(|reach_box| within(reach_box, filters.bbox.as_ref()));
-        counted.push(count(index.squares_of(boxes).into_iter(), counted_max));
+        counted.push(count_squares(index.squares_of(boxes).into_iter(), counted_max));
     }
     // Grades and accused forces are kept for every incident applied (not in an `as_of` view
     // or a state put together by hand: then they are derived per candidate).
@@ -281,10 +330,15 @@ fn plan(
     if !narrow {
         return Plan::Scan;
     }
-    let mut keys: Vec<IncidentKey> = fewest.cells.into_iter().flatten().copied().collect();
-    keys.sort_unstable();
-    keys.dedup();
-    Plan::Candidates(keys)
+    match fewest.cells {
+        Met::Keys(sets) => {
+            let mut keys: Vec<IncidentKey> = sets.into_iter().flatten().copied().collect();
+            keys.sort_unstable();
+            keys.dedup();
+            Plan::Candidates(keys)
+        }
+        Met::Squares(squares) => Plan::Squares(squares.into_iter().map(|(cell, _)| cell).collect()),
+    }
 }
 
 /// The part of `reach_box` within `bbox` (in two across the antimeridian), all of it
@@ -308,23 +362,121 @@ fn within(reach_box: &LonLatBox, bbox: Option<&BBox>) -> Vec<LonLatBox> {
 
 /// An index's cells that a query meets, and how many incidents they hold together.
 struct Counted<'i> {
-    cells: Vec<&'i BTreeSet<IncidentKey>>,
+    cells: Met<'i>,
     count: usize,
+}
+
+/// The cells met: sets of incidents, or squares of the grid, which also hold what the index
+/// knows of each incident.
+enum Met<'i> {
+    Keys(Vec<&'i BTreeSet<IncidentKey>>),
+    Squares(Vec<(GridCell, &'i Square)>),
 }
 
 /// The cells, when they hold `counted_max` incidents at the most: an index is counted only
 /// that far, so a broad one costs little to rule out.
 fn count<'i>(cells: impl Iterator<Item = &'i BTreeSet<IncidentKey>>, counted_max: usize) -> Option<Counted<'i>> {
+    let (cells, count) = counted(cells, counted_max, |cell| cell.len())?;
+    Some(Counted { cells: Met::Keys(cells), count })
+}
+
+/// The same for squares of the grid.
+fn count_squares<'i>(squares: impl Iterator<Item = (GridCell, &'i Square)>, counted_max: usize) -> Option<Counted<'i>> {
+    let (squares, count) = counted(squares, counted_max, |(_, square)| square.len())?;
+    Some(Counted { cells: Met::Squares(squares), count })
+}
+
+fn counted<C>(
+    cells: impl Iterator<Item = C>,
+    counted_max: usize,
+    len: impl Fn(&C) -> usize,
+) -> Option<(Vec<C>, usize)> {
     let mut count = 0;
     let mut chosen = Vec::new();
     for cell in cells {
-        count += cell.len();
+        count += len(&cell);
         if count > counted_max {
             return None;
         }
         chosen.push(cell);
     }
-    Some(Counted { cells: chosen, count })
+    Some((chosen, count))
+}
+
+/// The incidents of some squares of the grid after a bound, in id order, with what their
+/// square holds of each: a merge of the squares' ranges, which are each in id order.
+struct Merged<'s> {
+    ranges: Vec<btree_map::Range<'s, IncidentKey, Placed>>,
+    /// The next incident of each range not yet handed out, as (key, range).
+    heads: BinaryHeap<Reverse<(IncidentKey, usize)>>,
+    /// What the square holds of each range's head.
+    placed: Vec<&'s Placed>,
+    /// A bound that is no id's text (a cursor may hold any text), and whether it is
+    /// included: the merge starts at the beginning and skips the incidents before it.
+    skip_to: Option<(Box<str>, bool)>,
+}
+
+impl<'s> Merged<'s> {
+    fn after(squares: impl Iterator<Item = &'s Square>, lower: Bound<&str>) -> Merged<'s> {
+        let unbounded = (Bound::Unbounded, Bound::Unbounded);
+        let (range, skip_to) = match lower {
+            Bound::Unbounded => (unbounded, None),
+            Bound::Excluded(text) => match IncidentKey::of_text(text) {
+                Some(key) => ((Bound::Excluded(key), Bound::Unbounded), None),
+                None => (unbounded, Some((text.into(), false))),
+            },
+            Bound::Included(text) => match IncidentKey::of_text(text) {
+                Some(key) => ((Bound::Included(key), Bound::Unbounded), None),
+                None => (unbounded, Some((text.into(), true))),
+            },
+        };
+        let mut merged = Merged { ranges: Vec::new(), heads: BinaryHeap::new(), placed: Vec::new(), skip_to };
+        for square in squares {
+            let mut keys = square.range(range);
+            if let Some((key, placed)) = keys.next() {
+                merged.heads.push(Reverse((*key, merged.ranges.len())));
+                merged.placed.push(placed);
+                merged.ranges.push(keys);
+            }
+        }
+        merged
+    }
+}
+
+impl<'s> Iterator for Merged<'s> {
+    type Item = (IncidentKey, &'s Placed);
+
+    fn next(&mut self) -> Option<(IncidentKey, &'s Placed)> {
+        loop {
+            let mut head = self.heads.peek_mut()?;
+            let Reverse((key, range_idx)) = *head;
+            let placed = self.placed[range_idx];
+            // The range's next in place of the head: one sift, not a pop and a push.
+            match self.ranges[range_idx].next() {
+                Some((next_key, next_placed)) => {
+                    self.placed[range_idx] = next_placed;
+                    *head = Reverse((*next_key, range_idx));
+                }
+                None => {
+                    PeekMut::pop(head);
+                }
+            }
+            let mut text = [0; 36];
+            let before = match &self.skip_to {
+                None => false,
+                Some((bound, true)) => key.text(&mut text) < &**bound,
+                Some((bound, false)) => key.text(&mut text) <= &**bound,
+            };
+            match before {
+                true => continue,
+                false => {
+                    // In order from here on: no more to skip.
+                    self.skip_to = None;
+                    return Some((key, placed));
+                }
+            }
+        }
+    }
 }
 
 /// Where the keys after `lower` start: keys sort as the ids' text does, so a binary search

@@ -62,6 +62,13 @@ impl IncidentKey {
             .expect("a key is made from an incident id, a UUIDv7")
     }
 
+    /// The key whose id's text is exactly `text`, if there is one: a bound given as text
+    /// (a cursor) is then a bound on keys.
+    pub fn of_text(text: &str) -> Option<IncidentKey> {
+        let key = IncidentKey(uuid::Uuid::try_parse(text).ok()?.as_u128());
+        (key.text(&mut [0; uuid::fmt::Hyphenated::LENGTH]) == text).then_some(key)
+    }
+
     /// The id's text, written into `buffer`: for comparing with a cursor without allocating.
     pub fn text(self, buffer: &mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &str {
         uuid::Uuid::from_u128(self.0).hyphenated().encode_lower(buffer)
@@ -93,13 +100,18 @@ impl Placed {
 /// A square of the grid: `(floor(lon * 64), floor(lat * 64))`.
 pub type GridCell = (i32, i32);
 
+/// The incidents in a square of the grid, each with what the index knows of it: a reader
+/// that takes a square's incidents as candidates checks their time and kind there, without
+/// a lookup per incident (which, at a million incidents, misses the cache every time).
+pub type Square = BTreeMap<IncidentKey, Placed>;
+
 /// The incidents by start, by place and by kind.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncidentIndex {
     placed: HashMap<IncidentKey, Placed>,
     /// By the hour their start falls in (`INCIDENT_TIME_CELL_MS` since the Unix epoch).
     by_hour: Cells<i64>,
-    by_cell: Cells<GridCell>,
+    by_cell: BTreeMap<GridCell, Square>,
     by_kind: Cells<u8>,
     /// How many incidents have each uncertainty (`uncertainty_key`): the largest bounds how
     /// far from a scope an incident can violate it.
@@ -161,19 +173,22 @@ impl IncidentIndex {
         min_lat: f64,
         max_lon: f64,
         max_lat: f64,
-    ) -> impl Iterator<Item = &BTreeSet<IncidentKey>> + '_ {
-        self.squares_keyed(min_lon, min_lat, max_lon, max_lat).map(|(_, keys)| keys)
+    ) -> impl Iterator<Item = (GridCell, &Square)> + '_ {
+        self.squares_keyed(min_lon, min_lat, max_lon, max_lat).map(|(cell, square)| (*cell, square))
     }
 
     /// The squares of the grid that meet any of `boxes`, each once, with its incidents.
-    pub fn squares_of(&self, boxes: impl IntoIterator<Item = LonLatBox>) -> Vec<&BTreeSet<IncidentKey>> {
-        let mut met: BTreeMap<GridCell, &BTreeSet<IncidentKey>> = BTreeMap::new();
+    pub fn squares_of(&self, boxes: impl IntoIterator<Item = LonLatBox>) -> Vec<(GridCell, &Square)> {
+        let mut met: BTreeMap<GridCell, &Square> = BTreeMap::new();
         for b in boxes {
-            met.extend(
-                self.squares_keyed(b.min_lon, b.min_lat, b.max_lon, b.max_lat).map(|(cell, keys)| (*cell, keys)),
-            );
+            met.extend(self.squares(b.min_lon, b.min_lat, b.max_lon, b.max_lat));
         }
-        met.into_values().collect()
+        met.into_iter().collect()
+    }
+
+    /// The incidents of one square, none when it holds none.
+    pub fn square(&self, cell: GridCell) -> Option<&Square> {
+        self.by_cell.get(&cell)
     }
 
     fn squares_keyed(
@@ -182,7 +197,7 @@ impl IncidentIndex {
         min_lat: f64,
         max_lon: f64,
         max_lat: f64,
-    ) -> Box<dyn Iterator<Item = (&GridCell, &BTreeSet<IncidentKey>)> + '_> {
+    ) -> Box<dyn Iterator<Item = (&GridCell, &Square)> + '_> {
         let (x_min, y_min) = grid_cell(min_lon, min_lat);
         let (x_max, y_max) = grid_cell(max_lon, max_lat);
         if x_min > x_max || y_min > y_max {
@@ -192,11 +207,11 @@ impl IncidentIndex {
         if columns > GRID_COLUMNS_LOOKED_UP_MAX {
             // A wide box: one walk over the cells of its columns, skipping those north or
             // south of it, costs less than a lookup per column of the world.
-            let cells = self.by_cell.0.range((x_min, i32::MIN)..=(x_max, i32::MAX));
+            let cells = self.by_cell.range((x_min, i32::MIN)..=(x_max, i32::MAX));
             return Box::new(cells.filter(move |((_, y), _)| (y_min..=y_max).contains(y)));
         }
         // Column by column: the cells of a column are contiguous in the map's order.
-        Box::new((x_min..=x_max).flat_map(move |x| self.by_cell.0.range((x, y_min)..=(x, y_max))))
+        Box::new((x_min..=x_max).flat_map(move |x| self.by_cell.range((x, y_min)..=(x, y_max))))
     }
 
     /// Adds a new incident (its first report).
@@ -226,14 +241,19 @@ impl IncidentIndex {
 
     fn put(&mut self, key: IncidentKey, placed: &Placed) {
         self.by_hour.put(hour_cell(placed.start), key);
-        self.by_cell.put(grid_cell(placed.position.lon(), placed.position.lat()), key);
+        self.by_cell.entry(grid_cell(placed.position.lon(), placed.position.lat())).or_default().insert(key, *placed);
         self.by_kind.put(kind_cell(placed.kind), key);
         *self.uncertainties.entry(uncertainty_key(placed.uncertainty_m)).or_default() += 1;
     }
 
     fn take(&mut self, key: IncidentKey, placed: &Placed) {
         self.by_hour.take(hour_cell(placed.start), key);
-        self.by_cell.take(grid_cell(placed.position.lon(), placed.position.lat()), key);
+        let cell = grid_cell(placed.position.lon(), placed.position.lat());
+        let square = self.by_cell.get_mut(&cell).expect("an indexed incident is in its square");
+        assert!(square.remove(&key).is_some(), "an indexed incident is in its square");
+        if square.is_empty() {
+            self.by_cell.remove(&cell);
+        }
         self.by_kind.take(kind_cell(placed.kind), key);
         let bits = uncertainty_key(placed.uncertainty_m);
         let count = self.uncertainties.get_mut(&bits).expect("an indexed incident's uncertainty is counted");

@@ -60,7 +60,12 @@ impl Verdicts {
 
     /// The verdict kept for the incident, if any.
     pub fn of(&self, incident_id: &IncidentId) -> Option<&Verdict> {
-        self.of.get(&IncidentKey::of(incident_id))
+        self.of_key(IncidentKey::of(incident_id))
+    }
+
+    /// The same, by the incident's key.
+    pub fn of_key(&self, key: IncidentKey) -> Option<&Verdict> {
+        self.of.get(&key)
     }
 
     /// The incidents of `grade`, none when there are none.

@@ -148,8 +148,15 @@ fn each_index_finds_every_incident_it_holds() {
         let start = current.when.start;
         let later = Timestamp::from_datetime(start.as_datetime() + chrono::Duration::milliseconds(1));
         assert!(index.hours(Some(start), Some(later)).any(|keys| keys.contains(&key)));
-        assert!(index.squares(lon, lat, lon, lat).any(|keys| keys.contains(&key)));
-        assert!(index.squares(-180.0, -90.0, 180.0, 90.0).any(|keys| keys.contains(&key)), "a wide box");
+        let placed = index.placed(key).expect("every incident is placed");
+        assert!(index.squares(lon, lat, lon, lat).any(|(_, square)| square.get(&key) == Some(placed)));
+        assert!(index.squares(-180.0, -90.0, 180.0, 90.0).any(|(_, square)| square.contains_key(&key)), "a wide box");
+        let (cell, _) = index.squares(lon, lat, lon, lat).next().expect("its square");
+        assert!(index.square(cell).is_some_and(|square| square.contains_key(&key)));
+        let text = incident.incident_id.to_string();
+        assert_eq!(IncidentKey::of_text(&text), Some(key));
+        assert_eq!(IncidentKey::of_text(&format!("{{{text}}}")), None, "the same UUID, not the text of its id");
+        assert_eq!(IncidentKey::of_text(&format!("{text}~")), None);
     }
     // Keys sort as ids do.
     let keys: Vec<IncidentKey> = monitoring.incidents.keys().map(IncidentKey::of).collect();

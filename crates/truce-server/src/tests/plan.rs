@@ -174,7 +174,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
     let views = [state.as_of(super::ts("2016-12-11T12:00:00Z")), State::clone(&state)];
     let incident_ids: Vec<String> = state.monitoring.incidents.keys().map(ToString::to_string).collect();
     let (mut scans, mut narrowed, mut selected, mut violations_selected) = (0, 0, 0, 0);
-    let (mut narrowed_by_share, mut narrowed_by_reach) = (0, 0);
+    let (mut narrowed_by_share, mut narrowed_by_reach, mut by_squares) = (0, 0, 0);
     for round in 0..300 {
         let state = &views[round % 2];
         let query = random_query(&mut draw);
@@ -213,12 +213,15 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             let filter =
                 IncidentFilter::planned(&filters, state, candidates_max, by_combined_share, Selects::Incidents)
                     .expect("the filters are valid");
-            match filter.plan() {
-                Plan::Scan => scans += 1,
-                Plan::Candidates(_) => narrowed += 1,
+            match filter.plan().narrowed() {
+                false => scans += 1,
+                true => narrowed += 1,
+            }
+            if matches!(filter.plan(), Plan::Squares(_)) {
+                by_squares += 1;
             }
             // Narrowed only because the filters together select few.
-            if by_combined_share && matches!(filter.plan(), Plan::Candidates(_)) && scanned_alone {
+            if by_combined_share && filter.plan().narrowed() && scanned_alone {
                 narrowed_by_share += 1;
             }
             scanned_alone = matches!(filter.plan(), Plan::Scan);
@@ -231,7 +234,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
                 IncidentFilter::planned(&filters, state, candidates_max, by_combined_share, Selects::Violations)
                     .expect("the filters are valid");
             // Narrowed only because violations are near scopes and notified sites.
-            if incidents_plan == Plan::Scan && matches!(filter.plan(), Plan::Candidates(_)) {
+            if incidents_plan == Plan::Scan && filter.plan().narrowed() {
                 narrowed_by_reach += 1;
             }
             let found_violations: Vec<String> = filter
@@ -250,6 +253,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
     assert!(violations_selected > 100, "{violations_selected} violations selected");
     assert!(narrowed_by_share > 10, "{narrowed_by_share} narrowed by the filters' combined share");
     assert!(narrowed_by_reach > 100, "{narrowed_by_reach} narrowed by where violations can be");
+    assert!(by_squares > 100, "{by_squares} merged from squares of the grid");
     // Among the violations, some of incidents kilometres from the corridor, within their
     // uncertainty, and of the notified hospital's.
     let violations = state.violations();
