@@ -22,11 +22,7 @@
 //! filter that selects many finds a page soon. Either way the filter decides, so both give
 //! exactly the records a walk over all would.
 
-use std::{
-    cmp::Reverse,
-    collections::{binary_heap::PeekMut, btree_map, BTreeSet, BinaryHeap},
-    ops::Bound,
-};
+use std::{collections::BTreeSet, ops::Bound};
 
 use truce_core::{
     AccountId, CorridorId, EstimateRecord, ForceId, GridCell, IncidentId, IncidentKey, IncidentKind, IncidentRecord,
@@ -66,9 +62,9 @@ pub(crate) enum Plan {
     Scan,
     /// These incidents, in id order: those in the cells of the index that holds the fewest.
     Candidates(Vec<IncidentKey>),
-    /// The incidents of these squares of the grid, the index that holds the fewest: merged
-    /// in id order as they are read, each checked against what its square holds of it, so
-    /// that the merge stops with the page rather than gather and sort every one.
+    /// The incidents of these squares of the grid, the index that holds the fewest: read in
+    /// id order a span of keys at a time, each checked against what its square holds of it,
+    /// so that the reading stops with the page rather than gather and sort every one.
     Squares(Vec<GridCell>),
 }
 
@@ -105,6 +101,11 @@ const PAGE_RECKONED: f64 = 100.0;
 /// 2 % of a million, `candidates_max`'s threshold.
 const GATHER_NS: f64 = 60.0;
 const WALK_NS: f64 = 300.0;
+/// Nanoseconds to look up a gathered candidate's place, time and kind beside the index (a
+/// miss in a map of a million) and check them; and to read one in its square of the grid,
+/// in order, with them (docs/reads.md).
+const LOOKUP_NS: f64 = 300.0;
+const SQUARE_READ_NS: f64 = 100.0;
 
 /// How the planner chooses: the threshold, and whether a filter whose every index is broad may
 /// still be narrowed by its smallest when the indexes together select few. Tests of the
@@ -202,11 +203,9 @@ impl IncidentFilter {
             ),
             Plan::Squares(cells) => {
                 let squares = cells.iter().filter_map(|cell| index.square(*cell));
-                Box::new(
-                    Merged::after(squares, lower)
-                        .filter(move |(_, placed)| self.admits_placed(placed))
-                        .filter_map(move |(key, _)| by_key(key)),
-                )
+                let admits = move |placed: &Placed| self.admits_placed(placed);
+                let spans = Spans::after(squares, lower, admits, SPAN_INCIDENTS);
+                Box::new(spans.filter_map(move |(key, _)| by_key(key)))
             }
         }
     }
@@ -322,15 +321,31 @@ fn plan(
         .iter()
         .map(|counted| counted.as_ref().map_or(1.0, |counted| counted.count as f64 / incidents_count.max(1) as f64))
         .collect();
-    let Some(fewest) = counted.into_iter().flatten().min_by_key(|counted| counted.count) else {
+    let Some(fewest) = counted.iter().flatten().map(|counted| counted.count).min() else {
         return Plan::Scan;
     };
-    let narrow = fewest.count <= limits.candidates_max
-        || (limits.by_combined_share && narrow_anyway(incidents_count, fewest.count, &shares));
+    let narrow = fewest <= limits.candidates_max
+        || (limits.by_combined_share && narrow_anyway(incidents_count, fewest, &shares));
     if !narrow {
         return Plan::Scan;
     }
-    match fewest.cells {
+    // Of the indexes, the one whose candidates cost least to read to the end of a page, not
+    // merely the fewest: squares are read in order with what they hold of each incident, so
+    // that a page reads only its share of them, where sets of keys are gathered and sorted
+    // whole and each candidate read is looked up.
+    let selected = incidents_count as f64 * shares.iter().product::<f64>();
+    let read_share = (PAGE_RECKONED / selected).min(1.0);
+    let cost = |counted: &Counted<'_>| {
+        let count = counted.count as f64;
+        match counted.cells {
+            Met::Keys(_) => count * (GATHER_NS + read_share * LOOKUP_NS),
+            Met::Squares(_) => count * read_share * SQUARE_READ_NS,
+        }
+    };
+    let Some(cheapest) = counted.into_iter().flatten().min_by(|a, b| cost(a).total_cmp(&cost(b))) else {
+        return Plan::Scan;
+    };
+    match cheapest.cells {
         Met::Keys(sets) => {
             let mut keys: Vec<IncidentKey> = sets.into_iter().flatten().copied().collect();
             keys.sort_unstable();
@@ -403,64 +418,117 @@ fn counted<C>(
     Some((chosen, count))
 }
 
-/// The incidents of some squares of the grid after a bound, in id order, with what their
-/// square holds of each: a merge of the squares' ranges, which are each in id order.
-struct Merged<'s> {
-    ranges: Vec<btree_map::Range<'s, IncidentKey, Placed>>,
-    /// The next incident of each range not yet handed out, as (key, range).
-    heads: BinaryHeap<Reverse<(IncidentKey, usize)>>,
-    /// What the square holds of each range's head.
-    placed: Vec<&'s Placed>,
+/// Incidents read from squares of the grid a span of keys at a time, about this many a span.
+pub(crate) const SPAN_INCIDENTS: usize = 4096;
+
+/// The incidents of some squares of the grid after a bound that the filter admits by what
+/// their square holds of them, in id order: read a span of keys at a time, from each square
+/// the incidents in the span (a `range`, in order), checked there, then sorted.
+///
+/// Rather than a heap over the squares' next incidents: a heap costs a sift per incident
+/// read (some 40 ns with a hundred squares), and when the filters select fewer than a page
+/// every incident of every square is read. A span costs a `range` per square, and each
+/// incident a step along its square. The span is sized, and resized as it is read, to hold
+/// about `SPAN_INCIDENTS`, so that a full page reads at most that many more than it needs.
+pub(crate) struct Spans<'s, F> {
+    squares: Vec<&'s Square>,
+    /// Where the next span starts; `None` once every square is read to its end.
+    from: Option<Bound<IncidentKey>>,
+    /// The largest key of any square.
+    last: u128,
+    /// The keys a span covers.
+    width: u128,
+    /// The incidents a span is sized to hold.
+    span_incidents: usize,
     /// A bound that is no id's text (a cursor may hold any text), and whether it is
-    /// included: the merge starts at the beginning and skips the incidents before it.
+    /// included: the reading starts at the beginning and skips the incidents before it.
     skip_to: Option<(Box<str>, bool)>,
+    admits: F,
+    read: std::vec::IntoIter<(IncidentKey, &'s Placed)>,
 }
 
-impl<'s> Merged<'s> {
-    fn after(squares: impl Iterator<Item = &'s Square>, lower: Bound<&str>) -> Merged<'s> {
-        let unbounded = (Bound::Unbounded, Bound::Unbounded);
-        let (range, skip_to) = match lower {
-            Bound::Unbounded => (unbounded, None),
+impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
+    /// The incidents of `squares` after `lower` that `admits` admits, read about
+    /// `span_incidents` at a time.
+    pub(crate) fn after(
+        squares: impl Iterator<Item = &'s Square>,
+        lower: Bound<&str>,
+        admits: F,
+        span_incidents: usize,
+    ) -> Spans<'s, F> {
+        let (from, skip_to) = match lower {
+            Bound::Unbounded => (Bound::Unbounded, None),
             Bound::Excluded(text) => match IncidentKey::of_text(text) {
-                Some(key) => ((Bound::Excluded(key), Bound::Unbounded), None),
-                None => (unbounded, Some((text.into(), false))),
+                Some(key) => (Bound::Excluded(key), None),
+                None => (Bound::Unbounded, Some((text.into(), false))),
             },
             Bound::Included(text) => match IncidentKey::of_text(text) {
-                Some(key) => ((Bound::Included(key), Bound::Unbounded), None),
-                None => (unbounded, Some((text.into(), true))),
+                Some(key) => (Bound::Included(key), None),
+                None => (Bound::Unbounded, Some((text.into(), true))),
             },
         };
-        let mut merged = Merged { ranges: Vec::new(), heads: BinaryHeap::new(), placed: Vec::new(), skip_to };
-        for square in squares {
-            let mut keys = square.range(range);
-            if let Some((key, placed)) = keys.next() {
-                merged.heads.push(Reverse((*key, merged.ranges.len())));
-                merged.placed.push(placed);
-                merged.ranges.push(keys);
+        let squares: Vec<&Square> = squares.filter(|square| !square.is_empty()).collect();
+        let bits = |key: Option<(&IncidentKey, _)>| key.map(|(key, _)| key.bits());
+        let first = squares.iter().filter_map(|square| bits(square.first_key_value())).min().unwrap_or(0);
+        let last = squares.iter().filter_map(|square| bits(square.last_key_value())).max().unwrap_or(0);
+        // As if the keys were spread evenly; reading corrects it.
+        let count = squares.iter().map(|square| square.len()).sum::<usize>().max(1);
+        let spans = (count / span_incidents.max(1)).max(1) as u128;
+        let width = ((last - first) / spans).max(1);
+        let from = match from {
+            Bound::Unbounded => Bound::Included(IncidentKey::between(first)),
+            bounded => bounded,
+        };
+        let from = (!squares.is_empty()).then_some(from);
+        Spans { squares, from, last, width, span_incidents, skip_to, admits, read: Vec::new().into_iter() }
+    }
+
+    /// Reads the next span, if any is left: its incidents admitted, in id order.
+    fn read_span(&mut self) -> Option<()> {
+        let from = self.from?;
+        let start = match from {
+            Bound::Unbounded => 0,
+            Bound::Included(key) | Bound::Excluded(key) => key.bits(),
+        };
+        if start > self.last {
+            self.from = None;
+            return None;
+        }
+        let end = start.checked_add(self.width).filter(|end| *end <= self.last);
+        let to = end.map_or(Bound::Unbounded, |end| Bound::Excluded(IncidentKey::between(end)));
+        let mut admitted = Vec::new();
+        let mut read: usize = 0;
+        for square in &self.squares {
+            for (key, placed) in square.range((from, to)) {
+                read += 1;
+                if (self.admits)(placed) {
+                    admitted.push((*key, placed));
+                }
             }
         }
-        merged
+        admitted.sort_unstable_by_key(|(key, _)| *key);
+        self.read = admitted.into_iter();
+        self.from = end.map(|end| Bound::Included(IncidentKey::between(end)));
+        // Keys are not spread evenly (they follow the times of the reports): the next span
+        // is resized by what this one held.
+        if read.saturating_mul(2) < self.span_incidents {
+            self.width = self.width.saturating_mul(2);
+        } else if read > self.span_incidents.saturating_mul(2) {
+            self.width = (self.width / 2).max(1);
+        }
+        Some(())
     }
 }
 
-impl<'s> Iterator for Merged<'s> {
+impl<'s, F: Fn(&Placed) -> bool> Iterator for Spans<'s, F> {
     type Item = (IncidentKey, &'s Placed);
 
     fn next(&mut self) -> Option<(IncidentKey, &'s Placed)> {
         loop {
-            let mut head = self.heads.peek_mut()?;
-            let Reverse((key, range_idx)) = *head;
-            let placed = self.placed[range_idx];
-            // The range's next in place of the head: one sift, not a pop and a push.
-            match self.ranges[range_idx].next() {
-                Some((next_key, next_placed)) => {
-                    self.placed[range_idx] = next_placed;
-                    *head = Reverse((*next_key, range_idx));
-                }
-                None => {
-                    PeekMut::pop(head);
-                }
-            }
+            let Some((key, placed)) = self.read.next() else {
+                self.read_span()?;
+                continue;
+            };
             let mut text = [0; 36];
             let before = match &self.skip_to {
                 None => false,

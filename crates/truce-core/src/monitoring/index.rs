@@ -62,6 +62,16 @@ impl IncidentKey {
             .expect("a key is made from an incident id, a UUIDv7")
     }
 
+    /// The key's 128 bits, in the order of keys.
+    pub fn bits(self) -> u128 {
+        self.0
+    }
+
+    /// A key of any 128 bits: a bound between keys (between ids), not an id.
+    pub fn between(bits: u128) -> IncidentKey {
+        IncidentKey(bits)
+    }
+
     /// The key whose id's text is exactly `text`, if there is one: a bound given as text
     /// (a cursor) is then a bound on keys.
     pub fn of_text(text: &str) -> Option<IncidentKey> {

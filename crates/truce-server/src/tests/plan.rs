@@ -6,7 +6,7 @@ use std::ops::Bound;
 
 use axum::{extract::FromRequestParts, http::Request};
 use serde_json::{json, Value};
-use truce_core::{IncidentId, IncidentRecord, State};
+use truce_core::{IncidentId, IncidentKey, IncidentKind, IncidentRecord, Placed, Position, Square, State};
 
 use super::{
     id,
@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     filters::Filters,
-    select::{IncidentFilter, Plan, Selects},
+    select::{IncidentFilter, Plan, Selects, Spans},
 };
 
 const INCIDENTS_COUNT: u32 = 240;
@@ -262,6 +262,77 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
         .filter(|v| state.monitoring.incidents[&v.incident_id].current().location.uncertainty_m > 1_000.0);
     assert!(far.count() > 5, "{violations:?}");
     assert!(violations.iter().any(|v| v.notification_id.is_some()), "{violations:?}");
+}
+
+/// Squares read a span of keys at a time give their incidents in id order after any bound,
+/// however the keys cluster (as report times do) and however few a span holds: every one
+/// the filter admits, once.
+#[test]
+fn squares_read_by_spans_give_their_incidents_in_id_order_after_any_bound() {
+    let mut draw = Draw(0x5eed_5a4e);
+    let mut squares = vec![Square::new(); 12];
+    let kinds = [IncidentKind::Shelling, IncidentKind::Gunfire, IncidentKind::Airstrike];
+    for _ in 0..3_000 {
+        // Four bursts of reports: one dense, three spread over more time.
+        let burst = u128::from(draw.below(4));
+        let spread = if burst == 0 { 0x100 } else { 0x10_0000 };
+        let time = 0x0190_0000_0000 + burst * 0x1000_0000 + u128::from(draw.below(spread));
+        let key = IncidentKey::between(time << 80 | u128::from(draw.next()));
+        let placed = Placed {
+            start: super::ts("2016-12-12T09:00:00Z"),
+            position: Position::new(37.1, 36.2).expect("a position"),
+            uncertainty_m: 10.0,
+            kind: *draw.pick(&kinds),
+        };
+        squares[usize::try_from(draw.below(12)).expect("a square")].insert(key, placed);
+    }
+    let filters: [fn(&Placed) -> bool; 2] = [|_| true, |placed| placed.kind != IncidentKind::Gunfire];
+    let mut spans_read = 0;
+    for admits in filters {
+        let mut all: Vec<IncidentKey> =
+            squares.iter().flatten().filter(|(_, placed)| admits(placed)).map(|(key, _)| *key).collect();
+        all.sort_unstable();
+        assert!(all.len() > 1_500, "{} admitted", all.len());
+        let text = |key: IncidentKey| key.text(&mut [0; 36]).to_owned();
+        let some = |draw: &mut Draw| text(*draw.pick(&all));
+        let bounds: Vec<(String, Option<bool>)> = vec![
+            (String::new(), None),
+            (some(&mut draw), Some(false)),
+            (some(&mut draw), Some(true)),
+            (format!("{}~", some(&mut draw)), Some(false)),
+            (format!("{}~", some(&mut draw)), Some(true)),
+            ("0".to_owned(), Some(false)),
+            ("z".to_owned(), Some(true)),
+            (text(*all.last().expect("some")), Some(false)),
+            (text(*all.last().expect("some")), Some(true)),
+            (text(all[0]), Some(true)),
+        ];
+        for (bound_text, included) in &bounds {
+            let lower = match included {
+                None => Bound::Unbounded,
+                Some(true) => Bound::Included(bound_text.as_str()),
+                Some(false) => Bound::Excluded(bound_text.as_str()),
+            };
+            let expected: Vec<IncidentKey> = all
+                .iter()
+                .copied()
+                .filter(|key| match included {
+                    None => true,
+                    Some(true) => text(*key).as_str() >= bound_text.as_str(),
+                    Some(false) => text(*key).as_str() > bound_text.as_str(),
+                })
+                .collect();
+            for span_incidents in [1, 7, 100, 4_096] {
+                let found: Vec<IncidentKey> =
+                    Spans::after(squares.iter(), lower, admits, span_incidents).map(|(key, _)| key).collect();
+                assert_eq!(found, expected, "after {lower:?}, {span_incidents} a span");
+                spans_read += 1;
+            }
+        }
+    }
+    assert_eq!(spans_read, 80);
+    let none: Vec<Square> = vec![Square::new(); 3];
+    assert_eq!(Spans::after(none.iter(), Bound::Unbounded, |_: &Placed| true, 7).count(), 0);
 }
 
 #[test]
