@@ -165,7 +165,7 @@ impl IncidentFilter {
         let party = filters.party(state)?;
         let (accused, reach) = match selects {
             Selects::Incidents => (party.as_ref(), None),
-            Selects::Violations => (None, Some(state.violations_reach())),
+            Selects::Violations => (None, state.violations_reach()),
         };
         let plan = plan(filters, kind, accused, reach.as_deref(), state, limits);
         let accused = accused.cloned();

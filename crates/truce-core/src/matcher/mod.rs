@@ -228,6 +228,26 @@ impl IncidentProbe {
 }
 
 impl Matcher {
+    /// Where the indexed scopes can match, windows aside: the boxes of the R-tree's entries,
+    /// read from the tree. The same as `Reach::of` the scopes that have windows (a scope
+    /// without any is not indexed, and matches nothing), without making their shapes again.
+    pub fn reach(&self) -> Reach {
+        let everywhere = QueryBox { lower: [-2.0; 3], upper: [2.0; 3] };
+        let mut boxes = Vec::new();
+        self.tree.walk(&everywhere, |node, mut hits, _| {
+            while hits != 0 {
+                let lane = hits.trailing_zeros() as usize;
+                hits &= hits - 1;
+                boxes.push(QueryBox {
+                    lower: [0, 1, 2].map(|axis| node.lower[axis][lane]),
+                    upper: [0, 1, 2].map(|axis| node.upper[axis][lane]),
+                });
+            }
+            true
+        });
+        Reach::from_boxes(boxes)
+    }
+
     pub fn new(scopes: Vec<Scope>) -> Matcher {
         // The R-tree's entries: a scope's index, one of its pieces, and whether it has others.
         let mut entries: Vec<(u32, ScopeGeometry, bool)> = Vec::with_capacity(scopes.len());

@@ -175,9 +175,10 @@ impl ActiveScopes {
         &self.dependents
     }
 
-    /// Where every active scope can match, windows aside.
+    /// Where every active scope can match, windows aside: read from the R-tree, not made
+    /// again (a read of violations asks it).
     pub(crate) fn reach(&self) -> matcher::Reach {
-        matcher::Reach::of(self.matcher.scopes())
+        self.matcher.reach()
     }
 
     /// Where the commitments whose scopes differ from `before`'s can match, under either:

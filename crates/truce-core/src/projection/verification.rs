@@ -32,6 +32,10 @@ use crate::{
 /// toward computing the distance.
 const METRES_PER_DEGREE_OF_LATITUDE_MIN: f64 = 110_500.0;
 
+/// Boxes of `State::violations_reach` at the most: about a millisecond of conversion per
+/// read of violations.
+pub const VIOLATIONS_REACH_BOXES_MAX: usize = 4096;
+
 /// One casualty figure across the sources that give it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figure {
@@ -458,15 +462,25 @@ impl State {
     /// uncertainty of an incident indexed, so one incident known only to within 100 km
     /// widens every box: the planner then judges them by how many incidents they hold, as
     /// any other index.
-    pub fn violations_reach(&self) -> Vec<LonLatBox> {
+    ///
+    /// `None` past `VIOLATIONS_REACH_BOXES_MAX` boxes (one per piece of a scope, per site,
+    /// per piece of a movement's route): each read would convert and look them all up, so
+    /// with thousands of long corridors the planner goes without, as it did before.
+    pub fn violations_reach(&self) -> Option<Vec<LonLatBox>> {
         let mut reach = self.active_scopes.reach();
         for notification in self.monitoring.notifications.values() {
+            if reach.len() > VIOLATIONS_REACH_BOXES_MAX {
+                return None;
+            }
             match &notification.notified {
                 Notified::Site { position, radius_m, .. } => reach.add_site(*position, *radius_m),
                 Notified::Movement { route, half_width_m, .. } => reach.add_route(route, *half_width_m),
             }
         }
-        reach.lon_lat_boxes(self.monitoring.incident_index().uncertainty_m_max())
+        if reach.len() > VIOLATIONS_REACH_BOXES_MAX {
+            return None;
+        }
+        Some(reach.lon_lat_boxes(self.monitoring.incident_index().uncertainty_m_max()))
     }
 
     /// Every violation of every incident.

@@ -147,3 +147,44 @@ fn a_movement_notified_after_an_attack_on_its_route_alerts_the_violation_then() 
     assert!(!raised.iter().any(|a| a.incident_id == Some(incident_id(2))), "the far incident is not reached");
     assert!(world.state.violations_of(&incident_id(2)).is_empty());
 }
+
+/// Where violations can be (`State::violations_reach`, the planner's index of violations)
+/// holds every incident that has one, and not a far one; past `VIOLATIONS_REACH_BOXES_MAX`
+/// boxes it gives no answer, and the planner goes without it.
+#[test]
+fn where_violations_can_be_holds_every_violation_and_gives_up_past_its_bound() {
+    let mut world = world_notified();
+    world.accept(&Signer::monitor(), school(1, None));
+    assert!(strike_violates(&mut world, 1, "2016-12-13T11:00:00Z"));
+    let boxes = world.state.violations_reach().expect("a corridor and a school: few boxes");
+    let within = |p: crate::Position| {
+        boxes.iter().any(|b| (b.min_lon..=b.max_lon).contains(&p.lon()) && (b.min_lat..=b.max_lat).contains(&p.lat()))
+    };
+    let struck = &world.state.monitoring.incidents[&incident_id(1)];
+    assert!(within(struck.current().location.position));
+    assert!(!within(position(38.5, 35.0)), "{boxes:?}");
+    // Five movements along routes of 9,000 vertices: a thousand boxes each.
+    for n in 2..=6u32 {
+        let route: Vec<(f64, f64)> = (0..9_000)
+            .map(|k| (37.0 + 0.000_1 * f64::from(k), 36.0 + 0.01 * f64::from(n) + 0.000_05 * f64::from(k % 2)))
+            .collect();
+        let movement = CommandBody::NotifyHumanitarian {
+            notification_id: notification_id(u64::from(n)),
+            notified: Notified::Movement {
+                route: line(&route),
+                half_width_m: 50.0,
+                window: window("2016-12-13T08:00:00Z", "2016-12-13T12:00:00Z"),
+                vehicles: 4,
+                markings: None,
+                convoy_id: None,
+            },
+            party_ids: vec![party_id(RU), party_id(SY)],
+            deadline: ts("2016-12-13T12:00:00Z"),
+            valid_until: None,
+            personnel: None,
+            on_behalf_of: None,
+        };
+        world.accept(&Signer::monitor(), movement);
+    }
+    assert!(world.state.violations_reach().is_none());
+}

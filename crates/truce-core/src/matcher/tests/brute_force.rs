@@ -245,6 +245,51 @@ fn a_reach_in_longitudes_and_latitudes_holds_every_probe_that_may_match_it() {
     assert!(ruled_out > probes_count / 2, "{ruled_out} of {probes_count} ruled out only");
 }
 
+/// The series that takes a height on the sphere back to a geodetic latitude agrees with a
+/// bisection of the mapping itself, from pole to pole.
+#[test]
+fn a_height_on_the_sphere_gives_its_latitude_back() {
+    let mut worst: f64 = 0.0;
+    for step in 0..=20_000 {
+        let lat = -90.0 + 180.0 * f64::from(step) / 20_000.0;
+        let z = SpherePoint::new(pos(0.0, lat)).v[2];
+        let by_series = super::super::reach::latitude_of_height_by_series(z);
+        let bisected = super::super::reach::latitude_of_height_bisected(z);
+        worst = worst.max((by_series - bisected).abs());
+        // Within 1e-4 degrees of the pole the height no longer tells latitudes apart.
+        if lat.abs() < 89.9999 {
+            assert!((by_series - lat).abs() < 1e-9, "{lat}: {by_series}");
+        }
+    }
+    assert!(worst < 1e-6, "{worst} degrees apart at worst");
+}
+
+/// The matcher's reach, read from its tree, is the reach of its scopes that have windows.
+#[test]
+fn a_matchers_reach_is_its_scopes_reach() {
+    let mut rng = StdRng::seed_from_u64(SEED ^ 0x0000_7472_6565);
+    let sorted = |mut boxes: Vec<LonLatBox>| {
+        boxes.sort_by(|a, b| {
+            let key = |b: &LonLatBox| [b.min_lon, b.min_lat, b.max_lon, b.max_lat];
+            key(a).partial_cmp(&key(b)).expect("no NaN")
+        });
+        boxes
+    };
+    let mut boxes_count = 0;
+    for [lon, lat] in REGIONS {
+        let case = matcher_case(&mut rng, pos(lon, lat));
+        let matcher = Matcher::new(case.scopes.clone());
+        let of_scopes = Reach::of(case.scopes.iter().filter(|scope| !scope.windows().is_empty()));
+        for uncertainty_m in [0.0, 2_500.0] {
+            let from_tree = sorted(matcher.reach().lon_lat_boxes(uncertainty_m));
+            assert_eq!(from_tree, sorted(of_scopes.lon_lat_boxes(uncertainty_m)), "region [{lon}, {lat}]");
+            boxes_count += from_tree.len();
+        }
+    }
+    assert!(boxes_count > 300, "{boxes_count} boxes only");
+    assert!(Matcher::new(Vec::new()).reach().is_empty());
+}
+
 /// A reach in mid-latitudes reads back as one box about the scope, not the world; at a pole
 /// as every longitude; across the antimeridian as two boxes, either side.
 #[test]
