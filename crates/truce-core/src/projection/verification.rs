@@ -32,9 +32,10 @@ use crate::{
 /// toward computing the distance.
 const METRES_PER_DEGREE_OF_LATITUDE_MIN: f64 = 110_500.0;
 
-/// Boxes of `State::violations_reach` at the most: about a millisecond of conversion per
-/// read of violations.
-pub const VIOLATIONS_REACH_BOXES_MAX: usize = 4096;
+/// Boxes of `State::violations_reach` at the most: each is converted (some 300 ns) and the
+/// squares of the grid it meets looked up (a few dozen for a piece of corridor grown by
+/// kilometres) on every read of violations, which this bounds (not measured at the bound).
+pub const VIOLATIONS_REACH_BOXES_MAX: usize = 1024;
 
 /// One casualty figure across the sources that give it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -163,7 +163,8 @@ fn where_violations_can_be_holds_every_violation_and_gives_up_past_its_bound() {
     let struck = &world.state.monitoring.incidents[&incident_id(1)];
     assert!(within(struck.current().location.position));
     assert!(!within(position(38.5, 35.0)), "{boxes:?}");
-    // Five movements along routes of 9,000 vertices: a thousand boxes each.
+    // Five movements along routes of 9,000 vertices: a thousand boxes each (the bound is
+    // about one of them).
     for n in 2..=6u32 {
         let route: Vec<(f64, f64)> = (0..9_000)
             .map(|k| (37.0 + 0.000_1 * f64::from(k), 36.0 + 0.01 * f64::from(n) + 0.000_05 * f64::from(k % 2)))
