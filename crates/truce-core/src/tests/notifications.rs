@@ -34,6 +34,27 @@ fn school(n: u64, valid_until: Option<&str>) -> CommandBody {
     }
 }
 
+/// Four vehicles moving along `route` this morning, notified to RU and SY, no organisation
+/// named.
+fn movement(n: u64, route: &[(f64, f64)], half_width_m: f64) -> CommandBody {
+    CommandBody::NotifyHumanitarian {
+        notification_id: notification_id(n),
+        notified: Notified::Movement {
+            route: line(route),
+            half_width_m,
+            window: window("2016-12-13T08:00:00Z", "2016-12-13T12:00:00Z"),
+            vehicles: 4,
+            markings: None,
+            convoy_id: None,
+        },
+        party_ids: vec![party_id(RU), party_id(SY)],
+        deadline: ts("2016-12-13T12:00:00Z"),
+        valid_until: None,
+        personnel: None,
+        on_behalf_of: None,
+    }
+}
+
 fn world_notified() -> World {
     let mut world = World::new();
     world.accept(&Signer::coordinator(RU), propose(1, corridor_plan(TruceStart::Immediately)));
@@ -122,22 +143,7 @@ fn a_movement_notified_after_an_attack_on_its_route_alerts_the_violation_then() 
     }
     assert!(world.state.violations_of(&incident_id(1)).is_empty(), "nothing was notified yet");
     world.set_now("2016-12-13T10:30:00Z");
-    let movement = CommandBody::NotifyHumanitarian {
-        notification_id: notification_id(1),
-        notified: Notified::Movement {
-            route: line(&[(37.14, 36.17), (37.16, 36.19)]),
-            half_width_m: 500.0,
-            window: window("2016-12-13T08:00:00Z", "2016-12-13T12:00:00Z"),
-            vehicles: 4,
-            markings: None,
-            convoy_id: None,
-        },
-        party_ids: vec![party_id(RU), party_id(SY)],
-        deadline: ts("2016-12-13T12:00:00Z"),
-        valid_until: None,
-        personnel: None,
-        on_behalf_of: None,
-    };
+    let movement = movement(1, &[(37.14, 36.17), (37.16, 36.19)], 500.0);
     let seq = world.state.entries_count;
     world.accept(&Signer::monitor(), movement);
     let raised: Vec<_> = world.state.alerts.iter().filter(|a| a.seq == seq).collect();
@@ -169,23 +175,7 @@ fn where_violations_can_be_holds_every_violation_and_gives_up_past_its_bound() {
         let route: Vec<(f64, f64)> = (0..9_000)
             .map(|k| (37.0 + 0.000_1 * f64::from(k), 36.0 + 0.01 * f64::from(n) + 0.000_05 * f64::from(k % 2)))
             .collect();
-        let movement = CommandBody::NotifyHumanitarian {
-            notification_id: notification_id(u64::from(n)),
-            notified: Notified::Movement {
-                route: line(&route),
-                half_width_m: 50.0,
-                window: window("2016-12-13T08:00:00Z", "2016-12-13T12:00:00Z"),
-                vehicles: 4,
-                markings: None,
-                convoy_id: None,
-            },
-            party_ids: vec![party_id(RU), party_id(SY)],
-            deadline: ts("2016-12-13T12:00:00Z"),
-            valid_until: None,
-            personnel: None,
-            on_behalf_of: None,
-        };
-        world.accept(&Signer::monitor(), movement);
+        world.accept(&Signer::monitor(), movement(u64::from(n), &route, 50.0));
     }
     assert!(world.state.violations_reach().is_none());
 }
