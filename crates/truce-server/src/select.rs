@@ -60,9 +60,10 @@ pub(crate) struct IncidentFilter {
 pub(crate) enum Plan {
     /// Every incident, in id order: no index narrows the query to few.
     Scan,
-    /// These incidents, in id order: those in the cells of the index that holds the fewest.
+    /// These incidents, in id order: those in the cells of the index cheapest to read (sets
+    /// of keys: hours, a kind, a grade, the accused).
     Candidates(Vec<IncidentKey>),
-    /// The incidents of these squares of the grid, the index that holds the fewest: read in
+    /// The incidents of these squares of the grid, when they are the cheapest to read: read in
     /// id order a span of keys at a time, each checked against what its square holds of it,
     /// so that the reading stops with the page rather than gather and sort every one.
     Squares(Vec<GridCell>),
