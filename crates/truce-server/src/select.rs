@@ -17,8 +17,9 @@
 //! index (`IncidentIndex`: by start, by square of a grid, by kind) and its verdicts kept per
 //! incident (`Verdicts`: by grade, by accused force; docs/reads.md), and for violations the
 //! squares where an incident can have one (`State::violations_reach`): each
-//! index the filters can use says how many incidents it could select, and the smallest, when
-//! it is small, gives the candidates; otherwise every incident is walked in id order, and a
+//! index the filters can use says how many incidents it could select, and when the smallest
+//! is small, the one cheapest to read to the end of a page gives the candidates; otherwise
+//! every incident is walked in id order, and a
 //! filter that selects many finds a page soon. Either way the filter decides, so both give
 //! exactly the records a walk over all would.
 
