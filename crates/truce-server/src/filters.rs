@@ -16,7 +16,7 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use truce_core::{Grade, PartyId, Position, State, Timestamp};
+use truce_core::{Grade, LonLatBox, PartyId, Position, State, Timestamp};
 
 use crate::{extract::take_query, problem::ApiError, read::page_limit, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 
@@ -281,6 +281,15 @@ impl BBox {
         lat && self.lon_ranges().iter().any(|(min, max)| {
             other.lon_ranges().iter().any(|(other_min, other_max)| min <= other_max && other_min <= max)
         })
+    }
+
+    /// The box as boxes that do not cross the antimeridian: one, or two.
+    pub(crate) fn lon_lat_boxes(&self) -> Vec<LonLatBox> {
+        let (min_lat, max_lat) = (self.min_lat, self.max_lat);
+        self.lon_ranges()
+            .into_iter()
+            .map(|(min_lon, max_lon)| LonLatBox { min_lon, min_lat, max_lon, max_lat })
+            .collect()
     }
 
     /// The longitudes covered, as one range, or two across the antimeridian.

@@ -294,11 +294,7 @@ fn plan(
         counted.push(count(index.hours(filters.from, filters.to), counted_max));
     }
     if let Some(bbox) = filters.bbox {
-        let cells = bbox
-            .lon_ranges()
-            .into_iter()
-            .flat_map(|(min_lon, max_lon)| index.squares(min_lon, bbox.min_lat, max_lon, bbox.max_lat));
-        counted.push(count_squares(cells, counted_max));
+        counted.push(count_squares(index.squares_of(bbox.lon_lat_boxes()).into_iter(), counted_max));
     }
     if let Some(reach) = reach {
         // The squares where an incident can have a violation, within the box asked for.
@@ -361,20 +357,10 @@ fn plan(
 /// The part of `reach_box` within `bbox` (in two across the antimeridian), all of it
 /// without one.
 fn within(reach_box: &LonLatBox, bbox: Option<&BBox>) -> Vec<LonLatBox> {
-    let Some(bbox) = bbox else {
-        return vec![*reach_box];
-    };
-    let (min_lat, max_lat) = (reach_box.min_lat.max(bbox.min_lat), reach_box.max_lat.min(bbox.max_lat));
-    bbox.lon_ranges()
-        .into_iter()
-        .map(|(min_lon, max_lon)| LonLatBox {
-            min_lon: reach_box.min_lon.max(min_lon),
-            min_lat,
-            max_lon: reach_box.max_lon.min(max_lon),
-            max_lat,
-        })
-        .filter(|b| b.min_lon <= b.max_lon && b.min_lat <= b.max_lat)
-        .collect()
+    match bbox {
+        None => vec![*reach_box],
+        Some(bbox) => bbox.lon_lat_boxes().iter().filter_map(|asked| reach_box.intersection(asked)).collect(),
+    }
 }
 
 /// An index's cells that a query meets, and how many incidents they hold together.

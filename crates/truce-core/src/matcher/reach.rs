@@ -31,15 +31,20 @@ pub struct Reach {
 impl Reach {
     /// Where `scopes` can match, windows aside (a scope without windows too).
     pub fn of<'a>(scopes: impl IntoIterator<Item = &'a Scope>) -> Reach {
-        let mut scratch = Shapes::default();
-        let mut boxes = Vec::new();
+        let mut reach = Reach::default();
         for scope in scopes {
-            for piece in pieces(&scope.geometry) {
-                let (_, envelope) = scratch.push(&piece, ScopeWindows::Spilled { start: 0, end: 0 });
-                boxes.push(QueryBox::from_envelope(&envelope));
-            }
+            reach.add_geometry(&scope.geometry);
         }
-        Reach { boxes }
+        reach
+    }
+
+    /// Adds the boxes the tree would hold for `geometry`: one per piece of a long corridor.
+    fn add_geometry(&mut self, geometry: &ScopeGeometry) {
+        let mut scratch = Shapes::default();
+        for piece in pieces(geometry) {
+            let (_, envelope) = scratch.push(&piece, ScopeWindows::Spilled { start: 0, end: 0 });
+            self.boxes.push(QueryBox::from_envelope(&envelope));
+        }
     }
 
     /// These boxes, as the tree holds them.
@@ -77,6 +82,25 @@ pub struct LonLatBox {
     pub max_lat: f64,
 }
 
+impl LonLatBox {
+    /// Whether `position` is in the box, its sides included.
+    pub fn contains(&self, position: Position) -> bool {
+        (self.min_lon..=self.max_lon).contains(&position.lon())
+            && (self.min_lat..=self.max_lat).contains(&position.lat())
+    }
+
+    /// The part of the box within `other`, if they share a point.
+    pub fn intersection(&self, other: &LonLatBox) -> Option<LonLatBox> {
+        let both = LonLatBox {
+            min_lon: self.min_lon.max(other.min_lon),
+            min_lat: self.min_lat.max(other.min_lat),
+            max_lon: self.max_lon.min(other.max_lon),
+            max_lat: self.max_lat.min(other.max_lat),
+        };
+        (both.min_lon <= both.max_lon && both.min_lat <= both.max_lat).then_some(both)
+    }
+}
+
 /// Degrees added on every side of a box read back from the sphere, for the rounding of the
 /// trigonometry (far below it, but within `POLAR_LAT_DEG` of a pole, which is then taken in).
 const LON_LAT_MARGIN_DEG: f64 = 1e-6;
@@ -95,12 +119,7 @@ impl Reach {
     /// Adds the places within `half_width_m` of `route` (a notified movement), as the tree
     /// would hold a corridor of that route and half-width.
     pub fn add_route(&mut self, route: &LineString, half_width_m: f64) {
-        let mut scratch = Shapes::default();
-        let geometry = ScopeGeometry::Corridor { route: route.clone(), half_width_m };
-        for piece in pieces(&geometry) {
-            let (_, envelope) = scratch.push(&piece, ScopeWindows::Spilled { start: 0, end: 0 });
-            self.boxes.push(QueryBox::from_envelope(&envelope));
-        }
+        self.add_geometry(&ScopeGeometry::Corridor { route: route.clone(), half_width_m });
     }
 
     /// Where an incident whose uncertainty is at most `uncertainty_m` must be for its
@@ -192,7 +211,7 @@ fn lon_lat_of(lower: V3, upper: V3) -> Vec<LonLatBox> {
 /// test checks against a bisection of `SpherePoint::new` itself, the mapping a probe's
 /// point goes through, to within 1e-9 degrees. A bisection here cost 6 us a box; a
 /// violations read converts one box per piece of every active scope.
-fn latitude_of_height(z: f64) -> f64 {
+pub(super) fn latitude_of_height(z: f64) -> f64 {
     let chi = z.clamp(-1.0, 1.0).asin();
     let [e2, e4, e6, e8] = [WGS84_E2, WGS84_E2.powi(2), WGS84_E2.powi(3), WGS84_E2.powi(4)];
     let c2 = e2 / 2.0 + 5.0 * e4 / 24.0 + e6 / 12.0 + 13.0 * e8 / 360.0;
@@ -216,9 +235,4 @@ pub(super) fn latitude_of_height_bisected(z: f64) -> f64 {
         }
     }
     (south + north) / 2.0
-}
-
-#[cfg(test)]
-pub(super) fn latitude_of_height_by_series(z: f64) -> f64 {
-    latitude_of_height(z)
 }

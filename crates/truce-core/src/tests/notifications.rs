@@ -163,9 +163,7 @@ fn where_violations_can_be_holds_every_violation_and_gives_up_past_its_bound() {
     world.accept(&Signer::monitor(), school(1, None));
     assert!(strike_violates(&mut world, 1, "2016-12-13T11:00:00Z"));
     let boxes = world.state.violations_reach().expect("a corridor and a school: few boxes");
-    let within = |p: crate::Position| {
-        boxes.iter().any(|b| (b.min_lon..=b.max_lon).contains(&p.lon()) && (b.min_lat..=b.max_lat).contains(&p.lat()))
-    };
+    let within = |p: crate::Position| boxes.iter().any(|b| b.contains(p));
     let struck = &world.state.monitoring.incidents[&incident_id(1)];
     assert!(within(struck.current().location.position));
     assert!(!within(position(38.5, 35.0)), "{boxes:?}");

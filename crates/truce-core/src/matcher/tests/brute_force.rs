@@ -185,11 +185,6 @@ fn a_scopes_reach_covers_every_probe_that_matches_it() {
 /// Whether a probe may match what a reach was made of, by the reference of each kind.
 type MayMatch = Box<dyn Fn(&IncidentProbe) -> bool>;
 
-fn within_boxes(position: Position, boxes: &[LonLatBox]) -> bool {
-    let (lon, lat) = (position.lon(), position.lat());
-    boxes.iter().any(|b| (b.min_lon..=b.max_lon).contains(&lon) && (b.min_lat..=b.max_lat).contains(&lat))
-}
-
 /// A reach read back as longitudes and latitudes, at the largest uncertainty of the probes,
 /// holds the point of every probe that may match it: for scopes (as `may_match` says), for
 /// notified sites (within the radius and the uncertainty, by the geodesic) and for notified
@@ -231,7 +226,7 @@ fn a_reach_in_longitudes_and_latitudes_holds_every_probe_that_may_match_it() {
             let boxes = reach.lon_lat_boxes(uncertainty_m_max);
             for probe in &case.probes {
                 probes_count += 1;
-                match within_boxes(probe.position(), &boxes) {
+                match boxes.iter().any(|b| b.contains(probe.position())) {
                     true => held += usize::from(may_match(probe)),
                     false => {
                         assert!(!may_match(probe), "region [{lon}, {lat}], probe {probe:?} outside {boxes:?}");
@@ -253,7 +248,7 @@ fn a_height_on_the_sphere_gives_its_latitude_back() {
     for step in 0..=20_000 {
         let lat = -90.0 + 180.0 * f64::from(step) / 20_000.0;
         let z = SpherePoint::new(pos(0.0, lat)).v[2];
-        let by_series = super::super::reach::latitude_of_height_by_series(z);
+        let by_series = super::super::reach::latitude_of_height(z);
         let bisected = super::super::reach::latitude_of_height_bisected(z);
         worst = worst.max((by_series - bisected).abs());
         // Within 1e-4 degrees of the pole the height no longer tells latitudes apart.
