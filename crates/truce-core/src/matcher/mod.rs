@@ -63,6 +63,7 @@
 
 mod buckets;
 mod reach;
+mod route;
 mod shapes;
 mod sphere;
 #[cfg(test)]
@@ -74,8 +75,11 @@ use std::{f64::consts::PI, fmt, sync::OnceLock};
 use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 use thiserror::Error;
 
-pub use self::reach::{LonLatBox, Reach};
 use self::{buckets::*, shapes::*, sphere::*, tree::*};
+pub use self::{
+    reach::{LonLatBox, Reach},
+    route::IndexedRoute,
+};
 use crate::{
     vocab::geometry::{LineString, Polygon, Position},
     vocab::limits::{HALF_WIDTH_M_MAX, WINDOWS_PER_CORRIDOR_MAX},

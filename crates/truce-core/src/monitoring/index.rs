@@ -15,20 +15,27 @@
 //! grading, attribution and an incident's view read an incident's own statements, not all
 //! of them.
 //!
+//! The routes of notified movements are indexed for the distance test of their protection
+//! (`NotifiedRoutes`, `matcher::IndexedRoute`): a road of thousands of vertices is then a
+//! few of its pieces per incident, not every segment measured exactly.
+//!
 //! Every structure is ordered or hashed by content (no insertion order), so two indexes of
 //! the same incidents are equal and `State`'s `PartialEq` stays a comparison of records.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use crate::{
-    matcher::LonLatBox,
+    matcher::{IndexedRoute, LonLatBox},
     monitoring::{
-        model::IncidentKind,
-        record::{IncidentRecord, StatementRecord},
+        model::{IncidentKind, Notified},
+        record::{IncidentRecord, NotificationRecord, StatementRecord},
     },
     vocab::{
         geometry::Position,
-        ids::{IncidentId, StatementId},
+        ids::{IncidentId, NotificationId, StatementId},
         time::Timestamp,
     },
 };
@@ -335,4 +342,64 @@ pub(crate) fn stances_by_incident<'a>(
         }
     }
     on
+}
+
+/// The route of every notified movement, indexed (`IndexedRoute`), by notification.
+///
+/// Derived from the notifications: a route never changes once notified, so a record and its
+/// views as of a time share each (an `Arc`). Two are equal when they index the same
+/// notifications, as the routes are those notifications' own.
+#[derive(Debug, Clone, Default)]
+pub struct NotifiedRoutes {
+    routes: HashMap<NotificationId, Arc<IndexedRoute>>,
+}
+
+impl NotifiedRoutes {
+    pub fn of<'a>(notifications: impl IntoIterator<Item = &'a NotificationRecord>) -> NotifiedRoutes {
+        let mut routes = NotifiedRoutes::default();
+        for notification in notifications {
+            routes.insert(notification);
+        }
+        routes
+    }
+
+    /// Indexes the route of `notification`, if it is a movement's.
+    pub(crate) fn insert(&mut self, notification: &NotificationRecord) {
+        match &notification.notified {
+            Notified::Movement { route, half_width_m, .. } => {
+                let indexed = Arc::new(IndexedRoute::new(route, *half_width_m));
+                self.routes.insert(notification.notification_id.clone(), indexed);
+            }
+            Notified::Site { .. } => {}
+        }
+    }
+
+    /// The routes of those of `notifications` that these hold: a view's, from its record's.
+    pub(crate) fn kept<'a>(&self, notifications: impl IntoIterator<Item = &'a NotificationId>) -> NotifiedRoutes {
+        let routes = notifications
+            .into_iter()
+            .filter_map(|id| self.routes.get(id).map(|route| (id.clone(), Arc::clone(route))))
+            .collect();
+        NotifiedRoutes { routes }
+    }
+
+    /// The indexed route of the movement notified as `notification_id`; `None` for a site or
+    /// a notification not recorded.
+    pub fn get(&self, notification_id: &NotificationId) -> Option<&IndexedRoute> {
+        self.routes.get(notification_id).map(Arc::as_ref)
+    }
+
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+}
+
+impl PartialEq for NotifiedRoutes {
+    fn eq(&self, other: &NotifiedRoutes) -> bool {
+        self.routes.len() == other.routes.len() && self.routes.keys().all(|id| other.routes.contains_key(id))
+    }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     event::Event,
-    monitoring::index::{self, IncidentIndex},
+    monitoring::index::{self, IncidentIndex, NotifiedRoutes},
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
         IncidentStance, Location, Notified, Observation, Quantity, Reading, RecordRef, SourceReport, StanceOn,
@@ -390,6 +390,10 @@ pub struct Monitoring {
     /// read an incident's statements without scanning all of them).
     #[serde(skip)]
     stances_on: HashMap<IncidentId, BTreeSet<StatementId>>,
+    /// The routes of notified movements, indexed for the distance test (derived, like
+    /// `index`).
+    #[serde(skip)]
+    routes: NotifiedRoutes,
 }
 
 impl Monitoring {
@@ -444,9 +448,20 @@ impl Monitoring {
             .collect();
         let statements: BTreeMap<StatementId, StatementRecord> =
             self.statements.iter().filter(|(_, s)| by(s.at)).map(clone_entry).collect();
+        let notifications: BTreeMap<NotificationId, NotificationRecord> = self
+            .notifications
+            .iter()
+            .filter(|(_, n)| by(n.notified_at))
+            .map(|(id, notification)| {
+                let acknowledgements = notification.acknowledgements.iter().filter(|a| by(a.at)).cloned().collect();
+                let withdrawal = notification.withdrawal.clone().filter(|w| by(w.at));
+                (id.clone(), NotificationRecord { acknowledgements, withdrawal, ..notification.clone() })
+            })
+            .collect();
         Monitoring {
             index: IncidentIndex::of(incidents.values()),
             stances_on: index::stances_by_incident(statements.values()),
+            routes: self.routes.kept(notifications.keys()),
             incidents,
             source_ids,
             duplicates,
@@ -465,16 +480,7 @@ impl Monitoring {
                     (id.clone(), ConvoyRecord { updates, ..convoy.clone() })
                 })
                 .collect(),
-            notifications: self
-                .notifications
-                .iter()
-                .filter(|(_, n)| by(n.notified_at))
-                .map(|(id, notification)| {
-                    let acknowledgements = notification.acknowledgements.iter().filter(|a| by(a.at)).cloned().collect();
-                    let withdrawal = notification.withdrawal.clone().filter(|w| by(w.at));
-                    (id.clone(), NotificationRecord { acknowledgements, withdrawal, ..notification.clone() })
-                })
-                .collect(),
+            notifications,
             alert_acks: self.alert_acks.iter().filter(|a| by(a.at)).cloned().collect(),
         }
     }
@@ -482,6 +488,11 @@ impl Monitoring {
     /// The incidents by start, place and kind.
     pub fn incident_index(&self) -> &IncidentIndex {
         &self.index
+    }
+
+    /// The routes of notified movements, indexed.
+    pub fn notified_routes(&self) -> &NotifiedRoutes {
+        &self.routes
     }
 
     /// The statements referring to the incident or one of its violations (`refers_to`), in
@@ -499,6 +510,7 @@ impl Monitoring {
     pub(crate) fn reindex(&mut self) {
         self.index = IncidentIndex::of(self.incidents.values());
         self.stances_on = index::stances_by_incident(self.statements.values());
+        self.routes = NotifiedRoutes::of(self.notifications.values());
     }
 
     fn insert_statement(&mut self, record: StatementRecord) {
@@ -755,6 +767,7 @@ impl Monitoring {
                     on_behalf_of: on_behalf_of.clone(),
                     withdrawal: None,
                 };
+                self.routes.insert(&record);
                 self.notifications.insert(notification_id.clone(), record);
             }
             Event::NotificationWithdrawn { notification_id, party_id, reason } => {

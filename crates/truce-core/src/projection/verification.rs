@@ -8,8 +8,9 @@
 //! derive). An
 //! incident violates a commitment when its time (an interval, or an instant) overlaps a
 //! period in which the commitment is active and its point is within the scope that applied
-//! then: the R-tree of `State`'s `ActiveScopes` answers both. Notifications are few and are
-//! checked one by one with the matcher's geodesic distances.
+//! then: the R-tree of `State`'s `ActiveScopes` answers both. Notifications are checked one
+//! by one: a site by its geodesic distance, a movement by its route indexed in a matcher of
+//! its own (`monitoring::index::NotifiedRoutes`), as a road can have thousands of vertices.
 
 use std::collections::BTreeSet;
 
@@ -22,7 +23,7 @@ use crate::{
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
     monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord},
     projection::{kept::Verdicts, state::State},
-    vocab::geometry::geodesic_distance_m,
+    vocab::geometry::{geodesic_distance_m, LineString, Position},
     vocab::ids::{ForceId, IncidentId, NotificationId, PartyId},
 };
 
@@ -376,13 +377,11 @@ impl State {
     pub(crate) fn notification_reached(&self, incident: &IncidentRecord, notification: &NotificationRecord) -> bool {
         let revision = incident.current();
         let (position, uncertainty_m) = (revision.location.position, revision.location.uncertainty_m);
-        // Every incident is asked about every notification: the parallels first, then the
-        // geodesic. A path between two latitudes is at least the meridian arc between them,
-        // and no degree of latitude is shorter than `METRES_PER_DEGREE_OF_LATITUDE_MIN`.
-        let beyond_latitudes = |lat_min: f64, lat_max: f64, reach_m: f64| {
-            let off_deg = (lat_min - position.lat()).max(position.lat() - lat_max).max(0.0);
-            off_deg * METRES_PER_DEGREE_OF_LATITUDE_MIN > reach_m
-        };
+        // Every incident is asked about every site: its parallel first, then the geodesic. A
+        // path between two latitudes is at least the meridian arc between them, and no degree
+        // of latitude is shorter than `METRES_PER_DEGREE_OF_LATITUDE_MIN`.
+        let beyond_latitude =
+            |lat: f64, reach_m: f64| (lat - position.lat()).abs() * METRES_PER_DEGREE_OF_LATITUDE_MIN > reach_m;
         let hit = revision.kind.is_attack()
             && match &notification.notified {
                 // A site is protected from when it was notified: the incident must
@@ -394,22 +393,38 @@ impl State {
                     };
                     let reach_m = radius_m + uncertainty_m;
                     after_notice
-                        && !beyond_latitudes(site.lat(), site.lat(), reach_m)
+                        && !beyond_latitude(site.lat(), reach_m)
                         && geodesic_distance_m(position, *site) <= reach_m
                 }
+                // The indexed route rules out a far incident at the root of its R-tree.
                 Notified::Movement { route, half_width_m, window, .. } => {
-                    let reach_m = half_width_m + uncertainty_m;
-                    let lats = route.positions().iter().map(|p| p.lat());
-                    let (lat_min, lat_max) =
-                        lats.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), lat| (lo.min(lat), hi.max(lat)));
                     revision.when.overlaps(window)
-                        && !beyond_latitudes(lat_min, lat_max, reach_m)
-                        && distance_to_route_m(position, route) <= reach_m
+                        && self.route_within(notification, route, *half_width_m, position, uncertainty_m)
                 }
             };
         // Protected until it ended or was withdrawn: the incident must start before then.
         let ended = notification.protected_until().is_some_and(|until| revision.when.start >= until);
         hit && !ended
+    }
+
+    /// Whether `position`, known to within `uncertainty_m`, is within `half_width_m` of the
+    /// notified movement's `route`: by its indexed route (`NotifiedRoutes`), which the record
+    /// keeps for every movement notified.
+    fn route_within(
+        &self,
+        notification: &NotificationRecord,
+        route: &LineString,
+        half_width_m: f64,
+        position: Position,
+        uncertainty_m: f64,
+    ) -> bool {
+        match self.monitoring.notified_routes().get(&notification.notification_id) {
+            Some(indexed) => indexed.within(position, uncertainty_m),
+            None => {
+                debug_assert!(false, "notification {} has no indexed route", notification.notification_id);
+                distance_to_route_m(position, route) <= half_width_m + uncertainty_m
+            }
+        }
     }
 
     /// The violation of a notification the incident reached (`notification_reached`).

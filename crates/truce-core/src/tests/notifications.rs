@@ -177,3 +177,88 @@ fn where_violations_can_be_holds_every_violation_and_gives_up_past_its_bound() {
     }
     assert!(world.state.violations_reach().is_none());
 }
+
+/// The point `distance_m` from `from` at `azimuth_deg`, and the azimuth on arrival.
+fn travel(from: crate::Position, azimuth_deg: f64, distance_m: f64) -> (crate::Position, f64) {
+    use geographiclib_rs::{DirectGeodesic, Geodesic};
+    let (lat, lon, azimuth_end_deg): (f64, f64, f64) =
+        Geodesic::wgs84().direct(from.lat(), from.lon(), azimuth_deg, distance_m);
+    (position(lon, lat), azimuth_end_deg)
+}
+
+/// A movement along a road of 600 vertices through Aleppo protects the strikes within its
+/// half-width and uncertainty of the road, as the distance measured segment by segment says,
+/// and not those 20 m further: when it is notified, and then in the record, in a view as of
+/// its notice, and in a state read back from a snapshot (which builds the indexed route
+/// again).
+#[test]
+fn a_movement_along_a_long_road_protects_what_is_within_reach_in_every_view() {
+    let mut world = world_notified();
+    let mut road = vec![position(37.10, 36.15)];
+    let mut azimuth_deg = 40.0_f64;
+    for k in 0..599u32 {
+        // Winding gently, and turning by 60 degrees, one way then the other, every 100.
+        azimuth_deg += match k % 200 {
+            0 => 60.0,
+            100 => -60.0,
+            _ => 4.0 * (f64::from(k) * 0.3).sin(),
+        };
+        road.push(travel(*road.last().expect("a start"), azimuth_deg, 60.0 + f64::from(k % 7) * 20.0).0);
+    }
+    let half_width_m = 150.0;
+    // Strikes at right angles to a segment's midpoint, 20 m inside and outside the reach (50 m
+    // of uncertainty each: the reach is 200 m), on both sides; and one 40 km away.
+    let mut strikes = Vec::new();
+    for (k, segment) in road.windows(2).enumerate().skip(10).step_by(23) {
+        let (length_m, azimuth_deg, _): (f64, f64, f64) = {
+            use geographiclib_rs::{Geodesic, InverseGeodesic};
+            Geodesic::wgs84().inverse(segment[0].lat(), segment[0].lon(), segment[1].lat(), segment[1].lon())
+        };
+        let (middle, azimuth_there_deg) = travel(segment[0], azimuth_deg, length_m / 2.0);
+        let side = if k % 2 == 0 { 90.0 } else { -90.0 };
+        strikes.push(travel(middle, azimuth_there_deg + side, 180.0).0);
+        strikes.push(travel(middle, azimuth_there_deg + side, 220.0).0);
+    }
+    strikes.push(position(37.10, 36.52));
+    for (n, at) in (1..).zip(&strikes) {
+        let mut strike = report(n, "2016-12-13T09:00:00Z", source(n, "MSF", SourceKind::Witness, None));
+        if let CommandBody::ReportIncident { location, kind, .. } = &mut strike {
+            location.position = *at;
+            *kind = IncidentKind::Airstrike;
+        }
+        world.accept(&Signer::monitor(), strike);
+    }
+    let road: Vec<(f64, f64)> = road.iter().map(|p| (p.lon(), p.lat())).collect();
+    let seq = world.state.entries_count;
+    let notified_at = world.accept(&Signer::monitor(), movement(1, &road, half_width_m));
+
+    let line = line(&road);
+    let expected: Vec<bool> =
+        strikes.iter().map(|p| crate::matcher::distance_to_route_m(*p, &line) <= half_width_m + 50.0).collect();
+    let within_count = expected.iter().filter(|within| **within).count();
+    assert!(within_count >= 20 && expected.len() - within_count >= 20, "{within_count} of {} within", expected.len());
+    let alerted: Vec<bool> = (1..=strikes.len() as u64)
+        .map(|n| {
+            world.state.alerts.iter().any(|a| {
+                a.seq == seq && a.incident_id == Some(incident_id(n)) && a.kind == crate::AlertKind::ViolationNew
+            })
+        })
+        .collect();
+    assert_eq!(alerted, expected, "alerted when notified");
+
+    let mut snapshot = world.state.clone();
+    snapshot.monitoring =
+        serde_json::from_value(serde_json::to_value(&world.state.monitoring).expect("serialises")).expect("reads back");
+    let restored = snapshot.restored();
+    let view = world.state.as_of(notified_at);
+    for (name, state) in [("record", &world.state), ("restored", &restored), ("as of its notice", &view)] {
+        assert_eq!(state.monitoring.notified_routes().len(), 1, "{name}");
+        let violated: Vec<bool> = (1..=strikes.len() as u64)
+            .map(|n| state.violations_of(&incident_id(n)).iter().any(|v| v.notification_id == Some(notification_id(1))))
+            .collect();
+        assert_eq!(violated, expected, "{name}");
+    }
+    let before = world.state.as_of(ts("2016-12-13T10:00:00Z"));
+    assert!(before.monitoring.notified_routes().is_empty(), "not yet notified at 10:00");
+    assert!(notified_at > ts("2016-12-13T10:00:00Z"));
+}

@@ -476,3 +476,78 @@ fn a_multi_part_zone_holds_each_part_and_not_its_hole_nor_the_gap() {
     assert!(!matched(pos(37.05, 36.05)), "in the hole");
     assert!(!matched(pos(37.2, 36.05)), "between the parts");
 }
+
+/// A road: a random walk of `vertices_count` vertices 20 to 400 m apart, turning as roads
+/// do, now and then sharply.
+fn random_road(rng: &mut StdRng, start: Position, vertices_count: usize) -> LineString {
+    let mut positions = vec![start];
+    let mut azimuth_deg: f64 = rng.gen_range(0.0..360.0);
+    for _ in 1..vertices_count {
+        azimuth_deg += if rng.gen_bool(0.05) { rng.gen_range(-120.0..120.0) } else { rng.gen_range(-15.0..15.0) };
+        let last = *positions.last().expect("a road has a start");
+        positions.push(travel(last, azimuth_deg, rng.gen_range(20.0..400.0)));
+    }
+    LineString::new(positions).expect("a random road")
+}
+
+/// An indexed route (a humanitarian movement's) says "within" exactly where the distance to
+/// the route, measured segment by segment, is within the half-width and the uncertainty:
+/// roads of hundreds of vertices, points anywhere near them and points a few centimetres
+/// either side of the edge of reach, in every region.
+#[test]
+fn an_indexed_route_is_within_reach_exactly_where_its_distance_is() {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let (mut within_count, mut beyond_count, mut close_calls_count) = (0, 0, 0);
+    for [lon, lat] in REGIONS {
+        for _ in 0..2 {
+            let vertices_count = rng.gen_range(100..=300);
+            let road = random_road(&mut rng, pos(lon, lat), vertices_count);
+            let half_width_m = if rng.gen_bool(0.2) { 0.0 } else { rng.gen_range(10.0..2_000.0) };
+            let indexed = IndexedRoute::new(&road, half_width_m);
+            let window = window(0, 1);
+            let scope = Scope::corridor("road".to_owned(), road.clone(), half_width_m, vec![window])
+                .expect("a half-width within the bound");
+            for probe_idx in 0..20 {
+                let uncertainty_m = if rng.gen_bool(0.3) { 0.0 } else { rng.gen_range(0.0..5_000.0) };
+                let position = if probe_idx % 2 == 0 {
+                    let vertex = road.positions()[rng.gen_range(0..road.positions().len())];
+                    travel(vertex, rng.gen_range(0.0..360.0), rng.gen_range(0.0..10_000.0))
+                } else {
+                    near_threshold(&mut rng, &scope, uncertainty_m)
+                };
+                let distance_m = distance_to_route_m(position, &road);
+                let threshold_m = half_width_m + uncertainty_m;
+                assert_eq!(
+                    indexed.within(position, uncertainty_m),
+                    distance_m <= threshold_m,
+                    "region [{lon}, {lat}], {position:?}: {distance_m} m from the road, reach {threshold_m} m"
+                );
+                if distance_m <= threshold_m {
+                    within_count += 1;
+                } else {
+                    beyond_count += 1;
+                }
+                if (distance_m - threshold_m).abs() < 0.1 {
+                    close_calls_count += 1;
+                }
+            }
+        }
+    }
+    // Neither answer may be vacuous, and the exact tier must be reached.
+    assert!(within_count > 40 && beyond_count > 40, "{within_count} within, {beyond_count} beyond");
+    assert!(close_calls_count > 20, "{close_calls_count} close calls only");
+}
+
+/// A route whose half-width the matcher refuses (a log from before `decide` refused it) is
+/// measured exactly, and an uncertainty no probe takes compares as the distance does.
+#[test]
+fn an_indexed_route_measures_what_the_matcher_refuses() {
+    let road = LineString::new(vec![pos(37.0, 36.0), pos(37.1, 36.0)]).expect("a road");
+    let wide = IndexedRoute::new(&road, HALF_WIDTH_M_MAX * 2.0);
+    let off = travel(pos(37.05, 36.0), 0.0, HALF_WIDTH_M_MAX * 1.5);
+    assert!(wide.within(off, 0.0));
+    assert!(!wide.within(travel(pos(37.05, 36.0), 0.0, HALF_WIDTH_M_MAX * 2.5), 0.0));
+    let narrow = IndexedRoute::new(&road, 100.0);
+    assert!(!narrow.within(off, f64::NAN));
+    assert!(narrow.within(off, f64::INFINITY));
+}
