@@ -34,7 +34,7 @@ use crate::{
         record::{IncidentRecord, NotificationRecord, StatementRecord},
     },
     vocab::{
-        geometry::Position,
+        geometry::{ecef_m, Position},
         ids::{IncidentId, NotificationId, StatementId},
         time::Timestamp,
     },
@@ -344,62 +344,138 @@ pub(crate) fn stances_by_incident<'a>(
     on
 }
 
-/// The route of every notified movement, indexed (`IndexedRoute`), by notification.
+/// The length of the shortest degree of latitude on the WGS84 ellipsoid (at the equator,
+/// where the meridian's radius of curvature is least: 110,574 m), rounded down by more than
+/// the geodesic's own error: a path between two latitudes is at least the meridian arc between
+/// them, so a point more than `d / METRES_PER_DEGREE_OF_LATITUDE_MIN` degrees of latitude from
+/// a site is more than `d` metres from it.
+pub const METRES_PER_DEGREE_OF_LATITUDE_MIN: f64 = 110_500.0;
+
+/// Rows of sites per degree of latitude (`NotifiedPlaces`): as the grid's, about 1.7 km.
+const SITE_ROWS_PER_DEG: f64 = INCIDENT_GRID_CELLS_PER_DEG;
+
+/// A millimetre: more than the rounding of `ecef_m` and of the distance between two of its
+/// points, which are some 6,400 km from the Earth's centre.
+const CHORD_ROUNDING_M: f64 = 1e-3;
+
+/// The notified places, indexed: each movement's route for its distance test
+/// (`IndexedRoute`), and the sites by row of latitude with the straight line to each, so that
+/// an incident is measured (by the geodesic) only against the movements and the sites that
+/// the straight line does not rule out, not against every notification.
 ///
-/// Derived from the notifications: a route never changes once notified, so a record and its
+/// Derived from the notifications. A route never changes once notified, so a record and its
 /// views as of a time share each (an `Arc`). Two are equal when they index the same
-/// notifications, as the routes are those notifications' own.
+/// notifications, as the places are those notifications' own.
 #[derive(Debug, Clone, Default)]
-pub struct NotifiedRoutes {
+pub struct NotifiedPlaces {
     routes: HashMap<NotificationId, Arc<IndexedRoute>>,
+    /// Sites by `floor(lat * SITE_ROWS_PER_DEG)`, each row in id order.
+    site_rows: BTreeMap<i32, Vec<NotifiedSite>>,
+    /// The largest radius of a site indexed, 0 without any: how far beyond its row a site may
+    /// reach, with the incident's uncertainty.
+    site_radius_m_max: f64,
 }
 
-impl NotifiedRoutes {
-    pub fn of<'a>(notifications: impl IntoIterator<Item = &'a NotificationRecord>) -> NotifiedRoutes {
-        let mut routes = NotifiedRoutes::default();
+/// A site as `NotifiedPlaces::near` reads it.
+#[derive(Debug, Clone, PartialEq)]
+struct NotifiedSite {
+    ecef_m: [f64; 3],
+    radius_m: f64,
+    notification_id: NotificationId,
+}
+
+impl NotifiedPlaces {
+    pub fn of<'a>(notifications: impl IntoIterator<Item = &'a NotificationRecord>) -> NotifiedPlaces {
+        let mut places = NotifiedPlaces::default();
         for notification in notifications {
-            routes.insert(notification);
+            places.insert(notification);
         }
-        routes
+        places
     }
 
-    /// Indexes the route of `notification`, if it is a movement's.
+    /// Indexes the place `notification` protects.
     pub(crate) fn insert(&mut self, notification: &NotificationRecord) {
+        let notification_id = notification.notification_id.clone();
         match &notification.notified {
             Notified::Movement { route, half_width_m, .. } => {
-                let indexed = Arc::new(IndexedRoute::new(route, *half_width_m));
-                self.routes.insert(notification.notification_id.clone(), indexed);
+                self.routes.insert(notification_id, Arc::new(IndexedRoute::new(route, *half_width_m)));
             }
-            Notified::Site { .. } => {}
+            Notified::Site { position, radius_m, .. } => {
+                // Each row in id order, so that the index is the same whatever order the
+                // sites were notified in.
+                let row = self.site_rows.entry(site_row(position.lat())).or_default();
+                let at = row.partition_point(|site| site.notification_id < notification_id);
+                row.insert(at, NotifiedSite { ecef_m: ecef_m(*position), radius_m: *radius_m, notification_id });
+                // `decide` refuses a radius that is not a finite number of metres; a NaN would
+                // leave the maximum as it is, and its site reaches nothing.
+                self.site_radius_m_max = self.site_radius_m_max.max(*radius_m);
+            }
         }
     }
 
-    /// The routes of those of `notifications` that these hold: a view's, from its record's.
-    pub(crate) fn kept<'a>(&self, notifications: impl IntoIterator<Item = &'a NotificationId>) -> NotifiedRoutes {
-        let routes = notifications
-            .into_iter()
-            .filter_map(|id| self.routes.get(id).map(|route| (id.clone(), Arc::clone(route))))
-            .collect();
-        NotifiedRoutes { routes }
+    /// The places of `notifications` (a view's, a subset of the record's), sharing the routes
+    /// these hold.
+    pub(crate) fn kept<'a>(&self, notifications: impl IntoIterator<Item = &'a NotificationRecord>) -> NotifiedPlaces {
+        let mut places = NotifiedPlaces::default();
+        for notification in notifications {
+            match self.routes.get(&notification.notification_id) {
+                Some(route) => {
+                    places.routes.insert(notification.notification_id.clone(), Arc::clone(route));
+                }
+                None => places.insert(notification),
+            }
+        }
+        places
+    }
+
+    /// The notifications whose place an incident at `position`, known to within
+    /// `uncertainty_m`, may reach, in id order: every movement, and the sites in the rows of
+    /// latitude within reach of it that are within reach of it by the straight line (shorter
+    /// than the geodesic). A superset: the caller measures each.
+    pub fn near(&self, position: Position, uncertainty_m: f64) -> Vec<&NotificationId> {
+        let mut near: Vec<&NotificationId> = self.routes.keys().collect();
+        let reach_deg = (self.site_radius_m_max + uncertainty_m) / METRES_PER_DEGREE_OF_LATITUDE_MIN;
+        // An uncertainty that is not a number reaches no site (as the distance compares).
+        if !self.site_rows.is_empty() && !reach_deg.is_nan() {
+            let here = ecef_m(position);
+            let rows = site_row(position.lat() - reach_deg)..=site_row(position.lat() + reach_deg);
+            for site in self.site_rows.range(rows).flat_map(|(_, sites)| sites) {
+                let chord_m = site.ecef_m.iter().zip(&here).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+                if chord_m <= site.radius_m + uncertainty_m + CHORD_ROUNDING_M {
+                    near.push(&site.notification_id);
+                }
+            }
+        }
+        near.sort_unstable();
+        near
     }
 
     /// The indexed route of the movement notified as `notification_id`; `None` for a site or
     /// a notification not recorded.
-    pub fn get(&self, notification_id: &NotificationId) -> Option<&IndexedRoute> {
+    pub fn route(&self, notification_id: &NotificationId) -> Option<&IndexedRoute> {
         self.routes.get(notification_id).map(Arc::as_ref)
     }
 
+    /// How many movements and sites are indexed.
     pub fn len(&self) -> usize {
-        self.routes.len()
+        self.routes.len() + self.site_rows.values().map(Vec::len).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty()
+        self.len() == 0
     }
 }
 
-impl PartialEq for NotifiedRoutes {
-    fn eq(&self, other: &NotifiedRoutes) -> bool {
-        self.routes.len() == other.routes.len() && self.routes.keys().all(|id| other.routes.contains_key(id))
+/// The row of sites at latitude `lat`, saturating beyond the poles (a reach past them).
+fn site_row(lat: f64) -> i32 {
+    // `as` saturates, and the rows of latitudes within [-90, 90] fit with room to spare.
+    (lat * SITE_ROWS_PER_DEG).floor() as i32
+}
+
+impl PartialEq for NotifiedPlaces {
+    fn eq(&self, other: &NotifiedPlaces) -> bool {
+        self.site_rows == other.site_rows
+            && self.routes.len() == other.routes.len()
+            && self.routes.keys().all(|id| other.routes.contains_key(id))
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     event::Event,
-    monitoring::index::{self, IncidentIndex, NotifiedRoutes},
+    monitoring::index::{self, IncidentIndex, NotifiedPlaces},
     monitoring::model::{
         AgreementRef, Breakdown, ConvoyStatus, Count, Destination, Direction, EstimateKind, Grade, IncidentKind,
         IncidentStance, Location, Notified, Observation, Quantity, Reading, RecordRef, SourceReport, StanceOn,
@@ -390,10 +390,9 @@ pub struct Monitoring {
     /// read an incident's statements without scanning all of them).
     #[serde(skip)]
     stances_on: HashMap<IncidentId, BTreeSet<StatementId>>,
-    /// The routes of notified movements, indexed for the distance test (derived, like
-    /// `index`).
+    /// The notified sites and movements, indexed (derived, like `index`).
     #[serde(skip)]
-    routes: NotifiedRoutes,
+    places: NotifiedPlaces,
 }
 
 impl Monitoring {
@@ -461,7 +460,7 @@ impl Monitoring {
         Monitoring {
             index: IncidentIndex::of(incidents.values()),
             stances_on: index::stances_by_incident(statements.values()),
-            routes: self.routes.kept(notifications.keys()),
+            places: self.places.kept(notifications.values()),
             incidents,
             source_ids,
             duplicates,
@@ -490,9 +489,9 @@ impl Monitoring {
         &self.index
     }
 
-    /// The routes of notified movements, indexed.
-    pub fn notified_routes(&self) -> &NotifiedRoutes {
-        &self.routes
+    /// The notified sites and movements, indexed.
+    pub fn notified_places(&self) -> &NotifiedPlaces {
+        &self.places
     }
 
     /// The statements referring to the incident or one of its violations (`refers_to`), in
@@ -510,7 +509,7 @@ impl Monitoring {
     pub(crate) fn reindex(&mut self) {
         self.index = IncidentIndex::of(self.incidents.values());
         self.stances_on = index::stances_by_incident(self.statements.values());
-        self.routes = NotifiedRoutes::of(self.notifications.values());
+        self.places = NotifiedPlaces::of(self.notifications.values());
     }
 
     fn insert_statement(&mut self, record: StatementRecord) {
@@ -767,7 +766,7 @@ impl Monitoring {
                     on_behalf_of: on_behalf_of.clone(),
                     withdrawal: None,
                 };
-                self.routes.insert(&record);
+                self.places.insert(&record);
                 self.notifications.insert(notification_id.clone(), record);
             }
             Event::NotificationWithdrawn { notification_id, party_id, reason } => {

@@ -15,10 +15,12 @@ use crate::{
     coordination::status::CorridorStatusKind,
     event::Event,
     matcher::{IncidentProbe, Reach},
+    monitoring::index::IncidentKey,
     monitoring::model::{Violation, ViolationStatus},
     monitoring::record::IncidentRecord,
     projection::alert::{Alert, AlertKind, ViolationKey},
     projection::state::State,
+    projection::verification::add_notified_place,
     vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
     vocab::time::Timestamp,
 };
@@ -224,12 +226,31 @@ impl State {
     }
 
     /// The incidents a new notification reaches: only their violations of it are new.
+    ///
+    /// Measured are only the attacks in the squares of the grid where the place can be reached
+    /// (`add_notified_place`, grown by the largest uncertainty of an incident): as for
+    /// `State::violations_reach`, every incident that reaches it lies in those boxes.
     fn incidents_reached_by(&self, notification_id: &NotificationId) -> Vec<IncidentId> {
         let Some(notification) = self.monitoring.notifications.get(notification_id) else {
             return Vec::new();
         };
-        let reached = |incident: &&IncidentRecord| self.notification_reached(incident, notification);
-        self.monitoring.incidents.values().filter(reached).map(|i| i.incident_id.clone()).collect()
+        let index = self.monitoring.incident_index();
+        let mut reach = Reach::default();
+        add_notified_place(&mut reach, notification);
+        let boxes = reach.lon_lat_boxes(index.uncertainty_m_max());
+        // Each square once, and each incident in one square.
+        let keys: Vec<IncidentKey> = index
+            .squares_of(boxes.iter().copied())
+            .into_iter()
+            .flat_map(|(_, square)| square.iter())
+            .filter(|(_, placed)| placed.kind.is_attack() && boxes.iter().any(|b| b.contains(placed.position)))
+            .map(|(key, _)| *key)
+            .collect();
+        keys.into_iter()
+            .filter_map(|key| self.monitoring.incidents.get(&key.incident_id()))
+            .filter(|incident| self.notification_reached(incident, notification))
+            .map(|incident| incident.incident_id.clone())
+            .collect()
     }
 
     /// Debug builds check the scoping of re-derivation against deriving every incident:

@@ -10,7 +10,8 @@
 //! period in which the commitment is active and its point is within the scope that applied
 //! then: the R-tree of `State`'s `ActiveScopes` answers both. Notifications are checked one
 //! by one: a site by its geodesic distance, a movement by its route indexed in a matcher of
-//! its own (`monitoring::index::NotifiedRoutes`), as a road can have thousands of vertices.
+//! its own (`monitoring::index::NotifiedPlaces`), as a road can have thousands of vertices;
+//! an incident is asked about the sites in its band of latitudes only.
 
 use std::collections::BTreeSet;
 
@@ -19,19 +20,14 @@ use serde::Serialize;
 use crate::{
     access::Role,
     coordination::model::PartyKind,
-    matcher::{distance_to_route_m, IncidentProbe, LonLatBox},
+    matcher::{distance_to_route_m, IncidentProbe, LonLatBox, Reach},
+    monitoring::index::METRES_PER_DEGREE_OF_LATITUDE_MIN,
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
     monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord},
     projection::{kept::Verdicts, state::State},
     vocab::geometry::{geodesic_distance_m, LineString, Position},
     vocab::ids::{ForceId, IncidentId, NotificationId, PartyId},
 };
-
-/// The length of the shortest degree of latitude on the WGS84 ellipsoid (at the equator,
-/// where the meridian's radius of curvature is least: 110,574 m), rounded down by more than
-/// the geodesic's own error, so that the bound in `notification_reached` only ever errs
-/// toward computing the distance.
-const METRES_PER_DEGREE_OF_LATITUDE_MIN: f64 = 110_500.0;
 
 /// Boxes of `State::violations_reach` at the most: each is converted (some 300 ns) and the
 /// squares of the grid it meets looked up (a few dozen for a piece of corridor grown by
@@ -316,8 +312,16 @@ impl State {
             Ok(probe) => self.active_scopes.commitments_violated(&probe, revision.kind),
             Err(_) => Vec::new(),
         };
-        let notifications: Vec<&NotificationRecord> =
-            self.monitoring.notifications.values().filter(|n| self.notification_reached(incident, n)).collect();
+        // The notifications it may reach (every movement, the sites in its band of latitudes),
+        // in id order as they are recorded.
+        let notifications: Vec<&NotificationRecord> = self
+            .monitoring
+            .notified_places()
+            .near(position, uncertainty_m)
+            .into_iter()
+            .map(|id| &self.monitoring.notifications[id])
+            .filter(|n| self.notification_reached(incident, n))
+            .collect();
         // The grade and the attribution are derived only for an incident that violates
         // something: re-deriving every incident's violations (after an agreement changed)
         // then costs a lookup in the index for most of them.
@@ -408,7 +412,7 @@ impl State {
     }
 
     /// Whether `position`, known to within `uncertainty_m`, is within `half_width_m` of the
-    /// notified movement's `route`: by its indexed route (`NotifiedRoutes`), which the record
+    /// notified movement's `route`: by its indexed route (`NotifiedPlaces`), which the record
     /// keeps for every movement notified.
     fn route_within(
         &self,
@@ -418,7 +422,7 @@ impl State {
         position: Position,
         uncertainty_m: f64,
     ) -> bool {
-        match self.monitoring.notified_routes().get(&notification.notification_id) {
+        match self.monitoring.notified_places().route(&notification.notification_id) {
             Some(indexed) => indexed.within(position, uncertainty_m),
             None => {
                 debug_assert!(false, "notification {} has no indexed route", notification.notification_id);
@@ -488,10 +492,7 @@ impl State {
             if reach.len() > VIOLATIONS_REACH_BOXES_MAX {
                 return None;
             }
-            match &notification.notified {
-                Notified::Site { position, radius_m, .. } => reach.add_site(*position, *radius_m),
-                Notified::Movement { route, half_width_m, .. } => reach.add_route(route, *half_width_m),
-            }
+            add_notified_place(&mut reach, notification);
         }
         if reach.len() > VIOLATIONS_REACH_BOXES_MAX {
             return None;
@@ -502,6 +503,16 @@ impl State {
     /// Every violation of every incident.
     pub fn violations(&self) -> Vec<Violation> {
         self.monitoring.incidents.keys().flat_map(|id| self.violations_of(id)).collect()
+    }
+}
+
+/// Adds to `reach` where the place `notification` protects can be reached: the box of a site
+/// buffered by its radius, or those of a movement's route buffered by its half-width, made as a
+/// corridor's are.
+pub(crate) fn add_notified_place(reach: &mut Reach, notification: &NotificationRecord) {
+    match &notification.notified {
+        Notified::Site { position, radius_m, .. } => reach.add_site(*position, *radius_m),
+        Notified::Movement { route, half_width_m, .. } => reach.add_route(route, *half_width_m),
     }
 }
 
