@@ -117,7 +117,7 @@ pub(crate) fn incident_feature(state: &State, incident: &IncidentRecord) -> Feat
     let (injured_min, injured_max) = figure("injured");
     let zone_id = current.location.zone_id.clone();
     let attributed_force = state.attributed_force(incident);
-    let violations = state.violations_of(&incident.incident_id);
+    let violations = state.violations_of_commitments(&incident.incident_id);
     Feature {
         kind: FeatureTag::Feature,
         id: incident.incident_id.to_string(),
@@ -174,7 +174,8 @@ pub(crate) fn violation_features(
     filter: &IncidentFilter,
 ) -> Vec<Feature<Point, ViolationProperties>> {
     let current = incident.current();
-    let violations = state.violations_of(&incident.incident_id).into_iter().filter(|v| filter.admits_violation(v));
+    let violations =
+        state.violations_of_commitments(&incident.incident_id).into_iter().filter(|v| filter.admits_violation(v));
     violations
         .filter_map(|violation| violation_view(state, violation))
         .map(|view| {

@@ -481,7 +481,7 @@ pub(crate) fn incident_view(state: &State, incident: &IncidentRecord) -> Inciden
         duplicates,
         statements,
         violations: state
-            .violations_of(&incident.incident_id)
+            .violations_of_commitments(&incident.incident_id)
             .into_iter()
             .filter_map(|violation| violation_view(state, violation))
             .collect(),
@@ -536,7 +536,7 @@ pub async fn violations(
         let items = filter
             .candidates(state, Bound::Included(after_incident.as_str()))
             .filter(|(_, incident)| filter.admits_event(incident))
-            .flat_map(|(id, _)| state.violations_of(id))
+            .flat_map(|(id, _)| state.violations_of_commitments(id))
             .filter(|violation| filter.admits_violation(violation))
             .filter_map(|violation| violation_view(state, violation))
             .filter(|v| query.status.is_none_or(|status| v.status == status))

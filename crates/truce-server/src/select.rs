@@ -16,7 +16,8 @@
 //! Incidents and violations are also found here, by a small planner over the core's incident
 //! index (`IncidentIndex`: by start, by square of a grid, by kind) and its verdicts kept per
 //! incident (`Verdicts`: by grade, by accused force; docs/reads.md), and for violations the
-//! squares where an incident can have one (`State::violations_reach`): each
+//! squares where an incident can have one of a commitment, the only ones lists show
+//! (`State::commitment_violations_reach`): each
 //! index the filters can use says how many incidents it could select, and when the smallest
 //! is small, the one cheapest to read to the end of a page gives the candidates; otherwise
 //! every incident is walked in id order, and a
@@ -167,7 +168,7 @@ impl IncidentFilter {
         let party = filters.party(state)?;
         let (accused, reach) = match selects {
             Selects::Incidents => (party.as_ref(), None),
-            Selects::Violations => (None, state.violations_reach()),
+            Selects::Violations => (None, state.commitment_violations_reach()),
         };
         let plan = plan(filters, kind, accused, reach.as_deref(), state, limits);
         let accused = accused.cloned();

@@ -10,11 +10,12 @@
 //! tree's (`Shapes::push`, `QueryBox::from_envelope`) and the probe's (`ProbeQuery`), so the
 //! test here can only say "may match" where the tree would.
 //!
-//! The same boxes, with those of notified sites and movements, tell the server's planner
-//! where an incident can have a violation at all (`State::violations_reach`): grown by the
-//! largest uncertainty of an incident and read back as longitudes and latitudes
-//! (`Reach::lon_lat_boxes`, whose comments give the argument), they hold every incident
-//! whose probe's box can meet one.
+//! The same boxes tell the server's planner where an incident can have a violation of a
+//! commitment (`State::commitment_violations_reach`), and, made for a notified site or
+//! movement, the projection which incidents a new notification can reach
+//! (`incidents_reached_by`): grown by the largest uncertainty of an incident and read back as
+//! longitudes and latitudes (`Reach::lon_lat_boxes`, whose comments give the argument), they
+//! hold every incident whose probe's box can meet one.
 
 use super::{
     cap_growth_with, pieces, tree::QueryBox, Arc, CapAngle, IncidentProbe, ProbeQuery, Scope, ScopeGeometry,

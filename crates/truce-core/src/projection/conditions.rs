@@ -25,7 +25,7 @@ use crate::{
     coordination::model::Requirement,
     coordination::record::Coordination,
     monitoring::model::ViolationStatus,
-    projection::state::State,
+    projection::{state::State, verification::Against},
     vocab::{
         ids::{CommitmentId, IncidentId},
         time::Timestamp,
@@ -84,7 +84,7 @@ impl State {
         // Substantiated violations of the involved commitments, in valid-time order.
         let mut candidates: Vec<(Timestamp, CommitmentId, IncidentId)> = Vec::new();
         for (incident_id, incident) in &self.monitoring.incidents {
-            for violation in self.violations_binding(incident_id) {
+            for violation in self.violations_binding(incident_id, Against::Commitments) {
                 let Some(commitment_id) = violation.commitment_id else {
                     continue;
                 };

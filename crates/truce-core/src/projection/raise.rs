@@ -229,7 +229,8 @@ impl State {
     ///
     /// Measured are only the attacks in the squares of the grid where the place can be reached
     /// (`add_notified_place`, grown by the largest uncertainty of an incident): as for
-    /// `State::violations_reach`, every incident that reaches it lies in those boxes.
+    /// `State::commitment_violations_reach`, every incident that reaches it lies in those
+    /// boxes (`matcher/reach.rs` gives the argument).
     fn incidents_reached_by(&self, notification_id: &NotificationId) -> Vec<IncidentId> {
         let Some(notification) = self.monitoring.notifications.get(notification_id) else {
             return Vec::new();

@@ -275,7 +275,19 @@ impl State {
 
     /// Every violation the incident constitutes, against commitments and notifications.
     pub fn violations_of(&self, incident_id: &IncidentId) -> Vec<Violation> {
-        let mut violations = self.violations_binding(incident_id);
+        self.violations_against(incident_id, Against::CommitmentsAndNotifications)
+    }
+
+    /// The violations of commitments the incident constitutes, as `violations_of` gives them,
+    /// without measuring it against the notifications: what lists, layers and exports show
+    /// anyone, as violations of humanitarian notifications are confidential to their parties
+    /// (docs/visibility.md).
+    pub fn violations_of_commitments(&self, incident_id: &IncidentId) -> Vec<Violation> {
+        self.violations_against(incident_id, Against::Commitments)
+    }
+
+    fn violations_against(&self, incident_id: &IncidentId, against: Against) -> Vec<Violation> {
+        let mut violations = self.violations_binding(incident_id, against);
         if violations.iter().all(|v| v.commitment_id.is_none()) {
             return violations;
         }
@@ -293,8 +305,9 @@ impl State {
     }
 
     /// The incident's violations of every commitment whose scope it falls in while the
-    /// commitment applies, before `not_breached` conditions release any (`conditions`).
-    pub(crate) fn violations_binding(&self, incident_id: &IncidentId) -> Vec<Violation> {
+    /// commitment applies, before `not_breached` conditions release any (`conditions`), and,
+    /// `against` them too, of every notification whose place it reached.
+    pub(crate) fn violations_binding(&self, incident_id: &IncidentId, against: Against) -> Vec<Violation> {
         let Some(incident) = self.monitoring.incidents.get(incident_id) else {
             return Vec::new();
         };
@@ -314,10 +327,11 @@ impl State {
         };
         // The notifications it may reach (every movement, the sites in its band of latitudes),
         // in id order as they are recorded.
-        let notifications: Vec<&NotificationRecord> = self
-            .monitoring
-            .notified_places()
-            .near(position, uncertainty_m)
+        let near = match against {
+            Against::CommitmentsAndNotifications => self.monitoring.notified_places().near(position, uncertainty_m),
+            Against::Commitments => Vec::new(),
+        };
+        let notifications: Vec<&NotificationRecord> = near
             .into_iter()
             .map(|id| &self.monitoring.notifications[id])
             .filter(|n| self.notification_reached(incident, n))
@@ -471,29 +485,21 @@ impl State {
             .collect()
     }
 
-    /// Where every incident with a violation is: boxes that hold its position whatever its
-    /// time and kind, so that a list of violations looks only at the incidents there (the
+    /// Where every incident with a violation of a commitment is: boxes that hold its position
+    /// whatever its time and kind, so that a list of violations (which shows those of
+    /// commitments only, `violations_of_commitments`) looks only at the incidents there (the
     /// server's planner) rather than derive the violations of every incident in its way.
     ///
     /// A commitment's violation needs the incident's probe to meet one of the scopes' boxes
-    /// in the R-tree (`matcher::Reach`); a notification's, that the incident be within its
-    /// uncertainty of the site's radius or the movement's route and half-width, whose boxes
-    /// the same `Reach` makes as it would a corridor's. Both are grown by the largest
-    /// uncertainty of an incident indexed, so one incident known only to within 100 km
-    /// widens every box: the planner then judges them by how many incidents they hold, as
-    /// any other index.
+    /// in the R-tree (`matcher::Reach`, read from the tree): grown by the largest uncertainty
+    /// of an incident indexed, so one incident known only to within 100 km widens every box:
+    /// the planner then judges them by how many incidents they hold, as any other index.
     ///
-    /// `None` past `VIOLATIONS_REACH_BOXES_MAX` boxes (one per piece of a scope, per site,
-    /// per piece of a movement's route): each read would convert and look them all up, so
-    /// with thousands of long corridors the planner goes without, as it did before.
-    pub fn violations_reach(&self) -> Option<Vec<LonLatBox>> {
-        let mut reach = self.active_scopes.reach();
-        for notification in self.monitoring.notifications.values() {
-            if reach.len() > VIOLATIONS_REACH_BOXES_MAX {
-                return None;
-            }
-            add_notified_place(&mut reach, notification);
-        }
+    /// `None` past `VIOLATIONS_REACH_BOXES_MAX` boxes (one per piece of a scope): each read
+    /// would convert and look them all up, so with thousands of long corridors the planner
+    /// goes without, as it did before.
+    pub fn commitment_violations_reach(&self) -> Option<Vec<LonLatBox>> {
+        let reach = self.active_scopes.reach();
         if reach.len() > VIOLATIONS_REACH_BOXES_MAX {
             return None;
         }
@@ -504,6 +510,14 @@ impl State {
     pub fn violations(&self) -> Vec<Violation> {
         self.monitoring.incidents.keys().flat_map(|id| self.violations_of(id)).collect()
     }
+}
+
+/// What a derivation of an incident's violations measures it against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Against {
+    CommitmentsAndNotifications,
+    /// Lists show the violations of commitments only; conditions count only those.
+    Commitments,
 }
 
 /// Adds to `reach` where the place `notification` protects can be reached: the box of a site

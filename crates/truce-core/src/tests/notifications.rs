@@ -154,28 +154,47 @@ fn a_movement_notified_after_an_attack_on_its_route_alerts_the_violation_then() 
     assert!(world.state.violations_of(&incident_id(2)).is_empty());
 }
 
-/// Where violations can be (`State::violations_reach`, the planner's index of violations)
-/// holds every incident that has one, and not a far one; past `VIOLATIONS_REACH_BOXES_MAX`
-/// boxes it gives no answer, and the planner goes without it.
+/// Where violations of commitments can be (`State::commitment_violations_reach`, the
+/// planner's index for lists of violations, which show those of commitments only) holds every
+/// incident that has one, and not a struck school's, whose violation is of a notification;
+/// `violations_of_commitments` gives an incident's violations of commitments as
+/// `violations_of` does, and none of notifications. Past `VIOLATIONS_REACH_BOXES_MAX` boxes
+/// the reach gives no answer, and the planner goes without it.
 #[test]
-fn where_violations_can_be_holds_every_violation_and_gives_up_past_its_bound() {
-    let mut world = world_notified();
+fn where_violations_of_commitments_can_be_holds_each_and_gives_up_past_its_bound() {
+    let agreed = |route: Option<Vec<(f64, f64)>>| {
+        let mut world = World::new();
+        let mut plan = corridor_plan(TruceStart::Immediately);
+        plan.corridors[0].windows = vec![corridor_window("2016-12-12T00:00:00Z", "2016-12-20T00:00:00Z", &[])];
+        if let Some(route) = route {
+            plan.corridors[0].route = line(&route);
+        }
+        world.accept(&Signer::coordinator(RU), propose(1, plan));
+        world.accept(&Signer::coordinator(RU), endorse(1, 1));
+        world.accept(&Signer::coordinator(US), endorse(1, 1));
+        world.set_now("2016-12-13T10:00:00Z");
+        world
+    };
+    let mut world = agreed(None);
+    world.accept(&Signer::monitor(), report(1, "2016-12-13T10:00:00Z", source(1, "MSF", SourceKind::Witness, None)));
     world.accept(&Signer::monitor(), school(1, None));
-    assert!(strike_violates(&mut world, 1, "2016-12-13T11:00:00Z"));
-    let boxes = world.state.violations_reach().expect("a corridor and a school: few boxes");
-    let within = |p: crate::Position| boxes.iter().any(|b| b.contains(p));
-    let struck = &world.state.monitoring.incidents[&incident_id(1)];
-    assert!(within(struck.current().location.position));
-    assert!(!within(position(38.5, 35.0)), "{boxes:?}");
-    // Five movements along routes of 9,000 vertices: a thousand boxes each (the bound is
-    // about one of them).
-    for n in 2..=6u32 {
-        let route: Vec<(f64, f64)> = (0..9_000)
-            .map(|k| (37.0 + 0.000_1 * f64::from(k), 36.0 + 0.01 * f64::from(n) + 0.000_05 * f64::from(k % 2)))
-            .collect();
-        world.accept(&Signer::monitor(), movement(u64::from(n), &route, 50.0));
-    }
-    assert!(world.state.violations_reach().is_none());
+    assert!(strike_violates(&mut world, 2, "2016-12-13T11:00:00Z"));
+    let on_route = world.state.violations_of(&incident_id(1));
+    assert!(!on_route.is_empty() && on_route.iter().all(|v| v.commitment_id.is_some()), "{on_route:?}");
+    assert_eq!(world.state.violations_of_commitments(&incident_id(1)), on_route);
+    assert!(world.state.violations_of_commitments(&incident_id(2)).is_empty());
+
+    let boxes = world.state.commitment_violations_reach().expect("one short corridor: few boxes");
+    let within = |id: u64| {
+        let at = world.state.monitoring.incidents[&incident_id(id)].current().location.position;
+        boxes.iter().any(|b| b.contains(at))
+    };
+    assert!(within(1), "{boxes:?}");
+    assert!(!within(2), "the school is 2 km off the corridor: {boxes:?}");
+    // A corridor of 9,500 vertices: more than a thousand boxes (a piece of nine edges each).
+    let route: Vec<(f64, f64)> =
+        (0..9_500).map(|k| (37.0 + 0.000_1 * f64::from(k), 36.18 + 0.000_05 * f64::from(k % 2))).collect();
+    assert!(agreed(Some(route)).state.commitment_violations_reach().is_none());
 }
 
 /// The point `distance_m` from `from` at `azimuth_deg`, and the azimuth on arrival.

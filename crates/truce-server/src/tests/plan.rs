@@ -6,7 +6,7 @@ use std::ops::Bound;
 
 use axum::{extract::FromRequestParts, http::Request};
 use serde_json::{json, Value};
-use truce_core::{IncidentId, IncidentKey, IncidentKind, IncidentRecord, Placed, Position, Square, State};
+use truce_core::{IncidentId, IncidentKey, IncidentKind, IncidentRecord, Placed, Position, Square, State, Violation};
 
 use super::{
     id,
@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     filters::Filters,
+    monitoring::violation_shown,
     select::{IncidentFilter, Plan, Selects, Spans},
 };
 
@@ -193,9 +194,18 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             .incidents
             .iter()
             .filter(|(id, incident)| id.as_str() > cursor.as_str() && walk.admits(state, incident)));
+        // What a list answers: the violations shown to anyone (of commitments only). The walk
+        // derives every violation, notifications' too; the planned read, as the handlers do,
+        // only those of commitments.
+        let shown = |filter: &IncidentFilter, violations: Vec<Violation>| {
+            let shown = violations.into_iter().filter(|v| filter.admits_violation(v) && violation_shown(state, v));
+            shown.map(|v| format!("{v:?}")).collect::<Vec<_>>()
+        };
         let violations_of = |filter: &IncidentFilter, incident: &IncidentRecord| {
-            let violations = state.violations_of(&incident.incident_id).into_iter();
-            violations.filter(|v| filter.admits_violation(v)).map(|v| format!("{v:?}")).collect::<Vec<_>>()
+            shown(filter, state.violations_of(&incident.incident_id))
+        };
+        let violations_of_commitments = |filter: &IncidentFilter, incident: &IncidentRecord| {
+            shown(filter, state.violations_of_commitments(&incident.incident_id))
         };
         let expected_violations: Vec<String> = state
             .monitoring
@@ -240,7 +250,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             let found_violations: Vec<String> = filter
                 .candidates(state, Bound::Included(cursor.as_str()))
                 .filter(|(_, incident)| filter.admits_event(incident))
-                .flat_map(|(_, incident)| violations_of(&filter, incident))
+                .flat_map(|(_, incident)| violations_of_commitments(&filter, incident))
                 .collect();
             assert_eq!(
                 found_violations, expected_violations,
@@ -255,7 +265,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
     assert!(narrowed_by_reach > 100, "{narrowed_by_reach} narrowed by where violations can be");
     assert!(by_squares > 100, "{by_squares} merged from squares of the grid");
     // Among the violations, some of incidents kilometres from the corridor, within their
-    // uncertainty, and of the notified hospital's.
+    // uncertainty, and of the notified hospital's, which no list shows.
     let violations = state.violations();
     let far = violations
         .iter()
