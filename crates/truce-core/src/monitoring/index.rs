@@ -15,9 +15,11 @@
 //! grading, attribution and an incident's view read an incident's own statements, not all
 //! of them.
 //!
-//! The routes of notified movements are indexed for the distance test of their protection
-//! (`NotifiedRoutes`, `matcher::IndexedRoute`): a road of thousands of vertices is then a
-//! few of its pieces per incident, not every segment measured exactly.
+//! Notified places are indexed for the test of what they protect (`NotifiedPlaces`): each
+//! movement's route in a matcher of its own (`matcher::IndexedRoute`), so that a road of
+//! thousands of vertices is a few of its pieces per incident, not every segment measured
+//! exactly; the sites by row of latitude, each with its position in 3-D, so that an incident
+//! is measured only against the sites the straight line to it does not rule out.
 //!
 //! Every structure is ordered or hashed by content (no insertion order), so two indexes of
 //! the same incidents are equal and `State`'s `PartialEq` stays a comparison of records.

@@ -11,7 +11,7 @@
 //! then: the R-tree of `State`'s `ActiveScopes` answers both. Notifications are checked one
 //! by one: a site by its geodesic distance, a movement by its route indexed in a matcher of
 //! its own (`monitoring::index::NotifiedPlaces`), as a road can have thousands of vertices;
-//! an incident is asked about the sites in its band of latitudes only.
+//! an incident is asked only about the sites near it (`NotifiedPlaces::near`).
 
 use std::collections::BTreeSet;
 
@@ -29,7 +29,7 @@ use crate::{
     vocab::ids::{ForceId, IncidentId, NotificationId, PartyId},
 };
 
-/// Boxes of `State::violations_reach` at the most: each is converted (some 300 ns) and the
+/// Boxes of `State::commitment_violations_reach` at the most: each is converted (some 300 ns) and the
 /// squares of the grid it meets looked up (a few dozen for a piece of corridor grown by
 /// kilometres) on every read of violations, which this bounds (not measured at the bound).
 pub const VIOLATIONS_REACH_BOXES_MAX: usize = 1024;
@@ -325,8 +325,8 @@ impl State {
             Ok(probe) => self.active_scopes.commitments_violated(&probe, revision.kind),
             Err(_) => Vec::new(),
         };
-        // The notifications it may reach (every movement, the sites in its band of latitudes),
-        // in id order as they are recorded.
+        // The notifications it may reach (every movement, the sites the straight line does not
+        // rule out), in id order as they are recorded.
         let near = match against {
             Against::CommitmentsAndNotifications => self.monitoring.notified_places().near(position, uncertainty_m),
             Against::Commitments => Vec::new(),
@@ -395,9 +395,9 @@ impl State {
     pub(crate) fn notification_reached(&self, incident: &IncidentRecord, notification: &NotificationRecord) -> bool {
         let revision = incident.current();
         let (position, uncertainty_m) = (revision.location.position, revision.location.uncertainty_m);
-        // Every incident is asked about every site: its parallel first, then the geodesic. A
-        // path between two latitudes is at least the meridian arc between them, and no degree
-        // of latitude is shorter than `METRES_PER_DEGREE_OF_LATITUDE_MIN`.
+        // A site's parallel first, then the geodesic. A path between two latitudes is at
+        // least the meridian arc between them, and no degree of latitude is shorter than
+        // `METRES_PER_DEGREE_OF_LATITUDE_MIN`.
         let beyond_latitude =
             |lat: f64, reach_m: f64| (lat - position.lat()).abs() * METRES_PER_DEGREE_OF_LATITUDE_MIN > reach_m;
         let hit = revision.kind.is_attack()
