@@ -15,7 +15,6 @@ use crate::{
     coordination::status::CorridorStatusKind,
     event::Event,
     matcher::{IncidentProbe, Reach},
-    monitoring::index::IncidentKey,
     monitoring::model::{Violation, ViolationStatus},
     monitoring::record::IncidentRecord,
     projection::alert::{Alert, AlertKind, ViolationKey},
@@ -211,9 +210,6 @@ impl State {
     /// The incidents whose probe can match one of `reach`'s scopes (the matcher's first
     /// tier): only their commitment violations can differ when those scopes changed.
     fn incidents_that_may_match(&self, reach: &Reach) -> Vec<IncidentId> {
-        if reach.is_empty() {
-            return Vec::new();
-        }
         let may_match = |incident: &&IncidentRecord| {
             let revision = incident.current();
             let end = revision.when.end.unwrap_or(revision.when.start);
@@ -222,36 +218,36 @@ impl State {
             IncidentProbe::new(location.position, location.uncertainty_m, revision.when.start, end)
                 .is_ok_and(|probe| reach.may_match(&probe))
         };
-        self.monitoring.incidents.values().filter(may_match).map(|i| i.incident_id.clone()).collect()
+        self.incidents_near(reach).into_iter().filter(may_match).map(|i| i.incident_id.clone()).collect()
     }
 
     /// The incidents a new notification reaches: only their violations of it are new.
-    ///
-    /// Measured are only the attacks in the squares of the grid where the place can be reached
-    /// (`add_notified_place`, grown by the largest uncertainty of an incident): as for
-    /// `State::commitment_violations_reach`, every incident that reaches it lies in those
-    /// boxes (`matcher/reach.rs` gives the argument).
     fn incidents_reached_by(&self, notification_id: &NotificationId) -> Vec<IncidentId> {
         let Some(notification) = self.monitoring.notifications.get(notification_id) else {
             return Vec::new();
         };
-        let index = self.monitoring.incident_index();
         let mut reach = Reach::default();
         add_notified_place(&mut reach, notification);
+        let reached = |incident: &&IncidentRecord| {
+            incident.current().kind.is_attack() && self.notification_reached(incident, notification)
+        };
+        self.incidents_near(&reach).into_iter().filter(reached).map(|i| i.incident_id.clone()).collect()
+    }
+
+    /// The incidents in the squares of the grid where a probe's box can meet `reach`: the
+    /// boxes of longitude and latitude that hold every such probe's position, grown by the
+    /// largest uncertainty of an incident (`matcher/reach.rs` gives the argument), so every
+    /// incident whose probe may meet `reach`, and others nearby; not every incident on record.
+    fn incidents_near(&self, reach: &Reach) -> Vec<&IncidentRecord> {
+        if reach.is_empty() {
+            return Vec::new();
+        }
+        let index = self.monitoring.incident_index();
         let boxes = reach.lon_lat_boxes(index.uncertainty_m_max());
         // Each square once, and each incident in one square.
-        let keys: Vec<IncidentKey> = index
-            .squares_of(boxes.iter().copied())
-            .into_iter()
-            .flat_map(|(_, square)| square.iter())
-            .filter(|(_, placed)| placed.kind.is_attack() && boxes.iter().any(|b| b.contains(placed.position)))
-            .map(|(key, _)| *key)
-            .collect();
-        keys.into_iter()
-            .filter_map(|key| self.monitoring.incidents.get(&key.incident_id()))
-            .filter(|incident| self.notification_reached(incident, notification))
-            .map(|incident| incident.incident_id.clone())
-            .collect()
+        let squares = index.squares_of(boxes);
+        let keys = squares.iter().flat_map(|(_, square)| square.keys());
+        keys.filter_map(|key| self.monitoring.incidents.get(&key.incident_id())).collect()
     }
 
     /// Debug builds check the scoping of re-derivation against deriving every incident:

@@ -6,7 +6,7 @@ use expect_test::{expect, Expect};
 
 use super::{
     fixture::*,
-    monitoring::{incident_id, source},
+    monitoring::{incident_id, report, source},
 };
 use crate::{CommandBody, Corroboration, DomainError, Provenance, ReportedAct, SourceKind, Stance, TruceStart};
 
@@ -382,4 +382,41 @@ fn sponsors_and_guarantors_back_an_agreement_and_a_guarantor_may_declare_it_brok
     let completed =
         CommandBody::DeclareCompleted { agreement_id: agreement_id(1), note: None, effective_at: None, reported: None };
     check_refusal(&mut world, &Signer::coordinator(OPP), completed, expect!["not-a-signatory: party EA-OPP (00000001-0000-7000-8000-000000000004) is not a required signatory of version 1"]);
+}
+
+/// Incidents recorded before the acts that put an agreement in force (reported later, with
+/// their valid times) are looked for, when it comes into force, wherever their probe can
+/// meet its corridor: one 3 km off the corridor known only to within 5 km violates it and is
+/// alerted then; one at the same place known to within 50 m does not.
+#[test]
+fn an_agreement_reported_in_force_alerts_earlier_incidents_within_their_uncertainty_of_it() {
+    let mut world = World::new();
+    let mut plan = corridor_plan(TruceStart::Immediately);
+    plan.corridors[0].windows = vec![corridor_window("2016-12-12T00:00:00Z", "2016-12-20T00:00:00Z", &[])];
+    world.accept(&Signer::coordinator(RU), propose(1, plan));
+    world.set_now("2016-12-14T00:00:00Z");
+    let corridor_start = corridor(1, "EA-1").route.positions()[0];
+    let three_km_north = position(corridor_start.lon(), corridor_start.lat() + 0.027);
+    for (n, uncertainty_m) in [(1, 5_000.0), (2, 50.0)] {
+        let mut strike = report(n, "2016-12-13T10:00:00Z", source(n, "EFE", SourceKind::Media, None));
+        if let CommandBody::ReportIncident { location, .. } = &mut strike {
+            location.position = three_km_north;
+            location.uncertainty_m = uncertainty_m;
+        }
+        world.accept(&Signer::monitor(), strike);
+    }
+    assert!(world.state.violations_of(&incident_id(1)).is_empty(), "not yet agreed");
+    world.accept(&Signer::monitor(), reported(endorse(1, 1), RU, "2016-12-12T10:00:00Z", 11));
+    let seq = world.state.entries_count;
+    world.accept(&Signer::monitor(), reported(endorse(1, 1), US, "2016-12-12T10:00:00Z", 12));
+    let alerted: Vec<_> = world
+        .state
+        .alerts
+        .iter()
+        .filter(|a| a.seq == seq && a.kind == crate::AlertKind::ViolationNew)
+        .map(|a| a.incident_id.clone())
+        .collect();
+    assert_eq!(alerted, vec![Some(incident_id(1))]);
+    let distance_m = crate::matcher::distance_to_route_m(three_km_north, &corridor(1, "EA-1").route);
+    assert!((2_500.0..3_500.0).contains(&distance_m), "{distance_m} m off the corridor");
 }
