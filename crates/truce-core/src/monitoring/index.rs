@@ -16,10 +16,12 @@
 //! of them.
 //!
 //! Notified places are indexed for the test of what they protect (`NotifiedPlaces`): each
-//! movement's route in a matcher of its own (`matcher::IndexedRoute`), so that a road of
-//! thousands of vertices is a few of its pieces per incident, not every segment measured
-//! exactly; the sites by row of latitude, each with its position in 3-D, so that an incident
-//! is measured only against the sites the straight line to it does not rule out.
+//! movement by the start of its window, and its route in a matcher of its own
+//! (`matcher::IndexedRoute`), so that an incident is measured only against the movements under
+//! way about its time, and a road of thousands of vertices is a few of its pieces per incident,
+//! not every segment measured exactly; the sites by row of latitude, each with its position in
+//! 3-D, so that an incident is measured only against the sites the straight line to it does
+//! not rule out.
 //!
 //! Every structure is ordered or hashed by content (no insertion order), so two indexes of
 //! the same incidents are equal and `State`'s `PartialEq` stays a comparison of records.
@@ -360,10 +362,11 @@ const SITE_ROWS_PER_DEG: f64 = INCIDENT_GRID_CELLS_PER_DEG;
 /// points, which are some 6,400 km from the Earth's centre.
 const CHORD_ROUNDING_M: f64 = 1e-3;
 
-/// The notified places, indexed: each movement's route for its distance test
-/// (`IndexedRoute`), and the sites by row of latitude with the straight line to each, so that
-/// an incident is measured (by the geodesic) only against the movements and the sites that
-/// the straight line does not rule out, not against every notification.
+/// The notified places, indexed: the movements by the start of their window, each with its
+/// route for its distance test (`IndexedRoute`), and the sites by row of latitude with their
+/// position in 3-D, so that an incident is measured (by the geodesic) only against the
+/// movements whose window may overlap its time and the sites the straight line does not rule
+/// out, not against every notification.
 ///
 /// Derived from the notifications. A route never changes once notified, so a record and its
 /// views as of a time share each (an `Arc`). Two are equal when they index the same
@@ -371,6 +374,11 @@ const CHORD_ROUNDING_M: f64 = 1e-3;
 #[derive(Debug, Clone, Default)]
 pub struct NotifiedPlaces {
     routes: HashMap<NotificationId, Arc<IndexedRoute>>,
+    /// The movements by the start of their window, each start's in id order.
+    movement_starts: BTreeMap<Timestamp, Vec<NotificationId>>,
+    /// The longest window of a movement indexed: how long before an incident a window that
+    /// overlaps it may start.
+    movement_window_max: chrono::TimeDelta,
     /// Sites by `floor(lat * SITE_ROWS_PER_DEG)`, each row in id order.
     site_rows: BTreeMap<i32, Vec<NotifiedSite>>,
     /// The largest radius of a site indexed, 0 without any: how far beyond its row a site may
@@ -399,7 +407,12 @@ impl NotifiedPlaces {
     pub(crate) fn insert(&mut self, notification: &NotificationRecord) {
         let notification_id = notification.notification_id.clone();
         match &notification.notified {
-            Notified::Movement { route, half_width_m, .. } => {
+            Notified::Movement { route, half_width_m, window, .. } => {
+                let starting = self.movement_starts.entry(window.start()).or_default();
+                let at = starting.partition_point(|id| *id < notification_id);
+                starting.insert(at, notification_id.clone());
+                let length = window.end().as_datetime() - window.start().as_datetime();
+                self.movement_window_max = self.movement_window_max.max(length);
                 self.routes.insert(notification_id, Arc::new(IndexedRoute::new(route, *half_width_m)));
             }
             Notified::Site { position, radius_m, .. } => {
@@ -420,22 +433,37 @@ impl NotifiedPlaces {
     pub(crate) fn kept<'a>(&self, notifications: impl IntoIterator<Item = &'a NotificationRecord>) -> NotifiedPlaces {
         let mut places = NotifiedPlaces::default();
         for notification in notifications {
-            match self.routes.get(&notification.notification_id) {
-                Some(route) => {
-                    places.routes.insert(notification.notification_id.clone(), Arc::clone(route));
-                }
-                None => places.insert(notification),
+            let route = self.routes.get(&notification.notification_id).map(Arc::clone);
+            places.insert(notification);
+            if let Some(route) = route {
+                places.routes.insert(notification.notification_id.clone(), route);
             }
         }
         places
     }
 
     /// The notifications whose place an incident at `position`, known to within
-    /// `uncertainty_m`, may reach, in id order: every movement, and the sites in the rows of
+    /// `uncertainty_m`, during `first..=last` (an instant when they are equal), may reach, in id
+    /// order: the movements whose window may overlap that time, and the sites in the rows of
     /// latitude within reach of it that are within reach of it by the straight line (shorter
     /// than the geodesic). A superset: the caller measures each.
-    pub fn near(&self, position: Position, uncertainty_m: f64) -> Vec<&NotificationId> {
-        let mut near: Vec<&NotificationId> = self.routes.keys().collect();
+    pub fn near(
+        &self,
+        position: Position,
+        uncertainty_m: f64,
+        first: Timestamp,
+        last: Timestamp,
+    ) -> Vec<&NotificationId> {
+        // A window that overlaps the time (holds the instant) ends after `first`, so starts
+        // after `first` less the longest window; and starts no later than `last`.
+        // (`decide` refuses an end before the start; were there one, no window could start in
+        // both bounds, and the range would be empty.)
+        let earliest = first.as_datetime().checked_sub_signed(self.movement_window_max).map(Timestamp::from_datetime);
+        let mut near: Vec<&NotificationId> = match earliest {
+            Some(earliest) if earliest > last => Vec::new(),
+            Some(earliest) => self.movement_starts.range(earliest..=last).flat_map(|(_, ids)| ids).collect(),
+            None => self.movement_starts.range(..=last).flat_map(|(_, ids)| ids).collect(),
+        };
         let reach_deg = (self.site_radius_m_max + uncertainty_m) / METRES_PER_DEGREE_OF_LATITUDE_MIN;
         // An uncertainty that is not a number reaches no site (as the distance compares).
         if !self.site_rows.is_empty() && !reach_deg.is_nan() {
@@ -477,6 +505,7 @@ fn site_row(lat: f64) -> i32 {
 impl PartialEq for NotifiedPlaces {
     fn eq(&self, other: &NotifiedPlaces) -> bool {
         self.site_rows == other.site_rows
+            && self.movement_starts == other.movement_starts
             && self.routes.len() == other.routes.len()
             && self.routes.keys().all(|id| other.routes.contains_key(id))
     }

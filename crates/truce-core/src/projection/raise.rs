@@ -234,22 +234,6 @@ impl State {
         self.incidents_near(&reach).into_iter().filter(reached).map(|i| i.incident_id.clone()).collect()
     }
 
-    /// The incidents in the squares of the grid where a probe's box can meet `reach`: the
-    /// boxes of longitude and latitude that hold every such probe's position, grown by the
-    /// largest uncertainty of an incident (`matcher/reach.rs` gives the argument), so every
-    /// incident whose probe may meet `reach`, and others nearby; not every incident on record.
-    fn incidents_near(&self, reach: &Reach) -> Vec<&IncidentRecord> {
-        if reach.is_empty() {
-            return Vec::new();
-        }
-        let index = self.monitoring.incident_index();
-        let boxes = reach.lon_lat_boxes(index.uncertainty_m_max());
-        // Each square once, and each incident in one square.
-        let squares = index.squares_of(boxes);
-        let keys = squares.iter().flat_map(|(_, square)| square.keys());
-        keys.filter_map(|key| self.monitoring.incidents.get(&key.incident_id())).collect()
-    }
-
     /// Debug builds check the scoping of re-derivation against deriving every incident:
     /// an incident left out has the violations it was alerted for (the same keys).
     #[cfg(debug_assertions)]

@@ -21,7 +21,7 @@ use crate::{
     access::Role,
     coordination::model::PartyKind,
     matcher::{distance_to_route_m, IncidentProbe, LonLatBox, Reach},
-    monitoring::index::METRES_PER_DEGREE_OF_LATITUDE_MIN,
+    monitoring::index::{IncidentKey, METRES_PER_DEGREE_OF_LATITUDE_MIN},
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
     monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord},
     projection::{kept::Verdicts, state::State},
@@ -325,10 +325,12 @@ impl State {
             Ok(probe) => self.active_scopes.commitments_violated(&probe, revision.kind),
             Err(_) => Vec::new(),
         };
-        // The notifications it may reach (every movement, the sites the straight line does not
-        // rule out), in id order as they are recorded.
+        // The notifications it may reach (the movements whose window may overlap it, the sites
+        // the straight line does not rule out), in id order as they are recorded.
         let near = match against {
-            Against::CommitmentsAndNotifications => self.monitoring.notified_places().near(position, uncertainty_m),
+            Against::CommitmentsAndNotifications => {
+                self.monitoring.notified_places().near(position, uncertainty_m, revision.when.start, end)
+            }
             Against::Commitments => Vec::new(),
         };
         let notifications: Vec<&NotificationRecord> = near
@@ -471,18 +473,38 @@ impl State {
         }
     }
 
-    /// Every violation of one humanitarian notification, by incident: without matching the
-    /// incidents against the commitments, which `violations_of` does too.
+    /// Every violation of one humanitarian notification, by incident in id order: without
+    /// matching the incidents against the commitments, which `violations_of` does too, and
+    /// only among the incidents near the notified place (`incidents_near`).
     pub fn violations_of_notification(&self, notification_id: &NotificationId) -> Vec<Violation> {
         let Some(notification) = self.monitoring.notifications.get(notification_id) else {
             return Vec::new();
         };
-        self.monitoring
-            .incidents
-            .values()
+        let mut reach = Reach::default();
+        add_notified_place(&mut reach, notification);
+        self.incidents_near(&reach)
+            .into_iter()
             .filter(|incident| incident.duplicate_of.is_none())
             .filter_map(|incident| self.notification_violation(incident, self.grade(incident), notification))
             .collect()
+    }
+
+    /// The incidents in the squares of the grid where a probe's box can meet `reach`, in id
+    /// order: the boxes of longitude and latitude that hold every such probe's position, grown
+    /// by the largest uncertainty of an incident (`matcher/reach.rs` gives the argument), so
+    /// every incident whose probe may meet `reach`, and others nearby; not every incident on
+    /// record.
+    pub(crate) fn incidents_near(&self, reach: &Reach) -> Vec<&IncidentRecord> {
+        if reach.is_empty() {
+            return Vec::new();
+        }
+        let index = self.monitoring.incident_index();
+        let boxes = reach.lon_lat_boxes(index.uncertainty_m_max());
+        // Each square once, and each incident in one square.
+        let squares = index.squares_of(boxes);
+        let mut keys: Vec<IncidentKey> = squares.iter().flat_map(|(_, square)| square.keys().copied()).collect();
+        keys.sort_unstable();
+        keys.into_iter().filter_map(|key| self.monitoring.incidents.get(&key.incident_id())).collect()
     }
 
     /// Where every incident with a violation of a commitment is: boxes that hold its position

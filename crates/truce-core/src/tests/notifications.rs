@@ -276,6 +276,10 @@ fn a_movement_along_a_long_road_protects_what_is_within_reach_in_every_view() {
             .map(|n| state.violations_of(&incident_id(n)).iter().any(|v| v.notification_id == Some(notification_id(1))))
             .collect();
         assert_eq!(violated, expected, "{name}");
+        let of_notification = state.violations_of_notification(&notification_id(1));
+        let reached: Vec<_> = of_notification.into_iter().map(|v| v.incident_id).collect();
+        let within = (1..=strikes.len() as u64).zip(&expected).filter(|(_, within)| **within);
+        assert_eq!(reached, within.map(|(n, _)| incident_id(n)).collect::<Vec<_>>(), "{name}");
     }
     let before = world.state.as_of(ts("2016-12-13T10:00:00Z"));
     assert!(before.monitoring.notified_places().is_empty(), "not yet notified at 10:00");
@@ -345,6 +349,9 @@ fn sites_notified_among_recorded_attacks_reach_exactly_those_within_their_radius
             .map(|(n, ..)| *n)
             .collect();
         assert_eq!(alerted, expected, "site {s} at {site:?}, radius {radius_m} m");
+        let of_notification: Vec<_> = world.state.violations_of_notification(&notification_id(s));
+        let of_notification: Vec<_> = of_notification.iter().map(|v| v.incident_id.clone()).collect();
+        assert_eq!(of_notification, expected.iter().map(|n| incident_id(*n)).collect::<Vec<_>>(), "site {s}");
         reached_count += expected.len();
         missed_count += incidents.len() - expected.len();
     }
@@ -368,4 +375,71 @@ fn sites_notified_among_recorded_attacks_reach_exactly_those_within_their_radius
             assert_eq!(violated, alerted, "incident {n}");
         }
     }
+}
+
+/// Movements over two days, most notified for a few hours and one for three days, and
+/// incidents at instants and over intervals among them, the last ten at the instant and place
+/// a movement sets out: each incident's violations of notifications are exactly those that
+/// measuring it against every notification gives.
+#[test]
+fn an_incident_is_measured_against_every_movement_under_way_about_its_time() {
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(0x30e);
+    let mut world = world_notified();
+    let at = |minutes: i64| {
+        let base = ts("2016-12-12T00:00:00Z").as_datetime();
+        Timestamp::from_datetime(base + chrono::TimeDelta::minutes(minutes))
+    };
+    let mut starts = Vec::new();
+    for m in 1..=40u64 {
+        let start_min = rng.gen_range(0..2 * 24 * 60);
+        let length_min = if m == 40 { 3 * 24 * 60 } else { rng.gen_range(30..6 * 60) };
+        let (from, _) = travel(position(37.16, 36.20), rng.gen_range(0.0..360.0), rng.gen_range(0.0..3_000.0));
+        let (to, _) = travel(from, rng.gen_range(0.0..360.0), rng.gen_range(500.0..3_000.0));
+        let mut body = movement(m, &[(from.lon(), from.lat()), (to.lon(), to.lat())], 800.0);
+        if let CommandBody::NotifyHumanitarian { notified: Notified::Movement { window: w, .. }, .. } = &mut body {
+            *w = crate::Window::new(at(start_min), at(start_min + length_min)).expect("ends after it starts");
+        }
+        world.accept(&Signer::monitor(), body);
+        starts.push((start_min, from));
+    }
+    world.set_now("2016-12-15T00:00:00Z");
+    let (mut violated_count, mut spared_count) = (0, 0);
+    for n in 1..=160u64 {
+        let start_min = rng.gen_range(0..3 * 24 * 60);
+        let end = (n % 3 == 0).then(|| at(start_min + rng.gen_range(1..8 * 60)));
+        let (place, _) = travel(position(37.16, 36.20), rng.gen_range(0.0..360.0), rng.gen_range(0.0..4_000.0));
+        // The last ten at the instant a movement sets out, where it sets out from.
+        let (start_min, end, place) = match usize::try_from(n).expect("small").checked_sub(151) {
+            Some(m) => (starts[m].0, None, starts[m].1),
+            None => (start_min, end, place),
+        };
+        let mut strike = report(n, "2016-12-13T00:00:00Z", source(n, "MSF", SourceKind::Witness, None));
+        if let CommandBody::ReportIncident { location, kind, when, .. } = &mut strike {
+            location.position = place;
+            *kind = IncidentKind::Shelling;
+            *when = crate::When { start: at(start_min), end, precision: None };
+        }
+        world.accept(&Signer::monitor(), strike);
+        let incident = &world.state.monitoring.incidents[&incident_id(n)];
+        let expected: Vec<_> = world
+            .state
+            .monitoring
+            .notifications
+            .values()
+            .filter(|notification| world.state.notification_reached(incident, notification))
+            .map(|notification| Some(notification.notification_id.clone()))
+            .collect();
+        let violated: Vec<_> = world
+            .state
+            .violations_of(&incident_id(n))
+            .into_iter()
+            .filter(|v| v.notification_id.is_some())
+            .map(|v| v.notification_id)
+            .collect();
+        assert_eq!(violated, expected, "incident {n}");
+        violated_count += violated.len();
+        spared_count += usize::from(violated.is_empty());
+    }
+    assert!(violated_count > 40 && spared_count > 30, "{violated_count} violations, {spared_count} spared");
 }
