@@ -405,6 +405,12 @@ impl NotifiedPlaces {
 
     /// Indexes the place `notification` protects.
     pub(crate) fn insert(&mut self, notification: &NotificationRecord) {
+        self.insert_sharing(notification, None);
+    }
+
+    /// Indexes the place `notification` protects, with `indexed` as its route when it is a
+    /// movement whose route is already indexed (by the record a view is taken from).
+    fn insert_sharing(&mut self, notification: &NotificationRecord, indexed: Option<&Arc<IndexedRoute>>) {
         let notification_id = notification.notification_id.clone();
         match &notification.notified {
             Notified::Movement { route, half_width_m, window, .. } => {
@@ -413,7 +419,11 @@ impl NotifiedPlaces {
                 starting.insert(at, notification_id.clone());
                 let length = window.end().as_datetime() - window.start().as_datetime();
                 self.movement_window_max = self.movement_window_max.max(length);
-                self.routes.insert(notification_id, Arc::new(IndexedRoute::new(route, *half_width_m)));
+                let indexed = match indexed {
+                    Some(indexed) => Arc::clone(indexed),
+                    None => Arc::new(IndexedRoute::new(route, *half_width_m)),
+                };
+                self.routes.insert(notification_id, indexed);
             }
             Notified::Site { position, radius_m, .. } => {
                 // Each row in id order, so that the index is the same whatever order the
@@ -433,11 +443,7 @@ impl NotifiedPlaces {
     pub(crate) fn kept<'a>(&self, notifications: impl IntoIterator<Item = &'a NotificationRecord>) -> NotifiedPlaces {
         let mut places = NotifiedPlaces::default();
         for notification in notifications {
-            let route = self.routes.get(&notification.notification_id).map(Arc::clone);
-            places.insert(notification);
-            if let Some(route) = route {
-                places.routes.insert(notification.notification_id.clone(), route);
-            }
+            places.insert_sharing(notification, self.routes.get(&notification.notification_id));
         }
         places
     }

@@ -281,6 +281,11 @@ fn a_movement_along_a_long_road_protects_what_is_within_reach_in_every_view() {
         let within = (1..=strikes.len() as u64).zip(&expected).filter(|(_, within)| **within);
         assert_eq!(reached, within.map(|(n, _)| incident_id(n)).collect::<Vec<_>>(), "{name}");
     }
+    // A view shares the record's indexed route: it does not index the road again.
+    let shared = |state: &crate::State| {
+        state.monitoring.notified_places().route(&notification_id(1)).map(|route| route as *const _)
+    };
+    assert!(shared(&view).is_some() && shared(&view) == shared(&world.state));
     let before = world.state.as_of(ts("2016-12-13T10:00:00Z"));
     assert!(before.monitoring.notified_places().is_empty(), "not yet notified at 10:00");
     assert!(notified_at > ts("2016-12-13T10:00:00Z"));
