@@ -496,6 +496,15 @@ pub(crate) fn corridor_plan(start: TruceStart) -> Terms {
     )
 }
 
+/// Russia and the United States agree the plan (agreement 1), its first corridor open from 12
+/// to 20 December 2016.
+pub(crate) fn agree(world: &mut World, mut plan: Terms) {
+    plan.corridors[0].windows = vec![corridor_window("2016-12-12T00:00:00Z", "2016-12-20T00:00:00Z", &[])];
+    world.accept(&Signer::coordinator(RU), propose(1, plan));
+    world.accept(&Signer::coordinator(RU), endorse(1, 1));
+    world.accept(&Signer::coordinator(US), endorse(1, 1));
+}
+
 /// A condition that the commitment `id` holds (is fulfilled or applies).
 pub(crate) fn holds(id: CommitmentId) -> crate::Condition {
     crate::Condition { commitment_id: id, requires: crate::Requirement::Holds }

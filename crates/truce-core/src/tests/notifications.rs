@@ -165,13 +165,10 @@ fn where_violations_of_commitments_can_be_holds_each_and_gives_up_past_its_bound
     let agreed = |route: Option<Vec<(f64, f64)>>| {
         let mut world = World::new();
         let mut plan = corridor_plan(TruceStart::Immediately);
-        plan.corridors[0].windows = vec![corridor_window("2016-12-12T00:00:00Z", "2016-12-20T00:00:00Z", &[])];
         if let Some(route) = route {
             plan.corridors[0].route = line(&route);
         }
-        world.accept(&Signer::coordinator(RU), propose(1, plan));
-        world.accept(&Signer::coordinator(RU), endorse(1, 1));
-        world.accept(&Signer::coordinator(US), endorse(1, 1));
+        agree(&mut world, plan);
         world.set_now("2016-12-13T10:00:00Z");
         world
     };

@@ -84,14 +84,6 @@ fn check_periods(world: &World, commitment: u64, expect: Expect) {
     expect.assert_eq(&actual);
 }
 
-/// Russia and the United States agree the plan, with the given truce start.
-fn agree(world: &mut World, mut plan: crate::Terms) {
-    plan.corridors[0].windows = vec![corridor_window("2016-12-12T00:00:00Z", "2016-12-20T00:00:00Z", &[])];
-    world.accept(&Signer::coordinator(RU), propose(1, plan));
-    world.accept(&Signer::coordinator(RU), endorse(1, 1));
-    world.accept(&Signer::coordinator(US), endorse(1, 1));
-}
-
 #[test]
 fn an_incident_overlapping_the_start_of_the_truce_violates_and_one_ending_at_it_does_not() {
     let mut world = World::new();
