@@ -185,7 +185,7 @@ fn demo_sign_ins(
             .with_context(|| format!("setting the demo password of {handle}"))?;
         let manager = manager_of(scenario, signers, &handle);
         let (enrolment_code, _) =
-            crate::accounts::open_enrolment(base_url, manager, signer.author.as_ref(), ENROLMENT_HOURS)
+            crate::accounts::open_enrolment(base_url, manager, &signer.author.text(), ENROLMENT_HOURS)
                 .with_context(|| format!("opening an enrolment for {handle}"))?;
         sign_ins.push(SignIn {
             roles,

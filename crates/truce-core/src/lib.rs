@@ -68,9 +68,10 @@ pub use crate::{
             corridor_area, decoding_trusted, geodesic_distance_m, simplified_ring, LineString, Polygon, Position,
         },
         ids::{
-            AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId, CorridorId,
-            EncryptionKeyText, EnrolmentCode, EstimateId, ForceId, IncidentId, Nonce, NotificationId, ObservationId,
-            PartyId, PassageId, PublicKeyText, ReadingId, SourceId, StatementId, TotalId, ZoneId,
+            first_with_text, uuid_text, AccountId, AgreementId, AlertId, CodeHash, CommitmentId, ConsentId, ConvoyId,
+            CorridorId, EncryptionKeyText, EnrolmentCode, EstimateId, ForceId, IdText, IncidentId, Nonce,
+            NotificationId, ObservationId, PartyId, PassageId, PublicKeyText, ReadingId, SourceId, StatementId,
+            TotalId, ZoneId,
         },
         limits::*,
         source::{Provenance, ReportedAct},

@@ -145,7 +145,7 @@ pub async fn submit_command(
         SubmissionError::Invalid(err) => invalid_command(err),
     })?;
     // Counted against its author's rate once the signature shows who the author is.
-    state.edge.count_account(submission.command().author.as_str())?;
+    state.edge.count_account(&submission.command().author.text())?;
     // The genesis makes its signer the log's operator. `truce init` writes it offline before
     // any server runs, so a server never takes one: whoever reached a fresh server first
     // would otherwise own its log.

@@ -188,7 +188,7 @@ impl Filters {
             return Ok(None);
         };
         let found =
-            state.coordination.parties.values().find(|p| p.party_id.as_str() == party || p.code.as_str() == party);
+            state.coordination.parties.values().find(|p| *p.party_id.text() == *party || p.code.as_str() == party);
         match found {
             Some(found) => Ok(Some(found.party_id.clone())),
             None => Err(ApiError::bad_request("party", format!("no party has the id or code `{party}`"))),

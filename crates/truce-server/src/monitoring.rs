@@ -517,7 +517,7 @@ pub async fn incidents(paging: Paging, filters: Filters, as_of: AsOf) -> Result<
 
 pub async fn incident(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<IncidentView>, ApiError> {
     read_monitoring(&as_of, |state| {
-        let incident = state.monitoring.incidents.get(id.as_str());
+        let incident = IncidentId::parse(&id).ok().and_then(|key| state.monitoring.incidents.get(&key));
         incident.map(|incident| Json(incident_view(state, incident))).ok_or(ApiError::NotFound { kind: "incident", id })
     })?
 }
@@ -637,7 +637,7 @@ pub async fn population(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Jso
     let at = as_of.at;
     as_of.read(|state| {
         // A zone exists in the world from its first boundary's valid time.
-        let zone = state.coordination.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
+        let zone = state.coordination.zones.values().find(|z| *z.zone_id.text() == *id || z.code.as_str() == id);
         let zone = zone
             .filter(|z| z.boundaries.iter().any(|b| b.effective_at <= at))
             .ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;
@@ -670,7 +670,7 @@ pub async fn movement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<
             .coordination
             .corridors
             .values()
-            .find(|c| c.spec.corridor_id.as_str() == id || c.spec.code.as_str() == id);
+            .find(|c| *c.spec.corridor_id.text() == *id || c.spec.code.as_str() == id);
         let record = record
             .filter(|record| state.coordination.corridor_status(&record.spec.corridor_id, at).is_some())
             .ok_or(ApiError::NotFound { kind: "corridor", id: id.clone() })?;
@@ -712,7 +712,7 @@ pub async fn passages(
             .passages
             .iter()
             .filter(|(_, p)| p.count.given_by(at))
-            .filter(|(_, p)| query.corridor_id.as_deref().is_none_or(|id| p.corridor_id.as_str() == id))
+            .filter(|(_, p)| query.corridor_id.as_deref().is_none_or(|id| *p.corridor_id.text() == *id))
             .filter(|(_, p)| filter.admits(state, p))
             .map(|(id, p)| (id.to_string(), passage_view(state, p, at)));
         page_of(items, paging.cursor.as_deref(), paging.limit)

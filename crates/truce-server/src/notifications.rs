@@ -58,7 +58,7 @@ pub async fn notification(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<J
             .monitoring
             .notifications
             .iter()
-            .find(|(key, _)| key.as_str() == id)
+            .find(|(key, _)| *key.text() == *id)
             .filter(|(key, _)| notification_audience(state, key).admits(reader))
             .ok_or(ApiError::NotFound { kind: "notification", id })?;
         let violations = state.violations_of_notification(key);

@@ -192,11 +192,14 @@ impl IncidentFilter {
         let index = state.monitoring.incident_index();
         // The grade and the accused kept for a candidate decide many without a lookup by id.
         let by_key = move |key: IncidentKey| match self.admits_verdict(state, key) {
-            true => incidents.get_key_value(key.text(&mut [0; 36])),
+            true => incidents.get_key_value(&key.incident_id()),
             false => None,
         };
         match &self.plan {
-            Plan::Scan => Box::new(incidents.range::<str, _>((lower, Bound::Unbounded))),
+            Plan::Scan => match truce_core::first_with_text(lower) {
+                Some(first) => Box::new(incidents.range::<uuid::Uuid, _>((Bound::Included(first), Bound::Unbounded))),
+                None => Box::new(std::iter::empty()),
+            },
             Plan::Candidates(keys) => Box::new(
                 keys[first_after(keys, lower)..]
                     .iter()

@@ -695,13 +695,13 @@ impl Dispatcher {
 
     /// The subscriptions `party_id` made.
     fn made_by(&self, party_id: &PartyId) -> Result<Vec<SubscriptionRow>, StoreError> {
-        Ok(self.outbox.lock().subscriptions()?.into_iter().filter(|row| row.party_id == party_id.as_str()).collect())
+        Ok(self.outbox.lock().subscriptions()?.into_iter().filter(|row| row.party_id == *party_id.text()).collect())
     }
 
     /// Removes `party_id`'s subscription and what was still owed to it; whether there was one.
     fn remove_made(&self, party_id: &PartyId, subscription_id: &str) -> Result<bool, StoreError> {
         let removed =
-            self.outbox.lock().remove_subscription(party_id.as_str(), subscription_id, &made_key(subscription_id))?;
+            self.outbox.lock().remove_subscription(&party_id.text(), subscription_id, &made_key(subscription_id))?;
         if removed {
             self.subscriptions.write().retain(|live| {
                 live.made.as_ref().is_none_or(|(id, party)| !(id == subscription_id && party == party_id))

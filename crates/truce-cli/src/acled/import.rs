@@ -341,7 +341,7 @@ fn submit_one(
     }
     for body in &planned.more_sources {
         let CommandBody::AddSource { source, .. } = body else { continue };
-        if present_sources.iter().any(|id| id == source.source_id.as_str()) {
+        if present_sources.iter().any(|id| *id == *source.source_id.text()) {
             continue;
         }
         match send(body)? {
@@ -361,7 +361,7 @@ fn differences(report: &CommandBody, existing: &Value) -> Vec<&'static str> {
     };
     let first_source = existing["sources"]
         .as_array()
-        .and_then(|sources| sources.iter().find(|existing| existing["source_id"] == source.source_id.as_str()));
+        .and_then(|sources| sources.iter().find(|existing| existing["source_id"] == *source.source_id.text()));
     let mut differs = Vec::new();
     if existing["kind"] != value(kind) {
         differs.push("kind");

@@ -30,7 +30,7 @@ pub(crate) fn register_party(
     kind: &PartyKind,
 ) -> Result<Vec<Event>, DomainError> {
     require_new(coordination.parties.contains_key(party_id), "party", party_id)?;
-    require_code_free(coordination, "party", code, party_id.as_str())?;
+    require_code_free(coordination, "party", code, &party_id.text())?;
     Ok(vec![Event::PartyRegistered {
         party_id: party_id.clone(),
         code: code.clone(),
@@ -48,7 +48,7 @@ pub(crate) fn register_force(
     party_ids: &[PartyId],
 ) -> Result<Vec<Event>, DomainError> {
     require_new(coordination.forces.contains_key(force_id), "force", force_id)?;
-    require_code_free(coordination, "force", code, force_id.as_str())?;
+    require_code_free(coordination, "force", code, &force_id.text())?;
     require_list("party_ids", party_ids, 0, LIST_LEN_MAX)?;
     for party_id in party_ids {
         require_known(coordination.parties.contains_key(party_id), "party", party_id)?;
@@ -72,7 +72,7 @@ pub(crate) fn define_zone(
     effective_at: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
     require_new(coordination.zones.contains_key(zone_id), "zone", zone_id)?;
-    require_code_free(coordination, "zone", code, zone_id.as_str())?;
+    require_code_free(coordination, "zone", code, &zone_id.text())?;
     Ok(vec![Event::ZoneDefined {
         zone_id: zone_id.clone(),
         code: code.clone(),
@@ -478,7 +478,7 @@ fn check_terms(coordination: &Coordination, agreement_id: &AgreementId, terms: &
                 });
             }
         }
-        require_code_free(coordination, "corridor", &corridor.code, corridor.corridor_id.as_str())?;
+        require_code_free(coordination, "corridor", &corridor.code, &corridor.corridor_id.text())?;
         if !(corridor.half_width_m.is_finite()
             && corridor.half_width_m > 0.0
             && corridor.half_width_m <= HALF_WIDTH_M_MAX)

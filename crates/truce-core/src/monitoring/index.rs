@@ -63,14 +63,12 @@ pub struct IncidentKey(u128);
 
 impl IncidentKey {
     pub fn of(incident_id: &IncidentId) -> IncidentKey {
-        let uuid = uuid::Uuid::try_parse(incident_id.as_str()).expect("an incident id is a UUID (its invariant)");
-        IncidentKey(uuid.as_u128())
+        IncidentKey(incident_id.uuid().as_u128())
     }
 
     /// The id again.
     pub fn incident_id(self) -> IncidentId {
-        IncidentId::parse(self.text(&mut [0; uuid::fmt::Hyphenated::LENGTH]))
-            .expect("a key is made from an incident id, a UUIDv7")
+        IncidentId::from_uuid(uuid::Uuid::from_u128(self.0)).expect("a key is made from an incident id, a UUIDv7")
     }
 
     /// The key's 128 bits, in the order of keys.

@@ -80,7 +80,11 @@ fn violations(world: &World, n: u64) -> Vec<(Option<u64>, ViolationStatus, Vec<P
         .violations_of(&incident_id(n))
         .into_iter()
         .map(|v| {
-            (v.commitment_id.map(|c| u64::from_str_radix(&c.as_str()[24..], 16).unwrap_or(0)), v.status, v.parties)
+            (
+                v.commitment_id.map(|c| u64::from_str_radix(&c.text().as_str()[24..], 16).unwrap_or(0)),
+                v.status,
+                v.parties,
+            )
         })
         .collect()
 }

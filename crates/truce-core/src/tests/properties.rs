@@ -455,14 +455,14 @@ fn check_invariants(state: &State, at: Timestamp) {
         }
     }
     for (party_id, party) in &state.coordination.parties {
-        assert_eq!(state.coordination.code_holder("party", &party.code), Some(party_id.as_str()));
+        assert_eq!(state.coordination.code_holder("party", &party.code), Some(party_id.text().as_str()));
     }
     for (zone_id, zone) in &state.coordination.zones {
-        assert_eq!(state.coordination.code_holder("zone", &zone.code), Some(zone_id.as_str()));
+        assert_eq!(state.coordination.code_holder("zone", &zone.code), Some(zone_id.text().as_str()));
         assert!(!zone.boundaries.is_empty(), "a zone has a boundary");
     }
     for (force_id, force) in &state.coordination.forces {
-        assert_eq!(state.coordination.code_holder("force", &force.code), Some(force_id.as_str()));
+        assert_eq!(state.coordination.code_holder("force", &force.code), Some(force_id.text().as_str()));
         for party_id in &force.party_ids {
             assert!(state.coordination.parties.contains_key(party_id), "a force's parties exist");
         }
@@ -505,7 +505,7 @@ fn check_invariants(state: &State, at: Timestamp) {
             .find_map(|v| v.terms.corridors.iter().find(|c| &c.corridor_id == corridor_id))
             .expect("a corridor is defined by a version of its agreement");
         assert_eq!(latest_definition, &record.spec, "the record holds the latest definition");
-        assert_eq!(state.coordination.code_holder("corridor", &record.spec.code), Some(corridor_id.as_str()));
+        assert_eq!(state.coordination.code_holder("corridor", &record.spec.code), Some(corridor_id.text().as_str()));
         let status = state.coordination.corridor_status(corridor_id, at).expect("the corridor was proposed by now");
         assert_eq!(
             (status.status == CorridorStatusKind::Open),

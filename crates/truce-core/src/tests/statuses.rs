@@ -30,14 +30,15 @@ pub(crate) fn describe(state: &State, at: Timestamp) -> String {
     let mut out = String::new();
     for (agreement_id, agreement) in &state.coordination.agreements {
         let Some(status) = state.coordination.agreement_status(agreement_id, at) else {
-            writeln!(out, "agreement {}: not yet proposed", short(agreement_id.as_str())).expect("writing to a String");
+            writeln!(out, "agreement {}: not yet proposed", short(agreement_id.text().as_str()))
+                .expect("writing to a String");
             continue;
         };
         let effective = status.effective_version.map_or_else(|| "-".to_owned(), |v| format!("v{v}"));
         writeln!(
             out,
             "agreement {}: {} (latest v{}, effective {effective}{}{})",
-            short(agreement_id.as_str()),
+            short(agreement_id.text().as_str()),
             snake(status.status),
             status.latest_version,
             if status.in_force { ", in force" } else { "" },
@@ -64,8 +65,14 @@ pub(crate) fn describe(state: &State, at: Timestamp) -> String {
         let Some(status) = state.coordination.commitment_status(commitment_id, at) else {
             continue;
         };
-        writeln!(out, "commitment {}: {} (v{})", short(commitment_id.as_str()), snake(status.status), status.version)
-            .expect("writing to a String");
+        writeln!(
+            out,
+            "commitment {}: {} (v{})",
+            short(commitment_id.text().as_str()),
+            snake(status.status),
+            status.version
+        )
+        .expect("writing to a String");
     }
     out
 }
@@ -636,7 +643,7 @@ fn as_of_an_instant_before_a_fact_the_older_answer_is_given() {
             format!(
                 "{} {} {}",
                 s.at,
-                short(s.party_id.as_str()),
+                short(s.party_id.text().as_str()),
                 serde_json::to_string(&s.stance).expect("stances serialise")
             )
         })

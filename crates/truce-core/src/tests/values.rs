@@ -24,27 +24,27 @@ fn check<T: fmt::Debug, E: fmt::Display>(result: Result<T, E>, expect: Expect) {
 /// A proposal by party 1 with one corridor, whose fields the test then breaks.
 fn proposal_json() -> serde_json::Value {
     json!({
-        "party": party_id(RU).as_str(),
-        "author": account_id(2).as_str(),
+        "party": party_id(RU).text().as_str(),
+        "author": account_id(2).text().as_str(),
         "issued_at": "2016-12-12T09:00:00Z",
         "nonce": "nonce-00000000001",
         "body": {
             "type": "propose_agreement",
-            "agreement_id": agreement_id(1).as_str(),
+            "agreement_id": agreement_id(1).text().as_str(),
             "title": "Corridors for leaving East Aleppo",
             "terms": {
                 "corridors": [{
-                    "corridor_id": corridor_id(1).as_str(),
+                    "corridor_id": corridor_id(1).text().as_str(),
                     "code": "EA-1",
                     "name": "Ramouseh road",
                     "route": {"type": "LineString", "coordinates": [[37.150, 36.178], [37.133, 36.166]]},
                     "half_width_m": 300.0,
-                    "origin_zone_id": zone_id(EAST_ALEPPO).as_str(),
+                    "origin_zone_id": zone_id(EAST_ALEPPO).text().as_str(),
                     "destination": {"name": "Western countryside"},
                     "groups": ["civilians", "wounded"],
                     "windows": [{"start": "2016-12-13T06:00:00Z", "end": "2016-12-13T12:00:00Z", "groups": ["wounded"]}]
                 }],
-                "signatories": [party_id(RU).as_str(), party_id(US).as_str()]
+                "signatories": [party_id(RU).text().as_str(), party_id(US).text().as_str()]
             }
         }
     })
@@ -96,12 +96,12 @@ fn a_command_with_a_window_that_ends_at_its_start_does_not_deserialise() {
 fn a_commitment_window_that_ends_before_its_start_does_not_deserialise() {
     let mut value = proposal_json();
     value["body"]["terms"]["commitments"] = json!([{
-        "commitment_id": commitment_id(1).as_str(),
-        "party_id": party_id(RU).as_str(),
+        "commitment_id": commitment_id(1).text().as_str(),
+        "party_id": party_id(RU).text().as_str(),
         "kind": "no_attack",
-        "scope": {"corridor": corridor_id(1).as_str()},
+        "scope": {"corridor": corridor_id(1).text().as_str()},
         "window": {"start": "2016-12-14T00:00:00Z", "end": "2016-12-13T00:00:00Z"},
-        "force_ids": [force_id(SAF).as_str()],
+        "force_ids": [force_id(SAF).text().as_str()],
         "text": "no attack"
     }]);
     check(
@@ -224,6 +224,108 @@ fn ids_must_be_uuid_v7() {
         PartyId::parse("0159ABCD-0000-7000-8000-00000000000A"),
         expect![[r#"ok PartyId("0159abcd-0000-7000-8000-00000000000a")"#]],
     );
+}
+
+/// Seeded 128-bit values over the whole range.
+fn seeded_bits(count: usize) -> Vec<u128> {
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    (0..count)
+        .map(|_| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            u128::from(seed) << 64 | u128::from(seed.rotate_left(29) ^ 0x5555)
+        })
+        .collect()
+}
+
+#[test]
+fn ids_held_as_their_uuid_read_and_sort_as_their_text() {
+    use std::collections::{BTreeMap, HashMap};
+
+    let ids: Vec<(PartyId, String)> = seeded_bits(500)
+        .into_iter()
+        .map(|bits| {
+            let text = uuid::Builder::from_u128(bits).with_version(uuid::Version::SortRand).into_uuid().to_string();
+            (PartyId::parse(&text).expect("a UUIDv7"), text)
+        })
+        .collect();
+    let by_id: HashMap<PartyId, usize> = ids.iter().enumerate().map(|(n, (id, _))| (id.clone(), n)).collect();
+    let in_order: BTreeMap<PartyId, usize> = ids.iter().enumerate().map(|(n, (id, _))| (id.clone(), n)).collect();
+    for (n, (id, text)) in ids.iter().enumerate() {
+        assert_eq!(id.text().as_str(), text);
+        assert_eq!(id.to_string(), *text);
+        // Maps by id answer the UUID (`Borrow<Uuid>`).
+        let uuid = uuid::Uuid::try_parse(text).expect("a UUID");
+        assert_eq!(by_id.get(&uuid), Some(&n));
+        assert_eq!(in_order.get(&uuid), Some(&n));
+        assert_eq!(serde_json::to_value(id).expect("serialises"), json!(text));
+        assert_eq!(&serde_json::from_value::<PartyId>(json!(text)).expect("deserialises"), id);
+    }
+    // Ids sort as their texts do, so pages by id are pages by text.
+    let mut texts: Vec<&str> = ids.iter().map(|(_, text)| text.as_str()).collect();
+    texts.sort_unstable();
+    assert_eq!(in_order.keys().map(PartyId::to_string).collect::<Vec<_>>(), texts);
+
+    // Refused as the `String` they replaced was refused, with the same words.
+    check(serde_json::from_value::<PartyId>(json!(5)), expect!["err invalid type: integer `5`, expected a string"]);
+    check(
+        serde_json::from_value::<PartyId>(json!("01590000-0000-4000-8000-000000000001")),
+        expect![[r#"err party_id "01590000-0000-4000-8000-000000000001" is not a UUIDv7"#]],
+    );
+    check(
+        serde_json::from_str::<PartyId>(r#""0159ABCD-0000-7000-8000-00000000000A""#),
+        expect![[r#"ok PartyId("0159abcd-0000-7000-8000-00000000000a")"#]],
+    );
+}
+
+#[test]
+fn a_text_bound_keeps_exactly_the_ids_whose_text_is_within_it() {
+    use std::{collections::BTreeSet, ops::Bound};
+
+    // UUIDs of every version, the least and the greatest, and runs of neighbours.
+    let mut uuids: BTreeSet<u128> = seeded_bits(300).into_iter().collect();
+    uuids.extend([0, 1, 15, 16, u128::MAX, u128::MAX - 1, 0x0190_0000_0000_7000_8000_0000_0000_0000]);
+    let some: Vec<u128> = uuids.iter().copied().step_by(20).collect();
+    for bits in some {
+        uuids.extend((0..3).filter_map(|step| bits.checked_add(step)));
+    }
+    let texts: Vec<(u128, String)> =
+        uuids.iter().map(|&bits| (bits, crate::uuid_text(uuid::Uuid::from_u128(bits)).to_string())).collect();
+
+    // Bounds: every text, its prefixes, and texts that leave the form at every position.
+    let mut bounds: Vec<String> = vec![
+        String::new(),
+        "~".into(),
+        "-".into(),
+        "/".into(),
+        "g".into(),
+        "ffffffff-ffff-ffff-ffff-ffffffffffff~".into(),
+    ];
+    for (_, text) in texts.iter().step_by(7) {
+        for cut in 0..=text.len() {
+            bounds.push(text[..cut].to_owned());
+            for odd in ['/', ':', '-', '0', '9', 'A', 'F', '`', 'a', 'f', 'g', '~', '\u{e9}'] {
+                bounds.push(format!("{}{odd}", &text[..cut]));
+                bounds.push(format!("{}{odd}{}", &text[..cut], text.get(cut + 1..).unwrap_or("")));
+            }
+        }
+    }
+    for bound_text in &bounds {
+        for bound in [Bound::Included(bound_text.as_str()), Bound::Excluded(bound_text.as_str())] {
+            let within = |text: &str| match bound {
+                Bound::Included(b) => text >= b,
+                Bound::Excluded(b) => text > b,
+                Bound::Unbounded => true,
+            };
+            let expected: Vec<u128> = texts.iter().filter(|(_, text)| within(text)).map(|(bits, _)| *bits).collect();
+            let actual: Vec<u128> = match crate::first_with_text(bound) {
+                Some(first) => uuids.range(first.as_u128()..).copied().collect(),
+                None => Vec::new(),
+            };
+            assert_eq!(actual, expected, "the bound {bound:?}");
+        }
+    }
+    assert_eq!(crate::first_with_text(Bound::Unbounded), Some(uuid::Uuid::nil()));
+    assert_eq!(crate::first_with_text(Bound::Excluded("ffffffff-ffff-ffff-ffff-ffffffffffff")), None);
 }
 
 #[test]

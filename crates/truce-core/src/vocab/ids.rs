@@ -1,8 +1,14 @@
 //! Typed identifiers. Ids are UUIDv7 strings chosen by the client that creates the thing,
 //! so that a command is complete before it is signed.
+//!
+//! An id is held as its UUID's 16 bytes and written as its lowercase hyphenated text
+//! wherever it leaves the process (JSON, snapshots, SQL, paths). Texts of that form sort as
+//! their UUIDs do, so maps by id are in the order of the ids' texts, which pages and cursors
+//! rely on (`first_with_text`).
 
-use std::fmt;
+use std::{fmt, ops::Bound};
 
+use arrayvec::ArrayString;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -10,26 +16,46 @@ use crate::{
     vocab::limits::{ENROLMENT_CODE_LEN, NONCE_LEN_MAX, NONCE_LEN_MIN},
 };
 
+/// The text of a UUID in lowercase hyphenated form: 36 ASCII characters.
+const UUID_TEXT_LEN: usize = 36;
+
 macro_rules! uuid_id {
     ($name:ident, $field:literal) => {
-        /// Invariant: a UUIDv7 in lowercase hyphenated form.
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        /// Invariant: a UUIDv7; its text is the lowercase hyphenated form.
+        ///
+        /// Held as 16 bytes, not as its text in a `String`: a million records hold about ten
+        /// million ids, and a `String` of 36 bytes with an allocation of its own is 72 bytes.
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[cfg_attr(feature = "schema", schemars(with = "String"))]
         #[cfg_attr(feature = "schema", schemars(extend("format" = "uuid", "pattern" = "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")))]
-        pub struct $name(String);
+        pub struct $name(uuid::Uuid);
 
         impl $name {
             /// # Errors
             /// `NotUuidV7` for anything but a version 7 UUID.
             pub fn parse(raw: &str) -> Result<$name, DomainError> {
                 match uuid::Uuid::try_parse(raw) {
-                    Ok(id) if id.get_version_num() == 7 => Ok($name(id.hyphenated().to_string())),
-                    _ => Err(DomainError::NotUuidV7 { field: $field, value: raw.chars().take(64).collect() }),
+                    Ok(id) => $name::from_uuid(id).map_err(|_| DomainError::NotUuidV7 { field: $field, value: raw.to_owned() }),
+                    Err(_) => Err(DomainError::NotUuidV7 { field: $field, value: raw.chars().take(64).collect() }),
                 }
             }
-            pub fn as_str(&self) -> &str {
-                &self.0
+            /// Its text, lowercase hyphenated, made on the spot (inline, no allocation).
+            pub fn text(&self) -> IdText {
+                uuid_text(self.0)
+            }
+            /// What it compares, orders and hashes as.
+            pub fn uuid(&self) -> uuid::Uuid {
+                self.0
+            }
+            /// # Errors
+            /// `NotUuidV7` for anything but a version 7 UUID.
+            pub fn from_uuid(id: uuid::Uuid) -> Result<$name, DomainError> {
+                if id.get_version_num() == 7 {
+                    Ok($name(id))
+                } else {
+                    Err(DomainError::NotUuidV7 { field: $field, value: uuid_text(id).to_string() })
+                }
             }
         }
 
@@ -42,30 +68,137 @@ macro_rules! uuid_id {
 
         impl From<$name> for String {
             fn from(value: $name) -> String {
-                value.0
+                uuid_text(value.0).to_string()
+            }
+        }
+
+        /// As the `String` it was: `PartyId("0190…")`.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&uuid_text(self.0).as_str()).finish()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(&uuid_text(self.0))
             }
         }
 
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
+        /// Compares, orders and hashes as its UUID (and so as its text: `uuid_text`), so that
+        /// maps by id answer a UUID, and a bound given as text (a cursor) once
+        /// `first_with_text` made it one.
+        impl std::borrow::Borrow<uuid::Uuid> for $name {
+            fn borrow(&self) -> &uuid::Uuid {
                 &self.0
             }
         }
 
-        /// Compares, orders and hashes as its text, so that maps by id answer a `&str`
-        /// (a cursor, a path) without making an id of it first.
-        impl std::borrow::Borrow<str> for $name {
-            fn borrow(&self) -> &str {
-                &self.0
+        /// As its text, like the `String` it replaced.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&uuid_text(self.0))
+            }
+        }
+
+        /// From its text, borrowed when the format lends it (no allocation), refused as
+        /// `TryFrom<String>` refuses it.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
+                deserializer.deserialize_str(IdVisitor(|raw: &str| {
+                    $name::parse(raw).map_err(crate::vocab::refusal::note)
+                }))
             }
         }
     };
+}
+
+/// An id's text, inline: `&*text` or `text.as_str()` for the `&str`.
+pub type IdText = ArrayString<UUID_TEXT_LEN>;
+
+/// The lowercase hyphenated text of `id`, inline. Texts of this form sort as their UUIDs do
+/// (hex digits and hyphens in fixed places), so maps by id are in the order of their texts.
+pub fn uuid_text(id: uuid::Uuid) -> IdText {
+    let mut buffer = [0_u8; UUID_TEXT_LEN];
+    let text: &str = id.hyphenated().encode_lower(&mut buffer);
+    ArrayString::from(text).expect("a hyphenated UUID is 36 characters")
+}
+
+/// The least UUID whose text (lowercase hyphenated) is within `bound` as a lower bound on
+/// texts, `None` when there is none: a cursor or any other text made a bound on ids without
+/// requiring it to be an id's text. Exact for any text, since texts of that form sort as
+/// their UUIDs do.
+pub fn first_with_text(bound: Bound<&str>) -> Option<uuid::Uuid> {
+    let (text, inclusive) = match bound {
+        Bound::Unbounded => return Some(uuid::Uuid::nil()),
+        Bound::Included(text) => (text, true),
+        Bound::Excluded(text) => (text, false),
+    };
+    let text = text.as_bytes();
+    // The hex digits of `text` followed so far: every text with them as prefix.
+    let mut bits: u128 = 0;
+    let mut digits: u32 = 0;
+    // The least UUID whose first `digits` digits are `bits`.
+    let fill = |bits: u128, digits: u32| uuid::Uuid::from_u128(bits.checked_shl(4 * (32 - digits)).unwrap_or(0));
+    // The least UUID whose digits begin with `bits` (of `digits` digits) followed by `digit`.
+    let with_next = |bits: u128, digits: u32, digit: u128| {
+        Some(uuid::Uuid::from_u128(((bits << 4) | digit) << (4 * (31 - digits))))
+    };
+    // The least UUID whose first `digits` digits exceed `bits`.
+    let past = |bits: u128, digits: u32| match digits {
+        0 => None,
+        _ => {
+            bits.checked_add(1).filter(|next| digits == 32 || *next >> (4 * digits) == 0).map(|next| fill(next, digits))
+        }
+    };
+    for position in 0..UUID_TEXT_LEN {
+        let Some(&byte) = text.get(position) else {
+            // `text` is a proper prefix: every id with its digits is after it.
+            return Some(fill(bits, digits));
+        };
+        if matches!(position, 8 | 13 | 18 | 23) {
+            match byte.cmp(&b'-') {
+                std::cmp::Ordering::Less => return Some(fill(bits, digits)),
+                std::cmp::Ordering::Equal => continue,
+                std::cmp::Ordering::Greater => return past(bits, digits),
+            }
+        }
+        match HEX_DIGITS.iter().position(|&digit| digit == byte) {
+            Some(digit) => {
+                bits = (bits << 4) | digit as u128;
+                digits += 1;
+            }
+            None => {
+                return match HEX_DIGITS.iter().position(|&digit| digit > byte) {
+                    Some(digit) => with_next(bits, digits, digit as u128),
+                    None => past(bits, digits),
+                }
+            }
+        }
+    }
+    match (text.len() > UUID_TEXT_LEN, inclusive) {
+        // The whole text of an id, and then more: that id is before it.
+        (true, _) | (false, false) => past(bits, digits),
+        (false, true) => Some(uuid::Uuid::from_u128(bits)),
+    }
+}
+
+/// The digits of a lowercase hyphenated UUID, in the order of their bytes.
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Reads an id's text with `parse`, whichever way the format hands strings over.
+struct IdVisitor<F>(F);
+
+impl<'de, T, F: FnOnce(&str) -> Result<T, DomainError>> serde::de::Visitor<'de> for IdVisitor<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<T, E> {
+        (self.0)(raw).map_err(E::custom)
+    }
 }
 
 uuid_id!(PartyId, "party_id");

@@ -208,7 +208,7 @@ fn signed_in(state: &AppState, account_id: &str, session_sha256: Option<String>)
     let account =
         state.node.read_state(|live| live.accounts.get(&account_id).map(|a| (a.party_id.clone(), a.roles.clone())));
     let (party_id, roles) = account.ok_or_else(gone)?;
-    state.edge.count_account(account_id.as_str())?;
+    state.edge.count_account(&account_id.text())?;
     Ok(Viewer::SignedIn(SignedIn { account_id, party_id, roles, session_sha256 }))
 }
 

@@ -205,7 +205,7 @@ pub async fn set_password(
     .await
     .map_err(internal)?
     .map_err(internal)?;
-    app.auth.credentials.set_password(request.account_id.as_str(), &phc, &now.to_string()).map_err(internal)?;
+    app.auth.credentials.set_password(&request.account_id.text(), &phc, &now.to_string()).map_err(internal)?;
     Ok(Json(PasswordSet { account_id: request.account_id, set_at: now }))
 }
 
@@ -315,7 +315,8 @@ pub async fn create_token(
     if name.is_empty() || name.chars().count() > truce_core::NAME_LEN_MAX {
         return Err(ApiError::bad_request("name", "a token's name has 1 to 200 characters"));
     }
-    let account = signed_in.account_id.as_str();
+    let account = signed_in.account_id.text();
+    let account = account.as_str();
     if app.auth.credentials.tokens_of(account).map_err(internal)?.len() >= TOKENS_PER_ACCOUNT_MAX {
         return Err(ApiError::bad_request("name", format!("an account has at most {TOKENS_PER_ACCOUNT_MAX} tokens")));
     }
@@ -337,7 +338,7 @@ pub async fn create_token(
 
 pub async fn tokens(viewer: Viewer, State(app): State<AppState>) -> Result<Json<TokensView>, ApiError> {
     let signed_in = viewer.require_signed_in()?;
-    let rows = app.auth.credentials.tokens_of(signed_in.account_id.as_str()).map_err(internal)?;
+    let rows = app.auth.credentials.tokens_of(&signed_in.account_id.text()).map_err(internal)?;
     Ok(Json(TokensView { items: rows.into_iter().map(token_view).collect() }))
 }
 
@@ -347,7 +348,8 @@ pub async fn revoke_token(
     ApiPath(token_id): ApiPath<String>,
 ) -> Result<Json<TokenView>, ApiError> {
     let signed_in = viewer.require_signed_in()?;
-    let account = signed_in.account_id.as_str();
+    let account = signed_in.account_id.text();
+    let account = account.as_str();
     let revoked_at = app.clock.now().to_string();
     if !app.auth.credentials.revoke_token(account, &token_id, &revoked_at).map_err(internal)? {
         return Err(ApiError::NotFound { kind: "live token of this account", id: token_id });

@@ -73,9 +73,10 @@ fn scan_incidents<'s, R>(
     out: &mut Vec<Item<R>>,
     rows_of: impl FnMut(&'s IncidentId, &'s IncidentRecord, &mut Vec<Item<R>>),
 ) -> bool {
-    let lower = match cursor.as_ref() {
+    let text = cursor.as_ref().map(IncidentId::text);
+    let lower = match &text {
         None => Bound::Unbounded,
-        Some(incident_id) => Bound::Excluded(incident_id.as_str()),
+        Some(text) => Bound::Excluded(text.as_str()),
     };
     let records = filter.candidates(state, lower);
     scan_from(records, cursor, records_max, rows_max, out, rows_of)

@@ -238,7 +238,7 @@ pub async fn agreements(paging: Paging, as_of: AsOf) -> Result<Json<Page<Agreeme
 pub async fn agreement(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<AgreementView>, ApiError> {
     let at = as_of.at;
     as_of.read(|state| {
-        let agreement = state.coordination.agreements.values().find(|a| a.agreement_id.as_str() == id);
+        let agreement = state.coordination.agreements.values().find(|a| *a.agreement_id.text() == *id);
         agreement
             .and_then(|agreement| agreement_at(state, agreement, at))
             .map(Json)
@@ -302,8 +302,8 @@ pub async fn commitments(paging: Paging, as_of: AsOf) -> Result<Json<Page<Commit
     let at = as_of.at;
     let page = as_of.read(|state| {
         // Commitments are indexed in a hash map; pages need a stable order.
-        let ids: BTreeMap<String, &CommitmentId> =
-            state.coordination.commitment_agreements.keys().map(|id| (id.to_string(), id)).collect();
+        let ids: BTreeMap<CommitmentId, &CommitmentId> =
+            state.coordination.commitment_agreements.keys().map(|id| (id.clone(), id)).collect();
         page(&ids, &paging, |id| commitment_at(state, id, at))
     })??;
     Ok(Json(page))

@@ -93,7 +93,7 @@ pub async fn corridor(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<
             .coordination
             .corridors
             .values()
-            .find(|c| c.spec.corridor_id.as_str() == id || c.spec.code.as_str() == id);
+            .find(|c| *c.spec.corridor_id.text() == *id || c.spec.code.as_str() == id);
         record
             .and_then(|record| corridor_at(state, record, at))
             .map(Json)

@@ -183,27 +183,29 @@ pub(crate) fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
 }
 
 /// One page of `map` after `cursor`: the items `render` keeps, in key order.
-fn page<K: AsRef<str> + Ord, V, T>(
+fn page<K: std::borrow::Borrow<uuid::Uuid> + Ord, V, T>(
     map: &BTreeMap<K, V>,
     query: &Paging,
     mut render: impl FnMut(&V) -> Option<T>,
 ) -> Result<Page<T>, ApiError> {
     let limit = page_limit(query.limit)?;
-    let after = query.cursor.as_deref().unwrap_or("");
+    // Ids sort as their text, so the keys after the cursor's text are a range.
+    let first = truce_core::first_with_text(std::ops::Bound::Excluded(query.cursor.as_deref().unwrap_or("")));
+    let after = first.map(|first| map.range::<uuid::Uuid, _>(first..)).into_iter().flatten();
     let mut items = Vec::new();
-    let mut last_key: Option<&str> = None;
+    let mut last_key: Option<&K> = None;
     let mut next_cursor = None;
-    for (key, value) in map.iter().filter(|(key, _)| key.as_ref() > after) {
+    for (key, value) in after {
         let Some(item) = render(value) else {
             continue;
         };
         // An item past a full page proves there is a next page; it is not rendered twice.
         if items.len() == limit {
-            next_cursor = last_key.map(str::to_owned);
+            next_cursor = last_key.map(|key| truce_core::uuid_text(*key.borrow()).to_string());
             break;
         }
         items.push(item);
-        last_key = Some(key.as_ref());
+        last_key = Some(key);
     }
     Ok(Page { items, next_cursor })
 }
@@ -219,7 +221,7 @@ pub async fn parties(paging: Paging, as_of: AsOf) -> Result<Json<Page<Party>>, A
 
 pub async fn party(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<PartyDetail>, ApiError> {
     as_of.read(|state| {
-        let party = state.coordination.parties.values().find(|p| p.party_id.as_str() == id || p.code.as_str() == id);
+        let party = state.coordination.parties.values().find(|p| *p.party_id.text() == *id || p.code.as_str() == id);
         let party = party.ok_or(ApiError::NotFound { kind: "party", id: id.clone() })?;
         let answers_for = state
             .coordination
@@ -285,7 +287,7 @@ pub async fn zones(paging: Paging, as_of: AsOf) -> Result<Json<Page<ZoneView>>, 
 pub async fn zone(ApiPath(id): ApiPath<String>, as_of: AsOf) -> Result<Json<ZoneDetail>, ApiError> {
     let at = as_of.at;
     as_of.read(|state| {
-        let zone = state.coordination.zones.values().find(|z| z.zone_id.as_str() == id || z.code.as_str() == id);
+        let zone = state.coordination.zones.values().find(|z| *z.zone_id.text() == *id || z.code.as_str() == id);
         let (zone, view) = zone
             .and_then(|zone| Some((zone, zone_at(zone, at)?)))
             .ok_or(ApiError::NotFound { kind: "zone", id: id.clone() })?;

@@ -193,7 +193,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             .monitoring
             .incidents
             .iter()
-            .filter(|(id, incident)| id.as_str() > cursor.as_str() && walk.admits(state, incident)));
+            .filter(|(id, incident)| *id.text() > *cursor.as_str() && walk.admits(state, incident)));
         // What a list answers: the violations shown to anyone (of commitments only). The walk
         // derives every violation, notifications' too; the planned read, as the handlers do,
         // only those of commitments.
@@ -211,7 +211,7 @@ async fn the_planner_finds_exactly_what_a_walk_over_every_incident_finds() {
             .monitoring
             .incidents
             .iter()
-            .filter(|(id, incident)| id.as_str() >= cursor.as_str() && walk.admits_event(incident))
+            .filter(|(id, incident)| *id.text() >= *cursor.as_str() && walk.admits_event(incident))
             .flat_map(|(_, incident)| violations_of(&walk, incident))
             .collect();
         selected += expected.len();

@@ -48,7 +48,7 @@ fn check(world: &mut World, cases: &[Case<'_>], expect: Expect) {
             .violations_of(&incident_id(n))
             .iter()
             .filter_map(|v| v.commitment_id.as_ref())
-            .map(|c| c.as_str()[24..].trim_start_matches('0').to_owned())
+            .map(|c| c.text().as_str()[24..].trim_start_matches('0').to_owned())
             .collect();
         let violated = if violated.is_empty() { "none".to_owned() } else { violated.join(", ") };
         writeln!(actual, "{label}: {violated}").expect("writing to a String");
