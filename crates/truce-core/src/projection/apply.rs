@@ -26,7 +26,7 @@ impl State {
         if let Sealing::Confidential { parties } = sealing(self, command) {
             self.sealed.insert(context.seq, parties);
         }
-        self.nonces.insert((context.signer.clone(), command.nonce.clone()));
+        self.nonces.insert(crate::vocab::ids::UsedNonce::of(&context.signer, &command.nonce));
         for event in events {
             self.schedule_instants_of(event);
             self.fold_keeping_verdicts(context.accepted_at, event);

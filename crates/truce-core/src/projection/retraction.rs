@@ -38,6 +38,9 @@ pub(crate) struct Retractable {
     pub(crate) target: Target,
 }
 
+// The index holds one for most entries of the log: kept to an id or two and a pointer.
+const _: () = assert!(std::mem::size_of::<Retractable>() <= 64);
+
 /// The record an entry made, found again by id or, for records without one, by value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) enum Target {
@@ -50,12 +53,14 @@ pub(crate) enum Target {
     Passage(PassageId),
     Total(TotalId),
     Consent(ConsentId),
-    Stance { agreement_id: AgreementId, version: u32, record: StanceRecord },
-    Suspension { agreement_id: AgreementId, record: SuspensionRecord },
-    Ending { agreement_id: AgreementId, record: EndingRecord },
-    Fulfilment { commitment_id: CommitmentId, record: FulfilmentRecord },
-    Boundary { zone_id: ZoneId, record: ZoneBoundary },
-    Control { zone_id: ZoneId, record: ZoneControl },
+    // The records by value are boxed: the index holds an entry for most entries of the log,
+    // nearly all of them an id, and the largest variant sets the size of every one.
+    Stance { agreement_id: AgreementId, version: u32, record: Box<StanceRecord> },
+    Suspension { agreement_id: AgreementId, record: Box<SuspensionRecord> },
+    Ending { agreement_id: AgreementId, record: Box<EndingRecord> },
+    Fulfilment { commitment_id: CommitmentId, record: Box<FulfilmentRecord> },
+    Boundary { zone_id: ZoneId, record: Box<ZoneBoundary> },
+    Control { zone_id: ZoneId, record: Box<ZoneControl> },
 }
 
 /// A retraction, as the projection keeps it.
@@ -90,7 +95,7 @@ impl State {
                 (!provenance.is_attested()).then(|| Target::Consent(consent_id.clone()))
             }
             Event::StanceTaken { agreement_id, version, provenance, .. } => {
-                let record = last(agreement_id)?.version(*version)?.stances.last()?.clone();
+                let record = Box::new(last(agreement_id)?.version(*version)?.stances.last()?.clone());
                 (!provenance.is_attested()).then(|| Target::Stance {
                     agreement_id: agreement_id.clone(),
                     version: *version,
@@ -99,23 +104,23 @@ impl State {
             }
             Event::AgreementSuspended { agreement_id, provenance, .. }
             | Event::AgreementResumed { agreement_id, provenance, .. } => {
-                let record = last(agreement_id)?.suspensions.last()?.clone();
+                let record = Box::new(last(agreement_id)?.suspensions.last()?.clone());
                 (!provenance.is_attested()).then(|| Target::Suspension { agreement_id: agreement_id.clone(), record })
             }
             Event::AgreementEnded { agreement_id, provenance, .. } => {
-                let record = last(agreement_id)?.endings.last()?.clone();
+                let record = Box::new(last(agreement_id)?.endings.last()?.clone());
                 (!provenance.is_attested()).then(|| Target::Ending { agreement_id: agreement_id.clone(), record })
             }
             Event::FulfilmentReported { commitment_id, provenance, .. } => {
-                let record = coordination.fulfilments.get(commitment_id)?.last()?.clone();
+                let record = Box::new(coordination.fulfilments.get(commitment_id)?.last()?.clone());
                 (!provenance.is_attested()).then(|| Target::Fulfilment { commitment_id: commitment_id.clone(), record })
             }
             Event::ZoneRedrawn { zone_id, .. } => {
-                let record = coordination.zones.get(zone_id)?.boundaries.last()?.clone();
+                let record = Box::new(coordination.zones.get(zone_id)?.boundaries.last()?.clone());
                 Some(Target::Boundary { zone_id: zone_id.clone(), record })
             }
             Event::ZoneControlRecorded { zone_id, .. } => {
-                let record = coordination.zones.get(zone_id)?.control.last()?.clone();
+                let record = Box::new(coordination.zones.get(zone_id)?.control.last()?.clone());
                 Some(Target::Control { zone_id: zone_id.clone(), record })
             }
             Event::LogStarted(_)
@@ -210,21 +215,21 @@ impl State {
                 .agreements
                 .get(agreement_id)
                 .and_then(|a| a.version(*version))
-                .is_some_and(|v| v.stances.contains(record)),
+                .is_some_and(|v| v.stances.contains(&**record)),
             Target::Suspension { agreement_id, record } => {
-                coordination.agreements.get(agreement_id).is_some_and(|a| a.suspensions.contains(record))
+                coordination.agreements.get(agreement_id).is_some_and(|a| a.suspensions.contains(&**record))
             }
             Target::Ending { agreement_id, record } => {
-                coordination.agreements.get(agreement_id).is_some_and(|a| a.endings.contains(record))
+                coordination.agreements.get(agreement_id).is_some_and(|a| a.endings.contains(&**record))
             }
             Target::Fulfilment { commitment_id, record } => {
-                coordination.fulfilments.get(commitment_id).is_some_and(|records| records.contains(record))
+                coordination.fulfilments.get(commitment_id).is_some_and(|records| records.contains(&**record))
             }
             Target::Boundary { zone_id, record } => {
-                coordination.zones.get(zone_id).is_some_and(|z| z.boundaries.contains(record))
+                coordination.zones.get(zone_id).is_some_and(|z| z.boundaries.contains(&**record))
             }
             Target::Control { zone_id, record } => {
-                coordination.zones.get(zone_id).is_some_and(|z| z.control.contains(record))
+                coordination.zones.get(zone_id).is_some_and(|z| z.control.contains(&**record))
             }
         }
     }
@@ -259,24 +264,24 @@ impl State {
                 .agreements
                 .get_mut(agreement_id)
                 .and_then(|a| a.versions.iter_mut().find(|v| v.version == *version))
-                .is_some_and(|v| remove_first(&mut v.stances, |s| s == record)),
+                .is_some_and(|v| remove_first(&mut v.stances, |s| s == &**record)),
             Target::Suspension { agreement_id, record } => coordination
                 .agreements
                 .get_mut(agreement_id)
-                .is_some_and(|a| remove_first(&mut a.suspensions, |s| s == record)),
+                .is_some_and(|a| remove_first(&mut a.suspensions, |s| s == &**record)),
             Target::Ending { agreement_id, record } => coordination
                 .agreements
                 .get_mut(agreement_id)
-                .is_some_and(|a| remove_first(&mut a.endings, |e| e == record)),
+                .is_some_and(|a| remove_first(&mut a.endings, |e| e == &**record)),
             Target::Fulfilment { commitment_id, record } => coordination
                 .fulfilments
                 .get_mut(commitment_id)
-                .is_some_and(|records| remove_first(records, |f| f == record)),
+                .is_some_and(|records| remove_first(records, |f| f == &**record)),
             Target::Boundary { zone_id, record } => {
-                coordination.zones.get_mut(zone_id).is_some_and(|z| remove_first(&mut z.boundaries, |b| b == record))
+                coordination.zones.get_mut(zone_id).is_some_and(|z| remove_first(&mut z.boundaries, |b| b == &**record))
             }
             Target::Control { zone_id, record } => {
-                coordination.zones.get_mut(zone_id).is_some_and(|z| remove_first(&mut z.control, |c| c == record))
+                coordination.zones.get_mut(zone_id).is_some_and(|z| remove_first(&mut z.control, |c| c == &**record))
             }
         };
         assert!(found, "a retracted record is where the index of retractable entries says");

@@ -27,7 +27,7 @@ use crate::{
         retraction::{Retractable, RetractionRecord},
     },
     vocab::{
-        ids::{AccountId, CodeHash, CommitmentId, CorridorId, Nonce, PartyId, PublicKeyText},
+        ids::{AccountId, CodeHash, CommitmentId, CorridorId, Nonce, PartyId, PublicKeyText, UsedNonce},
         limits::MARK_TIME_GRID_S,
         time::Timestamp,
     },
@@ -88,7 +88,8 @@ pub struct State {
     /// Each party's first account, which the operator registered from the key the party
     /// handed over: with the party's coordinators, it manages the party's accounts.
     pub first_accounts: BTreeMap<PartyId, AccountId>,
-    pub(crate) nonces: HashSet<(PublicKeyText, Nonce)>,
+    /// Every key's used nonces, as digests (`UsedNonce`).
+    pub(crate) nonces: HashSet<UsedNonce>,
     /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
     /// the coordination record and rebuilt when an event can change it.
     /// Not in a snapshot: rebuilt from the coordination record (`State::restored`).
@@ -176,7 +177,7 @@ impl State {
     }
 
     pub fn nonce_used(&self, key: &PublicKeyText, nonce: &Nonce) -> bool {
-        self.nonces.contains(&(key.clone(), nonce.clone()))
+        self.nonces.contains(&UsedNonce::of(key, nonce))
     }
 
     /// Folds one event into the record, leaving what is derived from it to the caller.

@@ -10,6 +10,7 @@ use std::{fmt, ops::Bound};
 
 use arrayvec::ArrayString;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::{
     vocab::error::DomainError,
@@ -202,6 +203,8 @@ impl<'de, T, F: FnOnce(&str) -> Result<T, DomainError>> serde::de::Visitor<'de> 
 }
 
 uuid_id!(PartyId, "party_id");
+// Sixteen bytes and no allocation, as the projection's memory counts on (a record holds several).
+const _: () = assert!(std::mem::size_of::<IncidentId>() == 16);
 uuid_id!(AccountId, "account_id");
 uuid_id!(ForceId, "force_id");
 uuid_id!(ZoneId, "zone_id");
@@ -260,6 +263,58 @@ impl TryFrom<String> for Nonce {
 impl From<Nonce> for String {
     fn from(value: Nonce) -> String {
         value.0
+    }
+}
+
+/// A nonce used by a key, as the projection remembers it: the SHA-256 of the key's text, a
+/// zero byte and the nonce's text. Neither text holds a zero byte (base64 and printable
+/// ASCII), so distinct pairs are distinct inputs, and equal digests mean the same pair but
+/// for a SHA-256 collision. Thirty-two bytes inline instead of two strings of their own:
+/// the projection holds one for every entry of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct UsedNonce([u8; 32]);
+
+impl UsedNonce {
+    pub(crate) fn of(key: &PublicKeyText, nonce: &Nonce) -> UsedNonce {
+        let mut digest = Sha256::new();
+        digest.update(key.as_str().as_bytes());
+        digest.update([0]);
+        digest.update(nonce.as_str().as_bytes());
+        UsedNonce(digest.finalize().into())
+    }
+}
+
+/// As a byte string (one item of CBOR, not thirty-two numbers).
+impl Serialize for UsedNonce {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for UsedNonce {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<UsedNonce, D::Error> {
+        struct Digest;
+        impl<'de> serde::de::Visitor<'de> for Digest {
+            type Value = UsedNonce;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the 32 bytes of a SHA-256 digest")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<UsedNonce, E> {
+                bytes.try_into().map(UsedNonce).map_err(|_| E::invalid_length(bytes.len(), &self))
+            }
+            // Formats without byte strings (JSON) write them as a sequence of numbers.
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UsedNonce, A::Error> {
+                let mut bytes = [0_u8; 32];
+                for (n, byte) in bytes.iter_mut().enumerate() {
+                    *byte = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(n, &self))?;
+                }
+                match seq.next_element::<u8>()? {
+                    None => Ok(UsedNonce(bytes)),
+                    Some(_) => Err(serde::de::Error::invalid_length(33, &self)),
+                }
+            }
+        }
+        deserializer.deserialize_bytes(Digest)
     }
 }
 

@@ -46,7 +46,7 @@ const MAGIC: &[u8] = b"truce projection snapshot\n";
 /// The snapshot format: raised whenever `State` or anything in it changes shape, so that a
 /// snapshot of another build is ignored rather than misread. A snapshot that does not
 /// decode is ignored as well, whatever its version says.
-pub(super) const SNAPSHOT_FORMAT_VERSION: u32 = 2;
+pub(super) const SNAPSHOT_FORMAT_VERSION: u32 = 3;
 /// The bytes of the authentication tag after the magic and the version.
 const TAG_BYTES: usize = 32;
 /// The buffer between the CBOR encoder or decoder and the MAC and the file.
