@@ -18,7 +18,7 @@
 //! not at all: each file to a temporary file, fsynced, then renamed; the two parts name the
 //! tree they were taken at, and parts of two snapshots are refused.
 //!
-//! The encoding is CBOR (`ciborium`): self-describing, so the projection's types serialize
+//! The encoding is CBOR (`cbor4ii`): self-describing, so the projection's types serialize
 //! as they already do for the API (tagged enums, fields left out when empty), which compact
 //! formats without field names (postcard, bincode) cannot read back.
 
@@ -46,7 +46,7 @@ const MAGIC: &[u8] = b"truce projection snapshot\n";
 /// The snapshot format: raised whenever `State` or anything in it changes shape, so that a
 /// snapshot of another build is ignored rather than misread. A snapshot that does not
 /// decode is ignored as well, whatever its version says.
-pub(super) const SNAPSHOT_FORMAT_VERSION: u32 = 3;
+pub(super) const SNAPSHOT_FORMAT_VERSION: u32 = 4;
 /// The bytes of the authentication tag after the magic and the version.
 const TAG_BYTES: usize = 32;
 /// The buffer between the CBOR encoder or decoder and the MAC and the file.
@@ -229,7 +229,7 @@ fn write_part(path: &Path, identity: &AgeIdentity, part: Part, value: &impl Seri
         // file) as a few large ones.
         let mut writer =
             BufWriter::with_capacity(BUFFER_BYTES, Authenticated { inner: file, mac: mac_of(identity, part) });
-        ciborium::into_writer(value, &mut writer).map_err(|err| io::Error::other(err.to_string()))?;
+        cbor4ii::serde::to_writer(&mut writer, value).map_err(|err| io::Error::other(err.to_string()))?;
         let Authenticated { inner: mut file, mac } = writer.into_inner().map_err(io::IntoInnerError::into_error)?;
         let tag = mac.finalize().into_bytes();
         file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
@@ -303,7 +303,7 @@ fn read_part<T: DeserializeOwned>(path: &Path, identity: &AgeIdentity, part: Par
     // Decoded before the tag is checked (the tag covers the whole content, read as it is
     // decoded), and thrown away if it does not check. Its polygons were tested when their
     // commands were accepted: not again (`decoding_trusted`).
-    let decoded: Result<T, _> = truce_core::decoding_trusted(|| ciborium::from_reader(&mut reader));
+    let decoded: Result<T, _> = truce_core::decoding_trusted(|| cbor4ii::serde::from_reader(&mut reader));
     let mut rest = Vec::new();
     reader.read_to_end(&mut rest).map_err(|err| format!("it cannot be read: {err}"))?;
     if reader.into_inner().mac.verify_slice(tag).is_err() {
