@@ -203,8 +203,6 @@ impl<'de, T, F: FnOnce(&str) -> Result<T, DomainError>> serde::de::Visitor<'de> 
 }
 
 uuid_id!(PartyId, "party_id");
-// Sixteen bytes and no allocation, as the projection's memory counts on (a record holds several).
-const _: () = assert!(std::mem::size_of::<IncidentId>() == 16);
 uuid_id!(AccountId, "account_id");
 uuid_id!(ForceId, "force_id");
 uuid_id!(ZoneId, "zone_id");
@@ -222,6 +220,9 @@ uuid_id!(ConvoyId, "convoy_id");
 uuid_id!(NotificationId, "notification_id");
 uuid_id!(ReadingId, "reading_id");
 uuid_id!(ObservationId, "observation_id");
+
+// Sixteen bytes and no allocation, as the projection's memory counts on (a record holds several).
+const _: () = assert!(std::mem::size_of::<IncidentId>() == 16);
 
 /// A command's nonce: the same nonce from the same key is accepted once.
 ///
