@@ -432,9 +432,6 @@ pub(crate) struct Spans<'s, F> {
     width: u128,
     /// The incidents a span is sized to hold.
     span_incidents: usize,
-    /// A bound that is no id's text (a cursor may hold any text), and whether it is
-    /// included: the reading starts at the beginning and skips the incidents before it.
-    skip_to: Option<(Box<str>, bool)>,
     admits: F,
     read: std::vec::IntoIter<(IncidentKey, &'s Placed)>,
 }
@@ -448,16 +445,12 @@ impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
         admits: F,
         span_incidents: usize,
     ) -> Spans<'s, F> {
-        let (from, skip_to) = match lower {
-            Bound::Unbounded => (Bound::Unbounded, None),
-            Bound::Excluded(text) => match IncidentKey::of_text(text) {
-                Some(key) => (Bound::Excluded(key), None),
-                None => (Bound::Unbounded, Some((text.into(), false))),
-            },
-            Bound::Included(text) => match IncidentKey::of_text(text) {
-                Some(key) => (Bound::Included(key), None),
-                None => (Bound::Unbounded, Some((text.into(), true))),
-            },
+        // Keys sort as the ids' text does, so any cursor, an id's text or not, is a key.
+        let from = match lower {
+            Bound::Unbounded => Some(Bound::Unbounded),
+            bounded => {
+                truce_core::first_with_text(bounded).map(|first| Bound::Included(IncidentKey::between(first.as_u128())))
+            }
         };
         let squares: Vec<&Square> = squares.filter(|square| !square.is_empty()).collect();
         let bits = |key: Option<(&IncidentKey, _)>| key.map(|(key, _)| key.bits());
@@ -467,12 +460,12 @@ impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
         let count = squares.iter().map(|square| square.len()).sum::<usize>().max(1);
         let spans = (count / span_incidents.max(1)).max(1) as u128;
         let width = ((last - first) / spans).max(1);
-        let from = match from {
+        let from = from.map(|from| match from {
             Bound::Unbounded => Bound::Included(IncidentKey::between(first)),
             bounded => bounded,
-        };
-        let from = (!squares.is_empty()).then_some(from);
-        Spans { squares, from, last, width, span_incidents, skip_to, admits, read: Vec::new().into_iter() }
+        });
+        let from = from.filter(|_| !squares.is_empty());
+        Spans { squares, from, last, width, span_incidents, admits, read: Vec::new().into_iter() }
     }
 
     /// Reads the next span, if any is left: its incidents admitted, in id order.
@@ -517,36 +510,20 @@ impl<'s, F: Fn(&Placed) -> bool> Iterator for Spans<'s, F> {
 
     fn next(&mut self) -> Option<(IncidentKey, &'s Placed)> {
         loop {
-            let Some((key, placed)) = self.read.next() else {
-                self.read_span()?;
-                continue;
-            };
-            let mut text = [0; 36];
-            let before = match &self.skip_to {
-                None => false,
-                Some((bound, true)) => key.text(&mut text) < &**bound,
-                Some((bound, false)) => key.text(&mut text) <= &**bound,
-            };
-            match before {
-                true => continue,
-                false => {
-                    // In order from here on: no more to skip.
-                    self.skip_to = None;
-                    return Some((key, placed));
-                }
+            match self.read.next() {
+                Some(next) => return Some(next),
+                None => self.read_span()?,
             }
         }
     }
 }
 
-/// Where the keys after `lower` start: keys sort as the ids' text does, so a binary search
-/// by that text finds it for any cursor, an id or not.
+/// Where the keys after `lower` start: keys sort as the ids' text does, so any cursor, an
+/// id's text or not, is a key to search for (`first_with_text`).
 fn first_after(keys: &[IncidentKey], lower: Bound<&str>) -> usize {
-    let mut text = [0; 36];
-    match lower {
-        Bound::Unbounded => 0,
-        Bound::Excluded(after) => keys.partition_point(|key| key.text(&mut text) <= after),
-        Bound::Included(from) => keys.partition_point(|key| key.text(&mut text) < from),
+    match truce_core::first_with_text(lower) {
+        Some(first) => keys.partition_point(|key| key.bits() < first.as_u128()),
+        None => keys.len(),
     }
 }
 

@@ -80,18 +80,6 @@ impl IncidentKey {
     pub fn between(bits: u128) -> IncidentKey {
         IncidentKey(bits)
     }
-
-    /// The key whose id's text is exactly `text`, if there is one: a bound given as text
-    /// (a cursor) is then a bound on keys.
-    pub fn of_text(text: &str) -> Option<IncidentKey> {
-        let key = IncidentKey(uuid::Uuid::try_parse(text).ok()?.as_u128());
-        (key.text(&mut [0; uuid::fmt::Hyphenated::LENGTH]) == text).then_some(key)
-    }
-
-    /// The id's text, written into `buffer`: for comparing with a cursor without allocating.
-    pub fn text(self, buffer: &mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &str {
-        uuid::Uuid::from_u128(self.0).hyphenated().encode_lower(buffer)
-    }
 }
 
 /// What the index knows of an incident: its current revision's start, position, uncertainty

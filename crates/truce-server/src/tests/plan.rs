@@ -303,7 +303,7 @@ fn squares_read_by_spans_give_their_incidents_in_id_order_after_any_bound() {
             squares.iter().flatten().filter(|(_, placed)| admits(placed)).map(|(key, _)| *key).collect();
         all.sort_unstable();
         assert!(all.len() > 1_500, "{} admitted", all.len());
-        let text = |key: IncidentKey| key.text(&mut [0; 36]).to_owned();
+        let text = |key: IncidentKey| truce_core::uuid_text(uuid::Uuid::from_u128(key.bits())).to_string();
         let some = |draw: &mut Draw| text(*draw.pick(&all));
         let bounds: Vec<(String, Option<bool>)> = vec![
             (String::new(), None),
