@@ -504,12 +504,18 @@ impl Monitoring {
         })
     }
 
-    /// Builds the derived indexes again from the records (a state read from a snapshot,
-    /// which does not hold them).
-    pub(crate) fn reindex(&mut self) {
-        self.index = IncidentIndex::of(self.incidents.values());
+    /// Builds again, from the records, the derived indexes that grading and violations read
+    /// (the statements by incident, the notified places): a state read from a snapshot does
+    /// not hold them. The incident index, which only reads use, is built apart
+    /// (`IncidentIndex::of`, put in with `with_incident_index`), beside the verdicts.
+    pub(crate) fn reindex_beside_incidents(&mut self) {
         self.stances_on = index::stances_by_incident(self.statements.values());
         self.places = NotifiedPlaces::of(self.notifications.values());
+    }
+
+    /// Puts in the incident index built from these records (`IncidentIndex::of`).
+    pub(crate) fn with_incident_index(&mut self, index: IncidentIndex) {
+        self.index = index;
     }
 
     fn insert_statement(&mut self, record: StatementRecord) {

@@ -27,6 +27,7 @@ use std::{
     io::{self, BufReader, BufWriter, Read, Seek as _, SeekFrom, Write},
     path::{Path, PathBuf},
     thread,
+    time::Instant,
 };
 
 use hmac::{Hmac, Mac as _};
@@ -245,6 +246,7 @@ fn write_part(path: &Path, identity: &AgeIdentity, part: Part, value: &impl Seri
 /// cannot be used.
 pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Result<Option<Restored>, String> {
     let monitoring_path = monitoring_part_path(path);
+    let started = Instant::now();
     let (main, monitoring, tree) = thread::scope(|scope| {
         let monitoring = scope.spawn(|| read_part::<MonitoringOwned>(&monitoring_path, identity, Part::Monitoring));
         let main = read_part::<SnapshotOwned>(path, identity, Part::Main);
@@ -277,7 +279,15 @@ pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Res
         return Err("its acceptance times go backwards".to_owned());
     }
     state.monitoring = monitoring.monitoring;
-    Ok(Some(Restored { state: state.restored(), tree, accepted_ats }))
+    let checked = started.elapsed();
+    let state = state.restored();
+    tracing::info!(
+        entries = tree_size,
+        read_and_checked_ms = checked.as_millis(),
+        derived_ms = (started.elapsed() - checked).as_millis(),
+        "projection snapshot restored"
+    );
+    Ok(Some(Restored { state, tree, accepted_ats }))
 }
 
 /// Reads one part at `path`: `Ok(None)` when there is no such file.
