@@ -20,7 +20,7 @@ use geo::{
 use geojson::{GeoJson, GeometryValue};
 use std::cell::Cell;
 
-use super::{LineString, Polygon, Position};
+use super::{LengthTest, LineString, Polygon, Position};
 use crate::vocab::{
     error::{DomainError, RingProblem},
     limits::{RINGS_MAX, VERTICES_MAX},
@@ -110,7 +110,9 @@ pub(super) fn line_string(value: GeoJson) -> Result<LineString, DomainError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut line = LineString::new(positions)?;
+    // `decoding_trusted` leaves out the length test (a geodesic per segment), and only it.
+    let length = if TRUSTED.with(Cell::get) { LengthTest::Trusted } else { LengthTest::Tested };
+    let mut line = LineString::checked(positions, length)?;
     line.altitudes_dropped = altitudes;
     Ok(line)
 }
@@ -174,8 +176,8 @@ thread_local! {
 }
 
 /// Runs `decode` with the validity test of polygons (rings that cross, parts that overlap:
-/// quadratic in the vertices, most of a start from a snapshot of district outlines) left
-/// out, every other check kept. Only for reading back what this build wrote and
+/// quadratic in the vertices, most of a start from a snapshot of district outlines) and the
+/// test of routes' lengths (a geodesic per segment) left out, every other check kept. Only for reading back what this build wrote and
 /// authenticated itself, a projection snapshot, whose polygons were tested when their
 /// commands were accepted; what does not authenticate is thrown away whatever it decoded to.
 pub fn decoding_trusted<T>(decode: impl FnOnce() -> T) -> T {

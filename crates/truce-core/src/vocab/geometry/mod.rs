@@ -124,6 +124,12 @@ impl LineString {
     /// # Errors
     /// Fewer than 2 positions, too many, or a route of zero length.
     pub fn new(positions: Vec<Position>) -> Result<LineString, DomainError> {
+        LineString::checked(positions, LengthTest::Tested)
+    }
+
+    /// The same, with the test of a length above zero (a geodesic per segment) left out
+    /// when `length` says so: only for what `decoding_trusted` reads.
+    fn checked(positions: Vec<Position>, length: LengthTest) -> Result<LineString, DomainError> {
         if positions.len() < 2 {
             return Err(DomainError::LineStringTooShort { count: positions.len() });
         }
@@ -131,7 +137,11 @@ impl LineString {
             return Err(DomainError::TooManyVertices { count: positions.len(), count_max: VERTICES_MAX });
         }
         let line = LineString { positions, altitudes_dropped: 0 };
-        if line.length_m().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        let tested = match length {
+            LengthTest::Tested => true,
+            LengthTest::Trusted => false,
+        };
+        if tested && line.length_m().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(DomainError::ZeroLength);
         }
         Ok(line)
@@ -151,6 +161,14 @@ impl LineString {
     pub fn altitudes_dropped(&self) -> usize {
         self.altitudes_dropped
     }
+}
+
+/// Whether a route's length is tested to be above zero when it is read.
+#[derive(Clone, Copy)]
+enum LengthTest {
+    Tested,
+    /// Read back from what this build wrote and authenticated (`decoding_trusted`).
+    Trusted,
 }
 
 impl TryFrom<geojson::GeoJson> for LineString {
