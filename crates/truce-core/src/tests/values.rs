@@ -421,3 +421,56 @@ fn a_timestamp_whose_utc_year_has_not_four_digits_is_refused() {
     check(Timestamp::parse("9999-12-31T23:59:59Z").map(|t| t.to_string()), expect![[r#"ok "9999-12-31T23:59:59Z""#]]);
     check(Timestamp::parse("2016-12-31T23:59:60Z").map(|t| t.to_string()), expect![[r#"ok "2016-12-31T23:59:60Z""#]]);
 }
+
+/// What `Timestamp::parse` reads by hand (the form this build writes), chrono's parser of
+/// all of RFC 3339 reads to the same instant; and whatever it leaves to chrono (one character
+/// changed, taken out or put in) reads as chrono reads it.
+#[test]
+fn timestamps_read_by_hand_read_as_chrono_reads_them() {
+    use rand::{rngs::StdRng, Rng as _, SeedableRng as _};
+
+    /// The outcome of both readers must be the same; returns whether it was read by hand.
+    fn compare(text: &str) -> bool {
+        let any = Timestamp::parse_any(text).map_err(|err| err.to_string());
+        let by_hand = Timestamp::parse_written(text.as_bytes());
+        if let Some(at) = by_hand {
+            assert_eq!(Ok(at), any, "{text:?} read by hand");
+        }
+        assert_eq!(Timestamp::parse(text).map_err(|err| err.to_string()), any, "{text:?}");
+        by_hand.is_some()
+    }
+
+    let mut rng = StdRng::seed_from_u64(0x7157);
+    let near = b"0123456789-:.TZtz+ x";
+    let (mut written, mut changed, mut changed_by_hand) = (0, 0, 0);
+    for _ in 0..20_000 {
+        let seconds = rng.gen_range(-62_167_219_200_i64..=253_402_300_799);
+        let nanos = match rng.gen_range(0..4) {
+            0 => 0,
+            1 => rng.gen_range(0..1_000) * 1_000_000,
+            2 => rng.gen_range(0..1_000_000) * 1_000,
+            _ => rng.gen_range(0..1_000_000_000),
+        };
+        let at = Timestamp::from_datetime(chrono::DateTime::from_timestamp(seconds, nanos).expect("in range"));
+        let text = at.to_string();
+        assert_eq!(Timestamp::parse_written(text.as_bytes()), Some(at), "{text} as written");
+        written += usize::from(compare(&text));
+        let digits = rng.gen_range(1..=9);
+        let fraction = format!("{nanos:09}");
+        let text = format!("{}.{}Z", &text[..19], &fraction[..digits]);
+        assert!(compare(&text), "{text} has a fraction of {digits} digits");
+        let mut bytes = text.into_bytes();
+        let place = rng.gen_range(0..bytes.len());
+        match rng.gen_range(0..3) {
+            0 => bytes[place] = near[rng.gen_range(0..near.len())],
+            1 => drop(bytes.remove(place)),
+            _ => bytes.insert(place, near[rng.gen_range(0..near.len())]),
+        }
+        let text = String::from_utf8(bytes).expect("ASCII");
+        changed += 1;
+        changed_by_hand += usize::from(compare(&text));
+    }
+    assert_eq!(written, 20_000);
+    // Some changed texts are still of the form (a digit for a digit), most are not.
+    assert!(changed_by_hand > 1_000 && changed_by_hand < changed / 2, "{changed_by_hand} of {changed}");
+}

@@ -10,10 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::vocab::error::DomainError;
 
 /// An instant in UTC. Serialised as RFC 3339 with a `Z` suffix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
@@ -24,10 +21,53 @@ impl Timestamp {
     /// 0000..=9999: RFC 3339 years have four digits, so such an instant would be written as
     /// text that does not parse back (`0000-01-01T00:00:00+01:00` is in year -1 in UTC).
     pub fn parse(raw: &str) -> Result<Timestamp, DomainError> {
+        Timestamp::parse_written(raw.as_bytes()).map_or_else(|| Timestamp::parse_any(raw), Ok)
+    }
+
+    /// What `parse` reads, by chrono's parser of all of RFC 3339.
+    pub(crate) fn parse_any(raw: &str) -> Result<Timestamp, DomainError> {
         match DateTime::parse_from_rfc3339(raw) {
             Ok(at) if (0..=9999).contains(&at.with_timezone(&Utc).year()) => Ok(Timestamp(at.with_timezone(&Utc))),
             _ => Err(DomainError::Timestamp { value: raw.chars().take(64).collect() }),
         }
+    }
+
+    /// The form this build writes (`Display`), `YYYY-MM-DDTHH:MM:SS`, a fraction of 1 to 9
+    /// digits or none, then `Z`, read by hand: most timestamps read come back from what was
+    /// written (a snapshot holds millions), and chrono's general parser was a twentieth of a
+    /// start from one (docs/performance.md). Anything else, a leap second included, is
+    /// `None`, for `parse_any`; what this reads, `parse_any` reads the same (tested on
+    /// random text of the form and near it).
+    pub(crate) fn parse_written(raw: &[u8]) -> Option<Timestamp> {
+        let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+            raw.get(range)?
+                .iter()
+                .try_fold(0_u32, |value, &byte| byte.is_ascii_digit().then(|| value * 10 + u32::from(byte - b'0')))
+        };
+        let (b'-', b'-', b'T', b':', b':') = (*raw.get(4)?, *raw.get(7)?, *raw.get(10)?, *raw.get(13)?, *raw.get(16)?)
+        else {
+            return None;
+        };
+        let (&b'Z', rest) = raw.get(19..)?.split_last()? else {
+            return None;
+        };
+        let nanos = match rest {
+            [] => 0,
+            [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+                let value = digits(20..20 + fraction.len())?;
+                value * 10_u32.pow(9 - fraction.len() as u32)
+            }
+            _ => return None,
+        };
+        let year = i32::try_from(digits(0..4)?).ok()?;
+        let date = chrono::NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)?;
+        let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        // A leap second (`:60`) is left to chrono, which folds it into the second before.
+        if second > 59 {
+            return None;
+        }
+        let time = chrono::NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+        Some(Timestamp(date.and_time(time).and_utc()))
     }
 
     pub fn from_datetime(at: DateTime<Utc>) -> Timestamp {
@@ -63,16 +103,42 @@ impl fmt::Display for Timestamp {
     }
 }
 
-impl TryFrom<String> for Timestamp {
-    type Error = DomainError;
-    fn try_from(raw: String) -> Result<Timestamp, DomainError> {
-        Timestamp::parse(&raw).map_err(crate::vocab::refusal::note)
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
-impl From<Timestamp> for String {
-    fn from(at: Timestamp) -> String {
-        at.to_string()
+/// Read from a string, borrowed where the input allows: no `String` is made for each of
+/// the millions a snapshot holds.
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(raw).map_err(crate::vocab::refusal::note).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An instant in UTC. Serialised as RFC 3339 with a `Z` suffix.",
+            "type": "string",
+            "format": "date-time",
+        })
     }
 }
 
