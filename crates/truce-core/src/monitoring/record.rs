@@ -17,10 +17,10 @@ use crate::{
         StatementKind, TotalScope, Votes, When,
     },
     vocab::ids::{
-        AccountId, AgreementId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, IncidentId, NotificationId,
-        ObservationId, PartyId, PassageId, ReadingId, SourceId, StatementId, TotalId, ZoneId,
+        AccountId, AgreementId, AlertId, CommitmentId, ConvoyId, CorridorId, EstimateId, ForceId, IncidentId,
+        NotificationId, ObservationId, PartyId, PassageId, ReadingId, SourceId, StatementId, TotalId, ZoneId,
     },
-    vocab::source::Provenance,
+    vocab::source::{Casualties, Provenance, SourceKind},
     vocab::text::{Name, Reason},
     vocab::time::Timestamp,
 };
@@ -38,11 +38,69 @@ pub struct IncidentRevision {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "SourceRecordFields")]
 pub struct SourceRecord {
     pub at: Timestamp,
     pub added_by: AccountId,
     #[serde(flatten)]
     pub source: SourceReport,
+}
+
+/// A `SourceRecord` as written (its report's fields beside its own), read field by field.
+/// `#[serde(flatten)]` would read the same map through serde's generic buffer, a value
+/// made for every field of every source first: that was a tenth of a start from a
+/// snapshot of half a million incidents (docs/performance.md).
+#[derive(Deserialize)]
+struct SourceRecordFields {
+    at: Timestamp,
+    added_by: AccountId,
+    source_id: SourceId,
+    organisation: Name,
+    kind: SourceKind,
+    #[serde(default)]
+    independence: Option<Name>,
+    #[serde(default)]
+    reference: Option<Reason>,
+    #[serde(default)]
+    casualties: Casualties,
+    #[serde(default)]
+    responsible_force_id: Option<ForceId>,
+    #[serde(default)]
+    text: Option<Reason>,
+    #[serde(default)]
+    published_at: Option<Timestamp>,
+}
+
+impl From<SourceRecordFields> for SourceRecord {
+    fn from(fields: SourceRecordFields) -> SourceRecord {
+        let SourceRecordFields {
+            at,
+            added_by,
+            source_id,
+            organisation,
+            kind,
+            independence,
+            reference,
+            casualties,
+            responsible_force_id,
+            text,
+            published_at,
+        } = fields;
+        // Every field of the report, by name: one added to `SourceReport` fails to compile
+        // here until it is read above too.
+        let source = SourceReport {
+            source_id,
+            organisation,
+            kind,
+            independence,
+            reference,
+            casualties,
+            responsible_force_id,
+            text,
+            published_at,
+        };
+        SourceRecord { at, added_by, source }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

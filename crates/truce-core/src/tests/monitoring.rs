@@ -469,3 +469,36 @@ fn an_ied_in_an_open_corridor_violates_its_no_attack_commitment_and_arrests_do_n
     assert_eq!(world.state.violations_of(&incident_id(1)).len(), 1, "an IED is an attack");
     assert_eq!(world.state.violations_of(&incident_id(2)), Vec::new(), "arrests are not");
 }
+
+/// A source as recorded is written with its report's fields beside its own and read back
+/// field by field (`SourceRecordFields`), whether every optional field is there or none.
+#[test]
+fn a_source_record_reads_back_what_it_writes_with_every_field_or_none() {
+    use crate::monitoring::record::SourceRecord;
+    let mut full = source(3, "OCHA", SourceKind::MonitorOnSite, Some(2));
+    full.independence = Some(name("UN"));
+    full.reference = Some(reason("https://example.org/report/3"));
+    full.casualties.killed = Some(CountRange { min: 4, max: None });
+    full.casualties.injured = Some(CountRange { min: 1, max: Some(9) });
+    full.casualties.children_killed = Some(CountRange { min: 0, max: Some(1) });
+    full.text = Some(reason("shelling near the crossing"));
+    full.published_at = Some(ts("2016-12-13T11:00:00Z"));
+    let bare = SourceReport {
+        independence: None,
+        reference: None,
+        casualties: Casualties::default(),
+        responsible_force_id: None,
+        text: None,
+        published_at: None,
+        ..source(4, "SOHR", SourceKind::Media, None)
+    };
+    for (source, keys) in [(full, 11), (bare, 5)] {
+        let record = SourceRecord { at: ts("2016-12-13T12:00:00Z"), added_by: account_id(11), source };
+        let written = serde_json::to_value(&record).expect("a record serializes");
+        let fields = written.as_object().expect("an object");
+        assert_eq!(fields.len(), keys, "the report's fields beside the record's: {written}");
+        assert_eq!(fields["source_id"], record.source.source_id.text().as_str());
+        let read: SourceRecord = serde_json::from_value(written).expect("read back");
+        assert_eq!(read, record);
+    }
+}
