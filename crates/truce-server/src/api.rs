@@ -40,8 +40,7 @@ pub struct CommandReceipt {
     /// The entry's sequence number, which is its leaf index in the Merkle tree.
     pub seq: u64,
     /// `SHA-256(0x00 || entry)`, where `entry` is the canonical text of the entry.
-    #[schemars(with = "HashHex")]
-    pub leaf_hash: String,
+    pub leaf_hash: HashHex,
     /// The server's acceptance time, part of the entry.
     pub accepted_at: Timestamp,
     /// What the command caused, as written into the entry. For a sealed entry, only this
@@ -53,11 +52,9 @@ pub struct CommandReceipt {
     /// The size of the tree that `root_hash` and `inclusion_proof` refer to.
     pub tree_size: u64,
     /// The root of the tree of `tree_size` leaves.
-    #[schemars(with = "HashHex")]
-    pub root_hash: String,
+    pub root_hash: HashHex,
     /// The RFC 9162 inclusion proof of `leaf_hash` at `seq` in the tree of `tree_size`.
-    #[schemars(with = "Vec<HashHex>")]
-    pub inclusion_proof: Vec<String>,
+    pub inclusion_proof: Vec<HashHex>,
     /// The signed checkpoint (C2SP `tlog-checkpoint` note) of the tree of `tree_size`.
     pub checkpoint: String,
     /// What the command says that was accepted but looks wrong (a point far outside the
@@ -66,8 +63,28 @@ pub struct CommandReceipt {
     pub warnings: Vec<Warning>,
 }
 
-/// A SHA-256 hash in lowercase hex; a schema only.
-pub struct HashHex;
+/// A SHA-256 hash, written as 64 lowercase hex digits.
+///
+/// Written from a buffer on the stack: a proof holds a hash for every level of the tree, and
+/// a `String` made for each, a character at a time (`hex::encode`), was a tenth of the
+/// server's time answering proofs (docs/performance.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashHex(pub truce_ledger::Hash);
+
+impl HashHex {
+    /// Each of `hashes`, to be written as hex.
+    pub fn all(hashes: &[truce_ledger::Hash]) -> Vec<HashHex> {
+        hashes.iter().copied().map(HashHex).collect()
+    }
+}
+
+impl Serialize for HashHex {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut digits = [0_u8; 64];
+        hex::encode_to_slice(self.0, &mut digits).expect("32 bytes are 64 hex digits");
+        serializer.serialize_str(std::str::from_utf8(&digits).expect("hex digits are ASCII"))
+    }
+}
 
 impl JsonSchema for HashHex {
     fn schema_name() -> Cow<'static, str> {
@@ -169,13 +186,13 @@ pub async fn submit_command(
         StatusCode::CREATED,
         Json(CommandReceipt {
             seq: receipt.seq,
-            leaf_hash: hex::encode(receipt.leaf_hash),
+            leaf_hash: HashHex(receipt.leaf_hash),
             accepted_at: receipt.accepted_at,
             events: receipt.events,
             sealed: receipt.sealed,
             tree_size: receipt.tree_size,
-            root_hash: hex::encode(receipt.root),
-            inclusion_proof: receipt.inclusion_proof.iter().map(hex::encode).collect(),
+            root_hash: HashHex(receipt.root),
+            inclusion_proof: HashHex::all(&receipt.inclusion_proof),
             checkpoint: receipt.checkpoint,
             warnings: receipt.warnings,
         }),

@@ -42,8 +42,7 @@ pub struct EntriesQuery {
 pub struct LedgerEntry {
     pub seq: u64,
     /// `SHA-256(0x00 || entry)`.
-    #[schemars(with = "HashHex")]
-    pub leaf_hash: String,
+    pub leaf_hash: HashHex,
     /// The canonical JSON text (RFC 8785) of the entry
     /// `{seq, accepted_at, command, signer, signature, events}`: exactly the bytes that were
     /// hashed.
@@ -86,7 +85,7 @@ pub async fn entries(
     let entries: Vec<LedgerEntry> = stored
         .into_iter()
         .filter(|e| e.seq < tree_size)
-        .map(|e| LedgerEntry { seq: e.seq, leaf_hash: hex::encode(e.leaf_hash), entry: e.text })
+        .map(|e| LedgerEntry { seq: e.seq, leaf_hash: HashHex(e.leaf_hash), entry: e.text })
         .collect();
     let next_from = entries.last().map(|e| e.seq + 1).filter(|next| *next < tree_size);
     Ok(Json(EntriesPage { entries, tree_size, next_from }))
@@ -108,13 +107,10 @@ pub struct InclusionQuery {
 pub struct InclusionProof {
     pub seq: u64,
     pub tree_size: u64,
-    #[schemars(with = "HashHex")]
-    pub leaf_hash: String,
-    #[schemars(with = "HashHex")]
-    pub root_hash: String,
+    pub leaf_hash: HashHex,
+    pub root_hash: HashHex,
     /// The audit path, from the leaf's sibling up.
-    #[schemars(with = "Vec<HashHex>")]
-    pub proof: Vec<String>,
+    pub proof: Vec<HashHex>,
 }
 
 pub async fn inclusion_proof(
@@ -135,9 +131,9 @@ pub async fn inclusion_proof(
         Ok(Json(InclusionProof {
             seq: query.seq,
             tree_size: size,
-            leaf_hash: hex::encode(leaf),
-            root_hash: hex::encode(root),
-            proof: proof.iter().map(hex::encode).collect(),
+            leaf_hash: HashHex(leaf),
+            root_hash: HashHex(root),
+            proof: HashHex::all(&proof),
         }))
     })
 }
@@ -160,12 +156,9 @@ pub struct ConsistencyQuery {
 pub struct ConsistencyProof {
     pub from: u64,
     pub to: u64,
-    #[schemars(with = "HashHex")]
-    pub from_root_hash: String,
-    #[schemars(with = "HashHex")]
-    pub to_root_hash: String,
-    #[schemars(with = "Vec<HashHex>")]
-    pub proof: Vec<String>,
+    pub from_root_hash: HashHex,
+    pub to_root_hash: HashHex,
+    pub proof: Vec<HashHex>,
 }
 
 pub async fn consistency_proof(
@@ -186,9 +179,9 @@ pub async fn consistency_proof(
         Ok(Json(ConsistencyProof {
             from: query.from,
             to,
-            from_root_hash: hex::encode(from_root),
-            to_root_hash: hex::encode(to_root),
-            proof: proof.iter().map(hex::encode).collect(),
+            from_root_hash: HashHex(from_root),
+            to_root_hash: HashHex(to_root),
+            proof: HashHex::all(&proof),
         }))
     })
 }
