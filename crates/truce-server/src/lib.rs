@@ -68,9 +68,15 @@ pub const PAGE_SIZE_MAX: u32 = 1000;
 /// Page size when none is asked for.
 pub const PAGE_SIZE_DEFAULT: u32 = 100;
 
-/// What every handler can reach.
+/// What every handler can reach: shared, so that a clone (axum makes several for every
+/// request: each layer and extractor of state takes its own) is one reference count, not
+/// one per field and a copy of the CORS origins (docs/performance.md).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppShared>);
+
+/// What an `AppState` shares.
+#[derive(Clone)]
+pub struct AppShared {
     pub node: Node,
     pub clock: Arc<dyn Clock>,
     /// The slots for live event streams, shared by every clone.
@@ -87,6 +93,13 @@ pub struct AppState {
     pub web: web::WebConfig,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = AppShared;
+    fn deref(&self) -> &AppShared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// A state with `STREAMS_MAX` stream slots, no webhooks, and credentials in memory
     /// (`with_auth` gives the data directory's).
@@ -99,7 +112,7 @@ impl AppState {
         let metrics = Arc::new(metrics::Metrics::default());
         // The writer records to this server's recorder (the last state made for the node).
         node.set_recorder(metrics.recorder());
-        AppState {
+        AppState(Arc::new(AppShared {
             node,
             clock,
             streams: StreamSlots::default(),
@@ -108,31 +121,39 @@ impl AppState {
             metrics,
             auth,
             web: web::WebConfig::default(),
-        }
+        }))
+    }
+
+    /// The state with one of its parts changed (a copy of the rest if another clone
+    /// shares it: the clones already made keep what they had).
+    fn changed(mut self, change: impl FnOnce(&mut AppShared)) -> AppState {
+        change(Arc::make_mut(&mut self.0));
+        self
     }
 
     /// Sets what the web page is told (the tile URL).
-    pub fn with_web(mut self, web: web::WebConfig) -> AppState {
-        self.web = web;
-        self
+    pub fn with_web(self, web: web::WebConfig) -> AppState {
+        self.changed(|shared| shared.web = web)
     }
 
     /// Sets the CORS origins and whether the server speaks TLS.
-    pub fn with_edge(mut self, edge: EdgePolicy) -> AppState {
-        self.edge = edge;
-        self
+    pub fn with_edge(self, edge: EdgePolicy) -> AppState {
+        self.changed(|shared| shared.edge = edge)
     }
 
     /// Replaces the credentials and cookie settings.
-    pub fn with_auth(mut self, auth: auth::Auth) -> AppState {
-        self.auth = Arc::new(auth);
-        self
+    pub fn with_auth(self, auth: auth::Auth) -> AppState {
+        self.changed(|shared| shared.auth = Arc::new(auth))
     }
 
     /// Adds a webhook dispatcher (already started, or to be started by the caller).
-    pub fn with_webhooks(mut self, dispatcher: Arc<webhooks::Dispatcher>) -> AppState {
-        self.webhooks = Some(dispatcher);
-        self
+    pub fn with_webhooks(self, dispatcher: Arc<webhooks::Dispatcher>) -> AppState {
+        self.changed(|shared| shared.webhooks = Some(dispatcher))
+    }
+
+    /// Replaces the slots for live event streams.
+    pub fn with_streams(self, streams: StreamSlots) -> AppState {
+        self.changed(|shared| shared.streams = streams)
     }
 }
 

@@ -445,8 +445,7 @@ async fn the_stream_replays_the_alerts_after_last_event_id_then_continues_live_w
 #[tokio::test]
 async fn streams_beyond_the_limit_are_refused_with_a_503_problem() {
     let (world, _) = world_in_force().await;
-    let mut fixture_state = world.fixture.state.clone();
-    fixture_state.streams = crate::StreamSlots::new(1);
+    let fixture_state = world.fixture.state.clone().with_streams(crate::StreamSlots::new(1));
     let first = router(fixture_state.clone())
         .oneshot(Request::get("/api/v1/stream").body(Body::empty()).expect("a request"))
         .await
