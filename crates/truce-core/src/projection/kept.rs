@@ -122,10 +122,8 @@ impl State {
     /// The verdict of the incident, derived from the record (what is kept must equal it).
     pub fn verdict_derived(&self, incident_id: &IncidentId) -> Option<Verdict> {
         let incident = self.monitoring.incidents.get(incident_id)?;
-        Some(Verdict {
-            grade: self.grade_explained(incident).grade,
-            accused_forces: self.accused_forces_derived(incident).into_iter().collect(),
-        })
+        let accused = self.accused_forces_derived(incident);
+        Some(Verdict { grade: self.grade_derived(incident, &accused), accused_forces: accused.into_iter().collect() })
     }
 
     /// The verdicts of every incident, derived from scratch (a state read from a snapshot,

@@ -19,11 +19,11 @@ use serde::Serialize;
 
 use crate::{
     access::Role,
-    coordination::model::PartyKind,
+    coordination::{model::PartyKind, record::Party},
     matcher::{distance_to_route_m, IncidentProbe, LonLatBox, Reach},
     monitoring::index::{IncidentKey, METRES_PER_DEGREE_OF_LATITUDE_MIN},
     monitoring::model::{CountRange, Grade, IncidentStance, Notified, SourceKind, Violation, ViolationStatus},
-    monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord},
+    monitoring::record::{IncidentRecord, NotificationRecord, SourceRecord, StatementRecord},
     projection::{kept::Verdicts, state::State},
     vocab::geometry::{geodesic_distance_m, LineString, Position},
     vocab::ids::{ForceId, IncidentId, NotificationId, PartyId},
@@ -60,6 +60,29 @@ pub struct WeighedSource {
     pub because: Option<String>,
 }
 
+/// Why a source counts as less than it claims (`State::weigh_source` puts it in words).
+enum Demoted<'a> {
+    /// Recorded by an account of a party to the conflict, or of a coordinator (`party`: the
+    /// account's party, if it has one).
+    PartyClaim { party: Option<&'a Party> },
+    /// A monitor on site, recorded by an account that is not a monitor of its organisation.
+    NotItsMonitor,
+}
+
+/// Why an incident has the grade derived for it (`State::grade_why_text` puts it in words).
+enum GradeWhy<'a> {
+    /// A source counting as a monitor of this organisation on site.
+    OnSite { monitor: &'a str },
+    /// A party answering for an accused force confirms it in this statement.
+    AccusedConfirms { statement: &'a StatementRecord },
+    /// More than one force is accused.
+    Contested { accused: BTreeSet<ForceId> },
+    /// Two or more independent organisations (by `independence_key`) report it.
+    Corroborated { independent: BTreeSet<&'a str> },
+    /// One independent organisation reports it.
+    SingleSource { independent: BTreeSet<&'a str> },
+}
+
 /// A grade and the reasons for it, in words an analyst can check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -80,14 +103,37 @@ impl State {
     /// - anything else counts as recorded.
     pub fn weigh_source(&self, record: &SourceRecord) -> WeighedSource {
         let source = &record.source;
+        let (counts_as, demoted) = self.standing_of(record);
+        let because = demoted.map(|demoted| match demoted {
+            Demoted::PartyClaim { party } => {
+                let who = party.map_or_else(|| "a party".to_owned(), |p| p.code.to_string());
+                format!("recorded by an account of {who}, a party's claim")
+            }
+            Demoted::NotItsMonitor => format!(
+                "recorded as a monitor on site of {} by an account that is not a monitor of it",
+                source.organisation
+            ),
+        });
+        WeighedSource {
+            source_id: source.source_id.clone(),
+            organisation: source.organisation.to_string(),
+            claimed: source.kind,
+            counts_as,
+            because,
+        }
+    }
+
+    /// What a recorded source counts as (`weigh_source`), and why it counts as less than
+    /// it claims, if it does; nothing put in words, for the grade kept per incident.
+    fn standing_of(&self, record: &SourceRecord) -> (SourceKind, Option<Demoted<'_>>) {
+        let source = &record.source;
         let account = self.accounts.get(&record.added_by);
         let party = account.and_then(|a| a.party_id.as_ref()).and_then(|id| self.coordination.parties.get(id));
         let belligerent =
             party.is_some_and(|p| matches!(p.kind, PartyKind::State | PartyKind::ArmedGroup | PartyKind::Alliance));
         let coordinator = account.is_some_and(|a| a.has_role(Role::Coordinator));
-        let (counts_as, because) = if (belligerent || coordinator) && source.kind != SourceKind::Party {
-            let who = party.map_or_else(|| "a party".to_owned(), |p| p.code.to_string());
-            (SourceKind::Party, Some(format!("recorded by an account of {who}, a party's claim")))
+        if (belligerent || coordinator) && source.kind != SourceKind::Party {
+            (SourceKind::Party, Some(Demoted::PartyClaim { party }))
         } else if source.kind == SourceKind::MonitorOnSite {
             let monitor = account.is_some_and(|a| a.has_role(Role::Monitor));
             let same_organisation = party.is_some_and(|p| {
@@ -97,21 +143,10 @@ impl State {
             if monitor && same_organisation {
                 (SourceKind::MonitorOnSite, None)
             } else {
-                let because = format!(
-                    "recorded as a monitor on site of {} by an account that is not a monitor of it",
-                    source.organisation
-                );
-                (SourceKind::Relayed, Some(because))
+                (SourceKind::Relayed, Some(Demoted::NotItsMonitor))
             }
         } else {
             (source.kind, None)
-        };
-        WeighedSource {
-            source_id: source.source_id.clone(),
-            organisation: source.organisation.to_string(),
-            claimed: source.kind,
-            counts_as,
-            because,
         }
     }
 
@@ -168,7 +203,7 @@ impl State {
     pub fn grade(&self, incident: &IncidentRecord) -> Grade {
         match self.verdicts.of(&incident.incident_id) {
             Some(verdict) => verdict.grade,
-            None => self.grade_explained(incident).grade,
+            None => self.grade_derived(incident, &self.accused_forces_derived(incident)),
         }
     }
 
@@ -188,19 +223,36 @@ impl State {
             reasons.push(format!("set by an analyst: {}", grade_override.reason));
             return GradeExplained { grade: grade_override.grade, reasons, sources };
         }
-        let (grade, why) = self.derive_grade(incident, &sources);
-        reasons.push(why);
+        let counted: Vec<(&SourceRecord, SourceKind)> =
+            records.iter().zip(&sources).map(|(r, s)| (*r, s.counts_as)).collect();
+        let (grade, why) = self.derive_grade(incident, &counted, &self.accused_forces_derived(incident));
+        reasons.push(self.grade_why_text(why));
         GradeExplained { grade, reasons, sources }
     }
 
-    fn derive_grade(&self, incident: &IncidentRecord, sources: &[WeighedSource]) -> (Grade, String) {
-        let records = self.incident_sources(incident);
-        let accused = self.accused_forces_derived(incident);
-        let on_site: Vec<&str> = sources
-            .iter()
-            .filter(|s| s.counts_as == SourceKind::MonitorOnSite)
-            .map(|s| s.organisation.as_str())
-            .collect();
+    /// The grade of `grade_explained`, with nothing put in words; `accused`: the incident's
+    /// `accused_forces_derived`.
+    pub(crate) fn grade_derived(&self, incident: &IncidentRecord, accused: &BTreeSet<ForceId>) -> Grade {
+        if let Some(grade_override) = incident.grade_overrides.last() {
+            return grade_override.grade;
+        }
+        let counted: Vec<(&SourceRecord, SourceKind)> =
+            self.incident_sources(incident).into_iter().map(|r| (r, self.standing_of(r).0)).collect();
+        self.derive_grade(incident, &counted, accused).0
+    }
+
+    /// The grade from the incident's sources, each with what it counts as, and the forces
+    /// accused of it; with why, to be put in words only when asked (`grade_why_text`).
+    fn derive_grade<'a>(
+        &'a self,
+        incident: &IncidentRecord,
+        counted: &[(&'a SourceRecord, SourceKind)],
+        accused: &BTreeSet<ForceId>,
+    ) -> (Grade, GradeWhy<'a>) {
+        let on_site = counted.iter().find(|(_, counts_as)| *counts_as == SourceKind::MonitorOnSite);
+        if let Some((monitor, _)) = on_site {
+            return (Grade::Verified, GradeWhy::OnSite { monitor: monitor.source.organisation.as_str() });
+        }
         // The first statement (in id order) in which a party answering for an accused force
         // confirms the incident or one of its violations.
         let accused_confirms = self.monitoring.statements_on(&incident.incident_id).find(|statement| {
@@ -213,35 +265,43 @@ impl State {
                 .any(|s| matches!(s, IncidentStance::Confirms { .. }));
             confirms && accused.iter().any(|force| self.answers_for(party_id, force))
         });
-        if let Some(monitor) = on_site.first() {
-            return (Grade::Verified, format!("verified: a monitor of {monitor} on site"));
-        }
         if let Some(statement) = accused_confirms {
-            let party = statement.party_id.as_ref().map_or_else(String::new, |p| self.coordination.party_label(p));
-            return (
-                Grade::Verified,
-                format!("verified: the accused party {party} confirms it (statement {})", statement.statement_id),
-            );
+            return (Grade::Verified, GradeWhy::AccusedConfirms { statement });
         }
         if accused.len() > 1 {
-            let codes: Vec<String> = accused
-                .iter()
-                .map(|force| self.coordination.forces.get(force).map_or(force.to_string(), |f| f.code.to_string()))
-                .collect();
-            return (
-                Grade::Contested,
-                format!("contested: {} forces are named as responsible ({})", accused.len(), codes.join(", ")),
-            );
+            return (Grade::Contested, GradeWhy::Contested { accused: accused.clone() });
         }
-        let independent: BTreeSet<&str> = records.iter().map(|s| s.source.independence_key()).collect();
-        let names = independent.iter().copied().collect::<Vec<_>>().join(", ");
+        let independent: BTreeSet<&str> = counted.iter().map(|(s, _)| s.source.independence_key()).collect();
         if independent.len() >= 2 {
-            return (
-                Grade::Corroborated,
-                format!("corroborated: {} independent organisations ({names})", independent.len()),
-            );
+            return (Grade::Corroborated, GradeWhy::Corroborated { independent });
         }
-        (Grade::SingleSource, format!("single source: {names}"))
+        (Grade::SingleSource, GradeWhy::SingleSource { independent })
+    }
+
+    /// Why a grade was derived, in words.
+    fn grade_why_text(&self, why: GradeWhy<'_>) -> String {
+        match why {
+            GradeWhy::OnSite { monitor } => format!("verified: a monitor of {monitor} on site"),
+            GradeWhy::AccusedConfirms { statement } => {
+                let party = statement.party_id.as_ref().map_or_else(String::new, |p| self.coordination.party_label(p));
+                format!("verified: the accused party {party} confirms it (statement {})", statement.statement_id)
+            }
+            GradeWhy::Contested { accused } => {
+                let codes: Vec<String> = accused
+                    .iter()
+                    .map(|force| self.coordination.forces.get(force).map_or(force.to_string(), |f| f.code.to_string()))
+                    .collect();
+                format!("contested: {} forces are named as responsible ({})", accused.len(), codes.join(", "))
+            }
+            GradeWhy::Corroborated { independent } => {
+                let names = independent.iter().copied().collect::<Vec<_>>().join(", ");
+                format!("corroborated: {} independent organisations ({names})", independent.len())
+            }
+            GradeWhy::SingleSource { independent } => {
+                let names = independent.iter().copied().collect::<Vec<_>>().join(", ");
+                format!("single source: {names}")
+            }
+        }
     }
 
     pub fn answers_for(&self, party_id: &PartyId, force_id: &ForceId) -> bool {

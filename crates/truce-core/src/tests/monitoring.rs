@@ -143,6 +143,8 @@ fn a_monitor_on_site_verifies_and_competing_attributions_contest() {
     let other = source(3, "Opposition media office", SourceKind::Media, Some(AOG));
     world.accept(&Signer::monitor(), CommandBody::AddSource { incident_id: incident_id(2), source: other });
     assert_eq!(grade(&world, 2), Grade::Contested);
+    let explained = world.state.grade_explained(&world.state.monitoring.incidents[&incident_id(2)]);
+    assert_eq!(explained.reasons, ["contested: 2 forces are named as responsible (SAF, AOG)"]);
     assert_eq!(world.state.attributed_force(&world.state.monitoring.incidents[&incident_id(2)]), None);
     // Without a known perpetrator, the violation is the commitment's party's alone.
     assert_eq!(violations(&world, 2), vec![(Some(1), ViolationStatus::Alleged, vec![party_id(RU)])]);
@@ -196,6 +198,8 @@ fn an_analyst_grade_and_a_dismissal_stay_in_history_with_their_reasons() {
     };
     world.accept(&analyst(), body);
     assert_eq!(grade(&world, 1), Grade::Verified);
+    let explained = world.state.grade_explained(&world.state.monitoring.incidents[&incident_id(1)]);
+    assert_eq!(explained.reasons, ["set by an analyst: Confirmed by imagery"]);
     let dismiss = CommandBody::DismissViolation {
         incident_id: incident_id(1),
         commitment_id: Some(commitment_id(1)),
@@ -452,6 +456,23 @@ fn a_source_counts_only_as_far_as_its_recording_account_may_vouch_for_it() {
     let explained = world.state.grade_explained(&world.state.monitoring.incidents[&incident_id(2)]);
     assert_eq!(explained.grade, Grade::SingleSource);
     assert_eq!(explained.sources[0].counts_as, SourceKind::Relayed);
+    assert_eq!(
+        explained.reasons,
+        [
+            "ICRC: recorded as a monitor on site of ICRC by an account that is not a monitor of it",
+            "single source: ICRC"
+        ],
+    );
+    // With a second organisation it is corroborated, each organisation named once.
+    let other = source(3, "EFE", SourceKind::Media, None);
+    world.accept(&Signer::monitor(), CommandBody::AddSource { incident_id: incident_id(2), source: other });
+    let explained = world.state.grade_explained(&world.state.monitoring.incidents[&incident_id(2)]);
+    assert_eq!(explained.grade, Grade::Corroborated);
+    assert_eq!(
+        explained.reasons.last().map(String::as_str),
+        Some("corroborated: 2 independent organisations (EFE, ICRC)")
+    );
+    assert_eq!(grade(&world, 2), Grade::Corroborated);
 }
 
 #[test]

@@ -204,6 +204,8 @@ fn check(state: &State) -> Result<(), TestCaseError> {
     for incident in state.monitoring.incidents.values() {
         let derived = state.verdict_derived(&incident.incident_id).expect("recorded");
         prop_assert_eq!(state.grade(incident), derived.grade);
+        // Graded with its reasons in words, the same grade as graded without them.
+        prop_assert_eq!(state.grade_explained(incident).grade, derived.grade);
         prop_assert_eq!(state.accused_forces(incident).into_iter().collect::<Vec<_>>(), derived.accused_forces);
     }
     Ok(())
