@@ -50,6 +50,7 @@ pub use crate::{
     parse::{ParseError, ParseFault},
     projection::{
         alert::{Alert, AlertKind},
+        apply::ScopesRebuilt,
         conditions::{Breach, ConditionOutcomes, Release},
         kept::{Verdict, Verdicts},
         retraction::RetractionRecord,

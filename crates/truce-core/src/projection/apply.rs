@@ -19,6 +19,10 @@ use crate::{
     vocab::{ids::PartyId, time::Timestamp},
 };
 
+/// The index of active scopes built for a state read back from a snapshot
+/// (`State::scopes_rebuilt`, then `State::restored`).
+pub struct ScopesRebuilt(ActiveScopes);
+
 impl State {
     /// Folds one ledger entry: records the nonce, applies its events in order, and raises
     /// the alerts they cause.
@@ -53,29 +57,33 @@ impl State {
         self.entries_count += 1;
     }
 
-    /// A state read back from a projection snapshot, with what a snapshot leaves out
-    /// (the index of active scopes, the incident index, the verdicts kept per incident)
-    /// built again.
+    /// The index of active scopes of this state's coordination record, for `restored`. It
+    /// reads only the coordination record, which a start from a snapshot decodes first: it is
+    /// built while the monitoring record is still being decoded.
+    pub fn scopes_rebuilt(&self) -> ScopesRebuilt {
+        ScopesRebuilt(ActiveScopes::build(&self.coordination))
+    }
+
+    /// A state read back from a projection snapshot, with what a snapshot leaves out built
+    /// again: the index of active scopes (`scopes`, of this state's `scopes_rebuilt`), the
+    /// incident index and the verdicts kept per incident.
     ///
-    /// The three read only the records and none of each other, so they are built on three
-    /// threads: on two cores a start waits for the longest two rather than the sum
-    /// (docs/performance.md). The statements by incident and the notified places come first:
-    /// verdicts read them.
-    pub fn restored(mut self) -> State {
+    /// The incident index and the verdicts read only the records and neither each other, so
+    /// they are built on two threads (docs/performance.md). The statements by incident and the
+    /// notified places come first: verdicts read them.
+    pub fn restored(mut self, scopes: ScopesRebuilt) -> State {
+        debug_assert!(scopes.0 == ActiveScopes::build(&self.coordination), "the scopes are of this state's record");
+        self.active_scopes = scopes.0;
         self.monitoring.reindex_beside_incidents();
-        let (active_scopes, index, verdicts) = std::thread::scope(|scope| {
-            let active_scopes = scope.spawn(|| ActiveScopes::build(&self.coordination));
+        let (index, verdicts) = std::thread::scope(|scope| {
             let index = scope.spawn(|| IncidentIndex::of(self.monitoring.incidents.values()));
             let verdicts = self.verdicts_derived();
-            let joined = "deriving from the records does not panic";
-            (active_scopes.join().expect(joined), index.join().expect(joined), verdicts)
+            (index.join().expect("deriving from the records does not panic"), verdicts)
         });
-        self.active_scopes = active_scopes;
         self.monitoring.with_incident_index(index);
         self.verdicts = verdicts;
         self
     }
-
     /// Folds one event and derives again the verdicts (grade, accused forces) of the
     /// incidents it may change (`kept`).
     fn fold_keeping_verdicts(&mut self, at: Timestamp, event: &Event) {

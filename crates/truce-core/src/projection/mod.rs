@@ -13,7 +13,7 @@
 pub(crate) mod accounts;
 pub(crate) mod active_scopes;
 pub(crate) mod alert;
-mod apply;
+pub(crate) mod apply;
 pub(crate) mod conditions;
 pub(crate) mod decide;
 pub(crate) mod kept;

@@ -265,7 +265,8 @@ fn a_movement_along_a_long_road_protects_what_is_within_reach_in_every_view() {
     let mut snapshot = world.state.clone();
     snapshot.monitoring =
         serde_json::from_value(serde_json::to_value(&world.state.monitoring).expect("serialises")).expect("reads back");
-    let restored = snapshot.restored();
+    let scopes = snapshot.scopes_rebuilt();
+    let restored = snapshot.restored(scopes);
     let view = world.state.as_of(notified_at);
     for (name, state) in [("record", &world.state), ("restored", &restored), ("as of its notice", &view)] {
         assert_eq!(state.monitoring.notified_places().len(), 1, "{name}");
@@ -362,7 +363,8 @@ fn sites_notified_among_recorded_attacks_reach_exactly_those_within_their_radius
     let mut snapshot = world.state.clone();
     snapshot.monitoring =
         serde_json::from_value(serde_json::to_value(&world.state.monitoring).expect("serialises")).expect("reads back");
-    let restored = snapshot.restored();
+    let scopes = snapshot.scopes_rebuilt();
+    let restored = snapshot.restored(scopes);
     for state in [&world.state, &restored] {
         assert_eq!(state.monitoring.notified_places().len(), 45);
         for (n, ..) in &incidents {

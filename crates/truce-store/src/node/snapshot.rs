@@ -250,16 +250,18 @@ pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Res
     let (main, monitoring, tree) = thread::scope(|scope| {
         let monitoring = scope.spawn(|| read_part::<MonitoringOwned>(&monitoring_path, identity, Part::Monitoring));
         let main = read_part::<SnapshotOwned>(path, identity, Part::Main);
-        // Built while the monitoring part is still being decoded.
-        let tree = match &main {
-            Ok(Some(main)) => Some(tree_of(log, main.tree_size)),
+        // Built while the monitoring part is still being decoded: the log's tree, and what
+        // the coordination record alone derives.
+        let tree_and_scopes = match &main {
+            Ok(Some(main)) => Some((tree_of(log, main.tree_size), main.state.scopes_rebuilt())),
             Ok(None) | Err(_) => None,
         };
-        (main, monitoring.join().expect("decoding a snapshot does not panic"), tree)
+        (main, monitoring.join().expect("decoding a snapshot does not panic"), tree_and_scopes)
     });
     let Some(SnapshotOwned { tree_size, root, accepted_ats, mut state }) = main? else {
         return Ok(None);
     };
+    let (tree, scopes) = tree.expect("built once the main part decoded");
     let part = monitoring_path.display();
     let monitoring = monitoring?.ok_or_else(|| format!("its monitoring part ({part}) is missing"))?;
     if monitoring.tree_size != tree_size || monitoring.root != root {
@@ -268,7 +270,7 @@ pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Res
     if state.entries_count != tree_size || accepted_ats.len() as u64 != tree_size {
         return Err("its parts do not agree on its size".to_owned());
     }
-    let tree = tree.expect("built once the main part decoded")?;
+    let tree = tree?;
     if tree.len() != tree_size {
         return Err(format!("it is of {tree_size} entries, the log holds {}", tree.len()));
     }
@@ -280,7 +282,7 @@ pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Res
     }
     state.monitoring = monitoring.monitoring;
     let checked = started.elapsed();
-    let state = state.restored();
+    let state = state.restored(scopes);
     tracing::info!(
         entries = tree_size,
         read_and_checked_ms = checked.as_millis(),
