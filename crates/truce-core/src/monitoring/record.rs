@@ -73,33 +73,20 @@ struct SourceRecordFields {
 
 impl From<SourceRecordFields> for SourceRecord {
     fn from(fields: SourceRecordFields) -> SourceRecord {
-        let SourceRecordFields {
-            at,
-            added_by,
-            source_id,
-            organisation,
-            kind,
-            independence,
-            reference,
-            casualties,
-            responsible_force_id,
-            text,
-            published_at,
-        } = fields;
-        // Every field of the report, by name: one added to `SourceReport` fails to compile
-        // here until it is read above too.
+        // Every field of the report by name: one added to `SourceReport` fails to compile
+        // here, and one added to `SourceRecordFields` and not read here fails the lints.
         let source = SourceReport {
-            source_id,
-            organisation,
-            kind,
-            independence,
-            reference,
-            casualties,
-            responsible_force_id,
-            text,
-            published_at,
+            source_id: fields.source_id,
+            organisation: fields.organisation,
+            kind: fields.kind,
+            independence: fields.independence,
+            reference: fields.reference,
+            casualties: fields.casualties,
+            responsible_force_id: fields.responsible_force_id,
+            text: fields.text,
+            published_at: fields.published_at,
         };
-        SourceRecord { at, added_by, source }
+        SourceRecord { at: fields.at, added_by: fields.added_by, source }
     }
 }
 

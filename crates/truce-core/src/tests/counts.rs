@@ -8,12 +8,12 @@ use serde_json::json;
 
 use super::{
     fixture::*,
-    monitoring::{incident_id, source_id},
+    monitoring::{bare_source, incident_id, source_id},
 };
 use crate::{
-    organisation_key, Basis, Bounds, Breakdown, Casualties, Command, CommandBody, ConvoyId, ConvoyStatus, Count,
-    Destination, Direction, DomainError, EstimateId, EstimateKind, Event, IncidentKind, Location, Movement, ParseFault,
-    PassageId, Quantity, SourceKind, SourceReport, Timestamp, TotalId, TotalScope, TruceStart, When,
+    organisation_key, Basis, Bounds, Breakdown, Command, CommandBody, ConvoyId, ConvoyStatus, Count, Destination,
+    Direction, DomainError, EstimateId, EstimateKind, Event, IncidentKind, Location, Movement, ParseFault, PassageId,
+    Quantity, SourceReport, Timestamp, TotalId, TotalScope, TruceStart, When,
 };
 
 fn passage_id(n: u64) -> PassageId {
@@ -41,17 +41,7 @@ fn world_with_corridors() -> World {
 
 /// A media source of `organisation`, source id `100 + n`.
 fn count_source(n: u64, organisation: &str) -> SourceReport {
-    SourceReport {
-        source_id: source_id(100 + n),
-        organisation: name(organisation),
-        kind: SourceKind::Media,
-        independence: None,
-        reference: None,
-        casualties: Casualties::default(),
-        responsible_force_id: None,
-        text: None,
-        published_at: None,
-    }
+    bare_source(source_id(100 + n), organisation)
 }
 
 fn instant(at: &str) -> When {

@@ -43,6 +43,21 @@ pub(super) fn source(n: u64, organisation: &str, kind: SourceKind, force: Option
     }
 }
 
+/// A media source of `organisation` that says nothing more: no figures, no force, no text.
+pub(super) fn bare_source(source_id: SourceId, organisation: &str) -> SourceReport {
+    SourceReport {
+        source_id,
+        organisation: name(organisation),
+        kind: SourceKind::Media,
+        independence: None,
+        reference: None,
+        casualties: Casualties::default(),
+        responsible_force_id: None,
+        text: None,
+        published_at: None,
+    }
+}
+
 /// Inside corridor EA-1 (its first vertex), at an instant.
 pub(super) fn report(n: u64, at: &str, source: SourceReport) -> CommandBody {
     CommandBody::ReportIncident {
@@ -504,15 +519,7 @@ fn a_source_record_reads_back_what_it_writes_with_every_field_or_none() {
     full.casualties.children_killed = Some(CountRange { min: 0, max: Some(1) });
     full.text = Some(reason("shelling near the crossing"));
     full.published_at = Some(ts("2016-12-13T11:00:00Z"));
-    let bare = SourceReport {
-        independence: None,
-        reference: None,
-        casualties: Casualties::default(),
-        responsible_force_id: None,
-        text: None,
-        published_at: None,
-        ..source(4, "SOHR", SourceKind::Media, None)
-    };
+    let bare = bare_source(source_id(4), "SOHR");
     for (source, keys) in [(full, 11), (bare, 5)] {
         let record = SourceRecord { at: ts("2016-12-13T12:00:00Z"), added_by: account_id(11), source };
         let written = serde_json::to_value(&record).expect("a record serializes");
