@@ -84,6 +84,7 @@ impl State {
         self.verdicts = verdicts;
         self
     }
+
     /// Folds one event and derives again the verdicts (grade, accused forces) of the
     /// incidents it may change (`kept`).
     fn fold_keeping_verdicts(&mut self, at: Timestamp, event: &Event) {

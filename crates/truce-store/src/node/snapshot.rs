@@ -247,7 +247,7 @@ fn write_part(path: &Path, identity: &AgeIdentity, part: Part, value: &impl Seri
 pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Result<Option<Restored>, String> {
     let monitoring_path = monitoring_part_path(path);
     let started = Instant::now();
-    let (main, monitoring, tree) = thread::scope(|scope| {
+    let (main, monitoring, tree_and_scopes) = thread::scope(|scope| {
         let monitoring = scope.spawn(|| read_part::<MonitoringOwned>(&monitoring_path, identity, Part::Monitoring));
         let main = read_part::<SnapshotOwned>(path, identity, Part::Main);
         // Built while the monitoring part is still being decoded: the log's tree, and what
@@ -261,7 +261,7 @@ pub(super) fn restore(path: &Path, identity: &AgeIdentity, log: &dyn Log) -> Res
     let Some(SnapshotOwned { tree_size, root, accepted_ats, mut state }) = main? else {
         return Ok(None);
     };
-    let (tree, scopes) = tree.expect("built once the main part decoded");
+    let (tree, scopes) = tree_and_scopes.expect("built once the main part decoded");
     let part = monitoring_path.display();
     let monitoring = monitoring?.ok_or_else(|| format!("its monitoring part ({part}) is missing"))?;
     if monitoring.tree_size != tree_size || monitoring.root != root {
