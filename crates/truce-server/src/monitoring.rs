@@ -389,10 +389,7 @@ fn derived_grade(state: &State, incident: &IncidentRecord) -> Grade {
     if incident.grade_overrides.is_empty() {
         return state.grade(incident);
     }
-    let mut plain = incident.clone();
-    plain.grade_overrides.clear();
-    // Not `grade`, which is kept by id: the record without its overrides is not recorded.
-    state.grade_explained(&plain).grade
+    state.grade_of_sources(incident, &state.accused_forces(incident))
 }
 
 pub(crate) fn incident_view(state: &State, incident: &IncidentRecord) -> IncidentView {

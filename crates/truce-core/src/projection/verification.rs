@@ -233,9 +233,15 @@ impl State {
     /// The grade of `grade_explained`, with nothing put in words; `accused`: the incident's
     /// `accused_forces_derived`.
     pub(crate) fn grade_derived(&self, incident: &IncidentRecord, accused: &BTreeSet<ForceId>) -> Grade {
-        if let Some(grade_override) = incident.grade_overrides.last() {
-            return grade_override.grade;
+        match incident.grade_overrides.last() {
+            Some(grade_override) => grade_override.grade,
+            None => self.grade_of_sources(incident, accused),
         }
+    }
+
+    /// The grade the sources and statements alone give, an analyst's override left aside,
+    /// with nothing put in words; `accused`: the incident's accused forces (`accused_forces`).
+    pub fn grade_of_sources(&self, incident: &IncidentRecord, accused: &BTreeSet<ForceId>) -> Grade {
         let counted: Vec<(&SourceRecord, SourceKind)> =
             self.incident_sources(incident).into_iter().map(|r| (r, self.standing_of(r).0)).collect();
         self.derive_grade(incident, &counted, accused).0

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 use truce_ledger::SecretKey;
 
-use super::{id, Fixture, Signer, World, EAST_ALEPPO, OPP, RU, SAA, UN};
+use super::{id, Fixture, Signer, World, EAST_ALEPPO, OPP, OPP_FORCE, RU, SAA, UN};
 use crate::{
     router,
     webhooks::{Dispatcher, RetryPolicy, Subscription},
@@ -335,6 +335,42 @@ async fn a_reported_shelling_is_an_alleged_violation_with_an_alert_and_a_second_
     assert!(atom.text.contains(r#"href="http://localhost/api/v1/alerts/16.0.cap""#), "{}", atom.text);
     let first_entry = atom.text.find("<entry>").expect("an entry");
     assert!(atom.text[first_entry..].find("16.0.cap") < atom.text[first_entry..].find("15.0.cap"), "newest first");
+}
+
+const ANALYST: u32 = 131;
+
+/// An analyst's grade is the incident's grade; the view still says what its sources and
+/// statements alone give (`derived`), contested here, with its reasons.
+#[tokio::test]
+async fn an_analysts_grade_overrides_and_the_view_keeps_the_grade_its_sources_give() {
+    let (world, monitor) = world_in_force().await;
+    let fixture = &world.fixture;
+    report_shelling(&world, &monitor).await;
+    let mut second = source(2, "Opposition media office");
+    second["responsible_force_id"] = json!(id(OPP_FORCE));
+    fixture.accept(&monitor, json!({"type": "add_source", "incident_id": id(INCIDENT), "source": second})).await;
+    let analyst = Signer { key: SecretKey::from_seed(&[23; 32]), account: id(ANALYST), party: Some(id(UN)) };
+    fixture
+        .accept(
+            &world.un,
+            json!({"type": "register_account", "account_id": analyst.account, "party_id": id(UN), "name": "UN analyst",
+                   "roles": ["analyst"], "public_key": analyst.public_key()}),
+        )
+        .await;
+    let before = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
+    assert_eq!(before["grade"]["grade"], json!("contested"));
+    fixture
+        .accept(
+            &analyst,
+            json!({"type": "grade_incident", "incident_id": id(INCIDENT), "grade": "verified",
+                   "reason": "Confirmed by imagery"}),
+        )
+        .await;
+    let after = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
+    assert_eq!(after["grade"]["grade"], json!("verified"));
+    assert_eq!(after["grade"]["overridden"], json!(true));
+    assert_eq!(after["grade"]["derived"], json!("contested"));
+    assert_eq!(after["grade"]["reasons"], json!(["set by an analyst: Confirmed by imagery"]));
 }
 
 #[tokio::test]
