@@ -434,6 +434,8 @@ pub(crate) struct Spans<'s, F> {
     span_incidents: usize,
     admits: F,
     read: std::vec::IntoIter<(IncidentKey, &'s Placed)>,
+    #[cfg(test)]
+    spans_read: usize,
 }
 
 impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
@@ -460,12 +462,32 @@ impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
         let count = squares.iter().map(|square| square.len()).sum::<usize>().max(1);
         let spans = (count / span_incidents.max(1)).max(1) as u128;
         let width = ((last - first) / spans).max(1);
+        // No span starts before the first key: a cursor of `""` is a bound of 0, the keys of
+        // UUIDv7 ids begin near 2^120, and spans of a width sized for the keys' range would
+        // double from 0 a hundred times to reach them (a span is a range looked up in every
+        // square). A gap between keys costs less: the width was sized with the gap in range.
         let from = from.map(|from| match from {
-            Bound::Unbounded => Bound::Included(IncidentKey::between(first)),
-            bounded => bounded,
+            Bound::Included(key) | Bound::Excluded(key) if key.bits() >= first => from,
+            Bound::Unbounded | Bound::Included(_) | Bound::Excluded(_) => Bound::Included(IncidentKey::between(first)),
         });
         let from = from.filter(|_| !squares.is_empty());
-        Spans { squares, from, last, width, span_incidents, admits, read: Vec::new().into_iter() }
+        Spans {
+            squares,
+            from,
+            last,
+            width,
+            span_incidents,
+            admits,
+            read: Vec::new().into_iter(),
+            #[cfg(test)]
+            spans_read: 0,
+        }
+    }
+
+    /// How many spans have been read so far (for tests of the reading's cost).
+    #[cfg(test)]
+    pub(crate) fn spans_read(&self) -> usize {
+        self.spans_read
     }
 
     /// Reads the next span, if any is left: its incidents admitted, in id order.
@@ -493,6 +515,10 @@ impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
         }
         admitted.sort_unstable_by_key(|(key, _)| *key);
         self.read = admitted.into_iter();
+        #[cfg(test)]
+        {
+            self.spans_read += 1;
+        }
         self.from = end.map(|end| Bound::Included(IncidentKey::between(end)));
         // Keys are not spread evenly (they follow the times of the reports): the next span
         // is resized by what this one held.

@@ -345,6 +345,33 @@ fn squares_read_by_spans_give_their_incidents_in_id_order_after_any_bound() {
     assert_eq!(Spans::after(none.iter(), Bound::Unbounded, |_: &Placed| true, 7).count(), 0);
 }
 
+/// Keys packed close together far from 0 (ids numbered under one prefix, as the read load's)
+/// are read in about as many spans as they fill, from the start and after a cursor before
+/// them (`""` is 0): no span is spent on the empty keys before the first.
+#[test]
+fn squares_read_by_spans_spend_no_spans_before_the_first_key() {
+    let mut draw = Draw(0x9a95);
+    let mut squares = vec![Square::new(); 9];
+    let placed = Placed {
+        start: super::ts("2016-12-12T09:00:00Z"),
+        position: Position::new(37.1, 36.2).expect("a position"),
+        uncertainty_m: 10.0,
+        kind: IncidentKind::Shelling,
+    };
+    let numbered = |prefix: u128, n: u128| IncidentKey::between(prefix << 48 | n);
+    let keys: Vec<IncidentKey> = (0..4_000).map(|n| numbered(0x0190_0000_1c1d_7000_8000, n)).collect();
+    for key in &keys {
+        squares[usize::try_from(draw.below(9)).expect("a square")].insert(*key, placed);
+    }
+    for lower in [Bound::Unbounded, Bound::Excluded(""), Bound::Included("0")] {
+        let mut spans = Spans::after(squares.iter(), lower, |_: &Placed| true, 100);
+        let found: Vec<IncidentKey> = spans.by_ref().map(|(key, _)| key).collect();
+        assert_eq!(found, keys, "after {lower:?}");
+        // 4,000 keys, about 100 a span: some 40 spans, a few more while the width settles.
+        assert!(spans.spans_read() <= 60, "{} spans after {lower:?}", spans.spans_read());
+    }
+}
+
 #[test]
 fn filters_that_together_select_few_are_narrowed_though_each_selects_many() {
     use crate::select::narrow_anyway;
