@@ -23,7 +23,7 @@ use crate::{
     monitoring::{read_monitoring, violation_shown, violation_view},
     problem::ApiError,
     read::{geojson, Feature, FeatureCollection, FeatureCollectionTag, FeatureTag},
-    select::{IncidentFilter, Selects},
+    select::{IncidentFilter, Reads, Selects},
 };
 
 /// A GeoJSON Point (RFC 7946 section 3.1.2).
@@ -155,7 +155,7 @@ pub(crate) fn incident_feature(state: &State, incident: &IncidentRecord) -> Feat
 
 pub async fn incidents_geojson(filters: Filters, as_of: AsOf) -> Result<Response, ApiError> {
     let features = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state, Selects::Incidents)?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Incidents, Reads::All)?;
         Ok::<_, ApiError>(
             filter
                 .candidates(state, Bound::Unbounded)
@@ -218,7 +218,7 @@ pub(crate) fn violation_features(
 
 pub async fn violations_geojson(filters: Filters, as_of: AsOf) -> Result<Response, ApiError> {
     let features = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state, Selects::Violations)?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Violations, Reads::All)?;
         let incidents =
             filter.candidates(state, Bound::Unbounded).filter(|(_, incident)| filter.admits_event(incident));
         Ok::<_, ApiError>(incidents.flat_map(|(_, incident)| violation_features(state, incident, &filter)).collect())

@@ -30,7 +30,7 @@ use crate::{
     filters::{Filters, Paging},
     problem::ApiError,
     read::{page_limit, Page},
-    select::{IncidentFilter, PassageFilter, Selects},
+    select::{IncidentFilter, PassageFilter, Reads, Selects},
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -496,12 +496,12 @@ pub(crate) fn read_monitoring<Q, T>(as_of: &AsOf<Q>, read: impl FnOnce(&State) -
 
 pub async fn incidents(paging: Paging, filters: Filters, as_of: AsOf) -> Result<Json<Page<IncidentView>>, ApiError> {
     let page = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state, Selects::Incidents)?;
+        let limit = paging.limit()?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Incidents, Reads::Page(limit))?;
         // Only the page is rendered: the cursor and the filters run on the records first.
         let keys = filter
             .candidates(state, Bound::Excluded(paging.after()))
             .filter(|(_, incident)| filter.admits(state, incident));
-        let limit = paging.limit()?;
         let items = keys.take(limit.saturating_add(1)).map(|(id, incident)| (id.to_string(), incident));
         let page = page_of(items, paging.cursor.as_deref(), paging.limit)?;
         Ok::<_, ApiError>(Page {
@@ -526,7 +526,7 @@ pub async fn violations(
 ) -> Result<Json<Page<ViolationView>>, ApiError> {
     let query = &as_of.query;
     let page = read_monitoring(&as_of, |state| {
-        let filter = IncidentFilter::new(&filters, state, Selects::Violations)?;
+        let filter = IncidentFilter::new(&filters, state, Selects::Violations, Reads::Page(paging.limit()?))?;
         // Keyed `<incident>/<commitment>`: the incident id sorts first, so whole incidents
         // before the cursor's are skipped without deriving their violations.
         let after_incident = paging.after().split('/').next().unwrap_or("").to_owned();

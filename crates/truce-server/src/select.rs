@@ -95,8 +95,24 @@ pub(crate) fn candidates_max(incidents_count: usize) -> usize {
 /// (which leans to the walk, as before), so that a box over a continent is not counted cell
 /// by cell to the end.
 const COUNTED_MAX_FACTOR: usize = 16;
-/// The page the planner reckons with: the lists' default.
-const PAGE_RECKONED: f64 = 100.0;
+/// How much of what a filter selects its reader reads: a page of a list, or all of it (a map
+/// layer, an export). A walk in id order suits a page of a broad filter; read to the end, it
+/// would look at every incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reads {
+    Page(usize),
+    All,
+}
+
+impl Reads {
+    /// The records read, as the planner reckons with them.
+    fn reckoned(self) -> f64 {
+        match self {
+            Reads::Page(limit) => limit.max(1) as f64,
+            Reads::All => f64::INFINITY,
+        }
+    }
+}
 /// Nanoseconds to gather, sort and check a candidate, and to look at an incident on a walk, at
 /// a million incidents (docs/reads.md): a walk goes from record to record of the map and into
 /// each one's current revision, a few cache misses each (all five filters of a query in one
@@ -117,28 +133,37 @@ const SQUARE_READ_NS: f64 = 100.0;
 struct Limits {
     candidates_max: usize,
     by_combined_share: bool,
+    reads: Reads,
 }
 
 /// Whether gathering the `fewest` candidates of the smallest index costs less than a walk, when
 /// the filters' indexes each select the given `shares` of `incidents_count` incidents and (taken
-/// as independent) together select their product: a walk looks at every incident when the
-/// filters select less than a page, and at `page / share` of them otherwise. All five filters
-/// of a query in one city select a few dozen of a million, each of them tens of thousands: the
-/// walk then goes through the million (tens of milliseconds) where the smallest index's
-/// candidates take one or two.
-pub(crate) fn narrow_anyway(incidents_count: usize, fewest: usize, shares: &[f64]) -> bool {
+/// as independent) together select their product, and `reads` of them are read: a walk looks
+/// at every incident when the filters select less than that, and at `page / share` of them
+/// otherwise. All five filters of a query in one city select a few dozen of a million, each
+/// of them tens of thousands: the walk then goes through the million (tens of milliseconds)
+/// where the smallest index's candidates take one or two. A layer or an export reads to the
+/// end, so a walk always sees the million.
+pub(crate) fn narrow_anyway(incidents_count: usize, fewest: usize, shares: &[f64], reads: Reads) -> bool {
     let incidents = incidents_count as f64;
     let selected = incidents * shares.iter().product::<f64>();
-    let walked = if selected < PAGE_RECKONED { incidents } else { PAGE_RECKONED * incidents / selected };
+    let page = reads.reckoned();
+    let walked = if selected < page { incidents } else { page * incidents / selected };
     GATHER_NS * (fewest as f64) < WALK_NS * walked
 }
 
 impl IncidentFilter {
     /// # Errors
     /// A 400 naming `kind` or `party` when they name no incident kind or no party.
-    pub(crate) fn new(filters: &Filters, state: &State, selects: Selects) -> Result<IncidentFilter, ApiError> {
+    pub(crate) fn new(
+        filters: &Filters,
+        state: &State,
+        selects: Selects,
+        reads: Reads,
+    ) -> Result<IncidentFilter, ApiError> {
         let candidates_max = candidates_max(state.monitoring.incidents.len());
-        IncidentFilter::with_limits(filters, state, Limits { candidates_max, by_combined_share: true }, selects)
+        let limits = Limits { candidates_max, by_combined_share: true, reads };
+        IncidentFilter::with_limits(filters, state, limits, selects)
     }
 
     /// The same, with the candidates an index may give at the most and nothing else (for
@@ -155,7 +180,8 @@ impl IncidentFilter {
         by_combined_share: bool,
         selects: Selects,
     ) -> Result<IncidentFilter, ApiError> {
-        IncidentFilter::with_limits(filters, state, Limits { candidates_max, by_combined_share }, selects)
+        let limits = Limits { candidates_max, by_combined_share, reads: Reads::Page(100) };
+        IncidentFilter::with_limits(filters, state, limits, selects)
     }
 
     fn with_limits(
@@ -327,7 +353,7 @@ fn plan(
         return Plan::Scan;
     };
     let narrow = fewest <= limits.candidates_max
-        || (limits.by_combined_share && narrow_anyway(incidents_count, fewest, &shares));
+        || (limits.by_combined_share && narrow_anyway(incidents_count, fewest, &shares, limits.reads));
     if !narrow {
         return Plan::Scan;
     }
@@ -336,7 +362,7 @@ fn plan(
     // that a page reads only its share of them, where sets of keys are gathered and sorted
     // whole and each candidate read is looked up.
     let selected = incidents_count as f64 * shares.iter().product::<f64>();
-    let read_share = (PAGE_RECKONED / selected).min(1.0);
+    let read_share = (limits.reads.reckoned() / selected).min(1.0);
     let cost = |counted: &Counted<'_>| {
         let count = counted.count as f64;
         match counted.cells {

@@ -31,7 +31,7 @@ use crate::{
     },
     select::{
         corridor_positions, party_of_account, scope_positions, CountFilter, CountKind, IncidentFilter, PassageFilter,
-        Selects,
+        Reads, Selects,
     },
 };
 
@@ -148,7 +148,7 @@ impl IncidentsTable {
     /// # Errors
     /// A 400 naming a filter that selects nothing an incident has.
     pub fn new(filters: Filters, state: &State) -> Result<IncidentsTable, ApiError> {
-        Ok(IncidentsTable { filter: IncidentFilter::new(&filters, state, Selects::Incidents)? })
+        Ok(IncidentsTable { filter: IncidentFilter::new(&filters, state, Selects::Incidents, Reads::All)? })
     }
 }
 
@@ -210,7 +210,7 @@ impl ViolationsTable {
     /// # Errors
     /// A 400 naming a filter that selects nothing a violation has.
     pub fn new(filters: Filters, state: &State) -> Result<ViolationsTable, ApiError> {
-        Ok(ViolationsTable { filter: IncidentFilter::new(&filters, state, Selects::Violations)? })
+        Ok(ViolationsTable { filter: IncidentFilter::new(&filters, state, Selects::Violations, Reads::All)? })
     }
 }
 

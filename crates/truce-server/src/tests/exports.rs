@@ -455,3 +455,23 @@ fn a_row_that_cannot_be_written_ends_the_export_in_an_error() {
     let collection: Value = serde_json::from_slice(&geojson).expect("the GeoJSON export is JSON");
     assert_eq!(collection["features"][0]["properties"]["name_ar"], json!("حلب"));
 }
+
+/// The body of an export gives the task back after each chunk (`exports::yielding`): the
+/// second chunk is not ready the moment the first is taken, so the connection writes the
+/// first before the next is rendered, and only then is the second given.
+#[test]
+fn an_exports_body_gives_the_connection_each_chunk_before_rendering_the_next() {
+    use std::{pin::pin, task::Poll};
+
+    use futures_util::Stream;
+
+    let chunks = ["first", "second"].into_iter();
+    let mut stream = pin!(crate::exports::yielding(chunks));
+    let waker = futures_util::task::noop_waker();
+    let mut context = std::task::Context::from_waker(&waker);
+    assert_eq!(stream.as_mut().poll_next(&mut context), Poll::Ready(Some("first")));
+    assert_eq!(stream.as_mut().poll_next(&mut context), Poll::Pending, "the task is given back");
+    assert_eq!(stream.as_mut().poll_next(&mut context), Poll::Ready(Some("second")));
+    assert_eq!(stream.as_mut().poll_next(&mut context), Poll::Pending);
+    assert_eq!(stream.as_mut().poll_next(&mut context), Poll::Ready(None));
+}

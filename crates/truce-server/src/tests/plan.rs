@@ -374,21 +374,30 @@ fn squares_read_by_spans_spend_no_spans_before_the_first_key() {
 
 #[test]
 fn filters_that_together_select_few_are_narrowed_though_each_selects_many() {
-    use crate::select::narrow_anyway;
+    use crate::select::{narrow_anyway, Reads};
+    let page = Reads::Page(100);
     // A million incidents; five filters of a query in one city, each selecting thousands.
     let shares = [0.04, 0.03, 0.2, 0.3, 0.5];
-    assert!(narrow_anyway(1_000_000, 30_000, &shares), "a few dozen selected: the walk would see the million");
+    assert!(narrow_anyway(1_000_000, 30_000, &shares, page), "a few dozen selected: the walk would see the million");
     // One broad filter: a walk fills a page of 100 after about 500 incidents.
-    assert!(!narrow_anyway(1_000_000, 200_000, &[0.2]));
+    assert!(!narrow_anyway(1_000_000, 200_000, &[0.2], page));
     // Two filters, together 1 %: the walk looks at 10,000 (3 ms), gathering 100,000 costs 6 ms.
-    assert!(!narrow_anyway(1_000_000, 100_000, &[0.1, 0.1]));
+    assert!(!narrow_anyway(1_000_000, 100_000, &[0.1, 0.1], page));
     // Five in one city, together 0.16 %: the walk looks at 62,500 (19 ms), gathering the
     // 120,000 of the narrowest (90 days of two years) 7 ms.
-    assert!(narrow_anyway(1_000_000, 120_000, &[0.17, 0.12, 0.2, 0.8, 0.5]));
+    assert!(narrow_anyway(1_000_000, 120_000, &[0.17, 0.12, 0.2, 0.8, 0.5], page));
     // The same two at 0.01 % together: a walk of a million against 100,000 gathered.
-    assert!(narrow_anyway(1_000_000, 10_000, &[0.01, 0.01]));
+    assert!(narrow_anyway(1_000_000, 10_000, &[0.01, 0.01], page));
     // No incidents.
-    assert!(!narrow_anyway(0, 0, &[]));
+    assert!(!narrow_anyway(0, 0, &[], page));
+    // Read to the end (a layer, an export), a walk looks at the million whatever the filters
+    // select: a kind in a 20 km box (86,000 of them) is narrowed, where a page of it is not;
+    // so is a filter as broad as a fifth of the incidents.
+    assert!(!narrow_anyway(1_000_000, 86_000, &[0.2, 0.086], page));
+    assert!(narrow_anyway(1_000_000, 86_000, &[0.2, 0.086], Reads::All));
+    assert!(narrow_anyway(1_000_000, 200_000, &[0.2], Reads::All));
+    // A page as large as what the filters select reads it all too.
+    assert!(narrow_anyway(1_000_000, 86_000, &[0.2, 0.086], Reads::Page(20_000)));
 }
 
 /// The list, a page at a time, gives what one page of everything gives; the layer the same
