@@ -75,6 +75,7 @@ pub use crate::{
             TotalId, ZoneId,
         },
         limits::*,
+        packed,
         source::{Provenance, ReportedAct},
         text::{Code, LanguageTag, Name, Names, Reason},
         time::{Timestamp, Window},

@@ -330,15 +330,22 @@ where
 /// The coordination half of the projection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Coordination {
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub parties: BTreeMap<PartyId, Party>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub forces: BTreeMap<ForceId, Force>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub zones: BTreeMap<ZoneId, Zone>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub agreements: BTreeMap<AgreementId, AgreementRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub corridors: BTreeMap<CorridorId, CorridorRecord>,
     /// Which agreement each commitment belongs to.
     pub commitment_agreements: HashMap<CommitmentId, AgreementId>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub consents: BTreeMap<ConsentId, ConsentRecord>,
     /// Every report of each commitment's fulfilment, in ledger order.
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub fulfilments: BTreeMap<CommitmentId, Vec<FulfilmentRecord>>,
     #[serde(with = "code_kinds")]
     pub(crate) codes: HashMap<(&'static str, Code), String>,

@@ -412,18 +412,27 @@ pub struct AlertAckRecord {
 /// Everything monitoring has recorded, folded from the ledger.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Monitoring {
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub incidents: BTreeMap<IncidentId, IncidentRecord>,
     pub source_ids: HashSet<SourceId>,
     /// For each incident, the incidents marked as its duplicates.
     pub duplicates: HashMap<IncidentId, Vec<IncidentId>>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub statements: BTreeMap<StatementId, StatementRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub readings: BTreeMap<ReadingId, ReadingRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub observations: BTreeMap<ObservationId, ObservationRecord>,
     pub dismissals: Vec<DismissalRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub estimates: BTreeMap<EstimateId, EstimateRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub passages: BTreeMap<PassageId, PassageRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub totals: BTreeMap<TotalId, TotalRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub convoys: BTreeMap<ConvoyId, ConvoyRecord>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub notifications: BTreeMap<NotificationId, NotificationRecord>,
     pub alert_acks: Vec<AlertAckRecord>,
     /// `incidents` by start, place and kind, kept as they change (derived: `index.rs`). Not

@@ -55,6 +55,7 @@ fn monitoring_apart(_: &Monitoring) -> bool {
 pub struct State {
     pub genesis: Option<Genesis>,
     pub entries_count: u64,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub accounts: BTreeMap<AccountId, Account>,
     pub coordination: Coordination,
     /// Left out of the serialization inside `serializing_without_monitoring`: a snapshot
@@ -63,10 +64,12 @@ pub struct State {
     pub monitoring: Monitoring,
     /// Every alert raised so far, in ledger order.
     pub alerts: Vec<Alert>,
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub(crate) alerted_violations: BTreeMap<ViolationKey, ViolationStatus>,
     /// The commitments last alerted as released by a failed condition.
     pub(crate) alerted_releases: BTreeSet<CommitmentId>,
     /// The groups each corridor was last alerted as open for (absent: closed).
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub(crate) alerted_corridors: BTreeMap<CorridorId, Vec<Group>>,
     /// Instants at which the passing of time alone may change what is alerted, known from
     /// public entries: corridor windows, truce starts and ends. Only grows; an instant that
@@ -78,15 +81,18 @@ pub struct State {
     pub(crate) sealed_schedule: BTreeSet<Timestamp>,
     /// The entries written sealed, by seq, with the parties entitled to each
     /// (`visibility::sealing`, decided on the state before the entry).
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub sealed: BTreeMap<u64, BTreeSet<PartyId>>,
     /// The acceptance time of the latest entry: what fell due up to it has been alerted.
     pub time_checked_until: Option<Timestamp>,
     /// Every key ever registered, revoked ones too, so that no key serves two accounts.
     pub(crate) keys: HashMap<PublicKeyText, AccountId>,
     /// Enrolments by the SHA-256 of their code.
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub(crate) enrolments: BTreeMap<CodeHash, Enrolment>,
     /// Each party's first account, which the operator registered from the key the party
     /// handed over: with the party's coordinators, it manages the party's accounts.
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub first_accounts: BTreeMap<PartyId, AccountId>,
     /// Every key's used nonces, as digests (`UsedNonce`).
     pub(crate) nonces: HashSet<UsedNonce>,
@@ -99,11 +105,14 @@ pub struct State {
     /// entry (`conditions`).
     pub(crate) condition_outcomes: ConditionOutcomes,
     /// What each retractable entry recorded, by its sequence number (`retraction`).
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub(crate) retractable: BTreeMap<u64, Retractable>,
     /// Every retraction, by the sequence number of the entry retracted.
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub retractions: BTreeMap<u64, RetractionRecord>,
     /// Every act on an agreement, by the sequence number of the entry that recorded it
     /// (what statements refer to); a retracted act is taken out.
+    #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub agreement_acts: BTreeMap<u64, AgreementAct>,
     /// Each incident's grade and accused forces, kept as entries apply (`kept`).
     /// Not in a snapshot: derived again by `State::restored`.

@@ -8,6 +8,7 @@ pub(crate) mod error;
 pub(crate) mod geometry;
 pub(crate) mod ids;
 pub(crate) mod limits;
+pub mod packed;
 pub(crate) mod refusal;
 pub(crate) mod require;
 #[cfg(feature = "schema")]
