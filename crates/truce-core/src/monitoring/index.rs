@@ -126,13 +126,35 @@ pub struct IncidentIndex {
 }
 
 impl IncidentIndex {
-    /// The index of `incidents`, built from scratch.
+    /// The index of `incidents`, built from scratch: the same index as inserting them one by
+    /// one gives, but each square's and cell's incidents gathered first and built whole, so
+    /// that their trees' nodes are full (inserted in ascending order, as incidents come in id
+    /// order, each split node keeps a little over half its room for good).
     pub fn of<'a>(incidents: impl IntoIterator<Item = &'a IncidentRecord>) -> IncidentIndex {
-        let mut index = IncidentIndex::default();
-        for incident in incidents {
-            index.insert(incident);
+        let mut count = 0;
+        let placed: HashMap<IncidentKey, Placed> = incidents
+            .into_iter()
+            .inspect(|_| count += 1)
+            .map(|incident| (IncidentKey::of(&incident.incident_id), Placed::of(incident)))
+            .collect();
+        assert_eq!(placed.len(), count, "an incident is reported once");
+        let mut by_hour: BTreeMap<i64, Vec<IncidentKey>> = BTreeMap::new();
+        let mut by_cell: BTreeMap<GridCell, Vec<(IncidentKey, Placed)>> = BTreeMap::new();
+        let mut by_kind: BTreeMap<u8, Vec<IncidentKey>> = BTreeMap::new();
+        let mut uncertainties: BTreeMap<u64, usize> = BTreeMap::new();
+        for (key, placed) in &placed {
+            by_hour.entry(hour_cell(placed.start)).or_default().push(*key);
+            by_cell.entry(grid_cell(placed.position.lon(), placed.position.lat())).or_default().push((*key, *placed));
+            by_kind.entry(kind_cell(placed.kind)).or_default().push(*key);
+            *uncertainties.entry(uncertainty_key(placed.uncertainty_m)).or_default() += 1;
         }
-        index
+        IncidentIndex {
+            by_hour: Cells::built(by_hour),
+            by_cell: by_cell.into_iter().map(|(cell, square)| (cell, square.into_iter().collect())).collect(),
+            by_kind: Cells::built(by_kind),
+            uncertainties,
+            placed,
+        }
     }
 
     /// Incidents indexed.
@@ -282,6 +304,11 @@ impl<C: Ord> Default for Cells<C> {
 }
 
 impl<C: Ord + Copy> Cells<C> {
+    /// The cells with these keys each, their sets built whole (full nodes).
+    fn built(cells: BTreeMap<C, Vec<IncidentKey>>) -> Cells<C> {
+        Cells(cells.into_iter().map(|(cell, keys)| (cell, keys.into_iter().collect())).collect())
+    }
+
     fn put(&mut self, cell: C, key: IncidentKey) {
         self.0.entry(cell).or_default().insert(key);
     }
