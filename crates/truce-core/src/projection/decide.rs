@@ -41,7 +41,7 @@ pub(crate) fn acknowledge_alert(
     alert_id: &AlertId,
 ) -> Result<Vec<Event>, DomainError> {
     let author = actor.account.account_id.clone();
-    let alert = state.alerts.iter().find(|a| &a.alert_id == alert_id).ok_or_else(|| unknown("alert", alert_id))?;
+    let alert = state.alert(alert_id).ok_or_else(|| unknown("alert", alert_id))?;
     // A confidential alert does not exist for whoever is not entitled to it, analysts of
     // other parties included: the refusal is the one an unknown id gets.
     if let Some(parties) = confidential_alert(state, alert) {

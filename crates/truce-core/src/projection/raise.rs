@@ -170,6 +170,8 @@ impl State {
             alert.seq = seq;
             alert.raised_at = now;
             alert.effective_at = alert.effective_at.filter(|at| *at < now);
+            let after = self.alerts.last().is_none_or(|last| last.alert_id.key() < alert.alert_id.key());
+            assert!(after, "alerts are raised in the order of their ids (`State::alert` searches them)");
             self.alerts.push(alert);
         }
     }

@@ -27,7 +27,7 @@ use crate::{
         retraction::{Retractable, RetractionRecord},
     },
     vocab::{
-        ids::{AccountId, CodeHash, CommitmentId, CorridorId, Nonce, PartyId, PublicKeyText, UsedNonce},
+        ids::{AccountId, AlertId, CodeHash, CommitmentId, CorridorId, Nonce, PartyId, PublicKeyText, UsedNonce},
         limits::MARK_TIME_GRID_S,
         time::Timestamp,
     },
@@ -121,6 +121,19 @@ pub struct State {
 }
 
 impl State {
+    /// Where the alert of `alert_id` is among `alerts`, which are in the order of their ids'
+    /// keys (`raise` asserts it): a search, not a walk through every alert raised.
+    pub fn alert_position(&self, alert_id: &AlertId) -> Option<usize> {
+        let key = alert_id.key();
+        let position = self.alerts.partition_point(|alert| alert.alert_id.key() < key);
+        self.alerts.get(position).filter(|alert| &alert.alert_id == alert_id).map(|_| position)
+    }
+
+    /// The alert of `alert_id`, if one was raised.
+    pub fn alert(&self, alert_id: &AlertId) -> Option<&Alert> {
+        self.alert_position(alert_id).map(|position| &self.alerts[position])
+    }
+
     /// A view for answering monitoring questions as of `at`: the monitoring record as it
     /// stood then (`Monitoring::as_of`) beside the agreements, zones and forces as they
     /// are. Statuses at an instant already count only facts recorded by that instant, so

@@ -215,3 +215,29 @@ fn replaying_the_log_raises_the_same_time_alerts() {
     assert_eq!(replayed.alerts, world.state.alerts);
     assert_eq!(replayed, world.state);
 }
+
+/// `State::alert` finds every alert raised by its id, in the order of entries and of alerts
+/// within one (numbers, not texts: `10.0` comes after `9.1`), and none that was not raised.
+#[test]
+fn an_alert_is_found_by_its_id_among_alerts_numbered_past_the_order_of_their_texts() {
+    let mut world = world_agreed();
+    world.set_now("2016-12-13T17:00:00Z");
+    world.accept(&Signer::operator(), CommandBody::MarkTime {});
+    let raised = world.state.alerts.last().expect("alerts raised").clone();
+    let mut state = crate::State::default();
+    let keys = [(9, 0), (9, 1), (10, 0), (10, 2), (100, 0), (1_000_000, 999_999)];
+    for (seq, n) in keys {
+        state.alerts.push(Alert { alert_id: crate::AlertId::new(seq, n), seq, ..raised.clone() });
+    }
+    for (position, alert) in state.alerts.iter().enumerate() {
+        assert_eq!(state.alert_position(&alert.alert_id), Some(position), "{}", alert.alert_id.as_str());
+        assert_eq!(state.alert(&alert.alert_id), Some(alert));
+    }
+    for (seq, n) in [(9, 2), (10, 1), (1, 0), (99, 0), (1_000_001, 0)] {
+        assert_eq!(state.alert(&crate::AlertId::new(seq, n)), None, "{seq}.{n}");
+    }
+    // In the log's own alerts too.
+    for alert in &world.state.alerts {
+        assert_eq!(world.state.alert(&alert.alert_id), Some(alert));
+    }
+}

@@ -507,6 +507,14 @@ impl AlertId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The entry's sequence number and the alert's number among the entry's: alerts are
+    /// raised in this order.
+    pub fn key(&self) -> (u64, u32) {
+        let (seq, n) = self.0.split_once('.').expect("an alert id is `<seq>.<n>` (its invariant)");
+        let invariant = "an alert id's parts are decimal numbers of at most 16 and 6 digits (its invariant)";
+        (seq.parse().expect(invariant), n.parse().expect(invariant))
+    }
 }
 
 impl TryFrom<String> for AlertId {

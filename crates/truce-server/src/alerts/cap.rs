@@ -296,7 +296,7 @@ fn corridor_circle(record: &CorridorRecord) -> String {
 /// The earlier public alert about the same violation, which an update refers to.
 fn previous_alert<'a>(state: &'a State, alert: &Alert) -> Option<&'a Alert> {
     alert.incident_id.as_ref()?;
-    let idx = state.alerts.iter().position(|a| a.alert_id == alert.alert_id)?;
+    let idx = state.alert_position(&alert.alert_id)?;
     state.alerts[..idx].iter().filter(|a| alert_is_public(a)).rev().find(|a| {
         a.incident_id == alert.incident_id
             && a.commitment_id == alert.commitment_id
