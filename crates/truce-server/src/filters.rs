@@ -272,31 +272,31 @@ impl BBox {
 
     pub fn contains(&self, position: Position) -> bool {
         let lat = (self.min_lat..=self.max_lat).contains(&position.lat());
-        lat && self.lon_ranges().iter().any(|(min, max)| (*min..=*max).contains(&position.lon()))
+        lat && self.lon_ranges().any(|(min, max)| (min..=max).contains(&position.lon()))
     }
 
     /// Whether this box and `other` share a point.
     pub fn meets(&self, other: &BBox) -> bool {
         let lat = self.min_lat <= other.max_lat && other.min_lat <= self.max_lat;
-        lat && self.lon_ranges().iter().any(|(min, max)| {
-            other.lon_ranges().iter().any(|(other_min, other_max)| min <= other_max && other_min <= max)
-        })
+        lat && self
+            .lon_ranges()
+            .any(|(min, max)| other.lon_ranges().any(|(other_min, other_max)| min <= other_max && other_min <= max))
     }
 
     /// The box as boxes that do not cross the antimeridian: one, or two.
     pub(crate) fn lon_lat_boxes(&self) -> Vec<LonLatBox> {
         let (min_lat, max_lat) = (self.min_lat, self.max_lat);
-        self.lon_ranges()
-            .into_iter()
-            .map(|(min_lon, max_lon)| LonLatBox { min_lon, min_lat, max_lon, max_lat })
-            .collect()
+        self.lon_ranges().map(|(min_lon, max_lon)| LonLatBox { min_lon, min_lat, max_lon, max_lat }).collect()
     }
 
     /// The longitudes covered, as one range, or two across the antimeridian.
-    pub(crate) fn lon_ranges(&self) -> Vec<(f64, f64)> {
-        match self.min_lon <= self.max_lon {
-            true => vec![(self.min_lon, self.max_lon)],
-            false => vec![(self.min_lon, 180.0), (-180.0, self.max_lon)],
-        }
+    /// Without a vector: `contains` is asked of every incident a plan reads (16,000 for a page
+    /// of all five filters in a city's box), and each was an allocation.
+    pub(crate) fn lon_ranges(&self) -> impl Iterator<Item = (f64, f64)> {
+        let (first, across) = match self.min_lon <= self.max_lon {
+            true => ((self.min_lon, self.max_lon), None),
+            false => ((self.min_lon, 180.0), Some((-180.0, self.max_lon))),
+        };
+        std::iter::once(first).chain(across)
     }
 }

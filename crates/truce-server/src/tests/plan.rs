@@ -481,3 +481,32 @@ async fn the_incidents_layer_says_what_the_views_say() {
     }
     assert!(violating > 10, "{violating} incidents with violations");
 }
+
+/// A box holds the positions within it and meets the boxes it shares a point with, edges
+/// included, whether it crosses the antimeridian (`170,-10,-170,10`) or not.
+#[test]
+fn a_box_holds_and_meets_across_the_antimeridian_as_within_it() {
+    use crate::filters::BBox;
+    let at = |lon: f64, lat: f64| Position::new(lon, lat).expect("a position");
+    let city = BBox::parse("37.0,36.0,37.5,36.5").expect("a box");
+    let across = BBox::parse("170,-10,-170,10").expect("a box");
+    let holds = [(&city, at(37.2, 36.2)), (&city, at(37.0, 36.5)), (&across, at(175.0, 0.0))];
+    let holds = holds.into_iter().chain([(&across, at(-175.0, 5.0)), (&across, at(180.0, -10.0))]);
+    for (bbox, position) in holds.chain([(&across, at(-180.0, 10.0)), (&across, at(-170.0, 0.0))]) {
+        assert!(bbox.contains(position), "{bbox:?} holds {position:?}");
+    }
+    let outside = [(&city, at(37.6, 36.2)), (&city, at(37.2, 36.6)), (&across, at(0.0, 0.0))];
+    for (bbox, position) in outside.into_iter().chain([(&across, at(-169.9, 0.0)), (&across, at(169.9, 0.0))]) {
+        assert!(!bbox.contains(position), "{bbox:?} does not hold {position:?}");
+    }
+    let east_of_it = BBox::parse("-175,-1,-160,1").expect("a box");
+    let west_of_it = BBox::parse("160,-1,171,1").expect("a box");
+    let between = BBox::parse("-160,-1,160,1").expect("a box");
+    assert!(across.meets(&east_of_it) && east_of_it.meets(&across));
+    assert!(across.meets(&west_of_it) && west_of_it.meets(&across));
+    assert!(!across.meets(&between) && !between.meets(&across));
+    assert!(across.meets(&BBox::parse("179,-1,-179,1").expect("a box")), "two boxes across it");
+    assert!(!city.meets(&across));
+    assert_eq!(across.lon_lat_boxes().len(), 2);
+    assert_eq!(city.lon_lat_boxes().len(), 1);
+}
