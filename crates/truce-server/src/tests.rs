@@ -363,6 +363,16 @@ impl World {
         let [ru, opp, un] = <[Signer; 3]>::try_from(signers).unwrap_or_else(|_| unreachable!("three signers"));
         World { fixture, ru, opp, un }
     }
+
+    /// A UN account with `role` (`monitor`, `analyst`), registered by the UN's coordinator,
+    /// signing with the key of `seed`.
+    pub async fn un_account(&self, account: u32, seed: u8, role: &str) -> Signer {
+        let signer = Signer { key: SecretKey::from_seed(&[seed; 32]), account: id(account), party: Some(id(UN)) };
+        let body = json!({"type": "register_account", "account_id": signer.account, "party_id": id(UN),
+                          "name": format!("UN {role}"), "roles": [role], "public_key": signer.public_key()});
+        self.fixture.accept(&self.un, body).await;
+        signer
+    }
 }
 
 /// A corridor out of East Aleppo, open to civilians and the wounded in two windows.

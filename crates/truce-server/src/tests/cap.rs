@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use quick_xml::{events::Event as XmlEvent, Reader};
 use serde_json::{json, Value};
 use truce_core::{alert_is_public, Alert, AlertKind};
-use truce_ledger::SecretKey;
 
 use super::{
     id,
@@ -22,7 +21,7 @@ use super::{
         open_stream, read, read_events, report_shelling, source, strike_notified_site, world_in_force, EA_1, INCIDENT,
         NOTIFICATION, NO_ATTACK, PLAN,
     },
-    Signer, World, EAST_ALEPPO, UN,
+    Signer, World, EAST_ALEPPO,
 };
 use crate::alerts::{cap::CAP_POLYGON_POSITIONS_MAX, ATOM_ENTRIES_MAX, ATOM_NAMESPACE, CAP_CONTENT_TYPE};
 
@@ -83,14 +82,7 @@ async fn world_with_every_alert() -> (World, Signer) {
             json!({"type": "add_source", "incident_id": id(INCIDENT), "source": source(2, "Anadolu Agency")}),
         )
         .await;
-    let analyst = Signer { key: SecretKey::from_seed(&[22; 32]), account: id(ANALYST), party: Some(id(UN)) };
-    fixture
-        .accept(
-            &world.un,
-            json!({"type": "register_account", "account_id": analyst.account, "party_id": id(UN), "name": "UN analyst",
-                   "roles": ["analyst"], "public_key": analyst.public_key()}),
-        )
-        .await;
+    let analyst = world.un_account(ANALYST, 22, "analyst").await;
     fixture.clock.set("2016-12-12T10:30:00Z");
     fixture
         .accept(

@@ -17,9 +17,8 @@ use parking_lot::Mutex;
 use quick_xml::{events::Event as XmlEvent, Reader};
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use truce_ledger::SecretKey;
 
-use super::{id, Fixture, Signer, World, EAST_ALEPPO, OPP, OPP_FORCE, RU, SAA, UN};
+use super::{id, Fixture, Signer, World, EAST_ALEPPO, OPP, OPP_FORCE, RU, SAA};
 use crate::{
     router,
     webhooks::{Dispatcher, RetryPolicy, Subscription},
@@ -47,14 +46,7 @@ pub(super) async fn world_in_force() -> (World, Signer) {
         .await;
     fixture.accept(&world.ru, json!({"type": "endorse", "agreement_id": id(PLAN), "version": 1})).await;
     fixture.accept(&world.opp, json!({"type": "endorse", "agreement_id": id(PLAN), "version": 1})).await;
-    let monitor = Signer { key: SecretKey::from_seed(&[21; 32]), account: id(120), party: Some(id(UN)) };
-    fixture
-        .accept(
-            &world.un,
-            json!({"type": "register_account", "account_id": monitor.account, "party_id": id(UN), "name": "UN monitor",
-                   "roles": ["monitor"], "public_key": monitor.public_key()}),
-        )
-        .await;
+    let monitor = world.un_account(120, 21, "monitor").await;
     fixture.clock.set("2016-12-12T10:00:00Z");
     (world, monitor)
 }
@@ -349,14 +341,7 @@ async fn an_analysts_grade_overrides_and_the_view_keeps_the_grade_its_sources_gi
     let mut second = source(2, "Opposition media office");
     second["responsible_force_id"] = json!(id(OPP_FORCE));
     fixture.accept(&monitor, json!({"type": "add_source", "incident_id": id(INCIDENT), "source": second})).await;
-    let analyst = Signer { key: SecretKey::from_seed(&[23; 32]), account: id(ANALYST), party: Some(id(UN)) };
-    fixture
-        .accept(
-            &world.un,
-            json!({"type": "register_account", "account_id": analyst.account, "party_id": id(UN), "name": "UN analyst",
-                   "roles": ["analyst"], "public_key": analyst.public_key()}),
-        )
-        .await;
+    let analyst = world.un_account(ANALYST, 23, "analyst").await;
     let before = read(fixture, &format!("/api/v1/incidents/{}", id(INCIDENT))).await;
     assert_eq!(before["grade"]["grade"], json!("contested"));
     fixture
