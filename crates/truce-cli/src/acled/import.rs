@@ -98,21 +98,16 @@ fn planned(row: Row, kind: IncidentKind) -> Planned {
     let incident_id = IncidentId::parse(&derived_id(start.as_datetime().timestamp_millis(), &event.event_id_cnty, ""))
         .expect("a derived id is a UUIDv7");
     let reference = Reason::parse(&reference(&event.event_id_cnty)).expect("a short reference");
-    let source = |organisation: Name, kind: SourceKind, casualties: Casualties| SourceReport {
-        source_id: SourceId::parse(&derived_id(
-            start.as_datetime().timestamp_millis(),
-            &event.event_id_cnty,
-            &organisation.as_str().to_lowercase(),
-        ))
-        .expect("a derived id is a UUIDv7"),
-        organisation,
-        kind,
-        independence: None,
-        reference: Some(reference.clone()),
-        casualties,
-        responsible_force_id: None,
-        text: None,
-        published_at: None,
+    let source = |organisation: Name, kind: SourceKind, casualties: Casualties| {
+        let millis = start.as_datetime().timestamp_millis();
+        let source_id =
+            SourceId::parse(&derived_id(millis, &event.event_id_cnty, &organisation.as_str().to_lowercase()))
+                .expect("a derived id is a UUIDv7");
+        SourceReport {
+            reference: Some(reference.clone()),
+            casualties,
+            ..SourceReport::of(source_id, organisation, kind)
+        }
     };
     let killed = Casualties {
         killed: Some(CountRange { min: row.fatalities, max: Some(row.fatalities) }),

@@ -45,17 +45,7 @@ pub(super) fn source(n: u64, organisation: &str, kind: SourceKind, force: Option
 
 /// A media source of `organisation` that says nothing more: no figures, no force, no text.
 pub(super) fn bare_source(source_id: SourceId, organisation: &str) -> SourceReport {
-    SourceReport {
-        source_id,
-        organisation: name(organisation),
-        kind: SourceKind::Media,
-        independence: None,
-        reference: None,
-        casualties: Casualties::default(),
-        responsible_force_id: None,
-        text: None,
-        published_at: None,
-    }
+    SourceReport::of(source_id, name(organisation), SourceKind::Media)
 }
 
 /// Inside corridor EA-1 (its first vertex), at an instant.

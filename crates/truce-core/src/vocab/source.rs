@@ -151,6 +151,22 @@ pub struct SourceReport {
 }
 
 impl SourceReport {
+    /// A source that says only who it is: no independence of its own, reference, figures,
+    /// force, text or time of publication. What it says more is set on it.
+    pub fn of(source_id: SourceId, organisation: Name, kind: SourceKind) -> SourceReport {
+        SourceReport {
+            source_id,
+            organisation,
+            kind,
+            independence: None,
+            reference: None,
+            casualties: Casualties::default(),
+            responsible_force_id: None,
+            text: None,
+            published_at: None,
+        }
+    }
+
     pub fn independence_key(&self) -> &str {
         self.independence.as_ref().unwrap_or(&self.organisation).as_str()
     }

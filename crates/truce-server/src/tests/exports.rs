@@ -364,8 +364,8 @@ fn export_of_synthetic_incidents_is_timed_with_its_peak_memory() {
 /// `count` incidents of the realistic synthetic set, each reported once by one media source.
 fn synthetic_state(count: usize) -> truce_core::State {
     use truce_core::{
-        AccountId, Casualties, IncidentId, IncidentKind, IncidentRecord, IncidentRevision, Location, Name, Reason,
-        SourceId, SourceKind, SourceRecord, SourceReport, When,
+        AccountId, IncidentId, IncidentKind, IncidentRecord, IncidentRevision, Location, Name, Reason, SourceId,
+        SourceKind, SourceRecord, SourceReport, When,
     };
     let synthetic = truce_core::synthetic::Set::Realistic.generate(1, count);
     let reporter = AccountId::parse(&id(1)).expect("a UUIDv7");
@@ -387,17 +387,8 @@ fn synthetic_state(count: usize) -> truce_core::State {
             convoy_id: None,
             reason: None,
         };
-        let source = SourceReport {
-            source_id: SourceId::parse(&id(u32::try_from(n).expect("fewer than 2^32"))).expect("a UUIDv7"),
-            organisation: organisation.clone(),
-            kind: SourceKind::Media,
-            independence: None,
-            reference: None,
-            casualties: Casualties::default(),
-            responsible_force_id: None,
-            text: None,
-            published_at: None,
-        };
+        let source_id = SourceId::parse(&id(u32::try_from(n).expect("fewer than 2^32"))).expect("a UUIDv7");
+        let source = SourceReport::of(source_id, organisation.clone(), SourceKind::Media);
         let record = IncidentRecord {
             incident_id: incident_id.clone(),
             description: description.clone(),
