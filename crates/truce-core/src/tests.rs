@@ -10,6 +10,7 @@ mod keys;
 #[allow(clippy::disallowed_methods)]
 mod layers;
 mod monitoring;
+mod nonces;
 mod notifications;
 mod properties;
 mod refusals;

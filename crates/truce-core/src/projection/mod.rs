@@ -17,6 +17,7 @@ pub(crate) mod apply;
 pub(crate) mod conditions;
 pub(crate) mod decide;
 pub(crate) mod kept;
+pub(crate) mod nonces;
 mod raise;
 pub(crate) mod retraction;
 pub(crate) mod state;

@@ -7,7 +7,7 @@
 
 use std::{
     cell::Cell,
-    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    collections::{BTreeMap, BTreeSet, HashMap},
     ops::Bound,
 };
 
@@ -24,6 +24,7 @@ use crate::{
         alert::{Alert, ViolationKey},
         conditions::ConditionOutcomes,
         kept::Verdicts,
+        nonces::UsedNonces,
         retraction::{Retractable, RetractionRecord},
     },
     vocab::{
@@ -95,7 +96,7 @@ pub struct State {
     #[serde(deserialize_with = "crate::vocab::packed::btree_map")]
     pub first_accounts: BTreeMap<PartyId, AccountId>,
     /// Every key's used nonces, as digests (`UsedNonce`).
-    pub(crate) nonces: HashSet<UsedNonce>,
+    pub(crate) nonces: UsedNonces,
     /// The R-tree of active commitments' scopes that `violations_of` queries; derived from
     /// the coordination record and rebuilt when an event can change it.
     /// Not in a snapshot: rebuilt from the coordination record (`State::restored`).

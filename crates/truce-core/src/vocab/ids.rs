@@ -272,7 +272,7 @@ impl From<Nonce> for String {
 /// ASCII), so distinct pairs are distinct inputs, and equal digests mean the same pair but
 /// for a SHA-256 collision. Thirty-two bytes inline instead of two strings of their own:
 /// the projection holds one for every entry of the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct UsedNonce([u8; 32]);
 
 impl UsedNonce {
