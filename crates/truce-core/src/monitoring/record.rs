@@ -115,7 +115,9 @@ pub struct IncidentRecord {
     pub revisions: Vec<IncidentRevision>,
     pub sources: Vec<SourceRecord>,
     pub grade_overrides: Vec<GradeOverride>,
-    pub duplicate_of: Option<DuplicateRecord>,
+    /// Boxed: few incidents are marked duplicates, and a record held inline would take its
+    /// fifty-six bytes in every incident of the map.
+    pub duplicate_of: Option<Box<DuplicateRecord>>,
 }
 
 impl IncidentRecord {
@@ -664,7 +666,7 @@ impl Monitoring {
             Event::DuplicateMarked { incident_id, duplicate_of, reason } => {
                 if let Some(incident) = self.incidents.get_mut(incident_id) {
                     let record = DuplicateRecord { at, duplicate_of: duplicate_of.clone(), reason: reason.clone() };
-                    incident.duplicate_of = Some(record);
+                    incident.duplicate_of = Some(Box::new(record));
                 }
                 self.duplicates.entry(duplicate_of.clone()).or_default().push(incident_id.clone());
             }
