@@ -52,17 +52,24 @@ impl UsedNonces {
 
     /// Every nonce in the slice, sorted.
     fn fold(&mut self) {
-        self.settled = self.sorted().into_boxed_slice();
+        self.settled = self.sorted().collect::<Vec<_>>().into_boxed_slice();
         self.recent = HashSet::new();
     }
 
-    /// Every nonce, sorted. None is in both the slice and the set (`insert`).
-    fn sorted(&self) -> Vec<UsedNonce> {
-        let mut all = Vec::with_capacity(self.len());
-        all.extend_from_slice(&self.settled);
-        all.extend(self.recent.iter().copied());
-        all.sort_unstable();
-        all
+    /// Every nonce, sorted: the slice merged with the recent ones sorted, without a copy of
+    /// the slice (a snapshot writes them beside everything else the projection holds).
+    fn sorted(&self) -> impl Iterator<Item = UsedNonce> + '_ {
+        let mut recent: Vec<UsedNonce> = self.recent.iter().copied().collect();
+        recent.sort_unstable();
+        let mut settled = self.settled.iter().copied().peekable();
+        let mut recent = recent.into_iter().peekable();
+        std::iter::from_fn(move || match (settled.peek(), recent.peek()) {
+            // None is in both (`insert`).
+            (Some(s), Some(r)) if s < r => settled.next(),
+            (Some(_) | None, Some(_)) => recent.next(),
+            (Some(_), None) => settled.next(),
+            (None, None) => None,
+        })
     }
 }
 
