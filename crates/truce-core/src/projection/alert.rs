@@ -46,9 +46,10 @@ pub struct Alert {
     pub seq: u64,
     pub raised_at: Timestamp,
     pub kind: AlertKind,
-    /// The parties it is addressed to.
-    pub parties: Vec<PartyId>,
-    pub headline: String,
+    /// The parties it is addressed to. The slice and the headline are boxed, eight bytes
+    /// less each than a vector and a string: a projection holds hundreds of thousands.
+    pub parties: Box<[PartyId]>,
+    pub headline: Box<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incident_id: Option<IncidentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,8 +63,8 @@ pub struct Alert {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corridor_id: Option<CorridorId>,
     /// The groups a corridor is open for after the change (corridor alerts only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub open_for: Vec<Group>,
+    #[serde(default, skip_serializing_if = "<[Group]>::is_empty")]
+    pub open_for: Box<[Group]>,
     /// When what is alerted happened, where that is earlier than `raised_at` (a window
     /// that opened, a deadline that passed, before the entry that raised the alert).
     #[serde(skip_serializing_if = "Option::is_none")]

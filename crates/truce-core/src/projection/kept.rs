@@ -34,9 +34,9 @@ use crate::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub grade: Grade,
-    /// In id order, once each: a vector rather than a set, a set's first node holding room
-    /// for eleven (a million incidents keep one each).
-    pub accused_forces: Vec<ForceId>,
+    /// In id order, once each: a boxed slice rather than a set, a set's first node holding
+    /// room for eleven, or a vector, eight bytes more (a million incidents keep one each).
+    pub accused_forces: Box<[ForceId]>,
 }
 
 /// The verdict of every incident recorded through `State::apply`, and the incidents by grade

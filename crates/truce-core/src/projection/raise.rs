@@ -196,15 +196,15 @@ impl State {
             seq: 0,
             raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
             kind: AlertKind::AgreementChanged,
-            parties,
-            headline: format!("{title}{headline}"),
+            parties: parties.into(),
+            headline: format!("{title}{headline}").into(),
             incident_id: None,
             commitment_id: None,
             notification_id: None,
             agreement_id: Some(agreement_id.clone()),
             violation_status: None,
             corridor_id: None,
-            open_for: Vec::new(),
+            open_for: Box::default(),
             effective_at: Some(effective_at),
         }
     }
@@ -283,15 +283,15 @@ impl State {
                 seq: 0,
                 raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
                 kind,
-                parties: violation.parties.clone(),
-                headline: format!("{status} violation of {what}"),
+                parties: violation.parties.as_slice().into(),
+                headline: format!("{status} violation of {what}").into(),
                 incident_id: Some(violation.incident_id.clone()),
                 commitment_id: violation.commitment_id.clone(),
                 notification_id: violation.notification_id.clone(),
                 agreement_id: violation.agreement_id.clone(),
                 violation_status: Some(violation.status),
                 corridor_id: None,
-                open_for: Vec::new(),
+                open_for: Box::default(),
                 effective_at: happened_at,
             });
         }
@@ -313,14 +313,14 @@ impl State {
                 raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
                 kind: AlertKind::ViolationWithdrawn,
                 parties: parties.map(|a| a.parties.clone()).unwrap_or_default(),
-                headline: "a violation alerted before no longer stands on the record".to_owned(),
+                headline: "a violation alerted before no longer stands on the record".into(),
                 incident_id: Some(incident_id.clone()),
                 commitment_id,
                 notification_id,
                 agreement_id,
                 violation_status: Some(status),
                 corridor_id: None,
-                open_for: Vec::new(),
+                open_for: Box::default(),
                 effective_at: happened_at,
             });
         }
@@ -407,7 +407,7 @@ impl State {
             let mut alert = self.agreement_alert(&record.agreement_id.clone(), headline, at);
             alert.kind = kind;
             alert.corridor_id = Some(corridor_id.clone());
-            alert.open_for.clone_from(&open_for);
+            alert.open_for = open_for.as_slice().into();
             alerts.push(alert);
             if open_for.is_empty() {
                 self.alerted_corridors.remove(&corridor_id);
@@ -433,15 +433,16 @@ impl State {
                 seq: 0,
                 raised_at: at,
                 kind: AlertKind::NotificationOverdue,
-                parties,
-                headline: format!("humanitarian notification not acknowledged by its deadline: {}", names.join(", ")),
+                parties: parties.into(),
+                headline: format!("humanitarian notification not acknowledged by its deadline: {}", names.join(", "))
+                    .into(),
                 incident_id: None,
                 commitment_id: None,
                 notification_id: Some(notification.notification_id.clone()),
                 agreement_id: None,
                 violation_status: None,
                 corridor_id: None,
-                open_for: Vec::new(),
+                open_for: Box::default(),
                 effective_at: Some(at),
             });
         }

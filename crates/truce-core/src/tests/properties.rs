@@ -491,8 +491,8 @@ fn check_invariants(state: &State, at: Timestamp) {
             };
             let alerts = state.alerts.iter().filter(|a| a.corridor_id.as_ref() == Some(corridor_id));
             let alerted = alerts.clone().next_back().map(|a| a.open_for.clone()).unwrap_or_default();
-            assert_eq!(alerted, open_for, "corridor alerts follow the corridor's status");
-            let changes: Vec<&Vec<Group>> = alerts.map(|a| &a.open_for).collect();
+            assert_eq!(*alerted, *open_for, "corridor alerts follow the corridor's status");
+            let changes: Vec<&[Group]> = alerts.map(|a| &*a.open_for).collect();
             assert!(changes.windows(2).all(|w| w[0] != w[1]), "each corridor alert is a change");
         }
     }

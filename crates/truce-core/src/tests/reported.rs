@@ -179,7 +179,7 @@ fn an_agreement_declared_broken_is_no_longer_in_force_from_then_and_cannot_end_t
     let commitment = coordination.commitment_status(&commitment_id(1), ts("2016-12-16T12:00:00Z")).expect("held");
     assert_eq!(commitment.status, crate::CommitmentStatusKind::Pending, "a broken agreement binds no one");
     let alert = world.state.alerts.last().expect("an alert");
-    assert_eq!(alert.headline, "Corridors for leaving East Aleppo: RU (00000001-0000-7000-8000-000000000001) declared the agreement broken: the convoy was fired on".replace("Corridors for leaving East Aleppo", &world.state.coordination.agreements[&agreement_id(1)].title.to_string()));
+    assert_eq!(*alert.headline, *"Corridors for leaving East Aleppo: RU (00000001-0000-7000-8000-000000000001) declared the agreement broken: the convoy was fired on".replace("Corridors for leaving East Aleppo", &world.state.coordination.agreements[&agreement_id(1)].title.to_string()));
     assert_eq!(alert.effective_at, Some(ts("2016-12-16T11:00:00Z")));
     let mut again = broken;
     if let CommandBody::DeclareBroken { reported: Some(reported), .. } = &mut again {

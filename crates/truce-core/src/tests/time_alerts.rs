@@ -32,7 +32,7 @@ fn alerts_since(world: &World, count: usize) -> Vec<&Alert> {
 
 /// (kind, groups open after, effective_at) of each alert.
 fn summary(alerts: &[&Alert]) -> Vec<(AlertKind, Vec<Group>, Option<Timestamp>)> {
-    alerts.iter().map(|a| (a.kind, a.open_for.clone(), a.effective_at)).collect()
+    alerts.iter().map(|a| (a.kind, a.open_for.to_vec(), a.effective_at)).collect()
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn mark_time_alerts_a_corridor_opening_at_the_instant_it_opened() {
     assert_eq!(alert.agreement_id, Some(agreement_id(1)));
     assert_eq!(alert.raised_at, ts("2016-12-13T08:00:10Z"));
     assert!(alert.headline.contains("EA-1") && alert.headline.contains("opened for the wounded"), "{}", alert.headline);
-    assert_eq!(alert.parties, vec![party_id(RU), party_id(US)]);
+    assert_eq!(*alert.parties, vec![party_id(RU), party_id(US)]);
     assert_eq!(world.state.next_due(), Some(ts("2016-12-13T08:05:00Z")));
 }
 
@@ -196,7 +196,7 @@ fn a_notification_unacknowledged_at_its_deadline_alerts_the_overdue_parties_and_
         overdue,
         vec![(AlertKind::NotificationOverdue, Some(notification_id(2)), Some(ts("2016-12-12T21:00:00Z")))]
     );
-    assert_eq!(alerts[0].parties, vec![party_id(RU), party_id(UN)]);
+    assert_eq!(*alerts[0].parties, vec![party_id(RU), party_id(UN)]);
     assert!(alerts[0].headline.contains("Russian Federation"), "{}", alerts[0].headline);
 }
 
@@ -230,7 +230,7 @@ fn an_alert_is_found_by_its_id_among_alerts_numbered_past_the_order_of_their_tex
         state.alerts.push(Alert { alert_id: crate::AlertId::new(seq, n), seq, ..raised.clone() });
     }
     for (position, alert) in state.alerts.iter().enumerate() {
-        assert_eq!(state.alert_position(&alert.alert_id), Some(position), "{}", alert.alert_id.as_str());
+        assert_eq!(state.alert_position(&alert.alert_id), Some(position), "{}", alert.alert_id);
         assert_eq!(state.alert(&alert.alert_id), Some(alert));
     }
     for (seq, n) in [(9, 2), (10, 1), (1, 0), (99, 0), (1_000_001, 0)] {

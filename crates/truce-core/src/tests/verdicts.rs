@@ -206,7 +206,10 @@ fn check(state: &State) -> Result<(), TestCaseError> {
         prop_assert_eq!(state.grade(incident), derived.grade);
         // Graded with its reasons in words, the same grade as graded without them.
         prop_assert_eq!(state.grade_explained(incident).grade, derived.grade);
-        prop_assert_eq!(state.accused_forces(incident).into_iter().collect::<Vec<_>>(), derived.accused_forces);
+        prop_assert_eq!(
+            state.accused_forces(incident).into_iter().collect::<Vec<_>>(),
+            derived.accused_forces.into_vec()
+        );
     }
     Ok(())
 }
