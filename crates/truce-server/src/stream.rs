@@ -69,11 +69,7 @@ pub struct Published {
 impl Published {
     fn of(state: &State, alert: &Alert) -> Option<Published> {
         let view = alert_view(alert);
-        Some(Published {
-            key: alert_key(alert.alert_id.as_str())?,
-            audience: alert_audience(state, alert),
-            frame: frame(&view),
-        })
+        Some(Published { key: alert.alert_id.key(), audience: alert_audience(state, alert), frame: frame(&view) })
     }
 }
 
@@ -137,7 +133,7 @@ impl Default for StreamSlots {
 
 /// The key of the latest alert in the state, public or not.
 fn latest_key(state: &State) -> Option<(u64, u32)> {
-    state.alerts.last().and_then(|a| alert_key(a.alert_id.as_str()))
+    state.alerts.last().map(|a| a.alert_id.key())
 }
 
 async fn run_hub(
@@ -153,9 +149,7 @@ async fn run_hub(
             Err(broadcast::error::RecvError::Closed) => return,
         }
         let batch: Vec<Published> = node.read_state(|state| {
-            let start = published.map_or(0, |key| {
-                state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k <= key))
-            });
+            let start = published.map_or(0, |key| state.alerts.partition_point(|a| a.alert_id.key() <= key));
             let fresh: Vec<Published> = state.alerts[start..].iter().filter_map(|a| Published::of(state, a)).collect();
             published = latest_key(state).max(published);
             fresh
@@ -195,7 +189,7 @@ impl Live {
         let (after, reader) = (self.sent, self.viewer.reader());
         let (page, paged_to) = self.node.read_state(|state| {
             let page: VecDeque<((u64, u32), Bytes)> = alerts_after(state, reader, after)
-                .filter_map(|alert| Some((alert_key(alert.alert_id.as_str())?, frame(&alert_view(alert)))))
+                .map(|alert| (alert.alert_id.key(), frame(&alert_view(alert))))
                 .take(BACKLOG_PAGE_MAX)
                 .collect();
             let short = page.len() < BACKLOG_PAGE_MAX;

@@ -481,7 +481,7 @@ impl Dispatcher {
             state.alerts[start..]
                 .iter()
                 .take_while(|a| a.seq == pending.seq)
-                .find(|a| a.alert_id.as_str() == pending.alert_id)
+                .find(|a| a.alert_id.to_string() == pending.alert_id)
                 .cloned()
         });
         let Some(alert) = alert else {
@@ -493,13 +493,14 @@ impl Dispatcher {
         let body = serde_json::to_vec(&alert).unwrap_or_default();
         let timestamp = now_ms() / 1000;
         let attempt = pending.attempts + 1;
-        let signature = signature(&subscription.secret, alert.alert_id.as_str(), timestamp, &body);
+        let alert_id = alert.alert_id.to_string();
+        let signature = signature(&subscription.secret, &alert_id, timestamp, &body);
         let result = self
             .client
             .post(&subscription.url)
             .timeout(self.policy.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(ID_HEADER, alert.alert_id.as_str())
+            .header(ID_HEADER, &alert_id)
             .header(TIMESTAMP_HEADER, timestamp.to_string())
             .header(SIGNATURE_HEADER, signature)
             .body(body)

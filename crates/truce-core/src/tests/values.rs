@@ -474,3 +474,21 @@ fn timestamps_read_by_hand_read_as_chrono_reads_them() {
     // Some changed texts are still of the form (a digit for a digit), most are not.
     assert!(changed_by_hand > 1_000 && changed_by_hand < changed / 2, "{changed_by_hand} of {changed}");
 }
+
+#[test]
+fn an_alert_id_has_one_text_and_is_ordered_by_its_numbers() {
+    let id = crate::AlertId::parse("120.3").expect("an alert id");
+    assert_eq!((id.to_string(), id.key()), ("120.3".to_owned(), (120, 3)));
+    assert_eq!(serde_json::to_value(&id).expect("written"), json!("120.3"));
+    assert_eq!(serde_json::from_value::<crate::AlertId>(json!("120.3")).expect("read"), id);
+    assert_eq!(crate::AlertId::parse("0.0").map(|id| id.key()), Ok((0, 0)));
+    // Numbers, not texts: 9.0 comes before 10.0, and 10.2 before 10.10.
+    let mut ids: Vec<crate::AlertId> =
+        ["10.10", "10.2", "9.0"].map(|t| crate::AlertId::parse(t).expect("an id")).into();
+    ids.sort();
+    assert_eq!(ids.iter().map(ToString::to_string).collect::<Vec<_>>(), ["9.0", "10.2", "10.10"]);
+    for text in ["01.1", "1.01", "1.", ".1", "1.1.1", "a.1", "1.1234567", "12345678901234567.1", ""] {
+        assert!(crate::AlertId::parse(text).is_err(), "{text:?} is refused");
+        assert!(serde_json::from_value::<crate::AlertId>(json!(text)).is_err(), "{text:?} does not deserialise");
+    }
+}

@@ -477,43 +477,64 @@ impl fmt::Display for EncryptionKeyText {
 }
 
 /// An alert's id: `<seq>.<n>`, the entry that raised it and its place among that entry's
-/// alerts, so that every node derives the same ids from the same log.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schema", schemars(extend("pattern" = "^[0-9]{1,16}\\.[0-9]{1,6}$")))]
-#[serde(try_from = "String", into = "String")]
-pub struct AlertId(String);
+/// alerts, so that every node derives the same ids from the same log. Held as the two
+/// numbers, in the order of keys (`key`), and written as the text; a projection holds one
+/// for each of hundreds of thousands of alerts. The text has no leading zeros, so that
+/// each id has one text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AlertId {
+    seq: u64,
+    n: u32,
+}
 
 impl AlertId {
     pub fn new(seq: u64, n: u32) -> AlertId {
-        AlertId(format!("{seq}.{n}"))
+        AlertId { seq, n }
     }
 
     /// # Errors
-    /// `InvalidAlertId` unless the text is `<seq>.<n>` in decimal.
+    /// `InvalidAlertId` unless the text is `<seq>.<n>` in decimal, without leading zeros.
     pub fn parse(raw: &str) -> Result<AlertId, DomainError> {
-        let valid = raw.split_once('.').is_some_and(|(seq, n)| {
-            (1..=16).contains(&seq.len())
-                && (1..=6).contains(&n.len())
-                && seq.bytes().all(|b| b.is_ascii_digit())
-                && n.bytes().all(|b| b.is_ascii_digit())
+        let number = |part: &str, len_max: usize| -> Option<u64> {
+            let digits = (1..=len_max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+            match digits && (part == "0" || !part.starts_with('0')) {
+                true => part.parse().ok(),
+                false => None,
+            }
+        };
+        let parsed = raw.split_once('.').and_then(|(seq, n)| {
+            // Six digits at the most: a `u32`.
+            Some(AlertId { seq: number(seq, 16)?, n: u32::try_from(number(n, 6)?).ok()? })
         });
-        if !valid {
-            return Err(DomainError::NotUuidV7 { field: "alert_id", value: raw.chars().take(64).collect() });
-        }
-        Ok(AlertId(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+        parsed.ok_or_else(|| DomainError::NotUuidV7 { field: "alert_id", value: raw.chars().take(64).collect() })
     }
 
     /// The entry's sequence number and the alert's number among the entry's: alerts are
     /// raised in this order.
     pub fn key(&self) -> (u64, u32) {
-        let (seq, n) = self.0.split_once('.').expect("an alert id is `<seq>.<n>` (its invariant)");
-        let invariant = "an alert id's parts are decimal numbers of at most 16 and 6 digits (its invariant)";
-        (seq.parse().expect(invariant), n.parse().expect(invariant))
+        (self.seq, self.n)
+    }
+}
+
+impl Serialize for AlertId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for AlertId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AlertId".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An alert's id: `<seq>.<n>`, the entry that raised it and its place among that entry's alerts.",
+            "type": "string",
+            "pattern": "^(0|[1-9][0-9]{0,15})\\.(0|[1-9][0-9]{0,5})$"
+        })
     }
 }
 
@@ -524,14 +545,8 @@ impl TryFrom<String> for AlertId {
     }
 }
 
-impl From<AlertId> for String {
-    fn from(value: AlertId) -> String {
-        value.0
-    }
-}
-
 impl fmt::Display for AlertId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        write!(f, "{}.{}", self.seq, self.n)
     }
 }

@@ -72,13 +72,7 @@ pub struct AlertsQuery {
 
 /// The order of alerts: by entry, then by place in the entry.
 pub(crate) fn alert_key(alert_id: &str) -> Option<(u64, u32)> {
-    let (seq, n) = alert_id.split_once('.')?;
-    let valid =
-        |part: &str, len_max: usize| (1..=len_max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
-    if !valid(seq, 16) || !valid(n, 6) {
-        return None;
-    }
-    Some((seq.parse().ok()?, n.parse().ok()?))
+    truce_core::AlertId::parse(alert_id).ok().map(|id| id.key())
 }
 
 pub fn alert_view(alert: &Alert) -> AlertView {
@@ -94,7 +88,7 @@ pub(crate) fn alerts_after<'a>(
     // Alerts are appended in entry order, so the first one after the key is found by bisection.
     let start = match after {
         None => 0,
-        Some(key) => state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k <= key)),
+        Some(key) => state.alerts.partition_point(|a| a.alert_id.key() <= key),
     };
     state.alerts[start..].iter().filter(move |a| may_read_alert(state, reader, a))
 }
@@ -148,11 +142,11 @@ pub async fn alert_cap(
     let base = base_url(&headers, app.edge.tls);
     let xml = app.node.read_state(|state| {
         // An alert the viewer may not read is as absent as one that never was.
-        let idx = state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k < key));
+        let idx = state.alerts.partition_point(|a| a.alert_id.key() < key);
         let alert = state
             .alerts
             .get(idx)
-            .filter(|a| a.alert_id.as_str() == id && may_read_alert(state, viewer.reader(), a))
+            .filter(|a| a.alert_id.key() == key && may_read_alert(state, viewer.reader(), a))
             .ok_or_else(not_found)?;
         cap_message(state, &origin, &base, alert).map_err(|err| ApiError::Internal(format!("writing CAP: {err}")))
     })?;
@@ -257,7 +251,7 @@ pub fn atom_feed(state: &State, page: &AtomPage<'_>, now: Timestamp) -> io::Resu
     let AtomPage { origin, base, reader, before } = *page;
     let end = match before {
         None => state.alerts.len(),
-        Some(key) => state.alerts.partition_point(|a| alert_key(a.alert_id.as_str()).is_some_and(|k| k < key)),
+        Some(key) => state.alerts.partition_point(|a| a.alert_id.key() < key),
     };
     let mut readable = state.alerts[..end].iter().rev().filter(|a| may_read_alert(state, reader, a));
     let recent: Vec<&Alert> = readable.by_ref().take(ATOM_ENTRIES_MAX).collect();

@@ -159,7 +159,7 @@ async fn a_notification_alert_goes_only_to_the_addressed_partys_subscription_and
     assert_eq!(received_ids(&public_received), ids(true), "the public subscription");
     assert_eq!(received_ids(&un_received), ids(true), "UN's subscription");
     let ru_deliveries = ru_received.lock().clone();
-    let delivered = ru_deliveries.iter().find(|r| r.alert_id == confidential.alert_id.as_str()).expect("delivered");
+    let delivered = ru_deliveries.iter().find(|r| r.alert_id == confidential.alert_id.to_string()).expect("delivered");
     let body: Value = serde_json::from_slice(&delivered.body).expect("a JSON body");
     assert_eq!(body["notification_id"], json!(id(NOTIFICATION)));
     assert_eq!(body["parties"], json!([id(RU), id(OPP)]));
@@ -301,7 +301,7 @@ async fn deliveries_owed_survive_a_restart_and_alerts_raised_while_down_are_deli
     let attempts: Vec<u32> = after
         .full_log()
         .iter()
-        .filter(|r| r.alert_id.as_ref().is_some_and(|a| a.as_str() == "15.0"))
+        .filter(|r| r.alert_id.as_ref().is_some_and(|a| a.to_string() == "15.0"))
         .map(|r| r.attempt)
         .collect();
     assert_eq!(attempts, [2], "the restarted dispatcher made the second attempt, counting the first");
