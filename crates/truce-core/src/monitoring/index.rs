@@ -57,30 +57,42 @@ pub const INCIDENT_TIME_CELL_MS: i64 = 3_600_000;
 
 /// An incident id as the 128 bits of its UUID. The ids are lowercase hyphenated UUIDs, whose
 /// text sorts as their bits do, so the order of keys is the order of ids (of `incidents`).
-/// Sixteen bytes instead of a string of 36: the index holds one per incident and cell.
+/// Sixteen bytes instead of a string of 36: the index holds one per incident and cell. Two
+/// halves rather than a `u128`, aligned to 8 bytes rather than 16, so that a key beside a
+/// 40-byte value (a verdict, a place) takes 56 bytes of a hash table's slot, not 64; the
+/// halves are compared high first, which is the order of the 128 bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct IncidentKey(u128);
+pub struct IncidentKey {
+    high: u64,
+    low: u64,
+}
 
 impl IncidentKey {
     pub fn of(incident_id: &IncidentId) -> IncidentKey {
-        IncidentKey(incident_id.uuid().as_u128())
+        let (high, low) = incident_id.uuid().as_u64_pair();
+        IncidentKey { high, low }
     }
 
     /// The id again.
     pub fn incident_id(self) -> IncidentId {
-        IncidentId::from_uuid(uuid::Uuid::from_u128(self.0)).expect("a key is made from an incident id, a UUIDv7")
+        IncidentId::from_uuid(uuid::Uuid::from_u64_pair(self.high, self.low))
+            .expect("a key is made from an incident id, a UUIDv7")
     }
 
     /// The key's 128 bits, in the order of keys.
     pub fn bits(self) -> u128 {
-        self.0
+        (u128::from(self.high) << 64) | u128::from(self.low)
     }
 
     /// A key of any 128 bits: a bound between keys (between ids), not an id.
     pub fn between(bits: u128) -> IncidentKey {
-        IncidentKey(bits)
+        let half = |bits: u128| u64::try_from(bits & u128::from(u64::MAX)).expect("masked to 64 bits");
+        IncidentKey { high: half(bits >> 64), low: half(bits) }
     }
 }
+
+// A hash table's slot of a key and a verdict or a place (docs/performance.md).
+const _: () = assert!(std::mem::align_of::<IncidentKey>() == 8 && std::mem::size_of::<IncidentKey>() == 16);
 
 /// What the index knows of an incident: its current revision's start, position, uncertainty
 /// and kind.

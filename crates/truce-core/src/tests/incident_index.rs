@@ -280,3 +280,29 @@ fn the_statements_kept_by_incident_are_those_a_scan_finds() {
         panic!("{err}");
     }
 }
+
+proptest! {
+    /// Keys in two halves are ordered as their 128 bits, and give back the bits and the id.
+    #[test]
+    fn keys_are_ordered_as_their_bits(a in any::<u128>(), b in any::<u128>()) {
+        let (key_a, key_b) = (IncidentKey::between(a), IncidentKey::between(b));
+        prop_assert_eq!(key_a.cmp(&key_b), a.cmp(&b));
+        prop_assert_eq!((key_a.bits(), key_b.bits()), (a, b));
+    }
+}
+
+#[test]
+fn a_key_gives_back_its_incident_id_and_sorts_as_ids_do() {
+    let ids = [
+        "0190a3d2-0000-7000-8000-000000000001",
+        "0190a3d2-0000-7000-8000-000000000002",
+        "0190a3d3-0000-7000-8000-000000000000",
+    ]
+    .map(|text| crate::IncidentId::parse(text).expect("a UUIDv7"));
+    for pair in ids.windows(2) {
+        assert!(IncidentKey::of(&pair[0]) < IncidentKey::of(&pair[1]), "{} before {}", pair[0], pair[1]);
+    }
+    for id in &ids {
+        assert_eq!(&IncidentKey::of(id).incident_id(), id);
+    }
+}
