@@ -67,9 +67,9 @@ pub struct Published {
 }
 
 impl Published {
-    fn of(state: &State, alert: &Alert) -> Option<Published> {
+    fn of(state: &State, alert: &Alert) -> Published {
         let view = alert_view(alert);
-        Some(Published { key: alert.alert_id.key(), audience: alert_audience(state, alert), frame: frame(&view) })
+        Published { key: alert.alert_id.key(), audience: alert_audience(state, alert), frame: frame(&view) }
     }
 }
 
@@ -150,7 +150,7 @@ async fn run_hub(
         }
         let batch: Vec<Published> = node.read_state(|state| {
             let start = published.map_or(0, |key| state.alerts.partition_point(|a| a.alert_id.key() <= key));
-            let fresh: Vec<Published> = state.alerts[start..].iter().filter_map(|a| Published::of(state, a)).collect();
+            let fresh: Vec<Published> = state.alerts[start..].iter().map(|a| Published::of(state, a)).collect();
             published = latest_key(state).max(published);
             fresh
         });

@@ -476,14 +476,11 @@ impl Dispatcher {
             self.settle(pending.id, None);
             return;
         };
-        let alert = node.read_state(|state| {
-            let start = state.alerts.partition_point(|a| a.seq < pending.seq);
-            state.alerts[start..]
-                .iter()
-                .take_while(|a| a.seq == pending.seq)
-                .find(|a| a.alert_id.to_string() == pending.alert_id)
-                .cloned()
-        });
+        // The outbox holds the id's text; the projection finds an alert by its id's numbers.
+        let alert = AlertId::parse(&pending.alert_id)
+            .ok()
+            .filter(|id| id.key().0 == pending.seq)
+            .and_then(|id| node.read_state(|state| state.alert(&id).cloned()));
         let Some(alert) = alert else {
             tracing::error!(alert_id = %pending.alert_id, "a queued alert is not in the projection; dropped");
             self.settle(pending.id, None);
