@@ -341,6 +341,7 @@ fn domain_field(err: &DomainError) -> Option<String> {
         | DomainError::BreakdownAboveTotal { field, .. }
         | DomainError::UnknownAt { field, .. } => field,
         DomainError::ConvoyOnOtherCorridor { .. } => "convoy_id",
+        DomainError::AlertId { .. } => "alert_id",
         DomainError::AttestedEffectiveAt { .. }
         | DomainError::ReportedNeedsEffectiveAt
         | DomainError::ActBeforeVersion { .. } => "effective_at",

@@ -5,8 +5,10 @@
 //! MB measured). The digests read from a snapshot are kept instead in one sorted slice,
 //! exactly their size, and searched by halving; only those used since the start go in a
 //! hash set, which is folded into the slice whenever it grows past a quarter of it, so the
-//! set stays small however long the server runs. Written out, both are one sorted sequence
-//! of byte strings; any order reads back.
+//! set stays small however long the server runs. A fold is a pause of the writer of the
+//! order of a hash table's own growth (a sort of the recent ones and a pass over the slice),
+//! and comes as rarely: each one at least a quarter more nonces after the last. Written out,
+//! both are one sorted sequence of byte strings; any order reads back.
 
 use std::{collections::HashSet, fmt};
 

@@ -487,6 +487,10 @@ fn an_alert_id_has_one_text_and_is_ordered_by_its_numbers() {
         ["10.10", "10.2", "9.0"].map(|t| crate::AlertId::parse(t).expect("an id")).into();
     ids.sort();
     assert_eq!(ids.iter().map(ToString::to_string).collect::<Vec<_>>(), ["9.0", "10.2", "10.10"]);
+    check(
+        crate::AlertId::parse("01.1"),
+        expect![[r#"err alert_id "01.1" is not an alert id: `<seq>.<n>` in decimal, without leading zeros"#]],
+    );
     for text in ["01.1", "1.01", "1.", ".1", "1.1.1", "a.1", "1.1234567", "12345678901234567.1", ""] {
         assert!(crate::AlertId::parse(text).is_err(), "{text:?} is refused");
         assert!(serde_json::from_value::<crate::AlertId>(json!(text)).is_err(), "{text:?} does not deserialise");

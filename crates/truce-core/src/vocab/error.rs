@@ -24,6 +24,8 @@ pub enum DomainError {
     CodeCharacters { code: String },
     #[error("{field} {value:?} is not a UUIDv7")]
     NotUuidV7 { field: &'static str, value: String },
+    #[error("alert_id {value:?} is not an alert id: `<seq>.<n>` in decimal, without leading zeros")]
+    AlertId { value: String },
     #[error("{value:?} is not an RFC 3339 UTC timestamp")]
     Timestamp { value: String },
     #[error("window ends at {end} which is not after its start {start}")]
@@ -252,6 +254,7 @@ impl DomainError {
             | DomainError::CodeCharacters { .. }
             | DomainError::LanguageTag { .. }
             | DomainError::NotUuidV7 { .. }
+            | DomainError::AlertId { .. }
             | DomainError::Timestamp { .. }
             | DomainError::Coordinate { .. }
             | DomainError::LineStringTooShort { .. }

@@ -494,7 +494,7 @@ impl AlertId {
     }
 
     /// # Errors
-    /// `InvalidAlertId` unless the text is `<seq>.<n>` in decimal, without leading zeros.
+    /// `DomainError::AlertId` unless the text is `<seq>.<n>` in decimal, without leading zeros.
     pub fn parse(raw: &str) -> Result<AlertId, DomainError> {
         let number = |part: &str, len_max: usize| -> Option<u64> {
             let digits = (1..=len_max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
@@ -507,7 +507,7 @@ impl AlertId {
             // Six digits at the most: a `u32`.
             Some(AlertId { seq: number(seq, 16)?, n: u32::try_from(number(n, 6)?).ok()? })
         });
-        parsed.ok_or_else(|| DomainError::NotUuidV7 { field: "alert_id", value: raw.chars().take(64).collect() })
+        parsed.ok_or_else(|| DomainError::AlertId { value: raw.chars().take(64).collect() })
     }
 
     /// The entry's sequence number and the alert's number among the entry's: alerts are

@@ -239,6 +239,7 @@ fn every_domain_error() -> Vec<DomainError> {
         DomainError::NotOwnAccount { account: "x".to_owned() },
         DomainError::RingInvalid { ring: "x".to_owned(), problem: truce_core::RingProblem::SelfIntersection },
         DomainError::LanguageTag { tag: "x".to_owned() },
+        DomainError::AlertId { value: "x".to_owned() },
     ]
 }
 
@@ -333,7 +334,8 @@ fn variant_idx(err: &DomainError) -> usize {
         DomainError::NotOwnAccount { .. } => 85,
         DomainError::RingInvalid { .. } => 86,
         DomainError::LanguageTag { .. } => 87,
+        DomainError::AlertId { .. } => 88,
     }
 }
 
-const VARIANTS_COUNT: usize = 88;
+const VARIANTS_COUNT: usize = 89;
