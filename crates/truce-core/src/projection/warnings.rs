@@ -18,7 +18,12 @@ use crate::{
     matcher::distance_to_zone_m,
     monitoring::model::{Location, Notified},
     projection::state::State,
-    vocab::{geometry::Position, ids::ZoneId, limits::OUTSIDE_ZONE_WARNING_M, time::Timestamp},
+    vocab::{
+        geometry::{Polygon, Position},
+        ids::ZoneId,
+        limits::OUTSIDE_ZONE_WARNING_M,
+        time::Timestamp,
+    },
 };
 
 /// One thing a command says that looks wrong: the field by its path, and why.
@@ -216,13 +221,18 @@ fn warning_for(state: &State, point: &Point<'_>) -> Option<Warning> {
         }
         return warn(format!("the point is {km:.1} km outside zone {}, which it names", zone.code));
     }
-    // No zone named: a point far from every zone whose swap falls inside one.
+    // No zone named: a point far from every zone whose swap falls inside one. Each zone's box
+    // first: a log holds thousands of zones of hundreds of vertices, nearly all of them far
+    // from any one point, and the exact distance reads every edge of a zone.
+    let within = |position: Position, distance_m: f64, boundary: &Polygon| {
+        boundary.may_be_within_m(position, distance_m) && distance_to_zone_m(position, boundary) <= distance_m
+    };
     let zones: Vec<_> = state.coordination.zones.values().map(|zone| (zone, zone.boundary_at(point.at))).collect();
-    if zones.is_empty() || zones.iter().any(|(_, boundary)| distance_to_zone_m(point.position, boundary) <= slack_m) {
+    if zones.is_empty() || zones.iter().any(|(_, boundary)| within(point.position, slack_m, boundary)) {
         return None;
     }
     let swapped = swapped?;
-    let (zone, _) = zones.iter().find(|(_, boundary)| distance_to_zone_m(swapped, boundary) <= point.uncertainty_m)?;
+    let (zone, _) = zones.iter().find(|(_, boundary)| within(swapped, point.uncertainty_m, boundary))?;
     warn(format!(
         "[{}, {}] is far from every zone, and inside zone {} with longitude and latitude swapped; positions are \
          [longitude, latitude]",

@@ -212,7 +212,7 @@ pub(super) fn polygon_of_parts(parts: Vec<Vec<Vec<Position>>>, paths: &RingPaths
     let planar = !parts.iter().flatten().any(|ring| crosses_antimeridian(ring));
     if !planar {
         let counts = parts.iter().map(Vec::len).collect();
-        return Ok(Polygon { rings: parts.into_iter().flatten().collect(), parts: counts, altitudes_dropped: 0 });
+        return Ok(Polygon::of(parts.into_iter().flatten().collect(), counts, false));
     }
     let shapes: Vec<geo::Polygon> = parts.iter().map(|part| to_geo(part)).collect();
     // `decoding_trusted` leaves out the validity test, and only it.
@@ -240,7 +240,7 @@ pub(super) fn polygon_of_parts(parts: Vec<Vec<Vec<Position>>>, paths: &RingPaths
         counts.push(part.len());
         rings.extend(wound(part, &shape));
     }
-    Ok(Polygon { rings, parts: counts, altitudes_dropped: 0 })
+    Ok(Polygon::of(rings, counts, true))
 }
 
 /// An edge between longitudes more than 180° apart: the short way round crosses the

@@ -205,7 +205,26 @@ pub struct Polygon {
     parts: Vec<usize>,
     /// How many input positions had an altitude, which was dropped; not part of the value.
     altitudes_dropped: usize,
+    /// Where the polygon is, for `may_be_within_m`: the box of its vertices
+    /// `[min_lon, min_lat, max_lon, max_lat]`, and how far a point of an edge can be from the
+    /// nearer of its ends (half the longest edge, bounded from above); `None` for a polygon
+    /// that crosses the antimeridian, which a box of longitudes does not hold. Made from
+    /// `rings`, so not part of the value either.
+    bounds: Option<([f64; 4], f64)>,
 }
+
+/// The least radius of curvature of a WGS84 meridian, `a (1 - e²)` (at the equator): no path
+/// on the ellipsoid changes latitude by an angle θ in less than this times θ.
+const MERIDIAN_RADIUS_MIN_M: f64 = 6_335_439.327;
+/// WGS84's equatorial radius, the least radius of curvature in the prime vertical: at
+/// latitude φ, no path changes longitude by θ in less than `a cos φ θ`.
+const PRIME_VERTICAL_RADIUS_MIN_M: f64 = 6_378_137.0;
+/// The largest radius of curvature of WGS84, `a / sqrt(1 - e²)` (at the poles), rounded up:
+/// a path that changes latitude by `dφ` and longitude by `dλ` along a meridian and a parallel
+/// is at most this times `|dφ| + |dλ|` long.
+const RADIUS_OF_CURVATURE_MAX_M: f64 = 6_399_594.0;
+/// Beyond this latitude `may_be_within_m` does not bound longitudes.
+const POLAR_REACH_DEG: f64 = 89.0;
 
 impl PartialEq for Polygon {
     fn eq(&self, other: &Polygon) -> bool {
@@ -214,6 +233,67 @@ impl PartialEq for Polygon {
 }
 
 impl Polygon {
+    /// The polygon of checked `rings` in `parts`; `planar` when no ring crosses the antimeridian.
+    fn of(rings: Vec<Vec<Position>>, parts: Vec<usize>, planar: bool) -> Polygon {
+        let bounds = planar.then(|| {
+            let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+            let mut edge_max_m: f64 = 0.0;
+            for ring in &rings {
+                for position in ring {
+                    bounds = [
+                        bounds[0].min(position.lon()),
+                        bounds[1].min(position.lat()),
+                        bounds[2].max(position.lon()),
+                        bounds[3].max(position.lat()),
+                    ];
+                }
+                for pair in ring.windows(2) {
+                    // Along a meridian, then a parallel: no shorter than the geodesic.
+                    let turn = (pair[1].lat() - pair[0].lat()).abs() + (pair[1].lon() - pair[0].lon()).abs();
+                    edge_max_m = edge_max_m.max(RADIUS_OF_CURVATURE_MAX_M * turn.to_radians());
+                }
+            }
+            (bounds, edge_max_m / 2.0)
+        });
+        Polygon { rings, parts, altitudes_dropped: 0, bounds }
+    }
+
+    /// False when `position` is certainly farther than `distance_m` from the polygon (its
+    /// boundary or inside) on the WGS84 ellipsoid, from the box of its vertices alone; true
+    /// when only the distance itself can tell. For a cheap test before the exact one.
+    ///
+    /// Why it is sound: every point of an edge is within half the edge's length of one of its
+    /// ends, and every point inside a polygon that does not cross the antimeridian is within
+    /// the box of its boundary, so every point of the polygon is within `reach` (half the
+    /// longest edge) of the vertices' box. A point within `distance_m` of the polygon is then
+    /// within `d = distance_m + reach` of that box, by a path along which the latitude changes
+    /// by less than `d / MERIDIAN_RADIUS_MIN_M` and, staying in that band, the longitude by
+    /// less than `d / (a cos φ)`, φ the band's latitude nearest a pole.
+    pub fn may_be_within_m(&self, position: Position, distance_m: f64) -> bool {
+        let Some(([min_lon, min_lat, max_lon, max_lat], reach_m)) = self.bounds else {
+            return true;
+        };
+        let far_m = (distance_m + reach_m) * (1.0 + 1e-9);
+        let lat_margin = (far_m / MERIDIAN_RADIUS_MIN_M).to_degrees() + 1e-9;
+        let lat = position.lat();
+        if lat < min_lat - lat_margin || lat > max_lat + lat_margin {
+            return false;
+        }
+        let lat_reach = lat.abs().max(min_lat.abs()).max(max_lat.abs()) + lat_margin;
+        if lat_reach >= POLAR_REACH_DEG {
+            return true;
+        }
+        let lon_margin = (far_m / (PRIME_VERTICAL_RADIUS_MIN_M * lat_reach.to_radians().cos())).to_degrees() + 1e-9;
+        let lon = position.lon();
+        // How far the longitude is from the box's, the short way round the globe.
+        let outside = match (lon < min_lon, lon > max_lon) {
+            (true, _) => (min_lon - lon).min(lon + 360.0 - max_lon),
+            (_, true) => (lon - max_lon).min(min_lon + 360.0 - lon),
+            (false, false) => 0.0,
+        };
+        outside <= lon_margin
+    }
+
     /// One polygon: its exterior ring, then its holes. Wound to RFC 7946 if it is not.
     ///
     /// # Errors

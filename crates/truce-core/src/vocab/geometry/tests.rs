@@ -211,3 +211,50 @@ fn the_straight_line_between_two_points_is_at_most_the_geodesic_and_close_to_it_
         assert!(chord <= geodesic + 1e-6 && chord >= geodesic * (1.0 - 1e-6), "{a:?} {b:?}: {chord} m, {geodesic} m");
     }
 }
+
+/// A zone's box tells a point far from it without reading its edges, and never calls one near
+/// it far: the zones' warnings (`projection/warnings.rs`) skip by it every zone it rules out.
+#[test]
+fn a_zones_box_rules_out_far_points_only() {
+    let zone = polygon(json!({"type": "Polygon", "coordinates": [square(37.10, 36.18, 0.05)]})).expect("a square");
+    let near = Position::new(37.16, 36.20).expect("valid");
+    let far = Position::new(38.2, 36.20).expect("valid");
+    let distance_m = crate::matcher::distance_to_zone_m(near, &zone);
+    assert!((500.0..2_000.0).contains(&distance_m), "{distance_m}");
+    assert!(zone.may_be_within_m(near, 2_000.0));
+    assert!(!zone.may_be_within_m(far, 2_000.0), "a degree east is far");
+    assert!(zone.may_be_within_m(far, 120_000.0), "but not 120 km from it");
+    assert!(!zone.may_be_within_m(Position::new(37.12, 37.5).expect("valid"), 5_000.0), "a degree north is far");
+    // The short way round the antimeridian.
+    let east = polygon(json!({"type": "Polygon", "coordinates": [square(179.9, 10.0, 0.05)]})).expect("a square");
+    assert!(east.may_be_within_m(Position::new(-179.99, 10.02).expect("valid"), 10_000.0));
+    assert!(!east.may_be_within_m(Position::new(-170.0, 10.02).expect("valid"), 10_000.0));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Wherever the zone and the point, at any latitude, with edges short or long: the box
+    /// never rules out a point within the distance asked, however tight the distance.
+    #[test]
+    fn a_point_the_box_rules_out_is_farther_than_asked(
+        lon in -179.0_f64..170.0,
+        lat in -85.0_f64..80.0,
+        size in 0.001_f64..8.0,
+        skew in -0.5_f64..0.5,
+        point_dlon in -12.0_f64..12.0,
+        point_dlat in -12.0_f64..12.0,
+        slack in 1.0_f64..1.05,
+    ) {
+        let top = (lat + size).min(89.0);
+        let ring = json!([[lon, lat], [lon + size, lat + skew * size], [lon + size, top], [lon, top], [lon, lat]]);
+        let Ok(zone) = polygon(json!({"type": "Polygon", "coordinates": [ring]})) else {
+            return Ok(());
+        };
+        let point_lon = lon + point_dlon;
+        let point_lon = if point_lon > 180.0 { point_lon - 360.0 } else if point_lon < -180.0 { point_lon + 360.0 } else { point_lon };
+        let point = Position::new(point_lon, (lat + point_dlat).clamp(-90.0, 90.0)).expect("valid");
+        let exact_m = crate::matcher::distance_to_zone_m(point, &zone);
+        proptest::prop_assert!(zone.may_be_within_m(point, exact_m * slack), "{exact_m} m ruled out");
+    }
+}
