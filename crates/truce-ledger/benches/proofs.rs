@@ -17,7 +17,7 @@
 use std::{hint::black_box, time::Duration, time::Instant};
 
 use rand::{rngs::StdRng, Rng as _, SeedableRng as _};
-use truce_ledger::{leaf_hash, verify_consistency, verify_inclusion, Hash, MerkleTree};
+use truce_ledger::{leaf_hash, verify_consistency, verify_inclusion, Hash, MerkleTree, NoLeafHashes};
 
 fn env_count(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().map_or(default, |value| value.replace('_', "").parse().expect("a count"))
@@ -51,8 +51,9 @@ fn main() {
 
     let mut rng = StdRng::seed_from_u64(11);
     let mut roots: std::collections::HashMap<u64, Hash> = std::collections::HashMap::new();
-    let mut root_at =
-        |size: u64| *roots.entry(size).or_insert_with(|| tree.root_at(size).expect("a size within the tree"));
+    let mut root_at = |size: u64| {
+        *roots.entry(size).or_insert_with(|| tree.root_at(size, &NoLeafHashes).expect("a size within the tree"))
+    };
 
     for (label, older) in [("at the current size", false), ("at an older size", true)] {
         let mut took = Vec::with_capacity(proofs as usize);
@@ -60,9 +61,14 @@ fn main() {
             let size = if older { rng.gen_range(2..=leaves) } else { leaves };
             let index = rng.gen_range(0..size);
             let started = Instant::now();
-            let proof = black_box(tree.inclusion_proof(black_box(index), black_box(size)).expect("a leaf in the tree"));
+            let proof = black_box(
+                tree.inclusion_proof(black_box(index), black_box(size), &NoLeafHashes).expect("a leaf in the tree"),
+            );
             took.push(started.elapsed());
-            let leaf = tree.leaf_hash(index).expect("a leaf in the tree");
+            let leaf = tree
+                .leaf_hash(index, &NoLeafHashes)
+                .expect("a kept tree reads nothing back")
+                .expect("a leaf in the tree");
             verify_inclusion(&leaf, index, size, &proof, &root_at(size)).expect("the proof leads to the root");
         }
         println!("inclusion {label:<19} {} ({proofs} proofs)", summary(&mut took));
@@ -73,8 +79,9 @@ fn main() {
         let new_size = if rng.gen_bool(0.5) { leaves } else { rng.gen_range(2..=leaves) };
         let old_size = rng.gen_range(1..=new_size);
         let started = Instant::now();
-        let proof =
-            black_box(tree.consistency_proof(black_box(old_size), black_box(new_size)).expect("sizes in order"));
+        let proof = black_box(
+            tree.consistency_proof(black_box(old_size), black_box(new_size), &NoLeafHashes).expect("sizes in order"),
+        );
         took.push(started.elapsed());
         verify_consistency(old_size, new_size, &root_at(old_size), &root_at(new_size), &proof)
             .expect("the proof links the two roots");

@@ -127,6 +127,10 @@ pub enum ProofError {
         hex::encode(.expected)
     )]
     NewRootMismatch { computed: Hash, expected: Hash },
+    /// A shedding tree (`MerkleTree::shedding`) needed hashes it had let go of, and could not
+    /// read their leaves back.
+    #[error("the hashes of leaves {start}.. ({count}) could not be read back: {reason}")]
+    LeavesUnread { start: u64, count: u64, reason: String },
 }
 
 /// Errors from signing, parsing and opening signed notes and checkpoints.

@@ -24,7 +24,7 @@ pub use keys::{
 };
 pub use merkle::{
     consistency_proof_len, inclusion_proof_len, leaf_hash, node_hash, root_from_leaf_hashes, verify_consistency,
-    verify_inclusion, CompactRange, MerkleTree, EMPTY_ROOT,
+    verify_inclusion, CompactRange, LeafHashes, MerkleTree, NoLeafHashes, EMPTY_ROOT,
 };
 pub use note::{
     key_id, open_checkpoint, open_note, verifier_key, Checkpoint, KeyId, LogKey, Verifier, NOTE_BYTES_MAX,

@@ -10,16 +10,26 @@
 //! per proof element; it does not persist anything and does not know what the
 //! leaves contain. Nothing here recurses: the RFC's recursive definitions are
 //! walked with loops.
+//!
+//! A tree made by [`MerkleTree::shedding`] lets go of its lowest levels once they are old:
+//! below a height it keeps only the subtrees of its recent leaves, and reads the leaf
+//! hashes of an older one back from where the log keeps them ([`LeafHashes`]) when a query
+//! needs it (`shed`). Those levels are nearly all of the tree's memory: a tree of ten
+//! million leaves keeps 640 MB of hashes, and 20 MB without the five lowest levels.
 
 use sha2::{Digest, Sha256};
 
 use crate::{Hash, ProofError};
 
 mod compact;
+mod shed;
 #[cfg(test)]
 mod tests;
 
 pub use compact::CompactRange;
+pub use shed::{LeafHashes, NoLeafHashes};
+
+use shed::ReadBack;
 
 /// The root of the empty tree: SHA-256 of the empty string.
 pub const EMPTY_ROOT: Hash = [
@@ -29,13 +39,21 @@ pub const EMPTY_ROOT: Hash = [
 
 /// An append-only Merkle tree over leaf hashes.
 ///
-/// Invariant: `levels[0]` holds the leaf hashes, and `levels[k][i]` is the
-/// hash of the complete subtree over leaves `[i * 2^k, (i + 1) * 2^k)`, for
-/// every such subtree that is complete; so `levels[k + 1].len()` is
-/// `levels[k].len() / 2`.
+/// Invariant: `levels[k][i - shed[k]]` is the hash of the complete subtree over
+/// leaves `[i * 2^k, (i + 1) * 2^k)`, for every such subtree that is complete
+/// and not shed (`i >= shed[k]`); `levels[0]` holds the leaf hashes. Only levels
+/// below `shed_below` shed, and each the same leaves: `shed[k] << k` is one
+/// multiple of `2^shed_below` for every such level, and 0 above.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MerkleTree {
     levels: Vec<Vec<Hash>>,
+    /// How many hashes each level has let go of, from its front.
+    shed: Vec<u64>,
+    /// The levels below this height shed their old hashes; 0 for a tree that keeps all.
+    shed_below: u32,
+    /// How many of the latest leaves the shedding levels keep at least (a multiple of
+    /// `2^shed_below`); they keep at most twice as many.
+    recent: u64,
 }
 
 /// `SHA-256(0x00 || data)`: the hash of a leaf holding `data`.
@@ -254,9 +272,28 @@ impl Default for MerkleTree {
 }
 
 impl MerkleTree {
-    /// The empty tree.
+    /// The empty tree, keeping every level.
     pub fn new() -> MerkleTree {
-        MerkleTree { levels: vec![Vec::new()] }
+        MerkleTree { levels: vec![Vec::new()], shed: vec![0], shed_below: 0, recent: 0 }
+    }
+
+    /// The empty tree that keeps, below height `shed_below`, only the subtrees of its latest
+    /// `recent` to `2 * recent` leaves: a query that needs an older one reads its leaves back
+    /// through the [`LeafHashes`] it is given. Levels from `shed_below` up are all kept, so a
+    /// query reads back the `2^shed_below` leaves under a kept hash at most twice: where an
+    /// inclusion proof's path leaves the kept levels, and at the right edge of an older tree
+    /// (for a consistency proof, the right edges of the two trees).
+    ///
+    /// # Panics
+    /// If `shed_below` is 0 or above 32, or `recent` is not a positive multiple of
+    /// `2^shed_below`: the recent leaves must fill whole subtrees of that height.
+    pub fn shedding(shed_below: u32, recent: u64) -> MerkleTree {
+        assert!((1..=32).contains(&shed_below), "a shedding tree sheds between 1 and 32 levels");
+        assert!(
+            recent > 0 && recent.is_multiple_of(1 << shed_below),
+            "the recent leaves fill whole subtrees of the kept height"
+        );
+        MerkleTree { shed_below, recent, ..MerkleTree::new() }
     }
 
     /// The tree over `leaf_hashes`, in order.
@@ -270,18 +307,28 @@ impl MerkleTree {
 
     /// The number of leaves.
     pub fn len(&self) -> u64 {
-        u64_from(self.levels[0].len())
+        self.count_at(0)
     }
 
     /// Whether the tree has no leaves.
     pub fn is_empty(&self) -> bool {
-        self.levels[0].is_empty()
+        self.len() == 0
     }
 
-    /// The leaf hash at `leaf_index`, if there is one.
-    pub fn leaf_hash(&self, leaf_index: u64) -> Option<Hash> {
-        let leaf_index = usize::try_from(leaf_index).ok()?;
-        self.levels[0].get(leaf_index).copied()
+    /// How many complete subtrees of height `level` the tree has, shed or not.
+    fn count_at(&self, level: usize) -> u64 {
+        self.shed[level] + u64_from(self.levels[level].len())
+    }
+
+    /// The leaf hash at `leaf_index`, if there is one; a shed one is read back from `leaves`.
+    ///
+    /// # Errors
+    /// [`ProofError::LeavesUnread`] if it was shed and `leaves` could not give it back.
+    pub fn leaf_hash(&self, leaf_index: u64, leaves: &dyn LeafHashes) -> Result<Option<Hash>, ProofError> {
+        if leaf_index >= self.len() {
+            return Ok(None);
+        }
+        self.complete_subtree(0, leaf_index, &mut ReadBack::new(leaves, self.shed_below)).map(Some)
     }
 
     /// Appends a leaf hash and returns its index, in amortised O(1).
@@ -290,46 +337,94 @@ impl MerkleTree {
         self.levels[0].push(leaf_hash);
         // Every level that reaches an even count has just completed a pair,
         // whose parent completes a subtree one level up. At most 64 levels.
+        // A level's shed hashes are whole pairs, so its parity is that of what it keeps.
         let mut level = 0;
         while self.levels[level].len().is_multiple_of(2) {
             let nodes = &self.levels[level];
             let parent = node_hash(&nodes[nodes.len() - 2], &nodes[nodes.len() - 1]);
             if self.levels.len() == level + 1 {
                 self.levels.push(Vec::new());
+                self.shed.push(0);
             }
             self.levels[level + 1].push(parent);
             level += 1;
         }
-        debug_assert!(self.levels.windows(2).all(|pair| pair[1].len() == pair[0].len() / 2));
+        self.shed_old();
+        debug_assert!((1..self.levels.len()).all(|level| self.count_at(level) == self.count_at(level - 1) / 2));
         leaf_index
+    }
+
+    /// Lets go of the shedding levels' hashes over the oldest `recent` leaves they keep,
+    /// once they keep twice that many: each level drains its front, so a leaf costs O(1)
+    /// amortised.
+    fn shed_old(&mut self) {
+        if self.shed_below == 0 {
+            return;
+        }
+        let kept_from = self.shed[0];
+        if self.len() - kept_from < 2 * self.recent {
+            return;
+        }
+        for level in 0..usize_from(self.shed_below).min(self.levels.len()) {
+            let count = self.recent >> level;
+            self.levels[level].drain(..usize_from(count));
+            self.shed[level] += count;
+        }
+        debug_assert!((0..usize_from(self.shed_below).min(self.levels.len()))
+            .all(|level| self.shed[level] << level == self.shed[0]));
     }
 
     /// The hashes of `count` complete subtrees of height `level`, from the `start`-th (the
     /// subtree over leaves `[start * 2^level, (start + 1) * 2^level)`), if all are complete:
-    /// a C2SP tlog-tiles tile of level `L` holds those of height `8 * L`.
-    pub fn subtree_hashes(&self, level: usize, start: u64, count: u64) -> Option<&[Hash]> {
-        let hashes = self.levels.get(level)?;
-        let start = usize::try_from(start).ok()?;
-        let end = start.checked_add(usize::try_from(count).ok()?)?;
-        hashes.get(start..end)
+    /// a C2SP tlog-tiles tile of level `L` holds those of height `8 * L`. Borrowed where the
+    /// tree keeps them, made again from the leaves read back from `leaves` where it shed them.
+    ///
+    /// # Errors
+    /// [`ProofError::LeavesUnread`] if some were shed and `leaves` could not give them back.
+    pub fn subtree_hashes(
+        &self,
+        level: usize,
+        start: u64,
+        count: u64,
+        leaves: &dyn LeafHashes,
+    ) -> Result<Option<std::borrow::Cow<'_, [Hash]>>, ProofError> {
+        let Some(end) =
+            start.checked_add(count).filter(|end| level < self.levels.len() && *end <= self.count_at(level))
+        else {
+            return Ok(None);
+        };
+        let shed = self.shed[level];
+        if start >= shed {
+            let kept = &self.levels[level][usize_from(start - shed)..usize_from(end - shed)];
+            return Ok(Some(std::borrow::Cow::Borrowed(kept)));
+        }
+        let height = u32::try_from(level).expect("a tree has at most 64 levels");
+        let mut read_back = ReadBack::new(leaves, self.shed_below);
+        let hashes = (start..end)
+            .map(|index| self.complete_subtree(height, index << height, &mut read_back))
+            .collect::<Result<Vec<Hash>, ProofError>>()?;
+        Ok(Some(std::borrow::Cow::Owned(hashes)))
     }
 
-    /// The root of the whole tree.
+    /// The root of the whole tree. Never reads back a shed hash: the subtrees at the right
+    /// edge of the whole tree lie among its latest leaves.
     pub fn root(&self) -> Hash {
-        self.root_at(self.len()).expect("the tree's own length is a valid tree size")
+        self.root_at(self.len(), &NoLeafHashes).expect("the tree's own length is a valid tree size")
     }
 
     /// The root of the tree as it was when it had `tree_size` leaves.
     ///
     /// # Errors
     ///
-    /// [`ProofError::TreeSizeBeyondTree`] if `tree_size` exceeds [`Self::len`].
-    pub fn root_at(&self, tree_size: u64) -> Result<Hash, ProofError> {
+    /// [`ProofError::TreeSizeBeyondTree`] if `tree_size` exceeds [`Self::len`], and
+    /// [`ProofError::LeavesUnread`] if the right edge of that tree was shed and `leaves`
+    /// could not give it back.
+    pub fn root_at(&self, tree_size: u64, leaves: &dyn LeafHashes) -> Result<Hash, ProofError> {
         self.check_size(tree_size)?;
         if tree_size == 0 {
             return Ok(EMPTY_ROOT);
         }
-        Ok(self.range_hash(0, tree_size))
+        self.range_hash(0, tree_size, &mut ReadBack::new(leaves, self.shed_below))
     }
 
     /// The audit path for `leaf_index` in the tree of `tree_size` leaves
@@ -338,10 +433,17 @@ impl MerkleTree {
     /// # Errors
     ///
     /// [`ProofError::TreeSizeBeyondTree`] if `tree_size` exceeds [`Self::len`],
-    /// and [`ProofError::LeafIndexOutOfRange`] if `leaf_index` is not below
-    /// `tree_size`.
-    pub fn inclusion_proof(&self, leaf_index: u64, tree_size: u64) -> Result<Vec<Hash>, ProofError> {
+    /// [`ProofError::LeafIndexOutOfRange`] if `leaf_index` is not below
+    /// `tree_size`, and [`ProofError::LeavesUnread`] if the path crosses shed
+    /// levels and `leaves` could not give their leaves back.
+    pub fn inclusion_proof(
+        &self,
+        leaf_index: u64,
+        tree_size: u64,
+        leaves: &dyn LeafHashes,
+    ) -> Result<Vec<Hash>, ProofError> {
         self.check_size(tree_size)?;
+        let read_back = &mut ReadBack::new(leaves, self.shed_below);
         if leaf_index >= tree_size {
             return Err(ProofError::LeafIndexOutOfRange { leaf_index, tree_size });
         }
@@ -352,10 +454,10 @@ impl MerkleTree {
         while end - start > 1 {
             let mid = start + largest_power_of_two_below(end - start);
             if leaf_index < mid {
-                proof.push(self.range_hash(mid, end));
+                proof.push(self.range_hash(mid, end, read_back)?);
                 end = mid;
             } else {
-                proof.push(self.range_hash(start, mid));
+                proof.push(self.range_hash(start, mid, read_back)?);
                 start = mid;
             }
         }
@@ -372,8 +474,15 @@ impl MerkleTree {
     ///
     /// [`ProofError::TreeSizeBeyondTree`] if `new_size` exceeds
     /// [`Self::len`], [`ProofError::SizesOutOfOrder`] if `old_size` exceeds
-    /// `new_size`, and [`ProofError::OldTreeEmpty`] if `old_size` is 0.
-    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, ProofError> {
+    /// `new_size`, [`ProofError::OldTreeEmpty`] if `old_size` is 0, and
+    /// [`ProofError::LeavesUnread`] if the proof needs shed hashes and `leaves`
+    /// could not give their leaves back.
+    pub fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+        leaves: &dyn LeafHashes,
+    ) -> Result<Vec<Hash>, ProofError> {
         self.check_size(new_size)?;
         if old_size > new_size {
             return Err(ProofError::SizesOutOfOrder { old_size, new_size });
@@ -387,19 +496,20 @@ impl MerkleTree {
         let mut proof = Vec::with_capacity(64);
         let (mut start, mut end) = (0, new_size);
         let mut whole = true;
+        let read_back = &mut ReadBack::new(leaves, self.shed_below);
         while old_size != end {
             let mid = start + largest_power_of_two_below(end - start);
             if old_size <= mid {
-                proof.push(self.range_hash(mid, end));
+                proof.push(self.range_hash(mid, end, read_back)?);
                 end = mid;
             } else {
-                proof.push(self.range_hash(start, mid));
+                proof.push(self.range_hash(start, mid, read_back)?);
                 start = mid;
                 whole = false;
             }
         }
         if !whole {
-            proof.push(self.range_hash(start, end));
+            proof.push(self.range_hash(start, end, read_back)?);
         }
         proof.reverse();
         debug_assert_eq!(Some(proof.len()), consistency_proof_len(old_size, new_size));
@@ -418,7 +528,7 @@ impl MerkleTree {
     /// meaning `start` is a multiple of the smallest power of two at least
     /// `end - start`. Such a range splits into complete aligned subtrees, one
     /// per set bit of its size, largest first; MTH folds them from the right.
-    fn range_hash(&self, start: u64, end: u64) -> Hash {
+    fn range_hash(&self, start: u64, end: u64, read_back: &mut ReadBack<'_>) -> Result<Hash, ProofError> {
         assert!(start < end, "a subtree is never empty");
         assert!(end <= self.len(), "a subtree lies inside the tree");
         let size = end - start;
@@ -429,7 +539,7 @@ impl MerkleTree {
                 continue;
             }
             let chunk_start = chunk_end - (1 << level);
-            let chunk = self.complete_subtree(level, chunk_start);
+            let chunk = self.complete_subtree(level, chunk_start, read_back)?;
             hash = Some(match hash {
                 None => chunk,
                 Some(right) => node_hash(&chunk, &right),
@@ -437,22 +547,41 @@ impl MerkleTree {
             chunk_end = chunk_start;
         }
         assert_eq!(chunk_end, start, "the chunks cover the range");
-        hash.expect("a non-empty range has at least one chunk")
+        Ok(hash.expect("a non-empty range has at least one chunk"))
     }
 
-    /// The hash of the complete subtree of `2^level` leaves from `start`.
-    fn complete_subtree(&self, level: u32, start: u64) -> Hash {
+    /// The hash of the complete subtree of `2^level` leaves from `start`: kept, or made again
+    /// from its leaves, read back.
+    fn complete_subtree(&self, level: u32, start: u64, read_back: &mut ReadBack<'_>) -> Result<Hash, ProofError> {
         assert!(start.is_multiple_of(1 << level), "a complete subtree starts at a multiple of its size");
-        self.levels[usize_from(level)][usize_from(start >> level)]
+        let index = start >> level;
+        let shed = self.shed[usize_from(level)];
+        match index.checked_sub(shed) {
+            Some(kept) => Ok(self.levels[usize_from(level)][usize_from(kept)]),
+            None => {
+                assert!(level < self.shed_below, "only the levels below the kept height shed");
+                read_back.subtree(start, 1 << level)
+            }
+        }
     }
 
-    /// O(n): every stored level is the pairwise hash of the one below.
+    /// O(n): every stored level is the pairwise hash of the one below, where both keep it.
     #[cfg(test)]
     fn invariant_holds(&self) -> bool {
-        self.levels.windows(2).all(|pair| {
-            let (below, above) = (&pair[0], &pair[1]);
-            above.len() == below.len() / 2
-                && above.iter().enumerate().all(|(i, hash)| *hash == node_hash(&below[2 * i], &below[2 * i + 1]))
+        (1..self.levels.len()).all(|level| {
+            let (below, above) = (&self.levels[level - 1], &self.levels[level]);
+            let (shed_below, shed_above) = (self.shed[level - 1], self.shed[level]);
+            self.count_at(level) == self.count_at(level - 1) / 2
+                && above.iter().enumerate().all(|(i, hash)| {
+                    let index = shed_above + u64_from(i);
+                    match (2 * index).checked_sub(shed_below) {
+                        Some(left) => {
+                            let left = usize_from(left);
+                            *hash == node_hash(&below[left], &below[left + 1])
+                        }
+                        None => true,
+                    }
+                })
         })
     }
 }

@@ -9,6 +9,7 @@ use axum::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use truce_ledger::ProofError;
 use truce_store::SEQ_MAX;
 
 use crate::{api::HashHex, extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
@@ -117,6 +118,7 @@ pub async fn inclusion_proof(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionProof>, ApiError> {
+    let leaves = state.node.leaves();
     state.node.read_tree(|tree| {
         let size = query.size.unwrap_or(tree.len());
         if size > tree.len() {
@@ -125,9 +127,12 @@ pub async fn inclusion_proof(
         if query.seq >= size {
             return Err(ApiError::bad_request("seq", format!("seq {} is not below the tree size {size}", query.seq)));
         }
-        let proof = tree.inclusion_proof(query.seq, size).map_err(|err| ApiError::Internal(err.to_string()))?;
-        let root = tree.root_at(size).map_err(|err| ApiError::Internal(err.to_string()))?;
-        let leaf = tree.leaf_hash(query.seq).ok_or_else(|| ApiError::Internal("leaf missing".to_owned()))?;
+        let internal = |err: ProofError| ApiError::Internal(err.to_string());
+        let proof = tree.inclusion_proof(query.seq, size, &leaves).map_err(internal)?;
+        let root = tree.root_at(size, &leaves).map_err(internal)?;
+        let leaf = tree.leaf_hash(query.seq, &leaves).map_err(internal)?.ok_or_else(|| {
+            internal(ProofError::LeafIndexOutOfRange { leaf_index: query.seq, tree_size: tree.len() })
+        })?;
         Ok(Json(InclusionProof {
             seq: query.seq,
             tree_size: size,
@@ -165,6 +170,7 @@ pub async fn consistency_proof(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProof>, ApiError> {
+    let leaves = state.node.leaves();
     state.node.read_tree(|tree| {
         let to = query.to.unwrap_or(tree.len());
         if to > tree.len() {
@@ -173,9 +179,10 @@ pub async fn consistency_proof(
         if query.from == 0 || query.from > to {
             return Err(ApiError::bad_request("from", format!("from must be between 1 and to ({to})")));
         }
-        let proof = tree.consistency_proof(query.from, to).map_err(|err| ApiError::Internal(err.to_string()))?;
-        let from_root = tree.root_at(query.from).map_err(|err| ApiError::Internal(err.to_string()))?;
-        let to_root = tree.root_at(to).map_err(|err| ApiError::Internal(err.to_string()))?;
+        let internal = |err: ProofError| ApiError::Internal(err.to_string());
+        let proof = tree.consistency_proof(query.from, to, &leaves).map_err(internal)?;
+        let from_root = tree.root_at(query.from, &leaves).map_err(internal)?;
+        let to_root = tree.root_at(to, &leaves).map_err(internal)?;
         Ok(Json(ConsistencyProof {
             from: query.from,
             to,

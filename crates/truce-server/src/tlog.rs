@@ -117,11 +117,14 @@ pub async fn tile(State(app): State<AppState>, ApiPath(path): ApiPath<String>) -
     match tile.level {
         Some(level) => {
             let height = usize::from(level) * TILE_HEIGHT;
+            let leaves = app.node.leaves();
             let bytes = app.node.read_tree(|tree| {
-                tree.subtree_hashes(height, start, tile.width)
-                    .map(|hashes| hashes.iter().flatten().copied().collect::<Vec<u8>>())
+                let hashes = tree.subtree_hashes(height, start, tile.width, &leaves);
+                hashes.map(|hashes| hashes.map(|hashes| hashes.iter().flatten().copied().collect::<Vec<u8>>()))
             });
-            let bytes = bytes.ok_or_else(|| not_found(&path, "the tree does not have these hashes yet"))?;
+            let bytes = bytes
+                .map_err(|err| ApiError::Internal(err.to_string()))?
+                .ok_or_else(|| not_found(&path, "the tree does not have these hashes yet"))?;
             Ok(binary(bytes, !tile.partial))
         }
         None => {

@@ -6,7 +6,7 @@
 //! Crate-private on purpose: only the node's writer appends, after `decide` and with the
 //! checkpoint of the batch, so nothing outside this crate can write an entry to a log.
 
-use truce_ledger::Hash;
+use truce_ledger::{Hash, LeafHashes, ProofError};
 
 use crate::{error::StoreError, sqlite::StoredEntry};
 
@@ -35,6 +35,10 @@ pub(crate) trait Log: Send {
         visit: &mut dyn FnMut(u64, Hash) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 
+    /// The leaf hashes of the stored entries among `start..start + count`, in seq order: what
+    /// the node's Merkle tree reads back of the leaves it let go of (`MerkleTree::shedding`).
+    fn leaf_hashes(&self, start: u64, count: u64) -> Result<Vec<Hash>, StoreError>;
+
     /// Up to `limit` entries from `from_seq` on, in seq order.
     fn entries(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError>;
 
@@ -44,4 +48,17 @@ pub(crate) trait Log: Send {
     /// Refuses appends that would grow the log past about `bytes` (`None`: no limit), as a
     /// full disk does: `StoreError::storage_unavailable` says so, and nothing is written.
     fn set_size_max(&mut self, bytes: Option<u64>) -> Result<(), StoreError>;
+}
+
+/// A log as the place a shedding Merkle tree reads its leaves back from.
+pub(crate) struct LogLeaves<'a>(pub(crate) &'a dyn Log);
+
+impl LeafHashes for LogLeaves<'_> {
+    fn leaf_hashes(&self, start: u64, count: u64) -> Result<Vec<Hash>, ProofError> {
+        self.0.leaf_hashes(start, count).map_err(|err| ProofError::LeavesUnread {
+            start,
+            count,
+            reason: err.to_string(),
+        })
+    }
 }

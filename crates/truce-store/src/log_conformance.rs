@@ -31,6 +31,23 @@ pub(crate) fn check(make: &mut dyn FnMut() -> Box<dyn Log>) {
     ranges_and_pages_are_bounded(make().as_mut());
     the_latest_checkpoint_is_the_largest_tree(make().as_mut());
     a_full_log_refuses_as_a_full_disk_and_takes_writes_again(make().as_mut());
+    leaf_hashes_read_back_by_range(make().as_mut());
+}
+
+fn leaf_hashes_read_back_by_range(log: &mut dyn Log) {
+    assert_eq!(log.leaf_hashes(0, 4).expect("reads"), Vec::<[u8; 32]>::new());
+    let batch: Vec<StoredEntry> = (0..10).map(|seq| entry(seq, &format!("nonce-{seq:016}"))).collect();
+    log.append(&batch, Some((10, "note 10"))).expect("appends");
+    let hashes = |range: std::ops::Range<usize>| batch[range].iter().map(|e| e.leaf_hash).collect::<Vec<_>>();
+    assert_eq!(log.leaf_hashes(0, 10).expect("reads"), hashes(0..10));
+    assert_eq!(log.leaf_hashes(4, 3).expect("reads"), hashes(4..7));
+    // What is stored of a range that runs past the end; nothing past it, never wrapped.
+    assert_eq!(log.leaf_hashes(8, 5).expect("reads"), hashes(8..10));
+    assert_eq!(log.leaf_hashes(10, 5).expect("reads"), Vec::<[u8; 32]>::new());
+    match log.leaf_hashes(SEQ_MAX + 1, 5) {
+        Ok(hashes) => assert!(hashes.is_empty(), "a seq past SEQ_MAX wrapped"),
+        Err(err) => assert!(matches!(err, StoreError::OutOfRange { .. }), "{err}"),
+    }
 }
 
 fn an_empty_log_has_nothing(log: &mut dyn Log) {

@@ -270,6 +270,31 @@ impl SqliteLog {
         Ok(())
     }
 
+    /// The leaf hashes of the entries `start..start + count` that are stored, in seq order,
+    /// from the covering index: what a shedding Merkle tree reads back.
+    ///
+    /// # Errors
+    /// `OutOfRange` for a range past `SEQ_MAX`; database errors or a hash that is not 32 bytes.
+    pub fn leaf_hashes(&self, start: u64, count: u64) -> Result<Vec<Hash>, StoreError> {
+        let from = sql_integer("from seq", start)?;
+        let until = i64::try_from(start.saturating_add(count)).unwrap_or(i64::MAX);
+        let mut select = self.connection.prepare_cached(
+            "SELECT seq, leaf_hash FROM entries INDEXED BY entries_seq_leaf_hash WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+        )?;
+        let mut rows = select.query(params![from, until])?;
+        let mut hashes = Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(4096));
+        while let Some(row) = rows.next()? {
+            let seq = stored_u64("seq", row.get::<_, i64>(0)?)?;
+            let leaf_hash: Hash = match row.get_ref(1)? {
+                rusqlite::types::ValueRef::Blob(bytes) => bytes.try_into().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| StoreError::Corrupt { seq, problem: "stored leaf hash is not 32 bytes".to_owned() })?;
+            hashes.push(leaf_hash);
+        }
+        Ok(hashes)
+    }
+
     /// Up to `limit` entries from `from_seq` on.
     ///
     /// # Errors
@@ -345,6 +370,10 @@ impl crate::log::Log for SqliteLog {
         visit: &mut dyn FnMut(u64, Hash) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         SqliteLog::for_each_leaf_hash_before(self, until_seq, visit)
+    }
+
+    fn leaf_hashes(&self, start: u64, count: u64) -> Result<Vec<Hash>, StoreError> {
+        SqliteLog::leaf_hashes(self, start, count)
     }
 
     fn entries(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {

@@ -102,9 +102,14 @@ impl Fixture {
         self.submit_command_for_receipt(command).map(|receipt| receipt.seq)
     }
 
-    pub(crate) fn submit_command_for_receipt(&self, command: Value) -> Result<Receipt, SubmitError> {
+    /// The command signed by the operator, checked as the server checks it.
+    fn signed(&self, command: Value) -> Submission {
         let signature = sign_command(&self.operator, &command).expect("signable");
-        let submission = Submission::verify(command, self.operator.public_key(), signature).expect("verifies");
+        Submission::verify(command, self.operator.public_key(), signature).expect("verifies")
+    }
+
+    pub(crate) fn submit_command_for_receipt(&self, command: Value) -> Result<Receipt, SubmitError> {
+        let submission = self.signed(command);
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
         runtime.block_on(self.node.submit(submission)).expect("writer replies")
     }
@@ -475,7 +480,9 @@ fn every_receipt_goes_out_once_a_checkpoint_that_extends_its_own_is_saved() {
         verify_inclusion(&receipt.leaf_hash, receipt.seq, receipt.tree_size, &receipt.inclusion_proof, &receipt.root)
             .expect("the receipt's proof holds");
         assert!(saved.size() >= receipt.tree_size, "receipt at {} sent with {} saved", receipt.tree_size, saved.size());
-        let proof = node.read_tree(|tree| tree.consistency_proof(receipt.tree_size, saved.size())).expect("a proof");
+        let leaves = node.leaves();
+        let proof =
+            node.read_tree(|tree| tree.consistency_proof(receipt.tree_size, saved.size(), &leaves)).expect("a proof");
         verify_consistency(receipt.tree_size, saved.size(), &receipt.root, saved.root(), &proof)
             .expect("the saved checkpoint extends the receipt's");
         sizes.push(receipt.tree_size);
@@ -702,3 +709,5 @@ fn a_log_gets_the_latest_schema_version_an_older_one_is_migrated_and_a_newer_one
         assert!(err.to_string().contains("schema is version 9, newer than the 2 this truce knows"), "{err}");
     }
 }
+
+mod shed;

@@ -21,7 +21,7 @@ use std::{fmt, path::Path, sync::mpsc, thread};
 use truce_core::{decide, Command, Context, Event, State};
 use truce_ledger::{
     canonical_json, leaf_hash_of, open_checkpoint, verify_consistency, AgeIdentity, Entry, Hash, LogEntry, MerkleTree,
-    SealedEntry, Verifier,
+    NoLeafHashes, SealedEntry, Verifier,
 };
 
 use crate::{
@@ -358,7 +358,7 @@ fn check_against(tree: &MerkleTree, verifier: &Verifier, note: &str, what: &str)
         return Ok(0);
     }
     let proof = tree
-        .consistency_proof(checkpoint.size(), tree.len())
+        .consistency_proof(checkpoint.size(), tree.len(), &NoLeafHashes)
         .map_err(|err| fail(None, format!("cannot prove consistency with {what}: {err}")))?;
     if verify_consistency(checkpoint.size(), tree.len(), checkpoint.root(), &tree.root(), &proof).is_err() {
         return Err(fail(None, format!("the log is not consistent with {what} (tree size {})", checkpoint.size())));

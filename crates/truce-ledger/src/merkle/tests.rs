@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     consistency_proof_len, inclusion_proof_len, leaf_hash, node_hash, root_from_leaf_hashes, verify_consistency,
-    verify_inclusion, Hash, MerkleTree, ProofError, EMPTY_ROOT,
+    verify_inclusion, Hash, MerkleTree, NoLeafHashes, ProofError, EMPTY_ROOT,
 };
 
 /// The tree size up to which every (index, size) and (old, new) pair is
@@ -128,7 +128,7 @@ fn roots_of_the_rfc6962_test_tree_match_the_published_values() {
     let tree = MerkleTree::from_leaf_hashes(leaves.iter().copied());
     for (size, root_hex) in (1u64..).zip(RFC6962_ROOTS_HEX) {
         let expected = hex_hash(root_hex);
-        assert_eq!(tree.root_at(size), Ok(expected), "root at size {size}");
+        assert_eq!(tree.root_at(size, &NoLeafHashes), Ok(expected), "root at size {size}");
         let prefix = &leaves[..usize::try_from(size).expect("small")];
         assert_eq!(root_from_leaf_hashes(prefix), expected, "size {size}");
     }
@@ -142,7 +142,7 @@ fn roots_at_every_size_match_the_reference_definition() {
     for size in 0..=leaves.len() {
         let expected = reference_root(&leaves[..size]);
         let size_u64 = u64::try_from(size).expect("small");
-        assert_eq!(tree.root_at(size_u64), Ok(expected), "size {size}");
+        assert_eq!(tree.root_at(size_u64, &NoLeafHashes), Ok(expected), "size {size}");
         assert_eq!(root_from_leaf_hashes(&leaves[..size]), expected);
         let grown = MerkleTree::from_leaf_hashes(leaves[..size].iter().copied());
         assert_eq!(grown.root(), expected);
@@ -159,7 +159,7 @@ fn inclusion_proofs_for_every_historical_size_match_the_reference_and_verify() {
         let root = reference_root(prefix);
         for index in 0..size {
             let index_usize = usize::try_from(index).expect("small");
-            let proof = tree.inclusion_proof(index, size).expect("index < size <= len");
+            let proof = tree.inclusion_proof(index, size, &NoLeafHashes).expect("index < size <= len");
             assert_eq!(proof, reference_path(index_usize, prefix), "({index}, {size})");
             assert_eq!(Some(proof.len()), inclusion_proof_len(index, size));
             assert_eq!(verify_inclusion(&leaves[index_usize], index, size, &proof, &root), Ok(()), "({index}, {size})");
@@ -177,7 +177,7 @@ fn consistency_proofs_for_every_pair_of_sizes_match_the_reference_and_verify() {
         for old_size in 1..=new_size {
             let old_usize = usize::try_from(old_size).expect("small");
             let old_root = reference_root(&leaves[..old_usize]);
-            let proof = tree.consistency_proof(old_size, new_size).expect("valid sizes");
+            let proof = tree.consistency_proof(old_size, new_size, &NoLeafHashes).expect("valid sizes");
             assert_eq!(proof, reference_subproof(old_usize, new_prefix, true), "({old_size}, {new_size})");
             assert_eq!(Some(proof.len()), consistency_proof_len(old_size, new_size));
             assert_eq!(
@@ -194,9 +194,9 @@ fn a_proof_for_one_size_does_not_verify_for_the_next() {
     let leaves = numbered_leaves(EXHAUSTIVE_SIZE_MAX);
     let tree = MerkleTree::from_leaf_hashes(leaves.iter().copied());
     for size in 1..EXHAUSTIVE_SIZE_MAX {
-        let next_root = tree.root_at(size + 1).expect("size + 1 <= len");
+        let next_root = tree.root_at(size + 1, &NoLeafHashes).expect("size + 1 <= len");
         for index in 0..size {
-            let proof = tree.inclusion_proof(index, size).expect("index < size");
+            let proof = tree.inclusion_proof(index, size, &NoLeafHashes).expect("index < size");
             let leaf = leaves[usize::try_from(index).expect("small")];
             assert!(verify_inclusion(&leaf, index, size + 1, &proof, &next_root).is_err());
         }
@@ -210,35 +210,44 @@ fn leaf_hashes_are_kept_in_order() {
     for (expected_index, leaf) in (0u64..).zip(&leaves) {
         assert_eq!(tree.push(*leaf), expected_index);
     }
-    assert_eq!(tree.leaf_hash(4), Some(leaves[4]));
-    assert_eq!(tree.leaf_hash(5), None);
+    assert_eq!(tree.leaf_hash(4, &NoLeafHashes), Ok(Some(leaves[4])));
+    assert_eq!(tree.leaf_hash(5, &NoLeafHashes), Ok(None));
     assert!(!tree.is_empty());
 }
 
 #[test]
 fn inclusion_proof_for_a_leaf_past_the_tree_size_is_refused() {
     let tree = MerkleTree::from_leaf_hashes(numbered_leaves(8));
-    check_err(tree.inclusion_proof(5, 5), expect!["err leaf index 5 is not below the tree size 5"]);
-    check_err(tree.inclusion_proof(0, 0), expect!["err leaf index 0 is not below the tree size 0"]);
+    check_err(tree.inclusion_proof(5, 5, &NoLeafHashes), expect!["err leaf index 5 is not below the tree size 5"]);
+    check_err(tree.inclusion_proof(0, 0, &NoLeafHashes), expect!["err leaf index 0 is not below the tree size 0"]);
 }
 
 #[test]
 fn proofs_for_a_size_past_the_tree_length_are_refused() {
     let tree = MerkleTree::from_leaf_hashes(numbered_leaves(8));
-    check_err(tree.inclusion_proof(0, 9), expect!["err tree size 9 is larger than the 8 leaves in the tree"]);
-    check_err(tree.consistency_proof(1, 9), expect!["err tree size 9 is larger than the 8 leaves in the tree"]);
-    check_err(tree.root_at(9), expect!["err tree size 9 is larger than the 8 leaves in the tree"]);
+    check_err(
+        tree.inclusion_proof(0, 9, &NoLeafHashes),
+        expect!["err tree size 9 is larger than the 8 leaves in the tree"],
+    );
+    check_err(
+        tree.consistency_proof(1, 9, &NoLeafHashes),
+        expect!["err tree size 9 is larger than the 8 leaves in the tree"],
+    );
+    check_err(tree.root_at(9, &NoLeafHashes), expect!["err tree size 9 is larger than the 8 leaves in the tree"]);
 }
 
 #[test]
 fn consistency_proof_from_a_larger_or_empty_tree_is_refused() {
     let tree = MerkleTree::from_leaf_hashes(numbered_leaves(8));
-    check_err(tree.consistency_proof(5, 4), expect!["err old tree size 5 is larger than new tree size 4"]);
     check_err(
-        tree.consistency_proof(0, 4),
+        tree.consistency_proof(5, 4, &NoLeafHashes),
+        expect!["err old tree size 5 is larger than new tree size 4"],
+    );
+    check_err(
+        tree.consistency_proof(0, 4, &NoLeafHashes),
         expect!["err old tree size is 0; consistency with an empty tree needs no proof"],
     );
-    check_err(tree.consistency_proof(4, 4), expect!["ok []"]);
+    check_err(tree.consistency_proof(4, 4, &NoLeafHashes), expect!["ok []"]);
 }
 
 #[test]
@@ -246,14 +255,14 @@ fn verification_errors_name_what_was_wrong() {
     let leaves = numbered_leaves(8);
     let tree = MerkleTree::from_leaf_hashes(leaves.iter().copied());
     let root = tree.root();
-    let proof = tree.inclusion_proof(2, 8).expect("valid");
+    let proof = tree.inclusion_proof(2, 8, &NoLeafHashes).expect("valid");
     check_err(verify_inclusion(&leaves[2], 2, 8, &proof[..2], &root), expect!["err proof has 2 hashes, expected 3"]);
     check_err(
         verify_inclusion(&leaves[3], 2, 8, &proof, &root),
         expect!["err proof leads to root 37390154c7bfd17b0138711b294e40f922d3624d48bb7da53f27c69062b427ee, expected b15acd8b1ccf7a9b81c04f69b27e5cabd67e90be0e6ff6a4d1ed87004a4f0cc1"],
     );
-    let old_root = tree.root_at(3).expect("valid");
-    let consistency = tree.consistency_proof(3, 8).expect("valid");
+    let old_root = tree.root_at(3, &NoLeafHashes).expect("valid");
+    let consistency = tree.consistency_proof(3, 8, &NoLeafHashes).expect("valid");
     check_err(
         verify_consistency(3, 8, &root, &root, &consistency),
         expect!["err proof leads to old root 9b4965f8b220ba42f7039ad0781c966cf90bb1aea15a80586d634b322ab1f4ce, expected b15acd8b1ccf7a9b81c04f69b27e5cabd67e90be0e6ff6a4d1ed87004a4f0cc1"],
@@ -292,8 +301,8 @@ proptest! {
     ) {
         let leaves = numbered_leaves(len);
         let tree = MerkleTree::from_leaf_hashes(leaves.iter().copied());
-        let mut proof = tree.inclusion_proof(index, size).expect("index < size <= len");
-        let mut root = tree.root_at(size).expect("size <= len");
+        let mut proof = tree.inclusion_proof(index, size, &NoLeafHashes).expect("index < size <= len");
+        let mut root = tree.root_at(size, &NoLeafHashes).expect("size <= len");
         let mut leaf = leaves[usize::try_from(index).expect("small")];
         prop_assert_eq!(verify_inclusion(&leaf, index, size, &proof, &root), Ok(()));
         match target {
@@ -316,9 +325,9 @@ proptest! {
     ) {
         let old_size = old_size_minus_one + 1;
         let tree = MerkleTree::from_leaf_hashes(numbered_leaves(len));
-        let mut proof = tree.consistency_proof(old_size, new_size).expect("valid sizes");
-        let mut old_root = tree.root_at(old_size).expect("old_size <= len");
-        let mut new_root = tree.root_at(new_size).expect("new_size <= len");
+        let mut proof = tree.consistency_proof(old_size, new_size, &NoLeafHashes).expect("valid sizes");
+        let mut old_root = tree.root_at(old_size, &NoLeafHashes).expect("old_size <= len");
+        let mut new_root = tree.root_at(new_size, &NoLeafHashes).expect("new_size <= len");
         prop_assert_eq!(
             verify_consistency(old_size, new_size, &old_root, &new_root, &proof),
             Ok(())

@@ -7,7 +7,7 @@ use rand::{rngs::StdRng, SeedableRng};
 use serde_json::json;
 use truce_ledger::{
     open_checkpoint, sign_command, verify_consistency, verify_inclusion, Checkpoint, Entry, Hash, LogKey, MerkleTree,
-    SecretKey, Verifier,
+    NoLeafHashes, SecretKey, Verifier,
 };
 
 const ORIGIN: &str = "truce.example/log";
@@ -45,7 +45,7 @@ fn build_ledger() -> Ledger {
         }
     }
     let receipts = (0..ENTRIES_COUNT)
-        .map(|leaf_index| tree.inclusion_proof(leaf_index, ENTRIES_COUNT).expect("index below size"))
+        .map(|leaf_index| tree.inclusion_proof(leaf_index, ENTRIES_COUNT, &NoLeafHashes).expect("index below size"))
         .collect();
     Ledger {
         entry_texts,
@@ -78,7 +78,8 @@ fn verify_ledger(ledger: &Ledger, entry_texts: &[String]) -> Result<(), (Option<
     if tree.len() != latest.size() || tree.root() != *latest.root() {
         return Err((None, "entries do not add up to the latest checkpoint".to_owned()));
     }
-    let proof = tree.consistency_proof(earlier.size(), latest.size()).map_err(|err| (None, err.to_string()))?;
+    let proof =
+        tree.consistency_proof(earlier.size(), latest.size(), &NoLeafHashes).map_err(|err| (None, err.to_string()))?;
     verify_consistency(earlier.size(), latest.size(), earlier.root(), latest.root(), &proof)
         .map_err(|err| (None, err.to_string()))
 }
@@ -141,7 +142,7 @@ fn a_checkpoint_from_a_forked_log_is_inconsistent() {
     let forked_note = log_key.sign_checkpoint(&checkpoint);
     let earlier = open_checkpoint(&ledger.checkpoint_notes[0], &ledger.verifier).expect("opens");
     let forked_checkpoint = open_checkpoint(&forked_note, &ledger.verifier).expect("opens");
-    let proof = tree.consistency_proof(earlier.size(), forked_checkpoint.size()).expect("valid sizes");
+    let proof = tree.consistency_proof(earlier.size(), forked_checkpoint.size(), &NoLeafHashes).expect("valid sizes");
     assert!(verify_consistency(
         earlier.size(),
         forked_checkpoint.size(),

@@ -49,11 +49,13 @@ use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 use truce_core::{Command, DomainError, Event, ParseError, State, Timestamp, Warning};
-use truce_ledger::{verify_canonical_command, Canonical, Hash, LogKey, MerkleTree, PublicKey, Signature};
+use truce_ledger::{
+    verify_canonical_command, Canonical, Hash, LeafHashes, LogKey, MerkleTree, ProofError, PublicKey, Signature,
+};
 
 use crate::{
     error::StoreError,
-    log::Log,
+    log::{Log, LogLeaves},
     sealing::{create_sealing_identity, read_sealing_identity, Sealer},
     sqlite::{SqliteLog, StoredEntry},
 };
@@ -71,6 +73,23 @@ use self::{
 
 /// Submissions written in one transaction at the most.
 pub const BATCH_ENTRIES_MAX: usize = 1024;
+
+/// The node's Merkle tree keeps every level from this height up; below it, only the
+/// subtrees of its latest `TREE_RECENT_LEAVES` to twice as many leaves, and a proof or tile
+/// that needs an older one reads its 32 leaf hashes back from the log's covering index
+/// (`Log::leaf_hashes`). Two hashes a leaf held in memory become a sixteenth of one: 64 MB at
+/// a million entries became 4 MB, 640 MB at ten million 40 MB (docs/performance.md).
+pub const TREE_SHED_BELOW: u32 = 5;
+/// See `TREE_SHED_BELOW`: the leaves whose every subtree the tree keeps, at least.
+pub const TREE_RECENT_LEAVES: u64 = 8192;
+
+// A batch's receipts prove its entries against the tree just grown, without reading back.
+const _: () = assert!(BATCH_ENTRIES_MAX as u64 <= TREE_RECENT_LEAVES);
+
+/// The empty tree of a node (`TREE_SHED_BELOW`).
+pub(crate) fn node_tree() -> MerkleTree {
+    MerkleTree::shedding(TREE_SHED_BELOW, TREE_RECENT_LEAVES)
+}
 /// Submissions waiting for the writer at the most; past it, `submit` answers `Busy`.
 pub const QUEUE_DEPTH_MAX: usize = 16_384;
 /// Committed batches waiting for their checkpoint's save and their receipts, at the most;
@@ -375,7 +394,7 @@ impl Node {
         if replayed.1.is_empty() {
             return Err(StoreError::Empty { path: config.path });
         }
-        check_extends_saved(&config.checkpoint_path, &config.log_key, &replayed.1)?;
+        check_extends_saved(&config.checkpoint_path, &config.log_key, &replayed.1, log.as_ref())?;
         Node::start(config, sealer?, log, replayed, snapshot_size)
     }
 
@@ -400,7 +419,7 @@ impl Node {
             path: config.sealing_key_path.clone(),
         };
         let log: Box<dyn Log> = Box::new(SqliteLog::create(&config.path)?);
-        let replayed = (State::default(), MerkleTree::new(), Vec::new());
+        let replayed = (State::default(), node_tree(), Vec::new());
         Node::start(config, sealer, log, replayed, 0)
     }
 
@@ -622,6 +641,12 @@ impl Node {
         read(&self.shared.tree.read())
     }
 
+    /// Where the tree reads back the leaves it let go of (`TREE_SHED_BELOW`): the log, through
+    /// the reader's connection, for each query that needs them.
+    pub fn leaves(&self) -> impl LeafHashes + '_ {
+        NodeLeaves(self)
+    }
+
     /// The latest signed checkpoint note.
     pub fn checkpoint(&self) -> String {
         self.shared.checkpoint.read().clone()
@@ -647,5 +672,14 @@ impl Node {
     /// Live feed of accepted entries, from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<AcceptedEntry>> {
         self.shared.accepted.subscribe()
+    }
+}
+
+/// The log as the node's tree reads it back, one query at a time, through the reader.
+struct NodeLeaves<'a>(&'a Node);
+
+impl LeafHashes for NodeLeaves<'_> {
+    fn leaf_hashes(&self, start: u64, count: u64) -> Result<Vec<Hash>, ProofError> {
+        LogLeaves(self.0.shared.reader.lock().as_ref()).leaf_hashes(start, count)
     }
 }

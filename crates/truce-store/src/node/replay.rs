@@ -13,9 +13,10 @@ use serde::{de::IgnoredAny, Deserialize};
 use truce_core::{CodeHash, Command, CommandBody, Context, Event, PublicKeyText, State, Timestamp};
 use truce_ledger::{leaf_hash_of, open_checkpoint, Checkpoint, Entry, LogKey, MerkleTree};
 
+use super::node_tree;
 use crate::{
     error::StoreError,
-    log::Log,
+    log::{Log, LogLeaves},
     sealing::{check_sealing, read_back, Sealer},
     sqlite::StoredEntry,
 };
@@ -27,7 +28,7 @@ pub(super) fn replay(
     log: &dyn Log,
     sealer: Result<&Sealer, &StoreError>,
 ) -> Result<(State, MerkleTree, Vec<Timestamp>), StoreError> {
-    replay_from(log, sealer, (State::default(), MerkleTree::new(), Vec::new()))
+    replay_from(log, sealer, (State::default(), node_tree(), Vec::new()))
 }
 
 /// `replay`, from a projection of the log's first entries (a snapshot checked against the
@@ -193,7 +194,12 @@ pub(super) fn check_origin(origin: &str) -> Result<(), StoreError> {
 
 /// Checks that `tree` extends the checkpoint saved at `path`: it is at least as large, and
 /// its root at the checkpoint's size is the checkpoint's root.
-pub(super) fn check_extends_saved(path: &Path, log_key: &LogKey, tree: &MerkleTree) -> Result<(), StoreError> {
+pub(super) fn check_extends_saved(
+    path: &Path,
+    log_key: &LogKey,
+    tree: &MerkleTree,
+    log: &dyn Log,
+) -> Result<(), StoreError> {
     let invalid = |problem: String| StoreError::CheckpointInvalid { path: path.to_owned(), problem };
     let note = match fs::read_to_string(path) {
         Ok(note) => note,
@@ -208,7 +214,7 @@ pub(super) fn check_extends_saved(path: &Path, log_key: &LogKey, tree: &MerkleTr
     if size > entries {
         return Err(StoreError::CutShort { entries, size, path: path.to_owned() });
     }
-    let root = tree.root_at(size).map_err(|err| invalid(err.to_string()))?;
+    let root = tree.root_at(size, &LogLeaves(log)).map_err(|err| invalid(err.to_string()))?;
     if &root != checkpoint.root() {
         return Err(StoreError::Replaced { entries, size, path: path.to_owned() });
     }

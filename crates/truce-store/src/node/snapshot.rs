@@ -331,7 +331,7 @@ fn read_part<T: DeserializeOwned>(path: &Path, identity: &AgeIdentity, part: Par
 /// The tree of the log's first `tree_size` entries (fewer if the log is shorter), from
 /// the stored leaf hashes.
 fn tree_of(log: &dyn Log, tree_size: u64) -> Result<MerkleTree, String> {
-    let mut tree = MerkleTree::new();
+    let mut tree = super::node_tree();
     let mut failure = None;
     let read = log.for_each_leaf_hash_before(tree_size, &mut |seq, leaf_hash| {
         if seq != tree.len() {

@@ -22,7 +22,7 @@ use std::{
 use parking_lot::RwLockWriteGuard;
 use tokio::sync::oneshot;
 use truce_core::{decide, warnings, Context, PublicKeyText, State, Timestamp, Warning};
-use truce_ledger::{leaf_hash_of, Canonical, Entry, LogKey};
+use truce_ledger::{leaf_hash_of, Canonical, Entry, LogKey, NoLeafHashes};
 
 use super::{
     metric,
@@ -215,8 +215,10 @@ impl Writer {
         RwLockWriteGuard::unlock_fair(live);
         let mut answers = Vec::with_capacity(pending.len());
         for item in pending {
-            let proof =
-                tree.inclusion_proof(item.accepted.seq, tree_size).expect("the entry is in the tree just written");
+            // Among the recent leaves, whose every subtree the tree keeps (`BATCH_ENTRIES_MAX`).
+            let proof = tree
+                .inclusion_proof(item.accepted.seq, tree_size, &NoLeafHashes)
+                .expect("the entry is in the tree just written");
             let receipt = Receipt {
                 seq: item.accepted.seq,
                 leaf_hash: item.accepted.leaf_hash,
