@@ -229,9 +229,10 @@ impl IncidentFilter {
             Plan::Candidates(keys) => Box::new(
                 keys[first_after(keys, lower)..]
                     .iter()
-                    // What the index holds of each decides most candidates without a lookup by id.
-                    .filter(move |key| index.placed(**key).is_some_and(|placed| self.admits_placed(placed)))
-                    .filter_map(move |key| by_key(*key)),
+                    // The verdict kept decides many without a lookup by id; the record's place,
+                    // time and kind the rest.
+                    .filter_map(move |key| by_key(*key))
+                    .filter(move |(_, incident)| self.admits_placed(&Placed::of(incident))),
             ),
             Plan::Squares(cells) => {
                 let squares = cells.iter().filter_map(|cell| index.square(*cell));

@@ -125,9 +125,14 @@ pub type GridCell = (i32, i32);
 pub type Square = BTreeMap<IncidentKey, Placed>;
 
 /// The incidents by start, by place and by kind.
+///
+/// It keeps no map from an incident to its place: the record has it (`Placed::of`), found by
+/// id in the record's map as the reader finds the record anyway, and a correction or a
+/// retraction gives the place it had. A hash map of a million places was 60 MB.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncidentIndex {
-    placed: HashMap<IncidentKey, Placed>,
+    /// How many incidents are indexed.
+    count: usize,
     /// By the hour their start falls in (`INCIDENT_TIME_CELL_MS` since the Unix epoch).
     by_hour: Cells<i64>,
     by_cell: BTreeMap<GridCell, Square>,
@@ -142,22 +147,25 @@ impl IncidentIndex {
     /// one gives, but each square's and cell's incidents gathered first and built whole, so
     /// that their trees' nodes are full (inserted in ascending order, as incidents come in id
     /// order, each split node keeps a little over half its room for good).
+    ///
+    /// # Panics
+    /// If `incidents` are not in id order, each once (as the record's map gives them).
     pub fn of<'a>(incidents: impl IntoIterator<Item = &'a IncidentRecord>) -> IncidentIndex {
         let mut count = 0;
-        let placed: HashMap<IncidentKey, Placed> = incidents
-            .into_iter()
-            .inspect(|_| count += 1)
-            .map(|incident| (IncidentKey::of(&incident.incident_id), Placed::of(incident)))
-            .collect();
-        assert_eq!(placed.len(), count, "an incident is reported once");
+        let mut last: Option<IncidentKey> = None;
         let mut by_hour: BTreeMap<i64, Vec<IncidentKey>> = BTreeMap::new();
         let mut by_cell: BTreeMap<GridCell, Vec<(IncidentKey, Placed)>> = BTreeMap::new();
         let mut by_kind: BTreeMap<u8, Vec<IncidentKey>> = BTreeMap::new();
         let mut uncertainties: BTreeMap<u64, usize> = BTreeMap::new();
-        for (key, placed) in &placed {
-            by_hour.entry(hour_cell(placed.start)).or_default().push(*key);
-            by_cell.entry(grid_cell(placed.position.lon(), placed.position.lat())).or_default().push((*key, *placed));
-            by_kind.entry(kind_cell(placed.kind)).or_default().push(*key);
+        for incident in incidents {
+            let key = IncidentKey::of(&incident.incident_id);
+            assert!(last.is_none_or(|last| last < key), "incidents come in id order, each once");
+            last = Some(key);
+            count += 1;
+            let placed = Placed::of(incident);
+            by_hour.entry(hour_cell(placed.start)).or_default().push(key);
+            by_cell.entry(grid_cell(placed.position.lon(), placed.position.lat())).or_default().push((key, placed));
+            by_kind.entry(kind_cell(placed.kind)).or_default().push(key);
             *uncertainties.entry(uncertainty_key(placed.uncertainty_m)).or_default() += 1;
         }
         IncidentIndex {
@@ -165,22 +173,17 @@ impl IncidentIndex {
             by_cell: by_cell.into_iter().map(|(cell, square)| (cell, square.into_iter().collect())).collect(),
             by_kind: Cells::built(by_kind),
             uncertainties,
-            placed,
+            count,
         }
     }
 
     /// Incidents indexed.
     pub fn len(&self) -> usize {
-        self.placed.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.placed.is_empty()
-    }
-
-    /// Where the index has the incident of `key`.
-    pub fn placed(&self, key: IncidentKey) -> Option<&Placed> {
-        self.placed.get(&key)
+        self.count == 0
     }
 
     /// The largest uncertainty of an incident indexed, metres; 0 without incidents.
@@ -259,25 +262,24 @@ impl IncidentIndex {
     pub(crate) fn insert(&mut self, incident: &IncidentRecord) {
         let key = IncidentKey::of(&incident.incident_id);
         let placed = Placed::of(incident);
-        let before = self.placed.insert(key, placed);
-        assert!(before.is_none(), "an incident is reported once");
+        let square = self.by_cell.entry(grid_cell(placed.position.lon(), placed.position.lat())).or_default();
+        assert!(!square.contains_key(&key), "an incident is reported once");
+        self.count += 1;
         self.put(key, &placed);
     }
 
-    /// Moves an incident to where its current revision is, after a correction.
-    pub(crate) fn update(&mut self, incident: &IncidentRecord) {
+    /// Moves an incident from where it was (`before`) to where its current revision is,
+    /// after a correction.
+    pub(crate) fn update(&mut self, before: &Placed, incident: &IncidentRecord) {
         let key = IncidentKey::of(&incident.incident_id);
-        let placed = Placed::of(incident);
-        let before = self.placed.insert(key, placed).expect("a corrected incident was indexed");
-        self.take(key, &before);
-        self.put(key, &placed);
+        self.take(key, before);
+        self.put(key, &Placed::of(incident));
     }
 
     /// Takes a retracted incident out.
-    pub(crate) fn remove(&mut self, incident_id: &IncidentId) {
-        let key = IncidentKey::of(incident_id);
-        let before = self.placed.remove(&key).expect("a retracted incident was indexed");
-        self.take(key, &before);
+    pub(crate) fn remove(&mut self, incident: &IncidentRecord) {
+        self.take(IncidentKey::of(&incident.incident_id), &Placed::of(incident));
+        self.count -= 1;
     }
 
     fn put(&mut self, key: IncidentKey, placed: &Placed) {

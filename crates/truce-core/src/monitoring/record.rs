@@ -599,7 +599,7 @@ impl Monitoring {
     /// Takes a retracted incident out of the record and its index.
     pub(crate) fn remove_incident(&mut self, incident_id: &IncidentId) -> Option<IncidentRecord> {
         let incident = self.incidents.remove(incident_id)?;
-        self.index.remove(incident_id);
+        self.index.remove(&incident);
         Some(incident)
     }
 
@@ -645,6 +645,7 @@ impl Monitoring {
             }
             Event::IncidentCorrected { incident_id, kind, location, when, reason, convoy_id } => {
                 if let Some(incident) = self.incidents.get_mut(incident_id) {
+                    let before = index::Placed::of(incident);
                     let current = incident.current().clone();
                     incident.revisions.push(IncidentRevision {
                         at,
@@ -654,7 +655,7 @@ impl Monitoring {
                         convoy_id: convoy_id.clone().or(current.convoy_id),
                         reason: Some(reason.clone()),
                     });
-                    self.index.update(incident);
+                    self.index.update(&before, incident);
                 }
             }
             Event::IncidentGraded { incident_id, grade, reason, analyst } => {

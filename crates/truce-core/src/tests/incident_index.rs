@@ -14,8 +14,9 @@ use super::{
     properties::config,
 };
 use crate::{
-    event::Event, monitoring::index::IncidentKey, CommandBody, IncidentIndex, IncidentKind, Location, Monitoring,
-    SourceKind, Timestamp, When,
+    event::Event,
+    monitoring::index::{IncidentKey, Placed},
+    CommandBody, IncidentIndex, IncidentKind, Location, Monitoring, SourceKind, Timestamp, When,
 };
 
 const SEED: u64 = 0x1d3c_5e7a;
@@ -148,8 +149,8 @@ fn each_index_finds_every_incident_it_holds() {
         let start = current.when.start;
         let later = Timestamp::from_datetime(start.as_datetime() + chrono::Duration::milliseconds(1));
         assert!(index.hours(Some(start), Some(later)).any(|keys| keys.contains(&key)));
-        let placed = index.placed(key).expect("every incident is placed");
-        assert!(index.squares(lon, lat, lon, lat).any(|(_, square)| square.get(&key) == Some(placed)));
+        let placed = Placed::of(incident);
+        assert!(index.squares(lon, lat, lon, lat).any(|(_, square)| square.get(&key) == Some(&placed)));
         assert!(index.squares(-180.0, -90.0, 180.0, 90.0).any(|(_, square)| square.contains_key(&key)), "a wide box");
         let (cell, _) = index.squares(lon, lat, lon, lat).next().expect("its square");
         assert!(index.square(cell).is_some_and(|square| square.contains_key(&key)));
