@@ -31,6 +31,10 @@ use std::{
     sync::Arc,
 };
 
+mod square;
+
+pub use square::Square;
+
 use crate::{
     matcher::{IndexedRoute, LonLatBox},
     monitoring::{
@@ -118,11 +122,6 @@ impl Placed {
 
 /// A square of the grid: `(floor(lon * 64), floor(lat * 64))`.
 pub type GridCell = (i32, i32);
-
-/// The incidents in a square of the grid, each with what the index knows of it: a reader
-/// that takes a square's incidents as candidates checks their time and kind there, without
-/// a lookup per incident (which, at a million incidents, misses the cache every time).
-pub type Square = BTreeMap<IncidentKey, Placed>;
 
 /// The incidents by start, by place and by kind.
 ///
