@@ -4,7 +4,9 @@
 //! An alert's id is `<seq>.<n>`: derived from the log alone, so every node that replays the
 //! same entries raises the same alerts.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{
     coordination::model::Group,
@@ -46,10 +48,15 @@ pub struct Alert {
     pub seq: u64,
     pub raised_at: Timestamp,
     pub kind: AlertKind,
-    /// The parties it is addressed to. The slice and the headline are boxed, eight bytes
-    /// less each than a vector and a string: a projection holds hundreds of thousands.
+    /// The parties it is addressed to: a boxed slice, eight bytes less than a vector (a
+    /// projection holds hundreds of thousands).
     pub parties: Box<[PartyId]>,
-    pub headline: Box<str>,
+    /// A fixed text for a violation's alert, a text of its own for the others: the fixed ones
+    /// are read back as the same static texts (`FIXED_HEADLINES`), not as a copy in each of
+    /// the hundreds of thousands of violations' alerts.
+    #[serde(deserialize_with = "fixed_or_owned")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub headline: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incident_id: Option<IncidentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,3 +99,79 @@ impl AlertKind {
 /// The key of a violation in the index of those already alerted.
 /// A violation is of one commitment or of one humanitarian notification.
 pub(crate) type ViolationKey = (IncidentId, Option<CommitmentId>, Option<NotificationId>);
+
+/// The headlines of violations' alerts, one per status and kind of violation, and of a
+/// violation withdrawn (`raise.rs` says them).
+pub(crate) static FIXED_HEADLINES: [&str; 7] = [
+    "alleged violation of a commitment",
+    "substantiated violation of a commitment",
+    "dismissed violation of a commitment",
+    "alleged violation of a humanitarian notification",
+    "substantiated violation of a humanitarian notification",
+    "dismissed violation of a humanitarian notification",
+    "a violation alerted before no longer stands on the record",
+];
+
+/// The fixed headline `text` is, if it is one.
+pub(crate) fn fixed_headline(text: &str) -> Option<&'static str> {
+    FIXED_HEADLINES.iter().copied().find(|fixed| *fixed == text)
+}
+
+/// A headline read back: a fixed one as its static text, any other as its own.
+fn fixed_or_owned<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'static, str>, D::Error> {
+    struct Headline;
+    impl serde::de::Visitor<'_> for Headline {
+        type Value = Cow<'static, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a headline")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Cow<'static, str>, E> {
+            Ok(fixed_headline(text).map_or_else(|| Cow::Owned(text.to_owned()), Cow::Borrowed))
+        }
+    }
+    deserializer.deserialize_str(Headline)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::{fixed_headline, Alert, AlertKind, FIXED_HEADLINES};
+    use crate::vocab::{ids::AlertId, time::Timestamp};
+
+    fn alert(headline: Cow<'static, str>) -> Alert {
+        Alert {
+            alert_id: AlertId::new(7, 0),
+            seq: 7,
+            raised_at: Timestamp::parse("2016-12-12T00:00:00Z").expect("valid"),
+            kind: AlertKind::ViolationNew,
+            parties: Box::default(),
+            headline,
+            incident_id: None,
+            commitment_id: None,
+            notification_id: None,
+            agreement_id: None,
+            violation_status: None,
+            corridor_id: None,
+            open_for: Box::default(),
+            effective_at: None,
+        }
+    }
+
+    /// A violation's headline is read back as the static text, not a copy of its own; any
+    /// other headline as its own text; both written as the text.
+    #[test]
+    fn fixed_headlines_are_read_back_as_the_static_texts() {
+        for fixed in FIXED_HEADLINES.iter().copied() {
+            let json = serde_json::to_value(alert(Cow::Borrowed(fixed))).expect("serialises");
+            assert_eq!(json["headline"], fixed);
+            let read: Alert = serde_json::from_value(json).expect("reads back");
+            assert!(matches!(read.headline, Cow::Borrowed(text) if text == fixed), "{fixed}");
+        }
+        let own = "RU (…) declared the agreement broken".to_owned();
+        let json = serde_json::to_value(alert(Cow::Owned(own.clone()))).expect("serialises");
+        let read: Alert = serde_json::from_value(json).expect("reads back");
+        assert_eq!(read.headline, Cow::<str>::Owned(own));
+        assert_eq!(fixed_headline("alleged violation of a commitment!"), None);
+    }
+}

@@ -8,7 +8,10 @@
 //! is written, the server's timekeeper writes a `mark_time` entry at each scheduled
 //! instant, so these alerts still go out on time; the core itself never reads a clock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    borrow::Cow,
+    collections::{BTreeMap, BTreeSet},
+};
 
 use crate::{
     coordination::model::{Ending, Group, Stance},
@@ -17,7 +20,7 @@ use crate::{
     matcher::{IncidentProbe, Reach},
     monitoring::model::{Violation, ViolationStatus},
     monitoring::record::IncidentRecord,
-    projection::alert::{Alert, AlertKind, ViolationKey},
+    projection::alert::{fixed_headline, Alert, AlertKind, ViolationKey, FIXED_HEADLINES},
     projection::state::State,
     projection::verification::add_notified_place,
     vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
@@ -284,7 +287,10 @@ impl State {
                 raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
                 kind,
                 parties: violation.parties.as_slice().into(),
-                headline: format!("{status} violation of {what}").into(),
+                headline: Cow::Borrowed(
+                    fixed_headline(&format!("{status} violation of {what}"))
+                        .expect("a violation's headline is one of the fixed ones"),
+                ),
                 incident_id: Some(violation.incident_id.clone()),
                 commitment_id: violation.commitment_id.clone(),
                 notification_id: violation.notification_id.clone(),
@@ -313,7 +319,7 @@ impl State {
                 raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
                 kind: AlertKind::ViolationWithdrawn,
                 parties: parties.map(|a| a.parties.clone()).unwrap_or_default(),
-                headline: "a violation alerted before no longer stands on the record".into(),
+                headline: Cow::Borrowed(FIXED_HEADLINES[6]),
                 incident_id: Some(incident_id.clone()),
                 commitment_id,
                 notification_id,
