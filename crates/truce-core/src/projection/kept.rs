@@ -127,13 +127,28 @@ impl State {
     }
 
     /// The verdicts of every incident, derived from scratch (a state read from a snapshot,
-    /// which does not hold them).
+    /// which does not hold them): the same as putting them one by one, but the hash map
+    /// made at its size once (not grown, two tables at a time, as it fills) and the incidents
+    /// of each grade and each accused force gathered first and built whole, in full nodes.
     pub(crate) fn verdicts_derived(&self) -> Verdicts {
-        let mut verdicts = Verdicts::default();
+        let mut of = HashMap::with_capacity(self.monitoring.incidents.len());
+        let mut by_grade: BTreeMap<Grade, Vec<IncidentKey>> = BTreeMap::new();
+        let mut by_force: BTreeMap<ForceId, Vec<IncidentKey>> = BTreeMap::new();
         for incident_id in self.monitoring.incidents.keys() {
-            verdicts.put(IncidentKey::of(incident_id), self.verdict_derived(incident_id));
+            let key = IncidentKey::of(incident_id);
+            let verdict = self.verdict_derived(incident_id).expect("a recorded incident has a verdict");
+            by_grade.entry(verdict.grade).or_default().push(key);
+            for force_id in &verdict.accused_forces {
+                by_force.entry(force_id.clone()).or_default().push(key);
+            }
+            of.insert(key, verdict);
         }
-        verdicts
+        let built = |keys: Vec<IncidentKey>| keys.into_iter().collect::<BTreeSet<IncidentKey>>();
+        Verdicts {
+            of,
+            by_grade: by_grade.into_iter().map(|(grade, keys)| (grade, built(keys))).collect(),
+            by_force: by_force.into_iter().map(|(force_id, keys)| (force_id, built(keys))).collect(),
+        }
     }
 
     /// Derives again the verdicts of `incident_ids` (an incident no longer recorded loses

@@ -2,7 +2,12 @@
 //!
 //! Each type is parsed once, when a command is deserialised; holding one proves its bounds.
 
-use std::{collections::BTreeMap, fmt};
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, HashSet},
+    fmt,
+    sync::Arc,
+};
 
 use serde::{
     de::{DeserializeSeed, Error as _, MapAccess, Visitor},
@@ -27,16 +32,17 @@ fn bounded(field: &'static str, raw: &str, len_max: usize) -> Result<String, Dom
 }
 
 macro_rules! bounded_text {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $len_max:expr) => {
+    ($(#[$doc:meta])* $name:ident, $holder:ty, $hold:path, $field:literal, $len_max:expr) => {
         $(#[$doc])*
         ///
-        /// Held as a `Box<str>`, sixteen bytes inline against a `String`'s twenty-four: a
-        /// projection holds several for each of a million records (docs/performance.md).
+        /// Held as a `Box<str>` or an `Arc<str>`, sixteen bytes inline against a `String`'s
+        /// twenty-four: a projection holds several for each of a million records
+        /// (docs/performance.md).
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
         #[serde(try_from = "String")]
         #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[cfg_attr(feature = "schema", schemars(extend("minLength" = 1, "maxLength" = $len_max, "pattern" = "\\S")))]
-        pub struct $name(Box<str>);
+        pub struct $name($holder);
 
         /// Written as the text it holds, without a copy of it first (as `into = "String"` would).
         impl Serialize for $name {
@@ -49,7 +55,7 @@ macro_rules! bounded_text {
             /// # Errors
             /// Empty after trimming, or longer than the limit.
             pub fn parse(raw: &str) -> Result<$name, DomainError> {
-                bounded($field, raw, $len_max).map(|text| $name(text.into_boxed_str()))
+                bounded($field, raw, $len_max).map(|text| $name($hold(text)))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -65,7 +71,7 @@ macro_rules! bounded_text {
 
         impl From<$name> for String {
             fn from(value: $name) -> String {
-                value.0.into_string()
+                value.0.to_string()
             }
         }
 
@@ -79,16 +85,54 @@ macro_rules! bounded_text {
 
 bounded_text!(
     /// Invariant: trimmed, 1..=NAME_LEN_MAX characters.
+    ///
+    /// An `Arc<str>`: the same few names (the outlets and organisations that report, the
+    /// parties, the forces) come back in hundreds of thousands of records, and a snapshot
+    /// read back holds each once (`interning_names`).
     Name,
+    Arc<str>,
+    interned,
     "name",
     NAME_LEN_MAX
 );
 bounded_text!(
     /// Invariant: trimmed, 1..=REASON_LEN_MAX characters.
     Reason,
+    Box<str>,
+    String::into_boxed_str,
     "reason",
     REASON_LEN_MAX
 );
+
+thread_local! {
+    /// The names read so far by the `interning_names` running on this thread, if one is.
+    static INTERNED: RefCell<Option<HashSet<Arc<str>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `read` with every `Name` it reads on this thread held once: a name read again is a
+/// clone of the first one read. For reading back what this build wrote (a snapshot), whose
+/// names are those of the log; a command's names are not kept (a refused one's would stay).
+pub fn interning_names<T>(read: impl FnOnce() -> T) -> T {
+    let outer = INTERNED.with(|interned| interned.borrow_mut().replace(HashSet::new()));
+    let result = read();
+    INTERNED.with(|interned| *interned.borrow_mut() = outer);
+    result
+}
+
+/// The text as a name: the one read before if `interning_names` runs and read it.
+fn interned(text: String) -> Arc<str> {
+    INTERNED.with(|interned| match interned.borrow_mut().as_mut() {
+        Some(names) => match names.get(text.as_str()) {
+            Some(name) => Arc::clone(name),
+            None => {
+                let name: Arc<str> = Arc::from(text);
+                names.insert(Arc::clone(&name));
+                name
+            }
+        },
+        None => Arc::from(text),
+    })
+}
 
 /// A short human code such as `EA-1`, unique per kind of thing.
 ///
@@ -246,5 +290,29 @@ impl<'de> DeserializeSeed<'de> for Entry<'_> {
         let tag = LanguageTag::parse(self.raw).map_err(|err| D::Error::custom(crate::vocab::refusal::note(err)))?;
         let name = Name::deserialize(deserializer)?;
         Ok((tag, name))
+    }
+}
+
+#[cfg(test)]
+mod interning_tests {
+    use std::sync::Arc;
+
+    use super::{interning_names, Name};
+
+    /// Read back while interning, a name that comes twice is held once; read otherwise, each
+    /// is its own; either way the values are equal.
+    #[test]
+    fn a_snapshots_names_are_held_once_each() {
+        let json = r#"["REUTERS", "SANA", "REUTERS", " REUTERS "]"#;
+        let interned: Vec<Name> = interning_names(|| serde_json::from_str(json)).expect("names");
+        assert!(Arc::ptr_eq(&interned[0].0, &interned[2].0));
+        assert!(Arc::ptr_eq(&interned[0].0, &interned[3].0), "trimmed first");
+        assert!(!Arc::ptr_eq(&interned[0].0, &interned[1].0));
+        let apart: Vec<Name> = serde_json::from_str(json).expect("names");
+        assert!(!Arc::ptr_eq(&apart[0].0, &apart[2].0), "a command's names are not kept");
+        assert_eq!(interned, apart);
+        // The interning ends with its scope.
+        let after: Vec<Name> = serde_json::from_str(json).expect("names");
+        assert!(!Arc::ptr_eq(&after[0].0, &interned[0].0));
     }
 }

@@ -180,8 +180,9 @@ thread_local! {
 /// test of routes' lengths (a geodesic per segment) left out, every other check kept. Only for reading back what this build wrote and
 /// authenticated itself, a projection snapshot, whose polygons were tested when their
 /// commands were accepted; what does not authenticate is thrown away whatever it decoded to.
+/// Its names are read once each (`interning_names`).
 pub fn decoding_trusted<T>(decode: impl FnOnce() -> T) -> T {
-    crate::vocab::scoped_flag::with_flag_set(&TRUSTED, decode)
+    crate::vocab::scoped_flag::with_flag_set(&TRUSTED, || crate::vocab::text::interning_names(decode))
 }
 
 /// Checks and winds `parts` (each an exterior ring then its holes).
