@@ -249,10 +249,9 @@ impl State {
                 }
                 monitoring.remove_incident(id).is_some()
             }
-            Target::Source { incident_id, source_id } => monitoring
-                .incidents
-                .get_mut(incident_id)
-                .is_some_and(|i| remove_first(&mut i.sources, |s| &s.source.source_id == source_id)),
+            Target::Source { incident_id, source_id } => monitoring.incidents.get_mut(incident_id).is_some_and(|i| {
+                crate::monitoring::record::removed_first(&mut i.sources, |s| &s.source.source_id == source_id)
+            }),
             Target::Statement(id) => monitoring.remove_statement(id).is_some(),
             Target::Reading(id) => monitoring.readings.remove(id).is_some(),
             Target::Observation(id) => monitoring.observations.remove(id).is_some(),

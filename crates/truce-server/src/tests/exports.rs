@@ -394,9 +394,9 @@ fn synthetic_state(count: usize) -> truce_core::State {
             description: description.clone(),
             reported_by: reporter.clone(),
             reported_at: probe.start(),
-            revisions: vec![revision],
-            sources: vec![SourceRecord { at: probe.start(), added_by: reporter.clone(), source }],
-            grade_overrides: Vec::new(),
+            revisions: Box::new([revision]),
+            sources: Box::new([SourceRecord { at: probe.start(), added_by: reporter.clone(), source }]),
+            grade_overrides: Box::default(),
             duplicate_of: None,
         };
         state.monitoring.incidents.insert(incident_id, record);

@@ -241,9 +241,13 @@ pub struct AcceptedEntry {
 }
 
 struct Request {
-    submission: Submission,
+    /// Boxed: the queue's channel sets out all its `QUEUE_DEPTH_MAX` slots when it is made,
+    /// and a submission held in each would take 13 MB of memory for an empty queue.
+    submission: Box<Submission>,
     reply: oneshot::Sender<Result<Receipt, SubmitError>>,
 }
+
+const _: () = assert!(std::mem::size_of::<Request>() <= 16);
 
 /// The projection the writer advances, with the acceptance time of the last entry in it.
 /// Shared (`Arc`) so that a long read, an export, can keep a snapshot without holding the
@@ -529,7 +533,7 @@ impl Node {
         let (reply, receiver) = oneshot::channel();
         // Counted before it is sent, so that the writer never takes one not yet counted.
         self.shared.queued.fetch_add(1, Ordering::AcqRel);
-        let refused = match self.sender.try_send(Request { submission, reply }) {
+        let refused = match self.sender.try_send(Request { submission: Box::new(submission), reply }) {
             Ok(()) => None,
             Err(TrySendError::Full(request)) => Some((request, SubmitError::Busy)),
             Err(TrySendError::Disconnected(request)) => Some((request, SubmitError::Stopped)),

@@ -136,7 +136,7 @@ impl Writer {
         for request in batch {
             let accepted_at = self.next_accepted_at();
             let started = Instant::now();
-            match encode(&live.state, accepted_at, request.submission, &shared.sealer, &shared.log_key) {
+            match encode(&live.state, accepted_at, *request.submission, &shared.sealer, &shared.log_key) {
                 Ok(Encoded { stored: row, accepted, context, warnings }) => {
                     Arc::make_mut(&mut live.state).apply(&context, &accepted.command, &accepted.events);
                     live.last_accepted_at = Some(accepted_at);
