@@ -52,7 +52,7 @@ pub use crate::{
         alert::{Alert, AlertKind},
         apply::ScopesRebuilt,
         conditions::{Breach, ConditionOutcomes, Release},
-        kept::{Verdict, Verdicts},
+        kept::{Accused, Verdict, Verdicts},
         retraction::RetractionRecord,
         state::{serializing_without_monitoring, State},
         verification::{Figure, GradeExplained, WeighedSource},

@@ -34,9 +34,41 @@ use crate::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub grade: Grade,
-    /// In id order, once each: a boxed slice rather than a set, a set's first node holding
-    /// room for eleven, or a vector, eight bytes more (a million incidents keep one each).
-    pub accused_forces: Box<[ForceId]>,
+    /// In id order, once each.
+    pub accused_forces: Accused,
+}
+
+// The kept verdicts' hash map holds one beside its 16-byte key for every incident.
+const _: () = assert!(std::mem::size_of::<Verdict>() == 16);
+
+/// The forces accused of an incident, in id order, once each, read as a slice: none (most
+/// incidents) without an allocation, the others behind one pointer. A boxed slice inline
+/// was 16 bytes, and a verdict 24 (a set's first node holds room for eleven, a vector is 24).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Accused(Option<Box<Box<[ForceId]>>>);
+
+impl std::ops::Deref for Accused {
+    type Target = [ForceId];
+
+    fn deref(&self) -> &[ForceId] {
+        self.0.as_deref().map_or(&[], |forces| forces)
+    }
+}
+
+impl FromIterator<ForceId> for Accused {
+    fn from_iter<I: IntoIterator<Item = ForceId>>(forces: I) -> Accused {
+        let forces: Box<[ForceId]> = forces.into_iter().collect();
+        Accused((!forces.is_empty()).then(|| Box::new(forces)))
+    }
+}
+
+impl<'a> IntoIterator for &'a Accused {
+    type Item = &'a ForceId;
+    type IntoIter = std::slice::Iter<'a, ForceId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// The verdict of every incident recorded through `State::apply`, and the incidents by grade

@@ -208,7 +208,7 @@ fn check(state: &State) -> Result<(), TestCaseError> {
         prop_assert_eq!(state.grade_explained(incident).grade, derived.grade);
         prop_assert_eq!(
             state.accused_forces(incident).into_iter().collect::<Vec<_>>(),
-            derived.accused_forces.into_vec()
+            derived.accused_forces.to_vec()
         );
     }
     Ok(())
