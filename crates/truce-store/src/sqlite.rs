@@ -259,12 +259,7 @@ impl SqliteLog {
         let until = i64::try_from(until_seq).unwrap_or(i64::MAX);
         let mut rows = select.query(params![until])?;
         while let Some(row) = rows.next()? {
-            let seq = stored_u64("seq", row.get::<_, i64>(0)?)?;
-            let leaf_hash: Hash = match row.get_ref(1)? {
-                rusqlite::types::ValueRef::Blob(bytes) => bytes.try_into().ok(),
-                _ => None,
-            }
-            .ok_or_else(|| StoreError::Corrupt { seq, problem: "stored leaf hash is not 32 bytes".to_owned() })?;
+            let (seq, leaf_hash) = seq_and_leaf_hash(row)?;
             visit(seq, leaf_hash)?;
         }
         Ok(())
@@ -284,13 +279,7 @@ impl SqliteLog {
         let mut rows = select.query(params![from, until])?;
         let mut hashes = Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(4096));
         while let Some(row) = rows.next()? {
-            let seq = stored_u64("seq", row.get::<_, i64>(0)?)?;
-            let leaf_hash: Hash = match row.get_ref(1)? {
-                rusqlite::types::ValueRef::Blob(bytes) => bytes.try_into().ok(),
-                _ => None,
-            }
-            .ok_or_else(|| StoreError::Corrupt { seq, problem: "stored leaf hash is not 32 bytes".to_owned() })?;
-            hashes.push(leaf_hash);
+            hashes.push(seq_and_leaf_hash(row)?.1);
         }
         Ok(hashes)
     }
@@ -393,6 +382,17 @@ impl crate::log::Log for SqliteLog {
     fn set_size_max(&mut self, bytes: Option<u64>) -> Result<(), StoreError> {
         SqliteLog::set_size_max(self, bytes)
     }
+}
+
+/// A row of the covering index `entries_seq_leaf_hash`: `(seq, leaf_hash)`.
+fn seq_and_leaf_hash(row: &rusqlite::Row<'_>) -> Result<(u64, Hash), StoreError> {
+    let seq = stored_u64("seq", row.get::<_, i64>(0)?)?;
+    let leaf_hash: Hash = match row.get_ref(1)? {
+        rusqlite::types::ValueRef::Blob(bytes) => bytes.try_into().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| StoreError::Corrupt { seq, problem: "stored leaf hash is not 32 bytes".to_owned() })?;
+    Ok((seq, leaf_hash))
 }
 
 fn read_row(row: &rusqlite::Row<'_>) -> Result<StoredEntry, StoreError> {
