@@ -77,8 +77,9 @@ pub const BATCH_ENTRIES_MAX: usize = 1024;
 /// The node's Merkle tree keeps every level from this height up; below it, only the
 /// subtrees of its latest `TREE_RECENT_LEAVES` to twice as many leaves, and a proof or tile
 /// that needs an older one reads its 32 leaf hashes back from the log's covering index
-/// (`Log::leaf_hashes`). Two hashes a leaf held in memory become a sixteenth of one: 64 MB at
-/// a million entries became 4 MB, 640 MB at ten million 40 MB (docs/performance.md).
+/// (`Log::leaf_hashes`). Two hashes a leaf held in memory become a sixteenth of one (the
+/// levels from height 5 up): 64 MB at a million entries became 2 MB, 640 MB at ten million
+/// 20 MB, and the recent leaves' subtrees about 1 MB more (docs/performance.md).
 pub const TREE_SHED_BELOW: u32 = 5;
 /// See `TREE_SHED_BELOW`: the leaves whose every subtree the tree keeps, at least.
 pub const TREE_RECENT_LEAVES: u64 = 8192;
