@@ -261,8 +261,9 @@ impl IncidentIndex {
     pub(crate) fn insert(&mut self, incident: &IncidentRecord) {
         let key = IncidentKey::of(&incident.incident_id);
         let placed = Placed::of(incident);
-        let square = self.by_cell.entry(grid_cell(placed.position.lon(), placed.position.lat())).or_default();
-        assert!(!square.contains_key(&key), "an incident is reported once");
+        let cell = grid_cell(placed.position.lon(), placed.position.lat());
+        let indexed = self.by_cell.get(&cell).is_some_and(|square| square.contains_key(&key));
+        assert!(!indexed, "an incident is reported once");
         self.count += 1;
         self.put(key, &placed);
     }

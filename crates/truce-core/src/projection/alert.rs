@@ -112,6 +112,22 @@ pub(crate) static FIXED_HEADLINES: [&str; 7] = [
     "a violation alerted before no longer stands on the record",
 ];
 
+/// The headline of a violation's alert, by its status and whether it is a commitment's
+/// (else a humanitarian notification's): one of `FIXED_HEADLINES`, picked without a text made.
+pub(crate) fn violation_headline(status: ViolationStatus, of_commitment: bool) -> &'static str {
+    let by_status = match status {
+        ViolationStatus::Alleged => 0,
+        ViolationStatus::Substantiated => 1,
+        ViolationStatus::Dismissed => 2,
+    };
+    FIXED_HEADLINES[by_status + if of_commitment { 0 } else { 3 }]
+}
+
+/// The headline of the alert of a violation that no longer stands.
+pub(crate) fn withdrawn_headline() -> &'static str {
+    FIXED_HEADLINES[6]
+}
+
 /// The fixed headline `text` is, if it is one.
 pub(crate) fn fixed_headline(text: &str) -> Option<&'static str> {
     FIXED_HEADLINES.iter().copied().find(|fixed| *fixed == text)
@@ -136,7 +152,8 @@ fn fixed_or_owned<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'sta
 mod tests {
     use std::borrow::Cow;
 
-    use super::{fixed_headline, Alert, AlertKind, FIXED_HEADLINES};
+    use super::{fixed_headline, violation_headline, withdrawn_headline, Alert, AlertKind, FIXED_HEADLINES};
+    use crate::monitoring::model::ViolationStatus;
     use crate::vocab::{ids::AlertId, time::Timestamp};
 
     fn alert(headline: Cow<'static, str>) -> Alert {
@@ -173,5 +190,15 @@ mod tests {
         let read: Alert = serde_json::from_value(json).expect("reads back");
         assert_eq!(read.headline, Cow::<str>::Owned(own));
         assert_eq!(fixed_headline("alleged violation of a commitment!"), None);
+        // Each status and kind of violation picks its own text, the one that says it.
+        for (status, word) in [
+            (ViolationStatus::Alleged, "alleged"),
+            (ViolationStatus::Substantiated, "substantiated"),
+            (ViolationStatus::Dismissed, "dismissed"),
+        ] {
+            assert_eq!(violation_headline(status, true), format!("{word} violation of a commitment"));
+            assert_eq!(violation_headline(status, false), format!("{word} violation of a humanitarian notification"));
+        }
+        assert_eq!(withdrawn_headline(), "a violation alerted before no longer stands on the record");
     }
 }

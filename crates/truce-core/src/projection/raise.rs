@@ -20,7 +20,7 @@ use crate::{
     matcher::{IncidentProbe, Reach},
     monitoring::model::{Violation, ViolationStatus},
     monitoring::record::IncidentRecord,
-    projection::alert::{fixed_headline, Alert, AlertKind, ViolationKey, FIXED_HEADLINES},
+    projection::alert::{violation_headline, withdrawn_headline, Alert, AlertKind, ViolationKey},
     projection::state::State,
     projection::verification::add_notified_place,
     vocab::ids::{AgreementId, AlertId, CommitmentId, CorridorId, IncidentId, NotificationId, PartyId},
@@ -272,25 +272,14 @@ impl State {
                 Some(status) if status != violation.status => AlertKind::ViolationChanged,
                 Some(_) => continue,
             };
-            let what = match (&violation.commitment_id, &violation.notification_id) {
-                (Some(_), _) => "a commitment",
-                _ => "a humanitarian notification",
-            };
-            let status = match violation.status {
-                ViolationStatus::Alleged => "alleged",
-                ViolationStatus::Substantiated => "substantiated",
-                ViolationStatus::Dismissed => "dismissed",
-            };
+            let of_commitment = violation.commitment_id.is_some();
             alerts.push(Alert {
                 alert_id: AlertId::new(0, 0),
                 seq: 0,
                 raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
                 kind,
                 parties: violation.parties.as_slice().into(),
-                headline: Cow::Borrowed(
-                    fixed_headline(&format!("{status} violation of {what}"))
-                        .expect("a violation's headline is one of the fixed ones"),
-                ),
+                headline: Cow::Borrowed(violation_headline(violation.status, of_commitment)),
                 incident_id: Some(violation.incident_id.clone()),
                 commitment_id: violation.commitment_id.clone(),
                 notification_id: violation.notification_id.clone(),
@@ -319,7 +308,7 @@ impl State {
                 raised_at: Timestamp::parse("1970-01-01T00:00:00Z").expect("a fixed valid time"),
                 kind: AlertKind::ViolationWithdrawn,
                 parties: parties.map(|a| a.parties.clone()).unwrap_or_default(),
-                headline: Cow::Borrowed(FIXED_HEADLINES[6]),
+                headline: Cow::Borrowed(withdrawn_headline()),
                 incident_id: Some(incident_id.clone()),
                 commitment_id,
                 notification_id,
