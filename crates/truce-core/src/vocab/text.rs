@@ -113,10 +113,7 @@ thread_local! {
 /// clone of the first one read. For reading back what this build wrote (a snapshot), whose
 /// names are those of the log; a command's names are not kept (a refused one's would stay).
 pub fn interning_names<T>(read: impl FnOnce() -> T) -> T {
-    let outer = INTERNED.with(|interned| interned.borrow_mut().replace(HashSet::new()));
-    let result = read();
-    INTERNED.with(|interned| *interned.borrow_mut() = outer);
-    result
+    crate::vocab::scoped_flag::with_slot_set(&INTERNED, Some(HashSet::new()), read)
 }
 
 /// The text as a name: the one read before if `interning_names` runs and read it.
@@ -314,5 +311,29 @@ mod interning_tests {
         // The interning ends with its scope.
         let after: Vec<Name> = serde_json::from_str(json).expect("names");
         assert!(!Arc::ptr_eq(&after[0].0, &interned[0].0));
+    }
+
+    /// A read that panics ends the interning too: the thread's next names are not kept.
+    #[test]
+    fn an_interning_that_panics_ends_with_its_scope() {
+        let json = r#"["REUTERS", "REUTERS"]"#;
+        let panicked = std::panic::catch_unwind(|| {
+            interning_names(|| {
+                let _: Vec<Name> = serde_json::from_str(json).expect("names");
+                panic!("a read that fails half-way");
+            })
+        });
+        assert!(panicked.is_err());
+        let after: Vec<Name> = serde_json::from_str(json).expect("names");
+        assert!(!Arc::ptr_eq(&after[0].0, &after[1].0), "no interning outside its scope");
+        // And one inside another puts back the outer one's names.
+        let (inner, outer): (Vec<Name>, Vec<Name>) = interning_names(|| {
+            let outer: Vec<Name> = serde_json::from_str(json).expect("names");
+            let inner = interning_names(|| serde_json::from_str(json)).expect("names");
+            let again: Vec<Name> = serde_json::from_str(json).expect("names");
+            assert!(Arc::ptr_eq(&again[0].0, &outer[0].0), "the outer scope's names again");
+            (inner, outer)
+        });
+        assert!(!Arc::ptr_eq(&inner[0].0, &outer[0].0), "the inner scope's own names");
     }
 }
