@@ -496,3 +496,52 @@ fn an_alert_id_has_one_text_and_is_ordered_by_its_numbers() {
         assert!(serde_json::from_value::<crate::AlertId>(json!(text)).is_err(), "{text:?} does not deserialise");
     }
 }
+
+/// What `Timestamp::text` writes by hand is what chrono writes (`SecondsFormat::AutoSi`, `Z`)
+/// for random instants of every year `parse` reads, with fractions of every length, and for
+/// what it leaves to chrono: leap seconds and years of more or fewer than four digits.
+#[test]
+fn timestamps_written_by_hand_are_written_as_chrono_writes_them() {
+    use rand::{rngs::StdRng, Rng as _, SeedableRng as _};
+
+    let compare = |seconds: i64, nanos: u32| {
+        let at = Timestamp::from_datetime(chrono::DateTime::from_timestamp(seconds, nanos).expect("in range"));
+        assert_eq!(at.text(), at.text_by_chrono(), "{seconds} s {nanos} ns");
+        assert_eq!(at.to_string(), at.text_by_chrono().as_str());
+        assert_eq!(serde_json::to_string(&at).expect("a string"), format!("\"{}\"", at.text_by_chrono()));
+    };
+    let mut rng = StdRng::seed_from_u64(0x7158);
+    for _ in 0..50_000 {
+        // Year 0000 to 9999, and a little beyond either end.
+        let seconds = rng.gen_range(-62_200_000_000_i64..=253_500_000_000);
+        let nanos = match rng.gen_range(0..5) {
+            0 => 0,
+            1 => rng.gen_range(0..1_000) * 1_000_000,
+            2 => rng.gen_range(0..1_000_000) * 1_000,
+            3 => rng.gen_range(0..1_000_000_000),
+            // A leap second, which chrono holds as nanoseconds past a second's end.
+            _ => rng.gen_range(1_000_000_000..2_000_000_000),
+        };
+        let seconds = match nanos >= 1_000_000_000 {
+            true => seconds - seconds.rem_euclid(60) + 59,
+            false => seconds,
+        };
+        compare(seconds, nanos);
+    }
+    // The ends of the years written by hand, and the years chrono writes with a sign.
+    for (seconds, nanos) in [
+        (-62_167_219_200, 0),
+        (-62_167_219_201, 999_999_999),
+        (253_402_300_799, 999_999_999),
+        (253_402_300_800, 0),
+        (chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp(), 1),
+        (chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp(), 0),
+        (1_483_228_799, 1_000_000_000),
+        (0, 0),
+        (0, 100_000_000),
+        (0, 100_000),
+        (0, 100),
+    ] {
+        compare(seconds, nanos);
+    }
+}

@@ -4,7 +4,8 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use arrayvec::ArrayString;
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::vocab::error::DomainError;
@@ -97,15 +98,79 @@ impl Timestamp {
     }
 }
 
+/// A timestamp's text, inline: `&*text` for the `&str`.
+pub type TimestampText = ArrayString<TIMESTAMP_TEXT_MAX>;
+
+/// The longest text `Timestamp::text` writes: chrono's for its last year (`+262143-…`) with a
+/// fraction of nine digits is 33 characters.
+const TIMESTAMP_TEXT_MAX: usize = 40;
+
+impl Timestamp {
+    /// RFC 3339 in UTC, as chrono writes it with `SecondsFormat::AutoSi` and `Z`:
+    /// `YYYY-MM-DDTHH:MM:SS`, a fraction of 3, 6 or 9 digits when the instant has one, `Z`.
+    ///
+    /// Written here by hand for years 0000 to 9999 outside a leap second (every instant
+    /// `parse` reads but those), and by chrono otherwise. A page of a hundred incidents
+    /// writes some five hundred timestamps: chrono's writer makes a `String` for each and
+    /// goes through `fmt`: 8 % of the server's CPU for a page (docs/performance.md). A test
+    /// checks that both write the same text for random instants of every form.
+    pub fn text(&self) -> TimestampText {
+        let naive = self.0.naive_utc();
+        let (date, time) = (naive.date(), naive.time());
+        let nanos = time.nanosecond();
+        if !(0..=9999).contains(&date.year()) || nanos >= 1_000_000_000 {
+            return self.text_by_chrono();
+        }
+        let (fraction, fraction_digits) = match nanos {
+            0 => (0, 0),
+            nanos if nanos % 1_000_000 == 0 => (nanos / 1_000_000, 3),
+            nanos if nanos % 1_000 == 0 => (nanos / 1_000, 6),
+            nanos => (nanos, 9),
+        };
+        let year = u32::try_from(date.year()).expect("a year within 0..=9999");
+        let mut bytes = *b"0000-00-00T00:00:00.000000000Z";
+        put_digits(&mut bytes[0..4], year);
+        put_digits(&mut bytes[5..7], date.month());
+        put_digits(&mut bytes[8..10], date.day());
+        put_digits(&mut bytes[11..13], time.hour());
+        put_digits(&mut bytes[14..16], time.minute());
+        put_digits(&mut bytes[17..19], time.second());
+        let end = match fraction_digits {
+            0 => 19,
+            digits => {
+                put_digits(&mut bytes[20..20 + digits], fraction);
+                20 + digits
+            }
+        };
+        bytes[end] = b'Z';
+        let written = std::str::from_utf8(&bytes[..=end]).expect("ASCII digits and separators");
+        TimestampText::from(written).expect("at most 30 characters")
+    }
+
+    /// chrono's text, for what `text` leaves to it (and the test that compares them).
+    pub(crate) fn text_by_chrono(&self) -> TimestampText {
+        let written = self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        TimestampText::from(&written).expect("chrono writes at most 33 characters")
+    }
+}
+
+/// `value`'s last decimal digits into `field`, leading zeros included.
+fn put_digits(field: &mut [u8], mut value: u32) {
+    for place in field.iter_mut().rev() {
+        *place = b'0' + u8::try_from(value % 10).expect("a decimal digit");
+        value /= 10;
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        f.write_str(&self.text())
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.text())
     }
 }
 
