@@ -4,7 +4,8 @@
 //!
 //! An export is streamed in constant memory. The handler takes the state once (an `Arc` of
 //! the projection as known at `known_at`, `AsOf::snapshot`), checks the filters against it,
-//! and answers with a body that renders `ROWS_PER_CHUNK` rows at a time as the client reads:
+//! and answers with a body that renders `ROWS_PER_CHUNK` rows at a time as the client reads
+//! (fewer in the first chunks, `FIRST_CHUNK_ROWS`, so that a download starts soon):
 //! the writer goes on with a copy of its own while the snapshot is held, so a long download
 //! sees one state from its first row to its last and never holds the writer up. Nothing
 //! builds the whole file, nor a list of the records to write: each chunk takes up, in key
@@ -49,6 +50,13 @@ pub const CSV_MEDIA_TYPE: &str = "text/csv";
 
 /// Rows rendered into one chunk of the body, at the most.
 pub const ROWS_PER_CHUNK: usize = 256;
+
+/// Rows rendered into the first chunk, at the most; each chunk after it may hold twice as
+/// many as the one before, up to `ROWS_PER_CHUNK`. The first bytes of a download come after
+/// a few dozen rows are rendered rather than a few hundred (some 1.3 ms for 256 incidents
+/// at a million), and a client that leaves early (a browser's cancelled download, a program
+/// that reads the header) leaves less rendered for nothing. A whole export costs the same.
+pub const FIRST_CHUNK_ROWS: usize = 32;
 
 /// Records looked at for one chunk, at the most: a filter that selects few records still
 /// yields a chunk (perhaps empty) after this many, so that no chunk's work is unbounded.
@@ -141,7 +149,16 @@ pub fn chunks<T: Table>(
     table: T,
     format: ExportFormat,
 ) -> impl Iterator<Item = Result<Bytes, RowNotWritten>> + Send {
-    Chunks { state, table, format, cursor: T::Cursor::default(), started: false, rows_written: 0, done: false }
+    Chunks {
+        state,
+        table,
+        format,
+        cursor: T::Cursor::default(),
+        started: false,
+        rows_written: 0,
+        rows_max: FIRST_CHUNK_ROWS,
+        done: false,
+    }
 }
 
 /// The state an export is rendered from, as known at `known_at` and, for incidents and
@@ -165,6 +182,9 @@ struct Chunks<T: Table> {
     cursor: T::Cursor,
     started: bool,
     rows_written: u64,
+    /// Rows the next chunk may hold: `FIRST_CHUNK_ROWS`, doubled after each chunk up to
+    /// `ROWS_PER_CHUNK`.
+    rows_max: usize,
     done: bool,
 }
 
@@ -185,9 +205,10 @@ impl<T: Table> Iterator for Chunks<T> {
             &self.state,
             &mut self.cursor,
             RECORDS_SCANNED_PER_CHUNK_MAX,
-            ROWS_PER_CHUNK,
+            self.rows_max,
             &mut items,
         );
+        self.rows_max = (self.rows_max * 2).min(ROWS_PER_CHUNK);
         for item in &items {
             if let Err(err) = write_item(&mut buffer, self.format, item, self.rows_written == 0) {
                 // The body ends in an error, so the client sees a failed download rather

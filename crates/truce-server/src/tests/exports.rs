@@ -20,7 +20,10 @@ use super::{
     monitoring::{read, report_shelling, source, world_in_force, EA_1, INCIDENT},
     Fixture, Signer, EAST_ALEPPO, RU,
 };
-use crate::{exports::ROWS_PER_CHUNK, router};
+use crate::{
+    exports::{FIRST_CHUNK_ROWS, ROWS_PER_CHUNK},
+    router,
+};
 
 const KINDS: [&str; 6] = ["incidents", "violations", "passages", "counts", "commitments", "corridors"];
 
@@ -279,7 +282,7 @@ async fn a_bad_filter_is_refused_naming_it() {
 }
 
 #[tokio::test]
-async fn a_large_export_comes_in_chunks_of_a_few_hundred_rows_never_as_one_buffer() {
+async fn a_large_export_comes_in_chunks_of_a_few_dozen_rows_then_a_few_hundred_never_as_one_buffer() {
     let (world, monitor) = world_in_force().await;
     let fixture = &world.fixture;
     let incidents_count = ROWS_PER_CHUNK * 3 + 10;
@@ -317,7 +320,15 @@ async fn a_large_export_comes_in_chunks_of_a_few_hundred_rows_never_as_one_buffe
         };
         assert_eq!(rows, incidents_count, "{format}");
         assert!(chunks.len() > incidents_count / ROWS_PER_CHUNK, "{format}: {chunks:?}");
-        assert!(chunks.iter().all(|lines| *lines <= ROWS_PER_CHUNK + 2), "{format}: {chunks:?}");
+        // The first chunks are smaller, so that the download starts soon: each holds at most
+        // twice the rows of the one before, from `FIRST_CHUNK_ROWS` up to `ROWS_PER_CHUNK`
+        // (and the first, the header rows or the collection's opening).
+        for (n, lines) in chunks.iter().enumerate() {
+            let rows_max = (FIRST_CHUNK_ROWS << n.min(16)).min(ROWS_PER_CHUNK);
+            assert!(*lines <= rows_max + 2, "{format}: chunk {n} of {chunks:?}");
+        }
+        assert!(chunks[0] >= FIRST_CHUNK_ROWS, "{format}: {chunks:?}");
+        assert!(chunks.iter().any(|lines| *lines >= ROWS_PER_CHUNK), "{format}: {chunks:?}");
     }
 }
 
