@@ -450,7 +450,10 @@ pub(crate) const SPAN_INCIDENTS: usize = 4096;
 /// incident a step along its square. The span is sized, and resized as it is read, to hold
 /// about `SPAN_INCIDENTS`, so that a full page reads at most that many more than it needs.
 pub(crate) struct Spans<'s, F> {
-    squares: Vec<&'s Square>,
+    /// Each square with where its next span starts in it: a span ends where the next starts,
+    /// so a square is searched once, for the first (a search per square and span was a
+    /// binary search's cache misses over a vector of thousands, each time).
+    squares: Vec<(&'s Square, usize)>,
     /// Where the next span starts; `None` once every square is read to its end.
     from: Option<Bound<IncidentKey>>,
     /// The largest key of any square.
@@ -498,6 +501,10 @@ impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
             Bound::Unbounded | Bound::Included(_) | Bound::Excluded(_) => Bound::Included(IncidentKey::between(first)),
         });
         let from = from.filter(|_| !squares.is_empty());
+        let squares = squares
+            .into_iter()
+            .map(|square| (square, from.map_or(square.len(), |from| square.start_of(from.as_ref()))))
+            .collect();
         Spans {
             squares,
             from,
@@ -529,11 +536,14 @@ impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
             return None;
         }
         let end = start.checked_add(self.width).filter(|end| *end <= self.last);
-        let to = end.map_or(Bound::Unbounded, |end| Bound::Excluded(IncidentKey::between(end)));
         let mut admitted = Vec::new();
         let mut read: usize = 0;
-        for square in &self.squares {
-            for (key, placed) in square.range((from, to)) {
+        for (square, next) in &mut self.squares {
+            let square: &'s Square = square;
+            let in_span =
+                square.entries_from(*next).iter().take_while(|(key, _)| end.is_none_or(|end| key.bits() < end));
+            for (key, placed) in in_span {
+                *next += 1;
                 read += 1;
                 if (self.admits)(placed) {
                     admitted.push((*key, placed));

@@ -76,13 +76,23 @@ impl Square {
         self.entries.iter().map(|(key, placed)| (key, placed))
     }
 
-    /// The incidents whose keys are in `range`, in key order.
-    pub fn range(&self, range: impl RangeBounds<IncidentKey>) -> impl Iterator<Item = (&IncidentKey, &Placed)> + '_ {
-        let start = match range.start_bound() {
+    /// Where the incidents from `bound` on start: the number of incidents before it.
+    pub fn start_of(&self, bound: Bound<&IncidentKey>) -> usize {
+        match bound {
             Bound::Included(key) => self.entries.partition_point(|(at, _)| at < key),
             Bound::Excluded(key) => self.entries.partition_point(|(at, _)| at <= key),
             Bound::Unbounded => 0,
-        };
+        }
+    }
+
+    /// The incidents from the `at`-th on (`start_of`), in key order; none past the end.
+    pub fn entries_from(&self, at: usize) -> &[(IncidentKey, Placed)] {
+        self.entries.get(at..).unwrap_or_default()
+    }
+
+    /// The incidents whose keys are in `range`, in key order.
+    pub fn range(&self, range: impl RangeBounds<IncidentKey>) -> impl Iterator<Item = (&IncidentKey, &Placed)> + '_ {
+        let start = self.start_of(range.start_bound());
         let end = match range.end_bound() {
             Bound::Included(key) => self.entries.partition_point(|(at, _)| at <= key),
             Bound::Excluded(key) => self.entries.partition_point(|(at, _)| at < key),
