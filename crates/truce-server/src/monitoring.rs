@@ -18,10 +18,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
     violation_audience, AccountId, AgreementId, Basis, Breakdown, CommitmentId, ConvoyId, ConvoyStatus, CorridorId,
-    Count, Destination, Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, IncidentId, IncidentKind,
-    IncidentRecord, Location, Movement, MovementSeries, Name, PartyId, PassageId, PassageRecord, PopulationSeries,
-    Quantity, Reader, Reason, RecordRef, RetractionRecord, Side, SourceRecord, SourceReport, State, StatementRecord,
-    Timestamp, TotalId, TotalRecord, TotalScope, Violation, ViolationStatus, WeighedSource, When, ZoneId,
+    Count, Destination, Direction, EstimateId, EstimateKind, EstimateRecord, ForceId, Grade, GradeExplained,
+    IncidentId, IncidentKind, IncidentRecord, Location, Movement, MovementSeries, Name, PartyId, PassageId,
+    PassageRecord, PopulationSeries, Quantity, Reader, Reason, RecordRef, RetractionRecord, Side, SourceRecord,
+    SourceReport, State, StatementRecord, Timestamp, TotalId, TotalRecord, TotalScope, Violation, ViolationStatus,
+    WeighedSource, When, ZoneId,
 };
 
 use crate::{
@@ -384,10 +385,11 @@ pub(crate) fn statements_about(state: &State, record: &RecordRef, at: Option<Tim
     statements.into_iter().cloned().collect()
 }
 
-/// The grade the sources and statements alone give, without the analyst's overrides.
-fn derived_grade(state: &State, incident: &IncidentRecord) -> Grade {
+/// The grade the sources and statements alone give, without the analyst's overrides: without
+/// any, the grade `explained` gives (derived as the kept one is, without a lookup of it).
+fn derived_grade(state: &State, incident: &IncidentRecord, explained: &GradeExplained) -> Grade {
     if incident.grade_overrides.is_empty() {
-        return state.grade(incident);
+        return explained.grade;
     }
     state.grade_of_sources(incident, &state.accused_forces(incident))
 }
@@ -418,6 +420,7 @@ pub(crate) fn incident_view(state: &State, incident: &IncidentRecord) -> Inciden
     }
     let statements = statements_about(state, &RecordRef::Incident { incident_id: incident.incident_id.clone() }, None);
     let explained = state.grade_explained(incident);
+    let derived = derived_grade(state, incident, &explained);
     IncidentView {
         incident_id: incident.incident_id.clone(),
         description: incident.description.clone(),
@@ -445,7 +448,7 @@ pub(crate) fn incident_view(state: &State, incident: &IncidentRecord) -> Inciden
             reasons: explained.reasons,
             sources: explained.sources,
             overridden: !incident.grade_overrides.is_empty(),
-            derived: derived_grade(state, incident),
+            derived,
             overrides: incident
                 .grade_overrides
                 .iter()
