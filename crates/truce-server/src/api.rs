@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{extract::State, http::StatusCode};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use truce_core::{
@@ -11,6 +11,7 @@ use truce_core::{
 use truce_ledger::{EncryptionKey, PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
+use crate::json::Json;
 use crate::{
     extract::{field_of, invalid_detail, path_field, ApiJsonText},
     i_json,

@@ -5,13 +5,13 @@ use axum::{
     extract::State,
     http::header,
     response::{IntoResponse, Response},
-    Json,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_ledger::ProofError;
 use truce_store::SEQ_MAX;
 
+use crate::json::Json;
 use crate::{api::HashHex, extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 
 fn text(body: String) -> Response {

@@ -18,6 +18,7 @@ mod exports;
 mod extract;
 mod filters;
 mod i_json;
+mod json;
 mod layers;
 mod ledger;
 pub mod listen;

@@ -13,7 +13,6 @@
 
 use std::ops::Bound;
 
-use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{
@@ -25,6 +24,7 @@ use truce_core::{
     WeighedSource, When, ZoneId,
 };
 
+use crate::json::Json;
 use crate::{
     as_of::AsOf,
     extract::ApiPath,

@@ -5,11 +5,11 @@
 //! To anyone else a notification is as absent as one that never was: not in the list, a 404
 //! for its id, the same as for an unknown id.
 
-use axum::Json;
 use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{notification_audience, NotificationRecord, Violation};
 
+use crate::json::Json;
 use crate::{as_of::AsOf, extract::ApiPath, filters::Paging, monitoring::page_of, problem::ApiError, read::Page};
 
 /// A notification as its parties read it: the record, and the incidents that violated it.

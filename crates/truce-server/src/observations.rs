@@ -6,11 +6,11 @@
 //! its instant passed) and its source has spoken, from what the log had recorded by
 //! `?known_at=`.
 
-use axum::Json;
 use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{ObservationRecord, RecordRef, SourceRecord, WeighedSource};
 
+use crate::json::Json;
 use crate::{
     as_of::AsOf,
     filters::Paging,

@@ -19,10 +19,10 @@ use axum::{
     extract::{Request, State},
     http::{header, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
-    Json,
 };
 use serde_json::json;
 
+use crate::json::Json;
 use crate::{problem, AppState};
 
 /// The built page, embedded at compile time (also in debug builds, so tests see what ships).

@@ -35,7 +35,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use axum::{extract::State as AxumState, Json};
+use axum::extract::State as AxumState;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use parking_lot::{Mutex, RwLock};
@@ -48,6 +48,7 @@ use truce_store::{Clock, Node, Outbox, Pending, StoreError, SubscriptionRow};
 
 use truce_core::alert_is_public;
 
+use crate::json::Json;
 use crate::AppState;
 
 /// The subscriptions file, in the data directory.

@@ -14,13 +14,13 @@ use axum::{
     extract::State as AxumState,
     http::{header, HeaderMap},
     response::{IntoResponse, Response},
-    Json,
 };
 use quick_xml::{events::BytesDecl, events::BytesText, Writer};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{may_read_alert, Alert, Reader, State, Timestamp};
 
+use crate::json::Json;
 use crate::{
     as_of::AsOf,
     auth::Viewer,

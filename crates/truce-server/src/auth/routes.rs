@@ -15,7 +15,6 @@ use argon2::{
 use axum::{
     extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
-    Json,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -23,6 +22,7 @@ use truce_core::{AccountId, DomainError, Timestamp, ISSUED_AT_SKEW_S_MAX};
 use truce_ledger::{verify_request, PublicKey, Signature};
 use truce_store::TokenRow;
 
+use crate::json::Json;
 use crate::{
     auth::{
         fresh_secret, secret_sha256, ClientAddr, Viewer, PASSWORD_LEN_MAX, PASSWORD_LEN_MIN, SESSION_COOKIE,

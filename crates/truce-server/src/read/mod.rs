@@ -19,7 +19,6 @@ use axum::{
     extract::State as AxumState,
     http::header,
     response::{IntoResponse, Response},
-    Json,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -32,6 +31,7 @@ use truce_core::{
     VersionStatus, WeighedSource, Window, Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
 };
 
+use crate::json::Json;
 use crate::{
     as_of::AsOf,
     extract::ApiPath,
