@@ -11,10 +11,10 @@ use truce_core::{
 use truce_ledger::{EncryptionKey, PublicKey, Signature};
 use truce_store::{Submission, SubmissionError};
 
-use crate::json::Json;
 use crate::{
     extract::{field_of, invalid_detail, path_field, ApiJsonText},
     i_json,
+    json::Json,
     problem::ApiError,
     AppState,
 };

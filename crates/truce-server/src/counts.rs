@@ -2,11 +2,11 @@
 //! estimate given by `at`, filtered as the exports are, a row each (`exports::CountRow`, the
 //! export's columns). The side-by-side views of one zone or corridor are in `monitoring.rs`.
 
-use crate::json::Json;
 use crate::{
     as_of::AsOf,
     exports::{estimate_row, total_row, CountRow},
     filters::{Filters, Paging},
+    json::Json,
     monitoring::page_of,
     problem::ApiError,
     read::Page,

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use truce_ledger::ProofError;
 use truce_store::SEQ_MAX;
 
-use crate::json::Json;
-use crate::{api::HashHex, extract::ApiQuery, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
+use crate::{
+    api::HashHex, extract::ApiQuery, json::Json, problem::ApiError, AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
+};
 
 fn text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()

@@ -24,11 +24,11 @@ use truce_core::{
     WeighedSource, When, ZoneId,
 };
 
-use crate::json::Json;
 use crate::{
     as_of::AsOf,
     extract::ApiPath,
     filters::{Filters, Paging},
+    json::Json,
     problem::ApiError,
     read::{page_limit, Page},
     select::{IncidentFilter, PassageFilter, Reads, Selects},

@@ -9,8 +9,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{notification_audience, NotificationRecord, Violation};
 
-use crate::json::Json;
-use crate::{as_of::AsOf, extract::ApiPath, filters::Paging, monitoring::page_of, problem::ApiError, read::Page};
+use crate::{
+    as_of::AsOf, extract::ApiPath, filters::Paging, json::Json, monitoring::page_of, problem::ApiError, read::Page,
+};
 
 /// A notification as its parties read it: the record, and the incidents that violated it.
 #[derive(Debug, Serialize, JsonSchema)]

@@ -10,10 +10,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use truce_core::{ObservationRecord, RecordRef, SourceRecord, WeighedSource};
 
-use crate::json::Json;
 use crate::{
     as_of::AsOf,
     filters::Paging,
+    json::Json,
     monitoring::{page_of, statements_about, StatementView},
     problem::ApiError,
     read::Page,

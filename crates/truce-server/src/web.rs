@@ -22,8 +22,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::json::Json;
-use crate::{problem, AppState};
+use crate::{json::Json, problem, AppState};
 
 /// The built page, embedded at compile time (also in debug builds, so tests see what ships).
 #[derive(rust_embed::RustEmbed)]

@@ -48,8 +48,7 @@ use truce_store::{Clock, Node, Outbox, Pending, StoreError, SubscriptionRow};
 
 use truce_core::alert_is_public;
 
-use crate::json::Json;
-use crate::AppState;
+use crate::{json::Json, AppState};
 
 /// The subscriptions file, in the data directory.
 pub const WEBHOOKS_FILE: &str = "webhooks.json";

@@ -20,11 +20,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use truce_core::{may_read_alert, Alert, Reader, State, Timestamp};
 
-use crate::json::Json;
 use crate::{
     as_of::AsOf,
     auth::Viewer,
     extract::{ApiPath, ApiQuery},
+    json::Json,
     problem::ApiError,
     read::{page_limit, Page},
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,

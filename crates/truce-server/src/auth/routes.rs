@@ -22,13 +22,13 @@ use truce_core::{AccountId, DomainError, Timestamp, ISSUED_AT_SKEW_S_MAX};
 use truce_ledger::{verify_request, PublicKey, Signature};
 use truce_store::TokenRow;
 
-use crate::json::Json;
 use crate::{
     auth::{
         fresh_secret, secret_sha256, ClientAddr, Viewer, PASSWORD_LEN_MAX, PASSWORD_LEN_MIN, SESSION_COOKIE,
         SESSION_DURATION_S, TOKENS_PER_ACCOUNT_MAX,
     },
     extract::{ApiJsonText, ApiPath},
+    json::Json,
     problem::ApiError,
     AppState,
 };

@@ -31,11 +31,11 @@ use truce_core::{
     VersionStatus, WeighedSource, Window, Zone, ZoneBoundary, ZoneControl, ZoneId, ZoneKind,
 };
 
-use crate::json::Json;
 use crate::{
     as_of::AsOf,
     extract::ApiPath,
     filters::Paging,
+    json::Json,
     monitoring::{statements_about, StatementView},
     problem::ApiError,
     AppState, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
