@@ -442,11 +442,12 @@ pub(crate) const SPAN_INCIDENTS: usize = 4096;
 
 /// The incidents of some squares of the grid after a bound that the filter admits by what
 /// their square holds of them, in id order: read a span of keys at a time, from each square
-/// the incidents in the span (a `range`, in order), checked there, then sorted.
+/// the incidents in the span (in order, from where the last span stopped in it), checked
+/// there, then sorted.
 ///
 /// Rather than a heap over the squares' next incidents: a heap costs a sift per incident
 /// read (some 40 ns with a hundred squares), and when the filters select fewer than a page
-/// every incident of every square is read. A span costs a `range` per square, and each
+/// every incident of every square is read. A span costs a step into each square, and each
 /// incident a step along its square. The span is sized, and resized as it is read, to hold
 /// about `SPAN_INCIDENTS`, so that a full page reads at most that many more than it needs.
 pub(crate) struct Spans<'s, F> {
@@ -494,8 +495,7 @@ impl<'s, F: Fn(&Placed) -> bool> Spans<'s, F> {
         let width = ((last - first) / spans).max(1);
         // No span starts before the first key: a cursor of `""` is a bound of 0, the keys of
         // UUIDv7 ids begin near 2^120, and spans of a width sized for the keys' range would
-        // double from 0 a hundred times to reach them (a span is a range looked up in every
-        // square). A gap between keys costs less: the width was sized with the gap in range.
+        // double from 0 a hundred times to reach them (a span is a step into every square). A gap between keys costs less: the width was sized with the gap in range.
         let from = from.map(|from| match from {
             Bound::Included(key) | Bound::Excluded(key) if key.bits() >= first => from,
             Bound::Unbounded | Bound::Included(_) | Bound::Excluded(_) => Bound::Included(IncidentKey::between(first)),

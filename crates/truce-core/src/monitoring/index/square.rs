@@ -6,7 +6,7 @@
 //! span of keys from one stretch of memory, and takes a new incident in a square of some
 //! hundreds with one move of the ones after it.
 
-use std::ops::{Bound, RangeBounds};
+use std::ops::Bound;
 
 use super::{IncidentKey, Placed};
 
@@ -89,17 +89,6 @@ impl Square {
     pub fn entries_from(&self, at: usize) -> &[(IncidentKey, Placed)] {
         self.entries.get(at..).unwrap_or_default()
     }
-
-    /// The incidents whose keys are in `range`, in key order.
-    pub fn range(&self, range: impl RangeBounds<IncidentKey>) -> impl Iterator<Item = (&IncidentKey, &Placed)> + '_ {
-        let start = self.start_of(range.start_bound());
-        let end = match range.end_bound() {
-            Bound::Included(key) => self.entries.partition_point(|(at, _)| at <= key),
-            Bound::Excluded(key) => self.entries.partition_point(|(at, _)| at < key),
-            Bound::Unbounded => self.entries.len(),
-        };
-        self.entries[start..end.max(start)].iter().map(|(key, placed)| (key, placed))
-    }
 }
 
 impl<'a> IntoIterator for &'a Square {
@@ -160,7 +149,7 @@ mod tests {
         #[test]
         fn a_square_answers_as_a_map_by_key(
             changes in proptest::collection::vec((0_u128..64, any::<bool>(), any::<u8>()), 0..80),
-            ranges in proptest::collection::vec((any::<u8>(), 0_u128..64, any::<u8>(), 0_u128..64), 1..10),
+            starts in proptest::collection::vec((any::<u8>(), 0_u128..64), 1..10),
         ) {
             let mut square = Square::new();
             let mut map = BTreeMap::new();
@@ -177,21 +166,12 @@ mod tests {
             prop_assert!(square.iter().eq(map.iter()));
             let rebuilt: Square = map.iter().rev().map(|(key, placed)| (*key, *placed)).collect();
             prop_assert_eq!(&rebuilt, &square);
-            for (start_kind, start, end_kind, end) in ranges {
-                let (start, end) = (bound(start_kind, start), bound(end_kind, end));
-                // A B-tree panics on a range that ends before it starts; a square is empty there.
-                let inverted = match (start, end) {
-                    (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
-                        a > b || (a == b && (matches!(start, Bound::Excluded(_)) && matches!(end, Bound::Excluded(_))))
-                    }
-                    _ => false,
-                };
-                if inverted {
-                    prop_assert_eq!(square.range((start, end)).count(), 0);
-                } else {
-                    prop_assert!(square.range((start, end)).eq(map.range((start, end))));
-                }
+            for (start_kind, start) in starts {
+                let start = bound(start_kind, start);
+                let from = square.entries_from(square.start_of(start.as_ref()));
+                prop_assert!(from.iter().map(|(key, placed)| (key, placed)).eq(map.range((start, Bound::Unbounded))));
             }
+            prop_assert!(square.entries_from(square.len() + 1).is_empty());
         }
     }
 }
