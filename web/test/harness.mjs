@@ -1,7 +1,7 @@
 // The browser tests' harness: a real `truce demo` on a fresh data directory and a free port
 // of 127.0.0.1, and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn, execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -55,10 +55,10 @@ export async function startDemo() {
   const signInsPath = join(data, 'demo-signins.json');
   const started = Date.now();
   while (!existsSync(signInsPath) || !readFileSync(signInsPath, 'utf8').trim().endsWith(']')) {
-    if (child.exitCode !== null) throw new Error(`truce demo exited ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null) throw new Error(`truce demo exited ${child.exitCode} (its files are in ${dir}):\n${output()}`);
     if (Date.now() - started > STARTUP_MS_MAX) {
       child.kill('SIGINT');
-      throw new Error(`truce demo did not start:\n${output()}`);
+      throw new Error(`truce demo did not start (its files are in ${dir}):\n${output()}`);
     }
     await sleep(100);
   }
@@ -72,6 +72,9 @@ export async function startDemo() {
       child.kill('SIGINT');
       for (let i = 0; i < 50 && child.exitCode === null; i += 1) await sleep(100);
       if (child.exitCode === null) child.kill('SIGKILL');
+      // A run leaves nothing behind in the temporary directory; a failed start (above) keeps
+      // its files, and says where.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

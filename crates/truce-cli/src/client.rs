@@ -22,6 +22,11 @@ use crate::{
 pub const REQUEST_TIMEOUT_S: u64 = 30;
 /// Seconds, in all, that one command waits for a server that asks to slow down.
 pub const SLOW_DOWN_WAIT_S_MAX: u64 = 120;
+/// Commands sent in one batch at the most: the server's bound (`truce_store::CHAIN_LEN_MAX`).
+pub const BATCH_COMMANDS_MAX: usize = truce_store::CHAIN_LEN_MAX;
+/// A batch's commands' JSON text at the most, well under the server's request body limit
+/// (1 MiB); a single command larger than this goes alone.
+pub const BATCH_BYTES_MAX: usize = 768 * 1024;
 
 /// Who signs: a key, the account it is registered to, and the party the account speaks for.
 #[derive(Clone)]
@@ -186,11 +191,7 @@ impl Client {
         loop {
             let response = self.http.post(&url).json(signed).send().map_err(|err| unreachable(&self.base_url, err))?;
             let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
-                .unwrap_or(1);
+            let retry_after = retry_after_s(&response);
             let body: Value = response.json().unwrap_or(Value::Null);
             if status.is_success() {
                 return Ok(Ok(body));
@@ -203,6 +204,71 @@ impl Client {
             }
             std::thread::sleep(Duration::from_secs(retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX)));
         }
+    }
+
+    /// Posts signed commands as one batch (`POST /api/v1/commands/batch`, at most
+    /// `BATCH_COMMANDS_MAX`): decided in order up to the first refused, the rest not tried.
+    /// One outcome per command, in order, up to and including the first refused (the ones
+    /// after it are left out); a refusal's problem names its field as for one command
+    /// (`code`, not `commands[3].code`). A server that asks to slow down, for the whole
+    /// batch (429) or at its first refused command (503 `busy`), gets what it did not take
+    /// again after its `Retry-After`, as `submit_or_refused` does.
+    ///
+    /// # Errors
+    /// The server cannot be reached, or answers with something that is not a batch's reply.
+    pub fn submit_batch(&self, signed: &[Value]) -> anyhow::Result<Vec<Result<Value, Refused>>> {
+        assert!(signed.len() <= BATCH_COMMANDS_MAX, "a batch of {} commands", signed.len());
+        let url = format!("{}/api/v1/commands/batch", self.base_url);
+        let started = Instant::now();
+        let mut outcomes = Vec::with_capacity(signed.len());
+        while outcomes.len() < signed.len() {
+            let rest = &signed[outcomes.len()..];
+            let response = self
+                .http
+                .post(&url)
+                .json(&serde_json::json!({ "commands": rest }))
+                .send()
+                .map_err(|err| unreachable(&self.base_url, err))?;
+            let status = response.status();
+            let retry_after = retry_after_s(&response);
+            let body: Value = response.json().unwrap_or(Value::Null);
+            let waited_s = started.elapsed().as_secs();
+            let may_wait = waited_s + retry_after <= SLOW_DOWN_WAIT_S_MAX;
+            if status == reqwest::StatusCode::TOO_MANY_REQUESTS && may_wait {
+                std::thread::sleep(Duration::from_secs(retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX)));
+                continue;
+            }
+            if !status.is_success() {
+                bail!("the server refused the batch: {}", refusal(status, &body));
+            }
+            let results =
+                body["results"].as_array().filter(|results| results.len() == rest.len()).ok_or_else(|| {
+                    anyhow!("the server's reply to a batch of {} has no results for each: {body}", rest.len())
+                })?;
+            let mut busy = false;
+            for result in results {
+                if result["status"] == reqwest::StatusCode::CREATED.as_u16() {
+                    outcomes.push(Ok(result["receipt"].clone()));
+                    continue;
+                }
+                let problem = without_batch_index(outcomes.len(), result["problem"].clone());
+                let status = u16::try_from(result["status"].as_u64().unwrap_or(500))
+                    .ok()
+                    .and_then(|status| reqwest::StatusCode::from_u16(status).ok())
+                    .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+                busy = status == reqwest::StatusCode::SERVICE_UNAVAILABLE && problem["type"] == "/problems/busy";
+                if !busy || !may_wait {
+                    outcomes.push(Err(Refused { status, problem }));
+                }
+                break;
+            }
+            if busy && may_wait {
+                std::thread::sleep(Duration::from_secs(retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX)));
+                continue;
+            }
+            break;
+        }
+        Ok(outcomes)
     }
 
     /// Posts `body` to `path`; a refusal becomes an error as for `submit`.
@@ -263,6 +329,32 @@ impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&refusal(self.status, &self.problem))
     }
+}
+
+/// The seconds a response's `Retry-After` asks for, 1 when it gives none.
+fn retry_after_s(response: &reqwest::blocking::Response) -> u64 {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .unwrap_or(1)
+}
+
+/// A problem of a batch's command at `index` with its field as one command's would be:
+/// `commands[3].code` becomes `code`, and `commands[3]` alone no field.
+fn without_batch_index(index: usize, mut problem: Value) -> Value {
+    let prefix = format!("commands[{index}]");
+    let field = problem["field"].as_str().map(|field| match field.strip_prefix(&prefix) {
+        Some(rest) => rest.strip_prefix('.').unwrap_or(rest).to_owned(),
+        None => field.to_owned(),
+    });
+    if let (Some(object), Some(field)) = (problem.as_object_mut(), field) {
+        match field.is_empty() {
+            true => object.remove("field"),
+            false => object.insert("field".to_owned(), Value::String(field)),
+        };
+    }
+    problem
 }
 
 /// Why a server could not be reached, with every cause (reqwest's own message stops at

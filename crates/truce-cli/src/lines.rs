@@ -11,7 +11,7 @@ use serde_json::Value;
 use truce_store::Clock;
 
 use crate::{
-    client::{self, Client, Signer, Tally},
+    client::{self, Client, Signer, Tally, BATCH_BYTES_MAX, BATCH_COMMANDS_MAX},
     ids::Filled,
 };
 
@@ -65,11 +65,14 @@ pub enum Progress<'a> {
 }
 
 /// Signs and submits each line in order, as `signer`, with `issued_at` from `clock` for
-/// bodies.
+/// bodies: in batches (`Client::submit_batch`, up to `BATCH_COMMANDS_MAX` commands and
+/// `BATCH_BYTES_MAX` of text), each decided in order up to its first refusal, so a file is one
+/// request and one group commit per batch rather than one per line. Lines are signed a
+/// batch at a time, just before it is sent, so that `issued_at` stays near the server's clock.
 ///
 /// # Errors
 /// The first line that cannot be signed or is refused, as `line N: <why>; <what was
-/// accepted before it>`.
+/// accepted before it>`; nothing after it is sent (or, in its batch, decided).
 pub fn submit_all(
     lines: Vec<Line>,
     client: &Client,
@@ -78,22 +81,73 @@ pub fn submit_all(
     mut progress: impl FnMut(Progress<'_>),
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
-    for Line { number, value } in lines {
-        let sent = client::command_from(value, signer, clock).and_then(|(command, filled)| {
-            for filled in &filled {
-                progress(Progress::Filled { line: number, filled });
+    let mut lines = lines.into_iter();
+    // A line signed but left for the next batch, which it would have made too large.
+    let mut carried: Option<Signed> = None;
+    loop {
+        let mut batch: Vec<Signed> = Vec::new();
+        let mut bytes = 0;
+        let mut unsigned = None;
+        while batch.len() < BATCH_COMMANDS_MAX {
+            let signed = match carried.take() {
+                Some(carried) => carried,
+                None => {
+                    let Some(Line { number, value }) = lines.next() else { break };
+                    let signed = client::command_from(value, signer, clock)
+                        .and_then(|(command, filled)| Ok((client::sign(signer, command)?, filled)));
+                    match signed {
+                        Ok((value, filled)) => Signed { number, size: value.to_string().len(), value, filled },
+                        Err(err) => {
+                            unsigned = Some((number, err));
+                            break;
+                        }
+                    }
+                }
+            };
+            if !batch.is_empty() && bytes + signed.size > BATCH_BYTES_MAX {
+                carried = Some(signed);
+                break;
             }
-            client.submit(&client::sign(signer, command)?)
-        });
-        match sent {
-            Ok(receipt) => {
-                tally.add(&receipt);
-                progress(Progress::Accepted { line: number, receipt: &receipt });
+            bytes += signed.size;
+            batch.push(signed);
+        }
+        if !batch.is_empty() {
+            let values: Vec<Value> = batch.iter().map(|signed| signed.value.clone()).collect();
+            let outcomes = client
+                .submit_batch(&values)
+                .map_err(|err| anyhow!("line {}: {err:#}; {}", batch[0].number, tally.before_refusal()))?;
+            // Lines after a refused one were not decided: their ids are not shown as filled.
+            for (Signed { number, filled, .. }, outcome) in batch.iter().zip(outcomes) {
+                for filled in filled {
+                    progress(Progress::Filled { line: *number, filled });
+                }
+                match outcome {
+                    Ok(receipt) => {
+                        tally.add(&receipt);
+                        progress(Progress::Accepted { line: *number, receipt: &receipt });
+                    }
+                    Err(refused) => {
+                        let why = format!("the server refused the command: {refused}");
+                        return Err(anyhow!("line {number}: {why}; {}", tally.before_refusal()));
+                    }
+                }
             }
-            Err(err) => return Err(anyhow!("line {number}: {err:#}; {}", tally.before_refusal())),
+        }
+        if let Some((number, err)) = unsigned {
+            return Err(anyhow!("line {number}: {err:#}; {}", tally.before_refusal()));
+        }
+        if batch.is_empty() && carried.is_none() {
+            return Ok(tally);
         }
     }
-    Ok(tally)
+}
+
+/// A line's command, signed, with the ids filled in to make it and its text's length.
+struct Signed {
+    number: usize,
+    value: Value,
+    filled: Vec<Filled>,
+    size: usize,
 }
 
 #[cfg(test)]

@@ -45,7 +45,9 @@ pub struct Endpoint {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub sent_count: u64,
-    /// Latency of every 201, in microseconds.
+    /// Commands accepted: a request's one, or each of a batch's.
+    pub accepted_commands: u64,
+    /// Latency of every acknowledged request (a 201, or a batch's 200), in microseconds.
     pub latencies_us: Vec<u64>,
     /// When each acknowledged command went out (or was due), in microseconds since the
     /// start, in the order of `latencies_us`.
@@ -73,7 +75,7 @@ impl Endpoint {
 /// One open-loop request, as its task reports it.
 struct Sent {
     due_at: Instant,
-    result: Result<(), String>,
+    result: Result<u64, String>,
     opened_count: u64,
 }
 
@@ -103,8 +105,9 @@ impl Connection {
         Ok(Connection { sender: connect(endpoint).await? })
     }
 
-    /// Posts one command; `Ok` once the whole 201 reply has arrived.
-    async fn post(&mut self, endpoint: &Endpoint, body: Bytes) -> Result<(), String> {
+    /// Posts one command, or a batch of them; `Ok` with how many were accepted once the
+    /// whole reply has arrived: a 201 (one), or a batch's 200 in which every one was.
+    async fn post(&mut self, endpoint: &Endpoint, body: Bytes) -> Result<u64, String> {
         self.sender.ready().await.map_err(|err| format!("connection: {}", kind(&err)))?;
         let request = Request::post(&*endpoint.path)
             .header(header::HOST, &*endpoint.authority)
@@ -114,11 +117,27 @@ impl Connection {
         let response = self.sender.send_request(request).await.map_err(|err| format!("send: {}", kind(&err)))?;
         let status = response.status();
         // An acknowledgement is the whole reply: the receipt, with its proof and checkpoint.
-        response.into_body().collect().await.map_err(|err| format!("reply: {}", kind(&err)))?;
-        if status != StatusCode::CREATED {
-            return Err(format!("HTTP {status}"));
+        let reply = response.into_body().collect().await.map_err(|err| format!("reply: {}", kind(&err)))?.to_bytes();
+        match status {
+            StatusCode::CREATED => Ok(1),
+            StatusCode::OK => batch_accepted(&reply),
+            _ => Err(format!("HTTP {status}")),
         }
-        Ok(())
+    }
+}
+
+/// How many commands a batch's reply accepted, if it accepted every one.
+fn batch_accepted(reply: &[u8]) -> Result<u64, String> {
+    #[derive(serde::Deserialize)]
+    struct BatchReply {
+        accepted: u64,
+        results: Vec<serde::de::IgnoredAny>,
+    }
+    let reply: BatchReply = serde_json::from_slice(reply).map_err(|err| format!("batch reply: {err}"))?;
+    let sent = reply.results.len() as u64;
+    match reply.accepted == sent {
+        true => Ok(sent),
+        false => Err(format!("batch: {} of {sent} accepted", reply.accepted)),
     }
 }
 
@@ -139,7 +158,7 @@ async fn send(
     connection: &mut Option<Connection>,
     body: Bytes,
     opened_count: &mut u64,
-) -> Result<(), String> {
+) -> Result<u64, String> {
     let attempt = async {
         let mut open = match connection.take() {
             Some(open) => open,
@@ -148,13 +167,13 @@ async fn send(
                 Connection::open(endpoint).await?
             }
         };
-        open.post(endpoint, body).await?;
-        Ok::<Connection, String>(open)
+        let accepted = open.post(endpoint, body).await?;
+        Ok::<(Connection, u64), String>((open, accepted))
     };
     match tokio::time::timeout(REQUEST_TIMEOUT, attempt).await {
-        Ok(Ok(open)) => {
+        Ok(Ok((open, accepted))) => {
             *connection = Some(open);
-            Ok(())
+            Ok(accepted)
         }
         Ok(Err(err)) => Err(err),
         Err(_) => Err("timeout".to_owned()),
@@ -260,10 +279,11 @@ pub async fn open_loop(
 }
 
 impl Outcome {
-    fn record(&mut self, start: Instant, since: Instant, result: Result<(), String>) {
+    fn record(&mut self, start: Instant, since: Instant, result: Result<u64, String>) {
         self.sent_count += 1;
         match result {
-            Ok(()) => {
+            Ok(accepted) => {
+                self.accepted_commands += accepted;
                 let now = Instant::now();
                 self.latencies_us.push(now.duration_since(since).as_micros() as u64);
                 self.sent_offsets_us.push(since.duration_since(start).as_micros() as u64);
@@ -285,6 +305,7 @@ impl Outcome {
 
     fn merge(&mut self, other: Outcome) {
         self.sent_count += other.sent_count;
+        self.accepted_commands += other.accepted_commands;
         self.latencies_us.extend(other.latencies_us);
         self.sent_offsets_us.extend(other.sent_offsets_us);
         self.connections_opened_count += other.connections_opened_count;
@@ -298,8 +319,9 @@ impl Outcome {
         };
     }
 
+    /// Commands accepted: one per acknowledged request, or a whole batch's.
     pub fn accepted_count(&self) -> u64 {
-        self.latencies_us.len() as u64
+        self.accepted_commands
     }
 
     pub fn errors_count(&self) -> u64 {

@@ -59,6 +59,11 @@ struct Args {
     /// (open loop).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+    /// Send the commands this many to a request, as one batch (`POST /api/v1/commands/batch`,
+    /// at most 256), rather than one each (`POST /api/v1/commands`, 1); latencies are then a
+    /// whole batch's.
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
     /// Stop sending after this many seconds, whatever is left.
     #[arg(long, default_value_t = 120)]
     seconds: u64,
@@ -174,6 +179,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         || args.write_rate == Some(0)
     {
         bail!("--requests, --concurrency, --client-threads, --rate and --write-rate must be positive");
+    }
+    if args.batch == 0 || args.batch > truce_store::CHAIN_LEN_MAX {
+        bail!("--batch takes 1 to {} commands a request", truce_store::CHAIN_LEN_MAX);
     }
     if let Some(dir) = &args.make_log {
         let truce = server::find_truce_binary(args.truce.clone())?;
@@ -370,7 +378,11 @@ fn send_all(args: &Args, base_url: &str, bodies: Vec<Vec<u8>>) -> anyhow::Result
         threads => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
     }
     .context("starting the client runtime")?;
-    let endpoint = drive::Endpoint::parse(base_url, "/api/v1/commands")?;
+    let (path, bodies) = match args.batch {
+        1 => ("/api/v1/commands", bodies),
+        size => ("/api/v1/commands/batch", batches(bodies, size)),
+    };
+    let endpoint = drive::Endpoint::parse(base_url, path)?;
     let bodies: Arc<Vec<Bytes>> = Arc::new(bodies.into_iter().map(Bytes::from).collect());
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let outcome = match args.rate {
@@ -385,6 +397,24 @@ fn send_all(args: &Args, base_url: &str, bodies: Vec<Vec<u8>>) -> anyhow::Result
         None => runtime.block_on(drive::closed_loop(endpoint, bodies, args.concurrency, deadline)),
     };
     Ok(outcome)
+}
+
+/// Signed command bodies, `size` to a batch's body: `{"commands": [...]}`.
+fn batches(bodies: Vec<Vec<u8>>, size: usize) -> Vec<Vec<u8>> {
+    bodies
+        .chunks(size)
+        .map(|chunk| {
+            let mut body = b"{\"commands\":[".to_vec();
+            for (index, command) in chunk.iter().enumerate() {
+                if index > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(command);
+            }
+            body.extend_from_slice(b"]}");
+            body
+        })
+        .collect()
 }
 
 struct Report<'a> {
@@ -412,6 +442,10 @@ impl Report<'_> {
                 self.args.concurrency
             ),
             None => format!("closed loop, {} connections", self.args.concurrency),
+        };
+        let mode = match self.args.batch {
+            1 => mode,
+            size => format!("{mode}; {size} commands a request (POST /api/v1/commands/batch), latencies per batch"),
         };
         let p99_ms = outcome.latency_ms(0.99);
         println!();

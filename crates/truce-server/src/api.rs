@@ -15,7 +15,7 @@ use crate::{
     extract::{field_of, invalid_detail, path_field, ApiJsonText},
     i_json,
     json::Json,
-    problem::ApiError,
+    problem::{ApiError, Problem},
     AppState,
 };
 
@@ -145,6 +145,20 @@ pub async fn submit_command(
     State(state): State<AppState>,
     ApiJsonText(signed, _): ApiJsonText<SignedCommand>,
 ) -> Result<(StatusCode, Json<CommandReceipt>), ApiError> {
+    let submission = verified(signed)?;
+    // Counted against its author's rate once the signature shows who the author is.
+    state.edge.count_account(&submission.command().author.text())?;
+    // The warnings come with the receipt: the writer reads them on the state the command is
+    // decided on, so no worker waits here for the projection's lock while a batch is decided.
+    let receipt =
+        state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;
+    Ok((StatusCode::CREATED, Json(CommandReceipt::from(receipt))))
+}
+
+/// The signed command checked as far as it can be without the log: its text I-JSON, its
+/// signature verified, the command parsed, and what the core does not check (the genesis,
+/// an encryption key's cryptography) checked here.
+fn verified(signed: SignedCommand) -> Result<Submission, ApiError> {
     // Before the signature is verified or the command read: text that two JSON readers can
     // read two ways (a repeated key, an integer no double holds) is refused, never read.
     if let Some(malformed) = signed.command.fault_under("command") {
@@ -162,8 +176,6 @@ pub async fn submit_command(
         SubmissionError::BadSignature => ApiError::BadSignature,
         SubmissionError::Invalid(err) => invalid_command(err),
     })?;
-    // Counted against its author's rate once the signature shows who the author is.
-    state.edge.count_account(&submission.command().author.text())?;
     // The genesis makes its signer the log's operator. `truce init` writes it offline before
     // any server runs, so a server never takes one: whoever reached a fresh server first
     // would otherwise own its log.
@@ -179,13 +191,12 @@ pub async fn submit_command(
             return Err(ApiError::Invalid { kind: ErrorKind::InvalidInput, field, detail });
         }
     }
-    // The warnings come with the receipt: the writer reads them on the state the command is
-    // decided on, so no worker waits here for the projection's lock while a batch is decided.
-    let receipt =
-        state.node.submit(submission).await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))??;
-    Ok((
-        StatusCode::CREATED,
-        Json(CommandReceipt {
+    Ok(submission)
+}
+
+impl From<truce_store::Receipt> for CommandReceipt {
+    fn from(receipt: truce_store::Receipt) -> CommandReceipt {
+        CommandReceipt {
             seq: receipt.seq,
             leaf_hash: HashHex(receipt.leaf_hash),
             accepted_at: receipt.accepted_at,
@@ -196,6 +207,132 @@ pub async fn submit_command(
             inclusion_proof: HashHex::all(&receipt.inclusion_proof),
             checkpoint: receipt.checkpoint,
             warnings: receipt.warnings,
-        }),
-    ))
+        }
+    }
+}
+
+/// The body of `POST /api/v1/commands/batch`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignedCommands {
+    /// Signed commands, each as `POST /api/v1/commands` takes one, decided in this order
+    /// with no other command between them, up to the first refused.
+    #[schemars(length(min = 1, max = 256))]
+    pub commands: Vec<SignedCommand>,
+}
+
+// The schema's bound is the writer's.
+const _: () = assert!(truce_store::CHAIN_LEN_MAX == 256);
+
+/// The reply to a batch: what became of each command, in order.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BatchReply {
+    /// How many were accepted: the first `accepted` of `results`, all durable.
+    pub accepted: usize,
+    /// One per command, in the order sent: receipts up to the first refused, then its
+    /// problem, then `not-tried` for each after it.
+    pub results: Vec<CommandOutcome>,
+}
+
+/// What became of one command of a batch.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CommandOutcome {
+    Accepted {
+        /// 201, as `POST /api/v1/commands` answers it.
+        #[schemars(range(min = 201, max = 201))]
+        status: u16,
+        receipt: CommandReceipt,
+    },
+    Refused {
+        /// The status `POST /api/v1/commands` would have answered it with.
+        #[schemars(range(min = 400, max = 599))]
+        status: u16,
+        /// Why; its `field` is a path into the batch's body (`commands[3].signature`).
+        problem: Problem,
+    },
+}
+
+/// Signed commands submitted together: each checked as `submit_command` checks one, then
+/// all up to the first that fails its checks queued as one chain (`Node::submit_chain`), so
+/// that they are decided in order with no other command between them and become durable in
+/// one batch. One request, one group commit and one checkpoint for as many as 256 commands
+/// where one request each would wait for its own: the bulk path of `truce submit`.
+pub async fn submit_commands(
+    State(state): State<AppState>,
+    ApiJsonText(signed, _): ApiJsonText<SignedCommands>,
+) -> Result<Json<BatchReply>, ApiError> {
+    let count = signed.commands.len();
+    if count == 0 || count > truce_store::CHAIN_LEN_MAX {
+        return Err(ApiError::bad_request(
+            "commands",
+            format!("commands holds {count} commands; send 1 to {}", truce_store::CHAIN_LEN_MAX),
+        ));
+    }
+    let checked = verified_all(signed.commands).await?;
+    let mut submissions = Vec::with_capacity(count);
+    let mut failed = None;
+    for (index, checked) in checked.into_iter().enumerate() {
+        // Counted in order, as one request each would be, up to the first that fails.
+        let counted = checked.and_then(|submission| {
+            state.edge.count_account(&submission.command().author.text())?;
+            Ok(submission)
+        });
+        match counted {
+            Ok(submission) => submissions.push(submission),
+            Err(err) => {
+                failed = Some((index, err));
+                break;
+            }
+        }
+    }
+    let mut results = Vec::with_capacity(count);
+    let mut accepted = 0;
+    for receiver in state.node.submit_chain(submissions) {
+        let answer = receiver.await.map_err(|_| ApiError::Internal("writer dropped a reply".to_owned()))?;
+        let outcome = match answer {
+            Ok(receipt) => {
+                accepted += 1;
+                CommandOutcome::Accepted { status: StatusCode::CREATED.as_u16(), receipt: receipt.into() }
+            }
+            Err(err) => refused(results.len(), &ApiError::from(err)),
+        };
+        results.push(outcome);
+    }
+    if let Some((index, err)) = failed {
+        results.push(refused(index, &err));
+    }
+    while results.len() < count {
+        results.push(refused(results.len(), &ApiError::from(truce_store::SubmitError::NotTried)));
+    }
+    Ok(Json(BatchReply { accepted, results }))
+}
+
+/// `verified` for each command, on the blocking threads: a signature is tens of
+/// microseconds, and a batch's are checked in two halves side by side rather than on the
+/// thread that serves other connections.
+async fn verified_all(commands: Vec<SignedCommand>) -> Result<Vec<Result<Submission, ApiError>>, ApiError> {
+    let mut commands = commands;
+    let second = commands.split_off(commands.len().div_ceil(2));
+    let check = |commands: Vec<SignedCommand>| {
+        tokio::task::spawn_blocking(move || commands.into_iter().map(verified).collect::<Vec<_>>())
+    };
+    let (first, second) = tokio::join!(check(commands), check(second));
+    let joined = |result: Result<Vec<_>, tokio::task::JoinError>| {
+        result.map_err(|err| ApiError::Internal(format!("checking a batch's signatures failed: {err}")))
+    };
+    let mut checked = joined(first)?;
+    checked.extend(joined(second)?);
+    Ok(checked)
+}
+
+/// The outcome of the command at `index` of a batch, refused with `err`: the problem's field
+/// is a path into the batch's body.
+fn refused(index: usize, err: &ApiError) -> CommandOutcome {
+    let mut problem = err.to_problem().instance("/api/v1/commands/batch");
+    problem.field = Some(match problem.field.take() {
+        Some(field) => format!("commands[{index}].{field}"),
+        None => format!("commands[{index}]"),
+    });
+    CommandOutcome::Refused { status: problem.status, problem }
 }

@@ -129,6 +129,9 @@ pub enum ApiError {
     SignInFailed,
     #[error("too many failed sign-ins; retry in {retry_after_s} s")]
     TooManySignIns { retry_after_s: i64 },
+    /// In a batch, a command after a refused one: not decided.
+    #[error("not tried: a command before it in the same batch was refused")]
+    NotTried,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -222,6 +225,12 @@ impl ApiError {
                 "Too many sign ins",
                 format!("too many failed sign-ins for this account or from this address; retry in {retry_after_s} s"),
             ),
+            ApiError::NotTried => Problem::new(
+                StatusCode::FAILED_DEPENDENCY,
+                "not-tried",
+                "Not tried",
+                "not tried: a command before it in the same batch was refused; send it again once that one is mended",
+            ),
             // Logged where it happens; never shown in detail to clients.
             ApiError::Internal(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -241,6 +250,7 @@ impl From<SubmitError> for ApiError {
             SubmitError::Busy => ApiError::Busy,
             SubmitError::Unavailable { cause } => ApiError::StorageUnavailable { cause },
             SubmitError::Stopped => ApiError::Internal("the writer has stopped".to_owned()),
+            SubmitError::NotTried => ApiError::NotTried,
         }
     }
 }

@@ -34,8 +34,8 @@ pub use crate::{
     error::{LogRefusal, StoreError},
     node::{
         context_of, decode_entry, metric, save_checkpoint, AcceptedEntry, Clock, KnownState, Node, NodeConfig, Receipt,
-        Submission, SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, KNOWN_AT_STATES_CACHED_MAX,
-        QUEUE_DEPTH_MAX, SNAPSHOT_EVERY_ENTRIES, TREE_RECENT_LEAVES, TREE_SHED_BELOW,
+        Submission, SubmissionError, SubmitError, SystemClock, BATCH_ENTRIES_MAX, CHAIN_LEN_MAX,
+        KNOWN_AT_STATES_CACHED_MAX, QUEUE_DEPTH_MAX, SNAPSHOT_EVERY_ENTRIES, TREE_RECENT_LEAVES, TREE_SHED_BELOW,
     },
     outbox::{Outbox, Pending, SubscriptionRow},
     sealing::{create_sealing_identity, read_sealing_identity, SEALED_SIGNER_COLUMN},

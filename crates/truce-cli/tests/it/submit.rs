@@ -141,3 +141,50 @@ fn a_json_lines_file_is_sent_in_order_until_a_refusal_named_by_its_line() {
     let party_d = parties["items"].as_array().expect("a list").iter().find(|p| p["code"] == "D").expect("party D");
     assert_eq!(party_d["party_id"], ids[1].1.as_str());
 }
+
+#[test]
+fn a_long_file_goes_in_batches_and_stops_at_a_refusal_in_a_later_batch() {
+    let log = Log::start();
+    // 600 parties: batches of 256, and line 451, in the second, takes a code already taken.
+    let lines: Vec<String> = (0..600).map(|n| party_line(&format!("P{}", if n == 450 { 10 } else { n }))).collect();
+    let file = log.write("parties.jsonl", &lines.join("\n"));
+    let output = log.as_operator("submit", &file, &[]);
+    let stderr = failed(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stderr.contains("parties.jsonl: line 451: the server refused the command: Duplicate: "), "{stderr}");
+    assert!(stderr.contains("(409, /problems/duplicate, field code)"), "the field as for one command: {stderr}");
+    assert!(stderr.contains("450 commands before it were accepted, the last as seq 450"), "{stderr}");
+    assert_eq!(stdout.lines().count(), 450, "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("line 450: seq 450"));
+    assert_eq!(filled(&stderr).len(), 451, "ids are shown for the lines decided, not for those after");
+    assert_eq!(log.size(), 451, "nothing after the refusal is written");
+}
+
+#[test]
+fn zones_of_a_thousand_vertices_go_in_batches_cut_by_size() {
+    let log = Log::start();
+    // About 40 KB a line: a batch's 768 KiB holds about 19, so 45 lines take three.
+    let lines: Vec<String> = (0..45)
+        .map(|n| {
+            let centre = (36.0 + f64::from(n) * 0.1, 36.2);
+            let ring: Vec<[f64; 2]> = (0..=1000)
+                .map(|k| {
+                    let angle = f64::from(k % 1000) * std::f64::consts::TAU / 1000.0;
+                    [centre.0 + 0.03 * angle.cos(), centre.1 + 0.02 * angle.sin()]
+                })
+                .collect();
+            json!({"type": "define_zone", "code": format!("Z{n}"), "name": format!("District {n}"),
+                   "kind": "city", "boundary": {"type": "Polygon", "coordinates": [ring]}})
+            .to_string()
+        })
+        .collect();
+    let text = lines.join("\n");
+    // More than twice a batch's bytes (`BATCH_BYTES_MAX`, 768 KiB, in the CLI's client.rs).
+    assert!(text.len() > 2 * 768 * 1024, "{} bytes", text.len());
+    let file = log.write("zones.jsonl", &text);
+    let (stdout, _) = succeeded(&log.as_operator("submit", &file, &[]));
+    assert_eq!(stdout.lines().filter(|line| line.starts_with("line ")).count(), 45, "{stdout}");
+    assert_eq!(log.size(), 46);
+    let zones = log.get("/api/v1/zones?limit=100");
+    assert_eq!(zones["items"].as_array().map(Vec::len), Some(45), "{zones}");
+}

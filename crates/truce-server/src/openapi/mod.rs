@@ -25,7 +25,7 @@ use truce_core::{Account, ConsentRecord, Force, Party, Polygon, RetractionRecord
 
 use crate::{
     alerts::{self, AlertView, AlertsQuery, AtomQuery, ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE},
-    api::{self, CommandReceipt, SignedCommand},
+    api::{self, BatchReply, CommandReceipt, SignedCommand, SignedCommands},
     as_of::{AsOf, AsOfParams},
     auth::{
         routes::{
@@ -185,6 +185,9 @@ pub(crate) struct Doc {
     pub ok_body: Body,
     /// Error statuses beyond those `error_statuses` derives from the request's parts.
     pub extra_errors: Vec<u16>,
+    /// Whether a refusal of what the body carries is answered in the body of a 200, one per
+    /// item (a batch), rather than as the reply's status.
+    pub refusals_in_body: bool,
 }
 
 /// What a successful response carries.
@@ -241,7 +244,14 @@ impl Doc {
             ok_description: "",
             ok_body: Body::Text(""),
             extra_errors: Vec::new(),
+            refusals_in_body: false,
         }
+    }
+
+    /// The body's items are refused one by one in the reply (`refusals_in_body`).
+    fn refusals_in_body(mut self) -> Doc {
+        self.refusals_in_body = true;
+        self
     }
 
     fn describe(mut self, description: &'static str) -> Doc {
@@ -314,8 +324,11 @@ impl Doc {
         if self.as_of {
             statuses.push(401);
         }
-        if self.body.is_some() {
-            statuses.extend([401, 403, 408, 409, 413, 422, 503]);
+        match (self.body.is_some(), self.refusals_in_body) {
+            (true, false) => statuses.extend([401, 403, 408, 409, 413, 422, 503]),
+            // The body as a whole can still be late or too large.
+            (true, true) => statuses.extend([408, 413]),
+            (false, _) => {}
         }
         if !self.path_params.is_empty() {
             statuses.push(404);

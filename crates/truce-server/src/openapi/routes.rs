@@ -18,6 +18,23 @@ pub(crate) fn routes() -> Vec<Route> {
                 .body::<SignedCommand>()
                 .json::<CommandReceipt>(201, "The command was accepted; the entry is durable."),
         ),
+        Route::post(
+            "/api/v1/commands/batch",
+            api::submit_commands,
+            Doc::new("submitCommands", "commands", "Submit signed commands together, in order")
+                .describe(
+                    "Up to 256 signed commands, each as `submitCommand` takes it, decided in the order sent with no \
+                     other command between them, up to the first refused: the commands after it are not decided \
+                     (`not-tried`, 424). The accepted ones become durable together, in one transaction, and the \
+                     reply comes once they are: a receipt for each, as `submitCommand` gives it, then the problem of \
+                     the refused one (its `field` a path into this body, `commands[3].signature`), then `not-tried` \
+                     for each after it. Bulk loading goes this way: one request and one group commit for many \
+                     commands.",
+                )
+                .body::<SignedCommands>()
+                .refusals_in_body()
+                .json::<BatchReply>(200, "What became of each command, in order."),
+        ),
         Route::get(
             "/api/v1/ledger/checkpoint",
             ledger::checkpoint,

@@ -105,6 +105,7 @@ fn the_operations_are_these() {
         GET /api/v1/alerts.atom getAlertsAtom (before) ["200", "400", "401", "500"]
         GET /api/v1/alerts/{id}.cap getAlertCap (id) ["200", "400", "401", "404", "500"]
         POST /api/v1/commands submitCommand () ["201", "400", "401", "403", "408", "409", "413", "422", "500", "503"]
+        POST /api/v1/commands/batch submitCommands () ["200", "400", "408", "413", "500"]
         GET /api/v1/commitments listCommitments (at, known_at, cursor, limit) ["200", "400", "401", "500"]
         GET /api/v1/consents listConsents (at, known_at, cursor, limit) ["200", "400", "401", "500"]
         GET /api/v1/convoys listConvoys (at, known_at, cursor, limit) ["200", "400", "401", "500"]

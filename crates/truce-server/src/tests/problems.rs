@@ -28,6 +28,7 @@ async fn every_problem() -> BTreeMap<String, u16> {
         ApiError::TooManyRequests { retry_after_s: 1 }.to_problem(),
         ApiError::TooManyStreams { streams_max: 1 }.to_problem(),
         ApiError::Internal("x".to_owned()).to_problem(),
+        ApiError::NotTried.to_problem(),
         ApiError::Unauthenticated { detail: "x" }.to_problem(),
         ApiError::SignInFailed.to_problem(),
         ApiError::TooManySignIns { retry_after_s: 1 }.to_problem(),

@@ -56,7 +56,7 @@ enum Rule {
 /// inside public routes are filtered per viewer (alerts, violations) and checked below.
 fn rule(method: &Method, path: &str) -> Option<Rule> {
     let rule = match (method.as_str(), path) {
-        ("POST", "/api/v1/commands") => Rule::Carried,
+        ("POST", "/api/v1/commands") | ("POST", "/api/v1/commands/batch") => Rule::Carried,
         ("GET", "/api/v1/ledger/checkpoint")
         | ("GET", "/api/v1/ledger/key")
         | ("GET", "/api/v1/ledger/entries")

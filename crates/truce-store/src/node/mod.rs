@@ -84,8 +84,13 @@ pub const TREE_SHED_BELOW: u32 = 5;
 /// See `TREE_SHED_BELOW`: the leaves whose every subtree the tree keeps, at least.
 pub const TREE_RECENT_LEAVES: u64 = 8192;
 
+/// Submissions in one chain (`Node::submit_chain`) at the most.
+pub const CHAIN_LEN_MAX: usize = 256;
+
 // A batch's receipts prove its entries against the tree just grown, without reading back.
-const _: () = assert!(BATCH_ENTRIES_MAX as u64 <= TREE_RECENT_LEAVES);
+// The writer takes requests while its batch holds fewer than `BATCH_ENTRIES_MAX`
+// submissions, and the last request taken may be a whole chain.
+const _: () = assert!((BATCH_ENTRIES_MAX + CHAIN_LEN_MAX) as u64 <= TREE_RECENT_LEAVES);
 
 /// The empty tree of a node (`TREE_SHED_BELOW`).
 pub(crate) fn node_tree() -> MerkleTree {
@@ -223,6 +228,9 @@ pub enum SubmitError {
     Busy,
     #[error("the writer has stopped")]
     Stopped,
+    /// In a chain (`Node::submit_chain`), after a refused submission: not decided.
+    #[error("not tried: a command before it in the same chain was refused")]
+    NotTried,
     /// Storage refuses writes for now (a full disk, a read-only database): nothing of the
     /// batch was written; reads go on, and a later submission is tried afresh.
     #[error("the log cannot be written now: {cause}")]
@@ -241,14 +249,33 @@ pub struct AcceptedEntry {
     pub sealed: bool,
 }
 
-struct Request {
+/// What the writer's queue holds: a submission on its own, or a chain of them.
+enum Request {
+    One(Queued),
+    /// Decided in this order, with nothing between them, up to the first refused: those
+    /// after it are answered `SubmitError::NotTried`, never decided. One message on the
+    /// queue, so a chain is queued whole or not at all, and taken into one batch whole.
+    Chain(Vec<Queued>),
+}
+
+impl Request {
+    /// The submissions it holds.
+    fn len(&self) -> usize {
+        match self {
+            Request::One(_) => 1,
+            Request::Chain(chain) => chain.len(),
+        }
+    }
+}
+
+struct Queued {
     /// Boxed: the queue's channel sets out all its `QUEUE_DEPTH_MAX` slots when it is made,
     /// and a submission held in each would take 13 MB of memory for an empty queue.
     submission: Box<Submission>,
     reply: oneshot::Sender<Result<Receipt, SubmitError>>,
 }
 
-const _: () = assert!(std::mem::size_of::<Request>() <= 16);
+const _: () = assert!(std::mem::size_of::<Request>() <= 24);
 
 /// The projection the writer advances, with the acceptance time of the last entry in it.
 /// Shared (`Arc`) so that a long read, an export, can keep a snapshot without holding the
@@ -532,18 +559,49 @@ impl Node {
     /// Queues a submission; the receiver resolves once its batch is durable or refused.
     pub fn submit(&self, submission: Submission) -> oneshot::Receiver<Result<Receipt, SubmitError>> {
         let (reply, receiver) = oneshot::channel();
-        // Counted before it is sent, so that the writer never takes one not yet counted.
-        self.shared.queued.fetch_add(1, Ordering::AcqRel);
-        let refused = match self.sender.try_send(Request { submission: Box::new(submission), reply }) {
-            Ok(()) => None,
-            Err(TrySendError::Full(request)) => Some((request, SubmitError::Busy)),
-            Err(TrySendError::Disconnected(request)) => Some((request, SubmitError::Stopped)),
-        };
-        if let Some((request, err)) = refused {
-            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
-            let _ = request.reply.send(Err(err));
-        }
+        self.queue(Request::One(Queued { submission: Box::new(submission), reply }));
         receiver
+    }
+
+    /// Queues submissions to be decided in this order, with no other between them, up to the
+    /// first refused: those after it are answered `SubmitError::NotTried`. All of them are
+    /// queued or none (`Busy`), and all go into one batch, so they become durable together,
+    /// or are all refused together when storage refuses the batch. One receiver each, in
+    /// order.
+    ///
+    /// # Panics
+    /// With more than `CHAIN_LEN_MAX` submissions (the caller bounds what it takes).
+    pub fn submit_chain(&self, submissions: Vec<Submission>) -> Vec<oneshot::Receiver<Result<Receipt, SubmitError>>> {
+        assert!(submissions.len() <= CHAIN_LEN_MAX, "a chain of {} submissions", submissions.len());
+        let (chain, receivers) = submissions
+            .into_iter()
+            .map(|submission| {
+                let (reply, receiver) = oneshot::channel();
+                (Queued { submission: Box::new(submission), reply }, receiver)
+            })
+            .unzip();
+        self.queue(Request::Chain(chain));
+        receivers
+    }
+
+    /// Sends `request` to the writer, or answers each of its submissions with why not.
+    fn queue(&self, request: Request) {
+        let count = request.len();
+        // Counted before it is sent, so that the writer never takes one not yet counted.
+        self.shared.queued.fetch_add(count, Ordering::AcqRel);
+        let (request, err): (Request, fn() -> SubmitError) = match self.sender.try_send(request) {
+            Ok(()) => return,
+            Err(TrySendError::Full(request)) => (request, || SubmitError::Busy),
+            Err(TrySendError::Disconnected(request)) => (request, || SubmitError::Stopped),
+        };
+        self.shared.queued.fetch_sub(count, Ordering::AcqRel);
+        let replies = match request {
+            Request::One(queued) => vec![queued.reply],
+            Request::Chain(chain) => chain.into_iter().map(|queued| queued.reply).collect(),
+        };
+        for reply in replies {
+            let _ = reply.send(Err(err()));
+        }
     }
 
     /// Submissions queued for the writer and not yet taken into a batch.

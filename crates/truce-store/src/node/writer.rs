@@ -28,7 +28,7 @@ use super::{
     metric,
     replay::{context_of, replay, save_checkpoint, sign_checkpoint},
     snapshot::{snapshot_due, SNAPSHOTS_NEVER},
-    AcceptedEntry, Clock, Receipt, Request, Shared, Submission, SubmitError, BATCH_ENTRIES_MAX, SIZE_UNLIMITED,
+    AcceptedEntry, Clock, Queued, Receipt, Request, Shared, Submission, SubmitError, BATCH_ENTRIES_MAX, SIZE_UNLIMITED,
 };
 use crate::{
     log::Log,
@@ -78,14 +78,20 @@ pub(super) struct Receipts {
 impl Writer {
     pub(super) fn run(mut self, receiver: Receiver<Request>) {
         while let Ok(first) = receiver.recv() {
+            let mut submissions = first.len();
             let mut batch = vec![first];
-            while batch.len() < BATCH_ENTRIES_MAX {
+            // The last request taken may be a chain, taken whole: `BATCH_ENTRIES_MAX +
+            // CHAIN_LEN_MAX` at the most, which the tree's recent leaves cover.
+            while submissions < BATCH_ENTRIES_MAX {
                 match receiver.try_recv() {
-                    Ok(request) => batch.push(request),
+                    Ok(request) => {
+                        submissions += request.len();
+                        batch.push(request);
+                    }
                     Err(_) => break,
                 }
             }
-            self.shared.queued.fetch_sub(batch.len(), Ordering::AcqRel);
+            self.shared.queued.fetch_sub(submissions, Ordering::AcqRel);
             self.process(batch);
         }
     }
@@ -133,20 +139,41 @@ impl Writer {
         // alert that a failed commit takes back (and whose id the next batch would reuse).
         let shared = Arc::clone(&self.shared);
         let mut live = shared.live.write();
-        for request in batch {
+        let mut decide = |queued: Queued| -> bool {
             let accepted_at = self.next_accepted_at();
             let started = Instant::now();
-            match encode(&live.state, accepted_at, *request.submission, &shared.sealer, &shared.log_key) {
+            match encode(&live.state, accepted_at, *queued.submission, &shared.sealer, &shared.log_key) {
                 Ok(Encoded { stored: row, accepted, context, warnings }) => {
                     Arc::make_mut(&mut live.state).apply(&context, &accepted.command, &accepted.events);
                     live.last_accepted_at = Some(accepted_at);
                     decided.push((accepted.command.body.kind(), started.elapsed()));
                     stored.push(row);
-                    pending.push(Pending { reply: request.reply, accepted, warnings });
+                    pending.push(Pending { reply: queued.reply, accepted, warnings });
+                    true
                 }
                 Err(err) => {
                     refused += 1;
-                    let _ = request.reply.send(Err(err));
+                    let _ = queued.reply.send(Err(err));
+                    false
+                }
+            }
+        };
+        for request in batch {
+            match request {
+                Request::One(queued) => {
+                    decide(queued);
+                }
+                Request::Chain(chain) => {
+                    let mut chain = chain.into_iter();
+                    // Up to the first refused; the rest are answered without being decided.
+                    for queued in chain.by_ref() {
+                        if !decide(queued) {
+                            break;
+                        }
+                    }
+                    for queued in chain {
+                        let _ = queued.reply.send(Err(SubmitError::NotTried));
+                    }
                 }
             }
         }

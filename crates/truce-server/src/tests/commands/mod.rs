@@ -13,6 +13,7 @@ use truce_ledger::{open_checkpoint, verify_inclusion, Hash, SecretKey, Verifier}
 use super::{id, terms, Fixture, Signer, World, EAST_ALEPPO, OPP};
 
 /// Sends `request`, which must be refused, checks that the log (its entries and its
+mod batch;
 mod body;
 mod domain;
 mod signatures;
