@@ -42,6 +42,50 @@ pub struct PublicKey {
     key: VerifyingKey,
 }
 
+/// Public keys as parsed, by their bytes, for a server that parses the same few signers'
+/// keys in every request: parsing one decompresses a curve point and checks its order, some
+/// microseconds, a tenth of checking a signature with it. A key is the same value however
+/// often it is parsed, so a kept one answers exactly as a fresh parse would; a text that does
+/// not parse is never kept. Bounded: when `PUBLIC_KEYS_KEPT_MAX` are kept, all are let go.
+#[derive(Default)]
+pub struct PublicKeys {
+    parsed: std::sync::Mutex<std::collections::HashMap<[u8; 32], PublicKey>>,
+}
+
+/// Keys a `PublicKeys` keeps at the most.
+pub const PUBLIC_KEYS_KEPT_MAX: usize = 4096;
+
+impl PublicKeys {
+    /// `PublicKey::parse_base64(text)`, from the keys kept where it is one of them.
+    ///
+    /// # Errors
+    /// As `PublicKey::parse_base64`.
+    pub fn parse_base64(&self, text: &str) -> Result<PublicKey, LedgerError> {
+        let bytes = decode_base64_array("public key", text)?;
+        // A poisoned lock only means another thread panicked while it held it; what it keeps
+        // is still a map of keys each parsed whole before it went in.
+        if let Some(key) = self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&bytes) {
+            return Ok(*key);
+        }
+        let key = PublicKey::from_bytes(&bytes)?;
+        let mut parsed = self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if parsed.len() >= PUBLIC_KEYS_KEPT_MAX {
+            parsed.clear();
+        }
+        parsed.insert(bytes, key);
+        Ok(key)
+    }
+
+    /// How many keys are kept.
+    pub fn len(&self) -> usize {
+        self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// An Ed25519 signature: 64 bytes, as padded standard base64 in text and serde.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Signature([u8; 64]);

@@ -20,7 +20,8 @@ pub use entry::{is_rfc3339_utc, leaf_hash_of, Entry, ENTRY_BYTES_MAX, ENTRY_FIEL
 pub use error::{LedgerError, NoteError, ProofError};
 pub use keys::{
     command_signing_bytes, enrolment_code_sha256, sign_command, sign_request, verify_canonical_command, verify_command,
-    verify_request, PublicKey, SecretKey, Signature, COMMAND_CONTEXT, KEY_FILE_KIND, REQUEST_CONTEXT,
+    verify_request, PublicKey, PublicKeys, SecretKey, Signature, COMMAND_CONTEXT, KEY_FILE_KIND, PUBLIC_KEYS_KEPT_MAX,
+    REQUEST_CONTEXT,
 };
 pub use merkle::{
     consistency_proof_len, inclusion_proof_len, leaf_hash, node_hash, root_from_leaf_hashes, verify_consistency,

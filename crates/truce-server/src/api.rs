@@ -1,6 +1,6 @@
 //! Submitting a signed command, and the small schema-only types the DTOs share.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Arc};
 
 use axum::{extract::State, http::StatusCode};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use truce_core::{
     Command, CommandBody, DomainError, ErrorKind, Event, ParseError, ParseFault, PublicKeyText, Timestamp, Warning,
 };
-use truce_ledger::{EncryptionKey, PublicKey, Signature};
+use truce_ledger::{EncryptionKey, PublicKeys, Signature};
 use truce_store::{Submission, SubmissionError};
 
 use crate::{
@@ -145,7 +145,7 @@ pub async fn submit_command(
     State(state): State<AppState>,
     ApiJsonText(signed, _): ApiJsonText<SignedCommand>,
 ) -> Result<(StatusCode, Json<CommandReceipt>), ApiError> {
-    let submission = verified(signed)?;
+    let submission = verified(&state.public_keys, signed)?;
     // Counted against its author's rate once the signature shows who the author is.
     state.edge.count_account(&submission.command().author.text())?;
     // The warnings come with the receipt: the writer reads them on the state the command is
@@ -158,7 +158,7 @@ pub async fn submit_command(
 /// The signed command checked as far as it can be without the log: its text I-JSON, its
 /// signature verified, the command parsed, and what the core does not check (the genesis,
 /// an encryption key's cryptography) checked here.
-fn verified(signed: SignedCommand) -> Result<Submission, ApiError> {
+fn verified(keys: &PublicKeys, signed: SignedCommand) -> Result<Submission, ApiError> {
     // Before the signature is verified or the command read: text that two JSON readers can
     // read two ways (a repeated key, an integer no double holds) is refused, never read.
     if let Some(malformed) = signed.command.fault_under("command") {
@@ -168,7 +168,8 @@ fn verified(signed: SignedCommand) -> Result<Submission, ApiError> {
             field: malformed.path,
         });
     }
-    let signer = PublicKey::parse_base64(&signed.signer)
+    let signer = keys
+        .parse_base64(&signed.signer)
         .map_err(|err| ApiError::bad_request("signer", format!("signer is not an Ed25519 public key: {err}")))?;
     let signature = Signature::parse_base64(&signed.signature)
         .map_err(|err| ApiError::bad_request("signature", format!("signature is not an Ed25519 signature: {err}")))?;
@@ -269,7 +270,7 @@ pub async fn submit_commands(
             format!("commands holds {count} commands; send 1 to {}", truce_store::CHAIN_LEN_MAX),
         ));
     }
-    let checked = verified_all(signed.commands).await?;
+    let checked = verified_all(&state.public_keys, signed.commands).await?;
     let mut submissions = Vec::with_capacity(count);
     let mut failed = None;
     for (index, checked) in checked.into_iter().enumerate() {
@@ -311,11 +312,17 @@ pub async fn submit_commands(
 /// `verified` for each command, on the blocking threads: a signature is tens of
 /// microseconds, and a batch's are checked in two halves side by side rather than on the
 /// thread that serves other connections.
-async fn verified_all(commands: Vec<SignedCommand>) -> Result<Vec<Result<Submission, ApiError>>, ApiError> {
+async fn verified_all(
+    keys: &Arc<PublicKeys>,
+    commands: Vec<SignedCommand>,
+) -> Result<Vec<Result<Submission, ApiError>>, ApiError> {
     let mut commands = commands;
     let second = commands.split_off(commands.len().div_ceil(2));
     let check = |commands: Vec<SignedCommand>| {
-        tokio::task::spawn_blocking(move || commands.into_iter().map(verified).collect::<Vec<_>>())
+        let keys = Arc::clone(keys);
+        tokio::task::spawn_blocking(move || {
+            commands.into_iter().map(|signed| verified(&keys, signed)).collect::<Vec<_>>()
+        })
     };
     let (first, second) = tokio::join!(check(commands), check(second));
     let joined = |result: Result<Vec<_>, tokio::task::JoinError>| {

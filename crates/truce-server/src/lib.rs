@@ -92,6 +92,8 @@ pub struct AppShared {
     pub auth: Arc<auth::Auth>,
     /// What the web page is told about this server (`/config.json`).
     pub web: web::WebConfig,
+    /// Signers' public keys as parsed, shared by every request that carries a signed command.
+    pub public_keys: Arc<truce_ledger::PublicKeys>,
 }
 
 impl std::ops::Deref for AppState {
@@ -122,6 +124,7 @@ impl AppState {
             metrics,
             auth,
             web: web::WebConfig::default(),
+            public_keys: Arc::default(),
         }))
     }
 

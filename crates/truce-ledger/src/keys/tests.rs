@@ -221,3 +221,42 @@ fn an_encrypted_key_file_needs_its_passphrase_and_the_old_json_file_still_reads(
     let json = key.to_file_text();
     assert_eq!(SecretKey::read_key_file(&json, None).expect("the JSON file reads").public_key(), key.public_key());
 }
+
+#[test]
+fn kept_public_keys_answer_as_a_fresh_parse_and_stay_bounded() {
+    use base64::{engine::general_purpose::STANDARD, Engine as _};
+
+    use crate::{PublicKeys, PUBLIC_KEYS_KEPT_MAX};
+
+    let keys = PublicKeys::default();
+    let text = fixed_key().public_key().to_base64();
+    for _ in 0..2 {
+        let kept = keys.parse_base64(&text).expect("a key");
+        assert_eq!(kept, PublicKey::parse_base64(&text).expect("a key"));
+    }
+    assert_eq!(keys.len(), 1, "parsed once, kept once");
+    // What does not parse is refused as a fresh parse refuses it, every time, and never kept.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    for text in [STANDARD.encode(identity), STANDARD.encode(not_a_point), "AAAA".to_owned()] {
+        for _ in 0..2 {
+            let kept = keys.parse_base64(&text).map(|key| key.to_base64()).map_err(|err| err.to_string());
+            let fresh = PublicKey::parse_base64(&text).map(|key| key.to_base64()).map_err(|err| err.to_string());
+            assert!(kept.is_err());
+            assert_eq!(kept, fresh);
+        }
+    }
+    assert_eq!(keys.len(), 1);
+    // Past the bound, all are let go, and a key parses again from its text.
+    for seed in 0..=PUBLIC_KEYS_KEPT_MAX {
+        let seed = u32::try_from(seed).expect("small").to_le_bytes();
+        let mut bytes = [9u8; 32];
+        bytes[..4].copy_from_slice(&seed);
+        let text = SecretKey::from_seed(&bytes).public_key().to_base64();
+        assert_eq!(keys.parse_base64(&text).expect("a key").to_base64(), text);
+        assert!(keys.len() <= PUBLIC_KEYS_KEPT_MAX);
+    }
+    assert_eq!(keys.parse_base64(&text).expect("a key"), PublicKey::parse_base64(&text).expect("a key"));
+}
