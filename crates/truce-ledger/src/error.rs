@@ -15,8 +15,6 @@ pub enum LedgerError {
     NumberOutOfRange { number: String },
     #[error("json nests deeper than {depth_max} arrays and objects")]
     JsonTooDeep { depth_max: usize },
-    #[error("value cannot be written as canonical json")]
-    Canonicalize(#[source] serde_json::Error),
     #[error("text is not valid json")]
     InvalidJson(#[source] serde_json::Error),
     #[error("text is not canonical json (rfc 8785)")]

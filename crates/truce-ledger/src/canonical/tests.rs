@@ -96,3 +96,64 @@ fn nesting_up_to_the_parser_limit_is_accepted_and_deeper_is_refused() {
     };
     expect!["err json nests deeper than 127 arrays and objects"].assert_eq(&actual);
 }
+
+/// JSON values of every shape, with the strings, names and numbers where canonical forms
+/// are easy to get wrong: control characters, quotes and backslashes, characters past the
+/// BMP beside those from U+E000 (whose orders in UTF-8 and UTF-16 differ), doubles of every
+/// magnitude, integers to ±(2^53 - 1).
+fn any_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    use serde_json::{Number, Value};
+
+    let tricky_char = prop_oneof![
+        any::<char>(),
+        (0u32..0x20).prop_map(|c| char::from_u32(c).expect("a control character")),
+        Just('"'),
+        Just('\\'),
+        Just('/'),
+        Just('\u{7f}'),
+        Just('\u{2028}'),
+        Just('\u{e000}'),
+        Just('\u{ff71}'),
+        Just('\u{fffd}'),
+        Just('\u{1f600}'),
+        Just('\u{10ffff}'),
+        proptest::char::range('a', 'e'),
+    ];
+    let text = proptest::collection::vec(tricky_char, 0..6).prop_map(String::from_iter);
+    let double = prop_oneof![
+        any::<f64>().prop_filter("finite", |d| d.is_finite()),
+        (-30i32..30, -1000i64..1000).prop_map(|(exponent, mantissa)| mantissa as f64 * 10f64.powi(exponent)),
+        Just(-0.0),
+        Just(5e-324),
+        Just(1e21),
+        Just(1e-7),
+    ];
+    let safe = (1i64 << 53) - 1;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-safe..=safe).prop_map(|n| Value::Number(n.into())),
+        double.prop_map(|d| Value::Number(Number::from_f64(d).expect("finite"))),
+        text.clone().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((text.clone(), inner), 0..6)
+                .prop_map(|members| Value::Object(members.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+    /// The canonical text is the one `serde_json_canonicalizer` writes.
+    #[test]
+    fn canonical_text_is_the_reference_canonicalizers(value in any_value()) {
+        let ours = canonical_json(&value).expect("values within the bounds");
+        let reference = serde_json_canonicalizer::to_string(&value).expect("the reference writes it");
+        proptest::prop_assert_eq!(&ours, &reference);
+    }
+}

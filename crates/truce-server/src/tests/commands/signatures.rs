@@ -176,3 +176,24 @@ async fn a_coordinator_registering_a_party_is_403_forbidden() {
     )
     .await;
 }
+
+/// The author signs the canonical text of the command as its program holds it; the server
+/// checks the signature over the command read back from the request's text. Every double
+/// must read back exactly (serde_json's `float_roundtrip`, set for the whole workspace), or
+/// the two canonical texts differ in a last digit and a valid signature fails.
+#[tokio::test]
+async fn a_command_whose_doubles_need_seventeen_digits_verifies() {
+    let world = World::new().await;
+    let fixture = &world.fixture;
+    let monitor = world.un_account(120, 40, "monitor").await;
+    let latitude = 36.291_650_523_723_796_f64;
+    let body = json!({"type": "report_incident", "incident_id": id(9_000), "kind": "shelling",
+                      "location": {"position": [37.283_451_259_536_825_f64, latitude], "uncertainty_m": 20.0},
+                      "when": {"start": "2016-12-12T07:00:00Z"}, "description": "Shelling",
+                      "source": {"source_id": id(9_001), "organisation": "EFE", "kind": "media"}});
+    let receipt = fixture.accept(&monitor, body).await;
+    let seq = receipt["seq"].as_u64().expect("a seq");
+    let entries = fixture.get(&format!("/api/v1/ledger/entries?from={seq}&limit=1")).await.json();
+    let text = entries["entries"][0]["entry"].as_str().expect("the entry's text");
+    assert!(text.contains("[37.283451259536825,36.291650523723796]"), "{text}");
+}
