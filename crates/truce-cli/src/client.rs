@@ -211,8 +211,10 @@ impl Client {
     /// One outcome per command, in order, up to and including the first refused (the ones
     /// after it are left out); a refusal's problem names its field as for one command
     /// (`code`, not `commands[3].code`). A server that asks to slow down, for the whole
-    /// batch (429) or at its first refused command (503 `busy`), gets what it did not take
-    /// again after its `Retry-After`, as `submit_or_refused` does.
+    /// batch (429), or at its first refused command (429: its author's rate, which counts
+    /// every command; 503 `busy`), gets what it did not take again after a wait (the
+    /// `Retry-After` it gives, 1 s if none), for at most `SLOW_DOWN_WAIT_S_MAX` in all, as
+    /// `submit_or_refused` does.
     ///
     /// # Errors
     /// The server cannot be reached, or answers with something that is not a batch's reply.
@@ -256,7 +258,10 @@ impl Client {
                     .ok()
                     .and_then(|status| reqwest::StatusCode::from_u16(status).ok())
                     .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
-                busy = status == reqwest::StatusCode::SERVICE_UNAVAILABLE && problem["type"] == "/problems/busy";
+                // Its account's rate counts each command of a batch (429), or the writer's
+                // queue is full (503 `busy`): the rest go again after a wait.
+                busy = status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                    || (status == reqwest::StatusCode::SERVICE_UNAVAILABLE && problem["type"] == "/problems/busy");
                 if !busy || !may_wait {
                     outcomes.push(Err(Refused { status, problem }));
                 }

@@ -67,8 +67,8 @@ struct Args {
     /// Stop sending after this many seconds, whatever is left.
     #[arg(long, default_value_t = 120)]
     seconds: u64,
-    /// Open loop instead: send this many commands per second, whatever the server does,
-    /// and report latencies from when each was due.
+    /// Open loop instead: send this many requests per second (commands, or batches of
+    /// --batch), whatever the server does, and report latencies from when each was due.
     #[arg(long)]
     rate: Option<u32>,
     /// Use this running server instead of starting one (with --data).
@@ -438,7 +438,8 @@ impl Report<'_> {
         let accepted_per_s = if wall_s > 0.0 { accepted as f64 / wall_s } else { 0.0 };
         let mode = match self.args.rate {
             Some(rate) => format!(
-                "open loop at {rate} commands/s over at most {} connections (latency from when each was due)",
+                "open loop at {rate} {}/s over at most {} connections (latency from when each was due)",
+                if self.args.batch == 1 { "commands" } else { "requests" },
                 self.args.concurrency
             ),
             None => format!("closed loop, {} connections", self.args.concurrency),
