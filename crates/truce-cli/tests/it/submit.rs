@@ -188,3 +188,14 @@ fn zones_of_a_thousand_vertices_go_in_batches_cut_by_size() {
     let zones = log.get("/api/v1/zones?limit=100");
     assert_eq!(zones["items"].as_array().map(Vec::len), Some(45), "{zones}");
 }
+
+#[test]
+fn a_batch_past_its_accounts_rate_waits_and_goes_on() {
+    // 40 commands a second, in bursts of 400: the second batch meets the limit part way.
+    let log = Log::start_with(&["--requests-per-account", "40"]);
+    let lines: Vec<String> = (0..460).map(|n| party_line(&format!("P{n}"))).collect();
+    let file = log.write("parties.jsonl", &lines.join("\n"));
+    let (stdout, _) = succeeded(&log.as_operator("submit", &file, &[]));
+    assert_eq!(stdout.lines().filter(|line| line.starts_with("line ")).count(), 460, "{stdout}");
+    assert_eq!(log.size(), 461);
+}

@@ -136,13 +136,18 @@ pub struct Log {
 
 impl Log {
     pub fn start() -> Log {
+        Log::start_with(&[])
+    }
+
+    /// A log served with `extra` arguments to `truce serve`.
+    pub fn start_with(extra: &[&str]) -> Log {
         let root = tempfile::tempdir().expect("a temporary directory");
         let data = root.path().join("data");
         run_truce(&["init", "--data", path_str(&data), "--origin", "submit.test/log"]);
         let config: Value =
             serde_json::from_str(&fs::read_to_string(data.join("truce.json")).expect("truce.json")).expect("JSON");
         let operator_id = config["operator_account_id"].as_str().expect("operator_account_id").to_owned();
-        let server = Server::start(&data, &root.path().join("server.log"));
+        let server = Server::start_with(&data, &root.path().join("server.log"), extra);
         Log { root, server, operator_id }
     }
 
