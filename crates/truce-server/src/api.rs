@@ -1,4 +1,5 @@
-//! Submitting a signed command, and the small schema-only types the DTOs share.
+//! Submitting signed commands, one a request or a batch of them, and the small schema-only types
+//! the DTOs share.
 
 use std::{borrow::Cow, sync::Arc};
 

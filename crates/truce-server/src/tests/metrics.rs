@@ -147,14 +147,25 @@ async fn the_writer_counts_commands_by_outcome_and_times_batches_and_decisions()
     // A party that exists already: refused.
     let again =
         json!({"type": "register_party", "party_id": id(super::RU), "code": "RU", "name": "Party RU", "kind": "state"});
-    let refused = fixture.submit(&fixture.operator, again).await;
+    let refused = fixture.submit(&fixture.operator, again.clone()).await;
     assert!(refused.status.is_client_error(), "{}", refused.text);
+    // A batch refused at its first command: the two after it are not tried.
+    let others = [7001, 7002].map(
+        |n| json!({"type": "register_party", "party_id": id(n), "code": format!("P{n}"), "name": "P", "kind": "state"}),
+    );
+    let commands: Vec<serde_json::Value> = [again, others[0].clone(), others[1].clone()]
+        .into_iter()
+        .map(|body| fixture.sign(&fixture.operator, fixture.command(&fixture.operator, body)))
+        .collect();
+    let batch = fixture.post_json("/api/v1/commands/batch", &json!({ "commands": commands })).await;
+    assert_eq!(batch.json()["accepted"], json!(0), "{}", batch.text);
 
     let (text, scrape) = scrape(fixture).await;
     let entries = fixture.state.node.read_state(|state| state.entries_count);
     let entries = entries as f64;
     assert_eq!(value(&scrape, "truce_commands_total", &[("outcome", "accepted")]), Some(entries), "{text}");
-    assert_eq!(value(&scrape, "truce_commands_total", &[("outcome", "refused")]), Some(1.0), "{text}");
+    assert_eq!(value(&scrape, "truce_commands_total", &[("outcome", "refused")]), Some(2.0), "{text}");
+    assert_eq!(value(&scrape, "truce_commands_total", &[("outcome", "not_tried")]), Some(2.0), "{text}");
     // One command at a time here: a batch each.
     assert_eq!(observations(&scrape, "truce_write_batch_entries", &[]), Some(entries), "{text}");
     assert_eq!(observations(&scrape, "truce_write_commit_seconds", &[]), Some(entries), "{text}");

@@ -134,6 +134,7 @@ impl Writer {
         let mut stored: Vec<StoredEntry> = Vec::with_capacity(batch.len());
         let mut decided: Vec<(&'static str, Duration)> = Vec::with_capacity(batch.len());
         let mut refused = 0_u64;
+        let mut not_tried = 0_u64;
         // The projection stays write-locked from the first command decided until the batch is
         // durable, as the tree below does: no reader is ever shown an entry, an incident or an
         // alert that a failed commit takes back (and whose id the next batch would reuse).
@@ -172,6 +173,7 @@ impl Writer {
                         }
                     }
                     for queued in chain {
+                        not_tried += 1;
                         let _ = queued.reply.send(Err(SubmitError::NotTried));
                     }
                 }
@@ -179,6 +181,7 @@ impl Writer {
         }
         self.record(|| {
             metrics::counter!(metric::COMMANDS, "outcome" => "refused").increment(refused);
+            metrics::counter!(metric::COMMANDS, "outcome" => "not_tried").increment(not_tried);
             for (kind, took) in &decided {
                 metrics::histogram!(metric::DECIDE_SECONDS, "kind" => *kind).record(took.as_secs_f64());
             }
