@@ -711,3 +711,51 @@ fn a_log_gets_the_latest_schema_version_an_older_one_is_migrated_and_a_newer_one
 }
 
 mod shed;
+
+#[test]
+fn a_chain_is_decided_whole_with_nothing_between_and_stops_at_its_first_refusal() {
+    let mut fixture = Fixture::new();
+    let signed = |fixture: &mut Fixture, n: u64| {
+        let command = fixture.command(body_of(&Step::Party { n }));
+        fixture.signed(command)
+    };
+    // Singles queued before, between and after chains, all at once: batches of the writer mix them.
+    let singles_before: Vec<Submission> = (0..100).map(|n| signed(&mut fixture, n)).collect();
+    let chain: Vec<Submission> = (100..356).map(|n| signed(&mut fixture, n)).collect();
+    let singles_between: Vec<Submission> = (400..500).map(|n| signed(&mut fixture, n)).collect();
+    // The third command of this chain registers party 0 again: refused, and the rest not tried.
+    let mut refused_chain: Vec<Submission> = (600..602).map(|n| signed(&mut fixture, n)).collect();
+    refused_chain.push(signed(&mut fixture, 0));
+    refused_chain.extend((602..610).map(|n| signed(&mut fixture, n)));
+    let node = fixture.node.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let before: Vec<_> = singles_before.into_iter().map(|submission| node.submit(submission)).collect();
+    let chained = node.submit_chain(chain);
+    let between: Vec<_> = singles_between.into_iter().map(|submission| node.submit(submission)).collect();
+    let refused = node.submit_chain(refused_chain);
+    type Replies = Vec<tokio::sync::oneshot::Receiver<Result<Receipt, SubmitError>>>;
+    let receipts = |receivers: Replies| -> Vec<Result<Receipt, SubmitError>> {
+        receivers.into_iter().map(|receiver| runtime.block_on(receiver).expect("the writer replies")).collect()
+    };
+    let (before, chained, between, refused) =
+        (receipts(before), receipts(chained), receipts(between), receipts(refused));
+    assert!(before.iter().chain(&between).all(Result::is_ok));
+    let seqs: Vec<u64> = chained.iter().map(|receipt| receipt.as_ref().expect("accepted").seq).collect();
+    assert_eq!(seqs.len(), 256);
+    assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "a chain's entries are consecutive: {seqs:?}");
+    let trees: Vec<u64> = chained.iter().map(|receipt| receipt.as_ref().expect("accepted").tree_size).collect();
+    assert!(trees.iter().all(|size| *size == trees[0]), "one batch, one tree: {trees:?}");
+    let outcomes: Vec<String> = refused
+        .iter()
+        .map(|outcome| match outcome {
+            Ok(receipt) => format!("seq {}", receipt.seq - refused[0].as_ref().expect("accepted").seq),
+            Err(SubmitError::Domain(err)) => format!("refused: {}", err.kind()),
+            Err(SubmitError::NotTried) => "not tried".to_owned(),
+            Err(err) => format!("{err}"),
+        })
+        .collect();
+    assert_eq!(outcomes[..4], ["seq 0", "seq 1", "refused: duplicate", "not tried"]);
+    assert!(outcomes[3..].iter().all(|outcome| outcome == "not tried"), "{outcomes:?}");
+    // Written: the genesis, 100 + 256 + 100 singles and chained, and the two before the refusal.
+    assert_eq!(node.read_state(|state| state.entries_count), 1 + 100 + 256 + 100 + 2);
+}
