@@ -208,23 +208,23 @@ impl Client {
 
     /// Posts signed commands as one batch (`POST /api/v1/commands/batch`, at most
     /// `BATCH_COMMANDS_MAX`): decided in order up to the first refused, the rest not tried.
-    /// One outcome per command, in order, up to and including the first refused (the ones
-    /// after it are left out); a refusal's problem names its field as for one command
-    /// (`code`, not `commands[3].code`). A server that asks to slow down, for the whole
-    /// batch (429), or at its first refused command (429: its author's rate, which counts
-    /// every command; 503 `busy`), gets what it did not take again after a wait (the
-    /// `Retry-After` it gives, 1 s if none), for at most `SLOW_DOWN_WAIT_S_MAX` in all, as
-    /// `submit_or_refused` does.
+    /// `event` hears each command's outcome, in order, as soon as its reply arrives, up to and
+    /// including the first refused (the ones after it are left out); a refusal's problem names
+    /// its field as for one command (`code`, not `commands[3].code`). A server that asks to
+    /// slow down, for the whole batch (429), or at its first refused command (429: its
+    /// author's rate, which counts every command; 503 `busy`), gets what it did not take again
+    /// after a wait (the `Retry-After` it gives, 1 s if none; `event` hears of it first), for
+    /// at most `SLOW_DOWN_WAIT_S_MAX` in all, as `submit_or_refused` does.
     ///
     /// # Errors
     /// The server cannot be reached, or answers with something that is not a batch's reply.
-    pub fn submit_batch(&self, signed: &[Value]) -> anyhow::Result<Vec<Result<Value, Refused>>> {
+    pub fn submit_batch(&self, signed: &[Value], mut event: impl FnMut(BatchEvent)) -> anyhow::Result<()> {
         assert!(signed.len() <= BATCH_COMMANDS_MAX, "a batch of {} commands", signed.len());
         let url = format!("{}/api/v1/commands/batch", self.base_url);
         let started = Instant::now();
-        let mut outcomes = Vec::with_capacity(signed.len());
-        while outcomes.len() < signed.len() {
-            let rest = &signed[outcomes.len()..];
+        let mut answered = 0;
+        while answered < signed.len() {
+            let rest = &signed[answered..];
             let response = self
                 .http
                 .post(&url)
@@ -236,8 +236,13 @@ impl Client {
             let body: Value = response.json().unwrap_or(Value::Null);
             let waited_s = started.elapsed().as_secs();
             let may_wait = waited_s + retry_after <= SLOW_DOWN_WAIT_S_MAX;
+            let wait = |event: &mut dyn FnMut(BatchEvent), index: usize| {
+                let seconds = retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX);
+                event(BatchEvent::Waiting { index, seconds });
+                std::thread::sleep(Duration::from_secs(seconds));
+            };
             if status == reqwest::StatusCode::TOO_MANY_REQUESTS && may_wait {
-                std::thread::sleep(Duration::from_secs(retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX)));
+                wait(&mut event, answered);
                 continue;
             }
             if !status.is_success() {
@@ -247,33 +252,33 @@ impl Client {
                 body["results"].as_array().filter(|results| results.len() == rest.len()).ok_or_else(|| {
                     anyhow!("the server's reply to a batch of {} has no results for each: {body}", rest.len())
                 })?;
-            let mut busy = false;
+            let mut slow_down = false;
             for result in results {
                 if result["status"] == reqwest::StatusCode::CREATED.as_u16() {
-                    outcomes.push(Ok(result["receipt"].clone()));
+                    event(BatchEvent::Outcome { index: answered, outcome: Ok(result["receipt"].clone()) });
+                    answered += 1;
                     continue;
                 }
-                let problem = without_batch_index(outcomes.len(), result["problem"].clone());
+                let problem = without_batch_index(answered, result["problem"].clone());
                 let status = u16::try_from(result["status"].as_u64().unwrap_or(500))
                     .ok()
                     .and_then(|status| reqwest::StatusCode::from_u16(status).ok())
                     .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
                 // Its account's rate counts each command of a batch (429), or the writer's
                 // queue is full (503 `busy`): the rest go again after a wait.
-                busy = status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                slow_down = status == reqwest::StatusCode::TOO_MANY_REQUESTS
                     || (status == reqwest::StatusCode::SERVICE_UNAVAILABLE && problem["type"] == "/problems/busy");
-                if !busy || !may_wait {
-                    outcomes.push(Err(Refused { status, problem }));
+                if !slow_down || !may_wait {
+                    event(BatchEvent::Outcome { index: answered, outcome: Err(Refused { status, problem }) });
+                    return Ok(());
                 }
                 break;
             }
-            if busy && may_wait {
-                std::thread::sleep(Duration::from_secs(retry_after.clamp(1, SLOW_DOWN_WAIT_S_MAX)));
-                continue;
+            if slow_down {
+                wait(&mut event, answered);
             }
-            break;
         }
-        Ok(outcomes)
+        Ok(())
     }
 
     /// Posts `body` to `path`; a refusal becomes an error as for `submit`.
@@ -334,6 +339,15 @@ impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&refusal(self.status, &self.problem))
     }
+}
+
+/// What `Client::submit_batch` tells as it goes.
+pub enum BatchEvent {
+    /// What became of the command at `index` of the batch: its receipt, or why it was refused.
+    Outcome { index: usize, outcome: Result<Value, Refused> },
+    /// The server asked to slow down at the command at `index`; waiting `seconds` before it
+    /// and the rest are sent again.
+    Waiting { index: usize, seconds: u64 },
 }
 
 /// The seconds a response's `Retry-After` asks for, 1 when it gives none.

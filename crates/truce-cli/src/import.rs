@@ -161,6 +161,9 @@ fn commands(file: &Path, text: &str, client: &Client, signer: &Signer) -> anyhow
             progress.suspend(|| eprintln!("line {line}: filled {} = {}", filled.path, filled.id));
         }
         lines::Progress::Accepted { .. } => progress.inc(1),
+        lines::Progress::Waiting { line, seconds } => {
+            progress.suspend(|| eprintln!("line {line}: the server asks to slow down; waiting {seconds} s"));
+        }
     });
     progress.finish_and_clear();
     let tally = sent.with_context(|| file.display().to_string())?;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use truce_store::Clock;
 
 use crate::{
-    client::{self, Client, Signer, Tally, BATCH_BYTES_MAX, BATCH_COMMANDS_MAX},
+    client::{self, BatchEvent, Client, Signer, Tally, BATCH_BYTES_MAX, BATCH_COMMANDS_MAX},
     ids::Filled,
 };
 
@@ -62,6 +62,9 @@ pub enum Progress<'a> {
     Filled { line: usize, filled: &'a Filled },
     /// This line was accepted, with this receipt.
     Accepted { line: usize, receipt: &'a Value },
+    /// The server asked to slow down at this line (its account's rate, a full queue): it and
+    /// the lines after it go again after `seconds`.
+    Waiting { line: usize, seconds: u64 },
 }
 
 /// Signs and submits each line in order, as `signer`, with `issued_at` from `clock` for
@@ -113,33 +116,55 @@ pub fn submit_all(
         }
         if !batch.is_empty() {
             let values: Vec<Value> = batch.iter().map(|signed| signed.value.clone()).collect();
-            let outcomes = client
-                .submit_batch(&values)
-                .map_err(|err| anyhow!("line {}: {err:#}; {}", batch[0].number, tally.before_refusal()))?;
-            // Lines after a refused one were not decided: their ids are not shown as filled.
-            for (Signed { number, filled, .. }, outcome) in batch.iter().zip(outcomes) {
-                for filled in filled {
-                    progress(Progress::Filled { line: *number, filled });
-                }
-                match outcome {
-                    Ok(receipt) => {
-                        tally.add(&receipt);
-                        progress(Progress::Accepted { line: *number, receipt: &receipt });
+            let mut refusal = None;
+            // Told as each reply arrives, so that what was accepted is shown even if the run is
+            // stopped while a later part of the batch waits. Lines after a refused one were not
+            // decided: their ids are not shown as filled.
+            let sent = client.submit_batch(&values, |event| match event {
+                BatchEvent::Outcome { index, outcome } => {
+                    let Signed { number, filled, .. } = &batch[index];
+                    for filled in filled {
+                        progress(Progress::Filled { line: *number, filled });
                     }
-                    Err(refused) => {
-                        let why = format!("the server refused the command: {refused}");
-                        return Err(anyhow!("line {number}: {why}; {}", tally.before_refusal()));
+                    match outcome {
+                        Ok(receipt) => {
+                            tally.add(&receipt);
+                            progress(Progress::Accepted { line: *number, receipt: &receipt });
+                        }
+                        Err(refused) => refusal = Some((*number, refused)),
                     }
                 }
+                BatchEvent::Waiting { index, seconds } => {
+                    progress(Progress::Waiting { line: batch[index].number, seconds });
+                }
+            });
+            if let Err(err) = sent {
+                return Err(
+                    Stopped { line: batch[0].number, why: format!("{err:#}"), before: tally.before_refusal() }.into()
+                );
+            }
+            if let Some((line, refused)) = refusal {
+                let why = format!("the server refused the command: {refused}");
+                return Err(Stopped { line, why, before: tally.before_refusal() }.into());
             }
         }
-        if let Some((number, err)) = unsigned {
-            return Err(anyhow!("line {number}: {err:#}; {}", tally.before_refusal()));
+        if let Some((line, err)) = unsigned {
+            return Err(Stopped { line, why: format!("{err:#}"), before: tally.before_refusal() }.into());
         }
         if batch.is_empty() && carried.is_none() {
             return Ok(tally);
         }
     }
+}
+
+/// Why sending stopped at a line: nothing from it on was decided, everything before it was
+/// accepted (`before` says how much).
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {why}; {before}")]
+pub struct Stopped {
+    pub line: usize,
+    why: String,
+    before: String,
 }
 
 /// A line's command, signed, with the ids filled in to make it and its text's length.

@@ -151,6 +151,10 @@ enum Commands {
         /// Read FILE as JSON lines, whatever its name.
         #[arg(long)]
         lines: bool,
+        /// With JSON lines: send from this line of FILE on (the lines before it were sent by
+        /// an earlier run), as the error of a run stopped by a refusal says.
+        #[arg(long, value_name = "N")]
+        from_line: Option<usize>,
         /// The secret key file to sign with.
         #[arg(long)]
         key: PathBuf,
@@ -490,9 +494,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Commands::Keys { command } => keys(command),
         Commands::Account { command } => account(command),
-        Commands::Submit { file, lines, key, author, party, server } => {
+        Commands::Submit { file, lines, from_line, key, author, party, server } => {
             if lines || file.extension().is_some_and(|ext| ext == "jsonl") {
-                submit_lines(&file, &key, &author, party.as_deref(), &server)?;
+                submit_lines(&file, from_line, &key, &author, party.as_deref(), &server)?;
+            } else if from_line.is_some() {
+                bail!("--from-line is for files of JSON lines (a name ending in .jsonl, or --lines)");
             } else {
                 submit(&file, &key, &author, party.as_deref(), &server)?;
             }
@@ -667,24 +673,49 @@ fn print_warnings(prefix: &str, receipt: &Value) {
     }
 }
 
-/// Submits each line of a JSON-lines file in order, stopping at the first refusal.
-fn submit_lines(file: &Path, key: &Path, author: &str, party: Option<&str>, server: &str) -> anyhow::Result<()> {
+/// Submits each line of a JSON-lines file in order (from line `from_line` on), stopping at
+/// the first refusal.
+fn submit_lines(
+    file: &Path,
+    from_line: Option<usize>,
+    key: &Path,
+    author: &str,
+    party: Option<&str>,
+    server: &str,
+) -> anyhow::Result<()> {
     let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let commands = lines::parse(&text).with_context(|| file.display().to_string())?;
+    let mut commands = lines::parse(&text).with_context(|| file.display().to_string())?;
+    if let Some(from_line) = from_line {
+        commands.retain(|line| line.number >= from_line);
+    }
     if commands.is_empty() {
-        bail!("{} holds no commands", file.display());
+        match from_line {
+            Some(from_line) => bail!("{} holds no commands from line {from_line} on", file.display()),
+            None => bail!("{} holds no commands", file.display()),
+        }
     }
     let signer = Signer::read(key, author, party)?;
     let client = Client::new(server)?;
     let clock = ServerClock::read(&client)?;
-    let tally = lines::submit_all(commands, &client, &signer, &clock, |progress| match progress {
+    let sent = lines::submit_all(commands, &client, &signer, &clock, |progress| match progress {
         Progress::Filled { line, filled } => eprintln!("line {line}: filled {} = {}", filled.path, filled.id),
         Progress::Accepted { line, receipt } => {
             println!("line {line}: seq {}", receipt["seq"]);
             print_warnings(&format!("line {line}: "), receipt);
         }
-    })
-    .with_context(|| file.display().to_string())?;
+        Progress::Waiting { line, seconds } => {
+            eprintln!("line {line}: the server asks to slow down (its rate for this account); waiting {seconds} s");
+        }
+    });
+    let tally = sent.map_err(|err| match err.downcast_ref::<lines::Stopped>() {
+        // Sending it all again would record the lines before it twice, with new ids.
+        Some(stopped) => anyhow!(
+            "{}: {err}\nnothing from line {line} on was recorded; mend it and go on with --from-line {line}",
+            file.display(),
+            line = stopped.line
+        ),
+        None => err.context(file.display().to_string()),
+    })?;
     println!("{tally}");
     Ok(())
 }

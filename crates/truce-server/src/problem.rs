@@ -229,7 +229,7 @@ impl ApiError {
                 StatusCode::FAILED_DEPENDENCY,
                 "not-tried",
                 "Not tried",
-                "not tried: a command before it in the same batch was refused; send it again once that one is mended",
+                "not tried: a command before it in the same batch was refused; its nonce was not used, so it can be sent again as it is",
             ),
             // Logged where it happens; never shown in detail to clients.
             ApiError::Internal(_) => Problem::new(

@@ -195,7 +195,32 @@ fn a_batch_past_its_accounts_rate_waits_and_goes_on() {
     let log = Log::start_with(&["--requests-per-account", "40"]);
     let lines: Vec<String> = (0..460).map(|n| party_line(&format!("P{n}"))).collect();
     let file = log.write("parties.jsonl", &lines.join("\n"));
-    let (stdout, _) = succeeded(&log.as_operator("submit", &file, &[]));
+    let (stdout, stderr) = succeeded(&log.as_operator("submit", &file, &[]));
     assert_eq!(stdout.lines().filter(|line| line.starts_with("line ")).count(), 460, "{stdout}");
+    assert!(stderr.contains("the server asks to slow down (its rate for this account); waiting 1 s"), "{stderr}");
     assert_eq!(log.size(), 461);
+}
+
+#[test]
+fn a_file_stopped_by_a_refusal_goes_on_from_the_mended_line() {
+    let log = Log::start();
+    let mut lines = [party_line("A"), party_line("B"), party_line("A"), party_line("C")];
+    let file = log.write("parties.jsonl", &lines.join("\n"));
+    let stderr = failed(&log.as_operator("submit", &file, &[]));
+    assert!(stderr.contains("nothing from line 3 on was recorded; mend it and go on with --from-line 3"), "{stderr}");
+    assert_eq!(log.size(), 3);
+
+    lines[2] = party_line("D");
+    let file = log.write("parties.jsonl", &lines.join("\n"));
+    let (stdout, _) = succeeded(&log.as_operator("submit", &file, &["--from-line", "3"]));
+    assert_eq!(
+        stdout.lines().filter(|line| line.starts_with("line ")).collect::<Vec<_>>(),
+        ["line 3: seq 3", "line 4: seq 4"]
+    );
+    let parties = log.get("/api/v1/parties");
+    let mut codes = names(&parties["items"], "code");
+    codes.sort_unstable();
+    assert_eq!(codes, ["A", "B", "C", "D"], "each once");
+    let stderr = failed(&log.as_operator("submit", &file, &["--from-line", "9"]));
+    assert!(stderr.contains("holds no commands from line 9 on"), "{stderr}");
 }
