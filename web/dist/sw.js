@@ -1,8 +1,8 @@
 // The service worker: keeps the page's shell (index.html, its hashed assets, the basemap,
 // the catalogues) so that the page opens with no network; the API is never cached here
 // (what it says must be current or visibly missing). The build fills in SHELL and VERSION.
-const VERSION = '2d1f97a5a3b00190';
-const SHELL = ["/","/assets/layers-2x-TBM42ERR.png","/assets/layers-55W3Q4RM.png","/assets/main-5B5LFSCE.js","/assets/main-5UKG6RFV.css","/assets/marker-icon-2V3QKKVC.png","/basemap/borders.json","/basemap/land.json","/basemap/places.json","/basemap/water.json","/index.html"];
+const VERSION = '98507ce8896410ed';
+const SHELL = ["/","/assets/layers-2x-TBM42ERR.png","/assets/layers-55W3Q4RM.png","/assets/main-3WKARKA6.js","/assets/main-5UKG6RFV.css","/assets/marker-icon-2V3QKKVC.png","/basemap/borders.json","/basemap/land.json","/basemap/places.json","/basemap/water.json","/index.html"];
 const CACHE = `truce-shell-${VERSION}`;
 
 self.addEventListener('install', (event) => {
