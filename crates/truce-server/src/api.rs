@@ -3,7 +3,11 @@
 
 use std::{borrow::Cow, sync::Arc};
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use truce_core::{
@@ -263,7 +267,7 @@ pub enum CommandOutcome {
 pub async fn submit_commands(
     State(state): State<AppState>,
     ApiJsonText(signed, _): ApiJsonText<SignedCommands>,
-) -> Result<Json<BatchReply>, ApiError> {
+) -> Result<Response, ApiError> {
     let count = signed.commands.len();
     if count == 0 || count > truce_store::CHAIN_LEN_MAX {
         return Err(ApiError::bad_request(
@@ -301,13 +305,23 @@ pub async fn submit_commands(
         };
         results.push(outcome);
     }
+    // A batch stopped by its author's rate says when to send the rest, as a refused request
+    // does (`Retry-After`).
+    let retry_after_s = match &failed {
+        Some((_, ApiError::TooManyRequests { retry_after_s })) => Some(*retry_after_s),
+        _ => None,
+    };
     if let Some((index, err)) = failed {
         results.push(refused(index, &err));
     }
     while results.len() < count {
         results.push(refused(results.len(), &ApiError::from(truce_store::SubmitError::NotTried)));
     }
-    Ok(Json(BatchReply { accepted, results }))
+    let mut response = Json(BatchReply { accepted, results }).into_response();
+    if let Some(retry_after_s) = retry_after_s {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+    }
+    Ok(response)
 }
 
 /// `verified` for each command, on the blocking threads: a signature is tens of

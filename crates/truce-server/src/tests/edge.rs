@@ -319,3 +319,31 @@ async fn each_account_gets_its_rate_for_commands_it_signs_and_reads_signed_in() 
     assert_eq!(router(state.clone()).oneshot(read).await.expect("infallible").status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(router(state).oneshot(get("/api/v1/parties")).await.expect("infallible").status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_batch_stopped_by_its_authors_rate_says_when_to_send_the_rest() {
+    let fixture = Fixture::new().await;
+    // 1 per second: a burst of 10, and a batch of 12.
+    let policy = EdgePolicy::new(&[], false).expect("a policy").with_requests_per_account(Some(1));
+    let state = fixture.state.clone().with_edge(policy);
+    let commands: Vec<serde_json::Value> = (0..12)
+        .map(|n: u32| {
+            let body = serde_json::json!({"type": "register_party", "party_id": super::id(3000 + n),
+                                          "code": format!("R{n}"), "name": format!("Party {n}"), "kind": "state"});
+            fixture.sign(&fixture.operator, fixture.command(&fixture.operator, body))
+        })
+        .collect();
+    let request = Request::post("/api/v1/commands/batch")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::json!({ "commands": commands }).to_string()))
+        .expect("a request");
+    let response = router(state).oneshot(request).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER].to_str().expect("text").parse().expect("seconds");
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body = response.into_body().collect().await.expect("a body").to_bytes();
+    let reply: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(reply["accepted"], 10);
+    assert_eq!(reply["results"][10]["problem"]["type"], "/problems/too-many-requests");
+    assert_eq!(reply["results"][11]["problem"]["type"], "/problems/not-tried");
+}
