@@ -225,12 +225,13 @@ impl Client {
         let mut answered = 0;
         while answered < signed.len() {
             let rest = &signed[answered..];
-            let response = self
-                .http
-                .post(&url)
-                .json(&serde_json::json!({ "commands": rest }))
-                .send()
-                .map_err(|err| unreachable(&self.base_url, err))?;
+            let response =
+                self.http.post(&url).json(&serde_json::json!({ "commands": rest })).send().map_err(|err| match err
+                    .is_connect()
+                {
+                    true => anyhow::Error::new(NotSent(format!("{:#}", unreachable(&self.base_url, err)))),
+                    false => unreachable(&self.base_url, err),
+                })?;
             let status = response.status();
             let retry_after = retry_after_s(&response);
             let body: Value = response.json().unwrap_or(Value::Null);
@@ -340,6 +341,12 @@ impl std::fmt::Display for Refused {
         f.write_str(&refusal(self.status, &self.problem))
     }
 }
+
+/// A request that never reached the server (no connection was made): nothing of it was
+/// recorded.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotSent(String);
 
 /// What `Client::submit_batch` tells as it goes.
 pub enum BatchEvent {

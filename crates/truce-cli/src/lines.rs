@@ -11,7 +11,7 @@ use serde_json::Value;
 use truce_store::Clock;
 
 use crate::{
-    client::{self, BatchEvent, Client, Signer, Tally, BATCH_BYTES_MAX, BATCH_COMMANDS_MAX},
+    client::{self, BatchEvent, Client, NotSent, Signer, Tally, BATCH_BYTES_MAX, BATCH_COMMANDS_MAX},
     ids::Filled,
 };
 
@@ -117,11 +117,14 @@ pub fn submit_all(
         if !batch.is_empty() {
             let values: Vec<Value> = batch.iter().map(|signed| signed.value.clone()).collect();
             let mut refusal = None;
+            // The batch's first line not yet answered: where a lost reply leaves it unknown.
+            let mut unanswered = 0;
             // Told as each reply arrives, so that what was accepted is shown even if the run is
             // stopped while a later part of the batch waits. Lines after a refused one were not
             // decided: their ids are not shown as filled.
             let sent = client.submit_batch(&values, |event| match event {
                 BatchEvent::Outcome { index, outcome } => {
+                    unanswered = index + 1;
                     let Signed { number, filled, .. } = &batch[index];
                     for filled in filled {
                         progress(Progress::Filled { line: *number, filled });
@@ -139,17 +142,20 @@ pub fn submit_all(
                 }
             });
             if let Err(err) = sent {
-                return Err(
-                    Stopped { line: batch[0].number, why: format!("{err:#}"), before: tally.before_refusal() }.into()
-                );
+                // No reply: unless the request never reached it, the server may have recorded
+                // the lines from here on.
+                let recorded_after = err.downcast_ref::<NotSent>().map(|_| false);
+                let (line, before) = (batch[unanswered].number, tally.before_refusal());
+                return Err(Stopped { line, why: format!("{err:#}"), before, recorded_after }.into());
             }
             if let Some((line, refused)) = refusal {
                 let why = format!("the server refused the command: {refused}");
-                return Err(Stopped { line, why, before: tally.before_refusal() }.into());
+                return Err(Stopped { line, why, before: tally.before_refusal(), recorded_after: Some(false) }.into());
             }
         }
         if let Some((line, err)) = unsigned {
-            return Err(Stopped { line, why: format!("{err:#}"), before: tally.before_refusal() }.into());
+            let (why, before) = (format!("{err:#}"), tally.before_refusal());
+            return Err(Stopped { line, why, before, recorded_after: Some(false) }.into());
         }
         if batch.is_empty() && carried.is_none() {
             return Ok(tally);
@@ -157,14 +163,16 @@ pub fn submit_all(
     }
 }
 
-/// Why sending stopped at a line: nothing from it on was decided, everything before it was
-/// accepted (`before` says how much).
+/// Why sending stopped at a line: everything before it was accepted (`before` says how much).
 #[derive(Debug, thiserror::Error)]
 #[error("line {line}: {why}; {before}")]
 pub struct Stopped {
     pub line: usize,
     why: String,
     before: String,
+    /// Whether anything from `line` on was recorded: `Some(false)` when it was refused (or
+    /// never sent), `None` when the server's reply was lost and only the log can tell.
+    pub recorded_after: Option<bool>,
 }
 
 /// A line's command, signed, with the ids filled in to make it and its text's length.

@@ -707,10 +707,16 @@ fn submit_lines(
             eprintln!("line {line}: the server asks to slow down (its rate for this account); waiting {seconds} s");
         }
     });
+    // Sending it all again would record the lines before the stop twice, with new ids.
     let tally = sent.map_err(|err| match err.downcast_ref::<lines::Stopped>() {
-        // Sending it all again would record the lines before it twice, with new ids.
-        Some(stopped) => anyhow!(
+        Some(stopped) if stopped.recorded_after == Some(false) => anyhow!(
             "{}: {err}\nnothing from line {line} on was recorded; mend it and go on with --from-line {line}",
+            file.display(),
+            line = stopped.line
+        ),
+        Some(stopped) => anyhow!(
+            "{}: {err}\nthe server may have recorded line {line} and some after it before its reply was lost: \
+             read the log's latest entries before going on with --from-line",
             file.display(),
             line = stopped.line
         ),
